@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+// swrr: record-and-replay debugging for Linux x86-64. Layers (bottom to top), each importing
+// only the ones below it; see docs/ARCHITECTURE.md and DESIGN.md §3.
+import PackageDescription
+
+let package = Package(
+    name: "swrr",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "swrr", targets: ["swrr"]),
+        .executable(name: "swrr-dap", targets: ["swrr-dap"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C shim: ptrace (variadic in glibc), process_vm_*, spawn, rdtsc/cpuid, kernel struct layouts.
+        .target(name: "CSwrrShim"),
+        // System libraries through pkg-config.
+        .systemLibrary(name: "CLibDW", pkgConfig: "libdw",
+                       providers: [.apt(["libdw-dev", "libelf-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
+
+        // Knowledge tables: syscalls, ioctls, signals, errno (data that record and replay both read).
+        .target(name: "SwrrKernel", dependencies: ["CSwrrShim"]),
+        // Tracee control: one traced task (registers, memory, stops, injected syscalls).
+        .target(name: "SwrrTracee", dependencies: ["CSwrrShim", "SwrrKernel"]),
+        // On-disk trace format.
+        .target(name: "SwrrTrace", dependencies: ["CZstd", "SwrrKernel", "SwrrTracee"]),
+        // Recording.
+        .target(name: "SwrrRecord", dependencies: ["CSwrrShim", "SwrrKernel", "SwrrTracee", "SwrrTrace"]),
+        // Replay.
+        .target(name: "SwrrReplay", dependencies: ["CSwrrShim", "SwrrKernel", "SwrrTracee", "SwrrTrace"]),
+        // Debug info (ELF, DWARF) on libdw.
+        .target(name: "SwrrDebugInfo", dependencies: ["CLibDW", "SwrrTracee"]),
+
+        .executableTarget(name: "swrr", dependencies: [
+            "SwrrKernel", "SwrrTracee", "SwrrTrace", "SwrrRecord", "SwrrReplay",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "swrr-dap", dependencies: ["SwrrTrace", "SwrrRecord", "SwrrReplay"]),
+
+        // End-to-end tests: compile C fixtures, record and replay them for real.
+        .testTarget(name: "SwrrTests",
+                    dependencies: ["SwrrKernel", "SwrrTracee", "SwrrTrace", "SwrrRecord", "SwrrReplay"]),
+        .testTarget(name: "SwrrTraceTests", dependencies: ["SwrrTrace", "SwrrTracee"]),
+        .testTarget(name: "SwrrDebugInfoTests", dependencies: ["SwrrDebugInfo", "SwrrTracee", "CSwrrShim"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

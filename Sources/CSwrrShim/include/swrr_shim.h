@@ -1,0 +1,81 @@
+// swrr_shim.h: the few things Swift cannot call or see directly.
+//
+// glibc's ptrace() is variadic, so Swift cannot call it; the wait-status macros, rdtsc and cpuid
+// are macros or instructions. Everything here is a thin, policy-free wrapper: decisions live in
+// the Swift layers above.
+#ifndef SWRR_SHIM_H
+#define SWRR_SHIM_H
+
+// No _GNU_SOURCE and few headers here: the types must match what Swift's Glibc module sees.
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/user.h>
+#include <signal.h>
+
+// ---- ptrace -------------------------------------------------------------------------------
+long swrr_ptrace(int request, pid_t pid, uintptr_t addr, uintptr_t data);
+int swrr_getregs(pid_t pid, struct user_regs_struct *regs);
+int swrr_setregs(pid_t pid, const struct user_regs_struct *regs);
+int swrr_getfpregs(pid_t pid, struct user_fpregs_struct *fpregs);
+int swrr_setfpregs(pid_t pid, const struct user_fpregs_struct *fpregs);
+int swrr_getsiginfo(pid_t pid, siginfo_t *info);
+long swrr_geteventmsg(pid_t pid, unsigned long *msg);
+/// Reads the debug register `index` (0-7) of a stopped tracee.
+long swrr_peek_debugreg(pid_t pid, int index, uint64_t *value);
+long swrr_poke_debugreg(pid_t pid, int index, uint64_t value);
+/// siginfo accessors (the fields live in unions Swift imports awkwardly).
+int swrr_siginfo_signo(const siginfo_t *info);
+int swrr_siginfo_code(const siginfo_t *info);
+uint64_t swrr_siginfo_addr(const siginfo_t *info);
+
+// ---- memory of another process ---------------------------------------------------------------
+/// process_vm_readv of one range; returns bytes read or -1 with errno.
+long swrr_read_memory(pid_t pid, uint64_t addr, void *buf, size_t len);
+/// process_vm_writev of one range (fails on read-only pages; see swrr_poke_memory).
+long swrr_write_memory(pid_t pid, uint64_t addr, const void *buf, size_t len);
+
+// ---- spawning -----------------------------------------------------------------------------
+enum {
+    SWRR_SPAWN_NO_ASLR = 1,        // personality(ADDR_NO_RANDOMIZE)
+    SWRR_SPAWN_TRAP_TSC = 2,       // prctl(PR_SET_TSC, PR_TSC_SIGSEGV)
+    SWRR_SPAWN_SET_STACK_LIMIT = 4,// setrlimit(RLIMIT_STACK, stack_limit)
+    SWRR_SPAWN_NULL_STDIN = 8,     // stdin from /dev/null
+    SWRR_SPAWN_NULL_STDOUT = 16,   // stdout and stderr to /dev/null
+};
+/// Forks a child that prepares itself (flags above, PR_SET_PDEATHSIG=SIGKILL, cwd), stops with
+/// SIGSTOP and then, once resumed by the tracer, calls execve(path, argv, envp).
+/// The parent seizes it (PTRACE_SEIZE with `options`) and returns its pid with the child in a
+/// ptrace stop just before execve. Returns -1 with errno on failure (nothing is left running).
+pid_t swrr_spawn_seized(const char *path, char *const argv[], char *const envp[], const char *cwd,
+                        int flags, uint64_t stack_limit_cur, uint64_t stack_limit_max,
+                        long options);
+/// waitpid with __WALL; returns pid or -1 (errno). EINTR is retried.
+pid_t swrr_waitpid(pid_t pid, int *status, int options);
+
+// ---- wait status decoding --------------------------------------------------------------------
+int swrr_wifexited(int status);
+int swrr_wexitstatus(int status);
+int swrr_wifsignaled(int status);
+int swrr_wtermsig(int status);
+int swrr_wcoredump(int status);
+int swrr_wifstopped(int status);
+int swrr_wstopsig(int status);
+
+// ---- CPU ----------------------------------------------------------------------------------
+uint64_t swrr_rdtsc(void);
+uint64_t swrr_rdtscp(uint32_t *aux);
+void swrr_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
+
+// ---- perf events ------------------------------------------------------------------------------
+/// perf_event_open for a software or hardware counter; returns fd or -1 (errno).
+int swrr_perf_event_open(uint32_t type, uint64_t config, pid_t pid, int cpu, int group_fd,
+                         int exclude_kernel, int disabled);
+
+// ---- misc -----------------------------------------------------------------------------------
+/// The errno of the calling thread (Swift's errno access goes through Glibc; kept for symmetry).
+int swrr_errno(void);
+/// Raw syscall(2) with six arguments.
+long swrr_syscall6(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
+
+#endif

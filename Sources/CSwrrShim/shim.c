@@ -1,0 +1,176 @@
+// shim.c: implementations of swrr_shim.h. See the header for why these exist.
+#define _GNU_SOURCE 1
+#include "swrr_shim.h"
+
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <string.h>
+#include <unistd.h>
+#include <cpuid.h>
+#include <linux/perf_event.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <x86intrin.h>
+
+long swrr_ptrace(int request, pid_t pid, uintptr_t addr, uintptr_t data) {
+    errno = 0;
+    return ptrace((enum __ptrace_request)request, pid, (void *)addr, (void *)data);
+}
+
+int swrr_getregs(pid_t pid, struct user_regs_struct *regs) {
+    return (int)ptrace(PTRACE_GETREGS, pid, NULL, regs);
+}
+int swrr_setregs(pid_t pid, const struct user_regs_struct *regs) {
+    return (int)ptrace(PTRACE_SETREGS, pid, NULL, (void *)regs);
+}
+int swrr_getfpregs(pid_t pid, struct user_fpregs_struct *fpregs) {
+    return (int)ptrace(PTRACE_GETFPREGS, pid, NULL, fpregs);
+}
+int swrr_setfpregs(pid_t pid, const struct user_fpregs_struct *fpregs) {
+    return (int)ptrace(PTRACE_SETFPREGS, pid, NULL, (void *)fpregs);
+}
+int swrr_getsiginfo(pid_t pid, siginfo_t *info) {
+    return (int)ptrace(PTRACE_GETSIGINFO, pid, NULL, info);
+}
+long swrr_geteventmsg(pid_t pid, unsigned long *msg) {
+    return ptrace(PTRACE_GETEVENTMSG, pid, NULL, msg);
+}
+long swrr_peek_debugreg(pid_t pid, int index, uint64_t *value) {
+    errno = 0;
+    long v = ptrace(PTRACE_PEEKUSER, pid,
+                    (void *)(offsetof(struct user, u_debugreg) + (size_t)index * sizeof(long)), NULL);
+    if (v == -1 && errno != 0) return -1;
+    *value = (uint64_t)v;
+    return 0;
+}
+long swrr_poke_debugreg(pid_t pid, int index, uint64_t value) {
+    return ptrace(PTRACE_POKEUSER, pid,
+                  (void *)(offsetof(struct user, u_debugreg) + (size_t)index * sizeof(long)),
+                  (void *)value);
+}
+int swrr_siginfo_signo(const siginfo_t *info) { return info->si_signo; }
+int swrr_siginfo_code(const siginfo_t *info) { return info->si_code; }
+uint64_t swrr_siginfo_addr(const siginfo_t *info) { return (uint64_t)(uintptr_t)info->si_addr; }
+
+long swrr_read_memory(pid_t pid, uint64_t addr, void *buf, size_t len) {
+    struct iovec local = {buf, len};
+    struct iovec remote = {(void *)(uintptr_t)addr, len};
+    return (long)process_vm_readv(pid, &local, 1, &remote, 1, 0);
+}
+long swrr_write_memory(pid_t pid, uint64_t addr, const void *buf, size_t len) {
+    struct iovec local = {(void *)buf, len};
+    struct iovec remote = {(void *)(uintptr_t)addr, len};
+    return (long)process_vm_writev(pid, &local, 1, &remote, 1, 0);
+}
+
+pid_t swrr_waitpid(pid_t pid, int *status, int options) {
+    pid_t r;
+    do {
+        r = waitpid(pid, status, options | __WALL);
+    } while (r == -1 && errno == EINTR);
+    return r;
+}
+
+pid_t swrr_spawn_seized(const char *path, char *const argv[], char *const envp[], const char *cwd,
+                        int flags, uint64_t stack_limit_cur, uint64_t stack_limit_max,
+                        long options) {
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        // Child: only async-signal-safe calls from here on.
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent) _exit(126);  // the tracer died before we got here
+        if (flags & SWRR_SPAWN_NO_ASLR) {
+            int p = personality(0xffffffff);
+            if (p != -1) personality((unsigned long)p | ADDR_NO_RANDOMIZE);
+        }
+        if (flags & SWRR_SPAWN_TRAP_TSC) prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0);
+        if (flags & SWRR_SPAWN_SET_STACK_LIMIT) {
+            struct rlimit rl = {(rlim_t)stack_limit_cur, (rlim_t)stack_limit_max};
+            setrlimit(RLIMIT_STACK, &rl);
+        }
+        if (flags & (SWRR_SPAWN_NULL_STDIN | SWRR_SPAWN_NULL_STDOUT)) {
+            int fd = open("/dev/null", O_RDWR);
+            if (fd >= 0) {
+                if (flags & SWRR_SPAWN_NULL_STDIN) dup2(fd, 0);
+                if (flags & SWRR_SPAWN_NULL_STDOUT) { dup2(fd, 1); dup2(fd, 2); }
+                if (fd > 2) close(fd);
+            }
+        }
+        if (cwd && chdir(cwd) != 0) _exit(126);
+        kill(getpid(), SIGSTOP);
+        execve(path, argv, envp);
+        _exit(127);
+    }
+    int status = 0;
+    if (swrr_waitpid(pid, &status, WUNTRACED) != pid || !WIFSTOPPED(status)) {
+        int saved = errno ? errno : ECHILD;
+        kill(pid, SIGKILL);
+        swrr_waitpid(pid, &status, 0);
+        errno = saved;
+        return -1;
+    }
+    if (ptrace(PTRACE_SEIZE, pid, NULL, (void *)options) != 0) {
+        int saved = errno;
+        kill(pid, SIGKILL);
+        swrr_waitpid(pid, &status, 0);
+        errno = saved;
+        return -1;
+    }
+    // Seizing a stopped task makes it re-enter a ptrace group-stop that we must consume.
+    if (swrr_waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status)) {
+        int saved = errno ? errno : ECHILD;
+        kill(pid, SIGKILL);
+        swrr_waitpid(pid, &status, 0);
+        errno = saved;
+        return -1;
+    }
+    return pid;
+}
+
+int swrr_wifexited(int status) { return WIFEXITED(status); }
+int swrr_wexitstatus(int status) { return WEXITSTATUS(status); }
+int swrr_wifsignaled(int status) { return WIFSIGNALED(status); }
+int swrr_wtermsig(int status) { return WTERMSIG(status); }
+int swrr_wcoredump(int status) { return WCOREDUMP(status); }
+int swrr_wifstopped(int status) { return WIFSTOPPED(status); }
+int swrr_wstopsig(int status) { return WSTOPSIG(status); }
+
+uint64_t swrr_rdtsc(void) { return __rdtsc(); }
+uint64_t swrr_rdtscp(uint32_t *aux) {
+    unsigned int a = 0;
+    uint64_t v = __rdtscp(&a);
+    *aux = a;
+    return v;
+}
+void swrr_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4]) {
+    unsigned int a, b, c, d;
+    __cpuid_count(leaf, subleaf, a, b, c, d);
+    out[0] = a; out[1] = b; out[2] = c; out[3] = d;
+}
+
+int swrr_perf_event_open(uint32_t type, uint64_t config, pid_t pid, int cpu, int group_fd,
+                         int exclude_kernel, int disabled) {
+    struct perf_event_attr attr;
+    memset(&attr, 0, sizeof attr);
+    attr.size = sizeof attr;
+    attr.type = type;
+    attr.config = config;
+    attr.exclude_kernel = exclude_kernel ? 1 : 0;
+    attr.exclude_hv = 1;
+    attr.disabled = disabled ? 1 : 0;
+    return (int)syscall(SYS_perf_event_open, &attr, pid, cpu, group_fd, 0);
+}
+
+int swrr_errno(void) { return errno; }
+long swrr_syscall6(long nr, long a0, long a1, long a2, long a3, long a4, long a5) {
+    return syscall(nr, a0, a1, a2, a3, a4, a5);
+}

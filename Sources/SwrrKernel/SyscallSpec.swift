@@ -1,0 +1,108 @@
+// What the kernel does for one syscall, as data: which arguments are buffers the kernel fills and
+// how large they are, how the call is shown, and whether replay emulates or executes it.
+// The recorder and the replayer both read these specs (SyscallTable.swift); neither has its own
+// switch over syscall numbers for these facts.
+
+/// How an argument is shown by `swrr dump` (and captured at record time for `.path`).
+public enum ArgKind: Sendable, Equatable {
+    case int        // signed decimal
+    case uint       // unsigned decimal
+    case hex        // flags, masks, pointers
+    case fd         // a file descriptor (AT_FDCWD shown by name)
+    case path       // a NUL-terminated string the recorder captures for display
+    case ptr        // an address
+}
+
+/// A buffer in tracee memory that the kernel writes during the call.
+public enum OutputRule: Sendable, Equatable {
+    /// `size` bytes at the address in argument `arg` (skipped when the address is 0).
+    case fixed(arg: Int, size: Int)
+    /// As many bytes as the call returned, at argument `arg`.
+    case resultSized(arg: Int)
+    /// The value of argument `sizeArg` (times `unit`) bytes at argument `arg`.
+    case argSized(arg: Int, sizeArg: Int, unit: Int)
+    /// The result's byte count scattered over the iovec array at `arg` with `countArg` entries.
+    case iovecs(arg: Int, countArg: Int)
+    /// A value-result socket address: buffer at `arg`, its length (socklen_t) at `lenArg`.
+    case sockaddr(arg: Int, lenArg: Int)
+    /// The size depends on another argument (ioctl request, fcntl command, select's nfds...):
+    /// decided by `OutputRules.dynamic` in SyscallOutputs.swift.
+    case dynamic
+}
+
+/// When output rules apply.
+public enum OutputCondition: Sendable, Equatable {
+    case onSuccess        // result >= 0
+    case always           // e.g. nanosleep's remaining time on EINTR
+}
+
+/// What replay does with the call.
+public enum ReplayAction: Sendable, Equatable {
+    /// Do not run it: set the recorded result and write the recorded output bytes.
+    case emulate
+    /// Run it for real (it shapes the address space or the task's kernel state) and check that it
+    /// returns what it returned when recorded.
+    case execute
+    /// Run it for real, then force the recorded result (e.g. set_tid_address returns the tid,
+    /// which differs between record and replay).
+    case executeKeepRecordedResult
+    /// mmap: map the trace's copy of a file (or anonymous memory) at the recorded address.
+    case mmap
+    /// The task ends (exit, exit_group): run it for real.
+    case exit
+}
+
+/// What the recorder does with the call.
+public enum RecordAction: Sendable, Equatable {
+    /// Let the kernel run it and capture its result and outputs.
+    case run
+    /// Do not let the kernel run it; make it fail with this errno (recorded like any other result).
+    /// Used for rseq: the kernel would keep writing the current CPU into tracee memory at
+    /// arbitrary times, which replay could not reproduce. glibc copes with ENOSYS.
+    case refuse(errno: Int32)
+}
+
+/// How a call changes the file-descriptor table, so the recorder can tell which descriptors
+/// still refer to its own stdout/stderr (their writes are echoed by `swrr replay`).
+public enum FdEffect: Sendable, Equatable {
+    case none
+    case returnsFd             // open, socket, dup, fcntl(F_DUPFD)...: result is a new fd
+    case dupTo(arg: Int)       // dup2/dup3: argument `arg` becomes a copy of argument 0
+    case closes(arg: Int)      // close
+    case fdPair(arg: Int)      // pipe/pipe2/socketpair: two new fds written at argument `arg`
+    case fcntlDup              // fcntl: a new fd only for F_DUPFD and F_DUPFD_CLOEXEC
+    case closesRange(firstArg: Int, lastArg: Int) // close_range
+}
+
+public struct SyscallSpec: Sendable {
+    public let number: Int
+    public let name: String
+    public let args: [ArgKind]
+    public let outputs: [OutputRule]
+    public let outputCondition: OutputCondition
+    public let replay: ReplayAction
+    public let record: RecordAction
+    public let fdEffect: FdEffect
+    /// Writes whose bytes may go to the tracer's stdout/stderr: (fd argument, how to find the bytes).
+    public let writesToFd: WriteSource?
+
+    public init(_ number: Int, _ name: String, _ args: [ArgKind], out: [OutputRule] = [],
+                when: OutputCondition = .onSuccess, replay: ReplayAction = .emulate,
+                record: RecordAction = .run, fd: FdEffect = .none, writes: WriteSource? = nil) {
+        self.number = number
+        self.name = name
+        self.args = args
+        self.outputs = out
+        self.outputCondition = when
+        self.replay = replay
+        self.record = record
+        self.fdEffect = fd
+        self.writesToFd = writes
+    }
+}
+
+/// Where the bytes of a write-like call are, for echoing the program's output on replay.
+public enum WriteSource: Sendable, Equatable {
+    case buffer(fdArg: Int, bufArg: Int)              // write, pwrite64
+    case iovecs(fdArg: Int, iovArg: Int, countArg: Int) // writev, pwritev
+}

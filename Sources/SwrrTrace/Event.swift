@@ -1,0 +1,156 @@
+// The events of a trace: everything nondeterministic that happened to the recorded program, in
+// the order it happened. Replay consumes them in the same order. The binary encoding is in
+// EventCodec.swift; memory bytes travel in the trace's data stream, not inline.
+import SwrrTracee
+
+/// Bytes the kernel (or swrr) wrote into tracee memory at `address`.
+public struct MemoryWrite: Equatable, Sendable {
+    public var address: UInt64
+    public var bytes: [UInt8]
+    public init(address: UInt64, bytes: [UInt8]) {
+        self.address = address
+        self.bytes = bytes
+    }
+}
+
+/// One line of /proc/PID/maps.
+public struct Mapping: Equatable, Sendable {
+    public var start: UInt64
+    public var end: UInt64
+    public var offset: UInt64
+    public var permissions: String   // "r-xp"
+    public var name: String          // path, "[stack]", "" for anonymous
+    public init(start: UInt64, end: UInt64, offset: UInt64, permissions: String, name: String) {
+        self.start = start
+        self.end = end
+        self.offset = offset
+        self.permissions = permissions
+        self.name = name
+    }
+}
+
+/// A file the program mapped, as kept inside the trace.
+public struct MappedFile: Equatable, Sendable {
+    /// Path relative to the trace directory ("files/3-libc.so.6").
+    public var traceName: String
+    /// Where it was when recorded.
+    public var originalPath: String
+    public init(traceName: String, originalPath: String) {
+        self.traceName = traceName
+        self.originalPath = originalPath
+    }
+}
+
+/// The program image was replaced (the initial execve).
+public struct ExecEvent: Equatable, Sendable {
+    public var tid: Int32
+    public var originalPath: String
+    public var executable: MappedFile
+    /// Registers just after execve returned.
+    public var registers: Registers
+    /// The initial stack from rsp to its top (argv, envp, auxv with AT_RANDOM): replay writes it
+    /// back, because AT_RANDOM is random and the path strings differ.
+    public var stack: MemoryWrite
+    /// The address space right after exec, to check that replay builds the same one.
+    public var mappings: [Mapping]
+    public init(tid: Int32, originalPath: String, executable: MappedFile, registers: Registers,
+                stack: MemoryWrite, mappings: [Mapping]) {
+        self.tid = tid
+        self.originalPath = originalPath
+        self.executable = executable
+        self.registers = registers
+        self.stack = stack
+        self.mappings = mappings
+    }
+}
+
+/// One syscall, from entry to exit.
+public struct SyscallEvent: Equatable, Sendable {
+    public var tid: Int32
+    public var number: Int32
+    public var args: [UInt64]               // six
+    /// Registers at syscall entry (what replay checks for divergence).
+    public var registers: Registers
+    public var result: Int64
+    /// What the kernel wrote into tracee memory.
+    public var writes: [MemoryWrite]
+    /// 1 or 2 when the bytes written went to the recorder's own stdout/stderr (replay echoes them).
+    public var echoFd: UInt8
+    /// For mmap of a file: the trace's copy to map on replay.
+    public var mappedFile: MappedFile?
+    /// Path arguments captured for display by `swrr dump` (empty strings for other arguments).
+    public var strings: [String]
+    public init(tid: Int32, number: Int32, args: [UInt64], registers: Registers, result: Int64,
+                writes: [MemoryWrite] = [], echoFd: UInt8 = 0, mappedFile: MappedFile? = nil,
+                strings: [String] = []) {
+        self.tid = tid
+        self.number = number
+        self.args = args
+        self.registers = registers
+        self.result = result
+        self.writes = writes
+        self.echoFd = echoFd
+        self.mappedFile = mappedFile
+        self.strings = strings
+    }
+}
+
+/// An rdtsc or rdtscp the program executed, trapped and answered by the recorder.
+public struct RdtscEvent: Equatable, Sendable {
+    public var tid: Int32
+    /// Registers at the trapping instruction.
+    public var registers: Registers
+    public var value: UInt64
+    public var aux: UInt32
+    public var isRdtscp: Bool
+    public init(tid: Int32, registers: Registers, value: UInt64, aux: UInt32, isRdtscp: Bool) {
+        self.tid = tid
+        self.registers = registers
+        self.value = value
+        self.aux = aux
+        self.isRdtscp = isRdtscp
+    }
+}
+
+/// A signal delivered to the program.
+public struct SignalEvent: Equatable, Sendable {
+    public var tid: Int32
+    public var signal: Int32
+    public var code: Int32
+    /// Registers when the signal was delivered.
+    public var registers: Registers
+    public init(tid: Int32, signal: Int32, code: Int32, registers: Registers) {
+        self.tid = tid
+        self.signal = signal
+        self.code = code
+        self.registers = registers
+    }
+}
+
+/// A task ended. `waitStatus` is the raw wait(2) status (exit code or terminating signal).
+public struct ExitEvent: Equatable, Sendable {
+    public var tid: Int32
+    public var waitStatus: Int32
+    public init(tid: Int32, waitStatus: Int32) {
+        self.tid = tid
+        self.waitStatus = waitStatus
+    }
+}
+
+public enum Event: Equatable, Sendable {
+    case exec(ExecEvent)
+    case syscall(SyscallEvent)
+    case rdtsc(RdtscEvent)
+    case signal(SignalEvent)
+    case exit(ExitEvent)
+
+    public var tid: Int32 {
+        switch self {
+        case .exec(let e): return e.tid
+        case .syscall(let e): return e.tid
+        case .rdtsc(let e): return e.tid
+        case .signal(let e): return e.tid
+        case .exit(let e): return e.tid
+        }
+    }
+}

@@ -1,0 +1,84 @@
+// The trace header: what was recorded, where, and on what machine. Stored as JSON inside a
+// checksummed frame (see TraceFormat.swift) in the file `header` of the trace directory.
+
+public struct CPUIDLeaf: Codable, Equatable, Sendable {
+    public var leaf: UInt32
+    public var subleaf: UInt32
+    public var eax: UInt32, ebx: UInt32, ecx: UInt32, edx: UInt32
+    public init(leaf: UInt32, subleaf: UInt32, eax: UInt32, ebx: UInt32, ecx: UInt32, edx: UInt32) {
+        self.leaf = leaf; self.subleaf = subleaf
+        self.eax = eax; self.ebx = ebx; self.ecx = ecx; self.edx = edx
+    }
+}
+
+public struct CPUDescription: Codable, Equatable, Sendable {
+    public var vendor: String
+    public var brand: String
+    public var family: Int
+    public var model: Int
+    public var stepping: Int
+    /// Raw CPUID results of the recording machine (CPUID cannot be trapped here, so replay on a
+    /// CPU with other features may diverge; replay compares these and warns).
+    public var cpuid: [CPUIDLeaf]
+    public init(vendor: String, brand: String, family: Int, model: Int, stepping: Int, cpuid: [CPUIDLeaf]) {
+        self.vendor = vendor; self.brand = brand
+        self.family = family; self.model = model; self.stepping = stepping
+        self.cpuid = cpuid
+    }
+}
+
+public struct KernelDescription: Codable, Equatable, Sendable {
+    public var sysname: String
+    public var release: String
+    public var version: String
+    public var machine: String
+    public init(sysname: String, release: String, version: String, machine: String) {
+        self.sysname = sysname; self.release = release; self.version = version; self.machine = machine
+    }
+}
+
+public struct TraceHeader: Codable, Equatable, Sendable {
+    /// Version of the on-disk format this header was written with.
+    public var formatVersion: Int
+    public var swrrVersion: String
+    /// Seconds since 1970 when recording started.
+    public var createdAt: Double
+    /// The program as resolved when recording (absolute path).
+    public var program: String
+    public var argv: [String]
+    public var environment: [String]
+    public var workingDirectory: String
+    /// "none" (no performance counter) or "hardware".
+    public var tickSource: String
+    public var cpu: CPUDescription
+    public var kernel: KernelDescription
+    /// RLIMIT_STACK (soft, hard) when recording: it shapes the address-space layout, so replay
+    /// sets the same.
+    public var stackLimit: [UInt64]
+
+    public init(formatVersion: Int, swrrVersion: String, createdAt: Double, program: String,
+                argv: [String], environment: [String], workingDirectory: String, tickSource: String,
+                cpu: CPUDescription, kernel: KernelDescription, stackLimit: [UInt64]) {
+        self.formatVersion = formatVersion
+        self.swrrVersion = swrrVersion
+        self.createdAt = createdAt
+        self.program = program
+        self.argv = argv
+        self.environment = environment
+        self.workingDirectory = workingDirectory
+        self.tickSource = tickSource
+        self.cpu = cpu
+        self.kernel = kernel
+        self.stackLimit = stackLimit
+    }
+}
+
+/// How a recording ended, as stored at the end of the event stream.
+public enum TraceEnd: Equatable, Sendable {
+    /// The program exited; `waitStatus` is its raw wait(2) status.
+    case complete(waitStatus: Int32)
+    /// Recording stopped early on purpose (for example an unsupported syscall), with the reason.
+    case aborted(reason: String)
+    /// No end marker: the recorder was killed; the trace replays up to its last complete chunk.
+    case truncated
+}

@@ -1,0 +1,236 @@
+// One traced task (a thread, or the single thread of a process): its registers, its memory,
+// resuming it and waiting for its next stop, and running syscalls inside it.
+//
+// Costs measured on these VMs (DESIGN.md §1): one ptrace stop round trip ≈ 45 µs, so callers
+// should batch (GETREGS once per stop, process_vm_readv for memory rather than PEEKDATA).
+import CSwrrShim
+import Glibc
+import SwrrKernel
+
+public struct TraceeError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+    static func errno(_ what: String, _ code: Int32 = Glibc.errno) -> TraceeError {
+        TraceeError("\(what): \(String(cString: strerror(code)))")
+    }
+}
+
+/// How to resume a stopped task.
+public enum ResumeMode: Sendable {
+    case cont            // PTRACE_CONT
+    case syscall         // PTRACE_SYSCALL: stop at the next syscall entry or exit
+    case sysemu          // PTRACE_SYSEMU: stop at the next syscall entry and do not run it
+    case singleStep      // PTRACE_SINGLESTEP
+
+    var request: Int32 {
+        switch self {
+        case .cont: return 7
+        case .syscall: return 24
+        case .sysemu: return 31
+        case .singleStep: return 9
+        }
+    }
+}
+
+public final class Task {
+    public let tid: pid_t
+    /// Thread-group id (the process), equal to tid for a process's main thread.
+    public let tgid: pid_t
+    private var memFd: Int32 = -1
+
+    public init(tid: pid_t, tgid: pid_t? = nil) {
+        self.tid = tid
+        self.tgid = tgid ?? tid
+    }
+
+    deinit {
+        if memFd >= 0 { close(memFd) }
+    }
+
+    // MARK: registers
+
+    public func registers() throws -> Registers {
+        var r = user_regs_struct()
+        guard swrr_getregs(tid, &r) == 0 else { throw TraceeError.errno("PTRACE_GETREGS of \(tid)") }
+        return Registers(r)
+    }
+
+    public func setRegisters(_ regs: Registers) throws {
+        var r = regs.raw
+        guard swrr_setregs(tid, &r) == 0 else { throw TraceeError.errno("PTRACE_SETREGS of \(tid)") }
+    }
+
+    public func siginfo() throws -> (signal: Int32, code: Int32, address: UInt64) {
+        var info = siginfo_t()
+        guard swrr_getsiginfo(tid, &info) == 0 else { throw TraceeError.errno("PTRACE_GETSIGINFO of \(tid)") }
+        return (swrr_siginfo_signo(&info), swrr_siginfo_code(&info), swrr_siginfo_addr(&info))
+    }
+
+    public func eventMessage() throws -> UInt64 {
+        var msg: UInt = 0
+        guard swrr_geteventmsg(tid, &msg) == 0 else { throw TraceeError.errno("PTRACE_GETEVENTMSG of \(tid)") }
+        return UInt64(msg)
+    }
+
+    // MARK: memory
+
+    /// Reads `count` bytes; throws if any of them is unreadable.
+    public func readMemory(_ address: UInt64, count: Int) throws -> [UInt8] {
+        if count == 0 { return [] }
+        var buf = [UInt8](repeating: 0, count: count)
+        let n = buf.withUnsafeMutableBytes { swrr_read_memory(tid, address, $0.baseAddress, count) }
+        if n == count { return buf }
+        // process_vm_readv stops at the first unreadable page; /proc/PID/mem can read pages the
+        // task itself could not (PROT_NONE guard pages are still unreadable either way).
+        let m = try procMemFd()
+        let r = buf.withUnsafeMutableBytes { pread(m, $0.baseAddress, count, off_t(Int64(bitPattern: address))) }
+        guard r == count else {
+            throw TraceeError("cannot read \(count) bytes at 0x\(String(address, radix: 16)) in task \(tid)")
+        }
+        return buf
+    }
+
+    /// Writes bytes, also into read-only pages (as a debugger's breakpoints need).
+    public func writeMemory(_ address: UInt64, _ bytes: [UInt8]) throws {
+        if bytes.isEmpty { return }
+        let n = bytes.withUnsafeBytes { swrr_write_memory(tid, address, $0.baseAddress, bytes.count) }
+        if n == bytes.count { return }
+        let m = try procMemFd()
+        let r = bytes.withUnsafeBytes { pwrite(m, $0.baseAddress, bytes.count, off_t(Int64(bitPattern: address))) }
+        guard r == bytes.count else {
+            throw TraceeError("cannot write \(bytes.count) bytes at 0x\(String(address, radix: 16)) in task \(tid)")
+        }
+    }
+
+    /// A NUL-terminated string of at most `limit` bytes (nil if unreadable).
+    public func readCString(_ address: UInt64, limit: Int = 4096) -> String? {
+        if address == 0 { return nil }
+        var out: [UInt8] = []
+        var addr = address
+        while out.count < limit {
+            // Read up to the end of the page so a string near an unmapped page still reads.
+            let pageLeft = Int(4096 - (addr & 4095))
+            guard let chunk = try? readMemory(addr, count: min(pageLeft, limit - out.count)) else { break }
+            if let z = chunk.firstIndex(of: 0) {
+                out += chunk[..<z]
+                return String(decoding: out, as: UTF8.self)
+            }
+            out += chunk
+            addr += UInt64(chunk.count)
+        }
+        return out.isEmpty ? nil : String(decoding: out, as: UTF8.self)
+    }
+
+    private func procMemFd() throws -> Int32 {
+        if memFd < 0 {
+            memFd = open("/proc/\(tid)/mem", O_RDWR | O_CLOEXEC)
+            if memFd < 0 { throw TraceeError.errno("open /proc/\(tid)/mem") }
+        }
+        return memFd
+    }
+
+    /// After an exec the task has a new address space: cached handles to the old one are stale.
+    public func addressSpaceChanged() {
+        if memFd >= 0 { close(memFd); memFd = -1 }
+    }
+
+    /// The task's memory map, parsed from /proc/PID/maps.
+    public func mappings() throws -> [MapsLine] {
+        guard let text = readTextFile("/proc/\(tid)/maps") else {
+            throw TraceeError("cannot read /proc/\(tid)/maps")
+        }
+        return text.split(separator: "\n").compactMap { MapsLine(parsing: Substring($0)) }
+    }
+
+    // MARK: running
+
+    public func resume(_ mode: ResumeMode, signal: Int32 = 0) throws {
+        guard swrr_ptrace(mode.request, tid, 0, UInt(signal)) == 0 else {
+            throw TraceeError.errno("resuming task \(tid)")
+        }
+    }
+
+    /// Waits for this task's next stop or its end.
+    public func wait() throws -> Stop {
+        var status: Int32 = 0
+        let r = swrr_waitpid(tid, &status, 0)
+        guard r == tid else { throw TraceeError.errno("waitpid(\(tid))") }
+        return Stop(waitStatus: status)
+    }
+
+    /// Kills the task's whole process and reaps it; safe to call on an already dead task.
+    public func kill() {
+        _ = Glibc.kill(tgid, SIGKILL)
+        var status: Int32 = 0
+        while swrr_waitpid(tid, &status, WNOHANG) == 0 {
+            usleep(1000)
+        }
+    }
+
+    /// Runs one syscall inside the stopped task, by pointing rip at a `syscall` instruction
+    /// (`syscallInstruction`, normally the one the task just stopped at: rip - 2) and resuming
+    /// to its entry and exit stops. The caller restores registers afterwards.
+    /// Works from a PTRACE_SYSEMU stop or a syscall-exit stop (not from an entry stop, where the
+    /// kernel would still run the original call).
+    public func injectSyscall(_ number: Int, _ args: [UInt64], syscallInstruction: UInt64,
+                              base: Registers) throws -> Int64 {
+        var regs = base
+        regs.rip = syscallInstruction
+        regs.rax = UInt64(number)
+        regs.origRax = UInt64(bitPattern: -1)
+        var a = args
+        while a.count < 6 { a.append(0) }
+        regs.syscallArgs = a
+        try setRegisters(regs)
+        try resume(.syscall)
+        let entry = try wait()
+        guard entry == .syscall else {
+            throw TraceeError("injected \(SyscallTable.name(number)): expected a syscall entry stop, got \(entry)")
+        }
+        try resume(.syscall)
+        let exit = try wait()
+        guard exit == .syscall else {
+            throw TraceeError("injected \(SyscallTable.name(number)): expected a syscall exit stop, got \(exit)")
+        }
+        return try registers().syscallResult
+    }
+}
+
+/// One line of /proc/PID/maps.
+public struct MapsLine: Equatable, Sendable {
+    public var start: UInt64
+    public var end: UInt64
+    public var permissions: String
+    public var offset: UInt64
+    public var device: String
+    public var inode: UInt64
+    public var name: String
+
+    public init?(parsing line: Substring) {
+        let parts = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
+        guard parts.count >= 5 else { return nil }
+        let range = parts[0].split(separator: "-")
+        guard range.count == 2, let s = UInt64(range[0], radix: 16), let e = UInt64(range[1], radix: 16),
+              let off = UInt64(parts[2], radix: 16), let ino = UInt64(parts[4]) else { return nil }
+        start = s; end = e; offset = off; inode = ino
+        permissions = String(parts[1])
+        device = String(parts[3])
+        name = parts.count > 5 ? String(parts[5].drop(while: { $0 == " " })) : ""
+    }
+}
+
+/// Reads a whole (small, /proc) file as text; nil if it cannot be opened.
+public func readTextFile(_ path: String) -> String? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    if fd < 0 { return nil }
+    defer { close(fd) }
+    var data: [UInt8] = []
+    var buf = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, 65536) }
+        if n < 0 && errno == EINTR { continue }
+        if n <= 0 { break }
+        data += buf[0..<n]
+    }
+    return String(decoding: data, as: UTF8.self)
+}

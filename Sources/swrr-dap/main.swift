@@ -1,0 +1,1 @@
+print("swrr-dap: not yet")
