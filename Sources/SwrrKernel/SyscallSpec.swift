@@ -66,7 +66,8 @@ public enum RecordAction: Sendable, Equatable {
 /// still refer to its own stdout/stderr (their writes are echoed by `swrr replay`).
 public enum FdEffect: Sendable, Equatable {
     case none
-    case returnsFd             // open, socket, dup, fcntl(F_DUPFD)...: result is a new fd
+    case returnsFd             // open, socket...: the result is a new, unrelated fd
+    case dupResult             // dup: the result is a copy of argument 0
     case dupTo(arg: Int)       // dup2/dup3: argument `arg` becomes a copy of argument 0
     case closes(arg: Int)      // close
     case fdPair(arg: Int)      // pipe/pipe2/socketpair: two new fds written at argument `arg`

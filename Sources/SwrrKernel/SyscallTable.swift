@@ -60,7 +60,7 @@ public enum SyscallTable {
         SyscallSpec(26, "msync", [.ptr, .uint, .hex]),
         SyscallSpec(27, "mincore", [.ptr, .uint, .ptr], out: [.dynamic]),
         SyscallSpec(28, "madvise", [.ptr, .uint, .int], replay: .execute),
-        SyscallSpec(32, "dup", [.fd], fd: .returnsFd),
+        SyscallSpec(32, "dup", [.fd], fd: .dupResult),
         SyscallSpec(33, "dup2", [.fd, .fd], fd: .dupTo(arg: 1)),
         SyscallSpec(35, "nanosleep", [.ptr, .ptr], out: [.fixed(arg: 1, size: 16)], when: .always),
         SyscallSpec(37, "alarm", [.uint]),

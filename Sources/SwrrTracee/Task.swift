@@ -196,6 +196,41 @@ public final class Task {
     }
 }
 
+extension Task {
+    /// Runs a syscall at any stop by writing a `syscall` instruction (0F 05) over the two bytes at
+    /// rip for the duration, then restoring them and the registers. Used right after exec, where
+    /// there is no syscall instruction behind rip to borrow.
+    public func injectSyscallAtRip(_ number: Int, _ args: [UInt64]) throws -> Int64 {
+        let regs = try registers()
+        let saved = try readMemory(regs.rip, count: 2)
+        try writeMemory(regs.rip, [0x0F, 0x05])
+        defer {
+            try? writeMemory(regs.rip, saved)
+            try? setRegisters(regs)
+        }
+        return try injectSyscall(number, args, syscallInstruction: regs.rip, base: regs)
+    }
+}
+
+/// The page swrr maps at a fixed address in every recorded and replayed process, right after
+/// exec, so that both see the same address space. Replay uses it as scratch memory for the
+/// arguments of syscalls it injects (paths to open); later the syscall buffer lives beside it.
+/// 0x70000000 is the address rr uses for the same purpose: below where mmap places libraries, and
+/// far above where small non-PIE programs load.
+public enum ScratchPage {
+    public static let address: UInt64 = 0x7000_0000
+    public static let size: UInt64 = 4096
+
+    /// Maps it; the task must be stopped right after exec (or anywhere injectSyscallAtRip works).
+    public static func map(in task: Task) throws {
+        // PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE
+        let r = try task.injectSyscallAtRip(9, [address, size, 0x3, 0x02 | 0x20 | 0x100000, UInt64(bitPattern: -1), 0])
+        guard r == Int64(address) else {
+            throw TraceeError("cannot map swrr's scratch page at 0x\(String(address, radix: 16)) (error \(-r))")
+        }
+    }
+}
+
 /// One line of /proc/PID/maps.
 public struct MapsLine: Equatable, Sendable {
     public var start: UInt64

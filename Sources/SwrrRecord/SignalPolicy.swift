@@ -1,0 +1,40 @@
+// What a signal will do to the recorded program, read from /proc/PID/status (SigCgt, SigIgn).
+// Without a tick counter only signals that do not run program code can be recorded so far:
+// ignored ones (nothing happens) and fatal ones (the program ends; replay ends it the same way).
+import SwrrTracee
+
+enum SignalDisposition {
+    case ignored     // SIG_IGN, or default action "ignore" (SIGCHLD, SIGCONT, SIGURG, SIGWINCH)
+    case stops       // default action "stop"
+    case fatal       // default action "terminate" or "core"
+    case caught      // a handler runs
+}
+
+enum SignalPolicy {
+    static let defaultIgnore: Set<Int32> = [17, 18, 23, 28]
+    static let defaultStop: Set<Int32> = [19, 20, 21, 22]
+
+    static func disposition(of signal: Int32, tid: Int32) -> SignalDisposition {
+        let status = readTextFile("/proc/\(tid)/status") ?? ""
+        func mask(_ key: String) -> UInt64 {
+            for line in status.split(separator: "\n") where line.hasPrefix(key + ":") {
+                return UInt64(line.dropFirst(key.count + 1).trimmingCharacters(in: " \t"), radix: 16) ?? 0
+            }
+            return 0
+        }
+        let bit = UInt64(1) << UInt64(signal - 1)
+        if mask("SigCgt") & bit != 0 { return .caught }
+        if mask("SigIgn") & bit != 0 || defaultIgnore.contains(signal) { return .ignored }
+        if defaultStop.contains(signal) { return .stops }
+        return .fatal
+    }
+}
+
+extension Substring {
+    func trimmingCharacters(in set: String) -> String {
+        var s = self
+        while let f = s.first, set.contains(f) { s = s.dropFirst() }
+        while let l = s.last, set.contains(l) { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,114 @@
+// Replaying one recorded syscall, by the ReplayAction its spec names (SyscallTable.swift).
+import Glibc
+import SwrrKernel
+import SwrrTrace
+import SwrrTracee
+
+extension ReplaySession {
+    func replaySyscall(_ ev: SyscallEvent) throws {
+        let task = try liveTask()
+        let name = SyscallTable.name(Int(ev.number))
+        let regs = try resumeTo(task, expecting: "syscall \(name)") { $0 == .syscall }
+        try checkSyscallEntry(regs, ev, name: name)
+        guard let spec = SyscallTable.spec(Int(ev.number)) else {
+            throw ReplayError.trace("the trace has syscall \(name), which this swrr cannot replay")
+        }
+        let insn = regs.rip - 2
+        var out = regs
+        out.rax = UInt64(bitPattern: ev.result)
+        switch spec.replay {
+        case .emulate:
+            for w in ev.writes { try task.writeMemory(w.address, w.bytes) }
+        case .execute:
+            let r = try task.injectSyscall(spec.number, ev.args, syscallInstruction: insn, base: regs)
+            if r != ev.result {
+                throw diverge("\(name) returned \(r) on replay but \(ev.result) when recorded")
+            }
+        case .executeKeepRecordedResult:
+            _ = try task.injectSyscall(spec.number, ev.args, syscallInstruction: insn, base: regs)
+        case .mmap:
+            try replayMmap(ev, task: task, regs: regs)
+        case .exit:
+            var r = regs
+            r.rip = insn
+            r.rax = UInt64(spec.number)
+            try task.setRegisters(r)
+            try task.resume(.syscall)
+            _ = try task.wait()              // the entry stop of the real exit
+            try recordTermination(of: task)
+            return
+        }
+        try task.setRegisters(out)
+        if ev.echoFd != 0, ev.result > 0, let w = spec.writesToFd, let echo = echo {
+            echo(ev.echoFd, try writtenBytes(task: task, source: w, args: ev.args, count: Int(ev.result)))
+        }
+    }
+
+    private func checkSyscallEntry(_ regs: Registers, _ ev: SyscallEvent, name: String) throws {
+        if Int64(bitPattern: regs.origRax) != Int64(ev.number) {
+            throw diverge("expected syscall \(name), but the program called \(SyscallTable.name(Int(regs.origRax)))")
+        }
+        if regs != ev.registers {
+            throw diverge("registers differ at syscall \(name): " +
+                             regs.differences(from: ev.registers).prefix(6).joined(separator: ", "))
+        }
+    }
+
+    /// mmap: map the same thing at the recorded address. Files come from the trace's copies
+    /// (FileMapper), opened in the tracee through a path written to swrr's scratch page.
+    private func replayMmap(_ ev: SyscallEvent, task: Task, regs: Registers) throws {
+        guard ev.result >= 0 else { return }   // failed when recorded: nothing to map
+        let insn = regs.rip - 2
+        let address = UInt64(bitPattern: ev.result)
+        let typeMask: UInt64 = 0x03           // MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE
+        var flags = (ev.args[3] & ~MmapFlags.fixedNoReplace) | MmapFlags.fixed
+        var fd: Int64 = -1
+        if let file = ev.mappedFile {
+            let (path, shareable) = try files.source(for: file)
+            let shared = ev.args[3] & typeMask != MmapFlags.private && shareable
+            flags = (flags & ~typeMask) | (shared ? MmapFlags.shared : MmapFlags.private)
+            let bytes = Array(path.utf8) + [0]
+            guard UInt64(bytes.count) <= ScratchPage.size else {
+                throw ReplayError.tracee("the trace path \(path) is too long")
+            }
+            try task.writeMemory(ScratchPage.address, bytes)
+            let oflags: UInt64 = (shared ? 2 /* O_RDWR */ : 0) | 0o2000000 /* O_CLOEXEC */
+            fd = try task.injectSyscall(257, [UInt64(bitPattern: -100 /* AT_FDCWD */), ScratchPage.address, oflags, 0],
+                                        syscallInstruction: insn, base: regs)
+            guard fd >= 0 else {
+                throw ReplayError.tracee("the replayed program cannot open the trace's copy \(path) (error \(-fd))")
+            }
+        } else {
+            flags |= MmapFlags.anonymous
+        }
+        let r = try task.injectSyscall(9, [address, ev.args[1], ev.args[2], flags, UInt64(bitPattern: fd),
+                                           ev.mappedFile == nil ? 0 : ev.args[5]],
+                                       syscallInstruction: insn, base: regs)
+        if fd >= 0 {
+            _ = try task.injectSyscall(3, [UInt64(bitPattern: fd)], syscallInstruction: insn, base: regs)
+        }
+        if r != ev.result {
+            throw diverge("mmap at 0x\(String(address, radix: 16)) returned \(r) on replay")
+        }
+    }
+
+    /// The bytes a write-like call wrote (read back from the replayed program's memory).
+    private func writtenBytes(task: Task, source: WriteSource, args: [UInt64], count: Int) throws -> [UInt8] {
+        switch source {
+        case .buffer(_, let bufArg):
+            return try task.readMemory(args[bufArg], count: count)
+        case .iovecs(_, let iovArg, let countArg):
+            let n = Int(truncatingIfNeeded: args[countArg])
+            guard n > 0 && n <= 1024 else { return [] }
+            let iov = try task.readMemory(args[iovArg], count: n * 16)
+            var out: [UInt8] = []
+            var left = count
+            for i in 0..<n where left > 0 {
+                let len = min(Int(truncatingIfNeeded: iov.loadU64(at: i * 16 + 8)), left)
+                out += try task.readMemory(iov.loadU64(at: i * 16), count: len)
+                left -= len
+            }
+            return out
+        }
+    }
+}

@@ -1,0 +1,57 @@
+// `swrr pack`: a trace whose files/ holds hard links to system files breaks when those files are
+// modified in place, and cannot move to another filesystem. Packing replaces every hard link by
+// a private copy (written beside it, then renamed over it, so an interrupted pack loses nothing).
+import Glibc
+
+public enum TracePacker {
+    /// Returns how many files were copied.
+    public static func pack(directory: String) throws -> Int {
+        _ = try TraceReader(directory: directory)   // refuse to touch what is not a trace
+        let filesDir = directory + "/files"
+        guard let d = opendir(filesDir) else { return 0 }
+        defer { closedir(d) }
+        var names: [String] = []
+        while let e = readdir(d) {
+            let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != "." && name != ".." && !name.hasSuffix(".packing") { names.append(name) }
+        }
+        var copied = 0
+        for name in names.sorted() {
+            let path = filesDir + "/" + name
+            var st = stat()
+            guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_nlink > 1 else { continue }
+            let tmp = path + ".packing"
+            try copyRegularFile(path, to: tmp, mode: st.st_mode & 0o7777)
+            guard rename(tmp, path) == 0 else {
+                unlink(tmp)
+                throw TraceError.io("cannot replace \(path)", errno)
+            }
+            copied += 1
+        }
+        return copied
+    }
+
+    static func copyRegularFile(_ from: String, to: String, mode: mode_t) throws {
+        let src = open(from, O_RDONLY | O_CLOEXEC)
+        guard src >= 0 else { throw TraceError.io("cannot open \(from)", errno) }
+        defer { close(src) }
+        let dst = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        guard dst >= 0 else { throw TraceError.io("cannot create \(to)", errno) }
+        defer { close(dst) }
+        var buf = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = buf.withUnsafeMutableBytes { read(src, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { throw TraceError.io("cannot read \(from)", errno) }
+            if n == 0 { break }
+            var off = 0
+            while off < n {
+                let w = buf.withUnsafeBytes { write(dst, $0.baseAddress! + off, n - off) }
+                if w < 0 && errno == EINTR { continue }
+                if w <= 0 { throw TraceError.io("cannot write \(to)", errno) }
+                off += w
+            }
+        }
+        guard fsync(dst) == 0 else { throw TraceError.io("cannot sync \(to)", errno) }
+    }
+}

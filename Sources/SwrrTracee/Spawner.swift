@@ -1,0 +1,82 @@
+// Starting a program under ptrace and running it to the end of its execve.
+//
+// The child prepares itself in C (swrr_spawn_seized): PR_SET_PDEATHSIG, ADDR_NO_RANDOMIZE (so the
+// kernel lays out stack, heap and libraries identically on replay; mmap results are replayed with
+// MAP_FIXED anyway), PR_SET_TSC (rdtsc traps), optionally RLIMIT_STACK (it moves mmap_base), then
+// stops itself; swrr seizes it with PTRACE_O_EXITKILL so it can never outlive the tracer.
+import CSwrrShim
+import Glibc
+import SwrrKernel
+
+public enum Spawner {
+    public static let recordFlags: Int32 = Int32(SWRR_SPAWN_NO_ASLR | SWRR_SPAWN_TRAP_TSC)
+    public static let replayFlags: Int32 = Int32(SWRR_SPAWN_NO_ASLR | SWRR_SPAWN_TRAP_TSC
+        | SWRR_SPAWN_SET_STACK_LIMIT | SWRR_SPAWN_NULL_STDIN | SWRR_SPAWN_NULL_STDOUT)
+
+    /// Forks and seizes a child that will execve `path` once resumed. Returns its pid.
+    public static func spawn(path: String, argv: [String], env: [String], cwd: String?, flags: Int32,
+                             stackLimit: (UInt64, UInt64)?, ptraceOptions: Int) throws -> pid_t {
+        let cArgv = argv.map { strdup($0) } + [nil]
+        let cEnv = env.map { strdup($0) } + [nil]
+        defer {
+            cArgv.forEach { free($0) }
+            cEnv.forEach { free($0) }
+        }
+        var dir: String? = nil
+        if let cwd = cwd, access(cwd, X_OK) == 0 { dir = cwd }
+        let pid = cArgv.withUnsafeBufferPointer { a in
+            cEnv.withUnsafeBufferPointer { e in
+                swrr_spawn_seized(path, a.baseAddress, e.baseAddress, dir, flags,
+                                  stackLimit?.0 ?? 0, stackLimit?.1 ?? 0, ptraceOptions)
+            }
+        }
+        guard pid > 0 else { throw TraceeError.errno("cannot start \(path)") }
+        return pid
+    }
+
+    /// Resumes a freshly spawned task through its execve: entry stop, PTRACE_EVENT_EXEC, exit
+    /// stop. Returns the registers at the exit stop (the new program's first instruction), or
+    /// throws with execve's error if it failed.
+    public static func runToExec(task: Task, path: String) throws -> Registers {
+        var sawExec = false
+        var syscallStops = 0
+        try task.resume(.syscall)
+        while true {
+            let stop = try task.wait()
+            switch stop {
+            case .syscall:
+                syscallStops += 1
+                if sawExec {
+                    task.addressSpaceChanged()
+                    return try task.registers()
+                }
+                if syscallStops == 2 {
+                    // execve returned without an exec event: it failed.
+                    let r = try task.registers().syscallResult
+                    task.kill()
+                    throw TraceeError("execve of \(path) failed: \(String(cString: strerror(Int32(-r))))")
+                }
+            case .event(.exec):
+                sawExec = true
+            case .exited, .killed:
+                throw TraceeError("\(path) ended before it started (\(stop))")
+            case .signal(let s) where s == SIGSTOP:
+                break  // the child's own stop, reported again after seizing
+            default:
+                break
+            }
+            try task.resume(.syscall)
+        }
+    }
+}
+
+/// Answers a trapped rdtsc/rdtscp the way the CPU would: EDX:EAX = TSC, ECX = TSC_AUX for rdtscp,
+/// and steps over the instruction.
+public enum RdtscEmulation {
+    public static func apply(_ insn: TrappedInstruction, value: UInt64, aux: UInt32, to regs: inout Registers) {
+        regs.rax = value & 0xffff_ffff
+        regs.rdx = value >> 32
+        if insn == .rdtscp { regs.rcx = UInt64(aux) }
+        regs.rip += insn.length
+    }
+}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import SwrrRecord
+import SwrrTracee
+
+struct RecordCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "record",
+        abstract: "Run PROGRAM and record its execution.",
+        discussion: """
+            The program inherits stdin, stdout, stderr, the working directory and the environment. \
+            swrr exits with the program's exit status (128+N if a signal N killed it). A syscall or \
+            ioctl swrr cannot record stops the recording with a message naming it.
+            """)
+
+    @Option(name: .short, help: ArgumentHelp("Write the trace to exactly this directory (must not exist).", valueName: "DIR"))
+    var output: String?
+
+    @Argument(parsing: .captureForPassthrough, help: "The program to record and its arguments.")
+    var command: [String] = []
+
+    func run() throws {
+        var cmd = command
+        if cmd.first == "--" { cmd.removeFirst() }
+        guard let program = cmd.first else {
+            Terminal.error("record needs a program to run: swrr record [-o DIR] PROGRAM [ARGS...]")
+            throw ExitCode(ExitStatus.usage)
+        }
+        // Ctrl-C and Ctrl-\ are for the recorded program; swrr finishes the trace after it.
+        signal(SIGINT, SIG_IGN)
+        signal(SIGQUIT, SIG_IGN)
+        let options = RecordOptions(
+            program: program, arguments: Array(cmd.dropFirst()), outputDirectory: output,
+            environment: ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }.sorted(),
+            workingDirectory: FileManager.default.currentDirectoryPath,
+            status: { Terminal.status($0) })
+        do {
+            let result = try Recorder(options: options).run()
+            throw ExitCode(WaitStatus.shellStatus(result.waitStatus))
+        } catch let e as RecordError {
+            Terminal.error(e.description)
+            throw ExitCode(e.exitStatus)
+        } catch let e as ExitCode {
+            throw e
+        } catch {
+            Terminal.error("\(error)")
+            throw ExitCode(1)
+        }
+    }
+}
