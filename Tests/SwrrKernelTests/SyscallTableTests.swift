@@ -1,0 +1,66 @@
+import XCTest
+@testable import SwrrKernel
+
+final class SyscallTableTests: XCTestCase {
+    /// Every spec's number must be the kernel's number for its name (asm/unistd_64.h).
+    func testNumbersMatchKernelNames() {
+        for spec in SyscallTable.all {
+            XCTAssertEqual(syscallNames[spec.number], spec.name, "spec \(spec.name) has number \(spec.number)")
+        }
+    }
+
+    func testArgumentRulesReferToDeclaredArguments() {
+        for spec in SyscallTable.all {
+            let n = spec.args.count
+            for rule in spec.outputs {
+                switch rule {
+                case .fixed(let a, _), .resultSized(let a):
+                    XCTAssertLessThan(a, n, spec.name)
+                case .argSized(let a, let b, _), .iovecs(let a, let b), .sockaddr(let a, let b):
+                    XCTAssertLessThan(a, n, spec.name); XCTAssertLessThan(b, n, spec.name)
+                case .dynamic:
+                    break
+                }
+            }
+        }
+    }
+
+    func testUnknownNamesAreStillNamed() {
+        XCTAssertEqual(SyscallTable.name(0), "read")
+        XCTAssertEqual(SyscallTable.name(435), "clone3")
+        XCTAssertEqual(SyscallTable.name(9999), "syscall_9999")
+        XCTAssertEqual(Unsupported.syscall(number: 435).description, "unsupported syscall clone3 (number 435)")
+    }
+
+    func testOutputRanges() throws {
+        let read = try XCTUnwrap(SyscallTable.spec(0))
+        XCTAssertEqual(try SyscallOutputs.ranges(for: read, args: [3, 0x1000, 100, 0, 0, 0], result: 7) { _, _ in nil },
+                       [MemoryRange(address: 0x1000, length: 7)])
+        XCTAssertEqual(try SyscallOutputs.ranges(for: read, args: [3, 0x1000, 100, 0, 0, 0], result: -2) { _, _ in nil }, [])
+        // readv: 10 bytes over iovecs of 4 and 100 bytes -> 4 + 6
+        let readv = try XCTUnwrap(SyscallTable.spec(19))
+        var iov: [UInt8] = []
+        for v: UInt64 in [0x2000, 4, 0x3000, 100] { iov += withUnsafeBytes(of: v.littleEndian) { Array($0) } }
+        XCTAssertEqual(try SyscallOutputs.ranges(for: readv, args: [3, 0x500, 2, 0, 0, 0], result: 10) { _, n in Array(iov.prefix(n)) },
+                       [MemoryRange(address: 0x2000, length: 4), MemoryRange(address: 0x3000, length: 6)])
+        // nanosleep writes the remaining time even when interrupted
+        let nanosleep = try XCTUnwrap(SyscallTable.spec(35))
+        XCTAssertEqual(try SyscallOutputs.ranges(for: nanosleep, args: [0x10, 0x20, 0, 0, 0, 0], result: -4) { _, _ in nil },
+                       [MemoryRange(address: 0x20, length: 16)])
+    }
+
+    func testUnknownIoctlIsRefusedByNumber() throws {
+        let ioctl = try XCTUnwrap(SyscallTable.spec(16))
+        XCTAssertThrowsError(try SyscallOutputs.ranges(for: ioctl, args: [1, 0x1234, 0, 0, 0, 0], result: 0) { _, _ in nil }) { e in
+            XCTAssertEqual("\(e)", "unsupported ioctl 0x1234 on fd 1")
+        }
+        XCTAssertEqual(try SyscallOutputs.ranges(for: ioctl, args: [1, 0x5413, 0x99, 0, 0, 0], result: 0) { _, _ in nil },
+                       [MemoryRange(address: 0x99, length: 8)])
+    }
+
+    func testTrappedInstructions() {
+        XCTAssertEqual(TrappedInstruction(bytes: [0x0F, 0x31, 0x90]), .rdtsc)
+        XCTAssertEqual(TrappedInstruction(bytes: [0x0F, 0x01, 0xF9]), .rdtscp)
+        XCTAssertNil(TrappedInstruction(bytes: [0x0F, 0x05, 0x90]))
+    }
+}
