@@ -1,0 +1,83 @@
+// All modules loaded in one address space, found from the memory map: the executable, its
+// shared libraries and the vDSO (which has no file: its ELF image is read out of the target).
+// This is the debug-info layer's entry point: symbolize an address, find breakpoint
+// addresses, unwind, read variables, evaluate expressions.
+import SwrrTracee
+
+public struct Symbolication: Sendable, CustomStringConvertible {
+    public var address: UInt64
+    public var module: String?
+    public var symbol: SymbolLookup?
+    public var location: SourceLocation?
+    public var description: String {
+        var s = hex(address)
+        if let sym = symbol { s += " in \(sym.description)" }
+        if let l = location { s += " at \(l)" }
+        if symbol == nil, let m = module { s += " (\(m))" }
+        return s
+    }
+}
+
+public final class AddressSpace {
+    public private(set) var modules: [Module] = []
+
+    public init(modules: [Module] = []) { self.modules = modules }
+
+    /// Builds the module list from /proc/PID/maps lines. Unreadable files are skipped (a
+    /// deleted library, a file the debugger may not open) rather than failing the whole map.
+    /// `target` lets the vDSO be read from memory.
+    public convenience init(mappings: [MapsLine], target: TargetAccess? = nil) {
+        self.init()
+        var seen = Set<String>()
+        for m in mappings {
+            if m.name == "[vdso]", let t = target, !seen.contains(m.name) {
+                seen.insert(m.name)
+                if let bytes = try? t.readMemory(m.start, count: Int(m.end - m.start)),
+                   let mod = try? Module(image: bytes, name: "[vdso]", bias: 0) {
+                    // The vDSO's p_vaddr of its first segment is usually 0: bias is its start.
+                    let bias = Module.loadBias(elf: mod.elf, mappingStart: m.start, fileOffset: 0) ?? m.start
+                    if let fixed = try? Module(image: bytes, name: "[vdso]", bias: bias) { modules.append(fixed) }
+                }
+                continue
+            }
+            guard m.name.hasPrefix("/"), !seen.contains(m.name) else { continue }
+            guard let bias = Module.loadBias(path: m.name, mappingStart: m.start, fileOffset: m.offset) else { continue }
+            seen.insert(m.name)
+            if let mod = try? Module(path: m.name, bias: bias) { modules.append(mod) }
+        }
+    }
+
+    public func add(_ m: Module) { modules.append(m) }
+
+    public func module(containing address: UInt64) -> Module? {
+        modules.first { $0.contains(address) }
+    }
+
+    public func module(named name: String) -> Module? {
+        modules.first { $0.name == name || $0.path == name }
+    }
+
+    public func symbolize(_ address: UInt64) -> Symbolication {
+        guard let m = module(containing: address) else { return Symbolication(address: address) }
+        return Symbolication(address: address, module: m.name, symbol: m.symbols.lookup(address),
+                             location: m.lines.location(of: address))
+    }
+
+    /// Breakpoint addresses for `file:line` in every module.
+    public func addresses(file: String, line: Int) -> [UInt64] {
+        modules.flatMap { $0.lines.addresses(file: file, line: line) }
+    }
+
+    /// The address where a breakpoint on a function should go (after its prologue).
+    public func breakpointAddress(function name: String) -> UInt64? {
+        for m in modules {
+            if let s = m.symbols.named(name), s.isFunction {
+                return m.hasDWARF ? m.lines.breakpointAddress(functionEntry: s.address) : s.address
+            }
+        }
+        return nil
+    }
+
+    /// Every note explaining missing information.
+    public var notes: [String] { modules.flatMap(\.notes) }
+}

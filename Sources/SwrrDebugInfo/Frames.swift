@@ -1,0 +1,104 @@
+// Logical call stacks: machine frames from the Unwinder, each expanded into one frame per
+// function instance active at its pc. A call that was inlined has no machine frame of its own,
+// but DWARF nests a DW_TAG_inlined_subroutine in the caller's scope tree; its DW_AT_call_file /
+// DW_AT_call_line is the line in the caller where it was "called", which is what the next
+// frame out must show.
+import CLibDW
+
+public struct Frame: CustomStringConvertible {
+    public var index: Int
+    /// The machine pc (shared by a physical frame and the inlined frames inside it).
+    public var pc: UInt64
+    public var function: String?
+    public var location: SourceLocation?
+    public var module: String?
+    /// The frame is an inlined call inside the next frame's machine frame.
+    public var isInlined: Bool
+    public var isSignalTrampoline: Bool
+    public var physicalIndex: Int
+    public var unwindMethod: UnwindMethod
+
+    /// This frame's own DWARF scopes, innermost first, ending with its subprogram or inlined
+    /// subroutine DIE (empty without DWARF).
+    var scopes: [Dwarf_Die]
+
+    public var description: String {
+        var s = "#\(index) "
+        if !isInlined && index > 0 || !isInlined { s += hex(pc) + " in " }
+        s += function ?? "??"
+        if let l = location { s += " at \(l)" } else if let m = module { s += " from \(m)" }
+        if isInlined { s += " [inlined]" }
+        return s
+    }
+}
+
+extension Dwarf_Die {
+    /// The name a backtrace shows: the demangled linkage name without its parameter list
+    /// (qualified, unlike DW_AT_name), else DW_AT_name.
+    var functionName: String? {
+        if let l = linkageName {
+            let d = Demangler.demangle(l)
+            if d != l {
+                if let p = d.firstIndex(of: "("), !d.hasPrefix("(") { return String(d[..<p]) }
+                return d
+            }
+        }
+        return name
+    }
+}
+
+public final class StackBuilder {
+    let space: AddressSpace
+
+    public init(space: AddressSpace) { self.space = space }
+
+    public func frames(_ physical: [PhysicalFrame]) -> [Frame] {
+        var out: [Frame] = []
+        for (pi, p) in physical.enumerated() {
+            let pc = p.lookupPC
+            let m = space.module(containing: pc)
+            var groups: [[Dwarf_Die]] = []
+            if let m, m.hasDWARF {
+                var cur: [Dwarf_Die] = []
+                for s in m.units.scopes(at: pc &- m.bias) {
+                    if s.tag == DW_TAG_compile_unit || s.tag == DW_TAG_partial_unit { break }
+                    cur.append(s)
+                    if s.tag == DW_TAG_subprogram || s.tag == DW_TAG_inlined_subroutine {
+                        groups.append(cur); cur = []
+                    }
+                }
+            }
+            let symbol = m?.symbols.lookup(pc)
+            if groups.isEmpty {
+                let name = symbol?.symbol.name ?? (p.isSignalTrampoline ? "<signal handler called>" : nil)
+                out.append(Frame(index: out.count, pc: p.pc, function: name, location: m?.lines.location(of: pc),
+                                 module: m?.name, isInlined: false, isSignalTrampoline: p.isSignalTrampoline,
+                                 physicalIndex: pi, unwindMethod: p.method, scopes: []))
+                continue
+            }
+            var location = m?.lines.location(of: pc)
+            for (gi, g) in groups.enumerated() {
+                let fn = g.last!
+                out.append(Frame(index: out.count, pc: p.pc, function: fn.functionName ?? symbol?.symbol.name,
+                                 location: location, module: m?.name, isInlined: gi < groups.count - 1,
+                                 isSignalTrampoline: p.isSignalTrampoline, physicalIndex: pi, unwindMethod: p.method,
+                                 scopes: g))
+                if fn.tag == DW_TAG_inlined_subroutine {
+                    let file = fn.unsigned(Int32(DW_AT_call_file)).flatMap { fn.fileName(index: $0) }
+                    let line = fn.unsigned(Int32(DW_AT_call_line)).map(Int.init)
+                    let col = fn.unsigned(Int32(DW_AT_call_column)).map(Int.init) ?? 0
+                    location = (file != nil && line != nil) ? SourceLocation(file: file!, line: line!, column: col) : nil
+                }
+            }
+        }
+        return out
+    }
+}
+
+extension AddressSpace {
+    /// The full logical call stack of the target at its current point.
+    public func backtrace(_ target: TargetAccess) throws -> (frames: [Frame], physical: [PhysicalFrame]) {
+        let physical = try Unwinder(space: self, target: target).unwind()
+        return (StackBuilder(space: self).frames(physical), physical)
+    }
+}

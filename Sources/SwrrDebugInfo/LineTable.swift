@@ -1,0 +1,225 @@
+// DWARF line tables (versions 2-5 through libdw): address → file:line:column, and
+// file:line → breakpoint addresses.
+//
+// Quirks handled here:
+// - Rows with is_stmt = false (emitted by optimizing compilers for instructions that belong to
+//   a line but are not a good place to stop) never become breakpoint locations, and when
+//   several rows share an address the statement row wins for address → line.
+// - A breakpoint on a function's first line goes after the prologue, as gdb does: to the row
+//   flagged prologue_end if the compiler emits one (clang), else to the first row of a
+//   different line (gcc emits no prologue_end flags).
+// - One source line can have many copies: inlined instances, template instances, loop
+//   headers emitted twice. Each function instance contributes its lowest address.
+import CLibDW
+
+public struct SourceLocation: Equatable, Hashable, Sendable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var column: Int
+    public init(file: String, line: Int, column: Int = 0) { self.file = file; self.line = line; self.column = column }
+    public var fileName: String { file.split(separator: "/").last.map(String.init) ?? file }
+    public var description: String { "\(fileName):\(line)" }
+}
+
+struct LineRow {
+    var address: UInt64   // file address
+    var file: Int32       // index into LineTable.files
+    var line: Int32
+    var column: Int32
+    var isStmt: Bool
+    var endSequence: Bool
+    var prologueEnd: Bool
+}
+
+public final class LineTable {
+    private weak var module: Module?
+    private var files: [String] = []
+    private var fileIndex: [String: Int32] = [:]
+    /// Rows per CU, in line-program order (sequences kept contiguous).
+    private var rowsByUnit: [UInt64: [LineRow]] = [:]
+
+    init(module: Module) { self.module = module }
+
+    private func intern(_ f: String) -> Int32 {
+        if let i = fileIndex[f] { return i }
+        let i = Int32(files.count)
+        files.append(f); fileIndex[f] = i
+        return i
+    }
+
+    private func rows(of cu: Dwarf_Die) -> [LineRow] {
+        if let r = rowsByUnit[cu.offset] { return r }
+        var c = cu
+        var lines: OpaquePointer?
+        var n = 0
+        var out: [LineRow] = []
+        if dwarf_getsrclines(&c, &lines, &n) == 0 {
+            out.reserveCapacity(n)
+            for i in 0..<n {
+                guard let l = dwarf_onesrcline(lines, i) else { continue }
+                var addr: Dwarf_Addr = 0, line: Int32 = 0, col: Int32 = 0
+                var stmt = false, end = false, pe = false
+                dwarf_lineaddr(l, &addr); dwarf_lineno(l, &line); dwarf_linecol(l, &col)
+                dwarf_linebeginstatement(l, &stmt); dwarf_lineendsequence(l, &end)
+                dwarf_lineprologueend(l, &pe)
+                let f = dwarf_linesrc(l, nil, nil).map { String(cString: $0) } ?? "??"
+                out.append(LineRow(address: addr, file: intern(f), line: line, column: col, isStmt: stmt,
+                                   endSequence: end, prologueEnd: pe))
+            }
+        } else if let m = module {
+            m.note("\(m.name): line table of a unit unreadable: \(String(cString: dwarf_errmsg(-1)))")
+        }
+        rowsByUnit[cu.offset] = out
+        return out
+    }
+
+    /// Index of the row that covers `fileAddress` in `rows` (the last row at or below it in
+    /// the same sequence), preferring a statement row among rows sharing its address.
+    private func coveringRow(_ rows: [LineRow], _ fileAddress: UInt64) -> Int? {
+        var best: Int?
+        for i in rows.indices where !rows[i].endSequence {
+            let r = rows[i]
+            guard r.address <= fileAddress else { continue }
+            // Sequence end or next row must lie above the address.
+            var j = i + 1
+            while j < rows.count && rows[j].address == r.address && !rows[j].endSequence { j += 1 }
+            guard j < rows.count, rows[j].address > fileAddress else { continue }
+            // Among rows at this address, take the last statement row, else the last row.
+            var pick = j - 1
+            var k = j - 1
+            while k >= i { if rows[k].isStmt { pick = k; break }; k -= 1 }
+            if best == nil || rows[best!].address < r.address { best = pick }
+        }
+        return best
+    }
+
+    /// The source location of a runtime address.
+    public func location(of address: UInt64) -> SourceLocation? {
+        guard let m = module, let cu = m.units.unit(containing: address &- m.bias) else { return nil }
+        let rs = rows(of: cu)
+        guard let i = coveringRow(rs, address &- m.bias) else { return nil }
+        return SourceLocation(file: files[Int(rs[i].file)], line: Int(rs[i].line), column: Int(rs[i].column))
+    }
+
+    /// Every source file named by the module's line tables.
+    public func sourceFiles() -> [String] {
+        guard let m = module else { return [] }
+        var out = Set<String>()
+        for var cu in m.units.allUnits {
+            var fs: OpaquePointer?
+            var n = 0
+            guard dwarf_getsrcfiles(&cu, &fs, &n) == 0 else { continue }
+            for i in 0..<n { if let p = dwarf_filesrc(fs, i, nil, nil) { out.insert(String(cString: p)) } }
+        }
+        return out.sorted()
+    }
+
+    static func fileMatches(_ candidate: String, _ wanted: String) -> Bool {
+        if candidate == wanted { return true }
+        if wanted.hasPrefix("/") { return false }
+        return candidate.hasSuffix("/" + wanted)
+    }
+
+    /// Runtime addresses at which a breakpoint on `file:line` stops: one per function
+    /// instance (inlined copies included), prologues skipped. If no row has that exact line,
+    /// the next line that has code is used (as gdb does for blank or comment lines).
+    public func addresses(file: String, line: Int) -> [UInt64] {
+        guard let m = module else { return [] }
+        var candidates: [(rows: [LineRow], index: Int)] = []
+        var bestLine = Int.max
+        for cu in m.units.allUnits {
+            var c = cu
+            var fs: OpaquePointer?
+            var n = 0
+            guard dwarf_getsrcfiles(&c, &fs, &n) == 0 else { continue }
+            let mentions = (0..<n).contains { i in
+                dwarf_filesrc(fs, i, nil, nil).map { Self.fileMatches(String(cString: $0), file) } ?? false
+            }
+            guard mentions else { continue }
+            let rs = rows(of: cu)
+            for (i, r) in rs.enumerated() where r.isStmt && !r.endSequence && Int(r.line) >= line
+                && Self.fileMatches(files[Int(r.file)], file) {
+                if Int(r.line) < bestLine { bestLine = Int(r.line); candidates.removeAll() }
+                if Int(r.line) == bestLine { candidates.append((rs, i)) }
+            }
+        }
+        // One address per function instance: the lowest, after skipping a prologue.
+        var perInstance: [UInt64: UInt64] = [:]
+        for (rs, i) in candidates {
+            let fileAddr = skipPrologueIfEntry(rs, i)
+            let key = instanceKey(fileAddr)
+            if let prev = perInstance[key], prev <= fileAddr { continue }
+            perInstance[key] = fileAddr
+        }
+        return perInstance.values.map { $0 &+ m.bias }.sorted()
+    }
+
+    /// The DIE offset of the innermost function instance (subprogram or inlined subroutine)
+    /// containing a file address, or the address itself when there is no DWARF scope.
+    private func instanceKey(_ fileAddress: UInt64) -> UInt64 {
+        guard let m = module else { return fileAddress }
+        for s in m.units.scopes(at: fileAddress)
+        where s.tag == DW_TAG_subprogram || s.tag == DW_TAG_inlined_subroutine {
+            return s.offset
+        }
+        return fileAddress
+    }
+
+    private func functionEntry(_ fileAddress: UInt64) -> Bool {
+        guard let m = module else { return false }
+        for s in m.units.scopes(at: fileAddress) where s.tag == DW_TAG_subprogram {
+            return s.lowPC == fileAddress
+        }
+        return m.symbols.lookup(fileAddress &+ m.bias)?.offset == 0
+    }
+
+    private func skipPrologueIfEntry(_ rs: [LineRow], _ i: Int) -> UInt64 {
+        let start = rs[i].address
+        guard functionEntry(start) else { return start }
+        var j = i + 1
+        while j < rs.count && !rs[j].endSequence {
+            if rs[j].prologueEnd { return rs[j].address }
+            j += 1
+        }
+        // Another line already starting at the entry address means the compiler scheduled
+        // the body there: there is no prologue to skip (typical at -O2).
+        var k = i - 1
+        while k >= 0 && rs[k].address == start && !rs[k].endSequence {
+            if rs[k].line != rs[i].line { return start }
+            k -= 1
+        }
+        j = i + 1
+        while j < rs.count && !rs[j].endSequence && rs[j].address == start {
+            if rs[j].line != rs[i].line { return start }
+            j += 1
+        }
+        // Otherwise the prologue ends where the second statement row begins (gcc emits the
+        // function's line at the entry, then the first body line after the frame setup).
+        while j < rs.count && !rs[j].endSequence {
+            if rs[j].isStmt { return rs[j].address }
+            j += 1
+        }
+        return start
+    }
+
+    /// Breakpoint address for a function's entry, past its prologue (runtime address).
+    public func breakpointAddress(functionEntry entry: UInt64) -> UInt64 {
+        guard let m = module, let cu = m.units.unit(containing: entry &- m.bias) else { return entry }
+        let rs = rows(of: cu)
+        guard let i = rs.firstIndex(where: { $0.address == entry &- m.bias && !$0.endSequence }) else { return entry }
+        return skipPrologueIfEntry(rs, i) &+ m.bias
+    }
+
+    /// The statement rows of the line containing `address` within its sequence: the ranges a
+    /// "next"/"step" must run through (runtime addresses).
+    public func lineRange(containing address: UInt64) -> Range<UInt64>? {
+        guard let m = module, let cu = m.units.unit(containing: address &- m.bias) else { return nil }
+        let rs = rows(of: cu)
+        guard let i = coveringRow(rs, address &- m.bias) else { return nil }
+        var lo = i, hi = i + 1
+        while lo > 0 && !rs[lo - 1].endSequence && rs[lo - 1].line == rs[i].line && rs[lo - 1].file == rs[i].file { lo -= 1 }
+        while hi < rs.count && !rs[hi].endSequence && rs[hi].line == rs[i].line && rs[hi].file == rs[i].file { hi += 1 }
+        guard hi < rs.count else { return nil }
+        return (rs[lo].address &+ m.bias)..<(rs[hi].address &+ m.bias)
+    }
+}

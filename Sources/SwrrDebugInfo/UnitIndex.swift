@@ -1,0 +1,94 @@
+// Which compilation unit covers an address. Built on first use by walking only the CU headers
+// and top-level DIEs (not their children), which is fast even for large binaries; units whose
+// ranges cannot be read (damaged DWARF) are skipped with a note rather than failing the module.
+import CLibDW
+import Glibc
+
+public final class UnitIndex {
+    struct Entry { var range: Range<UInt64>; var cuOffset: UInt64 }
+    private(set) var entries: [Entry] = []
+    private(set) var unitOffsets: [UInt64] = []
+    private weak var module: Module?
+
+    init(module: Module) {
+        self.module = module
+        guard let dwarf = module.dwarf else { return }
+        var off: Dwarf_Off = 0
+        var next: Dwarf_Off = 0
+        var hsize = 0
+        var count = 0
+        while true {
+            let r = dwarf_nextcu(dwarf, off, &next, &hsize, nil, nil, nil)
+            if r != 0 {
+                if r < 0 { module.note("\(module.name): .debug_info unreadable after \(count) units: \(String(cString: dwarf_errmsg(-1)))") }
+                break
+            }
+            var cu = Dwarf_Die()
+            if dwarf_offdie(dwarf, off + Dwarf_Off(hsize), &cu) != nil {
+                count += 1
+                unitOffsets.append(cu.offset)
+                for r in cu.ranges { entries.append(Entry(range: r, cuOffset: cu.offset)) }
+            } else {
+                module.note("\(module.name): compilation unit at \(off) unreadable")
+            }
+            off = next
+        }
+        entries.sort { $0.range.lowerBound < $1.range.lowerBound }
+    }
+
+    func die(at offset: UInt64) -> Dwarf_Die? {
+        guard let dwarf = module?.dwarf else { return nil }
+        var d = Dwarf_Die()
+        return dwarf_offdie(dwarf, offset, &d) != nil ? d : nil
+    }
+
+    /// The CU whose ranges contain the file address.
+    func unit(containing fileAddress: UInt64) -> Dwarf_Die? {
+        var lo = 0, hi = entries.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if entries[mid].range.lowerBound <= fileAddress { lo = mid + 1 } else { hi = mid }
+        }
+        // Ranges of different CUs do not overlap, but a CU's ranges may be nested in another
+        // (rare; gcc's cold partitions): scan back a little.
+        var i = lo - 1
+        while i >= 0 && i >= lo - 8 {
+            if entries[i].range.contains(fileAddress) { return die(at: entries[i].cuOffset) }
+            i -= 1
+        }
+        return nil
+    }
+
+    var allUnits: [Dwarf_Die] { unitOffsets.compactMap { die(at: $0) } }
+
+    /// The DWARF scopes at a file address, innermost first (lexical blocks, inlined
+    /// subroutines, the subprogram, the CU), following the *concrete* nesting. dwarf_getscopes
+    /// continues from an inlined subroutine into its abstract origin's definition scopes, so
+    /// the chain is resumed from each inlined subroutine with dwarf_getscopes_die.
+    func scopes(at fileAddress: UInt64) -> [Dwarf_Die] {
+        guard var cu = unit(containing: fileAddress) else { return [] }
+        var p: UnsafeMutablePointer<Dwarf_Die>?
+        let n = dwarf_getscopes(&cu, fileAddress, &p)
+        guard n > 0, let first = p else { return [] }
+        var chain = Array(UnsafeBufferPointer(start: first, count: Int(n)))
+        free(first)
+        var out: [Dwarf_Die] = []
+        var i = 0
+        while i < chain.count && out.count < 256 {
+            let d = chain[i]
+            out.append(d)
+            if d.tag == DW_TAG_inlined_subroutine {
+                var die = d
+                var q: UnsafeMutablePointer<Dwarf_Die>?
+                let m = dwarf_getscopes_die(&die, &q)
+                guard m > 1, let outer = q else { break }
+                chain = Array(UnsafeBufferPointer(start: outer, count: Int(m)))
+                free(outer)
+                i = 1
+                continue
+            }
+            i += 1
+        }
+        return out
+    }
+}
