@@ -1,0 +1,73 @@
+// The C fixture programs of Tests/Fixtures, compiled at test time with gcc in four variants and
+// cached for the life of the test process.
+import Foundation
+import XCTest
+
+/// How a fixture is compiled.
+enum Variant: String, CaseIterable {
+    case o0Dynamic = "O0-dynamic"
+    case o2Dynamic = "O2-dynamic"
+    case o0Static = "O0-static"
+    case o2Static = "O2-static"
+
+    var gccFlags: [String] {
+        switch self {
+        case .o0Dynamic: return ["-g", "-O0"]
+        case .o2Dynamic: return ["-g", "-O2"]
+        case .o0Static: return ["-g", "-O0", "-static"]
+        case .o2Static: return ["-g", "-O2", "-static"]
+        }
+    }
+}
+
+enum Fixture: String {
+    case nondeterminism
+    case syscallFamilies = "syscall_families"
+    case mmapFiles = "mmap_files"
+    case compute
+    case syscallLoop = "syscall_loop"
+    case exitCodes = "exit_codes"
+    case segv
+    case unsupported
+
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    var source: URL {
+        Fixture.packageRoot.appendingPathComponent("Tests/Fixtures/\(rawValue).c")
+    }
+
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var compiled: [String: String] = [:]
+
+    /// The fixture compiled as `variant` (compiled once per test process).
+    func executable(_ variant: Variant = .o0Dynamic) throws -> String {
+        try Fixture.compile(source: source, name: rawValue, variant: variant)
+    }
+
+    struct CompileError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func compile(source: URL, name: String, variant: Variant) throws -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        let key = "\(name)-\(variant.rawValue)"
+        if let path = compiled[key] { return path }
+        let dir = TestDirectory.root + "/fixtures"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let output = "\(dir)/\(key)"
+        let r = try Subprocess.run(["gcc"] + variant.gccFlags + ["-Wall", "-o", output, source.path],
+                                   timeout: 120)
+        guard r.status == 0, !r.timedOut else {
+            throw CompileError(description: "cannot compile \(source.lastPathComponent): \(r)")
+        }
+        compiled[key] = output
+        return output
+    }
+}
+
+/// The lines of `text` that start with `prefix`.
+func lines(startingWith prefix: String, in text: String) -> [String] {
+    text.split(separator: "\n").map(String.init).filter { $0.hasPrefix(prefix) }
+}

@@ -1,0 +1,87 @@
+// A `swrr record` killed with SIGKILL (issue 2, item 5): the tracee dies with it, and the trace
+// replays up to its last complete chunk, printing a prefix of what the program printed, then says
+// it ended early (status 75).
+import Foundation
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+final class KilledRecordingTests: XCTestCase {
+    /// Reads the pid the syscall_loop fixture wrote, waiting up to `timeout` seconds for it.
+    func waitForPid(_ pidfile: String, timeout: TimeInterval = 30) -> pid_t? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let text = try? String(contentsOfFile: pidfile, encoding: .utf8), text.hasSuffix("\n"),
+               let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                return pid
+            }
+            usleep(10_000)
+        }
+        return nil
+    }
+
+    func assertGone(_ pid: pid_t, file: StaticString = #filePath, line: UInt = #line) {
+        let deadline = Date().addingTimeInterval(10)
+        while Subprocess.isRunning(pid) && Date() < deadline { usleep(20_000) }
+        XCTAssertFalse(Subprocess.isRunning(pid), "the recorded program (pid \(pid)) is still running", file: file, line: line)
+    }
+
+    func testSigkilledRecordingReplaysToItsEnd() throws {
+        let exe = try Fixture.syscallLoop.executable(.o2Dynamic)
+        let dir = try makeTemporaryDirectory("killed")
+        let pidfile = dir + "/pid", trace = dir + "/trace"
+        let child = try Subprocess.Child([Swrr.path(), "record", "-o", trace, "--", exe, "100000000", pidfile])
+        let programPid = waitForPid(pidfile)
+        XCTAssertNotNil(programPid, "the recorded program never wrote its pid")
+        // Let it record a good number of events (at least 20,000 syscalls) before the kill.
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline && child.stdoutSoFar.filter({ $0 == UInt8(ascii: "\n") }).count < 20 {
+            usleep(50_000)
+        }
+        child.kill(SIGKILL)
+        let recorded = child.wait()
+        XCTAssertEqual(recorded.signal, SIGKILL, "\(recorded)")
+        XCTAssertEqual(recorded.leftovers, [], "processes left running after swrr was killed")
+        if let programPid { assertGone(programPid) }
+        let printed = recorded.stdoutText.split(separator: "\n").count
+        XCTAssertGreaterThanOrEqual(printed, 20, "the program printed too little before the kill: \(recorded)")
+        XCTAssertFalse(recorded.stdoutText.contains("syscall_loop:"), "the program finished before it was killed")
+
+        for _ in 0..<2 {
+            let r = try Swrr.replay(trace)
+            assertClean(r)
+            XCTAssertNil(r.signal, "\(r)")
+            XCTAssertEqual(r.status, ReplayStatus.endsEarly, "\(r)")
+            XCTAssertTrue(r.stderrLines.last?.hasPrefix("swrr: the trace ends early at event ") ?? false, "\(r)")
+            XCTAssertTrue(r.stderrText.contains("(the recording was interrupted)"), "\(r)")
+            XCTAssertTrue(recorded.stdout.starts(with: r.stdout),
+                          "the replay printed what the recording did not:\n" + firstDifference(recorded.stdoutText, r.stdoutText))
+            XCTAssertGreaterThan(r.stdout.count, 0,
+                                 "nothing replayed of a trace with \(printed) lines of output: no chunk was complete")
+        }
+    }
+
+    /// Killed at arbitrary early moments, even before the trace is complete enough to replay:
+    /// replay either ends early or rejects the trace, and never hangs.
+    func testSigkilledAtEarlyMoments() throws {
+        let exe = try Fixture.syscallLoop.executable(.o0Static)
+        for delay: UInt32 in [0, 5_000, 30_000, 150_000, 500_000] {
+            let dir = try makeTemporaryDirectory("killed-early")
+            let trace = dir + "/trace"
+            let child = try Subprocess.Child([Swrr.path(), "record", "-o", trace, "--", exe, "100000000", dir + "/pid"])
+            usleep(delay)
+            child.kill(SIGKILL)
+            let recorded = child.wait()
+            XCTAssertEqual(recorded.leftovers, [], "killed after \(delay) µs: processes left running")
+            if let pid = waitForPid(dir + "/pid", timeout: 0.1) { assertGone(pid) }
+            guard FileManager.default.fileExists(atPath: trace) else { continue }
+            let r = try Swrr.replay(trace)
+            assertClean(r)
+            XCTAssertNil(r.signal, "killed after \(delay) µs: \(r)")
+            XCTAssertTrue([ReplayStatus.endsEarly, ReplayStatus.badTrace].contains(r.status), "killed after \(delay) µs: \(r)")
+            XCTAssertTrue(r.stderrLines.last?.hasPrefix("swrr: ") ?? false, "killed after \(delay) µs: \(r)")
+            XCTAssertTrue(recorded.stdout.starts(with: r.stdout), "killed after \(delay) µs: replay printed more")
+        }
+    }
+}

@@ -1,0 +1,225 @@
+// Running programs from the tests: each child runs in its own process group with stdin from
+// /dev/null and stdout/stderr going to files (no pipe can fill up and block it), under a time
+// limit after which the whole group is killed. After a child ends, any process it left behind
+// (still in its process group, or orphaned and handed to this process, which is a child
+// subreaper) is reported in `RunResult.leftovers` and then killed, so one failing test cannot
+// leave tracees running for the next.
+import CSwrrShim
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How a child ended and what it printed.
+struct RunResult: CustomStringConvertible {
+    var command: [String]
+    /// The exit code, or 128+N when the child died of signal N (what a shell shows).
+    var status: Int32
+    /// The signal that killed the child itself, if one did.
+    var signal: Int32?
+    var stdout: Data
+    var stderr: Data
+    var timedOut: Bool
+    /// Processes (pid and name) still running after the child ended.
+    var leftovers: [String]
+    var seconds: Double
+
+    var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+    var stderrText: String { String(decoding: stderr, as: UTF8.self) }
+    var stderrLines: [String] { stderrText.split(separator: "\n").map(String.init) }
+
+    var description: String {
+        var s = "`\(command.joined(separator: " "))` -> status \(status)"
+        if let signal { s += " (killed by signal \(signal))" }
+        if timedOut { s += " TIMED OUT" }
+        if !leftovers.isEmpty { s += " leftovers: \(leftovers)" }
+        s += String(format: " in %.2fs", seconds)
+        let err = stderrText
+        if !err.isEmpty { s += "\n--- stderr (last 2000 bytes) ---\n" + String(err.suffix(2000)) }
+        return s
+    }
+}
+
+enum Subprocess {
+    /// The limit for every child of the tests.
+    static let defaultTimeout: TimeInterval = 60
+
+    /// Makes this process the reaper of orphaned descendants, so a tracee whose swrr died is
+    /// reparented here (where the tests can see and reap it) rather than to init.
+    private static let becomeSubreaper: Void = {
+        let PR_SET_CHILD_SUBREAPER = 36
+        let SYS_prctl = 157
+        _ = swrr_syscall6(SYS_prctl, PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0, 0)
+    }()
+
+    /// Runs `argv` to completion (or until `timeout`).
+    static func run(_ argv: [String], environment: [String: String?] = [:], stdin: String = "/dev/null",
+                    timeout: TimeInterval = defaultTimeout) throws -> RunResult {
+        try Child(argv, environment: environment, stdin: stdin).wait(timeout: timeout)
+    }
+
+    /// The environment of this process with `changes` applied (nil removes a variable).
+    static func environment(_ changes: [String: String?]) -> [String] {
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in changes { env[k] = v }
+        return env.map { "\($0.key)=\($0.value)" }.sorted()
+    }
+
+    struct SpawnError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// A running child.
+    final class Child {
+        let pid: pid_t
+        let command: [String]
+        private let outputDir: String
+        private let started = Date()
+        private var finished: RunResult?
+
+        init(_ argv: [String], environment: [String: String?] = [:], stdin: String = "/dev/null") throws {
+            _ = Subprocess.becomeSubreaper
+            command = argv
+            outputDir = try TestDirectory.makeUnique(prefix: "run")
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            defer { posix_spawn_file_actions_destroy(&actions) }
+            posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 1, outputDir + "/stdout", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            posix_spawn_file_actions_addopen(&actions, 2, outputDir + "/stderr", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+
+            var attributes = posix_spawnattr_t()
+            posix_spawnattr_init(&attributes)
+            defer { posix_spawnattr_destroy(&attributes) }
+            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+            posix_spawnattr_setpgroup(&attributes, 0)
+            var noSignals = sigset_t()
+            sigemptyset(&noSignals)
+            posix_spawnattr_setsigmask(&attributes, &noSignals)
+            var defaults = sigset_t()
+            sigemptyset(&defaults)
+            for s in [SIGPIPE, SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGCHLD, SIGALRM, SIGUSR1, SIGUSR2, SIGTTIN, SIGTTOU] {
+                sigaddset(&defaults, s)
+            }
+            posix_spawnattr_setsigdefault(&attributes, &defaults)
+
+            let cArgs = argv.map { strdup($0) } + [nil]
+            let cEnv = Subprocess.environment(environment).map { strdup($0) } + [nil]
+            defer {
+                cArgs.forEach { free($0) }
+                cEnv.forEach { free($0) }
+            }
+            var child: pid_t = 0
+            let rc = posix_spawnp(&child, argv[0], &actions, &attributes, cArgs, cEnv)
+            guard rc == 0 else {
+                try? FileManager.default.removeItem(atPath: outputDir)
+                throw SpawnError(description: "cannot start \(argv[0]): \(String(cString: strerror(rc)))")
+            }
+            pid = child
+        }
+
+        /// What the child has written to stdout so far.
+        var stdoutSoFar: Data {
+            (try? Data(contentsOf: URL(fileURLWithPath: outputDir + "/stdout"))) ?? Data()
+        }
+
+        func kill(_ signal: Int32) {
+            if finished == nil { _ = Glibc.kill(pid, signal) }
+        }
+
+        /// Waits for the child to end; after `timeout` kills its process group.
+        func wait(timeout: TimeInterval = Subprocess.defaultTimeout) -> RunResult {
+            if let finished { return finished }
+            let deadline = Date().addingTimeInterval(timeout)
+            var status: Int32 = 0
+            var timedOut = false
+            var pause: UInt32 = 500
+            while true {
+                let r = waitpid(pid, &status, WNOHANG)
+                if r == pid { break }
+                if r == -1 && errno != EINTR { status = 0x7f00; break }
+                if Date() > deadline {
+                    timedOut = true
+                    _ = Glibc.kill(-pid, SIGKILL)
+                    _ = Glibc.kill(pid, SIGKILL)
+                    while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+                    break
+                }
+                usleep(pause)
+                pause = min(pause * 2, 20_000)
+            }
+            let seconds = Date().timeIntervalSince(started)
+            let termsig = status & 0x7f
+            let leftovers = Subprocess.collectLeftovers(processGroup: pid)
+            let result = RunResult(
+                command: command,
+                status: termsig == 0 ? (status >> 8) & 0xff : 128 + termsig,
+                signal: termsig == 0 ? nil : termsig,
+                stdout: (try? Data(contentsOf: URL(fileURLWithPath: outputDir + "/stdout"))) ?? Data(),
+                stderr: (try? Data(contentsOf: URL(fileURLWithPath: outputDir + "/stderr"))) ?? Data(),
+                timedOut: timedOut, leftovers: leftovers, seconds: seconds)
+            try? FileManager.default.removeItem(atPath: outputDir)
+            finished = result
+            return result
+        }
+
+        deinit {
+            if finished == nil { _ = Glibc.kill(-pid, SIGKILL); _ = wait(timeout: 5) }
+        }
+    }
+
+    /// One process as /proc/PID/stat describes it.
+    struct ProcessInfoLine {
+        var pid: pid_t
+        var name: String
+        var state: Character
+        var ppid: pid_t
+        var pgrp: pid_t
+    }
+
+    static func processInfo(_ pid: pid_t) -> ProcessInfoLine? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let open = text.firstIndex(of: "("), let close = text.lastIndex(of: ")") else { return nil }
+        let name = String(text[text.index(after: open)..<close])
+        let rest = text[text.index(close, offsetBy: 2)...].split(separator: " ")
+        guard rest.count > 3, let state = rest[0].first, let ppid = pid_t(rest[1]), let pgrp = pid_t(rest[2]) else {
+            return nil
+        }
+        return ProcessInfoLine(pid: pid, name: name, state: state, ppid: ppid, pgrp: pgrp)
+    }
+
+    /// True while `pid` exists and is not a zombie (reaping it if it is an orphan handed to us).
+    static func isRunning(_ pid: pid_t) -> Bool {
+        guard let info = processInfo(pid) else { return false }
+        if info.state == "Z" {
+            if info.ppid == getpid() { var s: Int32 = 0; _ = waitpid(pid, &s, WNOHANG) }
+            return false
+        }
+        return true
+    }
+
+    private static func descendantsAndGroup(_ group: pid_t) -> [ProcessInfoLine] {
+        let me = getpid()
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { pid_t($0) }.compactMap { processInfo($0) }.filter {
+            $0.pid != me && ($0.pgrp == group || $0.ppid == me)
+        }
+    }
+
+    /// Processes left behind by a finished child: reaps zombies handed to us, waits up to two
+    /// seconds for the rest to go away by themselves, then kills whatever is still there and
+    /// returns their descriptions.
+    static func collectLeftovers(processGroup group: pid_t) -> [String] {
+        let deadline = Date().addingTimeInterval(2)
+        var running: [ProcessInfoLine] = []
+        repeat {
+            running = descendantsAndGroup(group).filter { isRunning($0.pid) }
+            if running.isEmpty { return [] }
+            usleep(20_000)
+        } while Date() < deadline
+        for p in running { _ = Glibc.kill(p.pid, SIGKILL) }
+        usleep(50_000)
+        for p in running where p.ppid == getpid() { var s: Int32 = 0; _ = waitpid(p.pid, &s, WNOHANG) }
+        return running.map { "\($0.pid) \($0.name) state \($0.state)" }
+    }
+}
