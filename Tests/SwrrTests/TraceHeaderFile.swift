@@ -11,6 +11,17 @@ enum TraceHeaderFile {
 
     static let magic = Array("SWRRHDR1".utf8)
 
+    /// Makes the header one of the next format version (frame and JSON), as the next swrr would
+    /// write it, with valid length and checksum. Returns the new version.
+    @discardableResult
+    static func bumpVersion(_ path: String) throws -> UInt32 {
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        guard bytes.count >= 20 else { throw Malformed(description: "\(path) is too short") }
+        let version = readU32(bytes, at: 8) + 1
+        try rewriteVersion(path, to: version)
+        return version
+    }
+
     /// Sets the format version, in the frame and in the JSON, and fixes length and checksum.
     static func rewriteVersion(_ path: String, to version: UInt32) throws {
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
@@ -19,11 +30,11 @@ enum TraceHeaderFile {
         }
         let length = Int(readU32(bytes, at: 12))
         guard 20 + length <= bytes.count else { throw Malformed(description: "\(path): payload length \(length)") }
-        var payload = Data(bytes[20..<(20 + length)])
-        if var json = try JSONSerialization.jsonObject(with: payload) as? [String: Any] {
-            json["formatVersion"] = Int(version)
-            payload = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
+        let json = String(decoding: bytes[20..<(20 + length)], as: UTF8.self)
+        guard let field = json.range(of: #""formatVersion"\s*:\s*[0-9]+"#, options: .regularExpression) else {
+            throw Malformed(description: "\(path): no formatVersion in the JSON")
         }
+        let payload = Data(json.replacingCharacters(in: field, with: "\"formatVersion\" : \(version)").utf8)
         var out = magic
         appendU32(&out, version)
         appendU32(&out, UInt32(payload.count))
