@@ -1,0 +1,60 @@
+# swrr: record-and-replay debugging for Linux x86-64.
+#
+#   make demo    install what is missing, build release binaries, record and replay an example
+#   make test    install what is missing, build, run the whole test suite
+#   make deps    install the Debian packages swrr needs (only those missing)
+#   make build   release build (.build/release/swrr)
+#   make bench   record/replay overhead benchmark (benchmarks/record-overhead)
+#   make clean   remove build products
+#
+# BUILD_DIR picks the build directory (default .build), e.g. `make test BUILD_DIR=.build-mine`.
+
+SHELL := /bin/bash
+BUILD_DIR ?= .build
+SWIFT ?= $(shell command -v swift || echo /opt/swift/usr/bin/swift)
+SWIFT_BUILD_FLAGS := --scratch-path $(BUILD_DIR)
+
+# Debian packages: system libraries the package links (libdw/libelf, zstd, seccomp), the C
+# compiler and static C library the tests compile fixtures with, gdb, and python3 (tests, bench).
+DEB_PACKAGES := libelf-dev libdw-dev libzstd-dev libseccomp-dev gcc libc6-dev pkg-config gdb python3
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps build debug demo test bench clean
+
+all: build
+
+deps:
+	@if ! command -v dpkg-query >/dev/null; then \
+	    echo "make deps: not a Debian-based system; install the equivalents of: $(DEB_PACKAGES)"; exit 0; \
+	fi; \
+	missing=""; \
+	for p in $(DEB_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then \
+	    echo "make deps: all needed Debian packages are installed"; \
+	else \
+	    echo "make deps: installing$$missing"; \
+	    $(SUDO) apt-get update && \
+	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS)
+
+debug: deps
+	$(SWIFT) build $(SWIFT_BUILD_FLAGS)
+
+demo: build
+	examples/run-demo $(BUILD_DIR)/release/swrr $(BUILD_DIR)/demo
+
+# `swift test` alone may not build the swrr executable the end-to-end tests run: build it first
+# (debug, next to the test bundle).
+test: debug
+	$(SWIFT) test $(SWIFT_BUILD_FLAGS)
+
+bench: build
+	SWRR_BIN=$(BUILD_DIR)/release/swrr benchmarks/record-overhead
+
+clean:
+	rm -rf $(BUILD_DIR)
