@@ -80,7 +80,7 @@ pid_t swrr_waitpid(pid_t pid, int *status, int options) {
 
 pid_t swrr_spawn_seized(const char *path, char *const argv[], char *const envp[], const char *cwd,
                         int flags, uint64_t stack_limit_cur, uint64_t stack_limit_max,
-                        long options) {
+                        uint64_t ignored_mask, uint64_t blocked_mask, long options) {
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) return -1;
@@ -106,6 +106,15 @@ pid_t swrr_spawn_seized(const char *path, char *const argv[], char *const envp[]
             }
         }
         if (cwd && chdir(cwd) != 0) _exit(126);
+        for (int sig = 1; sig < 64; sig++) {
+            if (sig == SIGKILL || sig == SIGSTOP) continue;
+            signal(sig, (ignored_mask >> (sig - 1)) & 1 ? SIG_IGN : SIG_DFL);
+        }
+        sigset_t set;
+        sigemptyset(&set);
+        for (int sig = 1; sig < 64; sig++)
+            if ((blocked_mask >> (sig - 1)) & 1) sigaddset(&set, sig);
+        sigprocmask(SIG_SETMASK, &set, NULL);
         kill(getpid(), SIGSTOP);
         execve(path, argv, envp);
         _exit(127);
@@ -134,6 +143,24 @@ pid_t swrr_spawn_seized(const char *path, char *const argv[], char *const envp[]
         return -1;
     }
     return pid;
+}
+
+uint64_t swrr_ignored_signals(void) {
+    uint64_t mask = 0;
+    for (int sig = 1; sig < 64; sig++) {
+        struct sigaction sa;
+        if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN) mask |= 1ULL << (sig - 1);
+    }
+    return mask;
+}
+
+uint64_t swrr_blocked_signals(void) {
+    sigset_t set;
+    uint64_t mask = 0;
+    if (sigprocmask(SIG_BLOCK, NULL, &set) != 0) return 0;
+    for (int sig = 1; sig < 64; sig++)
+        if (sigismember(&set, sig) == 1) mask |= 1ULL << (sig - 1);
+    return mask;
 }
 
 int swrr_wifexited(int status) { return WIFEXITED(status); }

@@ -102,6 +102,12 @@ public enum SyscallOutputs {
             guard nfds >= 0 && nfds <= 1 << 20 else { return [] }
             let setBytes = ((nfds + 63) / 64) * 8
             return r(args[1], setBytes) + r(args[2], setBytes) + r(args[3], setBytes) + r(args[4], 16)
+        case "futex":
+            switch args[1] & 0x7f {                   // without FUTEX_PRIVATE_FLAG (128)
+            case 5: return r(args[4], 4)              // FUTEX_WAKE_OP changes *uaddr2
+            case 6, 7, 8, 11, 12: return r(args[0], 4) // PI operations write the owner's tid
+            default: return []
+            }
         case "mincore":
             let pages = (Int(truncatingIfNeeded: args[1]) + 4095) / 4096
             return r(args[2], pages)

@@ -24,6 +24,14 @@ public enum RecordError: Error, CustomStringConvertible {
         }
     }
 
+    /// The reason stored in an aborted trace (shown by replay and dump).
+    public var traceReason: String {
+        switch self {
+        case .unsupported(let u, _): return u.description
+        default: return description
+        }
+    }
+
     /// The exit status `swrr record` uses for this error (shell conventions for exec failures).
     public var exitStatus: Int32 {
         switch self {

@@ -14,6 +14,9 @@ public struct RecordOptions {
     public var outputDirectory: String?
     public var environment: [String]
     public var workingDirectory: String
+    /// Signals the program starts with ignored and blocked (default: what swrr itself inherited
+    /// when this was created).
+    public var signals: (ignored: UInt64, blocked: UInt64) = Spawner.inheritedSignals()
     /// Status lines ("recording to …") for the user; stderr by default.
     public var status: (String) -> Void
 
@@ -73,7 +76,7 @@ public final class Recorder {
             return RecordResult(traceDirectory: dir, waitStatus: status, eventCount: writer.eventCount)
         } catch {
             task?.kill()
-            try? writer.finish(.aborted(reason: "\(error)"))
+            try? writer.finish(.aborted(reason: (error as? RecordError)?.traceReason ?? "\(error)"))
             throw error
         }
     }
@@ -98,7 +101,8 @@ public final class Recorder {
                                 }),
             kernel: KernelDescription(sysname: k.sysname, release: k.release, version: k.version,
                                       machine: k.machine),
-            stackLimit: [UInt64(rl.rlim_cur), UInt64(rl.rlim_max)])
+            stackLimit: [UInt64(rl.rlim_cur), UInt64(rl.rlim_max)],
+            ignoredSignals: options.signals.ignored, blockedSignals: options.signals.blocked)
     }
 
     // MARK: the loop
@@ -108,7 +112,8 @@ public final class Recorder {
         do {
             pid = try Spawner.spawn(path: program, argv: header.argv, env: header.environment,
                                     cwd: header.workingDirectory, flags: Spawner.recordFlags,
-                                    stackLimit: nil, ptraceOptions: recordPtraceOptions)
+                                    stackLimit: nil, signals: options.signals,
+                                    ptraceOptions: recordPtraceOptions)
         } catch {
             throw RecordError.execFailed(options.program, "\(error)")
         }
@@ -178,7 +183,14 @@ public final class Recorder {
                 strings: capturedStrings(task: task, spec: spec, args: regs.syscallArgs))))
             return nil
         }
-        if case .refuse(let e) = spec.record {
+        var refusal: Int32? = nil
+        switch spec.record {
+        case .run: break
+        case .refuse(let e): refusal = e
+        case .refuseWhenEchoing(let fdArg, let e):
+            if fds.echoTarget(regs.syscallArgs[fdArg]) != 0 { refusal = e }
+        }
+        if let e = refusal {
             var r = regs
             r.origRax = UInt64(bitPattern: -1)  // the kernel skips syscall -1
             try task.setRegisters(r)

@@ -134,7 +134,8 @@ public final class ReplaySession {
         do {
             pid = try Spawner.spawn(path: exe, argv: header.argv, env: header.environment,
                                     cwd: header.workingDirectory, flags: Spawner.replayFlags,
-                                    stackLimit: limit, ptraceOptions: replayPtraceOptions)
+                                    stackLimit: limit, signals: (header.ignoredSignals, header.blockedSignals),
+                                    ptraceOptions: replayPtraceOptions)
         } catch {
             throw ReplayError.tracee("\(error)")
         }

@@ -38,6 +38,9 @@ extension ReplaySession {
             try recordTermination(of: task)
             return
         }
+        if spec.replay != .emulate {
+            out = out.keepingSegments(of: try task.registers())
+        }
         try task.setRegisters(out)
         if ev.echoFd != 0, ev.result > 0, let w = spec.writesToFd, let echo = echo {
             echo(ev.echoFd, try writtenBytes(task: task, source: w, args: ev.args, count: Int(ev.result)))

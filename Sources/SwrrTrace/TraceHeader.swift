@@ -55,10 +55,18 @@ public struct TraceHeader: Codable, Equatable, Sendable {
     /// RLIMIT_STACK (soft, hard) when recording: it shapes the address-space layout, so replay
     /// sets the same.
     public var stackLimit: [UInt64]
+    /// Signals the program started with ignored (SIG_IGN survives exec) and blocked, as bit masks
+    /// (bit N-1 for signal N). They change what rt_sigaction/rt_sigprocmask report, so replay
+    /// starts the program with the same ones.
+    public var ignoredSignals: UInt64
+    public var blockedSignals: UInt64
 
     public init(formatVersion: Int, swrrVersion: String, createdAt: Double, program: String,
                 argv: [String], environment: [String], workingDirectory: String, tickSource: String,
-                cpu: CPUDescription, kernel: KernelDescription, stackLimit: [UInt64]) {
+                cpu: CPUDescription, kernel: KernelDescription, stackLimit: [UInt64],
+                ignoredSignals: UInt64 = 0, blockedSignals: UInt64 = 0) {
+        self.ignoredSignals = ignoredSignals
+        self.blockedSignals = blockedSignals
         self.formatVersion = formatVersion
         self.swrrVersion = swrrVersion
         self.createdAt = createdAt

@@ -55,6 +55,17 @@ public struct Registers: Equatable, Sendable {
     public var eflags: UInt64 { get { values[Self.iEflags] } set { values[Self.iEflags] = newValue } }
     public var fsBase: UInt64 { get { values[Self.iFsBase] } set { values[Self.iFsBase] = newValue } }
 
+    /// These registers with the segment state (fs/gs selectors and bases) of `other`: what a
+    /// syscall run for real (arch_prctl(ARCH_SET_FS)) changed must survive restoring the rest.
+    public func keepingSegments(of other: Registers) -> Registers {
+        var r = self
+        for name in ["fs_base", "gs_base", "fs", "gs"] {
+            let i = Registers.index(name)
+            r.values[i] = other.values[i]
+        }
+        return r
+    }
+
     /// The six syscall arguments in the kernel's order (rdi, rsi, rdx, r10, r8, r9).
     public var syscallArgs: [UInt64] {
         get { [rdi, rsi, rdx, r10, r8, r9] }

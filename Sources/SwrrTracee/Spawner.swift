@@ -13,9 +13,16 @@ public enum Spawner {
     public static let replayFlags: Int32 = Int32(SWRR_SPAWN_NO_ASLR | SWRR_SPAWN_TRAP_TSC
         | SWRR_SPAWN_SET_STACK_LIMIT | SWRR_SPAWN_NULL_STDIN | SWRR_SPAWN_NULL_STDOUT)
 
+    /// The signal state this process would hand to a child it starts (ignored, blocked). Taken
+    /// before swrr changes its own handling of SIGINT and the like.
+    public static func inheritedSignals() -> (ignored: UInt64, blocked: UInt64) {
+        (swrr_ignored_signals(), swrr_blocked_signals())
+    }
+
     /// Forks and seizes a child that will execve `path` once resumed. Returns its pid.
     public static func spawn(path: String, argv: [String], env: [String], cwd: String?, flags: Int32,
-                             stackLimit: (UInt64, UInt64)?, ptraceOptions: Int) throws -> pid_t {
+                             stackLimit: (UInt64, UInt64)?, signals: (ignored: UInt64, blocked: UInt64),
+                             ptraceOptions: Int) throws -> pid_t {
         let cArgv = argv.map { strdup($0) } + [nil]
         let cEnv = env.map { strdup($0) } + [nil]
         defer {
@@ -27,7 +34,8 @@ public enum Spawner {
         let pid = cArgv.withUnsafeBufferPointer { a in
             cEnv.withUnsafeBufferPointer { e in
                 swrr_spawn_seized(path, a.baseAddress, e.baseAddress, dir, flags,
-                                  stackLimit?.0 ?? 0, stackLimit?.1 ?? 0, ptraceOptions)
+                                  stackLimit?.0 ?? 0, stackLimit?.1 ?? 0, signals.ignored, signals.blocked,
+                                  ptraceOptions)
             }
         }
         guard pid > 0 else { throw TraceeError.errno("cannot start \(path)") }

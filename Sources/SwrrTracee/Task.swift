@@ -182,10 +182,23 @@ public final class Task {
         while a.count < 6 { a.append(0) }
         regs.syscallArgs = a
         try setRegisters(regs)
-        try resume(.syscall)
-        let entry = try wait()
-        guard entry == .syscall else {
-            throw TraceeError("injected \(SyscallTable.name(number)): expected a syscall entry stop, got \(entry)")
+        // Resumed with PTRACE_SYSCALL from a PTRACE_SYSEMU stop, the kernel first reports the exit
+        // of the emulated call (rip still at the instruction we pointed it to); the entry of the
+        // injected call is the stop whose rip is past the syscall instruction.
+        var entered = false
+        for _ in 0..<2 {
+            try resume(.syscall)
+            let stop = try wait()
+            guard stop == .syscall else {
+                throw TraceeError("injected \(SyscallTable.name(number)): expected a syscall stop, got \(stop)")
+            }
+            if try registers().rip == syscallInstruction + 2 {
+                entered = true
+                break
+            }
+        }
+        guard entered else {
+            throw TraceeError("injected \(SyscallTable.name(number)) did not start")
         }
         try resume(.syscall)
         let exit = try wait()

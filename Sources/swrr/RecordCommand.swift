@@ -26,14 +26,15 @@ struct RecordCommand: ParsableCommand {
             Terminal.error("record needs a program to run: swrr record [-o DIR] PROGRAM [ARGS...]")
             throw ExitCode(ExitStatus.usage)
         }
-        // Ctrl-C and Ctrl-\ are for the recorded program; swrr finishes the trace after it.
-        signal(SIGINT, SIG_IGN)
-        signal(SIGQUIT, SIG_IGN)
         let options = RecordOptions(
             program: program, arguments: Array(cmd.dropFirst()), outputDirectory: output,
             environment: ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }.sorted(),
             workingDirectory: FileManager.default.currentDirectoryPath,
             status: { Terminal.status($0) })
+        // Ctrl-C and Ctrl-\ are for the recorded program; swrr finishes the trace after it.
+        // (The program's own signal state was taken above, before this.)
+        signal(SIGINT, SIG_IGN)
+        signal(SIGQUIT, SIG_IGN)
         do {
             let result = try Recorder(options: options).run()
             throw ExitCode(WaitStatus.shellStatus(result.waitStatus))

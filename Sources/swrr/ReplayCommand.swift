@@ -41,7 +41,7 @@ struct ReplayCommand: ParsableCommand {
                 throw ExitCode(WaitStatus.shellStatus(status))
             case .endedEarly(let event, let reason):
                 if let reason = reason {
-                    Terminal.error("the trace ends at event \(event): the recording was stopped early (\(reason))")
+                    Terminal.error("the trace ends at event \(event): the recording stopped there: \(reason)")
                 } else {
                     Terminal.error("the trace ends early at event \(event) (the recording was interrupted)")
                 }

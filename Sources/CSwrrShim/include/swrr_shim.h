@@ -47,9 +47,15 @@ enum {
 /// SIGSTOP and then, once resumed by the tracer, calls execve(path, argv, envp).
 /// The parent seizes it (PTRACE_SEIZE with `options`) and returns its pid with the child in a
 /// ptrace stop just before execve. Returns -1 with errno on failure (nothing is left running).
+/// The child's signal dispositions are reset: signals in `ignored_mask` (bit N-1 = signal N) are
+/// SIG_IGN, all others SIG_DFL, and its blocked mask is `blocked_mask`.
 pid_t swrr_spawn_seized(const char *path, char *const argv[], char *const envp[], const char *cwd,
                         int flags, uint64_t stack_limit_cur, uint64_t stack_limit_max,
-                        long options);
+                        uint64_t ignored_mask, uint64_t blocked_mask, long options);
+/// The calling process's ignored-signal mask (bit N-1 = signal N), read with sigaction.
+uint64_t swrr_ignored_signals(void);
+/// The calling thread's blocked-signal mask.
+uint64_t swrr_blocked_signals(void);
 /// waitpid with __WALL; returns pid or -1 (errno). EINTR is retried.
 pid_t swrr_waitpid(pid_t pid, int *status, int options);
 
