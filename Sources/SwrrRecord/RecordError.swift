@@ -17,8 +17,8 @@ public enum RecordError: Error, CustomStringConvertible {
         case .execFailed(let p, let why):
             return "cannot record \(p): exec failed: \(why)"
         case .unsupported(let u, let event):
-            return "recording stopped at event \(event): \(u); swrr cannot record this program yet " +
-                "(the trace replays up to this point)"
+            return "recording stopped: \(u) at event \(event); swrr cannot record this yet, " +
+                "and the trace replays up to that point"
         case .tracee(let what):
             return "recording failed: \(what)"
         }

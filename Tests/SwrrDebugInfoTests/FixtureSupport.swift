@@ -73,7 +73,7 @@ final class LiveProcess {
         defer { argv.forEach { free($0) }; envp.forEach { free($0) } }
         let options = 0x10 /* TRACEEXEC */ | 0x100000 /* EXITKILL */
         let pid = swrr_spawn_seized(path, argv, envp, "/tmp", Int32(SWRR_SPAWN_NO_ASLR | SWRR_SPAWN_NULL_STDOUT),
-                                    0, 0, options)
+                                    0, 0, 0, 0, options)
         guard pid > 0 else { throw DebugInfoError("spawn failed: \(errno)") }
         task = Task(tid: pid)
         space = AddressSpace()
