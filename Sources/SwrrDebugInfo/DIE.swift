@@ -4,7 +4,7 @@
 import CLibDW
 
 extension Dwarf_Die {
-    var tag: Int32 { var d = self; return dwarf_tag(&d) }
+    var tag: Int { var d = self; return Int(dwarf_tag(&d)) }
     var offset: UInt64 { var d = self; return dwarf_dieoffset(&d) }
 
     /// The attribute, looked up through abstract origins and specifications.

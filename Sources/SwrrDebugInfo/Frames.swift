@@ -69,8 +69,9 @@ public final class StackBuilder {
                 }
             }
             let symbol = m?.symbols.lookup(pc)
-            if groups.isEmpty {
-                let name = symbol?.symbol.name ?? (p.isSignalTrampoline ? "<signal handler called>" : nil)
+            if groups.isEmpty || p.isSignalTrampoline {
+                // gdb's name for the sigreturn trampoline's frame.
+                let name = p.isSignalTrampoline ? "<signal handler called>" : symbol?.symbol.name
                 out.append(Frame(index: out.count, pc: p.pc, function: name, location: m?.lines.location(of: pc),
                                  module: m?.name, isInlined: false, isSignalTrampoline: p.isSignalTrampoline,
                                  physicalIndex: pi, unwindMethod: p.method, scopes: []))
@@ -84,6 +85,7 @@ public final class StackBuilder {
                                  isSignalTrampoline: p.isSignalTrampoline, physicalIndex: pi, unwindMethod: p.method,
                                  scopes: g))
                 if fn.tag == DW_TAG_inlined_subroutine {
+                    // The next frame out shows the inlined call's own call site.
                     let file = fn.unsigned(Int32(DW_AT_call_file)).flatMap { fn.fileName(index: $0) }
                     let line = fn.unsigned(Int32(DW_AT_call_line)).map(Int.init)
                     let col = fn.unsigned(Int32(DW_AT_call_column)).map(Int.init) ?? 0
@@ -95,10 +97,30 @@ public final class StackBuilder {
     }
 }
 
+/// A call stack at one point of the program, with what is needed to read each frame's
+/// variables (registers recovered per machine frame, the target, the modules).
+public final class CallStack {
+    public let frames: [Frame]
+    public let physical: [PhysicalFrame]
+    let space: AddressSpace
+    let target: TargetAccess
+
+    init(space: AddressSpace, target: TargetAccess) throws {
+        self.space = space
+        self.target = target
+        physical = try Unwinder(space: space, target: target).unwind()
+        frames = StackBuilder(space: space).frames(physical)
+    }
+}
+
 extension AddressSpace {
     /// The full logical call stack of the target at its current point.
+    public func callStack(_ target: TargetAccess) throws -> CallStack {
+        try CallStack(space: self, target: target)
+    }
+
     public func backtrace(_ target: TargetAccess) throws -> (frames: [Frame], physical: [PhysicalFrame]) {
-        let physical = try Unwinder(space: self, target: target).unwind()
-        return (StackBuilder(space: self).frames(physical), physical)
+        let s = try callStack(target)
+        return (s.frames, s.physical)
     }
 }

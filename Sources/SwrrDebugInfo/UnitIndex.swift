@@ -62,33 +62,42 @@ public final class UnitIndex {
     var allUnits: [Dwarf_Die] { unitOffsets.compactMap { die(at: $0) } }
 
     /// The DWARF scopes at a file address, innermost first (lexical blocks, inlined
-    /// subroutines, the subprogram, the CU), following the *concrete* nesting. dwarf_getscopes
-    /// continues from an inlined subroutine into its abstract origin's definition scopes, so
-    /// the chain is resumed from each inlined subroutine with dwarf_getscopes_die.
+    /// subroutines, the subprogram, the CU), following the *concrete* DIE tree.
+    /// (dwarf_getscopes continues from an inlined subroutine into its abstract origin's
+    /// definition scopes instead, and loses the chain when those live in a dwz partial unit,
+    /// as in Debian's libc debug files.) Namespaces and classes have no ranges but can hold
+    /// C++ member function definitions, so they are searched through.
     func scopes(at fileAddress: UInt64) -> [Dwarf_Die] {
-        guard var cu = unit(containing: fileAddress) else { return [] }
-        var p: UnsafeMutablePointer<Dwarf_Die>?
-        let n = dwarf_getscopes(&cu, fileAddress, &p)
-        guard n > 0, let first = p else { return [] }
-        var chain = Array(UnsafeBufferPointer(start: first, count: Int(n)))
-        free(first)
-        var out: [Dwarf_Die] = []
-        var i = 0
-        while i < chain.count && out.count < 256 {
-            let d = chain[i]
-            out.append(d)
-            if d.tag == DW_TAG_inlined_subroutine {
-                var die = d
-                var q: UnsafeMutablePointer<Dwarf_Die>?
-                let m = dwarf_getscopes_die(&die, &q)
-                guard m > 1, let outer = q else { break }
-                chain = Array(UnsafeBufferPointer(start: outer, count: Int(m)))
-                free(outer)
-                i = 1
-                continue
+        guard let cu = unit(containing: fileAddress) else { return [] }
+        var chain = [cu]
+        var current = cu
+        var searched = 0
+        descend: while chain.count < 256 {
+            var pending = current.children
+            while !pending.isEmpty {
+                let c = pending.removeFirst()
+                searched += 1
+                if searched > 1_000_000 { break descend }
+                switch c.tag {
+                case DW_TAG_subprogram, DW_TAG_lexical_block, DW_TAG_inlined_subroutine:
+                    var d = c
+                    if dwarf_haspc(&d, fileAddress) == 1 {
+                        chain.append(c)
+                        current = c
+                        continue descend
+                    }
+                case DW_TAG_namespace, DW_TAG_class_type, DW_TAG_structure_type, DW_TAG_union_type, DW_TAG_module:
+                    if current.tag == DW_TAG_compile_unit || current.tag == DW_TAG_namespace
+                        || current.tag == DW_TAG_module || current.tag == DW_TAG_class_type
+                        || current.tag == DW_TAG_structure_type {
+                        pending += c.children
+                    }
+                default:
+                    break
+                }
             }
-            i += 1
+            break
         }
-        return out
+        return chain.reversed()
     }
 }

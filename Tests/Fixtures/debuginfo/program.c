@@ -112,6 +112,14 @@ __attribute__((noinline)) int show_locals(int param, const char *text) {
     return sink;
 }
 
+__attribute__((noinline)) int optimized(int x) {
+    int gone = sink * 5;     // from a volatile read: nothing can recompute it later
+    sink = gone;
+    consume(0);
+    sink = x;                // MARK:optimized
+    return x;
+}
+
 int main(int argc, char **argv) {
     int loops = argc > 1 ? atoi(argv[1]) : 1;
     for (int i = 0; i < loops; i++) {
@@ -119,6 +127,7 @@ int main(int argc, char **argv) {
         raise_signal();
         sink = use_inline(argc);
         show_locals(argc + 2, "text");
+        optimized(argc);
     }
     global_counter += sink;
     return 0;
