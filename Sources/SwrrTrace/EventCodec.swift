@@ -1,0 +1,220 @@
+// The binary encoding of events (inside `events` chunks) and of the end marker.
+//
+// An event record is a tag byte followed by the fields of that kind, in declaration order:
+// integers as varints (signed ones zigzag), strings as varint length + UTF-8, arrays as varint
+// count + elements, optionals as a presence byte, registers as exactly 27 varints. Memory bytes
+// do not travel inline: a MemoryWrite is (address, length, data-stream offset), the offset
+// omitted when the length is 0. Records carry no state from one to the next, so every chunk
+// decodes on its own.
+import SwrrTracee
+
+/// Thrown by a data loader when the referenced bytes lie past the end of the data stream: the
+/// recording was cut there, so reading ends (`.truncated`) rather than failing.
+struct DataCutShort: Error {}
+
+enum EventCodec {
+    enum Tag: UInt8 {
+        case exec = 1
+        case syscall = 2
+        case rdtsc = 3
+        case signal = 4
+        case exit = 5
+    }
+
+    /// Stores memory bytes in the data stream and returns their offset there.
+    typealias StoreBytes = ([UInt8]) throws -> UInt64
+    /// Returns `length` bytes at `offset` of the data stream, or throws DataCutShort.
+    typealias LoadBytes = (_ offset: UInt64, _ length: UInt64) throws -> [UInt8]
+
+    // MARK: encoding
+
+    static func encode(_ event: Event, into w: inout ByteWriter, store: StoreBytes) throws {
+        switch event {
+        case .exec(let e):
+            w.u8(Tag.exec.rawValue)
+            w.zigzag(Int64(e.tid))
+            w.string(e.originalPath)
+            encode(e.executable, into: &w)
+            encode(e.registers, into: &w)
+            try encode(e.stack, into: &w, store: store)
+            w.varint(e.mappings.count)
+            for m in e.mappings {
+                w.varint(m.start)
+                w.varint(m.end)
+                w.varint(m.offset)
+                w.string(m.permissions)
+                w.string(m.name)
+            }
+        case .syscall(let e):
+            w.u8(Tag.syscall.rawValue)
+            w.zigzag(Int64(e.tid))
+            w.zigzag(Int64(e.number))
+            w.varint(e.args.count)
+            for a in e.args { w.varint(a) }
+            encode(e.registers, into: &w)
+            w.zigzag(e.result)
+            w.varint(e.writes.count)
+            for write in e.writes { try encode(write, into: &w, store: store) }
+            w.varint(UInt64(e.echoFd))
+            w.bool(e.mappedFile != nil)
+            if let f = e.mappedFile { encode(f, into: &w) }
+            w.varint(e.strings.count)
+            for s in e.strings { w.string(s) }
+        case .rdtsc(let e):
+            w.u8(Tag.rdtsc.rawValue)
+            w.zigzag(Int64(e.tid))
+            encode(e.registers, into: &w)
+            w.varint(e.value)
+            w.varint(UInt64(e.aux))
+            w.bool(e.isRdtscp)
+        case .signal(let e):
+            w.u8(Tag.signal.rawValue)
+            w.zigzag(Int64(e.tid))
+            w.zigzag(Int64(e.signal))
+            w.zigzag(Int64(e.code))
+            encode(e.registers, into: &w)
+        case .exit(let e):
+            w.u8(Tag.exit.rawValue)
+            w.zigzag(Int64(e.tid))
+            w.zigzag(Int64(e.waitStatus))
+        }
+    }
+
+    private static func encode(_ registers: Registers, into w: inout ByteWriter) {
+        // Registers(values:) guarantees 27; pad defensively so the record always decodes.
+        for i in 0..<Registers.count {
+            w.varint(i < registers.values.count ? registers.values[i] : 0)
+        }
+    }
+
+    private static func encode(_ file: MappedFile, into w: inout ByteWriter) {
+        w.string(file.traceName)
+        w.string(file.originalPath)
+    }
+
+    private static func encode(_ write: MemoryWrite, into w: inout ByteWriter, store: StoreBytes) throws {
+        w.varint(write.address)
+        w.varint(write.bytes.count)
+        if !write.bytes.isEmpty { w.varint(try store(write.bytes)) }
+    }
+
+    // MARK: decoding
+
+    static func decode(_ r: inout ByteReader, load: LoadBytes) throws -> Event {
+        let start = r.position
+        let tagByte = try r.u8()
+        guard let tag = Tag(rawValue: tagByte) else {
+            throw DecodeError(message: "unknown event tag \(tagByte)", position: start)
+        }
+        switch tag {
+        case .exec:
+            let tid = try r.int32()
+            let originalPath = try r.string()
+            let executable = try decodeMappedFile(&r)
+            let registers = try decodeRegisters(&r)
+            let stack = try decodeMemoryWrite(&r, load: load)
+            let n = try r.count(of: "mappings", minimumElementSize: 5)
+            var mappings: [Mapping] = []
+            mappings.reserveCapacity(n)
+            for _ in 0..<n {
+                mappings.append(Mapping(start: try r.varint(), end: try r.varint(), offset: try r.varint(),
+                                        permissions: try r.string(), name: try r.string()))
+            }
+            return .exec(ExecEvent(tid: tid, originalPath: originalPath, executable: executable,
+                                   registers: registers, stack: stack, mappings: mappings))
+        case .syscall:
+            let tid = try r.int32()
+            let number = try r.int32()
+            let argCount = try r.count(of: "syscall arguments")
+            var args: [UInt64] = []
+            args.reserveCapacity(argCount)
+            for _ in 0..<argCount { args.append(try r.varint()) }
+            let registers = try decodeRegisters(&r)
+            let result = try r.zigzag()
+            let writeCount = try r.count(of: "memory writes", minimumElementSize: 2)
+            var writes: [MemoryWrite] = []
+            writes.reserveCapacity(writeCount)
+            for _ in 0..<writeCount { writes.append(try decodeMemoryWrite(&r, load: load)) }
+            let echoFd = try r.uint8()
+            let mappedFile = try r.bool() ? try decodeMappedFile(&r) : nil
+            let stringCount = try r.count(of: "strings")
+            var strings: [String] = []
+            strings.reserveCapacity(stringCount)
+            for _ in 0..<stringCount { strings.append(try r.string()) }
+            return .syscall(SyscallEvent(tid: tid, number: number, args: args, registers: registers,
+                                         result: result, writes: writes, echoFd: echoFd,
+                                         mappedFile: mappedFile, strings: strings))
+        case .rdtsc:
+            return .rdtsc(RdtscEvent(tid: try r.int32(), registers: try decodeRegisters(&r),
+                                     value: try r.varint(), aux: try r.uint32(), isRdtscp: try r.bool()))
+        case .signal:
+            return .signal(SignalEvent(tid: try r.int32(), signal: try r.int32(), code: try r.int32(),
+                                       registers: try decodeRegisters(&r)))
+        case .exit:
+            return .exit(ExitEvent(tid: try r.int32(), waitStatus: try r.int32()))
+        }
+    }
+
+    private static func decodeRegisters(_ r: inout ByteReader) throws -> Registers {
+        var values = [UInt64](repeating: 0, count: Registers.count)
+        for i in 0..<Registers.count { values[i] = try r.varint() }
+        return Registers(values: values)
+    }
+
+    private static func decodeMappedFile(_ r: inout ByteReader) throws -> MappedFile {
+        MappedFile(traceName: try r.string(), originalPath: try r.string())
+    }
+
+    private static func decodeMemoryWrite(_ r: inout ByteReader, load: LoadBytes) throws -> MemoryWrite {
+        let address = try r.varint()
+        let lengthAt = r.position
+        let length = try r.varint()
+        if length == 0 { return MemoryWrite(address: address, bytes: []) }
+        let offset = try r.varint()
+        guard offset.addingReportingOverflow(length).overflow == false else {
+            throw DecodeError(message: "a memory write's data range overflows", position: lengthAt)
+        }
+        return MemoryWrite(address: address, bytes: try load(offset, length))
+    }
+
+    // MARK: end marker
+
+    private enum EndTag: UInt8 {
+        case complete = 1
+        case aborted = 2
+    }
+
+    /// The payload of the end-marker chunk: how the recording ended, how many events and data
+    /// bytes it has. nil for `.truncated`, which is never written (it is the absence of a marker).
+    static func encodeEnd(_ end: TraceEnd, eventCount: Int, dataLength: UInt64) -> [UInt8]? {
+        var w = ByteWriter()
+        switch end {
+        case .complete(let status):
+            w.u8(EndTag.complete.rawValue)
+            w.zigzag(Int64(status))
+        case .aborted(let reason):
+            w.u8(EndTag.aborted.rawValue)
+            w.string(reason)
+        case .truncated:
+            return nil
+        }
+        w.varint(eventCount)
+        w.varint(dataLength)
+        return w.bytes
+    }
+
+    static func decodeEnd(_ bytes: [UInt8]) throws -> (end: TraceEnd, eventCount: UInt64, dataLength: UInt64) {
+        var r = ByteReader(bytes)
+        let tagByte = try r.u8()
+        let end: TraceEnd
+        switch EndTag(rawValue: tagByte) {
+        case .complete: end = .complete(waitStatus: try r.int32())
+        case .aborted: end = .aborted(reason: try r.string())
+        case nil: throw DecodeError(message: "unknown end-marker kind \(tagByte)", position: 0)
+        }
+        let eventCount = try r.varint()
+        let dataLength = try r.varint()
+        guard r.isAtEnd else { throw r.failure("the end marker has \(r.remaining) extra bytes") }
+        return (end, eventCount, dataLength)
+    }
+}

@@ -1,0 +1,248 @@
+// TraceReader: opens a trace directory, validates its header and reads its events in order.
+//
+// Reading stops quietly (`end == .truncated`) where the recording was cut: a partial chunk at
+// the end of either stream, a missing end marker, or event records pointing past the end of the
+// data stream. Anything that is present but wrong is damage and throws a TraceError that names
+// the file and offset.
+import Glibc
+
+public final class TraceReader {
+    /// The trace directory (absolute).
+    public let directory: String
+    public let header: TraceHeader
+    /// How the recording ended; known once next() has returned nil.
+    public private(set) var end: TraceEnd?
+    public private(set) var eventsRead = 0
+
+    private let events: ChunkFileReader
+    private let data: DataStreamReader
+    /// The decoded content of the current events chunk.
+    private var chunk = ByteReader([])
+    /// File offsets of the current events chunk and of the next one.
+    private var chunkOffset: UInt64 = 0
+    private var nextChunkOffset: UInt64 = 0
+    /// Once reading has failed, it keeps failing the same way.
+    private var failure: TraceError?
+
+    /// Opens and validates the directory: header magic, checksum, format version, JSON, and the
+    /// presence of both streams.
+    public init(directory: String) throws {
+        let dir = Posix.absolute(directory)
+        self.directory = dir
+        header = try TraceReader.readHeader(directory: dir)
+        func open(_ name: String) throws -> ChunkFileReader {
+            let path = dir + "/" + name
+            guard Posix.isRegularFile(path), let file = try ChunkFileReader(path: path) else {
+                throw TraceError.missingFile(directory: dir, name: name)
+            }
+            return file
+        }
+        events = try open(TraceFormat.eventsFile)
+        data = DataStreamReader(file: try open(TraceFormat.dataFile))
+    }
+
+    /// Absolute path of a file kept in the trace.
+    public func path(of file: MappedFile) -> String {
+        directory + "/" + file.traceName
+    }
+
+    static func readHeader(directory dir: String) throws -> TraceHeader {
+        switch Posix.status(dir) {
+        case .failure(let e) where e.code == ENOENT || e.code == ENOTDIR:
+            throw TraceError.notATrace(dir, "no such directory")
+        case .failure(let e):
+            throw TraceError.io("open the trace directory", dir, errno: e.code)
+        case .success(let st) where (st.st_mode & S_IFMT) != S_IFDIR:
+            throw TraceError.notATrace(dir, "it is a file, not a directory")
+        case .success:
+            break
+        }
+        let path = dir + "/" + TraceFormat.headerFile
+        let fd: Int32
+        switch Posix.openFile(path, O_RDONLY) {
+        case .success(let f): fd = f
+        case .failure(let e) where e.code == ENOENT:
+            let names = (try? Posix.directoryEntries(dir).get()) ?? []
+            if names.isEmpty { throw TraceError.notATrace(dir, "the directory is empty") }
+            if names.contains(TraceFormat.eventsFile) || names.contains(TraceFormat.dataFile) {
+                throw TraceError.missingFile(directory: dir, name: TraceFormat.headerFile)
+            }
+            throw TraceError.foreign(dir, "it has no 'header' file")
+        case .failure(let e):
+            throw TraceError.io("open", path, errno: e.code)
+        }
+        defer { close(fd) }
+        let size = try Posix.fileSize(fd, path: path)
+        // Read a little past the limit so an oversized file is recognisable as such.
+        let bytes = try Posix.read(fd, count: Int(min(size, UInt64(TraceFormat.maxHeaderLength + 1))),
+                                   at: 0, path: path)
+        if bytes.count > TraceFormat.maxHeaderLength && Array(bytes.prefix(8)) == HeaderCodec.magic {
+            throw TraceError.damaged(path, at: 12, "the header is larger than \(TraceFormat.maxHeaderLength) bytes")
+        }
+        return try HeaderCodec.decode(bytes, path: path, directory: dir)
+    }
+
+    /// The next event, or nil at the end of what was recorded (then `end` is set).
+    public func next() throws -> Event? {
+        if let failure { throw failure }
+        if end != nil { return nil }
+        do {
+            return try readNext()
+        } catch let error as TraceError {
+            failure = error
+            throw error
+        }
+    }
+
+    private func damaged(_ what: String) -> TraceError {
+        TraceError.damaged(events.path, at: chunkOffset, what)
+    }
+
+    private func readNext() throws -> Event? {
+        while true {
+            if !chunk.isAtEnd {
+                do {
+                    let event = try EventCodec.decode(&chunk) { try self.data.read(offset: $0, length: $1) }
+                    eventsRead += 1
+                    return event
+                } catch let e as DecodeError {
+                    throw damaged("event \(eventsRead) (at byte \(e.position) of the chunk's content) "
+                                  + "does not decode: \(e.message)")
+                } catch is DataCutShort {
+                    end = .truncated
+                    return nil
+                }
+            }
+            switch try events.read(at: nextChunkOffset) {
+            case .endOfFile, .cutShort:
+                end = .truncated
+                return nil
+            case .chunk(let header, let raw, let next):
+                chunkOffset = nextChunkOffset
+                nextChunkOffset = next
+                switch header.kind {
+                case .events:
+                    guard header.first == UInt64(eventsRead) else {
+                        throw damaged("the chunk starts at event \(header.first) but \(eventsRead) events precede it")
+                    }
+                    chunk = ByteReader(raw)
+                case .end:
+                    end = try readEndMarker(header, raw)
+                    return nil
+                case .data:
+                    throw damaged("a data chunk in the events stream")
+                }
+            }
+        }
+    }
+
+    private func readEndMarker(_ header: ChunkHeader, _ raw: [UInt8]) throws -> TraceEnd {
+        let marker: (end: TraceEnd, eventCount: UInt64, dataLength: UInt64)
+        do {
+            marker = try EventCodec.decodeEnd(raw)
+        } catch let e as DecodeError {
+            throw damaged("the end marker does not decode: \(e.message)")
+        }
+        guard marker.eventCount == UInt64(eventsRead), header.first == marker.eventCount else {
+            throw damaged("the end marker counts \(marker.eventCount) events but \(eventsRead) were read")
+        }
+        let size = try events.size()
+        if size > nextChunkOffset {
+            throw TraceError.damaged(events.path, at: nextChunkOffset,
+                                     "\(size - nextChunkOffset) unexpected bytes follow the end marker")
+        }
+        return marker.end
+    }
+
+    /// How the recording ended and how many events it has, from the end marker alone (chunk
+    /// headers are followed without decompressing events). nil when there is no intact marker.
+    func quickEnd() -> (end: TraceEnd, eventCount: Int)? {
+        var offset: UInt64 = 0
+        while true {
+            guard case .header(let header)? = try? events.header(at: offset) else { return nil }
+            if header.kind == .end {
+                guard case .chunk(_, let raw, _)? = try? events.read(at: offset),
+                      let marker = try? EventCodec.decodeEnd(raw),
+                      let count = Int(exactly: marker.eventCount) else { return nil }
+                return (marker.end, count)
+            }
+            offset += UInt64(ChunkHeader.size) + UInt64(header.compressedLength)
+        }
+    }
+}
+
+/// Random access to the data stream by stream offset. Chunks are found by following the
+/// stream from its start (each one's `first` must continue the previous), remembered in an
+/// index, and the latest one is kept decompressed.
+final class DataStreamReader {
+    private let file: ChunkFileReader
+    private struct Entry {
+        var fileOffset: UInt64
+        var start: UInt64
+        var length: UInt64
+    }
+    private var index: [Entry] = []
+    private var nextFileOffset: UInt64 = 0
+    private var nextStart: UInt64 = 0
+    private var cached: (start: UInt64, bytes: [UInt8]) = (0, [])
+
+    init(file: ChunkFileReader) {
+        self.file = file
+    }
+
+    /// `length` bytes at `offset`; throws DataCutShort when the stream ends before them.
+    func read(offset: UInt64, length: UInt64) throws -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(Int(min(length, UInt64(TraceFormat.maxChunkLength))))
+        var position = offset
+        let endPosition = offset &+ length  // overflow excluded by the caller
+        while position < endPosition {
+            let c = try chunk(containing: position)
+            let from = Int(position - c.start)
+            let n = Int(min(UInt64(c.bytes.count - from), endPosition - position))
+            out.append(contentsOf: c.bytes[from..<from + n])
+            position += UInt64(n)
+        }
+        return out
+    }
+
+    private func contains(_ start: UInt64, _ count: Int, _ position: UInt64) -> Bool {
+        position >= start && position - start < UInt64(count)
+    }
+
+    private func chunk(containing position: UInt64) throws -> (start: UInt64, bytes: [UInt8]) {
+        if contains(cached.start, cached.bytes.count, position) { return cached }
+        if position < nextStart {
+            // Seen before: find it in the index.
+            var lo = 0, hi = index.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if index[mid].start + index[mid].length <= position { lo = mid + 1 } else { hi = mid }
+            }
+            if lo < index.count, case .chunk(_, let raw, _) = try file.read(at: index[lo].fileOffset) {
+                cached = (index[lo].start, raw)
+                if contains(cached.start, cached.bytes.count, position) { return cached }
+            }
+            throw TraceError.damaged(file.path, at: 0, "the data stream changed while it was being read")
+        }
+        while true {
+            switch try file.read(at: nextFileOffset) {
+            case .endOfFile, .cutShort:
+                throw DataCutShort()
+            case .chunk(let header, let raw, let next):
+                guard header.kind == .data else {
+                    throw TraceError.damaged(file.path, at: nextFileOffset, "a \(header.kind) chunk in the data stream")
+                }
+                guard header.first == nextStart else {
+                    throw TraceError.damaged(file.path, at: nextFileOffset,
+                                             "the chunk starts at data offset \(header.first) but \(nextStart) bytes precede it")
+                }
+                index.append(Entry(fileOffset: nextFileOffset, start: nextStart, length: UInt64(raw.count)))
+                nextFileOffset = next
+                nextStart += UInt64(raw.count)
+                cached = (header.first, raw)
+                if contains(cached.start, cached.bytes.count, position) { return cached }
+            }
+        }
+    }
+}

@@ -1,0 +1,310 @@
+// TraceWriter: creates a trace directory and appends events to it as they are recorded.
+//
+// Events are encoded into an in-memory events buffer; their memory bytes into a data buffer.
+// The buffers become chunks (ChunkEncoder) that are appended with one write() each
+// (ChunkAppender), always data before events, so that every complete events chunk on disk only
+// references data already on disk. Chunks are completed when the events buffer reaches 256 KiB,
+// when 1 MiB of data was stored since the last flush (data chunks never exceed 1 MiB: large
+// writes are split, and full data chunks are written at once), or 200 ms after the previous
+// flush (checked on append), and on flush()/finish().
+import Glibc
+
+public final class TraceWriter {
+    static let eventChunkTarget = 256 << 10
+    static let dataChunkTarget = 1 << 20
+    static let flushInterval: UInt64 = 200_000_000  // ns
+
+    /// The trace directory (absolute).
+    public let directory: String
+    public private(set) var eventCount = 0
+
+    private let events: ChunkAppender
+    private let data: ChunkAppender
+    private var eventBuffer = ByteWriter(capacity: TraceWriter.eventChunkTarget + (16 << 10))
+    /// Index of the first event in eventBuffer.
+    private var eventBufferFirst = 0
+    private var dataBuffer = ByteWriter(capacity: TraceWriter.dataChunkTarget)
+    /// Data-stream offset of the first byte in dataBuffer.
+    private var dataBufferStart: UInt64 = 0
+    private var lastFlush = Posix.monotonicNanoseconds()
+    /// Data-stream length at the last flush.
+    private var dataAtLastFlush: UInt64 = 0
+
+    private enum State {
+        case open
+        case finished
+        /// A write failed: the files end with whole chunks, nothing more can be added.
+        case failed(TraceError)
+    }
+    private var state = State.open
+
+    /// A mapped file as identified by the filesystem, for deduplication.
+    private struct FileIdentity: Hashable {
+        var device: UInt64, inode: UInt64, size: Int64, mtimeSeconds: Int, mtimeNanoseconds: Int
+    }
+    private var keptFiles: [FileIdentity: MappedFile] = [:]
+    private var nextFileNumber = 0
+    private let device: UInt64
+
+    /// Creates `directory` (mode 0700, and any missing parents likewise; it must not exist yet),
+    /// writes the header (its formatVersion as given) and opens the streams.
+    public init(directory: String, header: TraceHeader) throws {
+        let dir = Posix.absolute(directory)
+        self.directory = dir
+        if Posix.exists(dir) { throw TraceError.alreadyExists(dir) }
+        try Posix.makeDirectories(Posix.dirname(dir))
+        if mkdir(dir, 0o700) != 0 {
+            let code = errno
+            if code == EEXIST { throw TraceError.alreadyExists(dir) }
+            throw TraceError.io("create the trace directory", dir, errno: code)
+        }
+        do {
+            try TraceWriter.writeHeader(header, to: dir + "/" + TraceFormat.headerFile)
+            let files = dir + "/" + TraceFormat.filesDirectory
+            if mkdir(files, 0o700) != 0 { throw TraceError.io("create the directory", files, errno: errno) }
+            events = try ChunkAppender(path: dir + "/" + TraceFormat.eventsFile)
+            data = try ChunkAppender(path: dir + "/" + TraceFormat.dataFile)
+            switch Posix.status(dir) {
+            case .success(let st): device = UInt64(st.st_dev)
+            case .failure(let e): throw TraceError.io("examine", dir, errno: e.code)
+            }
+        } catch {
+            TraceWriter.removeTree(dir)
+            throw error
+        }
+    }
+
+    deinit {
+        if case .open = state {
+            // Dropped without finish(): keep what was recorded; the trace reads as truncated.
+            try? flush()
+        }
+        events.close()
+        data.close()
+    }
+
+    private static func writeHeader(_ header: TraceHeader, to path: String) throws {
+        let bytes = try HeaderCodec.encode(header)
+        let fd: Int32
+        switch Posix.openFile(path, O_WRONLY | O_CREAT | O_EXCL) {
+        case .success(let f): fd = f
+        case .failure(let e): throw TraceError.io("create", path, errno: e.code)
+        }
+        defer { close(fd) }
+        let code = bytes.withUnsafeBytes { Posix.writeAll(fd, $0) }
+        if code != 0 { throw TraceError.io("write to", path, errno: code) }
+        if fsync(fd) != 0 { throw TraceError.io("sync", path, errno: errno) }
+    }
+
+    /// Best-effort removal of a directory this writer created and failed to set up.
+    private static func removeTree(_ path: String) {
+        if case .success(let names) = Posix.directoryEntries(path) {
+            for name in names {
+                let p = path + "/" + name
+                if Posix.isDirectory(p) { removeTree(p) } else { unlink(p) }
+            }
+        }
+        rmdir(path)
+    }
+
+    private func checkOpen(_ operation: String) throws {
+        switch state {
+        case .open: return
+        case .finished:
+            throw TraceError(.invalidUse, path: directory,
+                             "cannot \(operation) the trace '\(directory)': it is already finished")
+        case .failed(let error): throw error
+        }
+    }
+
+    /// Runs a step that writes to the files; an I/O failure closes the writer for good.
+    private func writing<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as TraceError where error.kind == .io {
+            state = .failed(error)
+            throw error
+        }
+    }
+
+    // MARK: events
+
+    /// Appends the next event.
+    public func append(_ event: Event) throws {
+        try checkOpen("append to")
+        try writing {
+            var record = ByteWriter(capacity: 256)
+            try EventCodec.encode(event, into: &record) { try self.storeData($0) }
+            if eventBuffer.count + record.count > TraceFormat.maxChunkLength {
+                try flushBuffers()
+            }
+            guard record.count <= TraceFormat.maxChunkLength else {
+                throw TraceError(.invalidUse, path: directory,
+                                 "an event record of \(record.count) bytes exceeds the chunk limit")
+            }
+            eventBuffer.append(record.bytes)
+            eventCount += 1
+            if eventBuffer.count >= TraceWriter.eventChunkTarget
+                || dataLength - dataAtLastFlush >= UInt64(TraceWriter.dataChunkTarget)
+                || Posix.monotonicNanoseconds() &- lastFlush >= TraceWriter.flushInterval {
+                try flushBuffers()
+            }
+        }
+    }
+
+    /// Puts memory bytes into the data stream (completing data chunks as they fill) and returns
+    /// their offset in it.
+    private func storeData(_ bytes: [UInt8]) throws -> UInt64 {
+        let offset = dataLength
+        var done = 0
+        while done < bytes.count {
+            let n = min(bytes.count - done, TraceWriter.dataChunkTarget - dataBuffer.count)
+            dataBuffer.append(bytes[done..<done + n])
+            done += n
+            if dataBuffer.count >= TraceWriter.dataChunkTarget { try writeDataChunk() }
+        }
+        return offset
+    }
+
+    private func writeDataChunk() throws {
+        guard dataBuffer.count > 0 else { return }
+        let chunk = try ChunkEncoder.encode(kind: .data, first: dataBufferStart, raw: dataBuffer.bytes)
+        try data.append(chunk)
+        dataBufferStart += UInt64(dataBuffer.count)
+        dataBuffer.removeAll()
+    }
+
+    private func writeEventsChunk() throws {
+        guard eventBuffer.count > 0 else { return }
+        let chunk = try ChunkEncoder.encode(kind: .events, first: UInt64(eventBufferFirst), raw: eventBuffer.bytes)
+        try events.append(chunk)
+        eventBufferFirst = eventCount
+        eventBuffer.removeAll()
+    }
+
+    private func flushBuffers() throws {
+        try writeDataChunk()
+        try writeEventsChunk()
+        lastFlush = Posix.monotonicNanoseconds()
+        dataAtLastFlush = dataLength
+    }
+
+    /// Bytes stored in the data stream so far (written or buffered).
+    private var dataLength: UInt64 { dataBufferStart + UInt64(dataBuffer.count) }
+
+    /// Completes the current chunks now (data first, then events). Does not fsync.
+    public func flush() throws {
+        try checkOpen("flush")
+        try writing { try flushBuffers() }
+    }
+
+    /// Flushes, writes the end marker (`.complete` or `.aborted`, with the event count), fsyncs
+    /// and closes. `.truncated` writes no marker: the trace then reads as truncated.
+    public func finish(_ end: TraceEnd) throws {
+        try checkOpen("finish")
+        try writing {
+            try flushBuffers()
+            if let payload = EventCodec.encodeEnd(end, eventCount: eventCount, dataLength: dataLength) {
+                try events.append(try ChunkEncoder.encode(kind: .end, first: UInt64(eventCount), raw: payload))
+            }
+            try data.sync()
+            try events.sync()
+            let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            if fd >= 0 {
+                _ = fsync(fd)
+                close(fd)
+            }
+        }
+        events.close()
+        data.close()
+        state = .finished
+    }
+
+    // MARK: mapped files
+
+    /// Keeps a file the program mapped in `files/`: a hard link for system files on the same
+    /// filesystem (they are replaced, never modified in place), otherwise a copy (a reflink
+    /// where the filesystem can). The same file (device, inode, size, mtime) is kept once.
+    public func addFile(path: String) throws -> MappedFile {
+        try checkOpen("add a file to")
+        let st: stat
+        switch Posix.status(path) {
+        case .success(let s): st = s
+        case .failure(let e): throw TraceError.io("keep in the trace the file", path, errno: e.code)
+        }
+        guard (st.st_mode & S_IFMT) == S_IFREG else {
+            throw TraceError(.invalidUse, path: path, "cannot keep '\(path)' in the trace: it is not a regular file")
+        }
+        let identity = FileIdentity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int64(st.st_size),
+                                    mtimeSeconds: st.st_mtim.tv_sec, mtimeNanoseconds: st.st_mtim.tv_nsec)
+        if let kept = keptFiles[identity] { return kept }
+
+        var base = Posix.basename(path)
+        if base.isEmpty { base = "file" }
+        let traceName = TraceFormat.filesDirectory + "/\(nextFileNumber)-\(base)"
+        let destination = directory + "/" + traceName
+        let real = TraceWriter.realPath(path) ?? path
+        let linked = UInt64(st.st_dev) == device && TraceWriter.isSystemPath(real) && link(real, destination) == 0
+        if !linked { try TraceWriter.copyFile(from: path, to: destination, mode: st.st_mode) }
+
+        let file = MappedFile(traceName: traceName, originalPath: path)
+        nextFileNumber += 1
+        keptFiles[identity] = file
+        return file
+    }
+
+    static let systemPrefixes = ["/usr", "/lib", "/lib64", "/bin", "/sbin", "/opt"]
+
+    static func isSystemPath(_ path: String) -> Bool {
+        systemPrefixes.contains { path == $0 || path.hasPrefix($0 + "/") }
+    }
+
+    private static func realPath(_ path: String) -> String? {
+        guard let p = realpath(path, nil) else { return nil }
+        defer { free(p) }
+        return String(cString: p)
+    }
+
+    private static let FICLONE: UInt = 0x4004_9409
+
+    private static func copyFile(from source: String, to destination: String, mode: mode_t) throws {
+        let src: Int32
+        switch Posix.openFile(source, O_RDONLY) {
+        case .success(let fd): src = fd
+        case .failure(let e): throw TraceError.io("open", source, errno: e.code)
+        }
+        defer { close(src) }
+        let dst: Int32
+        switch Posix.openFile(destination, O_WRONLY | O_CREAT | O_EXCL) {
+        case .success(let fd): dst = fd
+        case .failure(let e): throw TraceError.io("create", destination, errno: e.code)
+        }
+        var failure: TraceError?
+        if ioctl(dst, FICLONE, src) != 0 {
+            var buffer = [UInt8](repeating: 0, count: 1 << 20)
+            copying: while true {
+                let n = buffer.withUnsafeMutableBytes { read(src, $0.baseAddress, $0.count) }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = TraceError.io("read", source, errno: errno)
+                    break copying
+                }
+                if n == 0 { break }
+                let code = buffer.withUnsafeBytes { Posix.writeAll(dst, UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                if code != 0 {
+                    failure = TraceError.io("write to", destination, errno: code)
+                    break
+                }
+            }
+        }
+        // Keep the execute bits: replay may run the kept executable.
+        if failure == nil && fchmod(dst, (mode & 0o755) | 0o400) != 0 {
+            failure = TraceError.io("set the mode of", destination, errno: errno)
+        }
+        close(dst)
+        if let failure {
+            unlink(destination)
+            throw failure
+        }
+    }
+}

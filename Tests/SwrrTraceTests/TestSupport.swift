@@ -1,0 +1,192 @@
+// Shared helpers for the trace-format tests: temporary directories, realistic sample events,
+// and whole-trace reads and byte surgery on trace files.
+import Foundation
+import Glibc
+import SwrrTrace
+import SwrrTracee
+import XCTest
+
+/// A deterministic pseudo-random generator (xorshift64*), so failures reproduce.
+struct TestRandom {
+    var state: UInt64
+
+    init(seed: UInt64) { state = seed == 0 ? 0x9E37_79B9_7F4A_7C15 : seed }
+
+    mutating func next() -> UInt64 {
+        state ^= state >> 12
+        state ^= state << 25
+        state ^= state >> 27
+        return state &* 0x2545_F491_4F6C_DD1D
+    }
+
+    mutating func bytes(_ count: Int) -> [UInt8] {
+        (0..<count).map { _ in UInt8(truncatingIfNeeded: next()) }
+    }
+
+    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+}
+
+extension XCTestCase {
+    /// A fresh directory under the system temporary directory, removed after the test.
+    func temporaryDirectory(_ name: String) throws -> String {
+        var template = Array((NSTemporaryDirectory() + "swrr-trace-\(name)-XXXXXX").utf8CString)
+        guard let p = mkdtemp(&template) else {
+            throw NSError(domain: "test", code: Int(errno), userInfo: [NSLocalizedDescriptionKey: "mkdtemp failed"])
+        }
+        let path = String(cString: p)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        return path
+    }
+
+    /// Asserts that `body` throws a TraceError and returns it.
+    @discardableResult
+    func assertTraceError<T>(_ what: String, kind: TraceError.Kind? = nil, mentioning: String? = nil,
+                             file: StaticString = #filePath, line: UInt = #line,
+                             _ body: () throws -> T) -> TraceError? {
+        do {
+            _ = try body()
+            XCTFail("\(what): no error was thrown", file: file, line: line)
+        } catch let error as TraceError {
+            if let kind { XCTAssertEqual(error.kind, kind, "\(what): \(error)", file: file, line: line) }
+            if let mentioning {
+                XCTAssertTrue(error.description.contains(mentioning),
+                              "\(what): the error should mention \(mentioning): \(error)", file: file, line: line)
+            }
+            return error
+        } catch {
+            XCTFail("\(what): not a TraceError: \(error)", file: file, line: line)
+        }
+        return nil
+    }
+}
+
+enum Sample {
+    static func header(formatVersion: Int = TraceFormat.version, createdAt: Double = 1_790_000_000.25,
+                       program: String = "/usr/bin/cat") -> TraceHeader {
+        TraceHeader(
+            formatVersion: formatVersion, swrrVersion: TraceFormat.swrrVersion, createdAt: createdAt,
+            program: program, argv: [program, "-n", "/etc/hostname", "naïve ✓"],
+            environment: ["PATH=/usr/bin:/bin", "HOME=/root", "LANG=C.UTF-8", "EMPTY="],
+            workingDirectory: "/root/work dir", tickSource: "none",
+            cpu: CPUDescription(vendor: "AuthenticAMD", brand: "AMD EPYC 7B13 64-Core Processor",
+                                family: 25, model: 1, stepping: 0,
+                                cpuid: [CPUIDLeaf(leaf: 0, subleaf: 0, eax: 16, ebx: 0x6874_7541, ecx: 0x444d_4163, edx: 0x6974_6e65),
+                                        CPUIDLeaf(leaf: 7, subleaf: 0, eax: 0, ebx: 0x219c_97a9, ecx: 0x0040_068c, edx: 0x10)]),
+            kernel: KernelDescription(sysname: "Linux", release: "6.8.0-1015-gcp", version: "#17 SMP", machine: "x86_64"),
+            stackLimit: [8 << 20, UInt64.max])
+    }
+
+    static func registers(_ seed: UInt64) -> Registers {
+        var values = (0..<UInt64(Registers.count)).map { 0x7fff_f7d8_0000 &+ $0 &* 0x1_0000 &+ seed }
+        values[17] = 0x33        // cs
+        values[18] = 0x246       // eflags
+        values[23] = 0           // ds
+        values[0] = UInt64.max   // r15: the widest varint
+        return Registers(values: values)
+    }
+
+    static func syscall(_ n: Int, writes: [MemoryWrite] = [], result: Int64 = 0) -> Event {
+        .syscall(SyscallEvent(tid: 1000, number: 0, args: [3, 0x5555_5555_9000, UInt64(n), 0, 0, 0],
+                              registers: registers(UInt64(n)), result: result, writes: writes))
+    }
+
+    /// One event of every kind, with realistic contents: an initial stack, a 64 KiB read,
+    /// an empty write, a mapped file, path strings, a write larger than several data chunks,
+    /// negative results, extreme integers.
+    static func everyKind() -> [Event] {
+        var random = TestRandom(seed: 42)
+        let stack = MemoryWrite(address: 0x7fff_ffff_d000, bytes: random.bytes(4096))
+        let exec = ExecEvent(
+            tid: 4242, originalPath: "/usr/bin/cat",
+            executable: MappedFile(traceName: "files/0-cat", originalPath: "/usr/bin/cat"),
+            registers: registers(1), stack: stack,
+            mappings: [
+                Mapping(start: 0x5555_5555_4000, end: 0x5555_5555_6000, offset: 0, permissions: "r--p", name: "/usr/bin/cat"),
+                Mapping(start: 0x5555_5555_6000, end: 0x5555_5555_b000, offset: 0x2000, permissions: "r-xp", name: "/usr/bin/cat"),
+                Mapping(start: 0x7fff_f7fc_5000, end: 0x7fff_f7fc_9000, offset: 0, permissions: "r--p", name: "[vvar]"),
+                Mapping(start: 0x7fff_f7fc_9000, end: 0x7fff_f7fc_b000, offset: 0, permissions: "rw-p", name: ""),
+                Mapping(start: 0x7fff_fffd_e000, end: 0x7fff_ffff_f000, offset: 0, permissions: "rw-p", name: "[stack]"),
+            ])
+        let read = SyscallEvent(tid: 4242, number: 0, args: [3, 0x5555_5555_9000, 65536, 0, 0, 0],
+                                registers: registers(2), result: 65536,
+                                writes: [MemoryWrite(address: 0x5555_5555_9000, bytes: random.bytes(65536))])
+        let openat = SyscallEvent(tid: 4242, number: 257, args: [UInt64(bitPattern: -100), 0x7fff_ffff_e123, 0x80000, 0, 0, 0],
+                                  registers: registers(3), result: -2,
+                                  strings: ["", "/etc/ld.so.cache", "", "", "", ""])
+        let emptyWrite = SyscallEvent(tid: 4243, number: 7, args: [0x7fff_ffff_e000, 0, 0, 0, 0, 0],
+                                      registers: registers(4), result: 0,
+                                      writes: [MemoryWrite(address: 0x7fff_ffff_e000, bytes: [])])
+        let mmap = SyscallEvent(tid: 4242, number: 9, args: [0, 0x1d_5000, 5, 0x802, 3, 0],
+                                registers: registers(5), result: 0x7fff_f7d8_0000,
+                                mappedFile: MappedFile(traceName: "files/1-libc.so.6",
+                                                       originalPath: "/lib/x86_64-linux-gnu/libc.so.6"))
+        let write = SyscallEvent(tid: 4242, number: 1, args: [1, 0x5555_5555_a000, 12, 0, 0, 0],
+                                 registers: registers(6), result: 12, echoFd: 1,
+                                 strings: ["", "héllo ✓ wörld\n", "", "", "", ""])
+        var big = random.bytes(3 << 20)
+        big.append(contentsOf: [UInt8](repeating: 0, count: 123))  // 3 MiB + 123: spans data chunks
+        let largeRead = SyscallEvent(tid: 4242, number: 0, args: [4, 0x7fff_e000_0000, UInt64(big.count), 0, 0, 0],
+                                     registers: registers(7), result: Int64(big.count),
+                                     writes: [MemoryWrite(address: 0x7fff_e000_0000, bytes: big),
+                                              MemoryWrite(address: 0x7fff_d000_0000, bytes: [0xAB]),
+                                              MemoryWrite(address: 0, bytes: [])])
+        let extremes = SyscallEvent(tid: Int32.max, number: Int32.min, args: [UInt64.max, 0, 1, 2, 3, UInt64.max],
+                                    registers: registers(UInt64.max - 100), result: Int64.min,
+                                    writes: [MemoryWrite(address: UInt64.max - 7, bytes: [1, 2, 3, 4, 5, 6, 7, 8])],
+                                    echoFd: 255, strings: [])
+        return [
+            .exec(exec), .syscall(read), .syscall(openat), .syscall(emptyWrite), .syscall(mmap), .syscall(write),
+            .rdtsc(RdtscEvent(tid: 4242, registers: registers(8), value: 0x1234_5678_9abc_def0, aux: 3, isRdtscp: true)),
+            .rdtsc(RdtscEvent(tid: 4242, registers: registers(9), value: 17, aux: UInt32.max, isRdtscp: false)),
+            .syscall(largeRead),
+            .signal(SignalEvent(tid: 4243, signal: 11, code: -6, registers: registers(10))),
+            .syscall(extremes),
+            .exit(ExitEvent(tid: 4243, waitStatus: 0x8b)),
+            .exit(ExitEvent(tid: 4242, waitStatus: Int32.min)),
+        ]
+    }
+}
+
+/// Everything a reader yields, and how it ended (or the error it stopped with).
+struct ReadResult {
+    var events: [Event] = []
+    var end: TraceEnd?
+    var error: Error?
+}
+
+enum TraceFiles {
+    static func readAll(_ directory: String) -> ReadResult {
+        var result = ReadResult()
+        do {
+            let reader = try TraceReader(directory: directory)
+            while let event = try reader.next() { result.events.append(event) }
+            result.end = reader.end
+        } catch {
+            result.error = error
+        }
+        return result
+    }
+
+    static func bytes(_ path: String) throws -> [UInt8] {
+        [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+
+    static func write(_ bytes: [UInt8], to path: String) throws {
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+    }
+
+    static func size(_ path: String) -> Int {
+        var st = stat()
+        return stat(path, &st) == 0 ? Int(st.st_size) : -1
+    }
+
+    /// Copies the three files of a trace to a new directory, changing one of them.
+    static func copy(_ source: String, to destination: String, replacing name: String? = nil,
+                     with contents: [UInt8] = []) throws {
+        try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true)
+        for file in ["header", "events", "data"] {
+            let bytes = file == name ? contents : try self.bytes(source + "/" + file)
+            try write(bytes, to: destination + "/" + file)
+        }
+    }
+}
