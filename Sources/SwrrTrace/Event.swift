@@ -112,6 +112,18 @@ public struct RdtscEvent: Equatable, Sendable {
     }
 }
 
+/// Where a signal was delivered, which decides how replay reproduces it.
+public enum SignalDeliveryPoint: UInt8, Equatable, Sendable {
+    /// Raised by the instruction itself (a fault): it recurs at the same instruction on replay.
+    case synchronous = 0
+    /// Right after a syscall (held back until then when it arrived earlier): replay delivers it
+    /// after replaying that syscall.
+    case syscallBoundary = 1
+    /// At an arbitrary instruction (held back too long): replay finds the point by breakpoint at
+    /// the recorded rip plus a comparison of all registers.
+    case arbitrary = 2
+}
+
 /// A signal delivered to the program.
 public struct SignalEvent: Equatable, Sendable {
     public var tid: Int32
@@ -119,10 +131,43 @@ public struct SignalEvent: Equatable, Sendable {
     public var code: Int32
     /// Registers when the signal was delivered.
     public var registers: Registers
-    public init(tid: Int32, signal: Int32, code: Int32, registers: Registers) {
+    /// The raw siginfo_t (128 bytes) the handler sees.
+    public var siginfo: [UInt8]
+    public var point: SignalDeliveryPoint
+    public init(tid: Int32, signal: Int32, code: Int32, registers: Registers, siginfo: [UInt8] = [],
+                point: SignalDeliveryPoint = .synchronous) {
         self.tid = tid
         self.signal = signal
         self.code = code
+        self.registers = registers
+        self.siginfo = siginfo
+        self.point = point
+    }
+}
+
+/// A task entered a syscall that blocked; other tasks ran (and recorded events) before it
+/// returned. Replay runs the task to that syscall's entry at this point of the order, and
+/// completes it at its SyscallEvent.
+public struct SyscallEntryEvent: Equatable, Sendable {
+    public var tid: Int32
+    public var number: Int32
+    /// Registers at the syscall entry.
+    public var registers: Registers
+    public init(tid: Int32, number: Int32, registers: Registers) {
+        self.tid = tid
+        self.number = number
+        self.registers = registers
+    }
+}
+
+/// The scheduler took the CPU from a task at an arbitrary instruction (it was provably spinning:
+/// back at the same instruction with identical registers). Replay runs the task to the first
+/// point after its previous event where rip and all registers equal these.
+public struct PreemptEvent: Equatable, Sendable {
+    public var tid: Int32
+    public var registers: Registers
+    public init(tid: Int32, registers: Registers) {
+        self.tid = tid
         self.registers = registers
     }
 }
@@ -143,6 +188,8 @@ public enum Event: Equatable, Sendable {
     case rdtsc(RdtscEvent)
     case signal(SignalEvent)
     case exit(ExitEvent)
+    case syscallEntry(SyscallEntryEvent)
+    case preempt(PreemptEvent)
 
     public var tid: Int32 {
         switch self {
@@ -151,6 +198,8 @@ public enum Event: Equatable, Sendable {
         case .rdtsc(let e): return e.tid
         case .signal(let e): return e.tid
         case .exit(let e): return e.tid
+        case .syscallEntry(let e): return e.tid
+        case .preempt(let e): return e.tid
         }
     }
 }
