@@ -58,7 +58,9 @@ public final class AddressSpace {
     }
 
     public func symbolize(_ address: UInt64) -> Symbolication {
-        guard let m = module(containing: address) else { return Symbolication(address: address) }
+        guard let m = module(containing: address) ?? modules.first(where: { $0.containsData(address) }) else {
+            return Symbolication(address: address)
+        }
         return Symbolication(address: address, module: m.name, symbol: m.symbols.lookup(address),
                              location: m.lines.location(of: address))
     }

@@ -37,8 +37,11 @@ struct ExpressionContext {
     var bias: UInt64 = 0
     /// Thread pointer (fs_base) for DW_OP_form_tls_address.
     var threadPointer: UInt64? = nil
-    /// The attribute the ops came from, needed to fetch nested blocks (entry values).
+    /// The attribute the ops came from, needed to fetch nested blocks (entry values) and
+    /// the base types of typed operations.
     var attribute: Dwarf_Attribute? = nil
+    /// The 16 bytes of a vector register (DWARF 17-32: xmm0-15), where known.
+    var vectorRegister: ((Int) throws -> [UInt8])? = nil
 }
 
 enum Operation {
@@ -62,7 +65,43 @@ enum Operation {
     case implicitValue
     case entryValue
     case tlsAddress
+    case regvalType          // push register op.number as the base type at op.number2
+    case convert             // reinterpret/convert the top of stack to the base type at op.number
     case nop
+}
+
+/// DWARF 5 typed stack entries: gcc computes optimized floating-point variables on the stack
+/// (`DW_OP_regval_type xmm0 <double>; DW_OP_regval_type xmm1 <double>; DW_OP_mul`).
+/// Only the float-ness and size of a type matter to the arithmetic.
+enum StackType: Equatable {
+    case generic, float32, float64, integer(signed: Bool, size: Int)
+
+    init(baseType die: Dwarf_Die?) {
+        guard let d = die, let size = d.unsigned(Int32(DW_AT_byte_size)), let enc = d.unsigned(Int32(DW_AT_encoding)) else {
+            self = .generic; return
+        }
+        if enc == UInt64(DW_ATE_float) { self = size == 4 ? .float32 : .float64; return }
+        self = .integer(signed: enc == UInt64(DW_ATE_signed) || enc == UInt64(DW_ATE_signed_char), size: Int(size))
+    }
+
+    var isFloat: Bool { self == .float32 || self == .float64 }
+
+    func toDouble(_ bits: UInt64) -> Double {
+        switch self {
+        case .float32: return Double(Float(bitPattern: UInt32(truncatingIfNeeded: bits)))
+        case .float64: return Double(bitPattern: bits)
+        case .integer(let signed, _): return signed ? Double(Int64(bitPattern: bits)) : Double(bits)
+        case .generic: return Double(Int64(bitPattern: bits))
+        }
+    }
+
+    func fromDouble(_ d: Double) -> UInt64 {
+        switch self {
+        case .float32: return UInt64(Float(d).bitPattern)
+        case .float64: return d.bitPattern
+        default: return d.isFinite ? UInt64(bitPattern: Int64(d)) : 0
+        }
+    }
 }
 
 enum DWARFExpression {
@@ -103,6 +142,8 @@ enum DWARFExpression {
             (DW_OP_stack_value, .stackValue), (DW_OP_implicit_value, .implicitValue),
             (DW_OP_entry_value, .entryValue), (DW_OP_GNU_entry_value, .entryValue),
             (DW_OP_form_tls_address, .tlsAddress), (DW_OP_GNU_push_tls_address, .tlsAddress),
+            (DW_OP_regval_type, .regvalType), (DW_OP_GNU_regval_type, .regvalType),
+            (DW_OP_convert, .convert), (DW_OP_GNU_convert, .convert),
             (DW_OP_nop, .nop),
         ]
         for (op, o) in rows { t[UInt8(op)] = o }
@@ -117,6 +158,7 @@ enum DWARFExpression {
     static func evaluate(_ ops: [Dwarf_Op], _ ctx: ExpressionContext, initialStack: [UInt64] = []) throws -> Location {
         if ops.isEmpty { return .optimizedOut }
         var stack = initialStack
+        var types = [StackType](repeating: .generic, count: initialStack.count)
         var pieces: [Location.Piece] = []
         var pending: Location? = nil   // register/implicit/value location awaiting a piece or end
         var pc = 0
@@ -141,6 +183,8 @@ enum DWARFExpression {
             if steps > 10_000 { throw DebugInfoError("DWARF expression does not terminate") }
             let op = ops[pc]
             pc += 1
+            if types.count > stack.count { types.removeLast(types.count - stack.count) }
+            while types.count < stack.count { types.append(.generic) }
             guard let kind = table[op.atom] else {
                 throw DebugInfoError("unsupported \(opName(op.atom))")
             }
@@ -160,7 +204,25 @@ enum DWARFExpression {
                 stack.append(c)
             case .unary(let f): stack.append(f(try pop()))
             case .binary(let f):
+                let tb = types.count >= 2 ? types[stack.count - 1] : .generic
+                let ta = types.count >= 2 ? types[stack.count - 2] : .generic
                 let b = try pop(), a = try pop()
+                if ta.isFloat || tb.isFloat {
+                    let t = ta.isFloat ? ta : tb
+                    let (x, y) = (ta.toDouble(a), tb.toDouble(b))
+                    let r: Double
+                    switch Int32(op.atom) {
+                    case Int32(DW_OP_plus): r = x + y
+                    case Int32(DW_OP_minus): r = x - y
+                    case Int32(DW_OP_mul): r = x * y
+                    case Int32(DW_OP_div): r = x / y
+                    default: throw DebugInfoError("\(opName(op.atom)) on floating-point operands")
+                    }
+                    stack.append(t.fromDouble(r))
+                    types.removeLast(2)
+                    types.append(t)
+                    continue
+                }
                 guard let r = f(a, b) else { throw DebugInfoError("division by zero in DWARF expression") }
                 stack.append(r)
             case .plusConstant: stack.append(try pop() &+ op.number)
@@ -215,6 +277,34 @@ enum DWARFExpression {
                 if let p = pending { loc = p } else if let a = stack.popLast() { loc = .memory(a) } else { loc = nil }
                 pieces.append(Location.Piece(location: loc, bits: bits, bitOffset: kind.isBitPiece ? Int(op.number2) : 0))
                 pending = nil
+            case .regvalType, .convert:
+                var baseType: Dwarf_Die? = nil
+                if var a = ctx.attribute {
+                    var o = op
+                    var d = Dwarf_Die()
+                    if dwarf_getlocation_die(&a, &o, &d) == 0 { baseType = d }
+                }
+                let t = StackType(baseType: baseType)
+                if case .convert = kind {
+                    let from = types.last ?? .generic
+                    let v = try pop()
+                    types.removeLast(min(1, types.count))
+                    stack.append(from.isFloat || t.isFloat ? t.fromDouble(from.toDouble(v)) : v)
+                    types.append(t)
+                    continue
+                }
+                let reg = Int(op.number)
+                var bits: UInt64
+                if (17...32).contains(reg) {
+                    guard let vr = ctx.vectorRegister else { throw DebugInfoError("vector registers unavailable") }
+                    let bytes = try vr(reg)
+                    bits = bytes.prefix(8).enumerated().reduce(0) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+                } else {
+                    bits = try ctx.register(reg)
+                }
+                if t == .float32 { bits &= 0xffff_ffff }
+                stack.append(bits)
+                types.append(t)
             case .nop: break
             }
         }

@@ -76,15 +76,19 @@ struct ExpressionEvaluator {
         case .floating(let d): return .floating(d)
         case .char(let c): return .integer(Int64(c), unsigned: false)
         case .name(let n):
-            guard let v = scope.lookup(n) else { throw DebugInfoError("No symbol \"\(n)\" in current context.") }
+            guard let v = scope.lookup(n) else {
+                // Inside a C++ member function, members are in scope through `this`.
+                if n != "this", scope.lookup("this") != nil, let m = try? eval(.arrow(.name("this"), n)) { return m }
+                throw DebugInfoError("No symbol \"\(n)\" in current context.")
+            }
             if v.value.isOptimizedOut { throw DebugInfoError("value of \"\(n)\" has been optimized out") }
-            return .object(v.value)
+            return try referenced(.object(v.value))
         case .member(let base, let name):
             let b = try eval(base)
             guard case .object(let v) = b, [.structure, .union, .classType].contains(v.type.resolved.kind) else {
                 throw DebugInfoError("cannot take member \"\(name)\" of a value of type \(typeName(b)), which is not a structure or union")
             }
-            return .object(try member(v, name))
+            return try referenced(.object(try member(v, name)))
         case .arrow(let base, let name):
             let p = try eval(base)
             let d = try deref(p, what: "->\(name)")
@@ -142,6 +146,12 @@ struct ExpressionEvaluator {
             guard let ty = findType(t.base) else { throw DebugInfoError("No type named \(t.base).") }
             return .integer(Int64(ty.size), unsigned: true)
         }
+    }
+
+    /// C++ references stand for the object they refer to.
+    private func referenced(_ v: ExprValue) throws -> ExprValue {
+        guard case .object(let o) = v, o.type.resolved.kind == .reference else { return v }
+        return .object(try read(o.type.resolved.target, at: o.raw))
     }
 
     /// `p->name` evaluated with the dereferenced object in place of `$tmp`.

@@ -25,6 +25,8 @@ public final class Module {
     private(set) var dwarf: OpaquePointer?
     /// Start..end of the executable PT_LOAD segments, as runtime addresses.
     public private(set) var textRanges: [Range<UInt64>] = []
+    /// Every PT_LOAD segment, as runtime addresses (data symbols live outside textRanges).
+    public private(set) var loadRanges: [Range<UInt64>] = []
     let ownsMemoryImage: UnsafeMutableRawPointer?
 
     private static let libelfReady: Bool = { elf_version(UInt32(EV_CURRENT)) != UInt32(EV_NONE) }()
@@ -83,6 +85,7 @@ public final class Module {
     func note(_ s: String) { if !notes.contains(s) { notes.append(s) } }
 
     public func contains(_ address: UInt64) -> Bool { textRanges.contains { $0.contains(address) } }
+    public func containsData(_ address: UInt64) -> Bool { loadRanges.contains { $0.contains(address) } }
 
     // MARK: lazily built indexes
 
@@ -120,9 +123,10 @@ public final class Module {
         for i in 0..<count {
             var ph = GElf_Phdr()
             guard gelf_getphdr(elf, Int32(i), &ph) != nil else { continue }
-            if ph.p_type == UInt32(PT_LOAD) && (ph.p_flags & UInt32(PF_X)) != 0 {
-                textRanges.append((ph.p_vaddr &+ bias)..<(ph.p_vaddr &+ ph.p_memsz &+ bias))
-            }
+            guard ph.p_type == UInt32(PT_LOAD) else { continue }
+            let r = (ph.p_vaddr &+ bias)..<(ph.p_vaddr &+ ph.p_memsz &+ bias)
+            loadRanges.append(r)
+            if (ph.p_flags & UInt32(PF_X)) != 0 { textRanges.append(r) }
         }
     }
 

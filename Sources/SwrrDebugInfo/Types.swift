@@ -1,6 +1,7 @@
 // Types as DWARF describes them, read on demand from their DIEs (a struct that points to
 // itself through a member pointer would make an eagerly built type graph infinite).
 import CLibDW
+import Glibc
 
 public enum TypeKind: Equatable, Sendable {
     case void, base, pointer, reference, array, structure, union, classType, enumeration,
@@ -158,10 +159,10 @@ public struct DWType {
         guard let d = die else { return join("void", inner) }
         switch kind {
         case .base, .unknown: return join(d.name ?? "?", inner)
-        case .typedef: return join(d.name ?? "?", inner)
+        case .typedef: return join((d.cu.map(\.isCPlusPlus) == true ? d.qualifiedName : nil) ?? d.name ?? "?", inner)
         case .structure, .classType, .union, .enumeration:
             let keyword = [.structure: "struct", .classType: "class", .union: "union", .enumeration: "enum"][kind]!
-            let n = d.name.map { d.cu.map(\.isCPlusPlus) == true ? $0 : "\(keyword) \($0)" } ?? "\(keyword) {...}"
+            let n = d.name.map { d.cu.map(\.isCPlusPlus) == true ? d.qualifiedName ?? $0 : "\(keyword) \($0)" } ?? "\(keyword) {...}"
             return join(n, inner)
         case .qualified:
             let q = [DW_TAG_const_type: "const", DW_TAG_volatile_type: "volatile", DW_TAG_restrict_type: "restrict",
@@ -173,7 +174,9 @@ public struct DWType {
         case .pointer, .reference:
             let star = kind == .pointer ? "*" : (d.tag == DW_TAG_rvalue_reference_type ? "&&" : "&")
             let t = target
-            let wrapped = (t.kind == .array || t.kind == .function) ? "(\(star)\(inner))" : star + inner
+            // gdb's spacing: `char *p`, `char * const`.
+            let spaced = inner.first.map { $0.isLetter || $0 == "_" } == true ? star + " " + inner : star + inner
+            let wrapped = (t.kind == .array || t.kind == .function) ? "(\(spaced))" : spaced
             return t.declaration(wrapped)
         case .array:
             let dims = arrayCounts.map { "[\($0.map(String.init) ?? "")]" }.joined()
@@ -196,6 +199,26 @@ public struct DWType {
 }
 
 extension Dwarf_Die {
+    /// `ns::Outer::Inner` for C++ types: DWARF names are unqualified, the enclosing
+    /// namespaces and classes are the DIE's parents (found with dwarf_getscopes_die, as DIEs
+    /// have no parent links).
+    var qualifiedName: String? {
+        guard let n = name else { return nil }
+        var d = self
+        var p: UnsafeMutablePointer<Dwarf_Die>?
+        let count = dwarf_getscopes_die(&d, &p)
+        guard count > 1, let scopes = p else { return n }
+        defer { free(scopes) }
+        var parts = [n]
+        for i in 1..<Int(count) {
+            let s = scopes[i]
+            if [DW_TAG_namespace, DW_TAG_class_type, DW_TAG_structure_type, DW_TAG_union_type].contains(s.tag) {
+                parts.insert(s.name ?? "(anonymous namespace)", at: 0)
+            }
+        }
+        return parts.joined(separator: "::")
+    }
+
     var isCPlusPlus: Bool {
         guard let lang = unsigned(Int32(DW_AT_language)) else { return false }
         return [DW_LANG_C_plus_plus, DW_LANG_C_plus_plus_11, DW_LANG_C_plus_plus_14, DW_LANG_C_plus_plus_03]

@@ -115,6 +115,8 @@ public struct ValueFormatter {
                 }
                 return "\(hex(p)) <error: Cannot access memory at address \(hex(p))>"
             }
+            // gdb's `print symbol`: a pointer into a known object or function names it.
+            if p != 0, let s = symbolizer?(p) { return "\(hex(p)) <\(s)>" }
             return hex(p)
         case .base:
             if v.type.isBool {

@@ -60,6 +60,7 @@ public final class FrameScope {
             }
         }
         ctx.entryValue = { [unowned self] ops, _ in try self.entryValue(ops) }
+        ctx.vectorRegister = { [unowned self] r in try self.vectorRegister(r) }
         return ctx
     }
 
@@ -163,6 +164,9 @@ public final class FrameScope {
                 throw DebugInfoError("cannot access memory at address \(hex(a))")
             }
             return Value(type: type, bytes: b, address: a)
+        case .register(let r) where (17...32).contains(r):
+            guard let bytes = try? vectorRegister(r) else { return .optimizedOut(type) }
+            return Value(type: type, bytes: Array(bytes.prefix(size)) + [UInt8](repeating: 0, count: max(0, size - 16)))
         case .register(let r):
             guard let v = physical.registers[r] else { return .optimizedOut(type) }
             return .integer(v, type: type)
@@ -185,6 +189,15 @@ public final class FrameScope {
             while bytes.count < size { bytes.append(0); valid.append(false) }
             return Value(type: type, bytes: Array(bytes.prefix(size)), valid: Array(valid.prefix(size)))
         }
+    }
+
+    /// xmm registers are caller-saved: known only in the innermost machine frame.
+    func vectorRegister(_ r: Int) throws -> [UInt8] {
+        guard frame.physicalIndex == 0, let fx = try target.floatingPointRegisters(), fx.count >= 416 else {
+            throw DebugInfoError("\(r >= 17 ? "xmm\(r - 17)" : "register") is not known in this frame")
+        }
+        let off = 160 + (r - 17) * 16
+        return Array(fx[off..<(off + 16)])
     }
 
     // MARK: entry values
@@ -246,7 +259,12 @@ extension CallStack {
 
     /// A formatter that names function pointers with this address space's symbols.
     public var formatter: ValueFormatter {
-        ValueFormatter(target: target) { [space] a in space.symbolize(a).symbol?.description }
+        ValueFormatter(target: target) { [space] a in
+            // Only symbols known to contain the address: a zero-sized symbol below an
+            // anonymous string literal says nothing about it.
+            guard let s = space.symbolize(a).symbol, s.offset == 0 || s.offset < s.symbol.size else { return nil }
+            return s.description
+        }
     }
 }
 
