@@ -174,3 +174,30 @@ final class DamagedTraceTests: XCTestCase {
         XCTAssertTrue(r.stderrText.contains("version \(version)"), "the message should name the version: \(r)")
     }
 }
+
+extension DamagedTraceTests {
+    /// The copies of mapped files are part of the trace: without them it cannot replay.
+    func testMissingMappedFileCopies() throws {
+        let (trace, _) = try copyOfTrace()
+        let files = trace + "/files"
+        let names = try FileManager.default.contentsOfDirectory(atPath: files)
+        XCTAssertFalse(names.isEmpty, "the trace keeps no copies of mapped files")
+        for name in names { try FileManager.default.removeItem(atPath: files + "/" + name) }
+        try assertRejectedOrEndsEarly(trace, allowed: [ReplayStatus.badTrace], what: "files/ emptied", recording: nil)
+    }
+
+    /// A copy cut short (a damaged disk, a careless edit): replay must stop cleanly, never crash.
+    func testTruncatedMappedFileCopies() throws {
+        let (trace, _) = try copyOfTrace()
+        let files = trace + "/files"
+        for name in try FileManager.default.contentsOfDirectory(atPath: files) {
+            let path = files + "/" + name
+            // Break the hard link first: the original file must stay intact.
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            try FileManager.default.removeItem(atPath: path)
+            try bytes.prefix(bytes.count / 3).write(to: URL(fileURLWithPath: path))
+        }
+        try assertRejectedOrEndsEarly(trace, allowed: [ReplayStatus.badTrace, ReplayStatus.divergence],
+                                      what: "files/ copies cut to a third", recording: nil)
+    }
+}

@@ -52,10 +52,14 @@ enum Subprocess {
         _ = swrr_syscall6(SYS_prctl, PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0, 0)
     }()
 
-    /// Runs `argv` to completion (or until `timeout`).
+    /// Runs `argv` to completion (or until `timeout`), in `directory` if given.
     static func run(_ argv: [String], environment: [String: String?] = [:], stdin: String = "/dev/null",
-                    timeout: TimeInterval = defaultTimeout) throws -> RunResult {
-        try Child(argv, environment: environment, stdin: stdin).wait(timeout: timeout)
+                    directory: String? = nil, timeout: TimeInterval = defaultTimeout) throws -> RunResult {
+        // posix_spawn_file_actions_addchdir_np is not visible from Swift: let env(1) change directory.
+        let command = directory.map { ["/usr/bin/env", "-C", $0] + argv } ?? argv
+        var r = try Child(command, environment: environment, stdin: stdin).wait(timeout: timeout)
+        r.command = argv
+        return r
     }
 
     /// The environment of this process with `changes` applied (nil removes a variable).

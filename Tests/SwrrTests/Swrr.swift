@@ -68,15 +68,16 @@ enum Swrr {
     }
 
     /// `swrr ARGS…`.
-    static func run(_ args: [String], environment: [String: String?] = [:],
-                    timeout: TimeInterval = Subprocess.defaultTimeout) throws -> RunResult {
-        try Subprocess.run([path()] + args, environment: environment, timeout: timeout)
+    static func run(_ args: [String], environment: [String: String?] = [:], stdin: String = "/dev/null",
+                    directory: String? = nil, timeout: TimeInterval = Subprocess.defaultTimeout) throws -> RunResult {
+        try Subprocess.run([path()] + args, environment: environment, stdin: stdin, directory: directory,
+                           timeout: timeout)
     }
 
     /// `swrr record -o TRACE -- PROGRAM…`.
-    static func record(_ program: [String], to trace: String,
-                       environment: [String: String?] = [:]) throws -> RunResult {
-        try run(["record", "-o", trace, "--"] + program, environment: environment)
+    static func record(_ program: [String], to trace: String, environment: [String: String?] = [:],
+                       stdin: String = "/dev/null", directory: String? = nil) throws -> RunResult {
+        try run(["record", "-o", trace, "--"] + program, environment: environment, stdin: stdin, directory: directory)
     }
 
     /// `swrr replay [-q] TRACE`.
@@ -121,9 +122,10 @@ extension XCTestCase {
 
     /// Records `program` into a new trace directory, checking the record run itself.
     func record(_ program: [String], expectedStatus: Int32? = nil, environment: [String: String?] = [:],
+                stdin: String = "/dev/null", directory: String? = nil,
                 file: StaticString = #filePath, line: UInt = #line) throws -> Recording {
         let trace = try makeTemporaryDirectory("trace") + "/trace"
-        let r = try Swrr.record(program, to: trace, environment: environment)
+        let r = try Swrr.record(program, to: trace, environment: environment, stdin: stdin, directory: directory)
         assertClean(r, file: file, line: line)
         XCTAssertNil(r.signal, "swrr record itself died: \(r)", file: file, line: line)
         XCTAssertTrue(r.stderrText.contains("swrr: recording to"), "no status line: \(r)", file: file, line: line)
