@@ -49,12 +49,6 @@ public final class ELFSymbols {
             out.append(s)
         }
         all = out
-        // Demangled names also resolve, for "break ns::func" style lookups.
-        for s in all where s.rawName.hasPrefix("_Z") || s.rawName.hasPrefix("$s") {
-            let d = Demangler.demangle(s.rawName)
-            if byName[d] == nil { byName[d] = s }
-            if let p = d.firstIndex(of: "("), byName[String(d[..<p])] == nil { byName[String(d[..<p])] = s }
-        }
     }
 
     private static func read(elf: OpaquePointer, bias: UInt64) -> [Symbol] {
@@ -159,5 +153,18 @@ public final class ELFSymbols {
     }
 
     /// A symbol by raw or demangled name.
-    public func named(_ name: String) -> Symbol? { byName[name] }
+    public func named(_ name: String) -> Symbol? { byName[name] ?? demangledNames[name] }
+
+    /// Demangled names ("ns::func" and "ns::func(int)"), built on the first lookup that needs
+    /// them: demangling every symbol of a large C++ library costs more than the rest of the
+    /// index.
+    private lazy var demangledNames: [String: Symbol] = {
+        var out: [String: Symbol] = [:]
+        for s in all where s.rawName.hasPrefix("_Z") || s.rawName.hasPrefix("$s") || s.rawName.hasPrefix("_R") {
+            let d = Demangler.demangle(s.rawName)
+            if out[d] == nil { out[d] = s }
+            if let p = d.firstIndex(of: "("), out[String(d[..<p])] == nil { out[String(d[..<p])] = s }
+        }
+        return out
+    }()
 }

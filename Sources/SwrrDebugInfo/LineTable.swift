@@ -37,6 +37,28 @@ public final class LineTable {
     private var fileIndex: [String: Int32] = [:]
     /// Rows per CU, in line-program order (sequences kept contiguous).
     private var rowsByUnit: [UInt64: [LineRow]] = [:]
+    /// Per CU: address ranges sorted by start, each naming the row that covers it, so an
+    /// address lookup is a binary search rather than a walk over a (possibly huge) table.
+    private var rangesByUnit: [UInt64: [(start: UInt64, end: UInt64, row: Int32)]] = [:]
+    /// Units whose file table names a file, per requested name (a breakpoint is set once per
+    /// file:line but resolved again whenever a library loads).
+    private var unitsMentioning: [String: [Dwarf_Die]] = [:]
+
+    private func units(mentioning file: String) -> [Dwarf_Die] {
+        if let u = unitsMentioning[file] { return u }
+        guard let m = module else { return [] }
+        let out = m.units.allUnits.filter { cu in
+            var c = cu
+            var fs: OpaquePointer?
+            var n = 0
+            guard dwarf_getsrcfiles(&c, &fs, &n) == 0 else { return false }
+            return (0..<n).contains { i in
+                dwarf_filesrc(fs, i, nil, nil).map { Self.fileMatches(String(cString: $0), file) } ?? false
+            }
+        }
+        unitsMentioning[file] = out
+        return out
+    }
 
     init(module: Module) { self.module = module }
 
@@ -73,31 +95,46 @@ public final class LineTable {
         return out
     }
 
-    /// Index of the row that covers `fileAddress` in `rows` (the last row at or below it in
-    /// the same sequence), preferring a statement row among rows sharing its address.
-    private func coveringRow(_ rows: [LineRow], _ fileAddress: UInt64) -> Int? {
-        var best: Int?
-        for i in rows.indices where !rows[i].endSequence {
-            let r = rows[i]
-            guard r.address <= fileAddress else { continue }
-            // Sequence end or next row must lie above the address.
-            var j = i + 1
-            while j < rows.count && rows[j].address == r.address && !rows[j].endSequence { j += 1 }
-            guard j < rows.count, rows[j].address > fileAddress else { continue }
-            // Among rows at this address, take the last statement row, else the last row.
-            var pick = j - 1
-            var k = j - 1
-            while k >= i { if rows[k].isStmt { pick = k; break }; k -= 1 }
-            if best == nil || rows[best!].address < r.address { best = pick }
+    private func ranges(of cu: Dwarf_Die, _ rows: [LineRow]) -> [(start: UInt64, end: UInt64, row: Int32)] {
+        if let r = rangesByUnit[cu.offset] { return r }
+        var out: [(start: UInt64, end: UInt64, row: Int32)] = []
+        var i = 0
+        while i < rows.count {
+            if rows[i].endSequence { i += 1; continue }
+            // Rows sharing an address: the last statement row wins, else the last row.
+            var j = i
+            var pick = i
+            while j < rows.count && rows[j].address == rows[i].address && !rows[j].endSequence {
+                if rows[j].isStmt || !rows[pick].isStmt { pick = j }
+                j += 1
+            }
+            if j < rows.count && rows[j].address > rows[i].address {
+                out.append((rows[i].address, rows[j].address, Int32(pick)))
+            }
+            i = j
         }
-        return best
+        out.sort { $0.start < $1.start }
+        rangesByUnit[cu.offset] = out
+        return out
+    }
+
+    /// Index of the row that covers `fileAddress` in the CU's table.
+    private func coveringRow(_ cu: Dwarf_Die, _ rows: [LineRow], _ fileAddress: UInt64) -> Int? {
+        let rs = ranges(of: cu, rows)
+        var lo = 0, hi = rs.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if rs[mid].start <= fileAddress { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo > 0, fileAddress < rs[lo - 1].end else { return nil }
+        return Int(rs[lo - 1].row)
     }
 
     /// The source location of a runtime address.
     public func location(of address: UInt64) -> SourceLocation? {
         guard let m = module, let cu = m.units.unit(containing: address &- m.bias) else { return nil }
         let rs = rows(of: cu)
-        guard let i = coveringRow(rs, address &- m.bias) else { return nil }
+        guard let i = coveringRow(cu, rs, address &- m.bias) else { return nil }
         return SourceLocation(file: files[Int(rs[i].file)], line: Int(rs[i].line), column: Int(rs[i].column))
     }
 
@@ -127,31 +164,37 @@ public final class LineTable {
         guard let m = module else { return [] }
         var candidates: [(rows: [LineRow], index: Int)] = []
         var bestLine = Int.max
-        for cu in m.units.allUnits {
-            var c = cu
-            var fs: OpaquePointer?
-            var n = 0
-            guard dwarf_getsrcfiles(&c, &fs, &n) == 0 else { continue }
-            let mentions = (0..<n).contains { i in
-                dwarf_filesrc(fs, i, nil, nil).map { Self.fileMatches(String(cString: $0), file) } ?? false
-            }
-            guard mentions else { continue }
+        for cu in units(mentioning: file) {
             let rs = rows(of: cu)
-            for (i, r) in rs.enumerated() where r.isStmt && !r.endSequence && Int(r.line) >= line
-                && Self.fileMatches(files[Int(r.file)], file) {
+            let wanted = Set(files.indices.filter { Self.fileMatches(files[$0], file) }.map(Int32.init))
+            // Line 0 marks compiler-generated code that belongs to no line.
+            for (i, r) in rs.enumerated() where r.isStmt && !r.endSequence && r.line > 0 && Int(r.line) >= line
+                && wanted.contains(r.file) {
                 if Int(r.line) < bestLine { bestLine = Int(r.line); candidates.removeAll() }
                 if Int(r.line) == bestLine { candidates.append((rs, i)) }
             }
         }
-        // One address per function instance: the lowest, after skipping a prologue.
-        var perInstance: [UInt64: UInt64] = [:]
+        // One address per function instance: the lowest, after skipping a prologue. Grouping
+        // by ELF symbol first is cheap; only a function with several candidates needs the
+        // DWARF scope walk to tell its inlined copies apart.
+        var bySymbol: [UInt64: [UInt64]] = [:]
         for (rs, i) in candidates {
             let fileAddr = skipPrologueIfEntry(rs, i)
-            let key = instanceKey(fileAddr)
-            if let prev = perInstance[key], prev <= fileAddr { continue }
-            perInstance[key] = fileAddr
+            let sym = m.symbols.lookup(fileAddr &+ m.bias)?.symbol.address ?? fileAddr
+            bySymbol[sym, default: []].append(fileAddr)
         }
-        return perInstance.values.map { $0 &+ m.bias }.sorted()
+        var out: [UInt64] = []
+        for (_, addrs) in bySymbol {
+            if addrs.count == 1 { out.append(addrs[0]); continue }
+            var perInstance: [UInt64: UInt64] = [:]
+            for a in addrs {
+                let key = instanceKey(a)
+                if let prev = perInstance[key], prev <= a { continue }
+                perInstance[key] = a
+            }
+            out += perInstance.values
+        }
+        return out.map { $0 &+ m.bias }.sorted()
     }
 
     /// The DIE offset of the innermost function instance (subprogram or inlined subroutine)
@@ -167,6 +210,10 @@ public final class LineTable {
 
     private func functionEntry(_ fileAddress: UInt64) -> Bool {
         guard let m = module else { return false }
+        // The symbol table answers in a binary search; DWARF only for code without symbols.
+        if let s = m.symbols.lookup(fileAddress &+ m.bias), s.symbol.isFunction, s.offset < max(s.symbol.size, 1) {
+            return s.offset == 0
+        }
         for s in m.units.scopes(at: fileAddress) where s.tag == DW_TAG_subprogram {
             return s.lowPC == fileAddress
         }
@@ -215,7 +262,7 @@ public final class LineTable {
     public func lineRange(containing address: UInt64) -> Range<UInt64>? {
         guard let m = module, let cu = m.units.unit(containing: address &- m.bias) else { return nil }
         let rs = rows(of: cu)
-        guard let i = coveringRow(rs, address &- m.bias) else { return nil }
+        guard let i = coveringRow(cu, rs, address &- m.bias) else { return nil }
         var lo = i, hi = i + 1
         while lo > 0 && !rs[lo - 1].endSequence && rs[lo - 1].line == rs[i].line && rs[lo - 1].file == rs[i].file { lo -= 1 }
         while hi < rs.count && !rs[hi].endSequence && rs[hi].line == rs[i].line && rs[hi].file == rs[i].file { hi += 1 }

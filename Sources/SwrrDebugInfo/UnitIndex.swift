@@ -74,8 +74,10 @@ public final class UnitIndex {
         var searched = 0
         descend: while chain.count < 256 {
             var pending = current.children
-            while !pending.isEmpty {
-                let c = pending.removeFirst()
+            var next = 0
+            while next < pending.count {
+                let c = pending[next]
+                next += 1
                 searched += 1
                 if searched > 1_000_000 { break descend }
                 switch c.tag {
