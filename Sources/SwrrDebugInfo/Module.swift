@@ -13,16 +13,29 @@ public final class Module {
     public let path: String
     public let bias: UInt64
     /// Why some information is missing (stripped binary, damaged DWARF, no debug file found).
-    public private(set) var notes: [String] = []
+    public var notes: [String] { ensureDWARF(); return noteList }
+    private var noteList: [String] = []
     public let buildID: String?
 
     let elf: OpaquePointer
     private let fd: Int32
     /// The separate debug file (found by build-id or .gnu_debuglink), when there is one.
     private var debugFD: Int32 = -1
-    private(set) var debugElf: OpaquePointer?
-    /// The DWARF of the module: from the file itself or from its separate debug file.
-    private(set) var dwarf: OpaquePointer?
+    private var debugElfStorage: OpaquePointer?
+    private var dwarfStorage: OpaquePointer?
+    private var dwarfOpened = false
+    private let debugSearchPaths: [String]
+    /// The separate debug file's ELF handle (opened with the DWARF, on first use).
+    var debugElf: OpaquePointer? { ensureDWARF(); return debugElfStorage }
+    /// The DWARF of the module: from the file itself or from its separate debug file. Opened
+    /// on first use: most loaded libraries are never looked at.
+    var dwarf: OpaquePointer? { ensureDWARF(); return dwarfStorage }
+
+    private func ensureDWARF() {
+        if dwarfOpened { return }
+        dwarfOpened = true
+        openDWARF(searchPaths: debugSearchPaths)
+    }
     /// Start..end of the executable PT_LOAD segments, as runtime addresses.
     public private(set) var textRanges: [Range<UInt64>] = []
     /// Every PT_LOAD segment, as runtime addresses (data symbols live outside textRanges).
@@ -45,8 +58,8 @@ public final class Module {
         elf = e
         ownsMemoryImage = nil
         buildID = Module.buildID(of: e)
+        self.debugSearchPaths = debugSearchPaths
         loadSegments()
-        openDWARF(searchPaths: debugSearchPaths)
     }
 
     /// An ELF image held in memory (the vDSO, read out of the target).
@@ -65,14 +78,14 @@ public final class Module {
         elf = e
         ownsMemoryImage = mem
         buildID = Module.buildID(of: e)
+        debugSearchPaths = []
         loadSegments()
-        openDWARF(searchPaths: [])
     }
 
     deinit {
-        if let d = dwarf { dwarf_end(d) }
+        if let d = dwarfStorage { dwarf_end(d) }
         if let c = ehCFIStorage { dwarf_cfi_end(c) }
-        if let d = debugElf { elf_end(d) }
+        if let d = debugElfStorage { elf_end(d) }
         if debugFD >= 0 { close(debugFD) }
         elf_end(elf)
         if fd >= 0 { close(fd) }
@@ -82,7 +95,7 @@ public final class Module {
     public var name: String { path.split(separator: "/").last.map(String.init) ?? path }
     public var hasDWARF: Bool { dwarf != nil }
 
-    func note(_ s: String) { if !notes.contains(s) { notes.append(s) } }
+    func note(_ s: String) { if !noteList.contains(s) { noteList.append(s) } }
 
     public func contains(_ address: UInt64) -> Bool { textRanges.contains { $0.contains(address) } }
     public func containsData(_ address: UInt64) -> Bool { loadRanges.contains { $0.contains(address) } }
@@ -152,8 +165,8 @@ public final class Module {
 
     private func openDWARF(searchPaths: [String]) {
         if hasDebugInfo(elf) {
-            dwarf = dwarf_begin_elf(elf, DWARF_C_READ, nil)
-            if dwarf == nil { note("\(name): DWARF unreadable: \(String(cString: dwarf_errmsg(-1)))") }
+            dwarfStorage = dwarf_begin_elf(elf, DWARF_C_READ, nil)
+            if dwarfStorage == nil { note("\(name): DWARF unreadable: \(String(cString: dwarf_errmsg(-1)))") }
             return
         }
         for candidate in debugFileCandidates(searchPaths) {
@@ -169,7 +182,7 @@ public final class Module {
                 note("\(name): debug file \(candidate) unreadable: \(String(cString: dwarf_errmsg(-1)))")
                 elf_end(de); close(dfd); continue
             }
-            debugFD = dfd; debugElf = de; dwarf = d
+            debugFD = dfd; debugElfStorage = de; dwarfStorage = d
             return
         }
         note("\(name): no DWARF debug info (stripped, no debug file found); showing symbols and addresses only")

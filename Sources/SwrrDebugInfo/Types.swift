@@ -83,8 +83,8 @@ public struct DWType {
     /// The element type of an array (per innermost dimension after all subranges).
     var element: DWType { resolved.target }
 
-    /// Element counts per dimension (nil: unknown, e.g. a flexible array member or a VLA
-    /// whose bound is not a constant).
+    /// Element counts per dimension (nil: unknown, e.g. a flexible array member, or a VLA,
+    /// whose bounds FrameScope.dynamicCounts evaluates).
     var arrayCounts: [Int?] {
         guard let d = resolved.die, resolved.kind == .array else { return [] }
         return d.children.filter { $0.tag == DW_TAG_subrange_type || $0.tag == DW_TAG_enumeration_type }.map { s in

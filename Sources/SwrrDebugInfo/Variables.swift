@@ -123,6 +123,15 @@ public final class FrameScope {
             return constantValue(&cv, type: type)
         }
         guard var a = die.attr(Int32(DW_AT_location)) else { return .optimizedOut(type) }
+        // A variable-length array: its bounds are expressions or variables of this frame.
+        if let counts = dynamicCounts(type) {
+            let size = counts.reduce(type.resolved.element.size) { $0 * max($1 ?? 0, 0) }
+            guard let ops = try? locationOps(&a), case .memory(let addr)? = try? DWARFExpression.evaluate(ops, context(attribute: a)),
+                  let bytes = try? target.readMemory(addr, count: min(size, 1 << 20)) else { return .optimizedOut(type) }
+            var v = Value(type: type, bytes: bytes, address: addr)
+            v.subArrayCounts = counts
+            return v
+        }
         do {
             let ops: [Dwarf_Op]
             if let m, m !== module {
@@ -142,6 +151,37 @@ public final class FrameScope {
         }
     }
 
+    /// Element counts of an array type whose bounds are only known at run time (C99 VLAs:
+    /// DW_AT_upper_bound or DW_AT_count as an expression, or as a reference to an artificial
+    /// variable holding the bound); nil for arrays with constant bounds.
+    func dynamicCounts(_ type: DWType) -> [Int?]? {
+        let r = type.resolved
+        guard r.kind == .array, let d = r.die, r.arrayCounts.contains(where: { $0 == nil }) else { return nil }
+        var counts: [Int?] = []
+        for sub in d.children where sub.tag == DW_TAG_subrange_type {
+            let lower = sub.signed(Int32(DW_AT_lower_bound)) ?? 0
+            if let c = bound(sub, Int32(DW_AT_count)) { counts.append(Int(c)); continue }
+            if let u = bound(sub, Int32(DW_AT_upper_bound)) { counts.append(Int(u - lower + 1)); continue }
+            counts.append(nil)
+        }
+        return counts.contains { $0 == nil } ? nil : counts
+    }
+
+    private func bound(_ sub: Dwarf_Die, _ name: Int32) -> Int64? {
+        guard var a = sub.attr(name) else { return nil }
+        if sub.attrForm(name).isConstant { return sub.signed(name) }
+        var ref = Dwarf_Die()
+        if dwarf_formref_die(&a, &ref) != nil {
+            let v = read(ref)
+            return v.isOptimizedOut ? nil : v.integer
+        }
+        var e: UnsafeMutablePointer<Dwarf_Op>?
+        var n = 0
+        guard dwarf_getlocation(&a, &e, &n) == 0, let e else { return nil }
+        return (try? DWARFExpression.value(Array(UnsafeBufferPointer(start: e, count: n)), context(attribute: a)))
+            .map { Int64(bitPattern: $0) }
+    }
+
     private func constantValue(_ a: inout Dwarf_Attribute, type: DWType) -> Value {
         var block = Dwarf_Block()
         if dwarf_formblock(&a, &block) == 0, let p = block.data {
@@ -154,14 +194,22 @@ public final class FrameScope {
         return .optimizedOut(type)
     }
 
+    static let maxObjectRead = 1 << 20
+
     /// The bytes of a value at a location.
     func fetch(_ loc: Location, type: DWType) throws -> Value {
         let size = max(type.size, 1)
         switch loc {
         case .optimizedOut: return .optimizedOut(type)
         case .memory(let a):
-            guard let b = try? target.readMemory(a, count: size) else {
+            // A huge object (a large static array) is read in part; the rest shows unavailable.
+            let n = min(size, Self.maxObjectRead)
+            guard let b = try? target.readMemory(a, count: n) else {
                 throw DebugInfoError("cannot access memory at address \(hex(a))")
+            }
+            if n < size {
+                // Bytes past the availability mask count as unavailable (see Value.slice).
+                return Value(type: type, bytes: b, valid: [Bool](repeating: true, count: n), address: a)
             }
             return Value(type: type, bytes: b, address: a)
         case .register(let r) where (17...32).contains(r):

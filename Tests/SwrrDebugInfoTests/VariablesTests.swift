@@ -58,6 +58,38 @@ final class VariablesTests: XCTestCase {
                        "{{x = 1, y = 2}, {x = 3, y = 4}, {x = 5, y = 6}}")
     }
 
+    func testVariableLengthArray() throws {
+        for opt in ["-O0", "-O2"] {
+            let p = try LiveProcess(try Fixtures.build("program.c", flags: [opt]))
+            try p.runToLine("program.c", Fixtures.line("vla"))
+            let stack = try p.space.callStack(p.task)
+            let values = try XCTUnwrap(stack.scope(0).lookup("values"), opt)
+            XCTAssertEqual(stack.formatter.format(values.value), "{0, 1, 4, 9}", opt)
+            XCTAssertEqual(try DebugExpression.evaluate("values[3] - values[2]", in: stack.scope(0)).text, "5", opt)
+        }
+    }
+
+    /// The same values from DWARF 4 line tables and location lists (.debug_loc) as from DWARF 5.
+    func testDWARF4() throws {
+        let p = try LiveProcess(try Fixtures.build("program.c", flags: ["-O2", "-gdwarf-4"]))
+        try p.runToLine("program.c", Fixtures.line("locals"))
+        let stack = try p.space.callStack(p.task)
+        XCTAssertEqual(stack.frames.first?.location?.line, Fixtures.line("locals"))
+        let v = Dictionary(uniqueKeysWithValues: stack.scope(0).variables().map { ($0.name, stack.formatter.format($0.value)) })
+        XCTAssertEqual(v["dead"], "51")
+        XCTAssertEqual(v["param"], "3")
+        XCTAssertEqual(v["pts"], "{{x = 10, y = 20}, {x = 30, y = 40}}")
+    }
+
+    func testVDSOModule() throws {
+        let p = try LiveProcess(try Fixtures.build("program.c", flags: ["-O0"]))
+        let vdso = try XCTUnwrap(p.space.module(named: "[vdso]"))
+        let sym = try XCTUnwrap(vdso.symbols.named("__vdso_clock_gettime") ?? vdso.symbols.named("clock_gettime"))
+        XCTAssertTrue(vdso.contains(sym.address), "\(String(sym.address, radix: 16)) \(vdso.textRanges)")
+        XCTAssertEqual(p.space.symbolize(sym.address + 1).symbol?.symbol.address, sym.address)
+        XCTAssertEqual(p.space.symbolize(sym.address).module, "[vdso]")
+    }
+
     func testOptimizedCodeAtO2() throws {
         let (process, _, v) = try locals("-O2")
         defer { withExtendedLifetime(process) {} }

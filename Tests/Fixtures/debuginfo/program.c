@@ -120,6 +120,13 @@ __attribute__((noinline)) int optimized(int x) {
     return x;
 }
 
+__attribute__((noinline)) int vla(int n) {
+    int values[n];
+    for (int i = 0; i < n; i++) values[i] = i * i;
+    consume(values);
+    return values[n - 1];    // MARK:vla
+}
+
 int main(int argc, char **argv) {
     int loops = argc > 1 ? atoi(argv[1]) : 1;
     for (int i = 0; i < loops; i++) {
@@ -128,6 +135,7 @@ int main(int argc, char **argv) {
         sink = use_inline(argc);
         show_locals(argc + 2, "text");
         optimized(argc);
+        vla(argc + 3);
     }
     global_counter += sink;
     return 0;
