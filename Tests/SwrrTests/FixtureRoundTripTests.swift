@@ -133,4 +133,10 @@ final class FixtureRoundTripTests: XCTestCase {
     func testSegvO2Dynamic() throws { try checkDeterministic(.segv, .o2Dynamic, expectedStatus: 139) }
     func testSegvO0Static() throws { try checkDeterministic(.segv, .o0Static, expectedStatus: 139) }
     func testSegvO2Static() throws { try checkDeterministic(.segv, .o2Static, expectedStatus: 139) }
+
+    /// Handlers for raise, kill, a blocked signal, SIGALRM during a sleep, SIGPIPE, a caught SIGSEGV.
+    func testSignalsO0Dynamic() throws { try checkDeterministic(.signals, .o0Dynamic) }
+    func testSignalsO2Dynamic() throws { try checkDeterministic(.signals, .o2Dynamic) }
+    func testSignalsO0Static() throws { try checkDeterministic(.signals, .o0Static) }
+    func testSignalsO2Static() throws { try checkDeterministic(.signals, .o2Static) }
 }

@@ -28,6 +28,7 @@ enum Fixture: String {
     case syscallLoop = "syscall_loop"
     case exitCodes = "exit_codes"
     case segv
+    case signals
     case unsupported
 
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
