@@ -18,6 +18,7 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <x86intrin.h>
+#include <time.h>
 
 long swrr_ptrace(int request, pid_t pid, uintptr_t addr, uintptr_t data) {
     errno = 0;
@@ -68,6 +69,47 @@ long swrr_write_memory(pid_t pid, uint64_t addr, const void *buf, size_t len) {
     struct iovec local = {(void *)buf, len};
     struct iovec remote = {(void *)(uintptr_t)addr, len};
     return (long)process_vm_writev(pid, &local, 1, &remote, 1, 0);
+}
+
+int swrr_getsiginfo_raw(pid_t pid, void *buf128) {
+    return (int)ptrace(PTRACE_GETSIGINFO, pid, NULL, buf128);
+}
+int swrr_setsiginfo_raw(pid_t pid, const void *buf128) {
+    return (int)ptrace(PTRACE_SETSIGINFO, pid, NULL, (void *)buf128);
+}
+
+static void swrr_timeout_handler(int sig) { (void)sig; }
+static __thread int swrr_timer_ready;
+static __thread timer_t swrr_timer;
+
+pid_t swrr_waitpid_timeout(pid_t pid, int *status, int timeout_ms) {
+    if (timeout_ms <= 0) return swrr_waitpid(pid, status, 0);
+    if (!swrr_timer_ready) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = swrr_timeout_handler;   // no SA_RESTART: waitpid must return EINTR
+        sigaction(SIGURG, &sa, NULL);
+        struct sigevent sev;
+        memset(&sev, 0, sizeof sev);
+        sev.sigev_notify = SIGEV_THREAD_ID;
+        sev.sigev_signo = SIGURG;
+        sev._sigev_un._tid = (pid_t)syscall(SYS_gettid);  // sigev_notify_thread_id
+        if (timer_create(CLOCK_MONOTONIC, &sev, &swrr_timer) != 0) return swrr_waitpid(pid, status, 0);
+        swrr_timer_ready = 1;
+    }
+    struct itimerspec its;
+    memset(&its, 0, sizeof its);
+    its.it_value.tv_sec = timeout_ms / 1000;
+    its.it_value.tv_nsec = (long)(timeout_ms % 1000) * 1000000L;
+    its.it_interval = its.it_value;
+    timer_settime(swrr_timer, 0, &its, NULL);
+    pid_t r = waitpid(pid, status, __WALL);
+    int saved = errno;
+    memset(&its, 0, sizeof its);
+    timer_settime(swrr_timer, 0, &its, NULL);
+    if (r == -1 && saved == EINTR) return 0;
+    errno = saved;
+    return r;
 }
 
 pid_t swrr_waitpid(pid_t pid, int *status, int options) {

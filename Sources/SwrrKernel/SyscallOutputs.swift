@@ -47,29 +47,68 @@ public enum SyscallOutputs {
                 let n = Int(truncatingIfNeeded: args[sizeArg])
                 if n > 0 && n < (1 << 30) { add(args[a], n * unit) }
             case .iovecs(let a, let countArg):
-                guard result > 0 else { break }
-                var remaining = Int(result)
-                let count = Int(truncatingIfNeeded: args[countArg])
-                guard count > 0, count <= 1024, let raw = readMemory(args[a], count * 16) else { break }
-                for i in 0..<count where remaining > 0 {
-                    let base = raw.loadU64(at: i * 16)
-                    let len = Int(truncatingIfNeeded: raw.loadU64(at: i * 16 + 8))
-                    let n = min(len, remaining)
-                    add(base, n)
-                    remaining -= n
-                }
+                out += iovecRanges(args[a], count: args[countArg], result: result, readMemory: readMemory)
             case .sockaddr(let a, let lenArg):
                 guard args[lenArg] != 0, let raw = readMemory(args[lenArg], 4) else { break }
                 add(args[lenArg], 4)
                 add(args[a], Int(raw.loadU32(at: 0)))
             case .dynamic:
-                out += try dynamicRanges(spec: spec, args: args, result: result)
+                out += try dynamicRanges(spec: spec, args: args, result: result, readMemory: readMemory)
             }
         }
         return out
     }
 
-    static func dynamicRanges(spec: SyscallSpec, args: [UInt64], result: Int64) throws -> [MemoryRange] {
+    /// The result's byte count scattered over `count` iovecs (16 bytes each: base, length) at
+    /// `address`, in order. At most UIO_MAXIOV (1024) entries, as the kernel allows.
+    static func iovecRanges(_ address: UInt64, count rawCount: UInt64, result: Int64,
+                            readMemory: ReadMemory) -> [MemoryRange] {
+        guard result > 0, address != 0, rawCount > 0, rawCount <= 1024,
+              let raw = readMemory(address, Int(rawCount) * 16), raw.count == Int(rawCount) * 16 else { return [] }
+        var out: [MemoryRange] = []
+        var remaining = result
+        for i in 0..<Int(rawCount) where remaining > 0 {
+            let base = raw.loadU64(at: i * 16)
+            let len = raw.loadU64(at: i * 16 + 8)
+            let n = Int(min(len, UInt64(remaining)))
+            if base != 0 && n > 0 { out.append(MemoryRange(address: base, length: n)) }
+            remaining -= Int64(n)
+        }
+        return out
+    }
+
+    /// recvmsg's writes, found from its struct msghdr (56 bytes) as it is after the call:
+    ///
+    ///      0  msg_name        8  msg_namelen (u32)   16  msg_iov   24  msg_iovlen
+    ///     32  msg_control    40  msg_controllen      48  msg_flags (i32)
+    ///
+    /// The kernel writes the sender's address at msg_name and its length at msg_namelen (only
+    /// when msg_name is set), the data over the iovecs (`result` bytes; more when MSG_TRUNC
+    /// reports a longer datagram, but never past an iovec), the control messages at msg_control
+    /// with their total length at msg_controllen (cmsghdr headers of 16 bytes, then for
+    /// SCM_RIGHTS the new descriptors), and msg_flags (MSG_TRUNC, MSG_CTRUNC...).
+    static func msghdrRanges(_ address: UInt64, result: Int64, readMemory: ReadMemory) -> [MemoryRange] {
+        guard address != 0, let h = readMemory(address, 56), h.count == 56 else { return [] }
+        var out: [MemoryRange] = []
+        func add(_ a: UInt64, _ n: UInt64) {
+            // Names are at most 128 bytes (sockaddr_storage); control data is bounded by what the
+            // program offered, so a larger length is not one the kernel wrote.
+            if a != 0 && n > 0 && n <= 1 << 24 { out.append(MemoryRange(address: a, length: Int(n))) }
+        }
+        let name = h.loadU64(at: 0)
+        if name != 0 {
+            add(address &+ 8, 4)
+            add(name, UInt64(h.loadU32(at: 8)))
+        }
+        out += iovecRanges(h.loadU64(at: 16), count: h.loadU64(at: 24), result: result, readMemory: readMemory)
+        add(address &+ 40, 8)
+        add(h.loadU64(at: 32), h.loadU64(at: 40))
+        add(address &+ 48, 4)
+        return out
+    }
+
+    static func dynamicRanges(spec: SyscallSpec, args: [UInt64], result: Int64,
+                              readMemory: ReadMemory) throws -> [MemoryRange] {
         func r(_ a: UInt64, _ n: Int) -> [MemoryRange] {
             a == 0 || n <= 0 ? [] : [MemoryRange(address: a, length: n)]
         }
@@ -111,6 +150,23 @@ public enum SyscallOutputs {
         case "mincore":
             let pages = (Int(truncatingIfNeeded: args[1]) + 4095) / 4096
             return r(args[2], pages)
+        case "recvfrom":
+            // MSG_TRUNC: the result may be the datagram's length, larger than the buffer.
+            guard result > 0 else { return [] }
+            return r(args[1], Int(min(UInt64(result), args[2])))
+        case "recvmsg":
+            return msghdrRanges(args[1], result: result, readMemory: readMemory)
+        case "epoll_wait", "epoll_pwait", "epoll_pwait2":
+            // `result` ready events of 12 bytes (struct epoll_event is packed on x86-64).
+            guard result > 0 && result <= 1 << 24 else { return [] }
+            return r(args[1], Int(result) * 12)
+        case "shmctl":
+            switch args[1] {                      // x86-64 takes no IPC_64 flag in the command
+            case 2, 13, 15: return r(args[2], 112) // IPC_STAT, SHM_STAT, SHM_STAT_ANY: shmid_ds
+            case 3: return r(args[2], 72)          // IPC_INFO: struct shminfo
+            case 14: return r(args[2], 48)         // SHM_INFO: struct shm_info
+            default: return []                    // IPC_RMID, IPC_SET, SHM_LOCK, SHM_UNLOCK
+            }
         default:
             return []
         }

@@ -50,6 +50,14 @@ public enum ReplayAction: Sendable, Equatable {
     case mmap
     /// The task ends (exit, exit_group): run it for real.
     case exit
+    /// rt_sigreturn: run it for real and keep every register it restores.
+    case sigreturn
+    /// fork, vfork, clone: create the task for real (vfork without CLONE_VFORK: replay orders the
+    /// tasks itself), then give the parent the recorded child id and write it where the
+    /// CLONE_*_SETTID flags asked.
+    case spawn
+    /// execve, execveat: exec the trace's copy of the recorded executable.
+    case exec
 }
 
 /// What the recorder does with the call.

@@ -28,7 +28,9 @@ public enum SyscallTable {
         return "syscall_\(number)"
     }
 
-    public static let all: [SyscallSpec] = [
+    public static let all: [SyscallSpec] = core  // + ipc (SyscallTable+IPC.swift) once it lands
+
+    static let core: [SyscallSpec] = [
         // ---- file I/O ----
         SyscallSpec(0, "read", [.fd, .ptr, .uint], out: [.resultSized(arg: 1)]),
         SyscallSpec(1, "write", [.fd, .ptr, .uint], writes: .buffer(fdArg: 0, bufArg: 1)),
@@ -45,6 +47,7 @@ public enum SyscallTable {
         SyscallSpec(12, "brk", [.ptr], replay: .execute),
         SyscallSpec(13, "rt_sigaction", [.int, .ptr, .ptr, .uint], out: [.fixed(arg: 2, size: 32)],
                     replay: .execute),
+        SyscallSpec(15, "rt_sigreturn", [], replay: .sigreturn),
         SyscallSpec(14, "rt_sigprocmask", [.int, .ptr, .ptr, .uint],
                     out: [.argSized(arg: 2, sizeArg: 3, unit: 1)], replay: .execute),
         SyscallSpec(16, "ioctl", [.fd, .hex, .hex], out: [.dynamic]),
@@ -69,6 +72,20 @@ public enum SyscallTable {
                     record: .refuseWhenEchoing(fdArg: 0, errno: 22)),
         SyscallSpec(41, "socket", [.int, .hex, .int], fd: .returnsFd),
         SyscallSpec(42, "connect", [.fd, .ptr, .uint]),
+        // ---- processes and threads ----
+        SyscallSpec(56, "clone", [.hex, .ptr, .ptr, .ptr, .hex], replay: .spawn),
+        SyscallSpec(57, "fork", [], replay: .spawn),
+        SyscallSpec(58, "vfork", [], replay: .spawn),
+        SyscallSpec(59, "execve", [.path, .ptr, .ptr], replay: .exec),
+        SyscallSpec(61, "wait4", [.int, .ptr, .hex, .ptr], out: [.fixed(arg: 1, size: 4), .fixed(arg: 3, size: 144)]),
+        SyscallSpec(109, "setpgid", [.int, .int]),
+        SyscallSpec(112, "setsid", []),
+        SyscallSpec(219, "restart_syscall", []),
+        SyscallSpec(247, "waitid", [.int, .int, .ptr, .hex, .ptr],
+                    out: [.fixed(arg: 2, size: 128), .fixed(arg: 4, size: 144)]),
+        SyscallSpec(322, "execveat", [.fd, .path, .ptr, .ptr, .hex], replay: .exec),
+        // glibc uses clone3 for threads when it exists and falls back to clone on ENOSYS.
+        SyscallSpec(435, "clone3", [.ptr, .uint], record: .refuse(errno: 38 /* ENOSYS */)),
         SyscallSpec(60, "exit", [.int], replay: .exit),
         // Signals sent to the program itself reach it as recorded signal events; replay does not
         // send them again.

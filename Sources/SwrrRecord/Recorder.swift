@@ -40,15 +40,14 @@ public struct RecordResult {
 }
 
 /// ptrace options every recorded task gets: tracees die with swrr (EXITKILL), syscall stops are
-/// distinguishable from SIGTRAP (TRACESYSGOOD), exec and exit are reported.
-let recordPtraceOptions: Int = 0x01 /* TRACESYSGOOD */ | 0x10 /* TRACEEXEC */ | 0x40 /* TRACEEXIT */
-    | 0x10_0000 /* EXITKILL */
+/// distinguishable from SIGTRAP (TRACESYSGOOD), new tasks are traced too, exec and exit are reported.
+let recordPtraceOptions: Int = 0x01 /* TRACESYSGOOD */ | 0x02 /* TRACEFORK */ | 0x04 /* TRACEVFORK */
+    | 0x08 /* TRACECLONE */ | 0x10 /* TRACEEXEC */ | 0x40 /* TRACEEXIT */ | 0x10_0000 /* EXITKILL */
 
 public final class Recorder {
     private let options: RecordOptions
-    private var writer: TraceWriter?
-    private var task: Task?
-    private var fds = FdTable()
+    var writer: TraceWriter?
+    var task: Task?
 
     public init(options: RecordOptions) {
         self.options = options
@@ -107,6 +106,25 @@ public final class Recorder {
 
     // MARK: the loop
 
+    /// Every live task, by tid.
+    var tasks: [Int32: RecordTask] = [:]
+    /// The task holding the scheduler's slot: only it runs user code (threads of one program
+    /// share memory, so running them one at a time makes the recorded order the real one).
+    var current: RecordTask?
+    /// Round-robin order of tids for the scheduler.
+    var order: [Int32] = []
+    /// Stops of tasks whose parent's clone event has not been seen yet.
+    var earlyStops: Set<Int32> = []
+    var mainTid: Int32 = 0
+    var mainStatus: Int32?
+    lazy var writerRef: TraceWriter = self.writer!
+
+    /// How long a task may hold the slot in a syscall before it counts as blocked, and how long
+    /// signals may be held back before they are delivered at an arbitrary instruction.
+    static let blockTimeoutMs: Int32 = 3
+    static let holdLimitMs: UInt64 = 200
+    static let spinCheckMs: UInt64 = 50
+
     private func record(program: String, header: TraceHeader, writer: TraceWriter) throws -> Int32 {
         let pid: pid_t
         do {
@@ -126,46 +144,203 @@ public final class Recorder {
             throw RecordError.execFailed(options.program, "\(error)")
         }
         try writer.append(.exec(try recordExec(task: task, program: program, regs: regs, writer: writer)))
+        let main = RecordTask(task: task, process: RecordProcess(fds: FdTable()), state: .runnable)
+        tasks[pid] = main
+        order.append(pid)
+        mainTid = pid
+        defer { killAll() }
 
-        var inSyscall = false
-        var entry = Registers(values: Array(repeating: 0, count: Registers.count))
-        var refused: Int32? = nil
-        var pendingSignal: Int32 = 0
-        try task.resume(.syscall)
-        while true {
-            let stop = try task.wait()
-            switch stop {
-            case .syscall:
-                if !inSyscall {
-                    entry = try task.registers()
-                    refused = try syscallEntry(task: task, regs: entry, writer: writer)
-                    inSyscall = true
-                } else {
-                    try syscallExit(task: task, entry: entry, refused: refused, writer: writer)
-                    inSyscall = false
-                }
-            case .signal(let sig):
-                pendingSignal = try signalStop(task: task, signal: sig, writer: writer)
-            case .event(.exit):
-                break  // the exit status follows with the task's termination
-            case .event:
-                break  // group-stops and the like: just resume
-            case .exited, .killed:
-                let status: Int32
-                if case .exited(let code) = stop { status = WaitStatus.exited(code) }
-                else if case .killed(let sig, let core) = stop { status = WaitStatus.killed(sig, core: core) }
-                else { status = 0 }
-                try writer.append(.exit(ExitEvent(tid: task.tid, waitStatus: status)))
-                self.task = nil
-                return status
+        while !tasks.isEmpty {
+            if current == nil, let next = pickRunnable() {
+                try resumeUser(next)
+                current = next
             }
-            try task.resume(.syscall, signal: pendingSignal)
-            pendingSignal = 0
+            guard let (tid, stop) = try Task.waitAny(timeoutMs: needsTimer() ? Self.blockTimeoutMs : 0) else {
+                try onTimeout()
+                continue
+            }
+            if Self.debug { debugLog("stop \(tid): \(stop) state \(tasks[tid].map { "\($0.state)" } ?? "unknown") current \(current?.tid ?? 0)") }
+            guard let t = tasks[tid] else {
+                // A new task's first stop can come before its parent's clone event.
+                if !stop.isTermination { earlyStops.insert(tid) }
+                continue
+            }
+            try handle(stop, of: t)
+        }
+        return mainStatus ?? 0
+    }
+
+    static let debug = getenv("SWRR_DEBUG") != nil
+
+    func debugLog(_ s: String) {
+        let line = Array("swrr-debug: \(s)\n".utf8)
+        _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+    }
+
+    private func killAll() {
+        for t in tasks.values { t.task.kill() }
+        tasks = [:]
+        self.task = nil
+    }
+
+    private func pickRunnable() -> RecordTask? {
+        guard !order.isEmpty else { return nil }
+        for _ in 0..<order.count {
+            let tid = order.removeFirst()
+            order.append(tid)
+            if let t = tasks[tid], t.state == .runnable { return t }
+        }
+        return nil
+    }
+
+    private func needsTimer() -> Bool {
+        if tasks.values.contains(where: { !$0.held.isEmpty }) { return true }
+        guard let c = current else { return false }
+        return tasks.values.contains { $0 !== c && $0.state == .runnable }
+    }
+
+    /// Resumes a stopped task into user code (or into the syscall it is stopped at).
+    func resumeUser(_ t: RecordTask) throws {
+        t.state = .running
+        t.runningSince = monotonicMs()
+        let sig = t.resumeSignal
+        t.resumeSignal = 0
+        try t.task.resume(.syscall, signal: sig)
+    }
+
+    private func onTimeout() throws {
+        let now = monotonicMs()
+        if let c = current {
+            if c.state == .inSyscall {
+                // It blocked: mark where it entered, and let another task run meanwhile.
+                try writerRef.append(.syscallEntry(SyscallEntryEvent(
+                    tid: c.tid, number: Int32(truncatingIfNeeded: Int64(bitPattern: c.entry.origRax)),
+                    registers: c.entry)))
+                c.state = .blocked
+                current = nil
+                return
+            }
+            if c.state == .running && !c.interruptPending &&
+                (now - c.runningSince >= Self.spinCheckMs ||
+                 (!c.held.isEmpty && now - c.heldSince >= Self.holdLimitMs)) {
+                try c.task.interrupt()
+                c.interruptPending = true
+                return
+            }
+        }
+        for t in tasks.values where !t.held.isEmpty && t !== current && now - t.heldSince >= Self.holdLimitMs {
+            if t.state == .running && !t.interruptPending {
+                try t.task.interrupt()
+                t.interruptPending = true
+            }
         }
     }
 
-    /// At a syscall entry. Returns the errno the call is refused with, if the table says so.
-    private func syscallEntry(task: Task, regs: Registers, writer: TraceWriter) throws -> Int32? {
+    private func handle(_ stop: Stop, of t: RecordTask) throws {
+        switch stop {
+        case .syscall:
+            switch t.state {
+            case .running:
+                t.entry = try t.task.registers()
+                try syscallEntry(t)
+            case .inSyscall, .blocked:
+                let wasBlocked = t.state == .blocked
+                try syscallExit(t)
+                if t.state == .exiting || tasks[t.tid] == nil { return }
+                t.boundary = try t.task.registers()
+                if wasBlocked {
+                    t.state = .runnable
+                } else if tasks.values.contains(where: { $0 !== t && $0.state == .runnable }) {
+                    // A syscall is a switch point: let the others have a turn.
+                    t.state = .runnable
+                    current = nil
+                } else {
+                    try resumeUser(t)
+                }
+            default:
+                try resumeUser(t)
+            }
+        case .signal(let sig):
+            try signalStop(t, signal: sig)
+        case .event(let e):
+            try ptraceEvent(e, of: t)
+        case .exited, .killed:
+            let status: Int32
+            if case .exited(let code) = stop { status = WaitStatus.exited(code) }
+            else if case .killed(let sig, let core) = stop { status = WaitStatus.killed(sig, core: core) }
+            else { status = 0 }
+            try writerRef.append(.exit(ExitEvent(tid: t.tid, waitStatus: status)))
+            if t.tid == mainTid { mainStatus = status }
+            tasks[t.tid] = nil
+            order.removeAll { $0 == t.tid }
+            if current === t { current = nil }
+        }
+    }
+
+    private func ptraceEvent(_ e: PtraceEvent, of t: RecordTask) throws {
+        switch e {
+        case .fork, .vfork, .clone:
+            let child = Int32(truncatingIfNeeded: try t.task.eventMessage())
+            let flags = t.entry.syscallArgs[0]
+            let isThread = Int(Int64(bitPattern: t.entry.origRax)) == 56 && flags & 0x10000 != 0 // CLONE_THREAD
+            let sharesFiles = Int(Int64(bitPattern: t.entry.origRax)) == 56 && flags & 0x400 != 0 // CLONE_FILES
+            let process = isThread || sharesFiles ? t.process : RecordProcess(fds: t.process.fds)
+            let c = RecordTask(task: Task(tid: child, tgid: isThread ? t.task.tgid : child), process: process,
+                               state: earlyStops.remove(child) != nil ? .runnable : .newborn)
+            tasks[child] = c
+            order.append(child)
+            try t.task.resume(.syscall)
+        case .exec:
+            t.task.addressSpaceChanged()
+            try t.task.resume(.syscall)
+        case .exit:
+            t.state = .exiting
+            if current === t { current = nil }
+            try t.task.resume(.cont)
+        case .stop:
+            if t.state == .newborn {
+                t.state = .runnable
+                return
+            }
+            if t.interruptPending {
+                t.interruptPending = false
+                try interrupted(t)
+                return
+            }
+            // A group-stop (SIGSTOP and friends): keep going as before.
+            if t.state == .running || t.state == .inSyscall || t.state == .blocked {
+                try t.task.resume(.syscall)
+            }
+        case .vforkDone, .seccomp:
+            try t.task.resume(.syscall)
+        }
+    }
+
+    /// Our PTRACE_INTERRUPT arrived: deliver signals held back too long here, or check whether
+    /// the task is spinning and should give the slot away.
+    private func interrupted(_ t: RecordTask) throws {
+        if !t.held.isEmpty && monotonicMs() - t.heldSince >= Self.holdLimitMs {
+            try deliverHeldHere(t)
+            return
+        }
+        if current === t, tasks.values.contains(where: { $0 !== t && $0.state == .runnable }),
+           try SpinDetector.isSpinning(t.task) {
+            try writerRef.append(.preempt(PreemptEvent(tid: t.tid, registers: try t.task.registers())))
+            t.state = .runnable
+            current = nil
+            return
+        }
+        try resumeUser(t)
+    }
+
+    // MARK: syscalls
+
+    /// At a syscall entry.
+    private func syscallEntry(_ t: RecordTask) throws {
+        let task = t.task
+        let regs = t.entry
+        let writer = writerRef
+        t.refusal = nil
         let number = Int(Int64(bitPattern: regs.origRax))
         guard let spec = SyscallTable.spec(number) else {
             throw RecordError.unsupported(.syscall(number: number), event: writer.eventCount)
@@ -176,39 +351,59 @@ public final class Recorder {
         } catch let u as Unsupported {
             throw RecordError.unsupported(u, event: writer.eventCount)
         }
+        // Signals that arrived while it ran user code are raised again now, so they interrupt
+        // this syscall if it blocks and are delivered right after it (DESIGN.md §2).
+        if !t.held.isEmpty {
+            for h in t.held { task.sendSignal(h.signal) }
+            t.reraised += t.held
+            t.held = []
+        }
         if spec.replay == .exit {
             // No exit stop follows: the event is complete now.
             try writer.append(.syscall(SyscallEvent(
                 tid: task.tid, number: Int32(number), args: regs.syscallArgs, registers: regs, result: 0,
                 strings: capturedStrings(task: task, spec: spec, args: regs.syscallArgs))))
-            return nil
+            t.state = .inSyscall
+            try task.resume(.syscall)
+            return
         }
         var refusal: Int32? = nil
         switch spec.record {
         case .run: break
         case .refuse(let e): refusal = e
         case .refuseWhenEchoing(let fdArg, let e):
-            if fds.echoTarget(regs.syscallArgs[fdArg]) != 0 { refusal = e }
+            if t.process.fds.echoTarget(regs.syscallArgs[fdArg]) != 0 { refusal = e }
         }
         if let e = refusal {
             var r = regs
             r.origRax = UInt64(bitPattern: -1)  // the kernel skips syscall -1
             try task.setRegisters(r)
-            return e
+            t.refusal = e
         }
-        return nil
+        t.state = .inSyscall
+        try task.resume(.syscall)
     }
 
-    private func syscallExit(task: Task, entry: Registers, refused: Int32?, writer: TraceWriter) throws {
+    private func syscallExit(_ t: RecordTask) throws {
+        let task = t.task
+        let entry = t.entry
+        let writer = writerRef
         let number = Int(Int64(bitPattern: entry.origRax))
-        guard let spec = SyscallTable.spec(number), spec.replay != .exit else { return }
+        guard let spec = SyscallTable.spec(number) else { return }
         var regs = try task.registers()
-        if let e = refused {
+        if let e = t.refusal {
             regs.rax = UInt64(bitPattern: -Int64(e))
             try task.setRegisters(regs)
+            t.refusal = nil
         }
         let args = entry.syscallArgs
         let result = regs.syscallResult
+        if spec.replay == .exec && result == 0 {
+            let exe = readLink("/proc/\(task.tid)/exe") ?? "/proc/\(task.tid)/exe"
+            try writer.append(.exec(try recordExec(task: task, program: exe, regs: regs, writer: writer)))
+            // exec closes O_CLOEXEC descriptors; which ones is not tracked yet, so keep the table.
+            return
+        }
         let ranges: [MemoryRange]
         do {
             ranges = try SyscallOutputs.ranges(for: spec, args: args, result: result) { addr, n in
@@ -228,14 +423,14 @@ public final class Recorder {
         var echo: UInt8 = 0
         if let w = spec.writesToFd, result > 0 {
             switch w {
-            case .buffer(let fdArg, _), .iovecs(let fdArg, _, _): echo = fds.echoTarget(args[fdArg])
+            case .buffer(let fdArg, _), .iovecs(let fdArg, _, _): echo = t.process.fds.echoTarget(args[fdArg])
             }
         }
         var mapped: MappedFile? = nil
         if spec.replay == .mmap && result >= 0 {
             mapped = try mappedFile(task: task, args: args, writer: writer)
         }
-        fds.apply(spec.fdEffect, args: args, result: result) {
+        t.process.fds.apply(spec.fdEffect, args: args, result: result) {
             guard case .fdPair(let a) = spec.fdEffect, let b = try? task.readMemory(args[a], count: 8) else { return nil }
             return (Int64(Int32(bitPattern: b.loadU32(at: 0))), Int64(Int32(bitPattern: b.loadU32(at: 4))))
         }
@@ -288,37 +483,6 @@ public final class Recorder {
         }
     }
 
-    /// At a signal-delivery stop: emulates trapped rdtsc; otherwise records the signal and returns
-    /// it for delivery.
-    private func signalStop(task: Task, signal: Int32, writer: TraceWriter) throws -> Int32 {
-        var regs = try task.registers()
-        let info = try task.siginfo()
-        if signal == SIGSEGV, let code = try? task.readMemory(regs.rip, count: 3),
-           let insn = TrappedInstruction(bytes: code) {
-            var aux: UInt32 = 0
-            let value = insn == .rdtscp ? swrr_rdtscp(&aux) : swrr_rdtsc()
-            try writer.append(.rdtsc(RdtscEvent(tid: task.tid, registers: regs, value: value, aux: aux,
-                                                isRdtscp: insn == .rdtscp)))
-            RdtscEmulation.apply(insn, value: value, aux: aux, to: &regs)
-            try task.setRegisters(regs)
-            return 0
-        }
-        let synchronous = SignalNames.synchronous.contains(signal) && info.code > 0
-        if !synchronous {
-            switch SignalPolicy.disposition(of: signal, tid: task.tid) {
-            case .ignored, .stops:
-                return signal  // no effect on the program's state: deliver, nothing to replay
-            case .fatal:
-                break
-            case .caught:
-                // A handler needs a delivery point replay can find again; that arrives with the
-                // processes/threads/signals work. Refuse rather than mis-record.
-                throw RecordError.tracee("an asynchronous \(SignalNames.name(signal)) with a handler is not supported yet")
-            }
-        }
-        try writer.append(.signal(SignalEvent(tid: task.tid, signal: signal, code: info.code, registers: regs)))
-        return signal
-    }
 }
 
 func readLink(_ path: String) -> String? {

@@ -1,31 +1,57 @@
-// A replay: re-executes the recorded program and feeds it, event by event, exactly what it saw.
+// A replay: re-executes the recorded program (every process and thread of it) and feeds it,
+// event by event in the recorded order, exactly what it saw.
 //
 // Syscalls are reached with PTRACE_SYSEMU, one stop each (≈45 µs here) with the kernel never
 // running the call; replay then writes the recorded result and output bytes. Calls that shape the
-// address space or the task's kernel state (SyscallTable's ReplayAction.execute/.mmap/.exit) are
-// run for real by injection at the same point. At every event the registers are compared with the
-// recording and any difference stops the replay as a divergence.
+// address space, create tasks or change kernel state the program relies on (SyscallTable's
+// ReplayAction other than .emulate) are run for real by injection at the same point. Only the
+// task of the current event runs; the others stay stopped, so the threads' user code runs in the
+// recorded order. At every event the registers are compared with the recording and any
+// difference stops the replay as a divergence.
 import CSwrrShim
 import Glibc
 import SwrrKernel
 import SwrrTrace
 import SwrrTracee
 
-/// ptrace options for replayed tasks: as for recording (they die with swrr).
-let replayPtraceOptions: Int = 0x01 | 0x10 | 0x40 | 0x10_0000
+/// ptrace options for replayed tasks: as for recording (they die with swrr; fork, clone and exec
+/// are reported).
+let replayPtraceOptions: Int = 0x01 | 0x02 | 0x04 | 0x08 | 0x10 | 0x40 | 0x10_0000
+
+/// One replayed task, known by the tid it had when recorded.
+final class ReplayTask {
+    let task: Task
+    /// Its first stop (after clone/fork) has not been consumed yet.
+    var newborn: Bool
+    /// Stopped at the entry of a syscall (from a SyscallEntryEvent), with these registers.
+    var parkedAt: Registers?
+    /// Signal to deliver at the next resume.
+    var pendingSignal: Int32 = 0
+    /// Its wait status once it has ended.
+    var ended: Int32?
+
+    init(task: Task, newborn: Bool) {
+        self.task = task
+        self.newborn = newborn
+    }
+}
 
 public final class ReplaySession {
     public let reader: TraceReader
     public var header: TraceHeader { reader.header }
     /// Called with (1 or 2, bytes) for the program's writes to the recorder's stdout/stderr.
     public var echo: ((UInt8, [UInt8]) -> Void)?
-    /// Number of events replayed so far (the exec is event 0).
+    /// Number of events replayed so far (the first exec is event 0).
     public private(set) var eventNumber = 0
-    public private(set) var task: Task?
+    /// Live tasks by recorded tid.
+    var tasks: [Int32: ReplayTask] = [:]
     let files: FileMapper
-    private var pendingSignal: Int32 = 0
-    private var terminationStatus: Int32?
+    private var mainTid: Int32 = 0
+    private var mainStatus: Int32?
     private var finished: ReplayOutcome?
+
+    /// The recorded program's first task (nil once it has ended).
+    public var task: Task? { tasks[mainTid]?.task }
 
     /// Opens the trace and starts the program, stopped at its first instruction after exec.
     public init(traceDirectory: String, echo: ((UInt8, [UInt8]) -> Void)? = nil) throws {
@@ -47,27 +73,25 @@ public final class ReplaySession {
         kill()
     }
 
-    /// Ends the replayed program (if still running) and removes scratch files.
+    /// Ends every replayed task and removes scratch files.
     public func kill() {
-        task?.kill()
-        task = nil
+        for t in tasks.values { t.task.kill() }
+        tasks = [:]
         files.removeScratch()
     }
 
     /// Warnings about the replay machine (a CPU with other features than the recording one).
     public func machineWarnings() -> [String] {
-        var out: [String] = []
         let now = CPUProbe.snapshot()
         for leaf in header.cpu.cpuid {
             let rec = CPUIDResult(leaf: leaf.leaf, subleaf: leaf.subleaf, eax: leaf.eax, ebx: leaf.ebx,
                                   ecx: leaf.ecx, edx: leaf.edx)
             if let cur = now.first(where: { $0.leaf == leaf.leaf && $0.subleaf == leaf.subleaf }),
                !CPUProbe.featuresEqual(cur, rec) {
-                out.append("this CPU differs from the recording's (\(header.cpu.brand)) in CPUID leaf 0x\(String(leaf.leaf, radix: 16)); the replay may diverge")
-                break
+                return ["this CPU differs from the recording's (\(header.cpu.brand)) in CPUID leaf 0x\(String(leaf.leaf, radix: 16)); the replay may diverge"]
             }
         }
-        return out
+        return []
     }
 
     /// Replays to the end. Returns how it ended; throws on divergence or failure.
@@ -80,28 +104,21 @@ public final class ReplaySession {
     /// Replays one event. Returns the outcome once there are no more events.
     public func step() throws -> ReplayOutcome? {
         if let f = finished { return f }
-        let event: Event?
         do {
-            event = try nextEvent()
-        } catch {
-            kill()
-            throw error
-        }
-        guard let event = event else {
-            let outcome: ReplayOutcome
-            switch reader.end {
-            case .complete(let status)?:
-                outcome = .completed(waitStatus: terminationStatus ?? status)
-            case .aborted(let reason)?:
-                outcome = .endedEarly(event: eventNumber, reason: reason)
-            case .truncated?, nil:
-                outcome = .endedEarly(event: eventNumber, reason: nil)
+            guard let event = try nextEvent() else {
+                let outcome: ReplayOutcome
+                switch reader.end {
+                case .complete(let status)?:
+                    outcome = .completed(waitStatus: mainStatus ?? status)
+                case .aborted(let reason)?:
+                    outcome = .endedEarly(event: eventNumber, reason: reason)
+                case .truncated?, nil:
+                    outcome = .endedEarly(event: eventNumber, reason: nil)
+                }
+                kill()
+                finished = outcome
+                return outcome
             }
-            kill()
-            finished = outcome
-            return outcome
-        }
-        do {
             try apply(event)
         } catch {
             kill()
@@ -140,13 +157,11 @@ public final class ReplaySession {
             throw ReplayError.tracee("\(error)")
         }
         let task = Task(tid: pid)
-        self.task = task
+        mainTid = exec.tid
+        tasks[exec.tid] = ReplayTask(task: task, newborn: false)
         do {
             _ = try Spawner.runToExec(task: task, path: exe)
-            try ScratchPage.map(in: task)
-            try checkLayout(task: task, recorded: exec.mappings)
-            try task.writeMemory(exec.stack.address, exec.stack.bytes)
-            try task.setRegisters(exec.registers)
+            try finishExec(task: task, exec)
         } catch let e as ReplayError {
             kill()
             throw e
@@ -156,73 +171,142 @@ public final class ReplaySession {
         }
     }
 
+    /// After the kernel replaced the image: the same scratch page, the same layout, the recorded
+    /// initial stack and registers.
+    private func finishExec(task: Task, _ exec: ExecEvent) throws {
+        try ScratchPage.map(in: task)
+        try checkLayout(task: task, recorded: exec.mappings)
+        try task.writeMemory(exec.stack.address, exec.stack.bytes)
+        try task.setRegisters(exec.registers)
+    }
+
     /// The address space after exec must be the recorded one, or nothing after it can match.
     private func checkLayout(task: Task, recorded: [Mapping]) throws {
         let special: Set<String> = ["[vdso]", "[vvar]", "[vvar_vclock]", "[vsyscall]"]
         let now = try task.mappings().filter { !special.contains($0.name) }
         let then = recorded.filter { !special.contains($0.name) }
         for (a, b) in zip(now, then) where a.start != b.start || a.end != b.end || a.permissions != b.permissions {
-            throw ReplayError.divergence(event: 0, "the address space after exec differs: " +
+            throw diverge("the address space after exec differs: " +
                 "0x\(String(a.start, radix: 16))-0x\(String(a.end, radix: 16)) \(a.permissions) \(a.name) " +
                 "where the recording had 0x\(String(b.start, radix: 16))-0x\(String(b.end, radix: 16)) \(b.permissions) \(b.name)")
         }
         if now.count != then.count {
-            throw ReplayError.divergence(event: 0, "the address space after exec has \(now.count) mappings; the recording had \(then.count)")
+            throw diverge("the address space after exec has \(now.count) mappings; the recording had \(then.count)")
         }
+    }
+
+    /// A later execve: run it for real on the trace's copy of the new executable.
+    private func replayExec(_ exec: ExecEvent) throws {
+        let t = try replayTask(exec.tid)
+        let regs = try toSyscallEntry(t, name: "execve")
+        let number = Int(Int64(bitPattern: regs.origRax))
+        guard number == 59 || number == 322 else {
+            throw diverge("expected execve, but task \(exec.tid) called \(SyscallTable.name(number))")
+        }
+        var exe = reader.path(of: exec.executable)
+        if access(exe, X_OK) != 0 {
+            exe = try files.source(for: exec.executable).path
+            chmod(exe, 0o700)
+        }
+        let path = Array(exe.utf8) + [0]
+        try t.task.writeMemory(ScratchPage.address, path)
+        let a = regs.syscallArgs
+        let (argv, envp) = number == 59 ? (a[1], a[2]) : (a[2], a[3])
+        let r = try t.task.injectSyscall(59, [ScratchPage.address, argv, envp], syscallInstruction: regs.rip - 2,
+                                         base: regs)
+        guard r == 0 else { throw diverge("execve of the trace's copy \(exe) failed with error \(-r)") }
+        try finishExec(task: t.task, exec)
     }
 
     // MARK: events
 
-    func liveTask() throws -> Task {
-        guard let t = task else { throw diverge("the program has already ended") }
+    func replayTask(_ tid: Int32) throws -> ReplayTask {
+        guard let t = tasks[tid], t.ended == nil else { throw diverge("task \(tid) has already ended") }
+        if t.newborn {
+            // The first stop of a task created by clone/fork.
+            let stop = try t.task.wait()
+            if stop.isTermination { throw diverge("task \(tid) ended before it started") }
+            t.newborn = false
+        }
         return t
     }
 
     private func apply(_ event: Event) throws {
         switch event {
-        case .exec:
-            throw ReplayError.trace("a second exec event in a single-process trace is not supported yet")
+        case .exec(let ev):
+            try replayExec(ev)
         case .syscall(let ev):
             try replaySyscall(ev)
+        case .syscallEntry(let ev):
+            let t = try replayTask(ev.tid)
+            let regs = try toSyscallEntry(t, name: SyscallTable.name(Int(ev.number)))
+            try checkRegisters(regs, ev.registers, what: "the entry of \(SyscallTable.name(Int(ev.number)))")
+            t.parkedAt = regs
         case .rdtsc(let ev):
-            let task = try liveTask()
-            let regs = try resumeTo(task, expecting: "rdtsc") { stop in
+            let t = try replayTask(ev.tid)
+            let regs = try resume(t, expecting: "rdtsc") { stop in
                 if case .signal(SIGSEGV) = stop { return true }
                 return false
             }
             try checkRegisters(regs, ev.registers, what: ev.isRdtscp ? "rdtscp" : "rdtsc")
             var r = regs
             RdtscEmulation.apply(ev.isRdtscp ? .rdtscp : .rdtsc, value: ev.value, aux: ev.aux, to: &r)
-            try task.setRegisters(r)
+            try t.task.setRegisters(r)
         case .signal(let ev):
             try replaySignal(ev)
+        case .preempt(let ev):
+            let t = try replayTask(ev.tid)
+            try runTo(t, ev.registers, what: "the point where the recording switched away from task \(ev.tid)")
         case .exit(let ev):
-            let status = try terminationStatus ?? waitForEnd(try liveTask())
-            task = nil
-            terminationStatus = status
+            let status = try waitForEnd(ev.tid)
+            if ev.tid == mainTid { mainStatus = status }
             if status != ev.waitStatus {
-                throw diverge("the program \(WaitStatus.describe(status)); the recording \(WaitStatus.describe(ev.waitStatus))")
+                throw diverge("task \(ev.tid) \(WaitStatus.describe(status)); the recording: \(WaitStatus.describe(ev.waitStatus))")
+            }
+            tasks[ev.tid] = nil
+        }
+    }
+
+    /// Resumes the task with PTRACE_SYSEMU (delivering its pending signal) until a stop `want`
+    /// accepts. Signals replay did not ask for (SIGCHLD from replayed children, say) are dropped:
+    /// every signal the program saw is in the trace. Any other stop is a divergence.
+    func resume(_ t: ReplayTask, expecting what: String, _ want: (Stop) -> Bool) throws -> Registers {
+        if t.parkedAt != nil { throw diverge("task \(t.task.tid) is inside a syscall; expected \(what)") }
+        var sig = t.pendingSignal
+        t.pendingSignal = 0
+        while true {
+            try t.task.resume(.sysemu, signal: sig)
+            sig = 0
+            let stop = try t.task.wait()
+            if want(stop) { return try t.task.registers() }
+            switch stop {
+            case .signal(let s) where !SignalNames.synchronous.contains(s) || s == SIGTRAP:
+                if s == SIGTRAP, let info = try? t.task.siginfo(), info.code > 0 {
+                    throw diverge("expected \(what), but task \(t.task.tid) stopped with SIGTRAP")
+                }
+                continue
+            case .event(.stop):
+                continue
+            default:
+                if stop.isTermination { t.ended = status(of: stop) }
+                throw diverge("expected \(what), but task \(t.task.tid) stopped with \(describe(stop, task: t.task))")
             }
         }
     }
 
-    /// Resumes with PTRACE_SYSEMU (delivering any pending signal) and waits for the stop `want`
-    /// accepts; any other stop is a divergence.
-    func resumeTo(_ task: Task, expecting what: String, _ want: (Stop) -> Bool) throws -> Registers {
-        try task.resume(.sysemu, signal: pendingSignal)
-        pendingSignal = 0
-        let stop = try task.wait()
-        guard want(stop) else {
-            if stop.isTermination { self.task = nil }
-            throw diverge("expected \(what), but the program stopped with \(describe(stop, task: task))")
+    /// The task's registers at the entry of its next syscall (or where it is parked).
+    func toSyscallEntry(_ t: ReplayTask, name: String) throws -> Registers {
+        if let regs = t.parkedAt {
+            t.parkedAt = nil
+            return regs
         }
-        return try task.registers()
+        return try resume(t, expecting: "syscall \(name)") { $0 == .syscall }
     }
 
     private func describe(_ stop: Stop, task: Task) -> String {
         switch stop {
         case .syscall:
-            if let r = try? task.registers() { return "syscall \(SyscallTable.name(Int(r.origRax)))" }
+            if let r = try? task.registers() { return "syscall \(SyscallTable.name(Int(Int64(bitPattern: r.origRax))))" }
             return "a syscall"
         case .signal(let s): return SignalNames.name(s)
         case .event(let e): return "ptrace event \(e)"
@@ -231,67 +315,106 @@ public final class ReplaySession {
         }
     }
 
-    private func checkRegisters(_ now: Registers, _ recorded: Registers, what: String) throws {
+    func checkRegisters(_ now: Registers, _ recorded: Registers, what: String) throws {
         if now != recorded {
             let diffs = now.differences(from: recorded)
             throw diverge("registers differ at \(what): " + diffs.prefix(6).joined(separator: ", "))
         }
     }
 
+    /// Runs the task to the first point where rip and all registers equal `target` (a hardware
+    /// execution breakpoint at rip, checked on every hit), and leaves it stopped there.
+    private func runTo(_ t: ReplayTask, _ target: Registers, what: String) throws {
+        let bp = HardwareBreakpoint(task: t.task)
+        try bp.set(target.rip)
+        defer { bp.clear() }
+        var hits = 0
+        while true {
+            let regs = try resume(t, expecting: what) { stop in
+                if case .signal(SIGTRAP) = stop { return true }
+                return false
+            }
+            hits += 1
+            if HardwareBreakpoint.sameState(regs, target) {
+                var r = regs
+                r.eflags = target.eflags
+                try t.task.setRegisters(r)
+                return
+            }
+            // Step past the breakpoint once (RF: resume flag) and keep going.
+            var r = regs
+            r.eflags |= HardwareBreakpoint.resumeFlag
+            try t.task.setRegisters(r)
+        }
+    }
+
     private func replaySignal(_ ev: SignalEvent) throws {
-        let task = try liveTask()
-        let synchronous = SignalNames.synchronous.contains(ev.signal) && ev.code > 0
-        if synchronous {
-            let regs = try resumeTo(task, expecting: SignalNames.name(ev.signal)) { stop in
+        let t = try replayTask(ev.tid)
+        let name = SignalNames.name(ev.signal)
+        switch ev.point {
+        case .synchronous:
+            let regs = try resume(t, expecting: name) { stop in
                 if case .signal(let s) = stop { return s == ev.signal }
                 return false
             }
-            try checkRegisters(regs, ev.registers, what: SignalNames.name(ev.signal))
-            pendingSignal = ev.signal
-        } else {
-            // A fatal signal from outside: the program did nothing observable between its last
-            // recorded event and its death, so it is ended here the same way.
-            pendingSignal = 0
-            _ = Glibc.kill(task.tid, ev.signal)
-            try task.resume(.cont)
-            while true {
-                let stop = try task.wait()
-                if case .signal(let s) = stop, s == ev.signal {
-                    pendingSignal = ev.signal
-                    return
-                }
-                if stop.isTermination {
-                    terminationStatus = status(of: stop)
-                    self.task = nil
-                    return
-                }
-                try task.resume(.cont)
+            try checkRegisters(regs, ev.registers, what: name)
+        case .syscallBoundary, .arbitrary:
+            if ev.point == .arbitrary {
+                try runTo(t, ev.registers, what: "the instruction where \(name) was delivered")
             }
+            // Raise it again and catch its delivery stop, where the recorded siginfo goes in.
+            t.task.sendSignal(ev.signal)
+            let regs = try resume(t, expecting: name) { stop in
+                if case .signal(let s) = stop { return s == ev.signal }
+                return false
+            }
+            try checkRegisters(regs, ev.registers, what: name)
         }
+        try t.task.setRawSiginfo(ev.siginfo)
+        t.pendingSignal = ev.signal
     }
 
-    /// After a real exit syscall was started: waits for the end and keeps the status for the
-    /// exit event that follows.
-    func recordTermination(of task: Task) throws {
-        terminationStatus = try waitForEnd(task)
-        self.task = nil
-    }
-
-    /// Lets the task run to its end (delivering a pending signal) and returns its wait status.
-    private func waitForEnd(_ task: Task) throws -> Int32 {
-        try task.resume(.cont, signal: pendingSignal)
-        pendingSignal = 0
+    /// The wait status of a recorded task, running it to its end if needed.
+    private func waitForEnd(_ tid: Int32) throws -> Int32 {
+        guard let t = tasks[tid] else { throw diverge("task \(tid) is unknown") }
+        if let s = t.ended { return s }
+        var sig = t.pendingSignal
+        t.pendingSignal = 0
+        if t.newborn {
+            let stop = try t.task.wait()
+            if stop.isTermination { t.ended = status(of: stop); return t.ended! }
+            t.newborn = false
+        }
+        // Already exiting (exit_group of another thread, a fatal signal) or about to: let it go.
+        try? t.task.resume(.cont, signal: sig)
+        sig = 0
         while true {
-            let stop = try task.wait()
-            if stop.isTermination { return status(of: stop) }
-            if case .syscall = stop {
-                throw diverge("the program made a syscall (\(describe(stop, task: task))) after its recorded end")
+            let stop = try t.task.wait()
+            if stop.isTermination {
+                t.ended = status(of: stop)
+                return t.ended!
             }
-            try task.resume(.cont)
+            if case .syscall = stop {
+                throw diverge("task \(tid) made a syscall (\(describe(stop, task: t.task))) after its recorded end")
+            }
+            try t.task.resume(.cont)
         }
     }
 
-    private func status(of stop: Stop) -> Int32 {
+    /// After a real exit syscall was started for task `t`.
+    /// Its termination is collected at its ExitEvent: a thread-group leader's only comes once
+    /// every thread has gone.
+    func awaitExit(_ t: ReplayTask) throws {
+        try t.task.resume(.cont)
+        let stop = try t.task.wait()
+        if stop.isTermination {
+            t.ended = status(of: stop)
+        } else {
+            try t.task.resume(.cont)
+        }
+    }
+
+    func status(of stop: Stop) -> Int32 {
         switch stop {
         case .exited(let c): return WaitStatus.exited(c)
         case .killed(let s, let core): return WaitStatus.killed(s, core: core)

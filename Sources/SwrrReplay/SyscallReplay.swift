@@ -6,9 +6,10 @@ import SwrrTracee
 
 extension ReplaySession {
     func replaySyscall(_ ev: SyscallEvent) throws {
-        let task = try liveTask()
+        let t = try replayTask(ev.tid)
+        let task = t.task
         let name = SyscallTable.name(Int(ev.number))
-        let regs = try resumeTo(task, expecting: "syscall \(name)") { $0 == .syscall }
+        let regs = try toSyscallEntry(t, name: name)
         try checkSyscallEntry(regs, ev, name: name)
         guard let spec = SyscallTable.spec(Int(ev.number)) else {
             throw ReplayError.trace("the trace has syscall \(name), which this swrr cannot replay")
@@ -28,14 +29,28 @@ extension ReplaySession {
             _ = try task.injectSyscall(spec.number, ev.args, syscallInstruction: insn, base: regs)
         case .mmap:
             try replayMmap(ev, task: task, regs: regs)
+        case .spawn:
+            try replaySpawn(ev, parent: t, regs: regs)
+        case .sigreturn:
+            let r = try task.injectSyscall(spec.number, ev.args, syscallInstruction: insn, base: regs)
+            if r != ev.result {
+                throw diverge("rt_sigreturn restored rax \(r) on replay but \(ev.result) when recorded")
+            }
+            return   // keep every register the frame restored
+        case .exec:
+            throw ReplayError.trace("a successful execve is recorded as an exec event, not as a syscall")
         case .exit:
             var r = regs
             r.rip = insn
             r.rax = UInt64(spec.number)
             try task.setRegisters(r)
             try task.resume(.syscall)
-            _ = try task.wait()              // the entry stop of the real exit
-            try recordTermination(of: task)
+            _ = try task.wait()              // the exit of the emulated call, or the real entry
+            if try task.registers().rip != insn + 2 {
+                try task.resume(.syscall)
+                _ = try task.wait()
+            }
+            try awaitExit(t)
             return
         }
         if spec.replay != .emulate {
@@ -49,11 +64,46 @@ extension ReplaySession {
 
     private func checkSyscallEntry(_ regs: Registers, _ ev: SyscallEvent, name: String) throws {
         if Int64(bitPattern: regs.origRax) != Int64(ev.number) {
-            throw diverge("expected syscall \(name), but the program called \(SyscallTable.name(Int(regs.origRax)))")
+            throw diverge("expected syscall \(name), but the program called \(SyscallTable.name(Int(Int64(bitPattern: regs.origRax))))")
         }
         if regs != ev.registers {
             throw diverge("registers differ at syscall \(name): " +
-                             regs.differences(from: ev.registers).prefix(6).joined(separator: ", "))
+                          regs.differences(from: ev.registers).prefix(6).joined(separator: ", "))
+        }
+    }
+
+    /// fork/vfork/clone for real. vfork's blocking of the parent is dropped (replay orders the
+    /// tasks itself); the child gets the recorded tid wherever CLONE_*_SETTID put one.
+    private func replaySpawn(_ ev: SyscallEvent, parent: ReplayTask, regs: Registers) throws {
+        guard ev.result > 0 else { return }   // failed when recorded
+        let cloneVM: UInt64 = 0x100, cloneVfork: UInt64 = 0x4000
+        let parentSetTid: UInt64 = 0x0010_0000, childSetTid: UInt64 = 0x0100_0000
+        var number = Int(ev.number)
+        var args = ev.args
+        switch number {
+        case 58:   // vfork: clone(CLONE_VM | SIGCHLD) on the same stack
+            number = 56
+            args = [cloneVM | 17, 0, 0, 0, 0, 0]
+        case 56:
+            args[0] &= ~cloneVfork
+        default:
+            break
+        }
+        var child: pid_t = 0
+        let r = try parent.task.injectSyscall(number, args, syscallInstruction: regs.rip - 2, base: regs) { event, msg in
+            if event == .fork || event == .vfork || event == .clone { child = pid_t(truncatingIfNeeded: msg) }
+        }
+        guard r > 0, child > 0 else { throw diverge("\(SyscallTable.name(Int(ev.number))) failed on replay (\(r))") }
+        let isThread = number == 56 && args[0] & 0x10000 != 0
+        let c = Task(tid: child, tgid: isThread ? parent.task.tgid : child)
+        tasks[Int32(truncatingIfNeeded: ev.result)] = ReplayTask(task: c, newborn: true)
+        if number == 56 {
+            let tid = withUnsafeBytes(of: Int32(truncatingIfNeeded: ev.result).littleEndian) { Array($0) }
+            if args[0] & parentSetTid != 0 && args[2] != 0 { try parent.task.writeMemory(args[2], tid) }
+            if args[0] & childSetTid != 0 && args[3] != 0 {
+                let nc = try replayTask(Int32(truncatingIfNeeded: ev.result))
+                try nc.task.writeMemory(args[3], tid)
+            }
         }
     }
 

@@ -158,6 +158,41 @@ public final class Task {
         return Stop(waitStatus: status)
     }
 
+    /// Stops a running task wherever it is (PTRACE_INTERRUPT); the stop arrives as .event(.stop).
+    public func interrupt() throws {
+        guard swrr_ptrace(0x4207, tid, 0, 0) == 0 else { throw TraceeError.errno("PTRACE_INTERRUPT of \(tid)") }
+    }
+
+    /// Sends `signal` to this thread (tgkill).
+    public func sendSignal(_ signal: Int32) {
+        _ = swrr_syscall6(234, Int(tgid), Int(tid), Int(signal), 0, 0, 0)
+    }
+
+    /// The raw siginfo_t (128 bytes) of the current signal-delivery stop.
+    public func rawSiginfo() throws -> [UInt8] {
+        var buf = [UInt8](repeating: 0, count: 128)
+        guard buf.withUnsafeMutableBytes({ swrr_getsiginfo_raw(tid, $0.baseAddress) }) == 0 else {
+            throw TraceeError.errno("PTRACE_GETSIGINFO of \(tid)")
+        }
+        return buf
+    }
+
+    public func setRawSiginfo(_ info: [UInt8]) throws {
+        guard info.count == 128 else { return }
+        guard info.withUnsafeBytes({ swrr_setsiginfo_raw(tid, $0.baseAddress) }) == 0 else {
+            throw TraceeError.errno("PTRACE_SETSIGINFO of \(tid)")
+        }
+    }
+
+    /// Waits for a stop of any traced task. nil when `timeoutMs` (> 0) passed first.
+    public static func waitAny(timeoutMs: Int32 = 0) throws -> (tid: pid_t, stop: Stop)? {
+        var status: Int32 = 0
+        let r = swrr_waitpid_timeout(-1, &status, timeoutMs)
+        if r == 0 { return nil }
+        guard r > 0 else { throw TraceeError.errno("waitpid") }
+        return (r, Stop(waitStatus: status))
+    }
+
     /// Kills the task's whole process and reaps it; safe to call on an already dead task.
     public func kill() {
         _ = Glibc.kill(tgid, SIGKILL)
@@ -173,7 +208,7 @@ public final class Task {
     /// Works from a PTRACE_SYSEMU stop or a syscall-exit stop (not from an entry stop, where the
     /// kernel would still run the original call).
     public func injectSyscall(_ number: Int, _ args: [UInt64], syscallInstruction: UInt64,
-                              base: Registers) throws -> Int64 {
+                              base: Registers, onEvent: ((PtraceEvent, UInt64) throws -> Void)? = nil) throws -> Int64 {
         var regs = base
         regs.rip = syscallInstruction
         regs.rax = UInt64(number)
@@ -200,12 +235,23 @@ public final class Task {
         guard entered else {
             throw TraceeError("injected \(SyscallTable.name(number)) did not start")
         }
-        try resume(.syscall)
-        let exit = try wait()
-        guard exit == .syscall else {
-            throw TraceeError("injected \(SyscallTable.name(number)): expected a syscall exit stop, got \(exit)")
+        // Between entry and exit: fork/clone/exec events, and signals from outside that replay
+        // does not want (it delivers recorded signals itself).
+        while true {
+            try resume(.syscall)
+            let stop = try wait()
+            switch stop {
+            case .syscall:
+                return try registers().syscallResult
+            case .event(let e):
+                if e == .exec { addressSpaceChanged() }
+                try onEvent?(e, try eventMessage())
+            case .signal:
+                continue
+            case .exited, .killed:
+                throw TraceeError("injected \(SyscallTable.name(number)): the task ended (\(stop))")
+            }
         }
-        return try registers().syscallResult
     }
 }
 

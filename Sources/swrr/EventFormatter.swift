@@ -16,7 +16,17 @@ enum EventFormatter {
             return prefix + (e.isRdtscp ? "rdtscp" : "rdtsc") + " at 0x\(hex(e.registers.rip)) = \(e.value)"
                 + (e.isRdtscp ? " aux \(e.aux)" : "")
         case .signal(let e):
-            return prefix + "signal \(SignalNames.name(e.signal)) code \(e.code) at 0x\(hex(e.registers.rip))"
+            let point: String
+            switch e.point {
+            case .synchronous: point = "fault"
+            case .syscallBoundary: point = "after a syscall"
+            case .arbitrary: point = "at an arbitrary instruction"
+            }
+            return prefix + "signal \(SignalNames.name(e.signal)) code \(e.code) \(point), rip 0x\(hex(e.registers.rip))"
+        case .syscallEntry(let e):
+            return prefix + "\(SyscallTable.name(Int(e.number))) entered and blocked; other tasks run"
+        case .preempt(let e):
+            return prefix + "switched away while spinning at 0x\(hex(e.registers.rip))"
         case .exit(let e):
             return prefix + "exit: " + WaitStatus.describe(e.waitStatus)
         }

@@ -56,6 +56,15 @@ pid_t swrr_spawn_seized(const char *path, char *const argv[], char *const envp[]
 uint64_t swrr_ignored_signals(void);
 /// The calling thread's blocked-signal mask.
 uint64_t swrr_blocked_signals(void);
+/// Raw siginfo_t of the current signal stop (128 bytes), and setting it before delivery.
+int swrr_getsiginfo_raw(pid_t pid, void *buf128);
+int swrr_setsiginfo_raw(pid_t pid, const void *buf128);
+
+/// waitpid(pid or -1, __WALL) that gives up after about `timeout_ms` (0: wait forever).
+/// Returns the pid, 0 on timeout, -1 with errno. Uses a per-thread SIGURG interval timer, so a
+/// lost race only delays the timeout by one interval.
+pid_t swrr_waitpid_timeout(pid_t pid, int *status, int timeout_ms);
+
 /// waitpid with __WALL; returns pid or -1 (errno). EINTR is retried.
 pid_t swrr_waitpid(pid_t pid, int *status, int options);
 

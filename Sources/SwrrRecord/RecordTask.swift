@@ -1,0 +1,67 @@
+// The recorder's view of one traced task and of the process it belongs to.
+import Glibc
+import SwrrKernel
+import SwrrTrace
+import SwrrTracee
+
+/// What a process's threads share: the file-descriptor table (for output echo).
+final class RecordProcess {
+    var fds: FdTable
+    init(fds: FdTable) { self.fds = fds }
+}
+
+final class RecordTask {
+    enum State: Equatable {
+        /// Created by clone/fork; its first stop has not been seen yet.
+        case newborn
+        /// Stopped, waiting for the scheduler.
+        case runnable
+        /// Running user code; holds the scheduler's slot.
+        case running
+        /// Inside a syscall that has not blocked (yet); holds the slot.
+        case inSyscall
+        /// Inside a syscall that blocked: the slot went to another task and a SyscallEntryEvent
+        /// marks where it entered.
+        case blocked
+        /// Past PTRACE_EVENT_EXIT: waiting for its termination.
+        case exiting
+    }
+
+    let task: Task
+    var tid: Int32 { task.tid }
+    var process: RecordProcess
+    var state: State
+    /// Registers at the current syscall's entry.
+    var entry = Registers(values: Array(repeating: 0, count: Registers.count))
+    var refusal: Int32?
+    /// Signal to deliver at the next resume.
+    var resumeSignal: Int32 = 0
+    /// Registers at the last syscall exit, as the task was resumed from it: a signal stop with
+    /// exactly these registers is at the syscall boundary.
+    var boundary: Registers?
+    /// Asynchronous signals held back until the task reaches a syscall (DESIGN.md §2), with
+    /// their siginfo.
+    var held: [(signal: Int32, info: [UInt8])] = []
+    /// When the oldest held signal arrived (monotonic ms).
+    var heldSince: UInt64 = 0
+    /// Signals re-raised at a syscall entry, to be delivered at the following boundary with
+    /// their original siginfo.
+    var reraised: [(signal: Int32, info: [UInt8])] = []
+    /// When the task last started running user code (monotonic ms), for spin detection.
+    var runningSince: UInt64 = 0
+    /// A PTRACE_INTERRUPT we sent and whose stop has not arrived.
+    var interruptPending = false
+
+    init(task: Task, process: RecordProcess, state: State) {
+        self.task = task
+        self.process = process
+        self.state = state
+    }
+}
+
+/// Milliseconds of CLOCK_MONOTONIC.
+func monotonicMs() -> UInt64 {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return UInt64(t.tv_sec) * 1000 + UInt64(t.tv_nsec) / 1_000_000
+}

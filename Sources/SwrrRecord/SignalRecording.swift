@@ -1,0 +1,139 @@
+// Signals while recording, without a tick counter (DESIGN.md §2):
+// - synchronous faults recur at the same instruction on replay: recorded and delivered;
+// - asynchronous signals are delivered only at a syscall boundary, where replay can deliver them
+//   again exactly: one that arrives while the task runs user code is held back, raised again at
+//   the task's next syscall entry, and delivered right after that syscall;
+// - one held back longer than Recorder.holdLimitMs (a task computing without syscalls) is
+//   delivered where the task is interrupted, and recorded with all registers so replay can find
+//   the instruction again by breakpoint plus register comparison.
+import CSwrrShim
+import Glibc
+import SwrrKernel
+import SwrrTrace
+import SwrrTracee
+
+extension Recorder {
+    func signalStop(_ t: RecordTask, signal: Int32) throws {
+        let task = t.task
+        var regs = try task.registers()
+        if signal == SIGSEGV, let code = try? task.readMemory(regs.rip, count: 3),
+           let insn = TrappedInstruction(bytes: code) {
+            var aux: UInt32 = 0
+            let value = insn == .rdtscp ? swrr_rdtscp(&aux) : swrr_rdtsc()
+            try writerRef.append(.rdtsc(RdtscEvent(tid: task.tid, registers: regs, value: value, aux: aux,
+                                                   isRdtscp: insn == .rdtscp)))
+            RdtscEmulation.apply(insn, value: value, aux: aux, to: &regs)
+            try task.setRegisters(regs)
+            t.boundary = nil
+            try task.resume(.syscall)
+            return
+        }
+        var info = try task.rawSiginfo()
+        let code = Int32(bitPattern: info.loadU32(at: 8))
+        if SignalNames.synchronous.contains(signal) && code > 0 {
+            try deliver(t, signal: signal, info: info, regs: regs, point: .synchronous)
+            return
+        }
+        // A signal we raised again at a syscall entry: give it back its original siginfo.
+        if let i = t.reraised.firstIndex(where: { $0.signal == signal }) {
+            info = t.reraised.remove(at: i).info
+            try task.setRawSiginfo(info)
+        }
+        let atBoundary = t.boundary == regs
+        if atBoundary {
+            try deliver(t, signal: signal, info: info, regs: regs, point: .syscallBoundary)
+            return
+        }
+        switch SignalPolicy.disposition(of: signal, tid: task.tid) {
+        case .ignored, .stops:
+            // Away from a syscall an ignored signal changes nothing: let the kernel drop it.
+            try task.resume(.syscall, signal: signal)
+        case .fatal, .caught:
+            if t.held.isEmpty { t.heldSince = monotonicMs() }
+            t.held.append((signal, info))
+            try task.resume(.syscall)
+        }
+    }
+
+    /// Records a signal and delivers it as the task resumes.
+    private func deliver(_ t: RecordTask, signal: Int32, info: [UInt8], regs: Registers,
+                         point: SignalDeliveryPoint) throws {
+        let code = Int32(bitPattern: info.loadU32(at: 8))
+        try writerRef.append(.signal(SignalEvent(tid: t.tid, signal: signal, code: code, registers: regs,
+                                                 siginfo: info, point: point)))
+        t.boundary = nil
+        try t.task.resume(.syscall, signal: signal)
+    }
+
+    /// The task was interrupted with signals held back too long: deliver them where it stands.
+    func deliverHeldHere(_ t: RecordTask) throws {
+        let task = t.task
+        let held = t.held
+        t.held = []
+        let regs = try task.registers()
+        for h in held { task.sendSignal(h.signal) }
+        // The kernel stops the task for the first of them before it runs another instruction.
+        try task.resume(.syscall)
+        var pending = held
+        while !pending.isEmpty {
+            let stop = try task.wait()
+            guard case .signal(let sig) = stop, let i = pending.firstIndex(where: { $0.signal == sig }) else {
+                throw RecordError.tracee("delivering held signals to \(t.tid): unexpected \(stop)")
+            }
+            let h = pending.remove(at: i)
+            try task.setRawSiginfo(h.info)
+            let now = try task.registers()
+            guard now == regs || pending.count < held.count - 1 else {
+                throw RecordError.tracee("delivering held signals to \(t.tid): the task moved")
+            }
+            try writerRef.append(.signal(SignalEvent(tid: t.tid, signal: sig, code: Int32(bitPattern: h.info.loadU32(at: 8)),
+                                                     registers: now, siginfo: h.info, point: .arbitrary)))
+            try task.resume(.syscall, signal: sig)
+            if !pending.isEmpty {
+                // The next one is delivered after the handler frame is set up; keep it for the
+                // task's next syscall instead.
+                t.held = pending
+                t.heldSince = monotonicMs()
+                pending = []
+            }
+        }
+        t.state = .running
+        t.boundary = nil
+    }
+}
+
+/// Whether a task stopped at an arbitrary instruction is spinning: it comes back to the same
+/// instruction with identical registers within a short stretch of single steps, so taking the
+/// CPU from it there loses nothing, and replay can stop it at the first such point.
+enum SpinDetector {
+    static let maxSteps = 2000
+
+    static func isSpinning(_ task: Task) throws -> Bool {
+        let start = try task.registers()
+        let stackBefore = try? task.readMemory(start.rsp & ~4095, count: 4096)
+        for _ in 0..<maxSteps {
+            // Never single-step over a syscall instruction: that syscall would go unrecorded.
+            let pc = try task.registers().rip
+            if let insn = try? task.readMemory(pc, count: 2), insn == [0x0F, 0x05] { return false }
+            try task.resume(.singleStep)
+            let stop = try task.wait()
+            guard case .signal(SIGTRAP) = stop else {
+                // A syscall or signal interrupts the check: not a pure spin. The stop is lost
+                // to the caller, so only syscall-free stretches are checked (see the caller).
+                throw RecordError.tracee("spin check of \(task.tid) stopped by \(stop)")
+            }
+            var now = try task.registers()
+            now.eflags &= ~UInt64(0x100)   // the trap flag single-stepping leaves behind
+            if now.rip == start.rip {
+                var s = start
+                s.eflags &= ~UInt64(0x100)
+                if now == s, let before = stackBefore,
+                   (try? task.readMemory(start.rsp & ~4095, count: 4096)) == before {
+                    return true
+                }
+                return false
+            }
+        }
+        return false
+    }
+}
