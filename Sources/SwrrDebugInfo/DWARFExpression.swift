@@ -16,6 +16,9 @@ public indirect enum Location: Equatable, Sendable {
     /// Pieces, each with its size in bits (nil location: that piece is optimized out).
     case pieces([Piece])
     case optimizedOut
+    /// DW_OP_implicit_pointer: a pointer that was optimized away, to the object described by
+    /// the DIE at `dieOffset` (in .debug_info), plus `offset` bytes.
+    case implicitPointer(dieOffset: UInt64, offset: Int64)
 
     public struct Piece: Equatable, Sendable {
         public var location: Location?
@@ -65,6 +68,7 @@ enum Operation {
     case implicitValue
     case entryValue
     case tlsAddress
+    case implicitPointer
     case regvalType          // push register op.number as the base type at op.number2
     case convert             // reinterpret/convert the top of stack to the base type at op.number
     case nop
@@ -142,6 +146,7 @@ enum DWARFExpression {
             (DW_OP_stack_value, .stackValue), (DW_OP_implicit_value, .implicitValue),
             (DW_OP_entry_value, .entryValue), (DW_OP_GNU_entry_value, .entryValue),
             (DW_OP_form_tls_address, .tlsAddress), (DW_OP_GNU_push_tls_address, .tlsAddress),
+            (DW_OP_implicit_pointer, .implicitPointer), (DW_OP_GNU_implicit_pointer, .implicitPointer),
             (DW_OP_regval_type, .regvalType), (DW_OP_GNU_regval_type, .regvalType),
             (DW_OP_convert, .convert), (DW_OP_GNU_convert, .convert),
             (DW_OP_nop, .nop),
@@ -277,6 +282,14 @@ enum DWARFExpression {
                 if let p = pending { loc = p } else if let a = stack.popLast() { loc = .memory(a) } else { loc = nil }
                 pieces.append(Location.Piece(location: loc, bits: bits, bitOffset: kind.isBitPiece ? Int(op.number2) : 0))
                 pending = nil
+            case .implicitPointer:
+                var target = op.number
+                if var a = ctx.attribute {
+                    var o = op
+                    var d = Dwarf_Die()
+                    if dwarf_getlocation_die(&a, &o, &d) == 0 { target = d.offset }
+                }
+                pending = .implicitPointer(dieOffset: target, offset: Int64(bitPattern: op.number2))
             case .regvalType, .convert:
                 var baseType: Dwarf_Die? = nil
                 if var a = ctx.attribute {

@@ -82,6 +82,7 @@ struct ExpressionEvaluator {
                 throw DebugInfoError("No symbol \"\(n)\" in current context.")
             }
             if v.value.isOptimizedOut { throw DebugInfoError("value of \"\(n)\" has been optimized out") }
+            if v.value.syntheticTarget != nil { return try referenced(.object(v.value)) }
             return try referenced(.object(v.value))
         case .member(let base, let name):
             let b = try eval(base)
@@ -151,6 +152,7 @@ struct ExpressionEvaluator {
     /// C++ references stand for the object they refer to.
     private func referenced(_ v: ExprValue) throws -> ExprValue {
         guard case .object(let o) = v, o.type.resolved.kind == .reference else { return v }
+        if let t = o.syntheticTarget?.value { return .object(t) }
         return .object(try read(o.type.resolved.target, at: o.raw))
     }
 
@@ -192,6 +194,7 @@ struct ExpressionEvaluator {
             guard pointee.kind != .void else { throw DebugInfoError("Attempt to take contents of a non-pointer value (void *).") }
             return .object(try read(pointee, at: a))
         case .object(let o) where o.type.resolved.kind == .pointer || o.type.resolved.kind == .reference:
+            if let t = o.syntheticTarget?.value { return .object(t) }
             let pointee = o.type.resolved.target
             guard pointee.resolved.kind != .void else { throw DebugInfoError("Attempt to take contents of a void pointer.") }
             if o.raw == 0 { throw DebugInfoError("Cannot access memory at address 0x0 (null pointer)") }

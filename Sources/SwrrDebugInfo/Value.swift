@@ -11,7 +11,12 @@ public struct Value {
     /// True when the value could not be read at all (no location at this pc).
     /// Remaining dimensions when this value is a row of a multidimensional array.
     var subArrayCounts: [Int?]? = nil
-    public var isOptimizedOut: Bool { valid.map { !$0.contains(true) } ?? false }
+    /// For a pointer or reference that was optimized away (DW_OP_implicit_pointer): what it
+    /// pointed to. gdb calls these "synthetic pointers".
+    var syntheticTarget: SyntheticTarget? = nil
+    /// The variable has no location at all here (as opposed to pieces that are missing).
+    var hasNoLocation = false
+    public var isOptimizedOut: Bool { syntheticTarget == nil && (valid.map { !$0.contains(true) } ?? false) }
 
     init(type: DWType, bytes: [UInt8], valid: [Bool]? = nil, address: UInt64? = nil) {
         self.type = type
@@ -20,9 +25,16 @@ public struct Value {
         self.address = address
     }
 
+    final class SyntheticTarget {
+        let value: Value
+        init(_ value: Value) { self.value = value }
+    }
+
     static func optimizedOut(_ type: DWType) -> Value {
         let n = max(type.size, 1)
-        return Value(type: type, bytes: [UInt8](repeating: 0, count: n), valid: [Bool](repeating: false, count: n))
+        var v = Value(type: type, bytes: [UInt8](repeating: 0, count: n), valid: [Bool](repeating: false, count: n))
+        v.hasNoLocation = true
+        return v
     }
 
     static func integer(_ v: UInt64, type: DWType) -> Value {

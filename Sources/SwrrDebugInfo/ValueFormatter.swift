@@ -20,7 +20,13 @@ public struct ValueFormatter {
 
     func format(_ v: Value, depth: Int) -> String {
         let t = v.type.resolved
-        if v.isOptimizedOut { return "<optimized out>" }
+        if let target = v.syntheticTarget?.value {
+            if t.kind == .reference { return "<synthetic pointer>: " + format(target, depth: depth + 1) }
+            return "<synthetic pointer>"
+        }
+        // An aggregate assembled from pieces lists its members, each possibly optimized out
+        // (gdb does the same); one with no location at all is optimized out as a whole.
+        if v.isOptimizedOut && (v.hasNoLocation || !v.type.isAggregate) { return "<optimized out>" }
         switch t.kind {
         case .structure, .union, .classType:
             if depth >= maxDepth { return "{...}" }
@@ -205,6 +211,7 @@ public struct ValueFormatter {
             return elements(v).enumerated().map { ("[\($0.offset)]", $0.element) }
         case .pointer:
             let pointee = t.target
+            if let target = v.syntheticTarget?.value { return [("*", target)] }
             guard v.raw != 0, pointee.kind != .void, pointee.resolved.kind != .function, let tgt = target,
                   let bytes = try? tgt.readMemory(v.raw, count: max(pointee.size, 1)) else { return [] }
             return [("*", Value(type: pointee, bytes: bytes, address: v.raw))]

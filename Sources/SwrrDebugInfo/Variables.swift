@@ -201,6 +201,17 @@ public final class FrameScope {
         let size = max(type.size, 1)
         switch loc {
         case .optimizedOut: return .optimizedOut(type)
+        case .implicitPointer(let dieOffset, let offset):
+            guard let m = module, let die = m.units.die(at: dieOffset) else { return .optimizedOut(type) }
+            var pointee = read(die)
+            // Seen through the pointer's own type (a base-class reference to a derived object).
+            if type.resolved.target.kind != .void { pointee = pointee.slice(offset: Int(offset), type: type.resolved.target) }
+            // gdb expands the target of a synthetic pointer member by member even when none
+            // of it survives; matching it keeps the two comparable.
+            pointee.hasNoLocation = false
+            var v = Value.optimizedOut(type)
+            v.syntheticTarget = Value.SyntheticTarget(pointee)
+            return v
         case .memory(let a):
             // A huge object (a large static array) is read in part; the rest shows unavailable.
             let n = min(size, Self.maxObjectRead)
