@@ -4,8 +4,10 @@
 // integers as varints (signed ones zigzag), strings as varint length + UTF-8, arrays as varint
 // count + elements, optionals as a presence byte, registers as exactly 27 varints. Memory bytes
 // do not travel inline: a MemoryWrite is (address, length, data-stream offset), the offset
-// omitted when the length is 0. Records carry no state from one to the next, so every chunk
-// decodes on its own.
+// omitted when the length is 0. A signal's siginfo (128 bytes, or none) is the one exception:
+// it is small and belongs to the record, so it is inline (varint length + raw bytes). Records
+// carry no state from one to the next, so every chunk decodes on its own. The full layout of
+// each kind is in docs/TRACE-FORMAT.md.
 import SwrrTracee
 
 /// Thrown by a data loader when the referenced bytes lie past the end of the data stream: the
@@ -19,7 +21,12 @@ enum EventCodec {
         case rdtsc = 3
         case signal = 4
         case exit = 5
+        case syscallEntry = 6
+        case preempt = 7
     }
+
+    /// Largest siginfo a record may carry (siginfo_t is 128 bytes on every Linux architecture).
+    static let maxSiginfoLength = 128
 
     /// Stores memory bytes in the data stream and returns their offset there.
     typealias StoreBytes = ([UInt8]) throws -> UInt64
@@ -73,10 +80,26 @@ enum EventCodec {
             w.zigzag(Int64(e.signal))
             w.zigzag(Int64(e.code))
             encode(e.registers, into: &w)
+            guard e.siginfo.count <= maxSiginfoLength else {
+                throw TraceError(.invalidUse, path: nil, "a signal event's siginfo is \(e.siginfo.count) bytes; "
+                                 + "at most \(maxSiginfoLength) are allowed")
+            }
+            w.varint(e.siginfo.count)
+            w.append(e.siginfo)
+            w.u8(e.point.rawValue)
         case .exit(let e):
             w.u8(Tag.exit.rawValue)
             w.zigzag(Int64(e.tid))
             w.zigzag(Int64(e.waitStatus))
+        case .syscallEntry(let e):
+            w.u8(Tag.syscallEntry.rawValue)
+            w.zigzag(Int64(e.tid))
+            w.zigzag(Int64(e.number))
+            encode(e.registers, into: &w)
+        case .preempt(let e):
+            w.u8(Tag.preempt.rawValue)
+            w.zigzag(Int64(e.tid))
+            encode(e.registers, into: &w)
         }
     }
 
@@ -148,10 +171,31 @@ enum EventCodec {
             return .rdtsc(RdtscEvent(tid: try r.int32(), registers: try decodeRegisters(&r),
                                      value: try r.varint(), aux: try r.uint32(), isRdtscp: try r.bool()))
         case .signal:
-            return .signal(SignalEvent(tid: try r.int32(), signal: try r.int32(), code: try r.int32(),
-                                       registers: try decodeRegisters(&r)))
+            let tid = try r.int32()
+            let signal = try r.int32()
+            let code = try r.int32()
+            let registers = try decodeRegisters(&r)
+            let lengthAt = r.position
+            let length = try r.count(of: "siginfo bytes")
+            guard length <= maxSiginfoLength else {
+                throw DecodeError(message: "a siginfo of \(length) bytes is longer than \(maxSiginfoLength)",
+                                  position: lengthAt)
+            }
+            let siginfo = Array(try r.bytes(length))
+            let pointAt = r.position
+            let pointByte = try r.u8()
+            guard let point = SignalDeliveryPoint(rawValue: pointByte) else {
+                throw DecodeError(message: "unknown signal delivery point \(pointByte)", position: pointAt)
+            }
+            return .signal(SignalEvent(tid: tid, signal: signal, code: code, registers: registers,
+                                       siginfo: siginfo, point: point))
         case .exit:
             return .exit(ExitEvent(tid: try r.int32(), waitStatus: try r.int32()))
+        case .syscallEntry:
+            return .syscallEntry(SyscallEntryEvent(tid: try r.int32(), number: try r.int32(),
+                                                   registers: try decodeRegisters(&r)))
+        case .preempt:
+            return .preempt(PreemptEvent(tid: try r.int32(), registers: try decodeRegisters(&r)))
         }
     }
 

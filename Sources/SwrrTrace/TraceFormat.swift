@@ -1,5 +1,5 @@
 // The on-disk trace format: versions, limits, and the one error type every reader and writer
-// throws.
+// throws. The byte-level reference is docs/TRACE-FORMAT.md.
 //
 // A trace is a directory (DESIGN.md §4):
 //

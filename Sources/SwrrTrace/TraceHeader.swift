@@ -79,6 +79,25 @@ public struct TraceHeader: Codable, Equatable, Sendable {
         self.kernel = kernel
         self.stackLimit = stackLimit
     }
+
+    /// Decodes every field strictly, except the signal masks, which headers written before they
+    /// existed lack: those default to 0 (nothing ignored, nothing blocked).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        formatVersion = try c.decode(Int.self, forKey: .formatVersion)
+        swrrVersion = try c.decode(String.self, forKey: .swrrVersion)
+        createdAt = try c.decode(Double.self, forKey: .createdAt)
+        program = try c.decode(String.self, forKey: .program)
+        argv = try c.decode([String].self, forKey: .argv)
+        environment = try c.decode([String].self, forKey: .environment)
+        workingDirectory = try c.decode(String.self, forKey: .workingDirectory)
+        tickSource = try c.decode(String.self, forKey: .tickSource)
+        cpu = try c.decode(CPUDescription.self, forKey: .cpu)
+        kernel = try c.decode(KernelDescription.self, forKey: .kernel)
+        stackLimit = try c.decode([UInt64].self, forKey: .stackLimit)
+        ignoredSignals = try c.decodeIfPresent(UInt64.self, forKey: .ignoredSignals) ?? 0
+        blockedSignals = try c.decodeIfPresent(UInt64.self, forKey: .blockedSignals) ?? 0
+    }
 }
 
 /// How a recording ended, as stored at the end of the event stream.

@@ -1,5 +1,6 @@
 // The building blocks: CRC32, varints, the bounds-checked reader, the event codec under random
 // input, zstd frames and chunk headers.
+import Foundation
 @testable import SwrrTrace
 import SwrrTracee
 import XCTest
@@ -92,6 +93,70 @@ final class CodecTests: XCTestCase {
         XCTAssertLessThan(records.last!.count, 10)
     }
 
+    func testSignalRecordsCarryTheirSiginfoInlineAndCheckIt() throws {
+        var random = TestRandom(seed: 5)
+        let siginfo = Sample.siginfo(signal: 10, code: 0, random: &random)
+        let signal = Event.signal(SignalEvent(tid: 7, signal: 10, code: 0, registers: Sample.registers(1),
+                                              siginfo: siginfo, point: .syscallBoundary))
+        let (records, data) = try encode([signal])
+        XCTAssertTrue(data.isEmpty, "a siginfo does not go to the data stream")
+        var record = records[0]
+        // The record ends with: siginfo length (128 = varint 0x80 0x01), the bytes, the point.
+        XCTAssertEqual(Array(record.suffix(131)), [0x80, 0x01] + siginfo + [1])
+        var r = ByteReader(record)
+        XCTAssertTrue(try EventCodec.decode(&r, load: load(data)) == signal)
+
+        // Every delivery point round-trips; an unknown one is refused.
+        for point in [SignalDeliveryPoint.synchronous, .syscallBoundary, .arbitrary] {
+            let e = Event.signal(SignalEvent(tid: 7, signal: 10, code: 0, registers: Sample.registers(1), point: point))
+            let (rs, _) = try encode([e])
+            var r = ByteReader(rs[0])
+            XCTAssertTrue(try EventCodec.decode(&r, load: load([])) == e)
+            XCTAssertEqual(rs[0].suffix(2), [0, point.rawValue], "empty siginfo, then the point")
+        }
+        record[record.count - 1] = 3
+        r = ByteReader(record)
+        XCTAssertThrowsError(try EventCodec.decode(&r, load: load(data))) { error in
+            XCTAssertTrue("\(error)".contains("delivery point 3"), "\(error)")
+        }
+
+        // A siginfo longer than 128 bytes is neither written nor read.
+        let long = Event.signal(SignalEvent(tid: 7, signal: 10, code: 0, registers: Sample.registers(1),
+                                            siginfo: [UInt8](repeating: 1, count: 129)))
+        var w = ByteWriter()
+        XCTAssertThrowsError(try EventCodec.encode(long, into: &w) { _ in 0 }) { error in
+            XCTAssertEqual((error as? TraceError)?.kind, .invalidUse)
+        }
+        let empty = Event.signal(SignalEvent(tid: 7, signal: 10, code: 0, registers: Sample.registers(1)))
+        var forged = try encode([empty]).records[0].dropLast(2)   // without the empty siginfo and point
+        forged += [0x81, 0x01] + [UInt8](repeating: 1, count: 129) + [0]
+        r = ByteReader(Array(forged))
+        XCTAssertThrowsError(try EventCodec.decode(&r, load: load([]))) { error in
+            XCTAssertTrue("\(error)".contains("129 bytes"), "\(error)")
+        }
+    }
+
+    func testEntryAndPreemptRecordsAreSmall() throws {
+        let entry = Event.syscallEntry(SyscallEntryEvent(tid: 1000, number: 202, registers: Sample.registers(3)))
+        let preempt = Event.preempt(PreemptEvent(tid: 1001, registers: Sample.registers(4)))
+        let (records, data) = try encode([entry, preempt])
+        XCTAssertTrue(data.isEmpty)
+        XCTAssertEqual(records[0].first, 6)
+        XCTAssertEqual(records[1].first, 7)
+        for (record, event) in zip(records, [entry, preempt]) {
+            var r = ByteReader(record)
+            XCTAssertTrue(try EventCodec.decode(&r, load: load(data)) == event)
+            XCTAssertTrue(r.isAtEnd)
+            // Registers dominate: 27 varints of at most 10 bytes, plus a few bytes of header.
+            XCTAssertLessThan(record.count, 27 * 10 + 8)
+            // Every proper prefix is refused, never mistaken for a whole record.
+            for n in 0..<record.count {
+                var cut = ByteReader(Array(record.prefix(n)))
+                XCTAssertThrowsError(try EventCodec.decode(&cut, load: load(data)), "prefix of \(n) bytes")
+            }
+        }
+    }
+
     func testEventDecoderNeverTrapsOnMutatedOrRandomRecords() throws {
         var random = TestRandom(seed: 2024)
         var (records, data) = try encode(Sample.everyKind())
@@ -107,7 +172,7 @@ final class CodecTests: XCTestCase {
                 if random.below(4) == 0 { bytes = Array(bytes.prefix(random.below(bytes.count + 1))) }
             } else {
                 bytes = random.bytes(random.below(80))
-                if !bytes.isEmpty { bytes[0] = UInt8(1 + random.below(5)) }
+                if !bytes.isEmpty { bytes[0] = UInt8(1 + random.below(7)) }
             }
             var r = ByteReader(bytes)
             do {
@@ -135,6 +200,48 @@ final class CodecTests: XCTestCase {
         }
         XCTAssertNil(EventCodec.encodeEnd(.truncated, eventCount: 0, dataLength: 0))
         XCTAssertThrowsError(try EventCodec.decodeEnd([9, 0, 0]))
+    }
+
+    /// Re-frames a header's JSON after `edit` changed its top-level object.
+    private func reframedHeader(_ header: TraceHeader, _ edit: (inout [String: Any]) -> Void) throws -> [UInt8] {
+        let bytes = try HeaderCodec.encode(header)
+        var object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(bytes[HeaderCodec.frameSize...])) as? [String: Any])
+        edit(&object)
+        let payload = [UInt8](try JSONSerialization.data(withJSONObject: object))
+        var w = ByteWriter()
+        w.append(HeaderCodec.magic)
+        w.u32(UInt32(header.formatVersion))
+        w.u32(UInt32(payload.count))
+        w.u32(CRC32.checksum(payload))
+        w.append(payload)
+        return w.bytes
+    }
+
+    func testHeaderSignalMasksRoundTripAndDefaultToZero() throws {
+        var header = Sample.header()
+        header.ignoredSignals = 1 << 12 | 1 << 1     // SIGPIPE, SIGQUIT
+        header.blockedSignals = UInt64.max
+        let encoded = try HeaderCodec.encode(header)
+        XCTAssertEqual(try HeaderCodec.decode(encoded, path: "h", directory: "d"), header)
+
+        let without = try reframedHeader(header) { $0["ignoredSignals"] = nil; $0["blockedSignals"] = nil }
+        let decoded = try HeaderCodec.decode(without, path: "h", directory: "d")
+        XCTAssertEqual(decoded.ignoredSignals, 0)
+        XCTAssertEqual(decoded.blockedSignals, 0)
+        var expected = header
+        expected.ignoredSignals = 0
+        expected.blockedSignals = 0
+        XCTAssertEqual(decoded, expected)
+
+        // Every other field stays required, and the masks keep their type when present.
+        let noProgram = try reframedHeader(header) { $0["program"] = nil }
+        assertTraceError("no program", kind: .damaged, mentioning: "no field 'program'") {
+            try HeaderCodec.decode(noProgram, path: "h", directory: "d")
+        }
+        let wrongType = try reframedHeader(header) { $0["blockedSignals"] = "all" }
+        assertTraceError("string mask", kind: .damaged, mentioning: "blockedSignals") {
+            try HeaderCodec.decode(wrongType, path: "h", directory: "d")
+        }
     }
 
     func testZstdFramesAreChecked() throws {

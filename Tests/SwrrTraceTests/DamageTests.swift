@@ -226,7 +226,7 @@ final class DamageTests: XCTestCase {
         let work = try temporaryDirectory("garbage-work")
         for round in 0..<200 {
             var raw = random.bytes(random.below(400))
-            if !raw.isEmpty { raw[0] = UInt8(1 + random.below(5)) }   // a plausible tag
+            if !raw.isEmpty { raw[0] = UInt8(1 + random.below(7)) }   // a plausible tag
             let chunk = try ChunkEncoder.encode(kind: .events, first: 0, raw: raw)
             let dir = work + "/\(round)"
             try TraceFiles.copy(rec.directory, to: dir, replacing: "events", with: chunk)

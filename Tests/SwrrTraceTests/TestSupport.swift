@@ -92,7 +92,8 @@ enum Sample {
 
     /// One event of every kind, with realistic contents: an initial stack, a 64 KiB read,
     /// an empty write, a mapped file, path strings, a write larger than several data chunks,
-    /// negative results, extreme integers.
+    /// negative results, extreme integers, signals at each delivery point with and without a
+    /// siginfo, a blocked syscall's entry and a preemption.
     static func everyKind() -> [Event] {
         var random = TestRandom(seed: 42)
         let stack = MemoryWrite(address: 0x7fff_ffff_d000, bytes: random.bytes(4096))
@@ -140,10 +141,29 @@ enum Sample {
             .rdtsc(RdtscEvent(tid: 4242, registers: registers(9), value: 17, aux: UInt32.max, isRdtscp: false)),
             .syscall(largeRead),
             .signal(SignalEvent(tid: 4243, signal: 11, code: -6, registers: registers(10))),
+            .signal(SignalEvent(tid: 4243, signal: 11, code: 1, registers: registers(11),
+                                siginfo: siginfo(signal: 11, code: 1, random: &random), point: .synchronous)),
+            .syscallEntry(SyscallEntryEvent(tid: 4244, number: 0, registers: registers(12))),
+            .signal(SignalEvent(tid: 4242, signal: 14, code: 0x80, registers: registers(13),
+                                siginfo: siginfo(signal: 14, code: 0x80, random: &random), point: .syscallBoundary)),
+            .preempt(PreemptEvent(tid: 4244, registers: registers(14))),
+            .signal(SignalEvent(tid: Int32.min, signal: Int32.max, code: Int32.min, registers: registers(UInt64.max),
+                                siginfo: [UInt8](repeating: 0xFF, count: 128), point: .arbitrary)),
+            .syscallEntry(SyscallEntryEvent(tid: Int32.max, number: Int32.min, registers: registers(UInt64.max - 1))),
+            .preempt(PreemptEvent(tid: Int32.min, registers: registers(0))),
             .syscall(extremes),
             .exit(ExitEvent(tid: 4243, waitStatus: 0x8b)),
             .exit(ExitEvent(tid: 4242, waitStatus: Int32.min)),
         ]
+    }
+}
+
+extension Sample {
+    /// A 128-byte siginfo_t: si_signo, si_errno, si_code, then the union (random here).
+    static func siginfo(signal: Int32, code: Int32, random: inout TestRandom) -> [UInt8] {
+        var bytes: [UInt8] = []
+        for v in [signal, 0, code] { bytes += withUnsafeBytes(of: v.littleEndian) { Array($0) } }
+        return bytes + random.bytes(128 - bytes.count)
     }
 }
 
