@@ -2,6 +2,7 @@
 // shared libraries and the vDSO (which has no file: its ELF image is read out of the target).
 // This is the debug-info layer's entry point: symbolize an address, find breakpoint
 // addresses, unwind, read variables, evaluate expressions.
+import CLibDW
 import SwrrTracee
 
 public struct Symbolication: Sendable, CustomStringConvertible {
@@ -82,4 +83,31 @@ public final class AddressSpace {
 
     /// Every note explaining missing information.
     public var notes: [String] { modules.flatMap(\.notes) }
+}
+
+/// A function's extent, for "step out of this function" and "run to the end of the line".
+public struct FunctionInfo: Sendable {
+    public var name: String
+    public var entry: UInt64
+    /// Runtime address ranges (a function split into hot and cold parts has several).
+    public var ranges: [Range<UInt64>]
+    public var declaration: SourceLocation?
+}
+
+extension AddressSpace {
+    /// The function (machine-level, not inlined) containing `address`: its DWARF ranges when
+    /// there is debug info, else the ELF symbol's extent.
+    public func function(containing address: UInt64) -> FunctionInfo? {
+        guard let m = module(containing: address) else { return nil }
+        if m.hasDWARF, let sp = m.units.scopes(at: address &- m.bias).last(where: { $0.tag == DW_TAG_subprogram }) {
+            let ranges = sp.ranges.map { ($0.lowerBound &+ m.bias)..<($0.upperBound &+ m.bias) }
+            if let entry = sp.lowPC {
+                let decl = sp.declFile.flatMap { f in sp.declLine.map { SourceLocation(file: f, line: $0) } }
+                return FunctionInfo(name: sp.functionName ?? m.symbols.lookup(address)?.symbol.name ?? "??",
+                                    entry: entry &+ m.bias, ranges: ranges, declaration: decl)
+            }
+        }
+        guard let s = m.symbols.lookup(address)?.symbol, s.size > 0 else { return nil }
+        return FunctionInfo(name: s.name, entry: s.address, ranges: [s.address..<(s.address + s.size)], declaration: nil)
+    }
 }

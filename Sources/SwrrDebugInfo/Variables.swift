@@ -103,6 +103,22 @@ public final class FrameScope {
         return global(name)
     }
 
+    /// The globals (and file-scope statics) of this frame's compilation unit.
+    public func globals() -> [Variable] {
+        guard let m = module, let sp = subprogram ?? frame.scopes.last, let cu = sp.cu else { return [] }
+        return cu.children.compactMap { c in
+            guard c.tag == DW_TAG_variable, let name = c.name, !c.flag(Int32(DW_AT_declaration)),
+                  c.attr(Int32(DW_AT_location)) != nil || c.attr(Int32(DW_AT_const_value)) != nil else { return nil }
+            return Variable(name: name, isParameter: false, value: read(c, module: m), declLine: c.declLine)
+        }
+    }
+
+    /// The general-purpose registers recovered for this frame (callee-clobbered ones are
+    /// unknown in callers), in DWARF order.
+    public func registers() -> [(name: String, value: UInt64)] {
+        physical.registers.values.sorted { $0.key < $1.key }.map { (FrameRegisters.name($0.key), $0.value) }
+    }
+
     public func global(_ name: String) -> Variable? {
         var units: [(Module, Dwarf_Die)] = []
         if let m = module, let sp = subprogram ?? frame.scopes.last, let cu = sp.cu { units.append((m, cu)) }

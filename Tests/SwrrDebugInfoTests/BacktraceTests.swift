@@ -54,25 +54,54 @@ final class BacktraceTests: XCTestCase {
         XCTAssertEqual(frames[1].pc, frames[2].pc)
     }
 
-    /// Unwinding must work at every instruction of a function, prologue and epilogue
-    /// included: single-step through `recurse` and check the caller is always found.
+    /// Single-steps from the entry of `function` until control is back in main, checking at
+    /// each instruction that the stack is complete: the innermost frame is named after the
+    /// function holding rip and main is below. Returns the step count and the depths seen.
+    private func stepChecking(_ p: LiveProcess, from function: String, _ label: String) throws -> (Int, Set<Int>) {
+        let module = try XCTUnwrap(p.space.modules.first)
+        let entry = try XCTUnwrap(module.symbols.named(function))
+        try p.run(to: entry.address)
+        try p.reloadModules()
+        var steps = 0
+        var depths = Set<Int>()
+        while steps < 20000 {
+            let rip = try p.task.registers().rip
+            let here = p.space.symbolize(rip).symbol?.symbol.name
+            if here == "main" { break }
+            let frames = try p.backtrace()
+            let names = frames.map { $0.function ?? "??" }
+            // The machine frame's function (inlined callees come before it).
+            let outer = frames.first { !$0.isInlined }?.function
+            if let h = here, outer != h {
+                // DWARF may name a function by another alias than the symbol table.
+                let symbolAddress = p.space.symbolize(rip).symbol?.symbol.address
+                let aliases = p.space.modules.compactMap { outer.flatMap($0.symbols.named)?.address }
+                XCTAssertTrue(aliases.contains { $0 == symbolAddress }, "\(label) at \(p.space.symbolize(rip)): \(names)")
+            }
+            guard let mainIndex = names.firstIndex(of: "main") else {
+                XCTFail("\(label): no main at \(p.space.symbolize(rip)): \(names)")
+                break
+            }
+            depths.insert(mainIndex)
+            try p.task.resume(.singleStep)
+            _ = try p.task.wait()
+            steps += 1
+        }
+        return (steps, depths)
+    }
+
+    /// Unwinding must work at every instruction, prologues and epilogues included: through
+    /// the whole recursion (leaf included) and back, and through a PLT stub into libc.
     func testUnwindAtEveryInstruction() throws {
         for opt in ["-O0", "-O2"] {
             let p = try LiveProcess(try Fixtures.build("program.c", flags: [opt]))
-            let sym = try XCTUnwrap(p.space.modules.first?.symbols.named("leaf"))
-            try p.run(to: sym.address)
-            try p.reloadModules()
-            var steps = 0
-            while steps < 200 {
-                let rip = try p.task.registers().rip
-                guard rip >= sym.address && rip < sym.address + sym.size else { break }
-                let names = try p.backtrace().map { $0.function ?? "??" }
-                XCTAssertEqual(Array(names.prefix(3)), ["leaf", "recurse", "recurse"], "\(opt) at +\(rip - sym.address)")
-                try p.task.resume(.singleStep)
-                _ = try p.task.wait()
-                steps += 1
-            }
-            XCTAssertGreaterThan(steps, 2)
+            let (steps, depths) = try stepChecking(p, from: "recurse", opt)
+            XCTAssertGreaterThan(steps, 20, opt)
+            XCTAssertTrue(depths.contains(opt == "-O0" ? 7 : 6), "\(opt): deepest stack seen \(depths.max() ?? 0)")
         }
+        // signal(): its PLT stub, then libc's code (CFI from libc's .eh_frame).
+        let p = try LiveProcess(try Fixtures.build("program.c", flags: ["-O0"]))
+        let (steps, _) = try stepChecking(p, from: "show_locals", "through strlen@plt and libc")
+        XCTAssertGreaterThan(steps, 50)
     }
 }
