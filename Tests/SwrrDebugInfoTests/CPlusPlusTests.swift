@@ -9,6 +9,10 @@ final class CPlusPlusTests: XCTestCase {
         XCTAssertEqual(scaled.rawName, "_ZNK3geo6Circle6scaledERKd")
         XCTAssertEqual(scaled.name, "geo::Circle::scaled(double const&) const")
         XCTAssertNotNil(m.symbols.named("geo::Buffer<int, 4>::sum"))
+        // A line of a template has one breakpoint address per instance.
+        let templateLine = m.lines.addresses(file: "classes.cpp", line: Fixtures.line("template", in: "classes.cpp"))
+        XCTAssertEqual(Set(templateLine.compactMap { m.symbols.lookup($0)?.symbol.name }),
+                       ["geo::Buffer<int, 4>::sum() const", "geo::Buffer<double, 2>::sum() const"])
 
         let p = try LiveProcess(exe)
         try p.runToLine("classes.cpp", Fixtures.line("method", in: "classes.cpp"))

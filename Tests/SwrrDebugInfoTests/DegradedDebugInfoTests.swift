@@ -61,6 +61,21 @@ final class DegradedDebugInfoTests: XCTestCase {
         _ = try? DebugExpression.evaluate("global_counter + 1", in: stack.scope(0))
     }
 
+    /// CFI only in .debug_frame (no .eh_frame) and no frame pointers: the unwinder must use
+    /// the debug copy of the CFI.
+    func testDebugFrameOnly() throws {
+        let exe = try Fixtures.build("program.c", flags: ["-O2", "-fno-asynchronous-unwind-tables", "-fno-unwind-tables",
+                                                          "-fomit-frame-pointer"])
+        let noEH = Fixtures.buildDir + "/program-debugframe"
+        try Fixtures.run("objcopy", ["--remove-section", ".eh_frame", "--remove-section", ".eh_frame_hdr", exe, noEH])
+        let p = try LiveProcess(noEH)
+        try p.runToLine("program.c", Fixtures.line("leaf"))
+        let (frames, physical) = try p.space.backtrace(p.task)
+        XCTAssertEqual(frames.prefix(7).map { $0.function ?? "??" }, ["leaf"] + Array(repeating: "recurse", count: 5) + ["main"],
+                       "\(frames)")
+        XCTAssertEqual(physical[2].method, .cfi)
+    }
+
     /// No CFI at all for the program's code (no .eh_frame, no .debug_frame): the frame-pointer
     /// chain still gives the full stack.
     func testFramePointerFallback() throws {
