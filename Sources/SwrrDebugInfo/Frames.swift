@@ -15,6 +15,9 @@ public struct Frame: CustomStringConvertible {
     /// The frame is an inlined call inside the next frame's machine frame.
     public var isInlined: Bool
     public var isSignalTrampoline: Bool
+    /// Synthesized from DW_TAG_call_site: a function that tail-called the frame above and so
+    /// has no machine frame left (its registers and variables are unknown).
+    public var isTailCall: Bool = false
     public var physicalIndex: Int
     public var unwindMethod: UnwindMethod
 
@@ -28,6 +31,7 @@ public struct Frame: CustomStringConvertible {
         s += function ?? "??"
         if let l = location { s += " at \(l)" } else if let m = module { s += " from \(m)" }
         if isInlined { s += " [inlined]" }
+        if isTailCall { s += " [tail call]" }
         return s
     }
 }
@@ -54,7 +58,9 @@ public final class StackBuilder {
 
     public func frames(_ physical: [PhysicalFrame]) -> [Frame] {
         var out: [Frame] = []
+        var calleeFunction: Dwarf_Die? = nil
         for (pi, p) in physical.enumerated() {
+            defer { calleeFunction = out.last { $0.physicalIndex == pi && !$0.isTailCall }?.scopes.last }
             let pc = p.lookupPC
             let m = space.module(containing: pc)
             var groups: [[Dwarf_Die]] = []
@@ -77,6 +83,13 @@ public final class StackBuilder {
                                  physicalIndex: pi, unwindMethod: p.method, scopes: []))
                 continue
             }
+            if pi > 0, !p.interrupted, !physical[pi - 1].isSignalTrampoline, let m, let callee = calleeFunction,
+               let caller = groups.last?.last, let tail = tailCallFrame(caller: caller, returnPC: p.pc, callee: callee, module: m) {
+                var f = tail
+                f.index = out.count
+                f.physicalIndex = pi
+                out.append(f)
+            }
             var location = m?.lines.location(of: pc)
             for (gi, g) in groups.enumerated() {
                 let fn = g.last!
@@ -94,6 +107,31 @@ public final class StackBuilder {
             }
         }
         return out
+    }
+}
+
+extension StackBuilder {
+    /// gdb-style reconstruction of one tail call: the caller's call site at `returnPC` calls
+    /// some function F, but the frame above runs `callee`; if F's body ends in a tail call
+    /// (jmp) to `callee`, F was active in between and gets a frame of its own.
+    func tailCallFrame(caller: Dwarf_Die, returnPC: UInt64, callee: Dwarf_Die, module m: Module) -> Frame? {
+        guard let site = caller.callSite(returnPC: returnPC &- m.bias), let origin = site.callOrigin,
+              !origin.sameFunction(as: callee) else { return nil }
+        // The origin may be a declaration: find its concrete definition through its symbol.
+        var definition = origin
+        if origin.lowPC == nil {
+            guard let n = origin.linkageName ?? origin.name, let sym = m.symbols.named(n),
+                  let d = m.units.scopes(at: sym.address &- m.bias).last(where: { $0.tag == DW_TAG_subprogram })
+            else { return nil }
+            definition = d
+        }
+        guard let tail = definition.callSites().first(where: { s in
+            s.isTailCall && (s.callOrigin.map { $0.sameFunction(as: callee) } ?? false)
+        }), let ret = tail.callReturnPC else { return nil }
+        let pc = ret &+ m.bias
+        return Frame(index: 0, pc: pc, function: definition.functionName, location: m.lines.location(of: pc - 1),
+                     module: m.name, isInlined: false, isSignalTrampoline: false, isTailCall: true,
+                     physicalIndex: 0, unwindMethod: .cfi, scopes: [])
     }
 }
 

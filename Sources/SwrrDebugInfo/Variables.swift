@@ -289,7 +289,7 @@ public final class FrameScope {
               let callerSub = stack.frames.last(where: { $0.physicalIndex == callerIndex })?.scopes.last
         else { throw DebugInfoError("no caller frame for an entry value") }
         let returnPC = stack.physical[callerIndex].pc &- callerModule.bias
-        guard let site = findCallSite(in: callerSub, returnPC: returnPC) else {
+        guard let site = callerSub.callSite(returnPC: returnPC) else {
             throw DebugInfoError("no call site information for the entry value")
         }
         let callerScope = FrameScope(stack: stack, frame: callerFrame)
@@ -314,19 +314,6 @@ public final class FrameScope {
         return nil
     }
 
-    private func findCallSite(in die: Dwarf_Die, returnPC: UInt64, depth: Int = 0) -> Dwarf_Die? {
-        if depth > 32 { return nil }
-        for c in die.children {
-            if c.tag == DW_TAG_call_site || c.tag == DW_TAG_GNU_call_site {
-                var a = c.ownAttr(Int32(DW_AT_call_return_pc)) ?? c.ownAttr(Int32(DW_AT_low_pc))
-                var addr: Dwarf_Addr = 0
-                if a != nil, dwarf_formaddr(&a!, &addr) == 0, addr == returnPC { return c }
-            } else if c.tag == DW_TAG_lexical_block || c.tag == DW_TAG_inlined_subroutine {
-                if let f = findCallSite(in: c, returnPC: returnPC, depth: depth + 1) { return f }
-            }
-        }
-        return nil
-    }
 }
 
 extension CallStack {

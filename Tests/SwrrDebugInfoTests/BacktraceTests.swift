@@ -8,11 +8,12 @@ final class BacktraceTests: XCTestCase {
             try p.runToLine("program.c", Fixtures.line("leaf"))
             let frames = try p.backtrace()
             let names = frames.map { $0.function ?? "??" }
-            // At -O2 `return leaf(n)` is a tail call (jmp): the innermost recurse has no frame
-            // left (gdb synthesizes one from DW_TAG_call_site; machine unwinding cannot).
-            let depth = opt == "-O0" ? 6 : 5
-            XCTAssertEqual(Array(names.prefix(depth + 2)), ["leaf"] + Array(repeating: "recurse", count: depth) + ["main"],
+            XCTAssertEqual(Array(names.prefix(8)), ["leaf"] + Array(repeating: "recurse", count: 6) + ["main"],
                            "\(opt): \(frames)")
+            // At -O2 `return leaf(n)` is a tail call (jmp): the innermost recurse has no machine
+            // frame left; its frame is rebuilt from DW_TAG_call_site, as gdb does.
+            XCTAssertEqual(frames[1].isTailCall, opt == "-O2", "\(frames)")
+            XCTAssertEqual(frames.filter(\.isTailCall).count, opt == "-O2" ? 1 : 0)
             XCTAssertEqual(frames.first?.location?.line, Fixtures.line("leaf"), opt)
             if opt == "-O0" {
                 // Each recursive caller is stopped on the line of its recursive call.

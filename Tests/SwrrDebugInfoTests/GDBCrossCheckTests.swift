@@ -70,6 +70,7 @@ final class GDBCrossCheckTests: XCTestCase {
 
     func testBacktracesAgreeWithGDB() throws {
         try compare("-O0", mark: "leaf")
+        try compare("-O2", mark: "leaf")
         try compare("-O0", mark: "in-handler")
         try compare("-O2", mark: "helper")
         try compare("-O0", mark: "optimized")
