@@ -26,26 +26,48 @@ public final class AddressSpace {
 
     /// Builds the module list from /proc/PID/maps lines. Unreadable files are skipped (a
     /// deleted library, a file the debugger may not open) rather than failing the whole map.
-    /// `target` lets the vDSO be read from memory.
-    public convenience init(mappings: [MapsLine], target: TargetAccess? = nil) {
+    /// `target` lets the vDSO be read from memory. `resolvePath` maps a path as the program
+    /// saw it to the file to read (replay reads the trace's own copies of mapped files).
+    public convenience init(mappings: [MapsLine], target: TargetAccess? = nil,
+                            resolvePath: @escaping (String) -> String = { $0 }) {
         self.init()
+        self.resolvePath = resolvePath
+        update(mappings: mappings, target: target)
+    }
+
+    private var resolvePath: (String) -> String = { $0 }
+
+    /// Brings the module list in line with a new memory map (after dlopen/dlclose or exec),
+    /// keeping the already opened modules, and their indexes, that are still mapped at the
+    /// same place.
+    public func update(mappings: [MapsLine], target: TargetAccess? = nil) {
+        var kept: [Module] = []
         var seen = Set<String>()
         for m in mappings {
-            if m.name == "[vdso]", let t = target, !seen.contains(m.name) {
+            if m.name == "[vdso]" {
+                guard !seen.contains(m.name) else { continue }
                 seen.insert(m.name)
-                if let bytes = try? t.readMemory(m.start, count: Int(m.end - m.start)),
-                   let mod = try? Module(image: bytes, name: "[vdso]", bias: 0) {
-                    // The vDSO's p_vaddr of its first segment is usually 0: bias is its start.
-                    let bias = Module.loadBias(elf: mod.elf, mappingStart: m.start, fileOffset: 0) ?? m.start
-                    if let fixed = try? Module(image: bytes, name: "[vdso]", bias: bias) { modules.append(fixed) }
+                if let existing = modules.first(where: { $0.path == "[vdso]" && $0.textRanges.first.map { $0.lowerBound >= m.start && $0.lowerBound < m.end } == true }) {
+                    kept.append(existing)
+                } else if let t = target, let bytes = try? t.readMemory(m.start, count: Int(m.end - m.start)),
+                          let probe = try? Module(image: bytes, name: "[vdso]", bias: 0) {
+                    // The vDSO's first segment usually has p_vaddr 0: its bias is its start.
+                    let bias = Module.loadBias(elf: probe.elf, mappingStart: m.start, fileOffset: 0) ?? m.start
+                    if let mod = try? Module(image: bytes, name: "[vdso]", bias: bias) { kept.append(mod) }
                 }
                 continue
             }
             guard m.name.hasPrefix("/"), !seen.contains(m.name) else { continue }
-            guard let bias = Module.loadBias(path: m.name, mappingStart: m.start, fileOffset: m.offset) else { continue }
+            let file = resolvePath(m.name)
+            guard let bias = Module.loadBias(path: file, mappingStart: m.start, fileOffset: m.offset) else { continue }
             seen.insert(m.name)
-            if let mod = try? Module(path: m.name, bias: bias) { modules.append(mod) }
+            if let existing = modules.first(where: { $0.path == file && $0.bias == bias }) {
+                kept.append(existing)
+            } else if let mod = try? Module(path: file, bias: bias) {
+                kept.append(mod)
+            }
         }
+        modules = kept
     }
 
     public func add(_ m: Module) { modules.append(m) }

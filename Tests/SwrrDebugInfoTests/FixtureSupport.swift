@@ -117,7 +117,7 @@ final class LiveProcess {
     }
 
     /// After libraries are loaded (first stop in main), refresh the module list.
-    func reloadModules() throws { space = AddressSpace(mappings: try task.mappings(), target: task) }
+    func reloadModules() throws { space.update(mappings: try task.mappings(), target: task) }
 
     func runToLine(_ file: String, _ line: Int) throws {
         let addrs = space.addresses(file: file, line: line)

@@ -1,3 +1,4 @@
+import Foundation
 import SwrrDebugInfo
 import XCTest
 
@@ -58,6 +59,27 @@ final class SymbolsAndLinesTests: XCTestCase {
         let names = m.symbols.all.map(\.rawName)
         XCTAssertTrue(names.contains("raise@plt"), "\(names.filter { $0.hasSuffix("@plt") })")
         XCTAssertTrue(names.contains("signal@plt"))
+    }
+
+    /// Modules come from the memory map; a new map keeps the modules already opened and
+    /// adds the libraries loaded since.
+    func testModulesFollowTheMemoryMap() throws {
+        let p = try LiveProcess(try Fixtures.build("program.c", flags: ["-O0"]))
+        let before = p.space.modules.map(\.name)
+        XCTAssertTrue(before.contains("ld-linux-x86-64.so.2"), "\(before)")
+        XCTAssertFalse(before.contains("libc.so.6"), "libc is not mapped before the dynamic loader runs")
+        let exe = try XCTUnwrap(p.space.modules.first)
+        try p.runToFunction("leaf")
+        XCTAssertTrue(p.space.modules.contains { $0.name == "libc.so.6" })
+        XCTAssertTrue(p.space.modules.contains { $0 === exe }, "the executable's module (and its indexes) is kept")
+        // Files can be read from elsewhere (replay reads the trace's copies).
+        let copy = Fixtures.buildDir + "/copy-of-program"
+        try? FileManager.default.removeItem(atPath: copy)
+        try FileManager.default.copyItem(atPath: exe.path, toPath: copy)
+        let redirected = AddressSpace(mappings: try p.task.mappings(), target: p.task) { $0 == exe.path ? copy : $0 }
+        XCTAssertEqual(redirected.modules.first?.path, copy)
+        XCTAssertEqual(redirected.modules.first?.bias, exe.bias)
+        XCTAssertEqual(redirected.symbolize(try p.task.registers().rip).symbol?.symbol.name, "leaf")
     }
 
     func testLibcSymbolsAndSeparateDebugInfo() throws {
