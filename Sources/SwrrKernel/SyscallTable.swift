@@ -28,7 +28,7 @@ public enum SyscallTable {
         return "syscall_\(number)"
     }
 
-    public static let all: [SyscallSpec] = core  // + ipc (SyscallTable+IPC.swift) once it lands
+    public static let all: [SyscallSpec] = core + ipc
 
     static let core: [SyscallSpec] = [
         // ---- file I/O ----

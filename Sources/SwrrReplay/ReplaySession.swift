@@ -322,6 +322,12 @@ public final class ReplaySession {
         }
     }
 
+    /// How many breakpoint hits `runTo` may take (≈ 50 µs each here) before it gives up.
+    static let searchLimit: Int = {
+        if let v = getenv("SWRR_SEARCH_LIMIT"), let n = Int(String(cString: v)), n > 0 { return n }
+        return 2_000_000
+    }()
+
     /// Runs the task to the first point where rip and all registers equal `target` (a hardware
     /// execution breakpoint at rip, checked on every hit), and leaves it stopped there.
     private func runTo(_ t: ReplayTask, _ target: Registers, what: String) throws {
@@ -335,6 +341,11 @@ public final class ReplaySession {
                 return false
             }
             hits += 1
+            if hits > Self.searchLimit {
+                throw diverge("cannot find \(what) within \(Self.searchLimit) breakpoint hits at 0x\(String(target.rip, radix: 16)): " +
+                              "the recording delivered it in the middle of a long computation without syscalls, " +
+                              "which only a performance counter could replay quickly (set SWRR_SEARCH_LIMIT to search longer)")
+            }
             if HardwareBreakpoint.sameState(regs, target) {
                 var r = regs
                 r.eflags = target.eflags
