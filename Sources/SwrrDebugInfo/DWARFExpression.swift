@@ -38,8 +38,8 @@ struct ExpressionContext {
     var entryValue: (([Dwarf_Op], Dwarf_Attribute?) throws -> UInt64)? = nil
     /// Load bias of the module (DW_OP_addr operands are file addresses).
     var bias: UInt64 = 0
-    /// Thread pointer (fs_base) for DW_OP_form_tls_address.
-    var threadPointer: UInt64? = nil
+    /// The address of a thread-local variable from its offset in the module's TLS block.
+    var tlsAddress: ((UInt64) throws -> UInt64)? = nil
     /// The attribute the ops came from, needed to fetch nested blocks (entry values) and
     /// the base types of typed operations.
     var attribute: Dwarf_Attribute? = nil
@@ -271,11 +271,8 @@ enum DWARFExpression {
                 guard !sub.isEmpty else { throw DebugInfoError("entry value unavailable") }
                 stack.append(try ev(sub, ctx.attribute))
             case .tlsAddress:
-                guard let tp = ctx.threadPointer else { throw DebugInfoError("thread-local storage needs the TLS block") }
-                // Only the executable's static TLS block is computable without libthread_db:
-                // it sits just below the thread pointer. Offsets are module-relative.
-                stack.append(tp &- (try pop()))
-                throw DebugInfoError("thread-local variables are not supported yet")
+                guard let tls = ctx.tlsAddress else { throw DebugInfoError("thread-local storage is not available here") }
+                stack.append(try tls(try pop()))
             case .piece, .bitPiece:
                 let bits = kind.isBitPiece ? Int(op.number) : Int(op.number) * 8
                 let loc: Location?

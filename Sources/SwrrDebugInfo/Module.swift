@@ -38,6 +38,10 @@ public final class Module {
     }
     /// Start..end of the executable PT_LOAD segments, as runtime addresses.
     public private(set) var textRanges: [Range<UInt64>] = []
+    /// PT_TLS: size and alignment of the module's thread-local block.
+    public private(set) var tlsSegment: (size: UInt64, align: UInt64)?
+    /// The program itself (has PT_INTERP or is ET_EXEC), as opposed to a shared library.
+    public private(set) var isExecutable = false
     /// Every PT_LOAD segment, as runtime addresses (data symbols live outside textRanges).
     public private(set) var loadRanges: [Range<UInt64>] = []
     let ownsMemoryImage: UnsafeMutableRawPointer?
@@ -131,11 +135,15 @@ public final class Module {
     }
 
     private func loadSegments() {
+        var ehdr = GElf_Ehdr()
+        if gelf_getehdr(elf, &ehdr) != nil && ehdr.e_type == UInt16(ET_EXEC) { isExecutable = true }
         var count = 0
         guard elf_getphdrnum(elf, &count) == 0 else { return }
         for i in 0..<count {
             var ph = GElf_Phdr()
             guard gelf_getphdr(elf, Int32(i), &ph) != nil else { continue }
+            if ph.p_type == UInt32(PT_TLS) { tlsSegment = (ph.p_memsz, max(ph.p_align, 1)) }
+            if ph.p_type == UInt32(PT_INTERP) { isExecutable = true }
             guard ph.p_type == UInt32(PT_LOAD) else { continue }
             let r = (ph.p_vaddr &+ bias)..<(ph.p_vaddr &+ ph.p_memsz &+ bias)
             loadRanges.append(r)

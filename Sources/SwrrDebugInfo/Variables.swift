@@ -61,6 +61,7 @@ public final class FrameScope {
         }
         ctx.entryValue = { [unowned self] ops, _ in try self.entryValue(ops) }
         ctx.vectorRegister = { [unowned self] r in try self.vectorRegister(r) }
+        ctx.tlsAddress = { [unowned self] offset in try self.tlsAddress(offset) }
         return ctx
     }
 
@@ -264,6 +265,18 @@ public final class FrameScope {
             while bytes.count < size { bytes.append(0); valid.append(false) }
             return Value(type: type, bytes: Array(bytes.prefix(size)), valid: Array(valid.prefix(size)))
         }
+    }
+
+    /// x86-64 TLS is "variant II": the executable's block ends at the thread pointer
+    /// (fs_base), rounded up to its alignment. Libraries' blocks sit below at offsets only the
+    /// dynamic loader knows (libthread_db territory): not supported.
+    func tlsAddress(_ offset: UInt64) throws -> UInt64 {
+        guard let m = module, m.isExecutable, let tls = m.tlsSegment else {
+            throw DebugInfoError("thread-local variables of shared libraries are not supported")
+        }
+        let fs = try target.registers().fsBase
+        let blockSize = (tls.size + tls.align - 1) / tls.align * tls.align
+        return fs &- blockSize &+ offset
     }
 
     /// xmm registers are caller-saved: known only in the innermost machine frame.

@@ -53,7 +53,7 @@ final class VariablesTests: XCTestCase {
         XCTAssertEqual(scope.lookup("fn")?.value.type.resolved.name, "int (*)(int, int)")
         XCTAssertEqual(scope.lookup("greeting")?.value.type.name, "const char *")
         // Globals, the frame's registers, the function's extent.
-        XCTAssertEqual(Set(scope.globals().map(\.name)), ["global_counter", "global_name", "global_points", "sink"])
+        XCTAssertEqual(Set(scope.globals().map(\.name)), ["global_counter", "global_name", "global_points", "sink", "tls_counter"])
         XCTAssertEqual(scope.registers().first { $0.name == "rip" }?.value, stack.frames[0].pc)
         let fn = try XCTUnwrap(process.space.function(containing: stack.frames[0].pc))
         XCTAssertEqual(fn.name, "show_locals")
@@ -61,6 +61,7 @@ final class VariablesTests: XCTestCase {
         XCTAssertTrue(fn.ranges.contains { $0.contains(stack.frames[0].pc) })
         XCTAssertEqual(fn.declaration?.fileName, "program.c")
         XCTAssertEqual(scope.lookup("global_counter").map { stack.formatter.format($0.value) }, "7")
+        XCTAssertEqual(scope.lookup("tls_counter").map { stack.formatter.format($0.value) }, "5")
         XCTAssertEqual(scope.lookup("global_points").map { stack.formatter.format($0.value) },
                        "{{x = 1, y = 2}, {x = 3, y = 4}, {x = 5, y = 6}}")
     }

@@ -35,6 +35,7 @@ int global_counter = 7;
 const char *global_name = "fixture";
 struct point global_points[3] = { {1, 2}, {3, 4}, {5, 6} };
 volatile int sink;
+__thread int tls_counter = 5;
 
 __attribute__((noinline)) int add(int a, int b) { return a + b; }
 
@@ -137,6 +138,6 @@ int main(int argc, char **argv) {
         optimized(argc);
         vla(argc + 3);
     }
-    global_counter += sink;
+    global_counter += sink + tls_counter;
     return 0;
 }
