@@ -245,7 +245,11 @@ public final class Recorder {
                 try syscallEntry(t)
             case .inSyscall, .blocked:
                 let wasBlocked = t.state == .blocked
-                try syscallExit(t)
+                if t.syscallRecorded {
+                    t.syscallRecorded = false
+                } else {
+                    try syscallExit(t)
+                }
                 if t.state == .exiting || tasks[t.tid] == nil { return }
                 t.boundary = try t.task.registers()
                 if wasBlocked {
@@ -289,6 +293,16 @@ public final class Recorder {
                                state: earlyStops.remove(child) != nil ? .runnable : .newborn)
             tasks[child] = c
             order.append(child)
+            // The event is complete now (its result is the child), and the child's events must
+            // come after it: with CLONE_VFORK the parent only returns once the child has exec'd.
+            let number = Int32(truncatingIfNeeded: Int64(bitPattern: t.entry.origRax))
+            try writerRef.append(.syscall(SyscallEvent(
+                tid: t.tid, number: number, args: t.entry.syscallArgs, registers: t.entry, result: Int64(child))))
+            t.syscallRecorded = true
+            if e == .vfork || (number == 56 && flags & 0x4000 != 0) {   // CLONE_VFORK
+                t.state = .blocked
+                if current === t { current = nil }
+            }
             try t.task.resume(.syscall)
         case .exec:
             t.task.addressSpaceChanged()

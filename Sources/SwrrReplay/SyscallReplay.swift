@@ -38,7 +38,10 @@ extension ReplaySession {
             }
             return   // keep every register the frame restored
         case .exec:
-            throw ReplayError.trace("a successful execve is recorded as an exec event, not as a syscall")
+            // A successful execve is an exec event; one that failed changed nothing.
+            guard ev.result < 0 else {
+                throw ReplayError.trace("a successful execve is recorded as an exec event, not as a syscall")
+            }
         case .exit:
             var r = regs
             r.rip = insn
@@ -96,14 +99,18 @@ extension ReplaySession {
         guard r > 0, child > 0 else { throw diverge("\(SyscallTable.name(Int(ev.number))) failed on replay (\(r))") }
         let isThread = number == 56 && args[0] & 0x10000 != 0
         let c = Task(tid: child, tgid: isThread ? parent.task.tgid : child)
-        tasks[Int32(truncatingIfNeeded: ev.result)] = ReplayTask(task: c, newborn: true)
+        let recordedTid = Int32(truncatingIfNeeded: ev.result)
+        tasks[recordedTid] = ReplayTask(task: c, newborn: true)
+        let nc = try replayTask(recordedTid)
+        // The child inherited the argument registers of the injected call; give it the ones the
+        // program had (glibc's vfork keeps its return address in rdi across the call).
+        var childRegs = try nc.task.registers()
+        childRegs.syscallArgs = ev.registers.syscallArgs
+        try nc.task.setRegisters(childRegs)
         if number == 56 {
-            let tid = withUnsafeBytes(of: Int32(truncatingIfNeeded: ev.result).littleEndian) { Array($0) }
+            let tid = withUnsafeBytes(of: recordedTid.littleEndian) { Array($0) }
             if args[0] & parentSetTid != 0 && args[2] != 0 { try parent.task.writeMemory(args[2], tid) }
-            if args[0] & childSetTid != 0 && args[3] != 0 {
-                let nc = try replayTask(Int32(truncatingIfNeeded: ev.result))
-                try nc.task.writeMemory(args[3], tid)
-            }
+            if args[0] & childSetTid != 0 && args[3] != 0 { try nc.task.writeMemory(args[3], tid) }
         }
     }
 
