@@ -118,7 +118,6 @@ struct ExpressionEvaluator {
                 guard case .object(let o) = v, let a = o.address else {
                     throw DebugInfoError("attempt to take address of value not located in memory")
                 }
-                if let sub = o.subArrayCounts { _ = sub }
                 return .pointer(a, pointee: o.type, depth: 1)
             case "-":
                 if case .floating(let d) = try number(v) { return .floating(-d) }
@@ -209,8 +208,6 @@ struct ExpressionEvaluator {
 
     // MARK: arithmetic
 
-    private enum Number { case integer(Int64, unsigned: Bool), floating(Double) }
-
     private func number(_ v: ExprValue) throws -> ExprValue {
         switch v {
         case .integer, .floating: return v
@@ -277,7 +274,7 @@ struct ExpressionEvaluator {
             }
         }
         let a = try number(l), b = try number(r)
-        if case .floating = a, true { return try floating(op, try double(a), try double(b)) }
+        if case .floating = a { return try floating(op, try double(a), try double(b)) }
         if case .floating = b { return try floating(op, try double(a), try double(b)) }
         guard case .integer(let x, let ux) = a, case .integer(let y, let uy) = b else { throw DebugInfoError("bad operands") }
         let unsigned = ux || uy

@@ -27,7 +27,7 @@ public struct Frame: CustomStringConvertible {
 
     public var description: String {
         var s = "#\(index) "
-        if !isInlined && index > 0 || !isInlined { s += hex(pc) + " in " }
+        if !isInlined { s += hex(pc) + " in " }
         s += function ?? "??"
         if let l = location { s += " at \(l)" } else if let m = module { s += " from \(m)" }
         if isInlined { s += " [inlined]" }

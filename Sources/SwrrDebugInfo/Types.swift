@@ -191,11 +191,7 @@ public struct DWType {
         }
     }
 
-    private func join(_ a: String, _ b: String) -> String {
-        if b.isEmpty { return a }
-        if b.hasPrefix("[") || b.hasPrefix("(") && !b.hasPrefix("(*") && !b.hasPrefix("(&") { return a + " " + b }
-        return a + " " + b
-    }
+    private func join(_ a: String, _ b: String) -> String { b.isEmpty ? a : a + " " + b }
 }
 
 extension Dwarf_Die {
