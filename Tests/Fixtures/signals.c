@@ -50,9 +50,7 @@ int main(void) {
     sigaddset(&block, SIGUSR1);
     sigprocmask(SIG_BLOCK, &block, &old);
     raise(SIGUSR1);
-    sigset_t pending;
-    sigpending(&pending);
-    printf("blocked: handled %d, pending %d\n", (int)counts[SIGUSR1], sigismember(&pending, SIGUSR1));
+    printf("blocked: handled %d\n", (int)counts[SIGUSR1]);
     sigprocmask(SIG_SETMASK, &old, NULL);
     printf("unblocked: handled %d\n", (int)counts[SIGUSR1]);
 
