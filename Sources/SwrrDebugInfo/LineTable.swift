@@ -40,6 +40,20 @@ public final class LineTable {
     /// Per CU: address ranges sorted by start, each naming the row that covers it, so an
     /// address lookup is a binary search rather than a walk over a (possibly huge) table.
     private var rangesByUnit: [UInt64: [(start: UInt64, end: UInt64, row: Int32)]] = [:]
+    /// Per CU: statement rows (indices) of each file, so file:line queries skip other files.
+    private var statementRowsByFile: [UInt64: [Int32: [Int32]]] = [:]
+
+    private func statementRows(of cu: Dwarf_Die, _ rows: [LineRow]) -> [Int32: [Int32]] {
+        if let r = statementRowsByFile[cu.offset] { return r }
+        var out: [Int32: [Int32]] = [:]
+        // Line 0 marks compiler-generated code that belongs to no line.
+        for (i, r) in rows.enumerated() where r.isStmt && !r.endSequence && r.line > 0 {
+            out[r.file, default: []].append(Int32(i))
+        }
+        statementRowsByFile[cu.offset] = out
+        return out
+    }
+
     /// Units whose file table names a file, per requested name (a breakpoint is set once per
     /// file:line but resolved again whenever a library loads).
     private var unitsMentioning: [String: [Dwarf_Die]] = [:]
@@ -166,12 +180,12 @@ public final class LineTable {
         var bestLine = Int.max
         for cu in units(mentioning: file) {
             let rs = rows(of: cu)
-            let wanted = Set(files.indices.filter { Self.fileMatches(files[$0], file) }.map(Int32.init))
-            // Line 0 marks compiler-generated code that belongs to no line.
-            for (i, r) in rs.enumerated() where r.isStmt && !r.endSequence && r.line > 0 && Int(r.line) >= line
-                && wanted.contains(r.file) {
-                if Int(r.line) < bestLine { bestLine = Int(r.line); candidates.removeAll() }
-                if Int(r.line) == bestLine { candidates.append((rs, i)) }
+            for (f, indices) in statementRows(of: cu, rs) where Self.fileMatches(files[Int(f)], file) {
+                for i in indices.map(Int.init) where Int(rs[i].line) >= line {
+                    let l = Int(rs[i].line)
+                    if l < bestLine { bestLine = l; candidates.removeAll() }
+                    if l == bestLine { candidates.append((rs, i)) }
+                }
             }
         }
         // One address per function instance: the lowest, after skipping a prologue. Grouping
