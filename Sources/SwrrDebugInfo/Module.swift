@@ -214,6 +214,12 @@ public final class Module {
         return out
     }
 
+    /// Size of the .debug_info section the DWARF was read from.
+    var debugInfoSize: UInt64? {
+        guard dwarf != nil, let (_, sh) = sectionHeader(debugElf ?? elf, named: ".debug_info") else { return nil }
+        return sh.sh_size
+    }
+
     /// Raw bytes of a section of the loaded file (for PLT decoding), with its file address.
     func sectionData(_ name: String) -> (address: UInt64, bytes: UnsafeRawBufferPointer)? {
         guard let (scn, sh) = sectionHeader(elf, named: name), sh.sh_type != UInt32(SHT_NOBITS),

@@ -17,11 +17,16 @@ public final class UnitIndex {
         var next: Dwarf_Off = 0
         var hsize = 0
         var count = 0
+        let sectionSize = module.debugInfoSize
         while true {
             let r = dwarf_nextcu(dwarf, off, &next, &hsize, nil, nil, nil)
             if r != 0 {
                 if r < 0 { module.note("\(module.name): .debug_info unreadable after \(count) units: \(String(cString: dwarf_errmsg(-1)))") }
                 break
+            }
+            if let size = sectionSize, next > size {
+                // The unit claims more bytes than the section holds: its DIEs end early.
+                module.note("\(module.name): .debug_info is truncated (a unit ends at \(next), the section at \(size)); some functions and variables may be missing")
             }
             var cu = Dwarf_Die()
             if dwarf_offdie(dwarf, off + Dwarf_Off(hsize), &cu) != nil {
@@ -34,6 +39,10 @@ public final class UnitIndex {
             off = next
         }
         entries.sort { $0.range.lowerBound < $1.range.lowerBound }
+        // libdw stops quietly at a unit whose header claims more bytes than the section has.
+        if count == 0 {
+            module.note("\(module.name): .debug_info has no readable compilation unit (truncated or damaged); showing symbols and addresses only")
+        }
     }
 
     func die(at offset: UInt64) -> Dwarf_Die? {

@@ -47,6 +47,7 @@ final class DegradedDebugInfoTests: XCTestCase {
         XCTAssertNotNil(m.symbols.named("leaf"))
         _ = m.lines.addresses(file: "program.c", line: Fixtures.line("leaf"))
         _ = m.lines.sourceFiles()
+        XCTAssertTrue(m.notes.contains { $0.contains("truncated") }, "\(m.notes)")
 
         let p = try LiveProcess(damaged)
         let bias = try XCTUnwrap(p.space.modules.first).bias
