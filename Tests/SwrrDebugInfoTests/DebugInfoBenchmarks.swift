@@ -44,7 +44,7 @@ final class DebugInfoBenchmarks: XCTestCase {
                 continue
             }
             report("\(name): open module (dwarf: \(m.hasDWARF))", open)
-            report("\(name): symbol index (\(m.symbols.all.count) symbols)", symbolIndex)
+            report("\(name): symbols + opening DWARF (\(m.symbols.all.count) symbols)", symbolIndex)
             report("\(name): first address->line (unit index + one table)", coldLine)
             let sample = stride(from: 0, to: symbols.count, by: max(1, symbols.count / 1000)).map { symbols[$0] }
             let (_, warm) = time { for s in sample { _ = m.lines.location(of: s.address + 1) } }
