@@ -70,6 +70,10 @@ public enum Spawner {
                 throw TraceeError("\(path) ended before it started (\(stop))")
             case .signal(let s) where s == SIGSTOP:
                 break  // the child's own stop, reported again after seizing
+            case .signal(let s):
+                // A broken image faults at once: let the signal end it rather than loop.
+                try task.resume(.syscall, signal: s)
+                continue
             default:
                 break
             }

@@ -194,10 +194,23 @@ public final class Task {
     }
 
     /// Kills the task's whole process and reaps it; safe to call on an already dead task.
+    /// A tracee that stops on its way out (PTRACE_EVENT_EXIT still happens after SIGKILL) is
+    /// resumed until it is gone; after about two seconds swrr stops waiting (PTRACE_O_EXITKILL
+    /// still ends it when swrr exits).
     public func kill() {
         _ = Glibc.kill(tgid, SIGKILL)
+        if tid != tgid { _ = swrr_syscall6(234, Int(tgid), Int(tid), Int(SIGKILL), 0, 0, 0) }
         var status: Int32 = 0
-        while swrr_waitpid(tid, &status, WNOHANG) == 0 {
+        for _ in 0..<2000 {
+            let r = swrr_waitpid(tid, &status, WNOHANG)
+            if r < 0 { return }                       // gone (or not ours)
+            if r == tid {
+                if swrr_wifexited(status) != 0 || swrr_wifsignaled(status) != 0 { return }
+                _ = swrr_ptrace(7 /* PTRACE_CONT */, tid, 0, 0)
+                continue
+            }
+            // Still in a stop whose report was already taken: nudge it on.
+            _ = swrr_ptrace(7 /* PTRACE_CONT */, tid, 0, 0)
             usleep(1000)
         }
     }
