@@ -68,7 +68,7 @@ public final class Recorder {
         let writer = try TraceWriter(directory: dir, header: header)
         self.writer = writer
         if options.outputDirectory == nil { try? TraceStore.setLatest(dir) }
-        options.status("recording to \(dir) (tick source: none)")
+        options.status("recording to \(dir) (tick source: \(Self.tickSource.recordingDescription))")
         do {
             let status = try record(program: program, header: header, writer: writer)
             try writer.finish(.complete(waitStatus: status))
@@ -171,6 +171,9 @@ public final class Recorder {
     }
 
     static let debug = getenv("SWRR_DEBUG") != nil
+    /// Probed once per process: the recorder always follows the no-PMU policy for now, and the
+    /// header says "none" accordingly.
+    static let tickSource = TickSource.detect()
 
     func debugLog(_ s: String) {
         let line = Array("swrr-debug: \(s)\n".utf8)

@@ -62,6 +62,13 @@ public final class ReplaySession {
         }
         self.echo = echo
         files = FileMapper(reader: reader)
+        if reader.header.tickSource != "none" {
+            guard case .hardware = TickSource.detect() else {
+                throw ReplayError.trace("this trace was recorded with the \(reader.header.tickSource) tick source, " +
+                                        "which this machine does not have (\(TickSource.detect().recordingDescription)); " +
+                                        "replay it on a machine with the same performance counter")
+            }
+        }
         guard case .exec(let exec)? = try nextEvent() else {
             throw ReplayError.trace("the trace at \(traceDirectory) has no exec event: it is empty or damaged")
         }

@@ -64,3 +64,28 @@ final class SyscallTableTests: XCTestCase {
         XCTAssertNil(TrappedInstruction(bytes: [0x0F, 0x05, 0x90]))
     }
 }
+
+import SwrrTracee
+
+final class TickSourceTests: XCTestCase {
+    func testCounterConfigurationPerCPU() {
+        XCTAssertEqual(HardwareTickConfig.forCPU(vendor: "GenuineIntel", family: 6, model: 0x55)?.rawConfig, 0x5101c4)
+        XCTAssertEqual(HardwareTickConfig.forCPU(vendor: "AuthenticAMD", family: 0x19, model: 0x21)?.rawConfig, 0x5100d1)
+        XCTAssertEqual(HardwareTickConfig.forCPU(vendor: "AuthenticAMD", family: 0x17, model: 0x31)?.rawConfig, 0x5100d1)
+        XCTAssertNil(HardwareTickConfig.forCPU(vendor: "AuthenticAMD", family: 0x15, model: 2))
+        XCTAssertNil(HardwareTickConfig.forCPU(vendor: "GenuineIntel", family: 15, model: 2))
+    }
+
+    /// On these VMs perf_event_open of a raw event fails (no PMU): detection must say so with
+    /// the reason, never pick a source silently.
+    func testDetectionStatesItsReason() {
+        switch TickSource.detect() {
+        case .none(let reason):
+            XCTAssertFalse(reason.isEmpty)
+            XCTAssertTrue(TickSource.detect().recordingDescription.hasPrefix("none ("))
+        case .hardware(let c):
+            XCTAssertTrue(TickSource.hardware(c).recordingDescription.contains("does not use hardware ticks yet"))
+        }
+        XCTAssertEqual(TickSource.detect().name == "none" || TickSource.detect().name == "hardware", true)
+    }
+}
