@@ -135,12 +135,37 @@ public final class ReplaySession {
         return nil
     }
 
+    /// Events read ahead of the current one (see `upcomingEvent(for:)`).
+    private var readAhead: [Event] = []
+    private var readAheadEnded = false
+
     private func nextEvent() throws -> Event? {
+        if !readAhead.isEmpty { return readAhead.removeFirst() }
+        if readAheadEnded { return nil }
+        return try readFromTrace()
+    }
+
+    private func readFromTrace() throws -> Event? {
         do {
             return try reader.next()
         } catch {
             throw ReplayError.trace("\(error)")
         }
+    }
+
+    /// The next event of task `tid` after the current one, reading ahead as far as needed
+    /// (bounded): what the kernel did after an interrupted syscall is only known from it.
+    func upcomingEvent(for tid: Int32) throws -> Event? {
+        if let e = readAhead.first(where: { $0.tid == tid }) { return e }
+        while !readAheadEnded && readAhead.count < 100_000 {
+            guard let e = try readFromTrace() else {
+                readAheadEnded = true
+                return nil
+            }
+            readAhead.append(e)
+            if e.tid == tid { return e }
+        }
+        return nil
     }
 
     func diverge(_ what: String) -> ReplayError { .divergence(event: eventNumber, what) }

@@ -4,6 +4,13 @@ import SwrrKernel
 import SwrrTrace
 import SwrrTracee
 
+/// The kernel's internal "restart this syscall" results, seen by a tracer at syscall exit.
+enum RestartCodes {
+    static let restartSys: Int64 = -512, restartNoIntr: Int64 = -513, restartNoHand: Int64 = -514
+    static let restartBlock: Int64 = -516
+    static func contains(_ r: Int64) -> Bool { r == restartSys || r == restartNoIntr || r == restartNoHand || r == restartBlock }
+}
+
 extension ReplaySession {
     func replaySyscall(_ ev: SyscallEvent) throws {
         let t = try replayTask(ev.tid)
@@ -17,9 +24,27 @@ extension ReplaySession {
         let insn = regs.rip - 2
         var out = regs
         out.rax = UInt64(bitPattern: ev.result)
+        let next = try upcomingEvent(for: ev.tid)
+        var signalFollows = false
+        if case .signal(let s)? = next, s.point == .syscallBoundary { signalFollows = true }
         switch spec.replay {
+        case .emulate where spec.number == 130 && signalFollows:
+            // rt_sigsuspend: the handler must run with the temporary mask and its frame must keep
+            // the old one, which only the kernel's own sigsuspend arranges. Make the coming signal
+            // pending, then let the real call take it.
+            if case .signal(let s)? = next { task.sendSignal(s.signal) }
+            let r = try task.injectSyscall(spec.number, ev.args, syscallInstruction: insn, base: regs)
+            if r != ev.result {
+                throw diverge("rt_sigsuspend returned \(r) on replay but \(ev.result) when recorded")
+            }
         case .emulate:
             for w in ev.writes { try task.writeMemory(w.address, w.bytes) }
+            if RestartCodes.contains(ev.result) && !signalFollows {
+                // Interrupted without a handler running (a stop, an ignored signal): the kernel
+                // restarted the call, and replay must do the same by hand.
+                out.rax = ev.result == RestartCodes.restartBlock ? 219 /* restart_syscall */ : regs.origRax
+                out.rip = insn
+            }
         case .execute:
             let r = try task.injectSyscall(spec.number, ev.args, syscallInstruction: insn, base: regs)
             if r != ev.result {

@@ -1,0 +1,87 @@
+// Software breakpoints of a debugger over a replay: an int3 (0xCC) written over the first byte
+// of the instruction, in every live address space of the replay. The original bytes are kept
+// per address space so that memory reads show the program's code, never the int3s, and so that
+// a breakpoint can be lifted for the single step that carries the task over it.
+//
+// A replay re-executes the program's own code, so an int3 is the only change the debugger makes
+// to it; it is invisible to the engine (which compares registers, not code) as long as every hit
+// is taken back before the engine sees it (ReplayDebugEngine.handleStop rewinds rip).
+import SwrrTracee
+
+final class SoftwareBreakpoints {
+    /// Addresses the debugger asked for.
+    private(set) var addresses: Set<UInt64> = []
+    /// The original byte under each inserted int3, by address space (tgid) and address.
+    private var saved: [Int32: [UInt64: UInt8]] = [:]
+
+    func contains(_ address: UInt64) -> Bool { addresses.contains(address) }
+
+    /// Inserts a breakpoint into every address space (one task of each is enough).
+    func add(_ address: UInt64, in spaces: [Task]) throws {
+        var inserted = 0
+        var lastError: Error?
+        for t in spaces {
+            do {
+                try insert(address, in: t)
+                inserted += 1
+            } catch {
+                lastError = error
+            }
+        }
+        if inserted == 0, let e = lastError { throw e }
+        addresses.insert(address)
+    }
+
+    func remove(_ address: UInt64, in spaces: [Task]) {
+        addresses.remove(address)
+        for t in spaces { lift(address, in: t) }
+        for k in saved.keys { saved[k]?[address] = nil }
+    }
+
+    /// Puts the int3 back (after the step over it); no-op when the breakpoint was removed.
+    func insert(_ address: UInt64, in task: Task) throws {
+        if saved[task.tgid]?[address] != nil {
+            try task.writeMemory(address, [0xCC])
+            return
+        }
+        let original = try task.readMemory(address, count: 1)[0]
+        try task.writeMemory(address, [0xCC])
+        saved[task.tgid, default: [:]][address] = original
+    }
+
+    /// Restores the original byte (for a step over it, or removal); keeps the record.
+    func lift(_ address: UInt64, in task: Task) {
+        guard let original = saved[task.tgid]?[address] else { return }
+        try? task.writeMemory(address, [original])
+    }
+
+    /// Re-inserts a breakpoint lifted for a step, if it still exists.
+    func reinsert(_ address: UInt64, in task: Task) {
+        guard addresses.contains(address), saved[task.tgid]?[address] != nil else { return }
+        try? task.writeMemory(address, [0xCC])
+    }
+
+    /// `bytes` read at `address` in `tgid`'s memory, with the original code under every int3.
+    func hide(in bytes: inout [UInt8], at address: UInt64, tgid: Int32) {
+        guard let map = saved[tgid] else { return }
+        let end = address &+ UInt64(bytes.count)
+        for (a, original) in map where a >= address && a < end {
+            bytes[Int(a - address)] = original
+        }
+    }
+
+    /// A new process was forked from `parent`: it has the same int3s at the same places.
+    func forked(parent: Int32, child: Int32) {
+        if let map = saved[parent] { saved[child] = map }
+    }
+
+    /// The address space was replaced (exec): the int3s are gone with it; put them into the new
+    /// image where the addresses are mapped.
+    func execed(_ task: Task) {
+        saved[task.tgid] = nil
+        for a in addresses { try? insert(a, in: task) }
+    }
+
+    /// A process ended.
+    func forget(tgid: Int32) { saved[tgid] = nil }
+}

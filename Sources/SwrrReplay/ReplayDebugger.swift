@@ -1,0 +1,294 @@
+// A debugger's API over a replay (issue 5, forward half): continue forward until a software
+// breakpoint, a hardware watchpoint or execution breakpoint, a signal the program receives, a
+// task being created, exec'ing or ending, or the end of the recording; single-step one
+// instruction; read the registers and memory of any live task; list the tasks. The gdb server
+// (SwrrGDB) and later the DAP server drive a replay through this.
+//
+// Threads. A stop can come in the middle of an event: the replay engine resumes the current
+// event's task with PTRACE_SYSEMU and user code runs until that task's next syscall, and a
+// breakpoint there must stop the replay with the engine's call stack still inside
+// ReplaySession.resume. So the engine runs on a thread of its own (also the ptrace tracer of
+// every replayed task, which ptrace requires for every request) and this class talks to it
+// through a mailbox: `perform` runs a closure on the engine thread wherever the engine is
+// parked (between events, or inside a stop), and `resume` hands it a continue/step request and
+// waits for the next stop report. See ReplayDebugEngine for the engine side.
+//
+// Calls are synchronous and meant to come from one client thread at a time.
+import Foundation
+import SwrrTrace
+import SwrrTracee
+
+public enum DebuggerError: Error, CustomStringConvertible, Equatable {
+    /// The request cannot be honoured (a write to memory, a fifth hardware watchpoint, ...).
+    case refused(String)
+    case noSuchTask(Int32)
+    /// The replay has ended (or was killed): there is nothing left to inspect.
+    case ended
+    /// The replay failed (a divergence, a damaged trace).
+    case replay(String)
+    case other(String)
+
+    public var description: String {
+        switch self {
+        case .refused(let s): return s
+        case .noSuchTask(let tid): return "there is no live task \(tid) at this point of the replay"
+        case .ended: return "the replay has ended"
+        case .replay(let s): return s
+        case .other(let s): return s
+        }
+    }
+}
+
+/// Why the replay stopped.
+public enum StopReason: Equatable, Sendable {
+    /// A software breakpoint at this address (rip is there, the instruction not yet run).
+    case breakpoint(UInt64)
+    /// A hardware execution breakpoint at this address.
+    case hardwareBreakpoint(UInt64)
+    /// A hardware watchpoint on this address fired (after the access).
+    case watchpoint(address: UInt64, kind: WatchKind)
+    /// One instruction was executed (or the syscall at rip was replayed).
+    case step
+    /// The task is about to receive this signal (delivered when it is resumed).
+    case signal(Int32)
+    /// A new task (thread or process) with this recorded tid exists.
+    case taskCreated(Int32)
+    /// This task ended with this wait status.
+    case taskExited(Int32, waitStatus: Int32)
+    /// The task's process replaced its image.
+    case exec
+    /// The end of the recording.
+    case end(ReplayOutcome)
+}
+
+public struct DebugStop: Equatable, Sendable {
+    public var reason: StopReason
+    /// The recorded tid of the task that stopped (the program's first task at the end).
+    public var tid: Int32
+    /// The replay's event number at the stop (rr's `when`).
+    public var event: Int
+}
+
+/// A replayed task as the debugger sees it.
+public struct DebugTask: Equatable, Sendable {
+    public enum State: String, Sendable {
+        /// Stopped in user code (or at its first instruction).
+        case stopped
+        /// Stopped at the entry of a blocking syscall the recording completed later.
+        case inSyscall = "in syscall"
+        /// Created but not yet run.
+        case notStarted = "not started"
+        case ended
+    }
+    /// The tid the task had when recorded (what the debugger shows).
+    public var tid: Int32
+    /// Its process, as recorded.
+    public var pid: Int32
+    /// The tid of the replaying task.
+    public var replayTid: Int32
+    public var state: State
+}
+
+public final class ReplayDebugger {
+    let mailbox = DebugMailbox()
+    private let engineThread: Thread
+    private let engine: ReplayDebugEngine
+    private var closed = false
+
+    /// Starts the replay of `traceDirectory`, stopped at the program's first instruction.
+    /// `echo` receives the program's recorded output (fd 1 or 2) as the replay passes it.
+    public init(traceDirectory: String, echo: ((UInt8, [UInt8]) -> Void)? = nil) throws {
+        let engine = ReplayDebugEngine(traceDirectory: traceDirectory, echo: echo, mailbox: mailbox)
+        self.engine = engine
+        let ready = DispatchSemaphore(value: 0)
+        var startError: Error?
+        engineThread = Thread {
+            engine.main(started: { error in
+                startError = error
+                ready.signal()
+            })
+        }
+        engineThread.name = "swrr-replay-engine"
+        engineThread.stackSize = 8 << 20
+        engineThread.start()
+        ready.wait()
+        if let e = startError {
+            closed = true
+            if let r = e as? ReplayError { throw DebuggerError.replay(r.description) }
+            throw e
+        }
+    }
+
+    deinit { kill() }
+
+    // MARK: running
+
+    /// Replays forward until the next stop. `stopAtTaskEvents`: also stop when a task is
+    /// created, exec's or ends.
+    public func continueForward(stopAtTaskEvents: Bool = true) throws -> DebugStop {
+        try resume(.continue(stopAtTaskEvents: stopAtTaskEvents))
+    }
+
+    /// Executes one instruction of the task that runs next (a syscall instruction is replayed as
+    /// a whole). Other tasks only run if the recording ran them first.
+    public func stepInstruction() throws -> DebugStop {
+        try resume(.step)
+    }
+
+    private func resume(_ r: ResumeRequest) throws -> DebugStop {
+        guard !closed else { throw DebuggerError.ended }
+        return try mailbox.resume(r)
+    }
+
+    /// Ends the replay (every replayed task is killed). The object is unusable afterwards.
+    public func kill() {
+        guard !closed else { return }
+        closed = true
+        _ = try? mailbox.resume(.kill)
+    }
+
+    // MARK: breakpoints and watchpoints
+
+    public func setBreakpoint(_ address: UInt64) throws {
+        try perform { try $0.setBreakpoint(address) }
+    }
+
+    public func removeBreakpoint(_ address: UInt64) throws {
+        try perform { $0.removeBreakpoint(address) }
+    }
+
+    /// A hardware watchpoint (or, with kind .execute, a hardware execution breakpoint) in one of
+    /// the four debug registers; a fifth is refused.
+    public func setWatchpoint(address: UInt64, length: Int, kind: WatchKind) throws {
+        try perform { try $0.setWatchpoint(Watchpoint(address: address, length: length, kind: kind)) }
+    }
+
+    public func removeWatchpoint(address: UInt64, length: Int, kind: WatchKind) throws {
+        try perform { try $0.removeWatchpoint(Watchpoint(address: address, length: length, kind: kind)) }
+    }
+
+    // MARK: state
+
+    public func registers(tid: Int32? = nil) throws -> Registers {
+        try perform { try $0.liveTask(tid).registers() }
+    }
+
+    public func floatingPointRegisters(tid: Int32? = nil) throws -> FloatingPointRegisters {
+        try perform { try FloatingPointRegisters.read($0.liveTask(tid)) }
+    }
+
+    /// Memory of a live task, with the program's own bytes where breakpoints are inserted.
+    public func readMemory(_ address: UInt64, count: Int, tid: Int32? = nil) throws -> [UInt8] {
+        try perform { try $0.readMemory(address, count: count, tid: tid) }
+    }
+
+    /// Always refused: a replay re-executes what happened and cannot change it.
+    public func writeMemory(_ address: UInt64, _ bytes: [UInt8], tid: Int32? = nil) throws {
+        throw DebuggerError.refused("cannot write memory during a replay: the recorded execution cannot be changed " +
+                                    "(0x\(String(address, radix: 16)), \(bytes.count) bytes)")
+    }
+
+    /// Refused for the same reason as memory writes.
+    public func writeRegisters(tid: Int32? = nil) throws {
+        throw DebuggerError.refused("cannot change registers during a replay: the recorded execution cannot be changed")
+    }
+
+    public func tasks() throws -> [DebugTask] {
+        try perform { $0.taskList() }
+    }
+
+    /// The number of the next event to replay (rr's `when`).
+    public func eventNumber() throws -> Int {
+        try perform { $0.eventNumber }
+    }
+
+    /// The recorded tid of the task the last stop was in (the program's first task at the start).
+    public func currentTid() throws -> Int32 {
+        try perform { $0.currentTid }
+    }
+
+    /// The trace's copy of the program's executable (for a debugger to read symbols from).
+    public func executablePath() throws -> String {
+        try perform { $0.executablePath() }
+    }
+
+    /// The auxiliary vector of a live task's process.
+    public func auxv(tid: Int32? = nil) throws -> [UInt8] {
+        try perform { try $0.auxv(tid) }
+    }
+
+    /// Whether the replay has reached its end.
+    public func hasEnded() throws -> Bool {
+        try perform { $0.outcome != nil }
+    }
+
+    private func perform<T>(_ body: @escaping (ReplayDebugEngine) throws -> T) throws -> T {
+        guard !closed else { throw DebuggerError.ended }
+        let engine = self.engine
+        return try mailbox.perform { try body(engine) }
+    }
+}
+
+/// What the client asks the engine to do next.
+enum ResumeRequest: Equatable {
+    case `continue`(stopAtTaskEvents: Bool)
+    case step
+    case kill
+}
+
+/// The channel between client and engine threads.
+final class DebugMailbox {
+    enum Request {
+        case call(() -> Void)
+        case resume(ResumeRequest)
+    }
+    private let cond = NSCondition()
+    private var requests: [Request] = []
+    private var reports: [Result<DebugStop, Error>] = []
+
+    // Client side.
+
+    func perform<T>(_ body: @escaping () throws -> T) throws -> T {
+        var result: Result<T, Error>?
+        let done = DispatchSemaphore(value: 0)
+        post(.call {
+            result = Result { try body() }
+            done.signal()
+        })
+        done.wait()
+        return try result!.get()
+    }
+
+    func resume(_ r: ResumeRequest) throws -> DebugStop {
+        post(.resume(r))
+        cond.lock()
+        while reports.isEmpty { cond.wait() }
+        let report = reports.removeFirst()
+        cond.unlock()
+        return try report.get()
+    }
+
+    private func post(_ r: Request) {
+        cond.lock()
+        requests.append(r)
+        cond.broadcast()
+        cond.unlock()
+    }
+
+    // Engine side.
+
+    func next() -> Request {
+        cond.lock()
+        while requests.isEmpty { cond.wait() }
+        let r = requests.removeFirst()
+        cond.unlock()
+        return r
+    }
+
+    func report(_ r: Result<DebugStop, Error>) {
+        cond.lock()
+        reports.append(r)
+        cond.broadcast()
+        cond.unlock()
+    }
+}

@@ -1,0 +1,130 @@
+// Hardware watchpoints and execution breakpoints of a debugger over a replay: the four x86 debug
+// registers DR0–DR3, programmed through ptrace into every replayed task (each thread has its own
+// set). DR7 holds, per slot, the enable bit, the kind (execute, write, read/write) and the length
+// (1, 2, 4 or 8 bytes, aligned); DR6 says which slot fired.
+//
+// The replay engine borrows DR0 for its own searches (ReplaySession.runTo, for preemptions and
+// signals delivered at arbitrary points), writing DR7 = 1 and clearing DR7 afterwards. The
+// debugger therefore fills slots from DR3 down, re-programs a task whose DR7 was cleared before
+// resuming it, and leaves a task alone while the engine's search owns DR7: the debugger's
+// watchpoints are suspended during such a search (documented limitation).
+import CSwrrShim
+import SwrrTracee
+
+public enum WatchKind: Equatable, Sendable {
+    case execute
+    case write
+    /// Reads and writes (x86 cannot trap on reads alone; gdb's rwatch is served with this).
+    case readWrite
+}
+
+public struct Watchpoint: Equatable, Sendable {
+    public var address: UInt64
+    public var length: Int
+    public var kind: WatchKind
+}
+
+final class DebugRegisters {
+    static let slotCount = 4
+    static let singleStepBit: UInt64 = 0x4000   // DR6.BS
+    /// The slots (nil: free).
+    private(set) var slots: [Watchpoint?] = Array(repeating: nil, count: slotCount)
+    /// What DR7 was last programmed to in each task (by tid): the debugger's set is installed in a
+    /// task when its DR7 reads back as this.
+    private var installed: [Int32: UInt64] = [:]
+
+    var isEmpty: Bool { slots.allSatisfy { $0 == nil } }
+
+    /// Adds a watchpoint; returns its slot.
+    func add(_ w: Watchpoint) throws -> Int {
+        guard [1, 2, 4, 8].contains(w.length) else {
+            throw DebuggerError.refused("a hardware watchpoint covers 1, 2, 4 or 8 bytes, not \(w.length)")
+        }
+        guard w.address % UInt64(w.length) == 0 else {
+            throw DebuggerError.refused("a \(w.length)-byte hardware watchpoint needs an address aligned to \(w.length) (0x\(String(w.address, radix: 16)) is not)")
+        }
+        if w.kind == .execute && w.length != 1 {
+            throw DebuggerError.refused("a hardware execution breakpoint has length 1")
+        }
+        guard let slot = (0..<Self.slotCount).reversed().first(where: { slots[$0] == nil }) else {
+            throw DebuggerError.refused("all four hardware debug registers (DR0–DR3) are in use; delete a watchpoint or hardware breakpoint first")
+        }
+        slots[slot] = w
+        installed = [:]
+        return slot
+    }
+
+    /// Removes the watchpoint equal to `w`; false when there is none.
+    @discardableResult
+    func remove(_ w: Watchpoint) -> Bool {
+        guard let slot = slots.firstIndex(where: { $0 == w }) else { return false }
+        slots[slot] = nil
+        installed = [:]
+        return true
+    }
+
+    /// DR7 for the current slots, optionally with one slot disabled (stepping over it).
+    func control(disabling skip: Int? = nil) -> UInt64 {
+        var dr7: UInt64 = 0
+        for (i, s) in slots.enumerated() {
+            guard let w = s, i != skip else { continue }
+            let rw: UInt64
+            switch w.kind {
+            case .execute: rw = 0
+            case .write: rw = 1
+            case .readWrite: rw = 3
+            }
+            let len: UInt64
+            switch w.length {
+            case 2: len = 1
+            case 4: len = 3
+            case 8: len = 2
+            default: len = 0
+            }
+            dr7 |= 1 << (2 * UInt64(i))
+            dr7 |= rw << (16 + 4 * UInt64(i))
+            dr7 |= len << (18 + 4 * UInt64(i))
+        }
+        return dr7
+    }
+
+    private func peek(_ task: Task, _ index: Int32) -> UInt64? {
+        var v: UInt64 = 0
+        return swrr_peek_debugreg(task.tid, index, &v) == 0 ? v : nil
+    }
+
+    /// Before a resume: make sure `task` has the debugger's set, unless the engine's own search
+    /// holds DR7 (anything the debugger did not program, other than 0).
+    func prepare(_ task: Task, disabling skip: Int? = nil) throws {
+        let want = control(disabling: skip)
+        let current = peek(task, 7) ?? 0
+        if current == want { installed[task.tid] = want; return }
+        if current != 0 && current != installed[task.tid] { return }   // the engine's search
+        // Disable first, then addresses, then enable (the kernel validates each write).
+        _ = swrr_poke_debugreg(task.tid, 7, 0)
+        for (i, s) in slots.enumerated() {
+            if let w = s, swrr_poke_debugreg(task.tid, Int32(i), w.address) != 0 {
+                throw DebuggerError.refused("the kernel refused a hardware watchpoint at 0x\(String(w.address, radix: 16))")
+            }
+        }
+        if want != 0 && swrr_poke_debugreg(task.tid, 7, want) != 0 {
+            throw DebuggerError.refused("the kernel refused the debug register settings 0x\(String(want, radix: 16))")
+        }
+        installed[task.tid] = want
+    }
+
+    /// After a SIGTRAP: the debugger's slot that fired in `task`, if any (DR6 is then cleared).
+    /// Also reports whether DR6 shows a single step.
+    func status(_ task: Task) -> (slot: Int?, singleStep: Bool) {
+        guard let dr6 = peek(task, 6) else { return (nil, false) }
+        _ = swrr_poke_debugreg(task.tid, 6, 0)
+        let mine = installed[task.tid] != nil && (peek(task, 7) ?? 0) == installed[task.tid]
+        var slot: Int?
+        if mine {
+            slot = (0..<Self.slotCount).first { dr6 & (1 << UInt64($0)) != 0 && slots[$0] != nil }
+        }
+        return (slot, dr6 & Self.singleStepBit != 0)
+    }
+
+    func forget(tid: Int32) { installed[tid] = nil }
+}
