@@ -49,6 +49,11 @@ public final class ReplaySession {
     private var mainTid: Int32 = 0
     private var mainStatus: Int32?
     private var finished: ReplayOutcome?
+    /// A debugger over this replay (ReplayDebugEngine.swift): asked how to resume each task and
+    /// shown every stop in `resume` first. nil when replaying without a debugger.
+    var debugHook: ReplayDebugHook?
+    /// The event `step()` replayed last (a debugger reports signals and task events from it).
+    private(set) var lastEvent: Event?
 
     /// The recorded program's first task (nil once it has ended).
     public var task: Task? { tasks[mainTid]?.task }
@@ -127,6 +132,7 @@ public final class ReplaySession {
                 return outcome
             }
             try apply(event)
+            lastEvent = event
         } catch {
             kill()
             throw error
@@ -307,9 +313,12 @@ public final class ReplaySession {
         var sig = t.pendingSignal
         t.pendingSignal = 0
         while true {
-            try t.task.resume(.sysemu, signal: sig)
+            // A debugger may single-step instead, and takes its own traps (breakpoints,
+            // watchpoints, steps) before they can look like the program's.
+            try t.task.resume(try debugHook?.resumeMode(for: t) ?? .sysemu, signal: sig)
             sig = 0
             let stop = try t.task.wait()
+            if let hook = debugHook, try hook.handleStop(of: t, stop) { continue }
             if want(stop) { return try t.task.registers() }
             switch stop {
             case .signal(let s) where !SignalNames.synchronous.contains(s) || s == SIGTRAP:

@@ -21,6 +21,7 @@ public enum ResumeMode: Sendable {
     case syscall         // PTRACE_SYSCALL: stop at the next syscall entry or exit
     case sysemu          // PTRACE_SYSEMU: stop at the next syscall entry and do not run it
     case singleStep      // PTRACE_SINGLESTEP
+    case sysemuSingleStep // PTRACE_SYSEMU_SINGLESTEP: one instruction, or a syscall entry not run
 
     var request: Int32 {
         switch self {
@@ -28,6 +29,7 @@ public enum ResumeMode: Sendable {
         case .syscall: return 24
         case .sysemu: return 31
         case .singleStep: return 9
+        case .sysemuSingleStep: return 32
         }
     }
 }
