@@ -470,7 +470,10 @@ public final class Recorder {
         guard (st.st_mode & S_IFMT) == S_IFREG else {
             throw RecordError.tracee("mmap of \(path), which is not a regular file, is not supported yet")
         }
-        return try writer.addFile(path: path)
+        // Deleted files and memfds have no usable path: copy them through the descriptor.
+        var byPath = stat()
+        let samePath = stat(path, &byPath) == 0 && byPath.st_dev == st.st_dev && byPath.st_ino == st.st_ino
+        return try writer.addFile(path: samePath ? path : link)
     }
 
     /// The end of the initial execve: hide the vDSO, keep the executable and libraries, save the

@@ -48,7 +48,10 @@ extension Recorder {
         case .ignored, .stops:
             // Away from a syscall an ignored signal changes nothing: let the kernel drop it.
             try task.resume(.syscall, signal: signal)
-        case .fatal, .caught:
+        case .fatal:
+            // It ends the process wherever it lands; replay does not need the exact instruction.
+            try deliver(t, signal: signal, info: info, regs: regs, point: .arbitrary)
+        case .caught:
             if t.held.isEmpty { t.heldSince = monotonicMs() }
             t.held.append((signal, info))
             try task.resume(.syscall)
@@ -56,7 +59,7 @@ extension Recorder {
     }
 
     /// Records a signal and delivers it as the task resumes.
-    private func deliver(_ t: RecordTask, signal: Int32, info: [UInt8], regs: Registers,
+    func deliver(_ t: RecordTask, signal: Int32, info: [UInt8], regs: Registers,
                          point: SignalDeliveryPoint) throws {
         let code = Int32(bitPattern: info.loadU32(at: 8))
         try writerRef.append(.signal(SignalEvent(tid: t.tid, signal: signal, code: code, registers: regs,
