@@ -30,6 +30,11 @@ enum Fixture: String {
     case segv
     case signals
     case unsupported
+    // processes, threads and signals (issue 3)
+    case processes
+    case threads
+    case signalDelivery = "signal_delivery"
+    case busyAlarm = "busy_alarm"
 
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()

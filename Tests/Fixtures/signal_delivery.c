@@ -1,0 +1,241 @@
+/* signal_delivery.c: signal handlers and what they see and restore.
+ *
+ * Usage: signal_delivery MODE
+ *   alarm-nanosleep  alarm(1) interrupts a 5 s nanosleep: -1 EINTR, the handler ran once
+ *   siginfo          kill(getpid(), SIGUSR1) with an SA_SIGINFO handler; prints si_signo,
+ *                    si_code (SI_USER) and whether si_pid == getpid()
+ *   altstack         a SIGSEGV handler on an alternate stack (sigaltstack, SA_ONSTACK) checks
+ *                    that it runs there and siglongjmps out; three faults at different addresses,
+ *                    then a stack overflow caught the same way
+ *   xmm              xmm0-xmm15 hold known values across a signal delivered at a raw kill
+ *                    syscall; the handler computes with doubles and overwrites every xmm
+ *                    register before returning; rt_sigreturn must bring all of them back.
+ *                    Then a double computation runs while SIGALRM (setitimer, 1 ms) interrupts
+ *                    the nanosleeps in it; its results are printed exactly (%a)
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t handled;
+
+static void on_alarm(int sig) {
+    (void)sig;
+    handled++;
+}
+
+static int alarm_nanosleep(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_alarm;
+    sigaction(SIGALRM, &sa, NULL);
+    alarm(1);
+    struct timespec req = {5, 0}, rem = {0, 0};
+    errno = 0;
+    int r = nanosleep(&req, &rem);
+    int e = errno;
+    printf("nanosleep = %d errno %s, handler ran %d time(s), remaining more than 3 s: %s\n", r,
+           strerrorname_np(e), (int)handled, rem.tv_sec >= 3 ? "yes" : "no");
+    return r == -1 && e == EINTR && handled == 1 ? 0 : 1;
+}
+
+static volatile int seen_signo, seen_code, seen_pid, seen_uid;
+
+static void on_usr1(int sig, siginfo_t *info, void *context) {
+    (void)sig;
+    (void)context;
+    seen_signo = info->si_signo;
+    seen_code = info->si_code;
+    seen_pid = info->si_pid;
+    seen_uid = info->si_uid;
+}
+
+static int siginfo_mode(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_usr1;
+    sa.sa_flags = SA_SIGINFO;
+    sigaction(SIGUSR1, &sa, NULL);
+    int r = kill(getpid(), SIGUSR1);
+    printf("kill = %d\n", r);
+    printf("si_signo %d (SIGUSR1 is %d)\n", seen_signo, SIGUSR1);
+    printf("si_code %d (SI_USER is %d)\n", seen_code, SI_USER);
+    printf("si_pid == getpid(): %s\n", seen_pid == getpid() ? "yes" : "no");
+    printf("si_uid == getuid(): %s\n", seen_uid == (int)getuid() ? "yes" : "no");
+    return seen_signo == SIGUSR1 && seen_code == SI_USER && seen_pid == getpid() ? 0 : 1;
+}
+
+static sigjmp_buf recover;
+static char *alt_base;
+static size_t alt_size = 64 * 1024;
+static volatile int on_alt, fault_code;
+static void *volatile fault_addr;
+
+static void on_segv(int sig, siginfo_t *info, void *context) {
+    (void)sig;
+    (void)context;
+    char here;
+    on_alt = &here >= alt_base && &here < alt_base + alt_size;
+    fault_addr = info->si_addr;
+    fault_code = info->si_code;
+    siglongjmp(recover, 1);
+}
+
+static int recurse(int depth) {
+    volatile char pad[512];
+    pad[0] = (char)depth;
+    if (depth > (1 << 30)) return pad[0]; // never: the stack runs out long before
+    return recurse(depth + 1) + pad[0];
+}
+
+static int altstack_mode(void) {
+    alt_base = malloc(alt_size);
+    stack_t ss = {.ss_sp = alt_base, .ss_size = alt_size, .ss_flags = 0};
+    if (sigaltstack(&ss, NULL) != 0) {
+        perror("sigaltstack");
+        return 1;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_segv;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigaction(SIGSEGV, &sa, NULL);
+    int bad = 0;
+    static const uintptr_t addrs[] = {0x10, 0x1000, 0xdead0000};
+    for (int i = 0; i < 3; i++) {
+        on_alt = 0;
+        if (sigsetjmp(recover, 1) == 0) {
+            *(volatile int *)addrs[i] = i;
+            printf("no fault at %#lx\n", (unsigned long)addrs[i]);
+            bad++;
+        } else {
+            printf("fault %d at %p code %d, handler on the alternate stack: %s\n", i, fault_addr, fault_code,
+                   on_alt ? "yes" : "no");
+            if (!on_alt || fault_addr != (void *)addrs[i]) bad++;
+        }
+    }
+    on_alt = 0;
+    if (sigsetjmp(recover, 1) == 0) {
+        recurse(0);
+        bad++;
+    } else {
+        printf("stack overflow caught, handler on the alternate stack: %s\n", on_alt ? "yes" : "no");
+        if (!on_alt) bad++;
+    }
+    stack_t now;
+    sigaltstack(NULL, &now);
+    printf("alternate stack still set: %s, now in use: %s\n", now.ss_sp == alt_base ? "yes" : "no",
+           (now.ss_flags & SS_ONSTACK) ? "yes" : "no");
+    return bad;
+}
+
+/* xmm */
+
+static volatile double handler_result;
+
+static void on_usr2(int sig) {
+    (void)sig;
+    double a = handler_result + 1.25, b = 3.0;
+    for (int i = 0; i < 10; i++) a = a * b - a / 7.0;
+    handler_result = a;
+    // Overwrite every xmm register with garbage.
+    static const double junk[2] = {-12345.678, 9876.54321};
+    __asm__ volatile(
+        "movupd %0, %%xmm0\n\tmovupd %0, %%xmm1\n\tmovupd %0, %%xmm2\n\tmovupd %0, %%xmm3\n\t"
+        "movupd %0, %%xmm4\n\tmovupd %0, %%xmm5\n\tmovupd %0, %%xmm6\n\tmovupd %0, %%xmm7\n\t"
+        "movupd %0, %%xmm8\n\tmovupd %0, %%xmm9\n\tmovupd %0, %%xmm10\n\tmovupd %0, %%xmm11\n\t"
+        "movupd %0, %%xmm12\n\tmovupd %0, %%xmm13\n\tmovupd %0, %%xmm14\n\tmovupd %0, %%xmm15\n\t"
+        :
+        : "m"(junk)
+        : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",
+          "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
+}
+
+static void on_tick(int sig) {
+    (void)sig;
+    handled++;
+    static const double junk[2] = {1e300, -1e-300};
+    __asm__ volatile("movupd %0, %%xmm0\n\tmovupd %0, %%xmm1\n\tmovupd %0, %%xmm2\n\tmovupd %0, %%xmm3\n\t"
+                     :
+                     : "m"(junk)
+                     : "xmm0", "xmm1", "xmm2", "xmm3");
+}
+
+static int xmm_mode(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr2;
+    sigaction(SIGUSR2, &sa, NULL);
+
+    double before[32], after[32];
+    for (int i = 0; i < 32; i++) before[i] = (i + 1) * 1.5 + 1.0 / (i + 3);
+    memset(after, 0, sizeof after);
+    long pid = getpid();
+    long ret;
+    // Load xmm0-15, kill ourselves with a raw syscall (the signal is delivered on its way out,
+    // while xmm0-15 hold the values), store xmm0-15.
+    __asm__ volatile(
+        "movupd 0(%[in]), %%xmm0\n\tmovupd 16(%[in]), %%xmm1\n\tmovupd 32(%[in]), %%xmm2\n\t"
+        "movupd 48(%[in]), %%xmm3\n\tmovupd 64(%[in]), %%xmm4\n\tmovupd 80(%[in]), %%xmm5\n\t"
+        "movupd 96(%[in]), %%xmm6\n\tmovupd 112(%[in]), %%xmm7\n\tmovupd 128(%[in]), %%xmm8\n\t"
+        "movupd 144(%[in]), %%xmm9\n\tmovupd 160(%[in]), %%xmm10\n\tmovupd 176(%[in]), %%xmm11\n\t"
+        "movupd 192(%[in]), %%xmm12\n\tmovupd 208(%[in]), %%xmm13\n\tmovupd 224(%[in]), %%xmm14\n\t"
+        "movupd 240(%[in]), %%xmm15\n\t"
+        "mov %[nr], %%eax\n\tmov %[pid], %%rdi\n\tmov %[sig], %%esi\n\tsyscall\n\tmov %%rax, %[ret]\n\t"
+        "movupd %%xmm0, 0(%[out])\n\tmovupd %%xmm1, 16(%[out])\n\tmovupd %%xmm2, 32(%[out])\n\t"
+        "movupd %%xmm3, 48(%[out])\n\tmovupd %%xmm4, 64(%[out])\n\tmovupd %%xmm5, 80(%[out])\n\t"
+        "movupd %%xmm6, 96(%[out])\n\tmovupd %%xmm7, 112(%[out])\n\tmovupd %%xmm8, 128(%[out])\n\t"
+        "movupd %%xmm9, 144(%[out])\n\tmovupd %%xmm10, 160(%[out])\n\tmovupd %%xmm11, 176(%[out])\n\t"
+        "movupd %%xmm12, 192(%[out])\n\tmovupd %%xmm13, 208(%[out])\n\tmovupd %%xmm14, 224(%[out])\n\t"
+        "movupd %%xmm15, 240(%[out])\n\t"
+        : [ret] "=m"(ret)
+        : [in] "r"(before), [out] "r"(after), [nr] "i"(SYS_kill), [pid] "m"(pid), [sig] "i"(SIGUSR2)
+        : "rax", "rdi", "rsi", "rcx", "r11", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5",
+          "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
+    int same = 0;
+    for (int i = 0; i < 32; i++) same += before[i] == after[i];
+    printf("kill = %ld, handler result %a, xmm registers restored: %d of 32 doubles\n", ret, handler_result,
+           same);
+    for (int i = 0; i < 32; i += 8) printf("xmm%d low: %a\n", i / 2, after[i]);
+
+    // Doubles kept in registers across signals that land on nanosleep.
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_tick;
+    sigaction(SIGALRM, &sa, NULL);
+    struct itimerval it = {{0, 1000}, {0, 1000}};
+    setitimer(ITIMER_REAL, &it, NULL);
+    double x = 1.0, y = 0.5, z = 2.0;
+    int eintr = 0;
+    for (int i = 0; i < 200; i++) {
+        x = x * 1.0000001 + y / z;
+        y = x / (y + 3.0) + y * 0.5;
+        z = z + x / (i + 1.0);
+        struct timespec ts = {0, 200 * 1000};
+        if (nanosleep(&ts, NULL) != 0) eintr++;
+    }
+    struct itimerval off = {{0, 0}, {0, 0}};
+    setitimer(ITIMER_REAL, &off, NULL);
+    printf("x %a y %a z %a\n", x, y, z);
+    printf("SIGALRM handled %d times, %d nanosleeps interrupted\n", (int)handled, eintr);
+    return same == 32 ? 0 : 1;
+}
+
+int main(int argc, char **argv) {
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    const char *mode = argc > 1 ? argv[1] : "";
+    if (!strcmp(mode, "alarm-nanosleep")) return alarm_nanosleep();
+    if (!strcmp(mode, "siginfo")) return siginfo_mode();
+    if (!strcmp(mode, "altstack")) return altstack_mode();
+    if (!strcmp(mode, "xmm")) return xmm_mode();
+    fprintf(stderr, "usage: signal_delivery alarm-nanosleep|siginfo|altstack|xmm\n");
+    return 2;
+}
