@@ -57,31 +57,30 @@ final class CommandErrorTests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: existing + "/precious", encoding: .utf8), "keep me")
     }
 
-    func testUnsupportedSyscallStopsRecording() throws {
-        let exe = try Fixture.unsupported.executable()
+    /// Records the `unsupported` fixture in `mode` and checks the recording stopped at once, with a
+    /// `swrr: recording stopped…` line that `names` accepts, and that its trace replays safely.
+    func checkUnsupported(_ mode: String, _ variant: Variant, names: (String) -> Bool,
+                          file: StaticString = #filePath, line: UInt = #line) throws {
+        let exe = try Fixture.unsupported.executable(variant)
         let trace = try makeTemporaryDirectory() + "/trace"
-        let r = try Swrr.record([exe, "syscall"], to: trace)
-        assertClean(r)
-        XCTAssertNotEqual(r.status, 0, "\(r)")
-        XCTAssertNil(r.signal, "\(r)")
+        let r = try Swrr.record([exe, mode], to: trace)
+        assertClean(r, file: file, line: line)
+        XCTAssertNotEqual(r.status, 0, "\(r)", file: file, line: line)
+        XCTAssertNil(r.signal, "\(r)", file: file, line: line)
         let stopped = r.stderrLines.first { $0.hasPrefix("swrr: recording stopped") } ?? ""
-        XCTAssertTrue(stopped.contains("unsupported syscall syslog (number 103)"), "the message should name the syscall: \(r)")
-        XCTAssertEqual(r.stdoutText, "before\n", "the program went on after the unsupported syscall")
-        try assertStoppedTraceReplaysSafely(trace, recorded: r)
+        XCTAssertTrue(names(stopped), "the message should name the unsupported \(mode): \(r)", file: file, line: line)
+        XCTAssertEqual(r.stdoutText, "before\n", "the program went on after the unsupported \(mode)", file: file, line: line)
+        try assertStoppedTraceReplaysSafely(trace, recorded: r, file: file, line: line)
+    }
+
+    func testUnsupportedSyscallStopsRecording() throws {
+        try checkUnsupported("syscall", .o0Dynamic) { $0.contains("unsupported syscall syslog (number 103)") }
     }
 
     func testUnsupportedIoctlStopsRecording() throws {
-        let exe = try Fixture.unsupported.executable(.o2Static)
-        let trace = try makeTemporaryDirectory() + "/trace"
-        let r = try Swrr.record([exe, "ioctl"], to: trace)
-        assertClean(r)
-        XCTAssertNotEqual(r.status, 0, "\(r)")
-        XCTAssertNil(r.signal, "\(r)")
-        let stopped = r.stderrLines.first { $0.hasPrefix("swrr: recording stopped") } ?? ""
-        XCTAssertTrue(stopped.contains("ioctl") && (stopped.contains("TIOCGSERIAL") || stopped.lowercased().contains("0x541e")),
-                      "the message should name the ioctl: \(r)")
-        XCTAssertEqual(r.stdoutText, "before\n", "the program went on after the unsupported ioctl")
-        try assertStoppedTraceReplaysSafely(trace, recorded: r)
+        try checkUnsupported("ioctl", .o2Static) {
+            $0.contains("ioctl") && ($0.contains("TIOCGSERIAL") || $0.lowercased().contains("0x541e"))
+        }
     }
 
     /// A trace whose recording was stopped never replays past the point where it stopped.
