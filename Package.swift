@@ -34,9 +34,11 @@ let package = Package(
         .target(name: "SwrrReplay", dependencies: ["CSwrrShim", "SwrrKernel", "SwrrTracee", "SwrrTrace"]),
         // Debug info (ELF, DWARF) on libdw.
         .target(name: "SwrrDebugInfo", dependencies: ["CLibDW", "SwrrTracee"]),
+        // The gdb remote-serial-protocol server over a replay.
+        .target(name: "SwrrGDB", dependencies: ["SwrrReplay", "SwrrTrace", "SwrrTracee", "SwrrKernel"]),
 
         .executableTarget(name: "swrr", dependencies: [
-            "SwrrKernel", "SwrrTracee", "SwrrTrace", "SwrrRecord", "SwrrReplay",
+            "SwrrKernel", "SwrrTracee", "SwrrTrace", "SwrrRecord", "SwrrReplay", "SwrrGDB",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "swrr-dap", dependencies: ["SwrrTrace", "SwrrRecord", "SwrrReplay"]),
@@ -46,6 +48,7 @@ let package = Package(
                     dependencies: ["SwrrKernel", "SwrrTracee", "SwrrTrace", "SwrrRecord", "SwrrReplay"]),
         .testTarget(name: "SwrrKernelTests", dependencies: ["SwrrKernel", "SwrrTracee"]),
         .testTarget(name: "SwrrTraceTests", dependencies: ["SwrrTrace", "SwrrTracee"]),
+        .testTarget(name: "SwrrGDBTests", dependencies: ["SwrrGDB", "SwrrReplay", "SwrrTracee", "SwrrTrace"]),
         .testTarget(name: "SwrrDebugInfoTests", dependencies: ["SwrrDebugInfo", "SwrrTracee", "CSwrrShim"]),
     ],
     swiftLanguageModes: [.v5]

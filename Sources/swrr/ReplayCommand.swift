@@ -1,5 +1,6 @@
 import ArgumentParser
 import Glibc
+import SwrrGDB
 import SwrrReplay
 import SwrrTrace
 import SwrrTracee
@@ -18,6 +19,13 @@ struct ReplayCommand: ParsableCommand {
     @Flag(name: .short, help: "Do not echo the program's output.")
     var quiet = false
 
+    @Option(help: ArgumentHelp("Serve the replay to gdb on 127.0.0.1:PORT (gdb: target extended-remote 127.0.0.1:PORT).",
+                               valueName: "PORT"))
+    var gdbPort: UInt16?
+
+    @Flag(help: "Start gdb connected to the replay.")
+    var gdb = false
+
     @Argument(help: "Trace directory or name (default: the latest recording).")
     var trace: String?
 
@@ -29,6 +37,20 @@ struct ReplayCommand: ParsableCommand {
         } catch {
             Terminal.error("\(error)")
             throw ExitCode(ExitStatus.badTrace)
+        }
+        if gdb || gdbPort != nil {
+            do {
+                if gdb {
+                    throw ExitCode(try GDBLauncher.runGDB(traceDirectory: dir))
+                }
+                try GDBLauncher.serve(traceDirectory: dir, port: gdbPort ?? 0) { Terminal.status($0) }
+                return
+            } catch let e as ExitCode {
+                throw e
+            } catch {
+                Terminal.error("\(error)")
+                throw ExitCode(ExitStatus.divergence)
+            }
         }
         do {
             let session = try ReplaySession(traceDirectory: dir)

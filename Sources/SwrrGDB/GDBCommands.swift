@@ -1,0 +1,276 @@
+// The packets this server answers, one small handler each, dispatched on the packet's first
+// letters. Unknown packets get the empty reply, which tells gdb they are not supported.
+import Glibc
+import SwrrReplay
+import SwrrTracee
+
+extension GDBServer {
+    func handle(_ packet: [UInt8], _ conn: PacketConnection) {
+        let text = String(decoding: packet, as: UTF8.self)
+        let reply: String?
+        switch packet.first.map({ Character(UnicodeScalar($0)) }) {
+        case "q": reply = query(text, conn)
+        case "Q": reply = text == "QStartNoAckMode" ? "OK" : ""
+        case "!": reply = "OK"
+        case "?": reply = stopReply()
+        case "H": reply = setThread(text)
+        case "T": reply = threadAlive(text)
+        case "g": reply = readRegisters()
+        case "p": reply = readRegister(text)
+        case "G", "P": reply = refuse(conn, "cannot change registers during a replay: the recorded execution cannot be changed")
+        case "m": reply = readMemory(text)
+        case "M", "X": reply = refuse(conn, "cannot write memory during a replay: the recorded execution cannot be changed")
+        case "Z", "z": reply = breakpoint(text)
+        case "c": reply = resume(step: false)
+        case "s": reply = resume(step: true)
+        case "C": reply = resume(step: false)
+        case "S": reply = resume(step: true)
+        case "v": reply = vPacket(text, conn)
+        case "b": reply = reverse(text, conn)
+        case "k":
+            finished = true
+            debugger.kill()
+            reply = nil
+        case "D":
+            finished = true
+            reply = "OK"
+        default: reply = ""
+        }
+        if let r = reply { conn.send(r) }
+        if text == "QStartNoAckMode" { conn.noAck = true }
+    }
+
+    /// An error. While gdb waits for a stop reply (bc/bs) the message goes first as console
+    /// output (`O` packets), which gdb prints; other packets allow no console output, so the
+    /// message goes to swrr's stderr and gdb reports the error its own way.
+    private func refuse(_ conn: PacketConnection, _ message: String, console: Bool = false) -> String {
+        if console {
+            conn.send("O" + hexBytes(Array("swrr: \(message)\n".utf8)))
+        } else {
+            fputs("swrr: \(message)\n", stderr)
+        }
+        return "E01"
+    }
+
+    // MARK: queries
+
+    private func query(_ text: String, _ conn: PacketConnection) -> String {
+        if text.hasPrefix("qSupported") {
+            return "PacketSize=4000;QStartNoAckMode+;qXfer:features:read+;qXfer:auxv:read+;" +
+                "qXfer:exec-file:read+;swbreak+;hwbreak+;ReverseStep+;ReverseContinue+"
+        }
+        if text.hasPrefix("qXfer:") { return transfer(text) }
+        if text == "qAttached" || text.hasPrefix("qAttached:") { return "1" }
+        if text == "qC" { return (try? debugger.currentTid()).map { "QC\(hex($0))" } ?? "E01" }
+        if text == "qfThreadInfo" {
+            let live = ((try? debugger.tasks()) ?? []).filter { $0.state != .ended }
+            return live.isEmpty ? "l" : "m" + live.map { hex($0.tid) }.joined(separator: ",")
+        }
+        if text == "qsThreadInfo" { return "l" }
+        if text.hasPrefix("qRcmd,") { return monitor(text, conn) }
+        if text.hasPrefix("qSymbol") { return "OK" }
+        if text.hasPrefix("qThreadExtraInfo,") {
+            let tid = Int32(text.dropFirst("qThreadExtraInfo,".count), radix: 16)
+            let task = ((try? debugger.tasks()) ?? []).first { $0.tid == tid }
+            return hexBytes(Array((task.map { "\($0.state.rawValue)" } ?? "").utf8))
+        }
+        return ""
+    }
+
+    /// qXfer:OBJECT:read:ANNEX:OFFSET,LENGTH.
+    private func transfer(_ text: String) -> String {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 5, parts[2] == "read" else { return "" }
+        let range = parts[4].split(separator: ",")
+        guard range.count == 2, let offset = Int(range[0], radix: 16), let length = Int(range[1], radix: 16) else {
+            return "E01"
+        }
+        let data: [UInt8]
+        switch parts[1] {
+        case "features":
+            guard parts[3] == "target.xml" else { return "E00" }
+            data = Array(TargetDescription.xml.utf8)
+        case "auxv":
+            guard let a = try? debugger.auxv(tid: generalThread) else { return "E01" }
+            data = a
+        case "exec-file":
+            guard let p = try? debugger.executablePath() else { return "E01" }
+            data = Array(p.utf8)
+        default:
+            return ""
+        }
+        if offset >= data.count { return "l" }
+        let end = min(data.count, offset + length)
+        let chunk = data[offset..<end]
+        return (end == data.count ? "l" : "m") + String(decoding: chunk, as: UTF8.self)
+    }
+
+    /// `monitor CMD`: the command's output as console output, then OK.
+    private func monitor(_ text: String, _ conn: PacketConnection) -> String {
+        guard let raw = bytes(fromHex: text.dropFirst("qRcmd,".count)) else { return "E01" }
+        let command = String(decoding: raw, as: UTF8.self).trimmingCharacters(in: " \n")
+        let output: String
+        switch command {
+        case "when":
+            guard let n = try? debugger.eventNumber() else { return "E01" }
+            output = "Current event: \(n)\n"
+        case "tasks":
+            output = ((try? debugger.tasks()) ?? []).map { "\($0.tid) (process \($0.pid)): \($0.state.rawValue)\n" }.joined()
+        default:
+            output = "swrr: unknown monitor command \"\(command)\"; known: when, tasks\n"
+        }
+        conn.send("O" + hexBytes(Array(output.utf8)))
+        return "OK"
+    }
+
+    // MARK: threads
+
+    private func setThread(_ text: String) -> String {
+        guard text.count >= 2 else { return "E01" }
+        let which = text[text.index(after: text.startIndex)]
+        let id = String(text.dropFirst(2))
+        let tid: Int32? = (id == "0" || id == "-1" || id.isEmpty) ? nil : Int32(id, radix: 16)
+        if which == "g" { generalThread = tid }
+        return "OK"
+    }
+
+    private func threadAlive(_ text: String) -> String {
+        guard let tid = Int32(text.dropFirst(), radix: 16) else { return "E01" }
+        let alive = ((try? debugger.tasks()) ?? []).contains { $0.tid == tid && $0.state != .ended }
+        return alive ? "OK" : "E01"
+    }
+
+    func stopReply() -> String {
+        if let s = lastStop { return StopReplies.reply(s) }
+        let tid = (try? debugger.currentTid()) ?? 0
+        return "T05thread:\(hex(tid));"
+    }
+
+    // MARK: registers and memory
+
+    private func readRegisters() -> String {
+        guard let regs = try? debugger.registers(tid: generalThread) else { return "E01" }
+        return RegisterFile.all(regs, try? debugger.floatingPointRegisters(tid: generalThread))
+    }
+
+    private func readRegister(_ text: String) -> String {
+        guard let n = Int(text.dropFirst(), radix: 16) else { return "E01" }
+        guard let regs = try? debugger.registers(tid: generalThread) else { return "E01" }
+        let fp = n >= 24 && n < 57 ? try? debugger.floatingPointRegisters(tid: generalThread) : nil
+        guard let v = RegisterFile.value(n, regs, fp) else { return "E01" }
+        return hexBytes(v)
+    }
+
+    private func readMemory(_ text: String) -> String {
+        let parts = text.dropFirst().split(separator: ",")
+        guard parts.count == 2, let address = UInt64(parts[0], radix: 16), let length = Int(parts[1], radix: 16) else {
+            return "E01"
+        }
+        if length == 0 { return "" }
+        if let b = try? debugger.readMemory(address, count: min(length, 0x2000), tid: generalThread) {
+            return hexBytes(b)
+        }
+        // Partly readable: as much as the first pages allow.
+        var out: [UInt8] = []
+        var a = address
+        let end = address + UInt64(min(length, 0x2000))
+        while a < end {
+            let n = Int(min(end - a, 4096 - (a & 4095)))
+            guard let b = try? debugger.readMemory(a, count: n, tid: generalThread) else { break }
+            out += b
+            a += UInt64(n)
+        }
+        return out.isEmpty ? "E14" : hexBytes(out)
+    }
+
+    // MARK: breakpoints
+
+    /// Z/z TYPE,ADDR,KIND: 0 software, 1 hardware execution, 2 write, 3 read, 4 access watchpoint.
+    private func breakpoint(_ text: String) -> String {
+        let insert = text.hasPrefix("Z")
+        let parts = text.dropFirst().split(separator: ";")[0].split(separator: ",")
+        guard parts.count >= 3, let type = Int(parts[0]), let address = UInt64(parts[1], radix: 16),
+              let kind = Int(parts[2], radix: 16) else { return "E01" }
+        do {
+            switch type {
+            case 0:
+                if insert { try debugger.setBreakpoint(address) } else { try debugger.removeBreakpoint(address) }
+            case 1...4:
+                let k: WatchKind = type == 1 ? .execute : type == 2 ? .write : .readWrite
+                let length = type == 1 ? 1 : kind
+                if insert {
+                    try debugger.setWatchpoint(address: address, length: length, kind: k)
+                } else {
+                    try debugger.removeWatchpoint(address: address, length: length, kind: k)
+                }
+            default:
+                return ""
+            }
+        } catch {
+            if log { fputs("swrr: \(error)\n", stderr) }
+            return "E01"
+        }
+        return "OK"
+    }
+
+    // MARK: running
+
+    func resume(step: Bool) -> String {
+        do {
+            var stop: DebugStop
+            repeat {
+                stop = step ? try debugger.stepInstruction() : try debugger.continueForward(stopAtTaskEvents: false)
+            } while isSilent(stop)
+            lastStop = stop
+            return StopReplies.reply(stop)
+        } catch {
+            lastStop = nil
+            let message = "swrr: \(error)\n"
+            fputs(message, stderr)
+            return "X09"
+        }
+    }
+
+    /// Stops gdb is not told about (task events, which it has not asked for).
+    private func isSilent(_ stop: DebugStop) -> Bool {
+        switch stop.reason {
+        case .taskCreated, .taskExited, .exec: return true
+        default: return false
+        }
+    }
+
+    private func vPacket(_ text: String, _ conn: PacketConnection) -> String? {
+        if text == "vCont?" { return "vCont;c;C;s;S" }
+        if text.hasPrefix("vCont;") {
+            // The first action decides (this replay runs tasks in the recorded order anyway).
+            let action = text.dropFirst("vCont;".count).split(separator: ";").first ?? "c"
+            let step = action.hasPrefix("s") || action.hasPrefix("S")
+            return resume(step: step)
+        }
+        if text.hasPrefix("vKill") {
+            finished = true
+            debugger.kill()
+            return "OK"
+        }
+        if text == "vMustReplyEmpty" { return "" }
+        if text.hasPrefix("vRun") || text.hasPrefix("vAttach") {
+            return refuse(conn, "this is a replay: the program is already running; it cannot be started or attached again")
+        }
+        return ""
+    }
+
+    /// bc / bs: reverse execution is not built yet.
+    private func reverse(_ text: String, _ conn: PacketConnection) -> String {
+        let what = text.hasPrefix("bc") ? "reverse-continue" : "reverse-step"
+        return refuse(conn, "\(what) is not implemented yet: swrr's gdb server only runs forward for now", console: true)
+    }
+}
+
+extension String {
+    fileprivate func trimmingCharacters(in set: String) -> String {
+        var s = Substring(self)
+        while let f = s.first, set.contains(f) { s = s.dropFirst() }
+        while let l = s.last, set.contains(l) { s = s.dropLast() }
+        return String(s)
+    }
+}

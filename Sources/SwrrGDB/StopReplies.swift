@@ -1,0 +1,38 @@
+// Stop replies: how a DebugStop is told to gdb. `T05thread:TID;` plus `swbreak:;`, `hwbreak:;`
+// or `watch:ADDR;` for the debugger's own traps; `T<sig>` for a signal the program receives;
+// `W<code>`/`X<sig>` when the recorded program exited; and, as rr does, `T05…replaylog:end;` at
+// the end of a recording that stops before the program's exit.
+import Glibc
+import SwrrReplay
+import SwrrTracee
+
+enum StopReplies {
+    static func reply(_ stop: DebugStop) -> String {
+        let thread = "thread:\(hex(stop.tid));"
+        switch stop.reason {
+        case .breakpoint:
+            return "T05\(thread)swbreak:;"
+        case .hardwareBreakpoint:
+            return "T05\(thread)hwbreak:;"
+        case .watchpoint(let address, let kind):
+            let key: String
+            switch kind {
+            case .write: key = "watch"
+            case .readWrite: key = "awatch"
+            case .execute: key = "hwbreak"
+            }
+            return "T05\(thread)\(key):\(hex(address));"
+        case .step, .taskCreated, .taskExited, .exec:
+            return "T05\(thread)"
+        case .signal(let s):
+            return "T\(hex(GDBSignals.gdbNumber(s), width: 2))\(thread)"
+        case .end(.completed(let status)):
+            if WaitStatus.shellStatus(status) == 128 + (status & 0x7f), status & 0x7f != 0 {
+                return "X\(hex(GDBSignals.gdbNumber(status & 0x7f), width: 2))"
+            }
+            return "W\(hex(WaitStatus.shellStatus(status) & 0xff, width: 2))"
+        case .end(.endedEarly):
+            return "T05\(thread)replaylog:end;"
+        }
+    }
+}

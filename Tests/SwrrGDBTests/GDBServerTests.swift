@@ -1,0 +1,74 @@
+// The same scenarios through real gdb (batch mode) against `swrr replay --gdb-port`.
+import XCTest
+
+final class GDBServerTests: XCTestCase {
+    var server: GDBServerProcess?
+
+    override func tearDown() {
+        if let s = server { _ = s.stop(timeout: 5) }
+        server = nil
+    }
+
+    /// Runs gdb in batch mode with these commands against a fresh server; returns its output.
+    private func gdb(_ commands: [String]) throws -> String {
+        let rec = try GDBFixture.recording()
+        let s = try GDBServerProcess(trace: rec.trace)
+        server = s
+        var argv = ["gdb", "-batch", "-nx", "-ex", "target extended-remote 127.0.0.1:\(s.port)"]
+        for c in commands { argv += ["-ex", c] }
+        argv.append(rec.executable)
+        let out = try GDBFixture.run(argv, timeout: 120)
+        XCTAssertTrue(s.stop(timeout: 10), "the server ends with gdb's session")
+        return out.output + "\n--- server ---\n" + s.stderrText
+    }
+
+    func testBreakContinuePrintBacktraceRegisters() throws {
+        let body = try GDBFixture.line("body")
+        let out = try gdb(["break loop.c:\(body)", "continue", "print iter", "bt", "info registers rip",
+                           "continue", "print iter", "print counter", "monitor when"])
+        let rec = try GDBFixture.recording()
+        let address = try GDBFixture.address(ofLine: body, in: rec.executable)
+        XCTAssertTrue(out.contains("Breakpoint 1, main () at "), out)
+        XCTAssertTrue(out.contains("loop.c:\(body)\n\(body)\t"), out)
+        XCTAssertTrue(out.contains("$1 = 0\n"), out)
+        XCTAssertTrue(out.contains("#0  main () at "), out)
+        XCTAssertTrue(out.contains("rip            0x\(String(address, radix: 16))"), out)
+        XCTAssertTrue(out.contains("$2 = 1\n"), out)
+        XCTAssertTrue(out.contains("$3 = 1\n"), "counter after the first iteration: \(out)")
+        XCTAssertTrue(out.range(of: "Current event: [0-9]+", options: .regularExpression) != nil, out)
+    }
+
+    func testBreakpointInACalledFunctionShowsTheCallerInTheBacktrace() throws {
+        let out = try gdb(["break twice", "continue", "continue", "print v", "bt", "finish"])
+        XCTAssertTrue(out.contains("Breakpoint 1, twice (v=1) at "), out)
+        XCTAssertTrue(out.contains("Breakpoint 1, twice (v=11) at "), out)
+        XCTAssertTrue(out.contains("$1 = 11\n"), out)
+        XCTAssertTrue(out.range(of: "#1  0x[0-9a-f]+ in main \\(\\) at ", options: .regularExpression) != nil, out)
+        XCTAssertTrue(out.contains("Value returned is $2 = 22"), out)
+    }
+
+    func testWatchpointReportsOldAndNewValues() throws {
+        let out = try gdb(["watch -l counter", "continue", "continue", "continue"])
+        XCTAssertTrue(out.contains("Hardware watchpoint 1: -location counter"), out)
+        XCTAssertTrue(out.contains("Old value = 0\nNew value = 1\n"), out)
+        XCTAssertTrue(out.contains("Old value = 1\nNew value = 11\n"), out)
+        XCTAssertTrue(out.contains("Old value = 11\nNew value = 21\n"), out)
+    }
+
+    func testStepiNextAndTheEndOfTheRecording() throws {
+        let body = try GDBFixture.line("body")
+        let out = try gdb(["break loop.c:\(body)", "continue", "stepi", "next", "info line *$pc",
+                           "delete", "continue"])
+        XCTAssertTrue(out.contains("Line \(body + 1) of"), "next went to the printf line: \(out)")
+        XCTAssertTrue(out.contains("[Inferior 1 (Remote target) exited with code 03]"), out)
+    }
+
+    func testWritesAndReverseExecutionAreRefused() throws {
+        let out = try gdb(["break main", "continue", "set var counter = 5", "print counter", "reverse-continue",
+                           "print iter"])
+        XCTAssertTrue(out.contains("cannot write memory during a replay"), out)
+        XCTAssertTrue(out.contains("$1 = 0\n"), out)
+        XCTAssertTrue(out.contains("reverse-continue is not implemented yet"), out)
+        XCTAssertTrue(out.contains("$2 = 0\n"), "the session stays usable: \(out)")
+    }
+}

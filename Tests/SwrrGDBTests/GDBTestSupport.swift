@@ -1,0 +1,178 @@
+// Support for the debugger tests: the loop fixture compiled with gcc -g -O0 -no-pie (so that
+// addresses are absolute), recorded once with the `swrr` binary, and child processes that
+// always end (a time limit for each; tearDown kills what is left).
+import Foundation
+import XCTest
+
+enum GDBFixture {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+    static let source = packageRoot.appendingPathComponent("Tests/Fixtures/gdb/loop.c").path
+
+    struct Failure: Error, CustomStringConvertible { var description: String }
+
+    /// `swrr` next to the test bundle (or $SWRR_BIN).
+    static func swrr() throws -> String {
+        if let bin = ProcessInfo.processInfo.environment["SWRR_BIN"], !bin.isEmpty { return bin }
+        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
+            for _ in 0..<3 {
+                let c = dir.appendingPathComponent("swrr").path
+                if FileManager.default.isExecutableFile(atPath: c) { return c }
+                dir = dir.deletingLastPathComponent()
+            }
+        }
+        throw Failure(description: "the swrr executable was not found next to the test bundle; build it first or set SWRR_BIN")
+    }
+
+    /// The compiled fixture and its recording (made once per test process).
+    struct Recording {
+        var directory: String
+        var executable: String
+        var trace: String
+    }
+
+    nonisolated(unsafe) private static var cached: Recording?
+
+    static func recording() throws -> Recording {
+        if let r = cached { return r }
+        let dir = NSTemporaryDirectory() + "swrr-gdb-tests-\(getpid())"
+        try? FileManager.default.removeItem(atPath: dir)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let exe = dir + "/loop"
+        let cc = try run(["gcc", "-g", "-O0", "-no-pie", "-o", exe, source])
+        guard cc.status == 0 else { throw Failure(description: "gcc failed: \(cc.output)") }
+        let trace = dir + "/trace"
+        let rec = try run([try swrr(), "record", "-o", trace, "--", exe])
+        guard rec.status == 3 else { throw Failure(description: "recording failed (\(rec.status)): \(rec.output)") }
+        let r = Recording(directory: dir, executable: exe, trace: trace)
+        cached = r
+        return r
+    }
+
+    /// The line of the fixture marked `// MARK: name`.
+    static func line(_ mark: String) throws -> Int {
+        let text = try String(contentsOfFile: source, encoding: .utf8)
+        for (i, l) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+        where l.contains("MARK: \(mark)") {
+            return i + 1
+        }
+        throw Failure(description: "no MARK: \(mark) in loop.c")
+    }
+
+    /// The address of a line's first statement (gdb's `info line`).
+    static func address(ofLine line: Int, in exe: String) throws -> UInt64 {
+        let r = try run(["gdb", "-batch", "-nx", "-ex", "info line loop.c:\(line)", exe])
+        guard let range = r.output.range(of: "starts at address 0x") else {
+            throw Failure(description: "gdb info line: \(r.output)")
+        }
+        let hexText = r.output[range.upperBound...].prefix { $0.isHexDigit }
+        return UInt64(hexText, radix: 16)!
+    }
+
+    /// A global's address (nm).
+    static func symbol(_ name: String, in exe: String) throws -> UInt64 {
+        let r = try run(["nm", exe])
+        for l in r.output.split(separator: "\n") {
+            let f = l.split(separator: " ")
+            if f.count == 3, f[2] == name, let a = UInt64(f[0], radix: 16) { return a }
+        }
+        throw Failure(description: "no symbol \(name)")
+    }
+
+    /// The address of the instruction after the one at `address` (objdump).
+    static func nextInstruction(after address: UInt64, in exe: String) throws -> UInt64 {
+        let r = try run(["objdump", "-d", "--no-show-raw-insn", exe])
+        let addrs: [UInt64] = r.output.split(separator: "\n").compactMap { l in
+            let t = l.drop { $0 == " " }
+            guard let colon = t.firstIndex(of: ":") else { return nil }
+            return UInt64(t[..<colon], radix: 16)
+        }
+        guard let i = addrs.firstIndex(of: address), i + 1 < addrs.count else {
+            throw Failure(description: "no instruction at 0x\(String(address, radix: 16))")
+        }
+        return addrs[i + 1]
+    }
+
+    struct Output {
+        var status: Int32
+        var output: String
+    }
+
+    /// Runs a command to its end (stdout and stderr together) within `timeout` seconds.
+    static func run(_ argv: [String], timeout: TimeInterval = 60) throws -> Output {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: argv[0].hasPrefix("/") ? argv[0] : "/usr/bin/env")
+        p.arguments = argv[0].hasPrefix("/") ? Array(argv.dropFirst()) : argv
+        let outFile = NSTemporaryDirectory() + "swrr-gdb-out-\(getpid())-\(UUID().uuidString)"
+        FileManager.default.createFile(atPath: outFile, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: outFile) }
+        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: outFile))
+        p.standardOutput = h
+        p.standardError = h
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        while p.isRunning && Date() < deadline { usleep(20_000) }
+        if p.isRunning {
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            throw Failure(description: "`\(argv.joined(separator: " "))` timed out after \(timeout)s")
+        }
+        try h.close()
+        let text = (try? String(contentsOfFile: outFile, encoding: .utf8)) ?? ""
+        return Output(status: p.terminationStatus, output: text)
+    }
+}
+
+/// `swrr replay --gdb-port 0 TRACE` in the background, with the port it announced.
+final class GDBServerProcess {
+    let process = Process()
+    let port: Int
+    private let errFile: String
+
+    init(trace: String) throws {
+        errFile = NSTemporaryDirectory() + "swrr-gdb-server-\(getpid())-\(UUID().uuidString)"
+        FileManager.default.createFile(atPath: errFile, contents: nil)
+        process.executableURL = URL(fileURLWithPath: try GDBFixture.swrr())
+        process.arguments = ["replay", "--gdb-port", "0", trace]
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errFile))
+        process.standardOutput = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(30)
+        var found: Int?
+        while found == nil && Date() < deadline && process.isRunning {
+            let text = (try? String(contentsOfFile: errFile, encoding: .utf8)) ?? ""
+            if let r = text.range(of: "listening on 127.0.0.1:") {
+                found = Int(text[r.upperBound...].prefix { $0.isNumber })
+            } else {
+                usleep(20_000)
+            }
+        }
+        guard let p = found else {
+            let text = (try? String(contentsOfFile: errFile, encoding: .utf8)) ?? ""
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            throw GDBFixture.Failure(description: "swrr replay --gdb-port did not start listening: \(text)")
+        }
+        port = p
+    }
+
+    /// What the server wrote on stderr (kept once it has stopped).
+    private(set) var finalStderr: String?
+    var stderrText: String { finalStderr ?? (try? String(contentsOfFile: errFile, encoding: .utf8)) ?? "" }
+
+    /// Waits up to `timeout` seconds for the server to end by itself; kills it otherwise.
+    func stop(timeout: TimeInterval = 10) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        let ended = !process.isRunning
+        if !ended {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        if finalStderr == nil { finalStderr = stderrText }
+        try? FileManager.default.removeItem(atPath: errFile)
+        return ended
+    }
+}
