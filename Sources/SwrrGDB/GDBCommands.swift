@@ -22,9 +22,9 @@ extension GDBServer {
         case "M", "X": reply = refuse(conn, "cannot write memory during a replay: the recorded execution cannot be changed")
         case "Z", "z": reply = breakpoint(text)
         case "c": reply = resume(step: false)
-        case "s": reply = resume(step: true)
+        case "s": reply = resume(step: true, thread: resumeThread)
         case "C": reply = resume(step: false)
-        case "S": reply = resume(step: true)
+        case "S": reply = resume(step: true, thread: resumeThread)
         case "v": reply = vPacket(text, conn)
         case "b": reply = reverse(text, conn)
         case "k":
@@ -131,6 +131,7 @@ extension GDBServer {
         let id = String(text.dropFirst(2))
         let tid: Int32? = (id == "0" || id == "-1" || id.isEmpty) ? nil : Int32(id, radix: 16)
         if which == "g" { generalThread = tid }
+        if which == "c" { resumeThread = tid }
         return "OK"
     }
 
@@ -215,11 +216,13 @@ extension GDBServer {
 
     // MARK: running
 
-    func resume(step: Bool) -> String {
+    /// Continue, or step `thread` (nil: the task that runs next).
+    func resume(step: Bool, thread: Int32? = nil) -> String {
         do {
             var stop: DebugStop
             repeat {
-                stop = step ? try debugger.stepInstruction() : try debugger.continueForward(stopAtTaskEvents: false)
+                stop = step ? try debugger.stepInstruction(tid: thread)
+                    : try debugger.continueForward(stopAtTaskEvents: false)
             } while isSilent(stop)
             lastStop = stop
             return StopReplies.reply(stop)
@@ -242,10 +245,15 @@ extension GDBServer {
     private func vPacket(_ text: String, _ conn: PacketConnection) -> String? {
         if text == "vCont?" { return "vCont;c;C;s;S" }
         if text.hasPrefix("vCont;") {
-            // The first action decides (this replay runs tasks in the recorded order anyway).
-            let action = text.dropFirst("vCont;".count).split(separator: ";").first ?? "c"
-            let step = action.hasPrefix("s") || action.hasPrefix("S")
-            return resume(step: step)
+            // A step of one thread wins over continues of the others (gdb steps a thread over a
+            // breakpoint that way); the replay runs the other tasks in the recorded order anyway.
+            let actions = text.dropFirst("vCont;".count).split(separator: ";")
+            if let s = actions.first(where: { $0.hasPrefix("s") || $0.hasPrefix("S") }) {
+                let parts = s.split(separator: ":")
+                let tid = parts.count > 1 ? Int32(parts[1].split(separator: ".").last ?? "", radix: 16) : nil
+                return resume(step: true, thread: tid.flatMap { $0 > 0 ? $0 : nil })
+            }
+            return resume(step: false)
         }
         if text.hasPrefix("vKill") {
             finished = true

@@ -18,6 +18,7 @@ public final class GDBServer {
 
     /// The thread `g`/`p`/`m` read (Hg), and the one to resume (Hc); nil: the current one.
     var generalThread: Int32?
+    var resumeThread: Int32?
     /// The last stop (answered to `?`).
     var lastStop: DebugStop?
     /// Set by `k`, `D` and vKill: the session is over.

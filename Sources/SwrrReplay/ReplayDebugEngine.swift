@@ -44,8 +44,8 @@ final class ReplayDebugEngine: ReplayDebugHook {
     private var mode: ResumeRequest = .continue(stopAtTaskEvents: true)
     private enum StepState: Equatable {
         case off
-        /// The next resume of any task single-steps.
-        case armed
+        /// The next resume of this task (recorded tid; nil: any task) single-steps.
+        case armed(Int32?)
         /// This task (by replay tid) is single-stepping.
         case stepping(Int32)
         /// The step ran into an event (a syscall): it is over once that event is replayed.
@@ -123,7 +123,7 @@ final class ReplayDebugEngine: ReplayDebugHook {
 
     private func accept(_ r: ResumeRequest) {
         mode = r
-        stepState = r == .step ? .armed : .off
+        if case .step(let tid) = r { stepState = .armed(tid) } else { stepState = .off }
     }
 
     /// Replays events until something stops the replay.
@@ -195,7 +195,7 @@ final class ReplayDebugEngine: ReplayDebugHook {
         if !debugRegisters.isEmpty || skipSlot != nil {
             try debugRegisters.prepare(t.task, disabling: skipSlot)
         }
-        if stepState == .armed {
+        if case .armed(let which) = stepState, which == nil || session.tasks[which!] === t {
             stepState = .stepping(t.task.tid)
             step = true
         }

@@ -40,7 +40,7 @@ public enum DebuggerError: Error, CustomStringConvertible, Equatable {
 }
 
 /// Why the replay stopped.
-public enum StopReason: Equatable, Sendable {
+public enum StopReason: Equatable {
     /// A software breakpoint at this address (rip is there, the instruction not yet run).
     case breakpoint(UInt64)
     /// A hardware execution breakpoint at this address.
@@ -61,7 +61,7 @@ public enum StopReason: Equatable, Sendable {
     case end(ReplayOutcome)
 }
 
-public struct DebugStop: Equatable, Sendable {
+public struct DebugStop: Equatable {
     public var reason: StopReason
     /// The recorded tid of the task that stopped (the program's first task at the end).
     public var tid: Int32
@@ -129,10 +129,11 @@ public final class ReplayDebugger {
         try resume(.continue(stopAtTaskEvents: stopAtTaskEvents))
     }
 
-    /// Executes one instruction of the task that runs next (a syscall instruction is replayed as
-    /// a whole). Other tasks only run if the recording ran them first.
-    public func stepInstruction() throws -> DebugStop {
-        try resume(.step)
+    /// Executes one instruction of task `tid` (by default the task that runs next; a syscall
+    /// instruction is replayed as a whole). Other tasks run meanwhile only where the recording
+    /// ran them first.
+    public func stepInstruction(tid: Int32? = nil) throws -> DebugStop {
+        try resume(.step(tid: tid))
     }
 
     private func resume(_ r: ResumeRequest) throws -> DebugStop {
@@ -232,7 +233,8 @@ public final class ReplayDebugger {
 /// What the client asks the engine to do next.
 enum ResumeRequest: Equatable {
     case `continue`(stopAtTaskEvents: Bool)
-    case step
+    /// One instruction of this task (recorded tid), or of whichever task runs next.
+    case step(tid: Int32?)
     case kill
 }
 
