@@ -10,8 +10,8 @@ final class GDBServerTests: XCTestCase {
     }
 
     /// Runs gdb in batch mode with these commands against a fresh server; returns its output.
-    private func gdb(_ commands: [String]) throws -> String {
-        let rec = try GDBFixture.recording()
+    private func gdb(_ commands: [String], fixture: String = "loop", status: Int32 = 3) throws -> String {
+        let rec = try GDBFixture.recording(fixture, status: status)
         let s = try GDBServerProcess(trace: rec.trace)
         server = s
         var argv = ["gdb", "-batch", "-nx", "-ex", "target extended-remote 127.0.0.1:\(s.port)"]
@@ -70,5 +70,14 @@ final class GDBServerTests: XCTestCase {
         XCTAssertTrue(out.contains("$1 = 0\n"), out)
         XCTAssertTrue(out.contains("reverse-continue is not implemented yet"), out)
         XCTAssertTrue(out.contains("$2 = 0\n"), "the session stays usable: \(out)")
+    }
+
+    func testBreakpointHitInEachThreadOfAMultiThreadedReplay() throws {
+        let out = try gdb(["break worker", "continue", "print id", "continue", "continue", "info threads",
+                           "delete", "continue"], fixture: "threads", status: 0)
+        let hits = out.components(separatedBy: " hit Breakpoint 1, worker (arg=0x").count - 1
+        XCTAssertEqual(hits, 3, out)
+        for i in 0..<3 { XCTAssertTrue(out.contains("worker (arg=0x\(i))"), "thread \(i): \(out)") }
+        XCTAssertTrue(out.contains("[Inferior 1 (Remote target) exited normally]"), out)
     }
 }

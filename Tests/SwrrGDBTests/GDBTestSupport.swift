@@ -32,21 +32,23 @@ enum GDBFixture {
         var trace: String
     }
 
-    nonisolated(unsafe) private static var cached: Recording?
+    nonisolated(unsafe) private static var cached: [String: Recording] = [:]
 
-    static func recording() throws -> Recording {
-        if let r = cached { return r }
-        let dir = NSTemporaryDirectory() + "swrr-gdb-tests-\(getpid())"
+    /// Tests/Fixtures/gdb/NAME.c compiled and recorded (it must exit with `status`).
+    static func recording(_ name: String = "loop", status: Int32 = 3) throws -> Recording {
+        if let r = cached[name] { return r }
+        let dir = NSTemporaryDirectory() + "swrr-gdb-tests-\(getpid())/\(name)"
         try? FileManager.default.removeItem(atPath: dir)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let exe = dir + "/loop"
-        let cc = try run(["gcc", "-g", "-O0", "-no-pie", "-o", exe, source])
+        let exe = dir + "/\(name)"
+        let src = packageRoot.appendingPathComponent("Tests/Fixtures/gdb/\(name).c").path
+        let cc = try run(["gcc", "-g", "-O0", "-no-pie", "-pthread", "-o", exe, src])
         guard cc.status == 0 else { throw Failure(description: "gcc failed: \(cc.output)") }
         let trace = dir + "/trace"
         let rec = try run([try swrr(), "record", "-o", trace, "--", exe])
-        guard rec.status == 3 else { throw Failure(description: "recording failed (\(rec.status)): \(rec.output)") }
+        guard rec.status == status else { throw Failure(description: "recording failed (\(rec.status)): \(rec.output)") }
         let r = Recording(directory: dir, executable: exe, trace: trace)
-        cached = r
+        cached[name] = r
         return r
     }
 
