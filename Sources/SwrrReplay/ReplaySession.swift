@@ -412,6 +412,20 @@ public final class ReplaySession {
             try checkRegisters(regs, ev.registers, what: name)
         case .syscallBoundary, .arbitrary:
             if ev.point == .arbitrary {
+                // A signal that kills the task may land anywhere: nothing it did afterwards
+                // exists. Only a signal whose handler runs needs the exact instruction.
+                var fatal = false
+                if case .exit(let x)? = try upcomingEvent(for: ev.tid), swrr_wifsignaled(x.waitStatus) != 0,
+                   swrr_wtermsig(x.waitStatus) == ev.signal {
+                    fatal = true
+                }
+                if fatal {
+                    t.task.sendSignal(ev.signal)
+                    t.pendingSignal = 0
+                    _ = try? t.task.interrupt()
+                    t.pendingSignal = ev.signal
+                    return
+                }
                 try runTo(t, ev.registers, what: "the instruction where \(name) was delivered")
             }
             // Raise it again and catch its delivery stop, where the recorded siginfo goes in.
