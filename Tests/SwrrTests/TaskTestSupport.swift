@@ -1,0 +1,63 @@
+// Helpers shared by the tests of processes, threads and signals (ProcessTests, ThreadTests,
+// SignalDeliveryTests, RealProgramTests, TaskDumpTests): a round trip that reports its timings,
+// and checks on the text a program printed.
+import Foundation
+import XCTest
+
+extension XCTestCase {
+    /// Records `program`, replays it twice (each replay identical to the recording, as
+    /// `assertReplaysIdentically` checks) and prints how long recording and replays took.
+    @discardableResult
+    func timedRoundTrip(_ program: [String], label: String, expectedStatus: Int32? = 0,
+                        environment: [String: String?] = [:], directory: String? = nil,
+                        file: StaticString = #filePath, line: UInt = #line) throws -> Recording {
+        let recording = try record(program, expectedStatus: expectedStatus, environment: environment,
+                                   directory: directory, file: file, line: line)
+        // A recording that timed out has been reported; its replays would only repeat that.
+        if recording.result.timedOut { return recording }
+        var replays: [Double] = []
+        for _ in 0..<2 {
+            replays.append(try assertReplaysIdentically(recording, file: file, line: line).seconds)
+        }
+        print("timing: \(label): record " + String(format: "%.2f", recording.result.seconds) + " s, replays "
+              + replays.map { String(format: "%.2f", $0) }.joined(separator: " s, ") + " s")
+        return recording
+    }
+
+    /// `fixture` compiled as `variant`, run with `arguments`: recorded and replayed twice.
+    @discardableResult
+    func timedRoundTrip(_ fixture: Fixture, _ arguments: [String], _ variant: Variant, expectedStatus: Int32? = 0,
+                        file: StaticString = #filePath, line: UInt = #line) throws -> Recording {
+        let exe = try fixture.executable(variant)
+        return try timedRoundTrip([exe] + arguments,
+                                  label: ([fixture.rawValue] + arguments + [variant.rawValue]).joined(separator: " "),
+                                  expectedStatus: expectedStatus, file: file, line: line)
+    }
+
+    /// Runs `program` natively (not recorded) and returns its stdout, checking its exit status.
+    func nativeOutput(_ program: [String], expectedStatus: Int32 = 0, directory: String? = nil,
+                      file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        let r = try Subprocess.run(program, directory: directory)
+        assertClean(r, file: file, line: line)
+        XCTAssertEqual(r.status, expectedStatus, "native run: \(r)", file: file, line: line)
+        return r.stdoutText
+    }
+
+    /// Asserts that `text` contains every string of `expected`.
+    func assertContains(_ text: String, _ expected: [String], _ what: String = "the output",
+                        file: StaticString = #filePath, line: UInt = #line) {
+        for e in expected where !text.contains(e) {
+            XCTFail("\(what) lacks \(e.debugDescription):\n\(text.prefix(4000))", file: file, line: line)
+        }
+    }
+
+    /// Asserts that the recording printed what a native run printed (for output that does not
+    /// depend on the schedule or the time).
+    func assertSameAsNative(_ recording: Recording, _ native: String,
+                            file: StaticString = #filePath, line: UInt = #line) {
+        if recording.result.stdoutText != native {
+            XCTFail("the recording printed other output than a native run:\n"
+                    + firstDifference(native, recording.result.stdoutText), file: file, line: line)
+        }
+    }
+}
