@@ -7,6 +7,8 @@
  *                 five more reaped in whatever order wait4(-1) returns them; exits 3
  *   forks N       N children (default 100), each prints its index; the parent reaps them in
  *                 creation order and prints each status
+ *   big-forks N   exit-codes, after filling N MiB (default 512) of memory: every fork copies
+ *                 that many page tables, so the parent spends milliseconds inside fork()
  *   exec-sh       fork + exec of /bin/sh -c 'ls / | sort | head -3'; prints the shell's status
  *   child-segv    a child dies of SIGSEGV; the parent prints WIFSIGNALED and WTERMSIG
  *   vfork-exec    vfork + exec of /bin/echo; prints the status
@@ -102,6 +104,18 @@ static int forks(int n) {
     }
     printf("%d children, %d with a wrong status\n", n, bad);
     return bad == 0 ? 0 : 1;
+}
+
+static int big_forks(int mib) {
+    size_t size = (size_t)mib << 20;
+    char *p = malloc(size);
+    if (!p) die("malloc");
+    memset(p, 1, size);
+    int r = exit_codes();
+    long sum = 0;
+    for (size_t i = 0; i < size; i += 4096) sum += p[i];
+    printf("%d MiB still filled: %s\n", mib, sum == (long)(size / 4096) ? "yes" : "no");
+    return r;
 }
 
 static int exec_sh(void) {
@@ -246,6 +260,7 @@ int main(int argc, char **argv) {
     int n = argc > 2 ? atoi(argv[2]) : 0;
     if (!strcmp(mode, "exit-codes")) return exit_codes();
     if (!strcmp(mode, "forks")) return forks(n ? n : 100);
+    if (!strcmp(mode, "big-forks")) return big_forks(n ? n : 512);
     if (!strcmp(mode, "exec-sh")) return exec_sh();
     if (!strcmp(mode, "child-segv")) return child_segv();
     if (!strcmp(mode, "vfork-exec")) return vfork_exec();

@@ -10,8 +10,10 @@ import XCTest
 final class ProcessTests: XCTestCase {
     // MARK: fork + wait with several exit codes
 
-    func checkExitCodes(_ variant: Variant, file: StaticString = #filePath, line: UInt = #line) throws {
-        let recording = try timedRoundTrip(.processes, ["exit-codes"], variant, expectedStatus: 3, file: file, line: line)
+    @discardableResult
+    func checkExitCodes(_ variant: Variant, arguments: [String] = ["exit-codes"], file: StaticString = #filePath,
+                        line: UInt = #line) throws -> String {
+        let recording = try timedRoundTrip(.processes, arguments, variant, expectedStatus: 3, file: file, line: line)
         let out = recording.result.stdoutText
         for (i, code) in [0, 1, 7, 42, 255].enumerated() {
             assertContains(out, ["child \(i): exiting with \(code)\n", "child \(i): exited with \(code)\n"],
@@ -22,6 +24,7 @@ final class ProcessTests: XCTestCase {
         XCTAssertEqual(reaped.sorted(), (0..<5).map { "wait4: child \($0) exited with \(10 + $0)" },
                        "wait4 lines: \(out)", file: file, line: line)
         assertContains(out, ["sum 60, wait with no children = -1 errno ECHILD\n"], file: file, line: line)
+        return out
     }
 
     func testExitCodesO0Dynamic() throws { try checkExitCodes(.o0Dynamic) }
@@ -32,6 +35,17 @@ final class ProcessTests: XCTestCase {
     func testExitCodesTenRecordings() throws {
         for _ in 0..<10 { try checkExitCodes(.o0Dynamic) }
     }
+
+    /// The same from a parent with 512 MiB of memory filled: each fork copies its page tables,
+    /// so the parent is still inside fork() (for longer than the recorder's blocking threshold)
+    /// when the child starts running.
+    func checkBigForks(_ variant: Variant) throws {
+        let out = try checkExitCodes(variant, arguments: ["big-forks", "512"])
+        assertContains(out, ["512 MiB still filled: yes\n"])
+    }
+
+    func testForksOfALargeProcessO0Dynamic() throws { try checkBigForks(.o0Dynamic) }
+    func testForksOfALargeProcessO2Static() throws { try checkBigForks(.o2Static) }
 
     // MARK: 100 forks
 
