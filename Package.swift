@@ -41,7 +41,10 @@ let package = Package(
             "SwrrKernel", "SwrrTracee", "SwrrTrace", "SwrrRecord", "SwrrReplay", "SwrrGDB",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "swrr-dap", dependencies: ["SwrrTrace", "SwrrRecord", "SwrrReplay"]),
+        // The Debug Adapter Protocol server (swrr-dap) over recording and replay.
+        .target(name: "SwrrDAP", dependencies: ["SwrrTrace", "SwrrRecord", "SwrrReplay", "SwrrTracee", "SwrrKernel"]),
+
+        .executableTarget(name: "swrr-dap", dependencies: ["SwrrDAP", "SwrrTrace", "SwrrRecord", "SwrrReplay"]),
 
         // End-to-end tests: compile C fixtures, record and replay them for real.
         .testTarget(name: "SwrrTests",
@@ -49,6 +52,7 @@ let package = Package(
         .testTarget(name: "SwrrKernelTests", dependencies: ["SwrrKernel", "SwrrTracee"]),
         .testTarget(name: "SwrrTraceTests", dependencies: ["SwrrTrace", "SwrrTracee"]),
         .testTarget(name: "SwrrGDBTests", dependencies: ["SwrrGDB", "SwrrReplay", "SwrrTracee", "SwrrTrace"]),
+        .testTarget(name: "SwrrDAPTests", dependencies: ["SwrrDAP"]),
         .testTarget(name: "SwrrDebugInfoTests", dependencies: ["SwrrDebugInfo", "SwrrTracee", "CSwrrShim"]),
     ],
     swiftLanguageModes: [.v5]

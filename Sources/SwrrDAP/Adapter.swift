@@ -1,0 +1,191 @@
+// The adapter: reads framed messages, dispatches each request to its handler through
+// HandlerRegistry, answers, and emits events. While the replay runs, it alternates between
+// advancing the target and reading requests (so `pause` and `disconnect` are served at once).
+//
+// Nothing here writes to file descriptor 1: `standardStreams()` moves the protocol to private
+// descriptors first, because the recorded program inherits 0, 1 and 2.
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public final class Adapter {
+    public let session = Session()
+    let reader: FrameReader
+    let writer: FrameWriter
+    private let seqLock = NSLock()
+    private var nextSeq = 1
+    private var queued: [OutgoingMessage] = []
+    private var finished = false
+    /// A handler is running: events about its effect wait for its response.
+    private var inHandler = false
+
+    /// The replayed program's output, as `output` events.
+    lazy var programOutput = OutputForwarder { [unowned self] category, text in
+        self.send(.event("output", body: ["category": category, "output": text]))
+    }
+
+    public init(input: Int32, output: Int32) {
+        reader = FrameReader(fd: input)
+        writer = FrameWriter(fd: output)
+    }
+
+    /// Moves the protocol off the standard streams: returns private close-on-exec copies of stdin
+    /// and stdout, puts /dev/null on 0 and stderr on 1 (so nothing else can write into the
+    /// protocol, and programs swrr-dap starts cannot read it).
+    public static func standardStreams() -> (input: Int32, output: Int32) {
+        let input = fcntl(0, F_DUPFD_CLOEXEC, 3)
+        let output = fcntl(1, F_DUPFD_CLOEXEC, 3)
+        let null = open("/dev/null", O_RDONLY)
+        if null >= 0 { dup2(null, 0); if null > 2 { close(null) } }
+        dup2(2, 1)
+        signal(SIGPIPE, SIG_IGN)
+        return (input, output)
+    }
+
+    // MARK: sending
+
+    /// Sends a message with the next sequence number (any thread).
+    public func send(_ message: OutgoingMessage) {
+        seqLock.lock()
+        let seq = nextSeq
+        nextSeq += 1
+        // Serialize and write under the lock, so sequence numbers go out in order.
+        writer.write(OutgoingMessage.serialize(message.object(seq: seq)))
+        seqLock.unlock()
+    }
+
+    public func sendEvent(_ name: String, _ body: JSONObject? = nil) {
+        send(.event(name, body: body))
+    }
+
+    /// Queues an event to be sent right after the response of the request being handled.
+    public func afterResponse(_ name: String, _ body: JSONObject? = nil) {
+        queued.append(.event(name, body: body))
+    }
+
+    /// Sends an event now, or right after the response when a request is being handled.
+    public func post(_ name: String, _ body: JSONObject? = nil) {
+        if inHandler { afterResponse(name, body) } else { sendEvent(name, body) }
+    }
+
+    /// A message from swrr-dap itself to the user (debug console).
+    public func console(_ text: String, category: String = "console", group: String? = nil) {
+        var body: JSONObject = ["category": category, "output": text.hasSuffix("\n") || text.isEmpty ? text : text + "\n"]
+        if let g = group { body["group"] = g }
+        sendEvent("output", body)
+    }
+
+    // MARK: the loop
+
+    /// Serves until `disconnect` or the end of input; every replayed task is ended on return.
+    /// Returns the exit status for swrr-dap.
+    public func run() -> Int32 {
+        defer { session.end() }
+        while !finished {
+            if session.state == .running, let target = session.target, !reader.isReady() {
+                do {
+                    if let stop = try target.advance() { report(stop) }
+                } catch {
+                    replayFailed(error)
+                }
+                continue
+            }
+            switch reader.next() {
+            case .end:
+                return 0
+            case .malformed(let why):
+                console("swrr-dap: \(why)")
+            case .message(let body):
+                dispatch(body)
+            }
+        }
+        return 0
+    }
+
+    func dispatch(_ body: [UInt8]) {
+        switch IncomingMessage.parse(body) {
+        case .request(let request):
+            handle(request)
+        case .badRequest(let seq, let command, let message):
+            send(.error(requestSeq: seq, command: command, message: message))
+        case .ignored(let why), .unanswerable(let why):
+            console("swrr-dap: \(why)")
+        }
+    }
+
+    func handle(_ request: Request) {
+        queued = []
+        guard let handler = HandlerRegistry.table[request.command] else {
+            send(.error(requestSeq: request.seq, command: request.command,
+                        message: "unknown request '\(request.command.prefix(80))': swrr-dap does not support it"))
+            return
+        }
+        guard handler.validStates.contains(session.state) else {
+            send(.error(requestSeq: request.seq, command: request.command,
+                        message: "\(request.command) is not valid now: \(session.state.whyNot)"))
+            return
+        }
+        inHandler = true
+        defer { inHandler = false }
+        do {
+            let body = try handler.handle(request, Arguments(request.arguments, command: request.command), adapter: self)
+            send(.response(requestSeq: request.seq, command: request.command, body: body))
+        } catch let e as RequestError {
+            send(.error(requestSeq: request.seq, command: request.command, message: e.message))
+        } catch {
+            send(.error(requestSeq: request.seq, command: request.command, message: "\(request.command): \(error)"))
+        }
+        inHandler = false
+        let events = queued
+        queued = []
+        for e in events { send(e) }
+    }
+
+    /// Ends the loop after the current request.
+    public func finish() {
+        finished = true
+    }
+
+    // MARK: stops
+
+    /// Reports a stop of the target: `stopped`, and `exited` when the recorded program ended.
+    public func report(_ stop: TargetStop) {
+        guard let target = session.target else { return }
+        programOutput.flush()
+        try? session.move(to: .stopped)
+        var body: JSONObject = ["threadId": target.focusThread, "allThreadsStopped": true]
+        switch stop {
+        case .entry:
+            body["reason"] = "entry"
+            body["description"] = "Stopped at the start of the recording (the program's first instruction)"
+        case .paused(let event):
+            body["reason"] = "pause"
+            body["description"] = "Paused at event \(event) of the recording"
+        case .endOfRecording(_, let description):
+            body["reason"] = "end of recording"
+            body["description"] = description
+        }
+        post("stopped", body)
+        if case .endOfRecording(let code?, _) = stop, !session.exitedSent {
+            session.exitedSent = true
+            post("exited", ["exitCode": code])
+        }
+    }
+
+    /// The replay failed (diverged, or the trace is damaged): say so, and end the debuggee.
+    func replayFailed(_ error: Error) {
+        programOutput.flush()
+        console("swrr-dap: the replay failed: \(error)", category: "important")
+        session.target?.kill()
+        session.target = nil
+        sendTerminated()
+        session.end()
+    }
+
+    func sendTerminated() {
+        guard !session.terminatedSent else { return }
+        session.terminatedSent = true
+        post("terminated")
+    }
+}

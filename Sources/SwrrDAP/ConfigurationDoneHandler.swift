@@ -1,0 +1,16 @@
+// `configurationDone`: the client has sent its breakpoints. The replay then stops at the entry
+// (stopOnEntry) or runs forward (announced with `continued`).
+
+public struct ConfigurationDoneHandler: RequestHandler {
+    public let command = "configurationDone"
+    public var validStates: Set<SessionState> { [.launched] }
+
+    public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
+        if adapter.session.configuration?.stopOnEntry == true {
+            adapter.report(.entry)
+        } else {
+            try Resume.start(adapter)
+        }
+        return nil
+    }
+}

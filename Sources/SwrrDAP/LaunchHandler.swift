@@ -1,0 +1,66 @@
+// `launch`: records the program (its output streamed as `output` events while it runs, inside a
+// collapsed output group) or opens an existing trace, then starts the replay at the program's
+// first instruction and announces `initialized`.
+import SwrrRecord
+import SwrrReplay
+
+public struct LaunchHandler: RequestHandler {
+    public let command = "launch"
+    public var validStates: Set<SessionState> { [.initialized] }
+
+    public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
+        let config = try LaunchConfiguration.parse(arguments)
+        let traceDirectory: String
+        switch config.mode {
+        case .trace(let dir):
+            traceDirectory = dir
+        case .record(let program, let args, let cwd, let env):
+            traceDirectory = try record(program: program, arguments: args, cwd: cwd, env: env, adapter: adapter)
+        }
+        let target: ReplayTarget
+        do {
+            target = try ReplayTarget(traceDirectory: traceDirectory, output: { fd, bytes in
+                adapter.programOutput.write(fd: fd, bytes)
+            })
+        } catch {
+            throw RequestError("launch: cannot debug the recording \(traceDirectory): \(error)")
+        }
+        for warning in target.machineWarnings { adapter.console("swrr-dap: \(warning)", category: "important") }
+        adapter.session.target = target
+        adapter.session.configuration = config
+        try adapter.session.move(to: .launched)
+        adapter.afterResponse("process", ["name": target.programPath, "systemProcessId": target.processID,
+                                          "isLocalProcess": true, "startMethod": "launch"])
+        for t in target.threads() {
+            adapter.afterResponse("thread", ["reason": "started", "threadId": t.id])
+        }
+        adapter.afterResponse("initialized")
+        return nil
+    }
+
+    /// Records, streaming the output; returns the trace directory.
+    private func record(program: String, arguments: [String], cwd: String, env: [String],
+                        adapter: Adapter) throws -> String {
+        adapter.console("swrr-dap: recording \(([program] + arguments).joined(separator: " "))",
+                        group: "startCollapsed")
+        let forwarder = OutputForwarder { category, text in
+            adapter.sendEvent("output", ["category": category, "output": text])
+        }
+        do {
+            let outcome = try ProgramRecorder.record(
+                program: program, arguments: arguments, workingDirectory: cwd, environment: env,
+                output: { fd, bytes in forwarder.write(fd: fd, bytes) },
+                status: { adapter.console("swrr-dap: \($0)") })
+            forwarder.flush()
+            adapter.console("swrr-dap: recorded \(outcome.eventCount) events; the program exited with status " +
+                            "\(outcome.exitStatus). Debugging the recording \(outcome.traceDirectory).")
+            adapter.console("", group: "end")
+            return outcome.traceDirectory
+        } catch {
+            forwarder.flush()
+            adapter.console("", group: "end")
+            if let e = error as? RequestError { throw e }
+            throw RequestError("launch: \(error)")
+        }
+    }
+}

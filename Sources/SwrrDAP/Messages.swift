@@ -1,0 +1,116 @@
+// DAP messages: a request from the client, and the responses and events the adapter sends. JSON
+// objects are handled as dictionaries (JSONSerialization), so any well-formed message can be read
+// and unknown fields are kept out of the way.
+import Foundation
+
+public typealias JSONObject = [String: Any]
+
+/// A request from the client, checked for the fields every request must have.
+public struct Request {
+    public let seq: Int
+    public let command: String
+    /// The `arguments` object (empty when absent).
+    public let arguments: JSONObject
+    /// The whole message as received.
+    public let raw: JSONObject
+}
+
+public enum IncomingMessage {
+    case request(Request)
+    /// Not a request we must answer (a response or event from the client, which DAP allows only
+    /// for reverse requests this adapter never sends): ignored.
+    case ignored(String)
+    /// Cannot be answered: no usable `seq`. Reported to the user as an output event.
+    case unanswerable(String)
+    /// A request with a usable seq but something wrong; answered with an error response.
+    case badRequest(seq: Int, command: String, message: String)
+
+    /// Classifies a message body.
+    public static func parse(_ body: [UInt8]) -> IncomingMessage {
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: Data(body), options: [])
+        } catch {
+            return .unanswerable("a message that is not valid JSON was ignored")
+        }
+        guard let msg = object as? JSONObject else {
+            return .unanswerable("a message that is not a JSON object was ignored")
+        }
+        guard let type = msg["type"] as? String else {
+            return .unanswerable("a message without a 'type' was ignored")
+        }
+        guard type == "request" else {
+            if type == "response" || type == "event" {
+                return .ignored("a \(type) from the client was ignored (swrr-dap sends no reverse requests)")
+            }
+            return .unanswerable("a message of unknown type '\(type.prefix(40))' was ignored")
+        }
+        guard let seq = integer(msg["seq"]), seq >= 1, seq <= Int(Int32.max) else {
+            return .unanswerable("a request without a valid 'seq' (a positive integer) was ignored")
+        }
+        guard let command = msg["command"] as? String, !command.isEmpty else {
+            return .badRequest(seq: seq, command: "", message: "the request has no 'command'")
+        }
+        var arguments: JSONObject = [:]
+        if let a = msg["arguments"], !(a is NSNull) {
+            guard let obj = a as? JSONObject else {
+                return .badRequest(seq: seq, command: command, message: "'arguments' must be an object")
+            }
+            arguments = obj
+        }
+        return .request(Request(seq: seq, command: command, arguments: arguments, raw: msg))
+    }
+
+    /// An integral JSON number (JSONSerialization gives NSNumber; booleans are not integers).
+    static func integer(_ value: Any?) -> Int? {
+        guard let n = value as? NSNumber, !isBoolean(n) else { return nil }
+        let d = n.doubleValue
+        guard d.isFinite, d == d.rounded(), abs(d) < 9e15 else { return nil }
+        return Int(d)
+    }
+
+    /// JSON `true`/`false` arrive as a boolean subclass of NSNumber (objCType "c").
+    static func isBoolean(_ n: NSNumber) -> Bool {
+        String(describing: type(of: n)).contains("Boolean")
+    }
+}
+
+/// An outgoing message, serialized with the adapter's next sequence number.
+public enum OutgoingMessage {
+    case response(requestSeq: Int, command: String, body: JSONObject?)
+    case error(requestSeq: Int, command: String, message: String)
+    case event(String, body: JSONObject?)
+
+    /// The JSON object for sequence number `seq`.
+    public func object(seq: Int) -> JSONObject {
+        switch self {
+        case .response(let rs, let command, let body):
+            var m: JSONObject = ["seq": seq, "type": "response", "request_seq": rs, "success": true,
+                                 "command": command]
+            if let body = body { m["body"] = body }
+            return m
+        case .error(let rs, let command, let message):
+            // ErrorResponse requires a body; its `error` is the structured form of the message.
+            return ["seq": seq, "type": "response", "request_seq": rs, "success": false,
+                    "command": command, "message": message,
+                    "body": ["error": ["id": 1, "format": Self.escapeFormat(message), "showUser": true]]]
+        case .event(let name, let body):
+            var m: JSONObject = ["seq": seq, "type": "event", "event": name]
+            if let body = body { m["body"] = body }
+            return m
+        }
+    }
+
+    /// `Message.format` substitutes {name}: braces in the text are doubled so they print as is.
+    static func escapeFormat(_ text: String) -> String {
+        text.replacingOccurrences(of: "{", with: "{{").replacingOccurrences(of: "}", with: "}}")
+    }
+
+    public static func serialize(_ object: JSONObject) -> [UInt8] {
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else {
+            // Only non-JSON values could get here (a bug); say so rather than send nothing.
+            return Array(#"{"seq":0,"type":"event","event":"output","body":{"category":"important","output":"swrr-dap: internal error: unserializable message\n"}}"#.utf8)
+        }
+        return Array(data)
+    }
+}

@@ -1,0 +1,27 @@
+// `restart`: back to the start of the recording. The replay is opened again on the same trace
+// (a launched program is not recorded again) and stops at the entry.
+
+public struct RestartHandler: RequestHandler {
+    public let command = "restart"
+    public var validStates: Set<SessionState> { [.running, .stopped] }
+
+    public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
+        guard let old = adapter.session.target as? ReplayTarget else {
+            throw RequestError("restart: nothing is being debugged")
+        }
+        old.kill()
+        do {
+            adapter.session.target = try ReplayTarget(traceDirectory: old.traceDirectory, output: { fd, bytes in
+                adapter.programOutput.write(fd: fd, bytes)
+            })
+        } catch {
+            adapter.session.target = nil
+            adapter.sendTerminated()
+            adapter.session.end()
+            throw RequestError("restart: cannot open the recording \(old.traceDirectory) again: \(error)")
+        }
+        adapter.session.exitedSent = false
+        adapter.report(.entry)
+        return nil
+    }
+}

@@ -1,0 +1,121 @@
+// Where the tests find swrr-dap, the shared DAP schema and tap, temporary directories, and the C
+// fixtures (compiled with gcc at test time).
+import Foundation
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+enum TestDirectory {
+    static let root: String = {
+        let base = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        var template = Array("\(base)/swrr-dap-tests-\(getpid())-XXXXXX".utf8CString)
+        guard mkdtemp(&template) != nil else { fatalError("mkdtemp under \(base) failed: errno \(errno)") }
+        let path = String(cString: template)
+        atexit { try? FileManager.default.removeItem(atPath: TestDirectory.root) }
+        return path
+    }()
+
+    static func makeUnique(prefix: String) throws -> String {
+        var template = Array("\(root)/\(prefix)-XXXXXX".utf8CString)
+        guard mkdtemp(&template) != nil else { throw ClientError(description: "mkdtemp failed: errno \(errno)") }
+        return String(cString: template)
+    }
+}
+
+enum DAPTestEnv {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    /// $SWRR_DAP_BIN, else next to the running test bundle, else the default build directory.
+    static let executable: String? = {
+        let fm = FileManager.default
+        if let bin = ProcessInfo.processInfo.environment["SWRR_DAP_BIN"], !bin.isEmpty { return bin }
+        var candidates: [URL] = []
+        if let exe = try? fm.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
+            for _ in 0..<3 {
+                candidates.append(dir.appendingPathComponent("swrr-dap"))
+                dir = dir.deletingLastPathComponent()
+            }
+        }
+        candidates.append(Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("swrr-dap"))
+        candidates.append(packageRoot.appendingPathComponent(".build/debug/swrr-dap"))
+        return candidates.first { path in
+            var dir: ObjCBool = false
+            return fm.isExecutableFile(atPath: path.path)
+                && fm.fileExists(atPath: path.path, isDirectory: &dir) && !dir.boolValue
+        }?.path
+    }()
+
+    /// The shared DAP directory: $SWRR_DAP_SHARED, else ../shared/dap next to the repository's
+    /// parent, else /work/shared/dap.
+    static let sharedDAP: String = {
+        if let d = ProcessInfo.processInfo.environment["SWRR_DAP_SHARED"], !d.isEmpty { return d }
+        let candidates = [packageRoot.deletingLastPathComponent().appendingPathComponent("shared/dap").path,
+                          "/work/shared/dap"]
+        return candidates.first { FileManager.default.fileExists(atPath: $0 + "/debugProtocol.json") } ?? candidates[1]
+    }()
+    /// A python3 that can import jsonschema (/usr/bin/python3 with python3-jsonschema, or the
+    /// first python3 on PATH).
+    static let python: String = {
+        var candidates = ["/usr/bin/python3"]
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+            candidates.append(dir + "/python3")
+        }
+        for c in candidates where FileManager.default.isExecutableFile(atPath: c) {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: c)
+            p.arguments = ["-c", "import jsonschema"]
+            p.standardError = FileHandle.nullDevice
+            guard (try? p.run()) != nil else { continue }
+            p.waitUntilExit()
+            if p.terminationStatus == 0 { return c }
+        }
+        return "/usr/bin/python3"
+    }()
+    static var schema: String { sharedDAP + "/debugProtocol.json" }
+    static var schemaTap: String { sharedDAP + "/schema_tap.py" }
+
+    static let fixtureDirectory = packageRoot.appendingPathComponent("Tests/Fixtures/dap").path
+
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var compiled: [String: String] = [:]
+
+    /// Compiles Tests/Fixtures/dap/NAME.c once per test run; returns the executable's path.
+    static func fixture(_ name: String) throws -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        if let p = compiled[name] { return p }
+        let dir = try TestDirectory.makeUnique(prefix: "fixture")
+        let out = dir + "/" + name
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["gcc", "-g", "-O0", "-o", out, fixtureDirectory + "/" + name + ".c"]
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw ClientError(description: "gcc failed on \(name).c") }
+        compiled[name] = out
+        return out
+    }
+
+    /// Records `program` with `swrr-dap --record`; returns the trace directory.
+    static func record(_ program: String, _ args: [String] = []) throws -> (trace: String, status: Int32, stdout: String) {
+        let dir = try TestDirectory.makeUnique(prefix: "rec")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable!)
+        p.arguments = ["--record", "--", program] + args
+        var env = ProcessInfo.processInfo.environment
+        env["SWRR_TRACE_DIR"] = dir
+        p.environment = env
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let traces = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0 != "latest-trace" }
+        guard traces.count == 1 else { throw ClientError(description: "expected one trace in \(dir), found \(traces)") }
+        return (dir + "/" + traces[0], p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}

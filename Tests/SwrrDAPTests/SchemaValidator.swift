@@ -1,0 +1,54 @@
+// Validates DAP messages against the official schema (shared/dap/debugProtocol.json) with
+// python3's jsonschema, choosing each message's definition the way shared/dap/schema_tap.py does.
+import Foundation
+
+enum SchemaValidator {
+    static let script = #"""
+import json, sys
+import jsonschema
+schema = json.load(open(sys.argv[1])); defs = schema["definitions"]
+msgs = json.load(open(sys.argv[2]))
+def definition_for(msg):
+    t = msg.get("type")
+    if t == "event":
+        name = msg.get("event", ""); cand = name[:1].upper() + name[1:] + "Event"
+    elif t == "request":
+        c = msg.get("command", ""); cand = c[:1].upper() + c[1:] + "Request"
+    elif t == "response":
+        if not msg.get("success", False): cand = "ErrorResponse"
+        else:
+            c = msg.get("command", ""); cand = c[:1].upper() + c[1:] + "Response"
+    else: cand = "ProtocolMessage"
+    return cand if cand in defs else {"event": "Event", "request": "Request", "response": "Response"}.get(t, "ProtocolMessage")
+validators = {}
+for direction, msg in msgs:
+    name = definition_for(msg)
+    v = validators.get(name)
+    if v is None:
+        v = validators[name] = jsonschema.Draft4Validator({"$ref": "#/definitions/" + name, "definitions": defs})
+    for e in v.iter_errors(msg):
+        print(f"VIOLATION {direction} {name} at /{'/'.join(map(str, e.path))}: {e.message[:300]}")
+print("CHECKED", len(msgs))
+"""#
+
+    static func violations(_ transcript: [(direction: String, message: [String: Any])]) throws -> [String] {
+        let dir = try TestDirectory.makeUnique(prefix: "schema")
+        let msgs = dir + "/messages.json"
+        let list: [[Any]] = transcript.map { [$0.direction, $0.message] }
+        try JSONSerialization.data(withJSONObject: list).write(to: URL(fileURLWithPath: msgs))
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: DAPTestEnv.python)
+        p.arguments = ["-c", script, DAPTestEnv.schema, msgs]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        guard p.terminationStatus == 0, text.contains("CHECKED \(transcript.count)") else {
+            throw ClientError(description: "the schema validator (\(DAPTestEnv.python) with jsonschema: apt-get install python3-jsonschema) failed (status \(p.terminationStatus)): \(text)")
+        }
+        return text.split(separator: "\n").filter { $0.hasPrefix("VIOLATION") }.map(String.init)
+    }
+}
