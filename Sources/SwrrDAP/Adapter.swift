@@ -83,13 +83,15 @@ public final class Adapter {
     public func run() -> Int32 {
         defer { session.end() }
         while !finished {
-            if session.state == .running, let target = session.target, !reader.isReady() {
+            // While the replay runs, requests and replay steps alternate, so neither a chatty
+            // client nor a long replay starves the other.
+            if session.state == .running, let target = session.target {
                 do {
                     if let stop = try target.advance() { report(stop) }
                 } catch {
                     replayFailed(error)
                 }
-                continue
+                if !reader.isReady() { continue }
             }
             switch reader.next() {
             case .end:
