@@ -143,7 +143,7 @@ public final class FrameReader {
             let header = String(decoding: buffer[start..<sep], as: UTF8.self)
             var length: Int?
             var problem: String?
-            for line in header.split(whereSeparator: { $0 == "\r" || $0 == "\n" }) {
+            for line in header.split(whereSeparator: \.isNewline) {  // "\r\n" is one Character
                 let parts = line.split(separator: ":", maxSplits: 1)
                 guard parts.count == 2 else { continue }
                 if parts[0].trimmingCharacters(in: .whitespaces).lowercased() == "content-length" {

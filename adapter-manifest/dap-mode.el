@@ -1,0 +1,41 @@
+;;; dap-mode.el --- Emacs dap-mode configuration for swrr-dap  -*- lexical-binding: t; -*-
+;;
+;; Record-and-replay debugging with swrr through dap-mode. Put swrr-dap on your PATH
+;; (make build: .build/release/swrr-dap) and load this file, e.g.
+;;   (load "/path/to/swrr/adapter-manifest/dap-mode.el")
+;; Launch attributes (exactly those swrr-dap accepts): :program :args :cwd :env :stopOnEntry
+;; :trace :record.  :program is recorded first, then debugged; :trace debugs a recording.
+
+(require 'dap-mode)
+
+(defcustom dap-swrr-debug-program '("swrr-dap")
+  "Command that starts the swrr debug adapter."
+  :type '(repeat string)
+  :group 'dap-mode)
+
+(defun dap-swrr--populate-start-file-args (conf)
+  "Fill in the adapter command of the swrr launch configuration CONF."
+  (dap--put-if-absent conf :dap-server-path dap-swrr-debug-program)
+  (dap--put-if-absent conf :cwd default-directory)
+  conf)
+
+(dap-register-debug-provider "swrr" #'dap-swrr--populate-start-file-args)
+
+(dap-register-debug-template
+ "swrr: record and debug"
+ (list :type "swrr"
+       :request "launch"
+       :name "swrr: record and debug"
+       :program nil
+       :args []
+       :stopOnEntry :json-false))
+
+(dap-register-debug-template
+ "swrr: debug a recording"
+ (list :type "swrr"
+       :request "launch"
+       :name "swrr: debug a recording"
+       :trace (expand-file-name "~/.local/share/swrr/latest-trace")))
+
+(provide 'dap-swrr)
+;;; dap-mode.el ends here
