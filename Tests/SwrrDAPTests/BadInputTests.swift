@@ -50,10 +50,9 @@ final class BadInputTests: XCTestCase {
         c.sendObject(["seq": 9, "type": "event", "event": "x"])
         c.sendObject(["seq": 10, "type": "bogus"])
         try assertServing(c)
-        let d = c.send("disconnect")
-        XCTAssertTrue(try c.response(to: d).success)
-        c.closeInput()
-        XCTAssertEqual(c.waitForExit(), 0)
+        let end = try c.disconnectAndExit()
+        XCTAssertTrue(end.response.success)
+        XCTAssertEqual(end.status, 0)
         XCTAssertEqual(try c.schemaViolations(), [])
     }
 
@@ -111,10 +110,9 @@ final class BadInputTests: XCTestCase {
         try expectError("pause", ["threadId": 1.5], "'threadId' must be an integer")
         XCTAssertTrue(try c.request("pause", ["threadId": tid]).success)  // already stopped: nothing to do
         try assertServing(c)
-        let d = c.send("disconnect")
-        XCTAssertTrue(try c.response(to: d).success)
-        c.closeInput()
-        XCTAssertEqual(c.waitForExit(), 0)
+        let end = try c.disconnectAndExit()
+        XCTAssertTrue(end.response.success)
+        XCTAssertEqual(end.status, 0)
         XCTAssertEqual(try c.schemaViolations(), [])
     }
 

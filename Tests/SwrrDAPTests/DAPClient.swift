@@ -172,6 +172,14 @@ final class DAPClient {
         return taken
     }
 
+    /// Sends `disconnect`, closes stdin and waits for the adapter to end; returns the response
+    /// and the exit status.
+    func disconnectAndExit() throws -> (response: Message, status: Int32?) {
+        let r = try response(to: send("disconnect", ["terminateDebuggee": true]))
+        closeInput()
+        return (r, waitForExit())
+    }
+
     /// Waits for the process to end; returns its exit status (nil on timeout).
     func waitForExit(timeout: TimeInterval = 30) -> Int32? {
         let deadline = Date().addingTimeInterval(timeout)

@@ -52,12 +52,10 @@ final class LaunchTests: XCTestCase {
     }
 
     func disconnect(_ c: DAPClient) throws {
-        let d = c.send("disconnect", ["terminateDebuggee": true])
-        let r = try c.response(to: d)
-        XCTAssertTrue(r.success)
+        let end = try c.disconnectAndExit()
+        XCTAssertTrue(end.response.success)
         XCTAssertTrue(c.received.contains { $0["event"] as? String == "terminated" })
-        c.closeInput()
-        XCTAssertEqual(c.waitForExit(), 0)
+        XCTAssertEqual(end.status, 0)
     }
 
     func testLaunchRecordsThenReplaysToTheEnd() throws {
