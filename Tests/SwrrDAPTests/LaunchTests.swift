@@ -177,3 +177,61 @@ final class LaunchTests: XCTestCase {
         try assertNoViolations(c)
     }
 }
+
+final class RunControlTests: XCTestCase {
+    func testPauseStopsARunningReplay() throws {
+        let program = try DAPTestEnv.fixture("hello_dap")
+        let rec = try DAPTestEnv.record(program, ["6", "20000"])
+        XCTAssertEqual(rec.status, 6)
+        let c = try DAPClient()
+        XCTAssertTrue(try c.request("initialize", ["adapterID": "swrr"]).success)
+        XCTAssertTrue(try c.request("launch", ["trace": rec.trace]).success)
+        XCTAssertTrue(try c.request("configurationDone").success)
+        let continued = try c.event("continued")
+        let tid = continued.body["threadId"] as! Int
+        XCTAssertTrue(try c.request("pause", ["threadId": tid]).success)
+        let paused = try c.event("stopped")
+        XCTAssertEqual(paused.body["reason"] as? String, "pause", "\(paused.body)")
+        let at = try c.request("currentEvent").body
+        XCTAssertEqual(at["atEnd"] as? Bool, false)
+        XCTAssertLessThan(at["event"] as? Int ?? .max, 20000)
+        // No program output yet: the getppid calls come first.
+        XCTAssertEqual(c.takeEvents("output").filter { $0.body["category"] as? String == "stdout" }.count, 0)
+        XCTAssertTrue(try c.request("continue", ["threadId": tid]).success)
+        try c.event("continued")
+        XCTAssertEqual(try c.event("stopped").body["reason"] as? String, "end of recording")
+        XCTAssertEqual(try c.event("exited").body["exitCode"] as? Int, 6)
+        let stdout = c.takeEvents("output").filter { $0.body["category"] as? String == "stdout" }
+            .map { $0.body["output"] as? String ?? "" }.joined()
+        XCTAssertEqual(stdout, LaunchTests.expectedFullStdout(6))
+        let end = try c.disconnectAndExit()
+        XCTAssertEqual(end.status, 0)
+        XCTAssertEqual(try c.schemaViolations(), [])
+    }
+
+    func testHeadlessRecordAndHelp() throws {
+        let program = try DAPTestEnv.fixture("hello_dap")
+        let rec = try DAPTestEnv.record(program, ["9"])
+        XCTAssertEqual(rec.status, 9)
+        XCTAssertEqual(rec.stdout, LaunchTests.expectedFullStdout(9))
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: DAPTestEnv.executable!)
+        p.arguments = ["--help"]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let help = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0)
+        for word in ["--record", "launch", "stopOnEntry", "trace", "available yet", "adapter-manifest"] {
+            XCTAssertTrue(help.contains(word), "--help does not mention \(word)")
+        }
+        let missing = Process()
+        missing.executableURL = URL(fileURLWithPath: DAPTestEnv.executable!)
+        missing.arguments = ["--record", "--", "/nonexistent/program"]
+        missing.standardError = FileHandle.nullDevice
+        try missing.run()
+        missing.waitUntilExit()
+        XCTAssertEqual(missing.terminationStatus, 127)
+    }
+}
