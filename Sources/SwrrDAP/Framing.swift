@@ -107,15 +107,27 @@ public final class FrameReader {
         return nil
     }
 
+    /// Whole "Name: value\r\n" lines of printable ASCII.
+    static func isHeaderLines(_ bytes: ArraySlice<UInt8>) -> Bool {
+        guard bytes.count >= 2, bytes.suffix(2).elementsEqual([13, 10]) else { return false }
+        let text = String(decoding: bytes, as: UTF8.self)
+        return text.split(separator: "\r\n").allSatisfy { line in
+            line.contains(":") && line.utf8.allSatisfy { $0 >= 32 && $0 < 127 }
+        }
+    }
+
     /// The next frame.
     public func next() -> Frame {
         while true {
             // Skip anything before the next header.
             if let h = findHeaderStart(from: start) {
                 if h > start {
-                    let skipped = h - start
+                    let skipped = buffer[start..<h]
                     start = h
-                    return .malformed("skipped \(skipped) bytes that are not a DAP message header")
+                    // Other header lines before Content-Length ("Content-Type: …\r\n") are fine.
+                    if !Self.isHeaderLines(skipped) {
+                        return .malformed("skipped \(skipped.count) bytes that are not a DAP message header")
+                    }
                 }
             } else {
                 // Keep a tail that may be the start of a header split across reads.

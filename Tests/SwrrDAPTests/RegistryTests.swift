@@ -63,6 +63,9 @@ final class RegistryTests: XCTestCase {
         XCTAssertEqual(frames(Array("content-length: 7\r\nX-Other: 1\r\n\r\n".utf8) + a
                               + Array("Content-Length: 7\r\n\r\n".utf8) + a),
                        [.message(a), .message(a), .end])
+        // Another header line before Content-Length.
+        XCTAssertEqual(frames(Array("Content-Type: application/json\r\nContent-Length: 7\r\n\r\n".utf8) + a),
+                       [.message(a), .end])
         // Garbage first, then a message.
         let g = frames(Array("garbage!".utf8) + Array("Content-Length: 7\r\n\r\n".utf8) + a)
         XCTAssertEqual(g.count, 3)
