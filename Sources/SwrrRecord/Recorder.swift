@@ -121,7 +121,7 @@ public final class Recorder {
 
     /// How long a task may hold the slot in a syscall before it counts as blocked, and how long
     /// signals may be held back before they are delivered at an arbitrary instruction.
-    static let blockTimeoutMs: Int32 = 3
+    static let blockTimeoutMs: Int32 = 2
     static let holdLimitMs: UInt64 = 200
     static let spinCheckMs: UInt64 = 50
 
@@ -214,6 +214,12 @@ public final class Recorder {
     private func onTimeout() throws {
         let now = monotonicMs()
         if let c = current {
+            if c.state == .inSyscall && c.syscallRecorded {
+                // fork/clone still inside the kernel, its event already written: nothing to mark.
+                c.state = .blocked
+                current = nil
+                return
+            }
             if c.state == .inSyscall {
                 // It blocked: mark where it entered, and let another task run meanwhile.
                 try writerRef.append(.syscallEntry(SyscallEntryEvent(
@@ -312,7 +318,12 @@ public final class Recorder {
             try t.task.resume(.syscall)
         case .exit:
             t.state = .exiting
-            if current === t { current = nil }
+            // A thread's exit clears its CLONE_CHILD_CLEARTID word and wakes futex waiters
+            // (pthread_join) from inside the kernel, after this stop. Nobody else may run user
+            // code until that has happened, or the order of that write against theirs is
+            // chance; replay waits for the same. A group leader's end is only reported once
+            // all its threads are gone, so it gives up the CPU here.
+            if current === t && t.task.tid == t.task.tgid { current = nil }
             try t.task.resume(.cont)
         case .stop:
             if t.state == .newborn {
@@ -399,6 +410,14 @@ public final class Recorder {
         }
         t.state = .inSyscall
         try task.resume(.syscall)
+        if SyscallBlocking.isLikely(spec, args: regs.syscallArgs),
+           tasks.values.contains(where: { $0 !== t && $0.state == .runnable }) {
+            // A wait that will almost surely block (futex wait, sleeps, waits for children…):
+            // give the others the CPU now rather than after blockTimeoutMs.
+            try writer.append(.syscallEntry(SyscallEntryEvent(tid: t.tid, number: Int32(number), registers: regs)))
+            t.state = .blocked
+            if current === t { current = nil }
+        }
     }
 
     private func syscallExit(_ t: RecordTask) throws {

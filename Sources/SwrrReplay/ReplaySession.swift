@@ -467,17 +467,24 @@ public final class ReplaySession {
         }
     }
 
-    /// After a real exit syscall was started for task `t`.
-    /// Its termination is collected at its ExitEvent: a thread-group leader's only comes once
-    /// every thread has gone.
+    /// After a real exit syscall was started for task `t`. A thread (not a group leader) is
+    /// waited for until it is gone, because the kernel clears its CLEARTID word and wakes its
+    /// joiners on the way out, and the recording let nobody run before that had happened either.
+    /// A group leader's termination only comes once every thread has gone: it is collected at
+    /// its ExitEvent.
     func awaitExit(_ t: ReplayTask) throws {
         try t.task.resume(.cont)
-        let stop = try t.task.wait()
-        if stop.isTermination {
-            t.ended = status(of: stop)
-        } else {
+        var stop = try t.task.wait()
+        if !stop.isTermination {
             try t.task.resume(.cont)
+            if t.task.tid != t.task.tgid {
+                repeat {
+                    stop = try t.task.wait()
+                    if !stop.isTermination { try t.task.resume(.cont) }
+                } while !stop.isTermination
+            }
         }
+        if stop.isTermination { t.ended = status(of: stop) }
     }
 
     func status(of stop: Stop) -> Int32 {

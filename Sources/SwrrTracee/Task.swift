@@ -235,17 +235,21 @@ public final class Task {
         // Resumed with PTRACE_SYSCALL from a PTRACE_SYSEMU stop, the kernel first reports the exit
         // of the emulated call (rip still at the instruction we pointed it to); the entry of the
         // injected call is the stop whose rip is past the syscall instruction.
+        // Signals that arrive meanwhile (SIGCHLD from replayed children that really exit) are not
+        // the program's: every signal it saw is in the trace, so they are dropped.
         var entered = false
-        for _ in 0..<2 {
+        for _ in 0..<64 {
             try resume(.syscall)
             let stop = try wait()
-            guard stop == .syscall else {
+            switch stop {
+            case .syscall:
+                if try registers().rip == syscallInstruction + 2 { entered = true }
+            case .signal, .event(.stop):
+                continue
+            default:
                 throw TraceeError("injected \(SyscallTable.name(number)): expected a syscall stop, got \(stop)")
             }
-            if try registers().rip == syscallInstruction + 2 {
-                entered = true
-                break
-            }
+            if entered { break }
         }
         guard entered else {
             throw TraceeError("injected \(SyscallTable.name(number)) did not start")
