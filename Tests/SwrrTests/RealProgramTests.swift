@@ -35,7 +35,9 @@ final class RealProgramTests: XCTestCase {
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir + "/done.sh")
         let products = ["main.o", "util.o", "prog"]
 
-        let recording = try record(["make"], expectedStatus: 0, directory: dir)
+        // --no-print-directory: under `make test` this make is nested (MAKELEVEL) and would announce
+        // its directory.
+        let recording = try record(["make", "--no-print-directory"], expectedStatus: 0, directory: dir)
         XCTAssertEqual(recording.result.stdoutText, """
             gcc -O2 -c main.c -o main.o
             gcc -O2 -c util.c -o util.o
