@@ -15,6 +15,8 @@ enum Fixtures {
     static let buildDir: String = {
         let d = NSTemporaryDirectory() + "swrr-debuginfo-\(getpid())"
         try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        // The compiled fixtures are shared by every test of the run and removed with it.
+        atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "swrr-debuginfo-\(getpid())") }
         return d
     }()
 
