@@ -267,10 +267,23 @@ extension GDBServer {
         return ""
     }
 
-    /// bc / bs: reverse execution is not built yet.
+    /// bc (reverse-continue) and bs (reverse-step one instruction of the Hc thread).
     private func reverse(_ text: String, _ conn: PacketConnection) -> String {
-        let what = text.hasPrefix("bc") ? "reverse-continue" : "reverse-step"
-        return refuse(conn, "\(what) is not implemented yet: swrr's gdb server only runs forward for now", console: true)
+        do {
+            var stop: DebugStop
+            if text.hasPrefix("bc") {
+                stop = try debugger.reverseContinue()
+            } else if text.hasPrefix("bs") {
+                stop = try debugger.reverseStepInstruction(tid: resumeThread)
+            } else {
+                return ""
+            }
+            lastStop = stop
+            return StopReplies.reply(stop)
+        } catch {
+            // The replay stays where it was: gdb gets the message and an error.
+            return refuse(conn, "\(error)", console: true)
+        }
     }
 }
 

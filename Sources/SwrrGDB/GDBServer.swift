@@ -1,4 +1,4 @@
-// A gdb remote-serial-protocol server over a replay (forward execution only so far): listens on
+// A gdb remote-serial-protocol server over a replay, forwards and backwards (bc/bs): listens on
 // 127.0.0.1 only, serves one gdb connection at a time, and maps its packets onto ReplayDebugger.
 // The handlers are in GDBCommands.swift, stop replies in StopReplies.swift.
 import Glibc

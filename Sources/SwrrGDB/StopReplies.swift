@@ -1,7 +1,8 @@
 // Stop replies: how a DebugStop is told to gdb. `T05thread:TID;` plus `swbreak:;`, `hwbreak:;`
 // or `watch:ADDR;` for the debugger's own traps; `T<sig>` for a signal the program receives;
 // `W<code>`/`X<sig>` when the recorded program exited; and, as rr does, `T05…replaylog:end;` at
-// the end of a recording that stops before the program's exit.
+// the end of a recording that stops before the program's exit, and `T05…replaylog:begin;` when
+// going backwards reached the start.
 import Glibc
 import SwrrReplay
 import SwrrTracee
@@ -22,8 +23,10 @@ enum StopReplies {
             case .execute: key = "hwbreak"
             }
             return "T05\(thread)\(key):\(hex(address));"
-        case .step, .taskCreated, .taskExited, .exec:
+        case .step, .taskCreated, .taskExited, .exec, .jumped:
             return "T05\(thread)"
+        case .startOfRecording:
+            return "T05\(thread)replaylog:begin;"
         case .signal(let s):
             return "T\(hex(GDBSignals.gdbNumber(s), width: 2))\(thread)"
         case .end(.completed(let status)):

@@ -84,4 +84,23 @@ final class SoftwareBreakpoints {
 
     /// A process ended.
     func forget(tgid: Int32) { saved[tgid] = nil }
+
+    /// A new replay of the same trace (reverse execution re-runs it): the addresses stay, the
+    /// new address spaces get their int3s from `add`/`execed`.
+    func newReplay() { saved = [:] }
+
+    /// Inserts every breakpoint into these address spaces where the address is mapped and it
+    /// is not in yet (after a replay starts, and after each mmap/mprotect: a breakpoint in a
+    /// shared library goes in once the library is there).
+    /// An int3 inserted earlier is checked too: the dynamic loader maps a library's segments
+    /// over its first, provisional mapping, which takes the int3 away with the old pages.
+    func insertAll(in spaces: [Task]) {
+        for t in spaces {
+            for a in addresses {
+                guard let byte = try? t.readMemory(a, count: 1)[0] else { continue }
+                if byte == 0xCC && saved[t.tgid]?[a] != nil { continue }
+                if (try? t.writeMemory(a, [0xCC])) != nil { saved[t.tgid, default: [:]][a] = byte }
+            }
+        }
+    }
 }

@@ -29,20 +29,42 @@ protocol ReplayDebugHook: AnyObject {
 /// Thrown through the engine when the client kills the replay during a stop.
 struct DebuggerKilled: Error {}
 
+/// Thrown through the engine (and ReplaySession, which kills its tasks on the way) when the
+/// client asks, during a stop, for something only a new replay can give (reverse execution, a
+/// jump): the engine thread's stack unwinds to its main loop, which then serves the request.
+struct Rewind: Error { let request: ResumeRequest }
+
+/// Thrown when a scanning replay (ReverseExecution.swift) has learnt what it wanted.
+struct ScanFinished: Error {}
+
 final class ReplayDebugEngine: ReplayDebugHook {
-    private let traceDirectory: String
+    let traceDirectory: String
     private let echo: ((UInt8, [UInt8]) -> Void)?
-    private let mailbox: DebugMailbox
+    let mailbox: DebugMailbox
     private(set) var session: ReplaySession!
-    private let breakpoints = SoftwareBreakpoints()
-    private let debugRegisters = DebugRegisters()
-    private(set) var outcome: ReplayOutcome?
-    private(set) var currentTid: Int32 = 0
-    private var mainTid: Int32 = 0
+    let breakpoints = SoftwareBreakpoints()
+    let debugRegisters = DebugRegisters()
+    var outcome: ReplayOutcome?
+    var currentTid: Int32 = 0
+    private(set) var mainTid: Int32 = 0
+
+    /// Where the replay is now (ReplayPosition.swift): the event boundary, extended by every stop
+    /// in the middle of an event.
+    var position = ReplayPosition(event: 1, tid: 0)
+    /// The recorded tid of each event replayed so far (by event number), for stepping backwards
+    /// over event boundaries.
+    var eventTids: [Int: Int32] = [:]
+    /// A replay under way towards a position, silent (ReverseExecution.swift); nil: forward.
+    var seek: Seek?
+    /// A position was just established (a stop, a boundary, a seek segment done): the next
+    /// resume notes where the task starts, so an int3 trap right there is known to be the same
+    /// arrival, not a new one (ReplayPosition's counting rules).
+    var establishedPending = true
+    private var resumeRip: (tid: Int32, rip: UInt64)?
 
     /// What the client asked for last.
     private var mode: ResumeRequest = .continue(stopAtTaskEvents: true)
-    private enum StepState: Equatable {
+    enum StepState: Equatable {
         case off
         /// The next resume of this task (recorded tid; nil: any task) single-steps.
         case armed(Int32?)
@@ -51,10 +73,10 @@ final class ReplayDebugEngine: ReplayDebugHook {
         /// The step ran into an event (a syscall): it is over once that event is replayed.
         case consumed(Int32)
     }
-    private var stepState: StepState = .off
+    var stepState: StepState = .off
     /// A stop point to carry a task over on its next resume (by replay tid).
-    private enum StepOver { case software(UInt64), hardware(slot: Int) }
-    private var stepOver: [Int32: StepOver] = [:]
+    enum StepOver { case software(UInt64), hardware(slot: Int) }
+    var stepOver: [Int32: StepOver] = [:]
 
     init(traceDirectory: String, echo: ((UInt8, [UInt8]) -> Void)?, mailbox: DebugMailbox) {
         self.traceDirectory = traceDirectory
@@ -68,10 +90,10 @@ final class ReplayDebugEngine: ReplayDebugHook {
 
     func main(started: (Error?) -> Void) {
         do {
-            session = try ReplaySession(traceDirectory: traceDirectory, echo: echo)
-            session.debugHook = self
+            try startReplay()
             mainTid = session.tasks.first(where: { $0.value.task === session.task })?.key ?? 0
             currentTid = mainTid
+            position = ReplayPosition(event: eventNumber, tid: mainTid)
         } catch {
             started(error)
             return
@@ -83,40 +105,110 @@ final class ReplayDebugEngine: ReplayDebugHook {
                 body()
             case .resume(.kill):
                 finish()
-                mailbox.report(.success(DebugStop(reason: .end(outcome ?? .endedEarly(event: eventNumber, reason: "killed")),
-                                                  tid: mainTid, event: eventNumber)))
+                mailbox.report(.success(killedStop))
                 return
             case .resume(let r):
-                do {
-                    mailbox.report(.success(try runForward(r)))
-                } catch is DebuggerKilled {
-                    finish()
-                    mailbox.report(.success(DebugStop(reason: .end(.endedEarly(event: eventNumber, reason: "killed")),
-                                                      tid: mainTid, event: eventNumber)))
-                    return
-                } catch let e as ReplayError {
-                    outcome = outcome ?? .endedEarly(event: eventNumber, reason: e.description)
-                    mailbox.report(.failure(DebuggerError.replay(e.description)))
-                } catch {
-                    outcome = outcome ?? .endedEarly(event: eventNumber, reason: "\(error)")
-                    mailbox.report(.failure(error))
-                }
+                if !serve(r) { return }
             }
         }
     }
 
-    private func finish() {
+    private var killedStop: DebugStop {
+        DebugStop(reason: .end(outcome ?? .endedEarly(event: eventNumber, reason: "killed")), tid: mainTid, event: eventNumber)
+    }
+
+    /// Serves one resume request (and the ones a stop inside it turns into a new replay);
+    /// false once the replay is killed.
+    private func serve(_ first: ResumeRequest) -> Bool {
+        var r = first
+        while true {
+            do {
+                mailbox.report(.success(try execute(r)))
+                return true
+            } catch let rewind as Rewind {
+                finish()   // that replay's tasks are gone (ReplaySession.step killed them on the way out)
+                r = rewind.request
+            } catch is DebuggerKilled {
+                finish()
+                mailbox.report(.success(killedStop))
+                return false
+            } catch let e as ReplayError {
+                endSeek()
+                outcome = outcome ?? .endedEarly(event: eventNumber, reason: e.description)
+                mailbox.report(.failure(DebuggerError.replay(e.description)))
+                return true
+            } catch {
+                endSeek()
+                // An error reported where the replay still stands leaves it usable.
+                if session == nil || session.tasks.isEmpty {
+                    outcome = outcome ?? .endedEarly(event: eventNumber, reason: "\(error)")
+                }
+                mailbox.report(.failure(error))
+                return true
+            }
+        }
+    }
+
+    private func execute(_ r: ResumeRequest) throws -> DebugStop {
+        switch r {
+        case .continue, .step:
+            if let o = outcome { return DebugStop(reason: .end(o), tid: mainTid, event: eventNumber) }
+            accept(r)
+            return try drive()
+        case .reverseContinue:
+            return try reverseContinue()
+        case .reverseStep(let tid):
+            return try reverseStep(tid: tid)
+        case .goTo(let p, let reason):
+            return try jump(to: p, reason: reason)
+        case .kill:
+            throw DebuggerKilled()
+        }
+    }
+
+    /// A fresh replay of the trace, stopped at the program's first instruction, with the
+    /// debugger's breakpoints and watchpoints in it. (Checkpoints will replace this by
+    /// `restore(nearestTo:)`: see ReverseExecution.swift.)
+    func startReplay() throws {
+        finish()
+        let s = try ReplaySession(traceDirectory: traceDirectory, echo: { [weak self] fd, bytes in
+            // A replay going back over what the client already saw stays quiet.
+            guard let self = self, self.seek == nil else { return }
+            self.echo?(fd, bytes)
+        })
+        s.keepTasksAtEnd = true
+        s.debugHook = self
+        session = s
+        outcome = nil
+        stepOver = [:]
+        stepState = .off
+        resumeRip = nil
+        establishedPending = true
+        breakpoints.newReplay()
+        breakpoints.insertAll(in: addressSpaces)
+        debugRegisters.newReplay()
+        eventTids[0] = session.tasks.first(where: { $0.value.task === s.task })?.key
+        currentTid = mainTid
+    }
+
+    func finish() {
         session?.debugHook = nil
         session?.kill()
         session = nil
     }
 
-    /// Serves client requests during a stop until it resumes; returns the resume request.
-    private func serveStopped() -> ResumeRequest {
+    /// Serves client requests during a stop until it resumes; returns the resume request. One
+    /// that needs another replay (reverse execution, a jump) unwinds the engine (Rewind).
+    private func serveStopped() throws -> ResumeRequest {
         while true {
             switch mailbox.next() {
             case .call(let body): body()
-            case .resume(let r): return r
+            case .resume(.kill): throw DebuggerKilled()
+            case .resume(let r):
+                switch r {
+                case .continue, .step: return r
+                default: throw Rewind(request: r)
+                }
             }
         }
     }
@@ -126,17 +218,29 @@ final class ReplayDebugEngine: ReplayDebugHook {
         if case .step(let tid) = r { stepState = .armed(tid) } else { stepState = .off }
     }
 
-    /// Replays events until something stops the replay.
-    private func runForward(_ r: ResumeRequest) throws -> DebugStop {
-        if let o = outcome { return DebugStop(reason: .end(o), tid: mainTid, event: eventNumber) }
-        accept(r)
+    /// Replays events until something stops the replay (or, while seeking, until the target).
+    func drive() throws -> DebugStop {
         while true {
+            if seek != nil, let stop = try seekAtBoundary() { return stop }
+            if let o = outcome { return DebugStop(reason: .end(o), tid: mainTid, event: eventNumber) }
             let before = Set(session.tasks.keys)
             if let o = try session.step() {
                 outcome = o
+                position = ReplayPosition(event: eventNumber, tid: mainTid)
+                if seek != nil { continue }
                 return DebugStop(reason: .end(o), tid: mainTid, event: eventNumber)
             }
-            if case .consumed(let replayTid) = stepState {
+            if let tid = session.lastEvent?.tid { eventTids[eventNumber - 1] = tid }
+            let consumed: Int32?
+            if case .consumed(let replayTid) = stepState { consumed = replayTid } else { consumed = nil }
+            position = ReplayPosition(event: eventNumber, tid: consumed.flatMap(recordedTid(ofReplayTid:)) ?? currentTid)
+            establishedPending = true
+            if seek != nil {
+                _ = try eventStop(before: before)   // bookkeeping only (forks, execs)
+                if consumed != nil { try seekStepConsumed() }
+                continue
+            }
+            if let replayTid = consumed {
                 stepState = .off
                 currentTid = recordedTid(ofReplayTid: replayTid) ?? currentTid
                 return DebugStop(reason: .step, tid: currentTid, event: eventNumber)
@@ -166,6 +270,9 @@ final class ReplayDebugEngine: ReplayDebugHook {
             guard stopAtTaskEvents else { return nil }
             return DebugStop(reason: .taskExited(ev.tid, waitStatus: ev.waitStatus), tid: ev.tid, event: eventNumber)
         case .syscall(let ev):
+            if [9, 10, 25].contains(ev.number), ev.result >= 0, !breakpoints.addresses.isEmpty {
+                breakpoints.insertAll(in: addressSpaces)   // mmap, mprotect, mremap: new code may be there
+            }
             let created = Set(session.tasks.keys).subtracting(before)
             guard let child = created.first, let c = session.tasks[child], let parent = session.tasks[ev.tid] else { return nil }
             if c.task.tgid != parent.task.tgid { breakpoints.forked(parent: parent.task.tgid, child: c.task.tgid) }
@@ -182,6 +289,13 @@ final class ReplayDebugEngine: ReplayDebugHook {
     func resumeMode(for t: ReplayTask) throws -> ResumeMode {
         var step = false
         var skipSlot: Int?
+        if establishedPending {
+            // The first resume from an established position: where it starts (see resumeRip).
+            establishedPending = false
+            if stepOver[t.task.tid] == nil && !breakpoints.addresses.isEmpty, let r = try? t.task.registers() {
+                resumeRip = (t.task.tid, r.rip)
+            }
+        }
         switch stepOver[t.task.tid] {
         case .software(let address)?:
             breakpoints.lift(address, in: t.task)
@@ -195,15 +309,22 @@ final class ReplayDebugEngine: ReplayDebugHook {
         if !debugRegisters.isEmpty || skipSlot != nil {
             try debugRegisters.prepare(t.task, disabling: skipSlot)
         }
-        if case .armed(let which) = stepState, which == nil || session.tasks[which!] === t {
+        switch stepState {
+        case .armed(let which) where which == nil || session.tasks[which!] === t:
             stepState = .stepping(t.task.tid)
             step = true
+        case .stepping(let tid) where tid == t.task.tid:
+            step = true
+        default:
+            break
         }
         return step ? .sysemuSingleStep : .sysemu
     }
 
     func handleStop(of t: ReplayTask, _ stop: Stop) throws -> Bool {
         let tid = t.task.tid
+        let resumedAt = resumeRip
+        resumeRip = nil
         var steppedOver = false
         if let over = stepOver.removeValue(forKey: tid) {
             steppedOver = true
@@ -223,43 +344,78 @@ final class ReplayDebugEngine: ReplayDebugHook {
             regs.rip -= 1
             try t.task.setRegisters(regs)
             stepOver[tid] = .software(regs.rip)
-            return try stopHere(t, .breakpoint(regs.rip))
+            let same = resumedAt?.tid == tid && resumedAt?.rip == regs.rip
+            return try trapped(t, .breakpoint(regs.rip), regs: regs, sameArrival: same)
         }
         let (slot, singleStep) = debugRegisters.status(t.task)
         if let slot = slot, let w = debugRegisters.slots[slot] {
             if w.kind == .execute {
                 stepOver[tid] = .hardware(slot: slot)
-                return try stopHere(t, .hardwareBreakpoint(w.address))
+                return try trapped(t, .hardwareBreakpoint(w.address), regs: regs, sameArrival: false)
             }
-            return try stopHere(t, .watchpoint(address: w.address, kind: w.kind))
+            return try trapped(t, .watchpoint(address: w.address, kind: w.kind), regs: regs, watch: w,
+                               stepDone: stepping && singleStep)
         }
         let trapTrace: Int32 = 2
         if (stepping || steppedOver) && (singleStep || info?.code == trapTrace || info?.code == 0) {
-            if stepping { return try stopHere(t, .step) }
+            if stepping { return try trapped(t, .step, regs: regs, stepDone: true) }
             return true   // only carried over a breakpoint: keep going
         }
         return false      // not the debugger's: ReplaySession decides
     }
 
+    /// A trap of the debugger's: a forward stop for the client, or a count for a seek.
+    /// `sameArrival`: an int3 trap on the arrival the current position already stands on.
+    /// `stepDone`: the trap also completes a single-step.
+    private func trapped(_ t: ReplayTask, _ reason: StopReason, regs: Registers, watch: Watchpoint? = nil,
+                         sameArrival: Bool = false, stepDone: Bool = false) throws -> Bool {
+        if seek != nil {
+            return try seekTrap(t, reason, regs: regs, watch: watch, sameArrival: sameArrival, stepDone: stepDone)
+        }
+        let tid = recordedTid(ofReplayTid: t.task.tid) ?? currentTid
+        var p = position
+        if p.event != eventNumber { p = ReplayPosition(event: eventNumber, tid: tid) }
+        switch reason {
+        case .breakpoint(let a), .hardwareBreakpoint(let a):
+            if !sameArrival { p = p.appending(.arrival(a, 1)) }
+        case .watchpoint:
+            if let w = watch { p = p.appending(.watch(w, 1)) }
+        case .step:
+            p = p.appending(.steps(1))
+        default:
+            break
+        }
+        p.tid = tid
+        p.registers = regs
+        position = p
+        return try stopHere(t, reason)
+    }
+
     /// Reports a stop to the client and serves it until it resumes.
-    private func stopHere(_ t: ReplayTask, _ reason: StopReason) throws -> Bool {
+    func stopHere(_ t: ReplayTask, _ reason: StopReason) throws -> Bool {
+        try stopHere(t, .success(reason))
+    }
+
+    /// Reports a stop (or the error of a request that ended here) and serves it until the
+    /// client resumes.
+    func stopHere(_ t: ReplayTask, _ result: Result<StopReason, Error>) throws -> Bool {
         stepState = .off
+        establishedPending = true
         currentTid = recordedTid(ofReplayTid: t.task.tid) ?? currentTid
-        mailbox.report(.success(DebugStop(reason: reason, tid: currentTid, event: eventNumber)))
-        let next = serveStopped()
-        if next == .kill { throw DebuggerKilled() }
+        mailbox.report(result.map { DebugStop(reason: $0, tid: currentTid, event: eventNumber) })
+        let next = try serveStopped()
         accept(next)
         return true
     }
 
     // MARK: requests (on the engine thread)
 
-    private func recordedTid(ofReplayTid tid: Int32) -> Int32? {
+    func recordedTid(ofReplayTid tid: Int32) -> Int32? {
         session?.tasks.first(where: { $0.value.task.tid == tid })?.key
     }
 
     /// One task of each live process.
-    private var addressSpaces: [Task] {
+    var addressSpaces: [Task] {
         var seen = Set<Int32>()
         var out: [Task] = []
         for (_, t) in (session?.tasks ?? [:]).sorted(by: { $0.key < $1.key }) where t.ended == nil && !t.newborn {
@@ -269,7 +425,8 @@ final class ReplayDebugEngine: ReplayDebugHook {
     }
 
     func liveTask(_ tid: Int32?) throws -> Task {
-        guard let session = session, outcome == nil else { throw DebuggerError.ended }
+        // At the end of the recording the tasks still alive stay inspectable.
+        guard let session = session else { throw DebuggerError.ended }
         let id = tid ?? currentTid
         guard let t = session.tasks[id] ?? (tid == nil ? session.tasks[mainTid] : nil), t.ended == nil else {
             throw DebuggerError.noSuchTask(id)
@@ -278,7 +435,7 @@ final class ReplayDebugEngine: ReplayDebugHook {
     }
 
     func setBreakpoint(_ address: UInt64) throws {
-        guard outcome == nil else { throw DebuggerError.ended }
+        guard session != nil else { throw DebuggerError.ended }
         do {
             try breakpoints.add(address, in: addressSpaces)
         } catch {

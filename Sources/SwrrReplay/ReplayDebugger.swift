@@ -59,6 +59,10 @@ public enum StopReason: Equatable {
     case exec
     /// The end of the recording.
     case end(ReplayOutcome)
+    /// Going backwards reached the start of the recording (the program's first instruction).
+    case startOfRecording
+    /// The replay was moved to a requested position (goTo, goToEvent).
+    case jumped
 }
 
 public struct DebugStop: Equatable {
@@ -136,6 +140,55 @@ public final class ReplayDebugger {
         try resume(.step(tid: tid))
     }
 
+    // MARK: running backwards and jumping (ReverseExecution.swift)
+
+    /// Runs backwards to the last breakpoint or watchpoint hit strictly before the current
+    /// position (a watchpoint stops before the instruction that wrote, where the old value is
+    /// still in memory), or to the start of the recording (reason .startOfRecording).
+    public func reverseContinue() throws -> DebugStop {
+        try resume(.reverseContinue)
+    }
+
+    /// Goes back one instruction of task `tid` (by default the current one): the position from
+    /// which a forward single-step comes here. At the start: reason .startOfRecording.
+    public func reverseStepInstruction(tid: Int32? = nil) throws -> DebugStop {
+        try resume(.reverseStep(tid: tid))
+    }
+
+    /// Where the replay is now: a position `goTo` reaches again exactly.
+    public func position() throws -> ReplayPosition {
+        try perform { e in
+            var p = e.position
+            if p.registers == nil, p.event == e.eventNumber, let t = try? e.liveTask(p.tid != 0 ? p.tid : nil) {
+                p.registers = try? t.registers()
+            }
+            return p
+        }
+    }
+
+    /// Goes to `position` (reason .jumped). Its registers, when given, are checked.
+    public func goTo(_ position: ReplayPosition) throws -> DebugStop {
+        var p = position
+        if p.path.isEmpty { p.registers = nil }   // at a boundary the task is not known for sure
+        return try resume(.goTo(p, .jumped))
+    }
+
+    /// Goes to the boundary before event `n` (reason .jumped).
+    public func goToEvent(_ n: Int) throws -> DebugStop {
+        guard n >= 1 else { throw DebuggerError.refused("event \(n) is before the start of the recording (event 1)") }
+        return try resume(.goTo(ReplayPosition(event: n, tid: 0), .jumped))
+    }
+
+    /// Goes to the program's first instruction (reason .startOfRecording).
+    public func goToStart() throws -> DebugStop {
+        try resume(.goTo(ReplayPosition(event: 1, tid: 0), .startOfRecording))
+    }
+
+    /// Goes to the end of the recording (reason .end).
+    public func goToEnd() throws -> DebugStop {
+        try resume(.goTo(ReplayPosition(event: Int.max, tid: 0), nil))
+    }
+
     private func resume(_ r: ResumeRequest) throws -> DebugStop {
         guard !closed else { throw DebuggerError.ended }
         return try mailbox.resume(r)
@@ -198,7 +251,7 @@ public final class ReplayDebugger {
         try perform { $0.taskList() }
     }
 
-    /// The number of the next event to replay (rr's `when`).
+    /// The number of events replayed so far, i.e. of the next one (rr's `when`).
     public func eventNumber() throws -> Int {
         try perform { $0.eventNumber }
     }
@@ -235,6 +288,10 @@ enum ResumeRequest: Equatable {
     case `continue`(stopAtTaskEvents: Bool)
     /// One instruction of this task (recorded tid), or of whichever task runs next.
     case step(tid: Int32?)
+    case reverseContinue
+    case reverseStep(tid: Int32?)
+    /// Go to a position; the stop's reason (nil: .end at the end of the recording, else .jumped).
+    case goTo(ReplayPosition, StopReason?)
     case kill
 }
 

@@ -54,6 +54,10 @@ public final class ReplaySession {
     var debugHook: ReplayDebugHook?
     /// The event `step()` replayed last (a debugger reports signals and task events from it).
     private(set) var lastEvent: Event?
+    /// When set (a debugger), the end of the trace leaves the tasks that are still alive stopped
+    /// where they are, so they can be inspected there and the replay run backwards from it; they
+    /// are killed by `kill()` (or deinit). Otherwise the end kills them at once.
+    var keepTasksAtEnd = false
 
     /// The recorded program's first task (nil once it has ended).
     public var task: Task? { tasks[mainTid]?.task }
@@ -127,7 +131,7 @@ public final class ReplaySession {
                 case .truncated?, nil:
                     outcome = .endedEarly(event: eventNumber, reason: nil)
                 }
-                kill()
+                if !keepTasksAtEnd { kill() }
                 finished = outcome
                 return outcome
             }

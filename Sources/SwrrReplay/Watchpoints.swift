@@ -11,17 +11,23 @@
 import CSwrrShim
 import SwrrTracee
 
-public enum WatchKind: Equatable, Sendable {
+public enum WatchKind: Hashable, Sendable {
     case execute
     case write
     /// Reads and writes (x86 cannot trap on reads alone; gdb's rwatch is served with this).
     case readWrite
 }
 
-public struct Watchpoint: Equatable, Sendable {
+public struct Watchpoint: Hashable, Sendable {
     public var address: UInt64
     public var length: Int
     public var kind: WatchKind
+
+    public init(address: UInt64, length: Int, kind: WatchKind) {
+        self.address = address
+        self.length = length
+        self.kind = kind
+    }
 }
 
 final class DebugRegisters {
@@ -127,4 +133,8 @@ final class DebugRegisters {
     }
 
     func forget(tid: Int32) { installed[tid] = nil }
+
+    /// A new replay of the same trace (reverse execution re-runs it): the slots stay, no task
+    /// has them yet.
+    func newReplay() { installed = [:] }
 }

@@ -2,6 +2,7 @@
 // addresses are absolute), recorded once with the `swrr` binary, and child processes that
 // always end (a time limit for each; tearDown kills what is left).
 import Foundation
+import SwrrReplay
 import XCTest
 
 enum GDBFixture {
@@ -127,6 +128,23 @@ enum GDBFixture {
     }
 }
 
+extension GDBFixture {
+    /// gdb in batch mode with these commands against a fresh `swrr replay --gdb-port 0` of the
+    /// fixture's recording: gdb's output, then "--- server ---" and the server's stderr. The
+    /// server must end with gdb's session.
+    static func batch(_ commands: [String], fixture: String = "loop", status: Int32 = 3) throws -> String {
+        let rec = try recording(fixture, status: status)
+        let s = try GDBServerProcess(trace: rec.trace)
+        defer { _ = s.stop(timeout: 5) }
+        var argv = ["gdb", "-batch", "-nx", "-ex", "target extended-remote 127.0.0.1:\(s.port)"]
+        for c in commands { argv += ["-ex", c] }
+        argv.append(rec.executable)
+        let out = try run(argv, timeout: 120)
+        XCTAssertTrue(s.stop(timeout: 10), "the server ends with gdb's session")
+        return out.output + "\n--- server ---\n" + s.stderrText
+    }
+}
+
 /// `swrr replay --gdb-port 0 TRACE` in the background, with the port it announced.
 final class GDBServerProcess {
     let process = Process()
@@ -176,5 +194,17 @@ final class GDBServerProcess {
         if finalStderr == nil { finalStderr = stderrText }
         try? FileManager.default.removeItem(atPath: errFile)
         return ended
+    }
+}
+
+extension ReplayDebugger {
+    /// A little-endian integer of the current task's memory.
+    func int32(at address: UInt64) throws -> Int32 {
+        Int32(truncatingIfNeeded: try int64(at: address, size: 4))
+    }
+
+    func int64(at address: UInt64, size: Int = 8) throws -> Int64 {
+        let b = try readMemory(address, count: size)
+        return Int64(bitPattern: (0..<size).reduce(UInt64(0)) { $0 | UInt64(b[$1]) << (8 * UInt64($1)) })
     }
 }

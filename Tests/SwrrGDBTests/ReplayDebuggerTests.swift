@@ -18,15 +18,6 @@ final class ReplayDebuggerTests: XCTestCase {
         return (d, rec)
     }
 
-    private func int32(_ d: ReplayDebugger, _ address: UInt64) throws -> Int32 {
-        let b = try d.readMemory(address, count: 4)
-        return Int32(bitPattern: UInt32(b[0]) | UInt32(b[1]) << 8 | UInt32(b[2]) << 16 | UInt32(b[3]) << 24)
-    }
-
-    private func int64(_ d: ReplayDebugger, _ address: UInt64) throws -> Int64 {
-        let b = try d.readMemory(address, count: 8)
-        return Int64(bitPattern: (0..<8).reduce(UInt64(0)) { $0 | UInt64(b[$1]) << (8 * UInt64($1)) })
-    }
 
     func testBreakpointOnLoopBodyIsHitOncePerIterationThenTheEnd() throws {
         let (d, rec) = try start()
@@ -40,7 +31,7 @@ final class ReplayDebuggerTests: XCTestCase {
             let stop = try d.continueForward()
             XCTAssertEqual(stop.reason, .breakpoint(body), "iteration \(k)")
             XCTAssertEqual(try d.registers().rip, body)
-            XCTAssertEqual(try int32(d, iter), Int32(k), "the loop variable at hit \(k)")
+            XCTAssertEqual(try d.int32(at: iter), Int32(k), "the loop variable at hit \(k)")
             XCTAssertGreaterThan(stop.event, lastEvent - 1)
             lastEvent = stop.event
             XCTAssertEqual(try d.eventNumber(), stop.event)
@@ -59,7 +50,7 @@ final class ReplayDebuggerTests: XCTestCase {
         for k in 0..<5 {
             let stop = try d.continueForward()
             XCTAssertEqual(stop.reason, .watchpoint(address: counter, kind: .write), "write \(k)")
-            XCTAssertEqual(try int64(d, counter), Int64(k * 10 + 1))
+            XCTAssertEqual(try d.int64(at: counter), Int64(k * 10 + 1))
         }
         try d.removeWatchpoint(address: counter, length: 8, kind: .write)
         XCTAssertEqual(try d.continueForward(stopAtTaskEvents: false).reason, .end(.completed(waitStatus: WaitStatus.exited(3))))

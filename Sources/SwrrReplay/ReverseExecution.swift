@@ -1,0 +1,391 @@
+// Reverse execution by re-execution (issue 5): to reach an earlier position, the engine starts a
+// new replay and runs it forward, silently, to that position (a *seek*). Everything backwards is
+// built from three kinds of silent replays:
+//
+// - seek to a position P and stop there for the client (`jump`);
+// - scan up to the current position C, noting the last hit of the client's breakpoints and
+//   watchpoints before it (`lastHit`), for reverse-continue;
+// - seek to a position S, then single-step, counting, until an arrival at an address, a
+//   watchpoint's trap or the event's end (`stepScan`), for the instruction before a position.
+//
+// So reverse-continue is a scan then a seek; reverse-stepi is a step-scan then a seek; a
+// watchpoint's hit found backwards is the instruction *before* its write (as rr and gdb expect:
+// gdb sees the old value there). Every replay starts at `restore(nearestTo:)`, today the start of
+// the recording; checkpoints (forks of the tracee tree) will make that the nearest one before
+// the position, and nothing else here needs to change.
+//
+// How a seek follows a position's path while the client's breakpoints are in: every segment
+// counts only its own kind of trap (ReplayPosition.swift), the client's int3s it does not count
+// are carried over as usual, and a step segment stays armed through such a carry-over, so extra
+// breakpoints never change where a seek stops. The replay's output is not echoed while seeking.
+import SwrrTrace
+import SwrrTracee
+
+/// A silent replay towards a position.
+final class Seek {
+    enum Goal {
+        /// Stop there for the client with this reason (nil: .end at the end, .jumped elsewhere),
+        /// or report this error there.
+        case report(Result<StopReason?, Error>)
+        /// Note the client's breakpoint and watchpoint hits until there.
+        case scan
+        /// From there, single-step until this happens.
+        case stepScan(StepScanEnd)
+    }
+    enum StepScanEnd: Equatable {
+        case arrival(UInt64)
+        case watch(Watchpoint)
+        case eventEnd
+    }
+    enum Key: Hashable {
+        case arrival(UInt64)
+        case watch(Watchpoint)
+    }
+
+    let target: ReplayPosition
+    let goal: Goal
+    /// In the target's event, with its breakpoints and watchpoints inserted.
+    var entered = false
+    /// The segment of the target's path being run, and how far it got.
+    var segment = 0
+    var count = 0
+    /// Client hits per breakpoint/watchpoint since the last segment end (or the event start).
+    var since: [Key: Int] = [:]
+    /// The last client hit noted (scans).
+    var lastHit: (ReplayPosition, StopReason)?
+    /// Step-scanning (after the target was reached), and the steps so far.
+    var stepping = false
+    var steps = 0
+    var stepResult: Int?
+    /// Inserted for this seek only.
+    var tempBreakpoints: Set<UInt64> = []
+    var tempWatchpoints: [Watchpoint] = []
+
+    init(target: ReplayPosition, goal: Goal) {
+        self.target = target
+        self.goal = goal
+    }
+
+    var isScan: Bool { if case .scan = goal { return true }; return false }
+    var stepEnd: StepScanEnd? { if case .stepScan(let e) = goal { return e }; return nil }
+
+    func bump(_ k: Key) -> Int {
+        since[k, default: 0] += 1
+        return since[k]!
+    }
+}
+
+extension ReplayDebugEngine {
+    var startPosition: ReplayPosition { ReplayPosition(event: 1, tid: mainTid) }
+
+    /// A replay stopped at the latest point from which `position` can be reached by running
+    /// forward. Today: a new replay from the start of the recording. (Checkpoints: restore the
+    /// nearest fork at or before `position`, with the debugger's int3s and debug registers.)
+    func restore(nearestTo position: ReplayPosition) throws {
+        try startReplay()
+    }
+
+    // MARK: the operations
+
+    func reverseContinue() throws -> DebugStop {
+        let here = position
+        if let stop = alreadyAtStart(here) { return stop }
+        return try reverse(from: here) {
+            guard let (hit, reason) = try self.lastHit(before: here) else {
+                return (self.startPosition, .startOfRecording)
+            }
+            if case .watch? = hit.path.last {
+                // Stop before the write, where the old value is still there.
+                return (try self.previousInstruction(of: hit, tid: nil) ?? self.startPosition, reason)
+            }
+            return (hit, reason)
+        }
+    }
+
+    func reverseStep(tid: Int32?) throws -> DebugStop {
+        let here = position
+        if let stop = alreadyAtStart(here) { return stop }
+        return try reverse(from: here) {
+            guard let p = try self.previousInstruction(of: here, tid: tid) else {
+                return (self.startPosition, .startOfRecording)
+            }
+            return (p, .step)
+        }
+    }
+
+    /// Goes to `p` (reason nil: .end at the end of the recording, .jumped elsewhere). If `p`
+    /// cannot be reached, goes back to where the client was and reports the error there.
+    func jump(to p: ReplayPosition, reason: StopReason?) throws -> DebugStop {
+        let here = position
+        do {
+            return try jump(to: p, result: .success(reason))
+        } catch let e where seek != nil && !(e is DebuggerKilled) {
+            endSeek()
+            return try jump(to: here, result: .failure(e))
+        }
+    }
+
+    /// At the start already, with the replay there: nothing to run.
+    private func alreadyAtStart(_ here: ReplayPosition) -> DebugStop? {
+        guard here.samePoint(startPosition), session != nil, outcome == nil, session.eventNumber == 1 else { return nil }
+        return DebugStop(reason: .startOfRecording, tid: currentTid, event: eventNumber)
+    }
+
+    /// Finds a target with `compute` (scanning replays), then goes there. If that fails, goes
+    /// back to `here` and reports the error there: the session stays usable.
+    private func reverse(from here: ReplayPosition,
+                         _ compute: () throws -> (ReplayPosition, StopReason)) throws -> DebugStop {
+        let target: (ReplayPosition, StopReason)
+        do {
+            target = try compute()
+        } catch let e where !(e is DebuggerKilled) {
+            endSeek()
+            return try jump(to: here, result: .failure(e))
+        }
+        return try jump(to: target.0, reason: target.1)
+    }
+
+    private func jump(to p: ReplayPosition, result: Result<StopReason?, Error>) throws -> DebugStop {
+        try restore(nearestTo: p)
+        seek = Seek(target: p, goal: .report(result))
+        return try drive()
+    }
+
+    // MARK: scanning replays
+
+    /// The client's last breakpoint or watchpoint hit strictly before `c` (a watchpoint's hit
+    /// counts when its write is before `c`), with the stop reason it had.
+    func lastHit(before c: ReplayPosition) throws -> (ReplayPosition, StopReason)? {
+        try restore(nearestTo: ReplayPosition(event: 1, tid: mainTid))
+        let s = Seek(target: c, goal: .scan)
+        seek = s
+        defer { endSeek() }
+        do { _ = try drive() } catch is ScanFinished {}
+        return s.lastHit
+    }
+
+    /// Single-steps from `from` until `end`; the number of steps (the one that gets there
+    /// included; 0 when the event's task did not run at all).
+    func stepScan(from: ReplayPosition, until end: Seek.StepScanEnd) throws -> Int {
+        try restore(nearestTo: from)
+        let s = Seek(target: from, goal: .stepScan(end))
+        seek = s
+        defer { endSeek() }
+        do { _ = try drive() } catch is ScanFinished {}
+        guard let n = s.stepResult else {
+            throw DebuggerError.replay("stepping from \(from) never reached \(end)")
+        }
+        return n
+    }
+
+    /// The position one instruction of the task earlier than `c` (nil at the start).
+    func previousInstruction(of c: ReplayPosition, tid: Int32?) throws -> ReplayPosition? {
+        if let last = c.path.last {
+            var prefix = Array(c.path.dropLast())
+            let end: Seek.StepScanEnd
+            switch last {
+            case .steps(let n):
+                if n > 1 { prefix.append(.steps(n - 1)) }
+                return ReplayPosition(event: c.event, tid: c.tid, path: prefix)
+            case .arrival(let a, let n):
+                if n > 1 { prefix.append(.arrival(a, n - 1)) }
+                end = .arrival(a)
+            case .watch(let w, let n):
+                if n > 1 { prefix.append(.watch(w, n - 1)) }
+                end = .watch(w)
+            }
+            let from = ReplayPosition(event: c.event, tid: c.tid, path: prefix)
+            let j = try stepScan(from: from, until: end)
+            guard j >= 1 else { throw DebuggerError.replay("cannot find the instruction before \(c)") }
+            return j > 1 ? from.appending(.steps(j - 1)) : from
+        }
+        // At an event boundary: the last instruction of this task's previous event that ran
+        // code (the one whose step ran into the event).
+        let tid = tid ?? (c.tid != 0 ? c.tid : currentTid)
+        var e = c.event - 1
+        while e >= 1 {
+            if eventTids[e] == nil || eventTids[e] == tid {
+                let m = try stepScan(from: ReplayPosition(event: e, tid: tid), until: .eventEnd)
+                if m >= 1 { return ReplayPosition(event: e, tid: tid, path: m > 1 ? [.steps(m - 1)] : []) }
+            }
+            e -= 1
+        }
+        return nil
+    }
+
+    // MARK: the seek, driven from drive() and the hook
+
+    /// At an event boundary while seeking: enters the target's event, or reaches the target.
+    func seekAtBoundary() throws -> DebugStop? {
+        guard let s = seek else { return nil }
+        s.since = [:]
+        if s.stepping {
+            // A step-scan whose event ended without its step running into it (no code ran).
+            s.stepResult = s.stepResult ?? (s.stepEnd == .eventEnd ? s.steps : nil)
+            throw ScanFinished()
+        }
+        if outcome != nil {
+            if s.target.path.isEmpty && s.target.event >= eventNumber { return try reachBoundary(s) }
+            throw DebuggerError.refused("\(s.target) is beyond the end of the recording (event \(eventNumber))")
+        }
+        if eventNumber > s.target.event {
+            throw DebuggerError.replay("the replay went past \(s.target) without reaching it")
+        }
+        guard eventNumber == s.target.event, !s.entered else { return nil }
+        s.entered = true
+        var needed = s.target.path
+        switch s.stepEnd {
+        case .arrival(let a)?: needed.append(.arrival(a, 1))
+        case .watch(let w)?: needed.append(.watch(w, 1))
+        default: break
+        }
+        for seg in needed {
+            switch seg {
+            case .arrival(let a, _) where !breakpoints.contains(a):
+                try? breakpoints.add(a, in: addressSpaces)
+                s.tempBreakpoints.insert(a)
+            case .watch(let w, _) where !debugRegisters.slots.contains(w):
+                _ = try debugRegisters.add(w)
+                s.tempWatchpoints.append(w)
+            default:
+                break
+            }
+        }
+        if s.target.path.isEmpty { return try reachBoundary(s) }
+        if case .steps = s.target.path[0] { stepState = .armed(nil) } else { stepState = .off }
+        return nil
+    }
+
+    private func reachBoundary(_ s: Seek) throws -> DebugStop? {
+        switch s.goal {
+        case .report(let result):
+            endSeek()
+            stepState = .off
+            position = ReplayPosition(event: eventNumber, tid: currentTid)
+            let reason = try result.get() ?? outcome.map { .end($0) } ?? .jumped
+            return DebugStop(reason: reason, tid: currentTid, event: eventNumber)
+        case .scan:
+            throw ScanFinished()
+        case .stepScan:
+            if outcome != nil {
+                s.stepResult = 0
+                throw ScanFinished()
+            }
+            s.stepping = true
+            stepState = .armed(nil)
+            return nil
+        }
+    }
+
+    /// A step of the seek ran into an event (drive() saw it consumed).
+    func seekStepConsumed() throws {
+        guard let s = seek else { return }
+        stepState = .off
+        if s.stepping {
+            if s.stepEnd == .eventEnd { s.stepResult = s.steps + 1 }
+            throw ScanFinished()
+        }
+        throw DebuggerError.replay("the replay went past \(s.target) without reaching it (a step ran into the next event)")
+    }
+
+    /// A trap of the debugger's while seeking: counts it for the target's segment, notes it for
+    /// a scan, and keeps going (true) unless the target is reached.
+    func seekTrap(_ t: ReplayTask, _ reason: StopReason, regs: Registers, watch: Watchpoint?,
+                  sameArrival: Bool, stepDone: Bool) throws -> Bool {
+        guard let s = seek else { return true }
+        if s.stepping {
+            if stepDone { s.steps += 1 }
+            switch s.stepEnd {
+            case .arrival(let a)? where stepDone && regs.rip == a:
+                s.stepResult = s.steps
+                throw ScanFinished()
+            case .watch(let w)? where watch == w:
+                s.stepResult = stepDone ? s.steps : s.steps + 1
+                throw ScanFinished()
+            default:
+                return true
+            }
+        }
+        let tid = recordedTid(ofReplayTid: t.task.tid) ?? currentTid
+        func at(_ path: [ReplayPosition.Segment]) -> ReplayPosition {
+            ReplayPosition(event: eventNumber, tid: tid, path: path, registers: regs)
+        }
+        var prefix = s.entered ? Array(s.target.path[0..<s.segment]) : []
+        // A watchpoint's hit is the write just before its trap: it is before the target even
+        // when the trap is the target itself.
+        if s.isScan, let w = watch, !s.tempWatchpoints.contains(w) {
+            s.lastHit = (at(prefix + [.watch(w, s.bump(.watch(w)))]), reason)
+        }
+        var completed = false
+        if s.entered, s.segment < s.target.path.count {
+            switch s.target.path[s.segment] {
+            case .arrival(let a, let n):
+                if case .breakpoint(let b) = reason, a == b, !sameArrival { s.count += 1; completed = s.count == n }
+            case .watch(let w, let n):
+                if watch == w { s.count += 1; completed = s.count == n }
+            case .steps(let n):
+                if stepDone { s.count += 1; completed = s.count == n }
+            }
+        }
+        if completed {
+            s.segment += 1
+            s.count = 0
+            s.since = [:]
+            establishedPending = true
+            prefix = Array(s.target.path[0..<s.segment])
+            if s.segment == s.target.path.count { return try reachMid(t, regs: regs, s) }
+            if case .steps = s.target.path[s.segment] { stepState = .stepping(t.task.tid) } else { stepState = .off }
+        }
+        if s.isScan {
+            switch reason {
+            case .breakpoint(let a), .hardwareBreakpoint(let a):
+                guard !s.tempBreakpoints.contains(a) else { break }
+                if completed || sameArrival {
+                    s.lastHit = (at(prefix), reason)
+                } else {
+                    s.lastHit = (at(prefix + [.arrival(a, s.bump(.arrival(a)))]), reason)
+                }
+            default:
+                break
+            }
+        }
+        return true
+    }
+
+    /// The seek's target, reached in the middle of its event.
+    private func reachMid(_ t: ReplayTask, regs: Registers, _ s: Seek) throws -> Bool {
+        let tid = recordedTid(ofReplayTid: t.task.tid) ?? currentTid
+        if let want = s.target.registers, !HardwareBreakpoint.sameState(regs, want) {
+            throw DebuggerError.replay("\(s.target) was reached with other registers than before: " +
+                                       regs.differences(from: want).prefix(6).joined(separator: ", "))
+        }
+        position = ReplayPosition(event: eventNumber, tid: tid, path: s.target.path, registers: regs)
+        establishedPending = true
+        switch s.goal {
+        case .report(let result):
+            endSeek()
+            return try stopHere(t, result.map { $0 ?? .jumped })
+        case .scan:
+            throw ScanFinished()
+        case .stepScan:
+            s.stepping = true
+            stepState = .stepping(t.task.tid)
+            return true
+        }
+    }
+
+    /// Ends the seek: its own breakpoints and watchpoints go.
+    func endSeek() {
+        guard let s = seek else { return }
+        seek = nil
+        for a in s.tempBreakpoints { breakpoints.remove(a, in: addressSpaces) }
+        for w in s.tempWatchpoints {
+            if let slot = debugRegisters.slots.firstIndex(where: { $0 == w }) {
+                for (tid, over) in stepOver {
+                    if case .hardware(let x) = over, x == slot { stepOver[tid] = nil }
+                }
+            }
+            debugRegisters.remove(w)
+        }
+    }
+}
