@@ -54,12 +54,12 @@ extension GDBServer {
 
     // MARK: queries
 
-    private func query(_ text: String, _ conn: PacketConnection) -> String {
+    private func query(_ text: String, _ conn: PacketConnection) -> String? {
         if text.hasPrefix("qSupported") {
             return "PacketSize=4000;QStartNoAckMode+;qXfer:features:read+;qXfer:auxv:read+;" +
                 "qXfer:exec-file:read+;swbreak+;hwbreak+;ReverseStep+;ReverseContinue+"
         }
-        if text.hasPrefix("qXfer:") { return transfer(text) }
+        if text.hasPrefix("qXfer:") { return transfer(text, conn) }
         if text == "qAttached" || text.hasPrefix("qAttached:") { return "1" }
         if text == "qC" { return (try? debugger.currentTid()).map { "QC\(hex($0))" } ?? "E01" }
         if text == "qfThreadInfo" {
@@ -77,8 +77,9 @@ extension GDBServer {
         return ""
     }
 
-    /// qXfer:OBJECT:read:ANNEX:OFFSET,LENGTH.
-    private func transfer(_ text: String) -> String {
+    /// qXfer:OBJECT:read:ANNEX:OFFSET,LENGTH. The reply is binary (the auxv is): it is sent here
+    /// as bytes, escaped by the connection, never through a String.
+    private func transfer(_ text: String, _ conn: PacketConnection) -> String? {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 5, parts[2] == "read" else { return "" }
         let range = parts[4].split(separator: ",")
@@ -101,8 +102,8 @@ extension GDBServer {
         }
         if offset >= data.count { return "l" }
         let end = min(data.count, offset + length)
-        let chunk = data[offset..<end]
-        return (end == data.count ? "l" : "m") + String(decoding: chunk, as: UTF8.self)
+        conn.send(Array((end == data.count ? "l" : "m").utf8) + data[offset..<end])
+        return nil
     }
 
     /// `monitor CMD`: the command's output as console output, then OK.
