@@ -42,7 +42,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The Debug Adapter Protocol server (swrr-dap) over recording and replay.
-        .target(name: "SwrrDAP", dependencies: ["SwrrTrace", "SwrrRecord", "SwrrReplay", "SwrrTracee", "SwrrKernel"]),
+        .target(name: "SwrrDAP", dependencies: ["SwrrTrace", "SwrrRecord", "SwrrReplay", "SwrrTracee", "SwrrKernel", "SwrrDebugInfo"]),
 
         .executableTarget(name: "swrr-dap", dependencies: ["SwrrDAP", "SwrrTrace", "SwrrRecord", "SwrrReplay"]),
 

@@ -82,6 +82,7 @@ public final class Adapter {
     /// Returns the exit status for swrr-dap.
     public func run() -> Int32 {
         defer { session.end() }
+        _ = programOutput   // created here, not by the first write from the replay's thread
         while !finished {
             // While the replay runs, requests and replay steps alternate, so neither a chatty
             // client nor a long replay starves the other.
@@ -156,6 +157,7 @@ public final class Adapter {
         guard let target = session.target else { return }
         programOutput.flush()
         try? session.move(to: .stopped)
+        (target as? DebuggerTarget)?.noteStop(stop)
         var body: JSONObject = ["threadId": target.focusThread, "allThreadsStopped": true]
         switch stop {
         case .entry:
@@ -167,12 +169,34 @@ public final class Adapter {
         case .endOfRecording(_, let description):
             body["reason"] = "end of recording"
             body["description"] = description
+        case .stopped(let info):
+            body["reason"] = info.reason
+            body["threadId"] = info.threadId
+            if let d = info.description { body["description"] = d }
+            if let t = info.text { body["text"] = t }
+            if !info.hitBreakpointIds.isEmpty { body["hitBreakpointIds"] = info.hitBreakpointIds }
+        }
+        announceThreads(target)
+        if let t = target as? DebuggerTarget, !t.atEnd {
+            let all = t.breakpointsChanged
+            t.breakpointsChanged = false
+            for bp in t.placeBreakpoints(onlyUnverified: !all) {
+                post("breakpoint", ["reason": "changed", "breakpoint": bp.dap])
+            }
         }
         post("stopped", body)
         if case .endOfRecording(let code?, _) = stop, !session.exitedSent {
             session.exitedSent = true
             post("exited", ["exitCode": code])
         }
+    }
+
+    /// `thread` events for the threads that appeared or ended since the last stop.
+    func announceThreads(_ target: DebugTarget) {
+        let now = Set(target.threads().map(\.id))
+        for id in now.subtracting(session.knownThreads).sorted() { post("thread", ["reason": "started", "threadId": id]) }
+        for id in session.knownThreads.subtracting(now).sorted() { post("thread", ["reason": "exited", "threadId": id]) }
+        session.knownThreads = now
     }
 
     /// The replay failed (diverged, or the trace is damaged): say so, and end the debuggee.

@@ -1,12 +1,29 @@
-// `continue`: replays forward (to the end of the recording, until breakpoints exist). At the
-// end, it stops there again at once.
+// `continue`: replays forward to the next breakpoint, data breakpoint, signal (per the exception
+// filters) or the end of the recording. At the end, it stops there again at once.
 
-/// Starting to run forward: the state changes and `continued` is announced before any `stopped`.
+/// Starting to run: the state changes and `continued` is announced before any `stopped`.
 enum Resume {
-    static func start(_ adapter: Adapter) throws {
+    static func start(_ adapter: Adapter, _ request: RunRequest = .continue) throws {
         guard let target = adapter.session.target else { throw RequestError("nothing is being debugged") }
+        try target.begin(request)
         try adapter.session.move(to: .running)
         adapter.afterResponse("continued", ["threadId": target.focusThread, "allThreadsContinued": true])
+    }
+
+    /// The thread a stepping request names, checked against the live threads.
+    static func thread(_ arguments: Arguments, adapter: Adapter) throws -> Int32 {
+        let id = try arguments.requiredInteger("threadId")
+        guard let t = adapter.session.target as? DebuggerTarget else { throw RequestError("nothing is being debugged") }
+        if t.atEnd { throw RequestError("\(arguments.command): the replay is at the end of the recording") }
+        return try t.liveThread(id)
+    }
+
+    static func granularity(_ arguments: Arguments) throws -> RunRequest.Granularity {
+        guard let g = try arguments.string("granularity") else { return .statement }
+        guard let v = RunRequest.Granularity(rawValue: g) else {
+            throw RequestError("\(arguments.command): 'granularity' must be statement, line or instruction")
+        }
+        return v
     }
 }
 

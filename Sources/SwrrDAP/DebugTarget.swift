@@ -1,7 +1,5 @@
-// What the adapter needs from the thing being debugged. Today ReplayTarget (a forward replay that
-// runs to the end of the recording) implements it; the debugging engine (breakpoints, stacks,
-// reverse execution: ReplayDebugger) will implement the same protocol with more of the optional
-// operations, and the request handlers that say "not available yet" will call them.
+// What the adapter needs from the thing being debugged: DebuggerTarget (DebuggerTarget.swift)
+// implements it over SwrrReplay's ReplayDebugger.
 
 /// A thread as DAP shows it.
 public struct TargetThread: Equatable {
@@ -10,6 +8,23 @@ public struct TargetThread: Equatable {
     public init(id: Int, name: String) {
         self.id = id
         self.name = name
+    }
+}
+
+/// A stop with a DAP reason ("breakpoint", "step", "exception", "data breakpoint"...).
+public struct StopInfo: Equatable {
+    public var reason: String
+    public var threadId: Int
+    public var description: String?
+    public var text: String?
+    public var hitBreakpointIds: [Int] = []
+    public init(reason: String, threadId: Int, description: String? = nil, text: String? = nil,
+                hitBreakpointIds: [Int] = []) {
+        self.reason = reason
+        self.threadId = threadId
+        self.description = description
+        self.text = text
+        self.hitBreakpointIds = hitBreakpointIds
     }
 }
 
@@ -23,6 +38,17 @@ public enum TargetStop: Equatable {
     /// status as a shell shows it (nil when the recording ends before the program did);
     /// `description` says which end.
     case endOfRecording(exitCode: Int?, description: String)
+    /// Any other stop: a breakpoint, a step, a signal, a data breakpoint.
+    case stopped(StopInfo)
+}
+
+/// How to resume.
+public enum RunRequest: Equatable {
+    public enum Granularity: String { case statement, line, instruction }
+    case `continue`
+    case next(tid: Int32, Granularity)
+    case stepIn(tid: Int32, Granularity)
+    case stepOut(tid: Int32, Granularity)
 }
 
 public protocol DebugTarget: AnyObject {
@@ -35,8 +61,10 @@ public protocol DebugTarget: AnyObject {
     var programPath: String { get }
     /// The event the replay is at.
     var eventNumber: Int { get }
-    /// Runs forward a bounded amount of work (so the adapter can read `pause` or `disconnect`
-    /// between calls). nil while not stopped yet.
+    /// Starts running (in the background); `advance` reports the stop.
+    func begin(_ request: RunRequest) throws
+    /// Waits a little for the run started by `begin` (so the adapter can read `pause` or
+    /// `disconnect` meanwhile). nil while not stopped yet.
     func advance() throws -> TargetStop?
     /// Whether the replay has reached the end of the recording.
     var atEnd: Bool { get }

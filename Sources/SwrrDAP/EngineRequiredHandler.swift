@@ -1,7 +1,6 @@
-// Requests that need the replay debugging engine (stacks, variables, stepping and reverse
-// execution, data breakpoints, memory). They are registered so that every capability swrr-dap
-// advertises is answered, each with a clear success:false until the engine is plugged in: then
-// each entry here is replaced by a real handler in its own file.
+// Requests that need reverse execution, which the replay engine does not offer yet. They are
+// registered so that every capability swrr-dap advertises is answered, each with a clear
+// success:false until then; each entry here is then replaced by a real handler in its own file.
 
 public struct EngineRequiredHandler: RequestHandler {
     public let command: String
@@ -11,29 +10,15 @@ public struct EngineRequiredHandler: RequestHandler {
 
     public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
         throw RequestError("\(command) (\(what)) is not available yet in this version of swrr-dap: " +
-                           "it needs the replay debugging engine")
+                           "it needs reverse execution in the replay engine")
     }
 
     /// The commands and what each one is for.
     public static let table: [(command: String, what: String)] = [
-        ("stackTrace", "showing the call stack"),
-        ("scopes", "listing locals, arguments, registers and globals"),
-        ("variables", "reading variables"),
-        ("evaluate", "evaluating expressions"),
-        ("next", "stepping over"),
-        ("stepIn", "stepping in"),
-        ("stepOut", "stepping out"),
         ("reverseContinue", "running backwards"),
         ("stepBack", "stepping backwards"),
         ("goto", "travelling to a line's next or previous execution"),
         ("gotoTargets", "finding where a line executes"),
-        ("dataBreakpointInfo", "data breakpoints"),
-        ("setDataBreakpoints", "data breakpoints"),
-        ("readMemory", "reading memory"),
-        ("disassemble", "disassembling"),
-        ("source", "showing sources"),
-        ("loadedSources", "listing sources"),
-        ("modules", "listing loaded modules"),
         // Custom requests (README, "swrr-dap"): what DAP lacks.
         ("reverseStepOut", "stepping backwards out of the current function"),
         ("gotoEvent", "travelling to event N of the recording"),

@@ -17,15 +17,12 @@ public struct LaunchHandler: RequestHandler {
         case .record(let program, let args, let cwd, let env):
             traceDirectory = try record(program: program, arguments: args, cwd: cwd, env: env, adapter: adapter)
         }
-        let target: ReplayTarget
+        let target: DebuggerTarget
         do {
-            target = try ReplayTarget(traceDirectory: traceDirectory, output: { fd, bytes in
-                adapter.programOutput.write(fd: fd, bytes)
-            })
+            target = try DebuggerTarget.open(traceDirectory, adapter: adapter)
         } catch {
             throw RequestError("launch: cannot debug the recording \(traceDirectory): \(error)")
         }
-        for warning in target.machineWarnings { adapter.console("swrr-dap: \(warning)", category: "important") }
         adapter.session.target = target
         adapter.session.configuration = config
         try adapter.session.move(to: .launched)
@@ -34,6 +31,8 @@ public struct LaunchHandler: RequestHandler {
         for t in target.threads() {
             adapter.afterResponse("thread", ["reason": "started", "threadId": t.id])
         }
+        adapter.session.knownThreads = Set(target.threads().map(\.id))
+        target.placeBreakpoints()
         adapter.afterResponse("initialized")
         return nil
     }

@@ -1,5 +1,7 @@
 // Turns the program's output bytes into `output` events: per stream, text is sent in whole UTF-8
-// characters (a character split between two writes waits for its end).
+// characters (a character split between two writes waits for its end). The replay engine's
+// thread writes, the adapter's flushes: a lock keeps them apart.
+import Foundation
 
 final class OutputForwarder {
     private var pending: [UInt8: [UInt8]] = [:]
@@ -11,7 +13,11 @@ final class OutputForwarder {
 
     static func category(_ fd: UInt8) -> String { fd == 2 ? "stderr" : "stdout" }
 
+    private let lock = NSLock()
+
     func write(fd: UInt8, _ bytes: [UInt8]) {
+        lock.lock()
+        defer { lock.unlock() }
         var buf = (pending[fd] ?? []) + bytes
         // Hold back an incomplete UTF-8 sequence at the end (at most 3 bytes).
         var cut = buf.count
@@ -31,6 +37,8 @@ final class OutputForwarder {
     }
 
     func flush() {
+        lock.lock()
+        defer { lock.unlock() }
         for (fd, rest) in pending where !rest.isEmpty {
             send(Self.category(fd), String(decoding: rest, as: UTF8.self))
         }

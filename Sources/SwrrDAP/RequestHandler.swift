@@ -38,6 +38,20 @@ public enum HandlerRegistry {
         SetInstructionBreakpointsHandler(),
         SetExceptionBreakpointsHandler(),
         CurrentEventHandler(),
+        StackTraceHandler(),
+        ScopesHandler(),
+        VariablesHandler(),
+        EvaluateHandler(),
+        NextHandler(),
+        StepInHandler(),
+        StepOutHandler(),
+        DataBreakpointInfoHandler(),
+        SetDataBreakpointsHandler(),
+        ReadMemoryHandler(),
+        DisassembleHandler(),
+        SourceHandler(),
+        LoadedSourcesHandler(),
+        ModulesHandler(),
     ] + RefusedHandler.all + EngineRequiredHandler.all
 
     public static let table: [String: RequestHandler] = Dictionary(

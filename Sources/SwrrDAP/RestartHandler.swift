@@ -1,19 +1,21 @@
 // `restart`: back to the start of the recording. The replay is opened again on the same trace
-// (a launched program is not recorded again) and stops at the entry.
+// (a launched program is not recorded again), the breakpoints are placed again, and it stops at
+// the entry.
 
 public struct RestartHandler: RequestHandler {
     public let command = "restart"
     public var validStates: Set<SessionState> { [.running, .stopped] }
 
     public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
-        guard let old = adapter.session.target as? ReplayTarget else {
+        guard let old = adapter.session.target as? DebuggerTarget else {
             throw RequestError("restart: nothing is being debugged")
         }
         old.kill()
         do {
-            adapter.session.target = try ReplayTarget(traceDirectory: old.traceDirectory, output: { fd, bytes in
-                adapter.programOutput.write(fd: fd, bytes)
-            })
+            let t = try DebuggerTarget.open(old.traceDirectory, adapter: adapter)
+            adapter.session.target = t
+            for bp in adapter.session.breakpoints.all { bp.hits = 0 }
+            t.placeBreakpoints()
         } catch {
             adapter.session.target = nil
             adapter.sendTerminated()

@@ -30,9 +30,10 @@ public final class Session {
     public var configuration: LaunchConfiguration?
     /// The client's `initialize` arguments (linesStartAt1, supportsProgressReporting, …).
     public var clientArguments: JSONObject = [:]
-    /// Breakpoints as requested, by kind ("source:PATH", "function", "instruction", "exception"),
-    /// for the debugging engine to place.
-    public var breakpoints: [String: [JSONObject]] = [:]
+    /// Breakpoints as requested, kept across restarts.
+    public let breakpoints = BreakpointTable()
+    /// The threads the client was told about (`thread` events).
+    public var knownThreads: Set<Int> = []
     /// Events that must be sent at most once per session.
     public var exitedSent = false
     public var terminatedSent = false

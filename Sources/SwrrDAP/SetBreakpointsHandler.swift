@@ -1,5 +1,6 @@
 // `setBreakpoints`: the source breakpoints of one file (line, condition, hitCondition,
-// logMessage), replacing that file's previous ones.
+// logMessage), replacing that file's previous ones. Each is resolved with the line table to the
+// first line at or after it that has code, and answered with that actual line.
 
 public struct SetBreakpointsHandler: RequestHandler {
     public let command = "setBreakpoints"
@@ -10,20 +11,30 @@ public struct SetBreakpointsHandler: RequestHandler {
         let sourceArgs = Arguments(source, command: "setBreakpoints source")
         let path = try sourceArgs.string("path")
         _ = try sourceArgs.string("name")
-        var lines: [Int] = []
+        var specs: [(line: Int, condition: String?, hit: String?, log: String?)] = []
         if let bps = try arguments.objects("breakpoints") {
             for (i, bp) in bps.enumerated() {
                 let a = Arguments(bp, command: "setBreakpoints breakpoints[\(i)]")
-                lines.append(try a.requiredInteger("line"))
+                let line = try a.requiredInteger("line")
                 _ = try a.integer("column")
-                _ = try a.string("condition")
-                _ = try a.string("hitCondition")
-                _ = try a.string("logMessage")
+                specs.append((line, try a.string("condition"), try a.string("hitCondition"), try a.string("logMessage")))
             }
         } else if let old = arguments.object["lines"] as? [Any] {
-            lines = old.compactMap { IncomingMessage.integer($0) }
+            specs = old.compactMap { IncomingMessage.integer($0) }.map { ($0, nil, nil, nil) }
         }
-        adapter.session.breakpoints["source:" + (path ?? "")] = lines.map { ["line": $0] }
-        return ["breakpoints": lines.map { PendingBreakpoints.unverified(["line": $0, "source": source]) }]
+        let table = adapter.session.breakpoints
+        let key = path ?? (source["name"] as? String ?? "")
+        let made = specs.map { s -> UserBreakpoint in
+            let bp = table.make(.source, "\(key.split(separator: "/").last ?? ""):\(s.line)")
+            bp.file = path
+            bp.line = s.line
+            bp.source = source
+            bp.condition = s.condition
+            bp.hitCondition = s.hit
+            bp.logMessage = s.log
+            return bp
+        }
+        table.source[key] = made.isEmpty ? nil : made
+        return ["breakpoints": BreakpointRequests.apply(made, adapter: adapter)]
     }
 }

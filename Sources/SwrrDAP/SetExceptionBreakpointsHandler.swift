@@ -1,4 +1,5 @@
-// `setExceptionBreakpoints`: which signals stop the replay (InitializeHandler.exceptionFilters).
+// `setExceptionBreakpoints`: which signals stop the replay (InitializeHandler.exceptionFilters):
+// fatal ones, or all of them.
 
 public struct SetExceptionBreakpointsHandler: RequestHandler {
     public let command = "setExceptionBreakpoints"
@@ -12,7 +13,7 @@ public struct SetExceptionBreakpointsHandler: RequestHandler {
         if let bad = filters.first(where: { !known.contains($0) }) {
             throw RequestError("setExceptionBreakpoints: unknown filter '\(bad)' (known: \(known.sorted().joined(separator: ", ")))")
         }
-        adapter.session.breakpoints["exception"] = filters.map { ["filter": $0] }
-        return ["breakpoints": filters.map { _ in PendingBreakpoints.unverified() }]
+        adapter.session.breakpoints.exceptionFilters = Set(filters)
+        return ["breakpoints": filters.map { _ in ["verified": true] as JSONObject }]
     }
 }

@@ -1,4 +1,5 @@
-// `setFunctionBreakpoints`: breakpoints on function names, replacing the previous ones.
+// `setFunctionBreakpoints`: breakpoints on function names (after the prologue), replacing the
+// previous ones.
 
 public struct SetFunctionBreakpointsHandler: RequestHandler {
     public let command = "setFunctionBreakpoints"
@@ -8,14 +9,18 @@ public struct SetFunctionBreakpointsHandler: RequestHandler {
         guard let bps = try arguments.objects("breakpoints") else {
             throw RequestError("setFunctionBreakpoints: the argument 'breakpoints' is required")
         }
-        var names: [String] = []
+        let table = adapter.session.breakpoints
+        var made: [UserBreakpoint] = []
         for (i, bp) in bps.enumerated() {
             let a = Arguments(bp, command: "setFunctionBreakpoints breakpoints[\(i)]")
-            names.append(try a.requiredString("name"))
-            _ = try a.string("condition")
-            _ = try a.string("hitCondition")
+            let name = try a.requiredString("name")
+            let b = table.make(.function, name)
+            b.function = name
+            b.condition = try a.string("condition")
+            b.hitCondition = try a.string("hitCondition")
+            made.append(b)
         }
-        adapter.session.breakpoints["function"] = names.map { ["name": $0] }
-        return ["breakpoints": names.map { _ in PendingBreakpoints.unverified() }]
+        table.function = made
+        return ["breakpoints": BreakpointRequests.apply(made, adapter: adapter)]
     }
 }

@@ -1,4 +1,5 @@
-// `setInstructionBreakpoints`: breakpoints on instruction addresses, replacing the previous ones.
+// `setInstructionBreakpoints`: breakpoints on instruction addresses (an instructionReference as
+// stackTrace and disassemble hand out, plus an offset), replacing the previous ones.
 
 public struct SetInstructionBreakpointsHandler: RequestHandler {
     public let command = "setInstructionBreakpoints"
@@ -8,16 +9,19 @@ public struct SetInstructionBreakpointsHandler: RequestHandler {
         guard let bps = try arguments.objects("breakpoints") else {
             throw RequestError("setInstructionBreakpoints: the argument 'breakpoints' is required")
         }
-        var refs: [JSONObject] = []
+        let table = adapter.session.breakpoints
+        var made: [UserBreakpoint] = []
         for (i, bp) in bps.enumerated() {
             let a = Arguments(bp, command: "setInstructionBreakpoints breakpoints[\(i)]")
             let ref = try a.requiredString("instructionReference")
             let offset = try a.integer("offset") ?? 0
-            _ = try a.string("condition")
-            _ = try a.string("hitCondition")
-            refs.append(["instructionReference": ref, "offset": offset])
+            let b = table.make(.instruction, ref + (offset != 0 ? "\(offset >= 0 ? "+" : "")\(offset)" : ""))
+            b.instructionAddress = parseAddress(ref).map { UInt64(bitPattern: Int64(bitPattern: $0) &+ Int64(offset)) }
+            b.condition = try a.string("condition")
+            b.hitCondition = try a.string("hitCondition")
+            made.append(b)
         }
-        adapter.session.breakpoints["instruction"] = refs
-        return ["breakpoints": refs.map { PendingBreakpoints.unverified(["instructionReference": $0["instructionReference"]!]) }]
+        table.instruction = made
+        return ["breakpoints": BreakpointRequests.apply(made, adapter: adapter)]
     }
 }

@@ -32,11 +32,16 @@ let help = """
       'restart' goes back to the start of the recording. 'disconnect', 'terminate' or the end
       of stdin end every replayed process.
 
-      Not available yet (answered with success:false and a message): stack traces, variables,
-      evaluate, stepping, reverseContinue, stepBack, goto, data breakpoints, readMemory,
-      disassemble, sources, modules; breakpoints are accepted but stay unverified. 'setVariable'
-      is always refused: a replay cannot change the past. Custom request 'currentEvent' answers
-      the replay's event number.
+      Debugging: breakpoints by line (with condition, hitCondition: N, ==N, >=N, %N..., and
+      logMessage with {expressions}), by function and by instruction address; signals as
+      exception filters (fatal-signals, all-signals); data breakpoints (hardware watchpoints on
+      1, 2, 4 or 8 bytes); continue, next, stepIn, stepOut by statement, line or instruction;
+      threads, stackTrace, scopes (Locals, Arguments, Registers, Globals), variables, evaluate,
+      readMemory, disassemble (with objdump), source, loadedSources, modules. 'pause' while the
+      replay runs takes effect at its next stop: the replay engine cannot be interrupted yet.
+      Not available yet (answered with success:false and a message): reverseContinue, stepBack,
+      goto. 'setVariable' is always refused: a replay cannot change the past. Custom request
+      'currentEvent' answers the replay's event number.
 
     ENVIRONMENT
       SWRR_TRACE_DIR   where recordings go (default ~/.local/share/swrr/)

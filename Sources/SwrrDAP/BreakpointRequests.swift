@@ -1,0 +1,25 @@
+// What the set*Breakpoints handlers share: placing the table's breakpoints in the replay now
+// when it is stopped, or at the next stop when it runs (or before launch).
+
+enum BreakpointRequests {
+    /// Places the table's breakpoints and returns the DAP objects of `bps`.
+    static func apply(_ bps: [UserBreakpoint], adapter: Adapter) -> [JSONObject] {
+        if let t = adapter.session.target as? DebuggerTarget {
+            if t.isRunning {
+                t.breakpointsChanged = true
+                for bp in bps {
+                    bp.dap = ["id": bp.id, "verified": false, "reason": "pending",
+                              "message": "placed when the replay stops next"]
+                }
+            } else {
+                t.placeBreakpoints()
+            }
+        } else {
+            for bp in bps {
+                bp.dap = ["id": bp.id, "verified": false, "reason": "pending",
+                          "message": "placed when the program is launched"]
+            }
+        }
+        return bps.map(\.dap)
+    }
+}

@@ -1,0 +1,21 @@
+// `source`: the text of a source file named by debug info (by path; swrr-dap hands out no
+// sourceReference of its own).
+import Foundation
+
+public struct SourceHandler: RequestHandler {
+    public let command = "source"
+    public var validStates: Set<SessionState> { SessionState.debugging }
+
+    public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
+        let ref = try arguments.requiredInteger("sourceReference")
+        let path = try arguments.object("source").flatMap { $0["path"] as? String }
+        guard let p = path else {
+            throw RequestError("source: unknown sourceReference \(ref): swrr-dap gives sources by path")
+        }
+        guard let data = FileManager.default.contents(atPath: p) else {
+            throw RequestError("source: \(p) cannot be read (the program was compiled from it on another machine, " +
+                               "or it was moved)")
+        }
+        return ["content": String(decoding: data, as: UTF8.self), "mimeType": "text/x-c"]
+    }
+}
