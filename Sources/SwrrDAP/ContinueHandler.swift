@@ -11,10 +11,10 @@ enum Resume {
     }
 
     /// The thread a stepping request names, checked against the live threads.
-    static func thread(_ arguments: Arguments, adapter: Adapter) throws -> Int32 {
+    static func thread(_ arguments: Arguments, adapter: Adapter, allowAtEnd: Bool = false) throws -> Int32 {
         let id = try arguments.requiredInteger("threadId")
         guard let t = adapter.session.target as? DebuggerTarget else { throw RequestError("nothing is being debugged") }
-        if t.atEnd { throw RequestError("\(arguments.command): the replay is at the end of the recording") }
+        if t.atEnd && !allowAtEnd { throw RequestError("\(arguments.command): the replay is at the end of the recording") }
         return try t.liveThread(id)
     }
 

@@ -49,6 +49,8 @@ public enum RunRequest: Equatable {
     case next(tid: Int32, Granularity)
     case stepIn(tid: Int32, Granularity)
     case stepOut(tid: Int32, Granularity)
+    case reverseContinue
+    case stepBack(tid: Int32, Granularity)
 }
 
 public protocol DebugTarget: AnyObject {

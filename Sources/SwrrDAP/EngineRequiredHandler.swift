@@ -15,8 +15,6 @@ public struct EngineRequiredHandler: RequestHandler {
 
     /// The commands and what each one is for.
     public static let table: [(command: String, what: String)] = [
-        ("reverseContinue", "running backwards"),
-        ("stepBack", "stepping backwards"),
         ("goto", "travelling to a line's next or previous execution"),
         ("gotoTargets", "finding where a line executes"),
         // Custom requests (README, "swrr-dap"): what DAP lacks.

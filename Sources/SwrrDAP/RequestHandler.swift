@@ -52,6 +52,8 @@ public enum HandlerRegistry {
         SourceHandler(),
         LoadedSourcesHandler(),
         ModulesHandler(),
+        ReverseContinueHandler(),
+        StepBackHandler(),
     ] + RefusedHandler.all + EngineRequiredHandler.all
 
     public static let table: [String: RequestHandler] = Dictionary(

@@ -27,6 +27,10 @@ extension DebuggerTarget {
             return try step(tid, g, over: false)
         case .stepOut(let tid, let g):
             return try stepOut(tid, g)
+        case .reverseContinue:
+            return try reverseContinue()
+        case .stepBack(let tid, let g):
+            return try stepBack(tid, g)
         }
     }
 
@@ -75,6 +79,8 @@ extension DebuggerTarget {
             return .stopped(StopInfo(reason: "step", threadId: Int(s.tid)))
         case .taskCreated, .taskExited, .exec:
             return nil
+        case .startOfRecording:
+            return startStop(Int(s.tid))
         @unknown default:
             return .stopped(StopInfo(reason: "step", threadId: Int(s.tid)))
         }

@@ -37,10 +37,11 @@ let help = """
       exception filters (fatal-signals, all-signals); data breakpoints (hardware watchpoints on
       1, 2, 4 or 8 bytes); continue, next, stepIn, stepOut by statement, line or instruction;
       threads, stackTrace, scopes (Locals, Arguments, Registers, Globals), variables, evaluate,
-      readMemory, disassemble (with objdump), source, loadedSources, modules. 'pause' while the
-      replay runs takes effect at its next stop: the replay engine cannot be interrupted yet.
-      Not available yet (answered with success:false and a message): reverseContinue, stepBack,
-      goto. 'setVariable' is always refused: a replay cannot change the past. Custom request
+      readMemory, disassemble (with objdump), source, loadedSources, modules; reverseContinue
+      (to the previous breakpoint hit, data breakpoint trap or the start of the recording) and
+      stepBack (by line or instruction). 'pause' while the replay runs takes effect at its next
+      stop: the replay engine cannot be interrupted yet. Not available yet (answered with
+      success:false and a message): goto, gotoTargets. 'setVariable' is always refused: a replay cannot change the past. Custom request
       'currentEvent' answers the replay's event number.
 
     ENVIRONMENT

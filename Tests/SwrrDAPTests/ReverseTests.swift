@@ -1,0 +1,56 @@
+// Reverse execution through swrr-dap over real pipes on Tests/Fixtures/dap/debuggee.c:
+// reverseContinue to the previous hit of a loop breakpoint with the loop variable's value, then
+// forward again; stepBack by line and by instruction with the landing lines; reverseContinue
+// to the start of the recording. Every message is validated against the DAP schema.
+import Foundation
+import XCTest
+
+final class ReverseTests: XCTestCase {
+    func testReverseContinueToThePreviousHit() throws {
+        let s = try DebugSession("debuggee")
+        try s.setBreakpoints([["line": s.line("loop")]])
+        var stop = try s.start()
+        stop = try s.resume("continue")
+        stop = try s.resume("continue")
+        _ = try s.whereStopped(stop)
+        XCTAssertEqual(s.value(try s.scope("Locals"), "i"), "2")
+        stop = try s.resume("reverseContinue")
+        XCTAssertEqual(stop["reason"] as? String, "breakpoint", "\(stop)")
+        XCTAssertEqual(try s.whereStopped(stop).line, s.line("loop"))
+        XCTAssertEqual(s.value(try s.scope("Locals"), "i"), "1")
+        // Forward again: the next hit, not the same one.
+        stop = try s.resume("continue")
+        XCTAssertEqual(try s.whereStopped(stop).line, s.line("loop"))
+        XCTAssertEqual(s.value(try s.scope("Locals"), "i"), "2")
+        // Without breakpoints, back to the start of the recording.
+        try s.setBreakpoints([])
+        stop = try s.resume("reverseContinue")
+        XCTAssertEqual(stop["reason"] as? String, "start of recording", "\(stop)")
+        XCTAssertTrue((stop["description"] as? String ?? "").contains("start of the recording"))
+        try s.finish()
+    }
+
+    func testStepBackByLineAndByInstruction() throws {
+        let s = try DebugSession("debuggee")
+        try s.setBreakpoints([["line": s.line("counter"), "hitCondition": "==2"]])
+        var stop = try s.start()
+        XCTAssertEqual(try s.whereStopped(stop).line, s.line("counter"))
+        try s.setBreakpoints([])
+        // Back over `total += square(i)`, whose call is run back over.
+        stop = try s.resume("stepBack")
+        XCTAssertEqual(stop["reason"] as? String, "step", "\(stop)")
+        var at = try s.whereStopped(stop)
+        XCTAssertEqual(at.name, "main")
+        XCTAssertEqual(at.line, s.line("loop"))
+        XCTAssertEqual(s.value(try s.scope("Locals"), "i"), "1")
+        XCTAssertEqual(s.value(try s.scope("Locals"), "total"), "0")
+        // One instruction back from the start of that line: the end of the `for` line.
+        stop = try s.resume("stepBack", ["granularity": "instruction"])
+        at = try s.whereStopped(stop)
+        XCTAssertEqual(at.line, s.line("for"))
+        // And forward again by line.
+        stop = try s.resume("next")
+        XCTAssertEqual(try s.whereStopped(stop).line, s.line("loop"))
+        try s.finish()
+    }
+}
