@@ -391,7 +391,9 @@ public final class Recorder {
             try writer.append(.syscall(SyscallEvent(
                 tid: task.tid, number: Int32(number), args: regs.syscallArgs, registers: regs, result: 0,
                 strings: capturedStrings(task: task, spec: spec, args: regs.syscallArgs))))
-            t.state = .inSyscall
+            // No exit stop follows, and no "blocked" marker may follow its event: it is on its
+            // way out (and keeps the CPU until then if it is a thread, see ptraceEvent(.exit)).
+            t.state = .exiting
             try task.resume(.syscall)
             return
         }

@@ -137,9 +137,13 @@ public final class ReplaySession {
             }
             try apply(event)
             lastEvent = event
-        } catch {
+        } catch let e as ReplayError {
             kill()
-            throw error
+            throw e
+        } catch {
+            // ptrace failing underneath (a task vanished): say where, in swrr's own words.
+            kill()
+            throw ReplayError.tracee("at event \(eventNumber): \(error)")
         }
         eventNumber += 1
         return nil
