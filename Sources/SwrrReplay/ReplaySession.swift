@@ -137,13 +137,14 @@ public final class ReplaySession {
             }
             try apply(event)
             lastEvent = event
-        } catch let e as ReplayError {
-            kill()
-            throw e
-        } catch {
+        } catch let e as TraceeError {
             // ptrace failing underneath (a task vanished): say where, in swrr's own words.
             kill()
-            throw ReplayError.tracee("at event \(eventNumber): \(error)")
+            throw ReplayError.tracee("at event \(eventNumber): \(e)")
+        } catch {
+            // Divergences, and the debugger's own control flow (rewinds, scans) pass as they are.
+            kill()
+            throw error
         }
         eventNumber += 1
         return nil
