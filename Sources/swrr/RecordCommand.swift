@@ -21,6 +21,8 @@ struct RecordCommand: ParsableCommand {
 
     func run() throws {
         var cmd = command
+        // Everything after `record` is captured for the program, so help must be asked for here.
+        if cmd.first == "--help" || cmd.first == "-h" { throw CleanExit.helpRequest(self) }
         if cmd.first == "--" { cmd.removeFirst() }
         guard let program = cmd.first else {
             Terminal.error("record needs a program to run: swrr record [-o DIR] PROGRAM [ARGS...]")
