@@ -68,38 +68,29 @@ extension Recorder {
         try t.task.resume(.syscall, signal: signal)
     }
 
-    /// The task was interrupted with signals held back too long: deliver them where it stands.
+    /// The task was interrupted with signals held back too long: deliver the oldest where it
+    /// stands. The others stay held for its next syscall: once the first handler's frame is set
+    /// up the task is somewhere else, and raising them all now would deliver them twice.
     func deliverHeldHere(_ t: RecordTask) throws {
         let task = t.task
-        let held = t.held
-        t.held = []
+        guard let h = t.held.first else { return try resumeUser(t) }
+        t.held.removeFirst()
+        if !t.held.isEmpty { t.heldSince = monotonicMs() }
         let regs = try task.registers()
-        for h in held { task.sendSignal(h.signal) }
-        // The kernel stops the task for the first of them before it runs another instruction.
+        task.sendSignal(h.signal)
+        // The kernel stops the task for it before the task runs another instruction.
         try task.resume(.syscall)
-        var pending = held
-        while !pending.isEmpty {
-            let stop = try task.wait()
-            guard case .signal(let sig) = stop, let i = pending.firstIndex(where: { $0.signal == sig }) else {
-                throw RecordError.tracee("delivering held signals to \(t.tid): unexpected \(stop)")
-            }
-            let h = pending.remove(at: i)
-            try task.setRawSiginfo(h.info)
-            let now = try task.registers()
-            guard now == regs || pending.count < held.count - 1 else {
-                throw RecordError.tracee("delivering held signals to \(t.tid): the task moved")
-            }
-            try writerRef.append(.signal(SignalEvent(tid: t.tid, signal: sig, code: Int32(bitPattern: h.info.loadU32(at: 8)),
-                                                     registers: now, siginfo: h.info, point: .arbitrary)))
-            try task.resume(.syscall, signal: sig)
-            if !pending.isEmpty {
-                // The next one is delivered after the handler frame is set up; keep it for the
-                // task's next syscall instead.
-                t.held = pending
-                t.heldSince = monotonicMs()
-                pending = []
-            }
+        let stop = try task.wait()
+        guard case .signal(let sig) = stop, sig == h.signal else {
+            throw RecordError.tracee("delivering a held \(SignalNames.name(h.signal)) to \(t.tid): unexpected \(stop)")
         }
+        try task.setRawSiginfo(h.info)
+        guard try task.registers() == regs else {
+            throw RecordError.tracee("delivering a held \(SignalNames.name(h.signal)) to \(t.tid): the task moved")
+        }
+        try writerRef.append(.signal(SignalEvent(tid: t.tid, signal: sig, code: Int32(bitPattern: h.info.loadU32(at: 8)),
+                                                 registers: regs, siginfo: h.info, point: .arbitrary)))
+        try task.resume(.syscall, signal: sig)
         t.state = .running
         t.boundary = nil
     }
