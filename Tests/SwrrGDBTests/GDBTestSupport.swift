@@ -38,6 +38,10 @@ enum GDBFixture {
     /// Tests/Fixtures/gdb/NAME.c compiled and recorded (it must exit with `status`).
     static func recording(_ name: String = "loop", status: Int32 = 3) throws -> Recording {
         if let r = cached[name] { return r }
+        if cached.isEmpty {
+            // Recordings are shared by every test of the run and removed with it.
+            atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "swrr-gdb-tests-\(getpid())") }
+        }
         let dir = NSTemporaryDirectory() + "swrr-gdb-tests-\(getpid())/\(name)"
         try? FileManager.default.removeItem(atPath: dir)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
