@@ -51,6 +51,8 @@ public enum RunRequest: Equatable {
     case stepOut(tid: Int32, Granularity)
     case reverseContinue
     case stepBack(tid: Int32, Granularity)
+    /// Travel in time to the boundary before event N of the recording (custom `gotoEvent`).
+    case gotoEvent(Int)
 }
 
 public protocol DebugTarget: AnyObject {

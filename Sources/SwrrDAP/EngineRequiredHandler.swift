@@ -19,7 +19,6 @@ public struct EngineRequiredHandler: RequestHandler {
         ("gotoTargets", "finding where a line executes"),
         // Custom requests (README, "swrr-dap"): what DAP lacks.
         ("reverseStepOut", "stepping backwards out of the current function"),
-        ("gotoEvent", "travelling to event N of the recording"),
     ]
 
     public static let all: [RequestHandler] = table.map { EngineRequiredHandler(command: $0.command, what: $0.what) }

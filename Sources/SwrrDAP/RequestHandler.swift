@@ -38,6 +38,7 @@ public enum HandlerRegistry {
         SetInstructionBreakpointsHandler(),
         SetExceptionBreakpointsHandler(),
         CurrentEventHandler(),
+        GotoEventHandler(),
         StackTraceHandler(),
         ScopesHandler(),
         VariablesHandler(),

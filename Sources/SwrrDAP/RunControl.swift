@@ -31,6 +31,12 @@ extension DebuggerTarget {
             return try reverseContinue()
         case .stepBack(let tid, let g):
             return try stepBack(tid, g)
+        case .gotoEvent(let n):
+            let s = try debugger.goToEvent(n)
+            lastEngineStop = s
+            if case .end(let outcome) = s.reason { return endStop(outcome) }
+            return .stopped(StopInfo(reason: "goto", threadId: Int(s.tid),
+                                     description: "At event \(s.event) of the recording"))
         }
     }
 

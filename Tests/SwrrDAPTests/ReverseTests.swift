@@ -53,4 +53,35 @@ final class ReverseTests: XCTestCase {
         XCTAssertEqual(try s.whereStopped(stop).line, s.line("loop"))
         try s.finish()
     }
+    /// The custom `gotoEvent` travels to an event boundary backwards and forwards; `currentEvent`
+    /// reports it, and the program state there is the one of the first pass.
+    func testGotoEventTravelsBothWays() throws {
+        let s = try DebugSession("debuggee")
+        try s.setBreakpoints([["line": s.line("loop")]])
+        var stop = try s.start()
+        XCTAssertEqual(try s.whereStopped(stop).line, s.line("loop"))
+        let first = try s.client.request("currentEvent", [:])
+        XCTAssertTrue(first.success, first.message)
+        let firstEvent = try XCTUnwrap(first.body["event"] as? Int)
+        XCTAssertEqual(s.value(try s.scope("Locals"), "i"), "0")
+        stop = try s.resume("continue")
+        stop = try s.resume("continue")
+        _ = try s.whereStopped(stop)
+        XCTAssertEqual(s.value(try s.scope("Locals"), "i"), "2")
+        let later = try XCTUnwrap(try s.client.request("currentEvent", [:]).body["event"] as? Int)
+        XCTAssertGreaterThanOrEqual(later, firstEvent)
+        try s.setBreakpoints([])
+        // Back to the start's event, then forward to the later one again.
+        stop = try s.resume("gotoEvent", ["event": 1])
+        XCTAssertEqual(stop["reason"] as? String, "goto", "\(stop)")
+        XCTAssertEqual(try s.client.request("currentEvent", [:]).body["event"] as? Int, 1)
+        stop = try s.resume("gotoEvent", ["event": later])
+        XCTAssertEqual(stop["reason"] as? String, "goto", "\(stop)")
+        XCTAssertEqual(try s.client.request("currentEvent", [:]).body["event"] as? Int, later)
+        // A bad event number is an error response, and the session keeps serving.
+        let bad = try s.client.request("gotoEvent", ["event": 0])
+        XCTAssertFalse(bad.success)
+        XCTAssertTrue(bad.message.contains("before the start"), bad.message)
+        try s.finish()
+    }
 }
