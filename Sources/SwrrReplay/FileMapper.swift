@@ -26,7 +26,11 @@ final class FileMapper {
         if let s = scratch[file.traceName] { return (s, true) }
         let dir = try scratchDirectory()
         let dest = dir + "/" + String(scratch.count) + "-" + (file.traceName.split(separator: "/").last.map(String.init) ?? "file")
-        try copyFile(path, to: dest)
+        do {
+            try FileCopy.copy(from: path, to: dest, mode: 0o600)
+        } catch {
+            throw ReplayError.tracee("\(error)")
+        }
         scratch[file.traceName] = dest
         return (dest, true)
     }
@@ -49,28 +53,5 @@ final class FileMapper {
         rmdir(d)
         scratch = [:]
         scratchDir = nil
-    }
-}
-
-func copyFile(_ from: String, to: String) throws {
-    let src = open(from, O_RDONLY | O_CLOEXEC)
-    guard src >= 0 else { throw ReplayError.tracee("cannot open \(from)") }
-    defer { close(src) }
-    let dst = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-    guard dst >= 0 else { throw ReplayError.tracee("cannot create \(to)") }
-    defer { close(dst) }
-    var buf = [UInt8](repeating: 0, count: 1 << 20)
-    while true {
-        let n = buf.withUnsafeMutableBytes { read(src, $0.baseAddress, $0.count) }
-        if n < 0 && errno == EINTR { continue }
-        if n < 0 { throw ReplayError.tracee("cannot read \(from)") }
-        if n == 0 { break }
-        var off = 0
-        while off < n {
-            let w = buf.withUnsafeBytes { write(dst, $0.baseAddress! + off, n - off) }
-            if w < 0 && errno == EINTR { continue }
-            if w <= 0 { throw ReplayError.tracee("cannot write \(to)") }
-            off += w
-        }
     }
 }

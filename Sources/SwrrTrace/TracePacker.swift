@@ -21,7 +21,8 @@ public enum TracePacker {
             var st = stat()
             guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_nlink > 1 else { continue }
             let tmp = path + ".packing"
-            try copyRegularFile(path, to: tmp, mode: st.st_mode & 0o7777)
+            unlink(tmp)   // left by an interrupted pack
+            try FileCopy.copy(from: path, to: tmp, mode: st.st_mode)
             guard rename(tmp, path) == 0 else {
                 unlink(tmp)
                 throw TraceError.io("cannot replace \(path)", errno)
@@ -29,29 +30,5 @@ public enum TracePacker {
             copied += 1
         }
         return copied
-    }
-
-    static func copyRegularFile(_ from: String, to: String, mode: mode_t) throws {
-        let src = open(from, O_RDONLY | O_CLOEXEC)
-        guard src >= 0 else { throw TraceError.io("cannot open \(from)", errno) }
-        defer { close(src) }
-        let dst = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
-        guard dst >= 0 else { throw TraceError.io("cannot create \(to)", errno) }
-        defer { close(dst) }
-        var buf = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let n = buf.withUnsafeMutableBytes { read(src, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 { throw TraceError.io("cannot read \(from)", errno) }
-            if n == 0 { break }
-            var off = 0
-            while off < n {
-                let w = buf.withUnsafeBytes { write(dst, $0.baseAddress! + off, n - off) }
-                if w < 0 && errno == EINTR { continue }
-                if w <= 0 { throw TraceError.io("cannot write \(to)", errno) }
-                off += w
-            }
-        }
-        guard fsync(dst) == 0 else { throw TraceError.io("cannot sync \(to)", errno) }
     }
 }

@@ -245,7 +245,7 @@ public final class TraceWriter {
         let destination = directory + "/" + traceName
         let real = TraceWriter.realPath(path) ?? path
         let linked = UInt64(st.st_dev) == device && TraceWriter.isSystemPath(real) && link(real, destination) == 0
-        if !linked { try TraceWriter.copyFile(from: path, to: destination, mode: st.st_mode) }
+        if !linked { try FileCopy.copy(from: path, to: destination, mode: st.st_mode) }
 
         let file = MappedFile(traceName: traceName, originalPath: path)
         nextFileNumber += 1
@@ -265,46 +265,4 @@ public final class TraceWriter {
         return String(cString: p)
     }
 
-    private static let FICLONE: UInt = 0x4004_9409
-
-    private static func copyFile(from source: String, to destination: String, mode: mode_t) throws {
-        let src: Int32
-        switch Posix.openFile(source, O_RDONLY) {
-        case .success(let fd): src = fd
-        case .failure(let e): throw TraceError.io("open", source, errno: e.code)
-        }
-        defer { close(src) }
-        let dst: Int32
-        switch Posix.openFile(destination, O_WRONLY | O_CREAT | O_EXCL) {
-        case .success(let fd): dst = fd
-        case .failure(let e): throw TraceError.io("create", destination, errno: e.code)
-        }
-        var failure: TraceError?
-        if ioctl(dst, FICLONE, src) != 0 {
-            var buffer = [UInt8](repeating: 0, count: 1 << 20)
-            copying: while true {
-                let n = buffer.withUnsafeMutableBytes { read(src, $0.baseAddress, $0.count) }
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = TraceError.io("read", source, errno: errno)
-                    break copying
-                }
-                if n == 0 { break }
-                let code = buffer.withUnsafeBytes { Posix.writeAll(dst, UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-                if code != 0 {
-                    failure = TraceError.io("write to", destination, errno: code)
-                    break
-                }
-            }
-        }
-        // Keep the execute bits: replay may run the kept executable.
-        if failure == nil && fchmod(dst, (mode & 0o755) | 0o400) != 0 {
-            failure = TraceError.io("set the mode of", destination, errno: errno)
-        }
-        close(dst)
-        if let failure {
-            unlink(destination)
-            throw failure
-        }
-    }
 }
