@@ -356,8 +356,12 @@ final class ReplayDebugEngine: ReplayDebugHook {
             return try trapped(t, .watchpoint(address: w.address, kind: w.kind), regs: regs, watch: w,
                                stepDone: stepping && singleStep)
         }
-        let trapTrace: Int32 = 2
-        if (stepping || steppedOver) && (singleStep || info?.code == trapTrace || info?.code == 0) {
+        // A step that delivers a signal to a handler ends at the handler's first instruction
+        // with a SIGTRAP of code TRAP_UNK (5) and no DR6.BS: the kernel's report of a stepped
+        // signal frame (measured on 6.x), not TRAP_TRACE.
+        let trapTrace: Int32 = 2, trapUnknown: Int32 = 5
+        let stepCodes: Set<Int32> = [0, trapTrace, trapUnknown]
+        if (stepping || steppedOver) && (singleStep || info.map { stepCodes.contains($0.code) } ?? false) {
             if stepping { return try trapped(t, .step, regs: regs, stepDone: true) }
             return true   // only carried over a breakpoint: keep going
         }

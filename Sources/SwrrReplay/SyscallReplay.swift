@@ -94,10 +94,7 @@ extension ReplaySession {
         if Int64(bitPattern: regs.origRax) != Int64(ev.number) {
             throw diverge("expected syscall \(name), but the program called \(SyscallTable.name(Int(Int64(bitPattern: regs.origRax))))")
         }
-        if regs != ev.registers {
-            throw diverge("registers differ at syscall \(name): " +
-                          regs.differences(from: ev.registers).prefix(6).joined(separator: ", "))
-        }
+        try checkRegisters(regs, ev.registers, what: "syscall \(name)")
     }
 
     /// fork/vfork/clone for real. vfork's blocking of the parent is dropped (replay orders the

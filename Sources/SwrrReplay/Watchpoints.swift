@@ -104,8 +104,12 @@ final class DebugRegisters {
     func prepare(_ task: Task, disabling skip: Int? = nil) throws {
         let want = control(disabling: skip)
         let current = peek(task, 7) ?? 0
-        if current == want { installed[task.tid] = want; return }
-        if current != 0 && current != installed[task.tid] { return }   // the engine's search
+        // A new thread reads back its parent's DR7 through ptrace, but the kernel armed nothing
+        // in it (measured on 6.x: the clone's DR7 peeks as the parent's value, and a write to
+        // the watched address in the new thread does not trap): a task this set was never
+        // installed in is always programmed.
+        if current == want && installed[task.tid] == want { return }
+        if current != 0 && current != want && current != installed[task.tid] { return }   // the engine's search
         // Disable first, then addresses, then enable (the kernel validates each write).
         _ = swrr_poke_debugreg(task.tid, 7, 0)
         for (i, s) in slots.enumerated() {

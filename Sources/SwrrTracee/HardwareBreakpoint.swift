@@ -6,7 +6,7 @@ import CSwrrShim
 
 public final class HardwareBreakpoint {
     public static let resumeFlag: UInt64 = 0x10000
-    static let trapFlag: UInt64 = 0x100
+    public static let trapFlag: UInt64 = 0x100
     let task: Task
 
     public init(task: Task) { self.task = task }

@@ -8,7 +8,10 @@ import XCTest
 enum GDBFixture {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
-    static let source = packageRoot.appendingPathComponent("Tests/Fixtures/gdb/loop.c").path
+    /// Tests/Fixtures/gdb/NAME.c
+    static func source(_ name: String) -> String {
+        packageRoot.appendingPathComponent("Tests/Fixtures/gdb/\(name).c").path
+    }
 
     struct Failure: Error, CustomStringConvertible { var description: String }
 
@@ -46,7 +49,7 @@ enum GDBFixture {
         try? FileManager.default.removeItem(atPath: dir)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let exe = dir + "/\(name)"
-        let src = packageRoot.appendingPathComponent("Tests/Fixtures/gdb/\(name).c").path
+        let src = source(name)
         let cc = try run(["gcc", "-g", "-O0", "-no-pie", "-pthread", "-o", exe, src])
         guard cc.status == 0 else { throw Failure(description: "gcc failed: \(cc.output)") }
         let trace = dir + "/trace"
@@ -58,18 +61,19 @@ enum GDBFixture {
     }
 
     /// The line of the fixture marked `// MARK: name`.
-    static func line(_ mark: String) throws -> Int {
-        let text = try String(contentsOfFile: source, encoding: .utf8)
+    static func line(_ mark: String, in fixture: String = "loop") throws -> Int {
+        let text = try String(contentsOfFile: source(fixture), encoding: .utf8)
         for (i, l) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
         where l.contains("MARK: \(mark)") {
             return i + 1
         }
-        throw Failure(description: "no MARK: \(mark) in loop.c")
+        throw Failure(description: "no MARK: \(mark) in \(fixture).c")
     }
 
     /// The address of a line's first statement (gdb's `info line`).
     static func address(ofLine line: Int, in exe: String) throws -> UInt64 {
-        let r = try run(["gdb", "-batch", "-nx", "-ex", "info line loop.c:\(line)", exe])
+        let file = URL(fileURLWithPath: exe).lastPathComponent + ".c"
+        let r = try run(["gdb", "-batch", "-nx", "-ex", "info line \(file):\(line)", exe])
         guard let range = r.output.range(of: "starts at address 0x") else {
             throw Failure(description: "gdb info line: \(r.output)")
         }
