@@ -3,9 +3,9 @@
 //
 // Runs (continue, steps) happen on a thread of their own, because ReplayDebugger's calls block
 // until the replay stops: the adapter keeps serving requests meanwhile and polls `advance`.
-// ReplayDebugger cannot be interrupted in the middle of a run, so `pause` while running takes
-// effect at the next stop (breakpoint, signal or the end of the recording). While a run is in
-// progress nothing else calls the debugger (the handlers that inspect are valid only when
+// `pause` interrupts the engine's operation under way (ReplayDebugger.interrupt) and ends the
+// request at the engine's next stop (PauseHandler.swift). While a run is in progress nothing
+// else calls the debugger but `interrupt` (the handlers that inspect are valid only when
 // stopped; `threads` answers from the last stop).
 import Foundation
 #if canImport(Glibc)
@@ -51,6 +51,7 @@ public final class DebuggerTarget: DebugTarget {
 
     private let cond = NSCondition()
     private var running = false
+    private var pauseWanted = false
     private var result: Result<TargetStop, Error>?
     private var cachedThreads: [TargetThread] = []
     private var cachedEvent = 0
@@ -125,6 +126,7 @@ public final class DebuggerTarget: DebugTarget {
         defer { cond.unlock() }
         guard !running, !killed else { throw RequestError("the replay is already running") }
         running = true
+        pauseWanted = false
         result = nil
         inspection = Inspection()
         let thread = Thread { [unowned self] in
@@ -151,6 +153,22 @@ public final class DebuggerTarget: DebugTarget {
         if case .stopped(let info) = stop { focusThread = info.threadId }
         refreshCaches()
         return stop
+    }
+
+    /// Pauses the run under way (no effect when none is): it stops with reason "pause".
+    public func pause() {
+        cond.lock()
+        let wanted = running
+        if wanted { pauseWanted = true }
+        cond.unlock()
+        if wanted { debugger.interrupt() }
+    }
+
+    /// Whether `pause` was asked for during this run (read by the run thread between operations).
+    var pauseRequested: Bool {
+        cond.lock()
+        defer { cond.unlock() }
+        return pauseWanted
     }
 
     /// A stop decided by the adapter itself (entry, restart).

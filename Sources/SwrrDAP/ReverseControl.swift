@@ -17,8 +17,7 @@ extension DebuggerTarget {
 
     func reverseContinue() throws -> TargetStop {
         while true {
-            let s = try debugger.reverseContinue()
-            lastEngineStop = s
+            let s = try engine { try $0.reverseContinue() }
             switch s.reason {
             case .breakpoint(let a), .hardwareBreakpoint(let a):
                 if let stop = try reverseBreakpointHit(a, tid: s.tid) { return stop }
@@ -48,8 +47,7 @@ extension DebuggerTarget {
     }
 
     private func backStep(_ tid: Int32) throws -> TargetStop? {
-        let s = try debugger.reverseStepInstruction(tid: tid)
-        lastEngineStop = s
+        let s = try engine { try $0.reverseStepInstruction(tid: tid) }
         switch s.reason {
         case .step, .breakpoint, .hardwareBreakpoint, .signal: return nil
         default: return try classify(s, ignoring: nil)
@@ -100,8 +98,7 @@ extension DebuggerTarget {
         if temporary { try debugger.setBreakpoint(address) }
         defer { if temporary { try? debugger.removeBreakpoint(address) } }
         while true {
-            let s = try debugger.reverseContinue()
-            lastEngineStop = s
+            let s = try engine { try $0.reverseContinue() }
             if case .breakpoint(let a) = s.reason, a == address, s.tid == tid,
                (try debugger.registers(tid: tid).rsp) >= sp {
                 return nil

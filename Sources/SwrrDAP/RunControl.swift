@@ -18,6 +18,14 @@ import SwrrTracee
 extension DebuggerTarget {
     /// Runs one request to its stop (on the run thread).
     func run(_ request: RunRequest) throws -> TargetStop {
+        do {
+            return try runUnpaused(request)
+        } catch is Paused {
+            return pausedStop(request)
+        }
+    }
+
+    private func runUnpaused(_ request: RunRequest) throws -> TargetStop {
         switch request {
         case .continue:
             return try continueForward(from: Int32(focusThread))
@@ -32,25 +40,30 @@ extension DebuggerTarget {
         case .stepBack(let tid, let g):
             return try stepBack(tid, g)
         case .gotoEvent(let n):
-            let s = try debugger.goToEvent(n)
-            lastEngineStop = s
+            let s = try engine { try $0.goToEvent(n) }
             if case .end(let outcome) = s.reason { return endStop(outcome) }
             return .stopped(StopInfo(reason: "goto", threadId: Int(s.tid),
                                      description: "At event \(s.event) of the recording"))
         }
     }
 
-    /// The engine's continue and step, remembering their stop.
-    func engineContinue() throws -> DebugStop {
-        let s = try debugger.continueForward(stopAtTaskEvents: false)
+    /// One operation of the engine, remembering its stop. A pause (asked for before it, or
+    /// interrupting it) ends the whole request: Paused is thrown to `run`.
+    func engine(_ operation: (ReplayDebugger) throws -> DebugStop) throws -> DebugStop {
+        if pauseRequested { throw Paused() }
+        let s = try operation(debugger)
         lastEngineStop = s
+        if s.reason == .interrupted { throw Paused() }
         return s
     }
 
+    /// The engine's continue and step.
+    func engineContinue() throws -> DebugStop {
+        try engine { try $0.continueForward(stopAtTaskEvents: false) }
+    }
+
     func engineStep(_ tid: Int32) throws -> DebugStop {
-        let s = try debugger.stepInstruction(tid: tid)
-        lastEngineStop = s
-        return s
+        try engine { try $0.stepInstruction(tid: tid) }
     }
 
     func continueForward(from tid: Int32) throws -> TargetStop {
@@ -87,7 +100,7 @@ extension DebuggerTarget {
             return nil
         case .startOfRecording:
             return startStop(Int(s.tid))
-        @unknown default:
+        case .jumped, .interrupted:
             return .stopped(StopInfo(reason: "step", threadId: Int(s.tid)))
         }
     }

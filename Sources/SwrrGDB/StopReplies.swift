@@ -27,6 +27,8 @@ enum StopReplies {
             return "T05\(thread)"
         case .startOfRecording:
             return "T05\(thread)replaylog:begin;"
+        case .interrupted:
+            return "T02\(thread)"
         case .signal(let s):
             return "T\(hex(GDBSignals.gdbNumber(s), width: 2))\(thread)"
         case .end(.completed(let status)):

@@ -24,6 +24,8 @@ protocol ReplayDebugHook: AnyObject {
     /// A stop of `task` in resume(), shown to the debugger first. True when it was the
     /// debugger's own (a breakpoint, a watchpoint, a step): the replay ignores it and resumes.
     func handleStop(of task: ReplayTask, _ stop: Stop) throws -> Bool
+    /// Waits for the task's next stop (ReplayInterrupt.swift: a pause can interrupt it).
+    func waitForStop(of task: ReplayTask) throws -> Stop
 }
 
 /// Thrown through the engine when the client kills the replay during a stop.
@@ -44,6 +46,8 @@ final class ReplayDebugEngine: ReplayDebugHook {
     private(set) var session: ReplaySession!
     let breakpoints = SoftwareBreakpoints()
     let debugRegisters = DebugRegisters()
+    /// A pause requested by the client (ReplayInterrupt.swift).
+    let interruption = Interruption()
     var outcome: ReplayOutcome?
     var currentTid: Int32 = 0
     private(set) var mainTid: Int32 = 0
@@ -156,11 +160,11 @@ final class ReplayDebugEngine: ReplayDebugHook {
             accept(r)
             return try drive()
         case .reverseContinue:
-            return try reverseContinue()
+            do { return try reverseContinue() } catch let p as Interrupted { return p.stop }
         case .reverseStep(let tid):
-            return try reverseStep(tid: tid)
+            do { return try reverseStep(tid: tid) } catch let p as Interrupted { return p.stop }
         case .goTo(let p, let reason):
-            return try jump(to: p, reason: reason)
+            do { return try jump(to: p, reason: reason) } catch let p as Interrupted { return p.stop }
         case .kill:
             throw DebuggerKilled()
         }
@@ -221,6 +225,7 @@ final class ReplayDebugEngine: ReplayDebugHook {
     /// Replays events until something stops the replay (or, while seeking, until the target).
     func drive() throws -> DebugStop {
         while true {
+            if let stop = try pauseAtBoundary() { return stop }
             if seek != nil, let stop = try seekAtBoundary() { return stop }
             if let o = outcome { return DebugStop(reason: .end(o), tid: mainTid, event: eventNumber) }
             let before = Set(session.tasks.keys)
@@ -322,6 +327,7 @@ final class ReplayDebugEngine: ReplayDebugHook {
     }
 
     func handleStop(of t: ReplayTask, _ stop: Stop) throws -> Bool {
+        if stop == .event(.stop) { return try interruptStop(of: t) }
         let tid = t.task.tid
         let resumedAt = resumeRip
         resumeRip = nil

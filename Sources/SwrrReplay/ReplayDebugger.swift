@@ -63,6 +63,9 @@ public enum StopReason: Equatable {
     case startOfRecording
     /// The replay was moved to a requested position (goTo, goToEvent).
     case jumped
+    /// The operation under way was paused (`interrupt`), at an exact position
+    /// (ReplayInterrupt.swift).
+    case interrupted
 }
 
 public struct DebugStop: Equatable {
@@ -191,7 +194,17 @@ public final class ReplayDebugger {
 
     private func resume(_ r: ResumeRequest) throws -> DebugStop {
         guard !closed else { throw DebuggerError.ended }
+        engine.interruption.begin()
+        defer { engine.interruption.end() }
         return try mailbox.resume(r)
+    }
+
+    /// Pauses the operation under way on another thread (continueForward, stepInstruction,
+    /// reverseContinue, reverseStepInstruction, goTo…): it returns as soon as the replay is at
+    /// an exact position, with reason .interrupted (where: ReplayInterrupt.swift). Any thread;
+    /// no effect when nothing runs.
+    public func interrupt() {
+        engine.interruption.request()
     }
 
     /// Ends the replay (every replayed task is killed). The object is unusable afterwards.

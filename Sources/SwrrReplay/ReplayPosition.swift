@@ -4,7 +4,8 @@
 //   event  — the number of events replayed before it (ReplaySession.eventNumber);
 //   path   — what the event's task did since the event began, as segments run one after the
 //            other: "reach address A for the n-th time", "watchpoint W fires for the n-th time",
-//            "n single-steps". An empty path is the event boundary itself.
+//            "n single-steps", "reach this exact register state" (a pause in the middle of a
+//            computation, ReplayInterrupt.swift). An empty path is the event boundary itself.
 //
 // The brief form (event, rip, hit count of rip since the event began) is the one-segment path
 // [.arrival(rip, hits)]. Longer paths come from forward stops in the middle of an event (a step
@@ -30,6 +31,10 @@ public struct ReplayPosition: Equatable, CustomStringConvertible {
         case watch(Watchpoint, Int)
         /// Single-step this many instructions.
         case steps(Int)
+        /// Run until the task reaches `registers.rip` with exactly these registers, the first
+        /// time since the previous segment (where a pause interrupted a computation: without a
+        /// tick counter, the registers are what identifies that point).
+        case state(Registers)
     }
 
     /// Events replayed before this point.
@@ -82,6 +87,7 @@ public struct ReplayPosition: Equatable, CustomStringConvertible {
             case .arrival(let a, let n): return "arrival \(n) at 0x\(String(a, radix: 16))"
             case .watch(let w, let n): return "watchpoint 0x\(String(w.address, radix: 16)) trap \(n)"
             case .steps(let n): return "\(n) step\(n == 1 ? "" : "s")"
+            case .state(let r): return "the state at 0x\(String(r.rip, radix: 16))"
             }
         }
         return "event \(event), task \(tid): " + segs.joined(separator: ", then ")

@@ -326,7 +326,7 @@ public final class ReplaySession {
             // watchpoints, steps) before they can look like the program's.
             try t.task.resume(try debugHook?.resumeMode(for: t) ?? .sysemu, signal: sig)
             sig = 0
-            let stop = try t.task.wait()
+            let stop = try debugHook?.waitForStop(of: t) ?? t.task.wait()
             // An asynchronous signal the replay did not ask for is dropped before the debugger
             // sees it: it is not part of the recorded execution (the real SIGCHLD of a replayed
             // child arrives right after the recorded one is injected, before any instruction

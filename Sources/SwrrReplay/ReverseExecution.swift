@@ -49,6 +49,10 @@ final class Seek {
     /// The segment of the target's path being run, and how far it got.
     var segment = 0
     var count = 0
+    /// The target's segments done so far, each as an arrival count where it was a register
+    /// state (`.state` is found by arrivals at its rip, so the count says the same thing and
+    /// costs nothing to reach again).
+    var resolved: [ReplayPosition.Segment] = []
     /// Client hits per breakpoint/watchpoint since the last segment end (or the event start).
     var since: [Key: Int] = [:]
     /// The last client hit noted (scans).
@@ -119,7 +123,7 @@ extension ReplayDebugEngine {
         let here = position
         do {
             return try jump(to: p, result: .success(reason))
-        } catch let e where seek != nil && !(e is DebuggerKilled) {
+        } catch let e where seek != nil && !(e is DebuggerKilled || e is Interrupted) {
             endSeek()
             return try jump(to: here, result: .failure(e))
         }
@@ -138,7 +142,7 @@ extension ReplayDebugEngine {
         let target: (ReplayPosition, StopReason)
         do {
             target = try compute()
-        } catch let e where !(e is DebuggerKilled) {
+        } catch let e where !(e is DebuggerKilled || e is Interrupted) {
             endSeek()
             return try jump(to: here, result: .failure(e))
         }
@@ -180,6 +184,9 @@ extension ReplayDebugEngine {
 
     /// The position one instruction of the task earlier than `c` (nil at the start).
     func previousInstruction(of c: ReplayPosition, tid: Int32?) throws -> ReplayPosition? {
+        if c.path.contains(where: { if case .state = $0 { return true }; return false }) {
+            return try previousInstruction(of: resolve(c), tid: tid)
+        }
         if let last = c.path.last {
             var prefix = Array(c.path.dropLast())
             let end: Seek.StepScanEnd
@@ -193,6 +200,8 @@ extension ReplayDebugEngine {
             case .watch(let w, let n):
                 if n > 1 { prefix.append(.watch(w, n - 1)) }
                 end = .watch(w)
+            case .state:
+                throw DebuggerError.replay("\(c) was not resolved")
             }
             let from = ReplayPosition(event: c.event, tid: c.tid, path: prefix)
             let j = try stepScan(from: from, until: end)
@@ -244,6 +253,9 @@ extension ReplayDebugEngine {
             case .arrival(let a, _) where !breakpoints.contains(a):
                 try? breakpoints.add(a, in: addressSpaces)
                 s.tempBreakpoints.insert(a)
+            case .state(let r) where !breakpoints.contains(r.rip):
+                try? breakpoints.add(r.rip, in: addressSpaces)
+                s.tempBreakpoints.insert(r.rip)
             case .watch(let w, _) where !debugRegisters.slots.contains(w):
                 _ = try debugRegisters.add(w)
                 s.tempWatchpoints.append(w)
@@ -310,7 +322,7 @@ extension ReplayDebugEngine {
         func at(_ path: [ReplayPosition.Segment]) -> ReplayPosition {
             ReplayPosition(event: eventNumber, tid: tid, path: path, registers: regs)
         }
-        var prefix = s.entered ? Array(s.target.path[0..<s.segment]) : []
+        var prefix = s.entered ? s.resolved : []
         // A watchpoint's hit is the write just before its trap: it is before the target even
         // when the trap is the target itself.
         if s.isScan, let w = watch, !s.tempWatchpoints.contains(w) {
@@ -325,14 +337,25 @@ extension ReplayDebugEngine {
                 if watch == w { s.count += 1; completed = s.count == n }
             case .steps(let n):
                 if stepDone { s.count += 1; completed = s.count == n }
+            case .state(let want):
+                if case .breakpoint(let b) = reason, b == want.rip, !sameArrival {
+                    s.count += 1
+                    completed = HardwareBreakpoint.sameState(regs, want)
+                    if !completed && s.count >= ReplaySession.searchLimit { throw stateSearchFailed(want, s.count) }
+                }
             }
         }
         if completed {
+            if case .state(let want) = s.target.path[s.segment] {
+                s.resolved.append(.arrival(want.rip, s.count))
+            } else {
+                s.resolved.append(s.target.path[s.segment])
+            }
             s.segment += 1
             s.count = 0
             s.since = [:]
             establishedPending = true
-            prefix = Array(s.target.path[0..<s.segment])
+            prefix = s.resolved
             if s.segment == s.target.path.count { return try reachMid(t, regs: regs, s) }
             if case .steps = s.target.path[s.segment] { stepState = .stepping(t.task.tid) } else { stepState = .off }
         }
@@ -359,7 +382,7 @@ extension ReplayDebugEngine {
             throw DebuggerError.replay("\(s.target) was reached with other registers than before: " +
                                        regs.differences(from: want).prefix(6).joined(separator: ", "))
         }
-        position = ReplayPosition(event: eventNumber, tid: tid, path: s.target.path, registers: regs)
+        position = ReplayPosition(event: eventNumber, tid: tid, path: s.resolved, registers: regs)
         establishedPending = true
         switch s.goal {
         case .report(let result):

@@ -160,6 +160,16 @@ public final class Task {
         return Stop(waitStatus: status)
     }
 
+    /// Waits for this task's next stop or its end for about `timeoutMs` (> 0); nil when it has
+    /// not stopped by then (so the waiting thread can do something else, and wait again).
+    public func wait(timeoutMs: Int32) throws -> Stop? {
+        var status: Int32 = 0
+        let r = swrr_waitpid_timeout(tid, &status, timeoutMs)
+        if r == 0 { return nil }
+        guard r == tid else { throw TraceeError.errno("waitpid(\(tid))") }
+        return Stop(waitStatus: status)
+    }
+
     /// Stops a running task wherever it is (PTRACE_INTERRUPT); the stop arrives as .event(.stop).
     public func interrupt() throws {
         guard swrr_ptrace(0x4207, tid, 0, 0) == 0 else { throw TraceeError.errno("PTRACE_INTERRUPT of \(tid)") }

@@ -182,7 +182,7 @@ final class LaunchTests: XCTestCase {
 }
 
 final class RunControlTests: XCTestCase {
-    func testPauseWhileRunningIsAcknowledgedAndTheReplayStopsAtTheEnd() throws {
+    func testPauseStopsARunningReplayForwardAndBackward() throws {
         let program = try DAPTestEnv.fixture("hello_dap")
         let rec = try DAPTestEnv.record(program, ["6", "20000"])
         XCTAssertEqual(rec.status, 6)
@@ -192,16 +192,37 @@ final class RunControlTests: XCTestCase {
         XCTAssertTrue(try c.request("configurationDone").success)
         let continued = try c.event("continued")
         let tid = continued.body["threadId"] as! Int
-        // The replay engine cannot be interrupted in the middle of a run: the pause is
-        // acknowledged, the console says so, and the replay stops at the end.
+        // 20,000 getppid calls to replay: the pause stops among them, at an event boundary.
         XCTAssertTrue(try c.request("pause", ["threadId": tid]).success)
-        let stopped = try c.event("stopped")
+        var stopped = try c.event("stopped")
+        XCTAssertEqual(stopped.body["reason"] as? String, "pause", "\(stopped.body)")
+        XCTAssertTrue((stopped.body["description"] as? String ?? "").hasPrefix("Paused at event "), "\(stopped.body)")
+        let paused = try XCTUnwrap(try c.request("currentEvent", [:]).body["event"] as? Int)
+        XCTAssertGreaterThan(paused, 1)
+        let frames = try c.request("stackTrace", ["threadId": stopped.body["threadId"] as! Int])
+        XCTAssertTrue(frames.success, frames.message)
+        XCTAssertTrue((frames.body["stackFrames"] as? [[String: Any]] ?? []).contains { $0["name"] as? String == "main" })
+        XCTAssertEqual(c.takeEvents("output").filter { $0.body["category"] as? String == "stdout" }.count, 0,
+                       "nothing printed yet")
+        // On to the end: the whole output and the exit code.
+        XCTAssertTrue(try c.request("continue", ["threadId": tid]).success)
+        _ = try c.event("continued")
+        stopped = try c.event("stopped")
         XCTAssertEqual(stopped.body["reason"] as? String, "end of recording", "\(stopped.body)")
-        XCTAssertTrue(c.received.contains { (($0["body"] as? [String: Any])?["output"] as? String ?? "").contains("cannot be interrupted") })
         XCTAssertEqual(try c.event("exited").body["exitCode"] as? Int, 6)
         let stdout = c.takeEvents("output").filter { $0.body["category"] as? String == "stdout" }
             .map { $0.body["output"] as? String ?? "" }.joined()
         XCTAssertEqual(stdout, LaunchTests.expectedFullStdout(6))
+        // Backwards to the start (a search through every event), paused on the way.
+        XCTAssertTrue(try c.request("reverseContinue", ["threadId": tid]).success)
+        _ = try c.event("continued")
+        XCTAssertTrue(try c.request("pause", ["threadId": tid]).success)
+        stopped = try c.event("stopped")
+        XCTAssertEqual(stopped.body["reason"] as? String, "pause", "\(stopped.body)")
+        XCTAssertTrue((stopped.body["description"] as? String ?? "").contains("where going back in time had got to"),
+                      "\(stopped.body)")
+        let back = try XCTUnwrap(try c.request("currentEvent", [:]).body["event"] as? Int)
+        XCTAssertGreaterThanOrEqual(back, 1)
         let end = try c.disconnectAndExit()
         XCTAssertEqual(end.status, 0)
         XCTAssertEqual(try c.schemaViolations(), [])

@@ -1,0 +1,151 @@
+// Pausing a replay that is running (ReplayDebugger.interrupt, DAP's `pause`): the operation under
+// way on the engine thread stops at the next point that is an exact, re-reachable position
+// (ReplayPosition.swift), with reason .interrupted.
+//
+// Where it stops:
+// - Going forward, at the next event boundary (the engine checks between events), or, when the
+//   event's task computes for long without an event, where that task is: the engine waits for
+//   the task in slices of `sliceMs`, and once an interrupt is requested it stops the task with
+//   PTRACE_INTERRUPT (every replayed task is PTRACE_SEIZEd), whose stop arrives as
+//   PTRACE_EVENT_STOP. Without a tick counter that point is identified by its registers: the
+//   position gets a `.state(registers)` segment, "the first time since the previous segment
+//   that the task reaches this rip with exactly these registers", the same identification the
+//   recorder uses for preemptions of spinning threads. Reaching it again (going backwards from
+//   there) costs one breakpoint stop per earlier execution of that instruction in the event,
+//   bounded by ReplaySession.searchLimit; after that the position is stored as the arrival count
+//   it is (`Seek.resolved`). A loop whose iterations leave every register identical at that
+//   instruction is found at its first such iteration.
+// - Going backwards (scans and seeks re-executing from the start, ReverseExecution.swift), at the
+//   next event boundary of that replay: where the search had got to, between the start of the
+//   recording and the position the operation started from. A seek does not stop inside an
+//   event (its call stack is in the middle of the event's replay, and only a new replay could
+//   report a stop there).
+//
+// PTRACE_INTERRUPT races with the task's own stops: when the task stops for something else
+// (a syscall) just before the interrupt reaches it, the kernel keeps the trap pending and reports
+// it at the next resume, before any instruction runs. Such a late trap is a null stop: it is
+// remembered per task and resumed as if nothing happened (the pause is then taken at the
+// boundary the other stop leads to, or by the next slice's interrupt).
+import Foundation
+import SwrrTracee
+
+/// The interrupt request between the client thread and the engine thread.
+final class Interruption: @unchecked Sendable {
+    private let lock = NSLock()
+    private var running = 0
+    private var requested = false
+    /// Tasks (replay tids) with a PTRACE_INTERRUPT trap still to come that is not a pause.
+    var lateTraps: Set<Int32> = []
+
+    /// How long the engine waits for a running task before it looks at the request again.
+    static let sliceMs: Int32 = 50
+
+    /// Client side: an operation starts / ends (a request outside an operation has no effect).
+    func begin() {
+        lock.lock()
+        running += 1
+        lock.unlock()
+    }
+
+    func end() {
+        lock.lock()
+        running -= 1
+        requested = false
+        lock.unlock()
+    }
+
+    func request() {
+        lock.lock()
+        if running > 0 { requested = true }
+        lock.unlock()
+    }
+
+    var isRequested: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return requested
+    }
+
+    /// Engine side: consumes the request.
+    func take() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        let r = requested
+        requested = false
+        return r
+    }
+}
+
+/// Thrown through a scanning or seeking replay that was paused at an event boundary.
+struct Interrupted: Error { let stop: DebugStop }
+
+extension ReplayDebugEngine {
+    /// The hook's wait (ReplaySession.resume): for the task's next stop, interrupting it when a
+    /// pause is requested while it runs forward.
+    func waitForStop(of t: ReplayTask) throws -> Stop {
+        var sent = false
+        while true {
+            if let stop = try t.task.wait(timeoutMs: Interruption.sliceMs) {
+                if sent, stop != .event(.stop) { interruption.lateTraps.insert(t.task.tid) }
+                return stop
+            }
+            if !sent, seek == nil, interruption.isRequested {
+                try? t.task.interrupt()
+                sent = true
+            }
+        }
+    }
+
+    /// A PTRACE_EVENT_STOP of a task in ReplaySession.resume: a pause where the task is, or a
+    /// null stop to resume from. Returns the hook's answer (true: resume as before).
+    func interruptStop(of t: ReplayTask) throws -> Bool {
+        if interruption.lateTraps.remove(t.task.tid) != nil { return true }
+        guard seek == nil, interruption.take() else { return true }
+        let regs = try t.task.registers()
+        let tid = recordedTid(ofReplayTid: t.task.tid) ?? currentTid
+        var p = position
+        if p.event != eventNumber { p = ReplayPosition(event: eventNumber, tid: tid) }
+        p = p.appending(.state(regs))
+        p.tid = tid
+        p.registers = regs
+        position = p
+        return try stopHere(t, .interrupted)
+    }
+
+    /// At an event boundary: the pause, if one is requested. Going forward it is the stop to
+    /// return; in a scan or seek it is thrown (Interrupted) past the operation's bookkeeping.
+    func pauseAtBoundary() throws -> DebugStop? {
+        if seek == nil, outcome != nil { return nil }
+        guard interruption.take() else { return nil }
+        let stop: DebugStop
+        if seek != nil {
+            endSeek()
+            stepState = .off
+            establishedPending = true
+            position = ReplayPosition(event: eventNumber, tid: currentTid)
+            stop = DebugStop(reason: .interrupted, tid: currentTid, event: eventNumber)
+            throw Interrupted(stop: stop)
+        }
+        return DebugStop(reason: .interrupted, tid: currentTid, event: eventNumber)
+    }
+
+    /// `p` with its `.state` segments replaced by the arrival counts they are (one seek there).
+    func resolve(_ p: ReplayPosition) throws -> ReplayPosition {
+        try restore(nearestTo: p)
+        let s = Seek(target: p, goal: .scan)
+        seek = s
+        defer { endSeek() }
+        do { _ = try drive() } catch is ScanFinished {}
+        guard s.resolved.count == p.path.count else {
+            throw DebuggerError.replay("cannot reach \(p) again")
+        }
+        return ReplayPosition(event: p.event, tid: p.tid, path: s.resolved, registers: p.registers)
+    }
+
+    func stateSearchFailed(_ want: Registers, _ hits: Int) -> Error {
+        DebuggerError.replay("cannot reach the point where the replay was paused again: the instruction at " +
+                             "0x\(String(want.rip, radix: 16)) ran \(hits) times in that event without reaching it " +
+                             "(a pause in the middle of a long computation is found by one stop per execution; " +
+                             "set SWRR_SEARCH_LIMIT to search longer)")
+    }
+}
