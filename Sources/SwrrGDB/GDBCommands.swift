@@ -21,10 +21,10 @@ extension GDBServer {
         case "m": reply = readMemory(text)
         case "M", "X": reply = refuse(conn, "cannot write memory during a replay: the recorded execution cannot be changed")
         case "Z", "z": reply = breakpoint(text)
-        case "c": reply = resume(step: false)
-        case "s": reply = resume(step: true, thread: resumeThread)
-        case "C": reply = resume(step: false)
-        case "S": reply = resume(step: true, thread: resumeThread)
+        case "c": reply = resume(step: false, conn)
+        case "s": reply = resume(step: true, thread: resumeThread, conn)
+        case "C": reply = resume(step: false, conn)
+        case "S": reply = resume(step: true, thread: resumeThread, conn)
         case "v": reply = vPacket(text, conn)
         case "b": reply = reverse(text, conn)
         case "k":
@@ -143,7 +143,7 @@ extension GDBServer {
     }
 
     func stopReply() -> String {
-        if let s = lastStop { return StopReplies.reply(s) }
+        if let s = lastStop { return StopReplies.reply(s, held: programHeld) }
         let tid = (try? debugger.currentTid()) ?? 0
         return "T05thread:\(hex(tid));"
     }
@@ -218,7 +218,7 @@ extension GDBServer {
     // MARK: running
 
     /// Continue, or step `thread` (nil: the task that runs next).
-    func resume(step: Bool, thread: Int32? = nil) -> String {
+    func resume(step: Bool, thread: Int32? = nil, _ conn: PacketConnection) -> String {
         do {
             var stop: DebugStop
             repeat {
@@ -226,13 +226,35 @@ extension GDBServer {
                     : try debugger.continueForward(stopAtTaskEvents: false)
             } while isSilent(stop)
             lastStop = stop
-            return StopReplies.reply(stop)
+            return report(stop, conn)
         } catch {
             lastStop = nil
             let message = "swrr: \(error)\n"
             fputs(message, stderr)
             return "X09"
         }
+    }
+
+    /// Whether the recorded program still exists (at the end: held before its exit).
+    private var programHeld: Bool {
+        ((try? debugger.tasks()) ?? []).contains { $0.state != .ended }
+    }
+
+    /// The stop reply for `stop`; at the end of the recording, first a console line that says
+    /// how the program ended and that the replay can go backwards from there.
+    private func report(_ stop: DebugStop, _ conn: PacketConnection) -> String {
+        // gdb takes the stopped thread as the general thread (Hg) after a stop reply and reads
+        // its registers without another Hg: the thread it chose before may not exist here.
+        generalThread = stop.tid
+        let held = programHeld
+        if case .end(let outcome) = stop.reason {
+            var line = "swrr: the end of the recording"
+            if case .completed(let status) = outcome { line += ": the program \(WaitStatus.describe(status))" }
+            if case .endedEarly(_, let reason?) = outcome { line += " (\(reason))" }
+            if held { line += "; reverse-continue or reverse-step go back from here" }
+            conn.send("O" + hexBytes(Array((line + "\n").utf8)))
+        }
+        return StopReplies.reply(stop, held: held)
     }
 
     /// Stops gdb is not told about (task events, which it has not asked for).
@@ -252,9 +274,9 @@ extension GDBServer {
             if let s = actions.first(where: { $0.hasPrefix("s") || $0.hasPrefix("S") }) {
                 let parts = s.split(separator: ":")
                 let tid = parts.count > 1 ? Int32(parts[1].split(separator: ".").last ?? "", radix: 16) : nil
-                return resume(step: true, thread: tid.flatMap { $0 > 0 ? $0 : nil })
+                return resume(step: true, thread: tid.flatMap { $0 > 0 ? $0 : nil }, conn)
             }
-            return resume(step: false)
+            return resume(step: false, conn)
         }
         if text.hasPrefix("vKill") {
             finished = true
@@ -280,7 +302,7 @@ extension GDBServer {
                 return ""
             }
             lastStop = stop
-            return StopReplies.reply(stop)
+            return report(stop, conn)
         } catch {
             // The replay stays where it was: gdb gets the message and an error.
             return refuse(conn, "\(error)", console: true)

@@ -56,7 +56,9 @@ public final class ReplaySession {
     private(set) var lastEvent: Event?
     /// When set (a debugger), the end of the trace leaves the tasks that are still alive stopped
     /// where they are, so they can be inspected there and the replay run backwards from it; they
-    /// are killed by `kill()` (or deinit). Otherwise the end kills them at once.
+    /// are killed by `kill()` (or deinit). Otherwise the end kills them at once. A program that
+    /// ends by exit/exit_group is held at the entry of that last syscall (as rr does): with a
+    /// dead program a debugger could show nothing at the end, and gdb ends its session.
     var keepTasksAtEnd = false
 
     /// The recorded program's first task (nil once it has ended).
@@ -121,19 +123,10 @@ public final class ReplaySession {
     public func step() throws -> ReplayOutcome? {
         if let f = finished { return f }
         do {
-            guard let event = try nextEvent() else {
-                let outcome: ReplayOutcome
-                switch reader.end {
-                case .complete(let status)?:
-                    outcome = .completed(waitStatus: mainStatus ?? status)
-                case .aborted(let reason)?:
-                    outcome = .endedEarly(event: eventNumber, reason: reason)
-                case .truncated?, nil:
-                    outcome = .endedEarly(event: eventNumber, reason: nil)
-                }
-                if !keepTasksAtEnd { kill() }
-                finished = outcome
-                return outcome
+            guard let event = try nextEvent() else { return end() }
+            if keepTasksAtEnd, case .syscall(let ev) = event, try isFinalExit(ev) {
+                try holdAtFinalExit(ev)
+                return end()
             }
             try apply(event)
             lastEvent = event
@@ -148,6 +141,54 @@ public final class ReplaySession {
         }
         eventNumber += 1
         return nil
+    }
+
+    /// The outcome at the end of the events.
+    private func end() -> ReplayOutcome {
+        let outcome: ReplayOutcome
+        switch reader.end {
+        case .complete(let status)?:
+            outcome = .completed(waitStatus: mainStatus ?? status)
+        case .aborted(let reason)?:
+            outcome = .endedEarly(event: eventNumber, reason: reason)
+        case .truncated?, nil:
+            outcome = .endedEarly(event: eventNumber, reason: nil)
+        }
+        if !keepTasksAtEnd { kill() }
+        finished = outcome
+        return outcome
+    }
+
+    /// An exit syscall after which the trace only has the tasks' ends, and no other process
+    /// lives on: the program's last instruction.
+    private func isFinalExit(_ ev: SyscallEvent) throws -> Bool {
+        guard SyscallTable.spec(Int(ev.number))?.replay == .exit, let t = tasks[ev.tid] else { return false }
+        guard tasks.values.allSatisfy({ $0.ended != nil || $0.task.tgid == t.task.tgid }) else { return false }
+        while !readAheadEnded && readAhead.count < 10_000 {
+            guard let e = try readFromTrace() else { readAheadEnded = true; break }
+            readAhead.append(e)
+            guard case .exit = e else { return false }
+        }
+        guard readAheadEnded else { return false }
+        return readAhead.allSatisfy { if case .exit = $0 { return true }; return false }
+    }
+
+    /// Runs the task to the entry of its last exit syscall and leaves it there, shown just
+    /// before the syscall instruction (rax holding the call's number, as the program set it).
+    private func holdAtFinalExit(_ ev: SyscallEvent) throws {
+        let t = try replayTask(ev.tid)
+        let name = SyscallTable.name(Int(ev.number))
+        let regs = try toSyscallEntry(t, name: name)
+        try checkSyscallEntry(regs, ev, name: name)
+        var r = regs
+        r.rip -= 2
+        r.rax = r.origRax
+        try t.task.setRegisters(r)
+        t.parkedAt = regs
+        for e in readAhead {
+            if case .exit(let x) = e, x.tid == mainTid { mainStatus = x.waitStatus }
+        }
+        readAhead = []
     }
 
     /// Events read ahead of the current one (see `upcomingEvent(for:)`).

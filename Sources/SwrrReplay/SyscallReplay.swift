@@ -90,7 +90,7 @@ extension ReplaySession {
         }
     }
 
-    private func checkSyscallEntry(_ regs: Registers, _ ev: SyscallEvent, name: String) throws {
+    func checkSyscallEntry(_ regs: Registers, _ ev: SyscallEvent, name: String) throws {
         if Int64(bitPattern: regs.origRax) != Int64(ev.number) {
             throw diverge("expected syscall \(name), but the program called \(SyscallTable.name(Int(Int64(bitPattern: regs.origRax))))")
         }

@@ -36,11 +36,16 @@ final class ReplayDebuggerTests: XCTestCase {
             lastEvent = stop.event
             XCTAssertEqual(try d.eventNumber(), stop.event)
         }
-        let exit = try d.continueForward()
-        XCTAssertEqual(exit.reason, .taskExited(try d.currentTid(), waitStatus: WaitStatus.exited(3)))
+        // The end: the program is held at the entry of its exit_group (as rr does), so it can
+        // still be inspected; going on stays at the end.
         let end = try d.continueForward()
         XCTAssertEqual(end.reason, .end(.completed(waitStatus: WaitStatus.exited(3))))
-        XCTAssertThrowsError(try d.registers())
+        let regs = try d.registers()
+        XCTAssertEqual(regs.rax, 231, "exit_group's number")
+        XCTAssertEqual(try d.readMemory(regs.rip, count: 2), [0x0f, 0x05], "at the syscall instruction")
+        XCTAssertEqual(try d.int32(at: iter), 5)
+        XCTAssertEqual(try d.continueForward().reason, end.reason)
+        XCTAssertEqual(try d.registers(), regs)
     }
 
     func testWatchpointOnGlobalFiresAtEachWriteWithTheNewValue() throws {
