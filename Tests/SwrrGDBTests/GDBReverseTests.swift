@@ -119,7 +119,7 @@ final class GDBReverseTests: XCTestCase {
     func testWatchpointBackwardsAcrossAForkAThreadAndASignalHandler() throws {
         let out = try GDBFixture.batch([
             "handle SIGUSR1 nostop noprint", "continue", "watch -l stage",
-            "reverse-continue", "print stage", "reverse-continue", "print stage",
+            "reverse-continue", "print stage", "info locals", "reverse-continue", "print stage",
             "reverse-continue", "print stage", "bt 1", "info threads",
             "reverse-continue", "print stage", "reverse-continue", "print stage", "bt 1",
         ], fixture: "crossings", status: 0)
@@ -127,6 +127,7 @@ final class GDBReverseTests: XCTestCase {
             XCTAssertTrue(out.contains("$\(i + 1) = \(v)\n"), "write \(i + 1) backwards leaves \(v): \(out)")
         }
         XCTAssertTrue(out.contains("Old value = 12345\nNew value = 1234\n"), out)
+        XCTAssertTrue(out.contains("status = 1792\n"), "main's local: the child's wait status, exit code 7: \(out)")
         XCTAssertTrue(out.contains("#0  helper (arg=0x0) at "), "the second thread's write: \(out)")
         XCTAssertTrue(out.contains("#0  on_usr1 (sig=10) at "), "the handler's write: \(out)")
     }
