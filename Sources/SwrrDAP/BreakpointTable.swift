@@ -64,6 +64,10 @@ public struct DataBreakpoint {
     public let name: String
     public let typeName: String?
     public var lastValue: String?
+    /// Evaluated at each trap, like a line breakpoint's.
+    public var condition: String?
+    public var hitCondition: String?
+    public var hits = 0
 }
 
 public final class BreakpointTable {

@@ -53,6 +53,10 @@ public enum RunRequest: Equatable {
     case stepBack(tid: Int32, Granularity)
     /// Travel in time to the boundary before event N of the recording (custom `gotoEvent`).
     case gotoEvent(Int)
+    /// Travel in time to a line's next or previous execution (`goto`).
+    case gotoLine(GotoLine)
+    /// Back to the call of the current function, in its caller (custom `reverseStepOut`).
+    case reverseStepOut(tid: Int32)
 }
 
 public protocol DebugTarget: AnyObject {

@@ -69,6 +69,8 @@ public final class DebuggerTarget: DebugTarget {
     var breakpointsChanged = false
     /// Stacks, frame ids and variable handles of the current stop.
     var inspection = Inspection()
+    /// The targets `gotoTargets` handed out.
+    let gotoTargets = GotoTargets()
 
     public init(traceDirectory: String, breakpoints: BreakpointTable,
                 output: @escaping (UInt8, [UInt8]) -> Void, log: @escaping (String) -> Void) throws {

@@ -1,7 +1,6 @@
 // `initialize`: remembers what the client supports and answers with swrr-dap's capabilities.
 //
-// Every advertised capability is answered: by a working handler, or (for those that need the
-// replay debugging engine) by one that says clearly it is not available yet. `requiredCommands`
+// Every advertised capability is answered by a working handler. `requiredCommands`
 // ties each capability to the requests it makes a client send, and a test checks that each of
 // them is in HandlerRegistry.
 

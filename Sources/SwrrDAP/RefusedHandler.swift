@@ -1,4 +1,4 @@
-// Requests swrr-dap always refuses, each with the reason (a table, like EngineRequiredHandler).
+// Requests swrr-dap always refuses, each with the reason (a table).
 
 public struct RefusedHandler: RequestHandler {
     public let command: String

@@ -55,7 +55,10 @@ public enum HandlerRegistry {
         ModulesHandler(),
         ReverseContinueHandler(),
         StepBackHandler(),
-    ] + RefusedHandler.all + EngineRequiredHandler.all
+        ReverseStepOutHandler(),
+        GotoTargetsHandler(),
+        GotoHandler(),
+    ] + RefusedHandler.all
 
     public static let table: [String: RequestHandler] = Dictionary(
         handlers.map { ($0.command, $0) }, uniquingKeysWith: { first, _ in first })

@@ -24,7 +24,7 @@ extension DebuggerTarget {
             case .signal:
                 continue
             default:
-                if let stop = try classify(s, ignoring: nil) { return stop }
+                if let stop = try classify(s, ignoring: nil, backward: true) { return stop }
             }
         }
     }
@@ -35,10 +35,8 @@ extension DebuggerTarget {
         var ids: [Int] = []
         var reason = "breakpoint"
         for bp in breakpoints.at(address) where bp.logMessage == nil {
-            if let c = bp.condition, !c.trimmingCharacters(in: .whitespaces).isEmpty {
-                let scope = try space(for: tid).callStack(access(tid)).scope(0)
-                guard (try? Self.truthy(DebugExpression.evaluate(c, in: scope))) ?? true else { continue }
-            }
+            let scope = { try self.space(for: tid).callStack(self.access(tid)).scope(0) }
+            guard conditionHolds(bp.condition, for: "breakpoint \(bp.id) (\(bp.spec))", in: scope) else { continue }
             ids.append(bp.id)
             reason = bp.stopReason
         }
@@ -50,7 +48,7 @@ extension DebuggerTarget {
         let s = try engine { try $0.reverseStepInstruction(tid: tid) }
         switch s.reason {
         case .step, .breakpoint, .hardwareBreakpoint, .signal: return nil
-        default: return try classify(s, ignoring: nil)
+        default: return try classify(s, ignoring: nil, backward: true)
         }
     }
 
@@ -83,9 +81,26 @@ extension DebuggerTarget {
         return stepStop(tid, "Stopped after 100000 instructions backwards without reaching another line")
     }
 
+    /// Back to the call of the current function (frame 0), in its caller: the last execution
+    /// of that call instruction with the stack pointer at frame 0's CFA (the caller's stack
+    /// pointer before the call pushed the return address), so a recursive call deeper down is
+    /// not taken for it.
+    func reverseStepOut(_ tid: Int32) throws -> TargetStop {
+        let stack = try space(for: tid).callStack(access(tid))
+        guard stack.physical.count >= 2, let cfa = stack.physical[0].cfa else {
+            throw RequestError("reverseStepOut: the caller of this frame is not known")
+        }
+        let ret = stack.physical[1].pc
+        guard let call = try callSite(returningTo: ret, tid: tid) else {
+            throw RequestError("reverseStepOut: no call instruction returns to \(hex(ret))")
+        }
+        if let stop = try reverseTo(call, tid: tid, sp: cfa) { return stop }
+        return stepStop(tid, "Back at the call of \(stack.frames.first?.function ?? "the function")")
+    }
+
     /// The call instruction whose return address is `ret` (a 5-byte `call rel32`, or an
     /// indirect `call` of 2, 3, 6 or 7 bytes).
-    private func callSite(returningTo ret: UInt64, tid: Int32) throws -> UInt64? {
+    func callSite(returningTo ret: UInt64, tid: Int32) throws -> UInt64? {
         guard let code = try? debugger.readMemory(ret &- 7, count: 7, tid: tid) else { return nil }
         if code[2] == 0xe8 { return ret &- 5 }
         for n in [2, 3, 6, 7] where code[7 - n] == 0xff && (code[8 - n] >> 3) & 7 == 2 { return ret &- UInt64(n) }
@@ -107,7 +122,7 @@ extension DebuggerTarget {
                 return stop
             }
             if case .startOfRecording = s.reason { return startStop(Int(s.tid)) }
-            if case .watchpoint = s.reason, let stop = try classify(s, ignoring: nil) { return stop }
+            if case .watchpoint = s.reason, let stop = try classify(s, ignoring: nil, backward: true) { return stop }
         }
     }
 }

@@ -44,6 +44,10 @@ extension DebuggerTarget {
             if case .end(let outcome) = s.reason { return endStop(outcome) }
             return .stopped(StopInfo(reason: "goto", threadId: Int(s.tid),
                                      description: "At event \(s.event) of the recording"))
+        case .gotoLine(let g):
+            return try gotoLine(g, from: Int32(focusThread))
+        case .reverseStepOut(let tid):
+            return try reverseStepOut(tid)
         }
     }
 
@@ -78,14 +82,15 @@ extension DebuggerTarget {
         }
     }
 
-    /// The stop a replay stop is for the user, or nil to keep going.
-    func classify(_ s: DebugStop, ignoring ignored: UInt64?) throws -> TargetStop? {
+    /// The stop a replay stop is for the user, or nil to keep going. `backward`: the engine
+    /// found it going backwards (a data breakpoint stops before its write).
+    func classify(_ s: DebugStop, ignoring ignored: UInt64?, backward: Bool = false) throws -> TargetStop? {
         switch s.reason {
         case .breakpoint(let a), .hardwareBreakpoint(let a):
             if a == ignored { return nil }
             return try breakpointHit(a, tid: s.tid)
         case .watchpoint(let address, _):
-            return dataBreakpointHit(address, tid: s.tid)
+            return dataBreakpointHit(address, tid: s.tid, backward: backward)
         case .signal(let sig):
             guard breakpoints.stops(at: sig) else { return nil }
             let name = SignalNames.name(sig)
@@ -137,21 +142,10 @@ extension DebuggerTarget {
         var ids: [Int] = []
         var reason = "breakpoint"
         for bp in bps {
-            if let c = bp.condition, !c.trimmingCharacters(in: .whitespaces).isEmpty {
-                do {
-                    guard try Self.truthy(DebugExpression.evaluate(c, in: frameScope())) else { continue }
-                } catch {
-                    log("swrr-dap: breakpoint \(bp.id) (\(bp.spec)): the condition '\(c)' cannot be evaluated: \(error); stopping there")
-                }
-            }
+            let what = "breakpoint \(bp.id) (\(bp.spec))"
+            guard conditionHolds(bp.condition, for: what, in: frameScope) else { continue }
             bp.hits += 1
-            if let h = bp.hitCondition, !h.trimmingCharacters(in: .whitespaces).isEmpty {
-                do {
-                    guard try UserBreakpoint.hitConditionHolds(h, hits: bp.hits) else { continue }
-                } catch {
-                    log("swrr-dap: breakpoint \(bp.id) (\(bp.spec)): \(error)")
-                }
-            }
+            guard hitConditionHolds(bp.hitCondition, hits: bp.hits, for: what) else { continue }
             if let m = bp.logMessage {
                 log(interpolate(m, scope: try? frameScope()))
                 continue
@@ -161,6 +155,29 @@ extension DebuggerTarget {
         }
         if ids.isEmpty { return nil }
         return .stopped(StopInfo(reason: reason, threadId: Int(tid), hitBreakpointIds: ids))
+    }
+
+    /// Whether a breakpoint's condition holds in the scope (no condition: it does). One that
+    /// cannot be evaluated stops the replay there, and the debug console says why.
+    func conditionHolds(_ condition: String?, for what: String, in scope: () throws -> FrameScope) -> Bool {
+        guard let c = condition, !c.trimmingCharacters(in: .whitespaces).isEmpty else { return true }
+        do {
+            return try Self.truthy(DebugExpression.evaluate(c, in: scope()))
+        } catch {
+            log("swrr-dap: \(what): the condition '\(c)' cannot be evaluated: \(error); stopping there")
+            return true
+        }
+    }
+
+    /// Whether the hit count satisfies a hit condition (none: it does; a bad one stops).
+    func hitConditionHolds(_ condition: String?, hits: Int, for what: String) -> Bool {
+        guard let h = condition, !h.trimmingCharacters(in: .whitespaces).isEmpty else { return true }
+        do {
+            return try UserBreakpoint.hitConditionHolds(h, hits: hits)
+        } catch {
+            log("swrr-dap: \(what): \(error)")
+            return true
+        }
     }
 
     static func truthy(_ r: EvaluationResult) -> Bool {
@@ -200,17 +217,29 @@ extension DebuggerTarget {
         return out
     }
 
-    func dataBreakpointHit(_ address: UInt64, tid: Int32) -> TargetStop? {
+    /// A data breakpoint's trap: a stop unless its condition (evaluated where the write is,
+    /// after it going forward, before it going backwards) or its hit condition (forward only,
+    /// as for line breakpoints) says to go on.
+    func dataBreakpointHit(_ address: UInt64, tid: Int32, backward: Bool = false) -> TargetStop? {
         guard let i = breakpoints.data.firstIndex(where: { $0.address == address }) else {
             return .stopped(StopInfo(reason: "data breakpoint", threadId: Int(tid),
                                      description: "Watchpoint at 0x\(String(address, radix: 16))"))
         }
         let d = breakpoints.data[i]
         let now = dataValue(d, tid: tid)
-        var description = "\(d.name) changed"
-        if let old = d.lastValue, let new = now { description = "\(d.name) changed from \(old) to \(new)" }
-        else if let new = now { description = "\(d.name) is now \(new)" }
         breakpoints.data[i].lastValue = now
+        let what = "data breakpoint \(d.id) (\(d.name))"
+        guard conditionHolds(d.condition, for: what, in: { try self.space(for: tid).callStack(self.access(tid)).scope(0) }) else {
+            return nil
+        }
+        if !backward {
+            breakpoints.data[i].hits += 1
+            guard hitConditionHolds(d.hitCondition, hits: breakpoints.data[i].hits, for: what) else { return nil }
+        }
+        var description = "\(d.name) changed"
+        if backward { description = "\(d.name) is \(now ?? "?") here, just before the write that changes it (found going backwards)" }
+        else if let old = d.lastValue, let new = now { description = "\(d.name) changed from \(old) to \(new)" }
+        else if let new = now { description = "\(d.name) is now \(new)" }
         return .stopped(StopInfo(reason: "data breakpoint", threadId: Int(tid), description: description,
                                  text: now.map { "\(d.name) = \($0)" }, hitBreakpointIds: [d.id]))
     }

@@ -1,6 +1,7 @@
 // `setDataBreakpoints`: replaces the data breakpoints with hardware watchpoints (at most four,
-// the x86 debug registers) on the dataIds dataBreakpointInfo handed out. A hit stops with
-// reason "data breakpoint" and the new value in its description.
+// the x86 debug registers) on the dataIds dataBreakpointInfo handed out, with a condition and a
+// hit condition as line breakpoints have. A hit stops with reason "data breakpoint" and the new
+// value in its description (going backwards: the value before the write).
 import SwrrReplay
 
 public struct SetDataBreakpointsHandler: RequestHandler {
@@ -22,8 +23,8 @@ public struct SetDataBreakpointsHandler: RequestHandler {
             let a = Arguments(bp, command: "setDataBreakpoints breakpoints[\(i)]")
             let dataId = try a.requiredString("dataId")
             let access = try a.string("accessType") ?? "write"
-            _ = try a.string("condition")
-            _ = try a.string("hitCondition")
+            let condition = try a.string("condition")
+            let hitCondition = try a.string("hitCondition")
             let parts = dataId.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false).map(String.init)
             guard parts.count == 4, let address = parseAddress(parts[0]), let length = Int(parts[1]) else {
                 out.append(["verified": false, "message": "'\(dataId)' is not a dataId from dataBreakpointInfo"])
@@ -40,6 +41,8 @@ public struct SetDataBreakpointsHandler: RequestHandler {
             var d = DataBreakpoint(id: id, address: address, length: length, kind: kind, name: parts[3],
                                    typeName: parts[2].isEmpty ? nil : parts[2])
             d.lastValue = t.dataValue(d, tid: (try? t.liveThread(nil)) ?? Int32(t.focusThread))
+            d.condition = condition
+            d.hitCondition = hitCondition
             table.data.append(d)
             out.append(["id": id, "verified": true, "message": "watching \(d.name) (\(access))"])
         }

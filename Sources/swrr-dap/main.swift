@@ -39,10 +39,14 @@ let help = """
       threads, stackTrace, scopes (Locals, Arguments, Registers, Globals), variables, evaluate,
       readMemory, disassemble (with objdump), source, loadedSources, modules; reverseContinue
       (to the previous breakpoint hit, data breakpoint trap or the start of the recording) and
-      stepBack (by line or instruction). 'pause' while the replay runs takes effect at its next
-      stop: the replay engine cannot be interrupted yet. Not available yet (answered with
-      success:false and a message): goto, gotoTargets. 'setVariable' is always refused: a replay cannot change the past. Custom request
-      'currentEvent' answers the replay's event number.
+      stepBack (by line or instruction); gotoTargets and goto travel in time to a line's next or
+      previous execution. 'pause' stops a running replay at an exact position: forward at the
+      next event boundary or where a thread computes, backward where the search had got to.
+      'setVariable' is always refused: a replay cannot change the past.
+
+      Custom requests: 'currentEvent' (the replay's event number), 'gotoEvent' {"event": N}
+      (travel to the boundary before event N), 'reverseStepOut' {"threadId"} (back to where the
+      current function was called, at the call in its caller).
 
     ENVIRONMENT
       SWRR_TRACE_DIR   where recordings go (default ~/.local/share/swrr/)

@@ -91,12 +91,12 @@ final class BadInputTests: XCTestCase {
         try expectError("setVariable", ["variablesReference": 1, "name": "x", "value": "1"], "cannot change the past")
         try expectError("attach", [:], "cannot attach")
         try expectError("continue", ["threadId": 1], "not valid now")
-        // Requests that need a stopped replay say so; goto is not available yet.
+        // Requests that need a stopped replay say so.
         for command in ["stackTrace", "scopes", "variables", "evaluate", "next", "stepIn", "stepOut",
-                        "reverseContinue", "stepBack", "setDataBreakpoints", "disassemble", "readMemory"] {
+                        "reverseContinue", "stepBack", "setDataBreakpoints", "disassemble", "readMemory",
+                        "goto", "gotoTargets", "reverseStepOut"] {
             try expectError(command, [:], "not valid now")
         }
-        try expectError("goto", [:], "not available yet in this version of swrr-dap")
         try assertServing(c)
 
         // A running replay: continue while running is refused; pause stops it.

@@ -94,6 +94,40 @@ final class BreakpointTests: XCTestCase {
         try s.finish()
     }
 
+    /// A data breakpoint found going backwards stops before its write, where its condition is
+    /// evaluated; going forward, its hit condition counts the writes.
+    func testDataBreakpointBackwardsWithAConditionAndForwardWithAHitCondition() throws {
+        let s = try DebugSession("debuggee")
+        try s.setBreakpoints([["line": s.line("print")]])
+        var stop = try s.start()
+        _ = try s.whereStopped(stop)
+        let frame = try s.frames()[0]["id"] as! Int
+        let info = try s.client.request("dataBreakpointInfo", ["name": "counter", "frameId": frame])
+        let dataId = try XCTUnwrap(info.body["dataId"] as? String, "\(info.body)")
+        try s.setBreakpoints([])
+        var set = try s.client.request("setDataBreakpoints", ["breakpoints": [["dataId": dataId, "condition": "counter == 1"]]])
+        XCTAssertEqual((set.body["breakpoints"] as? [[String: Any]])?.first?["verified"] as? Bool, true, "\(set.body)")
+        // Back past the writes of 30, 14 and 5 to the one that turned 1 into 5 (i == 2).
+        stop = try s.resume("reverseContinue")
+        XCTAssertEqual(stop["reason"] as? String, "data breakpoint", "\(stop)")
+        XCTAssertEqual(stop["text"] as? String, "counter = 1")
+        XCTAssertTrue((stop["description"] as? String ?? "").contains("just before the write"), "\(stop)")
+        XCTAssertEqual(try s.whereStopped(stop).line, s.line("counter"))
+        XCTAssertEqual(s.value(try s.scope("Locals"), "i"), "2")
+        XCTAssertEqual(s.value(try s.scope("Locals"), "total"), "5")
+        // No earlier write starts from 1: back to the start.
+        stop = try s.resume("reverseContinue")
+        XCTAssertEqual(stop["reason"] as? String, "start of recording", "\(stop)")
+        // Forward from the start: the second write (i == 1) with a hit condition.
+        set = try s.client.request("setDataBreakpoints", ["breakpoints": [["dataId": dataId, "hitCondition": "==2"]]])
+        XCTAssertTrue(set.success, set.message)
+        stop = try s.resume("continue")
+        XCTAssertEqual(stop["reason"] as? String, "data breakpoint", "\(stop)")
+        XCTAssertEqual(stop["text"] as? String, "counter = 1")
+        XCTAssertEqual(s.value(try s.scope("Locals"), "i"), "1")
+        try s.finish()
+    }
+
     func testSegmentationFaultIsAnExceptionStop() throws {
         let s = try DebugSession("debuggee", args: ["crash"])
         let r = try s.client.request("setExceptionBreakpoints", ["filters": ["fatal-signals"]])

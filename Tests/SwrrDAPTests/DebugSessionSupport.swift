@@ -46,6 +46,17 @@ final class DebugSession {
         return try nextStop()
     }
 
+    /// Starts with a breakpoint on `marker`'s line and runs to its `hit`-th hit (the thread
+    /// that stopped becomes the one requests name).
+    @discardableResult
+    func startAtHit(_ hit: Int, of marker: String) throws -> [String: Any] {
+        try setBreakpoints([["line": line(marker)]])
+        var stop = try start()
+        for _ in 1..<hit { stop = try resume("continue") }
+        _ = try whereStopped(stop)
+        return stop
+    }
+
     /// The next `stopped` event's body (after a `continued`).
     func nextStop(timeout: TimeInterval = 120) throws -> [String: Any] {
         try client.event("continued", timeout: timeout)

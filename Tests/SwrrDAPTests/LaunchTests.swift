@@ -242,7 +242,8 @@ final class RunControlTests: XCTestCase {
         let help = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
         XCTAssertEqual(p.terminationStatus, 0)
-        for word in ["--record", "launch", "stopOnEntry", "trace", "available yet", "adapter-manifest"] {
+        for word in ["--record", "launch", "stopOnEntry", "trace", "gotoTargets", "reverseStepOut", "gotoEvent",
+                     "adapter-manifest"] {
             XCTAssertTrue(help.contains(word), "--help does not mention \(word)")
         }
         let missing = Process()

@@ -8,11 +8,7 @@ import XCTest
 final class ReverseTests: XCTestCase {
     func testReverseContinueToThePreviousHit() throws {
         let s = try DebugSession("debuggee")
-        try s.setBreakpoints([["line": s.line("loop")]])
-        var stop = try s.start()
-        stop = try s.resume("continue")
-        stop = try s.resume("continue")
-        _ = try s.whereStopped(stop)
+        var stop = try s.startAtHit(3, of: "loop")
         XCTAssertEqual(s.value(try s.scope("Locals"), "i"), "2")
         stop = try s.resume("reverseContinue")
         XCTAssertEqual(stop["reason"] as? String, "breakpoint", "\(stop)")

@@ -20,7 +20,7 @@ int square(int v) {
 
 int fact(int n) {
     if (n <= 1) return 1;                          // L:fact-body
-    return n * fact(n - 1);
+    return n * fact(n - 1);                        // L:fact-rec
 }
 
 void crash(int *p) {

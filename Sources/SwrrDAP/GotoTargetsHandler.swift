@@ -1,0 +1,34 @@
+// `gotoTargets`: where `goto` can travel for a source line. In a replay, going to a line means
+// travelling in time to one of its executions, so every line with code has two targets: its
+// next execution (forward in time) and its previous one (backward). The line resolves as a
+// breakpoint on it would (the first line at or after it with code, where the breakpoint would
+// stop); the targets are kept for `goto` until the session ends.
+import SwrrDebugInfo
+
+public struct GotoTargetsHandler: RequestHandler {
+    public let command = "gotoTargets"
+    public var validStates: Set<SessionState> { [.stopped] }
+
+    public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
+        let source = try arguments.requiredObject("source")
+        let line = try arguments.requiredInteger("line")
+        _ = try arguments.integer("column")
+        guard let path = try Arguments(source, command: "gotoTargets source").string("path") else {
+            throw RequestError("gotoTargets: the source has no 'path'")
+        }
+        guard let t = adapter.session.target as? DebuggerTarget else { throw RequestError("nothing is being debugged") }
+        if t.atEnd { throw RequestError("gotoTargets: the replay is at the end of the recording, where no code is loaded") }
+        let space = try t.space(for: try t.liveThread(nil))
+        let addresses = space.addresses(file: path, line: line)
+        guard let first = addresses.first, let actual = space.symbolize(first).location?.line else {
+            throw RequestError("gotoTargets: no code is at or after line \(line) of \(path) in the modules loaded now")
+        }
+        let name = String(path.split(separator: "/").last ?? "")
+        let targets = GotoLine.Direction.allCases.map { direction -> JSONObject in
+            let g = GotoLine(addresses: addresses, file: name, line: actual, direction: direction)
+            return ["id": t.gotoTargets.add(g), "label": g.label, "line": actual,
+                    "instructionPointerReference": hex(first)]
+        }
+        return ["targets": targets]
+    }
+}
