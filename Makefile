@@ -15,8 +15,11 @@ SWIFT ?= $(shell command -v swift || echo /opt/swift/usr/bin/swift)
 SWIFT_BUILD_FLAGS := --scratch-path $(BUILD_DIR)
 
 # Debian packages: system libraries the package links (libdw/libelf, zstd, seccomp), the C
-# compiler and static C library the tests compile fixtures with, gdb, and python3 (tests, bench).
-DEB_PACKAGES := libelf-dev libdw-dev libzstd-dev libseccomp-dev gcc libc6-dev pkg-config gdb python3
+# compiler and static C library the tests compile fixtures with, gdb, python3 (tests, bench,
+# the demo's DAP client) with jsonschema (the DAP tests validate every message against the
+# schema), and Emacs with dap-mode (a real DAP client drives swrr-dap in the tests).
+DEB_PACKAGES := libelf-dev libdw-dev libzstd-dev libseccomp-dev gcc libc6-dev pkg-config gdb python3 \
+                python3-jsonschema emacs-nox elpa-dap-mode
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps build debug demo test bench clean

@@ -1,0 +1,73 @@
+// A real, independently written DAP client in CI: Emacs dap-mode (Debian's elpa-dap-mode) drives
+// a whole swrr-dap session in batch mode, Tests/Clients/emacs/swrr-dap-session.el, on
+// Tests/Fixtures/dap/debuggee.c: the project's adapter-manifest/dap-mode.el registers the
+// provider, a breakpoint is hit, the stack and the loop variable are read, reverseContinue and
+// stepBack land where they must, and the replay continues to the recorded end. The script
+// checks each step and exits non-zero at the first failure; this test runs it under a time
+// limit and checks that nothing it started is left running. Emacs and dap-mode are
+// dependencies of `make test` (DEB_PACKAGES): their absence is a failure.
+import Foundation
+import XCTest
+
+final class EmacsDapModeTests: XCTestCase {
+    static let emacs = ["/usr/bin/emacs", "/usr/local/bin/emacs"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    func testDapModeDrivesAWholeSessionForwardAndBackward() throws {
+        guard let emacs = Self.emacs else {
+            return XCTFail("emacs is not installed: `make deps` installs the Debian packages emacs-nox and elpa-dap-mode")
+        }
+        let adapter = try XCTUnwrap(DAPTestEnv.executable, "swrr-dap is not built")
+        let program = try DAPTestEnv.fixture("debuggee")
+        let home = try TestDirectory.makeUnique(prefix: "emacs-home")
+        let traces = try TestDirectory.makeUnique(prefix: "emacs-traces")
+        let script = DAPTestEnv.packageRoot.appendingPathComponent("Tests/Clients/emacs/swrr-dap-session.el").path
+
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: emacs)
+        p.arguments = ["--batch", "-l", script]
+        var env = ProcessInfo.processInfo.environment
+        env["HOME"] = home   // nothing of the user's Emacs, nothing written into it
+        env["SWRR_DAP_BIN"] = adapter
+        env["SWRR_PROGRAM"] = program
+        env["SWRR_SOURCE"] = DAPTestEnv.fixtureDirectory + "/debuggee.c"
+        env["SWRR_TRACE_DIR"] = traces
+        env["SWRR_TIMEOUT"] = "150"
+        p.environment = env
+        let output = home + "/emacs.out"
+        FileManager.default.createFile(atPath: output, contents: nil)
+        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+        p.standardOutput = out
+        p.standardError = out
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let deadline = Date().addingTimeInterval(180)
+        while p.isRunning && Date() < deadline { usleep(50_000) }
+        if p.isRunning {
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            XCTFail("emacs --batch did not finish within 180 s")
+        }
+        try out.close()
+        let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        XCTAssertEqual(p.terminationStatus, 0, "the dap-mode session failed:\n\(text)")
+        XCTAssertTrue(text.contains("all checks passed"), text)
+        for check in ["stopped with reason breakpoint at line", "stopped with reason step at line",
+                      "exited with the recorded exit code 0"] {
+            XCTAssertTrue(text.contains("ok: " + check), "missing check '\(check)':\n\(text)")
+        }
+        // Nothing left running: the adapter, and the replayed program (run from the trace's copy).
+        if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("adapter pid: ") }),
+           let pid = Int32(line.dropFirst("adapter pid: ".count)) {
+            usleep(200_000)
+            let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+            XCTAssertTrue(stat.isEmpty || stat.contains(") Z "), "swrr-dap (pid \(pid)) is still running")
+        } else {
+            XCTFail("the script did not say the adapter's pid:\n\(text)")
+        }
+        let procs = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        for p in procs.compactMap({ Int32($0) }) {
+            let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(p)/exe")) ?? ""
+            XCTAssertFalse(exe.hasPrefix(traces), "process \(p) (\(exe)) of the recording is still running")
+        }
+    }
+}
