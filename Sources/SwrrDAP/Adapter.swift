@@ -177,6 +177,7 @@ public final class Adapter {
             if !info.hitBreakpointIds.isEmpty { body["hitBreakpointIds"] = info.hitBreakpointIds }
         }
         announceThreads(target)
+        if let t = target as? DebuggerTarget { announceModules(t) }
         if let t = target as? DebuggerTarget, !t.atEnd {
             let all = t.breakpointsChanged
             t.breakpointsChanged = false

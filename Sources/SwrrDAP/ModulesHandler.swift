@@ -1,5 +1,8 @@
 // `modules`: the modules loaded in the focus thread's process (the executable, libraries, the
-// vDSO), paged with startModule/moduleCount. Paths are the trace's copies of the files.
+// vDSO), paged with startModule/moduleCount. Paths are the trace's copies of the files. At each
+// stop the adapter also sends `module` events for the modules loaded or unloaded since the last
+// one (the dynamic loader maps libraries as the replay goes; a replay going back unmaps them).
+import SwrrDebugInfo
 
 public struct ModulesHandler: RequestHandler {
     public let command = "modules"
@@ -9,14 +12,37 @@ public struct ModulesHandler: RequestHandler {
         let start = max(0, try arguments.integer("startModule") ?? 0)
         let count = try arguments.integer("moduleCount") ?? 0
         guard let t = adapter.session.target as? DebuggerTarget else { throw RequestError("nothing is being debugged") }
-        let space = try t.space(for: try t.liveThread(nil))
-        let all: [JSONObject] = space.modules.map { m in
+        let all = try t.moduleObjects()
+        let end = count > 0 ? min(all.count, start + count) : all.count
+        return ["modules": start < end ? Array(all[start..<end]) : [], "totalModules": all.count]
+    }
+}
+
+extension DebuggerTarget {
+    /// The DAP Module objects of the focus thread's process.
+    func moduleObjects() throws -> [JSONObject] {
+        try space(for: try liveThread(nil)).modules.map { m in
             var o: JSONObject = ["id": m.path, "name": m.name, "path": m.path,
                                  "symbolStatus": m.hasDWARF ? "Symbols loaded" : "No debug information"]
             if let r = m.textRanges.first { o["addressRange"] = "\(hex(r.lowerBound))-\(hex(r.upperBound))" }
             return o
         }
-        let end = count > 0 ? min(all.count, start + count) : all.count
-        return ["modules": start < end ? Array(all[start..<end]) : [], "totalModules": all.count]
+    }
+}
+
+extension Adapter {
+    /// `module` events for the modules that appeared or went since the last stop.
+    func announceModules(_ target: DebuggerTarget) {
+        guard !target.atEnd, let now = try? target.moduleObjects() else { return }
+        var ids: Set<String> = []
+        for m in now {
+            guard let id = m["id"] as? String else { continue }
+            ids.insert(id)
+            if !session.knownModules.contains(id) { post("module", ["reason": "new", "module": m]) }
+        }
+        for id in session.knownModules.subtracting(ids).sorted() {
+            post("module", ["reason": "removed", "module": ["id": id, "name": String(id.split(separator: "/").last ?? "")]])
+        }
+        session.knownModules = ids
     }
 }

@@ -34,6 +34,8 @@ public final class Session {
     public let breakpoints = BreakpointTable()
     /// The threads the client was told about (`thread` events).
     public var knownThreads: Set<Int> = []
+    /// The modules the client was told about (`module` events), by id.
+    public var knownModules: Set<String> = []
     /// Events that must be sent at most once per session.
     public var exitedSent = false
     public var terminatedSent = false

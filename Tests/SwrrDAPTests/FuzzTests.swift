@@ -22,7 +22,9 @@ final class FuzzTests: XCTestCase {
                            "restart", "launch", "configurationDone", "continue", "setBreakpoints", "setFunctionBreakpoints",
                            "setExceptionBreakpoints", "setInstructionBreakpoints", "stackTrace", "scopes",
                            "variables", "evaluate", "next", "stepBack", "reverseContinue", "setVariable",
-                           "currentEvent", "readMemory", "attach", "nonsense", ""]
+                           "currentEvent", "readMemory", "attach", "nonsense", "", "stepIn", "stepOut",
+                           "gotoTargets", "goto", "gotoEvent", "reverseStepOut", "dataBreakpointInfo",
+                           "setDataBreakpoints", "modules"]
 
     func randomValue(_ rng: inout SeededRandom, depth: Int = 0) -> Any {
         switch Int.random(in: 0..<(depth > 2 ? 6 : 8), using: &rng) {
@@ -55,6 +57,10 @@ final class FuzzTests: XCTestCase {
                                                                    : randomValue(&rng)
         case "continue", "pause": m["arguments"] = ["threadId": 1]
         case "setBreakpoints": m["arguments"] = ["source": ["path": "/a.c"], "breakpoints": [["line": 3]]]
+        case "gotoTargets": m["arguments"] = ["source": ["path": DAPTestEnv.fixtureDirectory + "/hello_dap.c"],
+                                              "line": Int.random(in: 0...25, using: &rng)]
+        case "goto": m["arguments"] = ["threadId": 1, "targetId": Int.random(in: 0...4, using: &rng)]
+        case "gotoEvent": m["arguments"] = ["event": Int.random(in: -1...40, using: &rng)]
         default: if Bool.random(using: &rng) { m["arguments"] = randomValue(&rng) }
         }
         return m

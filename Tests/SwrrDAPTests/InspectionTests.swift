@@ -112,7 +112,15 @@ final class InspectionTests: XCTestCase {
         XCTAssertEqual(instructions.dropFirst(2).first?["address"] as? String, pc)
         // Modules and sources.
         let modules = try s.client.request("modules", [:])
-        XCTAssertTrue((modules.body["modules"] as? [[String: Any]] ?? []).contains { $0["symbolStatus"] as? String == "Symbols loaded" })
+        let listed = modules.body["modules"] as? [[String: Any]] ?? []
+        XCTAssertTrue(listed.contains { $0["symbolStatus"] as? String == "Symbols loaded" })
+        // Each was announced with a `module` event (reason new) at a stop: the program and libc.
+        let announced = s.client.received.filter { $0["event"] as? String == "module" }
+            .compactMap { $0["body"] as? [String: Any] }
+        XCTAssertTrue(announced.allSatisfy { $0["reason"] as? String == "new" }, "\(announced)")
+        let names = Set(announced.compactMap { ($0["module"] as? [String: Any])?["name"] as? String })
+        XCTAssertEqual(names, Set(listed.compactMap { $0["name"] as? String }))
+        XCTAssertTrue(names.contains { $0.hasSuffix("debuggee") } && names.contains { $0.contains("libc.so") }, "\(names)")
         let sources = try s.client.request("loadedSources")
         XCTAssertTrue((sources.body["sources"] as? [[String: Any]] ?? []).contains { $0["path"] as? String == s.source })
         try s.finish()
