@@ -4,7 +4,8 @@
 ;; (make build: .build/release/swrr-dap) and load this file, e.g.
 ;;   (load "/path/to/swrr/adapter-manifest/dap-mode.el")
 ;; Launch attributes (exactly those swrr-dap accepts): :program :args :cwd :env :stopOnEntry
-;; :trace :record.  :program is recorded first, then debugged; :trace debugs a recording.
+;; :trace :record :process.  :program is recorded first, then debugged; :trace debugs a
+;; recording; :process picks the process to debug in a recording of several.
 
 (require 'dap-mode)
 

@@ -10,7 +10,8 @@ dap.adapters.swrr = {
 }
 
 -- Launch attributes (exactly those swrr-dap accepts): program, args, cwd, env, stopOnEntry,
--- trace, record. 'program' is recorded first, then debugged; 'trace' debugs an existing recording.
+-- trace, record, process. 'program' is recorded first, then debugged; 'trace' debugs an existing
+-- recording; 'process' picks the process to debug in a recording of several.
 local configurations = {
   {
     name = "swrr: record and debug",

@@ -72,7 +72,8 @@ public final class DebuggerTarget: DebugTarget {
     /// The targets `gotoTargets` handed out.
     let gotoTargets = GotoTargets()
 
-    public init(traceDirectory: String, breakpoints: BreakpointTable,
+    /// `process`: the recorded pid of the process to debug (nil: the first; Processes.swift).
+    public init(traceDirectory: String, breakpoints: BreakpointTable, process: Int? = nil,
                 output: @escaping (UInt8, [UInt8]) -> Void, log: @escaping (String) -> Void) throws {
         self.traceDirectory = traceDirectory
         self.breakpoints = breakpoints
@@ -81,6 +82,14 @@ public final class DebuggerTarget: DebugTarget {
         var tid = 1
         if case .exec(let exec)? = try reader.next() { tid = Int(exec.tid) }
         programPath = reader.header.program
+        if let p = process, p != tid {
+            let all = try RecordedProcesses.list(traceDirectory)
+            guard all.contains(Int32(truncatingIfNeeded: p)) else {
+                throw RequestError("launch: there is no process \(p) in this recording (its processes: " +
+                                   all.map(String.init).joined(separator: ", ") + ")")
+            }
+            tid = p
+        }
         processID = tid
         debugger = try ReplayDebugger(traceDirectory: traceDirectory, echo: output)
         focusThread = Int((try? debugger.currentTid()) ?? Int32(tid))
@@ -90,8 +99,8 @@ public final class DebuggerTarget: DebugTarget {
     deinit { kill() }
 
     /// A target whose program output and console messages go to `adapter`.
-    static func open(_ traceDirectory: String, adapter: Adapter) throws -> DebuggerTarget {
-        try DebuggerTarget(traceDirectory: traceDirectory, breakpoints: adapter.session.breakpoints,
+    static func open(_ traceDirectory: String, process: Int?, adapter: Adapter) throws -> DebuggerTarget {
+        try DebuggerTarget(traceDirectory: traceDirectory, breakpoints: adapter.session.breakpoints, process: process,
                            output: { fd, bytes in adapter.programOutput.write(fd: fd, bytes) },
                            log: { adapter.console($0) })
     }

@@ -19,6 +19,8 @@ public struct LaunchConfiguration {
 
     public var mode: Mode
     public var stopOnEntry: Bool
+    /// The recorded pid of the process to debug (nil: the first).
+    public var process: Int?
 
     public static let attributes: [LaunchAttribute] = [
         LaunchAttribute(name: "program", type: "string",
@@ -34,6 +36,8 @@ public struct LaunchConfiguration {
                         description: "Debug this existing recording (a trace directory made by swrr record) instead of recording 'program'."),
         LaunchAttribute(name: "record", type: "boolean",
                         description: "Must be true (the default) with 'program': swrr-dap debugs recordings only."),
+        LaunchAttribute(name: "process", type: "integer",
+                        description: "In a recording of several processes, the recorded pid of the one to debug: breakpoints and signals stop only in its threads (default: the first process, the program's own)."),
     ]
 
     /// Attributes clients add to every configuration, accepted and ignored.
@@ -50,13 +54,15 @@ public struct LaunchConfiguration {
         let cwd = try a.string("cwd")
         let env = try a.stringMap("env")
         let trace = try a.string("trace")
+        let process = try a.integer("process")
+        if let p = process, p <= 0 { throw RequestError("launch: 'process' must be a recorded pid (a positive integer)") }
         if let trace = trace {
             if program != nil || args != nil || env != nil || cwd != nil || record == true {
                 throw RequestError("launch: 'trace' debugs an existing recording; it cannot be combined with " +
                                    "'program', 'args', 'cwd', 'env' or 'record'")
             }
             guard !trace.isEmpty else { throw RequestError("launch: 'trace' must name a trace directory") }
-            return LaunchConfiguration(mode: .trace(trace), stopOnEntry: stopOnEntry)
+            return LaunchConfiguration(mode: .trace(trace), stopOnEntry: stopOnEntry, process: process)
         }
         guard let program = program, !program.isEmpty else {
             throw RequestError("launch: say what to debug: 'program' (recorded first, then debugged) " +
@@ -78,6 +84,6 @@ public struct LaunchConfiguration {
         return LaunchConfiguration(
             mode: .record(program: program, arguments: args ?? [], workingDirectory: dir,
                           environment: environment.map { "\($0.key)=\($0.value)" }.sorted()),
-            stopOnEntry: stopOnEntry)
+            stopOnEntry: stopOnEntry, process: process)
     }
 }

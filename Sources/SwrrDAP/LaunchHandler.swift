@@ -19,7 +19,9 @@ public struct LaunchHandler: RequestHandler {
         }
         let target: DebuggerTarget
         do {
-            target = try DebuggerTarget.open(traceDirectory, adapter: adapter)
+            target = try DebuggerTarget.open(traceDirectory, process: config.process, adapter: adapter)
+        } catch let e as RequestError {
+            throw e
         } catch {
             throw RequestError("launch: cannot debug the recording \(traceDirectory): \(error)")
         }

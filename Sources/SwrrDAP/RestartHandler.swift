@@ -12,7 +12,7 @@ public struct RestartHandler: RequestHandler {
         }
         old.kill()
         do {
-            let t = try DebuggerTarget.open(old.traceDirectory, adapter: adapter)
+            let t = try DebuggerTarget.open(old.traceDirectory, process: old.processID, adapter: adapter)
             adapter.session.target = t
             for bp in adapter.session.breakpoints.all { bp.hits = 0 }
             t.placeBreakpoints()

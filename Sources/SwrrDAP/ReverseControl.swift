@@ -32,6 +32,7 @@ extension DebuggerTarget {
     /// A breakpoint reached backwards: stops if one of the user's there has a true condition
     /// and is not a logpoint.
     private func reverseBreakpointHit(_ address: UInt64, tid: Int32) throws -> TargetStop? {
+        if !inDebuggedProcess(tid) { return nil }
         var ids: [Int] = []
         var reason = "breakpoint"
         for bp in breakpoints.at(address) where bp.logMessage == nil {

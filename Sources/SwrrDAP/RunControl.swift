@@ -86,6 +86,12 @@ extension DebuggerTarget {
     /// found it going backwards (a data breakpoint stops before its write).
     func classify(_ s: DebugStop, ignoring ignored: UInt64?, backward: Bool = false) throws -> TargetStop? {
         switch s.reason {
+        case .breakpoint, .hardwareBreakpoint, .watchpoint, .signal:
+            if !inDebuggedProcess(s.tid) { return nil }   // another process of the recording
+        default:
+            break
+        }
+        switch s.reason {
         case .breakpoint(let a), .hardwareBreakpoint(let a):
             if a == ignored { return nil }
             return try breakpointHit(a, tid: s.tid)

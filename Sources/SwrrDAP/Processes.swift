@@ -1,0 +1,39 @@
+// Multi-process recordings. Every recorded thread is listed with its process (`threads`); the
+// `process` launch attribute picks the process being debugged (default: the first, the
+// recorded program's own): breakpoints, data breakpoints and signals stop only in its threads,
+// and the replay passes over their hits in the other processes. A stop on entry is at the
+// start of the recording, where only the first process exists.
+import SwrrTrace
+
+enum RecordedProcesses {
+    static let cloneThread: UInt64 = 0x10000
+
+    /// The processes of a recording, in the order they appear: the first one, then the children
+    /// of fork, vfork and clone without CLONE_THREAD, and of clone3 (whose flags are in the
+    /// program's memory, not in the event: its threads are listed too).
+    static func list(_ traceDirectory: String) throws -> [Int32] {
+        let reader = try TraceReader(directory: traceDirectory)
+        var out: [Int32] = []
+        while let event = try reader.next() {
+            switch event {
+            case .exec(let e) where out.isEmpty:
+                out.append(e.tid)
+            case .syscall(let e) where e.result > 0 && !out.contains(Int32(truncatingIfNeeded: e.result)):
+                let created = [57, 58, 435].contains(e.number) || (e.number == 56 && e.args[0] & cloneThread == 0)
+                if created { out.append(Int32(truncatingIfNeeded: e.result)) }
+            default:
+                break
+            }
+        }
+        return out
+    }
+}
+
+extension DebuggerTarget {
+    /// Whether `tid` is a thread of the process being debugged (a thread that has ended counts:
+    /// its stop is the end of the recording or its own exit).
+    func inDebuggedProcess(_ tid: Int32) -> Bool {
+        guard let t = (try? debugger.tasks())?.first(where: { $0.tid == tid }) else { return true }
+        return Int(t.pid) == processID
+    }
+}
