@@ -67,7 +67,7 @@ public final class LineTable {
             var n = 0
             guard dwarf_getsrcfiles(&c, &fs, &n) == 0 else { return false }
             return (0..<n).contains { i in
-                dwarf_filesrc(fs, i, nil, nil).map { Self.fileMatches(String(cString: $0), file) } ?? false
+                dwarf_filesrc(fs, i, nil, nil).map { Self.fileMatches(Self.path(String(cString: $0), in: cu), file) } ?? false
             }
         }
         unitsMentioning[file] = out
@@ -75,6 +75,23 @@ public final class LineTable {
     }
 
     init(module: Module) { self.module = module }
+
+    /// A file name of `cu`'s line table as a path. libdw joins a name with its directory entry,
+    /// but that entry is itself relative to the compilation directory when the compiler was
+    /// given a relative path (`gcc -g src/x.c` in /p gives "src/x.c"): editors need "/p/src/x.c"
+    /// to open the file and to set breakpoints in it.
+    static func path(_ file: String, in cu: Dwarf_Die) -> String {
+        guard !file.hasPrefix("/"), file != "??", var dir = cu.ownAttr(Int32(DW_AT_comp_dir)),
+              let p = dwarf_formstring(&dir) else {
+            return file
+        }
+        var base = String(cString: p)
+        guard base.hasPrefix("/") else { return file }
+        var rest = Substring(file)
+        while rest.hasPrefix("./") { rest = rest.dropFirst(2) }
+        if !base.hasSuffix("/") { base += "/" }
+        return base + rest
+    }
 
     private func intern(_ f: String) -> Int32 {
         if let i = fileIndex[f] { return i }
@@ -98,7 +115,7 @@ public final class LineTable {
                 dwarf_lineaddr(l, &addr); dwarf_lineno(l, &line); dwarf_linecol(l, &col)
                 dwarf_linebeginstatement(l, &stmt); dwarf_lineendsequence(l, &end)
                 dwarf_lineprologueend(l, &pe)
-                let f = dwarf_linesrc(l, nil, nil).map { String(cString: $0) } ?? "??"
+                let f = dwarf_linesrc(l, nil, nil).map { Self.path(String(cString: $0), in: cu) } ?? "??"
                 out.append(LineRow(address: addr, file: intern(f), line: line, column: col, isStmt: stmt,
                                    endSequence: end, prologueEnd: pe))
             }
@@ -160,7 +177,7 @@ public final class LineTable {
             var fs: OpaquePointer?
             var n = 0
             guard dwarf_getsrcfiles(&cu, &fs, &n) == 0 else { continue }
-            for i in 0..<n { if let p = dwarf_filesrc(fs, i, nil, nil) { out.insert(String(cString: p)) } }
+            for i in 0..<n { if let p = dwarf_filesrc(fs, i, nil, nil) { out.insert(Self.path(String(cString: p), in: cu)) } }
         }
         return out.sorted()
     }

@@ -128,6 +128,38 @@ final class BreakpointTests: XCTestCase {
         try s.finish()
     }
 
+    /// A program compiled from a relative path (`gcc -g debuggee.c` in its directory): its
+    /// DWARF names the file relative to the compilation directory, and the editor's absolute
+    /// path must still set breakpoints; stack frames give the absolute path back.
+    func testAProgramCompiledFromARelativePathHasAbsoluteSourcePaths() throws {
+        let dir = try TestDirectory.makeUnique(prefix: "relative")
+        let cc = Process()
+        cc.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        cc.arguments = ["gcc", "-g", "-O0", "-o", dir + "/debuggee", "debuggee.c"]
+        cc.currentDirectoryURL = URL(fileURLWithPath: DAPTestEnv.fixtureDirectory)
+        try cc.run()
+        cc.waitUntilExit()
+        XCTAssertEqual(cc.terminationStatus, 0)
+        let c = try DAPClient()
+        XCTAssertTrue(try c.request("initialize", ["adapterID": "swrr", "linesStartAt1": true]).success)
+        XCTAssertTrue(try c.request("launch", ["program": dir + "/debuggee"], timeout: 120).success)
+        let source = DAPTestEnv.fixtureDirectory + "/debuggee.c"
+        let line = try String(contentsOfFile: source, encoding: .utf8).components(separatedBy: "\n")
+            .firstIndex { $0.hasSuffix("L:square-body") }! + 1
+        let bp = try c.request("setBreakpoints", ["source": ["path": source], "breakpoints": [["line": line]]])
+        let placed = (bp.body["breakpoints"] as? [[String: Any]])?.first ?? [:]
+        XCTAssertEqual(placed["verified"] as? Bool, true, "\(placed)")
+        XCTAssertEqual((placed["source"] as? [String: Any])?["path"] as? String, source)
+        XCTAssertTrue(try c.request("configurationDone").success)
+        let stop = try c.event("stopped").body
+        XCTAssertEqual(stop["reason"] as? String, "breakpoint", "\(stop)")
+        let frame = (try c.request("stackTrace", ["threadId": stop["threadId"] as! Int]).body["stackFrames"] as? [[String: Any]])?.first
+        XCTAssertEqual((frame?["source"] as? [String: Any])?["path"] as? String, source)
+        XCTAssertEqual(frame?["line"] as? Int, line)
+        XCTAssertEqual(try c.disconnectAndExit().status, 0)
+        XCTAssertEqual(try c.schemaViolations(), [])
+    }
+
     func testSegmentationFaultIsAnExceptionStop() throws {
         let s = try DebugSession("debuggee", args: ["crash"])
         let r = try s.client.request("setExceptionBreakpoints", ["filters": ["fatal-signals"]])
