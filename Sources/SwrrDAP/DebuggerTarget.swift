@@ -155,6 +155,13 @@ public final class DebuggerTarget: DebugTarget {
 
     public func advance() throws -> TargetStop? {
         cond.lock()
+        // A pause asked for between two engine operations of the run (an interrupt only reaches
+        // one under way) is asked for again until the run stops.
+        if pauseWanted && running && result == nil {
+            cond.unlock()
+            debugger.interrupt()
+            cond.lock()
+        }
         if result == nil { _ = cond.wait(until: Date().addingTimeInterval(0.02)) }
         guard let r = result else { cond.unlock(); return nil }
         result = nil
