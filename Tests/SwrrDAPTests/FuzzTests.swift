@@ -141,8 +141,10 @@ final class FuzzTests: XCTestCase {
             XCTAssertGreaterThan(adapterOnly.count, total / 2)
             XCTAssertEqual(try SchemaValidator.violations(adapterOnly), [], "seed \(seed)")
             allEvents.formUnion(c.received.compactMap { $0["event"] as? String })
-            XCTAssertLessThan(Date().timeIntervalSince(start), 60, "the fuzz test takes too long")
         }
+        // No timing assertion (tests never fail on speed): a hang is caught by the per-answer
+        // time limits above. The time is printed for whoever watches the suite's length.
+        print("fuzz: 10 sessions of 500 messages in " + String(format: "%.1f s", Date().timeIntervalSince(start)))
         // The sessions went through their states: launched, stopped, replayed to the end.
         XCTAssertTrue(allEvents.isSuperset(of: ["initialized", "stopped", "continued", "exited", "terminated"]),
                       "\(allEvents)")
