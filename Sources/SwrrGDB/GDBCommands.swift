@@ -221,6 +221,8 @@ extension GDBServer {
     func resume(step: Bool, thread: Int32? = nil, _ conn: PacketConnection) -> String {
         do {
             var stop: DebugStop
+            let watcher = InterruptWatcher(fd: conn.fd, debugger: debugger)
+            defer { watcher.stop() }
             repeat {
                 stop = step ? try debugger.stepInstruction(tid: thread)
                     : try debugger.continueForward(stopAtTaskEvents: false)
@@ -294,6 +296,8 @@ extension GDBServer {
     private func reverse(_ text: String, _ conn: PacketConnection) -> String {
         do {
             var stop: DebugStop
+            let watcher = InterruptWatcher(fd: conn.fd, debugger: debugger)
+            defer { watcher.stop() }
             if text.hasPrefix("bc") {
                 stop = try debugger.reverseContinue()
             } else if text.hasPrefix("bs") {

@@ -82,7 +82,7 @@ public final class GDBServer {
 
     private func serve(_ conn: PacketConnection) {
         while !finished, let packet = conn.receive() {
-            if packet == [0x03] { continue }   // interrupt: resumes here are synchronous
+            if packet == [0x03] { continue }   // an interrupt, already acted on (InterruptWatcher)
             handle(packet, conn)
         }
     }

@@ -6,7 +6,7 @@ import Glibc
 
 /// One connection to gdb over a socket.
 final class PacketConnection {
-    private let fd: Int32
+    let fd: Int32
     private var buffer: [UInt8] = []
     private var position = 0
     /// After QStartNoAckMode: no `+` is sent or expected.
