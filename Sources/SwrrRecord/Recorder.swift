@@ -245,7 +245,7 @@ public final class Recorder {
         }
     }
 
-    private func handle(_ stop: Stop, of t: RecordTask) throws {
+    func handle(_ stop: Stop, of t: RecordTask) throws {
         switch stop {
         case .syscall:
             switch t.state {

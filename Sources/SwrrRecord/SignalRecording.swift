@@ -4,8 +4,9 @@
 //   again exactly: one that arrives while the task runs user code is held back, raised again at
 //   the task's next syscall entry, and delivered right after that syscall;
 // - one held back longer than Recorder.holdLimitMs (a task computing without syscalls) is
-//   delivered where the task is interrupted, and recorded with all registers so replay can find
-//   the instruction again by breakpoint plus register comparison.
+//   delivered where the task is interrupted, or a few instructions further at one replay can
+//   patch (PatchablePoint.swift), and recorded with all registers so replay can find that point
+//   again (SwrrReplay/PointSearch.swift).
 import CSwrrShim
 import Glibc
 import SwrrKernel
@@ -73,8 +74,10 @@ extension Recorder {
     /// up the task is somewhere else, and raising them all now would deliver them twice.
     func deliverHeldHere(_ t: RecordTask) throws {
         let task = t.task
-        guard let h = t.held.first else { return try resumeUser(t) }
-        t.held.removeFirst()
+        guard !t.held.isEmpty else { return try resumeUser(t) }
+        // A few steps on to an instruction replay can find fast (PatchablePoint.swift).
+        if t.state == .running { guard try stepToPatchableInstruction(t) else { return } }
+        let h = t.held.removeFirst()
         if !t.held.isEmpty { t.heldSince = monotonicMs() }
         let regs = try task.registers()
         task.sendSignal(h.signal)

@@ -426,43 +426,6 @@ public final class ReplaySession {
         }
     }
 
-    /// How many breakpoint hits `runTo` may take (≈ 50 µs each here) before it gives up.
-    static let searchLimit: Int = {
-        if let v = getenv("SWRR_SEARCH_LIMIT"), let n = Int(String(cString: v)), n > 0 { return n }
-        return 2_000_000
-    }()
-
-    /// Runs the task to the first point where rip and all registers equal `target` (a hardware
-    /// execution breakpoint at rip, checked on every hit), and leaves it stopped there.
-    private func runTo(_ t: ReplayTask, _ target: Registers, what: String) throws {
-        let bp = HardwareBreakpoint(task: t.task)
-        try bp.set(target.rip)
-        defer { bp.clear() }
-        var hits = 0
-        while true {
-            let regs = try resume(t, expecting: what) { stop in
-                if case .signal(SIGTRAP) = stop { return true }
-                return false
-            }
-            hits += 1
-            if hits > Self.searchLimit {
-                throw diverge("cannot find \(what) within \(Self.searchLimit) breakpoint hits at 0x\(String(target.rip, radix: 16)): " +
-                              "the recording delivered it in the middle of a long computation without syscalls, " +
-                              "which only a performance counter could replay quickly (set SWRR_SEARCH_LIMIT to search longer)")
-            }
-            if HardwareBreakpoint.sameState(regs, target) {
-                var r = regs
-                r.eflags = target.eflags
-                try t.task.setRegisters(r)
-                return
-            }
-            // Step past the breakpoint once (RF: resume flag) and keep going.
-            var r = regs
-            r.eflags |= HardwareBreakpoint.resumeFlag
-            try t.task.setRegisters(r)
-        }
-    }
-
     private func replaySignal(_ ev: SignalEvent) throws {
         let t = try replayTask(ev.tid)
         let name = SignalNames.name(ev.signal)

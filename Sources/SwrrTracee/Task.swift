@@ -289,14 +289,19 @@ extension Task {
     /// rip for the duration, then restoring them and the registers. Used right after exec, where
     /// there is no syscall instruction behind rip to borrow.
     public func injectSyscallAtRip(_ number: Int, _ args: [UInt64]) throws -> Int64 {
+        try injectSyscall(number, args, writingInstructionAt: try registers().rip)
+    }
+
+    /// The same with the `syscall` instruction written (for the duration) at `address`.
+    public func injectSyscall(_ number: Int, _ args: [UInt64], writingInstructionAt address: UInt64) throws -> Int64 {
         let regs = try registers()
-        let saved = try readMemory(regs.rip, count: 2)
-        try writeMemory(regs.rip, [0x0F, 0x05])
+        let saved = try readMemory(address, count: 2)
+        try writeMemory(address, [0x0F, 0x05])
         defer {
-            try? writeMemory(regs.rip, saved)
+            try? writeMemory(address, saved)
             try? setRegisters(regs)
         }
-        return try injectSyscall(number, args, syscallInstruction: regs.rip, base: regs)
+        return try injectSyscall(number, args, syscallInstruction: address, base: regs)
     }
 }
 

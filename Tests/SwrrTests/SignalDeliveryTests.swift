@@ -2,7 +2,8 @@
 // SA_SIGINFO handler, a SIGSEGV handler on an alternate stack, a handler that clobbers the xmm
 // registers (Tests/Fixtures/signal_delivery.c), and a computation without syscalls that only a
 // SIGALRM ends (Tests/Fixtures/busy_alarm.c), which swrr without a performance counter must
-// deliver at an arbitrary instruction and find again on replay by breakpoint plus registers.
+// deliver at an arbitrary instruction and find again on replay by its instruction and registers
+// (SwrrReplay/PointSearch.swift).
 import Foundation
 import XCTest
 
@@ -78,48 +79,70 @@ final class SignalDeliveryTests: XCTestCase {
 
     // MARK: busy computation until SIGALRM sets a flag
 
-    /// The recorder holds the signal back for a syscall that never comes, then delivers it at an
-    /// arbitrary instruction of the loop; replay searches for that (instruction, registers)
-    /// point with a breakpoint, one hit per loop iteration, at most SWRR_SEARCH_LIMIT hits. The
-    /// fixture prints how many iterations ran, about the number of hits replay needs. A replay
-    /// that gives up is a failure, reported with the measured numbers.
+    /// The recorder holds the signal back for a syscall that never comes, then delivers it in
+    /// the loop, a few single steps on at an instruction replay can patch, and records that
+    /// point as (instruction, registers). Replay takes 16 breakpoint hits there, then lets the
+    /// register-matching trap compare registers inside the tracee at every pass: it must stop at
+    /// the very pass the recording delivered at, so the replay prints the same iteration count
+    /// and x. Each of two replays says how many passes the search took and how long.
     func testBusyComputationUntilSigalrm() throws {
-        let exe = try Fixture.busyAlarm.executable(.o2Dynamic)
-        let recording = try record([exe], expectedStatus: 0)
+        let (recording, iterations) = try recordBusyAlarm()
         let recorded = recording.result.stdoutText
-        XCTAssertTrue(recorded.hasPrefix("flag set after "), recorded)
-        let iterations = recorded.split(separator: " ").dropFirst(3).first.map(String.init) ?? "?"
-
-        let dump = try Swrr.run(["dump", recording.trace])
-        assertClean(dump)
-        let deliveries = dump.stdoutText.split(separator: "\n").filter { $0.contains("signal SIGALRM") }
-        XCTAssertEqual(deliveries.count, 1, "one SIGALRM: \(dump.stdoutText.suffix(2000))")
-        let arbitrary = deliveries.first?.contains("at an arbitrary instruction") ?? false
-        print("busy_alarm: recorded in " + String(format: "%.2f s", recording.result.seconds)
-              + ", \(iterations) loop iterations; SIGALRM delivered "
-              + (arbitrary ? "at an arbitrary instruction" : "at a syscall") + ": \(deliveries.first ?? "none")")
-
-        // Without a branch counter, replay finds an arbitrary delivery point by stopping at every
-        // execution of its instruction (about 50 µs each here), one per loop iteration: the
-        // ~1.9e8 iterations recorded would take hours. What swrr guarantees is that it says so
-        // clearly, with its own status, instead of replaying something else or hanging.
-        // (Issue 3 keeps this fixture open until software or hardware ticks exist.)
-        let limit = 20_000
-        let replay = try Swrr.run(["replay", recording.trace], environment: ["SWRR_SEARCH_LIMIT": String(limit)],
-                                  timeout: 120)
-        print("busy_alarm: replay stopped after " + String(format: "%.1f s", replay.seconds)
-              + " (status \(replay.status), SWRR_SEARCH_LIMIT \(limit), \(iterations) iterations recorded)")
-        assertClean(replay)
-        guard arbitrary else {
-            // Delivered at a syscall after all: then the replay must simply match.
+        for _ in 0..<2 {
+            let replay = try Swrr.run(["replay", recording.trace], environment: ["SWRR_SEARCH_REPORT": "1"],
+                                      timeout: 300)
+            assertClean(replay)
             XCTAssertEqual(replay.status, 0, "\(replay)")
             XCTAssertEqual(replay.stdoutText, recorded)
-            return
+            let report = replay.stderrLines.first { $0.hasPrefix("swrr: found the instruction where SIGALRM was delivered") }
+            print("busy_alarm: replay in " + String(format: "%.2f s", replay.seconds) + ": \(report ?? "no search report")")
+            // "… after H breakpoint hits and P passes through the register-matching trap, in T ms":
+            // the trap took over at the last hit, whose pass it counts again; every pass through
+            // the instruction belongs to one iteration of the loop, which ends at the iteration
+            // the signal arrived in.
+            let numbers = (report ?? "").split(separator: " ").compactMap { Int($0) }
+            XCTAssertEqual(numbers.count, 3, "search report: \(report ?? "none")\n\(replay)")
+            if numbers.count == 3, let n = Int(iterations) {
+                XCTAssertEqual(numbers[0] - 1 + numbers[1], n, "the pass found is the iteration the recording delivered in")
+            }
         }
+    }
+
+    /// Without the trap (SWRR_FAST_SEARCH=0) only the breakpoint search is left: one stop per
+    /// iteration (≈45 µs), hours for this loop. Replay must say so clearly, with its own status,
+    /// once SWRR_SEARCH_LIMIT hits are spent, rather than replay something else or hang.
+    func testBusyComputationWithoutTheTrapGivesUpClearly() throws {
+        let (recording, iterations) = try recordBusyAlarm()
+        let limit = 20_000
+        let replay = try Swrr.run(["replay", recording.trace],
+                                  environment: ["SWRR_SEARCH_LIMIT": String(limit), "SWRR_FAST_SEARCH": "0"],
+                                  timeout: 120)
+        print("busy_alarm without the trap: replay stopped after " + String(format: "%.1f s", replay.seconds)
+              + " (status \(replay.status), SWRR_SEARCH_LIMIT \(limit), \(iterations) iterations recorded)")
+        assertClean(replay)
         XCTAssertEqual(replay.status, 70, "\(replay)")
         let last = replay.stderrLines.last ?? ""
         XCTAssertTrue(last.hasPrefix("swrr: divergence at event "), last)
         XCTAssertTrue(last.contains("cannot find the instruction where SIGALRM was delivered within \(limit) breakpoint hits"), last)
         XCTAssertTrue(last.contains("performance counter"), last)
+    }
+
+    /// busy_alarm (-O2) recorded, its SIGALRM delivered at an arbitrary instruction; and the
+    /// number of iterations it printed.
+    private func recordBusyAlarm(file: StaticString = #filePath, line: UInt = #line) throws -> (Recording, String) {
+        let exe = try Fixture.busyAlarm.executable(.o2Dynamic)
+        let recording = try record([exe], expectedStatus: 0, file: file, line: line)
+        let recorded = recording.result.stdoutText
+        XCTAssertTrue(recorded.hasPrefix("flag set after "), recorded, file: file, line: line)
+        let iterations = recorded.split(separator: " ").dropFirst(3).first.map(String.init) ?? "?"
+        let dump = try Swrr.run(["dump", recording.trace])
+        assertClean(dump, file: file, line: line)
+        let deliveries = dump.stdoutText.split(separator: "\n").filter { $0.contains("signal SIGALRM") }
+        XCTAssertEqual(deliveries.count, 1, "one SIGALRM: \(dump.stdoutText.suffix(2000))", file: file, line: line)
+        XCTAssertTrue(deliveries.first?.contains("at an arbitrary instruction") ?? false,
+                      "no syscall in the loop: the signal can only be delivered at an arbitrary instruction", file: file, line: line)
+        print("busy_alarm: recorded in " + String(format: "%.2f s", recording.result.seconds)
+              + ", \(iterations) loop iterations; \(deliveries.first ?? "no SIGALRM")")
+        return (recording, iterations)
     }
 }

@@ -1,0 +1,142 @@
+// Reaching a point recorded as (instruction, registers): where a held signal was delivered in the
+// middle of a computation, or where a spinning thread was switched away from (DESIGN.md §2). The
+// point is the first moment after the task's previous event at which rip and all registers are
+// the recorded ones.
+//
+// Two ways, cheapest first:
+// 1. A hardware execution breakpoint (DR0) at the instruction and a register comparison at every
+//    hit: one ptrace stop (≈45 µs) per pass. Spin points match at their first hit, and most
+//    other points within a few.
+// 2. After `breakpointHitsBeforeTrap` hits, if the instruction can carry a 5-byte jump
+//    (RegisterMatchTrap.canPatch): the in-tracee register-matching trap, which compares the
+//    registers inside the tracee at native speed and only stops on a match (measured: about
+//    1.5×10^8 passes/s here against ≈22,000 hits/s for the breakpoint; docs/ARCHITECTURE.md).
+// Points at other instructions (short ones, jumps) stay with the breakpoint, bounded by
+// SWRR_SEARCH_LIMIT hits. SWRR_FAST_SEARCH=0 turns the trap off, leaving only the breakpoint.
+import Glibc
+import SwrrKernel
+import SwrrTracee
+
+/// Whoever else drives the replayed tasks (a debugger) says whether code may be patched for a
+/// search: only while nothing of theirs can stop the task, and show the patch, before it ends.
+protocol CodePatchPolicy: AnyObject {
+    func allowsCodePatch(for task: ReplayTask) -> Bool
+}
+
+extension ReplayDebugEngine: CodePatchPolicy {
+    /// No breakpoints, watchpoints or steps: nothing can stop the task before the point, so the
+    /// client never sees the patch or the stub.
+    func allowsCodePatch(for task: ReplayTask) -> Bool {
+        breakpoints.addresses.isEmpty && debugRegisters.isEmpty && stepState == .off && stepOver.isEmpty
+    }
+}
+
+extension ReplaySession {
+    /// How many breakpoint hits `runTo` may take (≈ 50 µs each here) before it gives up.
+    static let searchLimit: Int = {
+        if let v = getenv("SWRR_SEARCH_LIMIT"), let n = Int(String(cString: v)), n > 0 { return n }
+        return 2_000_000
+    }()
+
+    /// Passes through the instruction the trap may take: as long as `searchLimit` breakpoint hits
+    /// would last, a stub pass costing about 1/10,000 of a ptrace stop.
+    static var trapBudget: UInt64 { UInt64(searchLimit) * 10_000 }
+
+    /// Whether the register-matching trap may be used (SWRR_FAST_SEARCH=0 says no).
+    static let fastSearch: Bool = {
+        if let v = getenv("SWRR_FAST_SEARCH") { return String(cString: v) != "0" }
+        return true
+    }()
+
+    /// Breakpoint hits before the trap is installed: installing costs two injected syscalls
+    /// (≈0.5 ms), so points found within a few hits (spin points: at the first) skip it.
+    static let breakpointHitsBeforeTrap = 16
+
+    /// Runs the task to the first point where rip and all registers equal `target`, and leaves
+    /// it stopped there.
+    func runTo(_ t: ReplayTask, _ target: Registers, what: String) throws {
+        let started = ContinuousClock.now
+        let bp = HardwareBreakpoint(task: t.task)
+        try bp.set(target.rip)
+        defer { bp.clear() }
+        var hits = 0
+        while true {
+            let regs = try resume(t, expecting: what) { stop in
+                if case .signal(SIGTRAP) = stop { return true }
+                return false
+            }
+            hits += 1
+            if hits > Self.searchLimit {
+                throw diverge("cannot find \(what) within \(Self.searchLimit) breakpoint hits at 0x\(String(target.rip, radix: 16)): " +
+                              "the recording delivered it in the middle of a long computation without syscalls, " +
+                              "which only a performance counter could replay quickly (set SWRR_SEARCH_LIMIT to search longer)")
+            }
+            if HardwareBreakpoint.sameState(regs, target) {
+                var r = regs
+                r.eflags = target.eflags
+                try t.task.setRegisters(r)
+                return
+            }
+            if hits == Self.breakpointHitsBeforeTrap && trapAllowed(for: t) {
+                // The task stands at the instruction (this pass did not match): from here on
+                // the tracee compares by itself.
+                bp.clear()
+                if let trap = try RegisterMatchTrap.install(in: t.task, target: target, budget: Self.trapBudget) {
+                    return try runTo(t, target, what: what, with: trap, after: hits, started: started)
+                }
+                try bp.set(target.rip)
+            }
+            // Step past the breakpoint once (RF: resume flag) and keep going.
+            var r = regs
+            r.eflags |= HardwareBreakpoint.resumeFlag
+            try t.task.setRegisters(r)
+        }
+    }
+
+    private func trapAllowed(for t: ReplayTask) -> Bool {
+        guard Self.fastSearch else { return false }
+        guard let hook = debugHook else { return true }
+        return (hook as? CodePatchPolicy)?.allowsCodePatch(for: t) ?? false
+    }
+
+    /// The search with the trap installed; removes it on every way out.
+    private func runTo(_ t: ReplayTask, _ target: Registers, what: String, with trap: RegisterMatchTrap,
+                       after hits: Int, started: ContinuousClock.Instant) throws {
+        defer { trap.remove() }
+        let where_ = "0x\(String(target.rip, radix: 16))"
+        while true {
+            let regs = try resume(t, expecting: what) { stop in
+                if case .signal(SIGTRAP) = stop { return true }
+                return false
+            }
+            switch try trap.classify(regs) {
+            case .match(let state):
+                let passes = (try? trap.passes()) ?? 0
+                trap.remove()
+                var r = state
+                r.eflags = target.eflags
+                try t.task.setRegisters(r)
+                if Self.reportSearch {
+                    let d = (ContinuousClock.now - started).components
+                    let ms = Int(d.seconds) * 1000 + Int(d.attoseconds / 1_000_000_000_000_000)
+                    let line = "swrr: found \(what) at \(where_) after \(hits) breakpoint hits and " +
+                        "\(passes) passes through the register-matching trap, in \(ms) ms\n"
+                    _ = line.withCString { write(2, $0, strlen($0)) }
+                }
+                return
+            case .partial:
+                try trap.continueAfterPartialMatch(regs)
+            case .exhausted:
+                throw diverge("cannot find \(what) within \(Self.trapBudget) executions of the instruction at \(where_) " +
+                              "(\(hits) breakpoint hits, then the register-matching trap): the point lies further, " +
+                              "or this replay has left the recorded path (set SWRR_SEARCH_LIMIT to search longer)")
+            case .foreign:
+                throw diverge("expected \(what), but task \(t.task.tid) stopped with SIGTRAP at 0x\(String(regs.rip, radix: 16)) " +
+                              "while searching for it")
+            }
+        }
+    }
+
+    /// SWRR_SEARCH_REPORT=1: say on stderr how each point was found (tests and benchmarks).
+    static let reportSearch = getenv("SWRR_SEARCH_REPORT").map { String(cString: $0) == "1" } ?? false
+}

@@ -1,0 +1,180 @@
+// The machine code of a register-matching trap (RegisterMatchTrap.swift): a stub on a page of its
+// own that the instruction at P jumps to. It compares every general register and the flags with
+// the wanted values and executes int3 only on a full match; otherwise it runs a copy of the
+// instruction that was at P and jumps back after it. Like gdb's fast tracepoints, the tracee
+// then runs at native speed until the match instead of stopping for the tracer at every pass.
+//
+// The stub never writes the program's memory: it saves rsp in its own page and pushes the flags
+// on a small stack there. (Pushing below the program's red zone would work too, but would leave
+// a flags word in dead stack memory that the recording did not have.) A countdown in the page
+// bounds the search: at zero the stub executes its second int3.
+//
+//   entry:    mov [savedRsp], rsp ; lea rsp, [stackTop] ; pushfq
+//             sub qword [budget], 1 ; jz exhausted
+//             cmp rax, [want.rax] ; jne miss   … the same for rcx … r15
+//             push rax ; mov rax, [savedRsp] ; cmp rax, [want.rsp] ; jne missPop
+//             mov rax, [rsp+8] ; and rax, [flagMask] ; cmp rax, [want.flags] ; jne missPop
+//             pop rax ; int3                          ← match
+//   exhausted: int3                                   ← budget used up
+//   missPop:  pop rax
+//   miss:     popfq ; mov rsp, [savedRsp]
+//             <the instruction from P, its rip-relative displacement adjusted>
+//             jmp P + length
+//   (data at +2048: savedRsp, wanted registers, flag mask, budget; the stack ends the page)
+import SwrrKernel
+
+struct RegisterMatchStub {
+    static let pageSize: UInt64 = 4096
+    /// Flags the comparison ignores: resume and trap flag, which breakpoints and single steps
+    /// leave behind in recorded registers (HardwareBreakpoint.sameState ignores them as well).
+    static let flagMask: UInt64 = ~(HardwareBreakpoint.resumeFlag | HardwareBreakpoint.trapFlag)
+
+    /// General registers compared by the stub, with their x86 register numbers (rsp apart).
+    static let compared: [(name: String, number: UInt8)] = [
+        ("rax", 0), ("rcx", 1), ("rdx", 2), ("rbx", 3), ("rbp", 5), ("rsi", 6), ("rdi", 7),
+        ("r8", 8), ("r9", 9), ("r10", 10), ("r11", 11), ("r12", 12), ("r13", 13), ("r14", 14), ("r15", 15),
+    ]
+
+    /// The page image.
+    let bytes: [UInt8]
+    /// Where rip stands (just past the int3) when the stub trapped on a match / on its budget.
+    let matchTrap: UInt64
+    let exhaustedTrap: UInt64
+    /// Where to resume a task stopped at `matchTrap` whose other registers did not match.
+    let miss: UInt64
+    /// The address of the saved rsp, and of the countdown.
+    let savedRsp: UInt64
+    let budget: UInt64
+
+    /// Data offsets within the page.
+    private enum Data {
+        static let savedRsp: UInt64 = 2048
+        static let want: UInt64 = 2056                       // 15 registers
+        static let wantRsp: UInt64 = want + 15 * 8
+        static let wantFlags: UInt64 = wantRsp + 8
+        static let flagMask: UInt64 = wantFlags + 8
+        static let budget: UInt64 = flagMask + 8
+        static let end: UInt64 = budget + 8
+    }
+
+    /// The stub at `page` for `target` (target.rip is P), moving `instruction` (the decoded
+    /// bytes at P). nil when a jump or a rip-relative operand would be out of reach.
+    init?(page: UInt64, target: Registers, instruction: X86Instruction, bytes original: [UInt8], budget: UInt64) {
+        var code = MachineCode(base: page)
+        let d = { (offset: UInt64) in page + offset }
+        code.ripRelative([0x48, 0x89], reg: 4, to: d(Data.savedRsp))          // mov [savedRsp], rsp
+        code.ripRelative([0x48, 0x8D], reg: 4, to: page + Self.pageSize)      // lea rsp, [stackTop]
+        code.emit([0x9C])                                                     // pushfq
+        code.ripRelative([0x48, 0x83], reg: 5, to: d(Data.budget), trailing: [1])  // sub qword [budget], 1
+        code.jump([0x0F, 0x84], to: .exhausted)                               // jz exhausted
+        for (k, r) in Self.compared.enumerated() {
+            code.ripRelative([0x48 | (r.number >= 8 ? 0x04 : 0), 0x3B], reg: r.number,
+                             to: d(Data.want + UInt64(k) * 8))                // cmp r, [want.r]
+            code.jump([0x0F, 0x85], to: .miss)                                // jne miss
+        }
+        code.emit([0x50])                                                     // push rax
+        code.ripRelative([0x48, 0x8B], reg: 0, to: d(Data.savedRsp))          // mov rax, [savedRsp]
+        code.ripRelative([0x48, 0x3B], reg: 0, to: d(Data.wantRsp))           // cmp rax, [want.rsp]
+        code.jump([0x0F, 0x85], to: .missPop)
+        code.emit([0x48, 0x8B, 0x44, 0x24, 0x08])                             // mov rax, [rsp+8]
+        code.ripRelative([0x48, 0x23], reg: 0, to: d(Data.flagMask))          // and rax, [flagMask]
+        code.ripRelative([0x48, 0x3B], reg: 0, to: d(Data.wantFlags))         // cmp rax, [want.flags]
+        code.jump([0x0F, 0x85], to: .missPop)
+        code.emit([0x58, 0xCC])                                               // pop rax; int3
+        matchTrap = code.address
+        code.label(.exhausted)
+        code.emit([0xCC])                                                     // int3
+        exhaustedTrap = code.address
+        code.label(.missPop)
+        code.emit([0x58])                                                     // pop rax
+        code.label(.miss)
+        miss = code.address
+        code.emit([0x9D])                                                     // popfq
+        code.ripRelative([0x48, 0x8B], reg: 4, to: d(Data.savedRsp))          // mov rsp, [savedRsp]
+        guard let moved = instruction.relocated(original, from: target.rip, to: code.address) else { return nil }
+        code.emit(moved)
+        guard code.jump([0xE9], toAddress: target.rip + UInt64(instruction.length)),
+              let image = code.resolved(), UInt64(image.count) <= Data.savedRsp else { return nil }
+
+        var page = image + [UInt8](repeating: 0xCC, count: Int(Data.savedRsp) - image.count)
+        func put(_ v: UInt64) { page += (0..<8).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
+        put(0)
+        for r in Self.compared { put(target.values[Registers.names.firstIndex(of: r.name)!]) }
+        put(target.rsp)
+        put(target.eflags & Self.flagMask)
+        put(Self.flagMask)
+        put(budget)
+        precondition(UInt64(page.count) == Data.end)
+        bytes = page
+        savedRsp = d(Data.savedRsp)
+        self.budget = d(Data.budget)
+    }
+}
+
+/// A few x86-64 encodings with rel32 and rip-relative operands, for the stub above.
+struct MachineCode {
+    enum Label { case miss, missPop, exhausted }
+
+    let base: UInt64
+    private(set) var bytes: [UInt8] = []
+    private var labels: [Label: Int] = [:]
+    private var fixups: [(at: Int, label: Label)] = []
+    private var outOfReach = false
+
+    init(base: UInt64) { self.base = base }
+
+    var address: UInt64 { base + UInt64(bytes.count) }
+
+    mutating func emit(_ b: [UInt8]) { bytes += b }
+
+    mutating func label(_ l: Label) { labels[l] = bytes.count }
+
+    /// `opcode` (with its prefixes) + ModRM(reg, [rip+disp32]) + disp32 + `trailing` (an
+    /// immediate): the displacement counts from the end of the whole instruction.
+    mutating func ripRelative(_ opcode: [UInt8], reg: UInt8, to target: UInt64, trailing: [UInt8] = []) {
+        let end = address + UInt64(opcode.count + 1 + 4 + trailing.count)
+        emit(opcode + [(reg & 7) << 3 | 5])
+        emitRel32(Int64(bitPattern: target &- end))
+        emit(trailing)
+    }
+
+    /// A jump with a rel32 to a label of this code.
+    mutating func jump(_ opcode: [UInt8], to l: Label) {
+        emit(opcode)
+        fixups.append((bytes.count, l))
+        emit([0, 0, 0, 0])
+    }
+
+    /// A jump with a rel32 to an absolute address; false when it is out of reach.
+    mutating func jump(_ opcode: [UInt8], toAddress target: UInt64) -> Bool {
+        let end = address + UInt64(opcode.count + 4)
+        emit(opcode)
+        emitRel32(Int64(bitPattern: target &- end))
+        return !outOfReach
+    }
+
+    private mutating func emitRel32(_ v: Int64) {
+        guard let d = Int32(exactly: v) else {
+            outOfReach = true
+            emit([0, 0, 0, 0])
+            return
+        }
+        emit(MachineCode.le32(d))
+    }
+
+    /// The code with every label jump filled in; nil if some displacement did not fit.
+    func resolved() -> [UInt8]? {
+        if outOfReach { return nil }
+        var out = bytes
+        for f in fixups {
+            guard let at = labels[f.label] else { return nil }
+            out.replaceSubrange(f.at..<f.at + 4, with: MachineCode.le32(Int32(at - (f.at + 4))))
+        }
+        return out
+    }
+
+    static func le32(_ v: Int32) -> [UInt8] {
+        let u = UInt32(bitPattern: v)
+        return (0..<4).map { UInt8(truncatingIfNeeded: u >> (8 * UInt32($0))) }
+    }
+}
