@@ -109,9 +109,12 @@ enum SpinDetector {
         let start = try task.registers()
         let stackBefore = try? task.readMemory(start.rsp & ~4095, count: 4096)
         for _ in 0..<maxSteps {
-            // Never single-step over a syscall instruction: that syscall would go unrecorded.
+            // Never single-step over a syscall (it would go unrecorded), another trap (rdtsc
+            // faults with SIGSEGV, int3 with SIGTRAP) or pushf (it would push the step's trap
+            // flag into the program's stack), nor over what cannot be decoded.
             let pc = try task.registers().rip
-            if let insn = try? task.readMemory(pc, count: 2), insn == [0x0F, 0x05] { return false }
+            guard let (insn, _) = RegisterMatchTrap.instruction(in: task, at: pc),
+                  insn.effect != .trap && insn.effect != .pushesFlags else { return false }
             try task.resume(.singleStep)
             let stop = try task.wait()
             guard case .signal(SIGTRAP) = stop else {

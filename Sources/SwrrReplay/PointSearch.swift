@@ -9,8 +9,8 @@
 //    other points within a few.
 // 2. After `breakpointHitsBeforeTrap` hits, if the instruction can carry a 5-byte jump
 //    (RegisterMatchTrap.canPatch): the in-tracee register-matching trap, which compares the
-//    registers inside the tracee at native speed and only stops on a match (measured: about
-//    1.5×10^8 passes/s here against ≈22,000 hits/s for the breakpoint; docs/ARCHITECTURE.md).
+//    registers inside the tracee at native speed and only stops on a match (measured with
+//    benchmarks/point-search: ≈1.8×10^8 passes/s against 16,000–22,000 breakpoint hits/s).
 // Points at other instructions (short ones, jumps) stay with the breakpoint, bounded by
 // SWRR_SEARCH_LIMIT hits. SWRR_FAST_SEARCH=0 turns the trap off, leaving only the breakpoint.
 import Glibc
@@ -75,6 +75,7 @@ extension ReplaySession {
                 var r = regs
                 r.eflags = target.eflags
                 try t.task.setRegisters(r)
+                report(what, target, "after \(hits) breakpoint hits", since: started)
                 return
             }
             if hits == Self.breakpointHitsBeforeTrap && trapAllowed(for: t) {
@@ -103,7 +104,7 @@ extension ReplaySession {
     private func runTo(_ t: ReplayTask, _ target: Registers, what: String, with trap: RegisterMatchTrap,
                        after hits: Int, started: ContinuousClock.Instant) throws {
         defer { trap.remove() }
-        let where_ = "0x\(String(target.rip, radix: 16))"
+        let place = "0x\(String(target.rip, radix: 16))"
         while true {
             let regs = try resume(t, expecting: what) { stop in
                 if case .signal(SIGTRAP) = stop { return true }
@@ -116,18 +117,13 @@ extension ReplaySession {
                 var r = state
                 r.eflags = target.eflags
                 try t.task.setRegisters(r)
-                if Self.reportSearch {
-                    let d = (ContinuousClock.now - started).components
-                    let ms = Int(d.seconds) * 1000 + Int(d.attoseconds / 1_000_000_000_000_000)
-                    let line = "swrr: found \(what) at \(where_) after \(hits) breakpoint hits and " +
-                        "\(passes) passes through the register-matching trap, in \(ms) ms\n"
-                    _ = line.withCString { write(2, $0, strlen($0)) }
-                }
+                report(what, target, "after \(hits) breakpoint hits and \(passes) passes through the register-matching trap",
+                       since: started)
                 return
             case .partial:
                 try trap.continueAfterPartialMatch(regs)
             case .exhausted:
-                throw diverge("cannot find \(what) within \(Self.trapBudget) executions of the instruction at \(where_) " +
+                throw diverge("cannot find \(what) within \(Self.trapBudget) executions of the instruction at \(place) " +
                               "(\(hits) breakpoint hits, then the register-matching trap): the point lies further, " +
                               "or this replay has left the recorded path (set SWRR_SEARCH_LIMIT to search longer)")
             case .foreign:
@@ -137,6 +133,14 @@ extension ReplaySession {
         }
     }
 
-    /// SWRR_SEARCH_REPORT=1: say on stderr how each point was found (tests and benchmarks).
+    /// SWRR_SEARCH_REPORT=1: replay says on stderr how it found each point (tests, benchmarks).
     static let reportSearch = getenv("SWRR_SEARCH_REPORT").map { String(cString: $0) == "1" } ?? false
+
+    private func report(_ what: String, _ target: Registers, _ how: String, since started: ContinuousClock.Instant) {
+        guard Self.reportSearch else { return }
+        let d = (ContinuousClock.now - started).components
+        let ms = Int(d.seconds) * 1000 + Int(d.attoseconds / 1_000_000_000_000_000)
+        let line = "swrr: found \(what) at 0x\(String(target.rip, radix: 16)) \(how), in \(ms) ms\n"
+        _ = line.withCString { write(2, $0, strlen($0)) }
+    }
 }

@@ -97,13 +97,15 @@ final class SignalDeliveryTests: XCTestCase {
             let report = replay.stderrLines.first { $0.hasPrefix("swrr: found the instruction where SIGALRM was delivered") }
             print("busy_alarm: replay in " + String(format: "%.2f s", replay.seconds) + ": \(report ?? "no search report")")
             // "… after H breakpoint hits and P passes through the register-matching trap, in T ms":
-            // the trap took over at the last hit, whose pass it counts again; every pass through
-            // the instruction belongs to one iteration of the loop, which ends at the iteration
-            // the signal arrived in.
+            // the trap took over at the last hit, whose pass it counts again, so the point is
+            // pass H - 1 + P through its instruction, one per iteration. The handler's flag is
+            // seen at the loop's next load of it: in that iteration, or in the next one when the
+            // point comes after the load.
             let numbers = (report ?? "").split(separator: " ").compactMap { Int($0) }
             XCTAssertEqual(numbers.count, 3, "search report: \(report ?? "none")\n\(replay)")
             if numbers.count == 3, let n = Int(iterations) {
-                XCTAssertEqual(numbers[0] - 1 + numbers[1], n, "the pass found is the iteration the recording delivered in")
+                let pass = numbers[0] - 1 + numbers[1]
+                XCTAssertTrue(pass == n || pass == n - 1, "pass \(pass) found; the loop ran \(n) iterations")
             }
         }
     }
