@@ -77,6 +77,11 @@ public final class RegisterMatchTrap {
     public static func install(in task: Task, target: Registers, budget: UInt64) throws -> RegisterMatchTrap? {
         guard let (insn, original) = instruction(in: task, at: target.rip), canPatch(insn) else { return nil }
         let maps = try task.mappings()
+        // Only code in private mappings: writing into a shared one (a JIT's memfd, say) would
+        // write the object behind it.
+        for a in [target.rip, target.rip + UInt64(patchLength - 1)] {
+            guard let m = maps.first(where: { $0.start <= a && a < $0.end }), m.permissions.hasSuffix("p") else { return nil }
+        }
         for page in StubPlacement.candidates(near: target.rip, in: maps).prefix(8) {
             guard let stub = RegisterMatchStub(page: page, target: target, instruction: insn, bytes: original, budget: budget),
                   let jump = jumpPatch(from: target.rip, to: page) else { continue }
