@@ -104,6 +104,13 @@ extension ReplaySession {
     private func runTo(_ t: ReplayTask, _ target: Registers, what: String, with trap: RegisterMatchTrap,
                        after hits: Int, started: ContinuousClock.Instant) throws {
         defer { trap.remove() }
+        // The debugger has nothing armed (CodePatchPolicy) and must not see the task inside the
+        // stub, where a pause (ReplayInterrupt.swift) could otherwise catch it: it is detached
+        // until the trap is gone, and a pause asked for meanwhile is served at the next event
+        // boundary, right after the search.
+        let hook = debugHook
+        debugHook = nil
+        defer { debugHook = hook }
         let place = "0x\(String(target.rip, radix: 16))"
         while true {
             let regs = try resume(t, expecting: what) { stop in

@@ -1,0 +1,109 @@
+// The register-matching trap (SwrrReplay/PointSearch.swift) under the debugger, on
+// Tests/Fixtures/busy_alarm.c: its SIGALRM is delivered in the middle of a 10^8-iteration loop,
+// which only the trap can find in reasonable time. With nothing armed the debugger's replay uses
+// it; a pause asked for during the search never shows the patch or the stub.
+import Foundation
+import SwrrReplay
+import SwrrTracee
+import XCTest
+
+final class PointSearchDebuggerTests: XCTestCase {
+    var debugger: ReplayDebugger?
+
+    override func tearDown() {
+        debugger?.kill()
+        debugger = nil
+    }
+
+    func testASignalInALongComputationIsFoundUnderTheDebugger() throws {
+        let rec = try Self.recording()
+        let out = Output()
+        let d = try ReplayDebugger(traceDirectory: rec.trace) { fd, bytes in if fd == 1 { out.append(bytes) } }
+        debugger = d
+        let started = Date()
+        var reasons: [StopReason] = []
+        while reasons.count < 20 {
+            let stop = try d.continueForward(stopAtTaskEvents: true)
+            reasons.append(stop.reason)
+            if case .end = stop.reason { break }
+        }
+        print("busy_alarm under the debugger: the end reached in " + String(format: "%.2f s", Date().timeIntervalSince(started)))
+        XCTAssertTrue(reasons.contains(.signal(SIGALRM)), "\(reasons)")
+        XCTAssertEqual(reasons.last, .end(.completed(waitStatus: WaitStatus.exited(0))), "\(reasons)")
+        XCTAssertEqual(out.text, rec.stdout)
+    }
+
+    func testAPauseDuringTheSearchNeverShowsTheTrap() throws {
+        let rec = try Self.recording()
+        let main = try GDBFixture.symbol("main", in: rec.executable)
+        let out = Output()
+        let d = try ReplayDebugger(traceDirectory: rec.trace) { fd, bytes in if fd == 1 { out.append(bytes) } }
+        debugger = d
+        let code = try d.readMemory(main, count: 256)
+        let finished = Flag()
+        let pauser = Thread {
+            Thread.sleep(forTimeInterval: 0.3)
+            while !finished.value {
+                d.interrupt()
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+        }
+        pauser.start()
+        let stop = try d.continueForward(stopAtTaskEvents: false)
+        finished.value = true
+        // The pause comes at the end of the search: where the signal is delivered (a signal
+        // stop), or at the next boundary.
+        XCTAssertTrue(stop.reason == .interrupted || stop.reason == .signal(SIGALRM), "\(stop)")
+        XCTAssertEqual(try d.readMemory(main, count: 256), code, "the loop's code is the program's own")
+        let rip = try d.registers().rip
+        XCTAssertNoThrow(try d.readMemory(rip, count: 1), "rip 0x\(String(rip, radix: 16)) is in a mapping that stays")
+        var end = try d.continueForward(stopAtTaskEvents: false)
+        for _ in 0..<3 where end.reason == .interrupted { end = try d.continueForward(stopAtTaskEvents: false) }
+        XCTAssertEqual(end.reason, .end(.completed(waitStatus: WaitStatus.exited(0))))
+        XCTAssertEqual(out.text, rec.stdout)
+    }
+
+    // MARK: the recording
+
+    struct Recording {
+        var executable: String
+        var trace: String
+        var stdout: String
+    }
+
+    nonisolated(unsafe) private static var cached: Recording?
+
+    /// busy_alarm compiled -O2 -no-pie and recorded once per test process; its SIGALRM must have
+    /// been delivered at an arbitrary instruction.
+    static func recording() throws -> Recording {
+        if let r = cached { return r }
+        atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "swrr-gdb-tests-\(getpid())") }
+        let dir = NSTemporaryDirectory() + "swrr-gdb-tests-\(getpid())/busy_alarm"
+        try? FileManager.default.removeItem(atPath: dir)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let exe = dir + "/busy_alarm"
+        let src = GDBFixture.packageRoot.appendingPathComponent("Tests/Fixtures/busy_alarm.c").path
+        let cc = try GDBFixture.run(["gcc", "-g", "-O2", "-no-pie", "-o", exe, src])
+        guard cc.status == 0 else { throw GDBFixture.Failure(description: "gcc failed: \(cc.output)") }
+        let trace = dir + "/trace"
+        let rec = try GDBFixture.run([try GDBFixture.swrr(), "record", "-o", trace, "--", exe])
+        guard rec.status == 0, let line = rec.output.split(separator: "\n").first(where: { $0.hasPrefix("flag set after") }) else {
+            throw GDBFixture.Failure(description: "recording failed (\(rec.status)): \(rec.output)")
+        }
+        let dump = try GDBFixture.run([try GDBFixture.swrr(), "dump", trace])
+        guard dump.output.contains("signal SIGALRM code 128 at an arbitrary instruction") else {
+            throw GDBFixture.Failure(description: "SIGALRM not delivered in the loop: \(dump.output.suffix(1000))")
+        }
+        let r = Recording(executable: exe, trace: trace, stdout: line + "\n")
+        cached = r
+        return r
+    }
+}
+
+/// The program's stdout as the replay echoes it (from the engine thread).
+final class Output: @unchecked Sendable {
+    private let lock = NSLock()
+    private var bytes: [UInt8] = []
+    func append(_ b: [UInt8]) { lock.lock(); bytes += b; lock.unlock() }
+    var text: String { lock.lock(); defer { lock.unlock() }; return String(decoding: bytes, as: UTF8.self) }
+}
