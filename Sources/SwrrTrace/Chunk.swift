@@ -18,7 +18,7 @@
 // middle of its single write()); anything else that does not check out is damage.
 //
 // The encoder (ChunkEncoder) is a pure function of the raw bytes, separate from the file
-// appends (ChunkAppender), so compression can later move to a background thread.
+// appends (ChunkAppender), so both run on the writer's background thread (ChunkPipeline).
 import Glibc
 
 enum ChunkKind: UInt8 {

@@ -3,7 +3,9 @@
 // Events are encoded into an in-memory events buffer; their memory bytes into a data buffer.
 // The buffers become chunks (ChunkEncoder) that are appended with one write() each
 // (ChunkAppender), always data before events, so that every complete events chunk on disk only
-// references data already on disk. Chunks are completed when the events buffer reaches 256 KiB,
+// references data already on disk. Compression and the writes happen on a background thread
+// (ChunkPipeline) in that same order; flush() and finish() wait for them. Chunks are completed
+// when the events buffer reaches 256 KiB,
 // when 1 MiB of data was stored since the last flush (data chunks never exceed 1 MiB: large
 // writes are split, and full data chunks are written at once), or 200 ms after the previous
 // flush (checked on append), and on flush()/finish().
@@ -20,6 +22,7 @@ public final class TraceWriter {
 
     private let events: ChunkAppender
     private let data: ChunkAppender
+    private let pipeline = ChunkPipeline()
     private var eventBuffer = ByteWriter(capacity: TraceWriter.eventChunkTarget + (16 << 10))
     /// Index of the first event in eventBuffer.
     private var eventBufferFirst = 0
@@ -79,6 +82,7 @@ public final class TraceWriter {
             // Dropped without finish(): keep what was recorded; the trace reads as truncated.
             try? flush()
         }
+        try? pipeline.drain()
         events.close()
         data.close()
     }
@@ -168,16 +172,14 @@ public final class TraceWriter {
 
     private func writeDataChunk() throws {
         guard dataBuffer.count > 0 else { return }
-        let chunk = try ChunkEncoder.encode(kind: .data, first: dataBufferStart, raw: dataBuffer.bytes)
-        try data.append(chunk)
+        try pipeline.submit(kind: .data, first: dataBufferStart, raw: dataBuffer.bytes, to: data)
         dataBufferStart += UInt64(dataBuffer.count)
         dataBuffer.removeAll()
     }
 
     private func writeEventsChunk() throws {
         guard eventBuffer.count > 0 else { return }
-        let chunk = try ChunkEncoder.encode(kind: .events, first: UInt64(eventBufferFirst), raw: eventBuffer.bytes)
-        try events.append(chunk)
+        try pipeline.submit(kind: .events, first: UInt64(eventBufferFirst), raw: eventBuffer.bytes, to: events)
         eventBufferFirst = eventCount
         eventBuffer.removeAll()
     }
@@ -192,10 +194,20 @@ public final class TraceWriter {
     /// Bytes stored in the data stream so far (written or buffered).
     private var dataLength: UInt64 { dataBufferStart + UInt64(dataBuffer.count) }
 
-    /// Completes the current chunks now (data first, then events). Does not fsync.
+    /// Completes the current chunks now (data first, then events) and waits until every chunk
+    /// is written. Does not fsync.
     public func flush() throws {
         try checkOpen("flush")
-        try writing { try flushBuffers() }
+        try writing {
+            try flushBuffers()
+            try pipeline.drain()
+        }
+    }
+
+    /// Waits until the chunks completed so far (by the size and time rules) are written.
+    public func waitForWrites() throws {
+        try checkOpen("wait for")
+        try writing { try pipeline.drain() }
     }
 
     /// Flushes, writes the end marker (`.complete` or `.aborted`, with the event count), fsyncs
@@ -204,6 +216,7 @@ public final class TraceWriter {
         try checkOpen("finish")
         try writing {
             try flushBuffers()
+            try pipeline.drain()
             if let payload = EventCodec.encodeEnd(end, eventCount: eventCount, dataLength: dataLength) {
                 try events.append(try ChunkEncoder.encode(kind: .end, first: UInt64(eventCount), raw: payload))
             }

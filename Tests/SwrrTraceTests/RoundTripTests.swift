@@ -162,6 +162,7 @@ final class RoundTripTests: XCTestCase {
         while TraceFiles.size(dir + "/events") == 0 && appended < 5000 {
             try writer.append(Sample.syscall(appended, writes: [], result: 1))
             appended += 1
+            try writer.waitForWrites()   // chunks are written on a background thread
         }
         XCTAssertGreaterThan(TraceFiles.size(dir + "/events"), 0)
         if Date().timeIntervalSince(start) < 0.2 {
@@ -177,7 +178,9 @@ final class RoundTripTests: XCTestCase {
         var random = TestRandom(seed: 3)
         let big = MemoryWrite(address: 0x1000, bytes: random.bytes((1 << 20) + 4096))
         try writer.append(Sample.syscall(0, writes: [big]))
-        // Both streams have their chunks on disk without flush(): the recording survives a kill.
+        // Both streams have their chunks on disk without flush() (once the background thread has
+        // written them): the recording survives a kill.
+        try writer.waitForWrites()
         XCTAssertGreaterThan(TraceFiles.size(dir + "/data"), 1 << 20)
         XCTAssertGreaterThan(TraceFiles.size(dir + "/events"), 0)
         let result = TraceFiles.readAll(dir)
@@ -192,6 +195,7 @@ final class RoundTripTests: XCTestCase {
         try writer.append(Sample.syscall(0))
         usleep(250_000)
         try writer.append(Sample.syscall(1))
+        try writer.waitForWrites()
         let result = TraceFiles.readAll(dir)
         XCTAssertEqual(result.events, [Sample.syscall(0), Sample.syscall(1)])
         XCTAssertEqual(result.end, .truncated)
