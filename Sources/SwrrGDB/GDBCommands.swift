@@ -117,8 +117,18 @@ extension GDBServer {
             output = "Current event: \(n)\n"
         case "tasks":
             output = ((try? debugger.tasks()) ?? []).map { "\($0.tid) (process \($0.pid)): \($0.state.rawValue)\n" }.joined()
+        case "checkpoint":
+            do {
+                let cp = try debugger.takeCheckpoint()
+                output = "Checkpoint \(cp.id) at event \(cp.position.event).\n"
+            } catch {
+                output = "swrr: \(error)\n"
+            }
+        case "checkpoints":
+            let all = (try? debugger.checkpoints()) ?? []
+            output = all.isEmpty ? "No checkpoints.\n" : all.map { "\($0)\n" }.joined()
         default:
-            output = "swrr: unknown monitor command \"\(command)\"; known: when, tasks\n"
+            output = "swrr: unknown monitor command \"\(command)\"; known: when, tasks, checkpoint, checkpoints\n"
         }
         conn.send("O" + hexBytes(Array(output.utf8)))
         return "OK"

@@ -70,6 +70,10 @@ final class SoftwareBreakpoints {
         }
     }
 
+    /// The original bytes under the int3s inserted in `tgid`'s memory (to erase them from a copy
+    /// of it: checkpoints).
+    func originals(tgid: Int32) -> [UInt64: UInt8] { saved[tgid] ?? [:] }
+
     /// A new process was forked from `parent`: it has the same int3s at the same places.
     func forked(parent: Int32, child: Int32) {
         if let map = saved[parent] { saved[child] = map }

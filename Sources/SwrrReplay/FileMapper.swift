@@ -5,6 +5,7 @@
 // ever mapped privately and are used directly.
 import Glibc
 import SwrrTrace
+import SwrrTracee
 
 final class FileMapper {
     private let reader: TraceReader
@@ -35,6 +36,42 @@ final class FileMapper {
         return (dest, true)
     }
 
+    /// Whether `path` is one of this replay's scratch copies.
+    func isScratch(_ path: String) -> Bool { scratch.values.contains(path) }
+
+    /// The contents of every scratch copy, by trace name: a program can write to them through
+    /// MAP_SHARED mappings, and a checkpoint must find them as they were.
+    func snapshot() throws -> [String: [UInt8]] {
+        var out: [String: [UInt8]] = [:]
+        for (name, path) in scratch {
+            guard let bytes = readBinaryFile(path) else {
+                throw ReplayError.tracee("cannot read the scratch copy \(path)")
+            }
+            out[name] = bytes
+        }
+        return out
+    }
+
+    /// Puts the scratch copies back as `snapshot` had them, in place (mappings of them stay
+    /// valid); copies made after the snapshot get the trace's original contents back.
+    func restore(_ snapshot: [String: [UInt8]]) throws {
+        for (name, path) in scratch {
+            let bytes: [UInt8]
+            if let b = snapshot[name] {
+                bytes = b
+            } else {
+                guard let original = readBinaryFile(reader.directory + "/" + name) else {
+                    throw ReplayError.trace("cannot read the trace's copy \(name)")
+                }
+                bytes = original
+            }
+            if readBinaryFile(path) == bytes { continue }
+            guard overwriteFile(path, with: bytes) else {
+                throw ReplayError.tracee("cannot restore the scratch copy \(path)")
+            }
+        }
+    }
+
     private func scratchDirectory() throws -> String {
         if let d = scratchDir { return d }
         let base = (getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp") + "/swrr-replay-XXXXXX"
@@ -54,4 +91,19 @@ final class FileMapper {
         scratch = [:]
         scratchDir = nil
     }
+}
+
+/// Replaces a file's contents in place (same inode, so its mappings see them).
+private func overwriteFile(_ path: String, with bytes: [UInt8]) -> Bool {
+    let fd = open(path, O_WRONLY | O_CLOEXEC)
+    if fd < 0 { return false }
+    defer { close(fd) }
+    var done = 0
+    while done < bytes.count {
+        let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, bytes.count - done, off_t(done)) }
+        if n < 0 && errno == EINTR { continue }
+        if n <= 0 { return false }
+        done += n
+    }
+    return ftruncate(fd, off_t(bytes.count)) == 0
 }

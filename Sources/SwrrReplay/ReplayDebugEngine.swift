@@ -81,6 +81,8 @@ final class ReplayDebugEngine: ReplayDebugHook {
     /// A stop point to carry a task over on its next resume (by replay tid).
     enum StepOver { case software(UInt64), hardware(slot: Int) }
     var stepOver: [Int32: StepOver] = [:]
+    /// Forks of the replay to restart from (Checkpointing.swift, CheckpointStore.swift).
+    let checkpoints = CheckpointStore()
 
     init(traceDirectory: String, echo: ((UInt8, [UInt8]) -> Void)?, mailbox: DebugMailbox) {
         self.traceDirectory = traceDirectory
@@ -109,6 +111,7 @@ final class ReplayDebugEngine: ReplayDebugHook {
                 body()
             case .resume(.kill):
                 finish()
+                checkpoints.removeAll()
                 mailbox.report(.success(killedStop))
                 return
             case .resume(let r):
@@ -134,6 +137,7 @@ final class ReplayDebugEngine: ReplayDebugHook {
                 r = rewind.request
             } catch is DebuggerKilled {
                 finish()
+                checkpoints.removeAll()
                 mailbox.report(.success(killedStop))
                 return false
             } catch let e as ReplayError {
@@ -171,15 +175,32 @@ final class ReplayDebugEngine: ReplayDebugHook {
     }
 
     /// A fresh replay of the trace, stopped at the program's first instruction, with the
-    /// debugger's breakpoints and watchpoints in it. (Checkpoints will replace this by
-    /// `restore(nearestTo:)`: see ReverseExecution.swift.)
+    /// debugger's breakpoints and watchpoints in it (and a checkpoint there, so that going back
+    /// to the start does not start the program again). Going back otherwise starts from
+    /// `restore(nearestTo:)`: see ReverseExecution.swift.
     func startReplay() throws {
         finish()
-        let s = try ReplaySession(traceDirectory: traceDirectory, echo: { [weak self] fd, bytes in
-            // A replay going back over what the client already saw stays quiet.
+        installSession(try ReplaySession(traceDirectory: traceDirectory, echo: echoForSession))
+        eventTids[0] = session.tasks.first(where: { $0.value.task === session.task })?.key
+        currentTid = mainTid
+        checkpoints.moved(to: 0)
+        if checkpoints.automatic && checkpoints.latest(before: eventNumber, inclusive: true) == nil {
+            position = ReplayPosition(event: eventNumber, tid: mainTid)
+            _ = try? takeCheckpoint(explicit: false)
+        }
+    }
+
+    /// The program's output as the replay passes it: a replay going back over what the client
+    /// already saw stays quiet.
+    var echoForSession: (UInt8, [UInt8]) -> Void {
+        { [weak self] fd, bytes in
             guard let self = self, self.seek == nil else { return }
             self.echo?(fd, bytes)
-        })
+        }
+    }
+
+    /// Makes `s` the live replay, with the debugger's breakpoints and watchpoints in it.
+    func installSession(_ s: ReplaySession) {
         s.keepTasksAtEnd = true
         s.debugHook = self
         session = s
@@ -191,8 +212,6 @@ final class ReplayDebugEngine: ReplayDebugHook {
         breakpoints.newReplay()
         breakpoints.insertAll(in: addressSpaces)
         debugRegisters.newReplay()
-        eventTids[0] = session.tasks.first(where: { $0.value.task === s.task })?.key
-        currentTid = mainTid
     }
 
     func finish() {
@@ -224,6 +243,8 @@ final class ReplayDebugEngine: ReplayDebugHook {
 
     /// Replays events until something stops the replay (or, while seeking, until the target).
     func drive() throws -> DebugStop {
+        checkpoints.run()
+        defer { checkpoints.pause() }
         while true {
             if let stop = try pauseAtBoundary() { return stop }
             if seek != nil, let stop = try seekAtBoundary() { return stop }
@@ -240,6 +261,7 @@ final class ReplayDebugEngine: ReplayDebugHook {
             if case .consumed(let replayTid) = stepState { consumed = replayTid } else { consumed = nil }
             position = ReplayPosition(event: eventNumber, tid: consumed.flatMap(recordedTid(ofReplayTid:)) ?? currentTid)
             establishedPending = true
+            checkpointIfDue()
             if seek != nil {
                 _ = try eventStop(before: before)   // bookkeeping only (forks, execs)
                 if consumed != nil { try seekStepConsumed() }
@@ -413,7 +435,9 @@ final class ReplayDebugEngine: ReplayDebugHook {
         establishedPending = true
         currentTid = recordedTid(ofReplayTid: t.task.tid) ?? currentTid
         mailbox.report(result.map { DebugStop(reason: $0, tid: currentTid, event: eventNumber) })
+        checkpoints.pause()
         let next = try serveStopped()
+        checkpoints.run()
         accept(next)
         return true
     }
@@ -509,19 +533,5 @@ final class ReplayDebugEngine: ReplayDebugHook {
             throw DebuggerError.other("cannot read /proc/\(t.tgid)/auxv")
         }
         return text
-    }
-
-    private func readBinaryFile(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 { return nil }
-        defer { close(fd) }
-        var out: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, 4096) }
-            if n <= 0 { break }
-            out += buf[0..<n]
-        }
-        return out
     }
 }

@@ -104,8 +104,15 @@ public final class ReplayDebugger {
 
     /// Starts the replay of `traceDirectory`, stopped at the program's first instruction.
     /// `echo` receives the program's recorded output (fd 1 or 2) as the replay passes it.
-    public init(traceDirectory: String, echo: ((UInt8, [UInt8]) -> Void)? = nil) throws {
+    /// `automaticCheckpoints`: the replay checkpoints itself as it runs (CheckpointStore.swift), so
+    /// that going back is fast; off (or SWRR_CHECKPOINTS=0 in the environment), going back
+    /// re-executes from the start or an explicit checkpoint. `checkpointInterval`: seconds of
+    /// replay between automatic checkpoints (default 0.1; 0: at every event boundary).
+    public init(traceDirectory: String, echo: ((UInt8, [UInt8]) -> Void)? = nil,
+                automaticCheckpoints: Bool = true, checkpointInterval: Double? = nil) throws {
         let engine = ReplayDebugEngine(traceDirectory: traceDirectory, echo: echo, mailbox: mailbox)
+        engine.checkpoints.automatic = automaticCheckpoints && ProcessInfo.processInfo.environment["SWRR_CHECKPOINTS"] != "0"
+        if let i = checkpointInterval { engine.checkpoints.interval = i }
         self.engine = engine
         let ready = DispatchSemaphore(value: 0)
         var startError: Error?
@@ -190,6 +197,33 @@ public final class ReplayDebugger {
     /// Goes to the end of the recording (reason .end).
     public func goToEnd() throws -> DebugStop {
         try resume(.goTo(ReplayPosition(event: Int.max, tid: 0), nil))
+    }
+
+    // MARK: checkpoints (CheckpointStore.swift)
+
+    /// Takes a checkpoint where the replay is (an event boundary); going back to any later point
+    /// then starts from it. It stays until `deleteCheckpoint`.
+    public func takeCheckpoint() throws -> CheckpointInfo {
+        try perform { try $0.takeCheckpoint(explicit: true).info }
+    }
+
+    /// Every checkpoint (explicit and automatic), in the order of their positions.
+    public func checkpoints() throws -> [CheckpointInfo] {
+        try perform { e in e.checkpoints.all.map(\.info) }
+    }
+
+    public func deleteCheckpoint(_ id: Int) throws {
+        try perform { e in
+            guard let cp = e.checkpoints.checkpoint(id: id) else {
+                throw DebuggerError.refused("there is no checkpoint \(id)")
+            }
+            e.checkpoints.remove(cp)
+        }
+    }
+
+    /// The ids of the processes holding checkpoints (frozen copies), for tests and diagnostics.
+    public func checkpointProcesses() throws -> [Int32] {
+        try perform { e in e.checkpoints.all.flatMap(\.state.frozenPids) }
     }
 
     private func resume(_ r: ResumeRequest) throws -> DebugStop {

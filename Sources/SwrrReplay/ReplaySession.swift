@@ -42,24 +42,27 @@ public final class ReplaySession {
     /// Called with (1 or 2, bytes) for the program's writes to the recorder's stdout/stderr.
     public var echo: ((UInt8, [UInt8]) -> Void)?
     /// Number of events replayed so far (the first exec is event 0).
-    public private(set) var eventNumber = 0
+    public internal(set) var eventNumber = 0
     /// Live tasks by recorded tid.
     var tasks: [Int32: ReplayTask] = [:]
     let files: FileMapper
-    private var mainTid: Int32 = 0
-    private var mainStatus: Int32?
-    private var finished: ReplayOutcome?
+    var mainTid: Int32 = 0
+    var mainStatus: Int32?
+    var finished: ReplayOutcome?
     /// A debugger over this replay (ReplayDebugEngine.swift): asked how to resume each task and
     /// shown every stop in `resume` first. nil when replaying without a debugger.
     var debugHook: ReplayDebugHook?
     /// The event `step()` replayed last (a debugger reports signals and task events from it).
-    private(set) var lastEvent: Event?
+    var lastEvent: Event?
     /// When set (a debugger), the end of the trace leaves the tasks that are still alive stopped
     /// where they are, so they can be inspected there and the replay run backwards from it; they
     /// are killed by `kill()` (or deinit). Otherwise the end kills them at once. A program that
     /// ends by exit/exit_group is held at the entry of that last syscall (as rr does): with a
     /// dead program a debugger could show nothing at the end, and gdb ends its session.
     var keepTasksAtEnd = false
+    /// Checkpoints (Checkpoint.swift) share this replay's scratch file copies: killing it must
+    /// leave them (the FileMapper removes them when the last holder goes).
+    var sharesFiles = false
 
     /// The recorded program's first task (nil once it has ended).
     public var task: Task? { tasks[mainTid]?.task }
@@ -87,15 +90,25 @@ public final class ReplaySession {
         eventNumber = 1
     }
 
+    /// A replay that goes on from a checkpoint (Checkpoint.swift restores its tasks and state),
+    /// reading the same trace and mapping the same scratch copies.
+    init(continuing reader: TraceReader, files: FileMapper, echo: ((UInt8, [UInt8]) -> Void)?) {
+        self.reader = reader
+        self.files = files
+        self.echo = echo
+        sharesFiles = true
+    }
+
     deinit {
         kill()
     }
 
-    /// Ends every replayed task and removes scratch files.
+    /// Ends every replayed task and removes scratch files (unless checkpoints share them). Tasks
+    /// that have ended already are left alone: their ids may belong to other processes by now.
     public func kill() {
-        for t in tasks.values { t.task.kill() }
+        Task.kill(tasks.values.filter { $0.ended == nil }.map(\.task))
         tasks = [:]
-        files.removeScratch()
+        if !sharesFiles { files.removeScratch() }
     }
 
     /// Warnings about the replay machine (a CPU with other features than the recording one).
@@ -192,8 +205,8 @@ public final class ReplaySession {
     }
 
     /// Events read ahead of the current one (see `upcomingEvent(for:)`).
-    private var readAhead: [Event] = []
-    private var readAheadEnded = false
+    var readAhead: [Event] = []
+    var readAheadEnded = false
 
     private func nextEvent() throws -> Event? {
         if !readAhead.isEmpty { return readAhead.removeFirst() }

@@ -10,14 +10,16 @@
 //
 // So reverse-continue is a scan then a seek; reverse-stepi is a step-scan then a seek; a
 // watchpoint's hit found backwards is the instruction *before* its write (as rr and gdb expect:
-// gdb sees the old value there). Every replay starts at `restore(nearestTo:)`, today the start of
-// the recording; checkpoints (forks of the tracee tree) will make that the nearest one before
-// the position, and nothing else here needs to change.
+// gdb sees the old value there). Every replay starts at `restore(nearestTo:)`: the nearest
+// checkpoint (a fork of the tracee tree, Checkpoint.swift) at or before the position, or the start
+// of the recording. A scan for reverse-continue goes backwards one stretch between checkpoints at
+// a time (the latest stretch first), so a hit near the current position costs a short replay.
 //
 // How a seek follows a position's path while the client's breakpoints are in: every segment
 // counts only its own kind of trap (ReplayPosition.swift), the client's int3s it does not count
 // are carried over as usual, and a step segment stays armed through such a carry-over, so extra
 // breakpoints never change where a seek stops. The replay's output is not echoed while seeking.
+import Glibc
 import SwrrTrace
 import SwrrTracee
 
@@ -83,9 +85,26 @@ extension ReplayDebugEngine {
     var startPosition: ReplayPosition { ReplayPosition(event: 1, tid: mainTid) }
 
     /// A replay stopped at the latest point from which `position` can be reached by running
-    /// forward. Today: a new replay from the start of the recording. (Checkpoints: restore the
-    /// nearest fork at or before `position`, with the debugger's int3s and debug registers.)
+    /// forward: the nearest checkpoint at or before it (with the debugger's int3s and debug
+    /// registers), else a new replay from the start of the recording.
     func restore(nearestTo position: ReplayPosition) throws {
+        try restore(from: checkpoints.nearest(atOrBefore: position))
+    }
+
+    /// Restores `cp`, or, when that fails, an earlier checkpoint (the failing one is dropped), or
+    /// starts a new replay when there is none.
+    private func restore(from cp: Checkpoint?) throws {
+        var next = cp
+        while let c = next {
+            do {
+                try restore(c)
+                return
+            } catch {
+                fputs("swrr: checkpoint \(c.id) at \(c.position) could not be restored (\(error)); it is dropped\n", stderr)
+                checkpoints.remove(c)
+                next = checkpoints.latest(before: c.position.event, inclusive: true)
+            }
+        }
         try startReplay()
     }
 
@@ -159,13 +178,28 @@ extension ReplayDebugEngine {
 
     /// The client's last breakpoint or watchpoint hit strictly before `c` (a watchpoint's hit
     /// counts when its write is before `c`), with the stop reason it had.
+    /// Scans backwards one stretch at a time: from the latest checkpoint before `c` up to `c`,
+    /// then from the checkpoint before that one up to it, and so on to the start.
     func lastHit(before c: ReplayPosition) throws -> (ReplayPosition, StopReason)? {
-        try restore(nearestTo: ReplayPosition(event: 1, tid: mainTid))
-        let s = Seek(target: c, goal: .scan)
-        seek = s
-        defer { endSeek() }
-        do { _ = try drive() } catch is ScanFinished {}
-        return s.lastHit
+        var end = c
+        while true {
+            let from = checkpoints.latest(before: end.event, inclusive: !end.isEventBoundary)
+            try restore(from: from)
+            let start = position
+            let s = Seek(target: end, goal: .scan)
+            seek = s
+            do {
+                _ = try drive()
+            } catch is ScanFinished {
+            } catch {
+                endSeek()
+                throw error
+            }
+            endSeek()
+            if let hit = s.lastHit { return hit }
+            guard start.event > 1, start.event < end.event else { return nil }
+            end = ReplayPosition(event: start.event, tid: start.tid)
+        }
     }
 
     /// Single-steps from `from` until `end`; the number of steps (the one that gets there

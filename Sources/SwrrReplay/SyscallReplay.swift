@@ -98,19 +98,27 @@ extension ReplaySession {
     }
 
     /// fork/vfork/clone for real. vfork's blocking of the parent is dropped (replay orders the
-    /// tasks itself); the child gets the recorded tid wherever CLONE_*_SETTID put one.
+    /// tasks itself); the child gets the recorded tid wherever CLONE_*_SETTID put one. A new
+    /// process is made swrr's child (CLONE_PARENT): the program's wait4, getppid and kill are
+    /// emulated, so its real parent does not matter to it, and swrr then reaps it itself and no
+    /// SIGCHLD of a replayed child or checkpoint copy (Checkpoint.swift) disturbs its parent.
     private func replaySpawn(_ ev: SyscallEvent, parent: ReplayTask, regs: Registers) throws {
         guard ev.result > 0 else { return }   // failed when recorded
-        let cloneVM: UInt64 = 0x100, cloneVfork: UInt64 = 0x4000
+        let cloneVM: UInt64 = 0x100, cloneVfork: UInt64 = 0x4000, cloneParent: UInt64 = 0x8000
+        let cloneThread: UInt64 = 0x10000
         let parentSetTid: UInt64 = 0x0010_0000, childSetTid: UInt64 = 0x0100_0000
         var number = Int(ev.number)
         var args = ev.args
         switch number {
         case 58:   // vfork: clone(CLONE_VM | SIGCHLD) on the same stack
             number = 56
-            args = [cloneVM | 17, 0, 0, 0, 0, 0]
+            args = [cloneVM | cloneParent | 17, 0, 0, 0, 0, 0]
+        case 57:   // fork: clone(SIGCHLD)
+            number = 56
+            args = [cloneParent | 17, 0, 0, 0, 0, 0]
         case 56:
             args[0] &= ~cloneVfork
+            if args[0] & cloneThread == 0 { args[0] |= cloneParent }
         default:
             break
         }

@@ -94,6 +94,31 @@ public final class TraceReader {
         }
     }
 
+    /// Where reading stands, to come back to (replay checkpoints). The decoded chunk is part of
+    /// it, so coming back decompresses nothing; the data stream is read by offset and needs
+    /// nothing.
+    public struct Mark {
+        fileprivate let chunk: ByteReader
+        fileprivate let chunkOffset: UInt64
+        fileprivate let nextChunkOffset: UInt64
+        fileprivate let eventsRead: Int
+        fileprivate let end: TraceEnd?
+    }
+
+    public func mark() -> Mark {
+        Mark(chunk: chunk, chunkOffset: chunkOffset, nextChunkOffset: nextChunkOffset, eventsRead: eventsRead, end: end)
+    }
+
+    /// Reads on from `m` (a mark of this reader): the events after it come again.
+    public func rewind(to m: Mark) {
+        chunk = m.chunk
+        chunkOffset = m.chunkOffset
+        nextChunkOffset = m.nextChunkOffset
+        eventsRead = m.eventsRead
+        end = m.end
+        failure = nil
+    }
+
     private func damaged(_ what: String) -> TraceError {
         TraceError.damaged(events.path, at: chunkOffset, what)
     }

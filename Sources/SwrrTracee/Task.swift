@@ -227,6 +227,28 @@ public final class Task {
         }
     }
 
+    /// Kills several tasks (whole processes) and reaps them, all at once: every process gets its
+    /// SIGKILL first, then each task is resumed out of its exit stop until it is gone. (One at a
+    /// time, a thread group leader waits for threads whose own exit stops nobody resumes yet.)
+    public static func kill(_ tasks: [Task]) {
+        for t in tasks {
+            _ = Glibc.kill(t.tgid, SIGKILL)
+            if t.tid != t.tgid { _ = swrr_syscall6(234, Int(t.tgid), Int(t.tid), Int(SIGKILL), 0, 0, 0) }
+        }
+        var left = tasks
+        for _ in 0..<2000 where !left.isEmpty {
+            left = left.filter { t in
+                var status: Int32 = 0
+                let r = swrr_waitpid(t.tid, &status, WNOHANG)
+                if r < 0 { return false }   // gone (or not ours)
+                if r == t.tid && (swrr_wifexited(status) != 0 || swrr_wifsignaled(status) != 0) { return false }
+                _ = swrr_ptrace(7 /* PTRACE_CONT */, t.tid, 0, 0)
+                return true
+            }
+            if !left.isEmpty { usleep(200) }
+        }
+    }
+
     /// Runs one syscall inside the stopped task, by pointing rip at a `syscall` instruction
     /// (`syscallInstruction`, normally the one the task just stopped at: rip - 2) and resuming
     /// to its entry and exit stops. The caller restores registers afterwards.
@@ -288,12 +310,14 @@ extension Task {
     /// Runs a syscall at any stop by writing a `syscall` instruction (0F 05) over the two bytes at
     /// rip for the duration, then restoring them and the registers. Used right after exec, where
     /// there is no syscall instruction behind rip to borrow.
-    public func injectSyscallAtRip(_ number: Int, _ args: [UInt64]) throws -> Int64 {
-        try injectSyscall(number, args, writingInstructionAt: try registers().rip)
+    public func injectSyscallAtRip(_ number: Int, _ args: [UInt64],
+                                   onEvent: ((PtraceEvent, UInt64) throws -> Void)? = nil) throws -> Int64 {
+        try injectSyscall(number, args, writingInstructionAt: try registers().rip, onEvent: onEvent)
     }
 
     /// The same with the `syscall` instruction written (for the duration) at `address`.
-    public func injectSyscall(_ number: Int, _ args: [UInt64], writingInstructionAt address: UInt64) throws -> Int64 {
+    public func injectSyscall(_ number: Int, _ args: [UInt64], writingInstructionAt address: UInt64,
+                              onEvent: ((PtraceEvent, UInt64) throws -> Void)? = nil) throws -> Int64 {
         let regs = try registers()
         let saved = try readMemory(address, count: 2)
         try writeMemory(address, [0x0F, 0x05])
@@ -301,7 +325,7 @@ extension Task {
             try? writeMemory(address, saved)
             try? setRegisters(regs)
         }
-        return try injectSyscall(number, args, syscallInstruction: address, base: regs)
+        return try injectSyscall(number, args, syscallInstruction: address, base: regs, onEvent: onEvent)
     }
 }
 
@@ -347,8 +371,13 @@ public struct MapsLine: Equatable, Sendable {
     }
 }
 
-/// Reads a whole (small, /proc) file as text; nil if it cannot be opened.
+/// Reads a whole (small, /proc) file as text; nil if it cannot be read.
 public func readTextFile(_ path: String) -> String? {
+    readBinaryFile(path).map { String(decoding: $0, as: UTF8.self) }
+}
+
+/// A whole file's bytes; nil if it cannot be read.
+public func readBinaryFile(_ path: String) -> [UInt8]? {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     if fd < 0 { return nil }
     defer { close(fd) }
@@ -357,8 +386,9 @@ public func readTextFile(_ path: String) -> String? {
     while true {
         let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, 65536) }
         if n < 0 && errno == EINTR { continue }
-        if n <= 0 { break }
+        if n < 0 { return nil }
+        if n == 0 { break }
         data += buf[0..<n]
     }
-    return String(decoding: data, as: UTF8.self)
+    return data
 }

@@ -40,6 +40,12 @@ enum GDBFixture {
 
     /// Tests/Fixtures/gdb/NAME.c compiled and recorded (it must exit with `status`).
     static func recording(_ name: String = "loop", status: Int32 = 3) throws -> Recording {
+        try recording(source: source(name), name: name, status: status)
+    }
+
+    /// A C source compiled and recorded running with `arguments` (it must exit with `status`
+    /// when given); `name` names it in the cache.
+    static func recording(source src: String, name: String, arguments: [String] = [], status: Int32?) throws -> Recording {
         if let r = cached[name] { return r }
         if cached.isEmpty {
             // Recordings are shared by every test of the run and removed with it.
@@ -48,13 +54,12 @@ enum GDBFixture {
         let dir = NSTemporaryDirectory() + "swrr-gdb-tests-\(getpid())/\(name)"
         try? FileManager.default.removeItem(atPath: dir)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let exe = dir + "/\(name)"
-        let src = source(name)
+        let exe = dir + "/" + URL(fileURLWithPath: src).deletingPathExtension().lastPathComponent
         let cc = try run(["gcc", "-g", "-O0", "-no-pie", "-pthread", "-o", exe, src])
         guard cc.status == 0 else { throw Failure(description: "gcc failed: \(cc.output)") }
         let trace = dir + "/trace"
-        let rec = try run([try swrr(), "record", "-o", trace, "--", exe])
-        guard rec.status == status else { throw Failure(description: "recording failed (\(rec.status)): \(rec.output)") }
+        let rec = try run([try swrr(), "record", "-o", trace, "--", exe] + arguments)
+        guard status == nil || rec.status == status else { throw Failure(description: "recording failed (\(rec.status)): \(rec.output)") }
         let r = Recording(directory: dir, executable: exe, trace: trace)
         cached[name] = r
         return r

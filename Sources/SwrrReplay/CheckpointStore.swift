@@ -1,0 +1,180 @@
+// The debugger's checkpoints (issue 5): which exist, which one a position is reached from, when
+// the replay takes one by itself, and which go when there are too many.
+//
+// Automatic checkpoints are taken at event boundaries as the replay runs (forwards, or silently
+// during reverse execution) once `interval` seconds of replay have passed since the nearest
+// checkpoint before that point, so going back never re-executes much more than that from a
+// recent point. Their number is bounded (`automaticLimit`): when one too many exists, the one whose
+// removal leaves the smallest gap relative to its distance from the current point goes, so they
+// stay dense near where the user is and thin out geometrically further away, as in rr. The
+// checkpoint at the start of the recording always stays. Explicit checkpoints (`monitor
+// checkpoint`) are never dropped automatically and are bounded separately (`explicitLimit`).
+// Memory: a checkpoint costs the pages its frozen copies no longer share with anyone (measured
+// from /proc/PID/smaps_rollup); automatic ones are dropped while all checkpoints together hold more
+// than `memoryLimit`.
+import Glibc
+import SwrrTracee
+
+/// What a client sees of a checkpoint.
+public struct CheckpointInfo: Equatable, CustomStringConvertible {
+    public var id: Int
+    public var position: ReplayPosition
+    /// Taken on request (true) or by the replay itself.
+    public var explicit: Bool
+    /// Frozen processes holding it (one per replayed process).
+    public var processes: Int
+    /// Memory it holds on its own (see SessionCheckpoint.memoryBytes).
+    public var memoryBytes: Int
+
+    public var description: String {
+        "checkpoint \(id) at \(position)\(explicit ? "" : " (automatic)"): \(processes) process\(processes == 1 ? "" : "es"), " +
+            "\(memoryBytes / 1024) KiB"
+    }
+}
+
+final class Checkpoint {
+    let id: Int
+    let position: ReplayPosition
+    let explicit: Bool
+    let state: SessionCheckpoint
+    /// Seconds of replay from the start of the recording to it.
+    let cost: Double
+    var memoryBytes: Int
+
+    init(id: Int, position: ReplayPosition, explicit: Bool, state: SessionCheckpoint, cost: Double) {
+        self.id = id
+        self.position = position
+        self.explicit = explicit
+        self.state = state
+        self.cost = cost
+        memoryBytes = state.memoryBytes()
+    }
+
+    var info: CheckpointInfo {
+        CheckpointInfo(id: id, position: position, explicit: explicit, processes: state.processes.count,
+                       memoryBytes: memoryBytes)
+    }
+}
+
+final class CheckpointStore {
+    static let automaticLimit = 24
+    static let explicitLimit = 64
+    static let memoryLimit = 1 << 30
+    /// Seconds of replay between automatic checkpoints (at least).
+    static let defaultInterval = 0.1
+    var interval = CheckpointStore.defaultInterval
+
+    /// By position (event).
+    private(set) var all: [Checkpoint] = []
+    private var nextId = 1
+
+    // MARK: the replay clock
+
+    /// Seconds of replay from the start of the recording to where the replay is (time spent
+    /// stopped for the client does not count).
+    private(set) var timeline: Double = 0
+    private var runningSince: UInt64?
+
+    private static func now() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+
+    func run() {
+        if runningSince == nil { runningSince = Self.now() }
+    }
+
+    func pause() {
+        guard let since = runningSince else { return }
+        timeline += Double(Self.now() - since) / 1e9
+        runningSince = nil
+    }
+
+    /// The replay was moved to a point `cost` seconds into the timeline.
+    func moved(to cost: Double) {
+        timeline = cost
+        if runningSince != nil { runningSince = Self.now() }
+    }
+
+    var current: Double {
+        timeline + (runningSince.map { Double(Self.now() - $0) / 1e9 } ?? 0)
+    }
+
+    // MARK: finding
+
+    /// The latest checkpoint from which `p` can be reached by running forward.
+    func nearest(atOrBefore p: ReplayPosition) -> Checkpoint? {
+        all.last { $0.position.event <= p.event }
+    }
+
+    /// The latest checkpoint strictly before the boundary of event `event`, or at it when
+    /// `inclusive`.
+    func latest(before event: Int, inclusive: Bool) -> Checkpoint? {
+        all.last { inclusive ? $0.position.event <= event : $0.position.event < event }
+    }
+
+    func checkpoint(id: Int) -> Checkpoint? { all.first { $0.id == id } }
+
+    /// Automatic checkpoints are taken (the default; SWRR_CHECKPOINTS=0 or the debugger's
+    /// initializer turn them off, for comparisons).
+    var automatic = true
+
+    /// Whether an automatic checkpoint is due at the boundary of `event`.
+    func isDue(event: Int) -> Bool {
+        guard automatic else { return false }
+        guard let prev = nearest(atOrBefore: ReplayPosition(event: event, tid: 0)) else { return true }
+        return prev.position.event < event && current - prev.cost >= interval
+    }
+
+    // MARK: adding and dropping
+
+    func add(_ state: SessionCheckpoint, at position: ReplayPosition, explicit: Bool) throws -> Checkpoint {
+        if explicit && all.filter(\.explicit).count >= Self.explicitLimit {
+            state.discard()
+            throw DebuggerError.refused("there are already \(Self.explicitLimit) explicit checkpoints")
+        }
+        let cp = Checkpoint(id: nextId, position: position, explicit: explicit, state: state, cost: current)
+        nextId += 1
+        let i = all.firstIndex { $0.position.event > position.event } ?? all.count
+        all.insert(cp, at: i)
+        evict()
+        return cp
+    }
+
+    func remove(_ cp: Checkpoint) {
+        all.removeAll { $0 === cp }
+        cp.state.discard()
+    }
+
+    func removeAll() {
+        for cp in all { cp.state.discard() }
+        all = []
+    }
+
+    var totalMemory: Int { all.reduce(0) { $0 + $1.memoryBytes } }
+
+    /// Drops automatic checkpoints beyond the count and memory bounds.
+    private func evict() {
+        var automatic: [Checkpoint] { all.filter { !$0.explicit } }
+        while automatic.count > Self.automaticLimit + 1 { dropOne(automatic) }
+        if all.count > 1 {
+            for cp in all { cp.memoryBytes = cp.state.memoryBytes() }
+            while totalMemory > Self.memoryLimit && automatic.count > 2 { dropOne(automatic) }
+        }
+    }
+
+    /// Drops the automatic checkpoint whose removal leaves the smallest gap relative to its
+    /// distance from the current point (never the first, at the start, nor the newest).
+    private func dropOne(_ automatic: [Checkpoint]) {
+        guard automatic.count > 2 else { return }
+        let here = current
+        var best: (score: Double, cp: Checkpoint)?
+        for i in 1..<(automatic.count - 1) {
+            let gap = automatic[i + 1].cost - automatic[i - 1].cost
+            let score = gap / max(abs(here - automatic[i].cost), 0.001)
+            if best == nil || score < best!.score { best = (score, automatic[i]) }
+        }
+        if let b = best { remove(b.cp) }
+    }
+}
