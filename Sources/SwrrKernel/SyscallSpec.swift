@@ -48,6 +48,11 @@ public enum ReplayAction: Sendable, Equatable {
     case executeKeepRecordedResult
     /// mmap: map the trace's copy of a file (or anonymous memory) at the recorded address.
     case mmap
+    /// shmat: map the trace's copy of the SysV segment (one copy per segment, shared by every
+    /// attachment, as the segment itself was) at the recorded address.
+    case shmAttach
+    /// shmdt: unmap what the replay's shmat mapped there.
+    case shmDetach
     /// The task ends (exit, exit_group): run it for real.
     case exit
     /// rt_sigreturn: run it for real and keep every register it restores.

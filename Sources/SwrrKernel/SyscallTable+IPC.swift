@@ -65,17 +65,14 @@ extension SyscallTable {
 
         // ---- SysV shared memory ----
         // Segment ids are emulated (replay returns the recorded ones), and so is shmctl: its
-        // IPC_STAT times and pids are the recording's.
+        // IPC_STAT times and pids are the recording's. The segment's bytes at its first
+        // attachment are kept in the trace like a mapped file; replay maps one shared copy of
+        // them at every recorded attachment, so writes by one replayed process are seen by the
+        // others exactly as the recorded processes saw them.
         SyscallSpec(29, "shmget", [.hex, .uint, .hex]),
-        // shmat must be replayed by mapping: the segment's memory at the recorded address, with the
-        // contents other recorded processes put there. That needs the processes/threads work (SysV
-        // shm between recorded processes). Until then it runs for real with the recorded id, which
-        // at replay names no segment (EINVAL, a divergence) unless the recording's segment still
-        // exists.
-        SyscallSpec(30, "shmat", [.int, .ptr, .hex], replay: .execute),
+        SyscallSpec(30, "shmat", [.int, .ptr, .hex], replay: .shmAttach),
         SyscallSpec(31, "shmctl", [.int, .int, .ptr], out: [.dynamic]),
-        // Unmaps what shmat mapped: it shapes the address space.
-        SyscallSpec(67, "shmdt", [.ptr], replay: .execute),
+        SyscallSpec(67, "shmdt", [.ptr], replay: .shmDetach),
 
         // ---- waiting for signals ----
         // These return when a signal arrives; replay returns the recorded result and delivers the

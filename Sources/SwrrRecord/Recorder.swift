@@ -117,6 +117,8 @@ public final class Recorder {
     var earlyStops: Set<Int32> = []
     var mainTid: Int32 = 0
     var mainStatus: Int32?
+    /// The trace's copy of each SysV shared memory segment attached so far, by segment id.
+    var sysvSegments: [UInt64: MappedFile] = [:]
     lazy var writerRef: TraceWriter = self.writer!
 
     /// How long a task may hold the slot in a syscall before it counts as blocked, and how long
@@ -472,6 +474,9 @@ public final class Recorder {
         if spec.replay == .mmap && result >= 0 {
             mapped = try mappedFile(task: task, args: args, writer: writer)
         }
+        if spec.replay == .shmAttach && result >= 0 {
+            mapped = try sysvSegment(id: args[0], at: UInt64(bitPattern: result), task: task, writer: writer)
+        }
         t.process.fds.apply(spec.fdEffect, args: args, result: result) {
             guard case .fdPair(let a) = spec.fdEffect, let b = try? task.readMemory(args[a], count: 8) else { return nil }
             return (Int64(Int32(bitPattern: b.loadU32(at: 0))), Int64(Int32(bitPattern: b.loadU32(at: 4))))
@@ -500,6 +505,19 @@ public final class Recorder {
         var byPath = stat()
         let samePath = stat(path, &byPath) == 0 && byPath.st_dev == st.st_dev && byPath.st_ino == st.st_ino
         return try writer.addFile(path: samePath ? path : link)
+    }
+
+    /// The segment shmat just attached at `address`, copied into the trace at its first
+    /// attachment (through /proc/PID/map_files: SysV segments have no path). Later attachments
+    /// share that copy: on replay it is one file, written through by every attachment.
+    private func sysvSegment(id: UInt64, at address: UInt64, task: Task, writer: TraceWriter) throws -> MappedFile {
+        if let kept = sysvSegments[id] { return kept }
+        guard let m = try task.mappings().first(where: { $0.start == address }) else {
+            throw RecordError.tracee("shmat attached segment \(id) at 0x\(String(address, radix: 16)), but no mapping starts there")
+        }
+        let file = try writer.addFile(path: "/proc/\(task.tid)/map_files/\(String(m.start, radix: 16))-\(String(m.end, radix: 16))")
+        sysvSegments[id] = file
+        return file
     }
 
     /// The end of the initial execve: hide the vDSO, keep the executable and libraries, save the

@@ -54,6 +54,10 @@ extension ReplaySession {
             _ = try task.injectSyscall(spec.number, ev.args, syscallInstruction: insn, base: regs)
         case .mmap:
             try replayMmap(ev, task: task, regs: regs)
+        case .shmAttach:
+            try replayShmAttach(ev, task: task, regs: regs)
+        case .shmDetach:
+            try replayShmDetach(ev, task: task, regs: regs)
         case .spawn:
             try replaySpawn(ev, parent: t, regs: regs)
         case .sigreturn:
@@ -148,14 +152,25 @@ extension ReplaySession {
     /// (FileMapper), opened in the tracee through a path written to swrr's scratch page.
     private func replayMmap(_ ev: SyscallEvent, task: Task, regs: Registers) throws {
         guard ev.result >= 0 else { return }   // failed when recorded: nothing to map
-        let insn = regs.rip - 2
         let address = UInt64(bitPattern: ev.result)
+        let r = try map(ev.mappedFile, at: address, length: ev.args[1], prot: ev.args[2], flags: ev.args[3],
+                        offset: ev.args[5], task: task, regs: regs)
+        if r != ev.result {
+            throw diverge("mmap at 0x\(String(address, radix: 16)) returned \(r) on replay")
+        }
+    }
+
+    /// Maps the trace's copy of `file` (nil: anonymous memory) at `address` (MAP_FIXED), shared
+    /// when the recorded flags were and the copy allows it. Returns what the injected mmap did.
+    private func map(_ file: MappedFile?, at address: UInt64, length: UInt64, prot: UInt64, flags recorded: UInt64,
+                     offset: UInt64, task: Task, regs: Registers) throws -> Int64 {
+        let insn = regs.rip - 2
         let typeMask: UInt64 = 0x03           // MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE
-        var flags = (ev.args[3] & ~MmapFlags.fixedNoReplace) | MmapFlags.fixed
+        var flags = (recorded & ~MmapFlags.fixedNoReplace) | MmapFlags.fixed
         var fd: Int64 = -1
-        if let file = ev.mappedFile {
+        if let file = file {
             let (path, shareable) = try files.source(for: file)
-            let shared = ev.args[3] & typeMask != MmapFlags.private && shareable
+            let shared = recorded & typeMask != MmapFlags.private && shareable
             flags = (flags & ~typeMask) | (shared ? MmapFlags.shared : MmapFlags.private)
             let bytes = Array(path.utf8) + [0]
             guard UInt64(bytes.count) <= ScratchPage.size else {
@@ -171,14 +186,48 @@ extension ReplaySession {
         } else {
             flags |= MmapFlags.anonymous
         }
-        let r = try task.injectSyscall(9, [address, ev.args[1], ev.args[2], flags, UInt64(bitPattern: fd),
-                                           ev.mappedFile == nil ? 0 : ev.args[5]],
+        let r = try task.injectSyscall(9, [address, length, prot, flags, UInt64(bitPattern: fd), file == nil ? 0 : offset],
                                        syscallInstruction: insn, base: regs)
         if fd >= 0 {
             _ = try task.injectSyscall(3, [UInt64(bitPattern: fd)], syscallInstruction: insn, base: regs)
         }
+        return r
+    }
+
+    /// shmat: the segment's copy (one scratch file for all its attachments) mapped MAP_SHARED at
+    /// the recorded address, readable, writable unless SHM_RDONLY, executable with SHM_EXEC.
+    private func replayShmAttach(_ ev: SyscallEvent, task: Task, regs: Registers) throws {
+        guard ev.result >= 0 else { return }
+        guard let file = ev.mappedFile else {
+            throw ReplayError.trace("the shmat of event \(eventNumber) has no copy of its segment")
+        }
+        let address = UInt64(bitPattern: ev.result)
+        let (path, _) = try files.source(for: file)
+        var st = stat()
+        guard stat(path, &st) == 0 else { throw ReplayError.trace("cannot read the trace's copy \(path)") }
+        let page: UInt64 = 4096
+        let length = (UInt64(st.st_size) + page - 1) & ~(page - 1)
+        let shmReadOnly: UInt64 = 0o10000, shmExec: UInt64 = 0o100000
+        var prot: UInt64 = 1 /* PROT_READ */
+        if ev.args[2] & shmReadOnly == 0 { prot |= 2 /* PROT_WRITE */ }
+        if ev.args[2] & shmExec != 0 { prot |= 4 /* PROT_EXEC */ }
+        let r = try map(file, at: address, length: length, prot: prot, flags: MmapFlags.shared, offset: 0, task: task, regs: regs)
         if r != ev.result {
-            throw diverge("mmap at 0x\(String(address, radix: 16)) returned \(r) on replay")
+            throw diverge("shmat at 0x\(String(address, radix: 16)) returned \(r) on replay")
+        }
+    }
+
+    /// shmdt: unmaps the mapping shmat's replay made at that address (its extent read from the
+    /// task's maps: the replay keeps no table that a checkpoint would have to carry).
+    private func replayShmDetach(_ ev: SyscallEvent, task: Task, regs: Registers) throws {
+        guard ev.result == 0 else { return }   // failed when recorded: nothing was detached
+        let address = ev.args[0]
+        guard let m = try task.mappings().first(where: { $0.start == address }) else {
+            throw diverge("shmdt of 0x\(String(address, radix: 16)), where the replay attached no segment")
+        }
+        let r = try task.injectSyscall(11 /* munmap */, [address, m.end - m.start], syscallInstruction: regs.rip - 2, base: regs)
+        if r != 0 {
+            throw diverge("shmdt of 0x\(String(address, radix: 16)): munmap returned \(r) on replay")
         }
     }
 

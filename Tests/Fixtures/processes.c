@@ -16,6 +16,9 @@
  *                 socketpair; the child adds one each time
  *   epoll         a child writes five messages into a pipe (sleeping 2 ms between them); the
  *                 parent waits for them with epoll_wait and prints each chunk it reads
+ *   sysv-shm      a SysV shared memory segment written by a child through a second attachment
+ *                 and through the inherited one, read by the parent after waitpid; IPC_STAT,
+ *                 shmdt, a new attachment that still sees the data, IPC_RMID; exits 4
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -25,7 +28,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ipc.h>
 #include <sys/resource.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -201,6 +206,38 @@ static int ping_pong(int rounds) {
     return 0;
 }
 
+static int sysv_shm(void) {
+    int id = shmget(IPC_PRIVATE, 3 * 4096 + 100, IPC_CREAT | 0600);
+    if (id < 0) { perror("shmget"); return 1; }
+    long *p = shmat(id, NULL, 0);
+    if (p == (void *)-1) { perror("shmat"); return 1; }
+    p[0] = 100;
+    pid_t c = fork();
+    if (c == 0) {
+        long *q = shmat(id, NULL, 0);          /* a second attachment, elsewhere */
+        if (q == (void *)-1 || q == p) _exit(2);
+        for (int i = 1; i < 1000; i++) q[i] = q[i - 1] + i;
+        p[1500] = 7;                           /* through the attachment inherited by fork */
+        shmdt(q);
+        _exit(0);
+    }
+    int status = 0;
+    waitpid(c, &status, 0);
+    long sum = 0;
+    for (int i = 0; i < 1600; i++) sum += p[i];
+    struct shmid_ds ds;
+    if (shmctl(id, IPC_STAT, &ds) != 0) { perror("shmctl"); return 1; }
+    printf("child status %d; p[999] %ld p[1500] %ld sum %ld; size %zu, attachments %lu\n",
+           WEXITSTATUS(status), p[999], p[1500], sum, (size_t)ds.shm_segsz, (unsigned long)ds.shm_nattch);
+    if (shmdt(p) != 0) { perror("shmdt"); return 1; }
+    long *again = shmat(id, NULL, SHM_RDONLY);
+    if (again == (void *)-1) { perror("shmat again"); return 1; }
+    printf("attached again read-only: p[999] %ld\n", again[999]);
+    shmdt(again);
+    printf("IPC_RMID %d\n", shmctl(id, IPC_RMID, NULL));
+    return 4;
+}
+
 static int epoll_pipe(void) {
     int p[2];
     if (pipe(p) != 0) die("pipe");
@@ -266,6 +303,7 @@ int main(int argc, char **argv) {
     if (!strcmp(mode, "vfork-exec")) return vfork_exec();
     if (!strcmp(mode, "socketpair")) return ping_pong(n ? n : 200);
     if (!strcmp(mode, "epoll")) return epoll_pipe();
+    if (!strcmp(mode, "sysv-shm")) return sysv_shm();
     fprintf(stderr, "unknown mode %s\n", mode);
     return 2;
 }

@@ -130,4 +130,20 @@ final class ProcessTests: XCTestCase {
 
     func testEpollOnPipeO0Dynamic() throws { try checkEpoll(.o0Dynamic) }
     func testEpollOnPipeO2Static() throws { try checkEpoll(.o2Static) }
+
+    // MARK: SysV shared memory between parent and child
+
+    func checkSysvShm(_ variant: Variant) throws {
+        let exe = try Fixture.processes.executable(variant)
+        let native = try nativeOutput([exe, "sysv-shm"], expectedStatus: 4)
+        let recording = try timedRoundTrip(.processes, ["sysv-shm"], variant, expectedStatus: 4)
+        assertSameAsNative(recording, native)
+        assertContains(recording.result.stdoutText, [
+            "child status 0; p[999] 499600 p[1500] 7 sum 166766507; size 12388, attachments 1\n",
+            "attached again read-only: p[999] 499600\n", "IPC_RMID 0\n",
+        ])
+    }
+
+    func testSysvSharedMemoryO0Dynamic() throws { try checkSysvShm(.o0Dynamic) }
+    func testSysvSharedMemoryO2Static() throws { try checkSysvShm(.o2Static) }
 }
