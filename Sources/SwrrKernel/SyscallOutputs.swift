@@ -128,6 +128,7 @@ public enum SyscallOutputs {
             switch args[0] {
             case 16: return r(args[1], 16)         // PR_GET_NAME
             case 2: return r(args[1], 4)           // PR_GET_PDEATHSIG
+            case 37: return r(args[1], 4)          // PR_GET_CHILD_SUBREAPER
             case 40: return r(args[1], 8)          // PR_GET_TID_ADDRESS
             default: return []
             }

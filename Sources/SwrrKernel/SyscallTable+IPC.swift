@@ -83,6 +83,11 @@ extension SyscallTable {
         SyscallSpec(127, "rt_sigpending", [.ptr, .uint], out: [.argSized(arg: 0, sizeArg: 1, unit: 1)]),
         SyscallSpec(128, "rt_sigtimedwait", [.ptr, .ptr, .ptr, .uint], out: [.fixed(arg: 1, size: 128)]),
         SyscallSpec(130, "rt_sigsuspend", [.ptr, .uint]),
+        // sigqueue and pthread_sigqueue: like kill and tgkill (core table), the signal they send
+        // is a signal event of the trace wherever it lands among the recorded processes, so
+        // replay only returns the result. The kernel reads the siginfo and writes nothing.
+        SyscallSpec(129, "rt_sigqueueinfo", [.int, .int, .ptr]),
+        SyscallSpec(297, "rt_tgsigqueueinfo", [.int, .int, .int, .ptr]),
 
         // ---- interval and POSIX timers (alarm is in the core table) ----
         SyscallSpec(36, "getitimer", [.int, .ptr], out: [.fixed(arg: 1, size: 32)]),

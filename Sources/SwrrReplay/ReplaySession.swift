@@ -360,8 +360,8 @@ public final class ReplaySession {
             try runTo(t, ev.registers, what: "the point where the recording switched away from task \(ev.tid)")
         case .exit(let ev):
             let status = try waitForEnd(ev.tid)
-            if ev.tid == mainTid { mainStatus = status }
-            if status != ev.waitStatus {
+            if ev.tid == mainTid { mainStatus = ev.waitStatus }
+            if !WaitStatus.sameEnd(status, ev.waitStatus) {
                 throw diverge("task \(ev.tid) \(WaitStatus.describe(status)); the recording: \(WaitStatus.describe(ev.waitStatus))")
             }
             tasks[ev.tid] = nil

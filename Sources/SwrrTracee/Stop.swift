@@ -52,6 +52,18 @@ public enum WaitStatus {
     public static func exited(_ code: Int32) -> Int32 { (code & 0xff) << 8 }
     public static func killed(_ signal: Int32, core: Bool) -> Int32 { signal | (core ? 0x80 : 0) }
 
+    /// Whether `replayed` ends a task the way `recorded` did. The core-dump bit does not count:
+    /// whether the kernel writes a core depends on RLIMIT_CORE, the working directory and
+    /// core_pattern, and replay emulates setrlimit and chdir, so a replayed task killed by the
+    /// same signal dumps core (or not) according to the replayer's settings (measured: a child
+    /// with RLIMIT_CORE unlimited recorded as 0x8b replays as 0x0b under the default limit 0).
+    public static func sameEnd(_ replayed: Int32, _ recorded: Int32) -> Bool {
+        if swrr_wifsignaled(replayed) != 0 && swrr_wifsignaled(recorded) != 0 {
+            return swrr_wtermsig(replayed) == swrr_wtermsig(recorded)
+        }
+        return replayed == recorded
+    }
+
     /// The exit status a shell would show: the code, or 128 + signal.
     public static func shellStatus(_ status: Int32) -> Int32 {
         if swrr_wifexited(status) != 0 { return swrr_wexitstatus(status) }

@@ -12,6 +12,14 @@
  *                    register before returning; rt_sigreturn must bring all of them back.
  *                    Then a double computation runs while SIGALRM (setitimer, 1 ms) interrupts
  *                    the nanosleeps in it; its results are printed exactly (%a)
+ *   resethand        an SA_RESETHAND handler runs once and leaves SIG_DFL behind
+ *   sigtimedwait     blocked signals taken by sigtimedwait (one raised, one sent by a child),
+ *                    and a sigtimedwait that times out (EAGAIN)
+ *   signalfd         blocked signals read from a signalfd: raised, and queued with a value
+ *   sigqueue         sigqueue (rt_sigqueueinfo) and pthread_sigqueue (rt_tgsigqueueinfo) with
+ *                    values an SA_SIGINFO handler prints
+ *   timer            POSIX timers (timer_create, SIGEV_SIGNAL with a value): a one-shot timer and
+ *                    a periodic one stopped after three expirations
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,12 +29,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <pthread.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t handled;
+
+/* Installs an SA_SIGINFO handler for `sig`. */
+static void on_siginfo(int sig, void (*fn)(int, siginfo_t *, void *)) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = fn;
+    sa.sa_flags = SA_SIGINFO;
+    sigaction(sig, &sa, NULL);
+}
 
 static void on_alarm(int sig) {
     (void)sig;
@@ -60,11 +80,7 @@ static void on_usr1(int sig, siginfo_t *info, void *context) {
 }
 
 static int siginfo_mode(void) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_usr1;
-    sa.sa_flags = SA_SIGINFO;
-    sigaction(SIGUSR1, &sa, NULL);
+    on_siginfo(SIGUSR1, on_usr1);
     int r = kill(getpid(), SIGUSR1);
     printf("kill = %d\n", r);
     printf("si_signo %d (SIGUSR1 is %d)\n", seen_signo, SIGUSR1);
@@ -229,6 +245,144 @@ static int xmm_mode(void) {
     return same == 32 ? 0 : 1;
 }
 
+/* resethand */
+static volatile sig_atomic_t reset_runs;
+static void on_reset(int sig) { (void)sig; reset_runs++; }
+
+static int resethand_mode(void) {
+    struct sigaction sa, now;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_reset;
+    sa.sa_flags = SA_RESETHAND;
+    sigaction(SIGUSR1, &sa, NULL);
+    raise(SIGUSR1);
+    sigaction(SIGUSR1, NULL, &now);
+    printf("handler ran %d time(s), disposition now SIG_DFL: %s\n", (int)reset_runs,
+           now.sa_handler == SIG_DFL ? "yes" : "no");
+    signal(SIGUSR1, SIG_IGN);
+    raise(SIGUSR1);
+    printf("ignored afterwards, handler runs still %d\n", (int)reset_runs);
+    return reset_runs == 1 ? 0 : 1;
+}
+
+/* sigtimedwait */
+static int sigtimedwait_mode(void) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGUSR2);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    raise(SIGUSR2);
+    siginfo_t info;
+    struct timespec timeout = {1, 0};
+    int sig = sigtimedwait(&set, &info, &timeout);
+    printf("sigtimedwait = %s, si_code %d\n", sigabbrev_np(sig), info.si_code);
+    pid_t pid = fork();
+    if (pid == 0) _exit(kill(getppid(), SIGUSR1) == 0 ? 0 : 1);
+    sig = sigwaitinfo(&set, &info);
+    printf("sigwaitinfo = %s, si_code SI_USER: %s, from the child: %s\n", sigabbrev_np(sig),
+           info.si_code == SI_USER ? "yes" : "no", info.si_pid == pid ? "yes" : "no");
+    int status;
+    waitpid(pid, &status, 0);
+    printf("child status %d\n", WEXITSTATUS(status));
+    struct timespec brief = {0, 10 * 1000 * 1000};
+    errno = 0;
+    sig = sigtimedwait(&set, &info, &brief);
+    printf("sigtimedwait with nothing pending = %d errno %s\n", sig, strerrorname_np(errno));
+    return 0;
+}
+
+/* signalfd */
+static int signalfd_mode(void) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGRTMIN);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    int fd = signalfd(-1, &set, SFD_CLOEXEC);
+    if (fd < 0) { perror("signalfd"); return 1; }
+    raise(SIGUSR1);
+    union sigval v = {.sival_int = 4242};
+    sigqueue(getpid(), SIGRTMIN, v);
+    for (int i = 0; i < 2; i++) {
+        struct signalfd_siginfo si;
+        ssize_t n = read(fd, &si, sizeof si);
+        printf("read %zd: ssi_signo %s, ssi_code %d, ssi_int %d, from itself: %s\n", n,
+               si.ssi_signo == (unsigned)SIGRTMIN ? "SIGRTMIN" : sigabbrev_np(si.ssi_signo), si.ssi_code,
+               si.ssi_int, si.ssi_pid == (unsigned)getpid() ? "yes" : "no");
+    }
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR2);
+    printf("signalfd with a new mask on the same fd: %s\n", signalfd(fd, &set, 0) == fd ? "same fd" : "other");
+    return 0;
+}
+
+/* sigqueue */
+static volatile int queued_value[4], queued_code[4], queued_runs;
+static void on_queued(int sig, siginfo_t *info, void *context) {
+    (void)sig;
+    (void)context;
+    if (queued_runs < 4) {
+        queued_value[queued_runs] = info->si_value.sival_int;
+        queued_code[queued_runs] = info->si_code;
+    }
+    queued_runs++;
+}
+
+static int sigqueue_mode(void) {
+    on_siginfo(SIGRTMIN, on_queued);
+    on_siginfo(SIGRTMIN + 1, on_queued);
+    union sigval v = {.sival_int = 12345};
+    int r = sigqueue(getpid(), SIGRTMIN, v);
+    v.sival_int = 678;
+    int t = pthread_sigqueue(pthread_self(), SIGRTMIN + 1, v);
+    printf("sigqueue = %d, pthread_sigqueue = %d, handler runs %d\n", r, t, queued_runs);
+    for (int i = 0; i < queued_runs && i < 4; i++)
+        printf("run %d: value %d, si_code SI_QUEUE: %s\n", i, queued_value[i], queued_code[i] == SI_QUEUE ? "yes" : "no");
+    return queued_runs == 2 ? 0 : 1;
+}
+
+/* timer */
+static volatile sig_atomic_t timer_runs;
+static volatile int timer_value, timer_code;
+static void on_timer(int sig, siginfo_t *info, void *context) {
+    (void)sig;
+    (void)context;
+    timer_runs++;
+    timer_value = info->si_value.sival_int;
+    timer_code = info->si_code;
+}
+
+static int timer_mode(void) {
+    on_siginfo(SIGRTMIN + 2, on_timer);
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGRTMIN + 2);
+    sigprocmask(SIG_BLOCK, &block, &old);
+    struct sigevent ev;
+    memset(&ev, 0, sizeof ev);
+    ev.sigev_notify = SIGEV_SIGNAL;
+    ev.sigev_signo = SIGRTMIN + 2;
+    ev.sigev_value.sival_int = 77;
+    timer_t timer;
+    if (timer_create(CLOCK_MONOTONIC, &ev, &timer) != 0) { perror("timer_create"); return 1; }
+    struct itimerspec once = {{0, 0}, {0, 5 * 1000 * 1000}};
+    printf("timer_settime = %d\n", timer_settime(timer, 0, &once, NULL));
+    while (timer_runs < 1) sigsuspend(&old);
+    printf("one-shot: handler ran %d time(s), value %d, si_code SI_TIMER: %s\n", (int)timer_runs, timer_value,
+           timer_code == SI_TIMER ? "yes" : "no");
+    struct itimerspec periodic = {{0, 2 * 1000 * 1000}, {0, 2 * 1000 * 1000}};
+    timer_settime(timer, 0, &periodic, NULL);
+    while (timer_runs < 4) sigsuspend(&old);
+    struct itimerspec off = {{0, 0}, {0, 0}}, left;
+    timer_settime(timer, 0, &off, NULL);
+    timer_gettime(timer, &left);
+    printf("periodic: handler ran %d time(s) in all, disarmed: %s\n", (int)timer_runs,
+           left.it_value.tv_sec == 0 && left.it_value.tv_nsec == 0 ? "yes" : "no");
+    printf("timer_delete = %d\n", timer_delete(timer));
+    return 0;
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     const char *mode = argc > 1 ? argv[1] : "";
@@ -236,6 +390,12 @@ int main(int argc, char **argv) {
     if (!strcmp(mode, "siginfo")) return siginfo_mode();
     if (!strcmp(mode, "altstack")) return altstack_mode();
     if (!strcmp(mode, "xmm")) return xmm_mode();
-    fprintf(stderr, "usage: signal_delivery alarm-nanosleep|siginfo|altstack|xmm\n");
+    if (!strcmp(mode, "resethand")) return resethand_mode();
+    if (!strcmp(mode, "sigtimedwait")) return sigtimedwait_mode();
+    if (!strcmp(mode, "signalfd")) return signalfd_mode();
+    if (!strcmp(mode, "sigqueue")) return sigqueue_mode();
+    if (!strcmp(mode, "timer")) return timer_mode();
+    fprintf(stderr, "usage: signal_delivery alarm-nanosleep|siginfo|altstack|xmm|resethand|sigtimedwait|"
+                    "signalfd|sigqueue|timer\n");
     return 2;
 }

@@ -71,7 +71,8 @@ final class IPCSyscallTableTests: XCTestCase {
                      "epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait", "epoll_pwait2",
                      "eventfd", "eventfd2", "memfd_create", "signalfd", "signalfd4",
                      "timerfd_create", "timerfd_settime", "timerfd_gettime", "shmget", "shmat", "shmdt", "shmctl",
-                     "pause", "rt_sigtimedwait", "rt_sigpending", "rt_sigsuspend", "setitimer", "getitimer",
+                     "pause", "rt_sigtimedwait", "rt_sigpending", "rt_sigsuspend", "rt_sigqueueinfo",
+                     "rt_tgsigqueueinfo", "setitimer", "getitimer",
                      "timer_create", "timer_settime", "timer_gettime", "timer_getoverrun", "timer_delete"] {
             XCTAssertTrue(names.contains(name), name)
         }

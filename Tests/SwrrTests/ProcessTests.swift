@@ -1,6 +1,8 @@
 // Process trees (issue 3): fork and wait with several exit codes, 100 forks, fork + exec of a shell
 // pipeline, a child killed by SIGSEGV, vfork + exec, a socketpair ping-pong between two processes
-// and epoll on a pipe between parent and child (Tests/Fixtures/processes.c). Each is recorded and
+// and epoll on a pipe between parent and child, process groups and sessions, signals between
+// processes, a child subreaper reaping an orphan with waitid, execveat, core-dumping deaths,
+// TCP over loopback, SCM_RIGHTS and eventfd (Tests/Fixtures/processes.c). Each is recorded and
 // replayed twice, every replay byte-identical to the recording with the same exit status, in a
 // dynamic -O0 and a static -O2 build. Where the output cannot depend on the schedule, the
 // recording must also print what a native run prints.
@@ -146,4 +148,130 @@ final class ProcessTests: XCTestCase {
 
     func testSysvSharedMemoryO0Dynamic() throws { try checkSysvShm(.o0Dynamic) }
     func testSysvSharedMemoryO2Static() throws { try checkSysvShm(.o2Static) }
+
+    // MARK: process groups and sessions
+
+    func checkGroups(_ variant: Variant) throws {
+        XCTAssertEqual(try deterministicRoundTrip(.processes, ["groups"], variant), """
+            child a: setsid is its pid: yes, getsid(0) too: yes, getpgid(0) too: yes
+            child a: setpgid as session leader = -1 errno EPERM
+            child a: exited with 0
+            parent: setpgid(b, b) = 0, getpgid(b) is b: yes, parent's group unchanged: yes
+            child b: in its own group: yes, same session as the parent: yes
+            parent: kill(-b, SIGTERM) = 0
+            child b: killed by signal 15
+            group b after its only member was reaped: kill = -1 errno ESRCH
+
+            """)
+    }
+
+    func testProcessGroupsAndSessionsO0Dynamic() throws { try checkGroups(.o0Dynamic) }
+    func testProcessGroupsAndSessionsO2Static() throws { try checkGroups(.o2Static) }
+
+    // MARK: kill and tgkill between recorded processes
+
+    func checkKill(_ variant: Variant) throws {
+        XCTAssertEqual(try deterministicRoundTrip(.processes, ["kill"], variant), """
+            child: SIGUSR1 1 time(s) from the parent: yes, SIGUSR2 1 time(s)
+            parent: kill(child, SIGUSR1) = 0, tgkill(child, child, SIGUSR2) = 0
+            parent: kill(child, SIGTERM) = 0
+            child: killed by signal 15
+
+            """)
+    }
+
+    func testKillBetweenProcessesO0Dynamic() throws { try checkKill(.o0Dynamic) }
+    func testKillBetweenProcessesO2Static() throws { try checkKill(.o2Static) }
+
+    // MARK: prctl, a subreaper, an orphan with PR_SET_PDEATHSIG, waitid
+
+    func checkSubreaper(_ variant: Variant) throws {
+        XCTAssertEqual(try deterministicRoundTrip(.processes, ["subreaper"], variant), """
+            PR_SET_NAME = 0
+            PR_GET_NAME: swrr-reaper
+            PR_SET_CHILD_SUBREAPER = 0
+            PR_GET_CHILD_SUBREAPER: 1
+            child: exiting, leaving its child behind
+            grandchild: PR_GET_PDEATHSIG 10, got it 1 time(s), reparented to the subreaper: yes
+            waitid(child): pid matches yes, code CLD_EXITED yes, status 4
+            waitid(P_ALL): the grandchild: yes, code CLD_EXITED yes, status 5
+            waitid with no children = -1 errno ECHILD
+
+            """)
+    }
+
+    func testSubreaperReapsAnOrphanO0Dynamic() throws { try checkSubreaper(.o0Dynamic) }
+    func testSubreaperReapsAnOrphanO2Static() throws { try checkSubreaper(.o2Static) }
+
+    // MARK: execveat
+
+    func checkExecveat(_ variant: Variant) throws {
+        XCTAssertEqual(try deterministicRoundTrip(.processes, ["execveat"], variant),
+                       "execveat relative to /bin\necho: exited with 0\nexecveat of an O_PATH fd\necho: exited with 0\n")
+    }
+
+    func testExecveatO0Dynamic() throws { try checkExecveat(.o0Dynamic) }
+    func testExecveatO2Static() throws { try checkExecveat(.o2Static) }
+
+    // MARK: core-dumping deaths
+
+    /// Whether the SIGSEGV child's core is written depends on core_pattern (the same for the
+    /// native run and the recording); replay must end every process as recorded either way, and
+    /// exit as the program did (131: SIGQUIT).
+    func checkCore(_ variant: Variant) throws {
+        let out = try deterministicRoundTrip(.processes, ["core"], variant, expectedStatus: 131)
+        assertContains(out, ["ABRT: status 0x6, WIFSIGNALED 1 WTERMSIG 6 WCOREDUMP 0\n",
+                             "QUIT: status 0x3, WIFSIGNALED 1 WTERMSIG 3 WCOREDUMP 0\n",
+                             "SEGV: status 0x", "now dying of SIGQUIT\n"])
+    }
+
+    func testCoreDumpingDeathsO0Dynamic() throws { try checkCore(.o0Dynamic) }
+    func testCoreDumpingDeathsO2Static() throws { try checkCore(.o2Static) }
+
+    // MARK: TCP over loopback
+
+    func checkInet(_ variant: Variant) throws {
+        XCTAssertEqual(try deterministicRoundTrip(.processes, ["inet"], variant), """
+            listening on 127.0.0.1, a port was chosen: yes, length 16
+            server: accepted from 127.0.0.1, same as getpeername: yes, SO_TYPE stream: yes, SO_REUSEADDR 1
+            server: got "ping over tcp"
+            client: peer is the server: yes, got "pong over tcp"
+            client: exited with 0
+
+            """)
+    }
+
+    func testLoopbackTcpO0Dynamic() throws { try checkInet(.o0Dynamic) }
+    func testLoopbackTcpO2Static() throws { try checkInet(.o2Static) }
+
+    // MARK: SCM_RIGHTS
+
+    func checkScmRights(_ variant: Variant) throws {
+        XCTAssertEqual(try deterministicRoundTrip(.processes, ["scm-rights"], variant), """
+            child: byte 'x', a descriptor arrived, read through it: "sent by the parent"
+            parent: sendmsg = 1
+            child: exited with 0
+
+            """)
+    }
+
+    func testScmRightsO0Dynamic() throws { try checkScmRights(.o0Dynamic) }
+    func testScmRightsO2Static() throws { try checkScmRights(.o2Static) }
+
+    // MARK: eventfd
+
+    func checkEventfd(_ variant: Variant) throws {
+        XCTAssertEqual(try deterministicRoundTrip(.processes, ["eventfd"], variant), """
+            counter: 12
+            semaphore read 0: 8 value 1 errno 0
+            semaphore read 1: 8 value 1 errno 0
+            semaphore read 2: -1 value 0 errno EAGAIN
+            written by the child: 42
+            child: exited with 0
+
+            """)
+    }
+
+    func testEventfdO0Dynamic() throws { try checkEventfd(.o0Dynamic) }
+    func testEventfdO2Static() throws { try checkEventfd(.o2Static) }
 }

@@ -1,6 +1,7 @@
 // Signals (issue 3): alarm interrupting nanosleep, SIGUSR1 sent by kill to itself with an
 // SA_SIGINFO handler, a SIGSEGV handler on an alternate stack, a handler that clobbers the xmm
-// registers (Tests/Fixtures/signal_delivery.c), and a computation without syscalls that only a
+// registers, an SA_RESETHAND handler, sigtimedwait/sigwaitinfo, signalfd, sigqueue and
+// pthread_sigqueue with values, POSIX timers (Tests/Fixtures/signal_delivery.c), and a computation without syscalls that only a
 // SIGALRM ends (Tests/Fixtures/busy_alarm.c), which swrr without a performance counter must
 // deliver at an arbitrary instruction and find again on replay by its instruction and registers
 // (SwrrReplay/PointSearch.swift).
@@ -12,10 +13,7 @@ final class SignalDeliveryTests: XCTestCase {
     /// print the same.
     func checkDeterministic(_ mode: String, _ variant: Variant, file: StaticString = #filePath,
                             line: UInt = #line) throws -> String {
-        let native = try nativeOutput([try Fixture.signalDelivery.executable(variant), mode], file: file, line: line)
-        let recording = try timedRoundTrip(.signalDelivery, [mode], variant, file: file, line: line)
-        assertSameAsNative(recording, native, file: file, line: line)
-        return recording.result.stdoutText
+        try deterministicRoundTrip(.signalDelivery, [mode], variant, file: file, line: line)
     }
 
     // MARK: alarm interrupting nanosleep
@@ -76,6 +74,71 @@ final class SignalDeliveryTests: XCTestCase {
 
     func testHandlerChangingXmmRegistersO0Dynamic() throws { try checkXmm(.o0Dynamic) }
     func testHandlerChangingXmmRegistersO2Static() throws { try checkXmm(.o2Static) }
+
+    // MARK: SA_RESETHAND
+
+    func checkResethand(_ variant: Variant) throws {
+        XCTAssertEqual(try checkDeterministic("resethand", variant),
+                       "handler ran 1 time(s), disposition now SIG_DFL: yes\nignored afterwards, handler runs still 1\n")
+    }
+
+    func testResethandO0Dynamic() throws { try checkResethand(.o0Dynamic) }
+    func testResethandO2Static() throws { try checkResethand(.o2Static) }
+
+    // MARK: sigtimedwait and sigwaitinfo
+
+    func checkSigtimedwait(_ variant: Variant) throws {
+        let out = try checkDeterministic("sigtimedwait", variant)
+        assertContains(out, ["sigtimedwait = USR2, si_code ",
+                             "sigwaitinfo = USR1, si_code SI_USER: yes, from the child: yes\n", "child status 0\n",
+                             "sigtimedwait with nothing pending = -1 errno EAGAIN\n"])
+    }
+
+    func testSigtimedwaitO0Dynamic() throws { try checkSigtimedwait(.o0Dynamic) }
+    func testSigtimedwaitO2Static() throws { try checkSigtimedwait(.o2Static) }
+
+    // MARK: signalfd
+
+    func checkSignalfd(_ variant: Variant) throws {
+        XCTAssertEqual(try checkDeterministic("signalfd", variant), """
+            read 128: ssi_signo USR1, ssi_code -6, ssi_int 0, from itself: yes
+            read 128: ssi_signo SIGRTMIN, ssi_code -1, ssi_int 4242, from itself: yes
+            signalfd with a new mask on the same fd: same fd
+
+            """)
+    }
+
+    func testSignalfdO0Dynamic() throws { try checkSignalfd(.o0Dynamic) }
+    func testSignalfdO2Static() throws { try checkSignalfd(.o2Static) }
+
+    // MARK: sigqueue (rt_sigqueueinfo) and pthread_sigqueue (rt_tgsigqueueinfo)
+
+    func checkSigqueue(_ variant: Variant) throws {
+        XCTAssertEqual(try checkDeterministic("sigqueue", variant), """
+            sigqueue = 0, pthread_sigqueue = 0, handler runs 2
+            run 0: value 12345, si_code SI_QUEUE: yes
+            run 1: value 678, si_code SI_QUEUE: yes
+
+            """)
+    }
+
+    func testSigqueueWithValuesO0Dynamic() throws { try checkSigqueue(.o0Dynamic) }
+    func testSigqueueWithValuesO2Static() throws { try checkSigqueue(.o2Static) }
+
+    // MARK: POSIX timers
+
+    func checkTimer(_ variant: Variant) throws {
+        XCTAssertEqual(try checkDeterministic("timer", variant), """
+            timer_settime = 0
+            one-shot: handler ran 1 time(s), value 77, si_code SI_TIMER: yes
+            periodic: handler ran 4 time(s) in all, disarmed: yes
+            timer_delete = 0
+
+            """)
+    }
+
+    func testPosixTimerO0Dynamic() throws { try checkTimer(.o0Dynamic) }
+    func testPosixTimerO2Static() throws { try checkTimer(.o2Static) }
 
     // MARK: busy computation until SIGALRM sets a flag
 

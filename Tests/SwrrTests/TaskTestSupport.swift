@@ -34,6 +34,20 @@ extension XCTestCase {
                                   expectedStatus: expectedStatus, file: file, line: line)
     }
 
+    /// `fixture` run with `arguments` natively, then recorded and replayed twice: for output that
+    /// cannot depend on the schedule, so the recording must print what the native run printed.
+    /// Returns the recorded output.
+    func deterministicRoundTrip(_ fixture: Fixture, _ arguments: [String], _ variant: Variant,
+                                expectedStatus: Int32 = 0, file: StaticString = #filePath,
+                                line: UInt = #line) throws -> String {
+        let native = try nativeOutput([try fixture.executable(variant)] + arguments, expectedStatus: expectedStatus,
+                                      file: file, line: line)
+        let recording = try timedRoundTrip(fixture, arguments, variant, expectedStatus: expectedStatus,
+                                           file: file, line: line)
+        assertSameAsNative(recording, native, file: file, line: line)
+        return recording.result.stdoutText
+    }
+
     /// Runs `program` natively (not recorded) and returns its stdout, checking its exit status.
     func nativeOutput(_ program: [String], expectedStatus: Int32 = 0, directory: String? = nil,
                       file: StaticString = #filePath, line: UInt = #line) throws -> String {

@@ -1,6 +1,7 @@
 // Threads (issue 3): 8 threads taking a mutex and printing in arrival order, a producer/consumer
 // with condition variables, 100 threads created and joined, and threads spinning on a shared
-// flag without syscalls (Tests/Fixtures/threads.c). Threads run one at a time under swrr, so the
+// flag without syscalls, raw futex requeues and timeouts with pthread_cond_timedwait
+// (Tests/Fixtures/threads.c). Threads run one at a time under swrr, so the
 // order in which they arrive is whatever the recording saw; replay must print the same order.
 // Each is recorded and replayed twice, in a dynamic -O0 and a static -O2 build.
 import Foundation
@@ -64,6 +65,26 @@ final class ThreadTests: XCTestCase {
 
     func testSpinningThreadO0Dynamic() throws { try checkSpin(.o0Dynamic) }
     func testSpinningThreadO2Static() throws { try checkSpin(.o2Static) }
+
+    // MARK: futex requeue and timeouts, pthread_cond_timedwait
+
+    /// The waiters are inside FUTEX_WAIT before the requeue (the main thread waits for all three
+    /// to arrive, then 20 ms more), so each requeue wakes one and moves two.
+    func checkFutex(_ variant: Variant) throws {
+        let recording = try timedRoundTrip(.threads, ["futex"], variant)
+        XCTAssertEqual(recording.result.stdoutText, """
+            FUTEX_CMP_REQUEUE = 3, then FUTEX_WAKE on the second word = 2, waiters returned 3
+            FUTEX_REQUEUE = 3, then FUTEX_WAKE on the second word = 2, waiters returned 3
+            FUTEX_WAIT with a 2 ms timeout = -1 errno ETIMEDOUT
+            FUTEX_WAIT_BITSET with an absolute timeout = -1 errno ETIMEDOUT
+            pthread_cond_timedwait with nobody signalling: ETIMEDOUT
+            pthread_cond_timedwait signalled within 10 s: yes, ready 1
+
+            """)
+    }
+
+    func testFutexRequeueAndTimeoutsO0Dynamic() throws { try checkFutex(.o0Dynamic) }
+    func testFutexRequeueAndTimeoutsO2Static() throws { try checkFutex(.o2Static) }
 
     /// Recording the spinning fixture 20 times never hangs: every recording finishes within its
     /// own time limit (30 s; it takes well under a second), prints the whole output, and replays
