@@ -139,6 +139,13 @@ pid_t swrr_spawn_seized(const char *path, char *const argv[], char *const envp[]
             struct rlimit rl = {(rlim_t)stack_limit_cur, (rlim_t)stack_limit_max};
             setrlimit(RLIMIT_STACK, &rl);
         }
+        if (flags & SWRR_SPAWN_NO_CORE) {
+            // 1, not 0: the kernel ignores RLIMIT_CORE 0 when core_pattern is a pipe, but takes
+            // a limit of 1 to mean "no dump" there (its own recursion guard), and 1 byte is below
+            // the smallest ELF core, so no core file is written either.
+            struct rlimit rl = {1, 1};
+            setrlimit(RLIMIT_CORE, &rl);
+        }
         if (flags & (SWRR_SPAWN_NULL_STDIN | SWRR_SPAWN_NULL_STDOUT)) {
             int fd = open("/dev/null", O_RDWR);
             if (fd >= 0) {

@@ -10,8 +10,11 @@ import SwrrKernel
 
 public enum Spawner {
     public static let recordFlags: Int32 = Int32(SWRR_SPAWN_NO_ASLR | SWRR_SPAWN_TRAP_TSC)
+    /// Replayed processes that die of SIGSEGV, SIGABRT and the like must not write cores: their
+    /// setrlimit and chdir calls are emulated, so a core would land in the replayer's directory
+    /// under the replayer's limit (the recorded wait status, core bit included, comes from the trace).
     public static let replayFlags: Int32 = Int32(SWRR_SPAWN_NO_ASLR | SWRR_SPAWN_TRAP_TSC
-        | SWRR_SPAWN_SET_STACK_LIMIT | SWRR_SPAWN_NULL_STDIN | SWRR_SPAWN_NULL_STDOUT)
+        | SWRR_SPAWN_SET_STACK_LIMIT | SWRR_SPAWN_NULL_STDIN | SWRR_SPAWN_NULL_STDOUT | SWRR_SPAWN_NO_CORE)
 
     /// The signal state this process would hand to a child it starts (ignored, blocked). Taken
     /// before swrr changes its own handling of SIGINT and the like.

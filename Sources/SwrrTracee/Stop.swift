@@ -54,9 +54,9 @@ public enum WaitStatus {
 
     /// Whether `replayed` ends a task the way `recorded` did. The core-dump bit does not count:
     /// whether the kernel writes a core depends on RLIMIT_CORE, the working directory and
-    /// core_pattern, and replay emulates setrlimit and chdir, so a replayed task killed by the
-    /// same signal dumps core (or not) according to the replayer's settings (measured: a child
-    /// with RLIMIT_CORE unlimited recorded as 0x8b replays as 0x0b under the default limit 0).
+    /// core_pattern, and replay emulates setrlimit and chdir (and spawns with RLIMIT_CORE 1,
+    /// Spawner.replayFlags), so a replayed task never dumps (measured: a child with RLIMIT_CORE
+    /// unlimited recorded as 0x8b replays as 0x0b).
     public static func sameEnd(_ replayed: Int32, _ recorded: Int32) -> Bool {
         if swrr_wifsignaled(replayed) != 0 && swrr_wifsignaled(recorded) != 0 {
             return swrr_wtermsig(replayed) == swrr_wtermsig(recorded)

@@ -42,6 +42,7 @@ enum {
     SWRR_SPAWN_SET_STACK_LIMIT = 4,// setrlimit(RLIMIT_STACK, stack_limit)
     SWRR_SPAWN_NULL_STDIN = 8,     // stdin from /dev/null
     SWRR_SPAWN_NULL_STDOUT = 16,   // stdout and stderr to /dev/null
+    SWRR_SPAWN_NO_CORE = 32,       // setrlimit(RLIMIT_CORE, 1): no core file, nor a core_pattern pipe
 };
 /// Forks a child that prepares itself (flags above, PR_SET_PDEATHSIG=SIGKILL, cwd), stops with
 /// SIGSTOP and then, once resumed by the tracer, calls execve(path, argv, envp).
