@@ -14,6 +14,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
+        // The preload library (Sources/SwrrPreload, C only: it runs inside recorded programs) is
+        // built by this plugin with the C compiler, not as a target: no Swift module may link it
+        // (its read/write/... would replace libc's in swrr itself), and a SwiftPM product would
+        // load the Swift runtime into every recorded program.
+        .plugin(name: "BuildPreloadLibrary", capability: .buildTool()),
         // C shim: ptrace (variadic in glibc), process_vm_*, spawn, rdtsc/cpuid, kernel struct layouts.
         .target(name: "CSwrrShim"),
         // System libraries through pkg-config.
@@ -29,7 +34,8 @@ let package = Package(
         // On-disk trace format.
         .target(name: "SwrrTrace", dependencies: ["CZstd", "SwrrKernel", "SwrrTracee"]),
         // Recording.
-        .target(name: "SwrrRecord", dependencies: ["CSwrrShim", "SwrrKernel", "SwrrTracee", "SwrrTrace"]),
+        .target(name: "SwrrRecord", dependencies: ["CSwrrShim", "SwrrKernel", "SwrrTracee", "SwrrTrace"],
+                plugins: ["BuildPreloadLibrary"]),
         // Replay.
         .target(name: "SwrrReplay", dependencies: ["CSwrrShim", "SwrrKernel", "SwrrTracee", "SwrrTrace"]),
         // Debug info (ELF, DWARF) on libdw.

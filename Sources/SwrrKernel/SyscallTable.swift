@@ -25,10 +25,20 @@ public enum SyscallTable {
         if number >= 0 && number < syscallNames.count && !syscallNames[number].isEmpty {
             return syscallNames[number]
         }
+        if let swrr = SyscallBufferLayout.callNames[number] { return swrr }
         return "syscall_\(number)"
     }
 
-    public static let all: [SyscallSpec] = core + ipc
+    public static let all: [SyscallSpec] = core + ipc + swrrCalls
+
+    /// swrr's own calls, made by its preload library (SyscallBufferLayout.swift). The kernel does
+    /// not know them; the recorder answers swrr_register_buffer itself when it buffers syscalls.
+    static let swrrCalls: [SyscallSpec] = [
+        SyscallSpec(SyscallBufferLayout.registerBufferCall, "swrr_register_buffer", [.ptr, .uint],
+                    record: .refuse(errno: 38 /* ENOSYS */)),
+        SyscallSpec(SyscallBufferLayout.bufferMismatchCall, "swrr_buffer_mismatch", [.int, .int],
+                    record: .refuse(errno: 38 /* ENOSYS */)),
+    ]
 
     static let core: [SyscallSpec] = [
         // ---- file I/O ----

@@ -54,6 +54,13 @@ final class RecordTask {
     var syscallRecorded = false
     /// A PTRACE_INTERRUPT we sent and whose stop has not arrived.
     var interruptPending = false
+    /// Its syscall buffer, once the preload library registered one (SyscallBuffering.swift).
+    var buffer: TaskBuffer?
+    /// A vfork child (or CLONE_VM child without TLS of its own) that runs with its parent's
+    /// buffer in reach: the parent, whose buffer is off until this task execs or ends.
+    var sharesBufferOf: RecordTask?
+    /// Its buffer stays off: a child shares its memory and TLS for good.
+    var bufferOffForGood = false
 
     init(task: Task, process: RecordProcess, state: State) {
         self.task = task

@@ -19,6 +19,8 @@ public struct RecordOptions {
     public var signals: (ignored: UInt64, blocked: UInt64) = Spawner.inheritedSignals()
     /// Status lines ("recording to …") for the user; stderr by default.
     public var status: (String) -> Void
+    /// Buffer syscalls inside the program (libswrrpreload.so and a seccomp filter; issue 7).
+    public var syscallBuffer: Bool = PreloadLibrary.enabledByDefault
 
     public init(program: String, arguments: [String], outputDirectory: String? = nil,
                 environment: [String], workingDirectory: String,
@@ -40,17 +42,26 @@ public struct RecordResult {
 }
 
 /// ptrace options every recorded task gets: tracees die with swrr (EXITKILL), syscall stops are
-/// distinguishable from SIGTRAP (TRACESYSGOOD), new tasks are traced too, exec and exit are reported.
+/// distinguishable from SIGTRAP (TRACESYSGOOD), new tasks are traced too, exec and exit are reported,
+/// and the seccomp filter's SECCOMP_RET_TRACE stops the task (TRACESECCOMP; only with buffering).
 let recordPtraceOptions: Int = 0x01 /* TRACESYSGOOD */ | 0x02 /* TRACEFORK */ | 0x04 /* TRACEVFORK */
-    | 0x08 /* TRACECLONE */ | 0x10 /* TRACEEXEC */ | 0x40 /* TRACEEXIT */ | 0x10_0000 /* EXITKILL */
+    | 0x08 /* TRACECLONE */ | 0x10 /* TRACEEXEC */ | 0x40 /* TRACEEXIT */ | 0x80 /* TRACESECCOMP */
+    | 0x10_0000 /* EXITKILL */
 
 public final class Recorder {
     private let options: RecordOptions
     var writer: TraceWriter?
     var task: Task?
+    /// The preload library in use (nil: syscalls are not buffered).
+    let preloadLibrary: String?
+    /// Syscalls are buffered: the seccomp filter stops only unbuffered ones, so user code is
+    /// resumed with PTRACE_CONT (PTRACE_SYSCALL would stop at the library's syscalls too).
+    var syscallBuffering: Bool { preloadLibrary != nil }
+    var userResume: ResumeMode { syscallBuffering ? .cont : .syscall }
 
     public init(options: RecordOptions) {
         self.options = options
+        preloadLibrary = options.syscallBuffer ? PreloadLibrary.find() : nil
     }
 
     /// Records until the program exits. On any error the tracee is killed and the trace is closed
@@ -69,6 +80,9 @@ public final class Recorder {
         self.writer = writer
         if options.outputDirectory == nil { try? TraceStore.setLatest(dir) }
         options.status("recording to \(dir) (tick source: \(Self.tickSource.recordingDescription))")
+        if options.syscallBuffer && preloadLibrary == nil {
+            options.status("syscalls are not buffered: libswrrpreload.so is not next to swrr, nor where swift build puts it")
+        }
         do {
             let status = try record(program: program, header: header, writer: writer)
             try writer.finish(.complete(waitStatus: status))
@@ -101,7 +115,8 @@ public final class Recorder {
             kernel: KernelDescription(sysname: k.sysname, release: k.release, version: k.version,
                                       machine: k.machine),
             stackLimit: [UInt64(rl.rlim_cur), UInt64(rl.rlim_max)],
-            ignoredSignals: options.signals.ignored, blockedSignals: options.signals.blocked)
+            ignoredSignals: options.signals.ignored, blockedSignals: options.signals.blocked,
+            preloadLibrary: preloadLibrary)
     }
 
     // MARK: the loop
@@ -126,11 +141,14 @@ public final class Recorder {
     static let blockTimeoutMs: Int32 = 2
     static let holdLimitMs: UInt64 = 200
     static let spinCheckMs: UInt64 = 50
+    /// How long a task making buffered syscalls keeps the CPU while another task is runnable.
+    static let bufferedSliceMs: UInt64 = 10
 
     private func record(program: String, header: TraceHeader, writer: TraceWriter) throws -> Int32 {
         let pid: pid_t
         do {
-            pid = try Spawner.spawn(path: program, argv: header.argv, env: header.environment,
+            let env = preloadLibrary.map { PreloadEnvironment.adding($0, to: header.environment) } ?? header.environment
+            pid = try Spawner.spawn(path: program, argv: header.argv, env: env,
                                     cwd: header.workingDirectory, flags: Spawner.recordFlags,
                                     stackLimit: nil, signals: options.signals,
                                     ptraceOptions: recordPtraceOptions)
@@ -146,6 +164,13 @@ public final class Recorder {
             throw RecordError.execFailed(options.program, "\(error)")
         }
         try writer.append(.exec(try recordExec(task: task, program: program, regs: regs, writer: writer)))
+        if syscallBuffering {
+            do {
+                try SeccompFilter.install(in: task)
+            } catch {
+                throw RecordError.tracee("\(error)")
+            }
+        }
         let main = RecordTask(task: task, process: RecordProcess(fds: FdTable()), state: .runnable)
         tasks[pid] = main
         order.append(pid)
@@ -210,7 +235,7 @@ public final class Recorder {
         t.runningSince = monotonicMs()
         let sig = t.resumeSignal
         t.resumeSignal = 0
-        try t.task.resume(.syscall, signal: sig)
+        try t.task.resume(userResume, signal: sig)
     }
 
     private func onTimeout() throws {
@@ -231,6 +256,12 @@ public final class Recorder {
                 current = nil
                 return
             }
+            if c.state == .running && c.buffer != nil && now - c.runningSince >= Self.bufferedSliceMs,
+               tasks.values.contains(where: { $0 !== c && $0.state == .runnable }) {
+                // Buffered syscalls are no switch points: a thread waiting in a loop of them for
+                // another one would keep the CPU. Its next buffered call becomes a recorded one.
+                interruptBuffering(c)
+            }
             if c.state == .running && !c.interruptPending &&
                 (now - c.runningSince >= Self.spinCheckMs ||
                  (!c.held.isEmpty && now - c.heldSince >= Self.holdLimitMs)) {
@@ -249,10 +280,19 @@ public final class Recorder {
 
     func handle(_ stop: Stop, of t: RecordTask) throws {
         switch stop {
+        case .event(.seccomp) where t.state == .running:
+            // With buffering, the seccomp filter's stop is the syscall's entry.
+            t.entry = try t.task.registers()
+            try syscallEntry(t)
         case .syscall:
             switch t.state {
             case .running:
                 t.entry = try t.task.registers()
+                if syscallBuffering && t.entry.rip == SyscallBufferLayout.untracedSyscallEnd {
+                    // Only a PTRACE_SYSCALL resume stops here; the library records this call.
+                    try t.task.resume(userResume)
+                    return
+                }
                 try syscallEntry(t)
             case .inSyscall, .blocked:
                 let wasBlocked = t.state == .blocked
@@ -286,6 +326,7 @@ public final class Recorder {
             if case .exited(let code) = stop { status = WaitStatus.exited(code) }
             else if case .killed(let sig, let core) = stop { status = WaitStatus.killed(sig, core: core) }
             else { status = 0 }
+            releaseSharedBuffer(t)
             try writerRef.append(.exit(ExitEvent(tid: t.tid, waitStatus: status)))
             if t.tid == mainTid { mainStatus = status }
             tasks[t.tid] = nil
@@ -312,6 +353,9 @@ public final class Recorder {
             try writerRef.append(.syscall(SyscallEvent(
                 tid: t.tid, number: number, args: t.entry.syscallArgs, registers: t.entry, result: Int64(child))))
             t.syscallRecorded = true
+            let cloneVM = number == 56 && flags & 0x100 != 0, cloneSetTLS = number == 56 && flags & 0x80000 != 0
+            inheritBuffer(parent: t, child: c, sharesMemory: e == .vfork || cloneVM, newTLS: cloneSetTLS,
+                          vfork: e == .vfork || (number == 56 && flags & 0x4000 != 0))
             if e == .vfork || (number == 56 && flags & 0x4000 != 0) {   // CLONE_VFORK
                 t.state = .blocked
                 if current === t { current = nil }
@@ -319,6 +363,8 @@ public final class Recorder {
             try t.task.resume(.syscall)
         case .exec:
             t.task.addressSpaceChanged()
+            t.buffer = nil
+            releaseSharedBuffer(t)
             try t.task.resume(.syscall)
         case .exit:
             t.state = .exiting
@@ -340,10 +386,13 @@ public final class Recorder {
                 return
             }
             // A group-stop (SIGSTOP and friends): keep going as before.
-            if t.state == .running || t.state == .inSyscall || t.state == .blocked {
+            if t.state == .running {
+                try t.task.resume(userResume)
+            } else if t.state == .inSyscall || t.state == .blocked {
                 try t.task.resume(.syscall)
             }
         case .vforkDone, .seccomp:
+            // (A seccomp stop of a task already inside its syscall: PTRACE_SYSCALL showed the entry.)
             try t.task.resume(.syscall)
         }
     }
@@ -357,6 +406,7 @@ public final class Recorder {
         }
         if current === t, tasks.values.contains(where: { $0 !== t && $0.state == .runnable }),
            try SpinDetector.isSpinning(t.task) {
+            try flushBuffer(t)
             try writerRef.append(.preempt(PreemptEvent(tid: t.tid, registers: try t.task.registers())))
             t.state = .runnable
             current = nil
@@ -373,6 +423,7 @@ public final class Recorder {
         let regs = t.entry
         let writer = writerRef
         t.refusal = nil
+        try flushBuffer(t)
         let number = Int(Int64(bitPattern: regs.origRax))
         guard let spec = SyscallTable.spec(number) else {
             throw RecordError.unsupported(.syscall(number: number), event: writer.eventCount)
@@ -407,6 +458,9 @@ public final class Recorder {
         case .refuse(let e): refusal = e
         case .refuseWhenEchoing(let fdArg, let e):
             if t.process.fds.echoTarget(regs.syscallArgs[fdArg]) != 0 { refusal = e }
+        }
+        if number == SyscallBufferLayout.registerBufferCall && acceptsBuffer(from: t) {
+            refusal = 0   // "yes": the call's result is 0
         }
         if let e = refusal {
             var r = regs
@@ -485,6 +539,9 @@ public final class Recorder {
             tid: task.tid, number: Int32(number), args: args, registers: entry, result: result,
             writes: writes, echoFd: echo, mappedFile: mapped,
             strings: capturedStrings(task: task, spec: spec, args: args))))
+        if number == SyscallBufferLayout.registerBufferCall && result == 0 {
+            registerBuffer(t, address: args[0])
+        }
         return regs
     }
 
@@ -525,6 +582,7 @@ public final class Recorder {
     private func recordExec(task: Task, program: String, regs: Registers, writer: TraceWriter) throws -> ExecEvent {
         try InitialStack.hideVDSO(task: task, rsp: regs.rsp)
         try ScratchPage.map(in: task)
+        try StubPage.map(in: task, replaying: false)
         let maps = try task.mappings()
         let stack = try InitialStack.capture(task: task, rsp: regs.rsp, mappings: maps)
         let exe = try writer.addFile(path: program)

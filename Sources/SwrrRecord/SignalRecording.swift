@@ -21,12 +21,13 @@ extension Recorder {
            let insn = TrappedInstruction(bytes: code) {
             var aux: UInt32 = 0
             let value = insn == .rdtscp ? swrr_rdtscp(&aux) : swrr_rdtsc()
+            try flushBuffer(t)
             try writerRef.append(.rdtsc(RdtscEvent(tid: task.tid, registers: regs, value: value, aux: aux,
                                                    isRdtscp: insn == .rdtscp)))
             RdtscEmulation.apply(insn, value: value, aux: aux, to: &regs)
             try task.setRegisters(regs)
             t.boundary = nil
-            try task.resume(.syscall)
+            try task.resume(userResume)
             return
         }
         var info = try task.rawSiginfo()
@@ -48,14 +49,16 @@ extension Recorder {
         switch SignalPolicy.disposition(of: signal, tid: task.tid) {
         case .ignored, .stops:
             // Away from a syscall an ignored signal changes nothing: let the kernel drop it.
-            try task.resume(.syscall, signal: signal)
+            try task.resume(userResume, signal: signal)
         case .fatal:
             // It ends the process wherever it lands; replay does not need the exact instruction.
             try deliver(t, signal: signal, info: info, regs: regs, point: .arbitrary)
         case .caught:
             if t.held.isEmpty { t.heldSince = monotonicMs() }
             t.held.append((signal, info))
-            try task.resume(.syscall)
+            // A buffered call makes no stop: the library's next call makes an ordinary one.
+            interruptBuffering(t)
+            try task.resume(userResume)
         }
     }
 
@@ -63,10 +66,11 @@ extension Recorder {
     func deliver(_ t: RecordTask, signal: Int32, info: [UInt8], regs: Registers,
                          point: SignalDeliveryPoint) throws {
         let code = Int32(bitPattern: info.loadU32(at: 8))
+        try flushBuffer(t)
         try writerRef.append(.signal(SignalEvent(tid: t.tid, signal: signal, code: code, registers: regs,
                                                  siginfo: info, point: point)))
         t.boundary = nil
-        try t.task.resume(.syscall, signal: signal)
+        try t.task.resume(userResume, signal: signal)
     }
 
     /// The task was interrupted with signals held back too long: deliver the oldest where it
@@ -82,7 +86,7 @@ extension Recorder {
         let regs = try task.registers()
         task.sendSignal(h.signal)
         // The kernel stops the task for it before the task runs another instruction.
-        try task.resume(.syscall)
+        try task.resume(userResume)
         let stop = try task.wait()
         guard case .signal(let sig) = stop, sig == h.signal else {
             throw RecordError.tracee("delivering a held \(SignalNames.name(h.signal)) to \(t.tid): unexpected \(stop)")
@@ -91,9 +95,10 @@ extension Recorder {
         guard try task.registers() == regs else {
             throw RecordError.tracee("delivering a held \(SignalNames.name(h.signal)) to \(t.tid): the task moved")
         }
+        try flushBuffer(t)
         try writerRef.append(.signal(SignalEvent(tid: t.tid, signal: sig, code: Int32(bitPattern: h.info.loadU32(at: 8)),
                                                  registers: regs, siginfo: h.info, point: .arbitrary)))
-        try task.resume(.syscall, signal: sig)
+        try task.resume(userResume, signal: sig)
         t.state = .running
         t.boundary = nil
     }

@@ -250,7 +250,11 @@ public final class ReplaySession {
         let limit: (UInt64, UInt64)? = header.stackLimit.count == 2 ? (header.stackLimit[0], header.stackLimit[1]) : nil
         let pid: pid_t
         do {
-            pid = try Spawner.spawn(path: exe, argv: header.argv, env: header.environment,
+            // The environment the recording gave the program (with the preload library the
+            // recorder added), so the kernel builds the same initial stack.
+            let env = header.preloadLibrary.map { PreloadEnvironment.adding($0, to: header.environment) }
+                ?? header.environment
+            pid = try Spawner.spawn(path: exe, argv: header.argv, env: env,
                                     cwd: header.workingDirectory, flags: Spawner.replayFlags,
                                     stackLimit: limit, signals: (header.ignoredSignals, header.blockedSignals),
                                     ptraceOptions: replayPtraceOptions)
@@ -276,6 +280,7 @@ public final class ReplaySession {
     /// initial stack and registers.
     private func finishExec(task: Task, _ exec: ExecEvent) throws {
         try ScratchPage.map(in: task)
+        try StubPage.map(in: task, replaying: true)
         try checkLayout(task: task, recorded: exec.mappings)
         try task.writeMemory(exec.stack.address, exec.stack.bytes)
         try task.setRegisters(exec.registers)
@@ -358,6 +363,8 @@ public final class ReplaySession {
         case .preempt(let ev):
             let t = try replayTask(ev.tid)
             try runTo(t, ev.registers, what: "the point where the recording switched away from task \(ev.tid)")
+        case .bufferFlush(let ev):
+            try refillBuffer(ev)
         case .exit(let ev):
             let status = try waitForEnd(ev.tid)
             if ev.tid == mainTid { mainStatus = ev.waitStatus }

@@ -95,6 +95,10 @@ extension ReplaySession {
     }
 
     func checkSyscallEntry(_ regs: Registers, _ ev: SyscallEvent, name: String) throws {
+        if Int64(bitPattern: regs.origRax) == Int64(SyscallBufferLayout.bufferMismatchCall) {
+            throw diverge("the preload library found a buffered \(SyscallTable.name(Int(regs.rdi))) where the program now makes " +
+                          "\(SyscallTable.name(Int(regs.rsi))) (expected \(name) next)")
+        }
         if Int64(bitPattern: regs.origRax) != Int64(ev.number) {
             throw diverge("expected syscall \(name), but the program called \(SyscallTable.name(Int(Int64(bitPattern: regs.origRax))))")
         }

@@ -172,6 +172,28 @@ public struct PreemptEvent: Equatable, Sendable {
     }
 }
 
+/// Syscalls a task made through swrr's preload library since its previous event, without a
+/// ptrace stop: records of its syscall buffer (layout in SyscallBufferLayout.swift). Written
+/// right before the task's next event. Replay writes the records back into the buffer here, so
+/// the library finds each result and output when the task makes the same calls again.
+public struct BufferFlushEvent: Equatable, Sendable {
+    public var tid: Int32
+    /// The buffer (the address of its header) in the task's memory.
+    public var buffer: UInt64
+    /// What replay sets the header's limit to: the end of the records (the library stops
+    /// buffering there, as it did when recorded).
+    public var limit: UInt32
+    /// The records, at the address where they go. When that is the start of the record area the
+    /// buffer was emptied before them, and replay sets the header's used count to 0.
+    public var records: MemoryWrite
+    public init(tid: Int32, buffer: UInt64, limit: UInt32, records: MemoryWrite) {
+        self.tid = tid
+        self.buffer = buffer
+        self.limit = limit
+        self.records = records
+    }
+}
+
 /// A task ended. `waitStatus` is the raw wait(2) status (exit code or terminating signal).
 public struct ExitEvent: Equatable, Sendable {
     public var tid: Int32
@@ -190,6 +212,7 @@ public enum Event: Equatable, Sendable {
     case exit(ExitEvent)
     case syscallEntry(SyscallEntryEvent)
     case preempt(PreemptEvent)
+    case bufferFlush(BufferFlushEvent)
 
     public var tid: Int32 {
         switch self {
@@ -200,6 +223,7 @@ public enum Event: Equatable, Sendable {
         case .exit(let e): return e.tid
         case .syscallEntry(let e): return e.tid
         case .preempt(let e): return e.tid
+        case .bufferFlush(let e): return e.tid
         }
     }
 }

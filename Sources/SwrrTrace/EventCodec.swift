@@ -23,6 +23,7 @@ enum EventCodec {
         case exit = 5
         case syscallEntry = 6
         case preempt = 7
+        case bufferFlush = 8
     }
 
     /// Largest siginfo a record may carry (siginfo_t is 128 bytes on every Linux architecture).
@@ -100,6 +101,12 @@ enum EventCodec {
             w.u8(Tag.preempt.rawValue)
             w.zigzag(Int64(e.tid))
             encode(e.registers, into: &w)
+        case .bufferFlush(let e):
+            w.u8(Tag.bufferFlush.rawValue)
+            w.zigzag(Int64(e.tid))
+            w.varint(e.buffer)
+            w.varint(UInt64(e.limit))
+            try encode(e.records, into: &w, store: store)
         }
     }
 
@@ -196,6 +203,9 @@ enum EventCodec {
                                                    registers: try decodeRegisters(&r)))
         case .preempt:
             return .preempt(PreemptEvent(tid: try r.int32(), registers: try decodeRegisters(&r)))
+        case .bufferFlush:
+            return .bufferFlush(BufferFlushEvent(tid: try r.int32(), buffer: try r.varint(), limit: try r.uint32(),
+                                                 records: try decodeMemoryWrite(&r, load: load)))
         }
     }
 

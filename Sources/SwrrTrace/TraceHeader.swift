@@ -60,11 +60,16 @@ public struct TraceHeader: Codable, Equatable, Sendable {
     /// starts the program with the same ones.
     public var ignoredSignals: UInt64
     public var blockedSignals: UInt64
+    /// The preload library the recorder added to the program's LD_PRELOAD when it buffered
+    /// syscalls (nil: it did not). Replay starts the program with the same environment, so the
+    /// kernel lays out the same initial stack.
+    public var preloadLibrary: String?
 
     public init(formatVersion: Int, swrrVersion: String, createdAt: Double, program: String,
                 argv: [String], environment: [String], workingDirectory: String, tickSource: String,
                 cpu: CPUDescription, kernel: KernelDescription, stackLimit: [UInt64],
-                ignoredSignals: UInt64 = 0, blockedSignals: UInt64 = 0) {
+                ignoredSignals: UInt64 = 0, blockedSignals: UInt64 = 0, preloadLibrary: String? = nil) {
+        self.preloadLibrary = preloadLibrary
         self.ignoredSignals = ignoredSignals
         self.blockedSignals = blockedSignals
         self.formatVersion = formatVersion
@@ -81,7 +86,8 @@ public struct TraceHeader: Codable, Equatable, Sendable {
     }
 
     /// Decodes every field strictly, except the signal masks, which headers written before they
-    /// existed lack: those default to 0 (nothing ignored, nothing blocked).
+    /// existed lack: those default to 0 (nothing ignored, nothing blocked), and the optional
+    /// preload library.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         formatVersion = try c.decode(Int.self, forKey: .formatVersion)
@@ -97,6 +103,7 @@ public struct TraceHeader: Codable, Equatable, Sendable {
         stackLimit = try c.decode([UInt64].self, forKey: .stackLimit)
         ignoredSignals = try c.decodeIfPresent(UInt64.self, forKey: .ignoredSignals) ?? 0
         blockedSignals = try c.decodeIfPresent(UInt64.self, forKey: .blockedSignals) ?? 0
+        preloadLibrary = try c.decodeIfPresent(String.self, forKey: .preloadLibrary)
     }
 }
 

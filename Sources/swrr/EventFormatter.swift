@@ -29,6 +29,42 @@ enum EventFormatter {
             return prefix + "switched away while spinning at 0x\(hex(e.registers.rip))"
         case .exit(let e):
             return prefix + "exit: " + WaitStatus.describe(e.waitStatus)
+        case .bufferFlush(let e):
+            guard let records = BufferedSyscall.parse(e.records.bytes) else {
+                return prefix + "buffered syscalls: \(e.records.bytes.count) bytes that do not parse"
+            }
+            return ([prefix + "\(records.count) buffered syscall\(records.count == 1 ? "" : "s"):"]
+                    + records.map { "    " + buffered($0) }).joined(separator: "\n")
+        }
+    }
+
+    /// One record of a flushed syscall buffer (its first three arguments are kept).
+    static func buffered(_ r: BufferedSyscall) -> String {
+        let name = SyscallTable.name(r.number)
+        let verdict = r.result == 1 ? "cannot block" : "may block"
+        if r.number == SyscallBufferLayout.fdClassCall {
+            return "\(name)(\(Int32(truncatingIfNeeded: r.args[0]))) = \(verdict)"
+        }
+        if r.number == SyscallBufferLayout.pathClassCall {
+            return "\(name)(\(argument(.fd, r.args[0], string: nil)), 0x\(hex(r.args[1]))) = \(verdict)"
+        }
+        let kinds = SyscallTable.spec(r.number)?.args ?? []
+        let parts = zip(kinds.prefix(3), r.args).map { kind, v in argument(kind, v, string: nil) }
+        var s = "\(name)(\(parts.joined(separator: ", "))\(kinds.count > 3 ? ", ..." : "")) = " + result(r.result, name: name)
+        if r.outputLength > 0 { s += " [\(r.outputLength) bytes]" }
+        return s
+    }
+
+    static func argument(_ kind: ArgKind, _ v: UInt64, string: String?) -> String {
+        switch kind {
+        case .int: return String(Int64(bitPattern: v))
+        case .uint: return String(v)
+        case .hex, .ptr: return "0x" + hex(v)
+        case .fd:
+            let fd = Int32(truncatingIfNeeded: v)
+            return fd == -100 ? "AT_FDCWD" : String(fd)
+        case .path:
+            return string.map(quoted) ?? "0x" + hex(v)
         }
     }
 
@@ -38,17 +74,7 @@ enum EventFormatter {
         let kinds = spec?.args ?? Array(repeating: .hex, count: 6)
         var parts: [String] = []
         for (i, kind) in kinds.enumerated() where i < e.args.count {
-            let v = e.args[i]
-            switch kind {
-            case .int: parts.append(String(Int64(bitPattern: v)))
-            case .uint: parts.append(String(v))
-            case .hex, .ptr: parts.append("0x" + hex(v))
-            case .fd:
-                let fd = Int32(truncatingIfNeeded: v)
-                parts.append(fd == -100 ? "AT_FDCWD" : String(fd))
-            case .path:
-                parts.append(i < e.strings.count ? quoted(e.strings[i]) : "0x" + hex(v))
-            }
+            parts.append(argument(kind, e.args[i], string: i < e.strings.count ? e.strings[i] : nil))
         }
         var s = "\(name)(\(parts.joined(separator: ", "))) = " + result(e.result, name: name)
         if !e.writes.isEmpty {

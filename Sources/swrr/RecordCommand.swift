@@ -16,6 +16,9 @@ struct RecordCommand: ParsableCommand {
     @Option(name: .short, help: ArgumentHelp("Write the trace to exactly this directory (must not exist).", valueName: "DIR"))
     var output: String?
 
+    @Flag(name: .short, help: "Do not buffer syscalls inside the program: every syscall stops it (slower; as rr record -n).")
+    var noSyscallBuffer = false
+
     @Argument(parsing: .captureForPassthrough, help: "The program to record and its arguments.")
     var command: [String] = []
 
@@ -25,14 +28,15 @@ struct RecordCommand: ParsableCommand {
         if cmd.first == "--help" || cmd.first == "-h" { throw CleanExit.helpRequest(self) }
         if cmd.first == "--" { cmd.removeFirst() }
         guard let program = cmd.first else {
-            Terminal.error("record needs a program to run: swrr record [-o DIR] PROGRAM [ARGS...]")
+            Terminal.error("record needs a program to run: swrr record [-n] [-o DIR] PROGRAM [ARGS...]")
             throw ExitCode(ExitStatus.usage)
         }
-        let options = RecordOptions(
+        var options = RecordOptions(
             program: program, arguments: Array(cmd.dropFirst()), outputDirectory: output,
             environment: ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }.sorted(),
             workingDirectory: FileManager.default.currentDirectoryPath,
             status: { Terminal.status($0) })
+        if noSyscallBuffer { options.syscallBuffer = false }
         // Ctrl-C and Ctrl-\ are for the recorded program; swrr finishes the trace after it.
         // (The program's own signal state was taken above, before this.)
         signal(SIGINT, SIG_IGN)

@@ -100,13 +100,17 @@ enum DAPTestEnv {
     }
 
     /// Records `program` with `swrr-dap --record`; returns the trace directory.
-    static func record(_ program: String, _ args: [String] = []) throws -> (trace: String, status: Int32, stdout: String) {
+    /// Records with `swrr-dap --record` (without syscall buffering when `syscallBuffer` is false:
+    /// every syscall is then an event of its own).
+    static func record(_ program: String, _ args: [String] = [],
+                       syscallBuffer: Bool = true) throws -> (trace: String, status: Int32, stdout: String) {
         let dir = try TestDirectory.makeUnique(prefix: "rec")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable!)
         p.arguments = ["--record", "--", program] + args
         var env = ProcessInfo.processInfo.environment
         env["SWRR_TRACE_DIR"] = dir
+        if !syscallBuffer { env["SWRR_SYSCALLBUF"] = "0" }
         p.environment = env
         let out = Pipe()
         p.standardOutput = out

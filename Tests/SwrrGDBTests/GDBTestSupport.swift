@@ -58,7 +58,12 @@ enum GDBFixture {
         let cc = try run(["gcc", "-g", "-O0", "-no-pie", "-pthread", "-o", exe, src])
         guard cc.status == 0 else { throw Failure(description: "gcc failed: \(cc.output)") }
         let trace = dir + "/trace"
-        let rec = try run([try swrr(), "record", "-o", trace, "--", exe] + arguments)
+        // These fixtures are about syscalls as events of their own (a pause among 20,000 of
+        // them, reverse-stepping out of getpid's syscall instruction): recorded without syscall
+        // buffering, which would make them a few buffer flushes. `buffered` is about buffering.
+        let unbuffered = ["pause", "crossings"].contains(name)
+        let rec = try run([try swrr(), "record"] + (unbuffered ? ["-n"] : []) + ["-o", trace, "--", exe] + arguments,
+                          environment: name == "buffered" ? ["SWRR_SYSCALLBUF": "1"] : [:])
         guard status == nil || rec.status == status else { throw Failure(description: "recording failed (\(rec.status)): \(rec.output)") }
         let r = Recording(directory: dir, executable: exe, trace: trace)
         cached[name] = r
@@ -116,8 +121,12 @@ enum GDBFixture {
     }
 
     /// Runs a command to its end (stdout and stderr together) within `timeout` seconds.
-    static func run(_ argv: [String], timeout: TimeInterval = 60) throws -> Output {
+    static func run(_ argv: [String], timeout: TimeInterval = 60,
+                    environment: [String: String] = [:]) throws -> Output {
         let p = Process()
+        if !environment.isEmpty {
+            p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         p.executableURL = URL(fileURLWithPath: argv[0].hasPrefix("/") ? argv[0] : "/usr/bin/env")
         p.arguments = argv[0].hasPrefix("/") ? Array(argv.dropFirst()) : argv
         let outFile = NSTemporaryDirectory() + "swrr-gdb-out-\(getpid())-\(UUID().uuidString)"

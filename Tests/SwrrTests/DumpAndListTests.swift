@@ -19,7 +19,8 @@ final class DumpAndListTests: XCTestCase {
         XCTAssertGreaterThan(eventLines.count, 100, out)
         XCTAssertTrue(eventLines.allSatisfy { $0.first.map { $0.isNumber || $0 == " " } ?? false },
                       "every event line should start with an event number:\n\(out.prefix(3000))")
-        for expected in ["openat(", "open(\"small.txt\"", "read(", "getdents64(", "readlink(\"/proc/self/exe\"",
+        // (readlink's path is only shown when it was not buffered: buffered records keep no strings.)
+        for expected in ["openat(", "open(\"small.txt\"", "read(", "getdents64(", "readlink(",
                          "newfstatat(", "statx(", "pipe2(", "ppoll(", "getrandom(", "mmap(", "exit_group("] {
             XCTAssertTrue(out.contains(expected), "dump lacks \(expected.debugDescription):\n\(out.prefix(6000))")
         }

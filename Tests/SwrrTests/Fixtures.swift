@@ -35,6 +35,10 @@ enum Fixture: String {
     case threads
     case signalDelivery = "signal_delivery"
     case busyAlarm = "busy_alarm"
+    // syscall buffering (issue 7)
+    case bufferedIO = "buffered_io"
+    case bufferedSignals = "buffered_signals"
+    case bufferedThreads = "buffered_threads"
 
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()

@@ -1,0 +1,76 @@
+// The syscall buffer shared with the preload library (libswrrpreload.so), as data: the stub page,
+// swrr's own call numbers, and the byte layout of the buffer and its records. The C side is
+// Sources/SwrrPreload/include/swrr_syscallbuf.h, which explains the protocol;
+// SyscallBufferLayoutTests compiles that header and checks these numbers against it.
+
+public enum SyscallBufferLayout {
+    /// The read+execute page mapped after every exec: the untraced syscall stub, and the mode word.
+    public static let stubPage: UInt64 = 0x7000_1000
+    /// Where the stub's syscall instruction ends: the one instruction pointer the recorder's
+    /// seccomp filter lets through without a stop.
+    public static let untracedSyscallEnd: UInt64 = stubPage + 2
+    /// A u32 in the stub page: 0 while recording, 1 while replaying.
+    public static let modeOffset: UInt64 = 0x800
+
+    /// The stub page's first bytes: `syscall; xor ecx,ecx; xor r11d,r11d; ret` when recording.
+    /// Replay has `xor eax,eax` instead of the syscall (the library never calls it then).
+    public static func stubCode(replaying: Bool) -> [UInt8] {
+        (replaying ? [0x31, 0xC0] : [0x0F, 0x05]) + [0x31, 0xC9, 0x45, 0x31, 0xDB, 0xC3]
+    }
+
+    public static let bufferSize: UInt32 = 1 << 20
+    public static let headerSize = 64
+    /// Header fields (u32 each).
+    public static let usedOffset = 0, limitOffset = 4, lockedOffset = 8
+    /// Bytes available for records after the header.
+    public static var recordSpace: UInt32 { bufferSize - UInt32(headerSize) }
+
+    /// A record: u32 number, u32 size (a multiple of 8, header included), i64 result, three u64
+    /// arguments, then the output bytes.
+    public static let recordHeaderSize = 40
+
+    /// swrr's own call numbers.
+    public static let registerBufferCall = 1000
+    public static let bufferMismatchCall = 1001
+    /// A record-only pseudo call: the library's classification of a descriptor (its fstat).
+    public static let fdClassCall = 1002
+    /// Likewise for a path before an open.
+    public static let pathClassCall = 1003
+
+    public static let callNames: [Int: String] = [
+        registerBufferCall: "swrr_register_buffer",
+        bufferMismatchCall: "swrr_buffer_mismatch",
+        fdClassCall: "swrr_fd_class",
+        pathClassCall: "swrr_path_class",
+    ]
+}
+
+/// One record of a flushed buffer.
+public struct BufferedSyscall: Equatable, Sendable {
+    public var number: Int
+    public var result: Int64
+    /// The first three arguments.
+    public var args: [UInt64]
+    /// Bytes after the record's header: what the kernel wrote, in the order of the call's output
+    /// rules, padded to 8.
+    public var outputLength: Int
+
+    /// Parses back-to-back records; nil if they do not parse (sizes out of bounds).
+    public static func parse(_ bytes: [UInt8]) -> [BufferedSyscall]? {
+        var out: [BufferedSyscall] = []
+        var p = 0
+        while p < bytes.count {
+            guard p + SyscallBufferLayout.recordHeaderSize <= bytes.count else { return nil }
+            let size = Int(bytes.loadU32(at: p + 4))
+            guard size >= SyscallBufferLayout.recordHeaderSize, size % 8 == 0, p + size <= bytes.count else {
+                return nil
+            }
+            out.append(BufferedSyscall(
+                number: Int(bytes.loadU32(at: p)), result: Int64(bitPattern: bytes.loadU64(at: p + 8)),
+                args: [bytes.loadU64(at: p + 16), bytes.loadU64(at: p + 24), bytes.loadU64(at: p + 32)],
+                outputLength: size - SyscallBufferLayout.recordHeaderSize))
+            p += size
+        }
+        return out
+    }
+}

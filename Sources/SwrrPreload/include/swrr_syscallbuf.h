@@ -1,0 +1,55 @@
+// swrr_syscallbuf.h: the contract between the preload library (libswrrpreload.so, loaded into
+// recorded programs with LD_PRELOAD) and swrr's recorder and replayer. Swift mirrors these
+// numbers in Sources/SwrrKernel/SyscallBufferLayout.swift; SyscallBufferLayoutTests compiles this
+// header and checks that both agree.
+//
+// The stub page. swrr maps one read+execute page at SWRR_STUB_PAGE in every recorded and replayed
+// process right after exec (next to its scratch page). While recording it starts with
+// `syscall; xor ecx,ecx; xor r11d,r11d; ret`, and the recorder's seccomp filter lets exactly
+// the syscalls whose instruction ends at SWRR_STUB_UNTRACED_END run without a ptrace stop; every
+// other syscall stops the program for the recorder (SECCOMP_RET_TRACE). While replaying,
+// SWRR_STUB_MODE holds 1 and the library takes each buffered call's result and output bytes from
+// the records the replayer put back into its buffer, without a syscall.
+//
+// The buffer. Each thread that makes a bufferable call maps SWRR_BUFFER_SIZE bytes of anonymous
+// memory and announces it with SWRR_CALL_REGISTER_BUFFER (a recorded call swrr answers with 0).
+// It starts with a struct swrr_buffer_header, then records back to back. A record is a struct
+// swrr_record followed by the bytes the kernel wrote for the call (its outputs, in the order of
+// the call's output rules), padded to 8 bytes.
+#ifndef SWRR_SYSCALLBUF_H
+#define SWRR_SYSCALLBUF_H
+
+#include <stdint.h>
+
+#define SWRR_STUB_PAGE 0x70001000UL
+#define SWRR_STUB_UNTRACED SWRR_STUB_PAGE
+#define SWRR_STUB_UNTRACED_END (SWRR_STUB_PAGE + 2)
+#define SWRR_STUB_MODE (SWRR_STUB_PAGE + 0x800)
+
+#define SWRR_BUFFER_SIZE (1u << 20)
+
+// swrr's own call numbers (far above the kernel's, as rr's are).
+#define SWRR_CALL_REGISTER_BUFFER 1000   // (buffer, size) -> 0 when swrr records this thread's buffer
+#define SWRR_CALL_BUFFER_MISMATCH 1001   // (expected number, recorded number): replay diverged
+#define SWRR_CALL_FD_CLASS 1002          // record only: (fd) -> SWRR_FD_* (the library's fstat)
+#define SWRR_CALL_PATH_CLASS 1003        // record only: (dirfd, path) -> SWRR_FD_*, before an open
+
+// What a descriptor (or a path to open) is, for deciding whether a read, write or open can block.
+#define SWRR_FD_OTHER 0      // pipes, sockets, terminals...: may block, never buffered
+#define SWRR_FD_NONBLOCKING 1 // regular files, directories, /dev/null, /dev/zero, /dev/urandom...
+
+struct swrr_buffer_header {
+    uint32_t used;    // bytes of complete records after the header
+    uint32_t limit;   // a new record may only start below this offset (set by swrr)
+    uint32_t locked;  // nonzero while the library is inside a buffered call
+    uint32_t reserved[13];
+};
+
+struct swrr_record {
+    uint32_t number;  // syscall number (or SWRR_CALL_FD_CLASS)
+    uint32_t size;    // bytes of this record, header and outputs, a multiple of 8
+    int64_t result;   // the raw result (-errno on failure)
+    uint64_t args[3]; // the first three arguments, for swrr dump and the recorder's fd table
+};
+
+#endif

@@ -1,0 +1,28 @@
+// Replaying syscall buffering (issue 7): a BufferFlushEvent puts the recorded records back into
+// the task's buffer before the task runs the stretch that made them. The preload library, in
+// replay mode (the stub page says so), then takes each result and output from there without a
+// syscall or a ptrace stop, and stops buffering exactly where it did when recorded: at the
+// header's limit, which the event gives.
+import SwrrKernel
+import SwrrTrace
+import SwrrTracee
+
+extension ReplaySession {
+    func refillBuffer(_ ev: BufferFlushEvent) throws {
+        let t = try replayTask(ev.tid)
+        let start = ev.buffer + UInt64(SyscallBufferLayout.headerSize)
+        guard ev.records.address >= start,
+              ev.records.address + UInt64(ev.records.bytes.count) <= start + UInt64(SyscallBufferLayout.recordSpace),
+              UInt64(ev.limit) <= UInt64(SyscallBufferLayout.recordSpace) else {
+            throw ReplayError.trace("a buffer flush of task \(ev.tid) lies outside its buffer at 0x\(String(ev.buffer, radix: 16))")
+        }
+        try t.task.writeMemory(ev.records.address, ev.records.bytes)
+        let limit = withUnsafeBytes(of: ev.limit.littleEndian) { Array($0) }
+        if ev.records.address == start {
+            // The recorder emptied the buffer before these records.
+            try t.task.writeMemory(ev.buffer, [0, 0, 0, 0] + limit)
+        } else {
+            try t.task.writeMemory(ev.buffer + UInt64(SyscallBufferLayout.limitOffset), limit)
+        }
+    }
+}

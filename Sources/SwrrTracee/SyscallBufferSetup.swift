@@ -1,0 +1,89 @@
+// What swrr puts into a process right after exec for syscall buffering (issue 7): the stub page
+// (both when recording and when replaying, so both address spaces stay the same), and, when
+// recording with buffering, the seccomp filter that lets the stub's syscall instruction run
+// without a ptrace stop. The protocol is in Sources/SwrrPreload/include/swrr_syscallbuf.h.
+import SwrrKernel
+
+public enum StubPage {
+    /// Maps the page read+execute at its fixed address and writes the recording or replay stub and
+    /// mode into it. The task must be stopped right after exec.
+    public static func map(in task: Task, replaying: Bool) throws {
+        let page = SyscallBufferLayout.stubPage
+        // PROT_READ|PROT_EXEC, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE
+        let r = try task.injectSyscallAtRip(9, [page, 4096, 0x5, 0x02 | 0x20 | 0x100000, UInt64(bitPattern: -1), 0])
+        guard r == Int64(page) else {
+            throw TraceeError("cannot map swrr's stub page at 0x\(String(page, radix: 16)) (error \(-r))")
+        }
+        // Read-only for the program; written through /proc/PID/mem.
+        try task.writeMemory(page, SyscallBufferLayout.stubCode(replaying: replaying))
+        try task.writeMemory(page + SyscallBufferLayout.modeOffset, [replaying ? 1 : 0, 0, 0, 0])
+    }
+}
+
+/// The recorder's seccomp filter: syscalls from the stub's instruction run untraced, all others
+/// stop the program (SECCOMP_RET_TRACE, seen as PTRACE_EVENT_SECCOMP, which since Linux 4.8 takes
+/// the place of the syscall-entry stop: resuming from it with PTRACE_SYSCALL gives the exit stop).
+public enum SeccompFilter {
+    static let retAllow: UInt32 = 0x7fff_0000, retTrace: UInt32 = 0x7ff0_0000
+    static let auditArchX86_64: UInt32 = 0xC000_003E
+
+    /// The BPF program as struct sock_filter entries (u16 code, u8 jt, u8 jf, u32 k).
+    static func program(allowing ip: UInt64) -> [UInt8] {
+        let ldAbs: UInt16 = 0x20, jeq: UInt16 = 0x15, ret: UInt16 = 0x06
+        // seccomp_data: nr at 0, arch at 4, instruction_pointer at 8 (low word) and 12 (high word).
+        let insns: [(UInt16, UInt8, UInt8, UInt32)] = [
+            (ldAbs, 0, 0, 4),
+            (jeq, 0, 5, auditArchX86_64),
+            (ldAbs, 0, 0, 8),
+            (jeq, 0, 3, UInt32(truncatingIfNeeded: ip)),
+            (ldAbs, 0, 0, 12),
+            (jeq, 0, 1, UInt32(truncatingIfNeeded: ip >> 32)),
+            (ret, 0, 0, retAllow),
+            (ret, 0, 0, retTrace),
+        ]
+        var out: [UInt8] = []
+        for (code, jt, jf, k) in insns {
+            out += withUnsafeBytes(of: code.littleEndian) { Array($0) } + [jt, jf]
+            out += withUnsafeBytes(of: k.littleEndian) { Array($0) }
+        }
+        return out
+    }
+
+    /// Installs the filter in a task stopped right after exec (before the program runs: every
+    /// thread and child it makes inherits it). Uses swrr's scratch page for the program.
+    public static func install(in task: Task) throws {
+        let filter = program(allowing: SyscallBufferLayout.untracedSyscallEnd)
+        let base = ScratchPage.address
+        // struct sock_fprog { u16 len; (padding); struct sock_filter *filter; } at base, the
+        // filter after it.
+        var fprog = [UInt8](repeating: 0, count: 16)
+        let count = UInt16(filter.count / 8)
+        fprog[0] = UInt8(count & 0xff)
+        fprog[1] = UInt8(count >> 8)
+        let at = base + 16
+        for i in 0..<8 { fprog[8 + i] = UInt8(truncatingIfNeeded: at >> (8 * UInt64(i))) }
+        try task.writeMemory(base, fprog + filter)
+        // PR_SET_NO_NEW_PRIVS, without which an unprivileged process may not install a filter.
+        let p = try task.injectSyscallAtRip(157, [38, 1, 0, 0, 0])
+        guard p == 0 else { throw TraceeError("prctl(PR_SET_NO_NEW_PRIVS) failed in the recorded program (error \(-p))") }
+        // seccomp(SECCOMP_SET_MODE_FILTER, 0, &fprog)
+        let r = try task.injectSyscallAtRip(317, [1, 0, base])
+        guard r == 0 else { throw TraceeError("cannot install swrr's seccomp filter (error \(-r))") }
+        try task.writeMemory(base, [UInt8](repeating: 0, count: 16 + filter.count))
+    }
+}
+
+public enum PreloadEnvironment {
+    /// `env` with `library` added to LD_PRELOAD, after what is already there: a library the user
+    /// preloads that wraps read() and passes the call on still sees it.
+    public static func adding(_ library: String, to env: [String]) -> [String] {
+        var out = env
+        if let i = out.firstIndex(where: { $0.hasPrefix("LD_PRELOAD=") }) {
+            let current = out[i].dropFirst("LD_PRELOAD=".count)
+            out[i] = "LD_PRELOAD=" + (current.isEmpty ? library : current + ":" + library)
+        } else {
+            out.append("LD_PRELOAD=" + library)
+        }
+        return out
+    }
+}

@@ -1,0 +1,25 @@
+/* syscallbuf_layout.c: prints the preload library's buffer layout and its table of buffered calls,
+ * compiled together with the library's source, for SyscallBufferLayoutTests to compare with the
+ * Swift side (SyscallBufferLayout.swift, SyscallTable.swift). */
+#include "../../Sources/SwrrPreload/syscallbuf.c"
+#include <stdio.h>
+
+int main(void) {
+    printf("stub_page %lu\n", SWRR_STUB_PAGE);
+    printf("untraced_end %lu\n", SWRR_STUB_UNTRACED_END);
+    printf("mode %lu\n", SWRR_STUB_MODE - SWRR_STUB_PAGE);
+    printf("buffer_size %u\n", SWRR_BUFFER_SIZE);
+    printf("header_size %zu\n", sizeof(struct swrr_buffer_header));
+    printf("used %zu limit %zu locked %zu\n", offsetof(struct swrr_buffer_header, used),
+           offsetof(struct swrr_buffer_header, limit), offsetof(struct swrr_buffer_header, locked));
+    printf("record_size %zu\n", sizeof(struct swrr_record));
+    printf("calls %d %d %d %d\n", SWRR_CALL_REGISTER_BUFFER, SWRR_CALL_BUFFER_MISMATCH, SWRR_CALL_FD_CLASS,
+           SWRR_CALL_PATH_CLASS);
+    for (unsigned i = 0; i < sizeof rules / sizeof rules[0]; i++) {
+        printf("rule %d %d", rules[i].number, rules[i].key);
+        for (int j = 0; j < rules[i].outputs; j++)
+            printf(" %d:%d:%d", rules[i].out[j].arg, rules[i].out[j].max_arg, rules[i].out[j].size);
+        printf("\n");
+    }
+    return 0;
+}

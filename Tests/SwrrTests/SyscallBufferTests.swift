@@ -1,0 +1,84 @@
+// Syscall buffering (issue 7), end to end: programs whose syscalls the preload library records
+// without a ptrace stop replay exactly; a statically linked program, which cannot load the
+// library, still records (every syscall stopped); a signal that arrives during buffered calls is
+// delivered at a point replay finds again. These recordings force buffering on
+// (SWRR_SYSCALLBUF=1) or off (`swrr record -n`) whatever the default is.
+import Foundation
+import XCTest
+
+final class SyscallBufferTests: XCTestCase {
+    static let buffered: [String: String?] = ["SWRR_SYSCALLBUF": "1"]
+
+    /// `swrr dump` of a trace: (event lines, buffered records).
+    func dumpCounts(_ trace: String) throws -> (events: Int, buffered: Int) {
+        let out = try Swrr.run(["dump", trace]).stdoutText.split(separator: "\n")
+        let events = out.filter { $0.first?.isNumber ?? false }.count
+        let buffered = out.filter { $0.hasPrefix("    ") }.count
+        return (events, buffered)
+    }
+
+    func testOneByteReadsAndOtherBufferedCallsReplayExactly() throws {
+        let exe = try Fixture.bufferedIO.executable(.o2Dynamic)
+        let rec = try assertRoundTrip([exe, try makeTemporaryDirectory("bio")], expectedStatus: 0,
+                                      environment: Self.buffered)
+        XCTAssertTrue(rec.result.stdoutText.contains("1-byte reads: 4096, checksum 14011927123343671296"), rec.result.stdoutText)
+        XCTAssertTrue(rec.result.stdoutText.contains("syscall(SYS_read) on a bad fd: -1 errno 9"), rec.result.stdoutText)
+        XCTAssertTrue(rec.result.stdoutText.contains("close: 0, again: -1"), rec.result.stdoutText)
+        let counts = try dumpCounts(rec.trace)
+        // 4096 reads and their descriptor checks went through the buffer, not one event each.
+        XCTAssertGreaterThan(counts.buffered, 8192, "buffered records")
+        XCTAssertLessThan(counts.events, 200, "events")
+    }
+
+    func testWithoutBufferingEverySyscallIsAnEvent() throws {
+        let exe = try Fixture.bufferedIO.executable(.o2Dynamic)
+        let trace = try makeTemporaryDirectory("trace") + "/trace"
+        let r = try Swrr.run(["record", "-n", "-o", trace, "--", exe, try makeTemporaryDirectory("bio")],
+                             environment: Self.buffered)
+        XCTAssertEqual(r.status, 0, "\(r)")
+        XCTAssertTrue(r.stdoutText.contains("1-byte reads: 4096, checksum 14011927123343671296"), r.stdoutText)
+        let counts = try dumpCounts(trace)
+        XCTAssertEqual(counts.buffered, 0)
+        XCTAssertGreaterThan(counts.events, 4096)
+        try assertReplaysIdentically(Recording(trace: trace, result: r))
+    }
+
+    /// A static program never loads the preload library: every syscall still stops the program
+    /// (as a seccomp stop) and is recorded.
+    func testAStaticProgramRecordsWithoutTheLibrary() throws {
+        let exe = try Fixture.bufferedIO.executable(.o2Static)
+        let rec = try assertRoundTrip([exe, try makeTemporaryDirectory("bio")], expectedStatus: 0,
+                                      environment: Self.buffered)
+        XCTAssertTrue(rec.result.stdoutText.contains("1-byte reads: 4096, checksum 14011927123343671296"))
+        let counts = try dumpCounts(rec.trace)
+        XCTAssertEqual(counts.buffered, 0)
+        XCTAssertGreaterThan(counts.events, 4096)
+    }
+
+    /// SIGALRM every millisecond during nothing but buffered calls: each is delivered after an
+    /// ordinary syscall the library is made to make, and replay runs the handler at the same
+    /// iterations.
+    func testSignalsArrivingDuringBufferedCalls() throws {
+        let exe = try Fixture.bufferedSignals.executable(.o2Dynamic)
+        let rec = try assertRoundTrip([exe, exe], expectedStatus: 0, environment: Self.buffered)
+        XCTAssertEqual(lines(startingWith: "handler ", in: rec.result.stdoutText).count, 5, rec.result.stdoutText)
+        XCTAssertGreaterThan(try dumpCounts(rec.trace).buffered, 100)
+    }
+
+    /// 8 threads × 10,000 writes to one pipe and a reader thread: writes and reads block (the
+    /// pipe fills and empties), the order of the messages is the recorded schedule.
+    func testEightWritersAndAReaderOnAPipe() throws {
+        let exe = try Fixture.bufferedThreads.executable(.o2Dynamic)
+        let rec = try assertRoundTrip([exe, "pipe", "8", "10000"], expectedStatus: 0, replays: 1,
+                                      environment: Self.buffered)
+        XCTAssertTrue(rec.result.stdoutText.hasPrefix("read 80000 messages from 8 threads"), rec.result.stdoutText)
+    }
+
+    /// A thread polling a flag with buffered calls (no switch points) must let the thread that
+    /// sets it run.
+    func testAThreadWaitingInBufferedCallsLetsTheOtherRun() throws {
+        let exe = try Fixture.bufferedThreads.executable(.o2Dynamic)
+        let rec = try assertRoundTrip([exe, "wait"], expectedStatus: 0, environment: Self.buffered)
+        XCTAssertEqual(rec.result.stdoutText, "the flag was set (after polling)\n")
+    }
+}
