@@ -10,6 +10,18 @@ public enum SyscallBlocking {
         "wait4", "waitid", "sched_yield",
     ]
 
+    /// Calls the recorder waits out however long they take, never handing the CPU to another
+    /// task meanwhile. execve never waits for another task, but a slow one (measured: make's
+    /// execs of gcc and of the linked program took over the 2 ms block timeout on a loaded
+    /// machine, 3 recordings in 12) would otherwise let the vfork parent run before the exec
+    /// event: posix_spawn's parent then unmaps the child's stack, and the replayed execve, which
+    /// runs at the exec event, finds its argv gone (EFAULT).
+    static let neverHandsOver: Set<String> = ["execve", "execveat"]
+
+    public static func keepsTheCPU(_ number: Int) -> Bool {
+        neverHandsOver.contains(SyscallTable.name(number))
+    }
+
     public static func isLikely(_ spec: SyscallSpec, args: [UInt64]) -> Bool {
         if alwaysWaits.contains(spec.name) { return true }
         switch spec.name {

@@ -247,6 +247,9 @@ public final class Recorder {
                 current = nil
                 return
             }
+            if c.state == .inSyscall && SyscallBlocking.keepsTheCPU(Int(Int64(bitPattern: c.entry.origRax))) {
+                return
+            }
             if c.state == .inSyscall {
                 // It blocked: mark where it entered, and let another task run meanwhile.
                 try writerRef.append(.syscallEntry(SyscallEntryEvent(
