@@ -72,7 +72,7 @@ final class SessionCheckpoint {
     let readAheadEnded: Bool
 
     fileprivate init(processes: [ProcessCopy], endedTasks: [Int32: ReplayTask], shared: [SharedRegion],
-                     scratch: [String: [UInt8]], session s: ReplaySession) {
+                     scratch: [String: [UInt8]], session s: ReplaySession, midEvent: ReplaySession.EventStart?) {
         self.processes = processes
         self.endedTasks = endedTasks
         self.shared = shared
@@ -83,9 +83,9 @@ final class SessionCheckpoint {
         mainTid = s.mainTid
         mainStatus = s.mainStatus
         lastEvent = s.lastEvent
-        readerMark = s.reader.mark()
-        readAhead = s.readAhead
-        readAheadEnded = s.readAheadEnded
+        readerMark = midEvent?.mark ?? s.reader.mark()
+        readAhead = midEvent?.readAhead ?? s.readAhead
+        readAheadEnded = midEvent?.readAheadEnded ?? s.readAheadEnded
     }
 
     /// Kills the frozen copies (on the tracer thread: ptrace needs it).
@@ -136,6 +136,11 @@ extension ReplaySession {
 
     /// Takes a checkpoint (`checkpointObstacle()` must be nil). `clean` erases the debugger's
     /// changes to memory (int3s) from the frozen copy of the live process whose tgid is given.
+    /// Taken at a debugger stop inside the event being replayed (its task stopped in `resume`,
+    /// before the event's own effects), it keeps the reading state from before that event:
+    /// restoring it replays the event again from its start with the task where it is now,
+    /// which comes to the same, since an event's replay only resumes the task to the point the
+    /// recording names (its syscall, rdtsc, signal, or a register state searched for).
     func takeCheckpoint(clean: (Int32, Task) throws -> Void) throws -> SessionCheckpoint {
         var byProcess: [Int32: [(Int32, ReplayTask)]] = [:]
         var ended: [Int32: ReplayTask] = [:]
@@ -164,7 +169,7 @@ extension ReplaySession {
             }
             sharesFiles = true
             return SessionCheckpoint(processes: copies, endedTasks: ended, shared: shared,
-                                     scratch: try files.snapshot(), session: self)
+                                     scratch: try files.snapshot(), session: self, midEvent: eventStart)
         } catch {
             Task.kill(copies.map(\.frozen))
             throw error

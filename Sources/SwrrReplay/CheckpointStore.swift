@@ -75,7 +75,7 @@ final class CheckpointStore {
     private(set) var timeline: Double = 0
     private var runningSince: UInt64?
 
-    private static func now() -> UInt64 {
+    static func now() -> UInt64 {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
@@ -94,6 +94,7 @@ final class CheckpointStore {
     /// The replay was moved to a point `cost` seconds into the timeline.
     func moved(to cost: Double) {
         timeline = cost
+        lastTaken = cost
         if runningSince != nil { runningSince = Self.now() }
     }
 
@@ -103,15 +104,20 @@ final class CheckpointStore {
 
     // MARK: finding
 
-    /// The latest checkpoint from which `p` can be reached by running forward.
-    func nearest(atOrBefore p: ReplayPosition) -> Checkpoint? {
-        all.last { $0.position.event <= p.event }
+    /// The latest checkpoint from which `p` can be reached by running forward. Checkpoints
+    /// inside an event serve only seeks that follow their path on (`midEvent`); a scan, which
+    /// counts every breakpoint since its event began, starts at an event boundary.
+    func nearest(atOrBefore p: ReplayPosition, midEvent: Bool = false) -> Checkpoint? {
+        all.last { cp in
+            cp.position.isEventBoundary ? cp.position.event <= p.event
+                : midEvent && cp.position.progress(towards: p) != nil
+        }
     }
 
     /// The latest checkpoint strictly before the boundary of event `event`, or at it when
     /// `inclusive`.
     func latest(before event: Int, inclusive: Bool) -> Checkpoint? {
-        all.last { inclusive ? $0.position.event <= event : $0.position.event < event }
+        all.last { $0.position.isEventBoundary && (inclusive ? $0.position.event <= event : $0.position.event < event) }
     }
 
     func checkpoint(id: Int) -> Checkpoint? { all.first { $0.id == id } }
@@ -129,6 +135,11 @@ final class CheckpointStore {
 
     // MARK: adding and dropping
 
+    /// Notes how long taking one checkpoint lasted.
+    func took(_ seconds: Double) {
+        takingTime = takingTime == 0 ? seconds : 0.8 * takingTime + 0.2 * seconds
+    }
+
     func add(_ state: SessionCheckpoint, at position: ReplayPosition, explicit: Bool) throws -> Checkpoint {
         if explicit && all.filter(\.explicit).count >= Self.explicitLimit {
             state.discard()
@@ -136,11 +147,29 @@ final class CheckpointStore {
         }
         let cp = Checkpoint(id: nextId, position: position, explicit: explicit, state: state, cost: current)
         nextId += 1
-        let i = all.firstIndex { $0.position.event > position.event } ?? all.count
+        // By event, the boundary first, then along the replay.
+        func key(_ c: Checkpoint) -> (Int, Int, Double) { (c.position.event, c.position.isEventBoundary ? 0 : 1, c.cost) }
+        let i = all.firstIndex { key($0) > key(cp) } ?? all.count
         all.insert(cp, at: i)
-        evict()
+        lastTaken = cp.cost
+        evict(keeping: cp)
         return cp
     }
+
+    /// When the last checkpoint was taken or restored (timeline seconds).
+    private(set) var lastTaken = -Double.infinity
+    /// Seconds of replay between checkpoints taken at stops inside events (breakpoint hits of
+    /// a scan, client stops): their position is one a later jump often goes to.
+    var midEventInterval = 0.02
+
+    /// Whether a checkpoint at a stop inside an event is due: `midEventInterval` after the last
+    /// one, and at least ten times as long as taking one lasts (a scan through many hits spends
+    /// at most a tenth of its time taking checkpoints).
+    var isDueMidEvent: Bool {
+        automatic && current - lastTaken >= max(midEventInterval, midEventInterval > 0 ? 10 * takingTime : 0)
+    }
+    /// How long taking a checkpoint lasted, recently (seconds, a moving average).
+    private var takingTime = 0.0
 
     func remove(_ cp: Checkpoint) {
         all.removeAll { $0 === cp }
@@ -154,27 +183,34 @@ final class CheckpointStore {
 
     var totalMemory: Int { all.reduce(0) { $0 + $1.memoryBytes } }
 
-    /// Drops automatic checkpoints beyond the count and memory bounds.
-    private func evict() {
+    /// Drops automatic checkpoints beyond the count and memory bounds (never `keep`, the one
+    /// just taken).
+    private func evict(keeping keep: Checkpoint) {
         var automatic: [Checkpoint] { all.filter { !$0.explicit } }
-        while automatic.count > Self.automaticLimit + 1 { dropOne(automatic) }
-        if all.count > 1 {
+        while automatic.count > Self.automaticLimit + 1, dropOne(automatic, keeping: keep) {}
+        // The memory of the older ones grows as the live replay writes to pages they share with
+        // it: measured again now and then, and when the total looks high.
+        adds += 1
+        if adds % 8 == 0 || totalMemory > Self.memoryLimit / 2 {
             for cp in all { cp.memoryBytes = cp.state.memoryBytes() }
-            while totalMemory > Self.memoryLimit && automatic.count > 2 { dropOne(automatic) }
         }
+        while totalMemory > Self.memoryLimit, dropOne(automatic, keeping: keep) {}
     }
+    private var adds = 0
 
     /// Drops the automatic checkpoint whose removal leaves the smallest gap relative to its
-    /// distance from the current point (never the first, at the start, nor the newest).
-    private func dropOne(_ automatic: [Checkpoint]) {
-        guard automatic.count > 2 else { return }
+    /// distance from the current point (never the first, at the start, nor the last).
+    private func dropOne(_ automatic: [Checkpoint], keeping keep: Checkpoint) -> Bool {
+        guard automatic.count > 2 else { return false }
         let here = current
         var best: (score: Double, cp: Checkpoint)?
-        for i in 1..<(automatic.count - 1) {
-            let gap = automatic[i + 1].cost - automatic[i - 1].cost
+        for i in 1..<(automatic.count - 1) where automatic[i] !== keep {
+            let gap = max(automatic[i + 1].cost - automatic[i - 1].cost, 0)
             let score = gap / max(abs(here - automatic[i].cost), 0.001)
             if best == nil || score < best!.score { best = (score, automatic[i]) }
         }
-        if let b = best { remove(b.cp) }
+        guard let b = best else { return false }
+        remove(b.cp)
+        return true
     }
 }

@@ -1,29 +1,58 @@
-// The engine's side of checkpoints: taking them (automatically at event boundaries as the replay
-// runs, or on request), and restoring one as the starting point of a silent replay
-// (ReverseExecution.restore(nearestTo:)) instead of starting the program again.
+// The engine's side of checkpoints: taking them, and starting a silent replay from one
+// (ReverseExecution.swift) instead of starting the program again.
+//
+// Where they are taken:
+// - at event boundaries as the replay runs (forwards, or silently while going back), once
+//   CheckpointStore.interval seconds of replay have passed since the nearest one before;
+// - at stops inside an event, when due (CheckpointStore.isDueMidEvent): a breakpoint or
+//   watchpoint hit found by a scan (the next jump usually goes there: reverse-continue lands on
+//   the last hit the scan found), every `strideSteps` single-steps of a step-scan (reverse-stepi
+//   then goes to one instruction before where the scan ended), and the client's forward stops;
+// - on request (`monitor checkpoint`), at the boundary or stop where the replay is.
+// A checkpoint inside an event replays that event again from its start when restored, with the
+// tasks where they were (Checkpoint.swift), and only serves seeks whose target lies further along
+// its path (ReplayPosition.progress): a seek restored there goes on exactly as if it had just
+// counted its way to that point. Scans, which count every breakpoint since their event began,
+// start at event boundaries.
 import Glibc
 import SwrrTracee
 
 extension ReplayDebugEngine {
+    /// Single-steps of a step-scan between checkpoints (≈ 60 ms at 57 µs a step).
+    static let strideSteps = 1024
+
     /// Takes a checkpoint here if one is due (at an event boundary, while the replay runs).
     func checkpointIfDue() {
         guard outcome == nil, stepOver.isEmpty, checkpoints.isDue(event: eventNumber),
               session.checkpointObstacle() == nil else { return }
-        _ = try? takeCheckpoint(explicit: false)
+        _ = try? takeCheckpoint(at: position, explicit: false)
     }
 
-    /// A checkpoint of the replay where it stands (an event boundary).
+    /// Takes a checkpoint at a stop of task `t` inside an event (position `p`), if one is due.
+    func checkpointAtStopIfDue(_ t: ReplayTask, _ p: ReplayPosition, force: Bool = false) {
+        guard force || checkpoints.isDueMidEvent, checkpoints.automatic, !p.isEventBoundary,
+              !p.path.contains(where: { if case .state = $0 { return true }; return false }),
+              stepOver.keys.allSatisfy({ $0 == t.task.tid }), session.checkpointObstacle() == nil else { return }
+        _ = try? takeCheckpoint(at: p, explicit: false)
+    }
+
+    /// A checkpoint of the replay where it stands: at `p`, the current position (an event
+    /// boundary, or a stop inside an event).
     @discardableResult
-    func takeCheckpoint(explicit: Bool) throws -> Checkpoint {
+    func takeCheckpoint(at p: ReplayPosition, explicit: Bool) throws -> Checkpoint {
         guard let session = session else { throw DebuggerError.ended }
-        guard position.isEventBoundary, position.event == eventNumber else {
-            throw DebuggerError.refused("a checkpoint can only be taken between two events (this is \(position)); " +
-                                        "step to the next event or take it at a breakpoint before the event starts")
+        guard p.event == eventNumber, outcome == nil else {
+            throw DebuggerError.refused("no checkpoint can be taken at the end of the recording")
+        }
+        if p.path.contains(where: { if case .state = $0 { return true }; return false }) {
+            throw DebuggerError.refused("no checkpoint can be taken where the replay was paused; step or continue first")
         }
         if let why = session.checkpointObstacle() {
             throw DebuggerError.refused("no checkpoint can be taken at event \(eventNumber): \(why)")
         }
         let breakpoints = self.breakpoints
+        let started = CheckpointStore.now()
+        defer { checkpoints.took(Double(CheckpointStore.now() - started) / 1e9) }
         let state: SessionCheckpoint
         do {
             state = try session.takeCheckpoint { tgid, copy in
@@ -32,13 +61,12 @@ extension ReplayDebugEngine {
                     try copy.writeMemory(address, [byte])
                 }
             }
-        } catch let e as DebuggerError {
-            throw e
         } catch {
-            throw DebuggerError.other("taking a checkpoint at event \(eventNumber) failed: \(error)")
+            throw DebuggerError.other("taking a checkpoint at \(p) failed: \(error)")
         }
-        let tid = position.tid != 0 ? position.tid : currentTid
-        return try checkpoints.add(state, at: ReplayPosition(event: eventNumber, tid: tid), explicit: explicit)
+        var at = p
+        if at.tid == 0 { at.tid = currentTid }
+        return try checkpoints.add(state, at: at, explicit: explicit)
     }
 
     /// Continues from checkpoint `cp`: the live replay is replaced by new copies of its
@@ -48,7 +76,49 @@ extension ReplayDebugEngine {
         let s = try ReplaySession.restore(cp.state, echo: echoForSession)
         installSession(s)
         currentTid = cp.position.tid != 0 ? cp.position.tid : mainTid
-        position = ReplayPosition(event: eventNumber, tid: currentTid)
+        position = cp.position
         checkpoints.moved(to: cp.cost)
+    }
+
+    /// Starts the silent replay `s` (a jump or a step-scan) from the nearest checkpoint it can
+    /// start from. One inside the target's event puts the seek where that checkpoint is: when it
+    /// is the target itself, a jump's stop is reported right there (and served until the client
+    /// resumes, after which the caller drives on).
+    func begin(_ s: Seek) throws {
+        let cp = try restore(from: checkpoints.nearest(atOrBefore: s.target, midEvent: true))
+        seek = s
+        guard let q = cp?.position, !q.isEventBoundary, let (segment, count) = q.progress(towards: s.target),
+              let t = session.tasks[q.tid] else { return }
+        insideEvent = true
+        try enterTargetEvent(s)
+        s.segment = segment
+        s.count = count
+        s.resolved = Array(q.path.prefix(segment))
+        establishedPending = true
+        currentTid = q.tid
+        // Standing on an int3 (a breakpoint's or this seek's), as after its trap: carried over
+        // on the next resume, not counted again.
+        if case .arrival(let a, _)? = q.path.last, breakpoints.contains(a) { stepOver[t.task.tid] = .software(a) }
+        if segment < s.target.path.count {
+            if case .steps = s.target.path[segment] { stepState = .stepping(t.task.tid) } else { stepState = .off }
+            return
+        }
+        let regs = try t.task.registers()
+        if let want = s.target.registers, !HardwareBreakpoint.sameState(regs, want) {
+            throw DebuggerError.replay("\(s.target) was reached with other registers than before: " +
+                                       regs.differences(from: want).prefix(6).joined(separator: ", "))
+        }
+        position = ReplayPosition(event: eventNumber, tid: q.tid, path: q.path, registers: regs)
+        switch s.goal {
+        case .report(let result):
+            endSeek()
+            if case .arrival(let a, _)? = q.path.last, !breakpoints.contains(a) { stepOver[t.task.tid] = nil }
+            _ = try stopHere(t, result.map { $0 ?? .jumped })
+        case .stepScan:
+            s.stepping = true
+            stepState = .stepping(t.task.tid)
+        case .scan:
+            break
+        }
     }
 }

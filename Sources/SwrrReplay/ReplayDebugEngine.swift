@@ -83,6 +83,8 @@ final class ReplayDebugEngine: ReplayDebugHook {
     var stepOver: [Int32: StepOver] = [:]
     /// Forks of the replay to restart from (Checkpointing.swift, CheckpointStore.swift).
     let checkpoints = CheckpointStore()
+    /// The live replay was restored from a checkpoint inside an event and has not run yet.
+    var insideEvent = false
 
     init(traceDirectory: String, echo: ((UInt8, [UInt8]) -> Void)?, mailbox: DebugMailbox) {
         self.traceDirectory = traceDirectory
@@ -184,9 +186,9 @@ final class ReplayDebugEngine: ReplayDebugHook {
         eventTids[0] = session.tasks.first(where: { $0.value.task === session.task })?.key
         currentTid = mainTid
         checkpoints.moved(to: 0)
+        position = ReplayPosition(event: eventNumber, tid: mainTid)
         if checkpoints.automatic && checkpoints.latest(before: eventNumber, inclusive: true) == nil {
-            position = ReplayPosition(event: eventNumber, tid: mainTid)
-            _ = try? takeCheckpoint(explicit: false)
+            _ = try? takeCheckpoint(at: position, explicit: false)
         }
     }
 
@@ -209,6 +211,7 @@ final class ReplayDebugEngine: ReplayDebugHook {
         stepState = .off
         resumeRip = nil
         establishedPending = true
+        insideEvent = false
         breakpoints.newReplay()
         breakpoints.insertAll(in: addressSpaces)
         debugRegisters.newReplay()
@@ -245,9 +248,16 @@ final class ReplayDebugEngine: ReplayDebugHook {
     func drive() throws -> DebugStop {
         checkpoints.run()
         defer { checkpoints.pause() }
+        // Restored from a checkpoint inside an event (Checkpointing.begin), the replay does not
+        // start at a boundary.
+        var atBoundary = !insideEvent
+        insideEvent = false
         while true {
-            if let stop = try pauseAtBoundary() { return stop }
-            if seek != nil, let stop = try seekAtBoundary() { return stop }
+            if atBoundary {
+                if let stop = try pauseAtBoundary() { return stop }
+                if seek != nil, let stop = try seekAtBoundary() { return stop }
+            }
+            atBoundary = true
             if let o = outcome { return DebugStop(reason: .end(o), tid: mainTid, event: eventNumber) }
             let before = Set(session.tasks.keys)
             if let o = try session.step() {
@@ -420,6 +430,7 @@ final class ReplayDebugEngine: ReplayDebugHook {
         p.tid = tid
         p.registers = regs
         position = p
+        checkpointAtStopIfDue(t, p)
         return try stopHere(t, reason)
     }
 

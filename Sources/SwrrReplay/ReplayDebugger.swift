@@ -107,12 +107,16 @@ public final class ReplayDebugger {
     /// `automaticCheckpoints`: the replay checkpoints itself as it runs (CheckpointStore.swift), so
     /// that going back is fast; off (or SWRR_CHECKPOINTS=0 in the environment), going back
     /// re-executes from the start or an explicit checkpoint. `checkpointInterval`: seconds of
-    /// replay between automatic checkpoints (default 0.1; 0: at every event boundary).
+    /// replay between automatic checkpoints at event boundaries (default 0.1; a fifth of it
+    /// between those at stops inside events; 0: at every boundary and stop).
     public init(traceDirectory: String, echo: ((UInt8, [UInt8]) -> Void)? = nil,
                 automaticCheckpoints: Bool = true, checkpointInterval: Double? = nil) throws {
         let engine = ReplayDebugEngine(traceDirectory: traceDirectory, echo: echo, mailbox: mailbox)
         engine.checkpoints.automatic = automaticCheckpoints && ProcessInfo.processInfo.environment["SWRR_CHECKPOINTS"] != "0"
-        if let i = checkpointInterval { engine.checkpoints.interval = i }
+        if let i = checkpointInterval {
+            engine.checkpoints.interval = i
+            engine.checkpoints.midEventInterval = i / 5
+        }
         self.engine = engine
         let ready = DispatchSemaphore(value: 0)
         var startError: Error?
@@ -201,10 +205,10 @@ public final class ReplayDebugger {
 
     // MARK: checkpoints (CheckpointStore.swift)
 
-    /// Takes a checkpoint where the replay is (an event boundary); going back to any later point
-    /// then starts from it. It stays until `deleteCheckpoint`.
+    /// Takes a checkpoint where the replay is (an event boundary or a stop); going back to a
+    /// later point then starts from it. It stays until `deleteCheckpoint`.
     public func takeCheckpoint() throws -> CheckpointInfo {
-        try perform { try $0.takeCheckpoint(explicit: true).info }
+        try perform { try $0.takeCheckpoint(at: $0.position, explicit: true).info }
     }
 
     /// Every checkpoint (explicit and automatic), in the order of their positions.

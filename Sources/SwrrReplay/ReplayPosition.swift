@@ -77,6 +77,27 @@ public struct ReplayPosition: Equatable, CustomStringConvertible {
         return p
     }
 
+    /// How far a replay standing at `self` has come along `target`'s path, when `target` is
+    /// reached from here by running on (same event and task, and this path a beginning of that
+    /// one): the index of the segment under way and its count so far (index == target's count:
+    /// this is the target). nil otherwise.
+    func progress(towards target: ReplayPosition) -> (segment: Int, count: Int)? {
+        guard event == target.event, target.tid == 0 || tid == target.tid else { return nil }
+        let k = path.count
+        if k == 0 { return (0, 0) }
+        guard k <= target.path.count, Array(path.prefix(k - 1)) == Array(target.path.prefix(k - 1)) else { return nil }
+        let (m, n): (Int, Int)
+        switch (path[k - 1], target.path[k - 1]) {
+        case (.arrival(let a, let x), .arrival(let b, let y)) where a == b: (m, n) = (x, y)
+        case (.watch(let a, let x), .watch(let b, let y)) where a == b: (m, n) = (x, y)
+        case (.steps(let x), .steps(let y)): (m, n) = (x, y)
+        case (let a, let b) where a == b: return (k, 0)
+        default: return nil
+        }
+        guard m <= n else { return nil }
+        return m == n ? (k, 0) : (k - 1, m)
+    }
+
     /// The same point, compared without the registers.
     func samePoint(_ o: ReplayPosition) -> Bool { event == o.event && path == o.path }
 

@@ -135,6 +135,8 @@ public final class ReplaySession {
     /// Replays one event. Returns the outcome once there are no more events.
     public func step() throws -> ReplayOutcome? {
         if let f = finished { return f }
+        eventStart = EventStart(mark: reader.mark(), readAhead: readAhead, readAheadEnded: readAheadEnded)
+        defer { eventStart = nil }
         do {
             guard let event = try nextEvent() else { return end() }
             if keepTasksAtEnd, case .syscall(let ev) = event, try isFinalExit(ev) {
@@ -207,6 +209,14 @@ public final class ReplaySession {
     /// Events read ahead of the current one (see `upcomingEvent(for:)`).
     var readAhead: [Event] = []
     var readAheadEnded = false
+    /// While an event is being replayed (in `step`), the reading state from before it was read:
+    /// a checkpoint taken in the middle of an event (Checkpoint.swift) replays it from its start.
+    struct EventStart {
+        let mark: TraceReader.Mark
+        let readAhead: [Event]
+        let readAheadEnded: Bool
+    }
+    var eventStart: EventStart?
 
     private func nextEvent() throws -> Event? {
         if !readAhead.isEmpty { return readAhead.removeFirst() }

@@ -92,13 +92,14 @@ extension ReplayDebugEngine {
     }
 
     /// Restores `cp`, or, when that fails, an earlier checkpoint (the failing one is dropped), or
-    /// starts a new replay when there is none.
-    private func restore(from cp: Checkpoint?) throws {
+    /// starts a new replay when there is none. Returns the checkpoint restored.
+    @discardableResult
+    func restore(from cp: Checkpoint?) throws -> Checkpoint? {
         var next = cp
         while let c = next {
             do {
                 try restore(c)
-                return
+                return c
             } catch {
                 fputs("swrr: checkpoint \(c.id) at \(c.position) could not be restored (\(error)); it is dropped\n", stderr)
                 checkpoints.remove(c)
@@ -106,6 +107,7 @@ extension ReplayDebugEngine {
             }
         }
         try startReplay()
+        return nil
     }
 
     // MARK: the operations
@@ -169,8 +171,7 @@ extension ReplayDebugEngine {
     }
 
     private func jump(to p: ReplayPosition, result: Result<StopReason?, Error>) throws -> DebugStop {
-        try restore(nearestTo: p)
-        seek = Seek(target: p, goal: .report(result))
+        try begin(Seek(target: p, goal: .report(result)))
         return try drive()
     }
 
@@ -197,7 +198,9 @@ extension ReplayDebugEngine {
             }
             endSeek()
             if let hit = s.lastHit { return hit }
-            guard start.event > 1, start.event < end.event else { return nil }
+            // The next stretch ends where this one began (and starts at a checkpoint strictly
+            // before it).
+            guard start.event > 1 else { return nil }
             end = ReplayPosition(event: start.event, tid: start.tid)
         }
     }
@@ -205,10 +208,9 @@ extension ReplayDebugEngine {
     /// Single-steps from `from` until `end`; the number of steps (the one that gets there
     /// included; 0 when the event's task did not run at all).
     func stepScan(from: ReplayPosition, until end: Seek.StepScanEnd) throws -> Int {
-        try restore(nearestTo: from)
         let s = Seek(target: from, goal: .stepScan(end))
-        seek = s
         defer { endSeek() }
+        try begin(s)
         do { _ = try drive() } catch is ScanFinished {}
         guard let n = s.stepResult else {
             throw DebuggerError.replay("stepping from \(from) never reached \(end)")
@@ -275,6 +277,15 @@ extension ReplayDebugEngine {
             throw DebuggerError.replay("the replay went past \(s.target) without reaching it")
         }
         guard eventNumber == s.target.event, !s.entered else { return nil }
+        try enterTargetEvent(s)
+        if s.target.path.isEmpty { return try reachBoundary(s) }
+        if case .steps = s.target.path[0] { stepState = .armed(nil) } else { stepState = .off }
+        return nil
+    }
+
+    /// In the target's event: the breakpoints and watchpoints the target's path counts go in
+    /// (for this seek only, where the client has none).
+    func enterTargetEvent(_ s: Seek) throws {
         s.entered = true
         var needed = s.target.path
         switch s.stepEnd {
@@ -297,9 +308,6 @@ extension ReplayDebugEngine {
                 break
             }
         }
-        if s.target.path.isEmpty { return try reachBoundary(s) }
-        if case .steps = s.target.path[0] { stepState = .armed(nil) } else { stepState = .off }
-        return nil
     }
 
     private func reachBoundary(_ s: Seek) throws -> DebugStop? {
@@ -340,7 +348,15 @@ extension ReplayDebugEngine {
                   sameArrival: Bool, stepDone: Bool) throws -> Bool {
         guard let s = seek else { return true }
         if s.stepping {
-            if stepDone { s.steps += 1 }
+            if stepDone {
+                s.steps += 1
+                if s.steps % Self.strideSteps == 0, let tid = recordedTid(ofReplayTid: t.task.tid) {
+                    var p = s.target.appending(.steps(s.steps))
+                    p.tid = tid
+                    p.registers = regs
+                    checkpointAtStopIfDue(t, p, force: true)
+                }
+            }
             switch s.stepEnd {
             case .arrival(let a)? where stepDone && regs.rip == a:
                 s.stepResult = s.steps
@@ -361,6 +377,7 @@ extension ReplayDebugEngine {
         // when the trap is the target itself.
         if s.isScan, let w = watch, !s.tempWatchpoints.contains(w) {
             s.lastHit = (at(prefix + [.watch(w, s.bump(.watch(w)))]), reason)
+            checkpointAtStopIfDue(t, s.lastHit!.0)
         }
         var completed = false
         if s.entered, s.segment < s.target.path.count {
@@ -402,6 +419,7 @@ extension ReplayDebugEngine {
                 } else {
                     s.lastHit = (at(prefix + [.arrival(a, s.bump(.arrival(a)))]), reason)
                 }
+                checkpointAtStopIfDue(t, s.lastHit!.0)
             default:
                 break
             }

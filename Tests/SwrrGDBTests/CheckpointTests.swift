@@ -88,6 +88,224 @@ final class CheckpointTests: XCTestCase {
         try restoreAtEveryEvent(try recording("nondeterminism", []))
     }
 
+    // MARK: the same results with checkpoints as without
+
+    /// What a client sees after one operation.
+    private struct Observation: Equatable {
+        var position: ReplayPosition
+        var registers: Registers
+        var memory: [UInt8]
+    }
+
+    /// Runs `script` (which observes after each operation) once without any checkpoint and once
+    /// with a checkpoint at every event boundary and stop, and compares what it saw.
+    private func compareWithAndWithout(_ rec: GDBFixture.Recording, watching global: String,
+                                       _ script: (ReplayDebugger, () throws -> Void) throws -> Void,
+                                       file: StaticString = #filePath, line: UInt = #line) throws -> [CheckpointInfo] {
+        let address = try GDBFixture.symbol(global, in: rec.executable)
+        var runs: [[Observation]] = []
+        var made: [CheckpointInfo] = []
+        for withCheckpoints in [false, true] {
+            let d = withCheckpoints ? try ReplayDebugger(traceDirectory: rec.trace, checkpointInterval: 0)
+                                    : try ReplayDebugger(traceDirectory: rec.trace, automaticCheckpoints: false)
+            debugger = d
+            var seen: [Observation] = []
+            try script(d) {
+                seen.append(Observation(position: try d.position(), registers: try d.registers(),
+                                        memory: try d.readMemory(address, count: 8)))
+            }
+            if withCheckpoints { made = try d.checkpoints() }
+            d.kill()
+            debugger = nil
+            runs.append(seen)
+        }
+        XCTAssertEqual(runs[0].count, runs[1].count, file: file, line: line)
+        for (i, (a, b)) in zip(runs[0], runs[1]).enumerated() {
+            XCTAssertEqual(a.position, b.position, "position after operation \(i + 1)", file: file, line: line)
+            XCTAssertEqual(a.registers, b.registers, "registers after operation \(i + 1)", file: file, line: line)
+            XCTAssertEqual(a.memory, b.memory, "\(global) after operation \(i + 1)", file: file, line: line)
+        }
+        XCTAssertTrue(made.contains { !$0.position.isEventBoundary }, "checkpoints inside events were taken: \(made)",
+                      file: file, line: line)
+        return made
+    }
+
+    func testReverseExecutionOnALoopIsTheSameWithCheckpoints() throws {
+        let rec = try GDBFixture.recording()
+        let body = try GDBFixture.address(ofLine: try GDBFixture.line("body"), in: rec.executable)
+        let counter = try GDBFixture.symbol("counter", in: rec.executable)
+        var stops: [[StopReason]] = []
+        _ = try compareWithAndWithout(rec, watching: "counter") { d, observe in
+            var reasons: [StopReason] = []
+            func op(_ f: () throws -> DebugStop) throws {
+                reasons.append(try f().reason)
+                try observe()
+            }
+            try d.setBreakpoint(body)
+            for _ in 0..<4 { try op { try d.continueForward() } }
+            for _ in 0..<2 { try op { try d.reverseContinue() } }
+            for _ in 0..<3 { try op { try d.reverseStepInstruction() } }
+            for _ in 0..<2 { try op { try d.stepInstruction() } }
+            let p = try d.position()
+            try op { try d.continueForward() }
+            try d.removeBreakpoint(body)
+            try d.setWatchpoint(address: counter, length: 8, kind: .write)
+            for _ in 0..<2 { try op { try d.reverseContinue() } }
+            try op { try d.continueForward() }
+            try op { try d.reverseStepInstruction() }
+            try d.removeWatchpoint(address: counter, length: 8, kind: .write)
+            try op { try d.goToEvent(5) }
+            try op { try d.goTo(p) }
+            try d.setBreakpoint(body)
+            try op { try d.reverseContinue() }
+            try op { try d.reverseContinue() }
+            stops.append(reasons)
+        }
+        XCTAssertEqual(stops.count, 2)
+        XCTAssertEqual(stops[0], stops[1], "the same stops")
+        XCTAssertEqual(stops[0].filter { $0 == .breakpoint(body) }.count, 8)
+    }
+
+    func testReverseExecutionAcrossCrossingsIsTheSameWithCheckpoints() throws {
+        let rec = try GDBFixture.recording("crossings", status: 0)
+        let stage = try GDBFixture.symbol("stage", in: rec.executable)
+        var stops: [[DebugStop]] = []
+        _ = try compareWithAndWithout(rec, watching: "stage") { d, observe in
+            var seen: [DebugStop] = []
+            func op(_ f: () throws -> DebugStop) throws {
+                seen.append(try f())
+                try observe()
+            }
+            var stop = try d.continueForward(stopAtTaskEvents: false)
+            while case .signal = stop.reason { stop = try d.continueForward(stopAtTaskEvents: false) }
+            try d.setWatchpoint(address: stage, length: 8, kind: .write)
+            for _ in 0..<5 { try op { try d.reverseContinue() } }
+            for _ in 0..<2 { try op { try d.reverseStepInstruction() } }
+            try op { try d.stepInstruction() }
+            try op { try d.continueForward() }
+            try op { try d.continueForward() }
+            stops.append(seen)
+        }
+        XCTAssertEqual(stops.count, 2)
+        XCTAssertEqual(stops[0], stops[1], "the same stops")
+    }
+
+    // MARK: restoring, cleaning up, gdb
+
+    func testACheckpointRestoredTwiceGivesIdenticalState() throws {
+        let rec = try GDBFixture.recording()
+        let body = try GDBFixture.address(ofLine: try GDBFixture.line("body"), in: rec.executable)
+        let iter = try GDBFixture.symbol("iter", in: rec.executable)
+        let d = try ReplayDebugger(traceDirectory: rec.trace, automaticCheckpoints: false)
+        debugger = d
+        try d.setBreakpoint(body)
+        _ = try d.continueForward()
+        _ = try d.continueForward()
+        // At a breakpoint stop inside an event, then at the event boundary a few steps on.
+        let inside = try d.takeCheckpoint()
+        XCTAssertFalse(inside.position.isEventBoundary)
+        let state = (try d.registers(), try d.floatingPointRegisters(), try d.readMemory(iter, count: 4), try d.readMemory(body, count: 16))
+        var boundary: CheckpointInfo?
+        while boundary == nil {
+            if case .step = try d.stepInstruction().reason, try d.position().isEventBoundary { boundary = try d.takeCheckpoint() }
+        }
+        let atBoundary = try d.registers()
+        let listed = try d.checkpoints()
+        XCTAssertEqual(listed.map(\.id), [inside.id, boundary!.id], "only the explicit checkpoints: \(listed)")
+        for round in 1...2 {
+            _ = try d.continueForward()
+            _ = try d.continueForward()
+            XCTAssertEqual(try d.goTo(inside.position).reason, .jumped)
+            XCTAssertEqual(try d.registers(), state.0, "registers at the checkpoint, restored \(round) times")
+            XCTAssertEqual(try d.floatingPointRegisters(), state.1, "FPU state, restored \(round) times")
+            XCTAssertEqual(try d.readMemory(iter, count: 4), state.2)
+            XCTAssertEqual(try d.readMemory(body, count: 16), state.3, "the int3 stays hidden")
+            XCTAssertEqual(try d.position().path, inside.position.path)
+            XCTAssertEqual(try d.continueForward().reason, .breakpoint(body), "the next iteration, from the restored stop")
+            XCTAssertEqual(try d.int32(at: iter), 2)
+            XCTAssertEqual(try d.goToEvent(boundary!.position.event).reason, .jumped)
+            XCTAssertEqual(try d.registers(), atBoundary, "registers at the boundary checkpoint, restored \(round) times")
+        }
+        try d.removeBreakpoint(body)
+        XCTAssertEqual(try d.continueForward(stopAtTaskEvents: false).reason, .end(.completed(waitStatus: WaitStatus.exited(3))))
+    }
+
+    func testCheckpointProcessesAreGoneAfterAnErrorAndAfterKill() throws {
+        let rec = try recording("threads", ["condvar"])
+        let d = try ReplayDebugger(traceDirectory: rec.trace, checkpointInterval: 0)
+        debugger = d
+        let end = try d.goToEnd()
+        _ = try d.goToEvent(end.event / 2)
+        let held = try d.checkpointProcesses()
+        XCTAssertGreaterThan(held.count, 10, "checkpoints of the whole run")
+        XCTAssertLessThanOrEqual(try d.checkpoints().filter { !$0.explicit }.count, 25, "bounded")
+        XCTAssertEqual(held.filter(processExists).count, held.count)
+        // An error leaves the session usable and its checkpoints in place.
+        let main = try d.currentTid()
+        XCTAssertThrowsError(try d.goTo(ReplayPosition(event: end.event / 2 + 3, tid: main, rip: 0x10, hits: 1)))
+        XCTAssertEqual(try d.eventNumber(), end.event / 2)
+        _ = try d.reverseStepInstruction()
+        let live = try d.tasks().map(\.replayTid)
+        let all = try d.checkpointProcesses()
+        d.kill()
+        debugger = nil
+        XCTAssertEqual((all + live + held).filter(processExists), [], "no process is left after kill")
+    }
+
+    func testMonitorCheckpointThroughGDB() throws {
+        let out = try GDBFixture.batch([
+            "monitor checkpoints", "break loop.c:\(try GDBFixture.line("body"))", "continue", "continue",
+            "monitor checkpoint", "monitor checkpoints", "continue", "continue", "reverse-continue", "print iter",
+        ])
+        XCTAssertTrue(out.contains("(automatic)"), "the start of the recording has a checkpoint: \(out)")
+        let taken = out.range(of: #"Checkpoint (\d+) at event (\d+)\."#, options: .regularExpression)
+        XCTAssertNotNil(taken, out)
+        if let r = taken {
+            let id = out[r].split(separator: " ")[1]
+            XCTAssertTrue(out.contains("checkpoint \(id) at event"), "listed: \(out)")
+        }
+        XCTAssertTrue(out.contains("$1 = 2\n"), "reverse-continue lands on the previous iteration: \(out)")
+    }
+
+    func testCheckpointProcessesDieWithAKilledServer() throws {
+        let rec = try GDBFixture.recording()
+        let server = try GDBServerProcess(trace: rec.trace)
+        defer { _ = server.stop(timeout: 1) }
+        let gdb = Process()
+        gdb.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        gdb.arguments = ["gdb", "-batch", "-nx", "-ex", "target extended-remote 127.0.0.1:\(server.port)",
+                         "-ex", "break loop.c:\(try GDBFixture.line("body"))", "-ex", "continue", "-ex", "monitor checkpoint",
+                         "-ex", "continue", "-ex", "reverse-continue", "-ex", "shell sleep 30", rec.executable]
+        gdb.standardInput = FileHandle.nullDevice
+        gdb.standardOutput = FileHandle.nullDevice
+        gdb.standardError = FileHandle.nullDevice
+        try gdb.run()
+        defer { if gdb.isRunning { gdb.terminate() } }
+        // The server's children: the replayed program and the checkpoints' frozen copies.
+        var children: [Int32] = []
+        let deadline = Date().addingTimeInterval(30)
+        while children.count < 3 && Date() < deadline {
+            usleep(100_000)
+            children = childProcesses(of: server.process.processIdentifier)
+        }
+        XCTAssertGreaterThanOrEqual(children.count, 3, "a replay and at least two checkpoints")
+        kill(server.process.processIdentifier, SIGKILL)
+        server.process.waitUntilExit()
+        let gone = Date().addingTimeInterval(5)
+        while !children.filter(processExists).isEmpty && Date() < gone { usleep(50_000) }
+        XCTAssertEqual(children.filter(processExists), [], "every tracee dies with the server (PTRACE_O_EXITKILL)")
+    }
+
+    private func childProcesses(of parent: Int32) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { Int32($0) }.filter { pid in
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return false }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 2 && Int32(fields[1]) == parent
+        }
+    }
+
     private func processExists(_ pid: Int32) -> Bool {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
         return !stat.contains(") Z ")
