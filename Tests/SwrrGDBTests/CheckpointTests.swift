@@ -306,6 +306,12 @@ final class CheckpointTests: XCTestCase {
         }
     }
 
+    func testRestoringAtEveryEventOfBufferedSyscalls() throws {
+        try restoreAtEveryEvent(try GDBFixture.recording("buffered", status: 4))
+        try restoreAtEveryEvent(try recording("buffered_threads", ["wait"]))
+        try restoreAtEveryEvent(try recording("buffered_signals", [Self.fixtures + "/buffered_signals.c"]))
+    }
+
     private func processExists(_ pid: Int32) -> Bool {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
         return !stat.contains(") Z ")

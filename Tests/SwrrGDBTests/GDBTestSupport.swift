@@ -60,10 +60,10 @@ enum GDBFixture {
         let trace = dir + "/trace"
         // These fixtures are about syscalls as events of their own (a pause among 20,000 of
         // them, reverse-stepping out of getpid's syscall instruction): recorded without syscall
-        // buffering, which would make them a few buffer flushes. `buffered` is about buffering.
+        // buffering, which would make them a few buffer flushes. `buffered…` is about buffering.
         let unbuffered = ["pause", "crossings"].contains(name)
         let rec = try run([try swrr(), "record"] + (unbuffered ? ["-n"] : []) + ["-o", trace, "--", exe] + arguments,
-                          environment: name == "buffered" ? ["SWRR_SYSCALLBUF": "1"] : [:])
+                          environment: name.hasPrefix("buffered") ? ["SWRR_SYSCALLBUF": "1"] : [:])
         guard status == nil || rec.status == status else { throw Failure(description: "recording failed (\(rec.status)): \(rec.output)") }
         let r = Recording(directory: dir, executable: exe, trace: trace)
         cached[name] = r
