@@ -1,7 +1,8 @@
 # swrr: record-and-replay debugging for Linux x86-64.
 #
 #   make demo    install what is missing, build release binaries, record and replay an example
-#   make test    install what is missing, build, run the whole test suite
+#   make test    install what is missing, build, run the whole test suite (the recording suites
+#                twice: with and without syscall buffering)
 #   make deps    install the Debian packages swrr needs (only those missing)
 #   make build   release build (.build/release/swrr)
 #   make bench   record/replay overhead benchmark (benchmarks/record-overhead)
@@ -52,9 +53,12 @@ demo: build
 	examples/run-demo $(BUILD_DIR)/release/swrr $(BUILD_DIR)/demo
 
 # `swift test` alone may not build the swrr executable the end-to-end tests run: build it first
-# (debug, next to the test bundle).
+# (debug, next to the test bundle). The suites that record run a second time without syscall
+# buffering (SWRR_SYSCALLBUF=0, as `swrr record -n`): both ways must pass.
 test: debug
 	$(SWIFT) test $(SWIFT_BUILD_FLAGS)
+	SWRR_SYSCALLBUF=0 $(SWIFT) test $(SWIFT_BUILD_FLAGS) --skip-build \
+	    --skip SwrrTraceTests --skip SwrrKernelTests --skip SwrrDebugInfoTests
 
 bench: build
 	SWRR_BIN=$(BUILD_DIR)/release/swrr benchmarks/record-overhead
