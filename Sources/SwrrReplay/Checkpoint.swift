@@ -29,6 +29,7 @@
 // continue from: not a newborn, not holding a signal being delivered (a fork would lose it), no
 // two processes sharing one address space (a vfork child before its exec). `obstacle` says why
 // not otherwise, and the caller simply takes none there.
+import CSwrrShim
 import Glibc
 import SwrrTrace
 import SwrrTracee
@@ -114,13 +115,25 @@ final class SessionCheckpoint {
 
 extension ReplaySession {
     /// Why no checkpoint can be taken at this point (nil: one can).
+    /// A task that has finished exiting before its exit event (a process after its exit_group,
+    /// whose termination the replay collects at that event) is collected now: a fork cannot copy
+    /// a dead task, and its status is all the replay needs of it.
     func checkpointObstacle() -> String? {
         if finished != nil { return "the replay has reached its end" }
         var leaders: [Task] = []
         for (tid, t) in tasks.sorted(by: { $0.key < $1.key }) where t.ended == nil {
             if t.newborn { return "task \(tid) has not run yet" }
             if t.pendingSignal != 0 { return "task \(tid) is receiving a signal" }
-            let state = t.task.procState()
+            var state = t.task.procState()
+            if state == "Z" || state == "X" || state == nil {
+                var status: Int32 = 0
+                if swrr_waitpid(t.task.tid, &status, WNOHANG) == t.task.tid,
+                   swrr_wifexited(status) != 0 || swrr_wifsignaled(status) != 0 {
+                    t.ended = self.status(of: Stop(waitStatus: status))
+                    continue
+                }
+                state = t.task.procState()
+            }
             guard state == "t" else {
                 return "task \(tid) is not stopped by swrr (state \(state.map(String.init) ?? "gone"))"
             }
