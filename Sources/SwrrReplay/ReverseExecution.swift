@@ -350,6 +350,12 @@ extension ReplayDebugEngine {
         if s.stepping {
             if stepDone {
                 s.steps += 1
+                if s.steps > ReplaySession.searchLimit {
+                    throw DebuggerError.refused("going back one instruction from \(s.target) would single-step more than " +
+                        "\(ReplaySession.searchLimit) instructions of event \(eventNumber) (one stop each, ≈57 µs): without a " +
+                        "tick counter the instruction before a point is found by stepping from the start of its event or of " +
+                        "its last breakpoint arrival (set SWRR_SEARCH_LIMIT to step further)")
+                }
                 if s.steps % Self.strideSteps == 0, let tid = recordedTid(ofReplayTid: t.task.tid) {
                     var p = s.target.appending(.steps(s.steps))
                     p.tid = tid
