@@ -32,6 +32,19 @@ public struct CheckpointInfo: Equatable, CustomStringConvertible {
     }
 }
 
+/// What a scan knew at a breakpoint or watchpoint hit where it took a checkpoint: another scan
+/// counting no other breakpoints or watchpoints can start there (ReverseExecution.lastHit), since
+/// it then knows every count it keeps from the start of the event.
+struct ScanStart {
+    /// The breakpoints and watchpoints the scan counted.
+    let keys: Set<Seek.Key>
+    /// Their hits since the start of the checkpoint's event (absent: none).
+    let counts: [Seek.Key: Int]
+    /// The hit the checkpoint stands at.
+    let hit: Seek.Key
+    let reason: StopReason
+}
+
 final class Checkpoint {
     let id: Int
     let position: ReplayPosition
@@ -40,13 +53,15 @@ final class Checkpoint {
     /// Seconds of replay from the start of the recording to it.
     let cost: Double
     var memoryBytes: Int
+    let scan: ScanStart?
 
-    init(id: Int, position: ReplayPosition, explicit: Bool, state: SessionCheckpoint, cost: Double) {
+    init(id: Int, position: ReplayPosition, explicit: Bool, state: SessionCheckpoint, cost: Double, scan: ScanStart?) {
         self.id = id
         self.position = position
         self.explicit = explicit
         self.state = state
         self.cost = cost
+        self.scan = scan
         memoryBytes = state.memoryBytes()
     }
 
@@ -114,6 +129,23 @@ final class CheckpointStore {
         }
     }
 
+    /// The latest checkpoint a scan counting `keys` can start from to scan up to `end`: an event
+    /// boundary before it, or a hit of an earlier scan that counted at least those keys, before
+    /// `end` by those counts.
+    func scanStart(before end: ReplayPosition, keys: Set<Seek.Key>) -> Checkpoint? {
+        all.last { cp in
+            let p = cp.position
+            if p.isEventBoundary { return end.isEventBoundary ? p.event < end.event : p.event <= end.event }
+            guard let scan = cp.scan, keys.isSubset(of: scan.keys), p.event <= end.event else { return false }
+            if p.event < end.event { return true }
+            switch end.path.first {
+            case .arrival(let a, let n)?: return scan.keys.contains(.arrival(a)) && scan.counts[.arrival(a), default: 0] < n
+            case .watch(let w, let n)?: return scan.keys.contains(.watch(w)) && scan.counts[.watch(w), default: 0] < n
+            default: return false
+            }
+        }
+    }
+
     /// The latest checkpoint strictly before the boundary of event `event`, or at it when
     /// `inclusive`.
     func latest(before event: Int, inclusive: Bool) -> Checkpoint? {
@@ -140,12 +172,12 @@ final class CheckpointStore {
         takingTime = takingTime == 0 ? seconds : 0.8 * takingTime + 0.2 * seconds
     }
 
-    func add(_ state: SessionCheckpoint, at position: ReplayPosition, explicit: Bool) throws -> Checkpoint {
+    func add(_ state: SessionCheckpoint, at position: ReplayPosition, explicit: Bool, scan: ScanStart? = nil) throws -> Checkpoint {
         if explicit && all.filter(\.explicit).count >= Self.explicitLimit {
             state.discard()
             throw DebuggerError.refused("there are already \(Self.explicitLimit) explicit checkpoints")
         }
-        let cp = Checkpoint(id: nextId, position: position, explicit: explicit, state: state, cost: current)
+        let cp = Checkpoint(id: nextId, position: position, explicit: explicit, state: state, cost: current, scan: scan)
         nextId += 1
         // By event, the boundary first, then along the replay.
         func key(_ c: Checkpoint) -> (Int, Int, Double) { (c.position.event, c.position.isEventBoundary ? 0 : 1, c.cost) }

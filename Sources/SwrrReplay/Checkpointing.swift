@@ -10,10 +10,11 @@
 //   then goes to one instruction before where the scan ended), and the client's forward stops;
 // - on request (`monitor checkpoint`), at the boundary or stop where the replay is.
 // A checkpoint inside an event replays that event again from its start when restored, with the
-// tasks where they were (Checkpoint.swift), and only serves seeks whose target lies further along
-// its path (ReplayPosition.progress): a seek restored there goes on exactly as if it had just
-// counted its way to that point. Scans, which count every breakpoint since their event began,
-// start at event boundaries.
+// tasks where they were (Checkpoint.swift), and serves seeks whose target lies further along its
+// path (ReplayPosition.progress): a seek restored there goes on exactly as if it had just counted
+// its way to that point. Scans count every breakpoint and watchpoint since their event began:
+// they start at event boundaries, or at a hit where an earlier scan counting at least the same
+// ones took a checkpoint (ScanStart, with that scan's counts).
 import Glibc
 import SwrrTracee
 
@@ -29,17 +30,58 @@ extension ReplayDebugEngine {
     }
 
     /// Takes a checkpoint at a stop of task `t` inside an event (position `p`), if one is due.
-    func checkpointAtStopIfDue(_ t: ReplayTask, _ p: ReplayPosition, force: Bool = false) {
+    func checkpointAtStopIfDue(_ t: ReplayTask, _ p: ReplayPosition, force: Bool = false, scan: ScanStart? = nil) {
         guard force || checkpoints.isDueMidEvent, checkpoints.automatic, !p.isEventBoundary,
               !p.path.contains(where: { if case .state = $0 { return true }; return false }),
               stepOver.keys.allSatisfy({ $0 == t.task.tid }), session.checkpointObstacle() == nil else { return }
-        _ = try? takeCheckpoint(at: p, explicit: false)
+        _ = try? takeCheckpoint(at: p, explicit: false, scan: scan)
+    }
+
+    /// At the hit of `key` a scan just noted (s.lastHit): a checkpoint if one is due, from which
+    /// later scans can start when the scan's counts run from the start of the event.
+    func checkpointAtScanHit(_ t: ReplayTask, _ s: Seek, key: Seek.Key) {
+        guard let (hit, reason) = s.lastHit else { return }
+        let scan = s.resolved.isEmpty
+            ? ScanStart(keys: scanKeys(excluding: s), counts: s.since, hit: key, reason: reason) : nil
+        checkpointAtStopIfDue(t, hit, scan: scan)
+    }
+
+    /// The breakpoints and watchpoints a scan counts: the client's (not those a seek `s`
+    /// inserted for itself).
+    func scanKeys(excluding s: Seek?) -> Set<Seek.Key> {
+        var keys = Set(breakpoints.addresses.subtracting(s?.tempBreakpoints ?? []).map { Seek.Key.arrival($0) })
+        for case let w? in debugRegisters.slots where !(s?.tempWatchpoints.contains(w) ?? false) {
+            keys.insert(w.kind == .execute ? .arrival(w.address) : .watch(w))
+        }
+        return keys
+    }
+
+    /// A scan `s` restored at `cp`, a hit of an earlier scan (ScanStart): it goes on as that
+    /// scan did, with its counts, the hit itself already noted when it is one of `keys`.
+    func resumeScan(_ s: Seek, from cp: Checkpoint, _ scan: ScanStart, keys: Set<Seek.Key>) throws {
+        let q = cp.position
+        guard let t = session.tasks[q.tid] else { return }
+        insideEvent = true
+        s.since = scan.counts
+        if q.event == s.target.event {
+            try enterTargetEvent(s)
+            switch s.target.path.first {
+            case .arrival(let a, _)?: s.count = scan.counts[.arrival(a), default: 0]
+            case .watch(let w, _)?: s.count = scan.counts[.watch(w), default: 0]
+            default: break
+            }
+        }
+        stepState = .off
+        establishedPending = true
+        currentTid = q.tid
+        if case .arrival(let a, _)? = q.path.last, breakpoints.contains(a) { stepOver[t.task.tid] = .software(a) }
+        if keys.contains(scan.hit) { s.lastHit = (q, scan.reason) }
     }
 
     /// A checkpoint of the replay where it stands: at `p`, the current position (an event
     /// boundary, or a stop inside an event).
     @discardableResult
-    func takeCheckpoint(at p: ReplayPosition, explicit: Bool) throws -> Checkpoint {
+    func takeCheckpoint(at p: ReplayPosition, explicit: Bool, scan: ScanStart? = nil) throws -> Checkpoint {
         guard let session = session else { throw DebuggerError.ended }
         guard p.event == eventNumber, outcome == nil else {
             throw DebuggerError.refused("no checkpoint can be taken at the end of the recording")
@@ -66,7 +108,7 @@ extension ReplayDebugEngine {
         }
         var at = p
         if at.tid == 0 { at.tid = currentTid }
-        return try checkpoints.add(state, at: at, explicit: explicit)
+        return try checkpoints.add(state, at: at, explicit: explicit, scan: scan)
     }
 
     /// Continues from checkpoint `cp`: the live replay is replaced by new copies of its

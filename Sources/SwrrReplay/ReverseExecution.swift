@@ -179,17 +179,20 @@ extension ReplayDebugEngine {
 
     /// The client's last breakpoint or watchpoint hit strictly before `c` (a watchpoint's hit
     /// counts when its write is before `c`), with the stop reason it had.
-    /// Scans backwards one stretch at a time: from the latest checkpoint before `c` up to `c`,
-    /// then from the checkpoint before that one up to it, and so on to the start.
+    /// Scans backwards one stretch at a time: from the latest checkpoint a scan can start from
+    /// before `c` (an event boundary, or a hit an earlier scan with these breakpoints and
+    /// watchpoints found, ScanStart) up to `c`, then from the one before that up to it, and so
+    /// on to the start.
     func lastHit(before c: ReplayPosition) throws -> (ReplayPosition, StopReason)? {
         var end = c
         while true {
-            let from = checkpoints.latest(before: end.event, inclusive: !end.isEventBoundary)
-            try restore(from: from)
+            let keys = scanKeys(excluding: nil)
+            let from = try restore(from: checkpoints.scanStart(before: end, keys: keys))
             let start = position
             let s = Seek(target: end, goal: .scan)
             seek = s
             do {
+                if let cp = from, let scan = cp.scan { try resumeScan(s, from: cp, scan, keys: keys) }
                 _ = try drive()
             } catch is ScanFinished {
             } catch {
@@ -200,8 +203,8 @@ extension ReplayDebugEngine {
             if let hit = s.lastHit { return hit }
             // The next stretch ends where this one began (and starts at a checkpoint strictly
             // before it).
-            guard start.event > 1 else { return nil }
-            end = ReplayPosition(event: start.event, tid: start.tid)
+            if start.isEventBoundary && start.event <= 1 { return nil }
+            end = start.isEventBoundary ? ReplayPosition(event: start.event, tid: start.tid) : start
         }
     }
 
@@ -383,7 +386,7 @@ extension ReplayDebugEngine {
         // when the trap is the target itself.
         if s.isScan, let w = watch, !s.tempWatchpoints.contains(w) {
             s.lastHit = (at(prefix + [.watch(w, s.bump(.watch(w)))]), reason)
-            checkpointAtStopIfDue(t, s.lastHit!.0)
+            checkpointAtScanHit(t, s, key: .watch(w))
         }
         var completed = false
         if s.entered, s.segment < s.target.path.count {
@@ -422,10 +425,11 @@ extension ReplayDebugEngine {
                 guard !s.tempBreakpoints.contains(a) else { break }
                 if completed || sameArrival {
                     s.lastHit = (at(prefix), reason)
+                    checkpointAtStopIfDue(t, s.lastHit!.0)
                 } else {
                     s.lastHit = (at(prefix + [.arrival(a, s.bump(.arrival(a)))]), reason)
+                    checkpointAtScanHit(t, s, key: .arrival(a))
                 }
-                checkpointAtStopIfDue(t, s.lastHit!.0)
             default:
                 break
             }

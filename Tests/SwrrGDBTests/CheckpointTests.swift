@@ -190,6 +190,37 @@ final class CheckpointTests: XCTestCase {
         XCTAssertEqual(stops[0], stops[1], "the same stops")
     }
 
+    func testReverseContinueInsideOneLongEventIsTheSameWithCheckpoints() throws {
+        // benchmarks/reverse's loop, smaller: 40 calls of tick() in one event without syscalls.
+        let rec = try GDBFixture.recording(source: GDBFixture.packageRoot.appendingPathComponent("benchmarks/programs/reverse_loop.c").path,
+                                           name: "reverse_loop", arguments: ["40", "5000000"], status: 0)
+        let tick = try GDBFixture.symbol("tick", in: rec.executable)
+        var stops: [[DebugStop]] = []
+        let made = try compareWithAndWithout(rec, watching: "seen") { d, observe in
+            var seen: [DebugStop] = []
+            try d.setBreakpoint(tick)
+            var stop = try d.continueForward(stopAtTaskEvents: false)
+            var hits = 0
+            while case .breakpoint = stop.reason { hits += 1; stop = try d.continueForward(stopAtTaskEvents: false) }
+            XCTAssertEqual(hits, 40)
+            for _ in 0..<6 {
+                seen.append(try d.reverseContinue())
+                try observe()
+            }
+            seen.append(try d.continueForward())
+            try observe()
+            seen.append(try d.stepInstruction())
+            seen.append(try d.stepInstruction())
+            seen.append(try d.reverseStepInstruction())
+            try observe()
+            stops.append(seen)
+        }
+        XCTAssertEqual(stops.count, 2)
+        XCTAssertEqual(stops[0], stops[1], "the same stops")
+        XCTAssertTrue(made.contains { !$0.position.isEventBoundary && $0.position.path.count == 1 },
+                      "checkpoints at the hits inside the loop's event: \(made)")
+    }
+
     // MARK: restoring, cleaning up, gdb
 
     func testACheckpointRestoredTwiceGivesIdenticalState() throws {
