@@ -21,7 +21,7 @@ public enum SyscallBufferLayout {
     public static let bufferSize: UInt32 = 1 << 20
     public static let headerSize = 64
     /// Header fields (u32 each).
-    public static let usedOffset = 0, limitOffset = 4, lockedOffset = 8
+    public static let usedOffset = 0, limitOffset = 4, lockedOffset = 8, armedOffset = 12
     /// Bytes available for records after the header.
     public static var recordSpace: UInt32 { bufferSize - UInt32(headerSize) }
 
@@ -36,12 +36,26 @@ public enum SyscallBufferLayout {
     public static let fdClassCall = 1002
     /// Likewise for a path before an open.
     public static let pathClassCall = 1003
+    /// The library announces its thread's desched event (a perf event's descriptor).
+    public static let registerDeschedCall = 1004
+    /// The signal the desched event sends (SIGPWR, as rr).
+    public static let deschedSignal: Int32 = 30
+    /// What the recorder makes a buffered call return when a signal interrupted it: the library
+    /// then makes it as an ordinary syscall.
+    public static let interrupted: Int64 = -4096
+
+    /// A result a syscall has when a signal interrupted it (the kernel's internal restart codes, as
+    /// a tracer sees them, and EINTR).
+    public static func wasInterrupted(_ result: Int64) -> Bool {
+        result == -4 || result == -512 || result == -513 || result == -514 || result == -516
+    }
 
     public static let callNames: [Int: String] = [
         registerBufferCall: "swrr_register_buffer",
         bufferMismatchCall: "swrr_buffer_mismatch",
         fdClassCall: "swrr_fd_class",
         pathClassCall: "swrr_path_class",
+        registerDeschedCall: "swrr_register_desched",
     ]
 }
 

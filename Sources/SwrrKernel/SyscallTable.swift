@@ -38,6 +38,8 @@ public enum SyscallTable {
                     record: .refuse(errno: 38 /* ENOSYS */)),
         SyscallSpec(SyscallBufferLayout.bufferMismatchCall, "swrr_buffer_mismatch", [.int, .int],
                     record: .refuse(errno: 38 /* ENOSYS */)),
+        SyscallSpec(SyscallBufferLayout.registerDeschedCall, "swrr_register_desched", [.fd],
+                    record: .refuse(errno: 38 /* ENOSYS */)),
     ]
 
     static let core: [SyscallSpec] = [
@@ -216,6 +218,8 @@ public enum SyscallTable {
         SyscallSpec(327, "preadv2", [.fd, .ptr, .uint, .int, .int, .hex], out: [.iovecs(arg: 1, countArg: 2)]),
         SyscallSpec(328, "pwritev2", [.fd, .ptr, .uint, .int, .int, .hex],
                     writes: .iovecs(fdArg: 0, iovArg: 1, countArg: 2)),
+        // The preload library's desched event; replay answers from the trace (no event there).
+        SyscallSpec(298, "perf_event_open", [.ptr, .int, .int, .int, .hex], fd: .returnsFd),
         SyscallSpec(332, "statx", [.fd, .path, .hex, .hex, .ptr], out: [.fixed(arg: 4, size: 256)]),
         SyscallSpec(324, "membarrier", [.int, .hex, .int]),
         SyscallSpec(334, "rseq", [.ptr, .uint, .hex, .hex], record: .refuse(errno: 38 /* ENOSYS */)),

@@ -34,6 +34,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <errno.h>
+#include <linux/perf_event.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include "include/swrr_syscallbuf.h"
@@ -77,6 +80,66 @@ enum { THREAD_NEW = 0, THREAD_BUFFERING = 1, THREAD_OFF = 2 };
 // such a child runs, so the child never writes a record into it.
 static __thread __attribute__((tls_model("initial-exec"))) struct swrr_buffer_header *thread_buffer;
 static __thread __attribute__((tls_model("initial-exec"))) int thread_state;
+// The thread's desched event (-1: none yet, -2: none possible: blocking calls stay unbuffered).
+static __thread __attribute__((tls_model("initial-exec"))) int thread_desched = -1;
+
+// glibc's pthread_atfork without its DSO handle (which crtbeginS.o, left out here, would define).
+__attribute__((visibility("default"))) extern int __register_atfork(void (*prepare)(void), void (*parent)(void),
+                                                                  void (*child)(void), void *dso);
+
+// A forked child has its parent's event, which counts the parent's switches: it makes its own.
+static void forget_desched(void) {
+    thread_desched = -1;
+}
+
+// A thread ends: its desched event and its buffer go (a program making many threads would
+// otherwise run out of descriptors). A pthread key destructor, so it runs in replay too.
+static void end_thread(void *unused) {
+    (void)unused;
+    if (thread_desched >= 0) swrr_traced(SYS_close, thread_desched, 0, 0, 0, 0, 0);
+    thread_desched = -2;
+    if (thread_state == THREAD_BUFFERING) {
+        thread_state = THREAD_OFF;
+        swrr_traced(SYS_munmap, (long)thread_buffer, SWRR_BUFFER_SIZE, 0, 0, 0, 0);
+        thread_buffer = 0;
+    }
+}
+
+// Opens the thread's desched event (see swrr_syscallbuf.h); all its calls are recorded (and
+// answered from the trace on replay, where no signal is ever raised: a call that was interrupted
+// when recorded is an ordinary syscall in the trace).
+static void start_desched(void) {
+    thread_desched = -2;
+    struct perf_event_attr attr;
+    for (unsigned i = 0; i < sizeof attr; i++) ((char *)&attr)[i] = 0;
+    attr.size = sizeof attr;
+    attr.type = PERF_TYPE_SOFTWARE;
+    attr.config = PERF_COUNT_SW_CONTEXT_SWITCHES;
+    attr.disabled = 1;
+    attr.sample_period = 1;
+    static pthread_key_t exit_key;
+    static int key_made;
+    if (!key_made) {
+        key_made = 1;
+        if (pthread_key_create(&exit_key, end_thread) != 0) key_made = 2;
+    }
+    if (key_made == 1) pthread_setspecific(exit_key, (void *)1);
+    long fd = swrr_traced(SYS_perf_event_open, (long)&attr, 0, -1, -1, 8 /* PERF_FLAG_FD_CLOEXEC */, 0);
+    if (fd < 0) return;
+    // Out of the way of the program's own descriptors.
+    long high = swrr_traced(SYS_fcntl, fd, 1030 /* F_DUPFD_CLOEXEC */, SWRR_DESCHED_FD_MIN, 0, 0, 0);
+    swrr_traced(SYS_close, fd, 0, 0, 0, 0, 0);
+    if (high < 0) return;
+    struct { int type; int pid; } owner = {0 /* F_OWNER_TID */, (int)swrr_traced(SYS_gettid, 0, 0, 0, 0, 0, 0)};
+    if (swrr_traced(SYS_fcntl, high, 15 /* F_SETOWN_EX */, (long)&owner, 0, 0, 0) != 0 ||
+        swrr_traced(SYS_fcntl, high, 10 /* F_SETSIG */, SWRR_DESCHED_SIGNAL, 0, 0, 0) != 0 ||
+        swrr_traced(SYS_fcntl, high, 4 /* F_SETFL */, 020000 /* O_ASYNC */, 0, 0, 0) != 0 ||
+        swrr_traced(SWRR_CALL_REGISTER_DESCHED, high, 0, 0, 0, 0, 0) != 0) {
+        swrr_traced(SYS_close, high, 0, 0, 0, 0, 0);
+        return;
+    }
+    thread_desched = (int)high;
+}
 
 // Maps and registers this thread's buffer. Both calls are recorded (and replayed: the mmap at the
 // same address, the registration's answer from the trace).
@@ -95,6 +158,11 @@ static void start_thread(void) {
     }
     thread_buffer = h;
     thread_state = THREAD_BUFFERING;
+    static int atfork_registered;
+    if (!atfork_registered) {
+        atfork_registered = 1;
+        __register_atfork(0, 0, forget_desched, 0);
+    }
 }
 
 static inline uint8_t *records(struct swrr_buffer_header *h) { return (uint8_t *)(h + 1); }
@@ -124,6 +192,7 @@ struct output { int8_t arg; int8_t max_arg; uint16_t size; };
 #define ANY_KEY (-1)
 #define FD0 1   // argument 0 is a descriptor a read or write could block on: classified first
 #define FD2 4   // argument 2 likewise (copy_file_range's destination)
+#define MAY_BLOCK 8 // on a descriptor that may block, buffered with the desched event armed
 
 struct rule {
     int16_t number;
@@ -141,10 +210,10 @@ struct rule {
 // can block on another task: reads and writes only on descriptors classified as unable to block,
 // opens only of paths that are not FIFOs, sockets or devices (see open_may_block).
 static const struct rule rules[] = {
-    {SYS_read, ANY_KEY, FD0, OUT1(1, 2, RESULT_SIZED)},
-    {SYS_write, ANY_KEY, FD0, NO_OUT},
-    {SYS_pread64, ANY_KEY, FD0, OUT1(1, 2, RESULT_SIZED)},
-    {SYS_pwrite64, ANY_KEY, FD0, NO_OUT},
+    {SYS_read, ANY_KEY, FD0 | MAY_BLOCK, OUT1(1, 2, RESULT_SIZED)},
+    {SYS_write, ANY_KEY, FD0 | MAY_BLOCK, NO_OUT},
+    {SYS_pread64, ANY_KEY, FD0 | MAY_BLOCK, OUT1(1, 2, RESULT_SIZED)},
+    {SYS_pwrite64, ANY_KEY, FD0 | MAY_BLOCK, NO_OUT},
     {SYS_lseek, ANY_KEY, 0, NO_OUT},
     {SYS_close, ANY_KEY, 0, NO_OUT},
     {SYS_openat, ANY_KEY, 0, NO_OUT},
@@ -244,11 +313,17 @@ static int open_may_block(long nr, const long *args) {
 
 // ---- buffered calls ------------------------------------------------------------------------------
 
+static inline long desched_ioctl(unsigned long request) {
+    return swrr_untraced(SYS_ioctl, thread_desched, (long)request, 0, 0, 0, 0);
+}
+
 // One untraced call with its record at the end of the buffer: recording, the kernel runs it and
 // its outputs are copied into the record; replaying, the record's result is returned and its
-// outputs are copied back into the program's memory. The caller checked may_start().
+// outputs are copied back into the program's memory. The caller checked may_start(). `armed`:
+// the call may block, the desched event is enabled around it; SWRR_INTERRUPTED then means it was
+// interrupted (no record is made; the caller makes it as an ordinary syscall).
 static long buffered_call(struct swrr_buffer_header *h, long nr, uint32_t record_nr, const long *args,
-                          const struct rule *r) {
+                          const struct rule *r, int armed) {
     struct swrr_record *rec = (struct swrr_record *)(records(h) + h->used);
     uint8_t *payload = (uint8_t *)(rec + 1);
     long result;
@@ -264,7 +339,23 @@ static long buffered_call(struct swrr_buffer_header *h, long nr, uint32_t record
             payload += n;
         }
     } else {
+        if (armed) {
+            *(volatile uint32_t *)&h->armed = 1;
+            desched_ioctl(PERF_EVENT_IOC_RESET);
+            if (desched_ioctl(PERF_EVENT_IOC_ENABLE) != 0) {
+                // The program closed or replaced the event's descriptor: no more blocking calls
+                // in the buffer (an ordinary syscall is made instead, as after an interruption).
+                *(volatile uint32_t *)&h->armed = 0;
+                thread_desched = -2;
+                return SWRR_INTERRUPTED;
+            }
+        }
         result = swrr_untraced(nr, args[0], args[1], args[2], args[3], args[4], args[5]);
+        if (armed) {
+            *(volatile uint32_t *)&h->armed = 0;
+            desched_ioctl(PERF_EVENT_IOC_DISABLE);
+        }
+        if (result == SWRR_INTERRUPTED) return result;
         rec->number = record_nr;
         rec->result = result;
         rec->args[0] = (uint64_t)args[0];
@@ -336,17 +427,30 @@ int swrr_try_buffered(long nr, const long *args, long *result) {
     uint64_t need = sizeof(struct swrr_record);
     for (int i = 0; i < r->outputs; i++) need += output_max(&r->out[i], args) + 8;
     // Each classification takes a record of its own before the call's.
+    int armed = 0;
     for (int i = 0; i < 3; i++) {
         if (!(r->fds & (1 << i))) continue;
         if (!may_start(h, need + sizeof(struct swrr_record))) goto out;
-        if (classify(h, SWRR_CALL_FD_CLASS, args[i], 0) != SWRR_FD_NONBLOCKING) goto out;
+        if (classify(h, SWRR_CALL_FD_CLASS, args[i], 0) != SWRR_FD_NONBLOCKING) {
+            if (!(r->fds & MAY_BLOCK) || thread_desched == -2) goto out;
+            armed = 1;
+        }
+    }
+    if (armed && thread_desched == -1) {
+        // Its calls are recorded: the buffer must be consistent for a flush meanwhile.
+        h->locked = 0;
+        start_desched();
+        h->locked = 1;
+        if (thread_desched < 0) goto out;
     }
     if (open_may_block(nr, args)) {
         if (!may_start(h, need + sizeof(struct swrr_record))) goto out;
         if (classify(h, SWRR_CALL_PATH_CLASS, args[0], args[1]) != SWRR_FD_NONBLOCKING) goto out;
     }
     if (!may_start(h, need)) goto out;
-    *result = buffered_call(h, nr, (uint32_t)nr, args, r);
+    long value = buffered_call(h, nr, (uint32_t)nr, args, r, armed);
+    if (value == SWRR_INTERRUPTED && !replaying()) goto out;
+    *result = value;
     buffered = 1;
 out:
     h->locked = 0;

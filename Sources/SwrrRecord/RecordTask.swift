@@ -61,6 +61,14 @@ final class RecordTask {
     var sharesBufferOf: RecordTask?
     /// Its buffer stays off: a child shares its memory and TLS for good.
     var bufferOffForGood = false
+    /// Its desched event: the descriptor number in the task, and swrr's own duplicate of it
+    /// (pidfd_getfd), through which the recorder disables the event when it fires.
+    var desched: (fd: Int32, mine: Int32)?
+    /// Its desched event fired before the call it guards: that call is to be caught at its entry
+    /// and made to return SWRR_INTERRUPTED (SyscallBuffering.swift, deschedStop).
+    var awaitingArmedCall = false
+    /// That call was caught and skipped; its exit stop comes next.
+    var skippingArmedCall = false
 
     init(task: Task, process: RecordProcess, state: State) {
         self.task = task

@@ -58,6 +58,9 @@ public final class Recorder {
     /// resumed with PTRACE_CONT (PTRACE_SYSCALL would stop at the library's syscalls too).
     var syscallBuffering: Bool { preloadLibrary != nil }
     var userResume: ResumeMode { syscallBuffering ? .cont : .syscall }
+    /// How to resume `t` into user code: with PTRACE_SYSCALL while its next buffered call must be
+    /// caught at its entry (see SyscallBuffering.swift, deschedStop).
+    func userMode(_ t: RecordTask) -> ResumeMode { t.awaitingArmedCall ? .syscall : userResume }
 
     public init(options: RecordOptions) {
         self.options = options
@@ -235,7 +238,7 @@ public final class Recorder {
         t.runningSince = monotonicMs()
         let sig = t.resumeSignal
         t.resumeSignal = 0
-        try t.task.resume(userResume, signal: sig)
+        try t.task.resume(userMode(t), signal: sig)
     }
 
     private func onTimeout() throws {
@@ -285,6 +288,7 @@ public final class Recorder {
         switch stop {
         case .event(.seccomp) where t.state == .running:
             // With buffering, the seccomp filter's stop is the syscall's entry.
+            t.awaitingArmedCall = false
             t.entry = try t.task.registers()
             try syscallEntry(t)
         case .syscall:
@@ -292,10 +296,11 @@ public final class Recorder {
             case .running:
                 t.entry = try t.task.registers()
                 if syscallBuffering && t.entry.rip == SyscallBufferLayout.untracedSyscallEnd {
-                    // Only a PTRACE_SYSCALL resume stops here; the library records this call.
-                    try t.task.resume(userResume)
+                    // Only a PTRACE_SYSCALL resume stops here (after a desched event fired early).
+                    try untracedSyscallStop(t)
                     return
                 }
+                t.awaitingArmedCall = false
                 try syscallEntry(t)
             case .inSyscall, .blocked:
                 let wasBlocked = t.state == .blocked
@@ -330,6 +335,7 @@ public final class Recorder {
             else if case .killed(let sig, let core) = stop { status = WaitStatus.killed(sig, core: core) }
             else { status = 0 }
             releaseSharedBuffer(t)
+            forgetDesched(t)
             try writerRef.append(.exit(ExitEvent(tid: t.tid, waitStatus: status)))
             if t.tid == mainTid { mainStatus = status }
             tasks[t.tid] = nil
@@ -367,6 +373,7 @@ public final class Recorder {
         case .exec:
             t.task.addressSpaceChanged()
             t.buffer = nil
+            forgetDesched(t)
             releaseSharedBuffer(t)
             try t.task.resume(.syscall)
         case .exit:
@@ -390,7 +397,7 @@ public final class Recorder {
             }
             // A group-stop (SIGSTOP and friends): keep going as before.
             if t.state == .running {
-                try t.task.resume(userResume)
+                try t.task.resume(userMode(t))
             } else if t.state == .inSyscall || t.state == .blocked {
                 try t.task.resume(.syscall)
             }
@@ -464,6 +471,10 @@ public final class Recorder {
         }
         if number == SyscallBufferLayout.registerBufferCall && acceptsBuffer(from: t) {
             refusal = 0   // "yes": the call's result is 0
+        }
+        if number == SyscallBufferLayout.registerDeschedCall,
+           acceptsDesched(from: t, fd: Int32(truncatingIfNeeded: regs.syscallArgs[0])) {
+            refusal = 0
         }
         if let e = refusal {
             var r = regs

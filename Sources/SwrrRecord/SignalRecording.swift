@@ -17,6 +17,19 @@ extension Recorder {
     func signalStop(_ t: RecordTask, signal: Int32) throws {
         let task = t.task
         var regs = try task.registers()
+        if syscallBuffering && regs.rip == SyscallBufferLayout.untracedSyscallEnd
+            && SyscallBufferLayout.wasInterrupted(regs.syscallResult) {
+            // A signal interrupted a buffered call (it blocked, or the program's signal came):
+            // instead of the kernel's restart, the library makes it as an ordinary syscall, where
+            // a signal of the program is then delivered (swrr_syscallbuf.h).
+            regs.rax = UInt64(bitPattern: SyscallBufferLayout.interrupted)
+            try task.setRegisters(regs)
+        }
+        if signal == SyscallBufferLayout.deschedSignal, try isDesched(t) {
+            // The library's own signal: never the program's.
+            try deschedStop(t, regs: regs)
+            return
+        }
         if signal == SIGSEGV, let code = try? task.readMemory(regs.rip, count: 3),
            let insn = TrappedInstruction(bytes: code) {
             var aux: UInt32 = 0
@@ -27,7 +40,7 @@ extension Recorder {
             RdtscEmulation.apply(insn, value: value, aux: aux, to: &regs)
             try task.setRegisters(regs)
             t.boundary = nil
-            try task.resume(userResume)
+            try task.resume(userMode(t))
             return
         }
         var info = try task.rawSiginfo()
@@ -49,7 +62,7 @@ extension Recorder {
         switch SignalPolicy.disposition(of: signal, tid: task.tid) {
         case .ignored, .stops:
             // Away from a syscall an ignored signal changes nothing: let the kernel drop it.
-            try task.resume(userResume, signal: signal)
+            try task.resume(userMode(t), signal: signal)
         case .fatal:
             // It ends the process wherever it lands; replay does not need the exact instruction.
             try deliver(t, signal: signal, info: info, regs: regs, point: .arbitrary)
@@ -58,7 +71,7 @@ extension Recorder {
             t.held.append((signal, info))
             // A buffered call makes no stop: the library's next call makes an ordinary one.
             interruptBuffering(t)
-            try task.resume(userResume)
+            try task.resume(userMode(t))
         }
     }
 
@@ -70,7 +83,7 @@ extension Recorder {
         try writerRef.append(.signal(SignalEvent(tid: t.tid, signal: signal, code: code, registers: regs,
                                                  siginfo: info, point: point)))
         t.boundary = nil
-        try t.task.resume(userResume, signal: signal)
+        try t.task.resume(userMode(t), signal: signal)
     }
 
     /// The task was interrupted with signals held back too long: deliver the oldest where it
@@ -86,7 +99,7 @@ extension Recorder {
         let regs = try task.registers()
         task.sendSignal(h.signal)
         // The kernel stops the task for it before the task runs another instruction.
-        try task.resume(userResume)
+        try task.resume(userMode(t))
         let stop = try task.wait()
         guard case .signal(let sig) = stop, sig == h.signal else {
             throw RecordError.tracee("delivering a held \(SignalNames.name(h.signal)) to \(t.tid): unexpected \(stop)")
@@ -98,7 +111,7 @@ extension Recorder {
         try flushBuffer(t)
         try writerRef.append(.signal(SignalEvent(tid: t.tid, signal: sig, code: Int32(bitPattern: h.info.loadU32(at: 8)),
                                                  registers: regs, siginfo: h.info, point: .arbitrary)))
-        try task.resume(userResume, signal: sig)
+        try task.resume(userMode(t), signal: sig)
         t.state = .running
         t.boundary = nil
     }

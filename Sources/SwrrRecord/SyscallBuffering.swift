@@ -119,6 +119,79 @@ extension Recorder {
         syscallBuffering && t.sharesBufferOf == nil && t.buffer == nil
     }
 
+    /// swrr_register_desched: whether to accept it (at its entry). swrr takes its own duplicate of
+    /// the event's descriptor, to disable the event when it fires.
+    func acceptsDesched(from t: RecordTask, fd: Int32) -> Bool {
+        guard syscallBuffering, t.buffer != nil, t.desched == nil else { return false }
+        // (The descriptor table is the process's: pidfd_open takes its leader.)
+        let pidfd = Int32(truncatingIfNeeded: swrr_syscall6(434 /* pidfd_open */, Int(t.task.tgid), 0, 0, 0, 0, 0))
+        guard pidfd >= 0 else { return false }
+        defer { close(pidfd) }
+        let mine = Int32(truncatingIfNeeded: swrr_syscall6(438 /* pidfd_getfd */, Int(pidfd), Int(fd), 0, 0, 0, 0))
+        guard mine >= 0 else { return false }
+        _ = fcntl(mine, F_SETFD, FD_CLOEXEC)
+        t.desched = (fd, mine)
+        return true
+    }
+
+    func forgetDesched(_ t: RecordTask) {
+        if let d = t.desched { close(d.mine) }
+        t.desched = nil
+    }
+
+    /// Whether the signal stop in front of us is the task's desched event firing. If so the event
+    /// is disabled now: every ptrace stop is a context switch, so it would fire again at once.
+    func isDesched(_ t: RecordTask) throws -> Bool {
+        guard let d = t.desched else { return false }
+        let info = try t.task.rawSiginfo()
+        // siginfo_t of SIGPOLL-style signals: si_code at 8, si_fd at 24.
+        guard Int32(bitPattern: info.loadU32(at: 24)) == d.fd else { return false }
+        _ = swrr_syscall6(16 /* ioctl */, Int(d.mine), 0x2401 /* PERF_EVENT_IOC_DISABLE */, 0, 0, 0, 0)
+        return true
+    }
+
+    /// The task's desched event fired (and is disabled now, see isDesched). Where the task stands:
+    /// - the guarded call was interrupted: signalStop already made it return SWRR_INTERRUPTED;
+    /// - the call has not been made yet (the event fired at the ioctl that enabled it, or between):
+    ///   it must not run untraced now, with the event off it could block unnoticed; the task is
+    ///   resumed with PTRACE_SYSCALL to catch its entry (untracedSyscallStop);
+    /// - otherwise it fired after the call (a preemption, not a block): nothing to do.
+    func deschedStop(_ t: RecordTask, regs: Registers) throws {
+        let atStub = regs.rip == SyscallBufferLayout.untracedSyscallEnd
+        let afterIoctl = atStub && Int64(bitPattern: regs.origRax) == 16
+        var armed = false
+        if !atStub, let b = t.buffer,
+           let w = try? t.task.readMemory(b.address + UInt64(SyscallBufferLayout.armedOffset), count: 4) {
+            armed = w.loadU32(at: 0) != 0
+        }
+        if afterIoctl || armed { t.awaitingArmedCall = true }
+        try t.task.resume(userMode(t))
+    }
+
+    /// An untraced syscall's entry while awaiting the guarded call: skip it (the library then
+    /// makes it as an ordinary syscall); its exit returns SWRR_INTERRUPTED. The ioctl that
+    /// disables the event means the call was made already: let it run.
+    func untracedSyscallStop(_ t: RecordTask) throws {
+        var regs = t.entry
+        if t.skippingArmedCall {
+            t.skippingArmedCall = false
+            t.awaitingArmedCall = false
+            regs.rax = UInt64(bitPattern: SyscallBufferLayout.interrupted)
+            try t.task.setRegisters(regs)
+            try t.task.resume(userMode(t))
+            return
+        }
+        guard t.awaitingArmedCall, Int64(bitPattern: regs.origRax) != 16 else {
+            t.awaitingArmedCall = false
+            try t.task.resume(userMode(t))
+            return
+        }
+        regs.origRax = UInt64(bitPattern: -1)
+        try t.task.setRegisters(regs)
+        t.skippingArmedCall = true
+        try t.task.resume(.syscall)
+    }
+
     /// swrr_register_buffer returned 0: the library uses the buffer from now on.
     func registerBuffer(_ t: RecordTask, address: UInt64) {
         let b = TaskBuffer(address: address)

@@ -30,7 +30,8 @@ final class SyscallBufferLayoutTests: XCTestCase {
         XCTAssertEqual(values["mode"], ["\(L.modeOffset)"])
         XCTAssertEqual(values["buffer_size"], ["\(L.bufferSize)"])
         XCTAssertEqual(values["header_size"], ["\(L.headerSize)"])
-        XCTAssertEqual(values["used"], ["\(L.usedOffset)", "limit", "\(L.limitOffset)", "locked", "\(L.lockedOffset)"])
+        XCTAssertEqual(values["used"], ["\(L.usedOffset)", "limit", "\(L.limitOffset)", "locked", "\(L.lockedOffset)",
+                                        "armed", "\(L.armedOffset)"])
         XCTAssertEqual(values["record_size"], ["\(L.recordHeaderSize)"])
         XCTAssertEqual(values["calls"], ["\(L.registerBufferCall)", "\(L.bufferMismatchCall)", "\(L.fdClassCall)",
                                          "\(L.pathClassCall)"])

@@ -65,6 +65,15 @@ final class SyscallBufferTests: XCTestCase {
         XCTAssertGreaterThan(try dumpCounts(rec.trace).buffered, 100)
     }
 
+    /// A buffered read of an empty pipe blocks; SIGALRM interrupts it: without SA_RESTART the read
+    /// fails with EINTR, with it the read is restarted and returns what the handler wrote.
+    func testASignalInterruptsABlockingBufferedRead() throws {
+        let exe = try Fixture.bufferedSignals.executable(.o2Dynamic)
+        let rec = try assertRoundTrip([exe, "interrupt"], expectedStatus: 0, environment: Self.buffered)
+        XCTAssertEqual(rec.result.stdoutText, "read without SA_RESTART: -1 (EINTR), handler ran 1 time(s)\n"
+                       + "read with SA_RESTART: 1 'x', handler ran 2 time(s)\n")
+    }
+
     /// 8 threads × 10,000 writes to one pipe and a reader thread: writes and reads block (the
     /// pipe fills and empties), the order of the messages is the recorded schedule.
     func testEightWritersAndAReaderOnAPipe() throws {

@@ -33,6 +33,20 @@
 #define SWRR_CALL_BUFFER_MISMATCH 1001   // (expected number, recorded number): replay diverged
 #define SWRR_CALL_FD_CLASS 1002          // record only: (fd) -> SWRR_FD_* (the library's fstat)
 #define SWRR_CALL_PATH_CLASS 1003        // record only: (dirfd, path) -> SWRR_FD_*, before an open
+#define SWRR_CALL_REGISTER_DESCHED 1004  // (fd) -> 0: this thread's desched event (see below)
+
+// Blocking calls. A read or write on a descriptor that may block (a pipe, a socket, a terminal)
+// is buffered too when the thread has a desched event: a perf event counting the thread's context
+// switches (PERF_COUNT_SW_CONTEXT_SWITCHES, sample period 1) that sends it SWRR_DESCHED_SIGNAL
+// through F_SETOWN_EX/F_SETSIG. The library enables it around the call. If the call blocks, the
+// switch raises the signal, which interrupts the call; the recorder hides the signal and makes
+// the stub return SWRR_INTERRUPTED instead of restarting the call, and the library then makes the
+// call as an ordinary, recorded syscall, which other threads can run around. A signal of the
+// program that interrupts a buffered call is handled the same way (it is delivered at that
+// recorded syscall).
+#define SWRR_DESCHED_SIGNAL 30           // SIGPWR, as rr
+#define SWRR_INTERRUPTED (-4096L)        // no syscall returns it
+#define SWRR_DESCHED_FD_MIN 900          // the event's descriptor is moved this high
 
 // What a descriptor (or a path to open) is, for deciding whether a read, write or open can block.
 #define SWRR_FD_OTHER 0      // pipes, sockets, terminals...: may block, never buffered
@@ -42,7 +56,8 @@ struct swrr_buffer_header {
     uint32_t used;    // bytes of complete records after the header
     uint32_t limit;   // a new record may only start below this offset (set by swrr)
     uint32_t locked;  // nonzero while the library is inside a buffered call
-    uint32_t reserved[13];
+    uint32_t armed;   // nonzero from before the desched event is enabled until its call returned
+    uint32_t reserved[12];
 };
 
 struct swrr_record {
