@@ -31,6 +31,8 @@ public enum SyscallBufferLayout {
 
     /// swrr's own call numbers.
     public static let registerBufferCall = 1000
+    /// swrr_register_buffer's answer when the library should also patch libc's syscalls.
+    public static let patchAnswer: Int64 = 1
     public static let bufferMismatchCall = 1001
     /// A record-only pseudo call: the library's classification of a descriptor (its fstat).
     public static let fdClassCall = 1002

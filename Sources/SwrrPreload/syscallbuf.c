@@ -34,6 +34,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <errno.h>
+#include <dlfcn.h>
+#include <elf.h>
+#include <link.h>
 #include <linux/perf_event.h>
 #include <pthread.h>
 #include <signal.h>
@@ -143,6 +146,8 @@ static void start_desched(void) {
 
 // Maps and registers this thread's buffer. Both calls are recorded (and replayed: the mmap at the
 // same address, the registration's answer from the trace).
+static void patch_libc(void);
+
 static void start_thread(void) {
     thread_state = THREAD_OFF;
     long b = swrr_traced(SYS_mmap, 0, SWRR_BUFFER_SIZE, 0x3 /* PROT_READ|PROT_WRITE */,
@@ -152,12 +157,14 @@ static void start_thread(void) {
     h->used = 0;
     h->limit = 0;
     h->locked = 0;
-    if (swrr_traced(SWRR_CALL_REGISTER_BUFFER, b, SWRR_BUFFER_SIZE, 0, 0, 0, 0) != 0) {
+    long answer = swrr_traced(SWRR_CALL_REGISTER_BUFFER, b, SWRR_BUFFER_SIZE, 0, 0, 0, 0);
+    if (answer != 0 && answer != SWRR_BUFFER_PATCH) {
         swrr_traced(SYS_munmap, b, SWRR_BUFFER_SIZE, 0, 0, 0, 0);
         return;
     }
     thread_buffer = h;
     thread_state = THREAD_BUFFERING;
+    if (answer == SWRR_BUFFER_PATCH) patch_libc();
     static int atfork_registered;
     if (!atfork_registered) {
         atfork_registered = 1;
@@ -311,6 +318,162 @@ static int open_may_block(long nr, const long *args) {
     return nr == SYS_openat && !(args[2] & (04000 /* O_NONBLOCK */ | 010000000 /* O_PATH */));
 }
 
+// ---- libc's own syscalls -------------------------------------------------------------------------
+//
+// libc makes most of its syscalls from inside (printf's write, opendir's getdents64, fopen's
+// openat, isatty's ioctl), not through the functions replaced here. Once per process, while it has
+// one thread (swrr says so when it accepts the first buffer), the library patches libc's code: each
+// `syscall; cmp $-4096 or $-4095, %rax or %eax` (444 of glibc 2.36's 526 syscall instructions;
+// no jump lands inside one) becomes a jump to a stub that calls swrr_patched_entry, redoes the
+// cmp and jumps back. The entry passes calls this library cannot buffer straight to the kernel. The
+// patching is done with recorded syscalls (mmap of the stubs next to libc, mprotect) and plain
+// memory writes, so replay, which runs this same code on the same libc, patches identically.
+
+// The syscall numbers swrr_patched_entry hands to swrr_try_buffered (others go to the kernel).
+uint64_t swrr_bufferable[8];
+
+long swrr_patched_entry(void);
+__asm__(
+    ".text\n"
+    ".globl swrr_patched_entry\n.hidden swrr_patched_entry\n.type swrr_patched_entry,@function\n"
+    "swrr_patched_entry:\n"
+    // On entry: the syscall's registers (rax, rdi, rsi, rdx, r10, r8, r9) as libc set them; the
+    // stub stepped over the red zone. Everything but rax, rcx and r11 is preserved, as by the kernel.
+    "  cmp $512, %rax\n"
+    "  jae 9f\n"
+    "  bt %rax, swrr_bufferable(%rip)\n"
+    "  jnc 9f\n"
+    "  push %rbp\n"
+    "  mov %rsp, %rbp\n"
+    "  and $-16, %rsp\n"
+    "  sub $80, %rsp\n"
+    "  mov %rdi, 0(%rsp)\n  mov %rsi, 8(%rsp)\n  mov %rdx, 16(%rsp)\n"
+    "  mov %r10, 24(%rsp)\n  mov %r8, 32(%rsp)\n  mov %r9, 40(%rsp)\n"
+    "  mov %rax, 48(%rsp)\n"
+    "  mov %rax, %rdi\n"
+    "  lea 0(%rsp), %rsi\n"
+    "  lea 56(%rsp), %rdx\n"
+    "  call swrr_try_buffered\n"
+    "  test %eax, %eax\n"
+    "  mov 48(%rsp), %rax\n"
+    "  mov 0(%rsp), %rdi\n  mov 8(%rsp), %rsi\n  mov 16(%rsp), %rdx\n"
+    "  mov 24(%rsp), %r10\n  mov 32(%rsp), %r8\n  mov 40(%rsp), %r9\n"
+    "  jnz 1f\n"
+    "  syscall\n"
+    "  jmp 2f\n"
+    "1:\n"
+    "  mov 56(%rsp), %rax\n"
+    "2:\n"
+    // Wipe what the C part left below this frame (it differs between recording and replay).
+    "  mov %rax, %r11\n"
+    "  mov %rdi, 64(%rsp)\n"
+    "  lea -1024(%rsp), %rdi\n"
+    "  mov $1024, %ecx\n"
+    "  xor %eax, %eax\n"
+    "  rep stosb\n"
+    "  mov 64(%rsp), %rdi\n"
+    "  mov %r11, %rax\n"
+    "  xor %ecx, %ecx\n"
+    "  xor %r11d, %r11d\n"
+    "  leave\n"
+    "  ret\n"
+    "9:\n"
+    "  syscall\n"
+    "  ret\n"
+    ".size swrr_patched_entry, .-swrr_patched_entry\n");
+
+struct text_range { uintptr_t start, end; };
+
+static int find_libc_text(struct dl_phdr_info *info, size_t size, void *data) {
+    (void)size;
+    const char *name = info->dlpi_name, *want = "libc.so.6";
+    if (!name) return 0;
+    // Whether the path ends in "/libc.so.6" (no libc string functions: keep this self-contained).
+    size_t n = 0, w = 9;
+    while (name[n]) n++;
+    if (n < w + 1 || name[n - w - 1] != '/') return 0;
+    for (size_t i = 0; i < w; i++) if (name[n - w + i] != want[i]) return 0;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X)) {
+            struct text_range *r = data;
+            r->start = info->dlpi_addr + ph->p_vaddr;
+            r->end = r->start + ph->p_memsz;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+#define STUB_SIZE 40
+
+// The length of the site at p (the syscall and the cmp after it), 0 if it is none: `syscall;
+// cmp $-4096 or $-4095, %rax` (8 bytes) or the same cmp on %eax (7 bytes).
+static int site_length(const uint8_t *p) {
+    if (p[0] != 0x0f || p[1] != 0x05) return 0;
+    const uint8_t *c = p[2] == 0x48 ? p + 3 : p + 2;
+    if (c[0] != 0x3d || (c[1] != 0x00 && c[1] != 0x01) || c[2] != 0xf0 || c[3] != 0xff || c[4] != 0xff) return 0;
+    return (int)(c + 5 - p);
+}
+
+static void put32(uint8_t *p, uint32_t v) { for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i)); }
+static void put64(uint8_t *p, uint64_t v) { for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i)); }
+
+static void patch_libc(void) {
+    for (unsigned i = 0; i < sizeof rules / sizeof rules[0]; i++) {
+        unsigned nr = (unsigned)rules[i].number;
+        if (nr < 512) swrr_bufferable[nr / 64] |= 1ull << (nr % 64);
+    }
+    struct text_range text = {0, 0};
+    if (!dl_iterate_phdr(find_libc_text, &text) || text.end <= text.start + 8) return;
+    unsigned count = 0;
+    for (const uint8_t *p = (const uint8_t *)text.start; p + 8 <= (const uint8_t *)text.end; p++) {
+        if (site_length(p)) count++;
+    }
+    if (count == 0) return;
+    uintptr_t size = ((uintptr_t)count * STUB_SIZE + 4095) & ~(uintptr_t)4095;
+    // The stubs must be within reach of 32-bit jumps from every site and back: asked for just
+    // below libc (a hint: the kernel places them elsewhere when that is taken, normally still
+    // near the libraries).
+    uintptr_t want = ((text.start & ~(uintptr_t)4095) - size) & ~(uintptr_t)4095;
+    long stubs = swrr_traced(SYS_mmap, (long)want, (long)size, 0x3 /* PROT_READ|PROT_WRITE */,
+                             0x22 /* MAP_PRIVATE|MAP_ANONYMOUS */, -1, 0);
+    if (stubs < 0 && stubs > -4096) return;
+    uintptr_t lo = (uintptr_t)stubs < text.start ? (uintptr_t)stubs : text.start;
+    uintptr_t hi = (uintptr_t)stubs + size > text.end ? (uintptr_t)stubs + size : text.end;
+    if (hi - lo >= (1ul << 31) - 4096) {
+        swrr_traced(SYS_munmap, stubs, (long)size, 0, 0, 0, 0);
+        return;
+    }
+    uintptr_t page = text.start & ~(uintptr_t)4095, length = text.end - page;
+    if (swrr_traced(SYS_mprotect, (long)page, (long)length, 0x7 /* RWX */, 0, 0, 0) != 0) return;
+    // _exit's sites stay as they are: a program's last syscall then shows in _exit, not in
+    // swrr_patched_entry (what a debugger at the end of a recording shows).
+    uint8_t *exit_fn = dlsym(RTLD_DEFAULT, "_exit");
+    uint8_t *stub = (uint8_t *)stubs;
+    for (uint8_t *p = (uint8_t *)text.start; p + 8 <= (uint8_t *)text.end; p++) {
+        int n = site_length(p);
+        if (!n || (exit_fn && p >= exit_fn && p < exit_fn + 64)) continue;
+        uint8_t *q = stub;
+        q[0] = 0x48; q[1] = 0x8d; q[2] = 0x64; q[3] = 0x24; q[4] = 0x80;         // lea -0x80(%rsp),%rsp
+        q[5] = 0x49; q[6] = 0xbb; put64(q + 7, (uint64_t)(uintptr_t)swrr_patched_entry); // movabs ...,%r11
+        q[15] = 0x41; q[16] = 0xff; q[17] = 0xd3;                                 // call *%r11
+        q[18] = 0x48; q[19] = 0x8d; q[20] = 0xa4; q[21] = 0x24; put32(q + 22, 0x80); // lea 0x80(%rsp),%rsp
+        for (int i = 0; i < n - 2; i++) q[26 + i] = p[2 + i];                     // the cmp
+        uint8_t *j = q + 26 + (n - 2);
+        j[0] = 0xe9; put32(j + 1, (uint32_t)((p + n) - (j + 5)));                  // jmp back
+        for (uint8_t *f = j + 5; f < q + STUB_SIZE; f++) *f = 0xcc;
+        // The site: jmp to the stub, then int3s that are never reached.
+        uint8_t site[8] = {0xe9, 0, 0, 0, 0, 0xcc, 0xcc, 0xcc};
+        put32(site + 1, (uint32_t)(stub - (p + 5)));
+        for (int i = 0; i < n; i++) p[i] = site[i];
+        p += n - 1;
+        stub += STUB_SIZE;
+    }
+    swrr_traced(SYS_mprotect, stubs, (long)size, 0x5 /* PROT_READ|PROT_EXEC */, 0, 0, 0);
+    swrr_traced(SYS_mprotect, (long)page, (long)length, 0x5 /* PROT_READ|PROT_EXEC */, 0, 0, 0);
+}
+
 // ---- buffered calls ------------------------------------------------------------------------------
 
 static inline long desched_ioctl(unsigned long request) {
@@ -455,6 +618,12 @@ int swrr_try_buffered(long nr, const long *args, long *result) {
 out:
     h->locked = 0;
     return buffered;
+}
+
+// At load time: the main thread's buffer now, so libc is patched before the program's first
+// syscall (most of them come from inside libc). Other threads start theirs at their first call.
+__attribute__((constructor)) static void start_process(void) {
+    if (thread_state == THREAD_NEW) start_thread();
 }
 
 // errno as libc sets it; returns -1.

@@ -470,7 +470,10 @@ public final class Recorder {
             if t.process.fds.echoTarget(regs.syscallArgs[fdArg]) != 0 { refusal = e }
         }
         if number == SyscallBufferLayout.registerBufferCall && acceptsBuffer(from: t) {
-            refusal = 0   // "yes": the call's result is 0
+            // "Yes" (the call's result is 0, refusal being -errno), and when the task is its
+            // process's only thread, "patch libc now" (1): no other thread can be inside the code.
+            let soleThread = !tasks.values.contains { $0 !== t && $0.task.tgid == t.task.tgid }
+            refusal = soleThread ? -Int32(SyscallBufferLayout.patchAnswer) : 0
         }
         if number == SyscallBufferLayout.registerDeschedCall,
            acceptsDesched(from: t, fd: Int32(truncatingIfNeeded: regs.syscallArgs[0])) {
@@ -553,7 +556,7 @@ public final class Recorder {
             tid: task.tid, number: Int32(number), args: args, registers: entry, result: result,
             writes: writes, echoFd: echo, mappedFile: mapped,
             strings: capturedStrings(task: task, spec: spec, args: args))))
-        if number == SyscallBufferLayout.registerBufferCall && result == 0 {
+        if number == SyscallBufferLayout.registerBufferCall && (result == 0 || result == SyscallBufferLayout.patchAnswer) {
             registerBuffer(t, address: args[0])
         }
         return regs

@@ -9,6 +9,7 @@ int main(void) {
     printf("untraced_end %lu\n", SWRR_STUB_UNTRACED_END);
     printf("mode %lu\n", SWRR_STUB_MODE - SWRR_STUB_PAGE);
     printf("buffer_size %u\n", SWRR_BUFFER_SIZE);
+    printf("patch_answer %d\n", SWRR_BUFFER_PATCH);
     printf("header_size %zu\n", sizeof(struct swrr_buffer_header));
     printf("used %zu limit %zu locked %zu armed %zu\n", offsetof(struct swrr_buffer_header, used),
            offsetof(struct swrr_buffer_header, limit), offsetof(struct swrr_buffer_header, locked),

@@ -39,6 +39,7 @@ enum Fixture: String {
     case bufferedIO = "buffered_io"
     case bufferedSignals = "buffered_signals"
     case bufferedThreads = "buffered_threads"
+    case stdioFiles = "stdio_files"
 
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()

@@ -29,6 +29,7 @@ final class SyscallBufferLayoutTests: XCTestCase {
         XCTAssertEqual(values["untraced_end"], ["\(L.untracedSyscallEnd)"])
         XCTAssertEqual(values["mode"], ["\(L.modeOffset)"])
         XCTAssertEqual(values["buffer_size"], ["\(L.bufferSize)"])
+        XCTAssertEqual(values["patch_answer"], ["\(L.patchAnswer)"])
         XCTAssertEqual(values["header_size"], ["\(L.headerSize)"])
         XCTAssertEqual(values["used"], ["\(L.usedOffset)", "limit", "\(L.limitOffset)", "locked", "\(L.lockedOffset)",
                                         "armed", "\(L.armedOffset)"])

@@ -43,6 +43,20 @@ final class SyscallBufferTests: XCTestCase {
         try assertReplaysIdentically(Recording(trace: trace, result: r))
     }
 
+    /// fopen/fprintf/readdir/fgetc make their syscalls from inside libc: they are buffered because
+    /// the library patched libc's syscall instructions, and replay (which patches the same way)
+    /// gives the program the same bytes.
+    func testLibcInternalSyscallsAreBuffered() throws {
+        let exe = try Fixture.stdioFiles.executable(.o2Dynamic)
+        let rec = try assertRoundTrip([exe, try makeTemporaryDirectory("stdio"), "300"], expectedStatus: 0,
+                                      environment: Self.buffered)
+        XCTAssertTrue(rec.result.stdoutText.hasPrefix("300 files listed, byte sum "), rec.result.stdoutText)
+        let counts = try dumpCounts(rec.trace)
+        // 300 files written and read: openat, write, read, close, fstat... at least 1,800 calls.
+        XCTAssertGreaterThan(counts.buffered, 1800)
+        XCTAssertLessThan(counts.events, 200, "events")
+    }
+
     /// A static program never loads the preload library: every syscall still stops the program
     /// (as a seccomp stop) and is recorded.
     func testAStaticProgramRecordsWithoutTheLibrary() throws {

@@ -29,7 +29,9 @@
 #define SWRR_BUFFER_SIZE (1u << 20)
 
 // swrr's own call numbers (far above the kernel's, as rr's are).
-#define SWRR_CALL_REGISTER_BUFFER 1000   // (buffer, size) -> 0 when swrr records this thread's buffer
+#define SWRR_CALL_REGISTER_BUFFER 1000   // (buffer, size) -> 0 when swrr records this thread's
+                                         // buffer, SWRR_BUFFER_PATCH when libc may be patched too
+#define SWRR_BUFFER_PATCH 1              // the first buffer of a process with one thread
 #define SWRR_CALL_BUFFER_MISMATCH 1001   // (expected number, recorded number): replay diverged
 #define SWRR_CALL_FD_CLASS 1002          // record only: (fd) -> SWRR_FD_* (the library's fstat)
 #define SWRR_CALL_PATH_CLASS 1003        // record only: (dirfd, path) -> SWRR_FD_*, before an open
