@@ -22,6 +22,9 @@ public enum SyscallBufferLayout {
     public static let headerSize = 64
     /// Header fields (u32 each).
     public static let usedOffset = 0, limitOffset = 4, lockedOffset = 8, armedOffset = 12
+    /// Nonzero while the library's remembered descriptor classes may be used; swrr clears it at
+    /// every flush with records (recording) and every refill (replay).
+    public static let classesOffset = 16
     /// Bytes available for records after the header.
     public static var recordSpace: UInt32 { bufferSize - UInt32(headerSize) }
 
@@ -71,22 +74,34 @@ public struct BufferedSyscall: Equatable, Sendable {
     /// rules, padded to 8.
     public var outputLength: Int
 
+    /// Walks back-to-back records without decoding them: `body(number, offset)` for each (the
+    /// record's header starts at `offset`). false if they do not parse (sizes out of bounds).
+    /// The recorder's flush goes through every buffered call this way, without an allocation.
+    public static func scan(_ bytes: [UInt8], _ body: (_ number: Int, _ offset: Int) -> Void) -> Bool {
+        bytes.withUnsafeBytes { raw in
+            var p = 0
+            while p < raw.count {
+                guard p + SyscallBufferLayout.recordHeaderSize <= raw.count else { return false }
+                let size = Int(raw.loadUnaligned(fromByteOffset: p + 4, as: UInt32.self).littleEndian)
+                guard size >= SyscallBufferLayout.recordHeaderSize, size % 8 == 0, p + size <= raw.count else {
+                    return false
+                }
+                body(Int(raw.loadUnaligned(fromByteOffset: p, as: UInt32.self).littleEndian), p)
+                p += size
+            }
+            return true
+        }
+    }
+
     /// Parses back-to-back records; nil if they do not parse (sizes out of bounds).
     public static func parse(_ bytes: [UInt8]) -> [BufferedSyscall]? {
         var out: [BufferedSyscall] = []
-        var p = 0
-        while p < bytes.count {
-            guard p + SyscallBufferLayout.recordHeaderSize <= bytes.count else { return nil }
-            let size = Int(bytes.loadU32(at: p + 4))
-            guard size >= SyscallBufferLayout.recordHeaderSize, size % 8 == 0, p + size <= bytes.count else {
-                return nil
-            }
+        let parsed = scan(bytes) { number, p in
             out.append(BufferedSyscall(
-                number: Int(bytes.loadU32(at: p)), result: Int64(bitPattern: bytes.loadU64(at: p + 8)),
+                number: number, result: Int64(bitPattern: bytes.loadU64(at: p + 8)),
                 args: [bytes.loadU64(at: p + 16), bytes.loadU64(at: p + 24), bytes.loadU64(at: p + 32)],
-                outputLength: size - SyscallBufferLayout.recordHeaderSize))
-            p += size
+                outputLength: Int(bytes.loadU32(at: p + 4)) - SyscallBufferLayout.recordHeaderSize))
         }
-        return out
+        return parsed ? out : nil
     }
 }

@@ -287,10 +287,29 @@ static const struct rule rules[] = {
     {SYS_getrandom, ANY_KEY, 0, OUT1(0, 1, RESULT_SIZED)},
 };
 
+#define RULE_COUNT (sizeof rules / sizeof rules[0])
+#define MAX_RULE_NUMBER 512
+
+// Each number's first rule (index + 1; 0: none), made at the first lookup: a loop of buffered
+// calls would otherwise scan the table for every call.
+static uint8_t first_rule[MAX_RULE_NUMBER];
+static int first_rule_made;
+
+static void make_first_rule(void) {
+    for (unsigned i = RULE_COUNT; i-- > 0;) {
+        if ((unsigned)rules[i].number < MAX_RULE_NUMBER) first_rule[rules[i].number] = (uint8_t)(i + 1);
+    }
+    first_rule_made = 1;
+}
+
 static const struct rule *rule_for(long nr, const long *args) {
-    for (unsigned i = 0; i < sizeof rules / sizeof rules[0]; i++) {
+    if ((unsigned long)nr >= MAX_RULE_NUMBER) return 0;
+    if (!first_rule_made) make_first_rule();
+    unsigned first = first_rule[nr];
+    if (!first) return 0;
+    for (unsigned i = first - 1; i < RULE_COUNT && rules[i].number == nr; i++) {
         const struct rule *r = &rules[i];
-        if (r->number != nr || (r->key != ANY_KEY && (uint32_t)args[1] != (uint32_t)r->key)) continue;
+        if (r->key != ANY_KEY && (uint32_t)args[1] != (uint32_t)r->key) continue;
         // Output to stdout and stderr stays recorded call by call: swrr replay echoes it from the
         // program's memory at each recorded write, and refuses copy_file_range into it.
         if ((nr == SYS_write || nr == SYS_pwrite64) && (args[0] == 1 || args[0] == 2)) return 0;
@@ -573,6 +592,38 @@ static long classify(struct swrr_buffer_header *h, uint32_t kind, long a0, long 
     return cls;
 }
 
+// The classes of this thread's descriptors below CLASS_FDS, remembered within a stretch of
+// buffered calls (see swrr_syscallbuf.h): class + 1, 0 when not known.
+#define CLASS_FDS 256
+static __thread __attribute__((tls_model("initial-exec"))) uint8_t fd_classes[CLASS_FDS];
+
+static inline int known_class(struct swrr_buffer_header *h, long fd) {
+    if ((unsigned long)fd >= CLASS_FDS || !*(volatile uint32_t *)&h->classes) return -1;
+    return (int)fd_classes[fd] - 1;
+}
+
+static void remember_class(struct swrr_buffer_header *h, long fd, long cls) {
+    if ((unsigned long)fd >= CLASS_FDS) return;
+    if (!*(volatile uint32_t *)&h->classes) {
+        for (unsigned i = 0; i < CLASS_FDS; i++) fd_classes[i] = 0;
+        *(volatile uint32_t *)&h->classes = 1;
+    }
+    fd_classes[fd] = (uint8_t)(cls + 1);
+}
+
+static inline void forget_class(long fd) {
+    if ((unsigned long)fd < CLASS_FDS) fd_classes[fd] = 0;
+}
+
+// A descriptor's class: remembered, or classified (a record) and remembered.
+static long fd_class(struct swrr_buffer_header *h, long fd) {
+    int known = known_class(h, fd);
+    if (known >= 0) return known;
+    long cls = classify(h, SWRR_CALL_FD_CLASS, fd, 0);
+    remember_class(h, fd, cls);
+    return cls;
+}
+
 // Called by the trampolines. Returns 1 with *result set when the call was buffered, 0 when the
 // trampoline must make it as an ordinary syscall.
 int swrr_try_buffered(long nr, const long *args, long *result) {
@@ -593,8 +644,10 @@ int swrr_try_buffered(long nr, const long *args, long *result) {
     int armed = 0;
     for (int i = 0; i < 3; i++) {
         if (!(r->fds & (1 << i))) continue;
+        // (Room for the classification's record even when it is remembered: a lookup must only
+        // happen where the fstat could have, see swrr_syscallbuf.h.)
         if (!may_start(h, need + sizeof(struct swrr_record))) goto out;
-        if (classify(h, SWRR_CALL_FD_CLASS, args[i], 0) != SWRR_FD_NONBLOCKING) {
+        if (fd_class(h, args[i]) != SWRR_FD_NONBLOCKING) {
             if (!(r->fds & MAY_BLOCK) || thread_desched == -2) goto out;
             armed = 1;
         }
@@ -613,6 +666,9 @@ int swrr_try_buffered(long nr, const long *args, long *result) {
     if (!may_start(h, need)) goto out;
     long value = buffered_call(h, nr, (uint32_t)nr, args, r, armed);
     if (value == SWRR_INTERRUPTED && !replaying()) goto out;
+    // A closed descriptor's number, or an opened one's, may name another file from now on.
+    if (nr == SYS_close) forget_class(args[0]);
+    else if (nr == SYS_openat && value >= 0) forget_class(value);
     *result = value;
     buffered = 1;
 out:

@@ -76,18 +76,34 @@ extension Recorder {
         guard var buffer = t.buffer, let h = header(of: t, at: buffer.address) else { return }
         let start = buffer.address + UInt64(layoutHeader)
         if h.used > buffer.flushed {
+            // One pass over the records, decoding only the few that change descriptors (a flush
+            // can hold tens of thousands of calls).
             guard h.used <= SyscallBufferLayout.recordSpace,
                   let bytes = try? t.task.readMemory(start + UInt64(buffer.flushed), count: Int(h.used - buffer.flushed)),
-                  let records = BufferedSyscall.parse(bytes) else {
+                  BufferedSyscall.scan(bytes, { number, offset in
+                      if number < Self.bufferedFdEffects.count, Self.bufferedFdEffects[number] != .none {
+                          applyFdEffect(Self.bufferedFdEffects[number], record: bytes, at: offset, of: t)
+                      }
+                  }) else {
                 throw RecordError.tracee("the syscall buffer of task \(t.tid) at 0x\(String(buffer.address, radix: 16)) is damaged")
             }
-            for r in records { applyFdEffect(r, of: t) }
             // Inside a call, the library has passed (or is about to pass) its check for one more
             // record: replay must let it pass too.
             let limit = h.locked != 0 ? h.used + 1 : h.used
             try writerRef.append(.bufferFlush(BufferFlushEvent(
                 tid: t.tid, buffer: buffer.address, limit: limit,
                 records: MemoryWrite(address: start + UInt64(buffer.flushed), bytes: bytes))))
+            // The library's remembered descriptor classes end with the stretch (replay clears
+            // them at each refill: the same points, see swrr_syscallbuf.h).
+            if h.locked != 0 {
+                _ = try? t.task.writeMemory(buffer.address + UInt64(SyscallBufferLayout.classesOffset), le(0))
+            } else {
+                // used, limit, locked, armed (both 0 outside a call) and classes at once.
+                buffer.flushed = 0
+                _ = try? t.task.writeMemory(buffer.address, le(0) + le(openLimit(buffer)) + le(0) + le(0) + le(0))
+                t.buffer = buffer
+                return
+            }
         }
         if h.locked != 0 {
             buffer.flushed = h.used
@@ -100,12 +116,19 @@ extension Recorder {
         t.buffer = buffer
     }
 
+    /// What each buffered call number does to the descriptor table (SyscallTable's fd effects),
+    /// by number up to swrr's own calls.
+    static let bufferedFdEffects: [FdEffect] = (0...SyscallBufferLayout.registerDeschedCall).map {
+        SyscallTable.spec($0)?.fdEffect ?? .none
+    }
+
     private func openLimit(_ b: TaskBuffer) -> UInt32 { b.disabled ? 0 : SyscallBufferLayout.recordSpace }
 
-    /// A buffered close (or other descriptor change) as the fd table for output echo sees it.
-    private func applyFdEffect(_ r: BufferedSyscall, of t: RecordTask) {
-        guard let spec = SyscallTable.spec(r.number), spec.fdEffect != .none else { return }
-        t.process.fds.apply(spec.fdEffect, args: r.args + [0, 0, 0], result: r.result) { nil }
+    /// A buffered close (or other descriptor change) as the fd table for output echo sees it:
+    /// the record at `offset` of `bytes`.
+    private func applyFdEffect(_ effect: FdEffect, record bytes: [UInt8], at offset: Int, of t: RecordTask) {
+        let args = [bytes.loadU64(at: offset + 16), bytes.loadU64(at: offset + 24), bytes.loadU64(at: offset + 32), 0, 0, 0]
+        t.process.fds.apply(effect, args: args, result: Int64(bitPattern: bytes.loadU64(at: offset + 8))) { nil }
     }
 
     /// Makes the task's next buffered call an ordinary syscall (a signal waits for one).

@@ -18,11 +18,16 @@ extension ReplaySession {
         }
         try t.task.writeMemory(ev.records.address, ev.records.bytes)
         let limit = withUnsafeBytes(of: ev.limit.littleEndian) { Array($0) }
+        // Each refill also clears the library's remembered descriptor classes (the recorder
+        // cleared them at the flush that ended the previous stretch with records; stretches
+        // without records never use them: swrr_syscallbuf.h).
         if ev.records.address == start {
-            // The recorder emptied the buffer before these records.
-            try t.task.writeMemory(ev.buffer, [0, 0, 0, 0] + limit)
+            // The recorder emptied the buffer before these records, outside a call: used, limit,
+            // locked and armed (both 0 there) and classes.
+            try t.task.writeMemory(ev.buffer, [0, 0, 0, 0] + limit + [UInt8](repeating: 0, count: 12))
         } else {
             try t.task.writeMemory(ev.buffer + UInt64(SyscallBufferLayout.limitOffset), limit)
+            try t.task.writeMemory(ev.buffer + UInt64(SyscallBufferLayout.classesOffset), [0, 0, 0, 0])
         }
     }
 }

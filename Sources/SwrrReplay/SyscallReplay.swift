@@ -27,15 +27,21 @@ extension ReplaySession {
         let next = try upcomingEvent(for: ev.tid)
         var signalFollows = false
         if case .signal(let s)? = next, s.point == .syscallBoundary { signalFollows = true }
+        let temporaryMask = signalFollows ? TemporarySignalMask.bySyscall[spec.number]?.location(args: ev.args) {
+            try? task.readMemory($0, count: $1)
+        } : nil
         switch spec.replay {
-        case .emulate where spec.number == 130 && signalFollows:
-            // rt_sigsuspend: the handler must run with the temporary mask and its frame must keep
-            // the old one, which only the kernel's own sigsuspend arranges. Make the coming signal
-            // pending, then let the real call take it.
+        case .emulate where temporaryMask != nil:
+            // rt_sigsuspend, pselect6, ppoll, epoll_pwait interrupted by a signal with a handler:
+            // the handler must run with the call's temporary mask and its frame must keep the old
+            // one, which only the kernel arranges (TemporarySignalMask.swift). Make the coming
+            // signal pending, then let a real rt_sigsuspend with that mask take it.
+            for w in ev.writes { try task.writeMemory(w.address, w.bytes) }
             if case .signal(let s)? = next { task.sendSignal(s.signal) }
-            let r = try task.injectSyscall(spec.number, ev.args, syscallInstruction: insn, base: regs)
-            if r != ev.result {
-                throw diverge("rt_sigsuspend returned \(r) on replay but \(ev.result) when recorded")
+            let mask = temporaryMask!
+            let r = try task.injectSyscall(130, [mask.address, mask.size], syscallInstruction: insn, base: regs)
+            if r != RestartCodes.restartNoHand {
+                throw diverge("\(name) interrupted by a signal: its mask did not let the signal in on replay (\(r))")
             }
         case .emulate:
             for w in ev.writes { try task.writeMemory(w.address, w.bytes) }

@@ -80,5 +80,22 @@ int main(int argc, char **argv) {
     close(dfd);
     r = close(fd);
     printf("close: %d, again: %d\n", r, close(fd));
+
+    /* A descriptor number reused within one stretch of buffered calls. The library remembers a
+     * descriptor's class (one fstat for many reads of it) and must forget it at the buffered close:
+     * the same number is then a FIFO, whose reads may block. mkfifo is an ordinary syscall, made
+     * first; everything after it up to the FIFO read is buffered. */
+    char fifo[4096];
+    snprintf(fifo, sizeof fifo, "%s/fifo", argv[1]);
+    if (mkfifo(fifo, 0600) != 0) { perror("mkfifo"); return 2; }
+    int a = open(path, O_RDONLY);
+    int got = 0;
+    for (int i = 0; i < 3; i++) got += (int)read(a, &c, 1);
+    close(a);
+    int b = open(fifo, O_RDONLY | O_NONBLOCK);
+    n = read(b, two, 2);
+    printf("reused descriptor %d: %s, file read %d bytes, fifo read %ld\n", b, a == b ? "same number" : "another number",
+           got, n);
+    close(b);
     return 0;
 }

@@ -20,6 +20,10 @@
  *                    values an SA_SIGINFO handler prints
  *   timer            POSIX timers (timer_create, SIGEV_SIGNAL with a value): a one-shot timer and
  *                    a periodic one stopped after three expirations
+ *   masked-wait      SIGCHLD and SIGUSR2 blocked; pselect, ppoll and epoll_pwait wait with an
+ *                    empty mask of their own until a child's exit: the SIGCHLD handler runs with
+ *                    the call's mask (USR2 not blocked there), the call fails with EINTR and the
+ *                    program's mask is back afterwards (as make waits for its jobs)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -29,6 +33,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -353,6 +360,64 @@ static void on_timer(int sig, siginfo_t *info, void *context) {
     timer_code = info->si_code;
 }
 
+/* masked-wait */
+static volatile sig_atomic_t usr2_blocked_in_handler;
+
+static void on_sigchld(int sig) {
+    (void)sig;
+    handled++;
+    sigset_t now;
+    sigprocmask(SIG_BLOCK, NULL, &now);
+    usr2_blocked_in_handler = sigismember(&now, SIGUSR2);
+}
+
+static int masked_wait_mode(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigchld;
+    sigaction(SIGCHLD, &sa, NULL);
+    sigset_t blocked, empty;
+    sigemptyset(&blocked);
+    sigaddset(&blocked, SIGCHLD);
+    sigaddset(&blocked, SIGUSR2);
+    sigprocmask(SIG_BLOCK, &blocked, NULL);
+    sigemptyset(&empty);
+    int pipefd[2];
+    if (pipe(pipefd) != 0) { perror("pipe"); return 1; }
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    struct epoll_event ev = {.events = EPOLLIN, .data.fd = pipefd[0]};
+    epoll_ctl(ep, EPOLL_CTL_ADD, pipefd[0], &ev);
+    const char *names[] = {"pselect", "ppoll", "epoll_pwait"};
+    for (int round = 0; round < 3; round++) {
+        handled = 0;
+        usr2_blocked_in_handler = -1;
+        pid_t pid = fork();
+        if (pid == 0) _exit(0);
+        int r;
+        struct timespec timeout = {5, 0};
+        if (round == 0) {
+            fd_set rd;
+            FD_ZERO(&rd);
+            FD_SET(pipefd[0], &rd);
+            r = pselect(pipefd[0] + 1, &rd, NULL, NULL, &timeout, &empty);
+        } else if (round == 1) {
+            struct pollfd p = {.fd = pipefd[0], .events = POLLIN};
+            r = ppoll(&p, 1, &timeout, &empty);
+        } else {
+            struct epoll_event out;
+            r = epoll_pwait(ep, &out, 1, 5000, &empty);
+        }
+        int e = errno;
+        sigset_t now;
+        sigprocmask(SIG_BLOCK, NULL, &now);
+        waitpid(pid, NULL, 0);
+        printf("%s: %d %s, handler ran %d time(s), USR2 blocked in the handler: %s, SIGCHLD blocked after: %s\n",
+               names[round], r, r < 0 ? strerrorname_np(e) : "-", (int)handled,
+               usr2_blocked_in_handler ? "yes" : "no", sigismember(&now, SIGCHLD) ? "yes" : "no");
+    }
+    return 0;
+}
+
 static int timer_mode(void) {
     on_siginfo(SIGRTMIN + 2, on_timer);
     sigset_t block, old;
@@ -395,7 +460,8 @@ int main(int argc, char **argv) {
     if (!strcmp(mode, "signalfd")) return signalfd_mode();
     if (!strcmp(mode, "sigqueue")) return sigqueue_mode();
     if (!strcmp(mode, "timer")) return timer_mode();
+    if (!strcmp(mode, "masked-wait")) return masked_wait_mode();
     fprintf(stderr, "usage: signal_delivery alarm-nanosleep|siginfo|altstack|xmm|resethand|sigtimedwait|"
-                    "signalfd|sigqueue|timer\n");
+                    "signalfd|sigqueue|timer|masked-wait\n");
     return 2;
 }

@@ -97,6 +97,20 @@ final class SignalDeliveryTests: XCTestCase {
     func testSigtimedwaitO0Dynamic() throws { try checkSigtimedwait(.o0Dynamic) }
     func testSigtimedwaitO2Static() throws { try checkSigtimedwait(.o2Static) }
 
+    // MARK: a signal delivered with the mask of the wait it interrupts
+
+    /// pselect6, ppoll and epoll_pwait unblock SIGCHLD only while they wait (as make does): replay
+    /// emulates them, so it must deliver the signal with their mask (a real rt_sigsuspend).
+    func checkMaskedWait(_ variant: Variant) throws {
+        let out = try checkDeterministic("masked-wait", variant)
+        XCTAssertEqual(out, ["pselect", "ppoll", "epoll_pwait"].map {
+            "\($0): -1 EINTR, handler ran 1 time(s), USR2 blocked in the handler: no, SIGCHLD blocked after: yes\n"
+        }.joined())
+    }
+
+    func testMaskedWaitO0Dynamic() throws { try checkMaskedWait(.o0Dynamic) }
+    func testMaskedWaitO2Static() throws { try checkMaskedWait(.o2Static) }
+
     // MARK: signalfd
 
     func checkSignalfd(_ variant: Variant) throws {

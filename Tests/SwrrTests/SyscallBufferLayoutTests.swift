@@ -32,7 +32,7 @@ final class SyscallBufferLayoutTests: XCTestCase {
         XCTAssertEqual(values["patch_answer"], ["\(L.patchAnswer)"])
         XCTAssertEqual(values["header_size"], ["\(L.headerSize)"])
         XCTAssertEqual(values["used"], ["\(L.usedOffset)", "limit", "\(L.limitOffset)", "locked", "\(L.lockedOffset)",
-                                        "armed", "\(L.armedOffset)"])
+                                        "armed", "\(L.armedOffset)", "classes", "\(L.classesOffset)"])
         XCTAssertEqual(values["record_size"], ["\(L.recordHeaderSize)"])
         XCTAssertEqual(values["calls"], ["\(L.registerBufferCall)", "\(L.bufferMismatchCall)", "\(L.fdClassCall)",
                                          "\(L.pathClassCall)"])

@@ -54,12 +54,24 @@
 #define SWRR_FD_OTHER 0      // pipes, sockets, terminals...: may block, never buffered
 #define SWRR_FD_NONBLOCKING 1 // regular files, directories, /dev/null, /dev/zero, /dev/urandom...
 
+// Descriptor classes are remembered by each thread (so a loop of writes to one file makes one
+// fstat, not one per write) only within a stretch of buffered calls between two flushes: swrr
+// clears the header's `classes` word at each flush that has records (recording) and at each
+// refill (replay). A stretch without records never consults them (a lookup needs room for a
+// record, as the fstat it replaces does), so both modes see the same classes at every lookup.
+// Between two flushes the thread makes no recorded syscall (any other syscall is an event, and
+// other threads run only after one of this thread's events), so a descriptor can only change
+// through the library's own buffered close and open, which forget it.
+
 struct swrr_buffer_header {
     uint32_t used;    // bytes of complete records after the header
     uint32_t limit;   // a new record may only start below this offset (set by swrr)
     uint32_t locked;  // nonzero while the library is inside a buffered call
     uint32_t armed;   // nonzero from before the desched event is enabled until its call returned
-    uint32_t reserved[12];
+    uint32_t classes; // nonzero while the library's descriptor classes (see below) may be used;
+                      // swrr sets it to 0 at every flush with records (recording) and every
+                      // refill (replay)
+    uint32_t reserved[11];
 };
 
 struct swrr_record {
