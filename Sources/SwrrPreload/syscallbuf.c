@@ -191,9 +191,23 @@ static void copy_bytes(uint8_t *to, const uint8_t *from, uint64_t n) {
 
 // ---- what can be buffered ----------------------------------------------------------------------
 
-// An output the kernel writes: `size` bytes at argument `arg` (skipped when it is NULL), or with
-// size RESULT_SIZED as many bytes as the call returned (at most argument `max_arg`).
+// An output the kernel writes at argument `arg` (skipped when it is NULL): `size` bytes (below
+// 0x4000), or by the size's kind:
+// - RESULT_SIZED: as many bytes as the call returned (at most argument `max_arg`);
+// - IOVECS: as many bytes as the call returned, scattered over the iovec array at `arg` with
+//   argument `max_arg` entries (readv);
+// - ARG_UNITS(n): argument `max_arg` times n bytes (poll's array of n-byte pollfds);
+// - RESULT_UNITS(n): the result times n bytes, at most argument `max_arg` times n (epoll_wait's
+//   ready events).
 #define RESULT_SIZED 0
+#define IOVECS 0xFFFF
+#define ARG_UNITS(n) (0x4000 | (n))
+#define RESULT_UNITS(n) (0x8000 | (n))
+#define SIZE_KIND(size) ((size) & 0xC000)
+#define SIZE_UNIT(size) ((size) & 0x3FFF)
+// Larger arrays than these are left to an ordinary syscall (the kernel checks them, not us).
+#define MAX_IOVECS 64
+#define MAX_UNITS 4096
 struct output { int8_t arg; int8_t max_arg; uint16_t size; };
 
 #define ANY_KEY (-1)
@@ -203,16 +217,21 @@ struct output { int8_t arg; int8_t max_arg; uint16_t size; };
 
 struct rule {
     int16_t number;
-    int32_t key;          // the value argument 1 must have (ioctl request, fcntl command), or ANY_KEY
+    int32_t key;          // the value the key argument must have (ioctl request, fcntl command,
+                          // poll's timeout...), or ANY_KEY
     uint8_t fds;          // FD0 | FD2
     int8_t outputs;
     struct output out[2];
+    int8_t key_arg;       // the key argument minus 1 (0: argument 1, the default)
 };
+
+#define KEY_ARG(n) .key_arg = (n) - 1
 
 #define NO_OUT 0, {{0}}
 #define OUT1(a, m, n) 1, {{a, m, n}}
 
-// The calls this library buffers and the bytes the kernel writes for each: the same rules as
+// The calls this library buffers and the bytes the kernel writes for each (the rules of one
+// number next to each other: rule_for looks from the first one on): the same rules as
 // SyscallTable.swift's (SyscallBufferLayoutTests checks them against each other). None of them
 // can block on another task: reads and writes only on descriptors classified as unable to block,
 // opens only of paths that are not FIFOs, sockets or devices (see open_may_block).
@@ -245,6 +264,8 @@ static const struct rule rules[] = {
     {SYS_fcntl, 2 /* F_SETFD */, 0, NO_OUT},
     {SYS_fcntl, 3 /* F_GETFL */, 0, NO_OUT},
     {SYS_fcntl, 4 /* F_SETFL */, 0, NO_OUT},
+    {SYS_fcntl, 0 /* F_DUPFD */, 0, NO_OUT},
+    {SYS_fcntl, 1030 /* F_DUPFD_CLOEXEC */, 0, NO_OUT},
     {SYS_mkdir, ANY_KEY, 0, NO_OUT},
     {SYS_mkdirat, ANY_KEY, 0, NO_OUT},
     {SYS_rmdir, ANY_KEY, 0, NO_OUT},
@@ -285,6 +306,17 @@ static const struct rule rules[] = {
     {SYS_getegid, ANY_KEY, 0, NO_OUT},
     {SYS_getpgrp, ANY_KEY, 0, NO_OUT},
     {SYS_getrandom, ANY_KEY, 0, OUT1(0, 1, RESULT_SIZED)},
+    {SYS_readv, ANY_KEY, FD0 | MAY_BLOCK, OUT1(1, 2, IOVECS)},
+    {SYS_writev, ANY_KEY, FD0 | MAY_BLOCK, NO_OUT},
+    // poll and epoll_wait only with a zero timeout (they cannot wait then).
+    {SYS_poll, 0, 0, OUT1(0, 1, ARG_UNITS(8)), KEY_ARG(2)},
+    {SYS_epoll_wait, 0, 0, OUT1(1, 2, RESULT_UNITS(12)), KEY_ARG(3)},
+    {SYS_futex, 1 /* FUTEX_WAKE */, 0, NO_OUT},
+    {SYS_futex, 129 /* FUTEX_WAKE_PRIVATE */, 0, NO_OUT},
+    {SYS_socket, ANY_KEY, 0, NO_OUT},
+    {SYS_sendto, ANY_KEY, FD0 | MAY_BLOCK, NO_OUT},
+    // recv and recvfrom without the sender's address (src_addr NULL).
+    {SYS_recvfrom, 0, FD0 | MAY_BLOCK, OUT1(1, 2, RESULT_SIZED), KEY_ARG(4)},
 };
 
 #define RULE_COUNT (sizeof rules / sizeof rules[0])
@@ -309,26 +341,61 @@ static const struct rule *rule_for(long nr, const long *args) {
     if (!first) return 0;
     for (unsigned i = first - 1; i < RULE_COUNT && rules[i].number == nr; i++) {
         const struct rule *r = &rules[i];
-        if (r->key != ANY_KEY && (uint32_t)args[1] != (uint32_t)r->key) continue;
+        if (r->key != ANY_KEY && (uint32_t)args[r->key_arg + 1] != (uint32_t)r->key) continue;
         // Output to stdout and stderr stays recorded call by call: swrr replay echoes it from the
         // program's memory at each recorded write, and refuses copy_file_range into it.
-        if ((nr == SYS_write || nr == SYS_pwrite64) && (args[0] == 1 || args[0] == 2)) return 0;
+        if ((nr == SYS_write || nr == SYS_pwrite64 || nr == SYS_writev) && (args[0] == 1 || args[0] == 2)) return 0;
         if (nr == SYS_copy_file_range && (args[2] == 1 || args[2] == 2)) return 0;
         return r;
     }
     return 0;
 }
 
+struct iovec_words { uint64_t base, length; };
+
 static uint64_t output_max(const struct output *o, const long *args) {
     if (args[o->arg] == 0) return 0;
-    return o->size == RESULT_SIZED ? (uint64_t)args[o->max_arg] : o->size;
+    uint64_t count = (uint64_t)args[o->max_arg];
+    if (o->size == RESULT_SIZED) return count;
+    if (o->size == IOVECS) {
+        if (count > MAX_IOVECS) return SWRR_BUFFER_SIZE;   // never fits: an ordinary syscall
+        const struct iovec_words *iov = (const struct iovec_words *)args[o->arg];
+        uint64_t total = 0;
+        for (uint64_t i = 0; i < count; i++) total += iov[i].length > SWRR_BUFFER_SIZE ? SWRR_BUFFER_SIZE : iov[i].length;
+        return total;
+    }
+    if (SIZE_KIND(o->size)) return count > MAX_UNITS ? SWRR_BUFFER_SIZE : count * SIZE_UNIT(o->size);
+    return o->size;
 }
 
 static uint64_t output_length(const struct output *o, const long *args, long result) {
     if (args[o->arg] == 0 || result < 0) return 0;
-    if (o->size != RESULT_SIZED) return o->size;
     uint64_t n = (uint64_t)result, max = (uint64_t)args[o->max_arg];
+    switch (SIZE_KIND(o->size)) {
+    case 0: break;
+    case ARG_UNITS(0): return max * SIZE_UNIT(o->size);
+    case RESULT_UNITS(0): return (n < max ? n : max) * SIZE_UNIT(o->size);
+    default: return n;   // IOVECS: the caller checked that they hold this much
+    }
+    if (o->size != RESULT_SIZED) return o->size;
     return n < max ? n : max;
+}
+
+// Copies an output between the program's memory and a record's payload (to_payload: recording).
+static void copy_output(const struct output *o, const long *args, uint8_t *payload, uint64_t n, int to_payload) {
+    if (o->size != IOVECS) {
+        if (to_payload) copy_bytes(payload, (const uint8_t *)args[o->arg], n);
+        else copy_bytes((uint8_t *)args[o->arg], payload, n);
+        return;
+    }
+    const struct iovec_words *iov = (const struct iovec_words *)args[o->arg];
+    for (uint64_t i = 0; n > 0 && i < (uint64_t)args[o->max_arg]; i++) {
+        uint64_t part = iov[i].length < n ? iov[i].length : n;
+        if (to_payload) copy_bytes(payload, (const uint8_t *)iov[i].base, part);
+        else copy_bytes((uint8_t *)iov[i].base, payload, part);
+        payload += part;
+        n -= part;
+    }
 }
 
 // Whether an openat must be checked first: opening a FIFO (or a device) can wait for another
@@ -517,7 +584,7 @@ static long buffered_call(struct swrr_buffer_header *h, long nr, uint32_t record
         result = rec->result;
         for (int i = 0; r && i < r->outputs; i++) {
             uint64_t n = output_length(&r->out[i], args, result);
-            copy_bytes((uint8_t *)args[r->out[i].arg], payload, n);
+            copy_output(&r->out[i], args, payload, n, 0);
             payload += n;
         }
     } else {
@@ -545,7 +612,7 @@ static long buffered_call(struct swrr_buffer_header *h, long nr, uint32_t record
         rec->args[2] = (uint64_t)args[2];
         for (int i = 0; r && i < r->outputs; i++) {
             uint64_t n = output_length(&r->out[i], args, result);
-            copy_bytes(payload, (const uint8_t *)args[r->out[i].arg], n);
+            copy_output(&r->out[i], args, payload, n, 1);
             payload += n;
         }
         rec->size = aligned8((uint64_t)(payload - (uint8_t *)rec));
@@ -668,7 +735,9 @@ int swrr_try_buffered(long nr, const long *args, long *result) {
     if (value == SWRR_INTERRUPTED && !replaying()) goto out;
     // A closed descriptor's number, or an opened one's, may name another file from now on.
     if (nr == SYS_close) forget_class(args[0]);
-    else if (nr == SYS_openat && value >= 0) forget_class(value);
+    else if ((nr == SYS_openat || nr == SYS_socket || (nr == SYS_fcntl && (args[1] == 0 || args[1] == 1030))) &&
+             value >= 0)
+        forget_class(value);
     *result = value;
     buffered = 1;
 out:

@@ -18,7 +18,7 @@ int main(void) {
     printf("calls %d %d %d %d\n", SWRR_CALL_REGISTER_BUFFER, SWRR_CALL_BUFFER_MISMATCH, SWRR_CALL_FD_CLASS,
            SWRR_CALL_PATH_CLASS);
     for (unsigned i = 0; i < sizeof rules / sizeof rules[0]; i++) {
-        printf("rule %d %d", rules[i].number, rules[i].key);
+        printf("rule %d %d %d", rules[i].number, rules[i].key, rules[i].key_arg + 1);
         for (int j = 0; j < rules[i].outputs; j++)
             printf(" %d:%d:%d", rules[i].out[j].arg, rules[i].out[j].max_arg, rules[i].out[j].size);
         printf("\n");

@@ -37,6 +37,7 @@ enum Fixture: String {
     case busyAlarm = "busy_alarm"
     // syscall buffering (issue 7)
     case bufferedIO = "buffered_io"
+    case bufferedCalls = "buffered_calls"
     case bufferedSignals = "buffered_signals"
     case bufferedThreads = "buffered_threads"
     case stdioFiles = "stdio_files"

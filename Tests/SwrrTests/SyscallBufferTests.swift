@@ -45,6 +45,39 @@ final class SyscallBufferTests: XCTestCase {
                                "swrr_fd_class(3) = may block", "read(3)", "close(3) = 0"], dump.joined(separator: "\n"))
     }
 
+    /// readv/writev, poll and epoll_wait with a zero timeout, futex wakes, F_DUPFD_CLOEXEC,
+    /// socket, send/recv: buffered, and what the program got comes back on replay.
+    func testMoreBufferedCallsReplayExactly() throws {
+        let exe = try Fixture.bufferedCalls.executable(.o2Dynamic)
+        let rec = try assertRoundTrip([exe, try makeTemporaryDirectory("calls")], expectedStatus: 0,
+                                      environment: Self.buffered)
+        XCTAssertEqual(rec.result.stdoutText, """
+            writev 16, readv 16: 'alp' 'ha-bet' 'a-gamma'
+            200 one-byte readvs: same bytes
+            F_DUPFD_CLOEXEC: 100 or above, close-on-exec 1, pread through it 1 'b'
+            poll before sending: 1 ready, revents 0 0x4
+            send 4; poll: 2 ready, revents 0x1 0x4
+            epoll_wait: 1 ready, events 0x1 data 0x1234
+            recv 4 'ping'
+            epoll_wait after recv: 0 ready
+            sendto 5, recvfrom 3 + 2 'pong!'
+            socket: a descriptor
+            futex wakes: 0 0
+
+            """)
+        let dump = try Swrr.run(["dump", rec.trace]).stdoutText.split(separator: "\n")
+        func buffered(_ name: String) -> Int { dump.filter { $0.hasPrefix("    \(name)(") }.count }
+        XCTAssertEqual(buffered("writev"), 1)
+        XCTAssertEqual(buffered("readv"), 201)
+        XCTAssertEqual(buffered("poll"), 2)
+        XCTAssertEqual(buffered("epoll_wait"), 2)
+        XCTAssertEqual(buffered("futex"), 2)
+        XCTAssertEqual(buffered("socket"), 1)
+        XCTAssertEqual(buffered("sendto"), 2)     // send is sendto without an address
+        XCTAssertEqual(buffered("recvfrom"), 3)   // recv is recvfrom without one
+        XCTAssertEqual(buffered("fcntl"), 2)      // F_DUPFD_CLOEXEC and F_GETFD
+    }
+
     func testWithoutBufferingEverySyscallIsAnEvent() throws {
         let exe = try Fixture.bufferedIO.executable(.o2Dynamic)
         let trace = try makeTemporaryDirectory("trace") + "/trace"
