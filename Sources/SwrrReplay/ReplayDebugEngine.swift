@@ -85,6 +85,12 @@ final class ReplayDebugEngine: ReplayDebugHook {
     let checkpoints = CheckpointStore()
     /// The live replay was restored from a checkpoint inside an event and has not run yet.
     var insideEvent = false
+    /// What the client's forward runs showed about breakpoint hits (HitLedger.swift), and the
+    /// run under way: where it began and what was inserted.
+    var ledger = HitLedger()
+    private var forwardRun: (from: ReplayPosition, keys: Set<Seek.Key>?)?
+    /// Scanning replays run by reverse-continues so far (ReverseExecution.lastHit).
+    var scansRun = 0
 
     init(traceDirectory: String, echo: ((UInt8, [UInt8]) -> Void)?, mailbox: DebugMailbox) {
         self.traceDirectory = traceDirectory
@@ -132,7 +138,9 @@ final class ReplayDebugEngine: ReplayDebugHook {
         var r = first
         while true {
             do {
-                mailbox.report(.success(try execute(r)))
+                let stop = try execute(r)
+                endForwardRun(stop.reason)
+                mailbox.report(.success(stop))
                 return true
             } catch let rewind as Rewind {
                 finish()   // that replay's tasks are gone (ReplaySession.step killed them on the way out)
@@ -160,6 +168,7 @@ final class ReplayDebugEngine: ReplayDebugHook {
     }
 
     private func execute(_ r: ResumeRequest) throws -> DebugStop {
+        forwardRun = nil   // accept() starts one for a continue
         switch r {
         case .continue, .step:
             if let o = outcome { return DebugStop(reason: .end(o), tid: mainTid, event: eventNumber) }
@@ -242,6 +251,20 @@ final class ReplayDebugEngine: ReplayDebugHook {
     private func accept(_ r: ResumeRequest) {
         mode = r
         if case .step(let tid) = r { stepState = .armed(tid) } else { stepState = .off }
+        switch r {
+        case .continue where seek == nil: forwardRun = (position, scanKeys(excluding: nil))
+        case .step where seek == nil: forwardRun = (position, nil)
+        default: forwardRun = nil
+        }
+    }
+
+    /// The forward run under way stopped where the replay now is (for `reason`; nil: an error):
+    /// the ledger learns what it proved.
+    private func endForwardRun(_ reason: StopReason?) {
+        guard let run = forwardRun else { return }
+        forwardRun = nil
+        guard reason != nil, seek == nil else { return }
+        ledger.add(HitLedger.Run(from: run.from, to: position, keys: run.keys))
     }
 
     /// Replays events until something stops the replay (or, while seeking, until the target).
@@ -343,7 +366,7 @@ final class ReplayDebugEngine: ReplayDebugHook {
         case nil:
             break
         }
-        if !debugRegisters.isEmpty || skipSlot != nil {
+        if debugRegisters.needsPrepare(t.task.tid) || skipSlot != nil {
             try debugRegisters.prepare(t.task, disabling: skipSlot)
         }
         switch stepState {
@@ -445,6 +468,7 @@ final class ReplayDebugEngine: ReplayDebugHook {
         stepState = .off
         establishedPending = true
         currentTid = recordedTid(ofReplayTid: t.task.tid) ?? currentTid
+        endForwardRun(try? result.get())
         mailbox.report(result.map { DebugStop(reason: $0, tid: currentTid, event: eventNumber) })
         checkpoints.pause()
         let next = try serveStopped()

@@ -109,9 +109,13 @@ public final class ReplayDebugger {
     /// re-executes from the start or an explicit checkpoint. `checkpointInterval`: seconds of
     /// replay between automatic checkpoints at event boundaries (default 0.1; a fifth of it
     /// between those at stops inside events; 0: at every boundary and stop).
+    /// `rememberForwardRuns`: reverse-continue uses what forward runs showed (HitLedger.swift);
+    /// off, it always scans (for comparisons).
     public init(traceDirectory: String, echo: ((UInt8, [UInt8]) -> Void)? = nil,
-                automaticCheckpoints: Bool = true, checkpointInterval: Double? = nil) throws {
+                automaticCheckpoints: Bool = true, checkpointInterval: Double? = nil,
+                rememberForwardRuns: Bool = true) throws {
         let engine = ReplayDebugEngine(traceDirectory: traceDirectory, echo: echo, mailbox: mailbox)
+        engine.ledger.enabled = rememberForwardRuns
         engine.checkpoints.automatic = automaticCheckpoints && ProcessInfo.processInfo.environment["SWRR_CHECKPOINTS"] != "0"
         if let i = checkpointInterval {
             engine.checkpoints.interval = i
@@ -223,6 +227,13 @@ public final class ReplayDebugger {
             }
             e.checkpoints.remove(cp)
         }
+    }
+
+    /// How many scanning replays reverse-continues have run so far: each re-executes a stretch
+    /// of the recording to find the last breakpoint or watchpoint hit in it (a hit a forward run
+    /// already stopped at needs none, HitLedger.swift). For tests and diagnostics.
+    public func scanCount() throws -> Int {
+        try perform { $0.scansRun }
     }
 
     /// The ids of the processes holding checkpoints (frozen copies), for tests and diagnostics.

@@ -121,7 +121,9 @@ extension ReplayDebugEngine {
             }
             if case .watch? = hit.path.last {
                 // Stop before the write, where the old value is still there.
-                return (try self.previousInstruction(of: hit, tid: nil) ?? self.startPosition, reason)
+                guard let p = try self.previousInstruction(of: hit, tid: nil) else { return (self.startPosition, reason) }
+                self.ledger.note(p, isJustBefore: hit)
+                return (p, reason)
             }
             return (hit, reason)
         }
@@ -134,6 +136,7 @@ extension ReplayDebugEngine {
             guard let p = try self.previousInstruction(of: here, tid: tid) else {
                 return (self.startPosition, .startOfRecording)
             }
+            if tid == nil || tid == here.tid { self.ledger.note(p, isJustBefore: here) }
             return (p, .step)
         }
     }
@@ -184,9 +187,22 @@ extension ReplayDebugEngine {
     /// watchpoints found, ScanStart) up to `c`, then from the one before that up to it, and so
     /// on to the start.
     func lastHit(before c: ReplayPosition) throws -> (ReplayPosition, StopReason)? {
+        let keys = scanKeys(excluding: nil)
+        if keys.isEmpty { return nil }
         var end = c
-        while true {
-            let keys = scanKeys(excluding: nil)
+        // What forward runs already showed (HitLedger.swift): the hit itself, or a point before
+        // which the scan can start.
+        switch ledger.lastHit(before: c, keys: keys, hit: { self.hit(at: $0, keys: keys) }) {
+        case .hit(let p, let reason):
+            return (p, reason)
+        case .noneAfter(let x):
+            if !x.samePoint(c) {
+                if let hit = hit(at: x, keys: keys) { return hit }
+                end = x
+            }
+        }
+        while !(end.isEventBoundary && end.event <= 1) {
+            scansRun += 1
             let from = try restore(from: checkpoints.scanStart(before: end, keys: keys))
             let start = position
             let s = Seek(target: end, goal: .scan)
@@ -206,6 +222,24 @@ extension ReplayDebugEngine {
             if start.isEventBoundary && start.event <= 1 { return nil }
             end = start.isEventBoundary ? ReplayPosition(event: start.event, tid: start.tid) : start
         }
+        return nil
+    }
+
+    /// Whether a scan passing `p` (inside an event) would note a hit of `keys` there: the task
+    /// stands on an inserted breakpoint, or a watchpoint's trap put it there.
+    private func hit(at p: ReplayPosition, keys: Set<Seek.Key>) -> (ReplayPosition, StopReason)? {
+        guard !p.isEventBoundary else { return nil }
+        var address: UInt64?
+        switch p.path.last {
+        case .watch(let w, _)? where keys.contains(.watch(w)):
+            return (p, .watchpoint(address: w.address, kind: w.kind))
+        case .arrival(let a, _)?:
+            address = a
+        default:
+            address = p.registers?.rip
+        }
+        guard let a = address, keys.contains(.arrival(a)) else { return nil }
+        return (p, breakpoints.contains(a) ? .breakpoint(a) : .hardwareBreakpoint(a))
     }
 
     /// Single-steps from `from` until `end`; the number of steps (the one that gets there

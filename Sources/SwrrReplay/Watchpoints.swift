@@ -35,11 +35,19 @@ final class DebugRegisters {
     static let singleStepBit: UInt64 = 0x4000   // DR6.BS
     /// The slots (nil: free).
     private(set) var slots: [Watchpoint?] = Array(repeating: nil, count: slotCount)
-    /// What DR7 was last programmed to in each task (by tid): the debugger's set is installed in a
-    /// task when its DR7 reads back as this.
-    private var installed: [Int32: UInt64] = [:]
+    /// What DR7 was last programmed to in each task (by tid), for which version of the slots:
+    /// the debugger's set is installed in a task when its DR7 reads back as this and the slots
+    /// have not changed since.
+    private var installed: [Int32: (dr7: UInt64, version: Int)] = [:]
+    private var version = 0
 
     var isEmpty: Bool { slots.allSatisfy { $0 == nil } }
+
+    /// Whether `prepare` has anything to do for this task: slots are set, or the task still has
+    /// some armed from before (the last watchpoint was removed since).
+    func needsPrepare(_ tid: Int32) -> Bool {
+        !isEmpty || (installed[tid].map { $0.dr7 != 0 } ?? false)
+    }
 
     /// Adds a watchpoint; returns its slot.
     func add(_ w: Watchpoint) throws -> Int {
@@ -56,7 +64,7 @@ final class DebugRegisters {
             throw DebuggerError.refused("all four hardware debug registers (DR0–DR3) are in use; delete a watchpoint or hardware breakpoint first")
         }
         slots[slot] = w
-        installed = [:]
+        version += 1
         return slot
     }
 
@@ -65,7 +73,7 @@ final class DebugRegisters {
     func remove(_ w: Watchpoint) -> Bool {
         guard let slot = slots.firstIndex(where: { $0 == w }) else { return false }
         slots[slot] = nil
-        installed = [:]
+        version += 1
         return true
     }
 
@@ -108,8 +116,10 @@ final class DebugRegisters {
         // in it (measured on 6.x: the clone's DR7 peeks as the parent's value, and a write to
         // the watched address in the new thread does not trap): a task this set was never
         // installed in is always programmed.
-        if current == want && installed[task.tid] == want { return }
-        if current != 0 && current != want && current != installed[task.tid] { return }   // the engine's search
+        if current == want, let i = installed[task.tid], i.dr7 == want, i.version == version { return }
+        // A value this set never programmed is the engine's search (a watchpoint removed since
+        // was programmed by it: cleared like any other).
+        if current != 0 && current != want && current != installed[task.tid]?.dr7 { return }
         // Disable first, then addresses, then enable (the kernel validates each write).
         _ = swrr_poke_debugreg(task.tid, 7, 0)
         for (i, s) in slots.enumerated() {
@@ -120,7 +130,7 @@ final class DebugRegisters {
         if want != 0 && swrr_poke_debugreg(task.tid, 7, want) != 0 {
             throw DebuggerError.refused("the kernel refused the debug register settings 0x\(String(want, radix: 16))")
         }
-        installed[task.tid] = want
+        installed[task.tid] = (want, version)
     }
 
     /// After a SIGTRAP: the debugger's slot that fired in `task`, if any (DR6 is then cleared).
@@ -128,7 +138,7 @@ final class DebugRegisters {
     func status(_ task: Task) -> (slot: Int?, singleStep: Bool) {
         guard let dr6 = peek(task, 6) else { return (nil, false) }
         _ = swrr_poke_debugreg(task.tid, 6, 0)
-        let mine = installed[task.tid] != nil && (peek(task, 7) ?? 0) == installed[task.tid]
+        let mine = installed[task.tid] != nil && (peek(task, 7) ?? 0) == installed[task.tid]?.dr7
         var slot: Int?
         if mine {
             slot = (0..<Self.slotCount).first { dr6 & (1 << UInt64($0)) != 0 && slots[$0] != nil }

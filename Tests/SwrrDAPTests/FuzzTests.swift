@@ -2,20 +2,8 @@
 // crashes or hangs. After every batch a sentinel `threads` request must be answered, the
 // adapter's messages must all be schema-valid, and the end of input ends it with status 0.
 import Foundation
+import SwrrTestSupport
 import XCTest
-
-/// SplitMix64: small, seedable, the same on every platform.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 final class FuzzTests: XCTestCase {
     static let commands = ["initialize", "launch", "configurationDone", "threads", "continue", "pause",

@@ -214,7 +214,10 @@ final class RunControlTests: XCTestCase {
         let stdout = c.takeEvents("output").filter { $0.body["category"] as? String == "stdout" }
             .map { $0.body["output"] as? String ?? "" }.joined()
         XCTAssertEqual(stdout, LaunchTests.expectedFullStdout(6))
-        // Backwards to the start (a search through every event), paused on the way.
+        // Backwards to main (a search through every event: the forward run had no breakpoint
+        // in, so it showed nothing about main's), paused on the way.
+        let bp = try c.request("setFunctionBreakpoints", ["breakpoints": [["name": "main"]]])
+        XCTAssertEqual((bp.body["breakpoints"] as? [[String: Any]])?.first?["verified"] as? Bool, true, "\(bp.body)")
         XCTAssertTrue(try c.request("reverseContinue", ["threadId": tid]).success)
         _ = try c.event("continued")
         XCTAssertTrue(try c.request("pause", ["threadId": tid]).success)

@@ -230,3 +230,23 @@ extension ReplayDebugger {
         return Int64(bitPattern: (0..<size).reduce(UInt64(0)) { $0 | UInt64(b[$1]) << (8 * UInt64($1)) })
     }
 }
+
+/// A test case driving one ReplayDebugger on a fixture's recording, killed after each test.
+class DebuggerTestCase: XCTestCase {
+    var debugger: ReplayDebugger?
+
+    override func tearDown() {
+        debugger?.kill()
+        debugger = nil
+        super.tearDown()
+    }
+
+    /// The debugger of fixture `name` (recorded once per test run; it exits with `status`).
+    func start(_ name: String = "loop", status: Int32 = 3,
+               echo: ((UInt8, [UInt8]) -> Void)? = nil) throws -> (ReplayDebugger, GDBFixture.Recording) {
+        let rec = try GDBFixture.recording(name, status: status)
+        let d = try ReplayDebugger(traceDirectory: rec.trace, echo: echo)
+        debugger = d
+        return (d, rec)
+    }
+}

@@ -3,22 +3,7 @@ import SwrrReplay
 import SwrrTracee
 import XCTest
 
-final class ReplayDebuggerTests: XCTestCase {
-    var debugger: ReplayDebugger?
-
-    override func tearDown() {
-        debugger?.kill()
-        debugger = nil
-    }
-
-    private func start() throws -> (ReplayDebugger, GDBFixture.Recording) {
-        let rec = try GDBFixture.recording()
-        let d = try ReplayDebugger(traceDirectory: rec.trace)
-        debugger = d
-        return (d, rec)
-    }
-
-
+final class ReplayDebuggerTests: DebuggerTestCase {
     func testBreakpointOnLoopBodyIsHitOncePerIterationThenTheEnd() throws {
         let (d, rec) = try start()
         let body = try GDBFixture.address(ofLine: try GDBFixture.line("body"), in: rec.executable)
@@ -58,6 +43,22 @@ final class ReplayDebuggerTests: XCTestCase {
             XCTAssertEqual(try d.int64(at: counter), Int64(k * 10 + 1))
         }
         try d.removeWatchpoint(address: counter, length: 8, kind: .write)
+        XCTAssertEqual(try d.continueForward(stopAtTaskEvents: false).reason, .end(.completed(waitStatus: WaitStatus.exited(3))))
+    }
+
+    /// The last watchpoint removed is disarmed in the task too: the writes after it do not trap
+    /// (they did once, reported as a divergence, when nothing else was left to program).
+    func testRemovingTheLastWatchpointDisarmsIt() throws {
+        let (d, rec) = try start()
+        let counter = try GDBFixture.symbol("counter", in: rec.executable)
+        let body = try GDBFixture.address(ofLine: try GDBFixture.line("body"), in: rec.executable)
+        try d.setWatchpoint(address: counter, length: 8, kind: .write)
+        for _ in 0..<2 { XCTAssertEqual(try d.continueForward().reason, .watchpoint(address: counter, kind: .write)) }
+        try d.removeWatchpoint(address: counter, length: 8, kind: .write)
+        try d.setBreakpoint(body)
+        XCTAssertEqual(try d.continueForward().reason, .breakpoint(body))
+        XCTAssertEqual(try d.int64(at: counter), 11, "iteration 2 begins; its write is next")
+        try d.removeBreakpoint(body)
         XCTAssertEqual(try d.continueForward(stopAtTaskEvents: false).reason, .end(.completed(waitStatus: WaitStatus.exited(3))))
     }
 

@@ -18,21 +18,7 @@ final class Flag: @unchecked Sendable {
     }
 }
 
-final class ReplayInterruptTests: XCTestCase {
-    var debugger: ReplayDebugger?
-
-    override func tearDown() {
-        debugger?.kill()
-        debugger = nil
-    }
-
-    private func start(_ name: String = "pause", status: Int32 = 5) throws -> (ReplayDebugger, GDBFixture.Recording) {
-        let rec = try GDBFixture.recording(name, status: status)
-        let d = try ReplayDebugger(traceDirectory: rec.trace)
-        debugger = d
-        return (d, rec)
-    }
-
+final class ReplayInterruptTests: DebuggerTestCase {
     /// Runs `operation` while another thread asks for a pause every 50 ms after `delay`
     /// seconds, until the operation returns.
     private func interrupting(_ d: ReplayDebugger, after delay: TimeInterval,
@@ -51,7 +37,7 @@ final class ReplayInterruptTests: XCTestCase {
     }
 
     func testAPauseAmongManyEventsStopsAtAnEventBoundaryThatIsReachedAgain() throws {
-        let (d, rec) = try start()
+        let (d, rec) = try start("pause", status: 5)
         let phase = try GDBFixture.symbol("phase", in: rec.executable)
         let compute = try GDBFixture.symbol("compute", in: rec.executable)
         try d.setBreakpoint(compute)
@@ -73,7 +59,7 @@ final class ReplayInterruptTests: XCTestCase {
     }
 
     func testAPauseInALongComputationStopsWhereTheTaskIs() throws {
-        let (d, rec) = try start()
+        let (d, rec) = try start("pause", status: 5)
         let spins = try GDBFixture.symbol("spins", in: rec.executable)
         let compute = try GDBFixture.symbol("compute", in: rec.executable)
         let main = try GDBFixture.symbol("main", in: rec.executable)
@@ -100,14 +86,17 @@ final class ReplayInterruptTests: XCTestCase {
     }
 
     func testAPausedReverseContinueStopsWhereItsScanGotTo() throws {
-        let (d, rec) = try start()
+        let (d, rec) = try start("pause", status: 5)
         let phase = try GDBFixture.symbol("phase", in: rec.executable)
         let compute = try GDBFixture.symbol("compute", in: rec.executable)
         try d.setBreakpoint(compute)
         let at = try d.continueForward(stopAtTaskEvents: false)
         XCTAssertEqual(at.reason, .breakpoint(compute))
         try d.removeBreakpoint(compute)
-        // Without breakpoints the scan would run back to the start; paused, it stops between.
+        // With a breakpoint only hit later (and so not known to the forward run that stopped
+        // here) the scan runs back to the start; paused, it stops between.
+        let after = try GDBFixture.address(ofLine: try GDBFixture.line("after", in: "pause"), in: rec.executable)
+        try d.setBreakpoint(after)
         let stop = try interrupting(d, after: 0.3) { try d.reverseContinue() }
         XCTAssertEqual(stop.reason, .interrupted, "\(stop)")
         XCTAssertGreaterThan(stop.event, 1)
@@ -116,6 +105,7 @@ final class ReplayInterruptTests: XCTestCase {
         XCTAssertEqual(try d.int32(at: phase), 1)
         XCTAssertTrue(try d.position().isEventBoundary)
         // The replay is usable from there, in both directions.
+        try d.removeBreakpoint(after)
         try d.setBreakpoint(compute)
         XCTAssertEqual(try d.continueForward(stopAtTaskEvents: false).reason, .breakpoint(compute))
         XCTAssertEqual(try d.eventNumber(), at.event)

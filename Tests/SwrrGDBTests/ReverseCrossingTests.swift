@@ -8,21 +8,7 @@ import SwrrReplay
 import SwrrTracee
 import XCTest
 
-final class ReverseCrossingTests: XCTestCase {
-    var debugger: ReplayDebugger?
-
-    override func tearDown() {
-        debugger?.kill()
-        debugger = nil
-    }
-
-    private func start() throws -> (ReplayDebugger, GDBFixture.Recording) {
-        let rec = try GDBFixture.recording("crossings", status: 0)
-        let d = try ReplayDebugger(traceDirectory: rec.trace)
-        debugger = d
-        return (d, rec)
-    }
-
+final class ReverseCrossingTests: DebuggerTestCase {
     /// The fixture's source line of an address (addr2line).
     private func line(of address: UInt64, in exe: String) throws -> Int {
         let r = try GDBFixture.run(["addr2line", "-e", exe, "0x" + String(address, radix: 16)])
@@ -46,7 +32,7 @@ final class ReverseCrossingTests: XCTestCase {
     }
 
     func testAWatchpointFindsEveryEarlierWriteAcrossASyscallASignalAThreadAndAFork() throws {
-        let (d, rec) = try start()
+        let (d, rec) = try start("crossings", status: 0)
         let stage = try GDBFixture.symbol("stage", in: rec.executable)
         let end = try resume(d)
         XCTAssertEqual(end.reason, .end(.completed(waitStatus: WaitStatus.exited(0))))
@@ -85,7 +71,7 @@ final class ReverseCrossingTests: XCTestCase {
     }
 
     func testBreakpointsAfterEachCrossingAreReachedBackwardsWithTheirForwardRegisters() throws {
-        let (d, rec) = try start()
+        let (d, rec) = try start("crossings", status: 0)
         let stage = try GDBFixture.symbol("stage", in: rec.executable)
         let names = ["after-syscall", "handler", "after-signal", "thread", "after-thread", "after-fork"]
         var addresses: [UInt64] = []
@@ -114,7 +100,7 @@ final class ReverseCrossingTests: XCTestCase {
     }
 
     func testReverseStepiBacksOutOfTheSyscallWithTheRegistersOfTheForwardStep() throws {
-        let (d, rec) = try start()
+        let (d, rec) = try start("crossings", status: 0)
         let after = try GDBFixture.address(ofLine: try mark("after-syscall"), in: rec.executable)
         try d.setBreakpoint(after)
         _ = try resume(d)

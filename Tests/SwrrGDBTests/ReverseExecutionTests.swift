@@ -6,22 +6,7 @@ import SwrrReplay
 import SwrrTracee
 import XCTest
 
-final class ReverseExecutionTests: XCTestCase {
-    var debugger: ReplayDebugger?
-
-    override func tearDown() {
-        debugger?.kill()
-        debugger = nil
-    }
-
-    private func start(echo: ((UInt8, [UInt8]) -> Void)? = nil) throws -> (ReplayDebugger, GDBFixture.Recording) {
-        let rec = try GDBFixture.recording()
-        let d = try ReplayDebugger(traceDirectory: rec.trace, echo: echo)
-        debugger = d
-        return (d, rec)
-    }
-
-
+final class ReverseExecutionTests: DebuggerTestCase {
     private func bodyAddress(_ rec: GDBFixture.Recording) throws -> UInt64 {
         try GDBFixture.address(ofLine: try GDBFixture.line("body"), in: rec.executable)
     }

@@ -21,7 +21,7 @@ int main(void) {
     syscalls();
     phase = 2;
     compute();
-    phase = 3;
+    phase = 3;  // MARK: after
     printf("spins %lu\n", spins);
     return 5;
 }
