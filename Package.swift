@@ -54,7 +54,7 @@ let package = Package(
 
         // End-to-end tests: compile C fixtures, record and replay them for real.
         .testTarget(name: "SwrrTests",
-                    dependencies: ["SwrrKernel", "SwrrTracee", "SwrrTrace", "SwrrRecord", "SwrrReplay"]),
+                    dependencies: ["SwrrKernel", "SwrrTracee", "SwrrTrace", "SwrrRecord", "SwrrReplay", "SwrrTestSupport"]),
         .testTarget(name: "SwrrKernelTests", dependencies: ["SwrrKernel", "SwrrTracee"]),
         .testTarget(name: "SwrrTraceTests", dependencies: ["SwrrTrace", "SwrrTracee"]),
         .target(name: "SwrrTestSupport", path: "Tests/SwrrTestSupport"),

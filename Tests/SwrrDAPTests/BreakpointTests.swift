@@ -3,6 +3,7 @@
 // hit condition, a logpoint's output, a function breakpoint, a data breakpoint, and a signal
 // stop. Every message is validated against the DAP schema.
 import Foundation
+import SwrrTestSupport
 import XCTest
 
 final class BreakpointTests: XCTestCase {

@@ -2,6 +2,7 @@
 // subprocess over pipes, sends requests, reads framed messages with timeouts, and keeps every
 // message in both directions for schema validation.
 import Foundation
+import SwrrTestSupport
 import XCTest
 #if canImport(Glibc)
 import Glibc

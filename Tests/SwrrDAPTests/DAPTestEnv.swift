@@ -1,52 +1,17 @@
 // Where the tests find swrr-dap, the shared DAP schema and tap, temporary directories, and the C
 // fixtures (compiled with gcc at test time).
 import Foundation
+import SwrrTestSupport
 import XCTest
 #if canImport(Glibc)
 import Glibc
 #endif
 
-enum TestDirectory {
-    static let root: String = {
-        let base = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
-        var template = Array("\(base)/swrr-dap-tests-\(getpid())-XXXXXX".utf8CString)
-        guard mkdtemp(&template) != nil else { fatalError("mkdtemp under \(base) failed: errno \(errno)") }
-        let path = String(cString: template)
-        atexit { try? FileManager.default.removeItem(atPath: TestDirectory.root) }
-        return path
-    }()
-
-    static func makeUnique(prefix: String) throws -> String {
-        var template = Array("\(root)/\(prefix)-XXXXXX".utf8CString)
-        guard mkdtemp(&template) != nil else { throw ClientError(description: "mkdtemp failed: errno \(errno)") }
-        return String(cString: template)
-    }
-}
-
 enum DAPTestEnv {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
+    static let packageRoot = BuiltProduct.packageRoot
 
     /// $SWRR_DAP_BIN, else next to the running test bundle, else the default build directory.
-    static let executable: String? = {
-        let fm = FileManager.default
-        if let bin = ProcessInfo.processInfo.environment["SWRR_DAP_BIN"], !bin.isEmpty { return bin }
-        var candidates: [URL] = []
-        if let exe = try? fm.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
-            for _ in 0..<3 {
-                candidates.append(dir.appendingPathComponent("swrr-dap"))
-                dir = dir.deletingLastPathComponent()
-            }
-        }
-        candidates.append(Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("swrr-dap"))
-        candidates.append(packageRoot.appendingPathComponent(".build/debug/swrr-dap"))
-        return candidates.first { path in
-            var dir: ObjCBool = false
-            return fm.isExecutableFile(atPath: path.path)
-                && fm.fileExists(atPath: path.path, isDirectory: &dir) && !dir.boolValue
-        }?.path
-    }()
+    static let executable: String? = BuiltProduct.path("swrr-dap", overriddenBy: "SWRR_DAP_BIN")
 
     /// The shared DAP directory: $SWRR_DAP_SHARED, else ../shared/dap next to the repository's
     /// parent, else /work/shared/dap.

@@ -2,6 +2,7 @@
 // recording of examples/sensor_report.c: from the wrong report, a data breakpoint on the total
 // and one reverseContinue land on the out-of-bounds write that caused it.
 import Foundation
+import SwrrTestSupport
 import XCTest
 
 final class DemoSessionTests: XCTestCase {

@@ -7,6 +7,7 @@
 // limit and checks that nothing it started is left running. Emacs and dap-mode are
 // dependencies of `make test` (DEB_PACKAGES): their absence is a failure.
 import Foundation
+import SwrrTestSupport
 import XCTest
 
 final class EmacsDapModeTests: XCTestCase {

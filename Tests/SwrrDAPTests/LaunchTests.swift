@@ -2,6 +2,7 @@
 // an existing trace, stop on entry, restart, and the launch errors. Every message in both
 // directions is validated against the DAP schema.
 import Foundation
+import SwrrTestSupport
 import XCTest
 
 final class LaunchTests: XCTestCase {

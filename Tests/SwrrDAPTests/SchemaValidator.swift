@@ -1,6 +1,7 @@
 // Validates DAP messages against the official schema (shared/dap/debugProtocol.json) with
 // python3's jsonschema, choosing each message's definition the way shared/dap/schema_tap.py does.
 import Foundation
+import SwrrTestSupport
 
 enum SchemaValidator {
     static let script = #"""

@@ -3,6 +3,7 @@
 // always end (a time limit for each; tearDown kills what is left).
 import Foundation
 import SwrrReplay
+import SwrrTestSupport
 import XCTest
 
 enum GDBFixture {
@@ -17,16 +18,10 @@ enum GDBFixture {
 
     /// `swrr` next to the test bundle (or $SWRR_BIN).
     static func swrr() throws -> String {
-        if let bin = ProcessInfo.processInfo.environment["SWRR_BIN"], !bin.isEmpty { return bin }
-        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
-            for _ in 0..<3 {
-                let c = dir.appendingPathComponent("swrr").path
-                if FileManager.default.isExecutableFile(atPath: c) { return c }
-                dir = dir.deletingLastPathComponent()
-            }
+        guard let path = BuiltProduct.path("swrr", overriddenBy: "SWRR_BIN") else {
+            throw Failure(description: "the swrr executable was not found next to the test bundle; build it first or set SWRR_BIN")
         }
-        throw Failure(description: "the swrr executable was not found next to the test bundle; build it first or set SWRR_BIN")
+        return path
     }
 
     /// The compiled fixture and its recording (made once per test process).

@@ -3,6 +3,7 @@
 // read), never crashes, hangs or leaves a process behind; what it replays of a truncated trace is
 // a prefix of what was recorded. `swrr dump` must survive the same traces.
 import Foundation
+import SwrrTestSupport
 import XCTest
 
 final class DamagedTraceTests: XCTestCase {

@@ -1,6 +1,7 @@
 // The C fixture programs of Tests/Fixtures, compiled at test time with gcc in four variants and
 // cached for the life of the test process.
 import Foundation
+import SwrrTestSupport
 import XCTest
 
 /// How a fixture is compiled.

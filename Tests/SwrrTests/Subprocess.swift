@@ -6,6 +6,7 @@
 // leave tracees running for the next.
 import CSwrrShim
 import Foundation
+import SwrrTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif

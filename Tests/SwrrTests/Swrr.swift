@@ -1,31 +1,11 @@
 // The `swrr` executable as the tests drive it, temporary directories, and the central assertion:
 // record a program, replay it, and compare.
 import Foundation
+import SwrrTestSupport
 import XCTest
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// Temporary directories of this test process, all under one root that is removed at exit.
-enum TestDirectory {
-    static let root: String = {
-        let base = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
-        var template = Array("\(base)/swrr-tests-\(getpid())-XXXXXX".utf8CString)
-        guard mkdtemp(&template) != nil else { fatalError("mkdtemp under \(base) failed: errno \(errno)") }
-        let path = String(cString: template)
-        atexit { try? FileManager.default.removeItem(atPath: TestDirectory.root) }
-        return path
-    }()
-
-    /// A new empty directory under the root.
-    static func makeUnique(prefix: String) throws -> String {
-        var template = Array("\(root)/\(prefix)-XXXXXX".utf8CString)
-        guard mkdtemp(&template) != nil else {
-            throw Subprocess.SpawnError(description: "mkdtemp failed: errno \(errno)")
-        }
-        return String(cString: template)
-    }
-}
 
 enum Swrr {
     struct NotFound: Error, CustomStringConvertible {
@@ -34,25 +14,7 @@ enum Swrr {
 
     /// Where `swrr` is: $SWRR_BIN, else next to the running test bundle (the build directory's
     /// debug or release folder), else the package's default build directory.
-    static let executable: String? = {
-        let fm = FileManager.default
-        if let bin = ProcessInfo.processInfo.environment["SWRR_BIN"], !bin.isEmpty {
-            return bin
-        }
-        var candidates: [URL] = []
-        if let exe = try? fm.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
-            for _ in 0..<3 {
-                candidates.append(dir.appendingPathComponent("swrr"))
-                dir = dir.deletingLastPathComponent()
-            }
-        }
-        candidates.append(Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("swrr"))
-        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
-        candidates.append(packageRoot.appendingPathComponent(".build/debug/swrr"))
-        return candidates.first { fm.isExecutableFile(atPath: $0.path) && !isDirectory($0.path) }?.path
-    }()
+    static let executable: String? = BuiltProduct.path("swrr", overriddenBy: "SWRR_BIN")
 
     static func isDirectory(_ path: String) -> Bool {
         var dir: ObjCBool = false
