@@ -116,16 +116,33 @@ final class HitLedgerTests: DebuggerTestCase {
     /// Random sessions of forward and backward operations, breakpoints and a watchpoint coming
     /// and going, run on two replays of the same recording: one using the ledger, one always
     /// scanning. Every stop must be the same (reason, event, registers). SWRR_TEST_SEEDS=1,2,…
-    /// runs other sessions (60 passed when it was written).
+    /// runs other sessions (60 passed on loop.c when it was written).
     func testRandomSessionsAgreeWithAlwaysScanning() throws {
         let rec = try GDBFixture.recording()
-        let body = try GDBFixture.address(ofLine: try GDBFixture.line("body"), in: rec.executable)
-        let twice = try GDBFixture.address(ofLine: try GDBFixture.line("twice"), in: rec.executable)
-        let counter = try GDBFixture.symbol("counter", in: rec.executable)
-        var usedLedger = 0
+        let lines = try ["body", "twice"].map { try GDBFixture.address(ofLine: try GDBFixture.line($0), in: rec.executable) }
+        let used = try randomSessions(rec, breakpoints: lines, watch: try GDBFixture.symbol("counter", in: rec.executable),
+                                      seeds: Array(1...5))
+        XCTAssertGreaterThan(used, 0, "the sessions exercised the ledger")
+    }
+
+    /// The same across a syscall, a signal handler, a thread and a fork (crossings.c).
+    func testRandomSessionsAcrossThreadsSignalsAndForksAgreeWithAlwaysScanning() throws {
+        let rec = try GDBFixture.recording("crossings", status: 0)
+        let lines = try ["handler", "thread", "after-syscall", "after-thread", "after-fork"].map {
+            try GDBFixture.address(ofLine: try GDBFixture.line($0, in: "crossings"), in: rec.executable)
+        }
+        let used = try randomSessions(rec, breakpoints: lines, watch: try GDBFixture.symbol("stage", in: rec.executable),
+                                      seeds: Array(1...4))
+        XCTAssertGreaterThan(used, 0, "the sessions exercised the ledger")
+    }
+
+    /// Runs the random sessions; returns how many reverse-continues the ledger answered alone.
+    private func randomSessions(_ rec: GDBFixture.Recording, breakpoints: [UInt64], watch: UInt64,
+                                seeds defaultSeeds: [UInt64], operations: Int = 30) throws -> Int {
         let seeds = ProcessInfo.processInfo.environment["SWRR_TEST_SEEDS"].map { s in
             s.split(separator: ",").compactMap { UInt64($0) }
-        } ?? Array(1...5)
+        } ?? defaultSeeds
+        var usedLedger = 0
         for seed in seeds {
             let a = try ReplayDebugger(traceDirectory: rec.trace)
             let b = try ReplayDebugger(traceDirectory: rec.trace, rememberForwardRuns: false)
@@ -134,25 +151,25 @@ final class HitLedgerTests: DebuggerTestCase {
             var inserted: Set<UInt64> = []
             var watching = false
             var log: [String] = []
-            for _ in 0..<30 {
-                let op = rng.next() % 10
+            for _ in 0..<operations {
+                let op = Int(rng.next() % 10)
                 let what: String
                 switch op {
                 case 0, 1:
-                    let addr = op == 0 ? body : twice
+                    let addr = breakpoints[Int(rng.next() % UInt64(breakpoints.count))]
                     if inserted.remove(addr) != nil {
                         for d in [a, b] { try d.removeBreakpoint(addr) }
                     } else {
                         inserted.insert(addr)
                         for d in [a, b] { try d.setBreakpoint(addr) }
                     }
-                    log.append("toggle \(op == 0 ? "body" : "twice")")
+                    log.append("toggle 0x\(String(addr, radix: 16))")
                     continue
                 case 2:
                     watching.toggle()
                     for d in [a, b] {
-                        if watching { try d.setWatchpoint(address: counter, length: 8, kind: .write) }
-                        else { try d.removeWatchpoint(address: counter, length: 8, kind: .write) }
+                        if watching { try d.setWatchpoint(address: watch, length: 8, kind: .write) }
+                        else { try d.removeWatchpoint(address: watch, length: 8, kind: .write) }
                     }
                     log.append("toggle watch")
                     continue
@@ -172,7 +189,7 @@ final class HitLedgerTests: DebuggerTestCase {
                         default: stop = try d.reverseContinue()
                         }
                         let regs = (try? d.registers()).map { "\($0)" } ?? "-"
-                        return "\(stop.reason) at event \(stop.event): \(regs)"
+                        return "\(stop.reason) at event \(stop.event) in task \(stop.tid): \(regs)"
                     } catch {
                         return "error: \(error)"
                     }
@@ -182,10 +199,10 @@ final class HitLedgerTests: DebuggerTestCase {
                 let scansAfter = try a.scanCount()
                 if what == "reverse-continue" && scansAfter == scans { usedLedger += 1 }
                 XCTAssertEqual(got, want, "seed \(seed) after \(log.joined(separator: ", "))")
-                if got != want { return }
+                if got != want { return usedLedger }
             }
         }
         print("reverse-continues answered from the ledger alone: \(usedLedger)")
-        XCTAssertGreaterThan(usedLedger, 0, "the sessions exercised the ledger")
+        return usedLedger
     }
 }
