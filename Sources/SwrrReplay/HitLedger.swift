@@ -100,14 +100,15 @@ struct HitLedger {
                 !usedRuns.contains($0) && runs[$0].to.samePoint(end) && runs[$0].keys.map(keys.isSubset(of:)) ?? true
             }) {
                 usedRuns.insert(i)
-                // At or before `c`: a run that reaches past `c` ran the instruction at `c`.
+                // At or before `c`: a run that reaches `c` or the instruction after it ran `c`.
                 end = runs[i].from
                 place = end.samePoint(c) ? .target : .before
                 known = end
-            } else if place != .before, let j = steppedBack.indices.last(where: {
+            } else if place == .target, let j = steppedBack.indices.last(where: {
                 !usedSteps.contains($0) && steppedBack[$0].point.samePoint(end)
             }) {
-                // From `c` (or a point after it) to the next instruction: after `c`.
+                // From `c` to the instruction after it: a run ending there ran `c` (one
+                // instruction further on, a run ending there may have started after `c`).
                 usedSteps.insert(j)
                 end = steppedBack[j].next
                 place = .after
