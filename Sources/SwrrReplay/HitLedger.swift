@@ -59,6 +59,12 @@ struct HitLedger {
         if steppedBack.count > Self.limit { steppedBack.removeFirst(steppedBack.count - Self.limit) }
     }
 
+    /// Whether `p` is `q` or a point the replay passes before reaching `q`, as far as their
+    /// paths tell (false when they cannot be compared: different path forms in one event).
+    static func isAtOrBefore(_ p: ReplayPosition, _ q: ReplayPosition) -> Bool {
+        p.event < q.event || p.samePoint(q) || p.progress(towards: q) != nil
+    }
+
     mutating func removeAll() {
         runs = []
         steppedBack = []
@@ -85,6 +91,8 @@ struct HitLedger {
         // Each run and step is used once (a client that went back and ran the same stretch
         // again left the same proof twice).
         var usedRuns = Set<Int>(), usedSteps = Set<Int>()
+        // Reverse-stepi landings followed forward from `c` so far.
+        var hops = 0
         while true {
             // A hit at `c` itself only counts for a watchpoint (its write came before the
             // trap, as in scans); after `c` not at all.
@@ -96,20 +104,23 @@ struct HitLedger {
             case .after:
                 break
             }
+            // From the instruction after `c`, any run that ends there ran `c`; from further on,
+            // only one that began at or before `c` (the paths say so when counted alike).
             if let i = runs.indices.last(where: {
-                !usedRuns.contains($0) && runs[$0].to.samePoint(end) && runs[$0].keys.map(keys.isSubset(of:)) ?? true
+                !usedRuns.contains($0) && runs[$0].to.samePoint(end) && (runs[$0].keys.map(keys.isSubset(of:)) ?? true)
+                    && (place != .after || hops == 1 || Self.isAtOrBefore(runs[$0].from, c))
             }) {
                 usedRuns.insert(i)
-                // At or before `c`: a run that reaches `c` or the instruction after it ran `c`.
+                hops = 0
                 end = runs[i].from
                 place = end.samePoint(c) ? .target : .before
                 known = end
-            } else if place == .target, let j = steppedBack.indices.last(where: {
+            } else if place != .before, let j = steppedBack.indices.last(where: {
                 !usedSteps.contains($0) && steppedBack[$0].point.samePoint(end)
             }) {
-                // From `c` to the instruction after it: a run ending there ran `c` (one
-                // instruction further on, a run ending there may have started after `c`).
+                // From `c` (or a point after it) to the next instruction: after `c`.
                 usedSteps.insert(j)
+                hops += 1
                 end = steppedBack[j].next
                 place = .after
             } else {
