@@ -63,6 +63,9 @@ public final class ReplaySession {
     /// Checkpoints (Checkpoint.swift) share this replay's scratch file copies: killing it must
     /// leave them (the FileMapper removes them when the last holder goes).
     var sharesFiles = false
+    /// The trace file each replayed process (by its real pid) last opened to map from, still
+    /// open in it (SyscallReplay.swift, map): ld.so maps a library in 4 or 5 mmaps of one file.
+    var mappingSources: [pid_t: MappingSource] = [:]
 
     /// The recorded program's first task (nil once it has ended).
     public var task: Task? { tasks[mainTid]?.task }
@@ -331,6 +334,7 @@ public final class ReplaySession {
         let r = try t.task.injectSyscall(59, [ScratchPage.address, argv, envp], syscallInstruction: regs.rip - 2,
                                          base: regs)
         guard r == 0 else { throw diverge("execve of the trace's copy \(exe) failed with error \(-r)") }
+        mappingSources[t.task.tgid] = nil   // opened close-on-exec
         try finishExec(task: t.task, exec)
     }
 
@@ -388,16 +392,21 @@ public final class ReplaySession {
     /// Resumes the task with PTRACE_SYSEMU (delivering its pending signal) until a stop `want`
     /// accepts. Signals replay did not ask for (SIGCHLD from replayed children, say) are dropped:
     /// every signal the program saw is in the trace. Any other stop is a divergence.
-    func resume(_ t: ReplayTask, expecting what: String, _ want: (Stop) -> Bool) throws -> Registers {
+    /// With `mode` .syscall (no debugger), the syscall stop that ends it is a real entry, whose
+    /// call the kernel runs when the task is resumed (SyscallReplay.swift, runToSyscallExit).
+    func resume(_ t: ReplayTask, expecting what: String, mode: ResumeMode = .sysemu,
+                _ want: (Stop) -> Bool) throws -> Registers {
         if t.parkedAt != nil { throw diverge("task \(t.task.tid) is inside a syscall; expected \(what)") }
         var sig = t.pendingSignal
         t.pendingSignal = 0
         while true {
             // A debugger may single-step instead, and takes its own traps (breakpoints,
             // watchpoints, steps) before they can look like the program's.
-            try t.task.resume(try debugHook?.resumeMode(for: t) ?? .sysemu, signal: sig)
+            try t.task.resume(try debugHook?.resumeMode(for: t) ?? mode, signal: sig)
             sig = 0
             let stop = try debugHook?.waitForStop(of: t) ?? t.task.wait()
+            // The exit of the previous call, skipped by PTRACE_SYSEMU, reported after all.
+            if mode == .syscall, debugHook == nil, stop == .syscall, try t.task.isAtSyscallExit() { continue }
             // An asynchronous signal the replay did not ask for is dropped before the debugger
             // sees it: it is not part of the recorded execution (the real SIGCHLD of a replayed
             // child arrives right after the recorded one is injected, before any instruction
@@ -421,12 +430,12 @@ public final class ReplaySession {
     }
 
     /// The task's registers at the entry of its next syscall (or where it is parked).
-    func toSyscallEntry(_ t: ReplayTask, name: String) throws -> Registers {
+    func toSyscallEntry(_ t: ReplayTask, name: String, mode: ResumeMode = .sysemu) throws -> Registers {
         if let regs = t.parkedAt {
             t.parkedAt = nil
             return regs
         }
-        return try resume(t, expecting: "syscall \(name)") { $0 == .syscall }
+        return try resume(t, expecting: "syscall \(name)", mode: mode) { $0 == .syscall }
     }
 
     private func describe(_ stop: Stop, task: Task) -> String {

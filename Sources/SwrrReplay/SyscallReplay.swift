@@ -11,12 +11,29 @@ enum RestartCodes {
     static func contains(_ r: Int64) -> Bool { r == restartSys || r == restartNoIntr || r == restartNoHand || r == restartBlock }
 }
 
+/// A trace file a replayed process keeps open to map from (ReplaySession.mappingSources).
+struct MappingSource {
+    var path: String
+    var writable: Bool
+    var fd: Int64 = -1
+}
+
 extension ReplaySession {
     func replaySyscall(_ ev: SyscallEvent) throws {
         let t = try replayTask(ev.tid)
         let task = t.task
         let name = SyscallTable.name(Int(ev.number))
-        let regs = try toSyscallEntry(t, name: name)
+        // A call replay runs as recorded (mprotect, brk, rt_sigaction...) is let through at its own
+        // entry when no debugger is attached: PTRACE_SYSCALL, 2 stops (3 after an emulated call),
+        // instead of a PTRACE_SYSEMU stop and an injection (4). A debugger resumes with SYSEMU.
+        // So is an mmap that needs no open first (anonymous memory, or a file the process keeps
+        // open, see map), with its arguments changed at the entry.
+        let action = SyscallTable.spec(Int(ev.number))?.replay
+        let atEntryAllowed = debugHook == nil && t.parkedAt == nil
+        let runsAtEntry = atEntryAllowed && (action == .execute || action == .executeKeepRecordedResult)
+        let mmapAtEntry = try atEntryAllowed && action == .mmap && ev.result >= 0
+            && keptMapping(ev.mappedFile, flags: ev.args[3], tgid: task.tgid) != nil
+        let regs = try toSyscallEntry(t, name: name, mode: runsAtEntry || mmapAtEntry ? .syscall : .sysemu)
         try checkSyscallEntry(regs, ev, name: name)
         guard let spec = SyscallTable.spec(Int(ev.number)) else {
             throw ReplayError.trace("the trace has syscall \(name), which this swrr cannot replay")
@@ -52,12 +69,24 @@ extension ReplaySession {
                 out.rip = insn
             }
         case .execute:
-            let r = try task.injectSyscall(spec.number, ev.args, syscallInstruction: insn, base: regs)
+            let r = runsAtEntry ? try runToSyscallExit(t)
+                : try task.injectSyscall(spec.number, ev.args, syscallInstruction: insn, base: regs)
             if r != ev.result {
                 throw diverge("\(name) returned \(r) on replay but \(ev.result) when recorded")
             }
         case .executeKeepRecordedResult:
-            _ = try task.injectSyscall(spec.number, ev.args, syscallInstruction: insn, base: regs)
+            _ = runsAtEntry ? try runToSyscallExit(t)
+                : try task.injectSyscall(spec.number, ev.args, syscallInstruction: insn, base: regs)
+        case .mmap where mmapAtEntry:
+            let (flags, fd) = try keptMapping(ev.mappedFile, flags: ev.args[3], tgid: task.tgid)!
+            var r = regs
+            r.syscallArgs = [UInt64(bitPattern: ev.result), ev.args[1], ev.args[2], flags, UInt64(bitPattern: fd),
+                             ev.mappedFile == nil ? 0 : ev.args[5]]
+            try task.setRegisters(r)
+            let mapped = try runToSyscallExit(t)
+            if mapped != ev.result {
+                throw diverge("mmap at 0x\(String(UInt64(bitPattern: ev.result), radix: 16)) returned \(mapped) on replay")
+            }
         case .mmap:
             try replayMmap(ev, task: task, regs: regs)
         case .shmAttach:
@@ -97,6 +126,25 @@ extension ReplaySession {
         try task.setRegisters(out)
         if ev.echoFd != 0, ev.result > 0, let w = spec.writesToFd, let echo = echo {
             echo(ev.echoFd, try writtenBytes(task: task, source: w, args: ev.args, count: Int(ev.result)))
+        }
+    }
+
+    /// From a real syscall entry stop (PTRACE_SYSCALL): lets the kernel run the call and returns
+    /// its result at the exit stop. Signals meanwhile are not the program's (replay delivers the
+    /// recorded ones itself): dropped, as during an injection.
+    private func runToSyscallExit(_ t: ReplayTask) throws -> Int64 {
+        while true {
+            try t.task.resume(.syscall)
+            let stop = try t.task.wait()
+            switch stop {
+            case .syscall:
+                return try t.task.registers().syscallResult
+            case .signal, .event:
+                continue
+            case .exited, .killed:
+                t.ended = status(of: stop)
+                throw diverge("task \(t.task.tid) ended inside a replayed syscall (\(stop))")
+            }
         }
     }
 
@@ -145,6 +193,7 @@ extension ReplaySession {
         let c = Task(tid: child, tgid: isThread ? parent.task.tgid : child)
         let recordedTid = Int32(truncatingIfNeeded: ev.result)
         tasks[recordedTid] = ReplayTask(task: c, newborn: true)
+        if !isThread { mappingSources[child] = nil }   // (a pid used again)
         let nc = try replayTask(recordedTid)
         // The child inherited the argument registers of the injected call; give it the ones the
         // program had (glibc's vfork keeps its return address in rdi across the call).
@@ -175,33 +224,59 @@ extension ReplaySession {
     private func map(_ file: MappedFile?, at address: UInt64, length: UInt64, prot: UInt64, flags recorded: UInt64,
                      offset: UInt64, task: Task, regs: Registers) throws -> Int64 {
         let insn = regs.rip - 2
-        let typeMask: UInt64 = 0x03           // MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE
-        var flags = (recorded & ~MmapFlags.fixedNoReplace) | MmapFlags.fixed
-        var fd: Int64 = -1
+        var (flags, fd) = try mappingArguments(file, flags: recorded)
         if let file = file {
-            let (path, shareable) = try files.source(for: file)
-            let shared = recorded & typeMask != MmapFlags.private && shareable
-            flags = (flags & ~typeMask) | (shared ? MmapFlags.shared : MmapFlags.private)
-            let bytes = Array(path.utf8) + [0]
-            guard UInt64(bytes.count) <= ScratchPage.size else {
-                throw ReplayError.tracee("the trace path \(path) is too long")
+            // The descriptor stays open in the process for its next mmap of the same file (ld.so
+            // maps each library in 4 or 5): an open and a close are 6 of the 9 ptrace stops of a
+            // file mapping. The replayed program never sees it: its own descriptor calls are
+            // emulated.
+            let (path, _) = try files.source(for: file)
+            let shared = flags & 0x03 == MmapFlags.shared
+            if let kept = try keptMapping(file, flags: recorded, tgid: task.tgid) {
+                fd = kept.fd
+            } else {
+                if let kept = mappingSources[task.tgid] {
+                    mappingSources[task.tgid] = nil
+                    _ = try task.injectSyscall(3, [UInt64(bitPattern: kept.fd)], syscallInstruction: insn, base: regs)
+                }
+                let bytes = Array(path.utf8) + [0]
+                guard UInt64(bytes.count) <= ScratchPage.size else {
+                    throw ReplayError.tracee("the trace path \(path) is too long")
+                }
+                try task.writeMemory(ScratchPage.address, bytes)
+                let oflags: UInt64 = (shared ? 2 /* O_RDWR */ : 0) | 0o2000000 /* O_CLOEXEC */
+                fd = try task.injectSyscall(257, [UInt64(bitPattern: -100 /* AT_FDCWD */), ScratchPage.address, oflags, 0],
+                                            syscallInstruction: insn, base: regs)
+                guard fd >= 0 else {
+                    throw ReplayError.tracee("the replayed program cannot open the trace's copy \(path) (error \(-fd))")
+                }
+                mappingSources[task.tgid] = MappingSource(path: path, writable: shared, fd: fd)
             }
-            try task.writeMemory(ScratchPage.address, bytes)
-            let oflags: UInt64 = (shared ? 2 /* O_RDWR */ : 0) | 0o2000000 /* O_CLOEXEC */
-            fd = try task.injectSyscall(257, [UInt64(bitPattern: -100 /* AT_FDCWD */), ScratchPage.address, oflags, 0],
-                                        syscallInstruction: insn, base: regs)
-            guard fd >= 0 else {
-                throw ReplayError.tracee("the replayed program cannot open the trace's copy \(path) (error \(-fd))")
-            }
-        } else {
-            flags |= MmapFlags.anonymous
         }
-        let r = try task.injectSyscall(9, [address, length, prot, flags, UInt64(bitPattern: fd), file == nil ? 0 : offset],
-                                       syscallInstruction: insn, base: regs)
-        if fd >= 0 {
-            _ = try task.injectSyscall(3, [UInt64(bitPattern: fd)], syscallInstruction: insn, base: regs)
-        }
-        return r
+        return try task.injectSyscall(9, [address, length, prot, flags, UInt64(bitPattern: fd), file == nil ? 0 : offset],
+                                      syscallInstruction: insn, base: regs)
+    }
+
+    /// The flags replay maps a recorded mapping with (MAP_FIXED at the recorded address; shared
+    /// when the recorded flags were and the trace's copy allows it), and -1 for the descriptor
+    /// (anonymous memory: MAP_ANONYMOUS).
+    private func mappingArguments(_ file: MappedFile?, flags recorded: UInt64) throws -> (flags: UInt64, fd: Int64) {
+        let typeMask: UInt64 = 0x03           // MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE
+        let flags = (recorded & ~MmapFlags.fixedNoReplace) | MmapFlags.fixed
+        guard let file = file else { return (flags | MmapFlags.anonymous, -1) }
+        let shared = try recorded & typeMask != MmapFlags.private && files.source(for: file).shareable
+        return ((flags & ~typeMask) | (shared ? MmapFlags.shared : MmapFlags.private), -1)
+    }
+
+    /// The mapping's flags and descriptor when it needs no open: anonymous memory, or the file the
+    /// process keeps open from its previous mmap (opened the same way). nil otherwise.
+    func keptMapping(_ file: MappedFile?, flags recorded: UInt64, tgid: pid_t) throws -> (flags: UInt64, fd: Int64)? {
+        let (flags, fd) = try mappingArguments(file, flags: recorded)
+        guard let file = file else { return (flags, fd) }
+        let path = try files.source(for: file).path
+        guard let kept = mappingSources[tgid], kept.path == path,
+              kept.writable == (flags & 0x03 == MmapFlags.shared) else { return nil }
+        return (flags, kept.fd)
     }
 
     /// shmat: the segment's copy (one scratch file for all its attachments) mapped MAP_SHARED at

@@ -170,6 +170,18 @@ public final class Task {
         return Stop(waitStatus: status)
     }
 
+    /// At a syscall stop: whether it is the syscall's exit (PTRACE_GET_SYSCALL_INFO), not its entry.
+    /// Resumed with PTRACE_SYSCALL from a PTRACE_SYSEMU entry stop, a task first reports the exit
+    /// of the call the kernel skipped, at the same instruction.
+    public func isAtSyscallExit() throws -> Bool {
+        var info = [UInt8](repeating: 0, count: 88)   // struct ptrace_syscall_info
+        let n = info.withUnsafeMutableBytes {
+            swrr_ptrace(0x420e /* PTRACE_GET_SYSCALL_INFO */, tid, UInt(88), UInt(bitPattern: $0.baseAddress))
+        }
+        guard n > 0 else { throw TraceeError.errno("PTRACE_GET_SYSCALL_INFO of \(tid)") }
+        return info[0] == 2   // PTRACE_SYSCALL_INFO_EXIT
+    }
+
     /// Stops a running task wherever it is (PTRACE_INTERRUPT); the stop arrives as .event(.stop).
     public func interrupt() throws {
         guard swrr_ptrace(0x4207, tid, 0, 0) == 0 else { throw TraceeError.errno("PTRACE_INTERRUPT of \(tid)") }
