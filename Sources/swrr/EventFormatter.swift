@@ -81,7 +81,10 @@ enum EventFormatter {
             s += " [wrote \(e.writes.reduce(0) { $0 + $1.bytes.count }) bytes]"
         }
         if e.echoFd != 0 { s += e.echoFd == 1 ? " [stdout]" : " [stderr]" }
-        if let f = e.mappedFile { s += " [maps \(f.originalPath)]" }
+        if let f = e.mappedFile {
+            // A SysV segment has no path: the recorder read it through /proc/PID/map_files.
+            s += name == "shmat" ? " [SysV segment \(e.args.first ?? 0), kept in the trace]" : " [maps \(f.originalPath)]"
+        }
         return s
     }
 

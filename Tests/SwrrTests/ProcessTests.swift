@@ -144,6 +144,14 @@ final class ProcessTests: XCTestCase {
             "child status 0; p[999] 499600 p[1500] 7 sum 166766507; size 12388, attachments 1\n",
             "attached again read-only: p[999] 499600\n", "IPC_RMID 0\n",
         ])
+        // swrr dump names the segment each shmat attached (not the map_files path it was read from).
+        let dump = try Swrr.run(["dump", recording.trace]).stdoutText
+        let attaches = dump.split(separator: "\n").filter { $0.contains("shmat(") }
+        XCTAssertGreaterThanOrEqual(attaches.count, 3, dump)
+        for line in attaches where !line.contains(" = -1 ") {
+            XCTAssertTrue(line.contains("[SysV segment ") && line.contains(", kept in the trace]"), String(line))
+            XCTAssertFalse(line.contains("map_files"), String(line))
+        }
     }
 
     func testSysvSharedMemoryO0Dynamic() throws { try checkSysvShm(.o0Dynamic) }
