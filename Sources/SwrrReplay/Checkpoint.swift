@@ -120,6 +120,7 @@ extension ReplaySession {
     /// a dead task, and its status is all the replay needs of it.
     func checkpointObstacle() -> String? {
         if finished != nil { return "the replay has reached its end" }
+        if searchTrap != nil { return "the replay is searching for the point where a signal was delivered" }
         var leaders: [Task] = []
         for (tid, t) in tasks.sorted(by: { $0.key < $1.key }) where t.ended == nil {
             if t.newborn { return "task \(tid) has not run yet" }

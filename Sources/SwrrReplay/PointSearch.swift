@@ -13,14 +13,24 @@
 //    benchmarks/point-search: ≈1.8×10^8 passes/s against 16,000–22,000 breakpoint hits/s).
 // Points at other instructions (short ones, jumps) stay with the breakpoint, bounded by
 // SWRR_SEARCH_LIMIT hits. SWRR_FAST_SEARCH=0 turns the trap off, leaving only the breakpoint.
+//
+// Under a debugger with breakpoints, watchpoints or a step armed, the trap is supervised: every
+// stop of the task goes to the debugger first (its breakpoint hits are stops for the user, or
+// counts of a silent replay), and the program's own instruction is put back at P whenever the
+// debugger may show the program (a stop it reports) or single-steps it, the jump returning when
+// the task runs freely again. A stop or step that lands on the point itself ends the search.
+// With nothing armed the debugger is detached during the search instead (it cannot stop the
+// task before the point).
 import Glibc
 import SwrrKernel
 import SwrrTracee
 
-/// Whoever else drives the replayed tasks (a debugger) says whether code may be patched for a
-/// search: only while nothing of theirs can stop the task, and show the patch, before it ends.
+/// Whoever else drives the replayed tasks (a debugger) says how code may be patched for a
+/// search: detached, while nothing of theirs can stop the task before the point; else
+/// supervised, as long as none of their breakpoints is inside the patch.
 protocol CodePatchPolicy: AnyObject {
     func allowsCodePatch(for task: ReplayTask) -> Bool
+    func hasCode(in range: Range<UInt64>) -> Bool
 }
 
 extension ReplayDebugEngine: CodePatchPolicy {
@@ -28,6 +38,11 @@ extension ReplayDebugEngine: CodePatchPolicy {
     /// client never sees the patch or the stub.
     func allowsCodePatch(for task: ReplayTask) -> Bool {
         breakpoints.addresses.isEmpty && debugRegisters.isEmpty && stepState == .off && stepOver.isEmpty
+    }
+
+    /// One of the debugger's int3s is in `range`.
+    func hasCode(in range: Range<UInt64>) -> Bool {
+        breakpoints.addresses.contains { range.contains($0) }
     }
 }
 
@@ -78,11 +93,15 @@ extension ReplaySession {
                 report(what, target, "after \(hits) breakpoint hits", since: started)
                 return
             }
-            if hits == Self.breakpointHitsBeforeTrap && trapAllowed(for: t) {
+            let mode = hits == Self.breakpointHitsBeforeTrap ? trapMode(for: t, at: target.rip) : .none
+            if mode != .none {
                 // The task stands at the instruction (this pass did not match): from here on
                 // the tracee compares by itself.
                 bp.clear()
                 if let trap = try RegisterMatchTrap.install(in: t.task, target: target, budget: Self.trapBudget) {
+                    if case .supervised(let hook) = mode {
+                        return try runTo(t, target, what: what, with: trap, supervisedBy: hook, after: hits, started: started)
+                    }
                     return try runTo(t, target, what: what, with: trap, after: hits, started: started)
                 }
                 try bp.set(target.rip)
@@ -94,10 +113,23 @@ extension ReplaySession {
         }
     }
 
-    private func trapAllowed(for t: ReplayTask) -> Bool {
-        guard Self.fastSearch else { return false }
-        guard let hook = debugHook else { return true }
-        return (hook as? CodePatchPolicy)?.allowsCodePatch(for: t) ?? false
+    private enum TrapMode: Equatable {
+        case none, detached, supervised(ReplayDebugHook)
+        static func == (a: TrapMode, b: TrapMode) -> Bool {
+            switch (a, b) {
+            case (.none, .none), (.detached, .detached): return true
+            case (.supervised(let x), .supervised(let y)): return x === y
+            default: return false
+            }
+        }
+    }
+
+    private func trapMode(for t: ReplayTask, at p: UInt64) -> TrapMode {
+        guard Self.fastSearch else { return .none }
+        guard let hook = debugHook else { return .detached }
+        guard let policy = hook as? CodePatchPolicy else { return .none }
+        if policy.allowsCodePatch(for: t) { return .detached }
+        return policy.hasCode(in: p..<(p + UInt64(RegisterMatchTrap.patchLength))) ? .none : .supervised(hook)
     }
 
     /// The search with the trap installed; removes it on every way out.
@@ -130,14 +162,82 @@ extension ReplaySession {
             case .partial:
                 try trap.continueAfterPartialMatch(regs)
             case .exhausted:
-                throw diverge("cannot find \(what) within \(Self.trapBudget) executions of the instruction at \(place) " +
-                              "(\(hits) breakpoint hits, then the register-matching trap): the point lies further, " +
-                              "or this replay has left the recorded path (set SWRR_SEARCH_LIMIT to search longer)")
+                throw trapExhausted(what, place, hits)
             case .foreign:
                 throw diverge("expected \(what), but task \(t.task.tid) stopped with SIGTRAP at 0x\(String(regs.rip, radix: 16)) " +
                               "while searching for it")
             }
         }
+    }
+
+    /// The search with the trap installed while the debugger has something armed: each resume
+    /// is the debugger's (it may step over its breakpoints or single-step for the user), with the
+    /// jump at P only while the task runs freely; each stop that is not the stub's goes to the
+    /// debugger with the program's instruction back at P. Removes the trap on every way out.
+    private func runTo(_ t: ReplayTask, _ target: Registers, what: String, with trap: RegisterMatchTrap,
+                       supervisedBy hook: ReplayDebugHook, after hits: Int, started: ContinuousClock.Instant) throws {
+        searchTrap = trap
+        defer {
+            searchTrap = nil
+            trap.remove()
+        }
+        let place = "0x\(String(target.rip, radix: 16))"
+        let policy = hook as? CodePatchPolicy
+        func found(_ state: Registers, _ how: String) throws {
+            trap.remove()
+            var r = state
+            r.eflags = target.eflags
+            try t.task.setRegisters(r)
+            report(what, target, "after \(hits) breakpoint hits and " + how, since: started)
+        }
+        while true {
+            // A step or a stop of the debugger's may have landed on the point itself.
+            let now = try t.task.registers()
+            if now.rip == target.rip && HardwareBreakpoint.sameState(now, target) {
+                return try found(now, "a stop of the debugger's on it")
+            }
+            let mode = try hook.resumeMode(for: t)
+            if mode == .sysemu {
+                if policy?.hasCode(in: trap.patchedRange) == true {
+                    throw diverge("a breakpoint was set inside the instruction at \(place), where \(what) is due: " +
+                                  "the replay cannot look for that point; remove the breakpoint and start again")
+                }
+                try trap.patch()
+            } else {
+                try trap.unpatch()
+            }
+            try t.task.resume(mode, signal: 0)
+            let stop = try hook.waitForStop(of: t)
+            // As in resume(): an asynchronous signal the replay did not ask for is not part of
+            // the recorded execution.
+            if case .signal(let s) = stop, s != SIGTRAP, !SignalNames.synchronous.contains(s) { continue }
+            if case .signal(SIGTRAP) = stop, trap.isPatched {
+                let regs = try t.task.registers()
+                switch try trap.classify(regs) {
+                case .match(let state):
+                    let passes = (try? trap.passes()) ?? 0
+                    return try found(state, "\(passes) passes through the register-matching trap (supervised)")
+                case .partial:
+                    try trap.continueAfterPartialMatch(regs)
+                    continue
+                case .exhausted:
+                    throw trapExhausted(what, place, hits)
+                case .foreign:
+                    break
+                }
+            }
+            // The debugger's (a breakpoint, a watchpoint, a step), shown without the patch.
+            try trap.unpatch()
+            if try hook.handleStop(of: t, stop) { continue }
+            if stop.isTermination { t.ended = status(of: stop) }
+            throw diverge("expected \(what), but task \(t.task.tid) stopped with \(describe(stop, task: t.task))")
+        }
+    }
+
+    private func trapExhausted(_ what: String, _ place: String, _ hits: Int) -> Error {
+        diverge("cannot find \(what) within \(Self.trapBudget) executions of the instruction at \(place) " +
+                "(\(hits) breakpoint hits, then the register-matching trap): the point lies further, " +
+                "or this replay has left the recorded path (set SWRR_SEARCH_LIMIT to search longer)")
     }
 
     /// SWRR_SEARCH_REPORT=1: replay says on stderr how it found each point (tests, benchmarks).

@@ -442,7 +442,10 @@ final class ReplayDebugEngine: ReplayDebugHook {
         if p.event != eventNumber { p = ReplayPosition(event: eventNumber, tid: tid) }
         switch reason {
         case .breakpoint(let a), .hardwareBreakpoint(let a):
-            if !sameArrival { p = p.appending(.arrival(a, 1)) }
+            // Resuming from an int3's address the replay already stands on (reached by a step
+            // or a jump): carried over, not a new arrival (ReplayPosition's counting rules).
+            if sameArrival { return true }
+            p = p.appending(.arrival(a, 1))
         case .watchpoint:
             if let w = watch { p = p.appending(.watch(w, 1)) }
         case .step:

@@ -89,7 +89,7 @@ extension ReplayDebugEngine {
                 if sent, stop != .event(.stop) { interruption.lateTraps.insert(t.task.tid) }
                 return stop
             }
-            if !sent, seek == nil, interruption.isRequested {
+            if !sent, seek == nil, session.searchTrap == nil, interruption.isRequested {
                 try? t.task.interrupt()
                 sent = true
             }

@@ -52,6 +52,10 @@ public final class ReplaySession {
     /// A debugger over this replay (ReplayDebugEngine.swift): asked how to resume each task and
     /// shown every stop in `resume` first. nil when replaying without a debugger.
     var debugHook: ReplayDebugHook?
+    /// The register-matching trap of a point search under way with the debugger attached
+    /// (PointSearch.swift): while it exists no checkpoint is taken and no pause interrupts the
+    /// task (it may be inside the stub).
+    var searchTrap: RegisterMatchTrap?
     /// The event `step()` replayed last (a debugger reports signals and task events from it).
     var lastEvent: Event?
     /// When set (a debugger), the end of the trace leaves the tasks that are still alive stopped
@@ -438,7 +442,7 @@ public final class ReplaySession {
         return try resume(t, expecting: "syscall \(name)", mode: mode) { $0 == .syscall }
     }
 
-    private func describe(_ stop: Stop, task: Task) -> String {
+    func describe(_ stop: Stop, task: Task) -> String {
         switch stop {
         case .syscall:
             if let r = try? task.registers() { return "syscall \(SyscallTable.name(Int(Int64(bitPattern: r.origRax))))" }

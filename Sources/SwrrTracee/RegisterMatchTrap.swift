@@ -32,8 +32,11 @@ public final class RegisterMatchTrap {
     public let page: UInt64
     private let stub: RegisterMatchStub
     private let original: [UInt8]
+    private let jump: [UInt8]
     private let budget: UInt64
     private var installed = true
+    /// The jump is in P's place (false after `unpatch`: the program's own instruction is).
+    public private(set) var isPatched = true
 
     /// What a SIGTRAP stop of the task inside the search means.
     public enum Hit: Equatable {
@@ -48,12 +51,14 @@ public final class RegisterMatchTrap {
         case foreign
     }
 
-    private init(task: Task, target: Registers, page: UInt64, stub: RegisterMatchStub, original: [UInt8], budget: UInt64) {
+    private init(task: Task, target: Registers, page: UInt64, stub: RegisterMatchStub, original: [UInt8], jump: [UInt8],
+                 budget: UInt64) {
         self.task = task
         self.target = target
         self.page = page
         self.stub = stub
         self.original = original
+        self.jump = jump
         self.budget = budget
     }
 
@@ -94,7 +99,8 @@ public final class RegisterMatchTrap {
                 if r >= 0 { _ = try? task.injectSyscall(11, [UInt64(bitPattern: r), RegisterMatchStub.pageSize], writingInstructionAt: target.rip) }
                 continue
             }
-            let trap = RegisterMatchTrap(task: task, target: target, page: page, stub: stub, original: original, budget: budget)
+            let trap = RegisterMatchTrap(task: task, target: target, page: page, stub: stub, original: original, jump: jump,
+                                         budget: budget)
             do {
                 try task.writeMemory(page, stub.bytes)
                 try task.writeMemory(target.rip, jump)
@@ -136,6 +142,24 @@ public final class RegisterMatchTrap {
         try task.setRegisters(r)
     }
 
+    /// The program's own instruction back at P, the stub page staying (a debugger is about to
+    /// show the program, or single-step it), until `patch`.
+    public func unpatch() throws {
+        guard installed, isPatched else { return }
+        try task.writeMemory(target.rip, original)
+        isPatched = false
+    }
+
+    /// The jump back at P after `unpatch`.
+    public func patch() throws {
+        guard installed, !isPatched else { return }
+        try task.writeMemory(target.rip, jump)
+        isPatched = true
+    }
+
+    /// The addresses the patch covers.
+    public var patchedRange: Range<UInt64> { target.rip..<(target.rip + UInt64(Self.patchLength)) }
+
     /// How many times the stub has run (passes through P since `install`).
     public func passes() throws -> UInt64 {
         budget - (try word(at: stub.budget))
@@ -146,7 +170,8 @@ public final class RegisterMatchTrap {
     public func remove() {
         guard installed else { return }
         installed = false
-        try? task.writeMemory(target.rip, original)
+        if isPatched { try? task.writeMemory(target.rip, original) }
+        isPatched = false
         // The munmap runs from P, not from where the task stands (maybe the stub page itself).
         _ = try? task.injectSyscall(11, [page, RegisterMatchStub.pageSize], writingInstructionAt: target.rip)
     }

@@ -63,6 +63,53 @@ final class PointSearchDebuggerTests: XCTestCase {
         XCTAssertEqual(out.text, rec.stdout)
     }
 
+    /// With a breakpoint and a watchpoint armed the trap is supervised: the debugger's stops
+    /// before and after the point are reported (forwards) or counted (silent replays going
+    /// back), and the program's code reads back as its own at each of them. Before, the search
+    /// fell back to one breakpoint stop per loop iteration (SWRR_SEARCH_LIMIT, minutes).
+    func testASignalInALongComputationIsFoundWithABreakpointAndAWatchpointArmed() throws {
+        let rec = try Self.recording()
+        let handler = try GDBFixture.symbol("on_alarm", in: rec.executable)
+        let flag = try GDBFixture.symbol("flag", in: rec.executable)
+        let main = try GDBFixture.symbol("main", in: rec.executable)
+        let out = Output()
+        let d = try ReplayDebugger(traceDirectory: rec.trace) { fd, bytes in if fd == 1 { out.append(bytes) } }
+        debugger = d
+        let code = try d.readMemory(main, count: 256)
+        try d.setBreakpoint(handler)
+        try d.setWatchpoint(address: flag, length: 4, kind: .write)
+        let started = Date()
+        XCTAssertEqual(try d.continueForward(stopAtTaskEvents: false).reason, .signal(SIGALRM))
+        print("busy_alarm with a breakpoint and a watchpoint armed: the signal found in " +
+              String(format: "%.2f s", Date().timeIntervalSince(started)))
+        XCTAssertEqual(try d.readMemory(main, count: 256), code, "the loop's code is the program's own")
+        XCTAssertEqual(try d.continueForward(stopAtTaskEvents: false).reason, .breakpoint(handler))
+        let inHandler = try d.registers()
+        XCTAssertEqual(try d.continueForward(stopAtTaskEvents: false).reason, .watchpoint(address: flag, kind: .write))
+        XCTAssertEqual(try d.int32(at: flag), 1)
+        let afterWrite = try d.registers()
+        XCTAssertEqual(try d.continueForward(stopAtTaskEvents: false).reason, .end(.completed(waitStatus: WaitStatus.exited(0))))
+        XCTAssertEqual(out.text, rec.stdout)
+        // Another replay goes to the end silently, then back through the same search with both
+        // armed: a scan finds the write (stopping before it) and the handler's entry.
+        let back = try ReplayDebugger(traceDirectory: rec.trace, rememberForwardRuns: false)
+        defer { back.kill() }
+        try back.setBreakpoint(handler)
+        try back.setWatchpoint(address: flag, length: 4, kind: .write)
+        XCTAssertEqual(try back.goToEnd().reason, .end(.completed(waitStatus: WaitStatus.exited(0))))
+        // The write is the handler's first instruction: stopped before it is the handler's entry.
+        XCTAssertEqual(try back.reverseContinue().reason, .watchpoint(address: flag, kind: .write))
+        XCTAssertEqual(try back.int32(at: flag), 0, "before the write")
+        XCTAssertEqual(try back.registers(), inHandler)
+        XCTAssertEqual(try back.reverseContinue().reason, .startOfRecording)
+        // Forwards from the start: the same stops (a new replay, the search supervised again).
+        XCTAssertEqual(try back.continueForward(stopAtTaskEvents: false).reason, .signal(SIGALRM))
+        XCTAssertEqual(try back.continueForward(stopAtTaskEvents: false).reason, .breakpoint(handler))
+        XCTAssertEqual(try back.stepInstruction().reason, .watchpoint(address: flag, kind: .write))
+        XCTAssertEqual(try back.registers(), afterWrite)
+        XCTAssertEqual(try back.readMemory(main, count: 256), code)
+    }
+
     // MARK: the recording
 
     struct Recording {
