@@ -645,6 +645,14 @@ static long classify(struct swrr_buffer_header *h, uint32_t kind, long a0, long 
             int mem = type == S_IFCHR && major == 1 &&
                       (minor == 3 || minor == 5 || minor == 7 || minor == 8 || minor == 9);
             if (type == S_IFREG || type == S_IFDIR || mem) cls = SWRR_FD_NONBLOCKING;
+            // A copy of stdout or stderr (dup, F_DUPFD, an inherited third descriptor): writes to
+            // it must stay recorded syscalls for replay to echo them.
+            if (kind == SWRR_CALL_FD_CLASS && a0 != 1 && a0 != 2) {
+                long pid = swrr_untraced(SYS_getpid, 0, 0, 0, 0, 0, 0);
+                if (swrr_untraced(SYS_kcmp, pid, pid, 0 /* KCMP_FILE */, a0, 1, 0) == 0 ||
+                    swrr_untraced(SYS_kcmp, pid, pid, 0 /* KCMP_FILE */, a0, 2, 0) == 0)
+                    cls |= SWRR_FD_ECHOED;
+            }
         } else if (kind == SWRR_CALL_PATH_CLASS && r == -2 /* ENOENT */) {
             cls = SWRR_FD_NONBLOCKING;
         }
@@ -714,7 +722,10 @@ int swrr_try_buffered(long nr, const long *args, long *result) {
         // (Room for the classification's record even when it is remembered: a lookup must only
         // happen where the fstat could have, see swrr_syscallbuf.h.)
         if (!may_start(h, need + sizeof(struct swrr_record))) goto out;
-        if (fd_class(h, args[i]) != SWRR_FD_NONBLOCKING) {
+        long cls = fd_class(h, args[i]);
+        if ((cls & SWRR_FD_ECHOED) && (nr == SYS_write || nr == SYS_pwrite64 || nr == SYS_writev ||
+                                       nr == SYS_copy_file_range)) goto out;
+        if (!(cls & SWRR_FD_NONBLOCKING)) {
             if (!(r->fds & MAY_BLOCK) || thread_desched == -2) goto out;
             armed = 1;
         }

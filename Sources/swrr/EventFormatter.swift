@@ -41,7 +41,8 @@ enum EventFormatter {
     /// One record of a flushed syscall buffer (its first three arguments are kept).
     static func buffered(_ r: BufferedSyscall) -> String {
         let name = SyscallTable.name(r.number)
-        let verdict = r.result == 1 ? "cannot block" : "may block"
+        let verdict = (r.result & 1 == 1 ? "cannot block" : "may block")
+            + (r.result & 2 == 2 ? ", a copy of stdout or stderr" : "")
         if r.number == SyscallBufferLayout.fdClassCall {
             return "\(name)(\(Int32(truncatingIfNeeded: r.args[0]))) = \(verdict)"
         }

@@ -1,7 +1,9 @@
 /* buffered_calls.c: more calls swrr's preload library buffers (issue 7), each with results a
  * replay must reproduce exactly: readv/writev on a file, poll and epoll_wait with a zero timeout,
  * futex wakes, fcntl(F_DUPFD_CLOEXEC), socket, send/recv on a socket pair. It prints what it got.
- * Usage: buffered_calls DIR   (a scratch directory; it writes DIR/data) */
+ * Usage: buffered_calls DIR   (a scratch directory; it writes DIR/data)
+ *        buffered_calls dup-output   writes lines to copies of stdout and stderr (dup, F_DUPFD)
+ *                                    between writes to fds 1 and 2: replay must echo all of them */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <linux/futex.h>
@@ -14,8 +16,21 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+static int dup_output_mode(void) {
+    int out = dup(1), err = fcntl(2, F_DUPFD, 20);
+    for (int i = 0; i < 50; i++) {
+        char line[64];
+        int n = snprintf(line, sizeof line, "%s %d\n", i % 2 ? "copy of stdout" : "stdout", i);
+        if (write(i % 2 ? out : 1, line, (size_t)n) != n) return 1;
+        n = snprintf(line, sizeof line, "%s %d\n", i % 2 ? "copy of stderr" : "stderr", i);
+        if (write(i % 2 ? err : 2, line, (size_t)n) != n) return 1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
-    if (argc < 2) { fprintf(stderr, "usage: buffered_calls DIR\n"); return 2; }
+    if (argc < 2) { fprintf(stderr, "usage: buffered_calls DIR|dup-output\n"); return 2; }
+    if (!strcmp(argv[1], "dup-output")) return dup_output_mode();
     char path[4096];
     snprintf(path, sizeof path, "%s/data", argv[1]);
     int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);

@@ -78,6 +78,19 @@ final class SyscallBufferTests: XCTestCase {
         XCTAssertEqual(buffered("fcntl"), 2)      // F_DUPFD_CLOEXEC and F_GETFD
     }
 
+    /// Writes to copies of stdout and stderr (dup, F_DUPFD) stay recorded syscalls, as writes to
+    /// descriptors 1 and 2 do, so replay echoes them too (the library's classification tells
+    /// them apart with kcmp).
+    func testWritesToCopiesOfStdoutAndStderrAreEchoedOnReplay() throws {
+        let exe = try Fixture.bufferedCalls.executable(.o2Dynamic)
+        let rec = try assertRoundTrip([exe, "dup-output"], expectedStatus: 0, environment: Self.buffered)
+        XCTAssertEqual(rec.result.stdoutText, (0..<50).map { "\($0 % 2 == 1 ? "copy of stdout" : "stdout") \($0)\n" }.joined())
+        XCTAssertEqual(String(decoding: Swrr.programStderr(rec.result), as: UTF8.self),
+                       (0..<50).map { "\($0 % 2 == 1 ? "copy of stderr" : "stderr") \($0)\n" }.joined())
+        let dump = try Swrr.run(["dump", rec.trace]).stdoutText
+        XCTAssertTrue(dump.contains(" block, a copy of stdout or stderr"), dump)
+    }
+
     func testWithoutBufferingEverySyscallIsAnEvent() throws {
         let exe = try Fixture.bufferedIO.executable(.o2Dynamic)
         let trace = try makeTemporaryDirectory("trace") + "/trace"

@@ -53,6 +53,9 @@
 // What a descriptor (or a path to open) is, for deciding whether a read, write or open can block.
 #define SWRR_FD_OTHER 0      // pipes, sockets, terminals...: may block, never buffered
 #define SWRR_FD_NONBLOCKING 1 // regular files, directories, /dev/null, /dev/zero, /dev/urandom...
+#define SWRR_FD_ECHOED 2     // added to a descriptor's class: the same open file as descriptor 1
+                             // or 2 (kcmp), whose output swrr replay echoes from recorded writes
+                             // (a write to it is never buffered, as one to 1 or 2)
 
 // Descriptor classes are remembered by each thread (so a loop of writes to one file makes one
 // fstat, not one per write) only within a stretch of buffered calls between two flushes: swrr
