@@ -4,8 +4,10 @@
 ;; (make build: .build/release/swrr-dap) and load this file, e.g.
 ;;   (load "/path/to/swrr/adapter-manifest/dap-mode.el")
 ;; Launch attributes (exactly those swrr-dap accepts): :program :args :cwd :env :stopOnEntry
-;; :trace :record :process.  :program is recorded first, then debugged; :trace debugs a
-;; recording; :process picks the process to debug in a recording of several.
+;; :trace :record :process :exitedAtEnd.  :program is recorded first, then debugged; :trace
+;; debugs a recording; :process picks the process to debug in a recording of several.
+;; dap-mode ends a session at the `exited' event, so :exitedAtEnd is false here by default: at
+;; the end of the recording the session stays, and you can still go backwards from there.
 
 (require 'dap-mode)
 
@@ -18,6 +20,7 @@
   "Fill in the adapter command of the swrr launch configuration CONF."
   (dap--put-if-absent conf :dap-server-path dap-swrr-debug-program)
   (dap--put-if-absent conf :cwd default-directory)
+  (dap--put-if-absent conf :exitedAtEnd :json-false)
   conf)
 
 (dap-register-debug-provider "swrr" #'dap-swrr--populate-start-file-args)

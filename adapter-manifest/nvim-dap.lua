@@ -10,8 +10,10 @@ dap.adapters.swrr = {
 }
 
 -- Launch attributes (exactly those swrr-dap accepts): program, args, cwd, env, stopOnEntry,
--- trace, record, process. 'program' is recorded first, then debugged; 'trace' debugs an existing
--- recording; 'process' picks the process to debug in a recording of several.
+-- trace, record, process, exitedAtEnd. 'program' is recorded first, then debugged; 'trace' debugs
+-- an existing recording; 'process' picks the process to debug in a recording of several;
+-- 'exitedAtEnd' = false keeps the session at the end of the recording in clients that end it at
+-- the exited event (nvim-dap does not: the default, true, is right here).
 local configurations = {
   {
     name = "swrr: record and debug",

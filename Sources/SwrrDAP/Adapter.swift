@@ -186,7 +186,7 @@ public final class Adapter {
             }
         }
         post("stopped", body)
-        if case .endOfRecording(let code?, _) = stop, !session.exitedSent {
+        if case .endOfRecording(let code?, _) = stop, !session.exitedSent, session.configuration?.exitedAtEnd ?? true {
             session.exitedSent = true
             post("exited", ["exitCode": code])
         }

@@ -21,6 +21,9 @@ public struct LaunchConfiguration {
     public var stopOnEntry: Bool
     /// The recorded pid of the process to debug (nil: the first).
     public var process: Int?
+    /// Send `exited` at the end of the recording (the program is held there before its exit,
+    /// and can still be debugged backwards: a client that ends the session at `exited` says no).
+    public var exitedAtEnd = true
 
     public static let attributes: [LaunchAttribute] = [
         LaunchAttribute(name: "program", type: "string",
@@ -38,6 +41,8 @@ public struct LaunchConfiguration {
                         description: "Must be true (the default) with 'program': swrr-dap debugs recordings only."),
         LaunchAttribute(name: "process", type: "integer",
                         description: "In a recording of several processes, the recorded pid of the one to debug: breakpoints and signals stop only in its threads (default: the first process, the program's own)."),
+        LaunchAttribute(name: "exitedAtEnd", type: "boolean",
+                        description: "Send the exited event when the replay reaches the end of the recording (default true). Clients that end the session at exited (Emacs dap-mode) set false to keep going back from the end; the exit code is then in the end-of-recording stop's description."),
     ]
 
     /// Attributes clients add to every configuration, accepted and ignored.
@@ -55,6 +60,7 @@ public struct LaunchConfiguration {
         let env = try a.stringMap("env")
         let trace = try a.string("trace")
         let process = try a.integer("process")
+        let exitedAtEnd = try a.bool("exitedAtEnd") ?? true
         if let p = process, p <= 0 { throw RequestError("launch: 'process' must be a recorded pid (a positive integer)") }
         if let trace = trace {
             if program != nil || args != nil || env != nil || cwd != nil || record == true {
@@ -62,7 +68,9 @@ public struct LaunchConfiguration {
                                    "'program', 'args', 'cwd', 'env' or 'record'")
             }
             guard !trace.isEmpty else { throw RequestError("launch: 'trace' must name a trace directory") }
-            return LaunchConfiguration(mode: .trace(trace), stopOnEntry: stopOnEntry, process: process)
+            var c = LaunchConfiguration(mode: .trace(trace), stopOnEntry: stopOnEntry, process: process)
+            c.exitedAtEnd = exitedAtEnd
+            return c
         }
         guard let program = program, !program.isEmpty else {
             throw RequestError("launch: say what to debug: 'program' (recorded first, then debugged) " +
@@ -81,9 +89,11 @@ public struct LaunchConfiguration {
         for (k, v) in env ?? [:] {
             if let v = v { environment[k] = v } else { environment[k] = nil }
         }
-        return LaunchConfiguration(
+        var c = LaunchConfiguration(
             mode: .record(program: program, arguments: args ?? [], workingDirectory: dir,
                           environment: environment.map { "\($0.key)=\($0.value)" }.sorted()),
             stopOnEntry: stopOnEntry, process: process)
+        c.exitedAtEnd = exitedAtEnd
+        return c
     }
 }

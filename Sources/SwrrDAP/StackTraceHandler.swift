@@ -1,6 +1,7 @@
 // `stackTrace`: the call stack of a thread (CFI unwinding, inlined calls as frames of their
 // own), paged with startFrame/levels. Each frame has its source, line, column, function name,
-// module and instructionPointerReference; frame ids stay valid until the replay resumes.
+// module and instructionPointerReference; frame ids stay valid until the replay resumes. At the
+// end of the recording the stack is empty.
 
 public struct StackTraceHandler: RequestHandler {
     public let command = "stackTrace"
@@ -12,6 +13,9 @@ public struct StackTraceHandler: RequestHandler {
         let levels = try arguments.integer("levels") ?? 0
         _ = try arguments.object("format")
         guard let t = adapter.session.target as? DebuggerTarget else { throw RequestError("nothing is being debugged") }
+        // At the end of the recording the program has ended: no frames (clients that keep the
+        // session there, exitedAtEnd false, ask for them at that stop).
+        if t.atEnd { return ["stackFrames": [JSONObject](), "totalFrames": 0] }
         let tid = try t.liveThread(id)
         let stack = try t.callStack(tid)
         let end = levels > 0 ? min(stack.frames.count, start + levels) : stack.frames.count

@@ -2,7 +2,8 @@
 // a whole swrr-dap session in batch mode, Tests/Clients/emacs/swrr-dap-session.el, on
 // Tests/Fixtures/dap/debuggee.c: the project's adapter-manifest/dap-mode.el registers the
 // provider, a breakpoint is hit, the stack and the loop variable are read, reverseContinue and
-// stepBack land where they must, and the replay continues to the recorded end. The script
+// stepBack land where they must, the replay continues to the recorded end and goes back from
+// there (the manifest's :exitedAtEnd false keeps dap-mode's session at the end). The script
 // checks each step and exits non-zero at the first failure; this test runs it under a time
 // limit and checks that nothing it started is left running. Emacs and dap-mode are
 // dependencies of `make test` (DEB_PACKAGES): their absence is a failure.
@@ -53,7 +54,9 @@ final class EmacsDapModeTests: XCTestCase {
         XCTAssertEqual(p.terminationStatus, 0, "the dap-mode session failed:\n\(text)")
         XCTAssertTrue(text.contains("all checks passed"), text)
         for check in ["stopped with reason breakpoint at line", "stopped with reason step at line",
-                      "exited with the recorded exit code 0"] {
+                      "the end's description has the recorded exit code 0",
+                      "no exited event at the end: the session is still running",
+                      "stopped with reason breakpoint at line 35 in main, i = 4"] {
             XCTAssertTrue(text.contains("ok: " + check), "missing check '\(check)':\n\(text)")
         }
         // Nothing left running: the adapter, and the replayed program (run from the trace's copy).

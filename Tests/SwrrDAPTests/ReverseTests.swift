@@ -26,6 +26,27 @@ final class ReverseTests: XCTestCase {
         try s.finish()
     }
 
+    /// With `exitedAtEnd: false` (what dap-mode needs: it ends a session at `exited`) the end of
+    /// the recording is a stop without `exited`, whose description has the exit status, and
+    /// the replay goes back from there.
+    func testWithoutExitedAtTheEndTheSessionGoesBackFromThere() throws {
+        let s = try DebugSession("debuggee", launch: ["exitedAtEnd": false])
+        try s.setBreakpoints([["line": s.line("loop")]])
+        var stop = try s.start()
+        try s.setBreakpoints([])
+        stop = try s.resume("continue")
+        XCTAssertEqual(stop["reason"] as? String, "end of recording", "\(stop)")
+        XCTAssertTrue((stop["description"] as? String ?? "").contains("exited with status 0"), "\(stop)")
+        XCTAssertEqual(s.client.takeEvents("exited").count, 0, "no exited event")
+        try s.setBreakpoints([["line": s.line("loop")]])
+        stop = try s.resume("reverseContinue")
+        XCTAssertEqual(stop["reason"] as? String, "breakpoint", "\(stop)")
+        XCTAssertEqual(try s.whereStopped(stop).line, s.line("loop"))
+        XCTAssertEqual(s.value(try s.scope("Locals"), "i"), "4")
+        try s.finish()
+        XCTAssertEqual(s.client.takeEvents("exited").count, 0)
+    }
+
     func testStepBackByLineAndByInstruction() throws {
         let s = try DebugSession("debuggee")
         try s.setBreakpoints([["line": s.line("counter"), "hitCondition": "==2"]])
