@@ -65,11 +65,6 @@ struct HitLedger {
         p.event < q.event || p.samePoint(q) || p.progress(towards: q) != nil
     }
 
-    mutating func removeAll() {
-        runs = []
-        steppedBack = []
-    }
-
     /// What the runs show about the last hit of `keys` before `c` (strictly before, but for a
     /// watchpoint trapping at `c`, whose write was before it).
     enum Answer {

@@ -87,22 +87,19 @@ extension ReplaySession {
                               "which only a performance counter could replay quickly (set SWRR_SEARCH_LIMIT to search longer)")
             }
             if HardwareBreakpoint.sameState(regs, target) {
-                var r = regs
-                r.eflags = target.eflags
-                try t.task.setRegisters(r)
-                report(what, target, "after \(hits) breakpoint hits", since: started)
-                return
+                return try settle(t, at: regs, target, what: what, how: "after \(hits) breakpoint hits", since: started)
             }
-            let mode = hits == Self.breakpointHitsBeforeTrap ? trapMode(for: t, at: target.rip) : .none
-            if mode != .none {
+            if hits == Self.breakpointHitsBeforeTrap, let mode = trapMode(for: t, at: target.rip) {
                 // The task stands at the instruction (this pass did not match): from here on
                 // the tracee compares by itself.
                 bp.clear()
                 if let trap = try RegisterMatchTrap.install(in: t.task, target: target, budget: Self.trapBudget) {
-                    if case .supervised(let hook) = mode {
+                    switch mode {
+                    case .detached:
+                        return try runTo(t, target, what: what, with: trap, after: hits, started: started)
+                    case .supervised(let hook):
                         return try runTo(t, target, what: what, with: trap, supervisedBy: hook, after: hits, started: started)
                     }
-                    return try runTo(t, target, what: what, with: trap, after: hits, started: started)
                 }
                 try bp.set(target.rip)
             }
@@ -113,23 +110,27 @@ extension ReplaySession {
         }
     }
 
-    private enum TrapMode: Equatable {
-        case none, detached, supervised(ReplayDebugHook)
-        static func == (a: TrapMode, b: TrapMode) -> Bool {
-            switch (a, b) {
-            case (.none, .none), (.detached, .detached): return true
-            case (.supervised(let x), .supervised(let y)): return x === y
-            default: return false
-            }
-        }
+    private enum TrapMode {
+        case detached, supervised(ReplayDebugHook)
     }
 
-    private func trapMode(for t: ReplayTask, at p: UInt64) -> TrapMode {
-        guard Self.fastSearch else { return .none }
+    /// How the trap may be used for a point at `p` (nil: not at all).
+    private func trapMode(for t: ReplayTask, at p: UInt64) -> TrapMode? {
+        guard Self.fastSearch else { return nil }
         guard let hook = debugHook else { return .detached }
-        guard let policy = hook as? CodePatchPolicy else { return .none }
+        guard let policy = hook as? CodePatchPolicy else { return nil }
         if policy.allowsCodePatch(for: t) { return .detached }
-        return policy.hasCode(in: p..<(p + UInt64(RegisterMatchTrap.patchLength))) ? .none : .supervised(hook)
+        return policy.hasCode(in: RegisterMatchTrap.patchedRange(at: p)) ? nil : .supervised(hook)
+    }
+
+    /// The task is at the point, with the registers `state` (the recorded flags, which may differ
+    /// in the resume and trap flags).
+    private func settle(_ t: ReplayTask, at state: Registers, _ target: Registers, what: String, how: String,
+                        since started: ContinuousClock.Instant) throws {
+        var r = state
+        r.eflags = target.eflags
+        try t.task.setRegisters(r)
+        report(what, target, how, since: started)
     }
 
     /// The search with the trap installed; removes it on every way out.
@@ -153,12 +154,9 @@ extension ReplaySession {
             case .match(let state):
                 let passes = (try? trap.passes()) ?? 0
                 trap.remove()
-                var r = state
-                r.eflags = target.eflags
-                try t.task.setRegisters(r)
-                report(what, target, "after \(hits) breakpoint hits and \(passes) passes through the register-matching trap",
-                       since: started)
-                return
+                return try settle(t, at: state, target, what: what,
+                                  how: "after \(hits) breakpoint hits and \(passes) passes through the register-matching trap",
+                                  since: started)
             case .partial:
                 try trap.continueAfterPartialMatch(regs)
             case .exhausted:
@@ -185,10 +183,7 @@ extension ReplaySession {
         let policy = hook as? CodePatchPolicy
         func found(_ state: Registers, _ how: String) throws {
             trap.remove()
-            var r = state
-            r.eflags = target.eflags
-            try t.task.setRegisters(r)
-            report(what, target, "after \(hits) breakpoint hits and " + how, since: started)
+            try settle(t, at: state, target, what: what, how: "after \(hits) breakpoint hits and " + how, since: started)
         }
         while true {
             // A step or a stop of the debugger's may have landed on the point itself.
@@ -210,7 +205,7 @@ extension ReplaySession {
             let stop = try hook.waitForStop(of: t)
             // As in resume(): an asynchronous signal the replay did not ask for is not part of
             // the recorded execution.
-            if case .signal(let s) = stop, s != SIGTRAP, !SignalNames.synchronous.contains(s) { continue }
+            if Self.isUnaskedSignal(stop) { continue }
             if case .signal(SIGTRAP) = stop, trap.isPatched {
                 let regs = try t.task.registers()
                 switch try trap.classify(regs) {
@@ -229,8 +224,7 @@ extension ReplaySession {
             // The debugger's (a breakpoint, a watchpoint, a step), shown without the patch.
             try trap.unpatch()
             if try hook.handleStop(of: t, stop) { continue }
-            if stop.isTermination { t.ended = status(of: stop) }
-            throw diverge("expected \(what), but task \(t.task.tid) stopped with \(describe(stop, task: t.task))")
+            throw unexpected(stop, of: t, expecting: what)
         }
     }
 

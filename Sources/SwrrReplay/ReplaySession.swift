@@ -415,7 +415,7 @@ public final class ReplaySession {
             // sees it: it is not part of the recorded execution (the real SIGCHLD of a replayed
             // child arrives right after the recorded one is injected, before any instruction
             // runs), so it must not end a single-step either.
-            if case .signal(let s) = stop, s != SIGTRAP, !SignalNames.synchronous.contains(s), !want(stop) { continue }
+            if Self.isUnaskedSignal(stop), !want(stop) { continue }
             if let hook = debugHook, try hook.handleStop(of: t, stop) { continue }
             if want(stop) { return try t.task.registers() }
             switch stop {
@@ -427,10 +427,23 @@ public final class ReplaySession {
             case .event(.stop):
                 continue
             default:
-                if stop.isTermination { t.ended = status(of: stop) }
-                throw diverge("expected \(what), but task \(t.task.tid) stopped with \(describe(stop, task: t.task))")
+                throw unexpected(stop, of: t, expecting: what)
             }
         }
+    }
+
+    /// An asynchronous signal, which the replay drops unless it asked for it: every signal the
+    /// program saw is in the trace.
+    static func isUnaskedSignal(_ stop: Stop) -> Bool {
+        if case .signal(let s) = stop, s != SIGTRAP, !SignalNames.synchronous.contains(s) { return true }
+        return false
+    }
+
+    /// The divergence of a task that stopped with `stop` where the replay expected `what` (a
+    /// task that ended is marked so).
+    func unexpected(_ stop: Stop, of t: ReplayTask, expecting what: String) -> ReplayError {
+        if stop.isTermination { t.ended = status(of: stop) }
+        return diverge("expected \(what), but task \(t.task.tid) stopped with \(describe(stop, task: t.task))")
     }
 
     /// The task's registers at the entry of its next syscall (or where it is parked).
@@ -442,7 +455,7 @@ public final class ReplaySession {
         return try resume(t, expecting: "syscall \(name)", mode: mode) { $0 == .syscall }
     }
 
-    func describe(_ stop: Stop, task: Task) -> String {
+    private func describe(_ stop: Stop, task: Task) -> String {
         switch stop {
         case .syscall:
             if let r = try? task.registers() { return "syscall \(SyscallTable.name(Int(Int64(bitPattern: r.origRax))))" }

@@ -218,8 +218,7 @@ extension ReplayDebugEngine {
             endSeek()
             if let hit = s.lastHit { return hit }
             // The next stretch ends where this one began (and starts at a checkpoint strictly
-            // before it).
-            if start.isEventBoundary && start.event <= 1 { return nil }
+            // before it); none once that is the start of the recording.
             end = start.isEventBoundary ? ReplayPosition(event: start.event, tid: start.tid) : start
         }
         return nil

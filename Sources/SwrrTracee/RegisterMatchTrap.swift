@@ -158,7 +158,10 @@ public final class RegisterMatchTrap {
     }
 
     /// The addresses the patch covers.
-    public var patchedRange: Range<UInt64> { target.rip..<(target.rip + UInt64(Self.patchLength)) }
+    public var patchedRange: Range<UInt64> { Self.patchedRange(at: target.rip) }
+
+    /// The addresses a patch at `p` covers.
+    public static func patchedRange(at p: UInt64) -> Range<UInt64> { p..<(p + UInt64(patchLength)) }
 
     /// How many times the stub has run (passes through P since `install`).
     public func passes() throws -> UInt64 {
