@@ -335,11 +335,19 @@ public final class ReplaySession {
         try t.task.writeMemory(ScratchPage.address, path)
         let a = regs.syscallArgs
         let (argv, envp) = number == 59 ? (a[1], a[2]) : (a[2], a[3])
-        let r = try t.task.injectSyscall(59, [ScratchPage.address, argv, envp], syscallInstruction: regs.rip - 2,
-                                         base: regs)
-        guard r == 0 else { throw diverge("execve of the trace's copy \(exe) failed with error \(-r)") }
-        mappingSources[t.task.tgid] = nil   // opened close-on-exec
-        try finishExec(task: t.task, exec)
+        let execArgs = [ScratchPage.address, argv, envp]
+        let others = tasks.values.filter { $0 !== t && $0.ended == nil && $0.task.tgid == t.task.tgid }
+        let task: Task
+        if others.isEmpty && t.task.tid == t.task.tgid {
+            let r = try t.task.injectSyscall(59, execArgs, syscallInstruction: regs.rip - 2, base: regs)
+            guard r == 0 else { throw diverge("execve of the trace's copy \(exe) failed with error \(-r)") }
+            task = t.task
+        } else {
+            task = try execInThreadGroup(t, others: others, args: execArgs, syscallInstruction: regs.rip - 2,
+                                         base: regs, program: exe)
+        }
+        mappingSources[task.tgid] = nil   // opened close-on-exec
+        try finishExec(task: task, exec)
     }
 
     // MARK: events
@@ -384,7 +392,7 @@ public final class ReplaySession {
         case .bufferFlush(let ev):
             try refillBuffer(ev)
         case .exit(let ev):
-            let status = try waitForEnd(ev.tid)
+            let status = try waitForEnd(ev.tid, recorded: ev.waitStatus)
             if ev.tid == mainTid { mainStatus = ev.waitStatus }
             if !WaitStatus.sameEnd(status, ev.waitStatus) {
                 throw diverge("task \(ev.tid) \(WaitStatus.describe(status)); the recording: \(WaitStatus.describe(ev.waitStatus))")
@@ -523,11 +531,18 @@ public final class ReplaySession {
     }
 
     /// The wait status of a recorded task, running it to its end if needed.
-    private func waitForEnd(_ tid: Int32) throws -> Int32 {
+    private func waitForEnd(_ tid: Int32, recorded: Int32) throws -> Int32 {
         guard let t = tasks[tid] else { throw diverge("task \(tid) is unknown") }
         if let s = t.ended { return s }
         var sig = t.pendingSignal
         t.pendingSignal = 0
+        if swrr_wifsignaled(recorded) != 0 && swrr_wtermsig(recorded) == SIGKILL {
+            // SIGKILL never shows the tracer a delivery stop, so it is in the trace only as this
+            // death (sent by another process, whose kill replay emulates, or from outside). The
+            // replay sends it: a task it ends may stand anywhere, nothing it did later exists.
+            _ = Glibc.kill(t.task.tgid, SIGKILL)
+            sig = 0
+        }
         if t.newborn {
             let stop = try t.task.wait()
             if stop.isTermination { t.ended = status(of: stop); return t.ended! }
