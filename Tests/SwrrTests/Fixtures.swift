@@ -42,6 +42,8 @@ enum Fixture: String {
     case bufferedSignals = "buffered_signals"
     case bufferedThreads = "buffered_threads"
     case stdioFiles = "stdio_files"
+    // the CPU and the syscalls runtimes make (issue 12)
+    case runtimeSyscalls = "runtime_syscalls"
 
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
