@@ -50,11 +50,6 @@ public enum CPUProbe {
         }
     }
 
-    /// The initial APIC id in leaf 1 of a snapshot (EBX bits 31..24), nil if it lacks leaf 1.
-    public static func apicID(in snapshot: [CPUIDResult]) -> UInt32? {
-        snapshot.first { $0.leaf == 1 && $0.subleaf == 0 }.map { $0.ebx >> 24 }
-    }
-
     public static var vendor: String {
         let r = cpuid(0, 0)
         return string(fromRegisters: [r.ebx, r.edx, r.ecx])
