@@ -233,6 +233,19 @@ void swrr_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4]) {
     out[0] = a; out[1] = b; out[2] = c; out[3] = d;
 }
 
+int swrr_get_affinity(pid_t tid, uint64_t *mask, int words) {
+    if (words <= 0) { errno = EINVAL; return -1; }
+    memset(mask, 0, (size_t)words * 8);
+    // The raw call returns the bytes it copied; the rest of the mask stays zero.
+    long r = syscall(SYS_sched_getaffinity, tid, (size_t)words * 8, mask);
+    return r < 0 ? -1 : 0;
+}
+
+int swrr_set_affinity(pid_t tid, const uint64_t *mask, int words) {
+    if (words <= 0) { errno = EINVAL; return -1; }
+    return syscall(SYS_sched_setaffinity, tid, (size_t)words * 8, mask) < 0 ? -1 : 0;
+}
+
 int swrr_perf_event_open(uint32_t type, uint64_t config, pid_t pid, int cpu, int group_fd,
                          int exclude_kernel, int disabled) {
     struct perf_event_attr attr;

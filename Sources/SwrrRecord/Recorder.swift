@@ -21,6 +21,8 @@ public struct RecordOptions {
     public var status: (String) -> Void
     /// Buffer syscalls inside the program (libswrrpreload.so and a seccomp filter; issue 7).
     public var syscallBuffer: Bool = PreloadLibrary.enabledByDefault
+    /// The CPU the program is bound to (`--bind-cpu`; default SWRR_BIND_CPU, else a random one).
+    public var cpu: CPUBinding.Choice = (try? CPUBinding.Choice.fromEnvironment()) ?? .any
 
     public init(program: String, arguments: [String], outputDirectory: String? = nil,
                 environment: [String], workingDirectory: String,
@@ -78,7 +80,13 @@ public final class Recorder {
                                                   cwd: options.workingDirectory)
         let name = String(program.split(separator: "/").last ?? "program")
         let dir = try options.outputDirectory ?? TraceStore.newTracePath(programName: name)
-        let header = makeHeader(program: program)
+        let cpu: Int?
+        do {
+            cpu = try CPUBinding.choose(options.cpu)
+        } catch {
+            throw RecordError.tracee("\(error)")
+        }
+        let header = makeHeader(program: program, cpu: cpu)
         let writer = try TraceWriter(directory: dir, header: header)
         self.writer = writer
         if options.outputDirectory == nil { try? TraceStore.setLatest(dir) }
@@ -87,7 +95,8 @@ public final class Recorder {
             options.status("syscalls are not buffered: libswrrpreload.so is not next to swrr, nor where swift build puts it")
         }
         do {
-            let status = try record(program: program, header: header, writer: writer)
+            // On the program's CPU (CPUBinding.onCPU says why).
+            let status = try CPUBinding.onCPU(cpu) { try record(program: program, header: header, writer: writer) }
             try writer.finish(.complete(waitStatus: status))
             return RecordResult(traceDirectory: dir, waitStatus: status, eventCount: writer.eventCount)
         } catch {
@@ -97,7 +106,7 @@ public final class Recorder {
         }
     }
 
-    private func makeHeader(program: String) -> TraceHeader {
+    private func makeHeader(program: String, cpu: Int?) -> TraceHeader {
         let sig = CPUProbe.signature
         let k = CPUProbe.kernel()
         var rl = rlimit()
@@ -111,7 +120,7 @@ public final class Recorder {
             workingDirectory: options.workingDirectory, tickSource: "none",
             cpu: CPUDescription(vendor: CPUProbe.vendor, brand: CPUProbe.brand, family: sig.family,
                                 model: sig.model, stepping: sig.stepping,
-                                cpuid: CPUProbe.snapshot().map {
+                                cpuid: CPUProbe.snapshot(onCPU: cpu).map {
                                     CPUIDLeaf(leaf: $0.leaf, subleaf: $0.subleaf, eax: $0.eax, ebx: $0.ebx,
                                               ecx: $0.ecx, edx: $0.edx)
                                 }),
@@ -119,7 +128,7 @@ public final class Recorder {
                                       machine: k.machine),
             stackLimit: [UInt64(rl.rlim_cur), UInt64(rl.rlim_max)],
             ignoredSignals: options.signals.ignored, blockedSignals: options.signals.blocked,
-            preloadLibrary: preloadLibrary)
+            preloadLibrary: preloadLibrary, boundCPU: cpu)
     }
 
     // MARK: the loop
@@ -157,7 +166,7 @@ public final class Recorder {
             pid = try Spawner.spawn(path: program, argv: header.argv, env: env,
                                     cwd: header.workingDirectory, flags: Spawner.recordFlags,
                                     stackLimit: nil, signals: options.signals,
-                                    ptraceOptions: recordPtraceOptions)
+                                    ptraceOptions: recordPtraceOptions, cpu: header.boundCPU)
         } catch {
             throw RecordError.execFailed(options.program, "\(error)")
         }

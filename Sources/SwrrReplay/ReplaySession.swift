@@ -271,10 +271,13 @@ public final class ReplaySession {
             // recorder added), so the kernel builds the same initial stack.
             let env = header.preloadLibrary.map { PreloadEnvironment.adding($0, to: header.environment) }
                 ?? header.environment
+            // The recording's CPU, so CPUID's APIC ids are the recorded ones (CPUBinding.swift).
+            let placement = CPUBinding.forReplay(recorded: header.boundCPU)
+            if let note = placement.note { Self.warnOnce(note) }
             pid = try Spawner.spawn(path: exe, argv: header.argv, env: env,
                                     cwd: header.workingDirectory, flags: Spawner.replayFlags,
                                     stackLimit: limit, signals: (header.ignoredSignals, header.blockedSignals),
-                                    ptraceOptions: replayPtraceOptions)
+                                    ptraceOptions: replayPtraceOptions, cpu: placement.cpu)
         } catch {
             throw ReplayError.tracee("\(error)")
         }
@@ -291,6 +294,13 @@ public final class ReplaySession {
             kill()
             throw ReplayError.tracee("\(error)")
         }
+    }
+
+    /// Said once per swrr process (a debugger restarts replays), on stderr.
+    nonisolated(unsafe) private static var warned: Set<String> = []
+    private static func warnOnce(_ note: String) {
+        guard warned.insert(note).inserted else { return }
+        fputs("swrr: warning: \(note)\n", stderr)
     }
 
     /// After the kernel replaced the image: the same scratch page, the same layout, the recorded

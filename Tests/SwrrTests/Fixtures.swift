@@ -45,6 +45,8 @@ enum Fixture: String {
     // exec in multi-threaded processes, threads ending under the recorder (issue 12)
     case execThreads = "exec_threads"
     case threadExits = "thread_exits"
+    // the CPU and the syscalls runtimes make (issue 12)
+    case runtimeSyscalls = "runtime_syscalls"
 
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()

@@ -83,6 +83,13 @@ uint64_t swrr_rdtsc(void);
 uint64_t swrr_rdtscp(uint32_t *aux);
 void swrr_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
 
+// ---- CPU affinity ---------------------------------------------------------------------------
+/// CPU masks are `words` u64s, bit N of word N/64 for CPU N (the kernel's cpumask layout).
+/// sched_getaffinity of task `tid` (0: the calling thread); returns 0 or -1 with errno.
+int swrr_get_affinity(pid_t tid, uint64_t *mask, int words);
+/// sched_setaffinity of task `tid` (0: the calling thread); returns 0 or -1 with errno.
+int swrr_set_affinity(pid_t tid, const uint64_t *mask, int words);
+
 // ---- perf events ------------------------------------------------------------------------------
 /// perf_event_open for a software or hardware counter; returns fd or -1 (errno).
 int swrr_perf_event_open(uint32_t type, uint64_t config, pid_t pid, int cpu, int group_fd,
