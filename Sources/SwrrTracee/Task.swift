@@ -152,8 +152,21 @@ public final class Task {
         }
     }
 
-    /// Waits for this task's next stop or its end.
+    /// Seconds this task may make no progress (asleep in the kernel, a zombie: StallWatch.swift)
+    /// while `wait()` waits for its stop, after which `wait()` throws TaskStuck; nil: no bound
+    /// (a recorded program may block as long as it likes; a replayed one never blocks for long).
+    public var stuckAfter: Double?
+
+    /// Waits for this task's next stop or its end (within `stuckAfter`, when set).
     public func wait() throws -> Stop {
+        if let limit = stuckAfter {
+            var watch = StallWatch(task: self, limit: limit)
+            let slice = StallWatch.sliceMs(for: limit)
+            while true {
+                if let stop = try wait(timeoutMs: slice) { return stop }
+                try watch.check()
+            }
+        }
         var status: Int32 = 0
         let r = swrr_waitpid(tid, &status, 0)
         guard r == tid else { throw TraceeError.errno("waitpid(\(tid))") }
