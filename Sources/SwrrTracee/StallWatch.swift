@@ -4,11 +4,11 @@
 // whose threads are still stopped. A task that computes is another matter: it may run for minutes
 // without a syscall and still reach its stop.
 //
-// So a wait with a bound looks at the task (TaskActivity, from /proc) between slices of waiting:
-// a task in state R, or whose CPU time grew since the last look, is making progress. Only a task
-// that makes none for the whole bound is stuck (TaskStuck). Progress is re-checked at most every
-// `sampleInterval`, so a long computation under a debugger waiting in 50 ms slices reads /proc a
-// few times a second, not at every slice.
+// So a bounded wait looks at the task (TaskActivity, from /proc) every so often while it waits: a
+// task in state R, or whose CPU time grew since the last look, is making progress. Only a task
+// that makes none for the whole bound is stuck (TaskStuck). Task.wait has WaitWatchdog look for
+// it; a wait in slices (the debugger's) calls `check()` between slices, which reads /proc at most
+// every `sampleInterval`.
 import Glibc
 
 /// Thrown by a bounded wait (Task.wait with `stuckAfter` set, or a StallWatch) for a task that
@@ -29,12 +29,14 @@ public struct TaskStuck: Error, CustomStringConvertible {
     public var description: String { "task \(tid) made no progress while swrr waited for its stop: \(what)" }
 
     static func format(_ seconds: Double) -> String {
-        seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+        seconds == seconds.rounded() && seconds < 1e9 ? String(Int(seconds)) : String(seconds)
     }
 }
 
+/// The progress rule for one wait for task (tgid, tid).
 public struct StallWatch {
-    public let task: Task
+    public let tid: pid_t
+    public let tgid: pid_t
     /// Seconds without progress after which the task is stuck.
     public let limit: Double
     static let sampleInterval: UInt64 = 200_000_000   // ns
@@ -43,9 +45,14 @@ public struct StallWatch {
     private var lastCPU: UInt64?
 
     public init(task: Task, limit: Double) {
-        self.task = task
+        self.init(tid: task.tid, tgid: task.tgid, limit: limit)
+    }
+
+    init(tid: pid_t, tgid: pid_t, limit: Double, now: UInt64 = StallWatch.now()) {
+        self.tid = tid
+        self.tgid = tgid
         self.limit = limit
-        lastProgress = Self.now()
+        lastProgress = now
     }
 
     /// Looks at the task (at most every sampleInterval); throws TaskStuck once it has made no
@@ -53,23 +60,19 @@ public struct StallWatch {
     public mutating func check() throws {
         let now = Self.now()
         guard now &- lastSample >= Self.sampleInterval else { return }
+        if let stuck = observe(TaskActivity.read(tgid: tgid, tid: tid), at: now) { throw stuck }
+    }
+
+    /// Takes in what the task was doing at `now`: the TaskStuck once it has made no progress for
+    /// `limit` seconds, else nil.
+    mutating func observe(_ activity: TaskActivity?, at now: UInt64) -> TaskStuck? {
         lastSample = now
-        let activity = TaskActivity.read(tgid: task.tgid, tid: task.tid)
         if let a = activity, a.isRunning || (lastCPU != nil && a.cpuTicks != lastCPU) {
             lastProgress = now
         }
         lastCPU = activity?.cpuTicks
-        let idle = Double(now &- lastProgress) / 1e9
-        if idle >= limit {
-            throw TaskStuck(tid: task.tid, seconds: limit, activity: activity)
-        }
-    }
-
-    /// How long one slice of a bounded wait lasts: a quarter of the bound, within 50 ms ... 1 s, so
-    /// a stuck task is found at most a slice after its bound.
-    public static func sliceMs(for limit: Double) -> Int32 {
-        guard limit.isFinite else { return 1000 }
-        return Int32(min(1000, max(50, limit * 250)))
+        let idle = now > lastProgress ? Double(now - lastProgress) / 1e9 : 0
+        return idle >= limit ? TaskStuck(tid: tid, seconds: limit, activity: activity) : nil
     }
 
     static func now() -> UInt64 {
