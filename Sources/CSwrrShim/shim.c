@@ -118,13 +118,9 @@ pid_t swrr_waitpid_timeout(pid_t pid, int *status, int timeout_ms) {
     return r;
 }
 
-static __thread int swrr_wake_ready;
+void swrr_wake_setup(void) { swrr_install_wake_handler(); }
 
 pid_t swrr_waitpid_wakeable(pid_t pid, int *status) {
-    if (!swrr_wake_ready) {
-        swrr_install_wake_handler();
-        swrr_wake_ready = 1;
-    }
     return waitpid(pid, status, __WALL);
 }
 

@@ -6,10 +6,11 @@
 // progress for its bound, records the TaskStuck and sends SIGURG to the waiting thread, whose
 // waitpid then returns EINTR (the handler is installed without SA_RESTART).
 //
-// The signal is sent with the lock held and only while the wait is registered, and a waiter takes
-// the lock right after waitpid returns to unregister: so SIGURG reaches the waiter either in its
-// waitpid or before it has looked at the registration, which then says it is stuck; it never
-// interrupts an unrelated syscall of swrr (the futex of the lock itself is retried by glibc).
+// The signal is sent with the lock held and only while the wait is registered (again at each look
+// until the waiter unregisters), and a waiter takes the lock right after waitpid returns to
+// unregister: so SIGURG reaches the waiter in its waitpid, or just before or after it where the
+// handler only runs; it never interrupts an unrelated syscall of swrr (the futex of the lock
+// itself is retried by glibc).
 import CSwrrShim
 import Glibc
 
@@ -33,6 +34,7 @@ final class WaitWatchdog {
     private var started = false
 
     private init() {
+        swrr_wake_setup()
         mutex = .allocate(capacity: 1)
         pthread_mutex_init(mutex, nil)
         waiting.reserveCapacity(16)
@@ -105,9 +107,13 @@ final class WaitWatchdog {
             let activity = TaskActivity.read(tgid: watch.tgid, tid: watch.tid)
             let now = StallWatch.now()
             pthread_mutex_lock(mutex)
-            if var w = waiting[watch.tid], w.generation == gen, w.stuck == nil {
-                w.stuck = w.watch.observe(activity, at: now)
-                waiting[watch.tid] = w
+            if var w = waiting[watch.tid], w.generation == gen {
+                if w.stuck == nil {
+                    w.stuck = w.watch.observe(activity, at: now)
+                    waiting[watch.tid] = w
+                }
+                // Again at every look until the waiter has gone: a SIGURG that came before it
+                // entered waitpid only ran the handler.
                 if w.stuck != nil { _ = swrr_wake_thread(w.waiter) }
             }
             pthread_mutex_unlock(mutex)
