@@ -81,9 +81,9 @@ struct Interrupted: Error { let stop: DebugStop }
 
 extension ReplayDebugEngine {
     /// The hook's wait (ReplaySession.resume): for the task's next stop, interrupting it when a
-    /// pause is requested while it runs forward.
-    /// A task that makes no progress for its bound (asleep in the kernel) ends it with TaskStuck
-    /// (StuckReplay.swift); one that computes, however long, does not.
+    /// pause is requested while it runs forward. A task that makes no progress for its bound
+    /// (asleep in the kernel) ends the wait with TaskStuck (StuckReplay.swift); one that
+    /// computes, however long, does not.
     func waitForStop(of t: ReplayTask) throws -> Stop {
         var sent = false
         var watch = t.task.stuckAfter.map { StallWatch(task: t.task, limit: $0) }
