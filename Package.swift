@@ -57,7 +57,7 @@ let package = Package(
                     dependencies: ["SwrrKernel", "SwrrTracee", "SwrrTrace", "SwrrRecord", "SwrrReplay", "SwrrTestSupport"]),
         .testTarget(name: "SwrrKernelTests", dependencies: ["SwrrKernel", "SwrrTracee"]),
         .testTarget(name: "SwrrTraceTests", dependencies: ["SwrrTrace", "SwrrTracee"]),
-        .target(name: "SwrrTestSupport", path: "Tests/SwrrTestSupport"),
+        .target(name: "SwrrTestSupport", dependencies: ["SwrrTrace"], path: "Tests/SwrrTestSupport"),
         .testTarget(name: "SwrrGDBTests", dependencies: ["SwrrGDB", "SwrrReplay", "SwrrTracee", "SwrrTrace", "SwrrTestSupport"]),
         .testTarget(name: "SwrrDAPTests", dependencies: ["SwrrDAP", "SwrrTestSupport"]),
         .testTarget(name: "SwrrDebugInfoTests", dependencies: ["SwrrDebugInfo", "SwrrTracee", "CSwrrShim"]),

@@ -33,6 +33,7 @@ final class ReplayTask {
     init(task: Task, newborn: Bool) {
         self.task = task
         self.newborn = newborn
+        task.stuckAfter = ReplaySession.stuckSeconds   // StuckReplay.swift
     }
 }
 
@@ -152,6 +153,10 @@ public final class ReplaySession {
             }
             try apply(event)
             lastEvent = event
+        } catch let e as TaskStuck {
+            let error = stuck(e)
+            kill()
+            throw error
         } catch let e as TraceeError {
             // ptrace failing underneath (a task vanished): say where, in swrr's own words.
             kill()
@@ -290,6 +295,10 @@ public final class ReplaySession {
         } catch let e as ReplayError {
             kill()
             throw e
+        } catch let e as TaskStuck {
+            let error = stuck(e)
+            kill()
+            throw error
         } catch {
             kill()
             throw ReplayError.tracee("\(error)")

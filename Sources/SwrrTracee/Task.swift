@@ -164,9 +164,28 @@ public final class Task {
         }
     }
 
-    /// Waits for this task's next stop or its end.
+    /// Seconds this task may make no progress (asleep in the kernel, a zombie: StallWatch.swift)
+    /// while `wait()` waits for its stop, after which `wait()` throws TaskStuck; nil: no bound
+    /// (a recorded program may block as long as it likes; a replayed one never blocks for long).
+    public var stuckAfter: Double?
+
+    /// Waits for this task's next stop or its end (within `stuckAfter`, when set: WaitWatchdog
+    /// ends the wait of a task that makes no progress for that long, and it throws TaskStuck).
     public func wait() throws -> Stop {
         var status: Int32 = 0
+        if let limit = stuckAfter {
+            WaitWatchdog.shared.begin(tid: tid, tgid: tgid, limit: limit)
+            while true {
+                let r = swrr_waitpid_wakeable(tid, &status)
+                let code = errno
+                if r == tid || code != EINTR {
+                    if let stuck = WaitWatchdog.shared.end(tid: tid) { throw stuck }
+                    guard r == tid else { throw TraceeError.errno("waitpid(\(tid))", code) }
+                    return Stop(waitStatus: status)
+                }
+                if let stuck = WaitWatchdog.shared.endIfStuck(tid: tid) { throw stuck }
+            }
+        }
         let r = swrr_waitpid(tid, &status, 0)
         guard r == tid else { throw TraceeError.errno("waitpid(\(tid))") }
         return Stop(waitStatus: status)

@@ -69,6 +69,17 @@ pid_t swrr_waitpid_timeout(pid_t pid, int *status, int timeout_ms);
 /// waitpid with __WALL; returns pid or -1 (errno). EINTR is retried.
 pid_t swrr_waitpid(pid_t pid, int *status, int options);
 
+/// A blocking waitpid(pid, __WALL) that another thread can end early: after swrr_wake_setup
+/// (once per process), swrr_wake_thread(tid of the waiting thread) makes it return -1 with errno
+/// EINTR (SIGURG, whose handler is installed without SA_RESTART). Nothing is armed per call: one
+/// waitpid syscall.
+void swrr_wake_setup(void);
+pid_t swrr_waitpid_wakeable(pid_t pid, int *status);
+/// Sends SIGURG to thread `tid` of this process, ending its swrr_waitpid_wakeable.
+int swrr_wake_thread(pid_t tid);
+/// The calling thread's kernel tid (cached per thread: no syscall after the first).
+pid_t swrr_gettid(void);
+
 // ---- wait status decoding --------------------------------------------------------------------
 int swrr_wifexited(int status);
 int swrr_wexitstatus(int status);
