@@ -1,12 +1,14 @@
 // The visible vDSO (issue 12): a program that finds the vDSO through getauxval(AT_SYSINFO_EHDR)
 // and calls its functions directly is recorded and replayed with identical output, the values it
-// printed are the real ones (the vDSO's functions made recorded syscalls), and, at the tracee
+// printed are the real ones (the vDSO's functions made recorded syscalls), a checkpoint taken
+// before the vDSO calls replays them again (the fork kept the patched vDSO), and, at the tracee
 // level, the patched vDSO is what VDSOFunctions says and keeps working after being moved (what
 // replay does on a kernel that placed it elsewhere).
 import CSwrrShim
 import Foundation
 import Glibc
 import SwrrKernel
+import SwrrReplay
 import SwrrTracee
 import XCTest
 
@@ -81,6 +83,23 @@ final class VDSOTests: XCTestCase {
 
     func testCPUO0Dynamic() throws { try checkCPU(.o0Dynamic) }
     func testCPUO2Static() throws { try checkCPU(.o2Static) }
+
+    /// A checkpoint is a fork of the replayed process: its copy of the patched vDSO must still
+    /// make the syscalls, or the replay from it would not reach the recorded ones.
+    func testCheckpointBeforeTheCallsReplaysThem() throws {
+        let recording = try record([try Fixture.vdso.executable(.o2Static), "time"], expectedStatus: 0)
+        let d = try ReplayDebugger(traceDirectory: recording.trace, automaticCheckpoints: false)
+        defer { d.kill() }
+        let end = try d.goToEnd()
+        XCTAssertGreaterThan(end.event, 20, "the recording has the vDSO calls as events")
+        XCTAssertEqual(try d.goToEvent(2).event, 2)
+        _ = try d.takeCheckpoint()
+        // Each of these starts again from the checkpoint (none other), replaying every call after it.
+        for n in [end.event - 1, end.event - 4, end.event - 8] {
+            XCTAssertEqual(try d.goToEvent(n).event, n)
+        }
+        XCTAssertEqual(try d.goToEnd(), end)
+    }
 
     // MARK: the tracee level: the patch, and a moved vDSO
 
