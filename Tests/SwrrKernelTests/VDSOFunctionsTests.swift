@@ -36,7 +36,7 @@ final class VDSOFunctionsTests: XCTestCase {
 
     func testFindsTheExportedFunctions() throws {
         let (image, base) = try ownVDSO()
-        let functions = try VDSO.functions(image: image, base: base)
+        let functions = try VDSOImage(bytes: image, base: base).functions()
         // Each function lies inside the image, its alias at the same address.
         for name in ["__vdso_clock_gettime", "__vdso_gettimeofday", "__vdso_time", "__vdso_getcpu", "__vdso_clock_getres"] {
             let f = try XCTUnwrap(functions.first { $0.name == name }, "\(name) not found in \(functions.map(\.name))")
@@ -47,24 +47,43 @@ final class VDSOFunctionsTests: XCTestCase {
         }
     }
 
+    func testFindsOneFrameDescriptionPerFunction() throws {
+        let (bytes, base) = try ownVDSO()
+        let image = try VDSOImage(bytes: bytes, base: base)
+        let starts = Set(try image.functions().map { $0.address - base }).sorted()
+        XCTAssertGreaterThanOrEqual(starts.count, 5)
+        var all: [Range<Int>] = []
+        for s in starts {
+            let found = try image.frameInstructions(covering: [s])
+            XCTAssertEqual(found.count, 1, "function at offset 0x\(String(s, radix: 16)): \(found)")
+            all += found
+        }
+        XCTAssertEqual(Set(all).count, starts.count, "two functions share an FDE: \(all)")
+        XCTAssertEqual(Set(try image.frameInstructions(covering: starts)), Set(all))
+        XCTAssertEqual(try image.frameInstructions(covering: [UInt64(bytes.count) + 16]), [])
+    }
+
     func testDamagedImagesAreErrors() throws {
         let (image, base) = try ownVDSO()
-        XCTAssertThrowsError(try VDSO.functions(image: Array(image.prefix(40)), base: base))
-        XCTAssertThrowsError(try VDSO.functions(image: Array(image.prefix(0x200)), base: base))
+        XCTAssertThrowsError(try VDSOImage(bytes: Array(image.prefix(40)), base: base).functions())
+        XCTAssertThrowsError(try VDSOImage(bytes: Array(image.prefix(0x200)), base: base).functions())
         var noMagic = image
         noMagic[1] = 0
-        XCTAssertThrowsError(try VDSO.functions(image: noMagic, base: base))
-        // Every single byte of the headers, the symbol table and the section headers set to 0xff: an error or a
+        XCTAssertThrowsError(try VDSOImage(bytes: noMagic, base: base).functions())
+        // Every single byte of the headers, the symbol and frame tables and the section headers set to 0xff: an error or a
         // result, never a trap.
         let shoff = Int(image.loadU64(at: 0x28))
-        for i in Array(0..<min(image.count, 0x400)) + Array(shoff..<min(image.count, shoff + 17 * 64)) {
+        for i in Array(0..<min(image.count, 0x800)) + Array(shoff..<min(image.count, shoff + 17 * 64)) {
             var damaged = image
             damaged[i] = 0xff
-            _ = try? VDSO.functions(image: damaged, base: base)
+            if let image = try? VDSOImage(bytes: damaged, base: base) {
+                _ = try? image.functions()
+                _ = try? image.frameInstructions(covering: [0x800, 0xb10])
+            }
         }
         // Section headers at the end of the addressable range.
         var far = image
         for i in 0..<8 { far[0x28 + i] = 0xff }
-        XCTAssertThrowsError(try VDSO.functions(image: far, base: base))
+        XCTAssertThrowsError(try VDSOImage(bytes: far, base: base).functions())
     }
 }

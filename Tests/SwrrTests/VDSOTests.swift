@@ -1,6 +1,7 @@
 // The visible vDSO (issue 12): a program that finds the vDSO through getauxval(AT_SYSINFO_EHDR)
 // and calls its functions directly is recorded and replayed with identical output, the values it
-// printed are the real ones (the vDSO's functions made recorded syscalls), a checkpoint taken
+// printed are the real ones (the vDSO's functions made syscalls: recorded ones in a static
+// program, buffered ones through the preload library in a dynamic one), a checkpoint taken
 // before the vDSO calls replays them again (the fork kept the patched vDSO), and, at the tracee
 // level, the patched vDSO is what VDSOFunctions says and keeps working after being moved (what
 // replay does on a kernel that placed it elsewhere).
@@ -15,13 +16,13 @@ import XCTest
 final class VDSOTests: XCTestCase {
     // MARK: record and replay
 
-    /// `vdso MODE` recorded and replayed twice, identically; returns the recorded output.
+    /// `vdso MODE` recorded and replayed twice, identically.
     private func roundTrip(_ mode: String, _ variant: Variant, file: StaticString = #filePath,
-                           line: UInt = #line) throws -> String {
+                           line: UInt = #line) throws -> Recording {
         let recording = try timedRoundTrip(.vdso, [mode], variant, expectedStatus: 0, file: file, line: line)
-        let out = recording.result.stdoutText
-        assertContains(out, ["magic: 7f ELF\n", "e_type: 3\n", "maps_same: yes\n"], file: file, line: line)
-        return out
+        assertContains(recording.result.stdoutText, ["magic: 7f ELF\n", "e_type: 3\n", "maps_same: yes\n"],
+                       file: file, line: line)
+        return recording
     }
 
     /// The number after `label: ` (its first word, up to a '.' for seconds.fraction).
@@ -40,7 +41,8 @@ final class VDSOTests: XCTestCase {
     }
 
     private func checkTime(_ variant: Variant) throws {
-        let out = try roundTrip("time", variant)
+        let recording = try roundTrip("time", variant)
+        let out = recording.result.stdoutText
         let now = Date().timeIntervalSince1970
         assertContains(out, ["found: clock_gettime 1 gettimeofday 1 time 1 clock_getres 1\n",
                              "vdso_clock_getres: 0 0.000000001\n", "vdso_bad_clock: -22\n",
@@ -65,13 +67,22 @@ final class VDSOTests: XCTestCase {
         if out.contains("found: getrandom 1\n") {
             assertContains(out, ["vdso_getrandom_query: -38\n", "vdso_getrandom: 16 "])
         }
+        // The direct call with a bad clock id, in the trace: a recorded syscall from the patched
+        // vDSO in a static program (no preload library); a buffered call (a record, indented in
+        // the dump) in a dynamic one, whose preload library re-pointed the vDSO at its entry.
+        let dump = try Swrr.run(["dump", recording.trace])
+        XCTAssertEqual(dump.status, 0, "\(dump)")
+        let bad = dump.stdoutText.split(separator: "\n").filter { $0.contains("clock_gettime(12345, ") }
+        XCTAssertEqual(bad.count, 1, "\(bad)")
+        let buffered = bad.first?.first == " "
+        XCTAssertEqual(buffered, variant == .o0Dynamic, "\(variant): \(bad)")
     }
 
     func testTimeO0Dynamic() throws { try checkTime(.o0Dynamic) }
     func testTimeO2Static() throws { try checkTime(.o2Static) }
 
     private func checkCPU(_ variant: Variant) throws {
-        let out = try roundTrip("cpu", variant)
+        let out = try roundTrip("cpu", variant).result.stdoutText
         assertContains(out, ["found: getcpu 1\n"])
         guard let l = lines(startingWith: "vdso_getcpu: ", in: out).first,
               let cpu = l.split(separator: " ").dropFirst(3).first.flatMap({ Int($0) }) else {
@@ -143,6 +154,12 @@ final class VDSOTests: XCTestCase {
             XCTAssertEqual(Array(bytes.prefix(code.count)), code, f.name)
             XCTAssertEqual(Set(bytes.dropFirst(code.count)), [0xcc], "\(f.name): the rest is not int3")
         }
+        // Their frame descriptions are left with the CIE's rule only (all DW_CFA_nop).
+        let image = try XCTUnwrap(try VDSO.image(of: task))
+        let starts = Set(patched.map { $0.address - image.base })
+        let frames = try image.frameInstructions(covering: Array(starts))
+        XCTAssertEqual(frames.count, starts.count)
+        for r in frames { XCTAssertEqual(Set(image.bytes[r]), [0], "FDE instructions at \(r)") }
         // The patched program still runs: every call succeeded (status 0).
         XCTAssertEqual(try finish(task), 0)
     }
@@ -159,7 +176,7 @@ final class VDSOTests: XCTestCase {
         let after = try XCTUnwrap(VDSO.mapping(in: try task.mappings()))
         XCTAssertEqual([after.start, after.end], [target, target + size])
         // The image moved with its patch: __vdso_time at its new place is the replacement.
-        let time = try XCTUnwrap(try VDSO.functions(image: try task.readMemory(target, count: Int(size)), base: target)
+        let time = try XCTUnwrap(try VDSOImage(bytes: try task.readMemory(target, count: Int(size)), base: target).functions()
             .first { $0.name == "__vdso_time" })
         XCTAssertEqual(try task.readMemory(time.address, count: 8), VDSOReplacement.syscall(201).code)
         // A place of another size is refused, with both ranges named.
