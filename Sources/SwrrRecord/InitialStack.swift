@@ -4,7 +4,6 @@
 // stack and replay writes it back. AT_SYSINFO_EHDR stays as the kernel wrote it: the vDSO it
 // points to is patched into real syscalls (SwrrTracee's VDSO.swift) and is at the same address
 // on replay.
-import SwrrKernel
 import SwrrTracee
 import SwrrTrace
 

@@ -112,6 +112,36 @@ final class VDSOTests: XCTestCase {
         XCTAssertEqual(try d.goToEnd(), end)
     }
 
+    /// Under an unlimited RLIMIT_STACK the kernel uses its legacy layout and maps the vDSO
+    /// elsewhere (measured: 0x155555554000 for vdso-O2-static instead of 0x7ffff7ffd000). A
+    /// recording whose header says so is replayed under that limit: the replay moves its vDSO to
+    /// the recorded place (the recorded stack's AT_SYSINFO_EHDR points there) and replays
+    /// identically. The static fixture's other mappings do not depend on the limit.
+    func testReplayMovesAVDSOTheKernelPlacedElsewhere() throws {
+        let exe = try Fixture.vdso.executable(.o2Static)
+        func vdsoStart(stackLimit: UInt64?) throws -> UInt64 {
+            let flags = SWRR_SPAWN_NO_ASLR | SWRR_SPAWN_NULL_STDOUT | (stackLimit == nil ? 0 : SWRR_SPAWN_SET_STACK_LIMIT)
+            let pid = try Spawner.spawn(path: exe, argv: [exe, "time"], env: [], cwd: nil, flags: Int32(flags),
+                                        stackLimit: stackLimit.map { ($0, $0) }, signals: (0, 0),
+                                        ptraceOptions: 0x01 | 0x10 | 0x10_0000)
+            let task = Task(tid: pid)
+            defer { task.kill() }
+            _ = try Spawner.runToExec(task: task, path: exe)
+            return try XCTUnwrap(VDSO.mapping(in: try task.mappings())).start
+        }
+        var limit = rlimit()
+        getrlimit(Int32(RLIMIT_STACK.rawValue), &limit)
+        let recordedLimit = try XCTUnwrap(limit.rlim_cur == rlim_t.max ? nil : UInt64(limit.rlim_cur),
+                                          "this test needs a finite stack limit")
+        XCTAssertNotEqual(try vdsoStart(stackLimit: recordedLimit), try vdsoStart(stackLimit: UInt64.max),
+                          "the vDSO does not move with the stack limit: this test proves nothing")
+
+        let recording = try record([exe, "time"], expectedStatus: 0)
+        try TraceHeaderFile.rewriteField(recording.trace + "/header", #""stackLimit"\s*:\s*\[[^\]]*\]"#,
+                                         with: "\"stackLimit\" : [\(UInt64.max), \(UInt64.max)]")
+        try assertReplaysIdentically(recording)
+    }
+
     // MARK: the tracee level: the patch, and a moved vDSO
 
     /// `vdso time` (-O0, dynamic) stopped right after its exec, its output thrown away.
