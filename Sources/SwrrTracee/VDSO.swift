@@ -67,7 +67,13 @@ public enum VDSO {
         } catch let e as VDSOImage.Malformed {
             throw TraceeError("\(e)")
         }
-        if !starts.isEmpty { try task.writeMemory(image.base, image.bytes) }
+        // Every x86-64 vDSO exports clock_gettime: finding nothing means the image was not read
+        // right, and its clocks would run unrecorded.
+        guard !starts.isEmpty else {
+            throw TraceeError("the vDSO at 0x\(String(image.base, radix: 16)) exports none of "
+                              + VDSOFunctions.replacements.keys.sorted().joined(separator: ", "))
+        }
+        try task.writeMemory(image.base, image.bytes)
         return patched
     }
 

