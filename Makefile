@@ -18,9 +18,12 @@ SWIFT_BUILD_FLAGS := --scratch-path $(BUILD_DIR)
 # Debian packages: system libraries the package links (libdw/libelf, zstd, seccomp), the C
 # compiler and static C library the tests compile fixtures with, gdb, python3 (tests, bench,
 # the demo's DAP client) with jsonschema (the DAP tests validate every message against the
-# schema), and Emacs with dap-mode (a real DAP client drives swrr-dap in the tests).
+# schema), Emacs with dap-mode (a real DAP client drives swrr-dap in the tests), and the Go
+# toolchain and a headless JDK (Tests/SwrrRuntimeTests build and record Go and Java programs;
+# node, rustc/cargo and swiftc come from the machine where present, and those tests say what is
+# missing otherwise).
 DEB_PACKAGES := libelf-dev libdw-dev libzstd-dev libseccomp-dev gcc libc6-dev pkg-config gdb python3 \
-                python3-jsonschema emacs-nox elpa-dap-mode
+                python3-jsonschema emacs-nox elpa-dap-mode golang-go openjdk-17-jdk-headless
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps build debug demo test bench clean

@@ -23,6 +23,6 @@ final class SwiftRuntimeTests: XCTestCase {
         try compile([swiftc.path, "-parse-as-library", "-Onone", "-g", "-module-cache-path", dir + "/module-cache",
                      "-o", exe, RuntimeProgram.source("tasks.swift")], directory: dir)
         let recording = try assertRuntimeRoundTrip([exe], label: "swift async/await tasks", directory: dir)
-        assertContains(recording.result.stdoutText, ["total: 3999987 order: ["])
+        assertContains(recording.result.stdoutText, ["total: 16799993 order: ["])
     }
 }
