@@ -1,8 +1,8 @@
 # swrr: record-and-replay debugging for Linux x86-64.
 #
 #   make demo    install what is missing, build release binaries, record and replay an example
-#   make test    install what is missing, build, run the whole test suite (the recording suites
-#                twice: with and without syscall buffering)
+#   make test    install what is missing, build, run the whole test suite (the recording suites,
+#                the real runtimes' among them, twice: with and without syscall buffering)
 #   make deps    install the Debian packages swrr needs (only those missing)
 #   make build   release build (.build/release/swrr)
 #   make bench   record/replay overhead benchmark (benchmarks/record-overhead)
@@ -57,7 +57,10 @@ demo: build
 
 # `swift test` alone may not build the swrr executable the end-to-end tests run: build it first
 # (debug, next to the test bundle). The suites that record run a second time without syscall
-# buffering (SWRR_SYSCALLBUF=0, as `swrr record -n`): both ways must pass.
+# buffering (SWRR_SYSCALLBUF=0, as `swrr record -n`): both ways must pass. SwrrRuntimeTests
+# (real runtimes) run in both passes: they take 40 s a pass when they pass, and about 3 min while
+# replays hang to their time-outs (measured on 2 shared cores), and the two ways are different
+# code paths for the many syscalls runtimes make.
 test: debug
 	$(SWIFT) test $(SWIFT_BUILD_FLAGS)
 	SWRR_SYSCALLBUF=0 $(SWIFT) test $(SWIFT_BUILD_FLAGS) --skip-build \
