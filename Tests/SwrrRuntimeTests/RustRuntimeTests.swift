@@ -12,7 +12,9 @@ final class RustRuntimeTests: XCTestCase {
         let rustc = try Tool.find("rustc", in: [Tool.rustupBin], missing: Self.missing)
         let dir = try makeTemporaryDirectory("rust")
         let exe = dir + "/threads"
-        try compile([rustc.path, "--edition", "2021", "-C", "opt-level=1", "-C", "debuginfo=1",
+        // One codegen unit and the source directory remapped: the same binary from every build.
+        try compile([rustc.path, "--edition", "2021", "-C", "opt-level=1", "-C", "debuginfo=1", "-C", "codegen-units=1",
+                     "--remap-path-prefix", RuntimeProgram.directory + "=.",
                      "-o", exe, RuntimeProgram.source("threads.rs")], directory: dir)
         let recording = try assertRuntimeRoundTrip([exe], label: "rust threads", directory: dir)
         assertContains(recording.result.stdoutText, ["total: 29999942 order: [", "elapsed: true\n"])

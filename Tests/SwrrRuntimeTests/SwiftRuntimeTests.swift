@@ -19,8 +19,10 @@ final class SwiftRuntimeTests: XCTestCase {
         let dir = try makeTemporaryDirectory("swift")
         let exe = dir + "/tasks"
         // -parse-as-library: the file has an @main type. -Onone: the test needs no optimizer,
-        // and it compiles fastest.
+        // and it compiles fastest. A private module cache, and the source directory remapped in
+        // the debug info.
         try compile([swiftc.path, "-parse-as-library", "-Onone", "-g", "-module-cache-path", dir + "/module-cache",
+                     "-debug-prefix-map", RuntimeProgram.directory + "=.",
                      "-o", exe, RuntimeProgram.source("tasks.swift")], directory: dir)
         let recording = try assertRuntimeRoundTrip([exe], label: "swift async/await tasks", directory: dir)
         assertContains(recording.result.stdoutText, ["total: 16799993 order: ["])
