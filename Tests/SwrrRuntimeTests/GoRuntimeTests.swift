@@ -18,8 +18,8 @@ final class GoRuntimeTests: XCTestCase {
             "GOFLAGS": nil, "CGO_ENABLED": "0", "GOTOOLCHAIN": "local",
         ]
         let exe = dir + "/goroutines"
-        try compile([go.path, "build", "-trimpath", "-o", exe, RuntimeProgram.source("goroutines.go")],
-                    environment: environment, directory: dir)
+        try RuntimeProgram.compile([go.path, "build", "-trimpath", "-o", exe, RuntimeProgram.source("goroutines.go")],
+                                   environment: environment, directory: dir)
         let recording = try assertRuntimeRoundTrip([exe], label: "go goroutines", directory: dir)
         assertContains(recording.result.stdoutText, ["jobs: 64 total: 6047937\n", "elapsed: true pid: true\n"])
     }

@@ -19,8 +19,8 @@ final class JavaRuntimeTests: XCTestCase {
         let javac = try Tool.find("javac", missing: Self.missing)
         let java = try Tool.find("java", missing: Self.missing)
         let dir = try makeTemporaryDirectory("java")
-        try compile([javac.path, "-encoding", "UTF-8", "-g", "-d", dir + "/classes",
-                     RuntimeProgram.source("Threads.java")], directory: dir)
+        try RuntimeProgram.compile([javac.path, "-encoding", "UTF-8", "-g", "-d", dir + "/classes",
+                                    RuntimeProgram.source("Threads.java")], directory: dir)
         let recording = try assertRuntimeRoundTrip([java.path, "-cp", dir + "/classes", "Threads"],
                                                    label: "java 4 threads", directory: dir)
         assertContains(recording.result.stdoutText, ["total: 47999956\n", "finishing order: [worker-"])

@@ -7,7 +7,8 @@ import XCTest
 
 final class NodeRuntimeTests: XCTestCase {
     func testTimersWorkerThreadAndCrypto() throws {
-        let node = try Tool.find("node", missing: "install Node.js (Debian's nodejs package, or the machine's own node on PATH)")
+        let node = try Tool.find("node", missing: "install Node.js (Debian's nodejs package, "
+                                 + "or the machine's own node on PATH)")
         let dir = try makeTemporaryDirectory("node")
         let recording = try assertRuntimeRoundTrip([node.path, RuntimeProgram.source("timers-worker.js")],
                                                    label: "node timers, worker, crypto", directory: dir)

@@ -25,7 +25,8 @@ struct Tool {
                 return Tool(name: name, path: file)
             }
         }
-        throw XCTSkip("\(name) is not installed (looked in \(directories.isEmpty ? "" : directories.joined(separator: ", ") + " and ")PATH): \(missing)")
+        let looked = directories.isEmpty ? "PATH" : directories.joined(separator: ", ") + " and PATH"
+        throw XCTSkip("\(name) is not installed (looked in \(looked)): \(missing)")
     }
 
     /// rustup's proxies (rustc, cargo, which exec the real tool of the selected toolchain).
@@ -38,20 +39,23 @@ enum RuntimeProgram {
     static let directory = BuiltProduct.packageRoot.appendingPathComponent("Tests/Runtimes").path
 
     static func source(_ name: String) -> String { directory + "/" + name }
+
+    /// Runs a compiler (`argv`); throws its output when it fails. Compilers get five minutes: the
+    /// machine is shared, and a `go build` with an empty cache took 45 s while others built.
+    static func compile(_ argv: [String], environment: [String: String?] = [:], directory: String? = nil) throws {
+        let r = try Subprocess.run(argv, environment: environment, directory: directory, timeout: 300)
+        guard r.status == 0, !r.timedOut else {
+            throw CompileFailure(description: "compilation failed: \(r)\n--- stdout ---\n\(r.stdoutText.suffix(2000))")
+        }
+    }
+}
+
+/// A compiler of the test failed: the test fails with its output.
+struct CompileFailure: Error, CustomStringConvertible {
+    var description: String
 }
 
 extension XCTestCase {
-    /// Runs a compiler (`argv`), failing the test with its output when it fails. Compilers get
-    /// five minutes: the machine is shared and a first `go build` with an empty cache takes ~45 s.
-    func compile(_ argv: [String], environment: [String: String?] = [:], directory: String? = nil,
-                 file: StaticString = #filePath, line: UInt = #line) throws {
-        let r = try Subprocess.run(argv, environment: environment, directory: directory, timeout: 300)
-        guard r.status == 0, !r.timedOut else {
-            XCTFail("compilation failed: \(r)\n--- stdout ---\n\(r.stdoutText.suffix(2000))", file: file, line: line)
-            throw XCTSkip("cannot test a program that did not compile")
-        }
-    }
-
     /// Records `program` (in `directory`), then replays it three times (`timedRoundTrip`): each
     /// replay must print byte-identical stdout and program stderr, end with the recorded status
     /// and not diverge. Prints a `timing:` line, never fails on timing (speed is measured in

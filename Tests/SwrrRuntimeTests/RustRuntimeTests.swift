@@ -6,16 +6,17 @@ import SwrrTestSupport
 import XCTest
 
 final class RustRuntimeTests: XCTestCase {
-    static let missing = "install Rust with rustup (its proxies go to ~/.cargo/bin), or Debian's rustc and cargo packages"
+    static let missing = "install Rust with rustup (its proxies go to ~/.cargo/bin), "
+        + "or Debian's rustc and cargo packages"
 
     func testThreads() throws {
         let rustc = try Tool.find("rustc", in: [Tool.rustupBin], missing: Self.missing)
         let dir = try makeTemporaryDirectory("rust")
         let exe = dir + "/threads"
         // One codegen unit and the source directory remapped: the same binary from every build.
-        try compile([rustc.path, "--edition", "2021", "-C", "opt-level=1", "-C", "debuginfo=1", "-C", "codegen-units=1",
-                     "--remap-path-prefix", RuntimeProgram.directory + "=.",
-                     "-o", exe, RuntimeProgram.source("threads.rs")], directory: dir)
+        try RuntimeProgram.compile([rustc.path, "--edition", "2021", "-C", "opt-level=1", "-C", "debuginfo=1",
+                                    "-C", "codegen-units=1", "--remap-path-prefix", RuntimeProgram.directory + "=.",
+                                    "-o", exe, RuntimeProgram.source("threads.rs")], directory: dir)
         let recording = try assertRuntimeRoundTrip([exe], label: "rust threads", directory: dir)
         assertContains(recording.result.stdoutText, ["total: 29999942 order: [", "elapsed: true\n"])
     }

@@ -6,7 +6,8 @@ import SwrrTestSupport
 import XCTest
 
 final class SwiftRuntimeTests: XCTestCase {
-    static let missing = "install a Swift toolchain (swift.org's, as this machine has in /opt/swift) and put its usr/bin on PATH"
+    static let missing = "install a Swift toolchain (swift.org's, as this machine has in /opt/swift) "
+        + "and put its usr/bin on PATH"
 
     func testSwiftVersion() throws {
         let swift = try Tool.find("swift", in: ["/opt/swift/usr/bin"], missing: Self.missing)
@@ -21,9 +22,10 @@ final class SwiftRuntimeTests: XCTestCase {
         // -parse-as-library: the file has an @main type. -Onone: the test needs no optimizer,
         // and it compiles fastest. A private module cache, and the source directory remapped in
         // the debug info.
-        try compile([swiftc.path, "-parse-as-library", "-Onone", "-g", "-module-cache-path", dir + "/module-cache",
-                     "-debug-prefix-map", RuntimeProgram.directory + "=.",
-                     "-o", exe, RuntimeProgram.source("tasks.swift")], directory: dir)
+        try RuntimeProgram.compile([swiftc.path, "-parse-as-library", "-Onone", "-g",
+                                    "-module-cache-path", dir + "/module-cache",
+                                    "-debug-prefix-map", RuntimeProgram.directory + "=.",
+                                    "-o", exe, RuntimeProgram.source("tasks.swift")], directory: dir)
         let recording = try assertRuntimeRoundTrip([exe], label: "swift async/await tasks", directory: dir)
         assertContains(recording.result.stdoutText, ["total: 16799993 order: ["])
     }
