@@ -58,8 +58,8 @@ let package = Package(
         .testTarget(name: "SwrrKernelTests", dependencies: ["SwrrKernel", "SwrrTracee"]),
         .testTarget(name: "SwrrTraceTests", dependencies: ["SwrrTrace", "SwrrTracee"]),
         // What the test targets share: temporary directories, running children (Subprocess), the
-        // swrr executable and the record/replay assertions.
-        .target(name: "SwrrTestSupport", dependencies: ["CSwrrShim"], path: "Tests/SwrrTestSupport"),
+        // swrr executable and the record/replay assertions, rewritten traces.
+        .target(name: "SwrrTestSupport", dependencies: ["CSwrrShim", "SwrrTrace"], path: "Tests/SwrrTestSupport"),
         .testTarget(name: "SwrrGDBTests", dependencies: ["SwrrGDB", "SwrrReplay", "SwrrTracee", "SwrrTrace", "SwrrTestSupport"]),
         .testTarget(name: "SwrrDAPTests", dependencies: ["SwrrDAP", "SwrrTestSupport"]),
         .testTarget(name: "SwrrDebugInfoTests", dependencies: ["SwrrDebugInfo", "SwrrTracee", "CSwrrShim"]),

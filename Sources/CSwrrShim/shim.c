@@ -82,13 +82,19 @@ static void swrr_timeout_handler(int sig) { (void)sig; }
 static __thread int swrr_timer_ready;
 static __thread timer_t swrr_timer;
 
+/// SIGURG interrupts waitpid: a handler that does nothing, installed without SA_RESTART so that
+/// waitpid returns EINTR instead of being restarted.
+static void swrr_install_wake_handler(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = swrr_timeout_handler;
+    sigaction(SIGURG, &sa, NULL);
+}
+
 pid_t swrr_waitpid_timeout(pid_t pid, int *status, int timeout_ms) {
     if (timeout_ms <= 0) return swrr_waitpid(pid, status, 0);
     if (!swrr_timer_ready) {
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = swrr_timeout_handler;   // no SA_RESTART: waitpid must return EINTR
-        sigaction(SIGURG, &sa, NULL);
+        swrr_install_wake_handler();
         struct sigevent sev;
         memset(&sev, 0, sizeof sev);
         sev.sigev_notify = SIGEV_THREAD_ID;
@@ -110,6 +116,23 @@ pid_t swrr_waitpid_timeout(pid_t pid, int *status, int timeout_ms) {
     if (r == -1 && saved == EINTR) return 0;
     errno = saved;
     return r;
+}
+
+void swrr_wake_setup(void) { swrr_install_wake_handler(); }
+
+pid_t swrr_waitpid_wakeable(pid_t pid, int *status) {
+    return waitpid(pid, status, __WALL);
+}
+
+int swrr_wake_thread(pid_t tid) {
+    return (int)syscall(SYS_tgkill, getpid(), tid, SIGURG);
+}
+
+static __thread pid_t swrr_cached_tid;
+
+pid_t swrr_gettid(void) {
+    if (swrr_cached_tid == 0) swrr_cached_tid = (pid_t)syscall(SYS_gettid);
+    return swrr_cached_tid;
 }
 
 pid_t swrr_waitpid(pid_t pid, int *status, int options) {
@@ -231,6 +254,19 @@ void swrr_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4]) {
     unsigned int a, b, c, d;
     __cpuid_count(leaf, subleaf, a, b, c, d);
     out[0] = a; out[1] = b; out[2] = c; out[3] = d;
+}
+
+int swrr_get_affinity(pid_t tid, uint64_t *mask, int words) {
+    if (words <= 0) { errno = EINVAL; return -1; }
+    memset(mask, 0, (size_t)words * 8);
+    // The raw call returns the bytes it copied; the rest of the mask stays zero.
+    long r = syscall(SYS_sched_getaffinity, tid, (size_t)words * 8, mask);
+    return r < 0 ? -1 : 0;
+}
+
+int swrr_set_affinity(pid_t tid, const uint64_t *mask, int words) {
+    if (words <= 0) { errno = EINVAL; return -1; }
+    return syscall(SYS_sched_setaffinity, tid, (size_t)words * 8, mask) < 0 ? -1 : 0;
 }
 
 int swrr_perf_event_open(uint32_t type, uint64_t config, pid_t pid, int cpu, int group_fd,

@@ -107,6 +107,24 @@ public enum SyscallOutputs {
         return out
     }
 
+    /// sendmmsg's and recvmmsg's writes into their array of struct mmsghdr (64 bytes: a msghdr,
+    /// then the u32 msg_len at 56) for the `count` entries the call processed (its result): each
+    /// entry's msg_len and, for recvmmsg, what recvmsg writes through the entry's msghdr, with
+    /// that msg_len as its byte count. At most UIO_MAXIOV (1024) entries, as the kernel allows.
+    static func mmsghdrRanges(_ address: UInt64, count: Int64, received: Bool,
+                              readMemory: ReadMemory) -> [MemoryRange] {
+        guard address != 0, count > 0, count <= 1024 else { return [] }
+        var out: [MemoryRange] = []
+        for i in 0..<UInt64(count) {
+            let entry = address &+ i * 64
+            out.append(MemoryRange(address: entry &+ 56, length: 4))
+            if received, let len = readMemory(entry &+ 56, 4), len.count == 4 {
+                out += msghdrRanges(entry, result: Int64(len.loadU32(at: 0)), readMemory: readMemory)
+            }
+        }
+        return out
+    }
+
     static func dynamicRanges(spec: SyscallSpec, args: [UInt64], result: Int64,
                               readMemory: ReadMemory) throws -> [MemoryRange] {
         func r(_ a: UInt64, _ n: Int) -> [MemoryRange] {
@@ -157,6 +175,8 @@ public enum SyscallOutputs {
             return r(args[1], Int(min(UInt64(result), args[2])))
         case "recvmsg":
             return msghdrRanges(args[1], result: result, readMemory: readMemory)
+        case "sendmmsg", "recvmmsg":
+            return mmsghdrRanges(args[1], count: result, received: spec.name == "recvmmsg", readMemory: readMemory)
         case "epoll_wait", "epoll_pwait", "epoll_pwait2":
             // `result` ready events of 12 bytes (struct epoll_event is packed on x86-64).
             guard result > 0 && result <= 1 << 24 else { return [] }

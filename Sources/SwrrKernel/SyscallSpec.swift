@@ -72,12 +72,17 @@ public enum RecordAction: Sendable, Equatable {
     /// Do not let the kernel run it; make it fail with this errno (recorded like any other result).
     /// Used for rseq: the kernel would keep writing the current CPU into tracee memory at
     /// arbitrary times, which replay could not reproduce. glibc copes with ENOSYS.
+    /// With errno 0 (`skipSucceeding`) the call is skipped and reports success.
     case refuse(errno: Int32)
     /// Refuse with `errno` only when the descriptor in argument `fdArg` is swrr's own stdout or
     /// stderr. copy_file_range and sendfile move file bytes to the output inside the kernel, where
     /// replay could not echo them; EINVAL is what the kernel itself answers for a terminal or
     /// pipe, and programs (cat, cp) fall back to read and write.
     case refuseWhenEchoing(fdArg: Int, errno: Int32)
+
+    /// The kernel does not run the call, and it returns 0 (sched_setaffinity, which must not undo
+    /// swrr's CPU binding).
+    public static let skipSucceeding: RecordAction = .refuse(errno: 0)
 }
 
 /// How a call changes the file-descriptor table, so the recorder can tell which descriptors

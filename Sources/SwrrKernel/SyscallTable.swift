@@ -18,7 +18,11 @@ public enum SyscallTable {
         return d
     }()
 
-    public static func spec(_ number: Int) -> SyscallSpec? { specs[number] }
+    /// The spec of a supported syscall, or of a number no kernel has (NonexistentSyscalls.swift:
+    /// always -ENOSYS, recorded as such); nil for a syscall swrr cannot record.
+    public static func spec(_ number: Int) -> SyscallSpec? {
+        specs[number] ?? NonexistentSyscalls.spec(for: number)
+    }
 
     /// The name of any syscall number, known to swrr or not.
     public static func name(_ number: Int) -> String {
@@ -26,10 +30,11 @@ public enum SyscallTable {
             return syscallNames[number]
         }
         if let swrr = SyscallBufferLayout.callNames[number] { return swrr }
+        if let newer = NonexistentSyscalls.newerNames[number] { return newer }
         return "syscall_\(number)"
     }
 
-    public static let all: [SyscallSpec] = core + ipc + swrrCalls
+    public static let all: [SyscallSpec] = core + ipc + runtime + swrrCalls
 
     /// swrr's own calls, made by its preload library (SyscallBufferLayout.swift). The kernel does
     /// not know them; the recorder answers swrr_register_buffer itself when it buffers syscalls.
@@ -177,7 +182,6 @@ public enum SyscallTable {
         SyscallSpec(196, "flistxattr", [.fd, .ptr, .uint], out: [.resultSized(arg: 1)]),
         SyscallSpec(200, "tkill", [.int, .int]),
         SyscallSpec(201, "time", [.ptr], out: [.fixed(arg: 0, size: 8)]),
-        SyscallSpec(204, "sched_getaffinity", [.int, .uint, .ptr], out: [.resultSized(arg: 2)]),
         SyscallSpec(217, "getdents64", [.fd, .ptr, .uint], out: [.resultSized(arg: 1)]),
         SyscallSpec(218, "set_tid_address", [.ptr], replay: .executeKeepRecordedResult),
         SyscallSpec(221, "fadvise64", [.fd, .int, .int, .int]),
@@ -223,7 +227,6 @@ public enum SyscallTable {
         // The preload library's desched event; replay answers from the trace (no event there).
         SyscallSpec(298, "perf_event_open", [.ptr, .int, .int, .int, .hex], fd: .returnsFd),
         SyscallSpec(332, "statx", [.fd, .path, .hex, .hex, .ptr], out: [.fixed(arg: 4, size: 256)]),
-        SyscallSpec(324, "membarrier", [.int, .hex, .int]),
         SyscallSpec(334, "rseq", [.ptr, .uint, .hex, .hex], record: .refuse(errno: 38 /* ENOSYS */)),
         SyscallSpec(439, "faccessat2", [.fd, .path, .hex, .hex]),
         SyscallSpec(436, "close_range", [.fd, .fd, .hex], fd: .closesRange(firstArg: 0, lastArg: 1)),

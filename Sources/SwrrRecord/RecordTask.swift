@@ -27,7 +27,8 @@ final class RecordTask {
         case exiting
     }
 
-    let task: Task
+    /// Replaced once: when a non-leader thread execs, the kernel gives it the leader's tid.
+    var task: Task
     var tid: Int32 { task.tid }
     var process: RecordProcess
     var state: State
@@ -69,6 +70,19 @@ final class RecordTask {
     var awaitingArmedCall = false
     /// That call was caught and skipped; its exit stop comes next.
     var skippingArmedCall = false
+
+    /// After an exec by a non-leader thread (PTRACE_EVENT_EXEC): the tid it had when it called
+    /// execve. Its exec event is written under that tid, which is the task replay must exec.
+    var execFormerTid: Int32?
+    /// The other threads of its process that the exec ended (the kernel's de_thread), with their
+    /// wait statuses: their exit events follow the exec event, since on replay it is the
+    /// replayed exec that ends them.
+    var execVictims: [(tid: Int32, waitStatus: Int32)] = []
+    /// Inside execve or execveat (whose success ends every other thread of the process).
+    var isInExec: Bool {
+        (state == .inSyscall || state == .blocked)
+            && SyscallTable.spec(Int(Int64(bitPattern: entry.origRax)))?.replay == .exec
+    }
 
     init(task: Task, process: RecordProcess, state: State) {
         self.task = task

@@ -21,6 +21,8 @@ public struct RecordOptions {
     public var status: (String) -> Void
     /// Buffer syscalls inside the program (libswrrpreload.so and a seccomp filter; issue 7).
     public var syscallBuffer: Bool = PreloadLibrary.enabledByDefault
+    /// The CPU the program is bound to (`--bind-cpu`; default SWRR_BIND_CPU, else a random one).
+    public var cpu: CPUBinding.Choice = (try? CPUBinding.Choice.fromEnvironment()) ?? .any
 
     public init(program: String, arguments: [String], outputDirectory: String? = nil,
                 environment: [String], workingDirectory: String,
@@ -78,7 +80,13 @@ public final class Recorder {
                                                   cwd: options.workingDirectory)
         let name = String(program.split(separator: "/").last ?? "program")
         let dir = try options.outputDirectory ?? TraceStore.newTracePath(programName: name)
-        let header = makeHeader(program: program)
+        let cpu: Int?
+        do {
+            cpu = try CPUBinding.choose(options.cpu)
+        } catch {
+            throw RecordError.tracee("\(error)")
+        }
+        let header = makeHeader(program: program, cpu: cpu)
         let writer = try TraceWriter(directory: dir, header: header)
         self.writer = writer
         if options.outputDirectory == nil { try? TraceStore.setLatest(dir) }
@@ -87,7 +95,8 @@ public final class Recorder {
             options.status("syscalls are not buffered: libswrrpreload.so is not next to swrr, nor where swift build puts it")
         }
         do {
-            let status = try record(program: program, header: header, writer: writer)
+            // On the program's CPU (CPUBinding.onCPU says why).
+            let status = try CPUBinding.onCPU(cpu) { try record(program: program, header: header, writer: writer) }
             try writer.finish(.complete(waitStatus: status))
             return RecordResult(traceDirectory: dir, waitStatus: status, eventCount: writer.eventCount)
         } catch {
@@ -97,7 +106,7 @@ public final class Recorder {
         }
     }
 
-    private func makeHeader(program: String) -> TraceHeader {
+    private func makeHeader(program: String, cpu: Int?) -> TraceHeader {
         let sig = CPUProbe.signature
         let k = CPUProbe.kernel()
         var rl = rlimit()
@@ -111,7 +120,7 @@ public final class Recorder {
             workingDirectory: options.workingDirectory, tickSource: "none",
             cpu: CPUDescription(vendor: CPUProbe.vendor, brand: CPUProbe.brand, family: sig.family,
                                 model: sig.model, stepping: sig.stepping,
-                                cpuid: CPUProbe.snapshot().map {
+                                cpuid: CPUProbe.snapshot(onCPU: cpu).map {
                                     CPUIDLeaf(leaf: $0.leaf, subleaf: $0.subleaf, eax: $0.eax, ebx: $0.ebx,
                                               ecx: $0.ecx, edx: $0.edx)
                                 }),
@@ -119,7 +128,7 @@ public final class Recorder {
                                       machine: k.machine),
             stackLimit: [UInt64(rl.rlim_cur), UInt64(rl.rlim_max)],
             ignoredSignals: options.signals.ignored, blockedSignals: options.signals.blocked,
-            preloadLibrary: preloadLibrary)
+            preloadLibrary: preloadLibrary, boundCPU: cpu)
     }
 
     // MARK: the loop
@@ -137,6 +146,9 @@ public final class Recorder {
     var mainStatus: Int32?
     /// The trace's copy of each SysV shared memory segment attached so far, by segment id.
     var sysvSegments: [UInt64: MappedFile] = [:]
+    /// Processes (by tgid) whose exit_group has been recorded: nothing more of theirs is recorded
+    /// but their tasks' ends.
+    var endingGroups: Set<Int32> = []
     lazy var writerRef: TraceWriter = self.writer!
 
     /// How long a task may hold the slot in a syscall before it counts as blocked, and how long
@@ -154,7 +166,7 @@ public final class Recorder {
             pid = try Spawner.spawn(path: program, argv: header.argv, env: env,
                                     cwd: header.workingDirectory, flags: Spawner.recordFlags,
                                     stackLimit: nil, signals: options.signals,
-                                    ptraceOptions: recordPtraceOptions)
+                                    ptraceOptions: recordPtraceOptions, cpu: header.boundCPU)
         } catch {
             throw RecordError.execFailed(options.program, "\(error)")
         }
@@ -182,11 +194,13 @@ public final class Recorder {
 
         while !tasks.isEmpty {
             if current == nil, let next = pickRunnable() {
-                try resumeUser(next)
-                current = next
+                try survivingVanishedTasks {
+                    try resumeUser(next)
+                    current = next
+                }
             }
             guard let (tid, stop) = try Task.waitAny(timeoutMs: needsTimer() ? Self.blockTimeoutMs : 0) else {
-                try onTimeout()
+                try survivingVanishedTasks { try onTimeout() }
                 continue
             }
             if Self.debug { debugLog("stop \(tid): \(stop) state \(tasks[tid].map { "\($0.state)" } ?? "unknown") current \(current?.tid ?? 0)") }
@@ -195,9 +209,27 @@ public final class Recorder {
                 if !stop.isTermination { earlyStops.insert(tid) }
                 continue
             }
-            try handle(stop, of: t)
+            try survivingVanishedTasks { try handle(stop, of: t) }
         }
         return mainStatus ?? 0
+    }
+
+    /// Runs `body`, taking a ptrace request that failed with ESRCH as the news that its task is
+    /// on its way out. Between the stop the recorder saw and its next request, another thread's
+    /// exit_group or execve, or a SIGKILL, can end a task: it is then no longer stopped for us
+    /// (measured: a Go program's exit_group failed half its recordings with "resuming task N: No
+    /// such process" when the scheduler picked a thread the group exit was killing). Its end is
+    /// still reported by waitpid and recorded as usual.
+    private func survivingVanishedTasks(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let e as TraceeError {
+            guard let tid = e.vanished, let t = tasks[tid] else { throw e }
+            if Self.debug { debugLog("task \(tid) vanished: \(e)") }
+            t.state = .exiting
+            t.interruptPending = false
+            if current === t { current = nil }
+        }
     }
 
     static let debug = getenv("SWRR_DEBUG") != nil
@@ -285,6 +317,14 @@ public final class Recorder {
     }
 
     func handle(_ stop: Stop, of t: RecordTask) throws {
+        if endingGroups.contains(t.task.tgid) && !stop.isTermination && stop != .event(.exit) {
+            // Its process is in exit_group: whatever this thread's stop says (the exit of a call
+            // that was blocked, a signal) nobody can observe it, and replay, which runs the
+            // exit_group for real, could not reproduce it. Let it die.
+            t.state = .exiting
+            try t.task.resume(.cont)
+            return
+        }
         switch stop {
         case .event(.seccomp) where t.state == .running:
             // With buffering, the seccomp filter's stop is the syscall's entry.
@@ -336,8 +376,15 @@ public final class Recorder {
             else { status = 0 }
             releaseSharedBuffer(t)
             forgetDesched(t)
-            try writerRef.append(.exit(ExitEvent(tid: t.tid, waitStatus: status)))
+            if let execer = tasks.values.first(where: { $0 !== t && $0.task.tgid == t.task.tgid && $0.isInExec }) {
+                // Ended by that exec (or beside it): its exit event goes after the exec's, which
+                // is what ends it on replay (ExecTakeover.swift).
+                execer.execVictims.append((t.tid, status))
+            } else {
+                try writerRef.append(.exit(ExitEvent(tid: t.tid, waitStatus: status)))
+            }
             if t.tid == mainTid { mainStatus = status }
+            if t.tid == t.task.tgid { endingGroups.remove(t.tid) }
             tasks[t.tid] = nil
             order.removeAll { $0 == t.tid }
             if current === t { current = nil }
@@ -371,11 +418,13 @@ public final class Recorder {
             }
             try t.task.resume(.syscall)
         case .exec:
-            t.task.addressSpaceChanged()
-            t.buffer = nil
-            forgetDesched(t)
-            releaseSharedBuffer(t)
-            try t.task.resume(.syscall)
+            let execer = try takeOverAfterExec(reportedBy: t,
+                                               formerTid: Int32(truncatingIfNeeded: try t.task.eventMessage()))
+            execer.task.addressSpaceChanged()
+            execer.buffer = nil
+            forgetDesched(execer)
+            releaseSharedBuffer(execer)
+            try execer.task.resume(.syscall)
         case .exit:
             t.state = .exiting
             // A thread's exit clears its CLONE_CHILD_CLEARTID word and wakes futex waiters
@@ -459,6 +508,7 @@ public final class Recorder {
             // No exit stop follows, and no "blocked" marker may follow its event: it is on its
             // way out (and keeps the CPU until then if it is a thread, see ptraceEvent(.exit)).
             t.state = .exiting
+            if spec.endsThreadGroup { endingGroups.insert(task.tgid) }
             try task.resume(.syscall)
             return
         }
@@ -515,7 +565,10 @@ public final class Recorder {
         let result = regs.syscallResult
         if spec.replay == .exec && result == 0 {
             let exe = readLink("/proc/\(task.tid)/exe") ?? "/proc/\(task.tid)/exe"
-            try writer.append(.exec(try recordExec(task: task, program: exe, regs: regs, writer: writer)))
+            try writer.append(.exec(try recordExec(task: task, program: exe, regs: regs, writer: writer,
+                                                   tid: t.execFormerTid ?? task.tid)))
+            t.execFormerTid = nil
+            try writeExecVictims(of: t)
             // exec closes O_CLOEXEC descriptors; which ones is not tracked yet, so keep the table.
             return nil
         }
@@ -559,6 +612,8 @@ public final class Recorder {
         if number == SyscallBufferLayout.registerBufferCall && (result == 0 || result == SyscallBufferLayout.patchAnswer) {
             registerBuffer(t, address: args[0])
         }
+        // Threads that ended while this exec was under way, which then failed.
+        if !t.execVictims.isEmpty { try writeExecVictims(of: t) }
         return regs
     }
 
@@ -596,7 +651,8 @@ public final class Recorder {
 
     /// The end of the initial execve: hide the vDSO, keep the executable and libraries, save the
     /// initial stack and the address-space layout.
-    private func recordExec(task: Task, program: String, regs: Registers, writer: TraceWriter) throws -> ExecEvent {
+    private func recordExec(task: Task, program: String, regs: Registers, writer: TraceWriter,
+                            tid: Int32? = nil) throws -> ExecEvent {
         try InitialStack.hideVDSO(task: task, rsp: regs.rsp)
         try ScratchPage.map(in: task)
         try StubPage.map(in: task, replaying: false)
@@ -608,7 +664,7 @@ public final class Recorder {
         for m in maps where m.name.hasPrefix("/") && m.name != program && m.inode != 0 {
             _ = try? writer.addFile(path: m.name)
         }
-        return ExecEvent(tid: task.tid, originalPath: program, executable: exe, registers: regs, stack: stack,
+        return ExecEvent(tid: tid ?? task.tid, originalPath: program, executable: exe, registers: regs, stack: stack,
                          mappings: maps.map {
                              Mapping(start: $0.start, end: $0.end, offset: $0.offset, permissions: $0.permissions,
                                      name: $0.name)

@@ -8,12 +8,16 @@ public enum ReplayError: Error, CustomStringConvertible {
     case trace(String)
     /// ptrace or the system failed underneath.
     case tracee(String)
+    /// A replayed task made no progress (asleep in the kernel, say) for SWRR_STUCK_SECONDS while
+    /// the replay waited for its stop (StuckReplay.swift).
+    case stuck(event: Int, String)
 
     public var description: String {
         switch self {
         case .divergence(let n, let what): return "divergence at event \(n): \(what)"
         case .trace(let what): return what
         case .tracee(let what): return "replay failed: \(what)"
+        case .stuck(let n, let what): return "replay is stuck at event \(n): \(what)"
         }
     }
 }

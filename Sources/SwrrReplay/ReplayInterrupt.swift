@@ -81,14 +81,18 @@ struct Interrupted: Error { let stop: DebugStop }
 
 extension ReplayDebugEngine {
     /// The hook's wait (ReplaySession.resume): for the task's next stop, interrupting it when a
-    /// pause is requested while it runs forward.
+    /// pause is requested while it runs forward. A task that makes no progress for its bound
+    /// (asleep in the kernel) ends the wait with TaskStuck (StuckReplay.swift); one that
+    /// computes, however long, does not.
     func waitForStop(of t: ReplayTask) throws -> Stop {
         var sent = false
+        var watch = t.task.stuckAfter.map { StallWatch(task: t.task, limit: $0) }
         while true {
             if let stop = try t.task.wait(timeoutMs: Interruption.sliceMs) {
                 if sent, stop != .event(.stop) { interruption.lateTraps.insert(t.task.tid) }
                 return stop
             }
+            try watch?.check()
             if !sent, seek == nil, session.searchTrap == nil, interruption.isRequested {
                 try? t.task.interrupt()
                 sent = true

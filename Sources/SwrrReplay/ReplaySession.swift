@@ -33,6 +33,7 @@ final class ReplayTask {
     init(task: Task, newborn: Bool) {
         self.task = task
         self.newborn = newborn
+        task.stuckAfter = ReplaySession.stuckSeconds   // StuckReplay.swift
     }
 }
 
@@ -152,6 +153,10 @@ public final class ReplaySession {
             }
             try apply(event)
             lastEvent = event
+        } catch let e as TaskStuck {
+            let error = stuck(e)
+            kill()
+            throw error
         } catch let e as TraceeError {
             // ptrace failing underneath (a task vanished): say where, in swrr's own words.
             kill()
@@ -271,10 +276,13 @@ public final class ReplaySession {
             // recorder added), so the kernel builds the same initial stack.
             let env = header.preloadLibrary.map { PreloadEnvironment.adding($0, to: header.environment) }
                 ?? header.environment
+            // The recording's CPU, so CPUID's APIC ids are the recorded ones (CPUBinding.swift).
+            let placement = CPUBinding.forReplay(recorded: header.boundCPU)
+            if let note = placement.note { Self.warnOnce(note) }
             pid = try Spawner.spawn(path: exe, argv: header.argv, env: env,
                                     cwd: header.workingDirectory, flags: Spawner.replayFlags,
                                     stackLimit: limit, signals: (header.ignoredSignals, header.blockedSignals),
-                                    ptraceOptions: replayPtraceOptions)
+                                    ptraceOptions: replayPtraceOptions, cpu: placement.cpu)
         } catch {
             throw ReplayError.tracee("\(error)")
         }
@@ -287,10 +295,21 @@ public final class ReplaySession {
         } catch let e as ReplayError {
             kill()
             throw e
+        } catch let e as TaskStuck {
+            let error = stuck(e)
+            kill()
+            throw error
         } catch {
             kill()
             throw ReplayError.tracee("\(error)")
         }
+    }
+
+    /// Said once per swrr process (a debugger restarts replays), on stderr.
+    nonisolated(unsafe) private static var warned: Set<String> = []
+    private static func warnOnce(_ note: String) {
+        guard warned.insert(note).inserted else { return }
+        fputs("swrr: warning: \(note)\n", stderr)
     }
 
     /// After the kernel replaced the image: the same scratch page, the same layout, the recorded
@@ -335,11 +354,19 @@ public final class ReplaySession {
         try t.task.writeMemory(ScratchPage.address, path)
         let a = regs.syscallArgs
         let (argv, envp) = number == 59 ? (a[1], a[2]) : (a[2], a[3])
-        let r = try t.task.injectSyscall(59, [ScratchPage.address, argv, envp], syscallInstruction: regs.rip - 2,
-                                         base: regs)
-        guard r == 0 else { throw diverge("execve of the trace's copy \(exe) failed with error \(-r)") }
-        mappingSources[t.task.tgid] = nil   // opened close-on-exec
-        try finishExec(task: t.task, exec)
+        let execArgs = [ScratchPage.address, argv, envp]
+        let others = tasks.values.filter { $0 !== t && $0.ended == nil && $0.task.tgid == t.task.tgid }
+        let task: Task
+        if others.isEmpty && t.task.tid == t.task.tgid {
+            let r = try t.task.injectSyscall(59, execArgs, syscallInstruction: regs.rip - 2, base: regs)
+            guard r == 0 else { throw diverge("execve of the trace's copy \(exe) failed with error \(-r)") }
+            task = t.task
+        } else {
+            task = try execInThreadGroup(t, others: others, args: execArgs, syscallInstruction: regs.rip - 2,
+                                         base: regs, program: exe)
+        }
+        mappingSources[task.tgid] = nil   // opened close-on-exec
+        try finishExec(task: task, exec)
     }
 
     // MARK: events
@@ -384,7 +411,7 @@ public final class ReplaySession {
         case .bufferFlush(let ev):
             try refillBuffer(ev)
         case .exit(let ev):
-            let status = try waitForEnd(ev.tid)
+            let status = try waitForEnd(ev.tid, recorded: ev.waitStatus)
             if ev.tid == mainTid { mainStatus = ev.waitStatus }
             if !WaitStatus.sameEnd(status, ev.waitStatus) {
                 throw diverge("task \(ev.tid) \(WaitStatus.describe(status)); the recording: \(WaitStatus.describe(ev.waitStatus))")
@@ -523,11 +550,18 @@ public final class ReplaySession {
     }
 
     /// The wait status of a recorded task, running it to its end if needed.
-    private func waitForEnd(_ tid: Int32) throws -> Int32 {
+    private func waitForEnd(_ tid: Int32, recorded: Int32) throws -> Int32 {
         guard let t = tasks[tid] else { throw diverge("task \(tid) is unknown") }
         if let s = t.ended { return s }
         var sig = t.pendingSignal
         t.pendingSignal = 0
+        if swrr_wifsignaled(recorded) != 0 && swrr_wtermsig(recorded) == SIGKILL {
+            // SIGKILL never shows the tracer a delivery stop, so it is in the trace only as this
+            // death (sent by another process, whose kill replay emulates, or from outside). The
+            // replay sends it: a task it ends may stand anywhere, nothing it did later exists.
+            _ = Glibc.kill(t.task.tgid, SIGKILL)
+            sig = 0
+        }
         if t.newborn {
             let stop = try t.task.wait()
             if stop.isTermination { t.ended = status(of: stop); return t.ended! }

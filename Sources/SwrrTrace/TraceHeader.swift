@@ -64,12 +64,21 @@ public struct TraceHeader: Codable, Equatable, Sendable {
     /// syscalls (nil: it did not). Replay starts the program with the same environment, so the
     /// kernel lays out the same initial stack.
     public var preloadLibrary: String?
+    /// The CPU index the recorded program was bound to (nil: it was not, or the trace predates
+    /// binding). Replay binds the replayed program to the same CPU when it may, so CPUID's APIC
+    /// ids, which cannot be trapped here, are the recorded ones.
+    public var boundCPU: Int?
+
+    /// CPU indexes a header may name (the kernel's cpumask in glibc's cpu_set_t: 1024 bits).
+    public static let cpuLimit = 1024
 
     public init(formatVersion: Int, swrrVersion: String, createdAt: Double, program: String,
                 argv: [String], environment: [String], workingDirectory: String, tickSource: String,
                 cpu: CPUDescription, kernel: KernelDescription, stackLimit: [UInt64],
-                ignoredSignals: UInt64 = 0, blockedSignals: UInt64 = 0, preloadLibrary: String? = nil) {
+                ignoredSignals: UInt64 = 0, blockedSignals: UInt64 = 0, preloadLibrary: String? = nil,
+                boundCPU: Int? = nil) {
         self.preloadLibrary = preloadLibrary
+        self.boundCPU = boundCPU
         self.ignoredSignals = ignoredSignals
         self.blockedSignals = blockedSignals
         self.formatVersion = formatVersion
@@ -87,7 +96,7 @@ public struct TraceHeader: Codable, Equatable, Sendable {
 
     /// Decodes every field strictly, except the signal masks, which headers written before they
     /// existed lack: those default to 0 (nothing ignored, nothing blocked), and the optional
-    /// preload library.
+    /// preload library and bound CPU (which must be a CPU index when present).
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         formatVersion = try c.decode(Int.self, forKey: .formatVersion)
@@ -104,6 +113,11 @@ public struct TraceHeader: Codable, Equatable, Sendable {
         ignoredSignals = try c.decodeIfPresent(UInt64.self, forKey: .ignoredSignals) ?? 0
         blockedSignals = try c.decodeIfPresent(UInt64.self, forKey: .blockedSignals) ?? 0
         preloadLibrary = try c.decodeIfPresent(String.self, forKey: .preloadLibrary)
+        boundCPU = try c.decodeIfPresent(Int.self, forKey: .boundCPU)
+        if let cpu = boundCPU, cpu < 0 || cpu >= Self.cpuLimit {
+            throw DecodingError.dataCorruptedError(forKey: .boundCPU, in: c,
+                                                   debugDescription: "boundCPU \(cpu) is not a CPU index (0 to \(Self.cpuLimit - 1))")
+        }
     }
 }
 

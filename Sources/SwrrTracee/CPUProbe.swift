@@ -13,10 +13,12 @@ public struct CPUIDResult: Equatable, Sendable {
 }
 
 public enum CPUProbe {
-    /// The leaves whose results programs commonly act on (features, cache/XSAVE layout, brand).
+    /// The leaves whose results programs commonly act on (features, cache/XSAVE layout, brand),
+    /// and the topology leaves that say which CPU executed them (0xB, 0x1F, AMD's 0x8000001E).
     public static let leaves: [(UInt32, UInt32)] = [
-        (0, 0), (1, 0), (7, 0), (7, 1), (0xd, 0), (0xd, 1),
+        (0, 0), (1, 0), (7, 0), (7, 1), (0xb, 0), (0xb, 1), (0xd, 0), (0xd, 1), (0x1f, 0),
         (0x8000_0000, 0), (0x8000_0001, 0), (0x8000_0002, 0), (0x8000_0003, 0), (0x8000_0004, 0),
+        (0x8000_001e, 0),
     ]
 
     public static func cpuid(_ leaf: UInt32, _ subleaf: UInt32) -> CPUIDResult {
@@ -25,14 +27,27 @@ public enum CPUProbe {
         return CPUIDResult(leaf: leaf, subleaf: subleaf, eax: out[0], ebx: out[1], ecx: out[2], edx: out[3])
     }
 
-    public static func snapshot() -> [CPUIDResult] { leaves.map { cpuid($0.0, $0.1) } }
+    /// The leaves above as the CPU `cpu` answers them (the calling thread is moved there for the
+    /// probe; nil: wherever it runs).
+    public static func snapshot(onCPU cpu: Int? = nil) -> [CPUIDResult] {
+        CPUBinding.onCPU(cpu) { leaves.map { cpuid($0.0, $0.1) } }
+    }
 
-    /// Leaf 1's APIC id (EBX bits 31..24) changes from core to core; it is not a feature.
+    /// Whether two results of one leaf describe the same features. The ids that change from CPU
+    /// to CPU are not features: leaf 1's initial APIC id (EBX bits 31..24), the x2APIC id in EDX
+    /// of leaves 0xB and 0x1F, and leaf 0x8000001E's extended APIC id (EAX) and core id (EBX
+    /// bits 7..0). Measured on the AMD EPYC VM: CPU 0 gives 0 and CPU 1 gives 1 in each.
     public static func featuresEqual(_ a: CPUIDResult, _ b: CPUIDResult) -> Bool {
-        if a.leaf == 1 {
+        switch a.leaf {
+        case 1:
             return a.eax == b.eax && (a.ebx & 0x00ff_ffff) == (b.ebx & 0x00ff_ffff) && a.ecx == b.ecx && a.edx == b.edx
+        case 0xb, 0x1f:
+            return a.eax == b.eax && a.ebx == b.ebx && a.ecx == b.ecx
+        case 0x8000_001e:
+            return (a.ebx & ~0xff) == (b.ebx & ~0xff) && a.ecx == b.ecx && a.edx == b.edx
+        default:
+            return a == b
         }
-        return a == b
     }
 
     public static var vendor: String {

@@ -3,7 +3,9 @@
 // The child prepares itself in C (swrr_spawn_seized): PR_SET_PDEATHSIG, ADDR_NO_RANDOMIZE (so the
 // kernel lays out stack, heap and libraries identically on replay; mmap results are replayed with
 // MAP_FIXED anyway), PR_SET_TSC (rdtsc traps), optionally RLIMIT_STACK (it moves mmap_base), then
-// stops itself; swrr seizes it with PTRACE_O_EXITKILL so it can never outlive the tracer.
+// stops itself; swrr seizes it with PTRACE_O_EXITKILL so it can never outlive the tracer. While
+// it is stopped there, before its exec, swrr binds it to the recording's CPU (CPUBinding.swift);
+// every task it creates inherits that.
 import CSwrrShim
 import Glibc
 import SwrrKernel
@@ -22,10 +24,11 @@ public enum Spawner {
         (swrr_ignored_signals(), swrr_blocked_signals())
     }
 
-    /// Forks and seizes a child that will execve `path` once resumed. Returns its pid.
+    /// Forks and seizes a child that will execve `path` once resumed, bound to `cpu` when given.
+    /// Returns its pid.
     public static func spawn(path: String, argv: [String], env: [String], cwd: String?, flags: Int32,
                              stackLimit: (UInt64, UInt64)?, signals: (ignored: UInt64, blocked: UInt64),
-                             ptraceOptions: Int) throws -> pid_t {
+                             ptraceOptions: Int, cpu: Int? = nil) throws -> pid_t {
         let cArgv = argv.map { strdup($0) } + [nil]
         let cEnv = env.map { strdup($0) } + [nil]
         defer {
@@ -42,6 +45,14 @@ public enum Spawner {
             }
         }
         guard pid > 0 else { throw TraceeError.errno("cannot start \(path)") }
+        if let cpu {
+            do {
+                try CPUBinding.bind(tid: pid, to: cpu)
+            } catch {
+                Task(tid: pid).kill()
+                throw error
+            }
+        }
         return pid
     }
 

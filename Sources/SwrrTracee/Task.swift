@@ -9,9 +9,21 @@ import SwrrKernel
 
 public struct TraceeError: Error, CustomStringConvertible {
     public let description: String
-    public init(_ description: String) { self.description = description }
+    /// The task a ptrace request failed on with ESRCH: it is no longer stopped for us, because it
+    /// is on its way out (another thread's exit_group or execve, a SIGKILL) between the stop we
+    /// saw and the request. Its end is reported by waitpid later; callers that follow many tasks
+    /// take this as "it is exiting", not as a failure.
+    public let vanished: pid_t?
+    public init(_ description: String, vanished: pid_t? = nil) {
+        self.description = description
+        self.vanished = vanished
+    }
     static func errno(_ what: String, _ code: Int32 = Glibc.errno) -> TraceeError {
         TraceeError("\(what): \(String(cString: strerror(code)))")
+    }
+    /// A failed ptrace request on `tid`.
+    static func ptrace(_ what: String, tid: pid_t, _ code: Int32 = Glibc.errno) -> TraceeError {
+        TraceeError("\(what): \(String(cString: strerror(code)))", vanished: code == ESRCH ? tid : nil)
     }
 }
 
@@ -53,13 +65,13 @@ public final class Task {
 
     public func registers() throws -> Registers {
         var r = user_regs_struct()
-        guard swrr_getregs(tid, &r) == 0 else { throw TraceeError.errno("PTRACE_GETREGS of \(tid)") }
+        guard swrr_getregs(tid, &r) == 0 else { throw TraceeError.ptrace("PTRACE_GETREGS of \(tid)", tid: tid) }
         return Registers(r)
     }
 
     public func setRegisters(_ regs: Registers) throws {
         var r = regs.raw
-        guard swrr_setregs(tid, &r) == 0 else { throw TraceeError.errno("PTRACE_SETREGS of \(tid)") }
+        guard swrr_setregs(tid, &r) == 0 else { throw TraceeError.ptrace("PTRACE_SETREGS of \(tid)", tid: tid) }
     }
 
     public func siginfo() throws -> (signal: Int32, code: Int32, address: UInt64) {
@@ -70,7 +82,7 @@ public final class Task {
 
     public func eventMessage() throws -> UInt64 {
         var msg: UInt = 0
-        guard swrr_geteventmsg(tid, &msg) == 0 else { throw TraceeError.errno("PTRACE_GETEVENTMSG of \(tid)") }
+        guard swrr_geteventmsg(tid, &msg) == 0 else { throw TraceeError.ptrace("PTRACE_GETEVENTMSG of \(tid)", tid: tid) }
         return UInt64(msg)
     }
 
@@ -148,13 +160,32 @@ public final class Task {
 
     public func resume(_ mode: ResumeMode, signal: Int32 = 0) throws {
         guard swrr_ptrace(mode.request, tid, 0, UInt(signal)) == 0 else {
-            throw TraceeError.errno("resuming task \(tid)")
+            throw TraceeError.ptrace("resuming task \(tid)", tid: tid)
         }
     }
 
-    /// Waits for this task's next stop or its end.
+    /// Seconds this task may make no progress (asleep in the kernel, a zombie: StallWatch.swift)
+    /// while `wait()` waits for its stop, after which `wait()` throws TaskStuck; nil: no bound
+    /// (a recorded program may block as long as it likes; a replayed one never blocks for long).
+    public var stuckAfter: Double?
+
+    /// Waits for this task's next stop or its end (within `stuckAfter`, when set: WaitWatchdog
+    /// ends the wait of a task that makes no progress for that long, and it throws TaskStuck).
     public func wait() throws -> Stop {
         var status: Int32 = 0
+        if let limit = stuckAfter {
+            WaitWatchdog.shared.begin(tid: tid, tgid: tgid, limit: limit)
+            while true {
+                let r = swrr_waitpid_wakeable(tid, &status)
+                let code = errno
+                if r == tid || code != EINTR {
+                    if let stuck = WaitWatchdog.shared.end(tid: tid) { throw stuck }
+                    guard r == tid else { throw TraceeError.errno("waitpid(\(tid))", code) }
+                    return Stop(waitStatus: status)
+                }
+                if let stuck = WaitWatchdog.shared.endIfStuck(tid: tid) { throw stuck }
+            }
+        }
         let r = swrr_waitpid(tid, &status, 0)
         guard r == tid else { throw TraceeError.errno("waitpid(\(tid))") }
         return Stop(waitStatus: status)
@@ -165,6 +196,17 @@ public final class Task {
     public func wait(timeoutMs: Int32) throws -> Stop? {
         var status: Int32 = 0
         let r = swrr_waitpid_timeout(tid, &status, timeoutMs)
+        if r == 0 { return nil }
+        guard r == tid else { throw TraceeError.errno("waitpid(\(tid))") }
+        return Stop(waitStatus: status)
+    }
+
+    /// This task's next stop or end if one is already reported, without waiting; nil when there
+    /// is none yet. Throws when the task no longer exists (ECHILD: reaped, or its tid taken over by
+    /// an exec in another thread of its group).
+    public func poll() throws -> Stop? {
+        var status: Int32 = 0
+        let r = swrr_waitpid(tid, &status, WNOHANG)
         if r == 0 { return nil }
         guard r == tid else { throw TraceeError.errno("waitpid(\(tid))") }
         return Stop(waitStatus: status)
@@ -184,7 +226,7 @@ public final class Task {
 
     /// Stops a running task wherever it is (PTRACE_INTERRUPT); the stop arrives as .event(.stop).
     public func interrupt() throws {
-        guard swrr_ptrace(0x4207, tid, 0, 0) == 0 else { throw TraceeError.errno("PTRACE_INTERRUPT of \(tid)") }
+        guard swrr_ptrace(0x4207, tid, 0, 0) == 0 else { throw TraceeError.ptrace("PTRACE_INTERRUPT of \(tid)", tid: tid) }
     }
 
     /// Sends `signal` to this thread (tgkill).
@@ -268,6 +310,30 @@ public final class Task {
     /// kernel would still run the original call).
     public func injectSyscall(_ number: Int, _ args: [UInt64], syscallInstruction: UInt64,
                               base: Registers, onEvent: ((PtraceEvent, UInt64) throws -> Void)? = nil) throws -> Int64 {
+        try enterInjectedSyscall(number, args, syscallInstruction: syscallInstruction, base: base)
+        // Between entry and exit: fork/clone/exec events, and signals from outside that replay
+        // does not want (it delivers recorded signals itself).
+        while true {
+            try resume(.syscall)
+            let stop = try wait()
+            switch stop {
+            case .syscall:
+                return try registers().syscallResult
+            case .event(let e):
+                if e == .exec { addressSpaceChanged() }
+                try onEvent?(e, try eventMessage())
+            case .signal:
+                continue
+            case .exited, .killed:
+                throw TraceeError("injected \(SyscallTable.name(number)): the task ended (\(stop))")
+            }
+        }
+    }
+
+    /// The first half of `injectSyscall`: leaves the task stopped at the entry of the injected
+    /// call, which the kernel runs when the task is resumed (with PTRACE_SYSCALL, to see its exit).
+    public func enterInjectedSyscall(_ number: Int, _ args: [UInt64], syscallInstruction: UInt64,
+                                     base: Registers) throws {
         var regs = base
         regs.rip = syscallInstruction
         regs.rax = UInt64(number)
@@ -297,23 +363,6 @@ public final class Task {
         }
         guard entered else {
             throw TraceeError("injected \(SyscallTable.name(number)) did not start")
-        }
-        // Between entry and exit: fork/clone/exec events, and signals from outside that replay
-        // does not want (it delivers recorded signals itself).
-        while true {
-            try resume(.syscall)
-            let stop = try wait()
-            switch stop {
-            case .syscall:
-                return try registers().syscallResult
-            case .event(let e):
-                if e == .exec { addressSpaceChanged() }
-                try onEvent?(e, try eventMessage())
-            case .signal:
-                continue
-            case .exited, .killed:
-                throw TraceeError("injected \(SyscallTable.name(number)): the task ended (\(stop))")
-            }
         }
     }
 }

@@ -19,6 +19,11 @@ struct RecordCommand: ParsableCommand {
     @Flag(name: .short, help: "Do not buffer syscalls inside the program: every syscall stops it (slower; as rr record -n).")
     var noSyscallBuffer = false
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Bind the program to this CPU index, to a random one it may use (any, the default), or to none. Default: $SWRR_BIND_CPU, else any.",
+        valueName: "N|any|none"))
+    var bindCpu: String?
+
     @Argument(parsing: .captureForPassthrough, help: "The program to record and its arguments.")
     var command: [String] = []
 
@@ -37,6 +42,18 @@ struct RecordCommand: ParsableCommand {
             workingDirectory: FileManager.default.currentDirectoryPath,
             status: { Terminal.status($0) })
         if noSyscallBuffer { options.syscallBuffer = false }
+        do {
+            options.cpu = try bindCpu.map { text in
+                guard let c = CPUBinding.Choice(text) else {
+                    throw TraceeError("--bind-cpu \(text) is not a CPU index, \"any\" or \"none\"")
+                }
+                return c
+            } ?? CPUBinding.Choice.fromEnvironment()
+            _ = try CPUBinding.choose(options.cpu)
+        } catch {
+            Terminal.error("\(error)")
+            throw ExitCode(ExitStatus.usage)
+        }
         // Ctrl-C and Ctrl-\ are for the recorded program; swrr finishes the trace after it.
         // (The program's own signal state was taken above, before this.)
         signal(SIGINT, SIG_IGN)

@@ -12,8 +12,10 @@ struct ReplayCommand: ParsableCommand {
         discussion: """
             Syscalls are answered from the trace; only those that shape memory run for real. The \
             exit status is the recorded one. A replay that does something other than the recording \
-            stops with "divergence at event N" (status 70); a trace cut short replays what it has \
-            and exits with status 75.
+            stops with "divergence at event N" (status 70), and one whose task sleeps in the kernel \
+            where the replay expects it to stop, for SWRR_STUCK_SECONDS (default 10), with "replay \
+            is stuck at event N" (status 70); a trace cut short replays what it has and exits with \
+            status 75.
             """)
 
     @Flag(name: .short, help: "Do not echo the program's output.")
@@ -73,7 +75,7 @@ struct ReplayCommand: ParsableCommand {
             Terminal.error(e.description)
             switch e {
             case .trace: throw ExitCode(ExitStatus.badTrace)
-            case .divergence, .tracee: throw ExitCode(ExitStatus.divergence)
+            case .divergence, .tracee, .stuck: throw ExitCode(ExitStatus.divergence)
             }
         }
     }

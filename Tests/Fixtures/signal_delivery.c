@@ -24,6 +24,9 @@
  *                    empty mask of their own until a child's exit: the SIGCHLD handler runs with
  *                    the call's mask (USR2 not blocked there), the call fails with EINTR and the
  *                    program's mask is back afterwards (as make waits for its jobs)
+ *   suspend-mask     SIGUSR1 and SIGUSR2 blocked; sigsuspend with a mask that still blocks SIGUSR2
+ *                    until a child's kill(SIGUSR1) arrives: the handler runs once. (A trace damaged
+ *                    to say SIGUSR2 there makes replay's real rt_sigsuspend sleep for good.)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -371,16 +374,22 @@ static void on_sigchld(int sig) {
     usr2_blocked_in_handler = sigismember(&now, SIGUSR2);
 }
 
-static int masked_wait_mode(void) {
+/* Installs a plain handler `fn` for `sig`, and blocks `sig` and `also`. */
+static void handle_blocked(int sig, void (*fn)(int), int also) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_sigchld;
-    sigaction(SIGCHLD, &sa, NULL);
-    sigset_t blocked, empty;
+    sa.sa_handler = fn;
+    sigaction(sig, &sa, NULL);
+    sigset_t blocked;
     sigemptyset(&blocked);
-    sigaddset(&blocked, SIGCHLD);
-    sigaddset(&blocked, SIGUSR2);
+    sigaddset(&blocked, sig);
+    sigaddset(&blocked, also);
     sigprocmask(SIG_BLOCK, &blocked, NULL);
+}
+
+static int masked_wait_mode(void) {
+    handle_blocked(SIGCHLD, on_sigchld, SIGUSR2);
+    sigset_t empty;
     sigemptyset(&empty);
     int pipefd[2];
     if (pipe(pipefd) != 0) { perror("pipe"); return 1; }
@@ -416,6 +425,31 @@ static int masked_wait_mode(void) {
                usr2_blocked_in_handler ? "yes" : "no", sigismember(&now, SIGCHLD) ? "yes" : "no");
     }
     return 0;
+}
+
+/* suspend-mask */
+static volatile sig_atomic_t usr1_runs;
+
+static void on_usr1_count(int sig) {
+    (void)sig;
+    usr1_runs++;
+}
+
+static int suspend_mask_mode(void) {
+    handle_blocked(SIGUSR1, on_usr1_count, SIGUSR2);
+    sigset_t wait_mask;
+    sigemptyset(&wait_mask);
+    sigaddset(&wait_mask, SIGUSR2);
+    pid_t pid = fork();
+    if (pid < 0) { perror("fork"); return 1; }
+    if (pid == 0) {
+        kill(getppid(), SIGUSR1);
+        _exit(0);
+    }
+    while (!usr1_runs) sigsuspend(&wait_mask);
+    waitpid(pid, NULL, 0);
+    printf("sigsuspend: handler ran %d time(s)\n", (int)usr1_runs);
+    return usr1_runs == 1 ? 0 : 1;
 }
 
 static int timer_mode(void) {
@@ -461,7 +495,8 @@ int main(int argc, char **argv) {
     if (!strcmp(mode, "sigqueue")) return sigqueue_mode();
     if (!strcmp(mode, "timer")) return timer_mode();
     if (!strcmp(mode, "masked-wait")) return masked_wait_mode();
+    if (!strcmp(mode, "suspend-mask")) return suspend_mask_mode();
     fprintf(stderr, "usage: signal_delivery alarm-nanosleep|siginfo|altstack|xmm|resethand|sigtimedwait|"
-                    "signalfd|sigqueue|timer|masked-wait\n");
+                    "signalfd|sigqueue|timer|masked-wait|suspend-mask\n");
     return 2;
 }

@@ -42,6 +42,11 @@ enum Fixture: String {
     case bufferedSignals = "buffered_signals"
     case bufferedThreads = "buffered_threads"
     case stdioFiles = "stdio_files"
+    // exec in multi-threaded processes, threads ending under the recorder (issue 12)
+    case execThreads = "exec_threads"
+    case threadExits = "thread_exits"
+    // the CPU and the syscalls runtimes make (issue 12)
+    case runtimeSyscalls = "runtime_syscalls"
 
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()

@@ -244,6 +244,34 @@ final class CodecTests: XCTestCase {
         }
     }
 
+    /// The CPU a recording was bound to: written when there is one, absent otherwise (and in
+    /// traces older than binding, which read as unbound), and a CPU index when present.
+    func testHeaderBoundCPURoundTripsAndIsOptional() throws {
+        var header = Sample.header()
+        XCTAssertNil(header.boundCPU)
+        let unbound = try HeaderCodec.encode(header)
+        XCTAssertFalse(String(decoding: unbound, as: UTF8.self).contains("boundCPU"))
+        XCTAssertNil(try HeaderCodec.decode(unbound, path: "h", directory: "d").boundCPU)
+
+        header.boundCPU = 1
+        let bound = try HeaderCodec.encode(header)
+        XCTAssertTrue(String(decoding: bound, as: UTF8.self).contains("\"boundCPU\" : 1"))
+        XCTAssertEqual(try HeaderCodec.decode(bound, path: "h", directory: "d"), header)
+        let highest = try reframedHeader(header) { $0["boundCPU"] = 1023 }
+        XCTAssertEqual(try HeaderCodec.decode(highest, path: "h", directory: "d").boundCPU, 1023)
+
+        for (value, label) in [(-1, "negative"), (1024, "beyond the cpumask"), (Int(Int32.max) + 1, "huge")] {
+            let bad = try reframedHeader(header) { $0["boundCPU"] = value }
+            assertTraceError(label, kind: .damaged, mentioning: "boundCPU \(value) is not a CPU index") {
+                try HeaderCodec.decode(bad, path: "h", directory: "d")
+            }
+        }
+        let wrongType = try reframedHeader(header) { $0["boundCPU"] = "one" }
+        assertTraceError("string CPU", kind: .damaged, mentioning: "boundCPU") {
+            try HeaderCodec.decode(wrongType, path: "h", directory: "d")
+        }
+    }
+
     func testZstdFramesAreChecked() throws {
         var random = TestRandom(seed: 4)
         let raw = random.bytes(10_000) + [UInt8](repeating: 7, count: 50_000)

@@ -69,6 +69,17 @@ pid_t swrr_waitpid_timeout(pid_t pid, int *status, int timeout_ms);
 /// waitpid with __WALL; returns pid or -1 (errno). EINTR is retried.
 pid_t swrr_waitpid(pid_t pid, int *status, int options);
 
+/// A blocking waitpid(pid, __WALL) that another thread can end early: after swrr_wake_setup
+/// (once per process), swrr_wake_thread(tid of the waiting thread) makes it return -1 with errno
+/// EINTR (SIGURG, whose handler is installed without SA_RESTART). Nothing is armed per call: one
+/// waitpid syscall.
+void swrr_wake_setup(void);
+pid_t swrr_waitpid_wakeable(pid_t pid, int *status);
+/// Sends SIGURG to thread `tid` of this process, ending its swrr_waitpid_wakeable.
+int swrr_wake_thread(pid_t tid);
+/// The calling thread's kernel tid (cached per thread: no syscall after the first).
+pid_t swrr_gettid(void);
+
 // ---- wait status decoding --------------------------------------------------------------------
 int swrr_wifexited(int status);
 int swrr_wexitstatus(int status);
@@ -82,6 +93,13 @@ int swrr_wstopsig(int status);
 uint64_t swrr_rdtsc(void);
 uint64_t swrr_rdtscp(uint32_t *aux);
 void swrr_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
+
+// ---- CPU affinity ---------------------------------------------------------------------------
+/// CPU masks are `words` u64s, bit N of word N/64 for CPU N (the kernel's cpumask layout).
+/// sched_getaffinity of task `tid` (0: the calling thread); returns 0 or -1 with errno.
+int swrr_get_affinity(pid_t tid, uint64_t *mask, int words);
+/// sched_setaffinity of task `tid` (0: the calling thread); returns 0 or -1 with errno.
+int swrr_set_affinity(pid_t tid, const uint64_t *mask, int words);
 
 // ---- perf events ------------------------------------------------------------------------------
 /// perf_event_open for a software or hardware counter; returns fd or -1 (errno).
