@@ -58,9 +58,9 @@ demo: build
 # `swift test` alone may not build the swrr executable the end-to-end tests run: build it first
 # (debug, next to the test bundle). The suites that record run a second time without syscall
 # buffering (SWRR_SYSCALLBUF=0, as `swrr record -n`): both ways must pass. SwrrRuntimeTests
-# (real runtimes) run in both passes: they take 40 s a pass when they pass, and about 3 min while
-# replays hang to their time-outs (measured on 2 shared cores), and the two ways are different
-# code paths for the many syscalls runtimes make.
+# (real runtimes) run in both passes: the two ways are different code paths for the many
+# syscalls runtimes make, and the suite costs 30 s a pass (29 s without buffering; measured on 2
+# shared cores, debug build; it took 2.5-3 min a pass while replays hung to their time-outs).
 test: debug
 	$(SWIFT) test $(SWIFT_BUILD_FLAGS)
 	SWRR_SYSCALLBUF=0 $(SWIFT) test $(SWIFT_BUILD_FLAGS) --skip-build \
