@@ -40,6 +40,7 @@
 #include <linux/perf_event.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/auxv.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include "include/swrr_syscallbuf.h"
@@ -147,6 +148,7 @@ static void start_desched(void) {
 // Maps and registers this thread's buffer. Both calls are recorded (and replayed: the mmap at the
 // same address, the registration's answer from the trace).
 static void patch_libc(void);
+static void patch_vdso(void);
 
 static void start_thread(void) {
     thread_state = THREAD_OFF;
@@ -164,7 +166,10 @@ static void start_thread(void) {
     }
     thread_buffer = h;
     thread_state = THREAD_BUFFERING;
-    if (answer == SWRR_BUFFER_PATCH) patch_libc();
+    if (answer == SWRR_BUFFER_PATCH) {
+        patch_libc();
+        patch_vdso();
+    }
     static int atfork_registered;
     if (!atfork_registered) {
         atfork_registered = 1;
@@ -558,6 +563,64 @@ static void patch_libc(void) {
     }
     swrr_traced(SYS_mprotect, stubs, (long)size, 0x5 /* PROT_READ|PROT_EXEC */, 0, 0, 0);
     swrr_traced(SYS_mprotect, (long)page, (long)length, 0x5 /* PROT_READ|PROT_EXEC */, 0, 0, 0);
+}
+
+// ---- the vDSO ------------------------------------------------------------------------------------
+//
+// swrr replaced each vDSO function with `mov $NR, %eax; syscall; ret` and int3 up to its end
+// (SwrrTracee/VDSO.swift), so that a program calling the vDSO makes recorded syscalls. libc itself
+// calls clock_gettime through the vDSO for clock(), timespec_get and others (the program's own
+// clock_gettime/time/gettimeofday calls reach the functions above instead): each of those was a
+// ptrace stop. Right after libc is patched (one thread), the entries whose number this library
+// buffers become `mov $NR, %eax; movabs $swrr_patched_entry, %r11; jmp *%r11`: the entry takes
+// the syscall's registers (a vDSO function's arguments are already in rdi, rsi, rdx), returns the
+// raw result as the vDSO does, and returns to the vDSO's caller. Done with recorded mprotects and
+// plain writes, so replay, running this code on the same patched vDSO, does the same.
+#define VDSO_JUMP_SIZE 18
+
+static void patch_vdso(void) {
+    uintptr_t base = (uintptr_t)getauxval(AT_SYSINFO_EHDR);
+    if (!base) return;
+    const ElfW(Ehdr) *eh = (const ElfW(Ehdr) *)base;
+    const ElfW(Phdr) *ph = (const ElfW(Phdr) *)(base + eh->e_phoff);
+    const ElfW(Dyn) *dyn = 0;
+    uintptr_t bias = 0, end = 0;
+    for (int i = 0; i < eh->e_phnum; i++) {
+        if (ph[i].p_type == PT_LOAD && !end) {
+            bias = base + ph[i].p_offset - ph[i].p_vaddr;
+            end = base + ph[i].p_offset + ph[i].p_memsz;
+        } else if (ph[i].p_type == PT_DYNAMIC) {
+            dyn = (const ElfW(Dyn) *)(base + ph[i].p_offset);
+        }
+    }
+    if (!end || !dyn) return;
+    const ElfW(Sym) *syms = 0;
+    const uint32_t *hash = 0;
+    for (; dyn->d_tag != DT_NULL; dyn++) {
+        if (dyn->d_tag == DT_SYMTAB) syms = (const ElfW(Sym) *)(bias + dyn->d_un.d_ptr);
+        if (dyn->d_tag == DT_HASH) hash = (const uint32_t *)(bias + dyn->d_un.d_ptr);
+    }
+    if (!syms || !hash) return;
+    uintptr_t page = base & ~(uintptr_t)4095, length = ((end + 4095) & ~(uintptr_t)4095) - page;
+    int writable = 0;
+    for (uint32_t i = 0; i < hash[1]; i++) {   // nchain: the number of symbols
+        const ElfW(Sym) *sym = &syms[i];
+        if (ELF64_ST_TYPE(sym->st_info) != STT_FUNC || sym->st_shndx == SHN_UNDEF || sym->st_size < VDSO_JUMP_SIZE)
+            continue;
+        uint8_t *p = (uint8_t *)(bias + sym->st_value);
+        if ((uintptr_t)p < base || (uintptr_t)p + VDSO_JUMP_SIZE > end) continue;
+        // swrr's replacement, not yet re-pointed (an alias at the same address already is).
+        if (p[0] != 0xb8 || p[5] != 0x0f || p[6] != 0x05 || p[7] != 0xc3) continue;
+        uint32_t nr = p[1] | (uint32_t)p[2] << 8 | (uint32_t)p[3] << 16 | (uint32_t)p[4] << 24;
+        if (nr >= 512 || !(swrr_bufferable[nr / 64] >> (nr % 64) & 1)) continue;
+        if (!writable) {
+            if (swrr_traced(SYS_mprotect, (long)page, (long)length, 0x7 /* RWX */, 0, 0, 0) != 0) return;
+            writable = 1;
+        }
+        p[5] = 0x49; p[6] = 0xbb; put64(p + 7, (uint64_t)(uintptr_t)swrr_patched_entry); // movabs ...,%r11
+        p[15] = 0x41; p[16] = 0xff; p[17] = 0xe3;                                         // jmp *%r11
+    }
+    if (writable) swrr_traced(SYS_mprotect, (long)page, (long)length, 0x5 /* PROT_READ|PROT_EXEC */, 0, 0, 0);
 }
 
 // ---- buffered calls ------------------------------------------------------------------------------

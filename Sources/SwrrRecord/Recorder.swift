@@ -649,11 +649,11 @@ public final class Recorder {
         return file
     }
 
-    /// The end of the initial execve: hide the vDSO, keep the executable and libraries, save the
-    /// initial stack and the address-space layout.
+    /// The end of an execve: patch the vDSO into real syscalls, keep the executable and libraries,
+    /// save the initial stack and the address-space layout.
     private func recordExec(task: Task, program: String, regs: Registers, writer: TraceWriter,
                             tid: Int32? = nil) throws -> ExecEvent {
-        try InitialStack.hideVDSO(task: task, rsp: regs.rsp)
+        try VDSO.patch(task: task)
         try ScratchPage.map(in: task)
         try StubPage.map(in: task, replaying: false)
         let maps = try task.mappings()

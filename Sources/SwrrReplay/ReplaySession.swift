@@ -312,11 +312,18 @@ public final class ReplaySession {
         fputs("swrr: warning: \(note)\n", stderr)
     }
 
-    /// After the kernel replaced the image: the same scratch page, the same layout, the recorded
-    /// initial stack and registers.
+    /// After the kernel replaced the image: the same scratch page, the vDSO where it was and
+    /// patched as when recorded, the same layout, the recorded initial stack and registers.
     private func finishExec(task: Task, _ exec: ExecEvent) throws {
         try ScratchPage.map(in: task)
         try StubPage.map(in: task, replaying: true)
+        // The recorded stack's AT_SYSINFO_EHDR points at the recorded vDSO: with ASLR off the
+        // kernel maps it there again, another kernel's is moved there. checkLayout leaves [vdso]
+        // and [vvar] out (the patched vDSO no longer reads [vvar]).
+        if let vdso = exec.mappings.first(where: { $0.name == "[vdso]" }) {
+            do { try VDSO.place(task: task, start: vdso.start, end: vdso.end) } catch { throw diverge("\(error)") }
+        }
+        try VDSO.patch(task: task)
         try checkLayout(task: task, recorded: exec.mappings)
         try task.writeMemory(exec.stack.address, exec.stack.bytes)
         try task.setRegisters(exec.registers)

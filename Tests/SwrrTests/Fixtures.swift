@@ -47,6 +47,8 @@ enum Fixture: String {
     case threadExits = "thread_exits"
     // the CPU and the syscalls runtimes make (issue 12)
     case runtimeSyscalls = "runtime_syscalls"
+    // the visible vDSO (issue 12)
+    case vdso
 
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()

@@ -24,6 +24,12 @@ enum TraceHeaderFile {
 
     /// Sets the format version, in the frame and in the JSON, and fixes length and checksum.
     static func rewriteVersion(_ path: String, to version: UInt32) throws {
+        try rewriteField(path, #""formatVersion"\s*:\s*[0-9]+"#, with: "\"formatVersion\" : \(version)", version: version)
+    }
+
+    /// Replaces the JSON text matching `pattern` (a regular expression) with `replacement`, keeps
+    /// the frame's version unless `version` is given, and fixes length and checksum.
+    static func rewriteField(_ path: String, _ pattern: String, with replacement: String, version: UInt32? = nil) throws {
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         guard bytes.count >= 20, Array(bytes[0..<8]) == magic else {
             throw Malformed(description: "\(path) does not start with SWRRHDR1")
@@ -31,12 +37,12 @@ enum TraceHeaderFile {
         let length = Int(readU32(bytes, at: 12))
         guard 20 + length <= bytes.count else { throw Malformed(description: "\(path): payload length \(length)") }
         let json = String(decoding: bytes[20..<(20 + length)], as: UTF8.self)
-        guard let field = json.range(of: #""formatVersion"\s*:\s*[0-9]+"#, options: .regularExpression) else {
-            throw Malformed(description: "\(path): no formatVersion in the JSON")
+        guard let field = json.range(of: pattern, options: .regularExpression) else {
+            throw Malformed(description: "\(path): nothing matches \(pattern) in the JSON")
         }
-        let payload = Data(json.replacingCharacters(in: field, with: "\"formatVersion\" : \(version)").utf8)
+        let payload = Data(json.replacingCharacters(in: field, with: replacement).utf8)
         var out = magic
-        appendU32(&out, version)
+        appendU32(&out, version ?? readU32(bytes, at: 8))
         appendU32(&out, UInt32(payload.count))
         appendU32(&out, crc32(payload))
         out += payload
