@@ -1,8 +1,8 @@
 # swrr: record-and-replay debugging for Linux x86-64.
 #
 #   make demo    install what is missing, build release binaries, record and replay an example
-#   make test    install what is missing, build, run the whole test suite (the recording suites
-#                twice: with and without syscall buffering)
+#   make test    install what is missing, build, run the whole test suite (the recording suites,
+#                the real runtimes' among them, twice: with and without syscall buffering)
 #   make deps    install the Debian packages swrr needs (only those missing)
 #   make build   release build (.build/release/swrr)
 #   make bench   record/replay overhead benchmark (benchmarks/record-overhead)
@@ -18,9 +18,12 @@ SWIFT_BUILD_FLAGS := --scratch-path $(BUILD_DIR)
 # Debian packages: system libraries the package links (libdw/libelf, zstd, seccomp), the C
 # compiler and static C library the tests compile fixtures with, gdb, python3 (tests, bench,
 # the demo's DAP client) with jsonschema (the DAP tests validate every message against the
-# schema), and Emacs with dap-mode (a real DAP client drives swrr-dap in the tests).
+# schema), Emacs with dap-mode (a real DAP client drives swrr-dap in the tests), and the Go
+# toolchain and a headless JDK (Tests/SwrrRuntimeTests build and record Go and Java programs;
+# node, rustc/cargo and swiftc come from the machine where present, and those tests say what is
+# missing otherwise).
 DEB_PACKAGES := libelf-dev libdw-dev libzstd-dev libseccomp-dev gcc libc6-dev pkg-config gdb python3 \
-                python3-jsonschema emacs-nox elpa-dap-mode
+                python3-jsonschema emacs-nox elpa-dap-mode golang-go openjdk-17-jdk-headless
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps build debug demo test bench clean
@@ -54,7 +57,10 @@ demo: build
 
 # `swift test` alone may not build the swrr executable the end-to-end tests run: build it first
 # (debug, next to the test bundle). The suites that record run a second time without syscall
-# buffering (SWRR_SYSCALLBUF=0, as `swrr record -n`): both ways must pass.
+# buffering (SWRR_SYSCALLBUF=0, as `swrr record -n`): both ways must pass. SwrrRuntimeTests
+# (real runtimes) run in both passes: the two ways are different code paths for the many
+# syscalls runtimes make, and the suite costs 30 s a pass (29 s without buffering; measured on 2
+# shared cores, debug build; it took 2.5-3 min a pass while replays hung to their time-outs).
 test: debug
 	$(SWIFT) test $(SWIFT_BUILD_FLAGS)
 	SWRR_SYSCALLBUF=0 $(SWIFT) test $(SWIFT_BUILD_FLAGS) --skip-build \

@@ -57,10 +57,15 @@ let package = Package(
                     dependencies: ["SwrrKernel", "SwrrTracee", "SwrrTrace", "SwrrRecord", "SwrrReplay", "SwrrTestSupport"]),
         .testTarget(name: "SwrrKernelTests", dependencies: ["SwrrKernel", "SwrrTracee"]),
         .testTarget(name: "SwrrTraceTests", dependencies: ["SwrrTrace", "SwrrTracee"]),
-        .target(name: "SwrrTestSupport", dependencies: ["SwrrTrace"], path: "Tests/SwrrTestSupport"),
+        // What the test targets share: temporary directories, running children (Subprocess), the
+        // swrr executable and the record/replay assertions, rewritten traces.
+        .target(name: "SwrrTestSupport", dependencies: ["CSwrrShim", "SwrrTrace"], path: "Tests/SwrrTestSupport"),
         .testTarget(name: "SwrrGDBTests", dependencies: ["SwrrGDB", "SwrrReplay", "SwrrTracee", "SwrrTrace", "SwrrTestSupport"]),
         .testTarget(name: "SwrrDAPTests", dependencies: ["SwrrDAP", "SwrrTestSupport"]),
         .testTarget(name: "SwrrDebugInfoTests", dependencies: ["SwrrDebugInfo", "SwrrTracee", "CSwrrShim"]),
+        // Real runtimes and toolchains (Go, the JVM, Node.js, Swift, Rust, CPython; programs in
+        // Tests/Runtimes) recorded and replayed three times each through the swrr executable.
+        .testTarget(name: "SwrrRuntimeTests", dependencies: ["SwrrTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

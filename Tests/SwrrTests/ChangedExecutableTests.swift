@@ -1,6 +1,7 @@
 // The trace keeps copies of the files the program mapped (issue 2, item 5): replay works after
 // the recorded executable is deleted or rebuilt with other contents.
 import Foundation
+import SwrrTestSupport
 import XCTest
 
 final class ChangedExecutableTests: XCTestCase {

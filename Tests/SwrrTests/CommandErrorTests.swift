@@ -1,6 +1,7 @@
 // Errors of `swrr record` (issue 2, item 8): one clear `swrr: …` line, the documented status,
 // nothing left running, nothing overwritten.
 import Foundation
+import SwrrTestSupport
 import XCTest
 
 final class CommandErrorTests: XCTestCase {

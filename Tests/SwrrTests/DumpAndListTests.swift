@@ -1,5 +1,6 @@
 // `swrr dump`, `swrr ls`, the default trace location and the `latest-trace` link.
 import Foundation
+import SwrrTestSupport
 import XCTest
 
 final class DumpAndListTests: XCTestCase {

@@ -1,5 +1,6 @@
 // The bundled demo program (examples/sensor_report.c), as `make demo` records and replays it.
 import Foundation
+import SwrrTestSupport
 import XCTest
 
 final class ExampleProgramTests: XCTestCase {

@@ -5,6 +5,7 @@
 // Each is recorded and replayed twice with identical output and status, in a dynamic -O0 and a
 // static -O2 build.
 import Foundation
+import SwrrTestSupport
 import XCTest
 
 final class ExecAndThreadEndTests: XCTestCase {

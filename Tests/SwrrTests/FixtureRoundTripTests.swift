@@ -3,6 +3,7 @@
 // the fixture's output is deterministic, the recording must also print what a native run prints
 // (recording must not change what the program does).
 import Foundation
+import SwrrTestSupport
 import XCTest
 
 final class FixtureRoundTripTests: XCTestCase {

@@ -2,6 +2,7 @@
 // replays up to its last complete chunk, printing a prefix of what the program printed, then says
 // it ended early (status 75).
 import Foundation
+import SwrrTestSupport
 import XCTest
 #if canImport(Glibc)
 import Glibc

@@ -1,6 +1,7 @@
 // `swrr pack` (issue 2): hard links to system files in files/ become private copies, and the
 // packed trace still replays identically.
 import Foundation
+import SwrrTestSupport
 import XCTest
 
 final class PackTests: XCTestCase {

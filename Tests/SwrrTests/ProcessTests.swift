@@ -7,6 +7,7 @@
 // dynamic -O0 and a static -O2 build. Where the output cannot depend on the schedule, the
 // recording must also print what a native run prints.
 import Foundation
+import SwrrTestSupport
 import XCTest
 
 final class ProcessTests: XCTestCase {

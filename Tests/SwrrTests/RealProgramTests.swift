@@ -3,6 +3,7 @@
 // processes), and python3 with threading. Each is recorded and replayed twice, every replay
 // printing exactly what the recording printed.
 import Foundation
+import SwrrTestSupport
 import XCTest
 
 final class RealProgramTests: XCTestCase {

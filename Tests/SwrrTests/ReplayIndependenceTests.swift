@@ -1,6 +1,7 @@
 // A replay depends on the trace alone: not on the replaying process's stdin, environment or
 // working directory, nor on where the trace directory lives, nor on the files the program read.
 import Foundation
+import SwrrTestSupport
 import XCTest
 
 final class ReplayIndependenceTests: XCTestCase {

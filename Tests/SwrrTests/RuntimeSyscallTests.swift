@@ -5,6 +5,7 @@
 // for real on replay, so replay must run on the same CPU), its sched_setaffinity did not move it,
 // and numbers no kernel has returned ENOSYS.
 import Foundation
+import SwrrTestSupport
 import SwrrTrace
 import SwrrTracee
 import XCTest

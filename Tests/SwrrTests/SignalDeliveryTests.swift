@@ -6,6 +6,7 @@
 // deliver at an arbitrary instruction and find again on replay by its instruction and registers
 // (SwrrReplay/PointSearch.swift).
 import Foundation
+import SwrrTestSupport
 import XCTest
 
 final class SignalDeliveryTests: XCTestCase {

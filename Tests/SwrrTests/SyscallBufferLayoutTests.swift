@@ -3,6 +3,7 @@
 // (the library's output rules against SyscallTable's).
 import Foundation
 import SwrrKernel
+import SwrrTestSupport
 import XCTest
 
 final class SyscallBufferLayoutTests: XCTestCase {

@@ -4,6 +4,7 @@
 // delivered at a point replay finds again. These recordings force buffering on
 // (SWRR_SYSCALLBUF=1) or off (`swrr record -n`) whatever the default is.
 import Foundation
+import SwrrTestSupport
 import XCTest
 
 final class SyscallBufferTests: XCTestCase {

@@ -1,5 +1,6 @@
 // Real programs from the system, as users run them.
 import Foundation
+import SwrrTestSupport
 import XCTest
 
 final class SystemProgramTests: XCTestCase {

@@ -3,6 +3,7 @@
 // events), exec, signals, and the schedule switches (a task that blocked in a syscall, a task
 // switched away while spinning).
 import Foundation
+import SwrrTestSupport
 import XCTest
 
 final class TaskDumpTests: XCTestCase {

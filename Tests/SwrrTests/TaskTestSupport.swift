@@ -1,29 +1,11 @@
 // Helpers shared by the tests of processes, threads and signals (ProcessTests, ThreadTests,
-// SignalDeliveryTests, RealProgramTests, TaskDumpTests): a round trip that reports its timings,
-// and checks on the text a program printed.
+// SignalDeliveryTests, RealProgramTests, TaskDumpTests): a round trip of a fixture that reports its
+// timings, and checks on the text a program printed.
 import Foundation
+import SwrrTestSupport
 import XCTest
 
 extension XCTestCase {
-    /// Records `program`, replays it twice (each replay identical to the recording, as
-    /// `assertReplaysIdentically` checks) and prints how long recording and replays took.
-    @discardableResult
-    func timedRoundTrip(_ program: [String], label: String, expectedStatus: Int32? = 0,
-                        environment: [String: String?] = [:], directory: String? = nil,
-                        file: StaticString = #filePath, line: UInt = #line) throws -> Recording {
-        let recording = try record(program, expectedStatus: expectedStatus, environment: environment,
-                                   directory: directory, file: file, line: line)
-        // A recording that timed out has been reported; its replays would only repeat that.
-        if recording.result.timedOut { return recording }
-        var replays: [Double] = []
-        for _ in 0..<2 {
-            replays.append(try assertReplaysIdentically(recording, file: file, line: line).seconds)
-        }
-        print("timing: \(label): record " + String(format: "%.2f", recording.result.seconds) + " s, replays "
-              + replays.map { String(format: "%.2f", $0) }.joined(separator: " s, ") + " s")
-        return recording
-    }
-
     /// `fixture` compiled as `variant`, run with `arguments`: recorded and replayed twice.
     @discardableResult
     func timedRoundTrip(_ fixture: Fixture, _ arguments: [String], _ variant: Variant, expectedStatus: Int32? = 0,
@@ -55,14 +37,6 @@ extension XCTestCase {
         assertClean(r, file: file, line: line)
         XCTAssertEqual(r.status, expectedStatus, "native run: \(r)", file: file, line: line)
         return r.stdoutText
-    }
-
-    /// Asserts that `text` contains every string of `expected`.
-    func assertContains(_ text: String, _ expected: [String], _ what: String = "the output",
-                        file: StaticString = #filePath, line: UInt = #line) {
-        for e in expected where !text.contains(e) {
-            XCTFail("\(what) lacks \(e.debugDescription):\n\(text.prefix(4000))", file: file, line: line)
-        }
     }
 
     /// Asserts that the recording printed what a native run printed (for output that does not

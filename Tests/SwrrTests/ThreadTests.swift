@@ -5,6 +5,7 @@
 // order in which they arrive is whatever the recording saw; replay must print the same order.
 // Each is recorded and replayed twice, in a dynamic -O0 and a static -O2 build.
 import Foundation
+import SwrrTestSupport
 import XCTest
 
 final class ThreadTests: XCTestCase {

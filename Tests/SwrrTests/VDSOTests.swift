@@ -10,6 +10,7 @@ import Foundation
 import Glibc
 import SwrrKernel
 import SwrrReplay
+import SwrrTestSupport
 import SwrrTracee
 import XCTest
 

@@ -6,30 +6,29 @@
 // leave tracees running for the next.
 import CSwrrShim
 import Foundation
-import SwrrTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// How a child ended and what it printed.
-struct RunResult: CustomStringConvertible {
-    var command: [String]
+public struct RunResult: CustomStringConvertible {
+    public var command: [String]
     /// The exit code, or 128+N when the child died of signal N (what a shell shows).
-    var status: Int32
+    public var status: Int32
     /// The signal that killed the child itself, if one did.
-    var signal: Int32?
-    var stdout: Data
-    var stderr: Data
-    var timedOut: Bool
+    public var signal: Int32?
+    public var stdout: Data
+    public var stderr: Data
+    public var timedOut: Bool
     /// Processes (pid and name) still running after the child ended.
-    var leftovers: [String]
-    var seconds: Double
+    public var leftovers: [String]
+    public var seconds: Double
 
-    var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
-    var stderrText: String { String(decoding: stderr, as: UTF8.self) }
-    var stderrLines: [String] { stderrText.split(separator: "\n").map(String.init) }
+    public var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+    public var stderrText: String { String(decoding: stderr, as: UTF8.self) }
+    public var stderrLines: [String] { stderrText.split(separator: "\n").map(String.init) }
 
-    var description: String {
+    public var description: String {
         var s = "`\(command.joined(separator: " "))` -> status \(status)"
         if let signal { s += " (killed by signal \(signal))" }
         if timedOut { s += " TIMED OUT" }
@@ -41,9 +40,9 @@ struct RunResult: CustomStringConvertible {
     }
 }
 
-enum Subprocess {
+public enum Subprocess {
     /// The limit for every child of the tests.
-    static let defaultTimeout: TimeInterval = 60
+    public static let defaultTimeout: TimeInterval = 60
 
     /// Makes this process the reaper of orphaned descendants, so a tracee whose swrr died is
     /// reparented here (where the tests can see and reap it) rather than to init.
@@ -54,8 +53,8 @@ enum Subprocess {
     }()
 
     /// Runs `argv` to completion (or until `timeout`), in `directory` if given.
-    static func run(_ argv: [String], environment: [String: String?] = [:], stdin: String = "/dev/null",
-                    directory: String? = nil, timeout: TimeInterval = defaultTimeout) throws -> RunResult {
+    public static func run(_ argv: [String], environment: [String: String?] = [:], stdin: String = "/dev/null",
+                           directory: String? = nil, timeout: TimeInterval = defaultTimeout) throws -> RunResult {
         // posix_spawn_file_actions_addchdir_np is not visible from Swift: let env(1) change directory.
         let command = directory.map { ["/usr/bin/env", "-C", $0] + argv } ?? argv
         var r = try Child(command, environment: environment, stdin: stdin).wait(timeout: timeout)
@@ -64,25 +63,26 @@ enum Subprocess {
     }
 
     /// The environment of this process with `changes` applied (nil removes a variable).
-    static func environment(_ changes: [String: String?]) -> [String] {
+    public static func environment(_ changes: [String: String?]) -> [String] {
         var env = ProcessInfo.processInfo.environment
         for (k, v) in changes { env[k] = v }
         return env.map { "\($0.key)=\($0.value)" }.sorted()
     }
 
-    struct SpawnError: Error, CustomStringConvertible {
-        var description: String
+    public struct SpawnError: Error, CustomStringConvertible {
+        public var description: String
+        public init(description: String) { self.description = description }
     }
 
     /// A running child.
-    final class Child {
-        let pid: pid_t
-        let command: [String]
+    public final class Child {
+        public let pid: pid_t
+        public let command: [String]
         private let outputDir: String
         private let started = Date()
         private var finished: RunResult?
 
-        init(_ argv: [String], environment: [String: String?] = [:], stdin: String = "/dev/null") throws {
+        public init(_ argv: [String], environment: [String: String?] = [:], stdin: String = "/dev/null") throws {
             _ = Subprocess.becomeSubreaper
             command = argv
             outputDir = try TestDirectory.makeUnique(prefix: "run")
@@ -124,16 +124,16 @@ enum Subprocess {
         }
 
         /// What the child has written to stdout so far.
-        var stdoutSoFar: Data {
+        public var stdoutSoFar: Data {
             (try? Data(contentsOf: URL(fileURLWithPath: outputDir + "/stdout"))) ?? Data()
         }
 
-        func kill(_ signal: Int32) {
+        public func kill(_ signal: Int32) {
             if finished == nil { _ = Glibc.kill(pid, signal) }
         }
 
         /// Waits for the child to end; after `timeout` kills its process group.
-        func wait(timeout: TimeInterval = Subprocess.defaultTimeout) -> RunResult {
+        public func wait(timeout: TimeInterval = Subprocess.defaultTimeout) -> RunResult {
             if let finished { return finished }
             let deadline = Date().addingTimeInterval(timeout)
             var status: Int32 = 0
@@ -174,15 +174,15 @@ enum Subprocess {
     }
 
     /// One process as /proc/PID/stat describes it.
-    struct ProcessInfoLine {
-        var pid: pid_t
-        var name: String
-        var state: Character
-        var ppid: pid_t
-        var pgrp: pid_t
+    public struct ProcessInfoLine {
+        public var pid: pid_t
+        public var name: String
+        public var state: Character
+        public var ppid: pid_t
+        public var pgrp: pid_t
     }
 
-    static func processInfo(_ pid: pid_t) -> ProcessInfoLine? {
+    public static func processInfo(_ pid: pid_t) -> ProcessInfoLine? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
               let open = text.firstIndex(of: "("), let close = text.lastIndex(of: ")") else { return nil }
         let name = String(text[text.index(after: open)..<close])
@@ -194,7 +194,7 @@ enum Subprocess {
     }
 
     /// True while `pid` exists and is not a zombie (reaping it if it is an orphan handed to us).
-    static func isRunning(_ pid: pid_t) -> Bool {
+    public static func isRunning(_ pid: pid_t) -> Bool {
         guard let info = processInfo(pid) else { return false }
         if info.state == "Z" {
             if info.ppid == getpid() { var s: Int32 = 0; _ = waitpid(pid, &s, WNOHANG) }
@@ -214,7 +214,7 @@ enum Subprocess {
     /// Processes left behind by a finished child: reaps zombies handed to us, waits up to two
     /// seconds for the rest to go away by themselves, then kills whatever is still there and
     /// returns their descriptions.
-    static func collectLeftovers(processGroup group: pid_t) -> [String] {
+    public static func collectLeftovers(processGroup group: pid_t) -> [String] {
         let deadline = Date().addingTimeInterval(2)
         var running: [ProcessInfoLine] = []
         repeat {

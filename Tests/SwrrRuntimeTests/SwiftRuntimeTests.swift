@@ -1,0 +1,32 @@
+// Swift (issue 12): `swift --version` (the driver starts threads, then execs the frontend from
+// one of them) and a program using async/await tasks compiled with swiftc at test time (the
+// concurrency runtime's cooperative thread pool).
+import Foundation
+import SwrrTestSupport
+import XCTest
+
+final class SwiftRuntimeTests: XCTestCase {
+    static let missing = "install a Swift toolchain (swift.org's, as this machine has in /opt/swift) "
+        + "and put its usr/bin on PATH"
+
+    func testSwiftVersion() throws {
+        let swift = try Tool.find("swift", in: ["/opt/swift/usr/bin"], missing: Self.missing)
+        let recording = try assertRuntimeRoundTrip([swift.path, "--version"], label: "swift --version")
+        assertContains(recording.result.stdoutText + recording.result.stderrText, ["Swift version "])
+    }
+
+    func testAsyncAwaitTasks() throws {
+        let swiftc = try Tool.find("swiftc", in: ["/opt/swift/usr/bin"], missing: Self.missing)
+        let dir = try makeTemporaryDirectory("swift")
+        let exe = dir + "/tasks"
+        // -parse-as-library: the file has an @main type. -Onone: the test needs no optimizer,
+        // and it compiles fastest. A private module cache, and the source directory remapped in
+        // the debug info.
+        try RuntimeProgram.compile([swiftc.path, "-parse-as-library", "-Onone", "-g",
+                                    "-module-cache-path", dir + "/module-cache",
+                                    "-debug-prefix-map", RuntimeProgram.directory + "=.",
+                                    "-o", exe, RuntimeProgram.source("tasks.swift")], directory: dir)
+        let recording = try assertRuntimeRoundTrip([exe], label: "swift async/await tasks", directory: dir)
+        assertContains(recording.result.stdoutText, ["total: 16799993 order: ["])
+    }
+}
