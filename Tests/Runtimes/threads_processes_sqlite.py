@@ -18,6 +18,8 @@ def square(n):
 def main(db_path):
     print("now:", time.time(), "random:", random.random(), os.urandom(8).hex(), flush=True)
     db = sqlite3.connect(db_path, check_same_thread=False)
+    # A fresh table each run: the suite records the program three times with the same file.
+    db.execute("drop table if exists items")
     db.execute("create table items (thread integer, n integer)")
     lock = threading.Lock()
     order = []
