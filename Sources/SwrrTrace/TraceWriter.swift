@@ -22,6 +22,8 @@ public final class TraceWriter {
 
     private let events: ChunkAppender
     private let data: ChunkAppender
+    /// One chunk per kept file (FileChecksums.swift), written as the file is kept.
+    private let checksums: ChunkAppender
     private let pipeline = ChunkPipeline()
     private var eventBuffer = ByteWriter(capacity: TraceWriter.eventChunkTarget + (16 << 10))
     /// Index of the first event in eventBuffer.
@@ -50,8 +52,11 @@ public final class TraceWriter {
     private let device: UInt64
 
     /// Creates `directory` (mode 0700, and any missing parents likewise; it must not exist yet),
-    /// writes the header (its formatVersion as given) and opens the streams.
-    public init(directory: String, header: TraceHeader) throws {
+    /// writes the header (its formatVersion as given, `fileChecksums` set: this writer keeps
+    /// them) and opens the streams.
+    public init(directory: String, header given: TraceHeader) throws {
+        var header = given
+        header.fileChecksums = true
         let dir = Posix.absolute(directory)
         self.directory = dir
         if Posix.exists(dir) { throw TraceError.alreadyExists(dir) }
@@ -67,6 +72,7 @@ public final class TraceWriter {
             if mkdir(files, 0o700) != 0 { throw TraceError.io("create the directory", files, errno: errno) }
             events = try ChunkAppender(path: dir + "/" + TraceFormat.eventsFile)
             data = try ChunkAppender(path: dir + "/" + TraceFormat.dataFile)
+            checksums = try ChunkAppender(path: dir + "/" + TraceFormat.checksumsFile)
             switch Posix.status(dir) {
             case .success(let st): device = UInt64(st.st_dev)
             case .failure(let e): throw TraceError.io("examine", dir, errno: e.code)
@@ -85,6 +91,7 @@ public final class TraceWriter {
         try? pipeline.drain()
         events.close()
         data.close()
+        checksums.close()
     }
 
     private static func writeHeader(_ header: TraceHeader, to path: String) throws {
@@ -214,6 +221,9 @@ public final class TraceWriter {
     /// and closes. `.truncated` writes no marker: the trace then reads as truncated.
     public func finish(_ end: TraceEnd) throws {
         try checkOpen("finish")
+        if case .complete(let status) = end, let why = EventCodec.exitStatusProblem(status) {
+            throw TraceError(.invalidUse, path: directory, "cannot end the trace with wait status \(status): \(why)")
+        }
         try writing {
             try flushBuffers()
             try pipeline.drain()
@@ -221,6 +231,7 @@ public final class TraceWriter {
                 try events.append(try ChunkEncoder.encode(kind: .end, first: UInt64(eventCount), raw: payload))
             }
             try data.sync()
+            try checksums.sync()
             try events.sync()
             let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
             if fd >= 0 {
@@ -230,6 +241,7 @@ public final class TraceWriter {
         }
         events.close()
         data.close()
+        checksums.close()
         state = .finished
     }
 
@@ -237,7 +249,8 @@ public final class TraceWriter {
 
     /// Keeps a file the program mapped in `files/`: a hard link for system files on the same
     /// filesystem (they are replaced, never modified in place), otherwise a copy (a reflink
-    /// where the filesystem can). The same file (device, inode, size, mtime) is kept once.
+    /// where the filesystem can). The same file (device, inode, size, mtime) is kept once. Its
+    /// checksum, computed from what was kept, is on disk before this returns.
     public func addFile(path: String) throws -> MappedFile {
         try checkOpen("add a file to")
         let st: stat
@@ -259,11 +272,26 @@ public final class TraceWriter {
         let real = TraceWriter.realPath(path) ?? path
         let linked = UInt64(st.st_dev) == device && TraceWriter.isSystemPath(real) && link(real, destination) == 0
         if !linked { try FileCopy.copy(from: path, to: destination, mode: st.st_mode) }
+        try writing { try keepChecksum(of: traceName) }
 
         let file = MappedFile(traceName: traceName, originalPath: path)
         nextFileNumber += 1
         keptFiles[identity] = file
         return file
+    }
+
+    /// Appends the checksum record of the kept file `traceName` (numbered nextFileNumber).
+    private func keepChecksum(of traceName: String) throws {
+        let path = directory + "/" + traceName
+        let fd: Int32
+        switch Posix.openFile(path, O_RDONLY | O_NOFOLLOW) {
+        case .success(let f): fd = f
+        case .failure(let e): throw TraceError.io("open", path, errno: e.code)
+        }
+        defer { close(fd) }
+        let sum = try FileChecksum.of(fd, path: path)
+        try checksums.append(try ChunkEncoder.encode(kind: .fileChecksum, first: UInt64(nextFileNumber),
+                                                     raw: FileChecksums.encode(traceName: traceName, sum)))
     }
 
     static let systemPrefixes = ["/usr", "/lib", "/lib64", "/bin", "/sbin", "/opt"]
