@@ -23,8 +23,15 @@ public struct TraceCheckReport: Sendable {
 
     public var isIntact: Bool { problems.isEmpty }
 
+    /// Damage already reported, by file and offset: the events reader and the data walk can
+    /// meet the same bytes and describe them differently.
+    var places: Set<String> = []
+
     mutating func add(_ error: Error) {
         let text = "\(error)"
+        if let e = error as? TraceError, let path = e.path, let offset = e.offset {
+            guard places.insert("\(path)@\(offset)").inserted else { return }
+        }
         if !problems.contains(text) { problems.append(text) }
     }
 }

@@ -297,17 +297,22 @@ final class DataStreamReader {
     }
 
     /// Checks that a trace whose end marker says the data stream holds `length` bytes has exactly
-    /// those, in complete chunks, and nothing after them.
+    /// those, in complete chunks, and nothing after them: the marker is written after every
+    /// chunk, so in a complete trace any byte after them is damage, whatever it looks like.
     func checkComplete(length: UInt64) throws {
-        let end = try followToEnd()
         let size = try file.size()
-        if size > end {
-            throw TraceError.damaged(file.path, at: end, "\(size - end) unexpected bytes follow the last chunk "
-                                     + "(the trace is complete: its end marker was written after every chunk)")
+        while nextStart < length, case .header(let h) = try file.header(at: nextFileOffset) {
+            let next = nextFileOffset + UInt64(ChunkHeader.size) + UInt64(h.compressedLength)
+            if size < next { break }
+            try append(h, at: nextFileOffset, next: next)
         }
         if nextStart != length {
-            throw TraceError.damaged(file.path, at: end, "the data stream holds \(nextStart) bytes, but the end "
-                                     + "marker says \(length)")
+            throw TraceError.damaged(file.path, at: nextFileOffset, "the data stream holds \(nextStart) bytes in "
+                                     + "complete chunks, but the end marker says \(length)")
+        }
+        if size > nextFileOffset {
+            throw TraceError.damaged(file.path, at: nextFileOffset, "\(size - nextFileOffset) unexpected bytes follow "
+                                     + "the last chunk (the end marker says the data stream ends there)")
         }
     }
 

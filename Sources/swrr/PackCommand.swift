@@ -24,7 +24,7 @@ struct PackCommand: ParsableCommand {
                 throw ExitCode(ExitStatus.badTrace)
             }
             let n = try TracePacker.pack(directory: dir)
-            print("swrr: \(dir): \(n) linked file(s) copied; the trace is self-contained")
+            print("swrr: \(Terminal.printable(dir)): \(n) linked file(s) copied; the trace is self-contained")
         } catch let e as ExitCode {
             throw e
         } catch {

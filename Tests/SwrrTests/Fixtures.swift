@@ -47,6 +47,8 @@ enum Fixture: String {
     case threadExits = "thread_exits"
     // the CPU and the syscalls runtimes make (issue 12)
     case runtimeSyscalls = "runtime_syscalls"
+    // swrr record told to stop (issue 13)
+    case stopWait = "stop_wait"
 
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
