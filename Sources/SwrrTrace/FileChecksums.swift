@@ -4,9 +4,10 @@
 // replayed with status 0 and no message.
 //
 // The file is a chunk stream like `events` (Chunk.swift): one chunk of kind 4 per kept file, its
-// `first` the record's index, written with a single write() by TraceWriter.addFile before the
-// file's name can appear in any event. A recorder killed mid-write leaves at most a partial last
-// chunk, naming a file no complete event refers to. A record's raw content:
+// `first` the record's index, written with a single write() on the writer's pipeline thread
+// (TraceWriter.addFile queues it), before any events chunk that can name the file. A recorder
+// killed mid-write leaves at most a partial last chunk, naming a file no complete event refers
+// to. A record's raw content:
 //
 //     string  the trace name ("files/3-libc.so.6")
 //     varint  the file's size in bytes

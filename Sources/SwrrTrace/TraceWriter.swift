@@ -250,7 +250,8 @@ public final class TraceWriter {
     /// Keeps a file the program mapped in `files/`: a hard link for system files on the same
     /// filesystem (they are replaced, never modified in place), otherwise a copy (a reflink
     /// where the filesystem can). The same file (device, inode, size, mtime) is kept once. Its
-    /// checksum, computed from what was kept, is on disk before this returns.
+    /// checksum, computed from what was kept, reaches the disk before any events chunk appended
+    /// after this call (flush() and finish() wait for it).
     public func addFile(path: String) throws -> MappedFile {
         try checkOpen("add a file to")
         let st: stat
@@ -272,7 +273,12 @@ public final class TraceWriter {
         let real = TraceWriter.realPath(path) ?? path
         let linked = UInt64(st.st_dev) == device && TraceWriter.isSystemPath(real) && link(real, destination) == 0
         if !linked { try FileCopy.copy(from: path, to: destination, mode: st.st_mode) }
-        try writing { try keepChecksum(of: traceName) }
+        // Read back and checksummed on the pipeline's thread, in order before any chunk of the
+        // events that name the file. Measured on swift-frontend --version (29 files, 247 MB,
+        // hard links): recorded in 0.11-0.19 s without checksums, 0.26-0.39 s checksummed here,
+        // 0.22-0.29 s on the pipeline's thread (finish() waits for it; longer recordings overlap).
+        let number = UInt64(nextFileNumber), checksums = self.checksums, directory = self.directory
+        try writing { try pipeline.submit { try TraceWriter.keepChecksum(of: traceName, number: number, in: directory, to: checksums) } }
 
         let file = MappedFile(traceName: traceName, originalPath: path)
         nextFileNumber += 1
@@ -280,8 +286,9 @@ public final class TraceWriter {
         return file
     }
 
-    /// Appends the checksum record of the kept file `traceName` (numbered nextFileNumber).
-    private func keepChecksum(of traceName: String) throws {
+    /// Appends the checksum record, numbered `number`, of the kept file `traceName`.
+    private static func keepChecksum(of traceName: String, number: UInt64, in directory: String,
+                                     to checksums: ChunkAppender) throws {
         let path = directory + "/" + traceName
         let fd: Int32
         switch Posix.openFile(path, O_RDONLY | O_NOFOLLOW) {
@@ -290,7 +297,7 @@ public final class TraceWriter {
         }
         defer { close(fd) }
         let sum = try FileChecksum.of(fd, path: path)
-        try checksums.append(try ChunkEncoder.encode(kind: .fileChecksum, first: UInt64(nextFileNumber),
+        try checksums.append(try ChunkEncoder.encode(kind: .fileChecksum, first: number,
                                                      raw: FileChecksums.encode(traceName: traceName, sum)))
     }
 
