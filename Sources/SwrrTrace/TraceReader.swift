@@ -3,7 +3,9 @@
 // Reading stops quietly (`end == .truncated`) where the recording was cut: a partial chunk at
 // the end of either stream, a missing end marker, or event records pointing past the end of the
 // data stream. Anything that is present but wrong is damage and throws a TraceError that names
-// the file and offset.
+// the file and offset. Every file is opened inside the trace without following a link
+// (Confinement.swift), and a kept file is compared with its recorded checksum before its path is
+// handed out (FileChecksums.swift).
 import Glibc
 
 public final class TraceReader {
