@@ -26,13 +26,15 @@ let package = Package(
                        providers: [.apt(["libdw-dev", "libelf-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
+        // zlib's crc32 (trace checksums: ~50x the Swift loop's speed in debug builds).
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Knowledge tables: syscalls, ioctls, signals, errno (data that record and replay both read).
         .target(name: "SwrrKernel", dependencies: ["CSwrrShim"]),
         // Tracee control: one traced task (registers, memory, stops, injected syscalls).
         .target(name: "SwrrTracee", dependencies: ["CSwrrShim", "SwrrKernel"]),
         // On-disk trace format.
-        .target(name: "SwrrTrace", dependencies: ["CZstd", "SwrrKernel", "SwrrTracee"]),
+        .target(name: "SwrrTrace", dependencies: ["CZstd", "CZlib", "SwrrKernel", "SwrrTracee"]),
         // Recording.
         .target(name: "SwrrRecord", dependencies: ["CSwrrShim", "SwrrKernel", "SwrrTracee", "SwrrTrace"],
                 plugins: ["BuildPreloadLibrary"]),

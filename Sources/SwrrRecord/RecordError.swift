@@ -7,6 +7,8 @@ public enum RecordError: Error, CustomStringConvertible {
     case execFailed(String, String)
     case unsupported(Unsupported, event: Int)
     case tracee(String)
+    /// `swrr record` received SIGTERM or SIGHUP (StopSignals.swift).
+    case stopped(signal: Int32)
 
     public var description: String {
         switch self {
@@ -21,6 +23,9 @@ public enum RecordError: Error, CustomStringConvertible {
                 "and the trace replays up to that point"
         case .tracee(let what):
             return "recording failed: \(what)"
+        case .stopped(let signal):
+            return "recording stopped: swrr record received \(SignalNames.name(signal)); the program was killed, " +
+                "and the trace replays up to that point"
         }
     }
 
@@ -28,6 +33,7 @@ public enum RecordError: Error, CustomStringConvertible {
     public var traceReason: String {
         switch self {
         case .unsupported(let u, _): return u.description
+        case .stopped(let signal): return "swrr record received \(SignalNames.name(signal))"
         default: return description
         }
     }
@@ -39,6 +45,7 @@ public enum RecordError: Error, CustomStringConvertible {
         case .notExecutable, .execFailed: return 126
         case .unsupported: return 69   // EX_UNAVAILABLE
         case .tracee: return 70        // EX_SOFTWARE
+        case .stopped(let signal): return 128 + signal
         }
     }
 }

@@ -193,6 +193,7 @@ public final class Recorder {
         defer { killAll() }
 
         while !tasks.isEmpty {
+            if let sig = StopSignals.received { throw RecordError.stopped(signal: sig) }
             if current == nil, let next = pickRunnable() {
                 try survivingVanishedTasks {
                     try resumeUser(next)

@@ -3,6 +3,10 @@
 // program writing through MAP_SHARED sees its own writes in its other mappings of the file, as it
 // did when recorded, while the trace itself is never modified. Hard-linked system files are only
 // ever mapped privately and are used directly.
+//
+// Before its first use a kept file is checked by the trace reader (TraceReader.path(of:)): a
+// regular file inside the trace, reached through no link, whose bytes match the checksum taken
+// when it was recorded. A file that fails is a damaged trace (status 66), named in the message.
 import Glibc
 import SwrrTrace
 import SwrrTracee
@@ -16,9 +20,18 @@ final class FileMapper {
 
     deinit { removeScratch() }
 
+    /// The trace's copy of `file`, checked (the path to map or execute directly).
+    func path(of file: MappedFile) throws -> String {
+        do {
+            return try reader.path(of: file)
+        } catch {
+            throw ReplayError.trace("\(error)")
+        }
+    }
+
     /// The path to open for mapping `file`, and whether it may be mapped MAP_SHARED.
     func source(for file: MappedFile) throws -> (path: String, shareable: Bool) {
-        let path = reader.path(of: file)
+        let path = try path(of: file)
         var st = stat()
         guard stat(path, &st) == 0 else {
             throw ReplayError.trace("the trace is missing its copy of \(file.originalPath) (\(file.traceName))")
@@ -60,7 +73,13 @@ final class FileMapper {
             if let b = snapshot[name] {
                 bytes = b
             } else {
-                guard let original = readBinaryFile(reader.directory + "/" + name) else {
+                let kept: String
+                do {
+                    kept = try reader.path(ofKept: name)
+                } catch {
+                    throw ReplayError.trace("\(error)")
+                }
+                guard let original = readBinaryFile(kept) else {
                     throw ReplayError.trace("cannot read the trace's copy \(name)")
                 }
                 bytes = original

@@ -264,7 +264,7 @@ public final class ReplaySession {
     // MARK: exec
 
     private func start(_ exec: ExecEvent) throws {
-        var exe = reader.path(of: exec.executable)
+        var exe = try files.path(of: exec.executable)
         if access(exe, X_OK) != 0 {
             exe = try files.source(for: exec.executable).path
             chmod(exe, 0o700)
@@ -352,7 +352,7 @@ public final class ReplaySession {
         guard number == 59 || number == 322 else {
             throw diverge("expected execve, but task \(exec.tid) called \(SyscallTable.name(number))")
         }
-        var exe = reader.path(of: exec.executable)
+        var exe = try files.path(of: exec.executable)
         if access(exe, X_OK) != 0 {
             exe = try files.source(for: exec.executable).path
             chmod(exe, 0o700)

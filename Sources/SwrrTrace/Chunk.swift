@@ -3,19 +3,22 @@
 // A chunk is a 32-byte header followed by one zstd frame:
 //
 //     0  "SWRC"                magic
-//     4  u8 kind               1 events, 2 data, 3 end marker
+//     4  u8 kind               1 events, 2 data, 3 end marker, 4 file checksum
 //     5  3 bytes               zero
 //     8  u32 raw length        uncompressed bytes (at most TraceFormat.maxChunkLength)
 //    12  u32 compressed length bytes of the zstd frame that follows
 //    16  u32 CRC32             of the compressed bytes
 //    20  u64 first             events: index of the chunk's first event;
 //                              data: stream offset of its first uncompressed byte;
-//                              end: the number of events in the trace
+//                              end: the number of events in the trace;
+//                              file checksum: index of the record
 //    28  u32 CRC32             of header bytes 0..<28
 //
 // The header checksum makes a damaged length field damage rather than an apparent cut. A
 // header or frame that stops at the end of the file is a cut (the recorder was killed in the
-// middle of its single write()); anything else that does not check out is damage.
+// middle of its single write()); anything else that does not check out is damage, including
+// trailing bytes too short for a header that cannot be the start of one (wrong magic, kind or
+// reserved bytes): a killed write leaves a prefix of a real chunk, never other bytes.
 //
 // The encoder (ChunkEncoder) is a pure function of the raw bytes, separate from the file
 // appends (ChunkAppender), so both run on the writer's background thread (ChunkPipeline).
@@ -25,6 +28,7 @@ enum ChunkKind: UInt8 {
     case events = 1
     case data = 2
     case end = 3
+    case fileChecksum = 4
 }
 
 struct ChunkHeader: Equatable {
@@ -85,6 +89,18 @@ struct ChunkHeader: Equatable {
         }
         return ChunkHeader(kind: kind, rawLength: rawLength, compressedLength: compressedLength,
                            checksum: checksum, first: first)
+    }
+}
+
+extension ChunkHeader {
+    /// Why `bytes`, shorter than a header, cannot be the beginning of one; nil when they may be.
+    static func notAPrefix(_ bytes: [UInt8]) -> String? {
+        for (i, b) in bytes.prefix(magic.count).enumerated() where b != magic[i] { return "bad magic" }
+        if bytes.count > 4 && ChunkKind(rawValue: bytes[4]) == nil { return "unknown chunk kind \(bytes[4])" }
+        if bytes[min(5, bytes.count)..<min(8, bytes.count)].contains(where: { $0 != 0 }) {
+            return "reserved bytes are not zero"
+        }
+        return nil
     }
 }
 
@@ -178,15 +194,10 @@ final class ChunkFileReader {
         case cutShort
     }
 
-    /// Opens the file; nil when it does not exist.
-    init?(path: String) throws {
+    /// Reads the open file `fd` (which it closes when done).
+    init(fd: Int32, path: String) {
         self.path = path
-        switch Posix.openFile(path, O_RDONLY) {
-        case .success(let fd): self.fd = fd
-        case .failure(let e):
-            if e.code == ENOENT { return nil }
-            throw TraceError.io("open", path, errno: e.code)
-        }
+        self.fd = fd
     }
 
     deinit { _ = Glibc.close(fd) }
@@ -203,7 +214,13 @@ final class ChunkFileReader {
     func header(at offset: UInt64) throws -> HeaderOutcome {
         let bytes = try Posix.read(fd, count: ChunkHeader.size, at: offset, path: path)
         if bytes.isEmpty { return .endOfFile }
-        if bytes.count < ChunkHeader.size { return .cutShort }
+        if bytes.count < ChunkHeader.size {
+            if let why = ChunkHeader.notAPrefix(bytes) {
+                throw TraceError.damaged(path, at: offset, "\(bytes.count) bytes after the last chunk are not "
+                                         + "the start of one (\(why))")
+            }
+            return .cutShort
+        }
         do {
             return .header(try ChunkHeader.parse(bytes))
         } catch let e as DecodeError {

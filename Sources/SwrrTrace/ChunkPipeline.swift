@@ -25,13 +25,19 @@ final class ChunkPipeline {
     /// Queues one chunk: encoded and appended to `file` after every chunk queued before it.
     /// Throws the failure of an earlier chunk, if any.
     func submit(kind: ChunkKind, first: UInt64, raw: [UInt8], to file: ChunkAppender) throws {
+        try submit { try file.append(try ChunkEncoder.encode(kind: kind, first: first, raw: raw)) }
+    }
+
+    /// Queues work that writes to the trace, run after everything queued before it (a kept
+    /// file's checksum: see TraceWriter.addFile).
+    func submit(_ job: @escaping () throws -> Void) throws {
         try check()
         slots.wait()
         queue.async { [self] in
             defer { slots.signal() }
             if lock.withLock({ failure != nil }) { return }
             do {
-                try file.append(try ChunkEncoder.encode(kind: kind, first: first, raw: raw))
+                try job()
             } catch {
                 lock.withLock { if failure == nil { failure = error } }
             }

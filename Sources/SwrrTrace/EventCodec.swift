@@ -257,12 +257,33 @@ enum EventCodec {
         return w.bytes
     }
 
+    /// Why a raw wait(2) status does not describe a program's end, or nil when it does: an exit
+    /// (code in bits 8-15, nothing else) or a death by signal (1-64 in bits 0-6, the core-dump
+    /// bit 7, nothing else). 0x7f in bits 0-6 is a stop, 0xffff a continue.
+    static func exitStatusProblem(_ status: Int32) -> String? {
+        let s = UInt32(bitPattern: status)
+        if s >> 16 != 0 { return "bits above 15 are set" }
+        let low = s & 0x7f
+        if low == 0 {
+            return s & 0x80 == 0 ? nil : "a core dump without a signal"
+        }
+        if low == 0x7f { return s == 0xffff ? "it describes a continued process" : "it describes a stopped process" }
+        if low > 64 { return "signal \(low) does not exist" }
+        return s & 0xff00 == 0 ? nil : "a death by signal with an exit code"
+    }
+
     static func decodeEnd(_ bytes: [UInt8]) throws -> (end: TraceEnd, eventCount: UInt64, dataLength: UInt64) {
         var r = ByteReader(bytes)
         let tagByte = try r.u8()
         let end: TraceEnd
         switch EndTag(rawValue: tagByte) {
-        case .complete: end = .complete(waitStatus: try r.int32())
+        case .complete:
+            let status = try r.int32()
+            if let why = exitStatusProblem(status) {
+                throw DecodeError(message: "wait status \(hex32(UInt32(bitPattern: status))) is no exit status (\(why))",
+                                  position: 1)
+            }
+            end = .complete(waitStatus: status)
         case .aborted: end = .aborted(reason: try r.string())
         case nil: throw DecodeError(message: "unknown end-marker kind \(tagByte)", position: 0)
         }

@@ -18,6 +18,17 @@ public enum FileCopy {
         case .success(let fd): dst = fd
         case .failure(let e): throw TraceError.io("create", destination, errno: e.code)
         }
+        do {
+            try copy(src, source: source, to: dst, destination: destination, mode: mode)
+        } catch {
+            unlink(destination)
+            throw error
+        }
+    }
+
+    /// Copies the open file `src` (from its current offset) into the new, empty file `dst` and
+    /// closes `dst`. The caller removes the destination when this throws.
+    static func copy(_ src: Int32, source: String, to dst: Int32, destination: String, mode: mode_t) throws {
         var failure: TraceError?
         if ioctl(dst, FICLONE, src) != 0 {
             var buffer = [UInt8](repeating: 0, count: 1 << 20)
@@ -45,9 +56,6 @@ public enum FileCopy {
             failure = TraceError.io("sync", destination, errno: errno)
         }
         close(dst)
-        if let failure {
-            unlink(destination)
-            throw failure
-        }
+        if let failure { throw failure }
     }
 }

@@ -24,11 +24,6 @@ enum Posix {
         return false
     }
 
-    static func isRegularFile(_ path: String) -> Bool {
-        if case .success(let st) = status(path) { return (st.st_mode & S_IFMT) == S_IFREG }
-        return false
-    }
-
     /// Whether anything (even a dangling symlink) is at `path`.
     static func exists(_ path: String) -> Bool {
         var st = stat()

@@ -8,6 +8,8 @@
 //     events   chunks of encoded events, then one end-marker chunk           (EventCodec.swift)
 //     data     chunks of memory bytes that the event records point into by (offset, length)
 //     files/   hard links or copies of every file the program mapped ("files/<N>-<basename>")
+//     checksums  one chunk per kept file: its name, size and CRC-32, written as it is kept
+//              (FileChecksums.swift; traces whose header lacks `fileChecksums` have none)
 //
 // Both streams are sequences of independently zstd-compressed chunks, each written with a single
 // write() (Chunk.swift). A recorder killed at any moment therefore leaves at most one partial
@@ -39,6 +41,7 @@ public enum TraceFormat {
     static let eventsFile = "events"
     static let dataFile = "data"
     static let filesDirectory = "files"
+    static let checksumsFile = "checksums"
 }
 
 /// Why a trace could not be written, found or read. `description` is one sentence meant for the
@@ -63,6 +66,9 @@ public struct TraceError: Error, CustomStringConvertible, Equatable, Sendable {
         case noRecordings
         /// The API was used in a way it does not allow (appending after finish, …).
         case invalidUse
+        /// Something in the trace would lead outside its directory (a symbolic link, a name with
+        /// "/" or ".."): swrr reads and writes nothing outside a trace.
+        case leavesTrace
     }
 
     public let kind: Kind
@@ -102,6 +108,11 @@ public struct TraceError: Error, CustomStringConvertible, Equatable, Sendable {
                    "the trace header '\(headerFile)' has format version \(found), newer than this swrr "
                    + "(\(TraceFormat.swrrVersion)) reads (versions up to \(TraceFormat.version)): "
                    + "upgrade swrr to replay it")
+    }
+
+    static func leavesTrace(_ directory: String, _ name: String, _ why: String) -> TraceError {
+        TraceError(.leavesTrace, path: directory + "/" + name,
+                   "'\(name)' in the trace '\(directory)' \(why): swrr reads and writes nothing outside a trace")
     }
 
     static func alreadyExists(_ path: String) -> TraceError {

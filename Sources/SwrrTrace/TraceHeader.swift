@@ -68,6 +68,10 @@ public struct TraceHeader: Codable, Equatable, Sendable {
     /// binding). Replay binds the replayed program to the same CPU when it may, so CPUID's APIC
     /// ids, which cannot be trapped here, are the recorded ones.
     public var boundCPU: Int?
+    /// Whether the trace's `checksums` file holds the size and CRC-32 of every file in `files/`
+    /// (FileChecksums.swift). Every trace written now does; older ones lack the key and replay
+    /// their copies unchecked.
+    public var fileChecksums: Bool
 
     /// CPU indexes a header may name (the kernel's cpumask in glibc's cpu_set_t: 1024 bits).
     public static let cpuLimit = 1024
@@ -76,7 +80,8 @@ public struct TraceHeader: Codable, Equatable, Sendable {
                 argv: [String], environment: [String], workingDirectory: String, tickSource: String,
                 cpu: CPUDescription, kernel: KernelDescription, stackLimit: [UInt64],
                 ignoredSignals: UInt64 = 0, blockedSignals: UInt64 = 0, preloadLibrary: String? = nil,
-                boundCPU: Int? = nil) {
+                boundCPU: Int? = nil, fileChecksums: Bool = true) {
+        self.fileChecksums = fileChecksums
         self.preloadLibrary = preloadLibrary
         self.boundCPU = boundCPU
         self.ignoredSignals = ignoredSignals
@@ -96,7 +101,8 @@ public struct TraceHeader: Codable, Equatable, Sendable {
 
     /// Decodes every field strictly, except the signal masks, which headers written before they
     /// existed lack: those default to 0 (nothing ignored, nothing blocked), and the optional
-    /// preload library and bound CPU (which must be a CPU index when present).
+    /// preload library and bound CPU (which must be a CPU index when present), and the file
+    /// checksums flag (false when absent: written before checksums).
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         formatVersion = try c.decode(Int.self, forKey: .formatVersion)
@@ -114,6 +120,7 @@ public struct TraceHeader: Codable, Equatable, Sendable {
         blockedSignals = try c.decodeIfPresent(UInt64.self, forKey: .blockedSignals) ?? 0
         preloadLibrary = try c.decodeIfPresent(String.self, forKey: .preloadLibrary)
         boundCPU = try c.decodeIfPresent(Int.self, forKey: .boundCPU)
+        fileChecksums = try c.decodeIfPresent(Bool.self, forKey: .fileChecksums) ?? false
         if let cpu = boundCPU, cpu < 0 || cpu >= Self.cpuLimit {
             throw DecodingError.dataCorruptedError(forKey: .boundCPU, in: c,
                                                    debugDescription: "boundCPU \(cpu) is not a CPU index (0 to \(Self.cpuLimit - 1))")

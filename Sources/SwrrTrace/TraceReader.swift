@@ -3,7 +3,9 @@
 // Reading stops quietly (`end == .truncated`) where the recording was cut: a partial chunk at
 // the end of either stream, a missing end marker, or event records pointing past the end of the
 // data stream. Anything that is present but wrong is damage and throws a TraceError that names
-// the file and offset.
+// the file and offset. Every file is opened inside the trace without following a link
+// (Confinement.swift), and a kept file is compared with its recorded checksum before its path is
+// handed out (FileChecksums.swift).
 import Glibc
 
 public final class TraceReader {
@@ -31,19 +33,60 @@ public final class TraceReader {
         self.directory = dir
         header = try TraceReader.readHeader(directory: dir)
         func open(_ name: String) throws -> ChunkFileReader {
-            let path = dir + "/" + name
-            guard Posix.isRegularFile(path), let file = try ChunkFileReader(path: path) else {
-                throw TraceError.missingFile(directory: dir, name: name)
-            }
-            return file
+            ChunkFileReader(fd: try Confinement.openForReading(name, directory: dir), path: dir + "/" + name)
         }
         events = try open(TraceFormat.eventsFile)
         data = DataStreamReader(file: try open(TraceFormat.dataFile))
     }
 
-    /// Absolute path of a file kept in the trace.
-    public func path(of file: MappedFile) -> String {
-        directory + "/" + file.traceName
+    // MARK: kept files
+
+    /// The checksums of the kept files, read on first use; nil in traces that predate them.
+    private var checksums: [String: FileChecksum]??
+    /// Kept files found intact so far (each is read and checksummed once per reader).
+    private var verified: Set<String> = []
+
+    /// Absolute path of a file kept in the trace, once it is known to be a regular file inside
+    /// the trace (no link leads elsewhere) whose bytes match the checksum recorded when it was
+    /// kept. Replay calls this before it maps or runs the file.
+    public func path(of file: MappedFile) throws -> String {
+        try verifyKeptFile(file.traceName, originalPath: file.originalPath)
+        return directory + "/" + file.traceName
+    }
+
+    /// The same for a trace name ("files/3-libc.so.6").
+    public func path(ofKept traceName: String) throws -> String {
+        try verifyKeptFile(traceName, originalPath: nil)
+        return directory + "/" + traceName
+    }
+
+    /// The recorded checksum of every kept file by trace name; nil when the trace has none.
+    public func keptFileChecksums() throws -> [String: FileChecksum]? {
+        if let loaded = checksums { return loaded }
+        let loaded = header.fileChecksums ? try FileChecksums.read(directory: directory) : nil
+        checksums = .some(loaded)
+        return loaded
+    }
+
+    func verifyKeptFile(_ traceName: String, originalPath: String?) throws {
+        if verified.contains(traceName) { return }
+        guard Confinement.keptFileName(traceName) != nil else {
+            throw TraceError.leavesTrace(directory, traceName, "is not a name inside files/")
+        }
+        let fd = try Confinement.openForReading(traceName, directory: directory)
+        defer { close(fd) }
+        if let sums = try keptFileChecksums() {
+            let what = originalPath.map { "the trace's copy of \($0) ('\(traceName)')" } ?? "the trace's file '\(traceName)'"
+            guard let recorded = sums[traceName] else {
+                throw TraceError(.damaged, path: directory + "/" + traceName,
+                                 "\(what) has no checksum in '\(directory)/\(TraceFormat.checksumsFile)'")
+            }
+            let found = try FileChecksum.of(fd, path: directory + "/" + traceName)
+            if let difference = found.difference(from: recorded) {
+                throw TraceError(.damaged, path: directory + "/" + traceName, "\(what) is damaged: \(difference)")
+            }
+        }
+        verified.insert(traceName)
     }
 
     static func readHeader(directory dir: String) throws -> TraceHeader {
@@ -59,17 +102,15 @@ public final class TraceReader {
         }
         let path = dir + "/" + TraceFormat.headerFile
         let fd: Int32
-        switch Posix.openFile(path, O_RDONLY) {
-        case .success(let f): fd = f
-        case .failure(let e) where e.code == ENOENT:
+        do {
+            fd = try Confinement.openForReading(TraceFormat.headerFile, directory: dir)
+        } catch let e as TraceError where e.kind == .missingFile {
             let names = (try? Posix.directoryEntries(dir).get()) ?? []
             if names.isEmpty { throw TraceError.notATrace(dir, "the directory is empty") }
             if names.contains(TraceFormat.eventsFile) || names.contains(TraceFormat.dataFile) {
-                throw TraceError.missingFile(directory: dir, name: TraceFormat.headerFile)
+                throw e
             }
             throw TraceError.foreign(dir, "it has no 'header' file")
-        case .failure(let e):
-            throw TraceError.io("open", path, errno: e.code)
         }
         defer { close(fd) }
         let size = try Posix.fileSize(fd, path: path)
@@ -140,6 +181,9 @@ public final class TraceReader {
             }
             switch try events.read(at: nextChunkOffset) {
             case .endOfFile, .cutShort:
+                // Cut where a recorder was killed: the data stream may end in a partial chunk
+                // too, but in nothing else.
+                try data.followToEnd()
                 end = .truncated
                 return nil
             case .chunk(let header, let raw, let next):
@@ -154,8 +198,8 @@ public final class TraceReader {
                 case .end:
                     end = try readEndMarker(header, raw)
                     return nil
-                case .data:
-                    throw damaged("a data chunk in the events stream")
+                case .data, .fileChecksum:
+                    throw damaged("a \(header.kind) chunk in the events stream")
                 }
             }
         }
@@ -176,6 +220,7 @@ public final class TraceReader {
             throw TraceError.damaged(events.path, at: nextChunkOffset,
                                      "\(size - nextChunkOffset) unexpected bytes follow the end marker")
         }
+        try data.checkComplete(length: marker.dataLength)
         return marker.end
     }
 
@@ -231,6 +276,64 @@ final class DataStreamReader {
         return out
     }
 
+    /// Where the chunks not followed yet end: follows them to the end of the file (headers only,
+    /// unless `decompress`, which also checks every frame), adding them to the index. Returns
+    /// the file offset after the last complete chunk; a partial chunk after it is a cut, other
+    /// bytes damage (ChunkFileReader).
+    @discardableResult
+    func followToEnd(decompress: Bool = false) throws -> UInt64 {
+        while true {
+            let header: ChunkHeader
+            let next: UInt64
+            if decompress {
+                guard case .chunk(let h, _, let n) = try file.read(at: nextFileOffset) else { return nextFileOffset }
+                (header, next) = (h, n)
+            } else {
+                guard case .header(let h) = try file.header(at: nextFileOffset) else { return nextFileOffset }
+                next = nextFileOffset + UInt64(ChunkHeader.size) + UInt64(h.compressedLength)
+                if try file.size() < next { return nextFileOffset }
+                header = h
+            }
+            try append(header, at: nextFileOffset, next: next)
+        }
+    }
+
+    /// Checks that a trace whose end marker says the data stream holds `length` bytes has exactly
+    /// those, in complete chunks, and nothing after them: the marker is written after every
+    /// chunk, so in a complete trace any byte after them is damage, whatever it looks like.
+    func checkComplete(length: UInt64) throws {
+        let size = try file.size()
+        while nextStart < length, case .header(let h) = try file.header(at: nextFileOffset) {
+            let next = nextFileOffset + UInt64(ChunkHeader.size) + UInt64(h.compressedLength)
+            if size < next { break }
+            try append(h, at: nextFileOffset, next: next)
+        }
+        if nextStart != length {
+            throw TraceError.damaged(file.path, at: nextFileOffset, "the data stream holds \(nextStart) bytes in "
+                                     + "complete chunks, but the end marker says \(length)")
+        }
+        if size > nextFileOffset {
+            throw TraceError.damaged(file.path, at: nextFileOffset, "\(size - nextFileOffset) unexpected bytes follow "
+                                     + "the last chunk (the end marker says the data stream ends there)")
+        }
+    }
+
+    /// Bytes of the data stream found so far.
+    var knownLength: UInt64 { nextStart }
+
+    private func append(_ header: ChunkHeader, at offset: UInt64, next: UInt64) throws {
+        guard header.kind == .data else {
+            throw TraceError.damaged(file.path, at: offset, "a \(header.kind) chunk in the data stream")
+        }
+        guard header.first == nextStart else {
+            throw TraceError.damaged(file.path, at: offset,
+                                     "the chunk starts at data offset \(header.first) but \(nextStart) bytes precede it")
+        }
+        index.append(Entry(fileOffset: offset, start: nextStart, length: UInt64(header.rawLength)))
+        nextFileOffset = next
+        nextStart += UInt64(header.rawLength)
+    }
+
     private func contains(_ start: UInt64, _ count: Int, _ position: UInt64) -> Bool {
         position >= start && position - start < UInt64(count)
     }
@@ -255,16 +358,7 @@ final class DataStreamReader {
             case .endOfFile, .cutShort:
                 throw DataCutShort()
             case .chunk(let header, let raw, let next):
-                guard header.kind == .data else {
-                    throw TraceError.damaged(file.path, at: nextFileOffset, "a \(header.kind) chunk in the data stream")
-                }
-                guard header.first == nextStart else {
-                    throw TraceError.damaged(file.path, at: nextFileOffset,
-                                             "the chunk starts at data offset \(header.first) but \(nextStart) bytes precede it")
-                }
-                index.append(Entry(fileOffset: nextFileOffset, start: nextStart, length: UInt64(raw.count)))
-                nextFileOffset = next
-                nextStart += UInt64(raw.count)
+                try append(header, at: nextFileOffset, next: next)
                 cached = (header.first, raw)
                 if contains(cached.start, cached.bytes.count, position) { return cached }
             }

@@ -15,7 +15,8 @@ struct DumpCommand: ParsableCommand {
         do {
             let reader = try TraceReader(directory: try TraceStore.resolve(trace))
             let h = reader.header
-            Terminal.writeAll(1, Array(("# \(h.argv.joined(separator: " "))  (\(h.program), swrr \(h.swrrVersion), " +
+            // The command line, paths and reasons come from the trace: escaped (Terminal.printable).
+            Terminal.writeAll(1, Array(("# \(Terminal.printable(h.argv.joined(separator: " ")))  (\(Terminal.printable(h.program)), swrr \(Terminal.printable(h.swrrVersion)), " +
                 "format \(h.formatVersion), tick source \(h.tickSource))\n").utf8))
             var n = 0
             while let e = try reader.next() {
@@ -24,7 +25,7 @@ struct DumpCommand: ParsableCommand {
             }
             switch reader.end {
             case .complete(let status)?: Terminal.writeAll(1, Array("# end: complete (\(status))\n".utf8))
-            case .aborted(let reason)?: Terminal.writeAll(1, Array("# end: recording stopped early: \(reason)\n".utf8))
+            case .aborted(let reason)?: Terminal.writeAll(1, Array("# end: recording stopped early: \(Terminal.printable(reason))\n".utf8))
             case .truncated?, nil: Terminal.writeAll(1, Array("# end: the trace ends early (the recording was interrupted)\n".utf8))
             }
         } catch {

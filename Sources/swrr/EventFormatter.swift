@@ -84,7 +84,7 @@ enum EventFormatter {
         if e.echoFd != 0 { s += e.echoFd == 1 ? " [stdout]" : " [stderr]" }
         if let f = e.mappedFile {
             // A SysV segment has no path: the recorder read it through /proc/PID/map_files.
-            s += name == "shmat" ? " [SysV segment \(e.args.first ?? 0), kept in the trace]" : " [maps \(f.originalPath)]"
+            s += name == "shmat" ? " [SysV segment \(e.args.first ?? 0), kept in the trace]" : " [maps \(Terminal.printable(f.originalPath))]"
         }
         return s
     }
@@ -97,18 +97,14 @@ enum EventFormatter {
 
     static func hex(_ v: UInt64) -> String { String(v, radix: 16) }
 
+    /// A string from the trace in quotes, escaped as Terminal.printable escapes it, with quotes
+    /// and backslashes escaped too.
     static func quoted(_ s: String) -> String {
-        var out = "\""
+        var escaped = ""
         for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default:
-                if c.value < 0x20 { out += "\\x" + String(c.value, radix: 16) } else { out.unicodeScalars.append(c) }
-            }
+            if c == "\"" || c == "\\" { escaped += "\\" }
+            escaped.unicodeScalars.append(c)
         }
-        return out + "\""
+        return "\"" + Terminal.printable(escaped) + "\""
     }
 }

@@ -10,22 +10,23 @@ struct ListCommand: ParsableCommand {
     func run() throws {
         let traces = TraceStore.list()
         if traces.isEmpty {
-            print("no recordings in \(TraceStore.root()) (record one with: swrr record PROGRAM)")
+            print("no recordings in \(Terminal.printable(TraceStore.root())) (record one with: swrr record PROGRAM)")
             return
         }
         let fmt = DateFormatter()
         fmt.dateFormat = "yyyy-MM-dd HH:mm:ss"
         print(pad("NAME", 24) + pad("DATE", 21) + pad("SIZE", 10) + pad("EVENTS", 9) + "COMMAND")
         for t in traces {
-            let name = String(t.path.split(separator: "/").last ?? "")
+            // Names, command lines and messages come from the file system and from traces.
+            let name = Terminal.printable(String(t.path.split(separator: "/").last ?? ""))
             if let err = t.error {
-                print(pad(name, 24) + "unreadable: \(err)")
+                print(pad(name, 24) + "unreadable: \(Terminal.printable(err))")
                 continue
             }
             let date = fmt.string(from: Date(timeIntervalSince1970: t.createdAt))
             var events = String(t.eventCount)
             if case .truncated? = t.end { events += "*" }
-            print(pad(name, 24) + pad(date, 21) + pad(size(t.sizeBytes), 10) + pad(events, 9) + t.argv.joined(separator: " "))
+            print(pad(name, 24) + pad(date, 21) + pad(size(t.sizeBytes), 10) + pad(events, 9) + Terminal.printable(t.argv.joined(separator: " ")))
         }
     }
 

@@ -58,6 +58,8 @@ struct RecordCommand: ParsableCommand {
         // (The program's own signal state was taken above, before this.)
         signal(SIGINT, SIG_IGN)
         signal(SIGQUIT, SIG_IGN)
+        // SIGTERM and SIGHUP end the recording with a finished trace, and swrr with 128+N.
+        StopSignals.install()
         do {
             let result = try Recorder(options: options).run()
             throw ExitCode(WaitStatus.shellStatus(result.waitStatus))

@@ -33,13 +33,7 @@ struct ReplayCommand: ParsableCommand {
 
     func run() throws {
         signal(SIGPIPE, SIG_IGN)
-        let dir: String
-        do {
-            dir = try TraceStore.resolve(trace)
-        } catch {
-            Terminal.error("\(error)")
-            throw ExitCode(ExitStatus.badTrace)
-        }
+        let dir = try TraceArgument.resolve(trace)
         if gdb || gdbPort != nil {
             do {
                 if gdb {

@@ -12,5 +12,5 @@ struct Swrr: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [RecordCommand.self, ReplayCommand.self, DumpCommand.self, ListCommand.self,
-                      PackCommand.self])
+                      PackCommand.self, CheckCommand.self])
 }

@@ -118,4 +118,41 @@ final class DumpAndListTests: XCTestCase {
         XCTAssertTrue(r.stderrLines.contains { $0.hasPrefix("swrr: recording to \(trace) (tick source: ") }, "\(r)")
         XCTAssertEqual(r.stdoutText, "exiting with 0\n")
     }
+
+    /// Names from the file system and from traces are shown with control characters escaped:
+    /// a trace directory named with terminal escape sequences (a window title, a colour, a C1
+    /// CSI, a bidi override) and a recorded argument holding some must not reach the terminal.
+    func testLsAndDumpEscapeControlCharacters() throws {
+        let traces = try makeTemporaryDirectory("escape-dir")
+        let env: [String: String?] = ["SWRR_TRACE_DIR": traces]
+        let evil = "\u{1b}]2;pwned\u{07}\u{1b}[31mred\u{9b}2J\u{202e}txt"
+        let r = try Swrr.run(["record", "--", try Fixture.exitCodes.executable(), "0", evil], environment: env)
+        assertClean(r)
+        XCTAssertEqual(r.status, 0, "\(r)")
+        let names = try FileManager.default.contentsOfDirectory(atPath: traces).filter { $0.hasPrefix("exit_codes") }
+        let original = try XCTUnwrap(names.first, "\(names)")
+        try FileManager.default.moveItem(atPath: traces + "/" + original, toPath: traces + "/trace" + evil)
+
+        let escaped = "\\x1b]2;pwned\\x07\\x1b[31mred\\u{9b}2J\\u{202e}txt"
+        let ls = try Swrr.run(["ls"], environment: env)
+        assertClean(ls)
+        XCTAssertEqual(ls.status, 0, "\(ls)")
+        let bad: [UInt8] = [0x1b, 0x07]
+        XCTAssertFalse(ls.stdout.contains { bad.contains($0) }, "control bytes reached the terminal: \(ls.stdoutText.debugDescription)")
+        XCTAssertFalse(ls.stdoutText.unicodeScalars.contains { $0.value == 0x9b || $0.value == 0x202e }, ls.stdoutText.debugDescription)
+        XCTAssertTrue(ls.stdoutText.contains("trace" + escaped + " "), "the name, escaped: \(ls.stdoutText)")
+        XCTAssertTrue(ls.stdoutText.contains(" 0 " + escaped + "\n"), "the command line, escaped: \(ls.stdoutText)")
+
+        let dump = try Swrr.run(["dump", traces + "/trace" + evil])
+        assertClean(dump)
+        XCTAssertEqual(dump.status, 0, "\(dump)")
+        XCTAssertFalse(dump.stdout.contains { bad.contains($0) }, dump.stdoutText.debugDescription)
+        XCTAssertTrue(dump.stdoutText.hasPrefix("# \(try Fixture.exitCodes.executable()) 0 \(escaped)  ("), dump.stdoutText)
+        // swrr's own messages naming such a path escape it too.
+        let missing = try Swrr.run(["replay", traces + "/nothing" + evil])
+        XCTAssertEqual(missing.status, ReplayStatus.badTrace, "\(missing)")
+        XCTAssertFalse(missing.stderr.contains { bad.contains($0) }, missing.stderrText.debugDescription)
+        XCTAssertTrue(missing.stderrText.contains("nothing" + escaped), missing.stderrText)
+    }
 }
+

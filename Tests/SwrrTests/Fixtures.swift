@@ -49,6 +49,8 @@ enum Fixture: String {
     case runtimeSyscalls = "runtime_syscalls"
     // the visible vDSO (issue 12)
     case vdso
+    // swrr record told to stop (issue 13)
+    case stopWait = "stop_wait"
 
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()

@@ -86,3 +86,75 @@ final class KilledRecordingTests: XCTestCase {
         }
     }
 }
+
+/// SIGTERM and SIGHUP to `swrr record` (issue 13): the program is killed, the trace finished with
+/// an end marker saying why, and swrr exits with 128 + the signal; the trace then replays to that
+/// point and says the recording was stopped there (status 75, not "interrupted").
+extension KilledRecordingTests {
+    func stopRecording(mode: String, signal sig: Int32, file: StaticString = #filePath, line: UInt = #line) throws {
+        let name = sig == SIGTERM ? "SIGTERM" : "SIGHUP"
+        let dir = try makeTemporaryDirectory("stopped-\(mode)")
+        let pidfile = dir + "/pid", trace = dir + "/trace"
+        let exe = try Fixture.stopWait.executable(.o0Dynamic)
+        let child = try Subprocess.Child([Swrr.path(), "record", "-o", trace, "--", exe, mode, "25", pidfile])
+        let programPid = waitForPid(pidfile)
+        XCTAssertNotNil(programPid, "the recorded program never wrote its pid", file: file, line: line)
+        usleep(300_000)   // into pause(), nanosleep() or the loop
+        child.kill(sig)
+        let recorded = child.wait()
+        let what = "\(mode), \(name)"
+        XCTAssertNil(recorded.signal, "\(what): swrr died of the signal: \(recorded)", file: file, line: line)
+        XCTAssertEqual(recorded.status, 128 + sig, "\(what): \(recorded)", file: file, line: line)
+        XCTAssertEqual(recorded.leftovers, [], "\(what): processes left running", file: file, line: line)
+        if let programPid { assertGone(programPid, file: file, line: line) }
+        XCTAssertEqual(recorded.stderrLines.last, "swrr: recording stopped: swrr record received \(name); the program "
+                       + "was killed, and the trace replays up to that point", "\(what): \(recorded)", file: file, line: line)
+        let lines = (1...25).map { "line \($0) of 25\n" }.joined()
+        XCTAssertEqual(recorded.stdoutText, lines, "\(what)", file: file, line: line)
+
+        for _ in 0..<2 {
+            let r = try Swrr.replay(trace)
+            assertClean(r, file: file, line: line)
+            XCTAssertEqual(r.status, ReplayStatus.endsEarly, "\(what): \(r)", file: file, line: line)
+            XCTAssertEqual(r.stdoutText, lines, "\(what): everything printed before the stop replays", file: file, line: line)
+            let last = r.stderrLines.last ?? ""
+            XCTAssertTrue(last.hasPrefix("swrr: the trace ends at event ")
+                          && last.hasSuffix(": the recording stopped there: swrr record received \(name)"),
+                          "\(what): \(r)", file: file, line: line)
+        }
+        let check = try Swrr.run(["check", trace])
+        XCTAssertEqual(check.status, 0, "\(what): \(check)", file: file, line: line)
+        XCTAssertTrue(check.stderrText.contains("the recording was stopped: swrr record received \(name)"),
+                      "\(what): \(check)", file: file, line: line)
+    }
+
+    /// Blocked in pause(): the recorder waits in waitpid with no timer and must still notice.
+    func testSigtermWhileTheProgramIsBlocked() throws { try stopRecording(mode: "pause", signal: SIGTERM) }
+    func testSighupWhileTheProgramSleeps() throws { try stopRecording(mode: "sleep", signal: SIGHUP) }
+    func testSigtermWhileTheProgramComputes() throws { try stopRecording(mode: "busy", signal: SIGTERM) }
+
+    /// While the program makes syscalls as fast as it can: the replay prints what the recording
+    /// printed, but for at most the write in flight when the recorder stopped.
+    func testSighupWhileTheProgramMakesSyscalls() throws {
+        let exe = try Fixture.syscallLoop.executable(.o2Dynamic)
+        let dir = try makeTemporaryDirectory("stopped-loop")
+        let trace = dir + "/trace"
+        let child = try Subprocess.Child([Swrr.path(), "record", "-o", trace, "--", exe, "100000000", dir + "/pid"])
+        XCTAssertNotNil(waitForPid(dir + "/pid"))
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline && child.stdoutSoFar.filter({ $0 == UInt8(ascii: "\n") }).count < 5 { usleep(20_000) }
+        child.kill(SIGHUP)
+        let recorded = child.wait()
+        XCTAssertEqual(recorded.status, 128 + SIGHUP, "\(recorded)")
+        XCTAssertEqual(recorded.leftovers, [])
+        let r = try Swrr.replay(trace)
+        assertClean(r)
+        XCTAssertEqual(r.status, ReplayStatus.endsEarly, "\(r)")
+        XCTAssertTrue(r.stderrLines.last?.hasSuffix("the recording stopped there: swrr record received SIGHUP") ?? false, "\(r)")
+        let recordedLines = recorded.stdoutText.split(separator: "\n", omittingEmptySubsequences: false)
+        XCTAssertTrue(recorded.stdout.starts(with: r.stdout), firstDifference(recorded.stdoutText, r.stdoutText))
+        XCTAssertGreaterThanOrEqual(r.stdoutText.split(separator: "\n", omittingEmptySubsequences: false).count,
+                                    recordedLines.count - 1, "more than the write in flight is missing: \(r)")
+    }
+}
+

@@ -9,22 +9,45 @@ final class PackTests: XCTestCase {
         let recording = try record([try Fixture.mmapFiles.executable(.o0Dynamic), try makeTemporaryDirectory("pack-work")],
                                    expectedStatus: 0)
         let files = recording.trace + "/files"
-        func linkCounts() throws -> [String: Int] {
-            var out: [String: Int] = [:]
-            for name in try FileManager.default.contentsOfDirectory(atPath: files) {
-                let attrs = try FileManager.default.attributesOfItem(atPath: files + "/" + name)
-                out[name] = (attrs[.referenceCount] as? NSNumber)?.intValue ?? 0
-            }
-            return out
-        }
-        let before = try linkCounts()
+        let before = try linkCounts(files)
         XCTAssertTrue(before.values.contains { $0 > 1 }, "libc is hard-linked before packing: \(before)")
         let pack = try Swrr.run(["pack", recording.trace])
         assertClean(pack)
         XCTAssertEqual(pack.status, 0, "\(pack)")
-        let after = try linkCounts()
+        let after = try linkCounts(files)
         XCTAssertEqual(Set(after.keys), Set(before.keys), "the same files, no leftovers")
         XCTAssertTrue(after.values.allSatisfy { $0 == 1 }, "no hard link left: \(after)")
         try assertReplaysIdentically(recording)
+    }
+
+    /// `pack` of a trace whose files/ links to another directory holding hard links (issue 13):
+    /// it refuses, and that directory is left exactly as it was.
+    func testPackRefusesFilesLinkingToAnotherDirectory() throws {
+        let recording = try record([try Fixture.mmapFiles.executable(.o0Dynamic), try makeTemporaryDirectory("pack-work")],
+                                   expectedStatus: 0)
+        let elsewhere = try makeTemporaryDirectory("elsewhere") + "/files"
+        try FileManager.default.moveItem(atPath: recording.trace + "/files", toPath: elsewhere)
+        try FileManager.default.createSymbolicLink(atPath: recording.trace + "/files", withDestinationPath: elsewhere)
+        let before = try linkCounts(elsewhere)
+        XCTAssertTrue(before.values.contains { $0 > 1 }, "libc is hard-linked: pack would copy it: \(before)")
+        let pack = try Swrr.run(["pack", recording.trace])
+        assertClean(pack)
+        XCTAssertEqual(pack.status, ReplayStatus.badTrace, "\(pack)")
+        XCTAssertTrue(pack.stderrText.contains("'files' in the trace '\(recording.trace)' is a symbolic link"), "\(pack)")
+        XCTAssertTrue(pack.stderrLines.last?.hasPrefix("swrr: pack refuses to change \(recording.trace)") ?? false, "\(pack)")
+        XCTAssertEqual(try linkCounts(elsewhere), before, "pack wrote outside the trace")
+        let r = try Swrr.replay(recording.trace)
+        assertClean(r)
+        XCTAssertEqual(r.status, ReplayStatus.badTrace, "\(r)")
+    }
+
+    /// The names in `directory` with their link counts.
+    func linkCounts(_ directory: String) throws -> [String: Int] {
+        var out: [String: Int] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory) {
+            let attrs = try FileManager.default.attributesOfItem(atPath: directory + "/" + name)
+            out[name] = (attrs[.referenceCount] as? NSNumber)?.intValue ?? 0
+        }
+        return out
     }
 }

@@ -189,7 +189,8 @@ final class CodecTests: XCTestCase {
     }
 
     func testEndMarkerRoundTrips() throws {
-        for end in [TraceEnd.complete(waitStatus: 0), .complete(waitStatus: -1), .aborted(reason: ""), .aborted(reason: "x ✓")] {
+        let statuses: [Int32] = [0, 0xff00, 0x0100, 0x8b, 0x0b, 0x40]   // exits, SIGSEGV with and without core, signal 64
+        for end in statuses.map({ TraceEnd.complete(waitStatus: $0) }) + [.aborted(reason: ""), .aborted(reason: "x ✓")] {
             let bytes = try XCTUnwrap(EventCodec.encodeEnd(end, eventCount: 12345, dataLength: 1 << 40))
             let decoded = try EventCodec.decodeEnd(bytes)
             XCTAssertEqual(decoded.end, end)
@@ -202,19 +203,30 @@ final class CodecTests: XCTestCase {
         XCTAssertThrowsError(try EventCodec.decodeEnd([9, 0, 0]))
     }
 
-    /// Re-frames a header's JSON after `edit` changed its top-level object.
-    private func reframedHeader(_ header: TraceHeader, _ edit: (inout [String: Any]) -> Void) throws -> [UInt8] {
-        let bytes = try HeaderCodec.encode(header)
-        var object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(bytes[HeaderCodec.frameSize...])) as? [String: Any])
-        edit(&object)
-        let payload = [UInt8](try JSONSerialization.data(withJSONObject: object))
-        var w = ByteWriter()
-        w.append(HeaderCodec.magic)
-        w.u32(UInt32(header.formatVersion))
-        w.u32(UInt32(payload.count))
-        w.u32(CRC32.checksum(payload))
-        w.append(payload)
-        return w.bytes
+    /// A wait status that ends no program (a stop, a continue, a signal that does not exist, stray
+    /// bits) in the end marker is damage, named as such; the writer refuses to write one.
+    func testEndMarkerRefusesStatusesThatAreNoExit() throws {
+        let cases: [(Int32, String)] = [(0x7f, "stopped"), (0x137f, "stopped"), (0xffff, "continued"), (-1, "bits above 15"),
+                                        (0x10000, "bits above 15"), (0x80, "core dump without a signal"),
+                                        (0x41, "signal 65"), (0x10b, "exit code")]
+        for (status, why) in cases {
+            let bytes = try XCTUnwrap(EventCodec.encodeEnd(.complete(waitStatus: status), eventCount: 1, dataLength: 0))
+            do {
+                _ = try EventCodec.decodeEnd(bytes)
+                XCTFail("wait status \(status) decoded")
+            } catch let e as DecodeError {
+                XCTAssertTrue(e.message.contains("is no exit status") && e.message.contains(why), "\(status): \(e.message)")
+            }
+        }
+        let dir = try temporaryDirectory("bad-status") + "/trace"
+        let writer = try TraceWriter(directory: dir, header: Sample.header())
+        assertTraceError("finish with 0x7f", kind: .invalidUse, mentioning: "stopped process") {
+            try writer.finish(.complete(waitStatus: 0x7f))
+        }
+        try writer.finish(.complete(waitStatus: 0x7f00))
+        let reader = try TraceReader(directory: dir)
+        XCTAssertNil(try reader.next())
+        XCTAssertEqual(reader.end, .complete(waitStatus: 0x7f00))
     }
 
     func testHeaderSignalMasksRoundTripAndDefaultToZero() throws {

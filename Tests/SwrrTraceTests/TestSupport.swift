@@ -2,7 +2,7 @@
 // and whole-trace reads and byte surgery on trace files.
 import Foundation
 import Glibc
-import SwrrTrace
+@testable import SwrrTrace
 import SwrrTracee
 import XCTest
 
@@ -36,6 +36,21 @@ extension XCTestCase {
         let path = String(cString: p)
         addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
         return path
+    }
+
+    /// Re-frames a header's JSON after `edit` changed its top-level object.
+    func reframedHeader(_ header: TraceHeader, _ edit: (inout [String: Any]) -> Void) throws -> [UInt8] {
+        let bytes = try HeaderCodec.encode(header)
+        var object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(bytes[HeaderCodec.frameSize...])) as? [String: Any])
+        edit(&object)
+        let payload = [UInt8](try JSONSerialization.data(withJSONObject: object))
+        var w = ByteWriter()
+        w.append(HeaderCodec.magic)
+        w.u32(UInt32(header.formatVersion))
+        w.u32(UInt32(payload.count))
+        w.u32(CRC32.checksum(payload))
+        w.append(payload)
+        return w.bytes
     }
 
     /// Asserts that `body` throws a TraceError and returns it.
