@@ -6,6 +6,8 @@
 #   make deps    install the Debian packages swrr needs (only those missing)
 #   make build   release build (.build/release/swrr)
 #   make bench   record/replay overhead benchmark (benchmarks/record-overhead)
+#   make fuzz    build the libFuzzer harnesses (Fuzz/) and run each for FUZZ_SECONDS (default 60);
+#                fails, naming the input, if one crashed (not part of `make test`; docs/FUZZING.md)
 #   make clean   remove build products
 #
 # BUILD_DIR picks the build directory (default .build), e.g. `make test BUILD_DIR=.build-mine`.
@@ -26,7 +28,7 @@ DEB_PACKAGES := libelf-dev libdw-dev libzstd-dev zlib1g-dev libseccomp-dev gcc l
                 python3-jsonschema emacs-nox elpa-dap-mode golang-go openjdk-17-jdk-headless
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build debug demo test bench clean
+.PHONY: all deps build debug demo test bench fuzz clean
 
 all: build
 
@@ -68,6 +70,12 @@ test: debug
 
 bench: build
 	SWRR_BIN=$(BUILD_DIR)/release/swrr benchmarks/record-overhead
+
+# The harnesses are declared in Package.swift only when SWRR_FUZZ=1, and built with every module
+# instrumented (-sanitize=fuzzer) in their own build directory, .build-fuzz.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) Fuzz/run-fuzz
 
 clean:
 	rm -rf $(BUILD_DIR)

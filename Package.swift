@@ -71,3 +71,17 @@ let package = Package(
     ],
     swiftLanguageModes: [.v5]
 )
+
+// libFuzzer harnesses (Fuzz/, run by `make fuzz`; docs/FUZZING.md), declared only when SWRR_FUZZ=1
+// so the default build and test are unchanged. `make fuzz` builds them with
+// `-Xswiftc -sanitize=fuzzer`, which instruments every module for coverage and links libFuzzer.
+if Context.environment["SWRR_FUZZ"] == "1" {
+    let harness = { (name: String, path: String, module: Target.Dependency) -> Target in
+        .executableTarget(name: name, dependencies: ["FuzzSupport", module], path: path,
+                          swiftSettings: [.unsafeFlags(["-parse-as-library"])])
+    }
+    package.targets += [
+        .target(name: "FuzzSupport", path: "Fuzz/Support"),
+        harness("FuzzDAP", "Fuzz/dap", "SwrrDAP"),
+    ]
+}
