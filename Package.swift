@@ -83,5 +83,6 @@ if Context.environment["SWRR_FUZZ"] == "1" {
     package.targets += [
         .target(name: "FuzzSupport", path: "Fuzz/Support"),
         harness("FuzzDAP", "Fuzz/dap", "SwrrDAP"),
+        harness("FuzzTrace", "Fuzz/trace", "SwrrTrace"),
     ]
 }
