@@ -76,13 +76,14 @@ let package = Package(
 // so the default build and test are unchanged. `make fuzz` builds them with
 // `-Xswiftc -sanitize=fuzzer`, which instruments every module for coverage and links libFuzzer.
 if Context.environment["SWRR_FUZZ"] == "1" {
-    let harness = { (name: String, path: String, module: Target.Dependency) -> Target in
-        .executableTarget(name: name, dependencies: ["FuzzSupport", module], path: path,
+    let harness = { (name: String, path: String, modules: [Target.Dependency]) -> Target in
+        .executableTarget(name: name, dependencies: ["FuzzSupport"] + modules, path: path,
                           swiftSettings: [.unsafeFlags(["-parse-as-library"])])
     }
     package.targets += [
         .target(name: "FuzzSupport", path: "Fuzz/Support"),
-        harness("FuzzDAP", "Fuzz/dap", "SwrrDAP"),
-        harness("FuzzTrace", "Fuzz/trace", "SwrrTrace"),
+        harness("FuzzDAP", "Fuzz/dap", ["SwrrDAP"]),
+        harness("FuzzGDB", "Fuzz/gdb", ["SwrrGDB", "SwrrRecord", "SwrrReplay"]),
+        harness("FuzzTrace", "Fuzz/trace", ["SwrrTrace"]),
     ]
 }
