@@ -251,13 +251,16 @@ public final class DebuggerTarget: DebugTarget {
     }
 
     /// The first live task (the focus thread if it lives).
-    func liveThread(_ id: Int?) throws -> Int32 {
-        let tid = Int32(id ?? focusThread)
+    func liveThread(_ id: Int32?) throws -> Int32 {
+        let tid = id ?? focusTid
         if threads().contains(where: { $0.id == Int(tid) }) { return tid }
         if id != nil { throw RequestError("there is no thread \(tid) at this point of the replay") }
         guard let first = threads().first else { throw RequestError("no thread is alive at this point of the replay") }
-        return Int32(first.id)
+        return Int32(truncatingIfNeeded: first.id)   // listed ids are recorded tids
     }
+
+    /// The focus thread as a tid (it is always a recorded tid, or the checked launch pid).
+    var focusTid: Int32 { Int32(truncatingIfNeeded: focusThread) }
 
     /// The call stack of a thread at the current stop (cached until the next run).
     func callStack(_ tid: Int32) throws -> CallStack {

@@ -11,8 +11,8 @@ public struct GotoTargetsHandler: RequestHandler {
 
     public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
         let source = try arguments.requiredObject("source")
-        let line = try arguments.requiredInteger("line")
-        _ = try arguments.integer("column")
+        let line = try arguments.requiredInteger("line", in: Arguments.Range.count)
+        _ = try arguments.integer("column", in: Arguments.Range.any)
         guard let path = try Arguments(source, command: "gotoTargets source").string("path") else {
             throw RequestError("gotoTargets: the source has no 'path'")
         }

@@ -6,7 +6,7 @@ public struct ReverseContinueHandler: RequestHandler {
     public var validStates: Set<SessionState> { [.stopped] }
 
     public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
-        _ = try arguments.requiredInteger("threadId")
+        _ = try arguments.threadID()
         _ = try arguments.bool("singleThread")
         try Resume.start(adapter, .reverseContinue)
         return nil

@@ -15,12 +15,12 @@ public struct SetBreakpointsHandler: RequestHandler {
         if let bps = try arguments.objects("breakpoints") {
             for (i, bp) in bps.enumerated() {
                 let a = Arguments(bp, command: "setBreakpoints breakpoints[\(i)]")
-                let line = try a.requiredInteger("line")
-                _ = try a.integer("column")
+                let line = try a.requiredInteger("line", in: Arguments.Range.count)
+                _ = try a.integer("column", in: Arguments.Range.any)
                 specs.append((line, try a.string("condition"), try a.string("hitCondition"), try a.string("logMessage")))
             }
         } else if let old = arguments.object["lines"] as? [Any] {
-            specs = old.compactMap { IncomingMessage.integer($0) }.map { ($0, nil, nil, nil) }
+            specs = old.compactMap { IncomingMessage.integer($0) }.filter(Arguments.Range.count.contains).map { ($0, nil, nil, nil) }
         }
         let table = adapter.session.breakpoints
         let key = path ?? (source["name"] as? String ?? "")

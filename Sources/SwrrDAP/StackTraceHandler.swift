@@ -8,9 +8,9 @@ public struct StackTraceHandler: RequestHandler {
     public var validStates: Set<SessionState> { [.stopped] }
 
     public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
-        let id = try arguments.requiredInteger("threadId")
-        let start = max(0, try arguments.integer("startFrame") ?? 0)
-        let levels = try arguments.integer("levels") ?? 0
+        let id = try arguments.threadID()
+        let start = try arguments.integer("startFrame", in: Arguments.Range.count) ?? 0
+        let levels = try arguments.integer("levels", in: Arguments.Range.count) ?? 0
         _ = try arguments.object("format")
         guard let t = adapter.session.target as? DebuggerTarget else { throw RequestError("nothing is being debugged") }
         // At the end of the recording the program has ended: no frames (clients that keep the

@@ -70,7 +70,7 @@ extension GDBServer {
         if text.hasPrefix("qRcmd,") { return monitor(text, conn) }
         if text.hasPrefix("qSymbol") { return "OK" }
         if text.hasPrefix("qThreadExtraInfo,") {
-            let tid = Int32(text.dropFirst("qThreadExtraInfo,".count), radix: 16)
+            let tid = PacketField.threadID(text.dropFirst("qThreadExtraInfo,".count))
             let task = ((try? debugger.tasks()) ?? []).first { $0.tid == tid }
             return hexBytes(Array((task.map { "\($0.state.rawValue)" } ?? "").utf8))
         }
@@ -83,7 +83,7 @@ extension GDBServer {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 5, parts[2] == "read" else { return "" }
         let range = parts[4].split(separator: ",")
-        guard range.count == 2, let offset = Int(range[0], radix: 16), let length = Int(range[1], radix: 16) else {
+        guard range.count == 2, let offset = PacketField.hexInt(range[0]), let length = PacketField.hexInt(range[1]) else {
             return "E01"
         }
         let data: [UInt8]
@@ -101,7 +101,7 @@ extension GDBServer {
             return ""
         }
         if offset >= data.count { return "l" }
-        let end = min(data.count, offset + length)
+        let end = length < data.count - offset ? offset + length : data.count
         conn.send(Array((end == data.count ? "l" : "m").utf8) + data[offset..<end])
         return nil
     }
@@ -140,14 +140,19 @@ extension GDBServer {
         guard text.count >= 2 else { return "E01" }
         let which = text[text.index(after: text.startIndex)]
         let id = String(text.dropFirst(2))
-        let tid: Int32? = (id == "0" || id == "-1" || id.isEmpty) ? nil : Int32(id, radix: 16)
+        if id == "0" || id == "-1" || id.isEmpty {
+            if which == "g" { generalThread = nil }
+            if which == "c" { resumeThread = nil }
+            return "OK"
+        }
+        guard let tid = PacketField.threadID(id) else { return "E01" }
         if which == "g" { generalThread = tid }
         if which == "c" { resumeThread = tid }
         return "OK"
     }
 
     private func threadAlive(_ text: String) -> String {
-        guard let tid = Int32(text.dropFirst(), radix: 16) else { return "E01" }
+        guard let tid = PacketField.threadID(text.dropFirst()) else { return "E01" }
         let alive = ((try? debugger.tasks()) ?? []).contains { $0.tid == tid && $0.state != .ended }
         return alive ? "OK" : "E01"
     }
@@ -166,7 +171,7 @@ extension GDBServer {
     }
 
     private func readRegister(_ text: String) -> String {
-        guard let n = Int(text.dropFirst(), radix: 16) else { return "E01" }
+        guard let n = PacketField.hexInt(text.dropFirst(), maximum: RegisterFile.layout.count) else { return "E01" }
         guard let regs = try? debugger.registers(tid: generalThread) else { return "E01" }
         let fp = n >= 24 && n < 57 ? try? debugger.floatingPointRegisters(tid: generalThread) : nil
         guard let v = RegisterFile.value(n, regs, fp) else { return "E01" }
@@ -174,23 +179,22 @@ extension GDBServer {
     }
 
     private func readMemory(_ text: String) -> String {
-        let parts = text.dropFirst().split(separator: ",")
-        guard parts.count == 2, let address = UInt64(parts[0], radix: 16), let length = Int(parts[1], radix: 16) else {
+        guard let (address, length) = PacketField.memoryRange(text.dropFirst(), maximum: 0x2000) else {
             return "E01"
         }
         if length == 0 { return "" }
-        if let b = try? debugger.readMemory(address, count: min(length, 0x2000), tid: generalThread) {
+        if let b = try? debugger.readMemory(address, count: length, tid: generalThread) {
             return hexBytes(b)
         }
-        // Partly readable: as much as the first pages allow.
+        // Partly readable: as much as the first pages allow (memoryRange keeps the last byte at
+        // or below 2^64-1, so only the step past it wraps, and the loop ends there).
         var out: [UInt8] = []
         var a = address
-        let end = address + UInt64(min(length, 0x2000))
-        while a < end {
-            let n = Int(min(end - a, 4096 - (a & 4095)))
+        while out.count < length {
+            let n = min(length - out.count, Int(4096 - (a & 4095)))
             guard let b = try? debugger.readMemory(a, count: n, tid: generalThread) else { break }
             out += b
-            a += UInt64(n)
+            a &+= UInt64(n)
         }
         return out.isEmpty ? "E14" : hexBytes(out)
     }
@@ -200,9 +204,10 @@ extension GDBServer {
     /// Z/z TYPE,ADDR,KIND: 0 software, 1 hardware execution, 2 write, 3 read, 4 access watchpoint.
     private func breakpoint(_ text: String) -> String {
         let insert = text.hasPrefix("Z")
-        let parts = text.dropFirst().split(separator: ";")[0].split(separator: ",")
-        guard parts.count >= 3, let type = Int(parts[0]), let address = UInt64(parts[1], radix: 16),
-              let kind = Int(parts[2], radix: 16) else { return "E01" }
+        let parts = (text.dropFirst().split(separator: ";").first ?? "").split(separator: ",")
+        guard parts.count >= 3, let type = PacketField.hexInt(parts[0]),
+              let address = PacketField.hexUInt64(parts[1]),
+              let kind = PacketField.hexInt(parts[2], maximum: Int(Int32.max)) else { return "E01" }
         do {
             switch type {
             case 0:
