@@ -44,6 +44,11 @@ public struct Arguments {
         return s
     }
 
+    /// A source path, a `file://` URI accepted too (Sources.localPath).
+    public func sourcePath(_ key: String = "path") throws -> String? {
+        try string(key).map(Sources.localPath)
+    }
+
     public func requiredString(_ key: String) throws -> String {
         guard let s = try string(key) else { throw missing(key) }
         return s

@@ -13,11 +13,14 @@ public struct GotoTargetsHandler: RequestHandler {
         let source = try arguments.requiredObject("source")
         let line = try arguments.requiredInteger("line", in: Arguments.Range.count)
         _ = try arguments.integer("column", in: Arguments.Range.any)
-        guard let path = try Arguments(source, command: "gotoTargets source").string("path") else {
+        guard let path = try Arguments(source, command: "gotoTargets source").sourcePath() else {
             throw RequestError("gotoTargets: the source has no 'path'")
         }
         guard let t = adapter.session.target as? DebuggerTarget else { throw RequestError("nothing is being debugged") }
-        if t.atEnd { throw RequestError("gotoTargets: the replay is at the end of the recording, where no code is loaded") }
+        // At the end the program is held before its exit, its code still loaded (unless it is gone).
+        if t.atEnd && !t.isLive(t.focusTid) {
+            throw RequestError("gotoTargets: the replay is at the end of the recording, where the program has ended")
+        }
         let space = try t.space(for: try t.liveThread(nil))
         let addresses = space.addresses(file: path, line: line)
         guard let first = addresses.first, let actual = space.symbolize(first).location?.line else {

@@ -45,8 +45,10 @@ public enum IncomingMessage {
             }
             return .unanswerable("a message of unknown type '\(type.prefix(40))' was ignored")
         }
-        guard let seq = integer(msg["seq"]), seq >= 1, seq <= Int(Int32.max) else {
-            return .unanswerable("a request without a valid 'seq' (a positive integer) was ignored")
+        // Any integer seq is answered (be liberal in what you accept): nvim-dap before December
+        // 2023 starts at 0, and a client waits forever for the answer to a request ignored.
+        guard let seq = integer(msg["seq"]) else {
+            return .unanswerable("a request without a valid 'seq' (an integer) was ignored")
         }
         guard let command = msg["command"] as? String, !command.isEmpty else {
             return .badRequest(seq: seq, command: "", message: "the request has no 'command'")

@@ -9,7 +9,7 @@ public struct SetBreakpointsHandler: RequestHandler {
     public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
         let source = try arguments.requiredObject("source")
         let sourceArgs = Arguments(source, command: "setBreakpoints source")
-        let path = try sourceArgs.string("path")
+        let path = try sourceArgs.sourcePath()
         _ = try sourceArgs.string("name")
         var specs: [(line: Int, condition: String?, hit: String?, log: String?)] = []
         if let bps = try arguments.objects("breakpoints") {

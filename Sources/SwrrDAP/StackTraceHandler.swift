@@ -1,7 +1,9 @@
 // `stackTrace`: the call stack of a thread (CFI unwinding, inlined calls as frames of their
 // own), paged with startFrame/levels. Each frame has its source, line, column, function name,
 // module and instructionPointerReference; frame ids stay valid until the replay resumes. At the
-// end of the recording the stack is empty.
+// end of the recording the program is held before its exit: its threads' stacks are shown there
+// (an empty stack made clients keep a stale frame, "stopped at unavailable location"); only a
+// program that is gone (every task ended) has an empty one.
 
 public struct StackTraceHandler: RequestHandler {
     public let command = "stackTrace"
@@ -13,10 +15,8 @@ public struct StackTraceHandler: RequestHandler {
         let levels = try arguments.integer("levels", in: Arguments.Range.count) ?? 0
         _ = try arguments.object("format")
         guard let t = adapter.session.target as? DebuggerTarget else { throw RequestError("nothing is being debugged") }
-        // At the end of the recording the program has ended: no frames (clients that keep the
-        // session there, exitedAtEnd false, ask for them at that stop).
-        if t.atEnd { return ["stackFrames": [JSONObject](), "totalFrames": 0] }
         let tid = try t.liveThread(id)
+        if t.atEnd && !t.isLive(tid) { return ["stackFrames": [JSONObject](), "totalFrames": 0] }
         let stack = try t.callStack(tid)
         let end = levels > 0 ? min(stack.frames.count, start + levels) : stack.frames.count
         var frames: [JSONObject] = []
