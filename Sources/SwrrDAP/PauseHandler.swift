@@ -11,7 +11,8 @@ public struct PauseHandler: RequestHandler {
     public var validStates: Set<SessionState> { [.running, .stopped] }
 
     public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
-        _ = try arguments.threadID()
+        // The requests that resume (or pause) every thread do not use the thread: any integer.
+        _ = try arguments.requiredInteger("threadId", in: Arguments.Range.any)
         if adapter.session.state == .running { (adapter.session.target as? DebuggerTarget)?.pause() }
         return nil
     }
