@@ -287,13 +287,19 @@ extension GDBServer {
         if text.hasPrefix("vCont;") {
             // A step of one thread wins over continues of the others (gdb steps a thread over a
             // breakpoint that way); the replay runs the other tasks in the recorded order anyway.
-            let actions = text.dropFirst("vCont;".count).split(separator: ";")
-            if let s = actions.first(where: { $0.hasPrefix("s") || $0.hasPrefix("S") }) {
-                let parts = s.split(separator: ":")
-                let tid = parts.count > 1 ? Int32(parts[1].split(separator: ".").last ?? "", radix: 16) : nil
-                return resume(step: true, thread: tid.flatMap { $0 > 0 ? $0 : nil }, conn)
+            // An action this server does not know (or a malformed one) runs nothing.
+            let texts = text.dropFirst("vCont;".count).split(separator: ";", omittingEmptySubsequences: false)
+            let actions = texts.compactMap(VContAction.init)
+            guard !actions.isEmpty, actions.count == texts.count else { return "E01" }
+            if let s = actions.first(where: { $0.kind == .step }) {
+                return resume(step: true, thread: s.thread, conn)
             }
-            return resume(step: false, conn)
+            if actions.contains(where: { $0.kind == .continue }) { return resume(step: false, conn) }
+            // Only `t` (stop): in all-stop mode every thread is stopped already while gdb waits,
+            // so nothing runs and the reply is a stop with no signal, as gdbserver gives for a
+            // thread that `t` stopped.
+            let tid = actions.first?.thread ?? ((try? debugger.currentTid()) ?? 0)
+            return "T00thread:\(hex(tid));"
         }
         if text.hasPrefix("vKill") {
             finished = true
@@ -326,6 +332,35 @@ extension GDBServer {
             // The replay stays where it was: gdb gets the message and an error.
             return refuse(conn, "\(error)", console: true)
         }
+    }
+}
+
+/// One action of a vCont packet: `c`, `Csig`, `s`, `Ssig` or `t`, for one thread
+/// (`:TID`, `:pPID.TID`) or all of them (no thread, `:-1`, `:pPID`, `:pPID.-1`).
+struct VContAction: Equatable {
+    enum Kind { case `continue`, step, stop }
+    var kind: Kind
+    var thread: Int32?
+
+    init?(_ text: Substring) {
+        let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+        let verb = parts[0]
+        let signal = verb.dropFirst()
+        switch verb.first {
+        case "c" where signal.isEmpty, "C" where PacketField.hexInt(signal, maximum: 255) != nil: kind = .continue
+        case "s" where signal.isEmpty, "S" where PacketField.hexInt(signal, maximum: 255) != nil: kind = .step
+        case "t" where signal.isEmpty: kind = .stop
+        default: return nil
+        }
+        guard parts.count == 2 else { thread = nil; return }
+        var id = parts[1]
+        if id.hasPrefix("p") {
+            guard let dot = id.firstIndex(of: ".") else { thread = nil; return }   // a whole process
+            id = id[id.index(after: dot)...]
+        }
+        if id == "-1" || id == "0" { thread = nil; return }
+        guard let tid = PacketField.threadID(id) else { return nil }
+        thread = tid
     }
 }
 

@@ -1,7 +1,7 @@
-// Packets no gdb sends but a peer on the port can: numbers that overflow, signs, empty fields.
-// Each gets an error reply (or the right answer) and the server keeps serving the replay where
-// it was. Issue 13 measured `$mffffffffffffffff,10` killing `swrr replay --gdb-port`
-// (arithmetic overflow in GDBServer.readMemory).
+// Packets no gdb sends but a peer on the port can: numbers that overflow, signs, empty fields,
+// a vCont `t`. Each gets an error reply (or the right answer) and the server keeps serving the
+// replay where it was. Issue 13 measured `$mffffffffffffffff,10` killing `swrr replay --gdb-port`
+// (arithmetic overflow in GDBServer.readMemory) and `vCont;t` running the replay to its end.
 import Foundation
 import XCTest
 
@@ -71,6 +71,31 @@ final class GDBHostileInputTests: XCTestCase {
         XCTAssertEqual(try gdb.request("g").count, 1120, "560 bytes of registers")
         XCTAssertEqual(try gdb.request("p10").count, 16, "rip is 8 bytes")
         XCTAssertEqual(try gdb.request("qC"), tid)
+        gdb.sendPacket("k")
+        XCTAssertTrue(server.stop(timeout: 20))
+    }
+
+    /// `vCont;t` (stop) answers a stop with no signal for the thread and runs nothing; unknown
+    /// actions run nothing either; a real continue afterwards still reaches the end.
+    func testVContStopDoesNotRunTheReplay() throws {
+        let (server, gdb, rec) = try session()
+        defer { _ = server.stop(timeout: 10) }
+        let tid = String(try gdb.request("qC").dropFirst(2))
+        let before = try when(gdb)
+        XCTAssertTrue(before.hasPrefix("Current event: "), before)
+        XCTAssertEqual(try gdb.request("vCont;t"), "T00thread:\(tid);")
+        XCTAssertEqual(try gdb.request("vCont;t:\(tid)"), "T00thread:\(tid);")
+        XCTAssertEqual(try gdb.request("vCont;t:p\(tid).\(tid)"), "T00thread:\(tid);")
+        for bad in ["vCont;x", "vCont;", "vCont;c;q", "vCont;C", "vCont;Cfff", "vCont;s:-5", "vCont;s:ffffffffff", "vCont;tt"] {
+            XCTAssertEqual(try gdb.request(bad), "E01", bad)
+        }
+        XCTAssertEqual(try when(gdb), before, "nothing ran")
+        let iter = String(try GDBFixture.symbol("iter", in: rec.executable), radix: 16)
+        XCTAssertEqual(try gdb.request("m\(iter),4"), "00000000")
+        // A continue with a thread's `t` in the same packet continues (all-stop: the replay runs
+        // every thread in the recorded order).
+        let end = try gdb.request("vCont;c;t:\(tid)", timeout: 60)
+        XCTAssertTrue(end.hasPrefix("O") || end.hasPrefix("T05"), end)
         gdb.sendPacket("k")
         XCTAssertTrue(server.stop(timeout: 20))
     }
