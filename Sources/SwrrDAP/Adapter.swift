@@ -170,8 +170,9 @@ public final class Adapter {
             body["reason"] = "end of recording"
             body["description"] = description
         case .stopped(let info):
+            // target.focusThread is info.threadId, unless that thread is not listed (see
+            // DebuggerTarget.refreshCaches).
             body["reason"] = info.reason
-            body["threadId"] = info.threadId
             if let d = info.description { body["description"] = d }
             if let t = info.text { body["text"] = t }
             if !info.hitBreakpointIds.isEmpty { body["hitBreakpointIds"] = info.hitBreakpointIds }

@@ -1,5 +1,11 @@
 // Typed access to a request's `arguments`: a missing required field or one of the wrong JSON type
 // is a RequestError naming the field, which the adapter answers with `success: false`.
+//
+// Every number a client sends is checked here against the range its use allows (`Range`), before
+// any conversion or arithmetic: Swift traps on an Int32(...) of 2^31 or an overflowing +, and a
+// trap ends swrr-dap (measured: threadId 2147483648 in stackTrace killed it with SIGILL). So
+// handlers read numbers only through the range-taking accessors and may then convert and add
+// without checks of their own.
 import Foundation
 
 /// An error answered to the client as `success: false` with this message.
@@ -38,6 +44,11 @@ public struct Arguments {
         return s
     }
 
+    /// A source path, a `file://` URI accepted too (Sources.localPath).
+    public func sourcePath(_ key: String = "path") throws -> String? {
+        try string(key).map(Sources.localPath)
+    }
+
     public func requiredString(_ key: String) throws -> String {
         guard let s = try string(key) else { throw missing(key) }
         return s
@@ -51,15 +62,33 @@ public struct Arguments {
         return n.boolValue
     }
 
-    public func integer(_ key: String) throws -> Int? {
+    /// The ranges numeric arguments are checked against.
+    public enum Range {
+        /// Thread ids are Linux tids: positive 32-bit (pid_t).
+        public static let threadID = 1...Int(Int32.max)
+        /// Counts, indexes and line numbers: small enough that adding two never overflows.
+        public static let count = 0...Int(Int32.max)
+        /// Handles swrr-dap handed out (frames, variables, goto targets, events) and byte
+        /// offsets, which are only compared, looked up or added with wrapping arithmetic.
+        public static let any = Int.min...Int.max
+    }
+
+    /// An integer within `range`; a value outside it is an error naming the range.
+    public func integer(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
         guard has(key) else { return nil }
         guard let n = IncomingMessage.integer(object[key]) else { throw wrong(key, "an integer") }
+        guard range.contains(n) else { throw wrong(key, "an integer from \(range.lowerBound) to \(range.upperBound)") }
         return n
     }
 
-    public func requiredInteger(_ key: String) throws -> Int {
-        guard let n = try integer(key) else { throw missing(key) }
+    public func requiredInteger(_ key: String, in range: ClosedRange<Int>) throws -> Int {
+        guard let n = try integer(key, in: range) else { throw missing(key) }
         return n
+    }
+
+    /// A required thread id, as the tid type the replay uses.
+    public func threadID(_ key: String = "threadId") throws -> Int32 {
+        Int32(try requiredInteger(key, in: Range.threadID))   // in range: cannot trap
     }
 
     public func strings(_ key: String) throws -> [String]? {

@@ -11,7 +11,7 @@ extension DebuggerTarget {
     func placeBreakpoints(onlyUnverified: Bool = false) -> [UserBreakpoint] {
         let before = inserted
         var changed: [UserBreakpoint] = []
-        let tid = (try? liveThread(nil)) ?? Int32(focusThread)
+        let tid = (try? liveThread(nil)) ?? focusTid
         let space = try? self.space(for: tid)
         for bp in breakpoints.all where !onlyUnverified || bp.dap["verified"] as? Bool != true {
             let old = bp.dap

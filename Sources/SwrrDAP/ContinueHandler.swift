@@ -12,7 +12,7 @@ enum Resume {
 
     /// The thread a stepping request names, checked against the live threads.
     static func thread(_ arguments: Arguments, adapter: Adapter, allowAtEnd: Bool = false) throws -> Int32 {
-        let id = try arguments.requiredInteger("threadId")
+        let id = try arguments.threadID()
         guard let t = adapter.session.target as? DebuggerTarget else { throw RequestError("nothing is being debugged") }
         if t.atEnd && !allowAtEnd { throw RequestError("\(arguments.command): the replay is at the end of the recording") }
         return try t.liveThread(id)
@@ -32,7 +32,8 @@ public struct ContinueHandler: RequestHandler {
     public var validStates: Set<SessionState> { [.stopped] }
 
     public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
-        _ = try arguments.requiredInteger("threadId")
+        // The requests that resume (or pause) every thread do not use the thread: any integer.
+        _ = try arguments.requiredInteger("threadId", in: Arguments.Range.any)
         _ = try arguments.bool("singleThread")
         try Resume.start(adapter)
         return ["allThreadsContinued": true]

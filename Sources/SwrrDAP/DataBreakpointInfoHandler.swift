@@ -9,9 +9,9 @@ public struct DataBreakpointInfoHandler: RequestHandler {
 
     public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
         let name = try arguments.requiredString("name")
-        let ref = try arguments.integer("variablesReference")
-        let frameId = try arguments.integer("frameId")
-        let bytes = try arguments.integer("bytes")
+        let ref = try arguments.integer("variablesReference", in: Arguments.Range.any)
+        let frameId = try arguments.integer("frameId", in: Arguments.Range.any)
+        let bytes = try arguments.integer("bytes", in: Arguments.Range.count)
         let asAddress = try arguments.bool("asAddress") ?? false
         guard let t = adapter.session.target as? DebuggerTarget else { throw RequestError("nothing is being debugged") }
         func unavailable(_ why: String) -> JSONObject { ["dataId": NSNull(), "description": why] }

@@ -11,12 +11,11 @@ public struct DisassembleHandler: RequestHandler {
 
     public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
         let ref = try arguments.requiredString("memoryReference")
-        let offset = try arguments.integer("offset") ?? 0
-        let instructionOffset = try arguments.integer("instructionOffset") ?? 0
-        let count = try arguments.requiredInteger("instructionCount")
+        let offset = try arguments.integer("offset", in: Arguments.Range.any) ?? 0
+        let instructionOffset = try arguments.integer("instructionOffset", in: -10_000...10_000) ?? 0
+        let count = try arguments.requiredInteger("instructionCount", in: 0...10_000)
         _ = try arguments.bool("resolveSymbols")
         guard let base = parseAddress(ref) else { throw RequestError("disassemble: '\(ref)' is not a memory reference") }
-        guard count >= 0, count <= 10_000 else { throw RequestError("disassemble: 'instructionCount' must be 0 to 10000") }
         guard let objdump = Self.objdump else {
             throw RequestError("disassemble: objdump is not installed (Debian package binutils): swrr-dap disassembles with it")
         }

@@ -9,7 +9,7 @@ public struct EvaluateHandler: RequestHandler {
 
     public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
         let expression = try arguments.requiredString("expression")
-        let frameId = try arguments.integer("frameId")
+        let frameId = try arguments.integer("frameId", in: Arguments.Range.any)
         _ = try arguments.string("context")
         let hexFormat = try arguments.object("format").flatMap { $0["hex"] as? Bool } ?? false
         guard let t = adapter.session.target as? DebuggerTarget else { throw RequestError("nothing is being debugged") }

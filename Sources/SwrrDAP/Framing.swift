@@ -3,7 +3,8 @@
 // file descriptors.
 //
 // The reader never crashes and never waits for bytes that cannot come: a header without a valid
-// Content-Length, a body larger than `maximumBody`, or bytes before a header are reported as
+// Content-Length (none, not a number, or over `maximumAnnounced`), a body larger than
+// `maximumBody`, or bytes before a header are reported as
 // `.malformed` and skipped (the reader resynchronises at the next "Content-Length:"), and end of
 // file, also in the middle of a message, is `.end`.
 import Foundation
@@ -24,6 +25,10 @@ public final class FrameReader {
     public static let defaultMaximumBody = 16 << 20
     /// Longest header block accepted before it is declared garbage.
     static let maximumHeader = 8192
+    /// A larger Content-Length is no message a client sends: the header is skipped and the reader
+    /// looks for the next one at once. Discarding its body instead would swallow every later
+    /// message (a peer announcing 2^63-1 bytes silenced the adapter for good).
+    static let maximumAnnounced = 1 << 30
 
     let fd: Int32
     let maximumBody: Int
@@ -160,7 +165,7 @@ public final class FrameReader {
                 guard parts.count == 2 else { continue }
                 if parts[0].trimmingCharacters(in: .whitespaces).lowercased() == "content-length" {
                     let value = parts[1].trimmingCharacters(in: .whitespaces)
-                    if let n = Int(value), n >= 0 {
+                    if let n = Int(value), n >= 0, n <= Self.maximumAnnounced {
                         length = n
                     } else {
                         problem = "invalid Content-Length '\(value.prefix(40))'"

@@ -46,7 +46,35 @@ extension DebuggerTarget {
     func gotoLine(_ g: GotoLine, from tid: Int32) throws -> TargetStop {
         let start = try debugger.position()
         let wanted = Set(g.addresses)
-        let found: DebugStop? = try withOnlyBreakpoints(wanted) {
+        // Forward, the search is a trial run: its output reaches the client only if the replay
+        // stays ahead (OutputHold.swift). A pause or a failure leaves the replay ahead.
+        if g.direction == .next { outputHold.hold() }
+        let found: DebugStop?
+        do {
+            found = try searchLine(g, wanted, from: tid)
+        } catch {
+            outputHold.release()
+            throw error
+        }
+        let place = "line \(g.line) of \(g.file)"
+        guard let s = found else {
+            outputHold.discard()
+            _ = try engine { try $0.goTo(start) }
+            let why = g.direction == .next ? "does not run again after this point (the end of the recording was reached)"
+                                           : "did not run before this point (the start of the recording was reached)"
+            return .stopped(StopInfo(reason: "goto", threadId: Int(tid),
+                                     description: "The replay stayed where it was: \(place) \(why)"))
+        }
+        outputHold.release()
+        let which = g.direction == .next ? "next" : "previous"
+        return .stopped(StopInfo(reason: "goto", threadId: Int(s.tid),
+                                 description: "At the \(which) execution of \(place) (thread \(s.tid), event \(s.event))"))
+    }
+
+    /// The first arrival at one of the line's addresses in the goto's direction; nil when the
+    /// end (forward) or the start (backward) of the recording came first.
+    private func searchLine(_ g: GotoLine, _ wanted: Set<UInt64>, from tid: Int32) throws -> DebugStop? {
+        try withOnlyBreakpoints(wanted) {
             // Forward, the arrival the thread stands on is not the next one (as for continue).
             var ignore = g.direction == .next ? try? debugger.registers(tid: tid).rip : nil
             if let last = lastEngineStop, last.tid == tid, case .breakpoint(let a) = last.reason, a == ignore { ignore = nil }
@@ -63,17 +91,6 @@ extension DebuggerTarget {
                 }
             }
         }
-        let place = "line \(g.line) of \(g.file)"
-        guard let s = found else {
-            _ = try engine { try $0.goTo(start) }
-            let why = g.direction == .next ? "does not run again after this point (the end of the recording was reached)"
-                                           : "did not run before this point (the start of the recording was reached)"
-            return .stopped(StopInfo(reason: "goto", threadId: Int(tid),
-                                     description: "The replay stayed where it was: \(place) \(why)"))
-        }
-        let which = g.direction == .next ? "next" : "previous"
-        return .stopped(StopInfo(reason: "goto", threadId: Int(s.tid),
-                                 description: "At the \(which) execution of \(place) (thread \(s.tid), event \(s.event))"))
     }
 
     /// Runs `body` with only these software breakpoints in the replay (the user's breakpoints

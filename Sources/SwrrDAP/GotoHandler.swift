@@ -8,8 +8,9 @@ public struct GotoHandler: RequestHandler {
     public var validStates: Set<SessionState> { [.stopped] }
 
     public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
-        _ = try arguments.requiredInteger("threadId")
-        let id = try arguments.requiredInteger("targetId")
+        // The requests that resume (or pause) every thread do not use the thread: any integer.
+        _ = try arguments.requiredInteger("threadId", in: Arguments.Range.any)
+        let id = try arguments.requiredInteger("targetId", in: Arguments.Range.any)
         guard let t = adapter.session.target as? DebuggerTarget else { throw RequestError("nothing is being debugged") }
         guard let g = t.gotoTargets.target(id) else {
             throw RequestError("goto: unknown targetId \(id) (ask gotoTargets for a line's targets first)")

@@ -11,13 +11,16 @@ public struct GotoTargetsHandler: RequestHandler {
 
     public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
         let source = try arguments.requiredObject("source")
-        let line = try arguments.requiredInteger("line")
-        _ = try arguments.integer("column")
-        guard let path = try Arguments(source, command: "gotoTargets source").string("path") else {
+        let line = try arguments.requiredInteger("line", in: Arguments.Range.count)
+        _ = try arguments.integer("column", in: Arguments.Range.any)
+        guard let path = try Arguments(source, command: "gotoTargets source").sourcePath() else {
             throw RequestError("gotoTargets: the source has no 'path'")
         }
         guard let t = adapter.session.target as? DebuggerTarget else { throw RequestError("nothing is being debugged") }
-        if t.atEnd { throw RequestError("gotoTargets: the replay is at the end of the recording, where no code is loaded") }
+        // At the end the program is held before its exit, its code still loaded (unless it is gone).
+        if t.atEnd && !t.isLive(t.focusTid) {
+            throw RequestError("gotoTargets: the replay is at the end of the recording, where the program has ended")
+        }
         let space = try t.space(for: try t.liveThread(nil))
         let addresses = space.addresses(file: path, line: line)
         guard let first = addresses.first, let actual = space.symbolize(first).location?.line else {

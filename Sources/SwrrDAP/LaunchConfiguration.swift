@@ -59,9 +59,8 @@ public struct LaunchConfiguration {
         let cwd = try a.string("cwd")
         let env = try a.stringMap("env")
         let trace = try a.string("trace")
-        let process = try a.integer("process")
+        let process = try a.integer("process", in: Arguments.Range.threadID)
         let exitedAtEnd = try a.bool("exitedAtEnd") ?? true
-        if let p = process, p <= 0 { throw RequestError("launch: 'process' must be a recorded pid (a positive integer)") }
         if let trace = trace {
             if program != nil || args != nil || env != nil || cwd != nil || record == true {
                 throw RequestError("launch: 'trace' debugs an existing recording; it cannot be combined with " +

@@ -45,8 +45,10 @@ public enum IncomingMessage {
             }
             return .unanswerable("a message of unknown type '\(type.prefix(40))' was ignored")
         }
-        guard let seq = integer(msg["seq"]), seq >= 1, seq <= Int(Int32.max) else {
-            return .unanswerable("a request without a valid 'seq' (a positive integer) was ignored")
+        // Any integer seq is answered (be liberal in what you accept): nvim-dap before December
+        // 2023 starts at 0, and a client waits forever for the answer to a request ignored.
+        guard let seq = integer(msg["seq"]) else {
+            return .unanswerable("a request without a valid 'seq' (an integer) was ignored")
         }
         guard let command = msg["command"] as? String, !command.isEmpty else {
             return .badRequest(seq: seq, command: "", message: "the request has no 'command'")
@@ -61,11 +63,16 @@ public enum IncomingMessage {
         return .request(Request(seq: seq, command: command, arguments: arguments, raw: msg))
     }
 
-    /// An integral JSON number (JSONSerialization gives NSNumber; booleans are not integers).
+    /// An integral JSON number that fits an Int, exactly (JSONSerialization gives NSNumber;
+    /// booleans are not integers). Measured on swift-corelibs-foundation 6.3: integers up to
+    /// 2^63-1 arrive as Int64 ("q"), up to 2^64-1 as UInt64 ("Q"), larger ones as NSDecimalNumber,
+    /// and 1.0 or 1e3 as a double; their decimal text is exact in each case.
     static func integer(_ value: Any?) -> Int? {
         guard let n = value as? NSNumber, !isBoolean(n) else { return nil }
+        if let i = Int(n.stringValue) { return i }
+        // A double with an integral value ("1.0", "1e3"); beyond 2^53 a double is not exact.
         let d = n.doubleValue
-        guard d.isFinite, d == d.rounded(), abs(d) < 9e15 else { return nil }
+        guard d.isFinite, d == d.rounded(), abs(d) <= 9_007_199_254_740_992 else { return nil }
         return Int(d)
     }
 

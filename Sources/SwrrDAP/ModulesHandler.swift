@@ -9,8 +9,8 @@ public struct ModulesHandler: RequestHandler {
     public var validStates: Set<SessionState> { [.stopped] }
 
     public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
-        let start = max(0, try arguments.integer("startModule") ?? 0)
-        let count = try arguments.integer("moduleCount") ?? 0
+        let start = try arguments.integer("startModule", in: Arguments.Range.count) ?? 0
+        let count = try arguments.integer("moduleCount", in: Arguments.Range.count) ?? 0
         guard let t = adapter.session.target as? DebuggerTarget else { throw RequestError("nothing is being debugged") }
         let all = try t.moduleObjects()
         let end = count > 0 ? min(all.count, start + count) : all.count

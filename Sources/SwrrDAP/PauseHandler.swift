@@ -11,7 +11,8 @@ public struct PauseHandler: RequestHandler {
     public var validStates: Set<SessionState> { [.running, .stopped] }
 
     public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
-        _ = try arguments.requiredInteger("threadId")
+        // The requests that resume (or pause) every thread do not use the thread: any integer.
+        _ = try arguments.requiredInteger("threadId", in: Arguments.Range.any)
         if adapter.session.state == .running { (adapter.session.target as? DebuggerTarget)?.pause() }
         return nil
     }
@@ -23,7 +24,7 @@ struct Paused: Error {}
 extension DebuggerTarget {
     /// The stop a paused `request` reports, saying where it is.
     func pausedStop(_ request: RunRequest) -> TargetStop {
-        let tid = (try? debugger.currentTid()) ?? Int32(focusThread)
+        let tid = (try? debugger.currentTid()) ?? focusTid
         let event = (try? debugger.eventNumber()) ?? 0
         var description = "Paused at event \(event) of the recording"
         if case .state? = (try? debugger.position())?.path.last {

@@ -8,10 +8,9 @@ public struct ReadMemoryHandler: RequestHandler {
 
     public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
         let ref = try arguments.requiredString("memoryReference")
-        let offset = try arguments.integer("offset") ?? 0
-        let count = try arguments.requiredInteger("count")
+        let offset = try arguments.integer("offset", in: Arguments.Range.any) ?? 0
+        let count = try arguments.requiredInteger("count", in: 0...(16 << 20))
         guard let base = parseAddress(ref) else { throw RequestError("readMemory: '\(ref)' is not a memory reference") }
-        guard count >= 0, count <= 16 << 20 else { throw RequestError("readMemory: 'count' must be between 0 and 16 MiB") }
         guard let t = adapter.session.target as? DebuggerTarget else { throw RequestError("nothing is being debugged") }
         let tid = try t.liveThread(nil)
         let start = UInt64(bitPattern: Int64(bitPattern: base) &+ Int64(offset))

@@ -6,7 +6,8 @@ public struct ReverseContinueHandler: RequestHandler {
     public var validStates: Set<SessionState> { [.stopped] }
 
     public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
-        _ = try arguments.requiredInteger("threadId")
+        // The requests that resume (or pause) every thread do not use the thread: any integer.
+        _ = try arguments.requiredInteger("threadId", in: Arguments.Range.any)
         _ = try arguments.bool("singleThread")
         try Resume.start(adapter, .reverseContinue)
         return nil

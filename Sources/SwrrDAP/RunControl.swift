@@ -28,7 +28,7 @@ extension DebuggerTarget {
     private func runUnpaused(_ request: RunRequest) throws -> TargetStop {
         switch request {
         case .continue:
-            return try continueForward(from: Int32(focusThread))
+            return try continueForward(from: focusTid)
         case .next(let tid, let g):
             return try step(tid, g, over: true)
         case .stepIn(let tid, let g):
@@ -45,7 +45,7 @@ extension DebuggerTarget {
             return .stopped(StopInfo(reason: "goto", threadId: Int(s.tid),
                                      description: "At event \(s.event) of the recording"))
         case .gotoLine(let g):
-            return try gotoLine(g, from: Int32(focusThread))
+            return try gotoLine(g, from: focusTid)
         case .reverseStepOut(let tid):
             return try reverseStepOut(tid)
         }

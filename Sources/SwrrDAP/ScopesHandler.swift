@@ -6,7 +6,7 @@ public struct ScopesHandler: RequestHandler {
     public var validStates: Set<SessionState> { [.stopped] }
 
     public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
-        let frameId = try arguments.requiredInteger("frameId")
+        let frameId = try arguments.requiredInteger("frameId", in: Arguments.Range.any)
         guard let t = adapter.session.target as? DebuggerTarget else { throw RequestError("nothing is being debugged") }
         let (_, scope) = try t.frame(frameId)
         let locals = scope.locals().count, params = scope.parameters().count

@@ -9,18 +9,18 @@ public struct SetBreakpointsHandler: RequestHandler {
     public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
         let source = try arguments.requiredObject("source")
         let sourceArgs = Arguments(source, command: "setBreakpoints source")
-        let path = try sourceArgs.string("path")
+        let path = try sourceArgs.sourcePath()
         _ = try sourceArgs.string("name")
         var specs: [(line: Int, condition: String?, hit: String?, log: String?)] = []
         if let bps = try arguments.objects("breakpoints") {
             for (i, bp) in bps.enumerated() {
                 let a = Arguments(bp, command: "setBreakpoints breakpoints[\(i)]")
-                let line = try a.requiredInteger("line")
-                _ = try a.integer("column")
+                let line = try a.requiredInteger("line", in: Arguments.Range.count)
+                _ = try a.integer("column", in: Arguments.Range.any)
                 specs.append((line, try a.string("condition"), try a.string("hitCondition"), try a.string("logMessage")))
             }
         } else if let old = arguments.object["lines"] as? [Any] {
-            specs = old.compactMap { IncomingMessage.integer($0) }.map { ($0, nil, nil, nil) }
+            specs = old.compactMap { IncomingMessage.integer($0) }.filter(Arguments.Range.count.contains).map { ($0, nil, nil, nil) }
         }
         let table = adapter.session.breakpoints
         let key = path ?? (source["name"] as? String ?? "")

@@ -26,7 +26,8 @@ public struct SetDataBreakpointsHandler: RequestHandler {
             let condition = try a.string("condition")
             let hitCondition = try a.string("hitCondition")
             let parts = dataId.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false).map(String.init)
-            guard parts.count == 4, let address = parseAddress(parts[0]), let length = Int(parts[1]) else {
+            guard parts.count == 4, let address = parseAddress(parts[0]), let length = Int(parts[1]),
+                  [1, 2, 4, 8].contains(length) else {
                 out.append(["verified": false, "message": "'\(dataId)' is not a dataId from dataBreakpointInfo"])
                 continue
             }
@@ -40,7 +41,7 @@ public struct SetDataBreakpointsHandler: RequestHandler {
             }
             var d = DataBreakpoint(id: id, address: address, length: length, kind: kind, name: parts[3],
                                    typeName: parts[2].isEmpty ? nil : parts[2])
-            d.lastValue = t.dataValue(d, tid: (try? t.liveThread(nil)) ?? Int32(t.focusThread))
+            d.lastValue = t.dataValue(d, tid: (try? t.liveThread(nil)) ?? t.focusTid)
             d.condition = condition
             d.hitCondition = hitCondition
             table.data.append(d)

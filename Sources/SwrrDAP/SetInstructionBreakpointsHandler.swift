@@ -14,7 +14,7 @@ public struct SetInstructionBreakpointsHandler: RequestHandler {
         for (i, bp) in bps.enumerated() {
             let a = Arguments(bp, command: "setInstructionBreakpoints breakpoints[\(i)]")
             let ref = try a.requiredString("instructionReference")
-            let offset = try a.integer("offset") ?? 0
+            let offset = try a.integer("offset", in: Arguments.Range.any) ?? 0
             let b = table.make(.instruction, ref + (offset != 0 ? "\(offset >= 0 ? "+" : "")\(offset)" : ""))
             b.instructionAddress = parseAddress(ref).map { UInt64(bitPattern: Int64(bitPattern: $0) &+ Int64(offset)) }
             b.condition = try a.string("condition")

@@ -7,8 +7,8 @@ public struct SourceHandler: RequestHandler {
     public var validStates: Set<SessionState> { SessionState.debugging }
 
     public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
-        let ref = try arguments.requiredInteger("sourceReference")
-        let path = try arguments.object("source").flatMap { $0["path"] as? String }
+        let ref = try arguments.requiredInteger("sourceReference", in: Arguments.Range.any)
+        let path = try arguments.object("source").flatMap { try Arguments($0, command: "source source").sourcePath() }
         guard let p = path else {
             throw RequestError("source: unknown sourceReference \(ref): swrr-dap gives sources by path")
         }

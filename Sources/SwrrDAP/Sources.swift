@@ -13,4 +13,16 @@ enum Sources {
         }
         return s
     }
+
+    /// The local path a client's `source.path` names. nvim-dap's goto-at-cursor (every version)
+    /// sends a `file://` URI there, percent-encoded: "file:///src/a%20b.c" is "/src/a b.c", and
+    /// "file://localhost/..." names this machine too. Anything else is a path already.
+    static func localPath(_ text: String) -> String {
+        guard text.count >= 7, text.prefix(7).lowercased() == "file://" else { return text }
+        var rest = Substring(text.dropFirst(7))
+        if rest.prefix(9).lowercased() == "localhost" { rest = rest.dropFirst(9) }
+        // Only an absolute path is a file on this machine (file://host/... names another one).
+        guard rest.hasPrefix("/") else { return text }
+        return String(rest).removingPercentEncoding ?? String(rest)
+    }
 }

@@ -8,9 +8,9 @@ public struct VariablesHandler: RequestHandler {
     public var validStates: Set<SessionState> { [.stopped] }
 
     public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
-        let ref = try arguments.requiredInteger("variablesReference")
-        let start = max(0, try arguments.integer("start") ?? 0)
-        let count = try arguments.integer("count") ?? 0
+        let ref = try arguments.requiredInteger("variablesReference", in: Arguments.Range.any)
+        let start = try arguments.integer("start", in: Arguments.Range.count) ?? 0
+        let count = try arguments.integer("count", in: Arguments.Range.count) ?? 0
         let hexFormat = try arguments.object("format").flatMap { $0["hex"] as? Bool } ?? false
         if let filter = try arguments.string("filter"), filter != "named" && filter != "indexed" {
             throw RequestError("variables: 'filter' must be named or indexed")

@@ -289,12 +289,16 @@ struct ExpressionEvaluator {
                 let (ux, uy) = (UInt64(bitPattern: x), UInt64(bitPattern: y))
                 return .integer(Int64(bitPattern: op == "/" ? ux / uy : ux % uy), unsigned: true)
             }
-            return .integer(op == "/" ? x / y : x % y, unsigned: false)
+            // Int64.min / -1 overflows (C leaves it undefined; the CPU raises #DE): an error, as
+            // for a zero divisor, never a trap of swrr's own (the operands come from the user).
+            let (q, overflow) = op == "/" ? x.dividedReportingOverflow(by: y) : x.remainderReportingOverflow(dividingBy: y)
+            if overflow { throw DebugInfoError("Division overflow") }
+            return .integer(q, unsigned: false)
         case "&": return .integer(x & y, unsigned: unsigned)
         case "|": return .integer(x | y, unsigned: unsigned)
         case "^": return .integer(x ^ y, unsigned: unsigned)
         case "<<": return .integer(x << y, unsigned: unsigned)
-        case ">>": return .integer(unsigned ? Int64(bitPattern: UInt64(bitPattern: x) >> UInt64(y)) : x >> y, unsigned: unsigned)
+        case ">>": return .integer(unsigned ? Int64(bitPattern: UInt64(bitPattern: x) >> y) : x >> y, unsigned: unsigned)
         case "==": return cmp(x == y)
         case "!=": return cmp(x != y)
         case "<": return cmp(unsigned ? UInt64(bitPattern: x) < UInt64(bitPattern: y) : x < y)

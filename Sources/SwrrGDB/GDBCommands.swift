@@ -70,7 +70,7 @@ extension GDBServer {
         if text.hasPrefix("qRcmd,") { return monitor(text, conn) }
         if text.hasPrefix("qSymbol") { return "OK" }
         if text.hasPrefix("qThreadExtraInfo,") {
-            let tid = Int32(text.dropFirst("qThreadExtraInfo,".count), radix: 16)
+            let tid = PacketField.threadID(text.dropFirst("qThreadExtraInfo,".count))
             let task = ((try? debugger.tasks()) ?? []).first { $0.tid == tid }
             return hexBytes(Array((task.map { "\($0.state.rawValue)" } ?? "").utf8))
         }
@@ -83,7 +83,7 @@ extension GDBServer {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 5, parts[2] == "read" else { return "" }
         let range = parts[4].split(separator: ",")
-        guard range.count == 2, let offset = Int(range[0], radix: 16), let length = Int(range[1], radix: 16) else {
+        guard range.count == 2, let offset = PacketField.hexInt(range[0]), let length = PacketField.hexInt(range[1]) else {
             return "E01"
         }
         let data: [UInt8]
@@ -101,7 +101,7 @@ extension GDBServer {
             return ""
         }
         if offset >= data.count { return "l" }
-        let end = min(data.count, offset + length)
+        let end = length < data.count - offset ? offset + length : data.count
         conn.send(Array((end == data.count ? "l" : "m").utf8) + data[offset..<end])
         return nil
     }
@@ -140,14 +140,19 @@ extension GDBServer {
         guard text.count >= 2 else { return "E01" }
         let which = text[text.index(after: text.startIndex)]
         let id = String(text.dropFirst(2))
-        let tid: Int32? = (id == "0" || id == "-1" || id.isEmpty) ? nil : Int32(id, radix: 16)
+        if id == "0" || id == "-1" || id.isEmpty {
+            if which == "g" { generalThread = nil }
+            if which == "c" { resumeThread = nil }
+            return "OK"
+        }
+        guard let tid = PacketField.threadID(id) else { return "E01" }
         if which == "g" { generalThread = tid }
         if which == "c" { resumeThread = tid }
         return "OK"
     }
 
     private func threadAlive(_ text: String) -> String {
-        guard let tid = Int32(text.dropFirst(), radix: 16) else { return "E01" }
+        guard let tid = PacketField.threadID(text.dropFirst()) else { return "E01" }
         let alive = ((try? debugger.tasks()) ?? []).contains { $0.tid == tid && $0.state != .ended }
         return alive ? "OK" : "E01"
     }
@@ -166,7 +171,7 @@ extension GDBServer {
     }
 
     private func readRegister(_ text: String) -> String {
-        guard let n = Int(text.dropFirst(), radix: 16) else { return "E01" }
+        guard let n = PacketField.hexInt(text.dropFirst(), maximum: RegisterFile.layout.count) else { return "E01" }
         guard let regs = try? debugger.registers(tid: generalThread) else { return "E01" }
         let fp = n >= 24 && n < 57 ? try? debugger.floatingPointRegisters(tid: generalThread) : nil
         guard let v = RegisterFile.value(n, regs, fp) else { return "E01" }
@@ -174,23 +179,22 @@ extension GDBServer {
     }
 
     private func readMemory(_ text: String) -> String {
-        let parts = text.dropFirst().split(separator: ",")
-        guard parts.count == 2, let address = UInt64(parts[0], radix: 16), let length = Int(parts[1], radix: 16) else {
+        guard let (address, length) = PacketField.memoryRange(text.dropFirst(), maximum: 0x2000) else {
             return "E01"
         }
         if length == 0 { return "" }
-        if let b = try? debugger.readMemory(address, count: min(length, 0x2000), tid: generalThread) {
+        if let b = try? debugger.readMemory(address, count: length, tid: generalThread) {
             return hexBytes(b)
         }
-        // Partly readable: as much as the first pages allow.
+        // Partly readable: as much as the first pages allow (memoryRange keeps the last byte at
+        // or below 2^64-1, so only the step past it wraps, and the loop ends there).
         var out: [UInt8] = []
         var a = address
-        let end = address + UInt64(min(length, 0x2000))
-        while a < end {
-            let n = Int(min(end - a, 4096 - (a & 4095)))
+        while out.count < length {
+            let n = min(length - out.count, Int(4096 - (a & 4095)))
             guard let b = try? debugger.readMemory(a, count: n, tid: generalThread) else { break }
             out += b
-            a += UInt64(n)
+            a &+= UInt64(n)
         }
         return out.isEmpty ? "E14" : hexBytes(out)
     }
@@ -200,9 +204,10 @@ extension GDBServer {
     /// Z/z TYPE,ADDR,KIND: 0 software, 1 hardware execution, 2 write, 3 read, 4 access watchpoint.
     private func breakpoint(_ text: String) -> String {
         let insert = text.hasPrefix("Z")
-        let parts = text.dropFirst().split(separator: ";")[0].split(separator: ",")
-        guard parts.count >= 3, let type = Int(parts[0]), let address = UInt64(parts[1], radix: 16),
-              let kind = Int(parts[2], radix: 16) else { return "E01" }
+        let parts = (text.dropFirst().split(separator: ";").first ?? "").split(separator: ",")
+        guard parts.count >= 3, let type = PacketField.hexInt(parts[0]),
+              let address = PacketField.hexUInt64(parts[1]),
+              let kind = PacketField.hexInt(parts[2], maximum: Int(Int32.max)) else { return "E01" }
         do {
             switch type {
             case 0:
@@ -282,13 +287,19 @@ extension GDBServer {
         if text.hasPrefix("vCont;") {
             // A step of one thread wins over continues of the others (gdb steps a thread over a
             // breakpoint that way); the replay runs the other tasks in the recorded order anyway.
-            let actions = text.dropFirst("vCont;".count).split(separator: ";")
-            if let s = actions.first(where: { $0.hasPrefix("s") || $0.hasPrefix("S") }) {
-                let parts = s.split(separator: ":")
-                let tid = parts.count > 1 ? Int32(parts[1].split(separator: ".").last ?? "", radix: 16) : nil
-                return resume(step: true, thread: tid.flatMap { $0 > 0 ? $0 : nil }, conn)
+            // An action this server does not know (or a malformed one) runs nothing.
+            let texts = text.dropFirst("vCont;".count).split(separator: ";", omittingEmptySubsequences: false)
+            let actions = texts.compactMap(VContAction.init)
+            guard !actions.isEmpty, actions.count == texts.count else { return "E01" }
+            if let s = actions.first(where: { $0.kind == .step }) {
+                return resume(step: true, thread: s.thread, conn)
             }
-            return resume(step: false, conn)
+            if actions.contains(where: { $0.kind == .continue }) { return resume(step: false, conn) }
+            // Only `t` (stop): in all-stop mode every thread is stopped already while gdb waits,
+            // so nothing runs and the reply is a stop with no signal, as gdbserver gives for a
+            // thread that `t` stopped.
+            let tid = actions.first?.thread ?? ((try? debugger.currentTid()) ?? 0)
+            return "T00thread:\(hex(tid));"
         }
         if text.hasPrefix("vKill") {
             finished = true
@@ -321,6 +332,35 @@ extension GDBServer {
             // The replay stays where it was: gdb gets the message and an error.
             return refuse(conn, "\(error)", console: true)
         }
+    }
+}
+
+/// One action of a vCont packet: `c`, `Csig`, `s`, `Ssig` or `t`, for one thread
+/// (`:TID`, `:pPID.TID`) or all of them (no thread, `:-1`, `:pPID`, `:pPID.-1`).
+struct VContAction: Equatable {
+    enum Kind { case `continue`, step, stop }
+    var kind: Kind
+    var thread: Int32?
+
+    init?(_ text: Substring) {
+        let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+        let verb = parts[0]
+        let signal = verb.dropFirst()
+        switch verb.first {
+        case "c" where signal.isEmpty, "C" where PacketField.hexInt(signal, maximum: 255) != nil: kind = .continue
+        case "s" where signal.isEmpty, "S" where PacketField.hexInt(signal, maximum: 255) != nil: kind = .step
+        case "t" where signal.isEmpty: kind = .stop
+        default: return nil
+        }
+        guard parts.count == 2 else { thread = nil; return }
+        var id = parts[1]
+        if id.hasPrefix("p") {
+            guard let dot = id.firstIndex(of: ".") else { thread = nil; return }   // a whole process
+            id = id[id.index(after: dot)...]
+        }
+        if id == "-1" || id == "0" { thread = nil; return }
+        guard let tid = PacketField.threadID(id) else { return nil }
+        thread = tid
     }
 }
 

@@ -9,6 +9,8 @@ final class PacketConnection {
     let fd: Int32
     private var buffer: [UInt8] = []
     private var position = 0
+    /// The longest payload accepted.
+    static let maximumPayload = 1 << 20
     /// After QStartNoAckMode: no `+` is sent or expected.
     var noAck = false
     /// Logs every packet to stderr (SWRR_GDB_LOG=1).
@@ -46,12 +48,15 @@ final class PacketConnection {
             guard c == UInt8(ascii: "$") else { continue }   // acks and noise
             var payload: [UInt8] = []
             var sum: UInt8 = 0
+            var tooLong = false
             while true {
                 guard let b = readByte() else { return nil }
                 c = b
                 if c == UInt8(ascii: "#") { break }
                 sum &+= c
-                payload.append(c)
+                // No packet gdb sends comes near this (qSupported says PacketSize=4000); a longer
+                // one is not stored, so a peer cannot grow the server's memory without limit.
+                if payload.count < Self.maximumPayload { payload.append(c) } else { tooLong = true }
             }
             guard let h = readByte(), let l = readByte() else { return nil }
             let given = UInt8(String(decoding: [h, l], as: UTF8.self), radix: 16)
@@ -61,6 +66,11 @@ final class PacketConnection {
                     continue
                 }
                 send(raw: [UInt8(ascii: "+")])
+            }
+            if tooLong {
+                if log { fputs("gdb> a packet longer than \(Self.maximumPayload) bytes was dropped\n", stderr) }
+                send(Array("E01".utf8))
+                continue
             }
             let expanded = Self.expandRunLength(payload)
             if log { fputs("gdb> \(String(decoding: expanded.prefix(200), as: UTF8.self))\n", stderr) }
@@ -141,6 +151,42 @@ final class PacketConnection {
             }
         }
         return out
+    }
+}
+
+/// The numbers of gdb's packets, checked: a field is hex digits only (Swift's own parsers also take
+/// a sign, so "-5" would be a length of -5) and must fit its type, or the packet is an error
+/// reply. A trap here ends the server with the replay (measured: `$mffffffffffffffff,10` died of
+/// an overflowing address + length), so handlers read numbers only through these.
+enum PacketField {
+    /// An unsigned hex number of at most 64 bits.
+    static func hexUInt64<S: StringProtocol>(_ text: S) -> UInt64? {
+        guard !text.isEmpty, text.utf8.count <= 16, text.allSatisfy(\.isHexDigit) else { return nil }
+        return UInt64(text, radix: 16)
+    }
+
+    /// An unsigned hex number no larger than `maximum` (a length, an offset, a register number).
+    static func hexInt<S: StringProtocol>(_ text: S, maximum: Int = Int.max) -> Int? {
+        guard let v = hexUInt64(text), v <= UInt64(maximum) else { return nil }
+        return Int(v)
+    }
+
+    /// A thread id: a positive hex tid. gdb's "0" (any thread) and "-1" (all threads) are the
+    /// caller's to handle.
+    static func threadID<S: StringProtocol>(_ text: S) -> Int32? {
+        guard let v = hexInt(text, maximum: Int(Int32.max)), v > 0 else { return nil }
+        return Int32(v)
+    }
+
+    /// "ADDRESS,LENGTH" of an `m` packet, the length cut to `maximum` and to what is left below
+    /// 2^64 (so address + length never overflows).
+    static func memoryRange<S: StringProtocol>(_ text: S, maximum: Int) -> (address: UInt64, length: Int)? {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+        guard parts.count == 2, let address = hexUInt64(parts[0]), let length = hexUInt64(parts[1]) else { return nil }
+        let room = UInt64.max - address   // bytes after `address`, itself not counted
+        var n = min(length, UInt64(maximum))
+        if room < n { n = room + 1 }      // room < maximum here: + 1 cannot overflow
+        return (address, Int(n))
     }
 }
 

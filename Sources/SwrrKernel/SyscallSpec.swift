@@ -63,6 +63,9 @@ public enum ReplayAction: Sendable, Equatable {
     case spawn
     /// execve, execveat: exec the trace's copy of the recorded executable.
     case exec
+    /// `execute` when argument `arg` is `value`, `emulate` otherwise (prctl's PR_SET_NAME: the
+    /// task's name is kernel state a debugger shows, /proc/TID/comm, and setting it has no output).
+    case executeWhen(arg: Int, equals: UInt64)
 }
 
 /// What the recorder does with the call.
@@ -122,6 +125,14 @@ public struct SyscallSpec: Sendable {
         self.record = record
         self.fdEffect = fd
         self.writesToFd = writes
+    }
+}
+
+extension SyscallSpec {
+    /// What replay does with a call of this spec with these arguments (`executeWhen` resolved).
+    public func replayAction(args: [UInt64]) -> ReplayAction {
+        guard case .executeWhen(let arg, let value) = replay else { return replay }
+        return arg < args.count && args[arg] == value ? .execute : .emulate
     }
 }
 

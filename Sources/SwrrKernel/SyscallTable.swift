@@ -168,7 +168,9 @@ public enum SyscallTable {
         SyscallSpec(132, "utime", [.path, .ptr]),
         SyscallSpec(137, "statfs", [.path, .ptr], out: [.fixed(arg: 1, size: 120)]),
         SyscallSpec(138, "fstatfs", [.fd, .ptr], out: [.fixed(arg: 1, size: 120)]),
-        SyscallSpec(157, "prctl", [.int, .hex, .hex, .hex, .hex], out: [.dynamic]),
+        // PR_SET_NAME (15) runs on replay, so each replayed thread has the name the program gave
+        // it (pthread_setname_np of the calling thread is this prctl) for debuggers to show.
+        SyscallSpec(157, "prctl", [.int, .hex, .hex, .hex, .hex], out: [.dynamic], replay: .executeWhen(arg: 0, equals: 15)),
         SyscallSpec(158, "arch_prctl", [.hex, .hex], out: [.dynamic], replay: .execute),
         SyscallSpec(186, "gettid", []),
         // Single-threaded programs still call futex (libc's locks, once-initialisation). Replay

@@ -28,7 +28,7 @@ extension ReplaySession {
         // instead of a PTRACE_SYSEMU stop and an injection (4). A debugger resumes with SYSEMU.
         // So is an mmap that needs no open first (anonymous memory, or a file the process keeps
         // open, see map), with its arguments changed at the entry.
-        let action = SyscallTable.spec(Int(ev.number))?.replay
+        let action = SyscallTable.spec(Int(ev.number))?.replayAction(args: ev.args)
         let atEntryAllowed = debugHook == nil && t.parkedAt == nil
         let runsAtEntry = atEntryAllowed && (action == .execute || action == .executeKeepRecordedResult)
         let mmapAtEntry = try atEntryAllowed && action == .mmap && ev.result >= 0
@@ -47,7 +47,8 @@ extension ReplaySession {
         let temporaryMask = signalFollows ? TemporarySignalMask.bySyscall[spec.number]?.location(args: ev.args) {
             try? task.readMemory($0, count: $1)
         } : nil
-        switch spec.replay {
+        let replay = spec.replayAction(args: ev.args)
+        switch replay {
         case .emulate where temporaryMask != nil:
             // rt_sigsuspend, pselect6, ppoll, epoll_pwait interrupted by a signal with a handler:
             // the handler must run with the call's temporary mask and its frame must keep the old
@@ -101,6 +102,8 @@ extension ReplaySession {
                 throw diverge("rt_sigreturn restored rax \(r) on replay but \(ev.result) when recorded")
             }
             return   // keep every register the frame restored
+        case .executeWhen:
+            break   // resolved to execute or emulate by replayAction
         case .exec:
             // A successful execve is an exec event; one that failed changed nothing.
             guard ev.result < 0 else {
@@ -120,7 +123,7 @@ extension ReplaySession {
             try awaitExit(t)
             return
         }
-        if spec.replay != .emulate {
+        if replay != .emulate {
             out = out.keepingSegments(of: try task.registers())
         }
         try task.setRegisters(out)

@@ -31,6 +31,13 @@ final class BadInputTests: XCTestCase {
         try assertServing(c)
         c.writeRaw(Array("Content-Length: -5\r\n\r\n".utf8))
         try assertServing(c)
+        // Lengths no client sends (at and past 2^31, 2^63-1, 2^64-1, beyond): the header is
+        // skipped and the next message is read (a body was not waited for).
+        for n in ["2147483648", "1073741825", "9223372036854775807", "18446744073709551615", "99999999999999999999999"] {
+            c.writeRaw(Array("Content-Length: \(n)\r\n\r\n".utf8))
+            try assertServing(c)
+            XCTAssertTrue(consoleOutputs(c).contains("swrr-dap: invalid Content-Length '\(n)' was skipped\n"), n)
+        }
         // Too short a Content-Length: the rest of the body is garbage before the next message.
         let body = Array(#"{"seq":1,"type":"request","command":"threads"}"#.utf8)
         c.writeRaw(Array("Content-Length: 10\r\n\r\n".utf8) + body)

@@ -58,6 +58,10 @@ final class ExpressionTests: XCTestCase {
         XCTAssertEqual(error("sh.nosuch"), "There is no member named nosuch in shape_t.")
         XCTAssertTrue(error("*null_ptr").contains("0x0"), error("*null_ptr"))
         XCTAssertTrue(error("param / 0").contains("Division by zero"))
+        // Int64.min / -1 and % -1 overflow: an error, not a crash of the adapter (issue 13).
+        XCTAssertEqual(error("(-9223372036854775807-1)/-1"), "Division overflow")
+        XCTAssertEqual(error("(-9223372036854775807-1)%-1"), "Division overflow")
+        XCTAssertEqual(try ev("-8 >> -1"), "-16")
         XCTAssertTrue(error("*param").contains("non-pointer"), error("*param"))
         XCTAssertTrue(error("pts[5]").contains("out of bounds"), error("pts[5]"))
         XCTAssertTrue(error("&3").contains("address"), error("&3"))

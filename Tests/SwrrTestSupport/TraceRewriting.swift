@@ -29,6 +29,13 @@ public enum TraceRewriting {
         for name in try files.contentsOfDirectory(atPath: source + "/files") {
             try files.copyItem(atPath: source + "/files/" + name, toPath: destination + "/files/" + name)
         }
+        // The kept files' checksums (the header says there are some): the writer above kept no
+        // file itself, so its own list is empty.
+        let checksums = "/checksums"
+        if files.fileExists(atPath: source + checksums) {
+            try? files.removeItem(atPath: destination + checksums)
+            try files.copyItem(atPath: source + checksums, toPath: destination + checksums)
+        }
     }
 
     /// A copy of a recording of `signal_delivery suspend-mask` (Tests/Fixtures/signal_delivery.c)
