@@ -92,3 +92,22 @@ final class SystemSyscallTableTests: XCTestCase {
         XCTAssertEqual(try ranges("sysfs", [3], result: 30, readMemory: read), [])
     }
 }
+
+final class IoctlTableTests: XCTestCase {
+    /// Each request's size field (bits 16-29 of a _IOR/_IOW number) matches what the table says the
+    /// kernel writes, for the _IOR requests (whose size is the output), except FS_IOC_GETFLAGS and
+    /// FS_IOC_GETVERSION, whose numbers say long while the kernel writes an int.
+    func testReadRequestSizesMatchTheirNumbers() {
+        for spec in IoctlTable.all where spec.request >> 30 == 2 {
+            let encoded = Int((spec.request >> 16) & 0x3fff)
+            if spec.name == "FS_IOC_GETFLAGS" || spec.name == "FS_IOC_GETVERSION" {
+                XCTAssertEqual(spec.outputSize, 4, spec.name)
+            } else {
+                XCTAssertEqual(spec.outputSize, encoded, spec.name)
+            }
+        }
+        XCTAssertEqual(IoctlTable.spec(0x8004_5430)?.name, "TIOCGPTN")
+        XCTAssertEqual(IoctlTable.spec(0x802C_542A)?.outputSize, 44)
+        XCTAssertEqual(Set(IoctlTable.all.map(\.request)).count, IoctlTable.all.count, "a request twice")
+    }
+}

@@ -53,6 +53,7 @@ enum Fixture: String {
     case stopWait = "stop_wait"
     // the long tail of syscalls (issue 14)
     case tailSyscalls = "tail_syscalls"
+    case tailIoctls = "tail_ioctls"
 
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()

@@ -42,10 +42,7 @@ final class TailSyscallTests: XCTestCase {
         let env: [String: String?] = buffering ? [:] : ["SWRR_SYSCALLBUF": "0"]
         let recording = try assertRoundTrip([exe, work], expectedStatus: 0, environment: env)
         let out = recording.result.stdoutText
-        let printed = Set(out.split(separator: "\n").map(String.init))
-        for line in Self.expectedLines {
-            XCTAssertTrue(printed.contains(line), "the recording lacks \(line.debugDescription):\n\(out)")
-        }
+        assertPrinted(Self.expectedLines, in: out)
         // The inotify event names the file created under a random name, which the replays printed too.
         XCTAssertEqual(lines(startingWith: "  mask=100 name=created-", in: out).count, 1, out)
         // The key was read back with the random payload it was added with.
@@ -71,16 +68,31 @@ final class TailSyscallTests: XCTestCase {
 
     /// The fixture's values change from run to run natively, so identical replays prove something.
     func testFixtureOutputDiffersNatively() throws {
-        let exe = try Fixture.tailSyscalls.executable(.o0Dynamic)
-        let work = try makeTemporaryDirectory("tail-native")
-        let a = try Subprocess.run([exe, work]), b = try Subprocess.run([exe, work])
-        XCTAssertEqual(a.status, 0, "\(a)")
-        XCTAssertEqual(b.status, 0, "\(b)")
-        for prefix in ["  time=", "  serial=", "  payload=", "  value=", "  mask=100 name=", "  text=mq "] {
-            let x = lines(startingWith: prefix, in: a.stdoutText), y = lines(startingWith: prefix, in: b.stdoutText)
-            XCTAssertFalse(x.isEmpty, "no \(prefix) line: \(a.stdoutText)")
-            XCTAssertNotEqual(x, y, "two native runs printed the same \(prefix) lines")
+        try assertNativeRunsDiffer(.tailSyscalls, ["  time=", "  serial=", "  payload=", "  value=", "  mask=100 name=", "  text=mq "])
+    }
+}
+
+extension XCTestCase {
+    /// Asserts that `out` has each of `expected` as a whole line.
+    func assertPrinted(_ expected: [String], in out: String, file: StaticString = #filePath, line: UInt = #line) {
+        let printed = Set(out.split(separator: "\n").map(String.init))
+        for e in expected where !printed.contains(e) {
+            XCTFail("the recording lacks \(e.debugDescription):\n\(out)", file: file, line: line)
         }
     }
 
+    /// Runs `fixture` (O0, dynamic) twice natively in a fresh directory and asserts that the lines
+    /// starting with each of `prefixes` exist and differ between the runs.
+    func assertNativeRunsDiffer(_ fixture: Fixture, _ prefixes: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+        let exe = try fixture.executable(.o0Dynamic)
+        let work = try makeTemporaryDirectory("native")
+        let a = try Subprocess.run([exe, work]), b = try Subprocess.run([exe, work])
+        XCTAssertEqual(a.status, 0, "\(a)", file: file, line: line)
+        XCTAssertEqual(b.status, 0, "\(b)", file: file, line: line)
+        for prefix in prefixes {
+            let x = lines(startingWith: prefix, in: a.stdoutText), y = lines(startingWith: prefix, in: b.stdoutText)
+            XCTAssertFalse(x.isEmpty, "no \(prefix) line: \(a.stdoutText)", file: file, line: line)
+            XCTAssertNotEqual(x, y, "two native runs printed the same \(prefix) lines", file: file, line: line)
+        }
+    }
 }
