@@ -54,6 +54,7 @@ enum Fixture: String {
     // the long tail of syscalls (issue 14)
     case tailSyscalls = "tail_syscalls"
     case tailIoctls = "tail_ioctls"
+    case sparseMap = "sparse_map"
 
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
