@@ -55,6 +55,7 @@ enum Fixture: String {
     case tailSyscalls = "tail_syscalls"
     case tailIoctls = "tail_ioctls"
     case sparseMap = "sparse_map"
+    case memfdExec = "memfd_exec"
 
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
