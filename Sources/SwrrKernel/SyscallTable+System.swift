@@ -134,6 +134,27 @@ extension SyscallTable {
         SyscallSpec(445, "landlock_add_rule", [.fd, .int, .ptr, .hex]),
         SyscallSpec(446, "landlock_restrict_self", [.fd, .hex]),
 
+        // ---- removed from the kernel, or never implemented on x86-64 ----
+        // Measured on 6.18: each answers ENOSYS whatever its arguments (_sysctl since 5.5,
+        // uselib since 6.x without CONFIG_USELIB, lookup_dcookie since 6.8, the others always).
+        // Refused with ENOSYS unrun, so an older kernel that still had one could not act on it
+        // during the recording either.
+        SyscallSpec(134, "uselib", [.path], record: .refuse(errno: 38)),
+        SyscallSpec(156, "_sysctl", [.ptr], record: .refuse(errno: 38)),
+        SyscallSpec(174, "create_module", [.path, .uint], record: .refuse(errno: 38)),
+        SyscallSpec(177, "get_kernel_syms", [.ptr], record: .refuse(errno: 38)),
+        SyscallSpec(178, "query_module", [.path, .int, .ptr, .uint, .ptr], record: .refuse(errno: 38)),
+        SyscallSpec(180, "nfsservctl", [.int, .ptr, .ptr], record: .refuse(errno: 38)),
+        SyscallSpec(181, "getpmsg", [.fd, .ptr, .ptr, .ptr, .ptr], record: .refuse(errno: 38)),
+        SyscallSpec(182, "putpmsg", [.fd, .ptr, .ptr, .int, .int], record: .refuse(errno: 38)),
+        SyscallSpec(183, "afs_syscall", [.hex, .hex, .hex, .hex, .hex], record: .refuse(errno: 38)),
+        SyscallSpec(184, "tuxcall", [.hex, .hex, .hex], record: .refuse(errno: 38)),
+        SyscallSpec(185, "security", [.hex, .hex, .hex], record: .refuse(errno: 38)),
+        SyscallSpec(212, "lookup_dcookie", [.hex, .ptr, .uint], record: .refuse(errno: 38)),
+        SyscallSpec(214, "epoll_ctl_old", [.fd, .int, .fd, .ptr], record: .refuse(errno: 38)),
+        SyscallSpec(215, "epoll_wait_old", [.fd, .ptr, .int, .int], record: .refuse(errno: 38)),
+        SyscallSpec(236, "vserver", [.hex, .hex, .hex, .hex, .hex], record: .refuse(errno: 38)),
+
         // ---- x86 segment and port state ----
         // Run on replay: the CPU consults the LDT (segment selectors the program loads) and the
         // I/O permissions (in/out instructions) without any syscall, so they must be the

@@ -255,6 +255,10 @@ static void administration(void) {
     attr.value_size = 8;
     attr.max_entries = 1;
     report("bpf(MAP_CREATE)", syscall(SYS_bpf, BPF_MAP_CREATE, &attr, sizeof attr));
+    /* Removed from the kernel: ENOSYS. */
+    report("_sysctl", syscall(SYS__sysctl, NULL));
+    report("lookup_dcookie", syscall(SYS_lookup_dcookie, 0, NULL, 0));
+    report("uselib", syscall(SYS_uselib, "/nonexistent"));
 }
 
 static void sysv_ipc(void) {

@@ -29,6 +29,7 @@ final class TailSyscallTests: XCTestCase {
         "sysfs(name of 0): result=0 errno=0",
         // Not run: EPERM, as for an unprivileged process.
         "bpf(MAP_CREATE): result=-1 errno=1",
+        "_sysctl: result=-1 errno=38", "lookup_dcookie: result=-1 errno=38", "uselib: result=-1 errno=38",
         "semop(+3): result=0 errno=0", "semtimedop(wait 1 ms): result=-1 errno=11", "semctl(IPC_STAT): result=0 errno=0",
         "msgsnd: result=0 errno=0", "msgrcv(empty, NOWAIT): result=-1 errno=42", "msgrcv: result=11 errno=0",
         "mq_timedsend: result=0 errno=0", "mq_timedreceive: result=9 errno=0", "  maxmsg=4 msgsize=64 curmsgs=1",
@@ -53,7 +54,7 @@ final class TailSyscallTests: XCTestCase {
         for call in ["clock_adjtime(", "splice(", "tee(", "vmsplice(", "pidfd_open(", "pidfd_getfd(", "process_vm_readv(",
                      "kcmp(", "mlock2(", "get_mempolicy(", "sync_file_range(", "fsetxattr(", "lremovexattr(",
                      "sched_getattr(", "sched_rr_get_interval(", "ioprio_get(", "inotify_add_watch(", "fanotify_init(",
-                     "add_key(\"user\"", "keyctl(", "request_key(", "quotactl(", "syslog(", "sysfs(", "bpf(",
+                     "add_key(\"user\"", "keyctl(", "request_key(", "quotactl(", "syslog(", "sysfs(", "bpf(", "_sysctl(",
                      "semctl(", "semtimedop(", "msgrcv(", "msgctl(", "mq_open(", "mq_timedreceive(", "mq_getsetattr(",
                      "landlock_restrict_self(", "modify_ldt(", "ioperm(", "acct(\"/nonexistent/swrr-acct\")"] {
             XCTAssertTrue(dump.stdoutText.contains(call), "dump lacks \(call.debugDescription)")
