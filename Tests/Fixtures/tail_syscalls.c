@@ -15,6 +15,7 @@
 #include <mqueue.h>
 #include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -295,6 +296,14 @@ static void sysv_ipc(void) {
     report("msgctl(IPC_RMID)", syscall(SYS_msgctl, q, IPC_RMID, NULL));
 }
 
+static volatile sig_atomic_t notified_code, notified_value;
+
+static void on_message(int sig, siginfo_t *info, void *context) {
+    (void)sig, (void)context;
+    notified_value = info->si_value.sival_int;
+    notified_code = info->si_code;
+}
+
 static void posix_mq(void) {
     char name[64];
     snprintf(name, sizeof name, "/swrr-tail-%d", getpid());
@@ -311,6 +320,23 @@ static void posix_mq(void) {
     none.sigev_notify = SIGEV_NONE;
     report("mq_notify(NONE)", syscall(SYS_mq_notify, mq, &none));
     report("mq_notify(unregister)", syscall(SYS_mq_notify, mq, NULL));
+    /* A signal when a message reaches the empty queue: a signal event of the trace on replay. */
+    struct mq_attr drained;
+    report("mq_timedreceive(first)", syscall(SYS_mq_timedreceive, mq, in, sizeof in, NULL, NULL));
+    memset(in, 0, sizeof in);
+    report("mq_getsetattr(empty)", syscall(SYS_mq_getsetattr, mq, NULL, &drained));
+    struct sigaction sa = {0};
+    sa.sa_sigaction = on_message;
+    sa.sa_flags = SA_SIGINFO;
+    sigaction(SIGUSR1, &sa, NULL);
+    struct sigevent signal_me = {0};
+    signal_me.sigev_notify = SIGEV_SIGNAL;
+    signal_me.sigev_signo = SIGUSR1;
+    signal_me.sigev_value.sival_int = r[0];
+    report("mq_notify(SIGUSR1)", syscall(SYS_mq_notify, mq, &signal_me));
+    report("mq_timedsend(again)", syscall(SYS_mq_timedsend, mq, msg, strlen(msg), (unsigned)(r[3] % 32), NULL));
+    for (int i = 0; i < 1000 && !notified_code; i++) usleep(1000);
+    printf("  notified code=%d value_same=%d\n", notified_code, notified_value == r[0]);
     struct mq_attr now;
     memset(&now, 0xff, sizeof now);
     report("mq_getsetattr", syscall(SYS_mq_getsetattr, mq, NULL, &now));

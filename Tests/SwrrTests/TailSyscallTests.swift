@@ -34,6 +34,8 @@ final class TailSyscallTests: XCTestCase {
         "msgsnd: result=0 errno=0", "msgrcv(empty, NOWAIT): result=-1 errno=42", "msgrcv: result=11 errno=0",
         "mq_timedsend: result=0 errno=0", "mq_timedreceive: result=9 errno=0", "  maxmsg=4 msgsize=64 curmsgs=1",
         "mq_notify(NONE): result=0 errno=0", "mq_unlink: result=0 errno=0",
+        // mq_notify's SIGUSR1 (si_code SI_MESGQ, the registered value) came, and came back on replay.
+        "mq_notify(SIGUSR1): result=0 errno=0", "  notified code=-3 value_same=1",
         "modify_ldt(write): result=0 errno=0", "done",
     ]
 
