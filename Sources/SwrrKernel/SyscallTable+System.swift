@@ -66,6 +66,12 @@ extension SyscallTable {
         SyscallSpec(238, "set_mempolicy", [.int, .ptr, .uint]),
         // The mode (an int) and the node mask, as long as maxnode says (`.dynamic`).
         SyscallSpec(239, "get_mempolicy", [.ptr, .ptr, .uint, .ptr, .hex], out: [.dynamic]),
+        SyscallSpec(450, "set_mempolicy_home_node", [.ptr, .uint, .uint, .hex]),
+
+        // ---- opening files ----
+        // openat with its flags, mode and RESOLVE_* restrictions in a struct open_how that the
+        // kernel only reads; the result is a new descriptor, emulated as openat's is.
+        SyscallSpec(437, "openat2", [.fd, .path, .ptr, .uint], fd: .returnsFd),
 
         // ---- syncs ----
         SyscallSpec(162, "sync", []),

@@ -12,6 +12,7 @@
 #include <linux/bpf.h>
 #include <linux/keyctl.h>
 #include <linux/landlock.h>
+#include <linux/openat2.h>
 #include <mqueue.h>
 #include <poll.h>
 #include <sched.h>
@@ -165,6 +166,16 @@ static void syncs_and_xattrs(const char *dir) {
     report("removexattr", syscall(SYS_removexattr, path, "user.other"));
     report("lremovexattr", syscall(SYS_lremovexattr, link, "user.x"));
     report("fremovexattr", syscall(SYS_fremovexattr, fd, "user.swrr"));
+    /* openat2: the file through its path, and through the symlink with RESOLVE_NO_SYMLINKS. */
+    unsigned char content[8], back2[8] = {0};
+    getrandom(content, sizeof content, 0);
+    if (pwrite(fd, content, sizeof content, 0) != sizeof content) exit(2);
+    struct open_how how = {.flags = O_RDONLY, .resolve = RESOLVE_NO_SYMLINKS};
+    int opened = report("openat2", syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how));
+    report("read(openat2)", read(opened, back2, sizeof back2));
+    hex("content", back2, sizeof back2);
+    close(opened);
+    report("openat2(symlink, NO_SYMLINKS)", syscall(SYS_openat2, AT_FDCWD, link, &how, sizeof how));
     close(fd);
     unlink(link);
     unlink(path);
