@@ -63,6 +63,7 @@ final class TailSyscallTests: XCTestCase {
             XCTAssertTrue(dump.stdoutText.contains(call), "dump lacks \(call.debugDescription)")
         }
         XCTAssertTrue(dump.stdoutText.contains("bpf(0, "), "bpf's command is shown")
+        XCTAssertTrue(dump.stdoutText.contains(", 0x800) = -1 ENOMSG"), "msgrcv's IPC_NOWAIT failure is named")
     }
 
     func testTailSyscallsO0DynamicBuffered() throws { try checkTailSyscalls(.o0Dynamic, buffering: true) }
