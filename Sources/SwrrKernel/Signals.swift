@@ -32,6 +32,14 @@ public enum ErrnoNames {
         61: "ENODATA", 75: "EOVERFLOW", 95: "EOPNOTSUPP", 98: "EADDRINUSE", 104: "ECONNRESET",
         110: "ETIMEDOUT", 111: "ECONNREFUSED", 115: "EINPROGRESS", 512: "ERESTARTSYS",
         513: "ERESTARTNOINTR", 514: "ERESTARTNOHAND", 516: "ERESTART_RESTARTBLOCK",
+        // What the long tail's calls answer (issue 14): quotactl, locks, SysV and POSIX message
+        // queues, sockets, keys.
+        15: "ENOTBLK", 35: "EDEADLK", 37: "ENOLCK", 42: "ENOMSG", 43: "EIDRM", 62: "ETIME", 71: "EPROTO",
+        74: "EBADMSG", 84: "EILSEQ", 88: "ENOTSOCK", 89: "EDESTADDRREQ", 90: "EMSGSIZE", 91: "EPROTOTYPE",
+        92: "ENOPROTOOPT", 93: "EPROTONOSUPPORT", 97: "EAFNOSUPPORT", 99: "EADDRNOTAVAIL", 100: "ENETDOWN",
+        101: "ENETUNREACH", 103: "ECONNABORTED", 105: "ENOBUFS", 106: "EISCONN", 107: "ENOTCONN",
+        113: "EHOSTUNREACH", 114: "EALREADY", 116: "ESTALE", 122: "EDQUOT", 125: "ECANCELED", 126: "ENOKEY",
+        127: "EKEYEXPIRED", 128: "EKEYREVOKED", 129: "EKEYREJECTED", 130: "EOWNERDEAD", 131: "ENOTRECOVERABLE",
     ]
     public static func name(_ errno: Int32) -> String { names[errno] ?? "E\(errno)" }
 }

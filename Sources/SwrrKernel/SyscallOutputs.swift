@@ -14,6 +14,9 @@ public struct MemoryRange: Sendable, Equatable {
 public enum Unsupported: Error, CustomStringConvertible, Equatable {
     case syscall(number: Int)
     case ioctl(request: UInt64, fd: Int64)
+    /// A command of a multiplexing call (semctl, keyctl, quotactl...) whose writes swrr cannot
+    /// tell, with the reason.
+    case command(syscall: Int, command: UInt64, name: String, reason: String)
 
     public var description: String {
         switch self {
@@ -22,6 +25,8 @@ public enum Unsupported: Error, CustomStringConvertible, Equatable {
         case .ioctl(let req, let fd):
             let hex = "0x" + String(req, radix: 16)
             return "unsupported ioctl \(hex) on fd \(fd)"
+        case .command(let n, let command, let name, let reason):
+            return "unsupported \(SyscallTable.name(n)) command \(name) (\(command)): \(reason)"
         }
     }
 }
@@ -189,7 +194,7 @@ public enum SyscallOutputs {
             default: return []                    // IPC_RMID, IPC_SET, SHM_LOCK, SHM_UNLOCK
             }
         default:
-            return []
+            return try commandRanges(spec: spec, args: args, result: result, readMemory: readMemory) ?? []
         }
     }
 }

@@ -12,7 +12,8 @@
 // socket addresses as long as their socklen_t says, struct itimerval 32 (two timevals),
 // struct itimerspec 32 (two timespecs), siginfo_t 128, the kernel's sigset_t 8, the kernel's
 // timer_t 4 (an int: glibc's own timer_t is a pointer but it passes the kernel an int),
-// struct shmid_ds 112, struct shminfo 72, struct shm_info 48, struct msghdr 56, cmsghdr header 16
+// struct shmid_ds 112, struct shminfo 72, struct shm_info 48, struct semid_ds 104, struct seminfo
+// 40, struct msqid_ds 120, struct msginfo 32, struct mq_attr 64, struct msghdr 56, cmsghdr header 16
 // (see SyscallOutputs.msghdrRanges for recvmsg).
 
 extension SyscallTable {
@@ -73,6 +74,32 @@ extension SyscallTable {
         SyscallSpec(30, "shmat", [.int, .ptr, .hex], replay: .shmAttach),
         SyscallSpec(31, "shmctl", [.int, .int, .ptr], out: [.dynamic]),
         SyscallSpec(67, "shmdt", [.ptr], replay: .shmDetach),
+
+        // ---- SysV semaphores and message queues ----
+        // Like shmget's, their ids are the recording's and every call is emulated: a semop that
+        // waited for another process returns when the recording says, and a message's bytes are
+        // the recorded ones. semctl's and msgctl's outputs depend on the command (`.dynamic`).
+        SyscallSpec(64, "semget", [.hex, .int, .hex]),
+        SyscallSpec(65, "semop", [.int, .ptr, .uint]),
+        SyscallSpec(220, "semtimedop", [.int, .ptr, .uint, .ptr]),
+        SyscallSpec(66, "semctl", [.int, .int, .int, .ptr], out: [.dynamic]),
+        SyscallSpec(68, "msgget", [.hex, .hex]),
+        SyscallSpec(69, "msgsnd", [.int, .ptr, .uint, .hex]),
+        // The message's type (a long) then its text, `result` bytes (`.dynamic`).
+        SyscallSpec(70, "msgrcv", [.int, .ptr, .uint, .int, .hex], out: [.dynamic]),
+        SyscallSpec(71, "msgctl", [.int, .int, .ptr], out: [.dynamic]),
+
+        // ---- POSIX message queues ----
+        // A queue is a descriptor of the recording. mq_notify's signal, when a message arrives,
+        // is a signal event of the trace like any signal from outside (and SIGEV_THREAD is
+        // glibc's netlink socket and thread, whose calls are recorded too).
+        SyscallSpec(240, "mq_open", [.path, .hex, .hex, .ptr], fd: .returnsFd),
+        SyscallSpec(241, "mq_unlink", [.path]),
+        SyscallSpec(242, "mq_timedsend", [.fd, .ptr, .uint, .uint, .ptr]),
+        SyscallSpec(243, "mq_timedreceive", [.fd, .ptr, .uint, .ptr, .ptr],
+                    out: [.resultSized(arg: 1), .fixed(arg: 3, size: 4)]),
+        SyscallSpec(244, "mq_notify", [.fd, .ptr]),
+        SyscallSpec(245, "mq_getsetattr", [.fd, .ptr, .ptr], out: [.fixed(arg: 2, size: 64)]),
 
         // ---- waiting for signals ----
         // These return when a signal arrives; replay returns the recorded result and delivers the

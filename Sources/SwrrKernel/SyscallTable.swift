@@ -34,7 +34,7 @@ public enum SyscallTable {
         return "syscall_\(number)"
     }
 
-    public static let all: [SyscallSpec] = core + ipc + runtime + swrrCalls
+    public static let all: [SyscallSpec] = core + ipc + runtime + system + swrrCalls
 
     /// swrr's own calls, made by its preload library (SyscallBufferLayout.swift). The kernel does
     /// not know them; the recorder answers swrr_register_buffer itself when it buffers syscalls.

@@ -636,10 +636,17 @@ public final class Recorder {
         guard (st.st_mode & S_IFMT) == S_IFREG else {
             throw RecordError.tracee("mmap of \(path), which is not a regular file, is not supported yet")
         }
-        // Deleted files and memfds have no usable path: copy them through the descriptor.
-        var byPath = stat()
-        let samePath = stat(path, &byPath) == 0 && byPath.st_dev == st.st_dev && byPath.st_ino == st.st_ino
-        return try writer.addFile(path: samePath ? path : link)
+        return try writer.addFile(path: Recorder.usablePath(path, of: link))
+    }
+
+    /// `path` when it names the file that the /proc `link` (/proc/PID/fd/N, /proc/PID/exe) opens,
+    /// else `link` itself: deleted files and memfds have no usable path ('/memfd:NAME (deleted)'),
+    /// but the link still opens them, so they are copied through it.
+    static func usablePath(_ path: String, of link: String) -> String {
+        var byLink = stat(), byPath = stat()
+        guard stat(link, &byLink) == 0 else { return path }
+        let same = stat(path, &byPath) == 0 && byPath.st_dev == byLink.st_dev && byPath.st_ino == byLink.st_ino
+        return same ? path : link
     }
 
     /// The segment shmat just attached at `address`, copied into the trace at its first
@@ -664,7 +671,9 @@ public final class Recorder {
         try StubPage.map(in: task, replaying: false)
         let maps = try task.mappings()
         let stack = try InitialStack.capture(task: task, rsp: regs.rsp, mappings: maps)
-        let exe = try writer.addFile(path: program)
+        // fexecve of a memfd (or of a file deleted since) runs a file with no usable path: kept
+        // through /proc/TID/exe, under the name the kernel gives it.
+        let exe = try writer.addFile(path: Recorder.usablePath(program, of: "/proc/\(task.tid)/exe"))
         // Libraries the kernel mapped (the ELF interpreter) are kept too, for `swrr pack` and for
         // debugging the trace on another machine.
         for m in maps where m.name.hasPrefix("/") && m.name != program && m.inode != 0 {

@@ -113,8 +113,14 @@ final class IPCSyscallTableTests: XCTestCase {
     func testEveryDynamicSpecHasItsCase() throws {
         let big = Memory(regions: [0x1000: [UInt8](repeating: 0, count: 4096)])
         for spec in SyscallTable.ipc where spec.outputs.contains(.dynamic) {
-            // A buffer at argument 1 for most; shmctl's command is argument 1 (IPC_STAT here).
-            let args: [UInt64] = spec.name == "shmctl" ? [1, 2, 0x1000, 0, 0, 0] : [3, 0x1000, 14, 0x1000, 0, 0]
+            // A buffer at argument 1 for most; shmctl's and msgctl's command is argument 1,
+            // semctl's argument 2 (IPC_STAT here).
+            let args: [UInt64]
+            switch spec.name {
+            case "shmctl", "msgctl": args = [1, 2, 0x1000, 0, 0, 0]
+            case "semctl": args = [1, 0, 2, 0x1000, 0, 0]
+            default: args = [3, 0x1000, 14, 0x1000, 0, 0]
+            }
             let ranges = try SyscallOutputs.dynamicRanges(spec: spec, args: args, result: 1, readMemory: big.read)
             XCTAssertFalse(ranges.isEmpty, "\(spec.name) has no case in SyscallOutputs.dynamicRanges")
         }

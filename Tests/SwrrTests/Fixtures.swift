@@ -51,6 +51,11 @@ enum Fixture: String {
     case vdso
     // swrr record told to stop (issue 13)
     case stopWait = "stop_wait"
+    // the long tail of syscalls (issue 14)
+    case tailSyscalls = "tail_syscalls"
+    case tailIoctls = "tail_ioctls"
+    case sparseMap = "sparse_map"
+    case memfdExec = "memfd_exec"
 
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
