@@ -40,20 +40,35 @@ public struct FileChecksum: Equatable, Sendable, CustomStringConvertible {
 
     /// Reads the open file `fd` from its start to its end.
     static func of(_ fd: Int32, path: String) throws -> FileChecksum {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw TraceError.io("examine", path, errno: errno) }
+        let end = max(0, st.st_size)
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         var crc: UInt32 = 0
-        var size: UInt64 = 0
-        while true {
-            let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(size)) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw TraceError.io("read", path, errno: errno)
+        var position: off_t = 0
+        // Holes read as zeros: their CRC is computed from their length, not read.
+        while position < end {
+            let extent: (off_t, off_t)?
+            switch FileExtents.nextData(fd, from: position, end: end) {
+            case .success(let e): extent = e
+            case .failure(let e): throw TraceError.io("find the data of", path, errno: e.code)
             }
-            if n == 0 { break }
-            crc = buffer.withUnsafeBytes { CRC32.update(crc, UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-            size += UInt64(n)
+            let (dataStart, dataEnd) = extent ?? (end, end)
+            crc = CRC32.updateZeros(crc, count: UInt64(dataStart - position))
+            position = dataStart
+            while position < dataEnd {
+                let want = Int(min(off_t(buffer.count), dataEnd - position))
+                let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, want, position) }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw TraceError.io("read", path, errno: errno)
+                }
+                if n == 0 { return FileChecksum(size: UInt64(position), crc32: crc) }   // it shrank
+                crc = buffer.withUnsafeBytes { CRC32.update(crc, UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                position += off_t(n)
+            }
         }
-        return FileChecksum(size: size, crc32: crc)
+        return FileChecksum(size: UInt64(position), crc32: crc)
     }
 }
 

@@ -6,9 +6,6 @@ import Glibc
 
 public enum FileCopy {
     static let FICLONE: UInt = 0x4004_9409
-    // <unistd.h> defines these only with _GNU_SOURCE, which Swift's Glibc module does not set.
-    static let SEEK_DATA: Int32 = 3
-    static let SEEK_HOLE: Int32 = 4
 
     public static func copy(from source: String, to destination: String, mode: mode_t) throws {
         let src: Int32
@@ -68,17 +65,11 @@ public enum FileCopy {
         let zeros = [UInt8](repeating: 0, count: buffer.count)
         var position = start
         while position < end {
-            // The next extent of data, [dataStart, dataEnd); a filesystem without SEEK_DATA
-            // (EINVAL) has one extent, the whole rest of the file.
-            var dataStart = lseek(src, position, SEEK_DATA)
-            var dataEnd = end
-            if dataStart < 0 {
-                if errno == ENXIO { break }     // only a hole is left
-                guard errno == EINVAL || errno == EOPNOTSUPP else { return TraceError.io("find the data of", source, errno: errno) }
-                dataStart = position
-            } else {
-                let hole = lseek(src, dataStart, SEEK_HOLE)
-                if hole > dataStart { dataEnd = min(hole, end) }
+            let dataStart: off_t, dataEnd: off_t
+            switch FileExtents.nextData(src, from: position, end: end) {
+            case .success(let extent?): (dataStart, dataEnd) = extent
+            case .success(nil): position = end; continue     // only a hole is left
+            case .failure(let e): return TraceError.io("find the data of", source, errno: e.code)
             }
             var at = dataStart
             while at < dataEnd {

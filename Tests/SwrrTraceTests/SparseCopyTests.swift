@@ -52,4 +52,36 @@ final class SparseCopyTests: XCTestCase {
             XCTAssertEqual(got, [0], "the hole at \(at)")
         }
     }
+
+    /// The CRC of a run of zeros computed from its length equals the CRC of the zeros read.
+    func testZerosCRCMatchesReadZeros() {
+        let zeros = [UInt8](repeating: 0, count: (3 << 20) + 5)
+        for count in [0, 1, 4095, (1 << 20) - 1, 1 << 20, (1 << 20) + 1, 2 << 20, (3 << 20) + 5] {
+            for start: UInt32 in [0, 0xDEADBEEF] {
+                let read = zeros.withUnsafeBytes { CRC32.update(start, UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+                XCTAssertEqual(CRC32.updateZeros(start, count: UInt64(count)), read, "\(count) zeros after \(start)")
+            }
+        }
+    }
+
+    /// A sparse file's checksum (holes computed, not read) equals that of its bytes read in full.
+    func testSparseFileChecksumEqualsTheReadBytes() throws {
+        let dir = try temporaryDirectory("sparse-sum")
+        let path = dir + "/sparse"
+        let fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0o600)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        defer { close(fd) }
+        let size: off_t = (40 << 20) + 123
+        XCTAssertEqual(ftruncate(fd, size), 0)
+        var random = TestRandom(seed: UInt64.random(in: 1...UInt64.max))
+        for at in [off_t(100), (17 << 20) - 7, size - 50] {
+            let bytes = random.bytes(50).map { $0 | 1 }
+            XCTAssertEqual(bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, at) }, 50)
+        }
+        var whole = [UInt8](repeating: 0, count: Int(size))
+        XCTAssertEqual(whole.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }, Int(size))
+        let sum = try FileChecksum.of(fd, path: path)
+        XCTAssertEqual(sum.size, UInt64(size))
+        XCTAssertEqual(sum.crc32, CRC32.checksum(whole))
+    }
 }
