@@ -51,6 +51,8 @@ enum Fixture: String {
     case vdso
     // swrr record told to stop (issue 13)
     case stopWait = "stop_wait"
+    // the long tail of signals and process attributes (issue 14)
+    case signalDeaths = "signal_deaths"
 
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
