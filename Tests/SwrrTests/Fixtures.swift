@@ -53,6 +53,8 @@ enum Fixture: String {
     case stopWait = "stop_wait"
     // the long tail of signals and process attributes (issue 14)
     case signalDeaths = "signal_deaths"
+    case processAttributes = "process_attributes"
+    case jobControl = "job_control"
 
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
