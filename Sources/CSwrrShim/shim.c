@@ -188,6 +188,11 @@ pid_t swrr_spawn_seized(const char *path, char *const argv[], char *const envp[]
             if ((blocked_mask >> (sig - 1)) & 1) sigaddset(&set, sig);
         sigprocmask(SIG_SETMASK, &set, NULL);
         kill(getpid(), SIGSTOP);
+        // Resumed: swrr has seized us, with PTRACE_O_EXITKILL it ends us with swrr from now on.
+        // The parent-death signal has done its job; the program must not find it set: natively
+        // PR_GET_PDEATHSIG answers 0 to a program a shell starts (fork clears it), and recorded
+        // it answered swrr's SIGKILL (issue 14).
+        if (options & PTRACE_O_EXITKILL) prctl(PR_SET_PDEATHSIG, 0);
         execve(path, argv, envp);
         _exit(127);
     }

@@ -574,6 +574,13 @@ public final class ReplaySession {
             if stop.isTermination { t.ended = status(of: stop); return t.ended! }
             t.newborn = false
         }
+        // The signal that ended the task in the recording. replaySignal raised it again where a
+        // handler-less signal lands anywhere (.arbitrary): the task was stopped by our interrupt
+        // then, and a signal given with the resume from that stop is ignored by the kernel, so
+        // the raised one comes to a delivery stop here and must be let through. (Measured: a
+        // buffered write to a pipe without readers got SIGPIPE inside the preload library; the
+        // replay dropped it there, the program went on and exited with 3 where it had died.)
+        let fatal: Int32? = swrr_wifsignaled(recorded) != 0 ? swrr_wtermsig(recorded) : nil
         // Already exiting (exit_group of another thread, a fatal signal) or about to: let it go.
         try? t.task.resume(.cont, signal: sig)
         sig = 0
@@ -586,7 +593,11 @@ public final class ReplaySession {
             if case .syscall = stop {
                 throw diverge("task \(tid) made a syscall (\(describe(stop, task: t.task))) after its recorded end")
             }
-            try t.task.resume(.cont)
+            if case .signal(let s) = stop, s == fatal {
+                try t.task.resume(.cont, signal: s)
+            } else {
+                try t.task.resume(.cont)
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 // Starting a program under ptrace and running it to the end of its execve.
 //
-// The child prepares itself in C (swrr_spawn_seized): PR_SET_PDEATHSIG, ADDR_NO_RANDOMIZE (so the
+// The child prepares itself in C (swrr_spawn_seized): PR_SET_PDEATHSIG until it is seized (then
+// cleared: the program must see none, as natively), ADDR_NO_RANDOMIZE (so the
 // kernel lays out stack, heap and libraries identically on replay; mmap results are replayed with
 // MAP_FIXED anyway), PR_SET_TSC (rdtsc traps), optionally RLIMIT_STACK (it moves mmap_base), then
 // stops itself; swrr seizes it with PTRACE_O_EXITKILL so it can never outlive the tracer. While
@@ -67,11 +68,14 @@ public enum Spawner {
             let stop = try task.wait()
             switch stop {
             case .syscall:
-                syscallStops += 1
                 if sawExec {
                     task.addressSpaceChanged()
                     return try task.registers()
                 }
+                // Only execve's stops count: the child clears its parent-death signal first
+                // (swrr_spawn_seized), whose prctl stops come before them.
+                guard try task.registers().origRax == 59 else { break }
+                syscallStops += 1
                 if syscallStops == 2 {
                     // execve returned without an exec event: it failed.
                     let r = try task.registers().syscallResult

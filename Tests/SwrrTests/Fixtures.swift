@@ -56,6 +56,9 @@ enum Fixture: String {
     case tailIoctls = "tail_ioctls"
     case sparseMap = "sparse_map"
     case memfdExec = "memfd_exec"
+    // the long tail of signals and process attributes (issue 14)
+    case signalDeaths = "signal_deaths"
+    case processAttributes = "process_attributes"
 
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()

@@ -45,7 +45,8 @@ enum {
     SWRR_SPAWN_NO_CORE = 32,       // setrlimit(RLIMIT_CORE, 1): no core file, nor a core_pattern pipe
 };
 /// Forks a child that prepares itself (flags above, PR_SET_PDEATHSIG=SIGKILL, cwd), stops with
-/// SIGSTOP and then, once resumed by the tracer, calls execve(path, argv, envp).
+/// SIGSTOP and then, once resumed by the tracer, clears PR_SET_PDEATHSIG when `options` has
+/// PTRACE_O_EXITKILL (the program sees 0, as natively) and calls execve(path, argv, envp).
 /// The parent seizes it (PTRACE_SEIZE with `options`) and returns its pid with the child in a
 /// ptrace stop just before execve. Returns -1 with errno on failure (nothing is left running).
 /// The child's signal dispositions are reset: signals in `ignored_mask` (bit N-1 = signal N) are
