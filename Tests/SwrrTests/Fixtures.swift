@@ -55,6 +55,7 @@ enum Fixture: String {
     case signalDeaths = "signal_deaths"
     case processAttributes = "process_attributes"
     case jobControl = "job_control"
+    case asyncIOSignals = "async_io_signals"
 
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
