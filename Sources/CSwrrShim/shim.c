@@ -183,11 +183,14 @@ pid_t swrr_spawn_seized(const char *path, char *const argv[], char *const envp[]
             signal(sig, (ignored_mask >> (sig - 1)) & 1 ? SIG_IGN : SIG_DFL);
         }
         sigset_t set;
+        // Nothing blocked while stopped: the parent's SIGCONT (below) must be taken before the
+        // program's own mask is set, or it would stay pending into the program.
         sigemptyset(&set);
+        sigprocmask(SIG_SETMASK, &set, NULL);
+        kill(getpid(), SIGSTOP);
         for (int sig = 1; sig < 64; sig++)
             if ((blocked_mask >> (sig - 1)) & 1) sigaddset(&set, sig);
         sigprocmask(SIG_SETMASK, &set, NULL);
-        kill(getpid(), SIGSTOP);
         // Resumed: swrr has seized us, with PTRACE_O_EXITKILL it ends us with swrr from now on.
         // The parent-death signal has done its job; the program must not find it set: natively
         // PR_GET_PDEATHSIG answers 0 to a program a shell starts (fork clears it), and recorded
@@ -219,6 +222,12 @@ pid_t swrr_spawn_seized(const char *path, char *const argv[], char *const envp[]
         errno = saved;
         return -1;
     }
+    // Resuming it through ptrace does not end its process's stop for the kernel, which goes on
+    // reporting every later PTRACE_EVENT_STOP (our PTRACE_INTERRUPTs included) with SIGSTOP, as
+    // a group-stop, until a SIGCONT (measured: the recorder took its interrupt of a computing
+    // program for a group-stop and left it stopped). SIGCONT ends that stop now; the signal
+    // itself reaches the tracer as a delivery stop before execve, and its default action is none.
+    kill(pid, SIGCONT);
     return pid;
 }
 

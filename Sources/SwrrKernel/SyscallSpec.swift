@@ -63,9 +63,12 @@ public enum ReplayAction: Sendable, Equatable {
     case spawn
     /// execve, execveat: exec the trace's copy of the recorded executable.
     case exec
-    /// `execute` when argument `arg` is `value`, `emulate` otherwise (prctl's PR_SET_NAME: the
-    /// task's name is kernel state a debugger shows, /proc/TID/comm, and setting it has no output).
-    case executeWhen(arg: Int, equals: UInt64)
+    /// `execute` when argument `arg` is `value` (and argument `andArg`, when given, is
+    /// `andEquals`), `emulate` otherwise (prctl's PR_SET_NAME: the task's name is kernel state a
+    /// debugger shows, /proc/TID/comm, and setting it has no output; prlimit64 of the calling
+    /// process's RLIMIT_STACK: the kernel grows the stack up to it, so a program that lowers it
+    /// overflows at the recorded depth only if replay lowers it too).
+    case executeWhen(arg: Int, equals: UInt64, andArg: Int? = nil, andEquals: UInt64 = 0)
 }
 
 /// What the recorder does with the call.
@@ -131,8 +134,9 @@ public struct SyscallSpec: Sendable {
 extension SyscallSpec {
     /// What replay does with a call of this spec with these arguments (`executeWhen` resolved).
     public func replayAction(args: [UInt64]) -> ReplayAction {
-        guard case .executeWhen(let arg, let value) = replay else { return replay }
-        return arg < args.count && args[arg] == value ? .execute : .emulate
+        guard case .executeWhen(let arg, let value, let andArg, let andValue) = replay else { return replay }
+        func holds(_ i: Int, _ v: UInt64) -> Bool { i >= 0 && i < args.count && args[i] == v }
+        return holds(arg, value) && (andArg.map { holds($0, andValue) } ?? true) ? .execute : .emulate
     }
 }
 

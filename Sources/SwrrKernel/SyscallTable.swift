@@ -217,7 +217,9 @@ public enum SyscallTable {
         SyscallSpec(295, "preadv", [.fd, .ptr, .uint, .int], out: [.iovecs(arg: 1, countArg: 2)]),
         SyscallSpec(296, "pwritev", [.fd, .ptr, .uint, .int],
                     writes: .iovecs(fdArg: 0, iovArg: 1, countArg: 2)),
-        SyscallSpec(302, "prlimit64", [.int, .int, .ptr, .ptr], out: [.fixed(arg: 3, size: 16)]),
+        // Of the calling process (pid 0) and RLIMIT_STACK (3): run for real (see executeWhen).
+        SyscallSpec(302, "prlimit64", [.int, .int, .ptr, .ptr], out: [.fixed(arg: 3, size: 16)],
+                    replay: .executeWhen(arg: 0, equals: 0, andArg: 1, andEquals: 3)),
         SyscallSpec(316, "renameat2", [.fd, .path, .fd, .path, .hex]),
         SyscallSpec(318, "getrandom", [.ptr, .uint, .hex], out: [.resultSized(arg: 0)]),
         SyscallSpec(326, "copy_file_range", [.fd, .ptr, .fd, .ptr, .uint, .hex],

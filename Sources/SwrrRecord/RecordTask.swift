@@ -25,6 +25,8 @@ final class RecordTask {
         case blocked
         /// Past PTRACE_EVENT_EXIT: waiting for its termination.
         case exiting
+        /// In a group-stop (SIGSTOP, SIGTSTP…), left stopped with PTRACE_LISTEN until SIGCONT.
+        case jobStopped
     }
 
     /// Replaced once: when a non-leader thread execs, the kernel gives it the leader's tid.
@@ -53,6 +55,8 @@ final class RecordTask {
     /// The current syscall's event was written before its exit (fork/vfork/clone, at their
     /// ptrace event: a vfork parent only returns after the child has run).
     var syscallRecorded = false
+    /// What it was doing when a group-stop stopped it (state .jobStopped; JobControl.swift).
+    var stoppedFrom: State = .runnable
     /// A PTRACE_INTERRUPT we sent and whose stop has not arrived.
     var interruptPending = false
     /// Its syscall buffer, once the preload library registered one (SyscallBuffering.swift).

@@ -440,12 +440,13 @@ public final class Recorder {
                 t.state = .runnable
                 return
             }
+            if try jobControlStop(t) { return }
             if t.interruptPending {
                 t.interruptPending = false
                 try interrupted(t)
                 return
             }
-            // A group-stop (SIGSTOP and friends): keep going as before.
+            // Another event stop (PTRACE_INTERRUPT's, or a SIGCONT's): keep going as before.
             if t.state == .running {
                 try t.task.resume(userMode(t))
             } else if t.state == .inSyscall || t.state == .blocked {

@@ -42,9 +42,17 @@ extension ReplaySession {
         var out = regs
         out.rax = UInt64(bitPattern: ev.result)
         let next = try upcomingEvent(for: ev.tid)
-        var signalFollows = false
-        if case .signal(let s)? = next, s.point == .syscallBoundary { signalFollows = true }
-        let temporaryMask = signalFollows ? TemporarySignalMask.bySyscall[spec.number]?.location(args: ev.args) {
+        var signalFollows = false, handlerFollows = false
+        if case .signal(let s)? = next, s.point == .syscallBoundary {
+            signalFollows = true
+            // Only a handler needs the call's temporary mask. A signal without one (SIGCHLD left
+            // at SIG_DFL, which a tracee still receives) makes the kernel restart the call once
+            // the signal is delivered, from the recorded registers (measured: rt_sigsuspend woken
+            // by such a SIGCHLD hung the replay in a real rt_sigsuspend, the SIGCHLD consumed
+            // before it).
+            handlerFollows = SignalPolicy.disposition(of: s.signal, tid: task.tid) == .caught
+        }
+        let temporaryMask = handlerFollows ? TemporarySignalMask.bySyscall[spec.number]?.location(args: ev.args) {
             try? task.readMemory($0, count: $1)
         } : nil
         let replay = spec.replayAction(args: ev.args)

@@ -229,6 +229,12 @@ public final class Task {
         guard swrr_ptrace(0x4207, tid, 0, 0) == 0 else { throw TraceeError.ptrace("PTRACE_INTERRUPT of \(tid)", tid: tid) }
     }
 
+    /// Leaves a task in a group-stop stopped (PTRACE_LISTEN): resuming it would run it although
+    /// its process is stopped. A SIGCONT wakes it into a PTRACE_EVENT_STOP reported with SIGTRAP.
+    public func listen() throws {
+        guard swrr_ptrace(0x4208, tid, 0, 0) == 0 else { throw TraceeError.ptrace("PTRACE_LISTEN of \(tid)", tid: tid) }
+    }
+
     /// Sends `signal` to this thread (tgkill).
     public func sendSignal(_ signal: Int32) {
         _ = swrr_syscall6(234, Int(tgid), Int(tid), Int(signal), 0, 0, 0)

@@ -37,6 +37,19 @@ final class SyscallTableTests: XCTestCase {
                        [MemoryRange(address: 0x20, length: 16)])
     }
 
+    /// Calls that run for real on replay only with some arguments: prctl(PR_SET_NAME), and
+    /// prlimit64 of the calling process's RLIMIT_STACK (not another resource, not another process).
+    func testExecutedOnlyWithSomeArguments() throws {
+        let prctl = try XCTUnwrap(SyscallTable.spec(157)), prlimit = try XCTUnwrap(SyscallTable.spec(302))
+        XCTAssertEqual(prctl.replayAction(args: [15, 0x1000, 0, 0, 0, 0]), .execute)
+        XCTAssertEqual(prctl.replayAction(args: [16, 0x1000, 0, 0, 0, 0]), .emulate)
+        XCTAssertEqual(prlimit.replayAction(args: [0, 3, 0x1000, 0x2000, 0, 0]), .execute)
+        XCTAssertEqual(prlimit.replayAction(args: [0, 3, 0, 0x2000, 0, 0]), .execute)
+        XCTAssertEqual(prlimit.replayAction(args: [0, 7, 0x1000, 0, 0, 0]), .emulate)      // RLIMIT_NOFILE
+        XCTAssertEqual(prlimit.replayAction(args: [4242, 3, 0x1000, 0, 0, 0]), .emulate)   // another process
+        XCTAssertEqual(prlimit.replayAction(args: [0]), .emulate)                          // too few arguments
+    }
+
     func testUnknownIoctlIsRefusedByNumber() throws {
         let ioctl = try XCTUnwrap(SyscallTable.spec(16))
         XCTAssertThrowsError(try SyscallOutputs.ranges(for: ioctl, args: [1, 0x1234, 0, 0, 0, 0], result: 0) { _, _ in nil }) { e in

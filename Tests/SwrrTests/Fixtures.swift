@@ -59,6 +59,8 @@ enum Fixture: String {
     // the long tail of signals and process attributes (issue 14)
     case signalDeaths = "signal_deaths"
     case processAttributes = "process_attributes"
+    case jobControl = "job_control"
+    case asyncIOSignals = "async_io_signals"
 
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()

@@ -1,31 +1,16 @@
 // Process attributes a program reads back (issue 14, Tests/Fixtures/process_attributes.c): its
 // parent-death signal, which swrr sets for the tracee until it is seized, must read 0 at the start
-// as natively. Recorded and replayed with identical output; the recording prints what a native run
-// prints but for its random token.
+// as natively; a stack limit lowered by the program, which replay must lower too (prlimit64 of the
+// calling process's RLIMIT_STACK runs for real) for the stack to overflow at the recorded depth.
+// Recorded and replayed with identical output; the recording prints what a native run prints but
+// for its random token.
 import Foundation
 import SwrrTestSupport
 import XCTest
 
 final class ProcessAttributeTests: XCTestCase {
-    /// The output after the first line ("token …", random in each run), checked against a native run.
-    func check(_ fixture: Fixture, _ mode: String, _ variant: Variant, status: Int32 = 0,
-               file: StaticString = #filePath, line: UInt = #line) throws -> String {
-        let exe = try fixture.executable(variant)
-        let native = try Subprocess.run([exe, mode])
-        XCTAssertEqual(native.status, status, "native run: \(native)", file: file, line: line)
-        let recording = try timedRoundTrip([exe, mode], label: "\(fixture.rawValue) \(mode) \(variant.rawValue)",
-                                           expectedStatus: status, file: file, line: line)
-        let out = recording.result.stdoutText
-        XCTAssertTrue(out.hasPrefix("token "), out, file: file, line: line)
-        XCTAssertNotEqual(lines(startingWith: "token ", in: out), lines(startingWith: "token ", in: native.stdoutText),
-                          "the token should differ from run to run", file: file, line: line)
-        let afterToken = { (text: String) in String(text.drop { $0 != "\n" }.dropFirst()) }
-        XCTAssertEqual(afterToken(out), afterToken(native.stdoutText), file: file, line: line)
-        return afterToken(out)
-    }
-
     func checkPdeathsig(_ variant: Variant) throws {
-        XCTAssertEqual(try check(.processAttributes, "pdeathsig", variant), """
+        XCTAssertEqual(try tokenRoundTrip(.processAttributes, "pdeathsig", variant), """
             at the start: PR_GET_PDEATHSIG = 0, signal 0
             PR_SET_PDEATHSIG(SIGUSR2) = 0, now signal 12
             child: signal 0 (fork clears it)
@@ -36,4 +21,18 @@ final class ProcessAttributeTests: XCTestCase {
 
     func testParentDeathSignalIsTheProgramsOwnO0Dynamic() throws { try checkPdeathsig(.o0Dynamic) }
     func testParentDeathSignalIsTheProgramsOwnO2Static() throws { try checkPdeathsig(.o2Static) }
+
+    /// The exact depth goes to stderr, which every replay must print as the recording did (with the
+    /// limit emulated the replay diverged at the SIGSEGV: rsp 0x7fffff7fec60, recorded 0x7ffffffbee60).
+    func checkStackLimit(_ variant: Variant) throws {
+        XCTAssertEqual(try tokenRoundTrip(.processAttributes, "stack-limit", variant), """
+            setrlimit(RLIMIT_STACK, 256 KiB) = 0
+            overflow caught, depth between 150 and 256: yes, handler on the alternate stack: yes
+            RLIMIT_STACK now 256 KiB
+
+            """)
+    }
+
+    func testLoweredStackLimitOverflowsIntoAnAltstackHandlerO0Dynamic() throws { try checkStackLimit(.o0Dynamic) }
+    func testLoweredStackLimitOverflowsIntoAnAltstackHandlerO2Static() throws { try checkStackLimit(.o2Static) }
 }

@@ -8,24 +8,9 @@ import SwrrTestSupport
 import XCTest
 
 final class SignalDeathTests: XCTestCase {
-    /// Every line but the first ("token …", random in each run).
-    private func afterToken(_ text: String) -> String {
-        String(text.drop { $0 != "\n" }.dropFirst())
-    }
-
     private func check(_ mode: String, _ variant: Variant, status: Int32, environment: [String: String?] = [:],
                        file: StaticString = #filePath, line: UInt = #line) throws -> String {
-        let exe = try Fixture.signalDeaths.executable(variant)
-        let native = try Subprocess.run([exe, mode])
-        XCTAssertEqual(native.status, status, "native run: \(native)", file: file, line: line)
-        let recording = try timedRoundTrip([exe, mode], label: "signal_deaths \(mode) \(variant.rawValue)",
-                                           expectedStatus: status, environment: environment, file: file, line: line)
-        let out = recording.result.stdoutText
-        XCTAssertTrue(out.hasPrefix("token "), out, file: file, line: line)
-        XCTAssertNotEqual(lines(startingWith: "token ", in: out), lines(startingWith: "token ", in: native.stdoutText),
-                          "the token should differ from run to run", file: file, line: line)
-        XCTAssertEqual(afterToken(out), afterToken(native.stdoutText), file: file, line: line)
-        return afterToken(out)
+        try tokenRoundTrip(.signalDeaths, mode, variant, status: status, environment: environment, file: file, line: line)
     }
 
     func checkChildren(_ variant: Variant) throws {

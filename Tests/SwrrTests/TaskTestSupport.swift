@@ -30,6 +30,26 @@ extension XCTestCase {
         return recording.result.stdoutText
     }
 
+    /// `fixture MODE` (whose first line is "token …", random in each run) run natively, then
+    /// recorded and replayed twice: the token must differ from the native run's and every other
+    /// line be the native run's. Returns the output after the token line.
+    func tokenRoundTrip(_ fixture: Fixture, _ mode: String, _ variant: Variant, status: Int32 = 0,
+                        environment: [String: String?] = [:], file: StaticString = #filePath,
+                        line: UInt = #line) throws -> String {
+        let exe = try fixture.executable(variant)
+        let native = try Subprocess.run([exe, mode])
+        XCTAssertEqual(native.status, status, "native run: \(native)", file: file, line: line)
+        let recording = try timedRoundTrip([exe, mode], label: "\(fixture.rawValue) \(mode) \(variant.rawValue)",
+                                           expectedStatus: status, environment: environment, file: file, line: line)
+        let out = recording.result.stdoutText
+        XCTAssertTrue(out.hasPrefix("token "), out, file: file, line: line)
+        XCTAssertNotEqual(lines(startingWith: "token ", in: out), lines(startingWith: "token ", in: native.stdoutText),
+                          "the token should differ from run to run", file: file, line: line)
+        let afterToken = { (text: String) in String(text.drop { $0 != "\n" }.dropFirst()) }
+        XCTAssertEqual(afterToken(out), afterToken(native.stdoutText), file: file, line: line)
+        return afterToken(out)
+    }
+
     /// Runs `program` natively (not recorded) and returns its stdout, checking its exit status.
     func nativeOutput(_ program: [String], expectedStatus: Int32 = 0, directory: String? = nil,
                       file: StaticString = #filePath, line: UInt = #line) throws -> String {

@@ -1,20 +1,20 @@
-// What a signal will do to the recorded program, read from /proc/PID/status (SigCgt, SigIgn).
-// Without a tick counter only signals that do not run program code can be recorded so far:
-// ignored ones (nothing happens) and fatal ones (the program ends; replay ends it the same way).
-import SwrrTracee
-
-enum SignalDisposition {
+// What a signal will do to a traced task, read from /proc/PID/status (SigCgt, SigIgn): the
+// recorder decides from it how to deliver a signal away from a syscall (SignalRecording.swift),
+// and replay whether a signal after an interrupted wait runs a handler (SyscallReplay.swift).
+public enum SignalDisposition {
     case ignored     // SIG_IGN, or default action "ignore" (SIGCHLD, SIGCONT, SIGURG, SIGWINCH)
     case stops       // default action "stop"
     case fatal       // default action "terminate" or "core"
     case caught      // a handler runs
 }
 
-enum SignalPolicy {
+public enum SignalPolicy {
     static let defaultIgnore: Set<Int32> = [17, 18, 23, 28]
     static let defaultStop: Set<Int32> = [19, 20, 21, 22]
 
-    static func disposition(of signal: Int32, tid: Int32) -> SignalDisposition {
+    /// `signal` must be a signal number (1...64); another number is taken as fatal.
+    public static func disposition(of signal: Int32, tid: Int32) -> SignalDisposition {
+        guard signal >= 1 && signal <= 64 else { return .fatal }
         let status = readTextFile("/proc/\(tid)/status") ?? ""
         func mask(_ key: String) -> UInt64 {
             for line in status.split(separator: "\n") where line.hasPrefix(key + ":") {
