@@ -435,7 +435,14 @@ static void on_usr1_count(int sig) {
     usr1_runs++;
 }
 
+static void on_usr2_never(int sig) {
+    (void)sig;
+}
+
 static int suspend_mask_mode(void) {
+    /* SIGUSR2 is caught too (it never comes): a damaged trace's SIGUSR2 is then one a handler
+     * catches, which replay waits for in a real rt_sigsuspend with the call's mask. */
+    handle_blocked(SIGUSR2, on_usr2_never, SIGUSR1);
     handle_blocked(SIGUSR1, on_usr1_count, SIGUSR2);
     sigset_t wait_mask;
     sigemptyset(&wait_mask);
