@@ -67,11 +67,7 @@ extension ReplaySession {
                     }
                 }
             }
-            waiting = waiting.filter { other in
-                if collectEnd(of: other) { return false }
-                progressed = progressed || other.ended != nil
-                return true
-            }
+            waiting = waiting.filter { !collectEnd(of: $0) }
             if !progressed {
                 polls += 1
                 if polls > 200_000 {   // ≈ 10 s of 50 µs naps
@@ -86,7 +82,10 @@ extension ReplaySession {
         // Threads whose deaths were not reported yet are dead all the same (ptrace(2): at the exec
         // event no other thread of the process is alive); their exit events say how they ended.
         for other in victims where other.ended == nil {
-            for _ in 0..<100 where !collectEnd(of: other) { usleep(100) }
+            for _ in 0..<100 {
+                if collectEnd(of: other) { break }
+                usleep(100)
+            }
             if other.ended == nil { other.ended = WaitStatus.exited(0) }
         }
         if let key = formerKey, key != recordedLeader { tasks[key] = nil }
