@@ -17,14 +17,14 @@ BUILD_DIR ?= .build
 SWIFT ?= $(shell command -v swift || echo /opt/swift/usr/bin/swift)
 SWIFT_BUILD_FLAGS := --scratch-path $(BUILD_DIR)
 
-# Debian packages: system libraries the package links (libdw/libelf, zstd, seccomp), the C
+# Debian packages: system libraries the package links (libdw/libelf, zstd, zlib), the C
 # compiler and static C library the tests compile fixtures with, gdb, python3 (tests, bench,
 # the demo's DAP client) with jsonschema (the DAP tests validate every message against the
 # schema), Emacs with dap-mode (a real DAP client drives swrr-dap in the tests), and the Go
 # toolchain and a headless JDK (Tests/SwrrRuntimeTests build and record Go and Java programs;
 # node, rustc/cargo and swiftc come from the machine where present, and those tests say what is
 # missing otherwise).
-DEB_PACKAGES := libelf-dev libdw-dev libzstd-dev zlib1g-dev libseccomp-dev gcc libc6-dev pkg-config gdb python3 \
+DEB_PACKAGES := libelf-dev libdw-dev libzstd-dev zlib1g-dev gcc libc6-dev pkg-config gdb python3 \
                 python3-jsonschema emacs-nox elpa-dap-mode golang-go openjdk-17-jdk-headless
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -25,16 +25,15 @@ let package = Package(
         .systemLibrary(name: "CLibDW", pkgConfig: "libdw",
                        providers: [.apt(["libdw-dev", "libelf-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
-        .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
         // zlib's crc32 (trace checksums: ~50x the Swift loop's speed in debug builds).
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Knowledge tables: syscalls, ioctls, signals, errno (data that record and replay both read).
-        .target(name: "SwrrKernel", dependencies: ["CSwrrShim"]),
+        .target(name: "SwrrKernel"),
         // Tracee control: one traced task (registers, memory, stops, injected syscalls).
         .target(name: "SwrrTracee", dependencies: ["CSwrrShim", "SwrrKernel"]),
         // On-disk trace format.
-        .target(name: "SwrrTrace", dependencies: ["CZstd", "CZlib", "SwrrKernel", "SwrrTracee"]),
+        .target(name: "SwrrTrace", dependencies: ["CZstd", "CZlib", "SwrrTracee"]),
         // Recording.
         .target(name: "SwrrRecord", dependencies: ["CSwrrShim", "SwrrKernel", "SwrrTracee", "SwrrTrace"],
                 plugins: ["BuildPreloadLibrary"]),
@@ -43,7 +42,7 @@ let package = Package(
         // Debug info (ELF, DWARF) on libdw.
         .target(name: "SwrrDebugInfo", dependencies: ["CLibDW", "SwrrTracee"]),
         // The gdb remote-serial-protocol server over a replay.
-        .target(name: "SwrrGDB", dependencies: ["SwrrReplay", "SwrrTrace", "SwrrTracee", "SwrrKernel"]),
+        .target(name: "SwrrGDB", dependencies: ["SwrrReplay", "SwrrTracee"]),
 
         .executableTarget(name: "swrr", dependencies: [
             "SwrrKernel", "SwrrTracee", "SwrrTrace", "SwrrRecord", "SwrrReplay", "SwrrGDB",
@@ -52,19 +51,24 @@ let package = Package(
         // The Debug Adapter Protocol server (swrr-dap) over recording and replay.
         .target(name: "SwrrDAP", dependencies: ["SwrrTrace", "SwrrRecord", "SwrrReplay", "SwrrTracee", "SwrrKernel", "SwrrDebugInfo"]),
 
-        .executableTarget(name: "swrr-dap", dependencies: ["SwrrDAP", "SwrrTrace", "SwrrRecord", "SwrrReplay"]),
+        .executableTarget(name: "swrr-dap", dependencies: ["SwrrDAP", "SwrrRecord", "SwrrTracee"]),
 
         // End-to-end tests: compile C fixtures, record and replay them for real.
         .testTarget(name: "SwrrTests",
-                    dependencies: ["SwrrKernel", "SwrrTracee", "SwrrTrace", "SwrrRecord", "SwrrReplay", "SwrrTestSupport"]),
-        .testTarget(name: "SwrrKernelTests", dependencies: ["SwrrKernel", "SwrrTracee"]),
-        .testTarget(name: "SwrrTraceTests", dependencies: ["SwrrTrace", "SwrrTracee"]),
+                    dependencies: ["CSwrrShim", "SwrrKernel", "SwrrTracee", "SwrrTrace", "SwrrReplay", "SwrrTestSupport"]),
+        .testTarget(name: "SwrrKernelTests", dependencies: ["SwrrKernel", "SwrrTracee", "SwrrTestSupport"]),
+        .testTarget(name: "SwrrTraceTests", dependencies: ["SwrrTrace", "SwrrTracee", "SwrrTestSupport"]),
         // What the test targets share: temporary directories, running children (Subprocess), the
-        // swrr executable and the record/replay assertions, rewritten traces.
+        // C fixture compiler, finding tools, the swrr executable and the record/replay assertions,
+        // rewritten traces.
         .target(name: "SwrrTestSupport", dependencies: ["CSwrrShim", "SwrrTrace"], path: "Tests/SwrrTestSupport"),
-        .testTarget(name: "SwrrGDBTests", dependencies: ["SwrrGDB", "SwrrReplay", "SwrrTracee", "SwrrTrace", "SwrrTestSupport"]),
+        // The gdb server's packet layer alone (framing, checksums, escapes, checked fields).
+        .testTarget(name: "SwrrGDBPacketTests", dependencies: ["SwrrGDB"]),
+        // The replay debugger (ReplayDebugger, reverse execution, checkpoints) and, through the
+        // swrr executable, the gdb server with real gdb.
+        .testTarget(name: "SwrrGDBTests", dependencies: ["SwrrGDB", "SwrrReplay", "SwrrTracee", "SwrrTestSupport"]),
         .testTarget(name: "SwrrDAPTests", dependencies: ["SwrrDAP", "SwrrTestSupport"]),
-        .testTarget(name: "SwrrDebugInfoTests", dependencies: ["SwrrDebugInfo", "SwrrTracee", "CSwrrShim"]),
+        .testTarget(name: "SwrrDebugInfoTests", dependencies: ["SwrrDebugInfo", "SwrrTracee", "CSwrrShim", "SwrrTestSupport"]),
         // Real runtimes and toolchains (Go, the JVM, Node.js, Swift, Rust, CPython; programs in
         // Tests/Runtimes) recorded and replayed three times each through the swrr executable.
         .testTarget(name: "SwrrRuntimeTests", dependencies: ["SwrrTestSupport"]),

@@ -133,17 +133,10 @@ final class BreakpointTests: XCTestCase {
     /// DWARF names the file relative to the compilation directory, and the editor's absolute
     /// path must still set breakpoints; stack frames give the absolute path back.
     func testAProgramCompiledFromARelativePathHasAbsoluteSourcePaths() throws {
-        let dir = try TestDirectory.makeUnique(prefix: "relative")
-        let cc = Process()
-        cc.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        cc.arguments = ["gcc", "-g", "-O0", "-o", dir + "/debuggee", "debuggee.c"]
-        cc.currentDirectoryURL = URL(fileURLWithPath: DAPTestEnv.fixtureDirectory)
-        try cc.run()
-        cc.waitUntilExit()
-        XCTAssertEqual(cc.terminationStatus, 0)
+        let exe = try FixtureCompiler.compile("debuggee.c", flags: ["-g", "-O0"], directory: DAPTestEnv.fixtureDirectory)
         let c = try DAPClient()
         XCTAssertTrue(try c.request("initialize", ["adapterID": "swrr", "linesStartAt1": true]).success)
-        XCTAssertTrue(try c.request("launch", ["program": dir + "/debuggee"], timeout: 120).success)
+        XCTAssertTrue(try c.request("launch", ["program": exe], timeout: 120).success)
         let source = DAPTestEnv.fixtureDirectory + "/debuggee.c"
         let line = try String(contentsOfFile: source, encoding: .utf8).components(separatedBy: "\n")
             .firstIndex { $0.hasSuffix("L:square-body") }! + 1

@@ -1,5 +1,5 @@
-// Where the tests find swrr-dap, the shared DAP schema and tap, temporary directories, and the C
-// fixtures (compiled with gcc at test time).
+// Where the tests find swrr-dap, the shared DAP schema and tap, and the C fixtures (compiled with
+// gcc at test time by SwrrTestSupport's FixtureCompiler).
 import Foundation
 import SwrrTestSupport
 import XCTest
@@ -13,78 +13,47 @@ enum DAPTestEnv {
     /// $SWRR_DAP_BIN, else next to the running test bundle, else the default build directory.
     static let executable: String? = BuiltProduct.path("swrr-dap", overriddenBy: "SWRR_DAP_BIN")
 
-    /// The shared DAP directory: $SWRR_DAP_SHARED, else ../shared/dap next to the repository's
-    /// parent, else /work/shared/dap.
+    /// The shared DAP directory (the DAP schema and its tap): $SWRR_DAP_SHARED, else shared/dap
+    /// beside the repository (../shared/dap from its root).
     static let sharedDAP: String = {
         if let d = ProcessInfo.processInfo.environment["SWRR_DAP_SHARED"], !d.isEmpty { return d }
-        let candidates = [packageRoot.deletingLastPathComponent().appendingPathComponent("shared/dap").path,
-                          "/work/shared/dap"]
-        return candidates.first { FileManager.default.fileExists(atPath: $0 + "/debugProtocol.json") } ?? candidates[1]
+        return packageRoot.deletingLastPathComponent().appendingPathComponent("shared/dap").path
     }()
     /// A python3 that can import jsonschema (/usr/bin/python3 with python3-jsonschema, or the
-    /// first python3 on PATH).
+    /// first such python3 on PATH).
     static let python: String = {
         var candidates = ["/usr/bin/python3"]
         for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
             candidates.append(dir + "/python3")
         }
-        for c in candidates where FileManager.default.isExecutableFile(atPath: c) {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: c)
-            p.arguments = ["-c", "import jsonschema"]
-            p.standardError = FileHandle.nullDevice
-            guard (try? p.run()) != nil else { continue }
-            p.waitUntilExit()
-            if p.terminationStatus == 0 { return c }
-        }
-        return "/usr/bin/python3"
+        return candidates.first { c in
+            FileManager.default.isExecutableFile(atPath: c)
+                && (try? Subprocess.run([c, "-c", "import jsonschema"]))?.status == 0
+        } ?? "/usr/bin/python3"
     }()
     static var schema: String { sharedDAP + "/debugProtocol.json" }
     static var schemaTap: String { sharedDAP + "/schema_tap.py" }
 
     static let fixtureDirectory = packageRoot.appendingPathComponent("Tests/Fixtures/dap").path
 
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var compiled: [String: String] = [:]
-
     /// Compiles Tests/Fixtures/dap/NAME.c once per test run; returns the executable's path.
     static func fixture(_ name: String) throws -> String {
-        lock.lock()
-        defer { lock.unlock() }
-        if let p = compiled[name] { return p }
-        let dir = try TestDirectory.makeUnique(prefix: "fixture")
-        let out = dir + "/" + name
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["gcc", "-g", "-O0", "-o", out, fixtureDirectory + "/" + name + ".c"]
-        try p.run()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw ClientError(description: "gcc failed on \(name).c") }
-        compiled[name] = out
-        return out
+        try FixtureCompiler.compile(fixtureDirectory + "/" + name + ".c", flags: ["-g", "-O0"])
     }
 
-    /// Records `program` with `swrr-dap --record`; returns the trace directory.
-    /// Records with `swrr-dap --record` (without syscall buffering when `syscallBuffer` is false:
-    /// every syscall is then an event of its own).
+    /// Records `program` with `swrr-dap --record` (without syscall buffering when `syscallBuffer`
+    /// is false: every syscall is then an event of its own); returns the trace directory, the
+    /// recorded exit status and the program's stdout.
     static func record(_ program: String, _ args: [String] = [],
                        syscallBuffer: Bool = true) throws -> (trace: String, status: Int32, stdout: String) {
         let dir = try TestDirectory.makeUnique(prefix: "rec")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable!)
-        p.arguments = ["--record", "--", program] + args
-        var env = ProcessInfo.processInfo.environment
-        env["SWRR_TRACE_DIR"] = dir
-        if !syscallBuffer { env["SWRR_SYSCALLBUF"] = "0" }
-        p.environment = env
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
+        let adapter = try XCTUnwrap(executable, "swrr-dap is not built")
+        var environment: [String: String?] = ["SWRR_TRACE_DIR": dir]
+        if !syscallBuffer { environment["SWRR_SYSCALLBUF"] = "0" }
+        let r = try Subprocess.run([adapter, "--record", "--", program] + args, environment: environment, timeout: 120)
+        guard !r.timedOut else { throw ClientError(description: "swrr-dap --record timed out: \(r)") }
         let traces = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0 != "latest-trace" }
         guard traces.count == 1 else { throw ClientError(description: "expected one trace in \(dir), found \(traces)") }
-        return (dir + "/" + traces[0], p.terminationStatus, String(decoding: data, as: UTF8.self))
+        return (dir + "/" + traces[0], r.status, r.stdoutText)
     }
 }

@@ -9,28 +9,15 @@ final class DemoSessionTests: XCTestCase {
     func testTheDemoSessionFindsTheWriteThatCausedTheWrongTotal() throws {
         let adapter = try XCTUnwrap(DAPTestEnv.executable, "swrr-dap is not built")
         let examples = DAPTestEnv.packageRoot.appendingPathComponent("examples").path
-        let dir = try TestDirectory.makeUnique(prefix: "demo")
-        let program = dir + "/sensor_report"
-        let cc = Process()
-        cc.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        cc.arguments = ["gcc", "-g", "-O0", "-o", program, examples + "/sensor_report.c"]
-        try cc.run()
-        cc.waitUntilExit()
-        XCTAssertEqual(cc.terminationStatus, 0)
+        let program = try FixtureCompiler.compile(examples + "/sensor_report.c", flags: ["-g", "-O0"])
         let rec = try DAPTestEnv.record(program)
         XCTAssertEqual(rec.status, 0)
         XCTAssertTrue(rec.stdout.contains("samples counted: 41"), rec.stdout)
 
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: DAPTestEnv.python)
-        p.arguments = [examples + "/dap-demo", adapter, rec.trace, examples + "/sensor_report.c"]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0, text)
+        let r = try Subprocess.run([DAPTestEnv.python, examples + "/dap-demo", adapter, rec.trace,
+                                    examples + "/sensor_report.c"], mergingStderr: true, timeout: 300)
+        let text = r.stdoutText
+        XCTAssertEqual(r.status, 0, "\(r)\n\(text)")
         for line in ["<- stopped: function breakpoint",
                      "-> evaluate h->total   <- 41",
                      "<- stopped: data breakpoint: h->total is 3 here, just before the write",

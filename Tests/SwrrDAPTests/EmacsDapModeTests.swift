@@ -12,7 +12,7 @@ import SwrrTestSupport
 import XCTest
 
 final class EmacsDapModeTests: XCTestCase {
-    static let emacs = ["/usr/bin/emacs", "/usr/local/bin/emacs"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    static let emacs = ExecutableSearch.find("emacs")
 
     func testDapModeDrivesAWholeSessionForwardAndBackward() throws {
         guard let emacs = Self.emacs else {
@@ -24,34 +24,18 @@ final class EmacsDapModeTests: XCTestCase {
         let traces = try TestDirectory.makeUnique(prefix: "emacs-traces")
         let script = DAPTestEnv.packageRoot.appendingPathComponent("Tests/Clients/emacs/swrr-dap-session.el").path
 
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: emacs)
-        p.arguments = ["--batch", "-l", script]
-        var env = ProcessInfo.processInfo.environment
-        env["HOME"] = home   // nothing of the user's Emacs, nothing written into it
-        env["SWRR_DAP_BIN"] = adapter
-        env["SWRR_PROGRAM"] = program
-        env["SWRR_SOURCE"] = DAPTestEnv.fixtureDirectory + "/debuggee.c"
-        env["SWRR_TRACE_DIR"] = traces
-        env["SWRR_TIMEOUT"] = "150"
-        p.environment = env
-        let output = home + "/emacs.out"
-        FileManager.default.createFile(atPath: output, contents: nil)
-        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-        p.standardOutput = out
-        p.standardError = out
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        let deadline = Date().addingTimeInterval(180)
-        while p.isRunning && Date() < deadline { usleep(50_000) }
-        if p.isRunning {
-            kill(p.processIdentifier, SIGKILL)
-            p.waitUntilExit()
-            XCTFail("emacs --batch did not finish within 180 s")
-        }
-        try out.close()
-        let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
-        XCTAssertEqual(p.terminationStatus, 0, "the dap-mode session failed:\n\(text)")
+        let r = try Subprocess.run([emacs, "--batch", "-l", script], environment: [
+            "HOME": home,   // nothing of the user's Emacs, nothing written into it
+            "SWRR_DAP_BIN": adapter,
+            "SWRR_PROGRAM": program,
+            "SWRR_SOURCE": DAPTestEnv.fixtureDirectory + "/debuggee.c",
+            "SWRR_TRACE_DIR": traces,
+            "SWRR_TIMEOUT": "150",
+        ], mergingStderr: true, timeout: 180)
+        let text = r.stdoutText
+        XCTAssertFalse(r.timedOut, "emacs --batch did not finish within 180 s")
+        XCTAssertEqual(r.leftovers, [], "processes left running after emacs ended")
+        XCTAssertEqual(r.status, 0, "the dap-mode session failed:\n\(text)")
         XCTAssertTrue(text.contains("all checks passed"), text)
         for check in ["stopped with reason breakpoint at line", "stopped with reason step at line",
                       "the end's description has the recorded exit code 0",

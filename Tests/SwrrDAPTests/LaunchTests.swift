@@ -238,25 +238,15 @@ final class RunControlTests: XCTestCase {
         let rec = try DAPTestEnv.record(program, ["9"])
         XCTAssertEqual(rec.status, 9)
         XCTAssertEqual(rec.stdout, LaunchTests.expectedFullStdout(9))
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: DAPTestEnv.executable!)
-        p.arguments = ["--help"]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let help = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0)
+        let adapter = try XCTUnwrap(DAPTestEnv.executable, "swrr-dap is not built")
+        let p = try Subprocess.run([adapter, "--help"])
+        XCTAssertEqual(p.status, 0, "\(p)")
+        let help = p.stdoutText
         for word in ["--record", "launch", "stopOnEntry", "trace", "gotoTargets", "reverseStepOut", "gotoEvent",
                      "adapter-manifest"] {
             XCTAssertTrue(help.contains(word), "--help does not mention \(word)")
         }
-        let missing = Process()
-        missing.executableURL = URL(fileURLWithPath: DAPTestEnv.executable!)
-        missing.arguments = ["--record", "--", "/nonexistent/program"]
-        missing.standardError = FileHandle.nullDevice
-        try missing.run()
-        missing.waitUntilExit()
-        XCTAssertEqual(missing.terminationStatus, 127)
+        let missing = try Subprocess.run([adapter, "--record", "--", "/nonexistent/program"])
+        XCTAssertEqual(missing.status, 127, "\(missing)")
     }
 }

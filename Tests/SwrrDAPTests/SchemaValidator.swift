@@ -37,18 +37,11 @@ print("CHECKED", len(msgs))
         let msgs = dir + "/messages.json"
         let list: [[Any]] = transcript.map { [$0.direction, $0.message] }
         try JSONSerialization.data(withJSONObject: list).write(to: URL(fileURLWithPath: msgs))
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: DAPTestEnv.python)
-        p.arguments = ["-c", script, DAPTestEnv.schema, msgs]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard p.terminationStatus == 0, text.contains("CHECKED \(transcript.count)") else {
-            throw ClientError(description: "the schema validator (\(DAPTestEnv.python) with jsonschema: apt-get install python3-jsonschema) failed (status \(p.terminationStatus)): \(text)")
+        let r = try Subprocess.run([DAPTestEnv.python, "-c", script, DAPTestEnv.schema, msgs], mergingStderr: true,
+                                   timeout: 300)
+        let text = r.stdoutText
+        guard r.status == 0, !r.timedOut, text.contains("CHECKED \(transcript.count)") else {
+            throw ClientError(description: "the schema validator (\(DAPTestEnv.python) with jsonschema: apt-get install python3-jsonschema) failed: \(r)\n\(text)")
         }
         return text.split(separator: "\n").filter { $0.hasPrefix("VIOLATION") }.map(String.init)
     }

@@ -9,13 +9,7 @@ final class StuckReplayDAPTests: XCTestCase {
     func testContinueIntoATaskAsleepInTheKernelEndsTheSessionStuck() throws {
         // signal_delivery suspend-mask, recorded, then rewritten so replay's rt_sigsuspend sleeps.
         let dir = try TestDirectory.makeUnique(prefix: "stuck-dap")
-        let exe = dir + "/signal_delivery"
-        let cc = Process()
-        cc.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        cc.arguments = ["gcc", "-O0", "-o", exe, DAPTestEnv.packageRoot.path + "/Tests/Fixtures/signal_delivery.c"]
-        try cc.run()
-        cc.waitUntilExit()
-        XCTAssertEqual(cc.terminationStatus, 0, "gcc")
+        let exe = try FixtureCompiler.compile(FixtureCompiler.fixtures + "/signal_delivery.c", flags: ["-O0"])
         let rec = try DAPTestEnv.record(exe, ["suspend-mask"])
         XCTAssertEqual(rec.status, 0)
         let damaged = dir + "/stuck-trace"

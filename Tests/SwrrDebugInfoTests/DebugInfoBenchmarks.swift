@@ -3,6 +3,7 @@
 // that a cold line lookup in a big module stays well under a second.
 import Foundation
 import SwrrDebugInfo
+import SwrrTestSupport
 import XCTest
 
 final class DebugInfoBenchmarks: XCTestCase {
@@ -21,7 +22,8 @@ final class DebugInfoBenchmarks: XCTestCase {
             return env.split(separator: ":").map(String.init)
         }
         var out = ["/lib/x86_64-linux-gnu/libc.so.6", "/proc/self/exe"]
-        for p in ["/usr/bin/python3", "/work/main/.build/debug/swrr"] where FileManager.default.fileExists(atPath: p) {
+        // Debian's python3 and this build's swrr: large binaries, without DWARF and with it.
+        for p in ["/usr/bin/python3", Swrr.executable].compactMap({ $0 }) where FileManager.default.fileExists(atPath: p) {
             out.append(p)
         }
         return out
@@ -65,7 +67,9 @@ final class DebugInfoBenchmarks: XCTestCase {
 
     /// Unwinding a deep stack of a live process, through libc (with its separate debug file).
     func testUnwindSpeed() throws {
-        guard ProcessInfo.processInfo.environment["SWRR_BENCH"] == "1" else { return }
+        guard ProcessInfo.processInfo.environment["SWRR_BENCH"] == "1" else {
+            throw XCTSkip("a benchmark: runs only with SWRR_BENCH=1 (benchmarks/debuginfo)")
+        }
         let p = try LiveProcess(try Fixtures.build("program.c", flags: ["-O2"]))
         try p.runToLine("program.c", Fixtures.line("in-handler"))
         let (first, cold) = try time { try p.space.callStack(p.task) }

@@ -1,56 +1,32 @@
-// Test support: compile fixtures at test time and run them under ptrace to a breakpoint.
+// Test support: fixtures compiled at test time (SwrrTestSupport) and run under ptrace to a breakpoint.
 import CSwrrShim
 import Foundation
 import Glibc
 import SwrrDebugInfo
+import SwrrTestSupport
 import SwrrTracee
 import XCTest
 
 enum Fixtures {
-    static let sourceDir: String = {
-        let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        return here.deletingLastPathComponent().appendingPathComponent("Fixtures/debuginfo").path
-    }()
+    static let sourceDir = FixtureCompiler.fixtures + "/debuginfo"
 
+    /// A directory for executables the tests derive from the fixtures (stripped, sections removed).
     static let buildDir: String = {
-        let d = NSTemporaryDirectory() + "swrr-debuginfo-\(getpid())"
-        try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-        // The compiled fixtures are shared by every test of the run and removed with it.
-        atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "swrr-debuginfo-\(getpid())") }
-        return d
+        do { return try TestDirectory.makeUnique(prefix: "debuginfo") } catch { fatalError("\(error)") }
     }()
-
-    private static var built: [String: String] = [:]
-    private static let lock = NSLock()
 
     /// Compiles `source` with `compiler` and `flags` once per test run; returns the binary path.
     static func build(_ source: String, compiler: String = "gcc", flags: [String] = ["-O0"],
                       extra: [String] = []) throws -> String {
-        let key = ([source, compiler] + flags + extra).joined(separator: " ")
-        lock.lock(); defer { lock.unlock() }
-        if let p = built[key] { return p }
-        let out = buildDir + "/" + key.replacingOccurrences(of: " ", with: "_").replacingOccurrences(of: "/", with: "_")
-        try run(compiler, ["-g"] + flags + ["-o", out, sourceDir + "/" + source] + extra)
-        built[key] = out
-        return out
+        let name = ([source, compiler] + flags + extra).joined(separator: "_").replacingOccurrences(of: "/", with: "_")
+        return try FixtureCompiler.compile(sourceDir + "/" + source, compiler: compiler, flags: ["-g"] + flags,
+                                           trailing: extra, name: name)
     }
 
+    /// Runs `tool` (on PATH) to its end; returns its output (stderr with stdout), throws when it fails.
     @discardableResult
     static func run(_ tool: String, _ args: [String]) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [tool] + args
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard p.terminationStatus == 0 else {
-            throw DebugInfoError("\(tool) \(args.joined(separator: " ")) failed: \(text)")
-        }
-        return text
+        try Subprocess.check([tool] + args, mergingStderr: true, timeout: 300).stdoutText
     }
 
     /// The line number of the line tagged `MARK:name` in a fixture source.

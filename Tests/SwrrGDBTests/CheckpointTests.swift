@@ -6,6 +6,7 @@
 // without; and the frozen processes are gone after kill.
 import Foundation
 import SwrrReplay
+import SwrrTestSupport
 import SwrrTracee
 import XCTest
 
@@ -17,7 +18,7 @@ final class CheckpointTests: XCTestCase {
         debugger = nil
     }
 
-    static let fixtures = GDBFixture.packageRoot.appendingPathComponent("Tests/Fixtures").path
+    static let fixtures = FixtureCompiler.fixtures
 
     /// A fixture of Tests/Fixtures recorded with these arguments.
     private func recording(_ file: String, _ args: [String]) throws -> GDBFixture.Recording {
@@ -80,10 +81,7 @@ final class CheckpointTests: XCTestCase {
     }
 
     func testRestoringAtEveryEventOfSharedMappingsAndRdtsc() throws {
-        let dir = NSTemporaryDirectory() + "swrr-ckpt-mmap-\(getpid())"
-        try? FileManager.default.removeItem(atPath: dir)
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = try makeTemporaryDirectory("ckpt-mmap")
         try restoreAtEveryEvent(try recording("mmap_files", [dir]))
         try restoreAtEveryEvent(try recording("nondeterminism", []))
     }
@@ -302,26 +300,21 @@ final class CheckpointTests: XCTestCase {
         let rec = try GDBFixture.recording()
         let server = try GDBServerProcess(trace: rec.trace)
         defer { _ = server.stop(timeout: 1) }
-        let gdb = Process()
-        gdb.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        gdb.arguments = ["gdb", "-batch", "-nx", "-ex", "target extended-remote 127.0.0.1:\(server.port)",
-                         "-ex", "break loop.c:\(try GDBFixture.line("body"))", "-ex", "continue", "-ex", "monitor checkpoint",
-                         "-ex", "continue", "-ex", "reverse-continue", "-ex", "shell sleep 30", rec.executable]
-        gdb.standardInput = FileHandle.nullDevice
-        gdb.standardOutput = FileHandle.nullDevice
-        gdb.standardError = FileHandle.nullDevice
-        try gdb.run()
-        defer { if gdb.isRunning { gdb.terminate() } }
+        let gdb = try Subprocess.Child(["gdb", "-batch", "-nx", "-ex", "target extended-remote 127.0.0.1:\(server.port)",
+                                        "-ex", "break loop.c:\(try GDBFixture.line("body"))", "-ex", "continue",
+                                        "-ex", "monitor checkpoint", "-ex", "continue", "-ex", "reverse-continue",
+                                        "-ex", "shell sleep 30", rec.executable])
+        defer { gdb.kill(SIGKILL); _ = gdb.wait(timeout: 5) }
         // The server's children: the replayed program and the checkpoints' frozen copies.
         var children: [Int32] = []
         let deadline = Date().addingTimeInterval(30)
         while children.count < 3 && Date() < deadline {
             usleep(100_000)
-            children = childProcesses(of: server.process.processIdentifier)
+            children = childProcesses(of: server.process.pid)
         }
         XCTAssertGreaterThanOrEqual(children.count, 3, "a replay and at least two checkpoints")
-        kill(server.process.processIdentifier, SIGKILL)
-        server.process.waitUntilExit()
+        server.process.kill(SIGKILL)
+        _ = server.process.wait(timeout: 5)
         let gone = Date().addingTimeInterval(5)
         while !children.filter(processExists).isEmpty && Date() < gone { usleep(50_000) }
         XCTAssertEqual(children.filter(processExists), [], "every tracee dies with the server (PTRACE_O_EXITKILL)")

@@ -1,4 +1,5 @@
 import Foundation
+import SwrrTestSupport
 import XCTest
 
 /// The demo's story through real gdb, on a position-independent executable (gdb relocates it
@@ -6,14 +7,9 @@ import XCTest
 /// on the total and one reverse-continue land on the out-of-bounds increment that caused it.
 final class DemoReverseTests: XCTestCase {
     func testWatchpointAndReverseContinueFindTheCauseInAPIEProgram() throws {
-        let dir = NSTemporaryDirectory() + "swrr-gdb-demo-\(getpid())"
-        try? FileManager.default.removeItem(atPath: dir)
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let exe = dir + "/sensor_report"
-        let src = GDBFixture.packageRoot.appendingPathComponent("examples/sensor_report.c").path
-        let cc = try GDBFixture.run(["gcc", "-g", "-O0", "-pie", "-fPIE", "-o", exe, src])
-        XCTAssertEqual(cc.status, 0, cc.output)
+        let exe = try FixtureCompiler.compile(FixtureCompiler.source("examples/sensor_report.c"),
+                                              flags: ["-g", "-O0", "-pie", "-fPIE"])
+        let dir = try makeTemporaryDirectory("gdb-demo")
         let trace = dir + "/trace"
         let rec = try GDBFixture.run([try GDBFixture.swrr(), "record", "-o", trace, "--", exe])
         XCTAssertTrue(rec.output.contains("samples counted: 41"), rec.output)

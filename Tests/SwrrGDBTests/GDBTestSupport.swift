@@ -1,28 +1,22 @@
 // Support for the debugger tests: the loop fixture compiled with gcc -g -O0 -no-pie (so that
 // addresses are absolute), recorded once with the `swrr` binary, and child processes that
-// always end (a time limit for each; tearDown kills what is left).
+// always end (SwrrTestSupport's Subprocess: a time limit for each, leftovers killed).
 import Foundation
 import SwrrReplay
 import SwrrTestSupport
 import XCTest
 
 enum GDBFixture {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
+    static let packageRoot = BuiltProduct.packageRoot
     /// Tests/Fixtures/gdb/NAME.c
     static func source(_ name: String) -> String {
-        packageRoot.appendingPathComponent("Tests/Fixtures/gdb/\(name).c").path
+        FixtureCompiler.fixtures + "/gdb/\(name).c"
     }
 
     struct Failure: Error, CustomStringConvertible { var description: String }
 
     /// `swrr` next to the test bundle (or $SWRR_BIN).
-    static func swrr() throws -> String {
-        guard let path = BuiltProduct.path("swrr", overriddenBy: "SWRR_BIN") else {
-            throw Failure(description: "the swrr executable was not found next to the test bundle; build it first or set SWRR_BIN")
-        }
-        return path
-    }
+    static func swrr() throws -> String { try Swrr.path() }
 
     /// The compiled fixture and its recording (made once per test process).
     struct Recording {
@@ -39,19 +33,13 @@ enum GDBFixture {
     }
 
     /// A C source compiled and recorded running with `arguments` (it must exit with `status`
-    /// when given); `name` names it in the cache.
+    /// when given); `name` names it in the cache. Recordings are shared by every test of the run
+    /// and removed with the test process's temporary root.
     static func recording(source src: String, name: String, arguments: [String] = [], status: Int32?) throws -> Recording {
         if let r = cached[name] { return r }
-        if cached.isEmpty {
-            // Recordings are shared by every test of the run and removed with it.
-            atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "swrr-gdb-tests-\(getpid())") }
-        }
-        let dir = NSTemporaryDirectory() + "swrr-gdb-tests-\(getpid())/\(name)"
-        try? FileManager.default.removeItem(atPath: dir)
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let exe = dir + "/" + URL(fileURLWithPath: src).deletingPathExtension().lastPathComponent
-        let cc = try run(["gcc", "-g", "-O0", "-no-pie", "-pthread", "-o", exe, src])
-        guard cc.status == 0 else { throw Failure(description: "gcc failed: \(cc.output)") }
+        // -no-pie: the tests' addresses (gdb's `info line`, nm) are the run's.
+        let exe = try FixtureCompiler.compile(src, flags: ["-g", "-O0", "-no-pie", "-pthread"])
+        let dir = try TestDirectory.makeUnique(prefix: "gdb-" + name)
         let trace = dir + "/trace"
         // These fixtures are about syscalls as events of their own (a pause among 20,000 of
         // them, reverse-stepping out of getpid's syscall instruction): recorded without syscall
@@ -115,33 +103,13 @@ enum GDBFixture {
         var output: String
     }
 
-    /// Runs a command to its end (stdout and stderr together) within `timeout` seconds.
+    /// Runs a command to its end (stdout and stderr together) within `timeout` seconds; throws
+    /// when it does not end by then.
     static func run(_ argv: [String], timeout: TimeInterval = 60,
                     environment: [String: String] = [:]) throws -> Output {
-        let p = Process()
-        if !environment.isEmpty {
-            p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        }
-        p.executableURL = URL(fileURLWithPath: argv[0].hasPrefix("/") ? argv[0] : "/usr/bin/env")
-        p.arguments = argv[0].hasPrefix("/") ? Array(argv.dropFirst()) : argv
-        let outFile = NSTemporaryDirectory() + "swrr-gdb-out-\(getpid())-\(UUID().uuidString)"
-        FileManager.default.createFile(atPath: outFile, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: outFile) }
-        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: outFile))
-        p.standardOutput = h
-        p.standardError = h
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        let deadline = Date().addingTimeInterval(timeout)
-        while p.isRunning && Date() < deadline { usleep(20_000) }
-        if p.isRunning {
-            kill(p.processIdentifier, SIGKILL)
-            p.waitUntilExit()
-            throw Failure(description: "`\(argv.joined(separator: " "))` timed out after \(timeout)s")
-        }
-        try h.close()
-        let text = (try? String(contentsOfFile: outFile, encoding: .utf8)) ?? ""
-        return Output(status: p.terminationStatus, output: text)
+        let r = try Subprocess.run(argv, environment: environment, mergingStderr: true, timeout: timeout)
+        if r.timedOut { throw Failure(description: "`\(argv.joined(separator: " "))` timed out after \(timeout)s") }
+        return Output(status: r.status, output: r.stdoutText)
     }
 }
 
@@ -164,23 +132,15 @@ extension GDBFixture {
 
 /// `swrr replay --gdb-port 0 TRACE` in the background, with the port it announced.
 final class GDBServerProcess {
-    let process = Process()
+    let process: Subprocess.Child
     let port: Int
-    private let errFile: String
 
     init(trace: String) throws {
-        errFile = NSTemporaryDirectory() + "swrr-gdb-server-\(getpid())-\(UUID().uuidString)"
-        FileManager.default.createFile(atPath: errFile, contents: nil)
-        process.executableURL = URL(fileURLWithPath: try GDBFixture.swrr())
-        process.arguments = ["replay", "--gdb-port", "0", trace]
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errFile))
-        process.standardOutput = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        process = try Subprocess.Child([try GDBFixture.swrr(), "replay", "--gdb-port", "0", trace])
         let deadline = Date().addingTimeInterval(30)
         var found: Int?
         while found == nil && Date() < deadline && process.isRunning {
-            let text = (try? String(contentsOfFile: errFile, encoding: .utf8)) ?? ""
+            let text = String(decoding: process.stderrSoFar, as: UTF8.self)
             if let r = text.range(of: "listening on 127.0.0.1:") {
                 found = Int(text[r.upperBound...].prefix { $0.isNumber })
             } else {
@@ -188,8 +148,8 @@ final class GDBServerProcess {
             }
         }
         guard let p = found else {
-            let text = (try? String(contentsOfFile: errFile, encoding: .utf8)) ?? ""
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            let text = String(decoding: process.stderrSoFar, as: UTF8.self)
+            _ = process.wait(timeout: 0)
             throw GDBFixture.Failure(description: "swrr replay --gdb-port did not start listening: \(text)")
         }
         port = p
@@ -197,20 +157,13 @@ final class GDBServerProcess {
 
     /// What the server wrote on stderr (kept once it has stopped).
     private(set) var finalStderr: String?
-    var stderrText: String { finalStderr ?? (try? String(contentsOfFile: errFile, encoding: .utf8)) ?? "" }
+    var stderrText: String { finalStderr ?? String(decoding: process.stderrSoFar, as: UTF8.self) }
 
     /// Waits up to `timeout` seconds for the server to end by itself; kills it otherwise.
     func stop(timeout: TimeInterval = 10) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        let ended = !process.isRunning
-        if !ended {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-        if finalStderr == nil { finalStderr = stderrText }
-        try? FileManager.default.removeItem(atPath: errFile)
-        return ended
+        let r = process.wait(timeout: timeout)
+        if finalStderr == nil { finalStderr = r.stderrText }
+        return !r.timedOut
     }
 }
 

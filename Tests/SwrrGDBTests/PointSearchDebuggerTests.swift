@@ -4,6 +4,7 @@
 // it; a pause asked for during the search never shows the patch or the stub.
 import Foundation
 import SwrrReplay
+import SwrrTestSupport
 import SwrrTracee
 import XCTest
 
@@ -124,14 +125,8 @@ final class PointSearchDebuggerTests: XCTestCase {
     /// been delivered at an arbitrary instruction.
     static func recording() throws -> Recording {
         if let r = cached { return r }
-        atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "swrr-gdb-tests-\(getpid())") }
-        let dir = NSTemporaryDirectory() + "swrr-gdb-tests-\(getpid())/busy_alarm"
-        try? FileManager.default.removeItem(atPath: dir)
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let exe = dir + "/busy_alarm"
-        let src = GDBFixture.packageRoot.appendingPathComponent("Tests/Fixtures/busy_alarm.c").path
-        let cc = try GDBFixture.run(["gcc", "-g", "-O2", "-no-pie", "-o", exe, src])
-        guard cc.status == 0 else { throw GDBFixture.Failure(description: "gcc failed: \(cc.output)") }
+        let exe = try FixtureCompiler.compile(FixtureCompiler.fixtures + "/busy_alarm.c", flags: ["-g", "-O2", "-no-pie"])
+        let dir = try TestDirectory.makeUnique(prefix: "busy_alarm")
         let trace = dir + "/trace"
         let rec = try GDBFixture.run([try GDBFixture.swrr(), "record", "-o", trace, "--", exe])
         guard rec.status == 0, let line = rec.output.split(separator: "\n").first(where: { $0.hasPrefix("flag set after") }) else {

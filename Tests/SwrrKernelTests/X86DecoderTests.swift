@@ -3,6 +3,7 @@
 // real binaries (/bin/ls, libc). Lengths must agree, and so must the address a rip-relative
 // operand names (objdump prints it after '#').
 import Foundation
+import SwrrTestSupport
 import XCTest
 @testable import SwrrKernel
 
@@ -133,8 +134,7 @@ final class X86DecoderTests: XCTestCase {
     """
 
     func testLengthsOfAssembledInstructions() throws {
-        let dir = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = try makeTemporaryDirectory("x86")
         try Self.assembly.write(toFile: dir + "/i.s", atomically: true, encoding: .utf8)
         let assemble = try run(["as", "-o", dir + "/i.o", dir + "/i.s"])
         XCTAssertEqual(assemble.status, 0, assemble.output)
@@ -279,22 +279,10 @@ final class X86DecoderTests: XCTestCase {
 
     private func hex(_ b: [UInt8]) -> String { b.map { String(format: "%02x", $0) }.joined(separator: " ") }
 
-    private func temporaryDirectory() throws -> String {
-        var template = Array((NSTemporaryDirectory() + "swrr-x86-XXXXXX").utf8CString)
-        guard let p = mkdtemp(&template) else { throw CocoaError(.fileWriteUnknown) }
-        return String(cString: p)
-    }
-
+    /// `argv`'s status and output (stderr with stdout); objdump of libc takes a while under load.
     private func run(_ argv: [String]) throws -> (status: Int32, output: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = argv
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        let r = try Subprocess.run(argv, mergingStderr: true, timeout: 300)
+        XCTAssertFalse(r.timedOut, "\(r)")
+        return (r.status, r.stdoutText)
     }
 }

@@ -15,16 +15,7 @@ struct Tool {
     /// `name` in the first of `directories`, then on PATH; else the test is skipped with
     /// `missing` (what to install, and how).
     static func find(_ name: String, in directories: [String] = [], missing: String) throws -> Tool {
-        let fm = FileManager.default
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        let candidates = directories + path.split(separator: ":").map(String.init)
-        for dir in candidates where !dir.isEmpty {
-            let file = dir + "/" + name
-            var isDir: ObjCBool = false
-            if fm.isExecutableFile(atPath: file), fm.fileExists(atPath: file, isDirectory: &isDir), !isDir.boolValue {
-                return Tool(name: name, path: file)
-            }
-        }
+        if let path = ExecutableSearch.find(name, in: directories) { return Tool(name: name, path: path) }
         let looked = directories.isEmpty ? "PATH" : directories.joined(separator: ", ") + " and PATH"
         throw XCTSkip("\(name) is not installed (looked in \(looked)): \(missing)")
     }
@@ -43,16 +34,8 @@ enum RuntimeProgram {
     /// Runs a compiler (`argv`); throws its output when it fails. Compilers get five minutes: the
     /// machine is shared, and a `go build` with an empty cache took 45 s while others built.
     static func compile(_ argv: [String], environment: [String: String?] = [:], directory: String? = nil) throws {
-        let r = try Subprocess.run(argv, environment: environment, directory: directory, timeout: 300)
-        guard r.status == 0, !r.timedOut else {
-            throw CompileFailure(description: "compilation failed: \(r)\n--- stdout ---\n\(r.stdoutText.suffix(2000))")
-        }
+        try Subprocess.check(argv, environment: environment, directory: directory, timeout: 300)
     }
-}
-
-/// A compiler of the test failed: the test fails with its output.
-struct CompileFailure: Error, CustomStringConvertible {
-    var description: String
 }
 
 extension XCTestCase {

@@ -6,17 +6,27 @@ import SwrrTestSupport
 import XCTest
 
 final class SwiftRuntimeTests: XCTestCase {
-    static let missing = "install a Swift toolchain (swift.org's, as this machine has in /opt/swift) "
-        + "and put its usr/bin on PATH"
+    static let missing = "install a Swift toolchain (swift.org's) and put its usr/bin on PATH"
+
+    /// The usr/bin of the toolchain whose runtime this test process runs on (libswiftCore.so in
+    /// usr/lib/swift/linux, as /proc/self/maps shows), looked in before PATH.
+    static let toolchainBin: [String] = {
+        let maps = (try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8)) ?? ""
+        guard let line = maps.split(separator: "\n").first(where: { $0.hasSuffix("/libswiftCore.so") }),
+              let slash = line.firstIndex(of: "/") else { return [] }
+        let usr = URL(fileURLWithPath: String(line[slash...])).deletingLastPathComponent()   // usr/lib/swift/linux
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return [usr.appendingPathComponent("bin").path]
+    }()
 
     func testSwiftVersion() throws {
-        let swift = try Tool.find("swift", in: ["/opt/swift/usr/bin"], missing: Self.missing)
+        let swift = try Tool.find("swift", in: Self.toolchainBin, missing: Self.missing)
         let recording = try assertRuntimeRoundTrip([swift.path, "--version"], label: "swift --version")
         assertContains(recording.result.stdoutText + recording.result.stderrText, ["Swift version "])
     }
 
     func testAsyncAwaitTasks() throws {
-        let swiftc = try Tool.find("swiftc", in: ["/opt/swift/usr/bin"], missing: Self.missing)
+        let swiftc = try Tool.find("swiftc", in: Self.toolchainBin, missing: Self.missing)
         let dir = try makeTemporaryDirectory("swift")
         let exe = dir + "/tasks"
         // -parse-as-library: the file has an @main type. -Onone: the test needs no optimizer,

@@ -3,7 +3,9 @@
 // limit after which the whole group is killed. After a child ends, any process it left behind
 // (still in its process group, or orphaned and handed to this process, which is a child
 // subreaper) is reported in `RunResult.leftovers` and then killed, so one failing test cannot
-// leave tracees running for the next.
+// leave tracees running for the next. Processes that were already this process's children when
+// the child started (a server a test runs in the background while it runs a client) are not its
+// leftovers. Every test target runs programs through here (SwrrTestSupport, one runner).
 import CSwrrShim
 import Foundation
 #if canImport(Glibc)
@@ -52,13 +54,34 @@ public enum Subprocess {
         _ = swrr_syscall6(SYS_prctl, PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0, 0)
     }()
 
-    /// Runs `argv` to completion (or until `timeout`), in `directory` if given.
+    /// Runs `argv` to completion (or until `timeout`), in `directory` if given. With
+    /// `mergingStderr` the child's stderr goes to its stdout (`RunResult.stdout` holds both, in
+    /// the order written: what a tool's transcript, gdb's or a compiler's, is read as).
     public static func run(_ argv: [String], environment: [String: String?] = [:], stdin: String = "/dev/null",
-                           directory: String? = nil, timeout: TimeInterval = defaultTimeout) throws -> RunResult {
+                           directory: String? = nil, mergingStderr: Bool = false,
+                           timeout: TimeInterval = defaultTimeout) throws -> RunResult {
         // posix_spawn_file_actions_addchdir_np is not visible from Swift: let env(1) change directory.
         let command = directory.map { ["/usr/bin/env", "-C", $0] + argv } ?? argv
-        var r = try Child(command, environment: environment, stdin: stdin).wait(timeout: timeout)
+        var r = try Child(command, environment: environment, stdin: stdin, mergingStderr: mergingStderr)
+            .wait(timeout: timeout)
         r.command = argv
+        return r
+    }
+
+    /// A child that did not end by itself with status 0.
+    public struct Failure: Error, CustomStringConvertible {
+        public var result: RunResult
+        public var description: String { "failed: \(result)\n--- stdout (last 2000 bytes) ---\n\(result.stdoutText.suffix(2000))" }
+    }
+
+    /// `run`, throwing `Failure` unless the child ended by itself with status 0 (a compiler, a
+    /// binary tool whose output the test needs).
+    @discardableResult
+    public static func check(_ argv: [String], environment: [String: String?] = [:], directory: String? = nil,
+                             mergingStderr: Bool = false, timeout: TimeInterval = defaultTimeout) throws -> RunResult {
+        let r = try run(argv, environment: environment, directory: directory, mergingStderr: mergingStderr,
+                        timeout: timeout)
+        guard r.status == 0, !r.timedOut else { throw Failure(result: r) }
         return r
     }
 
@@ -81,17 +104,25 @@ public enum Subprocess {
         private let outputDir: String
         private let started = Date()
         private var finished: RunResult?
+        /// This process's children when the child started: not the child's leftovers.
+        private let earlierChildren: Set<pid_t>
 
-        public init(_ argv: [String], environment: [String: String?] = [:], stdin: String = "/dev/null") throws {
+        public init(_ argv: [String], environment: [String: String?] = [:], stdin: String = "/dev/null",
+                    mergingStderr: Bool = false) throws {
             _ = Subprocess.becomeSubreaper
             command = argv
+            earlierChildren = Set(Subprocess.children().map(\.pid))
             outputDir = try TestDirectory.makeUnique(prefix: "run")
             var actions = posix_spawn_file_actions_t()
             posix_spawn_file_actions_init(&actions)
             defer { posix_spawn_file_actions_destroy(&actions) }
             posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
             posix_spawn_file_actions_addopen(&actions, 1, outputDir + "/stdout", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-            posix_spawn_file_actions_addopen(&actions, 2, outputDir + "/stderr", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            if mergingStderr {
+                posix_spawn_file_actions_adddup2(&actions, 1, 2)
+            } else {
+                posix_spawn_file_actions_addopen(&actions, 2, outputDir + "/stderr", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            }
 
             var attributes = posix_spawnattr_t()
             posix_spawnattr_init(&attributes)
@@ -128,6 +159,18 @@ public enum Subprocess {
             (try? Data(contentsOf: URL(fileURLWithPath: outputDir + "/stdout"))) ?? Data()
         }
 
+        /// What the child has written to stderr so far.
+        public var stderrSoFar: Data {
+            (try? Data(contentsOf: URL(fileURLWithPath: outputDir + "/stderr"))) ?? Data()
+        }
+
+        /// True until the child has ended (a zombie not yet waited for has ended; it is left for
+        /// `wait` to collect its status).
+        public var isRunning: Bool {
+            guard finished == nil, let info = Subprocess.processInfo(pid) else { return false }
+            return info.state != "Z"
+        }
+
         public func kill(_ signal: Int32) {
             if finished == nil { _ = Glibc.kill(pid, signal) }
         }
@@ -155,7 +198,7 @@ public enum Subprocess {
             }
             let seconds = Date().timeIntervalSince(started)
             let termsig = status & 0x7f
-            let leftovers = Subprocess.collectLeftovers(processGroup: pid)
+            let leftovers = Subprocess.collectLeftovers(processGroup: pid, excluding: earlierChildren)
             let result = RunResult(
                 command: command,
                 status: termsig == 0 ? (status >> 8) & 0xff : 128 + termsig,
@@ -203,22 +246,32 @@ public enum Subprocess {
         return true
     }
 
-    private static func descendantsAndGroup(_ group: pid_t) -> [ProcessInfoLine] {
-        let me = getpid()
+    private static func processes() -> [ProcessInfoLine] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.compactMap { pid_t($0) }.compactMap { processInfo($0) }.filter {
-            $0.pid != me && ($0.pgrp == group || $0.ppid == me)
+        return entries.compactMap { pid_t($0) }.compactMap { processInfo($0) }
+    }
+
+    /// This process's children (its own and the orphans handed to it).
+    static func children() -> [ProcessInfoLine] {
+        let me = getpid()
+        return processes().filter { $0.ppid == me }
+    }
+
+    private static func descendantsAndGroup(_ group: pid_t, excluding earlier: Set<pid_t>) -> [ProcessInfoLine] {
+        let me = getpid()
+        return processes().filter {
+            $0.pid != me && !earlier.contains($0.pid) && ($0.pgrp == group || $0.ppid == me)
         }
     }
 
     /// Processes left behind by a finished child: reaps zombies handed to us, waits up to two
     /// seconds for the rest to go away by themselves, then kills whatever is still there and
     /// returns their descriptions.
-    public static func collectLeftovers(processGroup group: pid_t) -> [String] {
+    public static func collectLeftovers(processGroup group: pid_t, excluding earlier: Set<pid_t> = []) -> [String] {
         let deadline = Date().addingTimeInterval(2)
         var running: [ProcessInfoLine] = []
         repeat {
-            running = descendantsAndGroup(group).filter { isRunning($0.pid) }
+            running = descendantsAndGroup(group, excluding: earlier).filter { isRunning($0.pid) }
             if running.isEmpty { return [] }
             usleep(20_000)
         } while Date() < deadline

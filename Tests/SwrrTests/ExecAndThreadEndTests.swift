@@ -18,8 +18,9 @@ final class ExecAndThreadEndTests: XCTestCase {
         let childLine = lines(startingWith: "child: pid ", in: out)
         XCTAssertEqual(execLine.count, 1, out)
         XCTAssertEqual(childLine.count, 1, out)
-        guard let e = execLine.first?.split(separator: " "), let c = childLine.first?.split(separator: " "),
-              e.count > 5, c.count > 6 else { return }
+        let e = try XCTUnwrap(execLine.first, out).split(separator: " ")
+        let c = try XCTUnwrap(childLine.first, out).split(separator: " ")
+        guard e.count > 5, c.count > 6 else { return XCTFail("the exec and child lines lack fields: \(out)") }
         // "<by> execs: pid P tid T at …" then "child: pid P (was P) tid P at …": the new image
         // runs as the process's leader, whichever thread exec'd.
         let pid = e[3]

@@ -1,5 +1,5 @@
-// The C fixture programs of Tests/Fixtures, compiled at test time with gcc in four variants and
-// cached for the life of the test process.
+// The C fixture programs of Tests/Fixtures, compiled at test time with gcc in four variants
+// (SwrrTestSupport's FixtureCompiler, which keeps them for the life of the test process).
 import Foundation
 import SwrrTestSupport
 import XCTest
@@ -62,40 +62,20 @@ enum Fixture: String {
     case jobControl = "job_control"
     case asyncIOSignals = "async_io_signals"
 
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
+    static let packageRoot = BuiltProduct.packageRoot
 
     var source: URL {
-        Fixture.packageRoot.appendingPathComponent("Tests/Fixtures/\(rawValue).c")
+        URL(fileURLWithPath: FixtureCompiler.fixtures + "/\(rawValue).c")
     }
-
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var compiled: [String: String] = [:]
 
     /// The fixture compiled as `variant` (compiled once per test process).
     func executable(_ variant: Variant = .o0Dynamic) throws -> String {
         try Fixture.compile(source: source, name: rawValue, variant: variant)
     }
 
-    struct CompileError: Error, CustomStringConvertible {
-        var description: String
-    }
-
+    /// `source` compiled as `variant` into an executable named NAME-VARIANT (once per test process).
     static func compile(source: URL, name: String, variant: Variant) throws -> String {
-        lock.lock()
-        defer { lock.unlock() }
-        let key = "\(name)-\(variant.rawValue)"
-        if let path = compiled[key] { return path }
-        let dir = TestDirectory.root + "/fixtures"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let output = "\(dir)/\(key)"
-        let r = try Subprocess.run(["gcc"] + variant.gccFlags + ["-Wall", "-o", output, source.path],
-                                   timeout: 120)
-        guard r.status == 0, !r.timedOut else {
-            throw CompileError(description: "cannot compile \(source.lastPathComponent): \(r)")
-        }
-        compiled[key] = output
-        return output
+        try FixtureCompiler.compile(source.path, flags: variant.gccFlags + ["-Wall"], name: "\(name)-\(variant.rawValue)")
     }
 }
 

@@ -3,6 +3,7 @@
 import Foundation
 import Glibc
 @testable import SwrrTrace
+import SwrrTestSupport
 import SwrrTracee
 import XCTest
 
@@ -27,15 +28,9 @@ struct TestRandom {
 }
 
 extension XCTestCase {
-    /// A fresh directory under the system temporary directory, removed after the test.
+    /// A fresh directory for this test (SwrrTestSupport's), removed after it.
     func temporaryDirectory(_ name: String) throws -> String {
-        var template = Array((NSTemporaryDirectory() + "swrr-trace-\(name)-XXXXXX").utf8CString)
-        guard let p = mkdtemp(&template) else {
-            throw NSError(domain: "test", code: Int(errno), userInfo: [NSLocalizedDescriptionKey: "mkdtemp failed"])
-        }
-        let path = String(cString: p)
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
-        return path
+        try makeTemporaryDirectory("trace-" + name)
     }
 
     /// Re-frames a header's JSON after `edit` changed its top-level object.
