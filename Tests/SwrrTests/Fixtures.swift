@@ -62,10 +62,11 @@ enum Fixture: String {
     case jobControl = "job_control"
     case asyncIOSignals = "async_io_signals"
 
-    static let packageRoot = BuiltProduct.packageRoot
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
 
     var source: URL {
-        URL(fileURLWithPath: FixtureCompiler.fixtures + "/\(rawValue).c")
+        Fixture.packageRoot.appendingPathComponent("Tests/Fixtures/\(rawValue).c")
     }
 
     /// The fixture compiled as `variant` (compiled once per test process).
