@@ -11,6 +11,15 @@ public enum SyscallBufferLayout {
     public static let untracedSyscallEnd: UInt64 = stubPage + 2
     /// A u32 in the stub page: 0 while recording, 1 while replaying.
     public static let modeOffset: UInt64 = 0x800
+    /// A bitmap in the stub page (recording only) of the files whose writes must stay recorded
+    /// syscalls, because they are mapped in the recording (SWRR_STUB_MAPPED_FILES).
+    public static let mappedFilesOffset: UInt64 = 0xC00
+    public static let mappedFilesBits = 8192
+
+    /// The bitmap's bit for a file (swrr_mapped_file_bit): the top 13 bits of a multiplicative hash.
+    public static func mappedFileBit(device: UInt64, inode: UInt64) -> Int {
+        Int(((inode ^ (device << 32)) &* 0x9E37_79B9_7F4A_7C15) >> 51)
+    }
 
     /// The stub page's first bytes: `syscall; xor ecx,ecx; xor r11d,r11d; ret` when recording.
     /// Replay has `xor eax,eax` instead of the syscall (the library never calls it then).

@@ -290,8 +290,8 @@ static const struct rule rules[] = {
     {SYS_lchown, ANY_KEY, 0, NO_OUT},
     {SYS_fchownat, ANY_KEY, 0, NO_OUT},
     {SYS_utimensat, ANY_KEY, 0, NO_OUT},
-    {SYS_truncate, ANY_KEY, 0, NO_OUT},
-    {SYS_ftruncate, ANY_KEY, 0, NO_OUT},
+    // (truncate by path is not buffered: the path may name a mapped file, see SWRR_FD_MAPPED.)
+    {SYS_ftruncate, ANY_KEY, FD0, NO_OUT},
     {SYS_fsync, ANY_KEY, 0, NO_OUT},
     {SYS_fdatasync, ANY_KEY, 0, NO_OUT},
     {SYS_umask, ANY_KEY, 0, NO_OUT},
@@ -684,6 +684,13 @@ static long buffered_call(struct swrr_buffer_header *h, long nr, uint32_t record
     return result;
 }
 
+// Whether the recorder keeps replay's copy of this file up to date (SWRR_STUB_MAPPED_FILES).
+static int is_mapped_file(const struct stat *st) {
+    uint64_t bit = swrr_mapped_file_bit((uint64_t)st->st_dev, (uint64_t)st->st_ino);
+    const volatile uint8_t *bits = (const volatile uint8_t *)SWRR_STUB_MAPPED_FILES;
+    return (bits[bit / 8] >> (bit % 8)) & 1;
+}
+
 // SWRR_FD_NONBLOCKING when a read or write on descriptor `fd` (kind SWRR_CALL_FD_CLASS), or
 // opening `path` relative to `dirfd` (SWRR_CALL_PATH_CLASS), cannot wait for another task:
 // regular files, directories, the memory devices (null 1:3, zero 1:5, full 1:7, random 1:8,
@@ -708,6 +715,7 @@ static long classify(struct swrr_buffer_header *h, uint32_t kind, long a0, long 
             int mem = type == S_IFCHR && major == 1 &&
                       (minor == 3 || minor == 5 || minor == 7 || minor == 8 || minor == 9);
             if (type == S_IFREG || type == S_IFDIR || mem) cls = SWRR_FD_NONBLOCKING;
+            if (type == S_IFREG && kind == SWRR_CALL_FD_CLASS && is_mapped_file(&st)) cls |= SWRR_FD_MAPPED;
             // A copy of stdout or stderr (dup, F_DUPFD, an inherited third descriptor): writes to
             // it must stay recorded syscalls for replay to echo them.
             if (kind == SWRR_CALL_FD_CLASS && a0 != 1 && a0 != 2) {
@@ -786,8 +794,9 @@ int swrr_try_buffered(long nr, const long *args, long *result) {
         // happen where the fstat could have, see swrr_syscallbuf.h.)
         if (!may_start(h, need + sizeof(struct swrr_record))) goto out;
         long cls = fd_class(h, args[i]);
-        if ((cls & SWRR_FD_ECHOED) && (nr == SYS_write || nr == SYS_pwrite64 || nr == SYS_writev ||
-                                       nr == SYS_copy_file_range)) goto out;
+        if ((cls & (SWRR_FD_ECHOED | SWRR_FD_MAPPED)) &&
+            (nr == SYS_write || nr == SYS_pwrite64 || nr == SYS_writev || nr == SYS_copy_file_range ||
+             nr == SYS_ftruncate)) goto out;
         if (!(cls & SWRR_FD_NONBLOCKING)) {
             if (!(r->fds & MAY_BLOCK) || thread_desched == -2) goto out;
             armed = 1;

@@ -146,6 +146,8 @@ public final class Recorder {
     var mainStatus: Int32?
     /// The trace's copy of each SysV shared memory segment attached so far, by segment id.
     var sysvSegments: [UInt64: MappedFile] = [:]
+    /// Files mapped in the recording whose changes by later calls replay must see.
+    var mappedFiles = MappedFileUpdates()
     /// Processes (by tgid) whose exit_group has been recorded: nothing more of theirs is recorded
     /// but their tasks' ends.
     var endingGroups: Set<Int32> = []
@@ -612,10 +614,11 @@ public final class Recorder {
             guard case .fdPair(let a) = spec.fdEffect, let b = try? task.readMemory(args[a], count: 8) else { return nil }
             return (Int64(Int32(bitPattern: b.loadU32(at: 0))), Int64(Int32(bitPattern: b.loadU32(at: 4))))
         }
+        let fileUpdate = try spec.fileChange.flatMap { try mappedFiles.update($0, args: args, result: result, task: task) }
         try writer.append(.syscall(SyscallEvent(
             tid: task.tid, number: Int32(number), args: args, registers: entry, result: result,
             writes: writes, echoFd: echo, mappedFile: mapped,
-            strings: capturedStrings(task: task, spec: spec, args: args))))
+            strings: capturedStrings(task: task, spec: spec, args: args), fileUpdate: fileUpdate)))
         if number == SyscallBufferLayout.registerBufferCall && (result == 0 || result == SyscallBufferLayout.patchAnswer) {
             registerBuffer(t, address: args[0])
         }
@@ -637,7 +640,27 @@ public final class Recorder {
         guard (st.st_mode & S_IFMT) == S_IFREG else {
             throw RecordError.tracee("mmap of \(path), which is not a regular file, is not supported yet")
         }
-        return try writer.addFile(path: Recorder.usablePath(path, of: link))
+        // A file mapped before is the same file to replay, whatever was written to it since:
+        // replay's copy has followed those changes (MappedFileUpdates).
+        if let followed = mappedFiles.file(for: st) { return followed }
+        let file = try writer.addFile(path: Recorder.usablePath(path, of: link))
+        var kept = stat()
+        if stat(writer.directory + "/" + file.traceName, &kept) == 0 && kept.st_nlink == 1
+            && mappedFiles.follow(file, st) {
+            try publishMappedFiles()
+        }
+        return file
+    }
+
+    /// Gives every recorded process the bitmap of followed files (their buffered writes must
+    /// become recorded syscalls).
+    private func publishMappedFiles() throws {
+        var done: Set<Int32> = []
+        for t in tasks.values where t.state != .exiting && done.insert(t.task.tgid).inserted {
+            // (A child whose first stop is not collected yet already has its memory, a copy of
+            // its parent's from before this.)
+            if t.state == .newborn { try? mappedFiles.publish(to: t.task) } else { try mappedFiles.publish(to: t.task) }
+        }
     }
 
     /// `path` when it names the file that the /proc `link` (/proc/PID/fd/N, /proc/PID/exe) opens,
@@ -670,6 +693,7 @@ public final class Recorder {
         try VDSO.patch(task: task)
         try ScratchPage.map(in: task)
         try StubPage.map(in: task, replaying: false)
+        try mappedFiles.publish(to: task)
         let maps = try task.mappings()
         let stack = try InitialStack.capture(task: task, rsp: regs.rsp, mappings: maps)
         // fexecve of a memfd (or of a file deleted since) runs a file with no usable path: kept

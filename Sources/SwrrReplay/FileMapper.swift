@@ -49,6 +49,24 @@ final class FileMapper {
         return (dest, true)
     }
 
+    /// Applies what a recorded call did to a mapped file (MappedFileUpdates in the recorder) to
+    /// this replay's copy of it, in place: its mappings then see the new bytes and size at this
+    /// event, as the recorded ones did (a page past the new end raises SIGBUS at the same access).
+    func apply(_ update: FileUpdate) throws {
+        let (path, shareable) = try source(for: update.file)
+        guard shareable, update.size <= UInt64(Int64.max),
+              update.offset <= update.size, UInt64(update.bytes.count) <= update.size - update.offset else {
+            throw ReplayError.trace("the trace changes \(update.file.originalPath), which replay cannot change "
+                                    + "(size \(update.size), \(update.bytes.count) bytes at \(update.offset))")
+        }
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ReplayError.tracee("cannot open the scratch copy \(path) (errno \(errno))") }
+        defer { close(fd) }
+        guard ftruncate(fd, off_t(update.size)) == 0, pwriteAll(fd, update.bytes, at: update.offset) else {
+            throw ReplayError.tracee("cannot change the scratch copy \(path) (errno \(errno))")
+        }
+    }
+
     /// Whether `path` is one of this replay's scratch copies.
     func isScratch(_ path: String) -> Bool { scratch.values.contains(path) }
 
@@ -117,12 +135,17 @@ private func overwriteFile(_ path: String, with bytes: [UInt8]) -> Bool {
     let fd = open(path, O_WRONLY | O_CLOEXEC)
     if fd < 0 { return false }
     defer { close(fd) }
+    return pwriteAll(fd, bytes, at: 0) && ftruncate(fd, off_t(bytes.count)) == 0
+}
+
+/// Writes all of `bytes` at `offset` (at most Int64.max, checked by the callers).
+private func pwriteAll(_ fd: Int32, _ bytes: [UInt8], at offset: UInt64) -> Bool {
     var done = 0
     while done < bytes.count {
-        let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, bytes.count - done, off_t(done)) }
+        let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done)) }
         if n < 0 && errno == EINTR { continue }
         if n <= 0 { return false }
         done += n
     }
-    return ftruncate(fd, off_t(bytes.count)) == 0
+    return true
 }

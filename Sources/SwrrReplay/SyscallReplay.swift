@@ -135,6 +135,7 @@ extension ReplaySession {
             out = out.keepingSegments(of: try task.registers())
         }
         try task.setRegisters(out)
+        if let update = ev.fileUpdate { try files.apply(update) }
         if ev.echoFd != 0, ev.result > 0, let w = spec.writesToFd, let echo = echo {
             echo(ev.echoFd, try writtenBytes(task: task, source: w, args: ev.args, count: Int(ev.result)))
         }

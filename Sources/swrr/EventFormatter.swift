@@ -86,6 +86,10 @@ enum EventFormatter {
             // A SysV segment has no path: the recorder read it through /proc/PID/map_files.
             s += name == "shmat" ? " [SysV segment \(e.args.first ?? 0), kept in the trace]" : " [maps \(Terminal.printable(f.originalPath))]"
         }
+        if let u = e.fileUpdate {
+            // What the call did to a file mapped in the recording, applied to replay's copy.
+            s += " [file update \(Terminal.printable(u.file.originalPath)): size \(u.size), \(u.bytes.count) bytes at \(u.offset)]"
+        }
         return s
     }
 
