@@ -50,7 +50,7 @@ final class MappedFileChangeTests: XCTestCase {
         let recording = try record([exe, work], expectedStatus: 0)
         let dump = try Swrr.run(["dump", recording.trace])
         XCTAssertEqual(dump.status, 0, "\(dump)")
-        let updates = dump.stdoutText.split(separator: "\n").filter { $0.contains(" file update ") }
+        let updates = dump.stdoutText.split(separator: "\n").filter { $0.contains(" [file update ") }
         // pwrite64 ×6 (two by the child), write, writev, ftruncate ×4 (two by the child), fallocate ×2.
         XCTAssertEqual(updates.filter { $0.contains("pwrite64(") }.count, 6, updates.joined(separator: "\n"))
         XCTAssertEqual(updates.filter { $0.contains("ftruncate(") }.count, 4, updates.joined(separator: "\n"))
