@@ -5,7 +5,9 @@
 
 /// How an argument is shown by `swrr dump` (and captured at record time for `.path`).
 public enum ArgKind: Sendable, Equatable {
-    case int        // signed decimal
+    case int        // a C int: signed decimal of the low 32 bits (the kernel reads only those:
+                    // pkey_mprotect's key -1 arrives as 0xffffffff when passed as an int)
+    case long       // signed decimal of all 64 bits (off_t, loff_t: lseek, pwrite64, ftruncate)
     case uint       // unsigned decimal
     case hex        // flags, masks, pointers
     case fd         // a file descriptor (AT_FDCWD shown by name)

@@ -76,7 +76,7 @@ extension SyscallTable {
         // ---- syncs ----
         SyscallSpec(162, "sync", []),
         SyscallSpec(306, "syncfs", [.fd]),
-        SyscallSpec(277, "sync_file_range", [.fd, .int, .int, .hex]),
+        SyscallSpec(277, "sync_file_range", [.fd, .long, .long, .hex]),
 
         // ---- extended attributes (the getters are in the core table) ----
         SyscallSpec(188, "setxattr", [.path, .path, .ptr, .uint, .hex]),

@@ -58,7 +58,8 @@ enum EventFormatter {
 
     static func argument(_ kind: ArgKind, _ v: UInt64, string: String?) -> String {
         switch kind {
-        case .int: return String(Int64(bitPattern: v))
+        case .int: return String(Int32(truncatingIfNeeded: v))
+        case .long: return String(Int64(bitPattern: v))
         case .uint: return String(v)
         case .hex, .ptr: return "0x" + hex(v)
         case .fd:
