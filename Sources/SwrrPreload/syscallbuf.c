@@ -51,8 +51,10 @@
 
 // swrr_untraced(nr, a0..a5): through the stub page (no ptrace stop while recording).
 // swrr_traced(nr, a0..a5): through this library's own syscall instruction (recorded as usual).
+// swrr_call(nr, a0..a5): one of swrr's own calls, through the stub page's SWRR_STUB_CALL.
 long swrr_untraced(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
 long swrr_traced(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
+long swrr_call(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
 __asm__(
     ".text\n"
     ".globl swrr_untraced\n.hidden swrr_untraced\n.type swrr_untraced,@function\n"
@@ -68,7 +70,14 @@ __asm__(
     "  mov %r8, %r10\n  mov %r9, %r8\n  mov 8(%rsp), %r9\n"
     "  syscall\n"
     "  ret\n"
-    ".size swrr_traced, .-swrr_traced\n");
+    ".size swrr_traced, .-swrr_traced\n"
+    ".globl swrr_call\n.hidden swrr_call\n.type swrr_call,@function\n"
+    "swrr_call:\n"
+    "  mov %rdi, %rax\n  mov %rsi, %rdi\n  mov %rdx, %rsi\n  mov %rcx, %rdx\n"
+    "  mov %r8, %r10\n  mov %r9, %r8\n  mov 8(%rsp), %r9\n"
+    "  movabs $0x70001010, %r11\n"   // SWRR_STUB_CALL; its `ret` returns to our caller
+    "  jmp *%r11\n"
+    ".size swrr_call, .-swrr_call\n");
 
 static inline int replaying(void) {
     return *(volatile const uint32_t *)SWRR_STUB_MODE != 0;
@@ -138,7 +147,7 @@ static void start_desched(void) {
     if (swrr_traced(SYS_fcntl, high, 15 /* F_SETOWN_EX */, (long)&owner, 0, 0, 0) != 0 ||
         swrr_traced(SYS_fcntl, high, 10 /* F_SETSIG */, SWRR_DESCHED_SIGNAL, 0, 0, 0) != 0 ||
         swrr_traced(SYS_fcntl, high, 4 /* F_SETFL */, 020000 /* O_ASYNC */, 0, 0, 0) != 0 ||
-        swrr_traced(SWRR_CALL_REGISTER_DESCHED, high, 0, 0, 0, 0, 0) != 0) {
+        swrr_call(SWRR_CALL_REGISTER_DESCHED, high, 0, 0, 0, 0, 0) != 0) {
         swrr_traced(SYS_close, high, 0, 0, 0, 0, 0);
         return;
     }
@@ -150,8 +159,16 @@ static void start_desched(void) {
 static void patch_libc(void);
 static void patch_vdso(void);
 
+// Whether swrr mapped its stub page in this process (swrr_call jumps there): asked once per
+// process with a recorded madvise of the page (0 there, ENOMEM where nothing is mapped: the library
+// loaded without swrr, as by SyscallBufferLayoutTests, then makes no call of swrr's).
+static int stub_present = -1;
+
 static void start_thread(void) {
     thread_state = THREAD_OFF;
+    if (stub_present < 0)
+        stub_present = swrr_traced(SYS_madvise, (long)SWRR_STUB_PAGE, 4096, 0 /* MADV_NORMAL */, 0, 0, 0) == 0;
+    if (!stub_present) return;
     long b = swrr_traced(SYS_mmap, 0, SWRR_BUFFER_SIZE, 0x3 /* PROT_READ|PROT_WRITE */,
                          0x22 /* MAP_PRIVATE|MAP_ANONYMOUS */, -1, 0);
     if (b < 0 && b > -4096) return;
@@ -159,7 +176,7 @@ static void start_thread(void) {
     h->used = 0;
     h->limit = 0;
     h->locked = 0;
-    long answer = swrr_traced(SWRR_CALL_REGISTER_BUFFER, b, SWRR_BUFFER_SIZE, 0, 0, 0, 0);
+    long answer = swrr_call(SWRR_CALL_REGISTER_BUFFER, b, SWRR_BUFFER_SIZE, 0, 0, 0, 0);
     if (answer != 0 && answer != SWRR_BUFFER_PATCH) {
         swrr_traced(SYS_munmap, b, SWRR_BUFFER_SIZE, 0, 0, 0, 0);
         return;
@@ -642,7 +659,7 @@ static long buffered_call(struct swrr_buffer_header *h, long nr, uint32_t record
     if (replaying()) {
         if (rec->number != record_nr) {
             // Not what was recorded here: stop the replay with a clear message.
-            swrr_traced(SWRR_CALL_BUFFER_MISMATCH, rec->number, record_nr, 0, 0, 0, 0);
+            swrr_call(SWRR_CALL_BUFFER_MISMATCH, rec->number, record_nr, 0, 0, 0, 0);
         }
         result = rec->result;
         for (int i = 0; r && i < r->outputs; i++) {
@@ -701,7 +718,7 @@ static long classify(struct swrr_buffer_header *h, uint32_t kind, long a0, long 
     struct swrr_record *rec = (struct swrr_record *)(records(h) + h->used);
     long cls;
     if (replaying()) {
-        if (rec->number != kind) swrr_traced(SWRR_CALL_BUFFER_MISMATCH, rec->number, kind, 0, 0, 0, 0);
+        if (rec->number != kind) swrr_call(SWRR_CALL_BUFFER_MISMATCH, rec->number, kind, 0, 0, 0, 0);
         cls = rec->result;
     } else {
         struct stat st;

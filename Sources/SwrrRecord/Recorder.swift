@@ -523,13 +523,15 @@ public final class Recorder {
         case .refuseWhenEchoing(let fdArg, let e):
             if t.process.fds.echoTarget(regs.syscallArgs[fdArg]) != 0 { refusal = e }
         }
-        if number == SyscallBufferLayout.registerBufferCall && acceptsBuffer(from: t) {
+        // swrr's own calls only from the stub's instruction: a program's syscall(1000) is ENOSYS.
+        let ownCall = SyscallBufferLayout.isOwnCall(number, rip: regs.rip)
+        if ownCall && number == SyscallBufferLayout.registerBufferCall && acceptsBuffer(from: t) {
             // "Yes" (the call's result is 0, refusal being -errno), and when the task is its
             // process's only thread, "patch libc now" (1): no other thread can be inside the code.
             let soleThread = !tasks.values.contains { $0 !== t && $0.task.tgid == t.task.tgid }
             refusal = soleThread ? -Int32(SyscallBufferLayout.patchAnswer) : 0
         }
-        if number == SyscallBufferLayout.registerDeschedCall,
+        if ownCall && number == SyscallBufferLayout.registerDeschedCall,
            acceptsDesched(from: t, fd: Int32(truncatingIfNeeded: regs.syscallArgs[0])) {
             refusal = 0
         }

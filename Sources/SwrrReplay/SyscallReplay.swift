@@ -161,7 +161,8 @@ extension ReplaySession {
     }
 
     func checkSyscallEntry(_ regs: Registers, _ ev: SyscallEvent, name: String) throws {
-        if Int64(bitPattern: regs.origRax) == Int64(SyscallBufferLayout.bufferMismatchCall) {
+        if Int64(bitPattern: regs.origRax) == Int64(SyscallBufferLayout.bufferMismatchCall)
+            && SyscallBufferLayout.isOwnCall(SyscallBufferLayout.bufferMismatchCall, rip: regs.rip) {
             throw diverge("the preload library found a buffered \(SyscallTable.name(Int(regs.rdi))) where the program now makes " +
                           "\(SyscallTable.name(Int(regs.rsi))) (expected \(name) next)")
         }

@@ -25,6 +25,12 @@
 #define SWRR_STUB_UNTRACED SWRR_STUB_PAGE
 #define SWRR_STUB_UNTRACED_END (SWRR_STUB_PAGE + 2)
 #define SWRR_STUB_MODE (SWRR_STUB_PAGE + 0x800)
+// swrr's own calls (SWRR_CALL_*) are made through the stub's second syscall instruction (`syscall;
+// ret` at SWRR_STUB_CALL, traced: the seccomp filter lets only SWRR_STUB_UNTRACED_END through).
+// The recorder takes a number of its own as swrr's call only from there: a program's syscall(1000)
+// is an ordinary call of a number no kernel has (ENOSYS).
+#define SWRR_STUB_CALL (SWRR_STUB_PAGE + 0x10)
+#define SWRR_STUB_CALL_END (SWRR_STUB_CALL + 2)
 // The files mapped in the recording whose copies replay keeps up to date (recording only; the
 // recorder writes it through /proc/PID/mem in every process whenever the set grows): a bitmap of
 // SWRR_MAPPED_FILES_BITS bits, bit swrr_mapped_file_bit(st_dev, st_ino) set for each file. A write,
