@@ -119,11 +119,13 @@ public struct SyscallSpec: Sendable {
     public let writesToFd: WriteSource?
     /// How the call changes a regular file's bytes or size (what a mapping of it then sees).
     public let fileChange: FileChange?
+    /// Memory the call writes in another process (process_vm_writev).
+    public let writesTask: RemoteWrite?
 
     public init(_ number: Int, _ name: String, _ args: [ArgKind], out: [OutputRule] = [],
                 when: OutputCondition = .onSuccess, replay: ReplayAction = .emulate,
                 record: RecordAction = .run, fd: FdEffect = .none, writes: WriteSource? = nil,
-                file: FileChange? = nil) {
+                file: FileChange? = nil, writesTask: RemoteWrite? = nil) {
         self.number = number
         self.name = name
         self.args = args
@@ -134,6 +136,7 @@ public struct SyscallSpec: Sendable {
         self.fdEffect = fd
         self.writesToFd = writes
         self.fileChange = file
+        self.writesTask = writesTask
     }
 }
 
@@ -180,4 +183,18 @@ public enum FileOffset: Sendable, Equatable {
     /// At the 64-bit offset the pointer in argument `n` points to, which the call advanced by the
     /// result; the position when the pointer is NULL (copy_file_range's output).
     case pointer(Int)
+}
+
+/// A call that copies bytes from the caller's iovecs into another process's (process_vm_writev):
+/// the process in argument `pidArg`, the caller's iovec array and count, the target's. The result
+/// is how many bytes were copied, in order.
+public struct RemoteWrite: Sendable, Equatable {
+    public let pidArg: Int, localArg: Int, localCountArg: Int, remoteArg: Int, remoteCountArg: Int
+    public init(pidArg: Int, localArg: Int, localCountArg: Int, remoteArg: Int, remoteCountArg: Int) {
+        self.pidArg = pidArg
+        self.localArg = localArg
+        self.localCountArg = localCountArg
+        self.remoteArg = remoteArg
+        self.remoteCountArg = remoteCountArg
+    }
 }

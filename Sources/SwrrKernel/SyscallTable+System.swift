@@ -46,10 +46,13 @@ extension SyscallTable {
         // The copy may be of another process's stdout: its writes are then not echoed on replay
         // (the recorder cannot see what the other process's descriptor refers to).
         SyscallSpec(438, "pidfd_getfd", [.fd, .fd, .hex], fd: .returnsFd),
-        // The bytes read land in the caller's own iovecs (argument 1); process_vm_writev, which
-        // writes into another process, stays refused (replay would have to write them there).
+        // The bytes read land in the caller's own iovecs (argument 1). process_vm_writev's land
+        // in another process: replay copies the `result` bytes it wrote from the caller's iovecs
+        // into the recorded target's (`writesTask`), as the kernel did at this event.
         SyscallSpec(310, "process_vm_readv", [.int, .ptr, .uint, .ptr, .uint, .hex],
                     out: [.iovecs(arg: 1, countArg: 2)]),
+        SyscallSpec(311, "process_vm_writev", [.int, .ptr, .uint, .ptr, .uint, .hex],
+                    writesTask: RemoteWrite(pidArg: 0, localArg: 1, localCountArg: 2, remoteArg: 3, remoteCountArg: 4)),
         SyscallSpec(312, "kcmp", [.int, .int, .int, .hex, .hex]),
         SyscallSpec(274, "get_robust_list", [.int, .ptr, .ptr],
                     out: [.fixed(arg: 1, size: 8), .fixed(arg: 2, size: 8)]),

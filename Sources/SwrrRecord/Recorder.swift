@@ -585,9 +585,9 @@ public final class Recorder {
         }
         let ranges: [MemoryRange]
         do {
-            ranges = try SyscallOutputs.ranges(for: spec, args: args, result: result) { addr, n in
+            ranges = try SyscallOutputs.ranges(for: spec, args: args, result: result, readMemory: { addr, n in
                 try? task.readMemory(addr, count: n)
-            }
+            }, semaphoreCount: SysVSemaphores.count(of:))
         } catch let u as Unsupported {
             throw RecordError.unsupported(u, event: writer.eventCount)
         }

@@ -50,6 +50,7 @@ static void hex(const char *label, const void *p, size_t n) {
 }
 
 static char global_bytes[16];
+static char written_bytes[16];   /* zero until the parent's process_vm_writev fills the child's */
 
 static void clocks(void) {
     struct timespec ts = {1, 0};
@@ -104,6 +105,8 @@ static void processes(void) {
         char c;
         close(go[1]);
         if (read(go[0], &c, 1) != 1) _exit(3);
+        hex("child got", written_bytes, sizeof written_bytes);
+        fflush(stdout);
         _exit(7);
     }
     close(go[0]);
@@ -116,6 +119,12 @@ static void processes(void) {
     struct iovec local = {got, sizeof got}, remote = {global_bytes, sizeof global_bytes};
     report("process_vm_readv", syscall(SYS_process_vm_readv, child, &local, 1, &remote, 1, 0));
     hex("bytes", got, sizeof got);
+    /* Into the child's memory: it prints what arrived once it is let go. */
+    char sent[16];
+    getrandom(sent, sizeof sent, 0);
+    struct iovec from[2] = {{sent, 10}, {sent + 10, 6}}, to = {written_bytes, sizeof written_bytes};
+    report("process_vm_writev", syscall(SYS_process_vm_writev, child, from, 2, &to, 1, 0));
+    hex("sent", sent, sizeof sent);
     if (write(go[1], "x", 1) != 1) exit(2);
     int status = 0;
     waitpid(child, &status, 0);
@@ -293,6 +302,12 @@ static void sysv_ipc(void) {
     memset(&ds, 0xff, sizeof ds);
     report("semctl(IPC_STAT)", syscall(SYS_semctl, sem, 0, IPC_STAT, &ds));
     printf("  nsems=%lu otime=%ld\n", (unsigned long)ds.sem_nsems, (long)ds.sem_otime);
+    /* SETALL and GETALL: the array has one value per semaphore of the set (2); the third value
+     * lies past it and must stay untouched. */
+    unsigned short values[2] = {r[4] % 100, r[5] % 100}, all[3] = {0xffff, 0xffff, 0xffff};
+    report("semctl(SETALL)", syscall(SYS_semctl, sem, 0, SETALL, values));
+    report("semctl(GETALL)", syscall(SYS_semctl, sem, 0, GETALL, all));
+    printf("  all=%u,%u,%u same=%d\n", all[0], all[1], all[2], all[0] == values[0] && all[1] == values[1]);
     report("semctl(IPC_RMID)", syscall(SYS_semctl, sem, 0, IPC_RMID, 0));
 
     int q = syscall(SYS_msgget, IPC_PRIVATE, 0600);
