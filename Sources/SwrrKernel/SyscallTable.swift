@@ -147,6 +147,10 @@ public enum SyscallTable {
         SyscallSpec(95, "umask", [.hex]),
         SyscallSpec(96, "gettimeofday", [.ptr, .ptr], out: [.fixed(arg: 0, size: 16), .fixed(arg: 1, size: 8)]),
         SyscallSpec(97, "getrlimit", [.int, .ptr], out: [.fixed(arg: 1, size: 16)]),
+        // The calling process's limits; RLIMIT_STACK (3) runs for real, as prlimit64's does (the
+        // kernel grows the stack up to it); the others only answer later getrlimit calls, which
+        // replay emulates.
+        SyscallSpec(160, "setrlimit", [.int, .ptr], replay: .executeWhen(arg: 0, equals: 3)),
         SyscallSpec(98, "getrusage", [.int, .ptr], out: [.fixed(arg: 1, size: 144)]),
         SyscallSpec(99, "sysinfo", [.ptr], out: [.fixed(arg: 0, size: 112)]),
         SyscallSpec(100, "times", [.ptr], out: [.fixed(arg: 0, size: 32)]),

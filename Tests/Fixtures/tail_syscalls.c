@@ -22,12 +22,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fanotify.h>
+#include <sys/epoll.h>
 #include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/msg.h>
 #include <sys/prctl.h>
 #include <sys/quota.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/sem.h>
 #include <sys/syscall.h>
 #include <sys/timex.h>
@@ -408,6 +410,78 @@ static void sandbox_and_x86(const char *dir) {
     report("ioperm(0x80 off)", syscall(SYS_ioperm, 0x80, 1, 0));
 }
 
+static volatile sig_atomic_t usr2_seen;
+static void on_usr2(int sig) { (void)sig; usr2_seen++; }
+
+/* epoll_pwait2 with a timeout and a mask; resource limits of another process and of itself. */
+static void waits_and_limits(void) {
+    int ep = epoll_create1(0), p[2];
+    if (ep < 0 || pipe(p)) exit(2);
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 0x5157}, out[2];
+    epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev);
+    sigset_t mask;
+    sigemptyset(&mask);
+    struct timespec ms5 = {0, 5000000};
+    report("epoll_pwait2(nothing, 5 ms)", syscall(SYS_epoll_pwait2, ep, out, 2, &ms5, &mask, 8));
+    unsigned char token;
+    getrandom(&token, 1, 0);
+    if (write(p[1], &token, 1) != 1) exit(2);
+    report("epoll_pwait2(ready)", syscall(SYS_epoll_pwait2, ep, out, 2, &ms5, &mask, 8));
+    printf("  events=%x data=%llx\n", out[0].events, (unsigned long long)out[0].data.u64);
+    /* SIGUSR2 pending while blocked: the call's mask lets it in, its handler runs, EINTR. */
+    struct sigaction sa = {0};
+    sa.sa_handler = on_usr2;
+    sigaction(SIGUSR2, &sa, NULL);
+    sigset_t blocked, old;
+    sigemptyset(&blocked);
+    sigaddset(&blocked, SIGUSR2);
+    sigprocmask(SIG_BLOCK, &blocked, &old);
+    char c;
+    if (read(p[0], &c, 1) != 1) exit(2);
+    raise(SIGUSR2);
+    struct timespec s1 = {1, 0};
+    report("epoll_pwait2(SIGUSR2 let in)", syscall(SYS_epoll_pwait2, ep, out, 2, &s1, &mask, 8));
+    printf("  usr2_seen=%d token_same=%d\n", (int)usr2_seen, c == (char)token);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    close(ep);
+
+    /* Another process's limits, then its own RLIMIT_STACK lowered with the raw setrlimit. */
+    int go[2];
+    if (pipe(go)) exit(2);
+    fflush(stdout);
+    pid_t child = fork();
+    if (child == 0) {
+        close(go[1]);
+        if (read(go[0], &c, 1) != 1) _exit(3);
+        struct rlimit now;
+        getrlimit(RLIMIT_NOFILE, &now);
+        printf("  child nofile=%lu\n", (unsigned long)now.rlim_cur);
+        fflush(stdout);
+        _exit(0);
+    }
+    struct rlimit lower = {64 + token % 64, 0}, before;
+    getrlimit(RLIMIT_NOFILE, &before);
+    lower.rlim_max = before.rlim_max;
+    struct rlimit previous;
+    report("prlimit64(child, NOFILE)", syscall(SYS_prlimit64, child, RLIMIT_NOFILE, &lower, &previous));
+    printf("  previous_same=%d set=%lu\n", previous.rlim_cur == before.rlim_cur, (unsigned long)lower.rlim_cur);
+    if (write(go[1], "x", 1) != 1) exit(2);
+    int status;
+    waitpid(child, &status, 0);
+    struct rlimit stack;
+    getrlimit(RLIMIT_STACK, &stack);
+    struct rlimit smaller = {4 << 20, stack.rlim_max};
+    report("setrlimit(STACK, 4 MiB)", syscall(SYS_setrlimit, RLIMIT_STACK, &smaller));
+    report("setrlimit(NOFILE, same)", syscall(SYS_setrlimit, RLIMIT_NOFILE, &before));
+    struct rlimit check;
+    getrlimit(RLIMIT_STACK, &check);
+    printf("  stack=%lu\n", (unsigned long)check.rlim_cur);
+    report("setrlimit(STACK, back)", syscall(SYS_setrlimit, RLIMIT_STACK, &stack));
+    close(go[1]);
+    close(p[0]);
+    close(p[1]);
+}
+
 int main(int argc, char **argv) {
     const char *dir = argc > 1 ? argv[1] : "/tmp";
     setvbuf(stdout, NULL, _IOFBF, 1 << 16);
@@ -423,6 +497,7 @@ int main(int argc, char **argv) {
     sysv_ipc();
     posix_mq();
     sandbox_and_x86(dir);
+    waits_and_limits();
     printf("done\n");
     return 0;
 }

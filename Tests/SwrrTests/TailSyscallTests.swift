@@ -41,7 +41,15 @@ final class TailSyscallTests: XCTestCase {
         "mq_notify(NONE): result=0 errno=0", "mq_unlink: result=0 errno=0",
         // mq_notify's SIGUSR1 (si_code SI_MESGQ, the registered value) came, and came back on replay.
         "mq_notify(SIGUSR1): result=0 errno=0", "  notified code=-3 value_same=1",
-        "modify_ldt(write): result=0 errno=0", "done",
+        "modify_ldt(write): result=0 errno=0",
+        // epoll_pwait2 with a timeout (expired, then ready) and a mask that lets a pending
+        // SIGUSR2 in: its handler ran once, the call failed with EINTR.
+        "epoll_pwait2(nothing, 5 ms): result=0 errno=0", "epoll_pwait2(ready): result=1 errno=0",
+        "  events=1 data=5157", "epoll_pwait2(SIGUSR2 let in): result=-1 errno=4", "  usr2_seen=1 token_same=1",
+        // Another process's limit (a random value the child reads back), the raw setrlimit.
+        "prlimit64(child, NOFILE): result=0 errno=0", "setrlimit(STACK, 4 MiB): result=0 errno=0",
+        "setrlimit(NOFILE, same): result=0 errno=0", "  stack=4194304", "setrlimit(STACK, back): result=0 errno=0",
+        "done",
     ]
 
     func checkTailSyscalls(_ variant: Variant, buffering: Bool) throws {
@@ -53,6 +61,10 @@ final class TailSyscallTests: XCTestCase {
         assertPrinted(Self.expectedLines, in: out)
         // The inotify event names the file created under a random name, which the replays printed too.
         XCTAssertEqual(lines(startingWith: "  mask=100 name=created-", in: out).count, 1, out)
+        // The child read back the random RLIMIT_NOFILE its parent gave it.
+        let set = lines(startingWith: "  previous_same=1 set=", in: out).map { $0.dropFirst("  previous_same=1 set=".count) }
+        XCTAssertEqual(set.count, 1, out)
+        XCTAssertEqual(lines(startingWith: "  child nofile=", in: out).map { $0.dropFirst("  child nofile=".count) }, set, out)
         // process_vm_writev's random bytes reached the child, on replay too (the child prints them
         // from its own memory).
         let sent = lines(startingWith: "  sent=", in: out).map { $0.dropFirst("  sent=".count) }
@@ -67,7 +79,7 @@ final class TailSyscallTests: XCTestCase {
 
         let dump = try Swrr.run(["dump", recording.trace])
         XCTAssertEqual(dump.status, 0, "\(dump)")
-        for call in ["clock_adjtime(", "splice(", "tee(", "vmsplice(", "pidfd_open(", "pidfd_getfd(", "process_vm_readv(", "process_vm_writev(",
+        for call in ["clock_adjtime(", "splice(", "tee(", "vmsplice(", "pidfd_open(", "pidfd_getfd(", "process_vm_readv(", "process_vm_writev(", "epoll_pwait2(", "setrlimit(", "prlimit64(",
                      "kcmp(", "mlock2(", "get_mempolicy(", "sync_file_range(", "fsetxattr(", "openat2(", "lremovexattr(",
                      "sched_getattr(", "sched_rr_get_interval(", "ioprio_get(", "inotify_add_watch(", "fanotify_init(",
                      "add_key(\"user\"", "keyctl(", "request_key(", "quotactl(", "syslog(", "sysfs(", "bpf(", "_sysctl(",
