@@ -169,6 +169,9 @@ public enum FileChange: Sendable, Equatable {
     /// fallocate(fd, mode, offset, length): grows the file (mode 0), or zeroes, punches, collapses
     /// or inserts a range (the bytes from `offset` on change).
     case allocates(fdArg: Int)
+    /// Opens a file, emptying it when argument `flagsArg` has O_TRUNC (nil: always, creat); the
+    /// result is the new descriptor.
+    case truncatesOnOpen(flagsArg: Int?)
 }
 
 /// Where a write-like call wrote in its file.

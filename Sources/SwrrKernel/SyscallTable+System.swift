@@ -31,7 +31,7 @@ extension SyscallTable {
         // splice writes the updated offsets back (each pointer may be NULL).
         SyscallSpec(275, "splice", [.fd, .ptr, .fd, .ptr, .uint, .hex],
                     out: [.fixed(arg: 1, size: 8), .fixed(arg: 3, size: 8)],
-                    record: .refuseWhenEchoing(fdArg: 2, errno: 22)),
+                    record: .refuseWhenEchoing(fdArg: 2, errno: 22), file: .writes(fdArg: 2, at: .pointer(3))),
         SyscallSpec(276, "tee", [.fd, .fd, .uint, .hex], record: .refuseWhenEchoing(fdArg: 1, errno: 22)),
         // On a pipe's read end vmsplice copies the pipe's bytes into the iovecs (like readv); on
         // its write end it reads them, and recording them again is harmless.

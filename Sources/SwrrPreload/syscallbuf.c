@@ -732,7 +732,7 @@ static long classify(struct swrr_buffer_header *h, uint32_t kind, long a0, long 
             int mem = type == S_IFCHR && major == 1 &&
                       (minor == 3 || minor == 5 || minor == 7 || minor == 8 || minor == 9);
             if (type == S_IFREG || type == S_IFDIR || mem) cls = SWRR_FD_NONBLOCKING;
-            if (type == S_IFREG && kind == SWRR_CALL_FD_CLASS && is_mapped_file(&st)) cls |= SWRR_FD_MAPPED;
+            if (type == S_IFREG && is_mapped_file(&st)) cls |= SWRR_FD_MAPPED;
             // A copy of stdout or stderr (dup, F_DUPFD, an inherited third descriptor): writes to
             // it must stay recorded syscalls for replay to echo them.
             if (kind == SWRR_CALL_FD_CLASS && a0 != 1 && a0 != 2) {
@@ -826,7 +826,9 @@ int swrr_try_buffered(long nr, const long *args, long *result) {
         h->locked = 1;
         if (thread_desched < 0) goto out;
     }
-    if (open_may_block(nr, args)) {
+    // (An open with O_TRUNC is classified too: one of a mapped file (SWRR_FD_MAPPED) empties it,
+    // which the recorder must see at its syscall.)
+    if (open_may_block(nr, args) || (nr == SYS_openat && (args[2] & 01000 /* O_TRUNC */))) {
         if (!may_start(h, need + sizeof(struct swrr_record))) goto out;
         if (classify(h, SWRR_CALL_PATH_CLASS, args[0], args[1]) != SWRR_FD_NONBLOCKING) goto out;
     }

@@ -59,6 +59,11 @@ struct MappedFileUpdates {
         case .writes(let a, _), .resizes(let a), .allocates(let a):
             fdArg = a
             name = "/proc/\(task.tid)/fd/\(Int32(truncatingIfNeeded: args[a]))"
+        case .truncatesOnOpen(let flags):
+            // O_TRUNC (0o1000) empties the file it opens, the new descriptor (the result).
+            if let f = flags, args[f] & 0o1000 == 0 { return nil }
+            fdArg = -1
+            name = "/proc/\(task.tid)/fd/\(result)"
         case .resizesPath(let a):
             fdArg = -1
             guard let path = task.readCString(args[a], limit: 4096), !path.isEmpty else { return nil }
@@ -73,7 +78,7 @@ struct MappedFileUpdates {
             throw RecordError.tracee("cannot stat the mapped file \(file.originalPath)")
         }
         let size = UInt64(st.st_size)
-        var start = size, end = size
+        var start = size, end = size, zeroed: UInt64 = 0
         switch change {
         case .writes(_, let at):
             let written = UInt64(result)
@@ -101,16 +106,21 @@ struct MappedFileUpdates {
             // FALLOC_FL_PUNCH_HOLE 2, COLLAPSE_RANGE 8, ZERO_RANGE 0x10, INSERT_RANGE 0x20 change
             // bytes (collapse and insert move everything after the offset); mode 0 and
             // KEEP_SIZE only allocate, which the size alone says.
+            // A punched or zeroed range is zeros afterwards: kept as a length, not as bytes.
             let mode = args[1]
-            if mode & 0x3A != 0 {
+            let (rangeEnd, overflow) = args[2].addingReportingOverflow(args[3])
+            if mode & 0x28 != 0 {
                 start = min(args[2], size)
-                let (rangeEnd, overflow) = args[2].addingReportingOverflow(args[3])
-                end = mode & 0x28 != 0 || overflow ? size : min(rangeEnd, size)
+            } else if mode & 0x12 != 0 {
+                start = min(args[2], size)
+                end = start
+                zeroed = (overflow ? size : min(rangeEnd, size)) - start
             }
-        case .resizes, .resizesPath:
+        case .resizes, .resizesPath, .truncatesOnOpen:
             break
         }
-        return FileUpdate(file: file, size: size, offset: start, bytes: try readRange(fd, from: start, to: end, of: file))
+        return FileUpdate(file: file, size: size, offset: start, bytes: try readRange(fd, from: start, to: end, of: file),
+                          zeroed: zeroed)
     }
 
     /// Where the write began: the descriptor's position after it (/proc/TID/fdinfo), less what it wrote.

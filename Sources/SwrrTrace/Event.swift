@@ -52,10 +52,14 @@ public struct FileUpdate: Equatable, Sendable {
     public var size: UInt64
     /// Bytes of the file after the call, at `offset` (what was written; empty for a resize).
     public var contents: MemoryWrite
-    public init(file: MappedFile, size: UInt64, offset: UInt64, bytes: [UInt8]) {
+    /// How many bytes from `offset` on are zeros after the call (a hole fallocate punched or a
+    /// range it zeroed), kept as a length: a punched range may be gigabytes of a sparse file.
+    public var zeroed: UInt64
+    public init(file: MappedFile, size: UInt64, offset: UInt64, bytes: [UInt8], zeroed: UInt64 = 0) {
         self.file = file
         self.size = size
         self.contents = MemoryWrite(address: offset, bytes: bytes)
+        self.zeroed = zeroed
     }
     public var offset: UInt64 { contents.address }
     public var bytes: [UInt8] { contents.bytes }

@@ -73,6 +73,7 @@ enum EventCodec {
                 encode(u.file, into: &w)
                 w.varint(u.size)
                 try encode(u.contents, into: &w, store: store)
+                w.varint(u.zeroed)
             }
         case .rdtsc(let e):
             w.u8(Tag.rdtsc.rawValue)
@@ -182,7 +183,8 @@ enum EventCodec {
                 let file = try decodeMappedFile(&r)
                 let size = try r.varint()
                 let contents = try decodeMemoryWrite(&r, load: load)
-                fileUpdate = FileUpdate(file: file, size: size, offset: contents.address, bytes: contents.bytes)
+                fileUpdate = FileUpdate(file: file, size: size, offset: contents.address, bytes: contents.bytes,
+                                        zeroed: try r.varint())
             }
             return .syscall(SyscallEvent(tid: tid, number: number, args: args, registers: registers,
                                          result: result, writes: writes, echoFd: echoFd,

@@ -89,7 +89,8 @@ enum EventFormatter {
         }
         if let u = e.fileUpdate {
             // What the call did to a file mapped in the recording, applied to replay's copy.
-            s += " [file update \(Terminal.printable(u.file.originalPath)): size \(u.size), \(u.bytes.count) bytes at \(u.offset)]"
+            let zeros = u.zeroed > 0 ? ", \(u.zeroed) zeroed" : ""
+            s += " [file update \(Terminal.printable(u.file.originalPath)): size \(u.size), \(u.bytes.count) bytes at \(u.offset)\(zeros)]"
         }
         return s
     }

@@ -171,6 +171,16 @@ int main(int argc, char **argv) {
     int status;
     check(waitpid(child, &status, 0) == child, "waitpid");
     printf("child status %d\n", status);
+    /* Emptied by an open with O_TRUNC (by path, another descriptor), then written again. */
+    int again = open(path, O_WRONLY | O_TRUNC);
+    check(again >= 0, "open O_TRUNC");
+    show("truncated shared", shared, 0);
+    fill(block, PAGE);
+    check(write(again, block, 2 * PAGE / 2) == PAGE, "write after O_TRUNC");
+    check(ftruncate(again, 2 * PAGE) == 0, "ftruncate after O_TRUNC");
+    show("rewritten shared", shared, 0);
+    show("rewritten private", private, 1);
+    close(again);
     struct stat st;
     check(fstat(fd, &st) == 0, "fstat");
     printf("size %lld\n", (long long)st.st_size);
