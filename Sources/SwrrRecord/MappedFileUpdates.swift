@@ -7,7 +7,10 @@
 // bytes the call wrote (read back from the file, not the program's buffer: writev's iovecs and
 // copy_file_range's source need no special case), and replay applies them to its copy at the same
 // event. Keeping the result rather than replaying the call also covers a descriptor replay does
-// not have (its opens are emulated).
+// not have (its opens are emulated). Measured (5000 pwrites of 4 KiB, load average 5): recorded
+// unbuffered in 0.46-0.73 s into a mapped file against 0.37 s into an unmapped one (the stat, open
+// and pread of an update: about 20 us next to a recorded syscall's 75), the trace 76 KiB larger;
+// buffered, such writes become recorded syscalls (0.77-1.1 s, against 0.10 s buffered).
 //
 // Only files kept as copies are followed: a hard-linked system file is mapped by replay from the
 // trace itself, which replay never modifies.
