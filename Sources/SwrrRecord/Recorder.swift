@@ -645,13 +645,26 @@ public final class Recorder {
         // A file mapped before is the same file to replay, whatever was written to it since:
         // replay's copy has followed those changes (MappedFileUpdates).
         if let followed = mappedFiles.file(for: st) { return followed }
-        let file = try writer.addFile(path: Recorder.usablePath(path, of: link))
+        // A file mapped through a writable descriptor may change under the mapping: kept as a copy,
+        // which replay maps from a scratch copy of its own and keeps up to date (a hard link would
+        // be the live file).
+        let file = try writer.addFile(path: Recorder.usablePath(path, of: link),
+                                      copy: Recorder.isWritable(fd: fd, of: task.tid))
         var kept = stat()
         if stat(writer.directory + "/" + file.traceName, &kept) == 0 && kept.st_nlink == 1
             && mappedFiles.follow(file, st) {
             try publishMappedFiles()
         }
         return file
+    }
+
+    /// Whether descriptor `fd` of `tid` was opened for writing (the access mode in /proc/TID/fdinfo's
+    /// octal "flags:" line).
+    static func isWritable(fd: Int32, of tid: Int32) -> Bool {
+        guard let info = readTextFile("/proc/\(tid)/fdinfo/\(fd)"),
+              let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags:") }),
+              let flags = UInt64(line.dropFirst("flags:".count).filter { $0 != " " && $0 != "\t" }, radix: 8) else { return false }
+        return flags & 0o3 != 0   // O_WRONLY 1, O_RDWR 2
     }
 
     /// Gives every recorded process the bitmap of followed files (their buffered writes must

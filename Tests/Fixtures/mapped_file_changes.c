@@ -6,7 +6,8 @@
  * mapping over a grown file; a forked child writes through its own calls and the parent reads
  * them through the mapping they share. The bytes are random, so the output changes from run to
  * run; it is printed as checksums.
- * Usage: mapped_file_changes WORKDIR */
+ * Usage: mapped_file_changes WORKDIR [FILE]   (FILE: an existing file of one page to start from,
+ * untouched before it is mapped) */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <setjmp.h>
@@ -66,11 +67,12 @@ int main(int argc, char **argv) {
 
     char path[4096];
     snprintf(path, sizeof path, "%s/mapped-%d", dir, (int)getpid() % 7);
-    int fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0600);
+    if (argc > 2) snprintf(path, sizeof path, "%s", argv[2]);
+    int fd = open(path, argc > 2 ? O_RDWR : O_CREAT | O_RDWR | O_TRUNC, 0600);
     check(fd >= 0, "open");
     unsigned char block[PAGE];
     fill(block, PAGE);
-    check(write(fd, block, PAGE) == PAGE, "write");
+    if (argc <= 2) check(write(fd, block, PAGE) == PAGE, "write");
     unsigned char *shared = mmap(NULL, 8 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     unsigned char *private = mmap(NULL, 8 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
     check(shared != MAP_FAILED && private != MAP_FAILED, "mmap");

@@ -5,16 +5,36 @@
 // MAP_SHARED and MAP_PRIVATE mappings, the SIGBUS pages past a shrunk end, the mremap'ed mapping
 // and the pages a forked child changed must replay exactly, with buffering on and off.
 import Foundation
+import Glibc
 import SwrrTestSupport
 import XCTest
 
 final class MappedFileChangeTests: XCTestCase {
-    func checkMappedFileChanges(_ variant: Variant, buffering: Bool) throws {
+    func checkMappedFileChanges(_ variant: Variant, buffering: Bool, existing: Bool = false) throws {
         let exe = try Fixture.mappedFileChanges.executable(variant)
         let work = try makeTemporaryDirectory("mapped")
         let env: [String: String?] = buffering ? [:] : ["SWRR_SYSCALLBUF": "0"]
-        let recording = try assertRoundTrip([exe, work], expectedStatus: 0, environment: env)
+        var program = [exe, work]
+        if existing {
+            // A page of random bytes last modified two hours ago, on the trace's filesystem: a file
+            // mapped read-only would be kept by a hard link (TraceWriter.isStable), which would be
+            // the live file; mapped through a writable descriptor it must be copied.
+            let file = work + "/old"
+            let random = try XCTUnwrap(FileHandle(forReadingAtPath: "/dev/urandom"))
+            try random.readData(ofLength: 4096).write(to: URL(fileURLWithPath: file))
+            var times = [timeval(tv_sec: time(nil) - 7200, tv_usec: 0), timeval(tv_sec: time(nil) - 7200, tv_usec: 0)]
+            XCTAssertEqual(utimes(file, &times), 0)
+            program.append(file)
+        }
+        let recording = try assertRoundTrip(program, expectedStatus: 0, environment: env)
         let out = recording.result.stdoutText
+        if existing {
+            let kept = try FileManager.default.contentsOfDirectory(atPath: recording.trace + "/files").filter { $0.hasSuffix("-old") }
+            XCTAssertEqual(kept.count, 1, "\(kept)")
+            var st = stat()
+            XCTAssertEqual(stat(recording.trace + "/files/" + (kept.first ?? ""), &st), 0)
+            XCTAssertEqual(st.st_nlink, 1, "the trace keeps the file mapped writable as a copy, not a link")
+        }
         // The pages past each end raise SIGBUS at the same offsets as natively, in both mappings.
         XCTAssertEqual(lines(startingWith: "start ", in: out).suffix(2),
                        ["start shared page 1: SIGBUS at +4096", "start private page 1: SIGBUS at +4096"], out)
@@ -45,6 +65,12 @@ final class MappedFileChangeTests: XCTestCase {
     func testMappedFileChangesO0DynamicUnbuffered() throws { try checkMappedFileChanges(.o0Dynamic, buffering: false) }
     func testMappedFileChangesO2StaticBuffered() throws { try checkMappedFileChanges(.o2Static, buffering: true) }
     func testMappedFileChangesO2StaticUnbuffered() throws { try checkMappedFileChanges(.o2Static, buffering: false) }
+    func testExistingFileMappedWritableIsCopiedO0DynamicBuffered() throws {
+        try checkMappedFileChanges(.o0Dynamic, buffering: true, existing: true)
+    }
+    func testExistingFileMappedWritableIsCopiedO0DynamicUnbuffered() throws {
+        try checkMappedFileChanges(.o0Dynamic, buffering: false, existing: true)
+    }
 
     /// With buffering on, the writes to the mapped file are recorded syscalls that name it (the
     /// library classes it SWRR_FD_MAPPED): `swrr dump` shows each with the change it keeps.
