@@ -30,15 +30,16 @@ public enum NonexistentSyscalls {
     public static let x32Bit = 0x4000_0000
 
     /// Whether no kernel swrr knows has syscall `number`: it has no name in the generated table nor
-    /// in `newerNames`, and it is not one of swrr's own calls (SyscallBufferLayout, which have
-    /// specs of their own). x32 numbers count as nonexistent: swrr records 64-bit programs, and a
+    /// in `newerNames`, and it is not one of swrr's own calls that have specs (SyscallTable.swrrCalls). x32 numbers count as nonexistent: swrr records 64-bit programs, and a
     /// kernel without x32 (this one, Debian's default) answers them with ENOSYS.
     public static func contains(_ number: Int) -> Bool {
         guard number >= Int(Int32.min) && number <= Int(Int32.max) else { return false }
         if number < 0 { return true }
         if number < syscallNames.count && !syscallNames[number].isEmpty { return false }
         if newerNames[number] != nil { return false }
-        if SyscallBufferLayout.callNames[number] != nil { return false }
+        // swrr's own calls keep their specs; the record-only numbers (fdClassCall, pathClassCall)
+        // are never syscalls of the library, so a program making one gets ENOSYS, as the kernel's.
+        if SyscallTable.swrrCalls.contains(where: { $0.number == number }) { return false }
         return true
     }
 

@@ -11,11 +11,33 @@ public enum SyscallBufferLayout {
     public static let untracedSyscallEnd: UInt64 = stubPage + 2
     /// A u32 in the stub page: 0 while recording, 1 while replaying.
     public static let modeOffset: UInt64 = 0x800
+    /// A bitmap in the stub page (recording only) of the files whose writes must stay recorded
+    /// syscalls, because they are mapped in the recording (SWRR_STUB_MAPPED_FILES).
+    public static let mappedFilesOffset: UInt64 = 0xC00
+    public static let mappedFilesBits = 8192
+
+    /// The bitmap's bit for a file (swrr_mapped_file_bit): the top 13 bits of a multiplicative hash.
+    public static func mappedFileBit(device: UInt64, inode: UInt64) -> Int {
+        Int(((inode ^ (device << 32)) &* 0x9E37_79B9_7F4A_7C15) >> 51)
+    }
+
+    /// Where the stub's second, traced, syscall instruction ends (`syscall; ret` at stub + 0x10):
+    /// swrr's own calls (registerBufferCall...) count as such only from there, so a program's
+    /// syscall(1000) is an ordinary call of a number no kernel has.
+    public static let swrrCallEnd: UInt64 = stubPage + 0x12
 
     /// The stub page's first bytes: `syscall; xor ecx,ecx; xor r11d,r11d; ret` when recording.
-    /// Replay has `xor eax,eax` instead of the syscall (the library never calls it then).
+    /// Replay has `xor eax,eax` instead of the syscall (the library never calls it then). Then,
+    /// at 0x10, `syscall; ret` for swrr's own calls, in both modes (replay reaches them as events).
     public static func stubCode(replaying: Bool) -> [UInt8] {
-        (replaying ? [0x31, 0xC0] : [0x0F, 0x05]) + [0x31, 0xC9, 0x45, 0x31, 0xDB, 0xC3]
+        let untraced: [UInt8] = (replaying ? [0x31, 0xC0] : [0x0F, 0x05]) + [0x31, 0xC9, 0x45, 0x31, 0xDB, 0xC3]
+        return untraced + [UInt8](repeating: 0xCC, count: 0x10 - untraced.count) + [0x0F, 0x05, 0xC3]
+    }
+
+    /// Whether a syscall of `number` whose instruction ended at `rip` is one of swrr's own calls:
+    /// one of its numbers, made through the stub (SWRR_STUB_CALL).
+    public static func isOwnCall(_ number: Int, rip: UInt64) -> Bool {
+        callNames[number] != nil && rip == swrrCallEnd
     }
 
     public static let bufferSize: UInt32 = 1 << 20

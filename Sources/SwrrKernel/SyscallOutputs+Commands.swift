@@ -11,7 +11,7 @@
 extension SyscallOutputs {
     /// The ranges of the calls this file knows, or nil for another call.
     static func commandRanges(spec: SyscallSpec, args: [UInt64], result: Int64,
-                              readMemory: ReadMemory) throws -> [MemoryRange]? {
+                              readMemory: ReadMemory, semaphoreCount: SemaphoreCount? = nil) throws -> [MemoryRange]? {
         func r(_ a: UInt64, _ n: Int) -> [MemoryRange] {
             a == 0 || n <= 0 ? [] : [MemoryRange(address: a, length: n)]
         }
@@ -29,9 +29,16 @@ extension SyscallOutputs {
             case 2, 18, 20: return r(args[3], 104)   // IPC_STAT, SEM_STAT, SEM_STAT_ANY: semid_ds
             case 3, 19: return r(args[3], 40)        // IPC_INFO, SEM_INFO: struct seminfo
             case 13:
-                // The array has one unsigned short per semaphore of the set, a count the call
-                // does not carry (only IPC_STAT would tell it).
-                throw unsupported(13, "GETALL", "the array's size is the set's semaphore count, which the call does not carry")
+                // GETALL: one unsigned short per semaphore of the set, a count the call does not
+                // carry: the recorder learns it (/proc/sysvipc/sem) after the call. Without a way
+                // to learn it (the entry's check before the kernel runs the call) nothing is known
+                // yet. SETALL (17) only reads the program's array.
+                guard result >= 0, let count = semaphoreCount else { return [] }
+                // SEMMSL, the most semaphores a set can have, is at most 32000 (ipc/sem.c).
+                guard let n = count(Int32(truncatingIfNeeded: args[0])), n > 0, n <= 32000 else {
+                    throw unsupported(13, "GETALL", "the number of semaphores of set \(Int32(truncatingIfNeeded: args[0])) cannot be learnt")
+                }
+                return r(args[3], 2 * n)
             default: return []                     // IPC_RMID, IPC_SET, GET*/SET* values
             }
         case "msgctl":

@@ -33,10 +33,13 @@ public enum Unsupported: Error, CustomStringConvertible, Equatable {
 
 public enum SyscallOutputs {
     public typealias ReadMemory = (_ address: UInt64, _ count: Int) -> [UInt8]?
+    /// The number of semaphores in SysV set `semid` (semctl GETALL writes one unsigned short per
+    /// semaphore, a count the call does not carry); nil when it cannot be learnt.
+    public typealias SemaphoreCount = (_ semid: Int32) -> Int?
 
     /// The memory the kernel wrote for a call with these arguments and result.
     public static func ranges(for spec: SyscallSpec, args: [UInt64], result: Int64,
-                              readMemory: ReadMemory) throws -> [MemoryRange] {
+                              readMemory: ReadMemory, semaphoreCount: SemaphoreCount? = nil) throws -> [MemoryRange] {
         if spec.outputCondition == .onSuccess && result < 0 { return [] }
         var out: [MemoryRange] = []
         func add(_ addr: UInt64, _ len: Int) {
@@ -58,7 +61,8 @@ public enum SyscallOutputs {
                 add(args[lenArg], 4)
                 add(args[a], Int(raw.loadU32(at: 0)))
             case .dynamic:
-                out += try dynamicRanges(spec: spec, args: args, result: result, readMemory: readMemory)
+                out += try dynamicRanges(spec: spec, args: args, result: result, readMemory: readMemory,
+                                         semaphoreCount: semaphoreCount)
             }
         }
         return out
@@ -131,7 +135,7 @@ public enum SyscallOutputs {
     }
 
     static func dynamicRanges(spec: SyscallSpec, args: [UInt64], result: Int64,
-                              readMemory: ReadMemory) throws -> [MemoryRange] {
+                              readMemory: ReadMemory, semaphoreCount: SemaphoreCount? = nil) throws -> [MemoryRange] {
         func r(_ a: UInt64, _ n: Int) -> [MemoryRange] {
             a == 0 || n <= 0 ? [] : [MemoryRange(address: a, length: n)]
         }
@@ -194,7 +198,8 @@ public enum SyscallOutputs {
             default: return []                    // IPC_RMID, IPC_SET, SHM_LOCK, SHM_UNLOCK
             }
         default:
-            return try commandRanges(spec: spec, args: args, result: result, readMemory: readMemory) ?? []
+            return try commandRanges(spec: spec, args: args, result: result, readMemory: readMemory,
+                                     semaphoreCount: semaphoreCount) ?? []
         }
     }
 }

@@ -5,7 +5,9 @@
 
 /// How an argument is shown by `swrr dump` (and captured at record time for `.path`).
 public enum ArgKind: Sendable, Equatable {
-    case int        // signed decimal
+    case int        // a C int: signed decimal of the low 32 bits (the kernel reads only those:
+                    // pkey_mprotect's key -1 arrives as 0xffffffff when passed as an int)
+    case long       // signed decimal of all 64 bits (off_t, loff_t: lseek, pwrite64, ftruncate)
     case uint       // unsigned decimal
     case hex        // flags, masks, pointers
     case fd         // a file descriptor (AT_FDCWD shown by name)
@@ -115,10 +117,15 @@ public struct SyscallSpec: Sendable {
     public let fdEffect: FdEffect
     /// Writes whose bytes may go to the tracer's stdout/stderr: (fd argument, how to find the bytes).
     public let writesToFd: WriteSource?
+    /// How the call changes a regular file's bytes or size (what a mapping of it then sees).
+    public let fileChange: FileChange?
+    /// Memory the call writes in another process (process_vm_writev).
+    public let writesTask: RemoteWrite?
 
     public init(_ number: Int, _ name: String, _ args: [ArgKind], out: [OutputRule] = [],
                 when: OutputCondition = .onSuccess, replay: ReplayAction = .emulate,
-                record: RecordAction = .run, fd: FdEffect = .none, writes: WriteSource? = nil) {
+                record: RecordAction = .run, fd: FdEffect = .none, writes: WriteSource? = nil,
+                file: FileChange? = nil, writesTask: RemoteWrite? = nil) {
         self.number = number
         self.name = name
         self.args = args
@@ -128,6 +135,8 @@ public struct SyscallSpec: Sendable {
         self.record = record
         self.fdEffect = fd
         self.writesToFd = writes
+        self.fileChange = file
+        self.writesTask = writesTask
     }
 }
 
@@ -144,4 +153,51 @@ extension SyscallSpec {
 public enum WriteSource: Sendable, Equatable {
     case buffer(fdArg: Int, bufArg: Int)              // write, pwrite64
     case iovecs(fdArg: Int, iovArg: Int, countArg: Int) // writev, pwritev
+}
+
+/// How a call changes the contents or size of a regular file. A file mapped in the recording shows
+/// such a change through every mapping of it at once (MAP_SHARED, and the pages of a MAP_PRIVATE
+/// mapping not yet copied), while replay emulates the call: the recorder then keeps what the file
+/// holds afterwards (SyscallEvent.fileUpdate) for replay to apply to its copy.
+public enum FileChange: Sendable, Equatable {
+    /// Writes `result` bytes to the file of descriptor argument `fdArg`, at `at`.
+    case writes(fdArg: Int, at: FileOffset)
+    /// Sets the size of the file of `fdArg` (ftruncate).
+    case resizes(fdArg: Int)
+    /// Sets the size of the file named by argument `pathArg` (truncate).
+    case resizesPath(pathArg: Int)
+    /// fallocate(fd, mode, offset, length): grows the file (mode 0), or zeroes, punches, collapses
+    /// or inserts a range (the bytes from `offset` on change).
+    case allocates(fdArg: Int)
+    /// Opens a file, emptying it when argument `flagsArg` has O_TRUNC (nil: always, creat); the
+    /// result is the new descriptor.
+    case truncatesOnOpen(flagsArg: Int?)
+}
+
+/// Where a write-like call wrote in its file.
+public enum FileOffset: Sendable, Equatable {
+    /// At the descriptor's position, which it advanced by the result (write, writev, sendfile's
+    /// output; with O_APPEND the position is the end the bytes went to, so the same holds).
+    case position
+    /// At the offset in argument `n` (pwrite64, pwritev).
+    case argument(Int)
+    /// At the offset in argument `n`, or the position when that is -1 (pwritev2).
+    case argumentOrPosition(Int)
+    /// At the 64-bit offset the pointer in argument `n` points to, which the call advanced by the
+    /// result; the position when the pointer is NULL (copy_file_range's output).
+    case pointer(Int)
+}
+
+/// A call that copies bytes from the caller's iovecs into another process's (process_vm_writev):
+/// the process in argument `pidArg`, the caller's iovec array and count, the target's. The result
+/// is how many bytes were copied, in order.
+public struct RemoteWrite: Sendable, Equatable {
+    public let pidArg: Int, localArg: Int, localCountArg: Int, remoteArg: Int, remoteCountArg: Int
+    public init(pidArg: Int, localArg: Int, localCountArg: Int, remoteArg: Int, remoteCountArg: Int) {
+        self.pidArg = pidArg
+        self.localArg = localArg
+        self.localCountArg = localCountArg
+        self.remoteArg = remoteArg
+        self.remoteCountArg = remoteCountArg
+    }
 }

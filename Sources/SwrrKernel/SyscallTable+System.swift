@@ -31,7 +31,7 @@ extension SyscallTable {
         // splice writes the updated offsets back (each pointer may be NULL).
         SyscallSpec(275, "splice", [.fd, .ptr, .fd, .ptr, .uint, .hex],
                     out: [.fixed(arg: 1, size: 8), .fixed(arg: 3, size: 8)],
-                    record: .refuseWhenEchoing(fdArg: 2, errno: 22)),
+                    record: .refuseWhenEchoing(fdArg: 2, errno: 22), file: .writes(fdArg: 2, at: .pointer(3))),
         SyscallSpec(276, "tee", [.fd, .fd, .uint, .hex], record: .refuseWhenEchoing(fdArg: 1, errno: 22)),
         // On a pipe's read end vmsplice copies the pipe's bytes into the iovecs (like readv); on
         // its write end it reads them, and recording them again is harmless.
@@ -46,10 +46,13 @@ extension SyscallTable {
         // The copy may be of another process's stdout: its writes are then not echoed on replay
         // (the recorder cannot see what the other process's descriptor refers to).
         SyscallSpec(438, "pidfd_getfd", [.fd, .fd, .hex], fd: .returnsFd),
-        // The bytes read land in the caller's own iovecs (argument 1); process_vm_writev, which
-        // writes into another process, stays refused (replay would have to write them there).
+        // The bytes read land in the caller's own iovecs (argument 1). process_vm_writev's land
+        // in another process: replay copies the `result` bytes it wrote from the caller's iovecs
+        // into the recorded target's (`writesTask`), as the kernel did at this event.
         SyscallSpec(310, "process_vm_readv", [.int, .ptr, .uint, .ptr, .uint, .hex],
                     out: [.iovecs(arg: 1, countArg: 2)]),
+        SyscallSpec(311, "process_vm_writev", [.int, .ptr, .uint, .ptr, .uint, .hex],
+                    writesTask: RemoteWrite(pidArg: 0, localArg: 1, localCountArg: 2, remoteArg: 3, remoteCountArg: 4)),
         SyscallSpec(312, "kcmp", [.int, .int, .int, .hex, .hex]),
         SyscallSpec(274, "get_robust_list", [.int, .ptr, .ptr],
                     out: [.fixed(arg: 1, size: 8), .fixed(arg: 2, size: 8)]),
@@ -76,7 +79,7 @@ extension SyscallTable {
         // ---- syncs ----
         SyscallSpec(162, "sync", []),
         SyscallSpec(306, "syncfs", [.fd]),
-        SyscallSpec(277, "sync_file_range", [.fd, .int, .int, .hex]),
+        SyscallSpec(277, "sync_file_range", [.fd, .long, .long, .hex]),
 
         // ---- extended attributes (the getters are in the core table) ----
         SyscallSpec(188, "setxattr", [.path, .path, .ptr, .uint, .hex]),

@@ -51,8 +51,10 @@
 
 // swrr_untraced(nr, a0..a5): through the stub page (no ptrace stop while recording).
 // swrr_traced(nr, a0..a5): through this library's own syscall instruction (recorded as usual).
+// swrr_call(nr, a0..a5): one of swrr's own calls, through the stub page's SWRR_STUB_CALL.
 long swrr_untraced(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
 long swrr_traced(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
+long swrr_call(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
 __asm__(
     ".text\n"
     ".globl swrr_untraced\n.hidden swrr_untraced\n.type swrr_untraced,@function\n"
@@ -68,7 +70,14 @@ __asm__(
     "  mov %r8, %r10\n  mov %r9, %r8\n  mov 8(%rsp), %r9\n"
     "  syscall\n"
     "  ret\n"
-    ".size swrr_traced, .-swrr_traced\n");
+    ".size swrr_traced, .-swrr_traced\n"
+    ".globl swrr_call\n.hidden swrr_call\n.type swrr_call,@function\n"
+    "swrr_call:\n"
+    "  mov %rdi, %rax\n  mov %rsi, %rdi\n  mov %rdx, %rsi\n  mov %rcx, %rdx\n"
+    "  mov %r8, %r10\n  mov %r9, %r8\n  mov 8(%rsp), %r9\n"
+    "  movabs $0x70001010, %r11\n"   // SWRR_STUB_CALL; its `ret` returns to our caller
+    "  jmp *%r11\n"
+    ".size swrr_call, .-swrr_call\n");
 
 static inline int replaying(void) {
     return *(volatile const uint32_t *)SWRR_STUB_MODE != 0;
@@ -138,7 +147,7 @@ static void start_desched(void) {
     if (swrr_traced(SYS_fcntl, high, 15 /* F_SETOWN_EX */, (long)&owner, 0, 0, 0) != 0 ||
         swrr_traced(SYS_fcntl, high, 10 /* F_SETSIG */, SWRR_DESCHED_SIGNAL, 0, 0, 0) != 0 ||
         swrr_traced(SYS_fcntl, high, 4 /* F_SETFL */, 020000 /* O_ASYNC */, 0, 0, 0) != 0 ||
-        swrr_traced(SWRR_CALL_REGISTER_DESCHED, high, 0, 0, 0, 0, 0) != 0) {
+        swrr_call(SWRR_CALL_REGISTER_DESCHED, high, 0, 0, 0, 0, 0) != 0) {
         swrr_traced(SYS_close, high, 0, 0, 0, 0, 0);
         return;
     }
@@ -150,8 +159,16 @@ static void start_desched(void) {
 static void patch_libc(void);
 static void patch_vdso(void);
 
+// Whether swrr mapped its stub page in this process (swrr_call jumps there): asked once per
+// process with a recorded madvise of the page (0 there, ENOMEM where nothing is mapped: the library
+// loaded without swrr, as by SyscallBufferLayoutTests, then makes no call of swrr's).
+static int stub_present = -1;
+
 static void start_thread(void) {
     thread_state = THREAD_OFF;
+    if (stub_present < 0)
+        stub_present = swrr_traced(SYS_madvise, (long)SWRR_STUB_PAGE, 4096, 0 /* MADV_NORMAL */, 0, 0, 0) == 0;
+    if (!stub_present) return;
     long b = swrr_traced(SYS_mmap, 0, SWRR_BUFFER_SIZE, 0x3 /* PROT_READ|PROT_WRITE */,
                          0x22 /* MAP_PRIVATE|MAP_ANONYMOUS */, -1, 0);
     if (b < 0 && b > -4096) return;
@@ -159,7 +176,7 @@ static void start_thread(void) {
     h->used = 0;
     h->limit = 0;
     h->locked = 0;
-    long answer = swrr_traced(SWRR_CALL_REGISTER_BUFFER, b, SWRR_BUFFER_SIZE, 0, 0, 0, 0);
+    long answer = swrr_call(SWRR_CALL_REGISTER_BUFFER, b, SWRR_BUFFER_SIZE, 0, 0, 0, 0);
     if (answer != 0 && answer != SWRR_BUFFER_PATCH) {
         swrr_traced(SYS_munmap, b, SWRR_BUFFER_SIZE, 0, 0, 0, 0);
         return;
@@ -290,8 +307,8 @@ static const struct rule rules[] = {
     {SYS_lchown, ANY_KEY, 0, NO_OUT},
     {SYS_fchownat, ANY_KEY, 0, NO_OUT},
     {SYS_utimensat, ANY_KEY, 0, NO_OUT},
-    {SYS_truncate, ANY_KEY, 0, NO_OUT},
-    {SYS_ftruncate, ANY_KEY, 0, NO_OUT},
+    // (truncate by path is not buffered: the path may name a mapped file, see SWRR_FD_MAPPED.)
+    {SYS_ftruncate, ANY_KEY, FD0, NO_OUT},
     {SYS_fsync, ANY_KEY, 0, NO_OUT},
     {SYS_fdatasync, ANY_KEY, 0, NO_OUT},
     {SYS_umask, ANY_KEY, 0, NO_OUT},
@@ -642,7 +659,7 @@ static long buffered_call(struct swrr_buffer_header *h, long nr, uint32_t record
     if (replaying()) {
         if (rec->number != record_nr) {
             // Not what was recorded here: stop the replay with a clear message.
-            swrr_traced(SWRR_CALL_BUFFER_MISMATCH, rec->number, record_nr, 0, 0, 0, 0);
+            swrr_call(SWRR_CALL_BUFFER_MISMATCH, rec->number, record_nr, 0, 0, 0, 0);
         }
         result = rec->result;
         for (int i = 0; r && i < r->outputs; i++) {
@@ -684,6 +701,13 @@ static long buffered_call(struct swrr_buffer_header *h, long nr, uint32_t record
     return result;
 }
 
+// Whether the recorder keeps replay's copy of this file up to date (SWRR_STUB_MAPPED_FILES).
+static int is_mapped_file(const struct stat *st) {
+    uint64_t bit = swrr_mapped_file_bit((uint64_t)st->st_dev, (uint64_t)st->st_ino);
+    const volatile uint8_t *bits = (const volatile uint8_t *)SWRR_STUB_MAPPED_FILES;
+    return (bits[bit / 8] >> (bit % 8)) & 1;
+}
+
 // SWRR_FD_NONBLOCKING when a read or write on descriptor `fd` (kind SWRR_CALL_FD_CLASS), or
 // opening `path` relative to `dirfd` (SWRR_CALL_PATH_CLASS), cannot wait for another task:
 // regular files, directories, the memory devices (null 1:3, zero 1:5, full 1:7, random 1:8,
@@ -694,7 +718,7 @@ static long classify(struct swrr_buffer_header *h, uint32_t kind, long a0, long 
     struct swrr_record *rec = (struct swrr_record *)(records(h) + h->used);
     long cls;
     if (replaying()) {
-        if (rec->number != kind) swrr_traced(SWRR_CALL_BUFFER_MISMATCH, rec->number, kind, 0, 0, 0, 0);
+        if (rec->number != kind) swrr_call(SWRR_CALL_BUFFER_MISMATCH, rec->number, kind, 0, 0, 0, 0);
         cls = rec->result;
     } else {
         struct stat st;
@@ -708,6 +732,7 @@ static long classify(struct swrr_buffer_header *h, uint32_t kind, long a0, long 
             int mem = type == S_IFCHR && major == 1 &&
                       (minor == 3 || minor == 5 || minor == 7 || minor == 8 || minor == 9);
             if (type == S_IFREG || type == S_IFDIR || mem) cls = SWRR_FD_NONBLOCKING;
+            if (type == S_IFREG && is_mapped_file(&st)) cls |= SWRR_FD_MAPPED;
             // A copy of stdout or stderr (dup, F_DUPFD, an inherited third descriptor): writes to
             // it must stay recorded syscalls for replay to echo them.
             if (kind == SWRR_CALL_FD_CLASS && a0 != 1 && a0 != 2) {
@@ -786,8 +811,9 @@ int swrr_try_buffered(long nr, const long *args, long *result) {
         // happen where the fstat could have, see swrr_syscallbuf.h.)
         if (!may_start(h, need + sizeof(struct swrr_record))) goto out;
         long cls = fd_class(h, args[i]);
-        if ((cls & SWRR_FD_ECHOED) && (nr == SYS_write || nr == SYS_pwrite64 || nr == SYS_writev ||
-                                       nr == SYS_copy_file_range)) goto out;
+        if ((cls & (SWRR_FD_ECHOED | SWRR_FD_MAPPED)) &&
+            (nr == SYS_write || nr == SYS_pwrite64 || nr == SYS_writev || nr == SYS_copy_file_range ||
+             nr == SYS_ftruncate)) goto out;
         if (!(cls & SWRR_FD_NONBLOCKING)) {
             if (!(r->fds & MAY_BLOCK) || thread_desched == -2) goto out;
             armed = 1;
@@ -800,7 +826,9 @@ int swrr_try_buffered(long nr, const long *args, long *result) {
         h->locked = 1;
         if (thread_desched < 0) goto out;
     }
-    if (open_may_block(nr, args)) {
+    // (An open with O_TRUNC is classified too: one of a mapped file (SWRR_FD_MAPPED) empties it,
+    // which the recorder must see at its syscall.)
+    if (open_may_block(nr, args) || (nr == SYS_openat && (args[2] & 01000 /* O_TRUNC */))) {
         if (!may_start(h, need + sizeof(struct swrr_record))) goto out;
         if (classify(h, SWRR_CALL_PATH_CLASS, args[0], args[1]) != SWRR_FD_NONBLOCKING) goto out;
     }

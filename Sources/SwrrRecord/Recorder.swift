@@ -146,6 +146,8 @@ public final class Recorder {
     var mainStatus: Int32?
     /// The trace's copy of each SysV shared memory segment attached so far, by segment id.
     var sysvSegments: [UInt64: MappedFile] = [:]
+    /// Files mapped in the recording whose changes by later calls replay must see.
+    var mappedFiles = MappedFileUpdates()
     /// Processes (by tgid) whose exit_group has been recorded: nothing more of theirs is recorded
     /// but their tasks' ends.
     var endingGroups: Set<Int32> = []
@@ -521,13 +523,15 @@ public final class Recorder {
         case .refuseWhenEchoing(let fdArg, let e):
             if t.process.fds.echoTarget(regs.syscallArgs[fdArg]) != 0 { refusal = e }
         }
-        if number == SyscallBufferLayout.registerBufferCall && acceptsBuffer(from: t) {
+        // swrr's own calls only from the stub's instruction: a program's syscall(1000) is ENOSYS.
+        let ownCall = SyscallBufferLayout.isOwnCall(number, rip: regs.rip)
+        if ownCall && number == SyscallBufferLayout.registerBufferCall && acceptsBuffer(from: t) {
             // "Yes" (the call's result is 0, refusal being -errno), and when the task is its
             // process's only thread, "patch libc now" (1): no other thread can be inside the code.
             let soleThread = !tasks.values.contains { $0 !== t && $0.task.tgid == t.task.tgid }
             refusal = soleThread ? -Int32(SyscallBufferLayout.patchAnswer) : 0
         }
-        if number == SyscallBufferLayout.registerDeschedCall,
+        if ownCall && number == SyscallBufferLayout.registerDeschedCall,
            acceptsDesched(from: t, fd: Int32(truncatingIfNeeded: regs.syscallArgs[0])) {
             refusal = 0
         }
@@ -581,9 +585,9 @@ public final class Recorder {
         }
         let ranges: [MemoryRange]
         do {
-            ranges = try SyscallOutputs.ranges(for: spec, args: args, result: result) { addr, n in
+            ranges = try SyscallOutputs.ranges(for: spec, args: args, result: result, readMemory: { addr, n in
                 try? task.readMemory(addr, count: n)
-            }
+            }, semaphoreCount: SysVSemaphores.count(of:))
         } catch let u as Unsupported {
             throw RecordError.unsupported(u, event: writer.eventCount)
         }
@@ -612,10 +616,11 @@ public final class Recorder {
             guard case .fdPair(let a) = spec.fdEffect, let b = try? task.readMemory(args[a], count: 8) else { return nil }
             return (Int64(Int32(bitPattern: b.loadU32(at: 0))), Int64(Int32(bitPattern: b.loadU32(at: 4))))
         }
+        let fileUpdate = try spec.fileChange.flatMap { try mappedFiles.update($0, args: args, result: result, task: task) }
         try writer.append(.syscall(SyscallEvent(
             tid: task.tid, number: Int32(number), args: args, registers: entry, result: result,
             writes: writes, echoFd: echo, mappedFile: mapped,
-            strings: capturedStrings(task: task, spec: spec, args: args))))
+            strings: capturedStrings(task: task, spec: spec, args: args), fileUpdate: fileUpdate)))
         if number == SyscallBufferLayout.registerBufferCall && (result == 0 || result == SyscallBufferLayout.patchAnswer) {
             registerBuffer(t, address: args[0])
         }
@@ -637,7 +642,40 @@ public final class Recorder {
         guard (st.st_mode & S_IFMT) == S_IFREG else {
             throw RecordError.tracee("mmap of \(path), which is not a regular file, is not supported yet")
         }
-        return try writer.addFile(path: Recorder.usablePath(path, of: link))
+        // A file mapped before is the same file to replay, whatever was written to it since:
+        // replay's copy has followed those changes (MappedFileUpdates).
+        if let followed = mappedFiles.file(for: st) { return followed }
+        // A file mapped through a writable descriptor may change under the mapping: kept as a copy,
+        // which replay maps from a scratch copy of its own and keeps up to date (a hard link would
+        // be the live file).
+        let file = try writer.addFile(path: Recorder.usablePath(path, of: link),
+                                      copy: Recorder.isWritable(fd: fd, of: task.tid))
+        var kept = stat()
+        if stat(writer.directory + "/" + file.traceName, &kept) == 0 && kept.st_nlink == 1
+            && mappedFiles.follow(file, st) {
+            try publishMappedFiles()
+        }
+        return file
+    }
+
+    /// Whether descriptor `fd` of `tid` was opened for writing (the access mode in /proc/TID/fdinfo's
+    /// octal "flags:" line).
+    static func isWritable(fd: Int32, of tid: Int32) -> Bool {
+        guard let info = readTextFile("/proc/\(tid)/fdinfo/\(fd)"),
+              let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags:") }),
+              let flags = UInt64(line.dropFirst("flags:".count).filter { $0 != " " && $0 != "\t" }, radix: 8) else { return false }
+        return flags & 0o3 != 0   // O_WRONLY 1, O_RDWR 2
+    }
+
+    /// Gives every recorded process the bitmap of followed files (their buffered writes must
+    /// become recorded syscalls).
+    private func publishMappedFiles() throws {
+        var done: Set<Int32> = []
+        for t in tasks.values where t.state != .exiting && done.insert(t.task.tgid).inserted {
+            // (A child whose first stop is not collected yet already has its memory, a copy of
+            // its parent's from before this.)
+            if t.state == .newborn { try? mappedFiles.publish(to: t.task) } else { try mappedFiles.publish(to: t.task) }
+        }
     }
 
     /// `path` when it names the file that the /proc `link` (/proc/PID/fd/N, /proc/PID/exe) opens,
@@ -670,6 +708,7 @@ public final class Recorder {
         try VDSO.patch(task: task)
         try ScratchPage.map(in: task)
         try StubPage.map(in: task, replaying: false)
+        try mappedFiles.publish(to: task)
         let maps = try task.mappings()
         let stack = try InitialStack.capture(task: task, rsp: regs.rsp, mappings: maps)
         // fexecve of a memfd (or of a file deleted since) runs a file with no usable path: kept

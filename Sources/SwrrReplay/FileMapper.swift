@@ -7,6 +7,7 @@
 // Before its first use a kept file is checked by the trace reader (TraceReader.path(of:)): a
 // regular file inside the trace, reached through no link, whose bytes match the checksum taken
 // when it was recorded. A file that fails is a damaged trace (status 66), named in the message.
+import CSwrrShim
 import Glibc
 import SwrrTrace
 import SwrrTracee
@@ -47,6 +48,25 @@ final class FileMapper {
         }
         scratch[file.traceName] = dest
         return (dest, true)
+    }
+
+    /// Applies what a recorded call did to a mapped file (MappedFileUpdates in the recorder) to
+    /// this replay's copy of it, in place: its mappings then see the new bytes and size at this
+    /// event, as the recorded ones did (a page past the new end raises SIGBUS at the same access).
+    func apply(_ update: FileUpdate) throws {
+        let (path, shareable) = try source(for: update.file)
+        guard shareable, update.size <= UInt64(Int64.max), update.offset <= update.size,
+              UInt64(update.bytes.count) <= update.size - update.offset, update.zeroed <= update.size - update.offset else {
+            throw ReplayError.trace("the trace changes \(update.file.originalPath), which replay cannot change "
+                                    + "(size \(update.size), \(update.bytes.count) bytes at \(update.offset))")
+        }
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ReplayError.tracee("cannot open the scratch copy \(path) (errno \(errno))") }
+        defer { close(fd) }
+        guard ftruncate(fd, off_t(update.size)) == 0, zero(fd, update.offset, update.zeroed),
+              pwriteAll(fd, update.bytes, at: update.offset) else {
+            throw ReplayError.tracee("cannot change the scratch copy \(path) (errno \(errno))")
+        }
     }
 
     /// Whether `path` is one of this replay's scratch copies.
@@ -117,12 +137,34 @@ private func overwriteFile(_ path: String, with bytes: [UInt8]) -> Bool {
     let fd = open(path, O_WRONLY | O_CLOEXEC)
     if fd < 0 { return false }
     defer { close(fd) }
+    return pwriteAll(fd, bytes, at: 0) && ftruncate(fd, off_t(bytes.count)) == 0
+}
+
+/// Makes `length` bytes at `offset` zeros: a hole punched where the filesystem can (the copy stays
+/// as sparse as the recorded file), zeros written where it cannot.
+private func zero(_ fd: Int32, _ offset: UInt64, _ length: UInt64) -> Bool {
+    if length == 0 { return true }
+    let punchHole: Int32 = 0x02, keepSize: Int32 = 0x01
+    // fallocate (285) through the shim: Glibc's module does not export it.
+    if swrr_syscall6(285, Int(fd), Int(punchHole | keepSize), Int(offset), Int(length), 0, 0) == 0 { return true }
+    let chunk = [UInt8](repeating: 0, count: 1 << 20)
+    var done: UInt64 = 0
+    while done < length {
+        let n = Int(min(UInt64(chunk.count), length - done))
+        guard pwriteAll(fd, Array(chunk.prefix(n)), at: offset + done) else { return false }
+        done += UInt64(n)
+    }
+    return true
+}
+
+/// Writes all of `bytes` at `offset` (at most Int64.max, checked by the callers).
+private func pwriteAll(_ fd: Int32, _ bytes: [UInt8], at offset: UInt64) -> Bool {
     var done = 0
     while done < bytes.count {
-        let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, bytes.count - done, off_t(done)) }
+        let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done)) }
         if n < 0 && errno == EINTR { continue }
         if n <= 0 { return false }
         done += n
     }
-    return ftruncate(fd, off_t(bytes.count)) == 0
+    return true
 }

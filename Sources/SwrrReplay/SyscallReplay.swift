@@ -135,6 +135,8 @@ extension ReplaySession {
             out = out.keepingSegments(of: try task.registers())
         }
         try task.setRegisters(out)
+        if let update = ev.fileUpdate { try files.apply(update) }
+        if let w = spec.writesTask, ev.result > 0 { try replayRemoteWrite(w, ev, from: task) }
         if ev.echoFd != 0, ev.result > 0, let w = spec.writesToFd, let echo = echo {
             echo(ev.echoFd, try writtenBytes(task: task, source: w, args: ev.args, count: Int(ev.result)))
         }
@@ -160,7 +162,8 @@ extension ReplaySession {
     }
 
     func checkSyscallEntry(_ regs: Registers, _ ev: SyscallEvent, name: String) throws {
-        if Int64(bitPattern: regs.origRax) == Int64(SyscallBufferLayout.bufferMismatchCall) {
+        if Int64(bitPattern: regs.origRax) == Int64(SyscallBufferLayout.bufferMismatchCall)
+            && SyscallBufferLayout.isOwnCall(SyscallBufferLayout.bufferMismatchCall, rip: regs.rip) {
             throw diverge("the preload library found a buffered \(SyscallTable.name(Int(regs.rdi))) where the program now makes " +
                           "\(SyscallTable.name(Int(regs.rsi))) (expected \(name) next)")
         }
@@ -324,6 +327,27 @@ extension ReplaySession {
         let r = try task.injectSyscall(11 /* munmap */, [address, m.end - m.start], syscallInstruction: regs.rip - 2, base: regs)
         if r != 0 {
             throw diverge("shmdt of 0x\(String(address, radix: 16)): munmap returned \(r) on replay")
+        }
+    }
+
+    /// process_vm_writev: the `result` bytes the call copied, taken from the caller's iovecs (its
+    /// memory is as it was when recorded) and written into the target's in the order of its
+    /// iovecs. A target outside the recording was written outside it: nothing to replay.
+    private func replayRemoteWrite(_ w: RemoteWrite, _ ev: SyscallEvent, from task: Task) throws {
+        let pid = Int32(truncatingIfNeeded: ev.args[w.pidArg])
+        guard let target = tasks[pid], target.ended == nil else { return }
+        let count = Int(min(ev.result, 1 << 30))
+        let bytes = try writtenBytes(task: task, source: .iovecs(fdArg: w.pidArg, iovArg: w.localArg, countArg: w.localCountArg),
+                                     args: ev.args, count: count)
+        guard bytes.count == count else { throw diverge("process_vm_writev: the caller's iovecs hold fewer than \(count) bytes on replay") }
+        let n = Int(truncatingIfNeeded: ev.args[w.remoteCountArg])
+        guard n > 0 && n <= 1024 else { throw diverge("process_vm_writev with \(n) target iovecs wrote \(count) bytes") }
+        let iov = try task.readMemory(ev.args[w.remoteArg], count: n * 16)
+        var done = 0
+        for i in 0..<n where done < count {
+            let len = min(Int(truncatingIfNeeded: min(iov.loadU64(at: i * 16 + 8), 1 << 30)), count - done)
+            if len > 0 { try target.task.writeMemory(iov.loadU64(at: i * 16), Array(bytes[done..<(done + len)])) }
+            done += len
         }
     }
 

@@ -41,6 +41,30 @@ public struct MappedFile: Equatable, Sendable {
     }
 }
 
+/// What a syscall did to a file that is mapped in the recording (a write, ftruncate, fallocate on
+/// it): replay emulates the call, so it applies this to its own copy of the file at the same event,
+/// and the mappings of that copy see what the recorded ones saw (bytes written, a size grown or
+/// shrunk, SIGBUS past the new end).
+public struct FileUpdate: Equatable, Sendable {
+    /// The trace's copy of the file (the one its mmaps name).
+    public var file: MappedFile
+    /// The file's size after the call.
+    public var size: UInt64
+    /// Bytes of the file after the call, at `offset` (what was written; empty for a resize).
+    public var contents: MemoryWrite
+    /// How many bytes from `offset` on are zeros after the call (a hole fallocate punched or a
+    /// range it zeroed), kept as a length: a punched range may be gigabytes of a sparse file.
+    public var zeroed: UInt64
+    public init(file: MappedFile, size: UInt64, offset: UInt64, bytes: [UInt8], zeroed: UInt64 = 0) {
+        self.file = file
+        self.size = size
+        self.contents = MemoryWrite(address: offset, bytes: bytes)
+        self.zeroed = zeroed
+    }
+    public var offset: UInt64 { contents.address }
+    public var bytes: [UInt8] { contents.bytes }
+}
+
 /// The program image was replaced (the initial execve).
 public struct ExecEvent: Equatable, Sendable {
     public var tid: Int32
@@ -80,9 +104,11 @@ public struct SyscallEvent: Equatable, Sendable {
     public var mappedFile: MappedFile?
     /// Path arguments captured for display by `swrr dump` (empty strings for other arguments).
     public var strings: [String]
+    /// The call's effect on a file mapped in the recording.
+    public var fileUpdate: FileUpdate?
     public init(tid: Int32, number: Int32, args: [UInt64], registers: Registers, result: Int64,
                 writes: [MemoryWrite] = [], echoFd: UInt8 = 0, mappedFile: MappedFile? = nil,
-                strings: [String] = []) {
+                strings: [String] = [], fileUpdate: FileUpdate? = nil) {
         self.tid = tid
         self.number = number
         self.args = args
@@ -92,6 +118,7 @@ public struct SyscallEvent: Equatable, Sendable {
         self.echoFd = echoFd
         self.mappedFile = mappedFile
         self.strings = strings
+        self.fileUpdate = fileUpdate
     }
 }
 

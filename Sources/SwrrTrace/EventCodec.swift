@@ -68,6 +68,13 @@ enum EventCodec {
             if let f = e.mappedFile { encode(f, into: &w) }
             w.varint(e.strings.count)
             for s in e.strings { w.string(s) }
+            w.bool(e.fileUpdate != nil)
+            if let u = e.fileUpdate {
+                encode(u.file, into: &w)
+                w.varint(u.size)
+                try encode(u.contents, into: &w, store: store)
+                w.varint(u.zeroed)
+            }
         case .rdtsc(let e):
             w.u8(Tag.rdtsc.rawValue)
             w.zigzag(Int64(e.tid))
@@ -171,9 +178,17 @@ enum EventCodec {
             var strings: [String] = []
             strings.reserveCapacity(stringCount)
             for _ in 0..<stringCount { strings.append(try r.string()) }
+            var fileUpdate: FileUpdate? = nil
+            if try r.bool() {
+                let file = try decodeMappedFile(&r)
+                let size = try r.varint()
+                let contents = try decodeMemoryWrite(&r, load: load)
+                fileUpdate = FileUpdate(file: file, size: size, offset: contents.address, bytes: contents.bytes,
+                                        zeroed: try r.varint())
+            }
             return .syscall(SyscallEvent(tid: tid, number: number, args: args, registers: registers,
                                          result: result, writes: writes, echoFd: echoFd,
-                                         mappedFile: mappedFile, strings: strings))
+                                         mappedFile: mappedFile, strings: strings, fileUpdate: fileUpdate))
         case .rdtsc:
             return .rdtsc(RdtscEvent(tid: try r.int32(), registers: try decodeRegisters(&r),
                                      value: try r.varint(), aux: try r.uint32(), isRdtscp: try r.bool()))

@@ -253,7 +253,9 @@ public final class TraceWriter {
     /// file (device, inode, size, mtime) is kept once. Its checksum, computed from what was kept,
     /// reaches the disk before any events chunk appended after this call (flush() and finish()
     /// wait for it).
-    public func addFile(path: String) throws -> MappedFile {
+    /// `copy`: never a hard link, because the program may change the file through the descriptor
+    /// it mapped (a link would be the live file, changing the trace with it).
+    public func addFile(path: String, copy: Bool = false) throws -> MappedFile {
         try checkOpen("add a file to")
         let st: stat
         switch Posix.status(path) {
@@ -265,14 +267,14 @@ public final class TraceWriter {
         }
         let identity = FileIdentity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int64(st.st_size),
                                     mtimeSeconds: st.st_mtim.tv_sec, mtimeNanoseconds: st.st_mtim.tv_nsec)
-        if let kept = keptFiles[identity] { return kept }
+        if let kept = keptFiles[identity], !(copy && isLink(kept)) { return kept }
 
         var base = Posix.basename(path)
         if base.isEmpty { base = "file" }
         let traceName = TraceFormat.filesDirectory + "/\(nextFileNumber)-\(base)"
         let destination = directory + "/" + traceName
         let real = TraceWriter.realPath(path) ?? path
-        let linked = UInt64(st.st_dev) == device && TraceWriter.isStable(real, modified: st.st_mtim.tv_sec)
+        let linked = !copy && UInt64(st.st_dev) == device && TraceWriter.isStable(real, modified: st.st_mtim.tv_sec)
             && link(real, destination) == 0
         if !linked { try FileCopy.copy(from: path, to: destination, mode: st.st_mode) }
         // Read back and checksummed on the pipeline's thread, in order before any chunk of the
@@ -286,6 +288,12 @@ public final class TraceWriter {
         nextFileNumber += 1
         keptFiles[identity] = file
         return file
+    }
+
+    /// Whether `file` was kept as a hard link (the file itself, not a copy).
+    private func isLink(_ file: MappedFile) -> Bool {
+        if case .success(let st) = Posix.status(directory + "/" + file.traceName) { return st.st_nlink > 1 }
+        return false
     }
 
     /// Appends the checksum record, numbered `number`, of the kept file `traceName`.

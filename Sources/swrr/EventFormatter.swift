@@ -58,7 +58,8 @@ enum EventFormatter {
 
     static func argument(_ kind: ArgKind, _ v: UInt64, string: String?) -> String {
         switch kind {
-        case .int: return String(Int64(bitPattern: v))
+        case .int: return String(Int32(truncatingIfNeeded: v))
+        case .long: return String(Int64(bitPattern: v))
         case .uint: return String(v)
         case .hex, .ptr: return "0x" + hex(v)
         case .fd:
@@ -85,6 +86,11 @@ enum EventFormatter {
         if let f = e.mappedFile {
             // A SysV segment has no path: the recorder read it through /proc/PID/map_files.
             s += name == "shmat" ? " [SysV segment \(e.args.first ?? 0), kept in the trace]" : " [maps \(Terminal.printable(f.originalPath))]"
+        }
+        if let u = e.fileUpdate {
+            // What the call did to a file mapped in the recording, applied to replay's copy.
+            let zeros = u.zeroed > 0 ? ", \(u.zeroed) zeroed" : ""
+            s += " [file update \(Terminal.printable(u.file.originalPath)): size \(u.size), \(u.bytes.count) bytes at \(u.offset)\(zeros)]"
         }
         return s
     }

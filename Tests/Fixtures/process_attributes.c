@@ -10,6 +10,7 @@
  *                stack overflows into a SIGSEGV handler on an alternate stack, which jumps back
  *                out; prints whether the depth fits the limit (as natively), the exact depth
  *                (which a replay must reproduce), and the limit read back
+ *   raw-stack-limit  the same with the raw setrlimit syscall (glibc's setrlimit is prlimit64)
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -20,6 +21,7 @@
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -66,11 +68,12 @@ static int recurse(int n) {
     return recurse(n + 1) + frame[0];
 }
 
-static int stack_limit(void) {
+static int stack_limit(int raw) {
     struct rlimit rl;
     getrlimit(RLIMIT_STACK, &rl);
     rl.rlim_cur = 256 * 1024;
-    printf("setrlimit(RLIMIT_STACK, 256 KiB) = %d\n", setrlimit(RLIMIT_STACK, &rl));
+    printf("setrlimit(RLIMIT_STACK, 256 KiB) = %d\n",
+           raw ? (int)syscall(SYS_setrlimit, RLIMIT_STACK, &rl) : setrlimit(RLIMIT_STACK, &rl));
     stack_t ss = { .ss_sp = altstack, .ss_size = sizeof altstack, .ss_flags = 0 };
     sigaltstack(&ss, NULL);
     struct sigaction sa;
@@ -99,7 +102,8 @@ int main(int argc, char **argv) {
     if (getrandom(&token, sizeof token, 0) != sizeof token) { perror("getrandom"); return 2; }
     printf("token %lx\n", token);
     if (strcmp(argv[1], "pdeathsig") == 0) return pdeathsig();
-    if (strcmp(argv[1], "stack-limit") == 0) return stack_limit();
+    if (strcmp(argv[1], "stack-limit") == 0) return stack_limit(0);
+    if (strcmp(argv[1], "raw-stack-limit") == 0) return stack_limit(1);
     printf("FAILED: unknown mode %s\n", argv[1]);
     return 9;
 }

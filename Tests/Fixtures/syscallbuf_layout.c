@@ -8,6 +8,9 @@ int main(void) {
     printf("stub_page %lu\n", SWRR_STUB_PAGE);
     printf("untraced_end %lu\n", SWRR_STUB_UNTRACED_END);
     printf("mode %lu\n", SWRR_STUB_MODE - SWRR_STUB_PAGE);
+    printf("call_end %lu\n", SWRR_STUB_CALL_END);
+    printf("mapped_files %lu %d %lu %lu\n", SWRR_STUB_MAPPED_FILES - SWRR_STUB_PAGE, SWRR_MAPPED_FILES_BITS,
+           (unsigned long)swrr_mapped_file_bit(0x10302, 1234567), (unsigned long)swrr_mapped_file_bit(~0ull, ~0ull));
     printf("buffer_size %u\n", SWRR_BUFFER_SIZE);
     printf("patch_answer %d\n", SWRR_BUFFER_PATCH);
     printf("header_size %zu\n", sizeof(struct swrr_buffer_header));

@@ -22,12 +22,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fanotify.h>
+#include <sys/epoll.h>
 #include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/msg.h>
 #include <sys/prctl.h>
 #include <sys/quota.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/sem.h>
 #include <sys/syscall.h>
 #include <sys/timex.h>
@@ -50,6 +52,7 @@ static void hex(const char *label, const void *p, size_t n) {
 }
 
 static char global_bytes[16];
+static char written_bytes[16];   /* zero until the parent's process_vm_writev fills the child's */
 
 static void clocks(void) {
     struct timespec ts = {1, 0};
@@ -104,6 +107,8 @@ static void processes(void) {
         char c;
         close(go[1]);
         if (read(go[0], &c, 1) != 1) _exit(3);
+        hex("child got", written_bytes, sizeof written_bytes);
+        fflush(stdout);
         _exit(7);
     }
     close(go[0]);
@@ -116,6 +121,12 @@ static void processes(void) {
     struct iovec local = {got, sizeof got}, remote = {global_bytes, sizeof global_bytes};
     report("process_vm_readv", syscall(SYS_process_vm_readv, child, &local, 1, &remote, 1, 0));
     hex("bytes", got, sizeof got);
+    /* Into the child's memory: it prints what arrived once it is let go. */
+    char sent[16];
+    getrandom(sent, sizeof sent, 0);
+    struct iovec from[2] = {{sent, 10}, {sent + 10, 6}}, to = {written_bytes, sizeof written_bytes};
+    report("process_vm_writev", syscall(SYS_process_vm_writev, child, from, 2, &to, 1, 0));
+    hex("sent", sent, sizeof sent);
     if (write(go[1], "x", 1) != 1) exit(2);
     int status = 0;
     waitpid(child, &status, 0);
@@ -271,6 +282,10 @@ static void administration(void) {
     report("_sysctl", syscall(SYS__sysctl, NULL));
     report("lookup_dcookie", syscall(SYS_lookup_dcookie, 0, NULL, 0));
     report("uselib", syscall(SYS_uselib, "/nonexistent"));
+    /* swrr's own call numbers, made by the program: no kernel has them, ENOSYS (swrr takes them as
+     * its own only from its stub page). */
+    char *names[] = {"syscall(1000)", "syscall(1001)", "syscall(1002)", "syscall(1003)", "syscall(1004)"};
+    for (long nr = 1000; nr <= 1004; nr++) report(names[nr - 1000], syscall(nr, global_bytes, 16, 0, 0, 0, 0));
 }
 
 static void sysv_ipc(void) {
@@ -289,6 +304,12 @@ static void sysv_ipc(void) {
     memset(&ds, 0xff, sizeof ds);
     report("semctl(IPC_STAT)", syscall(SYS_semctl, sem, 0, IPC_STAT, &ds));
     printf("  nsems=%lu otime=%ld\n", (unsigned long)ds.sem_nsems, (long)ds.sem_otime);
+    /* SETALL and GETALL: the array has one value per semaphore of the set (2); the third value
+     * lies past it and must stay untouched. */
+    unsigned short values[2] = {r[4] % 100, r[5] % 100}, all[3] = {0xffff, 0xffff, 0xffff};
+    report("semctl(SETALL)", syscall(SYS_semctl, sem, 0, SETALL, values));
+    report("semctl(GETALL)", syscall(SYS_semctl, sem, 0, GETALL, all));
+    printf("  all=%u,%u,%u same=%d\n", all[0], all[1], all[2], all[0] == values[0] && all[1] == values[1]);
     report("semctl(IPC_RMID)", syscall(SYS_semctl, sem, 0, IPC_RMID, 0));
 
     int q = syscall(SYS_msgget, IPC_PRIVATE, 0600);
@@ -389,6 +410,78 @@ static void sandbox_and_x86(const char *dir) {
     report("ioperm(0x80 off)", syscall(SYS_ioperm, 0x80, 1, 0));
 }
 
+static volatile sig_atomic_t usr2_seen;
+static void on_usr2(int sig) { (void)sig; usr2_seen++; }
+
+/* epoll_pwait2 with a timeout and a mask; resource limits of another process and of itself. */
+static void waits_and_limits(void) {
+    int ep = epoll_create1(0), p[2];
+    if (ep < 0 || pipe(p)) exit(2);
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 0x5157}, out[2];
+    epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev);
+    sigset_t mask;
+    sigemptyset(&mask);
+    struct timespec ms5 = {0, 5000000};
+    report("epoll_pwait2(nothing, 5 ms)", syscall(SYS_epoll_pwait2, ep, out, 2, &ms5, &mask, 8));
+    unsigned char token;
+    getrandom(&token, 1, 0);
+    if (write(p[1], &token, 1) != 1) exit(2);
+    report("epoll_pwait2(ready)", syscall(SYS_epoll_pwait2, ep, out, 2, &ms5, &mask, 8));
+    printf("  events=%x data=%llx\n", out[0].events, (unsigned long long)out[0].data.u64);
+    /* SIGUSR2 pending while blocked: the call's mask lets it in, its handler runs, EINTR. */
+    struct sigaction sa = {0};
+    sa.sa_handler = on_usr2;
+    sigaction(SIGUSR2, &sa, NULL);
+    sigset_t blocked, old;
+    sigemptyset(&blocked);
+    sigaddset(&blocked, SIGUSR2);
+    sigprocmask(SIG_BLOCK, &blocked, &old);
+    char c;
+    if (read(p[0], &c, 1) != 1) exit(2);
+    raise(SIGUSR2);
+    struct timespec s1 = {1, 0};
+    report("epoll_pwait2(SIGUSR2 let in)", syscall(SYS_epoll_pwait2, ep, out, 2, &s1, &mask, 8));
+    printf("  usr2_seen=%d token_same=%d\n", (int)usr2_seen, c == (char)token);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    close(ep);
+
+    /* Another process's limits, then its own RLIMIT_STACK lowered with the raw setrlimit. */
+    int go[2];
+    if (pipe(go)) exit(2);
+    fflush(stdout);
+    pid_t child = fork();
+    if (child == 0) {
+        close(go[1]);
+        if (read(go[0], &c, 1) != 1) _exit(3);
+        struct rlimit now;
+        getrlimit(RLIMIT_NOFILE, &now);
+        printf("  child nofile=%lu\n", (unsigned long)now.rlim_cur);
+        fflush(stdout);
+        _exit(0);
+    }
+    struct rlimit lower = {64 + token % 64, 0}, before;
+    getrlimit(RLIMIT_NOFILE, &before);
+    lower.rlim_max = before.rlim_max;
+    struct rlimit previous;
+    report("prlimit64(child, NOFILE)", syscall(SYS_prlimit64, child, RLIMIT_NOFILE, &lower, &previous));
+    printf("  previous_same=%d set=%lu\n", previous.rlim_cur == before.rlim_cur, (unsigned long)lower.rlim_cur);
+    if (write(go[1], "x", 1) != 1) exit(2);
+    int status;
+    waitpid(child, &status, 0);
+    struct rlimit stack;
+    getrlimit(RLIMIT_STACK, &stack);
+    struct rlimit smaller = {4 << 20, stack.rlim_max};
+    report("setrlimit(STACK, 4 MiB)", syscall(SYS_setrlimit, RLIMIT_STACK, &smaller));
+    report("setrlimit(NOFILE, same)", syscall(SYS_setrlimit, RLIMIT_NOFILE, &before));
+    struct rlimit check;
+    getrlimit(RLIMIT_STACK, &check);
+    printf("  stack=%lu\n", (unsigned long)check.rlim_cur);
+    report("setrlimit(STACK, back)", syscall(SYS_setrlimit, RLIMIT_STACK, &stack));
+    close(go[1]);
+    close(p[0]);
+    close(p[1]);
+}
+
 int main(int argc, char **argv) {
     const char *dir = argc > 1 ? argv[1] : "/tmp";
     setvbuf(stdout, NULL, _IOFBF, 1 << 16);
@@ -404,6 +497,7 @@ int main(int argc, char **argv) {
     sysv_ipc();
     posix_mq();
     sandbox_and_x86(dir);
+    waits_and_limits();
     printf("done\n");
     return 0;
 }

@@ -133,14 +133,25 @@ final class RuntimeSyscallTableTests: XCTestCase {
 
     func testSwrrsOwnCallsKeepTheirSpecs() {
         for (n, name) in SyscallBufferLayout.callNames {
-            XCTAssertFalse(NonexistentSyscalls.contains(n), name)
             XCTAssertEqual(SyscallTable.name(n), name)
+        }
+        for n in [SyscallBufferLayout.registerBufferCall, SyscallBufferLayout.bufferMismatchCall,
+                  SyscallBufferLayout.registerDeschedCall] {
+            XCTAssertFalse(NonexistentSyscalls.contains(n), "\(n)")
         }
         XCTAssertEqual(SyscallTable.spec(SyscallBufferLayout.registerBufferCall)?.name, "swrr_register_buffer")
         XCTAssertEqual(SyscallTable.spec(SyscallBufferLayout.registerDeschedCall)?.name, "swrr_register_desched")
-        // The record-only pseudo calls are buffer records, never syscalls: no spec.
-        XCTAssertNil(SyscallTable.spec(SyscallBufferLayout.fdClassCall))
-        XCTAssertNil(SyscallTable.spec(SyscallBufferLayout.pathClassCall))
+        // The record-only pseudo calls are buffer records, never the library's syscalls: a program
+        // making one gets ENOSYS, as from any number no kernel has.
+        for n in [SyscallBufferLayout.fdClassCall, SyscallBufferLayout.pathClassCall] {
+            XCTAssertTrue(NonexistentSyscalls.contains(n), "\(n)")
+            XCTAssertEqual(SyscallTable.spec(n)?.record, .refuse(errno: 38))
+        }
+        // swrr's calls count as its own only from the stub's traced syscall instruction.
+        XCTAssertTrue(SyscallBufferLayout.isOwnCall(SyscallBufferLayout.registerBufferCall, rip: SyscallBufferLayout.swrrCallEnd))
+        XCTAssertFalse(SyscallBufferLayout.isOwnCall(SyscallBufferLayout.registerBufferCall, rip: 0x401002))
+        XCTAssertFalse(SyscallBufferLayout.isOwnCall(SyscallBufferLayout.registerBufferCall, rip: SyscallBufferLayout.untracedSyscallEnd))
+        XCTAssertFalse(SyscallBufferLayout.isOwnCall(39, rip: SyscallBufferLayout.swrrCallEnd))
     }
 
     /// No name of `newerNames` is also in the generated table, and none is a number in use there.

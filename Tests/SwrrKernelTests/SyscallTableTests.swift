@@ -48,6 +48,10 @@ final class SyscallTableTests: XCTestCase {
         XCTAssertEqual(prlimit.replayAction(args: [0, 7, 0x1000, 0, 0, 0]), .emulate)      // RLIMIT_NOFILE
         XCTAssertEqual(prlimit.replayAction(args: [4242, 3, 0x1000, 0, 0, 0]), .emulate)   // another process
         XCTAssertEqual(prlimit.replayAction(args: [0]), .emulate)                          // too few arguments
+        // The raw setrlimit: always the calling process; RLIMIT_STACK runs for real.
+        let setrlimit = try XCTUnwrap(SyscallTable.spec(160))
+        XCTAssertEqual(setrlimit.replayAction(args: [3, 0x1000, 0, 0, 0, 0]), .execute)
+        XCTAssertEqual(setrlimit.replayAction(args: [7, 0x1000, 0, 0, 0, 0]), .emulate)
     }
 
     func testUnknownIoctlIsRefusedByNumber() throws {

@@ -55,6 +55,7 @@ enum Fixture: String {
     case tailSyscalls = "tail_syscalls"
     case tailIoctls = "tail_ioctls"
     case sparseMap = "sparse_map"
+    case mappedFileChanges = "mapped_file_changes"
     case memfdExec = "memfd_exec"
     // the long tail of signals and process attributes (issue 14)
     case signalDeaths = "signal_deaths"

@@ -24,8 +24,8 @@ final class ProcessAttributeTests: XCTestCase {
 
     /// The exact depth goes to stderr, which every replay must print as the recording did (with the
     /// limit emulated the replay diverged at the SIGSEGV: rsp 0x7fffff7fec60, recorded 0x7ffffffbee60).
-    func checkStackLimit(_ variant: Variant) throws {
-        XCTAssertEqual(try tokenRoundTrip(.processAttributes, "stack-limit", variant), """
+    func checkStackLimit(_ variant: Variant, mode: String = "stack-limit") throws {
+        XCTAssertEqual(try tokenRoundTrip(.processAttributes, mode, variant), """
             setrlimit(RLIMIT_STACK, 256 KiB) = 0
             overflow caught, depth between 150 and 256: yes, handler on the alternate stack: yes
             RLIMIT_STACK now 256 KiB
@@ -35,4 +35,7 @@ final class ProcessAttributeTests: XCTestCase {
 
     func testLoweredStackLimitOverflowsIntoAnAltstackHandlerO0Dynamic() throws { try checkStackLimit(.o0Dynamic) }
     func testLoweredStackLimitOverflowsIntoAnAltstackHandlerO2Static() throws { try checkStackLimit(.o2Static) }
+    /// The raw setrlimit syscall (160) lowers it on replay too (SyscallTable: executeWhen RLIMIT_STACK).
+    func testRawSetrlimitStackLimitO0Dynamic() throws { try checkStackLimit(.o0Dynamic, mode: "raw-stack-limit") }
+    func testRawSetrlimitStackLimitO2Static() throws { try checkStackLimit(.o2Static, mode: "raw-stack-limit") }
 }

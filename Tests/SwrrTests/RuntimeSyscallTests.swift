@@ -83,6 +83,20 @@ final class RuntimeSyscallTests: XCTestCase {
     func testRuntimeSyscallsO0Dynamic() throws { _ = try checkRuntimeSyscalls(.o0Dynamic) }
     func testRuntimeSyscallsO2Static() throws { _ = try checkRuntimeSyscalls(.o2Static) }
 
+    /// `swrr dump` shows an int argument as the kernel reads it, the low 32 bits signed:
+    /// pkey_mprotect's key -1 (passed through syscall()'s varargs as 0x00000000ffffffff) is -1,
+    /// not 4294967295; off_t arguments stay 64-bit.
+    func testDumpShowsIntArgumentsAsTheKernelReadsThem() throws {
+        let exe = try Fixture.runtimeSyscalls.executable(.o0Dynamic)
+        let recording = try record([exe], expectedStatus: 0)
+        let dump = try Swrr.run(["dump", recording.trace])
+        XCTAssertEqual(dump.status, 0, "\(dump)")
+        let keys = dump.stdoutText.split(separator: "\n").filter { $0.contains("] pkey_mprotect(") }
+            .map { $0.split(separator: ",").last.map { String($0.prefix(while: { $0 != ")" })) } ?? "" }
+        XCTAssertTrue(keys.contains(" -1") && keys.contains(" 15"), "\(keys)")
+        XCTAssertFalse(dump.stdoutText.contains("4294967295"), dump.stdoutText.suffix(2000).description)
+    }
+
     /// The fixture's values really change from run to run and from CPU to CPU natively, so the
     /// checks above prove something.
     func testFixtureOutputDiffersNatively() throws {

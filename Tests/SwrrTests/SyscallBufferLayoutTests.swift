@@ -29,6 +29,10 @@ final class SyscallBufferLayoutTests: XCTestCase {
         XCTAssertEqual(values["stub_page"], ["\(L.stubPage)"])
         XCTAssertEqual(values["untraced_end"], ["\(L.untracedSyscallEnd)"])
         XCTAssertEqual(values["mode"], ["\(L.modeOffset)"])
+        XCTAssertEqual(values["call_end"], ["\(L.swrrCallEnd)"])
+        XCTAssertEqual(values["mapped_files"], ["\(L.mappedFilesOffset)", "\(L.mappedFilesBits)",
+                                                "\(L.mappedFileBit(device: 0x10302, inode: 1234567))",
+                                                "\(L.mappedFileBit(device: ~0, inode: ~0))"])
         XCTAssertEqual(values["buffer_size"], ["\(L.bufferSize)"])
         XCTAssertEqual(values["patch_answer"], ["\(L.patchAnswer)"])
         XCTAssertEqual(values["header_size"], ["\(L.headerSize)"])

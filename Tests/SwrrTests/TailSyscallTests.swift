@@ -16,7 +16,7 @@ final class TailSyscallTests: XCTestCase {
         // swrr's stdout: refused, where the kernel would have moved the bytes past replay's echo.
         "splice(->stdout): result=-1 errno=22",
         "pidfd_send_signal(0): result=0 errno=0", "kcmp(file 0, file 0): result=0 errno=0",
-        "process_vm_readv: result=16 errno=0", "  child status=7 revents=17",
+        "process_vm_readv: result=16 errno=0", "process_vm_writev: result=16 errno=0", "  child status=7 revents=17",
         "get_robust_list: result=0 errno=0", "  len=24 head_set=1",
         "mlock: result=0 errno=0", "munlock: result=0 errno=0", "mlockall(CURRENT): result=0 errno=0",
         "munlockall: result=0 errno=0",
@@ -31,13 +31,25 @@ final class TailSyscallTests: XCTestCase {
         // Not run: EPERM, as for an unprivileged process.
         "bpf(MAP_CREATE): result=-1 errno=1",
         "_sysctl: result=-1 errno=38", "lookup_dcookie: result=-1 errno=38", "uselib: result=-1 errno=38",
+        // swrr's call numbers from the program: ENOSYS, no buffer registered, no divergence.
+        "syscall(1000): result=-1 errno=38", "syscall(1001): result=-1 errno=38", "syscall(1002): result=-1 errno=38",
+        "syscall(1003): result=-1 errno=38", "syscall(1004): result=-1 errno=38",
         "semop(+3): result=0 errno=0", "semtimedop(wait 1 ms): result=-1 errno=11", "semctl(IPC_STAT): result=0 errno=0",
+        "semctl(SETALL): result=0 errno=0", "semctl(GETALL): result=0 errno=0",
         "msgsnd: result=0 errno=0", "msgrcv(empty, NOWAIT): result=-1 errno=42", "msgrcv: result=11 errno=0",
         "mq_timedsend: result=0 errno=0", "mq_timedreceive: result=9 errno=0", "  maxmsg=4 msgsize=64 curmsgs=1",
         "mq_notify(NONE): result=0 errno=0", "mq_unlink: result=0 errno=0",
         // mq_notify's SIGUSR1 (si_code SI_MESGQ, the registered value) came, and came back on replay.
         "mq_notify(SIGUSR1): result=0 errno=0", "  notified code=-3 value_same=1",
-        "modify_ldt(write): result=0 errno=0", "done",
+        "modify_ldt(write): result=0 errno=0",
+        // epoll_pwait2 with a timeout (expired, then ready) and a mask that lets a pending
+        // SIGUSR2 in: its handler ran once, the call failed with EINTR.
+        "epoll_pwait2(nothing, 5 ms): result=0 errno=0", "epoll_pwait2(ready): result=1 errno=0",
+        "  events=1 data=5157", "epoll_pwait2(SIGUSR2 let in): result=-1 errno=4", "  usr2_seen=1 token_same=1",
+        // Another process's limit (a random value the child reads back), the raw setrlimit.
+        "prlimit64(child, NOFILE): result=0 errno=0", "setrlimit(STACK, 4 MiB): result=0 errno=0",
+        "setrlimit(NOFILE, same): result=0 errno=0", "  stack=4194304", "setrlimit(STACK, back): result=0 errno=0",
+        "done",
     ]
 
     func checkTailSyscalls(_ variant: Variant, buffering: Bool) throws {
@@ -49,12 +61,25 @@ final class TailSyscallTests: XCTestCase {
         assertPrinted(Self.expectedLines, in: out)
         // The inotify event names the file created under a random name, which the replays printed too.
         XCTAssertEqual(lines(startingWith: "  mask=100 name=created-", in: out).count, 1, out)
+        // The child read back the random RLIMIT_NOFILE its parent gave it.
+        let set = lines(startingWith: "  previous_same=1 set=", in: out).map { $0.dropFirst("  previous_same=1 set=".count) }
+        XCTAssertEqual(set.count, 1, out)
+        XCTAssertEqual(lines(startingWith: "  child nofile=", in: out).map { $0.dropFirst("  child nofile=".count) }, set, out)
+        // process_vm_writev's random bytes reached the child, on replay too (the child prints them
+        // from its own memory).
+        let sent = lines(startingWith: "  sent=", in: out).map { $0.dropFirst("  sent=".count) }
+        XCTAssertEqual(sent.count, 1, out)
+        XCTAssertEqual(lines(startingWith: "  child got=", in: out).map { $0.dropFirst("  child got=".count) }, sent, out)
+        // GETALL wrote the two values SETALL set (random), not the third unsigned short after them.
+        let all = lines(startingWith: "  all=", in: out)
+        XCTAssertEqual(all.count, 1, out)
+        XCTAssertTrue(all.first?.hasSuffix(",65535 same=1") ?? false, out)
         // The key was read back with the random payload it was added with.
         XCTAssertEqual(lines(startingWith: "keyctl(READ): result=16 errno=0", in: out).count, 1, out)
 
         let dump = try Swrr.run(["dump", recording.trace])
         XCTAssertEqual(dump.status, 0, "\(dump)")
-        for call in ["clock_adjtime(", "splice(", "tee(", "vmsplice(", "pidfd_open(", "pidfd_getfd(", "process_vm_readv(",
+        for call in ["clock_adjtime(", "splice(", "tee(", "vmsplice(", "pidfd_open(", "pidfd_getfd(", "process_vm_readv(", "process_vm_writev(", "epoll_pwait2(", "setrlimit(", "prlimit64(",
                      "kcmp(", "mlock2(", "get_mempolicy(", "sync_file_range(", "fsetxattr(", "openat2(", "lremovexattr(",
                      "sched_getattr(", "sched_rr_get_interval(", "ioprio_get(", "inotify_add_watch(", "fanotify_init(",
                      "add_key(\"user\"", "keyctl(", "request_key(", "quotactl(", "syslog(", "sysfs(", "bpf(", "_sysctl(",

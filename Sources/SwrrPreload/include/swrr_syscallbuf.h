@@ -25,6 +25,24 @@
 #define SWRR_STUB_UNTRACED SWRR_STUB_PAGE
 #define SWRR_STUB_UNTRACED_END (SWRR_STUB_PAGE + 2)
 #define SWRR_STUB_MODE (SWRR_STUB_PAGE + 0x800)
+// swrr's own calls (SWRR_CALL_*) are made through the stub's second syscall instruction (`syscall;
+// ret` at SWRR_STUB_CALL, traced: the seccomp filter lets only SWRR_STUB_UNTRACED_END through).
+// The recorder takes a number of its own as swrr's call only from there: a program's syscall(1000)
+// is an ordinary call of a number no kernel has (ENOSYS).
+#define SWRR_STUB_CALL (SWRR_STUB_PAGE + 0x10)
+#define SWRR_STUB_CALL_END (SWRR_STUB_CALL + 2)
+// The files mapped in the recording whose copies replay keeps up to date (recording only; the
+// recorder writes it through /proc/PID/mem in every process whenever the set grows): a bitmap of
+// SWRR_MAPPED_FILES_BITS bits, bit swrr_mapped_file_bit(st_dev, st_ino) set for each file. A write,
+// ftruncate or copy_file_range to such a file is never buffered (SWRR_FD_MAPPED): the recorder must
+// see it at its syscall to keep the file's new bytes and size for replay, which applies them to its
+// copy of the file at the same event. A bit shared with another file only makes that file's writes
+// recorded syscalls too (the recorder checks the exact file).
+#define SWRR_STUB_MAPPED_FILES (SWRR_STUB_PAGE + 0xC00)
+#define SWRR_MAPPED_FILES_BITS 8192
+static inline uint64_t swrr_mapped_file_bit(uint64_t dev, uint64_t ino) {
+    return ((ino ^ (dev << 32)) * 0x9E3779B97F4A7C15ull) >> 51;   // top 13 bits: 0..8191
+}
 
 #define SWRR_BUFFER_SIZE (1u << 20)
 
@@ -56,6 +74,9 @@
 #define SWRR_FD_ECHOED 2     // added to a descriptor's class: the same open file as descriptor 1
                              // or 2 (kcmp), whose output swrr replay echoes from recorded writes
                              // (a write to it is never buffered, as one to 1 or 2)
+#define SWRR_FD_MAPPED 4     // added to a regular file's class: a file mapped in the recording
+                             // (SWRR_STUB_MAPPED_FILES), whose writes and resizes stay recorded
+                             // syscalls, as do opens of its path (O_TRUNC would empty it)
 
 // Descriptor classes are remembered by each thread (so a loop of writes to one file makes one
 // fstat, not one per write) only within a stretch of buffered calls between two flushes: swrr
