@@ -11,6 +11,7 @@ public enum ArgKind: Sendable, Equatable {
     case fd         // a file descriptor (AT_FDCWD shown by name)
     case path       // a NUL-terminated string the recorder captures for display
     case ptr        // an address
+    case flags(FlagNames) // a flag word shown by name (clone's CLONE_*, mount's MS_*...)
 }
 
 /// A buffer in tracee memory that the kernel writes during the call.
@@ -58,8 +59,8 @@ public enum ReplayAction: Sendable, Equatable {
     /// rt_sigreturn: run it for real and keep every register it restores.
     case sigreturn
     /// fork, vfork, clone: create the task for real (vfork without CLONE_VFORK: replay orders the
-    /// tasks itself), then give the parent the recorded child id and write it where the
-    /// CLONE_*_SETTID flags asked.
+    /// tasks itself; no CLONE_NEW* namespaces: NamespaceFlags.swift), then give the parent the
+    /// recorded child id and write the ids the program saw where the CLONE_*_SETTID flags asked.
     case spawn
     /// execve, execveat: exec the trace's copy of the recorded executable.
     case exec

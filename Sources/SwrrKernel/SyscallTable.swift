@@ -34,7 +34,7 @@ public enum SyscallTable {
         return "syscall_\(number)"
     }
 
-    public static let all: [SyscallSpec] = core + ipc + runtime + system + swrrCalls
+    public static let all: [SyscallSpec] = core + ipc + runtime + system + namespaces + swrrCalls
 
     /// swrr's own calls, made by its preload library (SyscallBufferLayout.swift). The kernel does
     /// not know them; the recorder answers swrr_register_buffer itself when it buffers syscalls.
@@ -90,7 +90,8 @@ public enum SyscallTable {
         SyscallSpec(41, "socket", [.int, .hex, .int], fd: .returnsFd),
         SyscallSpec(42, "connect", [.fd, .ptr, .uint]),
         // ---- processes and threads ----
-        SyscallSpec(56, "clone", [.hex, .ptr, .ptr, .ptr, .hex], replay: .spawn),
+        // Its CLONE_NEW* bits are cleared on replay (NamespaceFlags.swift).
+        SyscallSpec(56, "clone", [.flags(.clone), .ptr, .ptr, .ptr, .hex], replay: .spawn),
         SyscallSpec(57, "fork", [], replay: .spawn),
         SyscallSpec(58, "vfork", [], replay: .spawn),
         SyscallSpec(59, "execve", [.path, .ptr, .ptr], replay: .exec),

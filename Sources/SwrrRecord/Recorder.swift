@@ -407,8 +407,10 @@ public final class Recorder {
             // The event is complete now (its result is the child), and the child's events must
             // come after it: with CLONE_VFORK the parent only returns once the child has exec'd.
             let number = Int32(truncatingIfNeeded: Int64(bitPattern: t.entry.origRax))
+            let (result, spawned) = spawnedIds(parent: t.tid, child: child)
             try writerRef.append(.syscall(SyscallEvent(
-                tid: t.tid, number: number, args: t.entry.syscallArgs, registers: t.entry, result: Int64(child))))
+                tid: t.tid, number: number, args: t.entry.syscallArgs, registers: t.entry, result: result,
+                spawned: spawned)))
             t.syscallRecorded = true
             let cloneVM = number == 56 && flags & 0x100 != 0, cloneSetTLS = number == 56 && flags & 0x80000 != 0
             inheritBuffer(parent: t, child: c, sharesMemory: e == .vfork || cloneVM, newTLS: cloneSetTLS,
@@ -677,8 +679,12 @@ public final class Recorder {
         let exe = try writer.addFile(path: Recorder.usablePath(program, of: "/proc/\(task.tid)/exe"))
         // Libraries the kernel mapped (the ELF interpreter) are kept too, for `swrr pack` and for
         // debugging the trace on another machine.
+        // The names in the maps are the program's: in a mount namespace of its own they may name
+        // other files here, or none, so a name that does not open the mapped file is read
+        // through /proc/TID/map_files.
         for m in maps where m.name.hasPrefix("/") && m.name != program && m.inode != 0 {
-            _ = try? writer.addFile(path: m.name)
+            let link = "/proc/\(task.tid)/map_files/\(String(m.start, radix: 16))-\(String(m.end, radix: 16))"
+            _ = try? writer.addFile(path: Recorder.usablePath(m.name, of: link))
         }
         return ExecEvent(tid: tid ?? task.tid, originalPath: program, executable: exe, registers: regs, stack: stack,
                          mappings: maps.map {

@@ -68,6 +68,11 @@ enum EventCodec {
             if let f = e.mappedFile { encode(f, into: &w) }
             w.varint(e.strings.count)
             for s in e.strings { w.string(s) }
+            w.bool(e.spawned != nil)
+            if let c = e.spawned {
+                w.zigzag(Int64(c.tid))
+                w.zigzag(Int64(c.ownId))
+            }
         case .rdtsc(let e):
             w.u8(Tag.rdtsc.rawValue)
             w.zigzag(Int64(e.tid))
@@ -171,9 +176,10 @@ enum EventCodec {
             var strings: [String] = []
             strings.reserveCapacity(stringCount)
             for _ in 0..<stringCount { strings.append(try r.string()) }
+            let spawned = try r.bool() ? SpawnedTask(tid: try r.int32(), ownId: try r.int32()) : nil
             return .syscall(SyscallEvent(tid: tid, number: number, args: args, registers: registers,
                                          result: result, writes: writes, echoFd: echoFd,
-                                         mappedFile: mappedFile, strings: strings))
+                                         mappedFile: mappedFile, strings: strings, spawned: spawned))
         case .rdtsc:
             return .rdtsc(RdtscEvent(tid: try r.int32(), registers: try decodeRegisters(&r),
                                      value: try r.varint(), aux: try r.uint32(), isRdtscp: try r.bool()))

@@ -271,7 +271,11 @@ public final class TraceWriter {
         if base.isEmpty { base = "file" }
         let traceName = TraceFormat.filesDirectory + "/\(nextFileNumber)-\(base)"
         let destination = directory + "/" + traceName
-        let real = TraceWriter.realPath(path) ?? path
+        // A /proc link (/proc/TID/fd/N, exe, map_files) resolves to the program's name for the
+        // file, which in another mount namespace may name another file here: link only the very
+        // file (measured: a file bind-mounted over another in the program's mount namespace had
+        // the other one linked into the trace, and the replay mapped its bytes).
+        let real = TraceWriter.realPath(path).flatMap { TraceWriter.isFile($0, st) ? $0 : nil } ?? path
         let linked = UInt64(st.st_dev) == device && TraceWriter.isStable(real, modified: st.st_mtim.tv_sec)
             && link(real, destination) == 0
         if !linked { try FileCopy.copy(from: path, to: destination, mode: st.st_mode) }
@@ -323,6 +327,12 @@ public final class TraceWriter {
 
     static func isSystemPath(_ path: String) -> Bool {
         systemPrefixes.contains { path == $0 || path.hasPrefix($0 + "/") }
+    }
+
+    /// Whether `path` names the file `st` describes.
+    private static func isFile(_ path: String, _ st: stat) -> Bool {
+        guard case .success(let other) = Posix.status(path) else { return false }
+        return other.st_dev == st.st_dev && other.st_ino == st.st_ino
     }
 
     private static func realPath(_ path: String) -> String? {

@@ -1,0 +1,27 @@
+// Namespaces and the calls that act inside them (issue 14): unshare and setns, mounts, the root
+// directory, the host and domain names. `SyscallTable.all` includes this table (SyscallTable.swift);
+// clone's CLONE_NEW* bits are in its spec there. All of these are emulated on replay, which
+// creates and joins no namespace: NamespaceFlags.swift says why. Each is recorded as the kernel
+// answers it: EPERM outside a user namespace of the program's own, EINVAL for a setns whose
+// descriptor is not of the type named, and so on.
+//
+// uid_map, gid_map and setgroups are written with ordinary open and write calls on /proc files.
+
+extension SyscallTable {
+    static let namespaces: [SyscallSpec] = [
+        // unshare(CLONE_NEWPID) moves no task: the caller's next child is the new namespace's
+        // init (clone's result in the parent is then the child's id in the parent's namespace,
+        // recorded as such: Recorder's spawnedTask).
+        SyscallSpec(272, "unshare", [.flags(.namespaces)]),
+        SyscallSpec(308, "setns", [.fd, .flags(.namespaces)]),
+        // The data argument is filesystem-specific (a string of options for most, binary for
+        // some): shown as an address.
+        SyscallSpec(165, "mount", [.path, .path, .path, .flags(.mount), .ptr]),
+        SyscallSpec(166, "umount2", [.path, .flags(.umount)]),
+        SyscallSpec(155, "pivot_root", [.path, .path]),
+        SyscallSpec(161, "chroot", [.path]),
+        // The name is not NUL-terminated (its length is the second argument): shown as an address.
+        SyscallSpec(170, "sethostname", [.ptr, .uint]),
+        SyscallSpec(171, "setdomainname", [.ptr, .uint]),
+    ]
+}

@@ -1,0 +1,379 @@
+/* namespaces.c: what an unprivileged program does with namespaces (issue 14: containers and
+ * sandboxes). Each run prints a fresh random token first (and uses it as hostname and file
+ * content), so a replay that does not feed back the recorded values prints another one.
+ *
+ * Run as root (as the tests are here), it first drops to uid/gid 65534 (setgroups, setresgid,
+ * setresuid) so that unshare(CLONE_NEWUSER) is what an unprivileged program does; every mode
+ * then enters a user namespace of its own, where it is uid 0 (uid_map/gid_map/setgroups written
+ * as ordinary files).
+ *
+ * Usage: namespaces MODE
+ *   mount   user and mount namespace (one unshare): a tmpfs mounted over /tmp, a file created,
+ *           written, read and mmap'd there; this program copied into it and run from it (exec
+ *           of a file only the program's mount namespace has); umount2 of the tmpfs
+ *   pid     clone(CLONE_NEWPID | CLONE_NEWUTS): a child that is pid 1, with its own children
+ *           (fork results 2, 3, 4 in its namespace), their wait statuses, one killed by its
+ *           namespace-local id, a nested pid namespace from unshare(CLONE_NEWPID), and one left
+ *           running, which the kernel kills when the namespace's init exits; the parent's fork
+ *           result compared with the child's pid outside (NSpid)
+ *   uts     unshare(CLONE_NEWUTS): sethostname/setdomainname and uname; a child with a uts
+ *           namespace of its own, which the parent joins with setns through /proc/CHILD/ns/uts
+ *   bind DIR  user and mount namespace: DIR/a bind-mounted over DIR/b, then DIR/b read and
+ *           mmap'd (it holds a's bytes now, where the recorder, outside, still sees b's)
+ *   others  unshare of net, ipc and cgroup namespaces: only a loopback device, a fresh SysV id
+ *           space
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/shm.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define TMPFS_MAGIC 0x01021994
+
+static unsigned long token;
+
+static void write_file(const char *path, const char *text) {
+    int fd = open(path, O_WRONLY);
+    if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+        printf("FAILED: writing %s: %s\n", path, strerror(errno));
+        exit(3);
+    }
+    close(fd);
+}
+
+/* Drops root (when run as root), then enters a new user namespace (with `more` namespaces in
+ * the same unshare), mapping the outer uid and gid to 0 inside. */
+static void enter_user_namespace(int more) {
+    if (getuid() == 0) {
+        if (setgroups(0, NULL) != 0 || setresgid(65534, 65534, 65534) != 0 ||
+            setresuid(65534, 65534, 65534) != 0) {
+            printf("FAILED: dropping root: %s\n", strerror(errno));
+            exit(3);
+        }
+    }
+    uid_t uid = getuid();
+    gid_t gid = getgid();
+    /* A change of credentials made the process non-dumpable, which makes its /proc files root's:
+     * its own uid_map would no longer be writable by it. */
+    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+    if (unshare(CLONE_NEWUSER | more) != 0) {
+        printf("FAILED: unshare(CLONE_NEWUSER | 0x%x): %s\n", more, strerror(errno));
+        exit(3);
+    }
+    char map[64];
+    write_file("/proc/self/setgroups", "deny");
+    snprintf(map, sizeof map, "0 %u 1", (unsigned)uid);
+    write_file("/proc/self/uid_map", map);
+    snprintf(map, sizeof map, "0 %u 1", (unsigned)gid);
+    write_file("/proc/self/gid_map", map);
+    printf("in a user namespace: uid %u, gid %u, outer uid unprivileged: %s\n", (unsigned)getuid(),
+           (unsigned)getgid(), uid != 0 ? "yes" : "no");
+}
+
+/* ---- mount ---- */
+
+static int run_from_tmpfs(void) {
+    struct statfs sf;
+    /* The token came in the environment. */
+    const char *t = getenv("NS_TOKEN");
+    printf("exec'd from the tmpfs: on a tmpfs: %s, token passed: %s\n",
+           statfs("/proc/self/exe", &sf) == 0 && sf.f_type == TMPFS_MAGIC ? "yes" : "no",
+           t && strlen(t) > 0 ? "yes" : "no");
+    return 0;
+}
+
+static int mount_mode(const char *self) {
+    enter_user_namespace(CLONE_NEWNS);
+    struct stat before, after;
+    stat("/tmp", &before);
+    int r = mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL);
+    printf("mount(/, MS_REC|MS_PRIVATE) = %d\n", r);
+    r = mount("swrr-ns", "/tmp", "tmpfs", 0, "size=4m,mode=0755");
+    printf("mount(tmpfs, /tmp) = %d\n", r);
+    if (r != 0) { printf("FAILED: %s\n", strerror(errno)); return 3; }
+    struct statfs sf;
+    printf("/tmp is a tmpfs: %s\n", statfs("/tmp", &sf) == 0 && sf.f_type == TMPFS_MAGIC ? "yes" : "no");
+
+    char text[4096];
+    memset(text, '.', sizeof text);
+    int n = snprintf(text, sizeof text, "token %lx\n", token);
+    text[n] = '.';
+    int fd = open("/tmp/ns-file", O_CREAT | O_RDWR | O_EXCL, 0644);
+    if (fd < 0 || write(fd, text, sizeof text) != (ssize_t)sizeof text) {
+        printf("FAILED: writing /tmp/ns-file: %s\n", strerror(errno));
+        return 3;
+    }
+    char back[4096];
+    printf("read back: %s\n", pread(fd, back, sizeof back, 0) == (ssize_t)sizeof back &&
+           memcmp(back, text, sizeof text) == 0 ? "same" : "different");
+    char *m = mmap(NULL, sizeof text, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (m == MAP_FAILED) { printf("FAILED: mmap: %s\n", strerror(errno)); return 3; }
+    char line[64];
+    snprintf(line, sizeof line, "token %lx\n", token);
+    printf("mapped file holds the token: %s\n", memcmp(m, line, strlen(line)) == 0 ? "yes" : "no");
+    munmap(m, sizeof text);
+
+    /* A copy of this program in the tmpfs, run from there: the recorder must keep the file the
+     * program's mount namespace has, not whatever its own /tmp/ns-exe is. */
+    int in = open(self, O_RDONLY), out = open("/tmp/ns-exe", O_CREAT | O_WRONLY | O_TRUNC, 0755);
+    char buf[65536];
+    ssize_t k;
+    while (in >= 0 && out >= 0 && (k = read(in, buf, sizeof buf)) > 0) {
+        if (write(out, buf, k) != k) { printf("FAILED: copying: %s\n", strerror(errno)); return 3; }
+    }
+    close(in);
+    close(out);
+    char env[64];
+    snprintf(env, sizeof env, "NS_TOKEN=%lx", token);
+    pid_t pid = fork();
+    if (pid == 0) {
+        char *argv[] = {"ns-exe", "from-tmpfs", NULL};
+        char *envp[] = {env, NULL};
+        execve("/tmp/ns-exe", argv, envp);
+        printf("FAILED: execve: %s\n", strerror(errno));
+        _exit(3);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    printf("child exited %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    unlink("/tmp/ns-exe");
+    r = umount2("/tmp", MNT_DETACH);
+    printf("umount2(/tmp) = %d, the /tmp from before back: %s\n", r,
+           stat("/tmp", &after) == 0 && after.st_dev == before.st_dev && after.st_ino == before.st_ino ? "yes" : "no");
+    return 0;
+}
+
+static int bind_mode(const char *dir) {
+    /* The working directory, entered before root is dropped: DIR may lie under directories only
+     * root can search (the tests' are 0700). unshare(CLONE_NEWNS) moves it to the new
+     * namespace's copy of its mount (a descriptor opened before would stay in the old one, where
+     * a bind mount may not take its source from). */
+    if (chdir(dir) != 0) { printf("FAILED: %s: %s\n", dir, strerror(errno)); return 3; }
+    enter_user_namespace(CLONE_NEWNS);
+    const char *a = "a", *b = "b";
+    int r = mount(a, b, NULL, MS_BIND, NULL);
+    printf("mount(DIR/a, DIR/b, MS_BIND) = %d%s%s\n", r, r ? " " : "", r ? strerrorname_np(errno) : "");
+    int fd = open(b, O_RDONLY);
+    char line[64] = "";
+    ssize_t n = fd >= 0 ? pread(fd, line, sizeof line - 1, 0) : -1;
+    if (n > 0) line[strcspn(line, "\n")] = 0;
+    printf("DIR/b reads: %s\n", line);
+    char *m = fd >= 0 ? mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+    if (m == MAP_FAILED) { printf("FAILED: mmap: %s\n", strerror(errno)); return 3; }
+    printf("DIR/b mapped: %.*s\n", (int)strcspn(m, "\n"), m);
+    return 0;
+}
+
+/* ---- pid ---- */
+
+static int report_pipe[2];
+
+/* This process's pid in the outermost pid namespace /proc shows (the first NSpid field), and
+ * how many levels there are. */
+static void nspid(long *outer, int *levels) {
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    *outer = -1;
+    *levels = 0;
+    while (f && fgets(line, sizeof line, f)) {
+        if (strncmp(line, "NSpid:", 6) != 0) continue;
+        char *p = line + 6, *end;
+        for (;;) {
+            long v = strtol(p, &end, 10);
+            if (end == p) break;
+            if (*levels == 0) *outer = v;
+            (*levels)++;
+            p = end;
+        }
+    }
+    if (f) fclose(f);
+}
+
+static const char *describe(int status, char *buf, size_t size) {
+    if (WIFEXITED(status)) snprintf(buf, size, "exited %d", WEXITSTATUS(status));
+    else if (WIFSIGNALED(status)) snprintf(buf, size, "killed by %s", sigabbrev_np(WTERMSIG(status)));
+    else snprintf(buf, size, "status 0x%x", status);
+    return buf;
+}
+
+static int pid_init(void *arg) {
+    (void)arg;
+    char d[64];
+    long outer;
+    int levels;
+    nspid(&outer, &levels);
+    if (write(report_pipe[1], &outer, sizeof outer) != sizeof outer) return 3;
+    close(report_pipe[1]);
+    printf("init: getpid() = %d, getppid() = %d, NSpid levels %d\n", getpid(), getppid(), levels);
+    pid_t a = fork();
+    if (a == 0) {
+        printf("first child: getpid() = %d, getppid() = %d\n", getpid(), getppid());
+        _exit(7);
+    }
+    int status = 0;
+    pid_t w = waitpid(-1, &status, 0);
+    printf("init: fork() = %d, waitpid(-1) = %d, %s\n", a, w, describe(status, d, sizeof d));
+    pid_t b = fork();
+    if (b == 0) {
+        for (;;) pause();
+    }
+    int k = kill(b, SIGTERM);
+    w = waitpid(b, &status, 0);
+    printf("init: fork() = %d, kill(%d, SIGTERM) = %d, waitpid = %d, %s\n", b, b, k, w,
+           describe(status, d, sizeof d));
+    pid_t left = fork();
+    if (left == 0) {
+        for (;;) pause();
+    }
+    printf("init: fork() = %d, left running\n", left);
+    int u = unshare(CLONE_NEWPID);
+    pid_t nested = fork();
+    if (nested == 0) {
+        nspid(&outer, &levels);
+        printf("nested: getpid() = %d, getppid() = %d, NSpid levels %d\n", getpid(), getppid(), levels);
+        _exit(9);
+    }
+    w = waitpid(nested, &status, 0);
+    printf("init: unshare(CLONE_NEWPID) = %d, fork() = %d, waitpid = %d, %s\n", u, nested, w,
+           describe(status, d, sizeof d));
+    struct utsname un;
+    sethostname("pid-ns", 6);
+    uname(&un);
+    printf("init: hostname %s\n", un.nodename);
+    return 5;   /* the kernel kills `left` */
+}
+
+static int pid_mode(void) {
+    enter_user_namespace(0);
+    if (pipe(report_pipe) != 0) return 3;
+    static char stack[256 * 1024];
+    pid_t child = clone(pid_init, stack + sizeof stack, CLONE_NEWPID | CLONE_NEWUTS | SIGCHLD, NULL);
+    if (child < 0) { printf("FAILED: clone: %s\n", strerror(errno)); return 3; }
+    close(report_pipe[1]);
+    long outer = 0;
+    ssize_t n = read(report_pipe[0], &outer, sizeof outer);
+    int status = 0;
+    pid_t w = waitpid(child, &status, 0);
+    char d[64];
+    printf("parent: clone() gave the child's pid outside: %s, > 1: %s, waitpid: %s, %s\n",
+           n == sizeof outer && outer == child ? "yes" : "no", child > 1 ? "yes" : "no",
+           w == child ? "it" : "other", describe(status, d, sizeof d));
+    struct utsname un;
+    uname(&un);
+    printf("parent: hostname unchanged: %s\n", strcmp(un.nodename, "pid-ns") != 0 ? "yes" : "no");
+    return 0;
+}
+
+/* ---- uts ---- */
+
+static int uts_mode(void) {
+    enter_user_namespace(CLONE_NEWUTS);
+    char name[64], domain[64];
+    snprintf(name, sizeof name, "host-%lx", token);
+    snprintf(domain, sizeof domain, "domain-%lx", token);
+    int r = sethostname(name, strlen(name));
+    int s = setdomainname(domain, strlen(domain));
+    struct utsname un;
+    uname(&un);
+    printf("sethostname = %d, setdomainname = %d, uname: the token: %s, %s\n", r, s,
+           strcmp(un.nodename, name) == 0 ? "yes" : "no", strcmp(un.domainname, domain) == 0 ? "yes" : "no");
+    int ready[2], done[2];
+    if (pipe(ready) != 0 || pipe(done) != 0) return 3;
+    pid_t child = fork();
+    if (child == 0) {
+        char other[64];
+        snprintf(other, sizeof other, "child-%lx", token);
+        int u = unshare(CLONE_NEWUTS);
+        sethostname(other, strlen(other));
+        char c = u == 0 ? 'y' : 'n';
+        if (write(ready[1], &c, 1) != 1) _exit(3);
+        if (read(done[0], &c, 1) != 1) _exit(3);
+        uname(&un);
+        printf("child: its own hostname kept: %s\n", strcmp(un.nodename, other) == 0 ? "yes" : "no");
+        _exit(0);
+    }
+    char c = 0;
+    if (read(ready[0], &c, 1) != 1) return 3;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/ns/uts", child);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int j = setns(fd, CLONE_NEWUTS);
+    uname(&un);
+    char other[64];
+    snprintf(other, sizeof other, "child-%lx", token);
+    printf("child unshared: %c; setns(its uts namespace) = %d, hostname now the child's: %s\n", c, j,
+           strcmp(un.nodename, other) == 0 ? "yes" : "no");
+    int bad = setns(fd, CLONE_NEWPID);
+    printf("setns(uts fd, CLONE_NEWPID) = %d (%s)\n", bad, bad ? strerrorname_np(errno) : "");
+    close(fd);
+    if (write(done[1], &c, 1) != 1) return 3;
+    int status = 0;
+    waitpid(child, &status, 0);
+    printf("child exited %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    return 0;
+}
+
+/* ---- net, ipc, cgroup ---- */
+
+static int others_mode(void) {
+    enter_user_namespace(0);
+    int r = unshare(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWCGROUP);
+    printf("unshare(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWCGROUP) = %d\n", r);
+    struct if_nameindex *ifs = if_nameindex();
+    int count = 0;
+    for (struct if_nameindex *i = ifs; i && i->if_index; i++) {
+        printf("interface %u %s\n", i->if_index, i->if_name);
+        count++;
+    }
+    if (ifs) if_freenameindex(ifs);
+    int id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+    printf("shmget in the new ipc namespace = %d\n", id);
+    if (id >= 0) shmctl(id, IPC_RMID, NULL);
+    /* Each line of /proc/self/cgroup ends in the namespace's root, "/" (hierarchies differ from
+     * machine to machine: v1 here). */
+    char cg[4096] = "";
+    int fd = open("/proc/self/cgroup", O_RDONLY);
+    ssize_t n = fd >= 0 ? read(fd, cg, sizeof cg - 1) : -1;
+    if (fd >= 0) close(fd);
+    int lines = 0, roots = 0;
+    for (char *l = strtok(n > 0 ? cg : NULL, "\n"); l; l = strtok(NULL, "\n")) {
+        lines++;
+        roots += strlen(l) >= 2 && strcmp(l + strlen(l) - 2, ":/") == 0;
+    }
+    printf("cgroups seen from the new cgroup namespace: all at its root: %s\n",
+           lines > 0 && roots == lines ? "yes" : "no");
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    setvbuf(stdout, NULL, _IONBF, 0);
+    if (argc < 2) { fprintf(stderr, "usage: namespaces MODE\n"); return 2; }
+    if (strcmp(argv[1], "from-tmpfs") == 0) return run_from_tmpfs();
+    if (getrandom(&token, sizeof token, 0) != sizeof token) { perror("getrandom"); return 2; }
+    printf("token %lx\n", token);
+    if (strcmp(argv[1], "mount") == 0) return mount_mode("/proc/self/exe");
+    if (strcmp(argv[1], "pid") == 0) return pid_mode();
+    if (strcmp(argv[1], "uts") == 0) return uts_mode();
+    if (strcmp(argv[1], "others") == 0) return others_mode();
+    if (strcmp(argv[1], "bind") == 0 && argc > 2) return bind_mode(argv[2]);
+    printf("FAILED: unknown mode %s\n", argv[1]);
+    return 9;
+}

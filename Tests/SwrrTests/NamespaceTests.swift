@@ -1,0 +1,147 @@
+// Namespaces (issue 14, Tests/Fixtures/namespaces.c): an unprivileged program (the fixture drops
+// root first) in a user namespace of its own, with a mount namespace inside (a tmpfs, a file
+// written, read and mapped there, a program run from it; a bind mount over a file the recorder
+// can see), a pid namespace (its init's children with namespace-local ids, waits, a kill by such
+// an id, a nested namespace, a process the kernel kills when the init exits), uts (hostname,
+// setns into another process's namespace) and net/ipc/cgroup. Recorded and replayed twice with
+// identical output, buffered and with SWRR_SYSCALLBUF=0; the recording prints what a native run
+// prints but for its token. Replay creates no namespace (SwrrKernel/NamespaceFlags.swift).
+import Foundation
+import SwrrTestSupport
+import XCTest
+
+final class NamespaceTests: XCTestCase {
+    static let unbuffered: [String: String?] = ["SWRR_SYSCALLBUF": "0"]
+    static let userNamespace = "in a user namespace: uid 0, gid 0, outer uid unprivileged: yes\n"
+
+    func checkMount(_ variant: Variant, _ environment: [String: String?] = [:]) throws {
+        XCTAssertEqual(try tokenRoundTrip(.namespaces, "mount", variant, environment: environment), Self.userNamespace + """
+            mount(/, MS_REC|MS_PRIVATE) = 0
+            mount(tmpfs, /tmp) = 0
+            /tmp is a tmpfs: yes
+            read back: same
+            mapped file holds the token: yes
+            exec'd from the tmpfs: on a tmpfs: yes, token passed: yes
+            child exited 0
+            umount2(/tmp) = 0, the /tmp from before back: yes
+
+            """)
+    }
+
+    func testMountNamespaceTmpfsFileMapAndExecO0Dynamic() throws { try checkMount(.o0Dynamic) }
+    func testMountNamespaceTmpfsFileMapAndExecO2Static() throws { try checkMount(.o2Static) }
+    func testMountNamespaceTmpfsFileMapAndExecUnbuffered() throws { try checkMount(.o0Dynamic, Self.unbuffered) }
+
+    func checkPid(_ variant: Variant, _ environment: [String: String?] = [:]) throws {
+        XCTAssertEqual(try tokenRoundTrip(.namespaces, "pid", variant, environment: environment), Self.userNamespace + """
+            init: getpid() = 1, getppid() = 0, NSpid levels 2
+            first child: getpid() = 2, getppid() = 1
+            init: fork() = 2, waitpid(-1) = 2, exited 7
+            init: fork() = 3, kill(3, SIGTERM) = 0, waitpid = 3, killed by TERM
+            init: fork() = 4, left running
+            nested: getpid() = 1, getppid() = 0, NSpid levels 3
+            init: unshare(CLONE_NEWPID) = 0, fork() = 5, waitpid = 5, exited 9
+            init: hostname pid-ns
+            parent: clone() gave the child's pid outside: yes, > 1: yes, waitpid: it, exited 5
+            parent: hostname unchanged: yes
+
+            """)
+    }
+
+    func testPidNamespaceIdsWaitsAndKillsO0Dynamic() throws { try checkPid(.o0Dynamic) }
+    func testPidNamespaceIdsWaitsAndKillsO2Static() throws { try checkPid(.o2Static) }
+    func testPidNamespaceIdsWaitsAndKillsUnbuffered() throws { try checkPid(.o0Dynamic, Self.unbuffered) }
+
+    func checkUts(_ variant: Variant, _ environment: [String: String?] = [:]) throws {
+        XCTAssertEqual(try tokenRoundTrip(.namespaces, "uts", variant, environment: environment), Self.userNamespace + """
+            sethostname = 0, setdomainname = 0, uname: the token: yes, yes
+            child unshared: y; setns(its uts namespace) = 0, hostname now the child's: yes
+            setns(uts fd, CLONE_NEWPID) = -1 (EINVAL)
+            child: its own hostname kept: yes
+            child exited 0
+
+            """)
+    }
+
+    func testUtsNamespaceHostnameAndSetnsO0Dynamic() throws { try checkUts(.o0Dynamic) }
+    func testUtsNamespaceHostnameAndSetnsO2Static() throws { try checkUts(.o2Static) }
+    func testUtsNamespaceHostnameAndSetnsUnbuffered() throws { try checkUts(.o0Dynamic, Self.unbuffered) }
+
+    func checkOthers(_ variant: Variant, _ environment: [String: String?] = [:]) throws {
+        XCTAssertEqual(try tokenRoundTrip(.namespaces, "others", variant, environment: environment), Self.userNamespace + """
+            unshare(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWCGROUP) = 0
+            interface 1 lo
+            shmget in the new ipc namespace = 0
+            cgroups seen from the new cgroup namespace: all at its root: yes
+
+            """)
+    }
+
+    func testNetIpcCgroupNamespacesO0Dynamic() throws { try checkOthers(.o0Dynamic) }
+    func testNetIpcCgroupNamespacesUnbuffered() throws { try checkOthers(.o2Static, Self.unbuffered) }
+
+    /// A file bind-mounted over another inside the program's mount namespace, on the trace's own
+    /// filesystem and old enough to be hard-linked: the trace must keep the file the program
+    /// mapped, not the one its name gives the recorder (which linked DIR/b, and the replay
+    /// printed "DIR/b mapped: file b").
+    func checkBindMount(_ environment: [String: String?]) throws {
+        let dir = try makeTemporaryDirectory("bind")
+        XCTAssertEqual(chmod(dir, 0o755), 0)
+        let old = Date(timeIntervalSinceNow: -3 * 3600)
+        for name in ["a", "b"] {
+            let path = dir + "/" + name
+            try Data(("file \(name)\n" + String(repeating: ".", count: 5000)).utf8).write(to: URL(fileURLWithPath: path))
+            try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: path)
+        }
+        let exe = try Fixture.namespaces.executable(.o0Dynamic)
+        let native = try Subprocess.run([exe, "bind", dir])
+        XCTAssertEqual(native.status, 0, "\(native)")
+        let recording = try timedRoundTrip([exe, "bind", dir], label: "namespaces bind", environment: environment)
+        let expected = Self.userNamespace + """
+            mount(DIR/a, DIR/b, MS_BIND) = 0
+            DIR/b reads: file a
+            DIR/b mapped: file a
+
+            """
+        let afterToken = { (text: String) in String(text.drop { $0 != "\n" }.dropFirst()) }
+        XCTAssertEqual(afterToken(native.stdoutText), expected)
+        XCTAssertEqual(afterToken(recording.result.stdoutText), expected)
+    }
+
+    func testBindMountedFileIsKeptAsTheProgramSawIt() throws { try checkBindMount([:]) }
+    func testBindMountedFileIsKeptAsTheProgramSawItUnbuffered() throws { try checkBindMount(Self.unbuffered) }
+
+    /// `swrr dump` names clone's and unshare's flags, mount's and umount2's, setns's type, and the
+    /// ids of a task created in another pid namespace.
+    func testDumpShowsNamespaceCalls() throws {
+        let exe = try Fixture.namespaces.executable(.o0Dynamic)
+        var lines: [String] = []
+        for mode in ["pid", "mount", "uts"] {
+            let recording = try record([exe, mode], expectedStatus: 0)
+            let dump = try Swrr.run(["dump", recording.trace])
+            XCTAssertEqual(dump.status, 0, "\(dump)")
+            lines += dump.stdoutText.split(separator: "\n").map(String.init)
+        }
+        func has(_ pattern: String) {
+            XCTAssertTrue(lines.contains { $0.range(of: pattern, options: .regularExpression) != nil },
+                          "no line matches \(pattern)")
+        }
+        has(#"\] unshare\(CLONE_NEWUSER\) = 0$"#)
+        // The init of the new namespace: 1 for itself, its pid outside for its parent and swrr.
+        has(#"\] clone\(CLONE_NEWUTS\|CLONE_NEWPID\|SIGCHLD, 0x[0-9a-f]+, 0x0, 0x0, 0x[0-9a-f]+\) = ([0-9]+) \[task \1, 1 in its own pid namespace\]$"#)
+        // Its children: 2 for it and for themselves, another number for swrr.
+        has(#"\] clone\(CLONE_CHILD_CLEARTID\|CLONE_CHILD_SETTID\|SIGCHLD, 0x0, 0x0, 0x[0-9a-f]+, 0x0\) = 2 \[task [0-9]+, 2 in its own pid namespace\]$"#)
+        has(#"\] clone\(.*\) = 5 \[task [0-9]+, 1 in its own pid namespace\]$"#)
+        has(#"\] unshare\(CLONE_NEWPID\) = 0$"#)
+        has(#"\] kill\(3, 15\) = 0$"#)
+        has(#"\] unshare\(CLONE_NEWNS\|CLONE_NEWUSER\) = 0$"#)
+        has(#"\] mount\("none", "/", "", MS_REC\|MS_PRIVATE, 0x0\) = 0$"#)
+        has(#"\] mount\("swrr-ns", "/tmp", "tmpfs", 0, 0x[0-9a-f]+\) = 0$"#)
+        has(#"\] exec "/tmp/ns-exe" \("#)
+        has(#"\] umount2\("/tmp", MNT_DETACH\) = 0$"#)
+        has(#"\] sethostname\(0x[0-9a-f]+, [0-9]+\) = 0$"#)
+        has(#"\] setdomainname\(0x[0-9a-f]+, [0-9]+\) = 0$"#)
+        has(#"\] setns\([0-9]+, CLONE_NEWUTS\) = 0$"#)
+        has(#"\] setns\([0-9]+, CLONE_NEWPID\) = -1 EINVAL$"#)
+    }
+}
