@@ -639,7 +639,7 @@ public final class Recorder {
         guard (st.st_mode & S_IFMT) == S_IFREG else {
             throw RecordError.tracee("mmap of \(path), which is not a regular file, is not supported yet")
         }
-        return try writer.addFile(path: Recorder.usablePath(path, of: link))
+        return try writer.addFile(path: Recorder.usablePath(path, of: link), name: path)
     }
 
     /// `path` when it names the file that the /proc `link` (/proc/PID/fd/N, /proc/PID/exe) opens,
@@ -676,7 +676,7 @@ public final class Recorder {
         let stack = try InitialStack.capture(task: task, rsp: regs.rsp, mappings: maps)
         // fexecve of a memfd (or of a file deleted since) runs a file with no usable path: kept
         // through /proc/TID/exe, under the name the kernel gives it.
-        let exe = try writer.addFile(path: Recorder.usablePath(program, of: "/proc/\(task.tid)/exe"))
+        let exe = try writer.addFile(path: Recorder.usablePath(program, of: "/proc/\(task.tid)/exe"), name: program)
         // Libraries the kernel mapped (the ELF interpreter) are kept too, for `swrr pack` and for
         // debugging the trace on another machine.
         // The names in the maps are the program's: in a mount namespace of its own they may name
@@ -684,7 +684,7 @@ public final class Recorder {
         // through /proc/TID/map_files.
         for m in maps where m.name.hasPrefix("/") && m.name != program && m.inode != 0 {
             let link = "/proc/\(task.tid)/map_files/\(String(m.start, radix: 16))-\(String(m.end, radix: 16))"
-            _ = try? writer.addFile(path: Recorder.usablePath(m.name, of: link))
+            _ = try? writer.addFile(path: Recorder.usablePath(m.name, of: link), name: m.name)
         }
         return ExecEvent(tid: tid ?? task.tid, originalPath: program, executable: exe, registers: regs, stack: stack,
                          mappings: maps.map {

@@ -252,8 +252,10 @@ public final class TraceWriter {
     /// place; see `isStable`), otherwise a copy (a reflink where the filesystem can). The same
     /// file (device, inode, size, mtime) is kept once. Its checksum, computed from what was kept,
     /// reaches the disk before any events chunk appended after this call (flush() and finish()
-    /// wait for it).
-    public func addFile(path: String) throws -> MappedFile {
+    /// wait for it). `name` is the program's name for the file when `path` is a /proc link that
+    /// opens it (/proc/TID/fd/N, exe, map_files: a memfd, a deleted file, a file of another mount
+    /// namespace): the copy is named after it, and `swrr dump` and messages show it.
+    public func addFile(path: String, name: String? = nil) throws -> MappedFile {
         try checkOpen("add a file to")
         let st: stat
         switch Posix.status(path) {
@@ -267,7 +269,7 @@ public final class TraceWriter {
                                     mtimeSeconds: st.st_mtim.tv_sec, mtimeNanoseconds: st.st_mtim.tv_nsec)
         if let kept = keptFiles[identity] { return kept }
 
-        var base = Posix.basename(path)
+        var base = Posix.basename(name ?? path)
         if base.isEmpty { base = "file" }
         let traceName = TraceFormat.filesDirectory + "/\(nextFileNumber)-\(base)"
         let destination = directory + "/" + traceName
@@ -286,7 +288,7 @@ public final class TraceWriter {
         let number = UInt64(nextFileNumber), checksums = self.checksums, directory = self.directory
         try writing { try pipeline.submit { try TraceWriter.keepChecksum(of: traceName, number: number, in: directory, to: checksums) } }
 
-        let file = MappedFile(traceName: traceName, originalPath: path)
+        let file = MappedFile(traceName: traceName, originalPath: name ?? path)
         nextFileNumber += 1
         keptFiles[identity] = file
         return file

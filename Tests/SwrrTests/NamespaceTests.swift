@@ -137,6 +137,9 @@ final class NamespaceTests: XCTestCase {
         has(#"\] unshare\(CLONE_NEWNS\|CLONE_NEWUSER\) = 0$"#)
         has(#"\] mount\("none", "/", "", MS_REC\|MS_PRIVATE, 0x0\) = 0$"#)
         has(#"\] mount\("swrr-ns", "/tmp", "tmpfs", 0, 0x[0-9a-f]+\) = 0$"#)
+        // Kept through /proc/TID/fd/N and /proc/TID/exe (the recorder has no such files), named
+        // as the program named them.
+        has(#"\] mmap\(0x0, 4096, 0x1, 0x2, 3, 0x0\) = 0x[0-9a-f]+ \[maps /tmp/ns-file\]$"#)
         has(#"\] exec "/tmp/ns-exe" \("#)
         has(#"\] umount2\("/tmp", MNT_DETACH\) = 0$"#)
         has(#"\] sethostname\(0x[0-9a-f]+, [0-9]+\) = 0$"#)
