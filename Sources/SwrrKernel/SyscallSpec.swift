@@ -103,6 +103,10 @@ public enum FdEffect: Sendable, Equatable {
     case fdPair(arg: Int)      // pipe/pipe2/socketpair: two new fds written at argument `arg`
     case fcntlDup              // fcntl: a new fd only for F_DUPFD and F_DUPFD_CLOEXEC
     case closesRange(firstArg: Int, lastArg: Int) // close_range
+    /// unshare with CLONE_FILES (`bit`) in argument `flagsArg`: the task's table stops being
+    /// shared with the tasks it shared it with (threads, clone with CLONE_FILES); later changes
+    /// on either side no longer reach the other.
+    case unshares(flagsArg: Int, bit: UInt64)
 }
 
 public struct SyscallSpec: Sendable {

@@ -12,7 +12,9 @@ extension SyscallTable {
         // unshare(CLONE_NEWPID) moves no task: the caller's next child is the new namespace's
         // init (clone's result in the parent is then the child's id in the parent's namespace,
         // recorded as such: Recorder's spawnedTask).
-        SyscallSpec(272, "unshare", [.flags(.namespaces)]),
+        // unshare(CLONE_FILES) gives the caller its own copy of a shared descriptor table, which
+        // the recorder's record of output descriptors must follow (FdEffect.unshares).
+        SyscallSpec(272, "unshare", [.flags(.namespaces)], fd: .unshares(flagsArg: 0, bit: 0x400 /* CLONE_FILES */)),
         SyscallSpec(308, "setns", [.fd, .flags(.namespaces)]),
         // The data argument is filesystem-specific (a string of options for most, binary for
         // some): shown as an address.

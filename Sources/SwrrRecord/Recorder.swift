@@ -610,7 +610,7 @@ public final class Recorder {
         if spec.replay == .shmAttach && result >= 0 {
             mapped = try sysvSegment(id: args[0], at: UInt64(bitPattern: result), task: task, writer: writer)
         }
-        t.process.fds.apply(spec.fdEffect, args: args, result: result) {
+        t.applyFdEffect(spec.fdEffect, args: args, result: result) {
             guard case .fdPair(let a) = spec.fdEffect, let b = try? task.readMemory(args[a], count: 8) else { return nil }
             return (Int64(Int32(bitPattern: b.loadU32(at: 0))), Int64(Int32(bitPattern: b.loadU32(at: 4))))
         }

@@ -20,6 +20,9 @@
  *           namespace of its own, which the parent joins with setns through /proc/CHILD/ns/uts
  *   bind DIR  user and mount namespace: DIR/a bind-mounted over DIR/b, then DIR/b read and
  *           mmap'd (it holds a's bytes now, where the recorder, outside, still sees b's)
+ *   files   no namespace: unshare(CLONE_FILES) in a child that shared its parent's descriptor
+ *           table (clone with CLONE_FILES); the parent then points its descriptor 1 elsewhere,
+ *           and the child's descriptor 1 is still the output
  *   others  unshare of net, ipc and cgroup namespaces: only a loopback device, a fresh SysV id
  *           space
  */
@@ -331,6 +334,40 @@ static int uts_mode(void) {
     return 0;
 }
 
+/* ---- files ---- */
+
+static int sync_pipes[4];
+
+static int files_child(void *arg) {
+    (void)arg;
+    int u = unshare(CLONE_FILES);
+    char c = u == 0 ? 'y' : 'n';
+    if (write(sync_pipes[1], &c, 1) != 1) return 3;
+    if (read(sync_pipes[2], &c, 1) != 1) return 3;
+    printf("child: unshare(CLONE_FILES) done; its descriptor 1 is still the output\n");
+    return 0;
+}
+
+static int files_mode(void) {
+    if (pipe(sync_pipes) != 0 || pipe(sync_pipes + 2) != 0) return 3;
+    static char stack[64 * 1024];
+    pid_t child = clone(files_child, stack + sizeof stack, CLONE_FILES | SIGCHLD, NULL);
+    if (child < 0) { printf("FAILED: clone: %s\n", strerror(errno)); return 3; }
+    char c = 0;
+    if (read(sync_pipes[0], &c, 1) != 1) return 3;
+    int saved = dup(1);
+    close(1);
+    int null = open("/dev/null", O_WRONLY);
+    printf("parent: this line goes to /dev/null\n");
+    if (write(sync_pipes[3], &c, 1) != 1) return 3;
+    int status = 0;
+    waitpid(child, &status, 0);
+    dup2(saved, 1);
+    printf("parent: child unshared: %c, /dev/null was descriptor %d, child exited %d\n", c, null,
+           WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    return 0;
+}
+
 /* ---- net, ipc, cgroup ---- */
 
 static int others_mode(void) {
@@ -373,6 +410,7 @@ int main(int argc, char **argv) {
     if (strcmp(argv[1], "pid") == 0) return pid_mode();
     if (strcmp(argv[1], "uts") == 0) return uts_mode();
     if (strcmp(argv[1], "others") == 0) return others_mode();
+    if (strcmp(argv[1], "files") == 0) return files_mode();
     if (strcmp(argv[1], "bind") == 0 && argc > 2) return bind_mode(argv[2]);
     printf("FAILED: unknown mode %s\n", argv[1]);
     return 9;

@@ -17,6 +17,7 @@ final class NamespaceSyscallTableTests: XCTestCase {
             XCTAssertEqual(spec.record, .run, spec.name)
             XCTAssertEqual(spec.outputs, [], spec.name)
         }
+        XCTAssertEqual(SyscallTable.spec(272)?.fdEffect, .unshares(flagsArg: 0, bit: 0x400))
         XCTAssertEqual(SyscallTable.spec(56)?.replay, .spawn)
         XCTAssertEqual(SyscallTable.spec(56)?.args.first, .flags(.clone))
         // clone3 still answers ENOSYS (glibc then uses clone, whose flags replay can change).

@@ -3,7 +3,7 @@
 // written, read and mapped there, a program run from it; a bind mount over a file the recorder
 // can see), a pid namespace (its init's children with namespace-local ids, waits, a kill by such
 // an id, a nested namespace, a process the kernel kills when the init exits), uts (hostname,
-// setns into another process's namespace) and net/ipc/cgroup. Recorded and replayed twice with
+// setns into another process's namespace) and net/ipc/cgroup; and unshare(CLONE_FILES). Recorded and replayed twice with
 // identical output, buffered and with SWRR_SYSCALLBUF=0; the recording prints what a native run
 // prints but for its token. Replay creates no namespace (SwrrKernel/NamespaceFlags.swift).
 import Foundation
@@ -79,6 +79,20 @@ final class NamespaceTests: XCTestCase {
 
     func testNetIpcCgroupNamespacesO0Dynamic() throws { try checkOthers(.o0Dynamic) }
     func testNetIpcCgroupNamespacesUnbuffered() throws { try checkOthers(.o2Static, Self.unbuffered) }
+
+    /// unshare(CLONE_FILES) in a child that shared its parent's descriptor table: the parent's
+    /// descriptor 1 then points to /dev/null, the child's is still the output, whose write the
+    /// replay must echo (it did not: the recorder's table of output descriptors stayed shared).
+    func checkFiles(_ environment: [String: String?]) throws {
+        XCTAssertEqual(try tokenRoundTrip(.namespaces, "files", .o0Dynamic, environment: environment), """
+            child: unshare(CLONE_FILES) done; its descriptor 1 is still the output
+            parent: child unshared: y, /dev/null was descriptor 1, child exited 0
+
+            """)
+    }
+
+    func testUnshareFilesKeepsTheChildsOutputEchoed() throws { try checkFiles([:]) }
+    func testUnshareFilesKeepsTheChildsOutputEchoedUnbuffered() throws { try checkFiles(Self.unbuffered) }
 
     /// A file bind-mounted over another inside the program's mount namespace, on the trace's own
     /// filesystem and old enough to be hard-linked: the trace must keep the file the program
