@@ -11,6 +11,12 @@
  *   mount   user and mount namespace (one unshare): a tmpfs mounted over /tmp, a file created,
  *           written, read and mmap'd there; this program copied into it and run from it (exec
  *           of a file only the program's mount namespace has); umount2 of the tmpfs
+ *   pivot   user and mount namespace, as a container starts: a tmpfs made with the new mount API
+ *           (fsopen, fsconfig, fsmount, move_mount), this program and the files it has mapped
+ *           copied into it at their paths, a bind mount of one (open_tree, move_mount), a
+ *           read-only remount (mount_setattr), pivot_root into it and the old root detached;
+ *           then this program run there (its libraries are the copies: files whose names the
+ *           recorder sees as other files), and chroot
  *   pid     clone(CLONE_NEWPID | CLONE_NEWUTS): a child that is pid 1, with its own children
  *           (fork results 2, 3, 4 in its namespace), their wait statuses, one killed by its
  *           namespace-local id, a nested pid namespace from unshare(CLONE_NEWPID), and one left
@@ -27,6 +33,7 @@
  *           space
  */
 #define _GNU_SOURCE
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -44,6 +51,7 @@
 #include <sys/shm.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -182,6 +190,162 @@ static int bind_mode(const char *dir) {
     char *m = fd >= 0 ? mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
     if (m == MAP_FAILED) { printf("FAILED: mmap: %s\n", strerror(errno)); return 3; }
     printf("DIR/b mapped: %.*s\n", (int)strcspn(m, "\n"), m);
+    return 0;
+}
+
+/* ---- pivot ---- */
+
+static int copy_file(const char *from, const char *to, mode_t mode) {
+    int in = open(from, O_RDONLY), out = open(to, O_CREAT | O_WRONLY | O_TRUNC, mode);
+    char buf[65536];
+    ssize_t k = 0;
+    while (in >= 0 && out >= 0 && (k = read(in, buf, sizeof buf)) > 0) {
+        if (write(out, buf, k) != k) { k = -1; break; }
+    }
+    if (in >= 0) close(in);
+    if (out >= 0) close(out);
+    return in >= 0 && out >= 0 && k == 0 ? 0 : -1;
+}
+
+/* mkdir -p of the directories of `path` (under `root`). */
+static void make_parents(const char *root, const char *path) {
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s%s", root, path);
+    for (char *p = dir + strlen(root) + 1; (p = strchr(p, '/')); p++) {
+        *p = 0;
+        mkdir(dir, 0755);
+        *p = '/';
+    }
+}
+
+/* The ELF interpreter this program names (PT_INTERP), "" for a static one: the kernel opens it by
+ * that name, which need not be the name in the maps (/lib64/... is a link to /usr/lib/...). */
+static void interpreter(char *out, size_t size) {
+    out[0] = 0;
+    int fd = open("/proc/self/exe", O_RDONLY);
+    Elf64_Ehdr eh;
+    if (fd < 0 || pread(fd, &eh, sizeof eh, 0) != sizeof eh) { if (fd >= 0) close(fd); return; }
+    for (int i = 0; i < eh.e_phnum; i++) {
+        Elf64_Phdr ph;
+        if (pread(fd, &ph, sizeof ph, eh.e_phoff + (off_t)i * eh.e_phentsize) != sizeof ph) break;
+        if (ph.p_type == PT_INTERP && ph.p_filesz < size && pread(fd, out, ph.p_filesz, ph.p_offset) == (ssize_t)ph.p_filesz) {
+            out[ph.p_filesz] = 0;
+            break;
+        }
+    }
+    close(fd);
+}
+
+static int in_new_root(void) {
+    struct statfs sf;
+    int fd = open("/copied-flag", O_RDONLY);
+    char flag[32] = "";
+    ssize_t n = fd >= 0 ? read(fd, flag, sizeof flag - 1) : -1;
+    if (n > 0) flag[n] = 0;
+    int w = open("/ro/new", O_CREAT | O_WRONLY, 0644);
+    printf("run from the new root: / is a tmpfs: %s, /copied-flag reads \"%s\", /old gone: %s, "
+           "/ro read-only: %s\n",
+           statfs("/", &sf) == 0 && sf.f_type == TMPFS_MAGIC ? "yes" : "no", flag,
+           access("/old/proc", F_OK) != 0 ? "yes" : "no", w < 0 && errno == EROFS ? "yes" : "no");
+    int c = chroot("/ro");
+    printf("chroot(/ro) = %d, /flag there: %s\n", c, access("/flag", F_OK) == 0 ? "yes" : "no");
+    return 0;
+}
+
+static int pivot_mode(void) {
+    enter_user_namespace(CLONE_NEWNS);
+    mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL);
+    const char *root = "/tmp/ns-root";
+    /* /tmp may be a tmpfs or not; the new root is a tmpfs of its own, mounted on a directory
+     * made in a tmpfs over /tmp (so nothing is left behind). */
+    if (mount("swrr-ns", "/tmp", "tmpfs", 0, "size=64m,mode=0755") != 0) { printf("FAILED: tmpfs\n"); return 3; }
+    mkdir(root, 0755);
+    int fs = syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
+    int c1 = syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "size", "64m", 0);
+    int c2 = syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0);
+    int mnt = syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, 0);
+    int mv = syscall(SYS_move_mount, mnt, "", AT_FDCWD, root, MOVE_MOUNT_F_EMPTY_PATH);
+    printf("fsopen: %s, fsconfig = %d, %d, fsmount: %s, move_mount = %d\n", fs >= 0 ? "a descriptor" : "failed",
+           c1, c2, mnt >= 0 ? "a descriptor" : "failed", mv);
+    close(mnt);
+    close(fs);
+
+    /* This program and every file it has mapped, at their paths. */
+    char self[4096] = "";
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) return 3;
+    self[n] = 0;
+    char to[8192];
+    snprintf(to, sizeof to, "%s/ns-exe", root);
+    int copied = copy_file("/proc/self/exe", to, 0755) == 0;
+    FILE *maps = fopen("/proc/self/maps", "r");
+    char line[4608];
+    while (maps && fgets(line, sizeof line, maps)) {
+        char *path = strchr(line, '/');
+        if (!path) continue;
+        path[strcspn(path, "\n")] = 0;
+        if (strcmp(path, self) == 0) continue;
+        snprintf(to, sizeof to, "%s%s", root, path);
+        if (access(to, F_OK) == 0) continue;
+        make_parents(root, path);
+        copied &= copy_file(path, to, 0755) == 0;
+    }
+    if (maps) fclose(maps);
+    char interp[4096];
+    interpreter(interp, sizeof interp);
+    snprintf(to, sizeof to, "%s%s", root, interp);
+    if (interp[0] == '/' && access(to, F_OK) != 0) {
+        make_parents(root, interp);
+        copied &= copy_file(interp, to, 0755) == 0;
+    }
+    snprintf(to, sizeof to, "%s/copied-flag", root);
+    int f = open(to, O_CREAT | O_WRONLY, 0644);
+    if (f < 0 || write(f, "copied", 6) != 6) return 3;
+    close(f);
+    printf("copied this program and its mapped files: %s\n", copied ? "yes" : "no");
+
+    /* /ro: a bind mount of a directory holding a flag, made read-only. */
+    snprintf(to, sizeof to, "%s/ro-source", root);
+    mkdir(to, 0755);
+    snprintf(to, sizeof to, "%s/ro-source/flag", root);
+    f = open(to, O_CREAT | O_WRONLY, 0644);
+    close(f);
+    snprintf(to, sizeof to, "%s/ro", root);
+    mkdir(to, 0755);
+    char from[8192];
+    snprintf(from, sizeof from, "%s/ro-source", root);
+    int tree = syscall(SYS_open_tree, AT_FDCWD, from, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+    int mv2 = syscall(SYS_move_mount, tree, "", AT_FDCWD, to, MOVE_MOUNT_F_EMPTY_PATH);
+    struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+    int sa = syscall(SYS_mount_setattr, AT_FDCWD, to, 0, &attr, sizeof attr);
+    printf("open_tree: %s, move_mount = %d, mount_setattr(MOUNT_ATTR_RDONLY) = %d\n",
+           tree >= 0 ? "a descriptor" : "failed", mv2, sa);
+    close(tree);
+
+    snprintf(to, sizeof to, "%s/old", root);
+    mkdir(to, 0755);
+    int p = syscall(SYS_pivot_root, root, to);
+    int cd = chdir("/");
+    int u = umount2("/old", MNT_DETACH);
+    printf("pivot_root = %d, chdir(/) = %d, umount2(/old, MNT_DETACH) = %d\n", p, cd, u);
+    pid_t pid = fork();
+    if (pid == 0) {
+        char *argv[] = {"ns-exe", "in-new-root", NULL};
+        char *envp[] = {NULL};
+        /* The preload library, when recorded with one, is among the copies. */
+        const char *preload = getenv("LD_PRELOAD");
+        char env[4200];
+        if (preload) {
+            snprintf(env, sizeof env, "LD_PRELOAD=%s", preload);
+            envp[0] = env;
+        }
+        execve("/ns-exe", argv, envp);
+        printf("FAILED: execve: %s\n", strerror(errno));
+        _exit(3);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    printf("child exited %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
     return 0;
 }
 
@@ -404,9 +568,11 @@ int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IONBF, 0);
     if (argc < 2) { fprintf(stderr, "usage: namespaces MODE\n"); return 2; }
     if (strcmp(argv[1], "from-tmpfs") == 0) return run_from_tmpfs();
+    if (strcmp(argv[1], "in-new-root") == 0) return in_new_root();
     if (getrandom(&token, sizeof token, 0) != sizeof token) { perror("getrandom"); return 2; }
     printf("token %lx\n", token);
     if (strcmp(argv[1], "mount") == 0) return mount_mode("/proc/self/exe");
+    if (strcmp(argv[1], "pivot") == 0) return pivot_mode();
     if (strcmp(argv[1], "pid") == 0) return pid_mode();
     if (strcmp(argv[1], "uts") == 0) return uts_mode();
     if (strcmp(argv[1], "others") == 0) return others_mode();

@@ -9,13 +9,15 @@ final class NamespaceSyscallTableTests: XCTestCase {
     /// Every spec's number is the kernel's for its name, once in `all`, and replay emulates it.
     func testNumbersMatchKernelNamesAndReplayEmulates() {
         XCTAssertEqual(Set(SyscallTable.namespaces.map(\.name)),
-                       ["unshare", "setns", "mount", "umount2", "pivot_root", "chroot", "sethostname", "setdomainname"])
+                       ["unshare", "setns", "mount", "umount2", "pivot_root", "chroot", "sethostname", "setdomainname",
+                        "open_tree", "move_mount", "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr"])
         for spec in SyscallTable.namespaces {
             XCTAssertEqual(syscallNames[spec.number], spec.name, "spec \(spec.name) has number \(spec.number)")
             XCTAssertEqual(SyscallTable.all.filter { $0.number == spec.number }.count, 1, spec.name)
             XCTAssertEqual(spec.replay, .emulate, spec.name)
             XCTAssertEqual(spec.record, .run, spec.name)
             XCTAssertEqual(spec.outputs, [], spec.name)
+            XCTAssertEqual(spec.fdEffect == .returnsFd, ["open_tree", "fsopen", "fsmount", "fspick"].contains(spec.name), spec.name)
         }
         XCTAssertEqual(SyscallTable.spec(272)?.fdEffect, .unshares(flagsArg: 0, bit: 0x400))
         XCTAssertEqual(SyscallTable.spec(56)?.replay, .spawn)

@@ -2,7 +2,8 @@
 // root first) in a user namespace of its own, with a mount namespace inside (a tmpfs, a file
 // written, read and mapped there, a program run from it; a bind mount over a file the recorder
 // can see), a pid namespace (its init's children with namespace-local ids, waits, a kill by such
-// an id, a nested namespace, a process the kernel kills when the init exits), uts (hostname,
+// an id, a nested namespace, a process the kernel kills when the init exits), a new root
+// (the descriptor-based mount API, pivot_root, chroot), uts (hostname,
 // setns into another process's namespace) and net/ipc/cgroup; and unshare(CLONE_FILES). Recorded and replayed twice with
 // identical output, buffered and with SWRR_SYSCALLBUF=0; the recording prints what a native run
 // prints but for its token. Replay creates no namespace (SwrrKernel/NamespaceFlags.swift).
@@ -31,6 +32,26 @@ final class NamespaceTests: XCTestCase {
     func testMountNamespaceTmpfsFileMapAndExecO0Dynamic() throws { try checkMount(.o0Dynamic) }
     func testMountNamespaceTmpfsFileMapAndExecO2Static() throws { try checkMount(.o2Static) }
     func testMountNamespaceTmpfsFileMapAndExecUnbuffered() throws { try checkMount(.o0Dynamic, Self.unbuffered) }
+
+    /// As a container starts: a new root made with the descriptor-based mount API, pivot_root,
+    /// this program run there with copies of its libraries (files whose names the recorder sees
+    /// as other files: kept through /proc/TID/map_files and /proc/TID/fd/N), chroot.
+    func checkPivot(_ variant: Variant, _ environment: [String: String?] = [:]) throws {
+        XCTAssertEqual(try tokenRoundTrip(.namespaces, "pivot", variant, environment: environment), Self.userNamespace + """
+            fsopen: a descriptor, fsconfig = 0, 0, fsmount: a descriptor, move_mount = 0
+            copied this program and its mapped files: yes
+            open_tree: a descriptor, move_mount = 0, mount_setattr(MOUNT_ATTR_RDONLY) = 0
+            pivot_root = 0, chdir(/) = 0, umount2(/old, MNT_DETACH) = 0
+            run from the new root: / is a tmpfs: yes, /copied-flag reads "copied", /old gone: yes, /ro read-only: yes
+            chroot(/ro) = 0, /flag there: yes
+            child exited 0
+
+            """)
+    }
+
+    func testPivotRootIntoANewRootO0Dynamic() throws { try checkPivot(.o0Dynamic) }
+    func testPivotRootIntoANewRootO2Static() throws { try checkPivot(.o2Static) }
+    func testPivotRootIntoANewRootUnbuffered() throws { try checkPivot(.o0Dynamic, Self.unbuffered) }
 
     func checkPid(_ variant: Variant, _ environment: [String: String?] = [:]) throws {
         XCTAssertEqual(try tokenRoundTrip(.namespaces, "pid", variant, environment: environment), Self.userNamespace + """
@@ -130,7 +151,7 @@ final class NamespaceTests: XCTestCase {
     func testDumpShowsNamespaceCalls() throws {
         let exe = try Fixture.namespaces.executable(.o0Dynamic)
         var lines: [String] = []
-        for mode in ["pid", "mount", "uts"] {
+        for mode in ["pid", "mount", "uts", "pivot"] {
             let recording = try record([exe, mode], expectedStatus: 0)
             let dump = try Swrr.run(["dump", recording.trace])
             XCTAssertEqual(dump.status, 0, "\(dump)")
@@ -160,5 +181,14 @@ final class NamespaceTests: XCTestCase {
         has(#"\] setdomainname\(0x[0-9a-f]+, [0-9]+\) = 0$"#)
         has(#"\] setns\([0-9]+, CLONE_NEWUTS\) = 0$"#)
         has(#"\] setns\([0-9]+, CLONE_NEWPID\) = -1 EINVAL$"#)
+        has(#"\] fsopen\("tmpfs", 0x1\) = [0-9]+$"#)
+        has(#"\] fsconfig\([0-9]+, 1, "size", 0x[0-9a-f]+, 0\) = 0$"#)
+        has(#"\] fsmount\([0-9]+, 0x1, 0x0\) = [0-9]+$"#)
+        has(#"\] move_mount\([0-9]+, "", AT_FDCWD, "/tmp/ns-root", 0x4\) = 0$"#)
+        has(#"\] open_tree\(AT_FDCWD, "/tmp/ns-root/ro-source", 0x80001\) = [0-9]+$"#)
+        has(#"\] mount_setattr\(AT_FDCWD, "/tmp/ns-root/ro", 0x0, 0x[0-9a-f]+, 32\) = 0$"#)
+        has(#"\] pivot_root\("/tmp/ns-root", "/tmp/ns-root/old"\) = 0$"#)
+        has(#"\] exec "/ns-exe" \("#)
+        has(#"\] chroot\("/ro"\) = 0$"#)
     }
 }
