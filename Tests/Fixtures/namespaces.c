@@ -110,6 +110,34 @@ static int run_from_tmpfs(void) {
     return 0;
 }
 
+static int copy_file(const char *from, const char *to, mode_t mode) {
+    int in = open(from, O_RDONLY), out = open(to, O_CREAT | O_WRONLY | O_TRUNC, mode);
+    char buf[65536];
+    ssize_t k = 0;
+    while (in >= 0 && out >= 0 && (k = read(in, buf, sizeof buf)) > 0) {
+        if (write(out, buf, k) != k) { k = -1; break; }
+    }
+    if (in >= 0) close(in);
+    if (out >= 0) close(out);
+    return in >= 0 && out >= 0 && k == 0 ? 0 : -1;
+}
+
+/* Runs PATH with the argument MODE and the one environment entry ENV (or none) in a child;
+ * returns its exit status. */
+static int run_in_child(const char *path, char *mode, char *env) {
+    pid_t pid = fork();
+    if (pid == 0) {
+        char *argv[] = {"ns-exe", mode, NULL};
+        char *envp[] = {env, NULL};
+        execve(path, argv, envp);
+        printf("FAILED: execve: %s\n", strerror(errno));
+        _exit(3);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 static int mount_mode(const char *self) {
     enter_user_namespace(CLONE_NEWNS);
     struct stat before, after;
@@ -144,27 +172,10 @@ static int mount_mode(const char *self) {
 
     /* A copy of this program in the tmpfs, run from there: the recorder must keep the file the
      * program's mount namespace has, not whatever its own /tmp/ns-exe is. */
-    int in = open(self, O_RDONLY), out = open("/tmp/ns-exe", O_CREAT | O_WRONLY | O_TRUNC, 0755);
-    char buf[65536];
-    ssize_t k;
-    while (in >= 0 && out >= 0 && (k = read(in, buf, sizeof buf)) > 0) {
-        if (write(out, buf, k) != k) { printf("FAILED: copying: %s\n", strerror(errno)); return 3; }
-    }
-    close(in);
-    close(out);
+    if (copy_file(self, "/tmp/ns-exe", 0755) != 0) { printf("FAILED: copying: %s\n", strerror(errno)); return 3; }
     char env[64];
     snprintf(env, sizeof env, "NS_TOKEN=%lx", token);
-    pid_t pid = fork();
-    if (pid == 0) {
-        char *argv[] = {"ns-exe", "from-tmpfs", NULL};
-        char *envp[] = {env, NULL};
-        execve("/tmp/ns-exe", argv, envp);
-        printf("FAILED: execve: %s\n", strerror(errno));
-        _exit(3);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    printf("child exited %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    printf("child exited %d\n", run_in_child("/tmp/ns-exe", "from-tmpfs", env));
     unlink("/tmp/ns-exe");
     r = umount2("/tmp", MNT_DETACH);
     printf("umount2(/tmp) = %d, the /tmp from before back: %s\n", r,
@@ -194,18 +205,6 @@ static int bind_mode(const char *dir) {
 }
 
 /* ---- pivot ---- */
-
-static int copy_file(const char *from, const char *to, mode_t mode) {
-    int in = open(from, O_RDONLY), out = open(to, O_CREAT | O_WRONLY | O_TRUNC, mode);
-    char buf[65536];
-    ssize_t k = 0;
-    while (in >= 0 && out >= 0 && (k = read(in, buf, sizeof buf)) > 0) {
-        if (write(out, buf, k) != k) { k = -1; break; }
-    }
-    if (in >= 0) close(in);
-    if (out >= 0) close(out);
-    return in >= 0 && out >= 0 && k == 0 ? 0 : -1;
-}
 
 /* mkdir -p of the directories of `path` (under `root`). */
 static void make_parents(const char *root, const char *path) {
@@ -328,24 +327,11 @@ static int pivot_mode(void) {
     int cd = chdir("/");
     int u = umount2("/old", MNT_DETACH);
     printf("pivot_root = %d, chdir(/) = %d, umount2(/old, MNT_DETACH) = %d\n", p, cd, u);
-    pid_t pid = fork();
-    if (pid == 0) {
-        char *argv[] = {"ns-exe", "in-new-root", NULL};
-        char *envp[] = {NULL};
-        /* The preload library, when recorded with one, is among the copies. */
-        const char *preload = getenv("LD_PRELOAD");
-        char env[4200];
-        if (preload) {
-            snprintf(env, sizeof env, "LD_PRELOAD=%s", preload);
-            envp[0] = env;
-        }
-        execve("/ns-exe", argv, envp);
-        printf("FAILED: execve: %s\n", strerror(errno));
-        _exit(3);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    printf("child exited %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    /* The preload library, when recorded with one, is among the copies. */
+    const char *preload = getenv("LD_PRELOAD");
+    char env[4200];
+    if (preload) snprintf(env, sizeof env, "LD_PRELOAD=%s", preload);
+    printf("child exited %d\n", run_in_child("/ns-exe", "in-new-root", preload ? env : NULL));
     return 0;
 }
 
