@@ -18,8 +18,9 @@
  *           then this program run there (its libraries are the copies: files whose names the
  *           recorder sees as other files), and chroot
  *   pid     clone(CLONE_NEWPID | CLONE_NEWUTS): a child that is pid 1, with its own children
- *           (fork results 2, 3, 4 in its namespace), their wait statuses, one killed by its
- *           namespace-local id, a nested pid namespace from unshare(CLONE_NEWPID), and one left
+ *           (fork results 2, 3, 4 in its namespace), their wait statuses, signals sent by
+ *           namespace-local ids (one handled: si_pid 1; one fatal), a signal from outside (si_pid
+ *           0), a nested pid namespace from unshare(CLONE_NEWPID), and one left
  *           running, which the kernel kills when the namespace's init exits; the parent's fork
  *           result compared with the child's pid outside (NSpid)
  *   uts     unshare(CLONE_NEWUTS): sethostname/setdomainname and uname; a child with a uts
@@ -367,6 +368,27 @@ static const char *describe(int status, char *buf, size_t size) {
     return buf;
 }
 
+static volatile sig_atomic_t got_signal, got_pid, got_code;
+
+static void on_signal(int sig, siginfo_t *info, void *context) {
+    (void)context;
+    got_signal = sig;
+    got_pid = info->si_pid;
+    got_code = info->si_code;
+}
+
+/* Waits (SIGUSR1 and SIGUSR2 blocked until then) for `sig`, caught by on_signal. */
+static void await_signal(int sig) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_signal;
+    sa.sa_flags = SA_SIGINFO;
+    sigaction(sig, &sa, NULL);
+    sigset_t none;
+    sigemptyset(&none);
+    while (got_signal != sig) sigsuspend(&none);
+}
+
 static int pid_init(void *arg) {
     (void)arg;
     char d[64];
@@ -376,14 +398,23 @@ static int pid_init(void *arg) {
     if (write(report_pipe[1], &outer, sizeof outer) != sizeof outer) return 3;
     close(report_pipe[1]);
     printf("init: getpid() = %d, getppid() = %d, NSpid levels %d\n", getpid(), getppid(), levels);
+    /* A signal from the parent, outside the namespace: si_pid reads 0 here. */
+    await_signal(SIGUSR2);
+    printf("init: SIGUSR2 from outside the namespace: si_pid %d, si_code SI_USER: %s\n", got_pid,
+           got_code == SI_USER ? "yes" : "no");
     pid_t a = fork();
     if (a == 0) {
         printf("first child: getpid() = %d, getppid() = %d\n", getpid(), getppid());
+        /* From init, by this child's id in the namespace: si_pid reads 1. */
+        await_signal(SIGUSR1);
+        printf("first child: SIGUSR1 from init: si_pid %d\n", got_pid);
         _exit(7);
     }
+    int sent = kill(a, SIGUSR1);
     int status = 0;
     pid_t w = waitpid(-1, &status, 0);
-    printf("init: fork() = %d, waitpid(-1) = %d, %s\n", a, w, describe(status, d, sizeof d));
+    printf("init: fork() = %d, kill(%d, SIGUSR1) = %d, waitpid(-1) = %d, %s\n", a, a, sent, w,
+           describe(status, d, sizeof d));
     pid_t b = fork();
     if (b == 0) {
         for (;;) pause();
@@ -417,12 +448,19 @@ static int pid_init(void *arg) {
 static int pid_mode(void) {
     enter_user_namespace(0);
     if (pipe(report_pipe) != 0) return 3;
+    /* Blocked until the child (and its first child, which inherits the mask) waits for them. */
+    sigset_t usr;
+    sigemptyset(&usr);
+    sigaddset(&usr, SIGUSR1);
+    sigaddset(&usr, SIGUSR2);
+    sigprocmask(SIG_BLOCK, &usr, NULL);
     static char stack[256 * 1024];
     pid_t child = clone(pid_init, stack + sizeof stack, CLONE_NEWPID | CLONE_NEWUTS | SIGCHLD, NULL);
     if (child < 0) { printf("FAILED: clone: %s\n", strerror(errno)); return 3; }
     close(report_pipe[1]);
     long outer = 0;
     ssize_t n = read(report_pipe[0], &outer, sizeof outer);
+    kill(child, SIGUSR2);
     int status = 0;
     pid_t w = waitpid(child, &status, 0);
     char d[64];

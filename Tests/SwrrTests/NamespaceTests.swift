@@ -1,8 +1,8 @@
 // Namespaces (issue 14, Tests/Fixtures/namespaces.c): an unprivileged program (the fixture drops
 // root first) in a user namespace of its own, with a mount namespace inside (a tmpfs, a file
 // written, read and mapped there, a program run from it; a bind mount over a file the recorder
-// can see), a pid namespace (its init's children with namespace-local ids, waits, a kill by such
-// an id, a nested namespace, a process the kernel kills when the init exits), a new root
+// can see), a pid namespace (its init's children with namespace-local ids, waits, kills by such
+// ids, the si_pid of signals from inside and outside the namespace, a nested namespace, a process the kernel kills when the init exits), a new root
 // (the descriptor-based mount API, pivot_root, chroot), uts (hostname,
 // setns into another process's namespace) and net/ipc/cgroup; and unshare(CLONE_FILES). Recorded and replayed twice with
 // identical output, buffered and with SWRR_SYSCALLBUF=0; the recording prints what a native run
@@ -56,8 +56,10 @@ final class NamespaceTests: XCTestCase {
     func checkPid(_ variant: Variant, _ environment: [String: String?] = [:]) throws {
         XCTAssertEqual(try tokenRoundTrip(.namespaces, "pid", variant, environment: environment), Self.userNamespace + """
             init: getpid() = 1, getppid() = 0, NSpid levels 2
+            init: SIGUSR2 from outside the namespace: si_pid 0, si_code SI_USER: yes
             first child: getpid() = 2, getppid() = 1
-            init: fork() = 2, waitpid(-1) = 2, exited 7
+            first child: SIGUSR1 from init: si_pid 1
+            init: fork() = 2, kill(2, SIGUSR1) = 0, waitpid(-1) = 2, exited 7
             init: fork() = 3, kill(3, SIGTERM) = 0, waitpid = 3, killed by TERM
             init: fork() = 4, left running
             nested: getpid() = 1, getppid() = 0, NSpid levels 3
