@@ -369,24 +369,34 @@ static const char *describe(int status, char *buf, size_t size) {
 }
 
 static volatile sig_atomic_t got_signal, got_pid, got_code;
+static int wake_pipe[2];
 
 static void on_signal(int sig, siginfo_t *info, void *context) {
     (void)context;
     got_signal = sig;
     got_pid = info->si_pid;
     got_code = info->si_code;
+    if (write(wake_pipe[1], "s", 1) != 1) _exit(4);
 }
 
-/* Waits (SIGUSR1 and SIGUSR2 blocked until then) for `sig`, caught by on_signal. */
-static void await_signal(int sig) {
+/* SIGUSR1 and SIGUSR2 caught by on_signal, which wakes await_signal through a pipe (a signal that
+ * comes before the wait has left its byte there already). Installed before the namespace's init
+ * is cloned: its children inherit it. */
+static void catch_signals(void) {
+    if (pipe(wake_pipe) != 0) exit(3);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = on_signal;
-    sa.sa_flags = SA_SIGINFO;
-    sigaction(sig, &sa, NULL);
-    sigset_t none;
-    sigemptyset(&none);
-    while (got_signal != sig) sigsuspend(&none);
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigaction(SIGUSR1, &sa, NULL);
+    sigaction(SIGUSR2, &sa, NULL);
+}
+
+static void await_signal(int sig) {
+    char c;
+    while (got_signal != sig) {
+        if (read(wake_pipe[0], &c, 1) != 1) exit(4);
+    }
 }
 
 static int pid_init(void *arg) {
@@ -448,12 +458,7 @@ static int pid_init(void *arg) {
 static int pid_mode(void) {
     enter_user_namespace(0);
     if (pipe(report_pipe) != 0) return 3;
-    /* Blocked until the child (and its first child, which inherits the mask) waits for them. */
-    sigset_t usr;
-    sigemptyset(&usr);
-    sigaddset(&usr, SIGUSR1);
-    sigaddset(&usr, SIGUSR2);
-    sigprocmask(SIG_BLOCK, &usr, NULL);
+    catch_signals();
     static char stack[256 * 1024];
     pid_t child = clone(pid_init, stack + sizeof stack, CLONE_NEWPID | CLONE_NEWUTS | SIGCHLD, NULL);
     if (child < 0) { printf("FAILED: clone: %s\n", strerror(errno)); return 3; }
