@@ -33,6 +33,10 @@ extension SyscallTable {
         SyscallSpec(432, "fsmount", [.fd, .hex, .hex], fd: .returnsFd),
         SyscallSpec(433, "fspick", [.fd, .path, .hex], fd: .returnsFd),
         SyscallSpec(442, "mount_setattr", [.fd, .path, .hex, .ptr, .uint]),
+        // Capabilities, which a user namespace gives its creator (setpriv and unshare(1) set
+        // them): answered from the trace like the identity changes (setuid...), since replay runs
+        // as whoever replays. capget is in SyscallTable.swift.
+        SyscallSpec(126, "capset", [.ptr, .ptr]),
         // The name is not NUL-terminated (its length is the second argument): shown as an address.
         SyscallSpec(170, "sethostname", [.ptr, .uint]),
         SyscallSpec(171, "setdomainname", [.ptr, .uint]),

@@ -278,9 +278,16 @@ public final class TraceWriter {
         // file (measured: a file bind-mounted over another in the program's mount namespace had
         // the other one linked into the trace, and the replay mapped its bytes).
         let real = TraceWriter.realPath(path).flatMap { TraceWriter.isFile($0, st) ? $0 : nil } ?? path
-        let linked = UInt64(st.st_dev) == device && TraceWriter.isStable(real, modified: st.st_mtim.tv_sec)
+        // A set-user-ID or set-group-ID program is copied without those bits, never linked: replay
+        // executes the trace's copy as whoever replays, and the kernel clears a set-ID program's
+        // ADDR_NO_RANDOMIZE even when the ids do not change (measured: /usr/bin/mount run by root
+        // in a user namespace, where its owner is unmapped and the bit does nothing, was mapped at
+        // 0x5610c4ebf000 on replay, recorded at 0x555555554000). A trace holds no set-ID program
+        // either.
+        let setID = st.st_mode & (S_ISUID | S_ISGID) != 0
+        let linked = !setID && UInt64(st.st_dev) == device && TraceWriter.isStable(real, modified: st.st_mtim.tv_sec)
             && link(real, destination) == 0
-        if !linked { try FileCopy.copy(from: path, to: destination, mode: st.st_mode) }
+        if !linked { try FileCopy.copy(from: path, to: destination, mode: st.st_mode & ~(S_ISUID | S_ISGID)) }
         // Read back and checksummed on the pipeline's thread, in order before any chunk of the
         // events that name the file. Measured on swift-frontend --version (29 files, 247 MB,
         // hard links): recorded in 0.11-0.19 s without checksums, 0.26-0.39 s checksummed here,

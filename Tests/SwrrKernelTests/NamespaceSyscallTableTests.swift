@@ -10,7 +10,7 @@ final class NamespaceSyscallTableTests: XCTestCase {
     func testNumbersMatchKernelNamesAndReplayEmulates() {
         XCTAssertEqual(Set(SyscallTable.namespaces.map(\.name)),
                        ["unshare", "setns", "mount", "umount2", "pivot_root", "chroot", "sethostname", "setdomainname",
-                        "open_tree", "move_mount", "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr"])
+                        "open_tree", "move_mount", "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr", "capset"])
         for spec in SyscallTable.namespaces {
             XCTAssertEqual(syscallNames[spec.number], spec.name, "spec \(spec.name) has number \(spec.number)")
             XCTAssertEqual(SyscallTable.all.filter { $0.number == spec.number }.count, 1, spec.name)
