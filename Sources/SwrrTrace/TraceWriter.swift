@@ -279,11 +279,11 @@ public final class TraceWriter {
         // the other one linked into the trace, and the replay mapped its bytes).
         let real = TraceWriter.realPath(path).flatMap { TraceWriter.isFile($0, st) ? $0 : nil } ?? path
         // A set-user-ID or set-group-ID program is copied without those bits, never linked: replay
-        // executes the trace's copy as whoever replays, and the kernel clears a set-ID program's
-        // ADDR_NO_RANDOMIZE even when the ids do not change (measured: /usr/bin/mount run by root
-        // in a user namespace, where its owner is unmapped and the bit does nothing, was mapped at
-        // 0x5610c4ebf000 on replay, recorded at 0x555555554000). A trace holds no set-ID program
-        // either.
+        // executes the trace's copy, and its exec of a set-ID file turned address randomization
+        // back on where the recorded one had not (measured, recording and replaying as root:
+        // set-user-ID root /usr/bin/mount recorded at 0x555555554000, replayed at 0x55e223eca000;
+        // the same run in a user namespace, where root is unmapped and the bit does nothing).
+        // A trace then holds no set-ID program either.
         let setID = st.st_mode & (S_ISUID | S_ISGID) != 0
         let linked = !setID && UInt64(st.st_dev) == device && TraceWriter.isStable(real, modified: st.st_mtim.tv_sec)
             && link(real, destination) == 0
