@@ -31,7 +31,7 @@
  *           table (clone with CLONE_FILES); the parent then points its descriptor 1 elsewhere,
  *           and the child's descriptor 1 is still the output
  *   others  unshare of net, ipc and cgroup namespaces: only a loopback device, a fresh SysV id
- *           space
+ *           space; a time namespace whose monotonic clock a child sees 1000 s ahead
  */
 #define _GNU_SOURCE
 #include <elf.h>
@@ -55,6 +55,7 @@
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define TMPFS_MAGIC 0x01021994
@@ -590,6 +591,28 @@ static int others_mode(void) {
     }
     printf("cgroups seen from the new cgroup namespace: all at its root: %s\n",
            lines > 0 && roots == lines ? "yes" : "no");
+
+    /* A time namespace: its monotonic clock 1000 s ahead, for the children that start in it. */
+    struct timespec mine, theirs;
+    int t = unshare(CLONE_NEWTIME);
+    fd = open("/proc/self/timens_offsets", O_WRONLY);
+    const char *offset = "monotonic 1000 0";
+    int w = fd >= 0 && write(fd, offset, strlen(offset)) == (ssize_t)strlen(offset);
+    if (fd >= 0) close(fd);
+    int pipefd[2];
+    if (pipe(pipefd) != 0) return 3;
+    pid_t child = fork();
+    if (child == 0) {
+        clock_gettime(CLOCK_MONOTONIC, &theirs);
+        if (write(pipefd[1], &theirs, sizeof theirs) != sizeof theirs) _exit(3);
+        _exit(0);
+    }
+    int got = read(pipefd[0], &theirs, sizeof theirs) == sizeof theirs;
+    clock_gettime(CLOCK_MONOTONIC, &mine);
+    waitpid(child, NULL, 0);
+    long ahead = theirs.tv_sec - mine.tv_sec;
+    printf("unshare(CLONE_NEWTIME) = %d, offset written: %s, child's monotonic clock ahead by "
+           "about 1000 s: %s\n", t, w ? "yes" : "no", got && ahead >= 998 && ahead <= 1000 ? "yes" : "no");
     return 0;
 }
 

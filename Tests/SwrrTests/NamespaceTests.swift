@@ -4,7 +4,7 @@
 // can see), a pid namespace (its init's children with namespace-local ids, waits, kills by such
 // ids, the si_pid of signals from inside and outside the namespace, a nested namespace, a process the kernel kills when the init exits), a new root
 // (the descriptor-based mount API, pivot_root, chroot), uts (hostname,
-// setns into another process's namespace) and net/ipc/cgroup; and unshare(CLONE_FILES). Recorded and replayed twice with
+// setns into another process's namespace), net/ipc/cgroup and time; and unshare(CLONE_FILES). Recorded and replayed twice with
 // identical output, buffered and with SWRR_SYSCALLBUF=0; the recording prints what a native run
 // prints but for its token. Replay creates no namespace (SwrrKernel/NamespaceFlags.swift).
 import Foundation
@@ -96,12 +96,13 @@ final class NamespaceTests: XCTestCase {
             interface 1 lo
             shmget in the new ipc namespace = 0
             cgroups seen from the new cgroup namespace: all at its root: yes
+            unshare(CLONE_NEWTIME) = 0, offset written: yes, child's monotonic clock ahead by about 1000 s: yes
 
             """)
     }
 
-    func testNetIpcCgroupNamespacesO0Dynamic() throws { try checkOthers(.o0Dynamic) }
-    func testNetIpcCgroupNamespacesUnbuffered() throws { try checkOthers(.o2Static, Self.unbuffered) }
+    func testNetIpcCgroupTimeNamespacesO0Dynamic() throws { try checkOthers(.o0Dynamic) }
+    func testNetIpcCgroupTimeNamespacesUnbuffered() throws { try checkOthers(.o2Static, Self.unbuffered) }
 
     /// unshare(CLONE_FILES) in a child that shared its parent's descriptor table: the parent's
     /// descriptor 1 then points to /dev/null, the child's is still the output, whose write the
