@@ -18,9 +18,9 @@ enum RecordedProcesses {
             switch event {
             case .exec(let e) where out.isEmpty:
                 out.append(e.tid)
-            case .syscall(let e) where e.result > 0 && !out.contains(Int32(truncatingIfNeeded: e.result)):
+            case .syscall(let e) where e.result > 0 && !out.contains(e.createdTid):
                 let created = [57, 58, 435].contains(e.number) || (e.number == 56 && e.args[0] & cloneThread == 0)
-                if created { out.append(Int32(truncatingIfNeeded: e.result)) }
+                if created { out.append(e.createdTid) }
             default:
                 break
             }

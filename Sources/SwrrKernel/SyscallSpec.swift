@@ -13,6 +13,7 @@ public enum ArgKind: Sendable, Equatable {
     case fd         // a file descriptor (AT_FDCWD shown by name)
     case path       // a NUL-terminated string the recorder captures for display
     case ptr        // an address
+    case flags(FlagNames) // a flag word shown by name (clone's CLONE_*, mount's MS_*...)
 }
 
 /// A buffer in tracee memory that the kernel writes during the call.
@@ -60,8 +61,8 @@ public enum ReplayAction: Sendable, Equatable {
     /// rt_sigreturn: run it for real and keep every register it restores.
     case sigreturn
     /// fork, vfork, clone: create the task for real (vfork without CLONE_VFORK: replay orders the
-    /// tasks itself), then give the parent the recorded child id and write it where the
-    /// CLONE_*_SETTID flags asked.
+    /// tasks itself; no CLONE_NEW* namespaces: NamespaceFlags.swift), then give the parent the
+    /// recorded child id and write the ids the program saw where the CLONE_*_SETTID flags asked.
     case spawn
     /// execve, execveat: exec the trace's copy of the recorded executable.
     case exec
@@ -104,6 +105,10 @@ public enum FdEffect: Sendable, Equatable {
     case fdPair(arg: Int)      // pipe/pipe2/socketpair: two new fds written at argument `arg`
     case fcntlDup              // fcntl: a new fd only for F_DUPFD and F_DUPFD_CLOEXEC
     case closesRange(firstArg: Int, lastArg: Int) // close_range
+    /// unshare with CLONE_FILES (`bit`) in argument `flagsArg`: the task's table stops being
+    /// shared with the tasks it shared it with (threads, clone with CLONE_FILES); later changes
+    /// on either side no longer reach the other.
+    case unshares(flagsArg: Int, bit: UInt64)
 }
 
 public struct SyscallSpec: Sendable {

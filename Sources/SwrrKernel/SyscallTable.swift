@@ -34,7 +34,7 @@ public enum SyscallTable {
         return "syscall_\(number)"
     }
 
-    public static let all: [SyscallSpec] = core + ipc + runtime + system + swrrCalls
+    public static let all: [SyscallSpec] = core + ipc + runtime + system + namespaces + swrrCalls
 
     /// swrr's own calls, made by its preload library (SyscallBufferLayout.swift). The kernel does
     /// not know them; the recorder answers swrr_register_buffer itself when it buffers syscalls.
@@ -93,7 +93,8 @@ public enum SyscallTable {
         SyscallSpec(41, "socket", [.int, .hex, .int], fd: .returnsFd),
         SyscallSpec(42, "connect", [.fd, .ptr, .uint]),
         // ---- processes and threads ----
-        SyscallSpec(56, "clone", [.hex, .ptr, .ptr, .ptr, .hex], replay: .spawn),
+        // Its CLONE_NEW* bits are cleared on replay (NamespaceFlags.swift).
+        SyscallSpec(56, "clone", [.flags(.clone), .ptr, .ptr, .ptr, .hex], replay: .spawn),
         SyscallSpec(57, "fork", [], replay: .spawn),
         SyscallSpec(58, "vfork", [], replay: .spawn),
         SyscallSpec(59, "execve", [.path, .ptr, .ptr], replay: .exec),
@@ -159,7 +160,12 @@ public enum SyscallTable {
         SyscallSpec(107, "geteuid", []),
         SyscallSpec(108, "getegid", []),
         SyscallSpec(110, "getppid", []),
-        SyscallSpec(125, "capget", [.ptr, .ptr], out: [.fixed(arg: 1, size: 24)]),
+        // The kernel also writes its preferred version into the header's first 4 bytes when the
+        // program's is not one it knows, and then fails (EINVAL), or succeeds when the data
+        // pointer is NULL: libcap probes the version so (measured: setpriv's replay, whose header
+        // kept version 0, went on differently at the next call).
+        SyscallSpec(125, "capget", [.ptr, .ptr], out: [.fixed(arg: 0, size: 4), .fixed(arg: 1, size: 24)],
+                    when: .always),
         SyscallSpec(135, "personality", [.hex]),
         SyscallSpec(140, "getpriority", [.int, .int]),
         SyscallSpec(141, "setpriority", [.int, .int, .int]),

@@ -15,8 +15,8 @@ struct FdTable {
         guard result >= 0 else { return }
         func arg(_ i: Int) -> Int64 { Int64(bitPattern: args[i]) }
         switch effect {
-        case .none:
-            break
+        case .none, .unshares:
+            break   // (unshares: the table is copied, RecordProcess.apply)
         case .returnsFd:
             echo[result] = nil
         case .dupResult:

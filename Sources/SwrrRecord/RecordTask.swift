@@ -10,6 +10,18 @@ final class RecordProcess {
     init(fds: FdTable) { self.fds = fds }
 }
 
+extension RecordTask {
+    /// A finished call's effect on the task's descriptor table: a change to the table it shares
+    /// with others, or (unshare with CLONE_FILES) a copy of its own from now on.
+    func applyFdEffect(_ effect: FdEffect, args: [UInt64], result: Int64, pair: () -> (Int64, Int64)?) {
+        if case .unshares(let a, let bit) = effect {
+            if result == 0 && a < args.count && args[a] & bit != 0 { process = RecordProcess(fds: process.fds) }
+            return
+        }
+        process.fds.apply(effect, args: args, result: result, pair: pair)
+    }
+}
+
 final class RecordTask {
     enum State: Equatable {
         /// Created by clone/fork; its first stop has not been seen yet.

@@ -409,8 +409,10 @@ public final class Recorder {
             // The event is complete now (its result is the child), and the child's events must
             // come after it: with CLONE_VFORK the parent only returns once the child has exec'd.
             let number = Int32(truncatingIfNeeded: Int64(bitPattern: t.entry.origRax))
+            let (result, spawned) = spawnedIds(parent: t.tid, child: child)
             try writerRef.append(.syscall(SyscallEvent(
-                tid: t.tid, number: number, args: t.entry.syscallArgs, registers: t.entry, result: Int64(child))))
+                tid: t.tid, number: number, args: t.entry.syscallArgs, registers: t.entry, result: result,
+                spawned: spawned)))
             t.syscallRecorded = true
             let cloneVM = number == 56 && flags & 0x100 != 0, cloneSetTLS = number == 56 && flags & 0x80000 != 0
             inheritBuffer(parent: t, child: c, sharesMemory: e == .vfork || cloneVM, newTLS: cloneSetTLS,
@@ -612,7 +614,7 @@ public final class Recorder {
         if spec.replay == .shmAttach && result >= 0 {
             mapped = try sysvSegment(id: args[0], at: UInt64(bitPattern: result), task: task, writer: writer)
         }
-        t.process.fds.apply(spec.fdEffect, args: args, result: result) {
+        t.applyFdEffect(spec.fdEffect, args: args, result: result) {
             guard case .fdPair(let a) = spec.fdEffect, let b = try? task.readMemory(args[a], count: 8) else { return nil }
             return (Int64(Int32(bitPattern: b.loadU32(at: 0))), Int64(Int32(bitPattern: b.loadU32(at: 4))))
         }
@@ -648,7 +650,7 @@ public final class Recorder {
         // A file mapped through a writable descriptor may change under the mapping: kept as a copy,
         // which replay maps from a scratch copy of its own and keeps up to date (a hard link would
         // be the live file).
-        let file = try writer.addFile(path: Recorder.usablePath(path, of: link),
+        let file = try writer.addFile(path: Recorder.usablePath(path, of: link), name: path,
                                       copy: Recorder.isWritable(fd: fd, of: task.tid))
         var kept = stat()
         if stat(writer.directory + "/" + file.traceName, &kept) == 0 && kept.st_nlink == 1
@@ -713,11 +715,15 @@ public final class Recorder {
         let stack = try InitialStack.capture(task: task, rsp: regs.rsp, mappings: maps)
         // fexecve of a memfd (or of a file deleted since) runs a file with no usable path: kept
         // through /proc/TID/exe, under the name the kernel gives it.
-        let exe = try writer.addFile(path: Recorder.usablePath(program, of: "/proc/\(task.tid)/exe"))
+        let exe = try writer.addFile(path: Recorder.usablePath(program, of: "/proc/\(task.tid)/exe"), name: program)
         // Libraries the kernel mapped (the ELF interpreter) are kept too, for `swrr pack` and for
         // debugging the trace on another machine.
+        // The names in the maps are the program's: in a mount namespace of its own they may name
+        // other files here, or none, so a name that does not open the mapped file is read
+        // through /proc/TID/map_files.
         for m in maps where m.name.hasPrefix("/") && m.name != program && m.inode != 0 {
-            _ = try? writer.addFile(path: m.name)
+            let link = "/proc/\(task.tid)/map_files/\(String(m.start, radix: 16))-\(String(m.end, radix: 16))"
+            _ = try? writer.addFile(path: Recorder.usablePath(m.name, of: link), name: m.name)
         }
         return ExecEvent(tid: tid ?? task.tid, originalPath: program, executable: exe, registers: regs, stack: stack,
                          mappings: maps.map {

@@ -128,7 +128,7 @@ extension Recorder {
     /// the record at `offset` of `bytes`.
     private func applyFdEffect(_ effect: FdEffect, record bytes: [UInt8], at offset: Int, of t: RecordTask) {
         let args = [bytes.loadU64(at: offset + 16), bytes.loadU64(at: offset + 24), bytes.loadU64(at: offset + 32), 0, 0, 0]
-        t.process.fds.apply(effect, args: args, result: Int64(bitPattern: bytes.loadU64(at: offset + 8))) { nil }
+        t.applyFdEffect(effect, args: args, result: Int64(bitPattern: bytes.loadU64(at: offset + 8))) { nil }
     }
 
     /// Makes the task's next buffered call an ordinary syscall (a signal waits for one).

@@ -193,7 +193,9 @@ extension ReplaySession {
             number = 56
             args = [cloneParent | 17, 0, 0, 0, 0, 0]
         case 56:
-            args[0] &= ~cloneVfork
+            // No namespaces on replay (NamespaceFlags.swift says why); without CLONE_NEWPID the
+            // child can be made swrr's child like any other.
+            args[0] = NamespaceFlags.replayedCloneFlags(args[0]) & ~cloneVfork
             if args[0] & cloneThread == 0 { args[0] |= cloneParent }
         default:
             break
@@ -205,7 +207,9 @@ extension ReplaySession {
         guard r > 0, child > 0 else { throw diverge("\(SyscallTable.name(Int(ev.number))) failed on replay (\(r))") }
         let isThread = number == 56 && args[0] & 0x10000 != 0
         let c = Task(tid: child, tgid: isThread ? parent.task.tgid : child)
-        let recordedTid = Int32(truncatingIfNeeded: ev.result)
+        // The events of the child name it by its tid in the recorder's pid namespace, which is
+        // not the parent's result when the child is in another one (SpawnedTask).
+        let recordedTid = ev.createdTid
         tasks[recordedTid] = ReplayTask(task: c, newborn: true)
         if !isThread { mappingSources[child] = nil }   // (a pid used again)
         let nc = try replayTask(recordedTid)
@@ -215,9 +219,12 @@ extension ReplaySession {
         childRegs.syscallArgs = ev.registers.syscallArgs
         try nc.task.setRegisters(childRegs)
         if number == 56 {
-            let tid = withUnsafeBytes(of: recordedTid.littleEndian) { Array($0) }
-            if args[0] & parentSetTid != 0 && args[2] != 0 { try parent.task.writeMemory(args[2], tid) }
-            if args[0] & childSetTid != 0 && args[3] != 0 { try nc.task.writeMemory(args[3], tid) }
+            // What the kernel stored: the child's id in the parent's pid namespace (the result)
+            // for the parent, in its own for the child (1 for a namespace's init).
+            func bytes(_ id: Int32) -> [UInt8] { withUnsafeBytes(of: id.littleEndian) { Array($0) } }
+            let seen = Int32(truncatingIfNeeded: ev.result), own = ev.spawned?.ownId ?? seen
+            if args[0] & parentSetTid != 0 && args[2] != 0 { try parent.task.writeMemory(args[2], bytes(seen)) }
+            if args[0] & childSetTid != 0 && args[3] != 0 { try nc.task.writeMemory(args[3], bytes(own)) }
         }
     }
 

@@ -106,9 +106,12 @@ public struct SyscallEvent: Equatable, Sendable {
     public var strings: [String]
     /// The call's effect on a file mapped in the recording.
     public var fileUpdate: FileUpdate?
+    /// fork, vfork, clone of a task whose ids differ from the call's result (pid namespaces):
+    /// nil when the result is all there is to know.
+    public var spawned: SpawnedTask?
     public init(tid: Int32, number: Int32, args: [UInt64], registers: Registers, result: Int64,
                 writes: [MemoryWrite] = [], echoFd: UInt8 = 0, mappedFile: MappedFile? = nil,
-                strings: [String] = [], fileUpdate: FileUpdate? = nil) {
+                strings: [String] = [], fileUpdate: FileUpdate? = nil, spawned: SpawnedTask? = nil) {
         self.tid = tid
         self.number = number
         self.args = args
@@ -119,6 +122,26 @@ public struct SyscallEvent: Equatable, Sendable {
         self.mappedFile = mappedFile
         self.strings = strings
         self.fileUpdate = fileUpdate
+        self.spawned = spawned
+    }
+
+    /// The tid the events of the task this fork, vfork or clone created carry.
+    public var createdTid: Int32 { spawned?.tid ?? Int32(truncatingIfNeeded: result) }
+}
+
+/// A task created in a pid namespace other than the one swrr sees it in (clone with
+/// CLONE_NEWPID, a fork after unshare(CLONE_NEWPID) or setns, any fork inside such a namespace).
+/// A task has an id in its own pid namespace and in each one above it; the parent's fork returns
+/// the id in the parent's namespace (the syscall's recorded result), the child's gettid and
+/// CLONE_CHILD_SETTID give its id in its own, and swrr, in the outermost, names it by a third.
+public struct SpawnedTask: Equatable, Sendable {
+    /// The tid swrr sees (ptrace's, /proc's): the events of the new task carry it.
+    public var tid: Int32
+    /// Its id in its own pid namespace (1 for a namespace's init).
+    public var ownId: Int32
+    public init(tid: Int32, ownId: Int32) {
+        self.tid = tid
+        self.ownId = ownId
     }
 }
 

@@ -75,6 +75,11 @@ enum EventCodec {
                 try encode(u.contents, into: &w, store: store)
                 w.varint(u.zeroed)
             }
+            w.bool(e.spawned != nil)
+            if let c = e.spawned {
+                w.zigzag(Int64(c.tid))
+                w.zigzag(Int64(c.ownId))
+            }
         case .rdtsc(let e):
             w.u8(Tag.rdtsc.rawValue)
             w.zigzag(Int64(e.tid))
@@ -186,9 +191,11 @@ enum EventCodec {
                 fileUpdate = FileUpdate(file: file, size: size, offset: contents.address, bytes: contents.bytes,
                                         zeroed: try r.varint())
             }
+            let spawned = try r.bool() ? SpawnedTask(tid: try r.int32(), ownId: try r.int32()) : nil
             return .syscall(SyscallEvent(tid: tid, number: number, args: args, registers: registers,
                                          result: result, writes: writes, echoFd: echoFd,
-                                         mappedFile: mappedFile, strings: strings, fileUpdate: fileUpdate))
+                                         mappedFile: mappedFile, strings: strings,
+                                         fileUpdate: fileUpdate, spawned: spawned))
         case .rdtsc:
             return .rdtsc(RdtscEvent(tid: try r.int32(), registers: try decodeRegisters(&r),
                                      value: try r.varint(), aux: try r.uint32(), isRdtscp: try r.bool()))

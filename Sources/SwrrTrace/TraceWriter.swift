@@ -252,10 +252,12 @@ public final class TraceWriter {
     /// place; see `isStable`), otherwise a copy (a reflink where the filesystem can). The same
     /// file (device, inode, size, mtime) is kept once. Its checksum, computed from what was kept,
     /// reaches the disk before any events chunk appended after this call (flush() and finish()
-    /// wait for it).
+    /// wait for it). `name` is the program's name for the file when `path` is a /proc link that
+    /// opens it (/proc/TID/fd/N, exe, map_files: a memfd, a deleted file, a file of another mount
+    /// namespace): the copy is named after it, and `swrr dump` and messages show it.
     /// `copy`: never a hard link, because the program may change the file through the descriptor
     /// it mapped (a link would be the live file, changing the trace with it).
-    public func addFile(path: String, copy: Bool = false) throws -> MappedFile {
+    public func addFile(path: String, name: String? = nil, copy: Bool = false) throws -> MappedFile {
         try checkOpen("add a file to")
         let st: stat
         switch Posix.status(path) {
@@ -269,14 +271,25 @@ public final class TraceWriter {
                                     mtimeSeconds: st.st_mtim.tv_sec, mtimeNanoseconds: st.st_mtim.tv_nsec)
         if let kept = keptFiles[identity], !(copy && isLink(kept)) { return kept }
 
-        var base = Posix.basename(path)
+        var base = Posix.basename(name ?? path)
         if base.isEmpty { base = "file" }
         let traceName = TraceFormat.filesDirectory + "/\(nextFileNumber)-\(base)"
         let destination = directory + "/" + traceName
-        let real = TraceWriter.realPath(path) ?? path
-        let linked = !copy && UInt64(st.st_dev) == device && TraceWriter.isStable(real, modified: st.st_mtim.tv_sec)
+        // A /proc link (/proc/TID/fd/N, exe, map_files) resolves to the program's name for the
+        // file, which in another mount namespace may name another file here: link only the very
+        // file (measured: a file bind-mounted over another in the program's mount namespace had
+        // the other one linked into the trace, and the replay mapped its bytes).
+        let real = TraceWriter.realPath(path).flatMap { TraceWriter.isFile($0, st) ? $0 : nil } ?? path
+        // A set-user-ID or set-group-ID program is copied without those bits, never linked: replay
+        // executes the trace's copy, and its exec of a set-ID file turned address randomization
+        // back on where the recorded one had not (measured, recording and replaying as root:
+        // set-user-ID root /usr/bin/mount recorded at 0x555555554000, replayed at 0x55e223eca000;
+        // the same run in a user namespace, where root is unmapped and the bit does nothing).
+        // A trace then holds no set-ID program either.
+        let setID = st.st_mode & (S_ISUID | S_ISGID) != 0
+        let linked = !copy && !setID && UInt64(st.st_dev) == device && TraceWriter.isStable(real, modified: st.st_mtim.tv_sec)
             && link(real, destination) == 0
-        if !linked { try FileCopy.copy(from: path, to: destination, mode: st.st_mode) }
+        if !linked { try FileCopy.copy(from: path, to: destination, mode: st.st_mode & ~(S_ISUID | S_ISGID)) }
         // Read back and checksummed on the pipeline's thread, in order before any chunk of the
         // events that name the file. Measured on swift-frontend --version (29 files, 247 MB,
         // hard links): recorded in 0.11-0.19 s without checksums, 0.26-0.39 s checksummed here,
@@ -284,7 +297,7 @@ public final class TraceWriter {
         let number = UInt64(nextFileNumber), checksums = self.checksums, directory = self.directory
         try writing { try pipeline.submit { try TraceWriter.keepChecksum(of: traceName, number: number, in: directory, to: checksums) } }
 
-        let file = MappedFile(traceName: traceName, originalPath: path)
+        let file = MappedFile(traceName: traceName, originalPath: name ?? path)
         nextFileNumber += 1
         keptFiles[identity] = file
         return file
@@ -331,6 +344,12 @@ public final class TraceWriter {
 
     static func isSystemPath(_ path: String) -> Bool {
         systemPrefixes.contains { path == $0 || path.hasPrefix($0 + "/") }
+    }
+
+    /// Whether `path` names the file `st` describes.
+    private static func isFile(_ path: String, _ st: stat) -> Bool {
+        guard case .success(let other) = Posix.status(path) else { return false }
+        return other.st_dev == st.st_dev && other.st_ino == st.st_ino
     }
 
     private static func realPath(_ path: String) -> String? {

@@ -67,6 +67,8 @@ enum EventFormatter {
             return fd == -100 ? "AT_FDCWD" : String(fd)
         case .path:
             return string.map(quoted) ?? "0x" + hex(v)
+        case .flags(let names):
+            return names.describe(v)
         }
     }
 
@@ -79,6 +81,11 @@ enum EventFormatter {
             parts.append(argument(kind, e.args[i], string: i < e.strings.count ? e.strings[i] : nil))
         }
         var s = "\(name)(\(parts.joined(separator: ", "))) = " + result(e.result, name: name)
+        if let c = e.spawned {
+            // The result is the child's id in the parent's pid namespace; later lines name it by
+            // swrr's.
+            s += " [task \(c.tid), \(c.ownId) in its own pid namespace]"
+        }
         if !e.writes.isEmpty {
             s += " [wrote \(e.writes.reduce(0) { $0 + $1.bytes.count }) bytes]"
         }

@@ -80,6 +80,13 @@ final class CheckpointTests: XCTestCase {
         try restoreAtEveryEvent(try recording("signals", []))
     }
 
+    /// Tasks created in pid namespaces (the events name them by other ids than the program's),
+    /// a process the kernel killed when its namespace's init exited, setns.
+    func testRestoringAtEveryEventOfNamespaces() throws {
+        try restoreAtEveryEvent(try recording("namespaces", ["pid"]))
+        try restoreAtEveryEvent(try recording("namespaces", ["uts"]))
+    }
+
     func testRestoringAtEveryEventOfSharedMappingsAndRdtsc() throws {
         let dir = try makeTemporaryDirectory("ckpt-mmap")
         try restoreAtEveryEvent(try recording("mmap_files", [dir]))

@@ -94,7 +94,7 @@ final class IPCSyscallTableTests: XCTestCase {
                 }
             }
             switch spec.fdEffect {
-            case .dupTo(let a), .closes(let a), .fdPair(let a):
+            case .dupTo(let a), .closes(let a), .fdPair(let a), .unshares(let a, _):
                 XCTAssertLessThan(a, n, spec.name)
             case .closesRange(let a, let b):
                 XCTAssertLessThan(a, n, spec.name); XCTAssertLessThan(b, n, spec.name)

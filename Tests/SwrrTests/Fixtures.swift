@@ -62,6 +62,8 @@ enum Fixture: String {
     case processAttributes = "process_attributes"
     case jobControl = "job_control"
     case asyncIOSignals = "async_io_signals"
+    // namespaces (issue 14)
+    case namespaces
 
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
