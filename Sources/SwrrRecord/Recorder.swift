@@ -469,13 +469,17 @@ public final class Recorder {
             try deliverHeldHere(t)
             return
         }
-        if current === t, tasks.values.contains(where: { $0 !== t && $0.state == .runnable }),
-           try SpinDetector.isSpinning(t.task) {
-            try flushBuffer(t)
-            try writerRef.append(.preempt(PreemptEvent(tid: t.tid, registers: try t.task.registers())))
-            t.state = .runnable
-            current = nil
-            return
+        if current === t, tasks.values.contains(where: { $0 !== t && $0.state == .runnable }) {
+            switch try SpinDetector.check(t.task) {
+            case .notSpinning: break
+            case .interrupted(let stop): return try handle(stop, of: t)
+            case .spinning:
+                try flushBuffer(t)
+                try writerRef.append(.preempt(PreemptEvent(tid: t.tid, registers: try t.task.registers())))
+                t.state = .runnable
+                current = nil
+                return
+            }
         }
         try resumeUser(t)
     }
