@@ -37,6 +37,12 @@ final class RecordTask {
     /// Registers at the current syscall's entry.
     var entry = Registers(values: Array(repeating: 0, count: Registers.count))
     var refusal: Int32?
+    /// The program's seccomp filter skipped the current call (ProgramSeccompFilter.swift): what
+    /// its event says and the result it returns.
+    var filtered: (verdict: SeccompVerdict, result: Int64)?
+    /// The program's filter as it wrote it, rewritten in its memory while the call installing it
+    /// runs: put back at that call's exit.
+    var filterToRestore: (address: UInt64, bytes: [UInt8])?
     /// Signal to deliver at the next resume.
     var resumeSignal: Int32 = 0
     /// Registers at the last syscall exit, as the task was resumed from it: a signal stop with

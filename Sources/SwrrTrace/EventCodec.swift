@@ -63,7 +63,9 @@ enum EventCodec {
             w.zigzag(e.result)
             w.varint(e.writes.count)
             for write in e.writes { try encode(write, into: &w, store: store) }
-            w.varint(UInt64(e.echoFd))
+            // The seccomp verdict shares echoFd's byte (echoFd is 0, 1 or 2): traces written before
+            // it existed read as .none.
+            w.varint(UInt64(e.echoFd & 0x0f) | UInt64(e.seccomp.rawValue) << 4)
             w.bool(e.mappedFile != nil)
             if let f = e.mappedFile { encode(f, into: &w) }
             w.varint(e.strings.count)
@@ -165,7 +167,11 @@ enum EventCodec {
             var writes: [MemoryWrite] = []
             writes.reserveCapacity(writeCount)
             for _ in 0..<writeCount { writes.append(try decodeMemoryWrite(&r, load: load)) }
-            let echoFd = try r.uint8()
+            let echoAndVerdict = try r.uint8()
+            let echoFd = echoAndVerdict & 0x0f
+            guard let verdict = SeccompVerdict(rawValue: echoAndVerdict >> 4) else {
+                throw DecodeError(message: "a syscall event has seccomp verdict \(echoAndVerdict >> 4)", position: start)
+            }
             let mappedFile = try r.bool() ? try decodeMappedFile(&r) : nil
             let stringCount = try r.count(of: "strings")
             var strings: [String] = []
@@ -173,7 +179,7 @@ enum EventCodec {
             for _ in 0..<stringCount { strings.append(try r.string()) }
             return .syscall(SyscallEvent(tid: tid, number: number, args: args, registers: registers,
                                          result: result, writes: writes, echoFd: echoFd,
-                                         mappedFile: mappedFile, strings: strings))
+                                         mappedFile: mappedFile, strings: strings, seccomp: verdict))
         case .rdtsc:
             return .rdtsc(RdtscEvent(tid: try r.int32(), registers: try decodeRegisters(&r),
                                      value: try r.varint(), aux: try r.uint32(), isRdtscp: try r.bool()))

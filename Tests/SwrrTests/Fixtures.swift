@@ -61,6 +61,8 @@ enum Fixture: String {
     case processAttributes = "process_attributes"
     case jobControl = "job_control"
     case asyncIOSignals = "async_io_signals"
+    // seccomp filters installed by the program (issue 14)
+    case seccompFilters = "seccomp_filters"
 
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()

@@ -1,0 +1,150 @@
+// The recorded program's own seccomp filters (issue 14). The kernel takes the most restrictive
+// action of all of a task's filters, and ERRNO, TRAP and the kills act without any ptrace stop,
+// so a recording would miss them. So (as rr does):
+// - at the entry of seccomp(SECCOMP_SET_MODE_FILTER) or prctl(PR_SET_SECCOMP, FILTER), the
+//   program's filter is rewritten in its own memory, in place (same length: only return values
+//   change, SwrrKernel/SeccompActions.swift): every action that does not run the call becomes
+//   SECCOMP_RET_TRACE with an index into the recorder-wide table of original actions; the
+//   original bytes are written back at the call's exit (the kernel copied the filter at entry);
+// - at PTRACE_EVENT_SECCOMP with a nonzero index (0 is swrr's own filter), the recorder does what
+//   the kernel would have done: ERRNO skips the call with -errno, TRACE (no tracer of the
+//   program's) and USER_NOTIF (no listener) with -ENOSYS, TRAP skips it with rax rolled back to the
+//   syscall number and a SIGSYS (SYS_SECCOMP siginfo) delivered right after it, and the kills are
+//   left to the kernel through a kill filter (SwrrTracee/SeccompKill.swift). The call's event says
+//   so (SeccompVerdict), and replay never runs it.
+// Without syscall buffering there is no filter of swrr's: the seccomp stop then comes after the
+// syscall-entry stop (PTRACE_SYSCALL), and the same emulation happens there.
+import Glibc
+import SwrrKernel
+import SwrrTrace
+import SwrrTracee
+
+extension Recorder {
+    /// The fprog argument of a filter-installing call, or nil for any other call.
+    static func filterProgramArgument(number: Int, args: [UInt64]) -> UInt64? {
+        if number == 317 && args[0] == 1 { return args[2] }                   // seccomp(SET_MODE_FILTER)
+        if number == 157 && args[0] == 22 && args[1] == 2 { return args[2] }  // prctl(PR_SET_SECCOMP, FILTER)
+        return nil
+    }
+
+    /// At a syscall's entry, before the kernel runs it: a filter the program installs is
+    /// rewritten in place. A filter swrr cannot read is left for the kernel to refuse (EFAULT,
+    /// EINVAL), as it would natively.
+    func rewriteProgramFilter(_ t: RecordTask, number: Int, args: [UInt64]) throws {
+        guard let fprog = Self.filterProgramArgument(number: number, args: args),
+              let head = try? t.task.readMemory(fprog, count: 16) else { return }
+        let count = Int(head[0]) | Int(head[1]) << 8
+        let address = head.loadU64(at: 8)
+        guard count >= 1 && count <= SeccompFilterRewriter.maxInstructions,
+              let original = try? t.task.readMemory(address, count: count * 8) else { return }
+        let rewritten: [UInt8]
+        do {
+            rewritten = try seccompRewriter.rewrite(original)
+        } catch {
+            throw RecordError.unsupported(.command(syscall: number, command: number == 317 ? 1 : 22,
+                                                   name: number == 317 ? "SECCOMP_SET_MODE_FILTER" : "PR_SET_SECCOMP",
+                                                   reason: "\(error): swrr must see each action the filter returns"),
+                                          event: writerRef.eventCount)
+        }
+        guard rewritten != original else { return }
+        try t.task.writeMemory(address, rewritten)
+        t.filterToRestore = (address, original)
+    }
+
+    /// At the exit of the filter-installing call: the program's memory holds its own filter again.
+    func restoreProgramFilter(_ t: RecordTask) {
+        guard let (address, bytes) = t.filterToRestore else { return }
+        try? t.task.writeMemory(address, bytes)
+        t.filterToRestore = nil
+    }
+
+    /// A buffered call of the preload library that the program's filter does not let run (a
+    /// seccomp stop with a program index at the stub's instruction): the stub returns
+    /// SWRR_INTERRUPTED and the library makes the call again as an ordinary syscall, which stops
+    /// outside the stub and is emulated there like any other. Emulating it at the stub would put
+    /// TRAP's SIGSYS inside the library's buffered call, where replay, which makes no syscall for
+    /// a buffered call, could not deliver it; and the library must not record a result the
+    /// program's filter chose.
+    func filteredBufferedCall(_ t: RecordTask) throws {
+        var regs = t.entry
+        regs.origRax = UInt64(bitPattern: -1)
+        try t.task.setRegisters(regs)
+        t.skippingArmedCall = true   // its exit stop returns SWRR_INTERRUPTED (untracedSyscallStop)
+        try t.task.resume(.syscall)
+    }
+
+    /// At a PTRACE_EVENT_SECCOMP whose message is `index` (nonzero), the task's entry registers in
+    /// `t.entry`: does what the program's filter asked. false when the call runs after all (one of
+    /// swrr's own calls, which the program never makes natively, or a call swrr itself skips).
+    func applyProgramFilter(_ t: RecordTask, index: UInt64) throws -> Bool {
+        let number = Int(Int64(bitPattern: t.entry.origRax))
+        if SyscallBufferLayout.callNames[number] != nil || t.refusal != nil { return false }
+        guard let action = seccompRewriter.action(forIndex: index) else {
+            throw RecordError.tracee("a seccomp stop of task \(t.tid) with index \(index), which no filter of the program returns")
+        }
+        if let result = action.skippedResult {
+            try skipFiltered(t, result: result, verdict: .skipped)
+            return true
+        }
+        switch action {
+        case .trap(let data):
+            // The kernel's force_sig_seccomp: si_errno is the action's data, si_call_addr the
+            // address after the syscall instruction, si_syscall the number, si_arch x86-64's.
+            var info = [UInt8](repeating: 0, count: 128)
+            func put(_ v: UInt32, at offset: Int) {
+                for i in 0..<4 { info[offset + i] = UInt8(truncatingIfNeeded: v >> (8 * UInt32(i))) }
+            }
+            put(UInt32(SIGSYS), at: 0)
+            put(UInt32(data), at: 4)
+            put(1 /* SYS_SECCOMP */, at: 8)
+            put(UInt32(truncatingIfNeeded: t.entry.rip), at: 16)
+            put(UInt32(truncatingIfNeeded: t.entry.rip >> 32), at: 20)
+            put(UInt32(truncatingIfNeeded: number), at: 24)
+            put(0xC000_003E /* AUDIT_ARCH_X86_64 */, at: 28)
+            // Raised now, delivered at the call's exit with this siginfo, as a re-raised held
+            // signal is (SignalRecording.swift): replay delivers it there from the trace.
+            t.task.sendSignal(SIGSYS)
+            t.reraised.append((SIGSYS, info))
+            // syscall_rollback: the handler finds rax back at the syscall number.
+            try skipFiltered(t, result: Int64(number), verdict: .trap)
+        case .killThread, .killProcess:
+            let process = action == .killProcess
+            try writerRef.append(.syscall(SyscallEvent(
+                tid: t.tid, number: Int32(truncatingIfNeeded: number), args: t.entry.syscallArgs,
+                registers: t.entry, result: 0, seccomp: process ? .killProcess : .killThread)))
+            t.state = .exiting
+            if process { endingGroups.insert(t.task.tgid) }
+            try SeccompKill.arm(t.task, process: process, entry: t.entry)
+            try t.task.resume(.cont)
+        default:
+            return false
+        }
+        return true
+    }
+
+    /// Skips the call (orig_rax -1) with `result` in rax; its exit stop records it.
+    private func skipFiltered(_ t: RecordTask, result: Int64, verdict: SeccompVerdict) throws {
+        var regs = try t.task.registers()
+        regs.origRax = UInt64(bitPattern: -1)
+        regs.rax = UInt64(bitPattern: result)
+        try t.task.setRegisters(regs)
+        t.filtered = (verdict, result)
+        if t.state == .running { t.state = .inSyscall }
+        try t.task.resume(.syscall)
+    }
+
+    /// At the exit stop of a call the program's filter skipped: records it with its verdict and
+    /// gives the task the registers the kernel would (orig_rax back to the number, as replay's
+    /// PTRACE_SYSEMU has it). Returns them.
+    func filteredSyscallExit(_ t: RecordTask, verdict: SeccompVerdict, result: Int64) throws -> Registers {
+        var regs = try t.task.registers()
+        regs.rax = UInt64(bitPattern: result)
+        regs.origRax = t.entry.origRax
+        try t.task.setRegisters(regs)
+        t.filtered = nil
+        try writerRef.append(.syscall(SyscallEvent(
+            tid: t.tid, number: Int32(truncatingIfNeeded: Int64(bitPattern: t.entry.origRax)),
+            args: t.entry.syscallArgs, registers: t.entry, result: result, seccomp: verdict)))
+        return regs
+    }
+}

@@ -1,0 +1,183 @@
+/* seccomp_filters.c: seccomp filters installed by the program itself (issue 14). Each run prints
+ * a fresh random token first, so a replay that does not feed back the recorded values prints
+ * another one.
+ *
+ * Usage: seccomp_filters MODE
+ *   filters   thread A starts, then a filter is installed with SECCOMP_FILTER_FLAG_TSYNC (so A
+ *             has it too): getppid fails with EPERM (a call the preload library buffers),
+ *             getpgid traps to a SIGSYS handler (si_errno = 77) that prints what it got and
+ *             makes the call return 1000 + si_errno, personality(0xffffffff) kills the calling
+ *             thread, getsid kills the process; a second filter installed with
+ *             prctl(PR_SET_SECCOMP) by the main thread alone makes getpriority fail with EACCES
+ *             there (and in children), not in thread A; thread B, started afterwards, inherits
+ *             both. A, B and the main thread each call getppid and getpgid; thread C calls
+ *             personality and dies alone; a child calls getsid and dies by SIGSYS (the parent
+ *             prints its status).
+ *   strict    prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT): swrr refuses it by name
+ *   computed  a filter returning its accumulator (BPF_RET|BPF_A): swrr refuses it by name
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#define LOAD(field) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, field))
+#define ON(nr, action) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1), BPF_STMT(BPF_RET | BPF_K, (action))
+
+static struct sock_filter first[] = {
+    LOAD(arch),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+    LOAD(nr),
+    ON(SYS_getppid, SECCOMP_RET_ERRNO | EPERM),
+    ON(SYS_getpgid, SECCOMP_RET_TRAP | 77),
+    ON(SYS_personality, SECCOMP_RET_KILL_THREAD),
+    ON(SYS_getsid, SECCOMP_RET_KILL_PROCESS),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+};
+
+static struct sock_filter second[] = {
+    LOAD(nr),
+    ON(SYS_getpriority, SECCOMP_RET_ERRNO | EACCES),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+};
+
+static void on_sigsys(int sig, siginfo_t *si, void *context) {
+    ucontext_t *uc = context;
+    char line[160];
+    int n = snprintf(line, sizeof line, "  SIGSYS: signal %d code %d syscall %d errno %d arch 0x%x, rax %lld\n",
+                     sig, si->si_code, si->si_syscall, si->si_errno, si->si_arch,
+                     (long long)uc->uc_mcontext.gregs[REG_RAX]);
+    write(1, line, n);
+    uc->uc_mcontext.gregs[REG_RAX] = 1000 + si->si_errno;
+}
+
+static void calls(const char *who) {
+    errno = 0;
+    long ppid = syscall(SYS_getppid);
+    printf("%s: getppid = %ld (%s)\n", who, ppid, strerror(errno));
+    fflush(stdout);
+    long pgid = syscall(SYS_getpgid, 0);
+    printf("%s: getpgid = %ld\n", who, pgid);
+    errno = 0;
+    long prio = syscall(SYS_getpriority, PRIO_PROCESS, 0);
+    printf("%s: getpriority %s (%s)\n", who, prio == -1 ? "failed" : "ran", strerror(errno));
+    fflush(stdout);
+}
+
+static int start_pipe[2];
+
+static void *thread_a(void *arg) {
+    (void)arg;
+    char c;
+    if (read(start_pipe[0], &c, 1) != 1) return NULL;
+    calls("thread A");
+    return NULL;
+}
+
+static void *thread_b(void *arg) {
+    (void)arg;
+    calls("thread B");
+    return NULL;
+}
+
+static void *thread_c(void *arg) {
+    (void)arg;
+    syscall(SYS_personality, 0xffffffffUL);
+    printf("thread C: still alive after personality\n");
+    return NULL;
+}
+
+static int filters(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_sigsys;
+    sa.sa_flags = SA_SIGINFO;
+    sigaction(SIGSYS, &sa, NULL);
+    if (pipe(start_pipe) != 0) return 1;
+    pthread_t a, b, c;
+    pthread_create(&a, NULL, thread_a, NULL);
+
+    printf("PR_SET_NO_NEW_PRIVS = %d\n", prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+    struct sock_fprog prog1 = {.len = sizeof first / sizeof first[0], .filter = first};
+    long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog1);
+    printf("seccomp(SET_MODE_FILTER, TSYNC) = %ld\n", r);
+    struct sock_fprog prog2 = {.len = sizeof second / sizeof second[0], .filter = second};
+    printf("prctl(PR_SET_SECCOMP, FILTER) = %d\n", prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog2));
+    printf("PR_GET_SECCOMP = %d\n", prctl(PR_GET_SECCOMP));
+    /* The program's memory still holds its own filters, as it wrote them. */
+    printf("filters as written: %s\n", first[5].k == (SECCOMP_RET_ERRNO | EPERM) && second[2].k == (SECCOMP_RET_ERRNO | EACCES)
+                                        ? "yes" : "no");
+    fflush(stdout);
+
+    if (write(start_pipe[1], "x", 1) != 1) return 1;
+    pthread_join(a, NULL);
+    pthread_create(&b, NULL, thread_b, NULL);
+    pthread_join(b, NULL);
+    calls("main");
+    pthread_create(&c, NULL, thread_c, NULL);
+    pthread_join(c, NULL);
+    printf("thread C joined\n");
+    fflush(stdout);
+
+    pid_t pid = fork();
+    if (pid == 0) {
+        syscall(SYS_getsid, 0);
+        printf("child: still alive after getsid\n");
+        fflush(stdout);
+        _exit(0);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    printf("child: %s %d\n", WIFSIGNALED(status) ? "killed by signal" : "exited with",
+           WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+    return 0;
+}
+
+static int strict(void) {
+    fflush(stdout);
+    long r = prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT, 0, 0, 0);
+    /* Natively only read, write, _exit and sigreturn are allowed now. */
+    char line[64];
+    int n = snprintf(line, sizeof line, "strict mode = %ld\n", r);
+    write(1, line, n);
+    syscall(SYS_exit, 0);
+    return 0;
+}
+
+static int computed(void) {
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_IMM, SECCOMP_RET_ALLOW),
+        BPF_STMT(BPF_RET | BPF_A, 0),
+    };
+    struct sock_fprog prog = {.len = 2, .filter = f};
+    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    printf("computed action filter = %ld\n", syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog));
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    unsigned long long token = 0;
+    if (getrandom(&token, sizeof token, 0) != sizeof token) return 2;
+    printf("token %llx\n", token);
+    fflush(stdout);
+    if (argc < 2) return 2;
+    if (strcmp(argv[1], "filters") == 0) return filters();
+    if (strcmp(argv[1], "strict") == 0) return strict();
+    if (strcmp(argv[1], "computed") == 0) return computed();
+    return 2;
+}

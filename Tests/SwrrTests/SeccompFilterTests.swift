@@ -1,0 +1,85 @@
+// Seccomp filters installed by the recorded program (issue 14, Tests/Fixtures/seccomp_filters.c):
+// the filters act as natively (ERRNO, TRAP to a SIGSYS handler with the kernel's siginfo, a
+// thread and a process killed by SIGSYS, per-thread filters, TSYNC, inheritance), recorded and
+// replayed identically with syscall buffering on and off; `swrr dump` shows what the filters did;
+// strict mode and a filter with a computed action are refused by name.
+import Foundation
+import SwrrTestSupport
+import XCTest
+
+final class SeccompFilterTests: XCTestCase {
+    /// What a native run prints after its token. getppid is a call the preload library buffers:
+    /// the filter's EPERM must reach the program all the same.
+    static let expected = """
+        PR_SET_NO_NEW_PRIVS = 0
+        seccomp(SET_MODE_FILTER, TSYNC) = 0
+        prctl(PR_SET_SECCOMP, FILTER) = 0
+        PR_GET_SECCOMP = 2
+        filters as written: yes
+        thread A: getppid = -1 (Operation not permitted)
+          SIGSYS: signal 31 code 1 syscall 121 errno 77 arch 0xc000003e, rax 121
+        thread A: getpgid = 1077
+        thread A: getpriority ran (Success)
+        thread B: getppid = -1 (Operation not permitted)
+          SIGSYS: signal 31 code 1 syscall 121 errno 77 arch 0xc000003e, rax 121
+        thread B: getpgid = 1077
+        thread B: getpriority failed (Permission denied)
+        main: getppid = -1 (Operation not permitted)
+          SIGSYS: signal 31 code 1 syscall 121 errno 77 arch 0xc000003e, rax 121
+        main: getpgid = 1077
+        main: getpriority failed (Permission denied)
+        thread C joined
+        child: killed by signal 31
+
+        """
+
+    func checkFilters(_ variant: Variant, buffering: Bool) throws {
+        let env: [String: String?] = buffering ? [:] : ["SWRR_SYSCALLBUF": "0"]
+        XCTAssertEqual(try tokenRoundTrip(.seccompFilters, "filters", variant, environment: env), Self.expected)
+    }
+
+    func testFiltersO0DynamicBuffered() throws { try checkFilters(.o0Dynamic, buffering: true) }
+    func testFiltersO0DynamicUnbuffered() throws { try checkFilters(.o0Dynamic, buffering: false) }
+    func testFiltersO2StaticBuffered() throws { try checkFilters(.o2Static, buffering: true) }
+    func testFiltersO2StaticUnbuffered() throws { try checkFilters(.o2Static, buffering: false) }
+
+    /// Each thread's filtered calls are in the trace with what the filter did (none of them ran).
+    func testDumpShowsWhatTheFiltersDid() throws {
+        let exe = try Fixture.seccompFilters.executable(.o0Dynamic)
+        let recording = try record([exe, "filters"], expectedStatus: 0)
+        let dump = try Swrr.run(["dump", recording.trace])
+        XCTAssertEqual(dump.status, 0, "\(dump)")
+        let text = dump.stdoutText
+        func count(_ s: String) -> Int { text.components(separatedBy: s).count - 1 }
+        XCTAssertEqual(count("seccomp(1, 0x1, 0x"), 1, "the TSYNC filter's installation")
+        XCTAssertEqual(count("prctl(22, 0x2, 0x"), 1, "the prctl filter's installation")
+        XCTAssertEqual(count("getppid() = -1 EPERM [program's seccomp filter: not run]"), 3, text)
+        XCTAssertEqual(count("getpgid(0) = 121 [program's seccomp filter: SIGSYS, not run]"), 3, text)
+        XCTAssertEqual(count("signal SIGSYS code 1 after a syscall"), 3, text)
+        XCTAssertEqual(count("getpriority(0, 0) = -1 EACCES [program's seccomp filter: not run]"), 2, text)
+        XCTAssertEqual(count("personality(0xffffffff) = ? [program's seccomp filter: thread killed by SIGSYS]"), 1, text)
+        XCTAssertEqual(count("getsid(0) = ? [program's seccomp filter: process killed by SIGSYS]"), 1, text)
+        XCTAssertEqual(count("exit: killed by SIGSYS"), 2, text)
+    }
+
+    /// Refused before the kernel runs them, naming what: the program prints nothing after its token.
+    func checkRefused(_ mode: String, names: String) throws {
+        let exe = try Fixture.seccompFilters.executable(.o0Dynamic)
+        let trace = try makeTemporaryDirectory() + "/trace"
+        let r = try Swrr.record([exe, mode], to: trace)
+        assertClean(r)
+        XCTAssertEqual(r.status, 69, "\(r)")
+        let stopped = r.stderrLines.first { $0.hasPrefix("swrr: recording stopped") } ?? ""
+        XCTAssertTrue(stopped.contains(names), "\(r)")
+        XCTAssertEqual(lines(startingWith: "token ", in: r.stdoutText).count, 1, r.stdoutText)
+        XCTAssertEqual(r.stdoutText.split(separator: "\n").count, 1, r.stdoutText)
+    }
+
+    func testStrictModeIsRefused() throws {
+        try checkRefused("strict", names: "PR_SET_SECCOMP with SECCOMP_MODE_STRICT")
+    }
+
+    func testComputedActionIsRefused() throws {
+        try checkRefused("computed", names: "instruction 1 returns a computed action (BPF_RET|BPF_A)")
+    }
+}
