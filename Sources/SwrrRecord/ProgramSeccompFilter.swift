@@ -46,16 +46,28 @@ extension Recorder {
                                                    reason: "\(error): swrr must see each action the filter returns"),
                                           event: writerRef.eventCount)
         }
+        t.installingFilter = (original, number == 317 && args[1] & 1 != 0)   // SECCOMP_FILTER_FLAG_TSYNC
         guard rewritten != original else { return }
         try t.task.writeMemory(address, rewritten)
         t.filterToRestore = (address, original)
     }
 
-    /// At the exit of the filter-installing call: the program's memory holds its own filter again.
-    func restoreProgramFilter(_ t: RecordTask) {
-        guard let (address, bytes) = t.filterToRestore else { return }
-        try? t.task.writeMemory(address, bytes)
-        t.filterToRestore = nil
+    /// At the exit of the filter-installing call: the program's memory holds its own filter again,
+    /// and the filter joins the task's (with TSYNC, every thread of its process then has the
+    /// caller's filters; TSYNC's positive result names a thread that could not take them, and
+    /// nothing was installed).
+    func restoreProgramFilter(_ t: RecordTask) throws {
+        guard let installing = t.installingFilter else { return }
+        t.installingFilter = nil
+        if let (address, bytes) = t.filterToRestore {
+            try? t.task.writeMemory(address, bytes)
+            t.filterToRestore = nil
+        }
+        guard try t.task.registers().syscallResult == 0 else { return }
+        t.filters.insert(installing.bytes, at: 0)
+        if installing.tsync {
+            for other in tasks.values where other.task.tgid == t.task.tgid { other.filters = t.filters }
+        }
     }
 
     /// A buffered call of the preload library that the program's filter does not let run (a
@@ -79,8 +91,23 @@ extension Recorder {
     func applyProgramFilter(_ t: RecordTask, index: UInt64) throws -> Bool {
         let number = Int(Int64(bitPattern: t.entry.origRax))
         if SyscallBufferLayout.callNames[number] != nil || t.refusal != nil { return false }
-        guard let action = seccompRewriter.action(forIndex: index) else {
+        guard var action = seccompRewriter.action(forIndex: index) else {
             throw RecordError.tracee("a seccomp stop of task \(t.tid) with index \(index), which no filter of the program returns")
+        }
+        if t.filters.count > 1 {
+            // Stacked filters: the index is the newest stopping filter's action, not necessarily
+            // the most restrictive one (SeccompEvaluation.swift).
+            let data = SeccompData(nr: Int32(truncatingIfNeeded: number), instructionPointer: t.entry.rip,
+                                   args: t.entry.syscallArgs)
+            let strictest = SeccompEvaluation.strictest(t.filters, on: data)
+            if !strictest.runsTheCall { action = strictest }
+        }
+        if case .trap = action, SignalPolicy.isBlocked(SIGSYS, tid: t.tid)
+            || SignalPolicy.disposition(of: SIGSYS, tid: t.tid) == .ignored {
+            // The kernel forces TRAP's SIGSYS (force_sig_seccomp): blocked or ignored, it is
+            // unblocked and reset to SIG_DFL, and the process dies by it as by KILL_PROCESS
+            // (dumping core); a SIGSYS raised here would stay pending, or be dropped.
+            action = .killProcess
         }
         if let result = action.skippedResult {
             try skipFiltered(t, result: result, verdict: .skipped)

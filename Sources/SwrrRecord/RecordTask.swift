@@ -41,8 +41,13 @@ final class RecordTask {
     /// its event says and the result it returns.
     var filtered: (verdict: SeccompVerdict, result: Int64)?
     /// The program's filter as it wrote it, rewritten in its memory while the call installing it
-    /// runs: put back at that call's exit.
+    /// runs: put back at that call's exit, where it joins `filters` if the kernel took it.
     var filterToRestore: (address: UInt64, bytes: [UInt8])?
+    var installingFilter: (bytes: [UInt8], tsync: Bool)?
+    /// The program's seccomp filters this task has (as the program wrote them), newest first:
+    /// inherited by its children and threads, kept across exec, given to every thread of its
+    /// process by SECCOMP_FILTER_FLAG_TSYNC (SwrrKernel/SeccompEvaluation.swift says why).
+    var filters: [[UInt8]] = []
     /// Signal to deliver at the next resume.
     var resumeSignal: Int32 = 0
     /// Registers at the last syscall exit, as the task was resumed from it: a signal stop with

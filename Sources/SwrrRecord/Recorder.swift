@@ -409,6 +409,7 @@ public final class Recorder {
             let process = isThread || sharesFiles ? t.process : RecordProcess(fds: t.process.fds)
             let c = RecordTask(task: Task(tid: child, tgid: isThread ? t.task.tgid : child), process: process,
                                state: earlyStops.remove(child) != nil ? .runnable : .newborn)
+            c.filters = t.filters   // seccomp filters are inherited by every new task
             tasks[child] = c
             order.append(child)
             // The event is complete now (its result is the child), and the child's events must
@@ -576,7 +577,7 @@ public final class Recorder {
         let writer = writerRef
         let number = Int(Int64(bitPattern: entry.origRax))
         if let f = t.filtered { return try filteredSyscallExit(t, verdict: f.verdict, result: f.result) }
-        restoreProgramFilter(t)
+        try restoreProgramFilter(t)
         guard let spec = SyscallTable.spec(number) else { return nil }
         var regs = try task.registers()
         if let e = t.refusal {

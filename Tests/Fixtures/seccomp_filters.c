@@ -12,7 +12,9 @@
  *             there (and in children), not in thread A; thread B, started afterwards, inherits
  *             both. A, B and the main thread each call getppid and getpgid; thread C calls
  *             personality and dies alone; a child calls getsid and dies by SIGSYS (the parent
- *             prints its status).
+ *             prints its status); another child blocks SIGSYS and dies by it at getpgid (TRAP's
+ *             signal is forced). The second filter also fails getpgid with EACCES, which loses
+ *             to the first filter's TRAP (the most restrictive action of all filters wins).
  *   strict    prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT): swrr refuses it by name
  *   computed  a filter returning its accumulator (BPF_RET|BPF_A): swrr refuses it by name
  */
@@ -50,9 +52,12 @@ static struct sock_filter first[] = {
     BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 };
 
+/* Stacked on the first: getpgid's ERRNO here loses to the older filter's TRAP, which is more
+ * restrictive (the kernel takes the most restrictive action of all filters). */
 static struct sock_filter second[] = {
     LOAD(nr),
     ON(SYS_getpriority, SECCOMP_RET_ERRNO | EACCES),
+    ON(SYS_getpgid, SECCOMP_RET_ERRNO | EACCES),
     BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 };
 
@@ -120,7 +125,7 @@ static int filters(void) {
     printf("prctl(PR_SET_SECCOMP, FILTER) = %d\n", prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog2));
     printf("PR_GET_SECCOMP = %d\n", prctl(PR_GET_SECCOMP));
     /* The program's memory still holds its own filters, as it wrote them. */
-    printf("filters as written: %s\n", first[5].k == (SECCOMP_RET_ERRNO | EPERM) && second[2].k == (SECCOMP_RET_ERRNO | EACCES)
+    printf("filters as written: %s\n", first[5].k == (SECCOMP_RET_ERRNO | EPERM) && second[2].k == (SECCOMP_RET_ERRNO | EACCES) && second[4].k == (SECCOMP_RET_ERRNO | EACCES)
                                         ? "yes" : "no");
     fflush(stdout);
 
@@ -144,6 +149,23 @@ static int filters(void) {
     int status = 0;
     waitpid(pid, &status, 0);
     printf("child: %s %d\n", WIFSIGNALED(status) ? "killed by signal" : "exited with",
+           WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+    fflush(stdout);
+
+    /* TRAP's SIGSYS is forced: blocked, it kills the process. */
+    pid = fork();
+    if (pid == 0) {
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGSYS);
+        sigprocmask(SIG_BLOCK, &set, NULL);
+        syscall(SYS_getpgid, 0);
+        printf("child with SIGSYS blocked: still alive after getpgid\n");
+        fflush(stdout);
+        _exit(0);
+    }
+    waitpid(pid, &status, 0);
+    printf("child with SIGSYS blocked: %s %d\n", WIFSIGNALED(status) ? "killed by signal" : "exited with",
            WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
     return 0;
 }
