@@ -66,8 +66,37 @@ extension Recorder {
         guard try t.task.registers().syscallResult == 0 else { return }
         t.filters.insert(installing.bytes, at: 0)
         if installing.tsync {
-            for other in tasks.values where other.task.tgid == t.task.tgid { other.filters = t.filters }
+            for other in tasks.values where other.task.tgid == t.task.tgid {
+                other.filters = t.filters
+                if t.noNewPrivs { other.noNewPrivs = true }   // seccomp_sync_threads
+            }
         }
+    }
+
+    /// At a syscall's exit: PR_SET_NO_NEW_PRIVS that succeeded (see privilegeAnswer).
+    func notePrivileges(_ t: RecordTask) throws {
+        let a = t.entry.syscallArgs
+        guard Int64(bitPattern: t.entry.origRax) == 157 && a[0] == 38 && a[1] == 1 else { return }
+        if try t.task.registers().syscallResult == 0 { t.noNewPrivs = true }
+    }
+
+    /// What swrr answers itself, with syscall buffering, to a call whose native answer its own
+    /// filter changed: swrr's filter sets no_new_privs and seccomp mode 2 in every recorded task
+    /// (SyscallBufferSetup.swift), so PR_GET_NO_NEW_PRIVS would say 1 and PR_GET_SECCOMP 2 from
+    /// the start, and a program without no_new_privs or CAP_SYS_ADMIN could install a filter the
+    /// kernel would natively refuse with EACCES. nil: the kernel's answer is the native one.
+    func privilegeAnswer(_ t: RecordTask, number: Int, args: [UInt64]) -> Int64? {
+        guard syscallBuffering else { return nil }
+        if number == 157 && args[0] == 39 { return t.noNewPrivs ? 1 : 0 }       // PR_GET_NO_NEW_PRIVS
+        if number == 157 && args[0] == 21 { return t.filters.isEmpty ? 0 : 2 }  // PR_GET_SECCOMP
+        if Self.filterProgramArgument(number: number, args: args) != nil, !t.noNewPrivs {
+            // CapEff bit 21: CAP_SYS_ADMIN, the other way to be allowed a filter.
+            let status = readTextFile("/proc/\(t.tid)/status") ?? ""
+            let capEff = status.split(separator: "\n").first { $0.hasPrefix("CapEff:") }
+                .flatMap { UInt64($0.dropFirst(7).filter { !$0.isWhitespace }, radix: 16) } ?? 0
+            if capEff & (1 << 21) == 0 { return -13 }   // EACCES
+        }
+        return nil
     }
 
     /// A buffered call of the preload library that the program's filter does not let run (a

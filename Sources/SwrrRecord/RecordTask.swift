@@ -48,6 +48,9 @@ final class RecordTask {
     /// inherited by its children and threads, kept across exec, given to every thread of its
     /// process by SECCOMP_FILTER_FLAG_TSYNC (SwrrKernel/SeccompEvaluation.swift says why).
     var filters: [[UInt8]] = []
+    /// The program set no_new_privs for this task (inherited like the filters): what
+    /// PR_GET_NO_NEW_PRIVS answers while swrr's own filter has it set in every task.
+    var noNewPrivs = false
     /// Signal to deliver at the next resume.
     var resumeSignal: Int32 = 0
     /// Registers at the last syscall exit, as the task was resumed from it: a signal stop with

@@ -409,7 +409,8 @@ public final class Recorder {
             let process = isThread || sharesFiles ? t.process : RecordProcess(fds: t.process.fds)
             let c = RecordTask(task: Task(tid: child, tgid: isThread ? t.task.tgid : child), process: process,
                                state: earlyStops.remove(child) != nil ? .runnable : .newborn)
-            c.filters = t.filters   // seccomp filters are inherited by every new task
+            c.filters = t.filters   // seccomp filters and no_new_privs are inherited by every new task
+            c.noNewPrivs = t.noNewPrivs
             tasks[child] = c
             order.append(child)
             // The event is complete now (its result is the child), and the child's events must
@@ -550,7 +551,10 @@ public final class Recorder {
            acceptsDesched(from: t, fd: Int32(truncatingIfNeeded: regs.syscallArgs[0])) {
             refusal = 0
         }
-        try rewriteProgramFilter(t, number: number, args: regs.syscallArgs)
+        if let v = privilegeAnswer(t, number: number, args: regs.syscallArgs) {
+            refusal = Int32(truncatingIfNeeded: -v)   // the call returns -refusal
+        }
+        if refusal == nil { try rewriteProgramFilter(t, number: number, args: regs.syscallArgs) }
         if let e = refusal {
             var r = regs
             r.origRax = UInt64(bitPattern: -1)  // the kernel skips syscall -1
@@ -578,6 +582,7 @@ public final class Recorder {
         let number = Int(Int64(bitPattern: entry.origRax))
         if let f = t.filtered { return try filteredSyscallExit(t, verdict: f.verdict, result: f.result) }
         try restoreProgramFilter(t)
+        try notePrivileges(t)
         guard let spec = SyscallTable.spec(number) else { return nil }
         var regs = try task.registers()
         if let e = t.refusal {

@@ -63,9 +63,9 @@ enum EventCodec {
             w.zigzag(e.result)
             w.varint(e.writes.count)
             for write in e.writes { try encode(write, into: &w, store: store) }
-            // The seccomp verdict shares echoFd's byte (echoFd is 0, 1 or 2): traces written before
+            // The seccomp verdict shares echoFd's varint, above its 8 bits: traces written before
             // it existed read as .none.
-            w.varint(UInt64(e.echoFd & 0x0f) | UInt64(e.seccomp.rawValue) << 4)
+            w.varint(UInt64(e.echoFd) | UInt64(e.seccomp.rawValue) << 8)
             w.bool(e.mappedFile != nil)
             if let f = e.mappedFile { encode(f, into: &w) }
             w.varint(e.strings.count)
@@ -167,10 +167,10 @@ enum EventCodec {
             var writes: [MemoryWrite] = []
             writes.reserveCapacity(writeCount)
             for _ in 0..<writeCount { writes.append(try decodeMemoryWrite(&r, load: load)) }
-            let echoAndVerdict = try r.uint8()
-            let echoFd = echoAndVerdict & 0x0f
-            guard let verdict = SeccompVerdict(rawValue: echoAndVerdict >> 4) else {
-                throw DecodeError(message: "a syscall event has seccomp verdict \(echoAndVerdict >> 4)", position: start)
+            let echoAndVerdict = try r.varint()
+            let echoFd = UInt8(truncatingIfNeeded: echoAndVerdict)
+            guard echoAndVerdict >> 8 <= 0xff, let verdict = SeccompVerdict(rawValue: UInt8(echoAndVerdict >> 8)) else {
+                throw DecodeError(message: "a syscall event has seccomp verdict \(echoAndVerdict >> 8)", position: start)
             }
             let mappedFile = try r.bool() ? try decodeMappedFile(&r) : nil
             let stringCount = try r.count(of: "strings")

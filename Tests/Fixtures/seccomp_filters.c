@@ -3,7 +3,9 @@
  * another one.
  *
  * Usage: seccomp_filters MODE
- *   filters   thread A starts, then a filter is installed with SECCOMP_FILTER_FLAG_TSYNC (so A
+ *   filters   no_new_privs and the seccomp mode at the start (0, 0), and an unprivileged child
+ *             (setuid(65534): run as root) refused a filter without no_new_privs (EACCES);
+ *             thread A starts, then a filter is installed with SECCOMP_FILTER_FLAG_TSYNC (so A
  *             has it too): getppid fails with EPERM (a call the preload library buffers),
  *             getpgid traps to a SIGSYS handler (si_errno = 77) that prints what it got and
  *             makes the call return 1000 + si_errno, personality(0xffffffff) kills the calling
@@ -107,7 +109,32 @@ static void *thread_c(void *arg) {
     return NULL;
 }
 
+/* Natively no_new_privs and the seccomp mode are 0 at the start, and an unprivileged task
+ * without no_new_privs may not install a filter (EACCES): swrr's own filter must not show. */
+static void privileges(void) {
+    printf("at the start: PR_GET_NO_NEW_PRIVS = %d, PR_GET_SECCOMP = %d\n", prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0),
+           prctl(PR_GET_SECCOMP, 0, 0, 0, 0));
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        printf("unprivileged child: setuid(65534) = %d\n", setuid(65534));
+        struct sock_fprog prog = {.len = sizeof second / sizeof second[0], .filter = second};
+        errno = 0;
+        long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+        printf("unprivileged child: filter without no_new_privs = %ld (%s)\n", r, strerror(errno));
+        prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+        r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+        printf("unprivileged child: with no_new_privs = %ld, PR_GET_NO_NEW_PRIVS = %d, PR_GET_SECCOMP = %d\n", r,
+               prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0), prctl(PR_GET_SECCOMP, 0, 0, 0, 0));
+        fflush(stdout);
+        _exit(0);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+}
+
 static int filters(void) {
+    privileges();
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = on_sigsys;
@@ -123,7 +150,7 @@ static int filters(void) {
     printf("seccomp(SET_MODE_FILTER, TSYNC) = %ld\n", r);
     struct sock_fprog prog2 = {.len = sizeof second / sizeof second[0], .filter = second};
     printf("prctl(PR_SET_SECCOMP, FILTER) = %d\n", prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog2));
-    printf("PR_GET_SECCOMP = %d\n", prctl(PR_GET_SECCOMP));
+    printf("PR_GET_SECCOMP = %d, PR_GET_NO_NEW_PRIVS = %d\n", prctl(PR_GET_SECCOMP), prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0));
     /* The program's memory still holds its own filters, as it wrote them. */
     printf("filters as written: %s\n", first[5].k == (SECCOMP_RET_ERRNO | EPERM) && second[2].k == (SECCOMP_RET_ERRNO | EACCES) && second[4].k == (SECCOMP_RET_ERRNO | EACCES)
                                         ? "yes" : "no");

@@ -10,12 +10,19 @@ import XCTest
 final class SeccompFilterTests: XCTestCase {
     /// What a native run prints after its token. getppid is a call the preload library buffers:
     /// the filter's EPERM must reach the program all the same. Thread B and the main thread have
-    /// both filters: getpgid's TRAP (older filter) wins over EACCES (newer), as natively.
+    /// both filters: getpgid's TRAP (older filter) wins over EACCES (newer), as natively. With
+    /// buffering, swrr's own filter sets no_new_privs and seccomp mode 2 in every task: the
+    /// program must still see 0 and 0 at the start, and EACCES for an unprivileged filter
+    /// without no_new_privs (the tests run as root: the child gives up its capabilities).
     static let expected = """
+        at the start: PR_GET_NO_NEW_PRIVS = 0, PR_GET_SECCOMP = 0
+        unprivileged child: setuid(65534) = 0
+        unprivileged child: filter without no_new_privs = -1 (Permission denied)
+        unprivileged child: with no_new_privs = 0, PR_GET_NO_NEW_PRIVS = 1, PR_GET_SECCOMP = 2
         PR_SET_NO_NEW_PRIVS = 0
         seccomp(SET_MODE_FILTER, TSYNC) = 0
         prctl(PR_SET_SECCOMP, FILTER) = 0
-        PR_GET_SECCOMP = 2
+        PR_GET_SECCOMP = 2, PR_GET_NO_NEW_PRIVS = 1
         filters as written: yes
         thread A: getppid = -1 (Operation not permitted)
           SIGSYS: signal 31 code 1 syscall 121 errno 77 arch 0xc000003e, rax 121
@@ -54,6 +61,7 @@ final class SeccompFilterTests: XCTestCase {
         let text = dump.stdoutText
         func count(_ s: String) -> Int { text.components(separatedBy: s).count - 1 }
         XCTAssertEqual(count("seccomp(1, 0x1, 0x"), 1, "the TSYNC filter's installation")
+        XCTAssertEqual(count("seccomp(1, 0x0, 0x"), 2, "the unprivileged child's two")
         XCTAssertEqual(count("prctl(22, 0x2, 0x"), 1, "the prctl filter's installation")
         XCTAssertEqual(count("getppid() = -1 EPERM [program's seccomp filter: not run]"), 3, text)
         XCTAssertEqual(count("getpgid(0) = 121 [program's seccomp filter: SIGSYS, not run]"), 3, text)
