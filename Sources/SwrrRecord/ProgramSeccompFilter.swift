@@ -178,6 +178,21 @@ extension Recorder {
         return true
     }
 
+    /// Without buffering, at a syscall-entry stop: when the program's filters will stop this call
+    /// (its seccomp stop comes right after this one), nothing of swrr's may act on it first: not
+    /// a refusal (orig_rax -1 would show the filter another number), not the refusal of a call
+    /// swrr cannot record, which the filter keeps from running anyway (sandboxes deny exactly
+    /// such calls). The task goes on to that stop, where applyProgramFilter acts.
+    func programFilterStopsNext(_ t: RecordTask) throws -> Bool {
+        guard !syscallBuffering, !t.filters.isEmpty else { return false }
+        let data = SeccompData(nr: Int32(truncatingIfNeeded: Int64(bitPattern: t.entry.origRax)),
+                               instructionPointer: t.entry.rip, args: t.entry.syscallArgs)
+        guard !SeccompEvaluation.strictest(t.filters, on: data).runsTheCall else { return false }
+        t.state = .inSyscall
+        try t.task.resume(.syscall)
+        return true
+    }
+
     /// Skips the call (orig_rax -1) with `result` in rax; its exit stop records it.
     private func skipFiltered(_ t: RecordTask, result: Int64, verdict: SeccompVerdict) throws {
         var regs = try t.task.registers()

@@ -512,6 +512,7 @@ public final class Recorder {
         // The program's own filter acts before the kernel would look at the call (a call swrr
         // cannot record is no matter then: the kernel never runs it).
         if filterIndex != 0, try applyProgramFilter(t, index: filterIndex) { return }
+        if filterIndex == 0, try programFilterStopsNext(t) { return }
         let number = Int(Int64(bitPattern: regs.origRax))
         guard let spec = SyscallTable.spec(number) else {
             throw RecordError.unsupported(.syscall(number: number), event: writer.eventCount)

@@ -15,7 +15,8 @@
  *             both. A, B and the main thread each call getppid and getpgid; thread C calls
  *             personality and dies alone; a child calls getsid and dies by SIGSYS (the parent
  *             prints its status); another child blocks SIGSYS and dies by it at getpgid (TRAP's
- *             signal is forced). The second filter also fails getpgid with EACCES, which loses
+ *             signal is forced); process_vm_writev, which swrr cannot record, fails with EROFS
+ *             in the main thread. The second filter also fails getpgid with EACCES, which loses
  *             to the first filter's TRAP (the most restrictive action of all filters wins).
  *   strict    prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT): swrr refuses it by name
  *   computed  a filter returning its accumulator (BPF_RET|BPF_A): swrr refuses it by name
@@ -51,6 +52,7 @@ static struct sock_filter first[] = {
     ON(SYS_getpgid, SECCOMP_RET_TRAP | 77),
     ON(SYS_personality, SECCOMP_RET_KILL_THREAD),
     ON(SYS_getsid, SECCOMP_RET_KILL_PROCESS),
+    ON(SYS_process_vm_writev, SECCOMP_RET_ERRNO | EROFS),
     BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 };
 
@@ -161,6 +163,10 @@ static int filters(void) {
     pthread_create(&b, NULL, thread_b, NULL);
     pthread_join(b, NULL);
     calls("main");
+    /* A call swrr cannot record, which the filter keeps from running. */
+    errno = 0;
+    long w = syscall(SYS_process_vm_writev, getpid(), NULL, 0, NULL, 0, 0);
+    printf("main: process_vm_writev = %ld (%s)\n", w, strerror(errno));
     pthread_create(&c, NULL, thread_c, NULL);
     pthread_join(c, NULL);
     printf("thread C joined\n");

@@ -36,6 +36,7 @@ final class SeccompFilterTests: XCTestCase {
           SIGSYS: signal 31 code 1 syscall 121 errno 77 arch 0xc000003e, rax 121
         main: getpgid = 1077
         main: getpriority failed (Permission denied)
+        main: process_vm_writev = -1 (Read-only file system)
         thread C joined
         child: killed by signal 31
         child with SIGSYS blocked: killed by signal 31
