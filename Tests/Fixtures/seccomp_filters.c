@@ -3,7 +3,8 @@
  * another one.
  *
  * Usage: seccomp_filters MODE
- *   filters   no_new_privs and the seccomp mode at the start (0, 0), and an unprivileged child
+ *   filters   no_new_privs and the seccomp mode at the start (0, 0), libseccomp's probes
+ *             (EINVAL, EFAULT), the available actions and notification sizes, an unprivileged child
  *             (setuid(65534): run as root) refused a filter without no_new_privs (EACCES);
  *             thread A starts, then a filter is installed with SECCOMP_FILTER_FLAG_TSYNC (so A
  *             has it too): getppid fails with EPERM (a call the preload library buffers),
@@ -116,13 +117,25 @@ static void *thread_c(void *arg) {
 static void privileges(void) {
     printf("at the start: PR_GET_NO_NEW_PRIVS = %d, PR_GET_SECCOMP = %d\n", prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0),
            prctl(PR_GET_SECCOMP, 0, 0, 0, 0));
+    /* libseccomp's probes: they change nothing. */
+    errno = 0;
+    long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_STRICT, 1, NULL);
+    printf("probe strict mode with flags 1 = %ld (%s)\n", r, strerror(errno));
+    errno = 0;
+    r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, NULL);
+    printf("probe NEW_LISTENER with no filter = %ld (%s)\n", r, strerror(errno));
+    unsigned int action = SECCOMP_RET_KILL_PROCESS;
+    printf("GET_ACTION_AVAIL(KILL_PROCESS) = %ld\n", syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action));
+    struct seccomp_notif_sizes sizes = {0};
+    r = syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes);
+    printf("GET_NOTIF_SIZES = %ld: %u %u %u\n", r, sizes.seccomp_notif, sizes.seccomp_notif_resp, sizes.seccomp_data);
     fflush(stdout);
     pid_t pid = fork();
     if (pid == 0) {
         printf("unprivileged child: setuid(65534) = %d\n", setuid(65534));
         struct sock_fprog prog = {.len = sizeof second / sizeof second[0], .filter = second};
         errno = 0;
-        long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+        r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
         printf("unprivileged child: filter without no_new_privs = %ld (%s)\n", r, strerror(errno));
         prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
         r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);

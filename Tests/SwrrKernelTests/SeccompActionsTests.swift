@@ -118,6 +118,9 @@ final class SeccompActionsTests: XCTestCase {
         XCTAssertThrowsError(try ranges(seccomp, [1, 8, 0x5000, 0, 0, 0])) {
             XCTAssertTrue("\($0)".contains("SECCOMP_FILTER_FLAG_NEW_LISTENER"), "\($0)")
         }
+        // libseccomp's probes change nothing (EINVAL, EFAULT): recorded like any failing call.
+        XCTAssertEqual(try ranges(seccomp, [0, 1, 0, 0, 0, 0]), [])
+        XCTAssertEqual(try ranges(seccomp, [1, 8, 0, 0, 0, 0]), [])
         let prctl = try XCTUnwrap(SyscallTable.spec(157))
         XCTAssertThrowsError(try ranges(prctl, [22, 1, 0, 0, 0, 0])) {
             XCTAssertTrue("\($0)".contains("PR_SET_SECCOMP with SECCOMP_MODE_STRICT"), "\($0)")

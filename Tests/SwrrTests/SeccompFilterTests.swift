@@ -16,6 +16,10 @@ final class SeccompFilterTests: XCTestCase {
     /// without no_new_privs (the tests run as root: the child gives up its capabilities).
     static let expected = """
         at the start: PR_GET_NO_NEW_PRIVS = 0, PR_GET_SECCOMP = 0
+        probe strict mode with flags 1 = -1 (Invalid argument)
+        probe NEW_LISTENER with no filter = -1 (Bad address)
+        GET_ACTION_AVAIL(KILL_PROCESS) = 0
+        GET_NOTIF_SIZES = 0: 80 24 64
         unprivileged child: setuid(65534) = 0
         unprivileged child: filter without no_new_privs = -1 (Permission denied)
         unprivileged child: with no_new_privs = 0, PR_GET_NO_NEW_PRIVS = 1, PR_GET_SECCOMP = 2
@@ -63,6 +67,9 @@ final class SeccompFilterTests: XCTestCase {
         func count(_ s: String) -> Int { text.components(separatedBy: s).count - 1 }
         XCTAssertEqual(count("seccomp(1, 0x1, 0x"), 1, "the TSYNC filter's installation")
         XCTAssertEqual(count("seccomp(1, 0x0, 0x"), 2, "the unprivileged child's two")
+        XCTAssertEqual(count("seccomp(0, 0x1, 0x0) = -1 EINVAL"), 1, "libseccomp's probe of the syscall")
+        XCTAssertEqual(count("seccomp(1, 0x8, 0x0) = -1 EFAULT"), 1, "libseccomp's probe of a flag")
+        XCTAssertEqual(count("seccomp(3, 0x0, 0x"), 1, text)
         XCTAssertEqual(count("prctl(22, 0x2, 0x"), 1, "the prctl filter's installation")
         XCTAssertEqual(count("getppid() = -1 EPERM [program's seccomp filter: not run]"), 3, text)
         XCTAssertEqual(count("getpgid(0) = 121 [program's seccomp filter: SIGSYS, not run]"), 3, text)
