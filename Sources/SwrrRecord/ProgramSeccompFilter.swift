@@ -27,16 +27,25 @@ extension Recorder {
         return nil
     }
 
-    /// At a syscall's entry, before the kernel runs it: a filter the program installs is
-    /// rewritten in place. A filter swrr cannot read is left for the kernel to refuse (EFAULT,
-    /// EINVAL), as it would natively.
-    func rewriteProgramFilter(_ t: RecordTask, number: Int, args: [UInt64]) throws {
+    /// The filter a filter-installing call hands the kernel (where it is, and its bytes), when
+    /// the kernel would get as far as reading it: known flags (SECCOMP_FILTER_FLAG_* up to
+    /// WAIT_KILLABLE_RECV, 0x20), a readable struct sock_fprog, 1 to 4096 instructions. nil
+    /// otherwise: the kernel refuses the call itself (EINVAL, EFAULT) before anything else.
+    func programFilter(_ t: RecordTask, number: Int, args: [UInt64]) -> (address: UInt64, bytes: [UInt8])? {
         guard let fprog = Self.filterProgramArgument(number: number, args: args),
-              let head = try? t.task.readMemory(fprog, count: 16) else { return }
+              number != 317 || args[1] & ~0x3f == 0,
+              let head = try? t.task.readMemory(fprog, count: 16) else { return nil }
         let count = Int(head[0]) | Int(head[1]) << 8
         let address = head.loadU64(at: 8)
         guard count >= 1 && count <= SeccompFilterRewriter.maxInstructions,
-              let original = try? t.task.readMemory(address, count: count * 8) else { return }
+              let bytes = try? t.task.readMemory(address, count: count * 8) else { return nil }
+        return (address, bytes)
+    }
+
+    /// At a syscall's entry, before the kernel runs it: a filter the program installs is
+    /// rewritten in place.
+    func rewriteProgramFilter(_ t: RecordTask, number: Int, args: [UInt64]) throws {
+        guard let (address, original) = programFilter(t, number: number, args: args) else { return }
         let rewritten: [UInt8]
         do {
             rewritten = try seccompRewriter.rewrite(original)
@@ -89,7 +98,7 @@ extension Recorder {
         guard syscallBuffering else { return nil }
         if number == 157 && args[0] == 39 { return t.noNewPrivs ? 1 : 0 }       // PR_GET_NO_NEW_PRIVS
         if number == 157 && args[0] == 21 { return t.filters.isEmpty ? 0 : 2 }  // PR_GET_SECCOMP
-        if Self.filterProgramArgument(number: number, args: args) != nil, !t.noNewPrivs {
+        if !t.noNewPrivs, programFilter(t, number: number, args: args) != nil {
             // CapEff bit 21: CAP_SYS_ADMIN, the other way to be allowed a filter.
             let status = readTextFile("/proc/\(t.tid)/status") ?? ""
             let capEff = status.split(separator: "\n").first { $0.hasPrefix("CapEff:") }

@@ -137,6 +137,9 @@ static void privileges(void) {
         errno = 0;
         r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
         printf("unprivileged child: filter without no_new_privs = %ld (%s)\n", r, strerror(errno));
+        errno = 0;
+        r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_LOG, NULL);
+        printf("unprivileged child: probe with no filter = %ld (%s)\n", r, strerror(errno));
         prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
         r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
         printf("unprivileged child: with no_new_privs = %ld, PR_GET_NO_NEW_PRIVS = %d, PR_GET_SECCOMP = %d\n", r,

@@ -22,6 +22,7 @@ final class SeccompFilterTests: XCTestCase {
         GET_NOTIF_SIZES = 0: 80 24 64
         unprivileged child: setuid(65534) = 0
         unprivileged child: filter without no_new_privs = -1 (Permission denied)
+        unprivileged child: probe with no filter = -1 (Bad address)
         unprivileged child: with no_new_privs = 0, PR_GET_NO_NEW_PRIVS = 1, PR_GET_SECCOMP = 2
         PR_SET_NO_NEW_PRIVS = 0
         seccomp(SET_MODE_FILTER, TSYNC) = 0
