@@ -19,6 +19,9 @@
  *             signal is forced); process_vm_writev, which swrr cannot record, fails with EROFS
  *             in the main thread. The second filter also fails getpgid with EACCES, which loses
  *             to the first filter's TRAP (the most restrictive action of all filters wins).
+ *   trap-default, kill-process, kill-thread
+ *             the program itself dies by SIGSYS: TRAP with no handler, KILL_PROCESS while another
+ *             thread waits in read, KILL_THREAD of its only thread
  *   strict    prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT): swrr refuses it by name
  *   computed  a filter returning its accumulator (BPF_RET|BPF_A): swrr refuses it by name
  */
@@ -219,6 +222,39 @@ static int filters(void) {
     return 0;
 }
 
+/* The program itself dies by its filter: TRAP with SIGSYS at SIG_DFL, KILL_PROCESS while another
+ * thread waits in read, KILL_THREAD of its only thread. */
+static void *waiter(void *arg) {
+    (void)arg;
+    char c;
+    read(start_pipe[0], &c, 1);
+    return NULL;
+}
+
+static int self_death(const char *mode) {
+    struct sock_fprog prog = {.len = sizeof first / sizeof first[0], .filter = first};
+    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    printf("filter = %ld\n", syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog));
+    if (strcmp(mode, "trap-default") == 0) {
+        printf("getpgid with SIGSYS at SIG_DFL\n");
+        fflush(stdout);
+        syscall(SYS_getpgid, 0);
+    } else if (strcmp(mode, "kill-process") == 0) {
+        if (pipe(start_pipe) != 0) return 1;
+        pthread_t t;
+        pthread_create(&t, NULL, waiter, NULL);
+        printf("getsid with a thread waiting in read\n");
+        fflush(stdout);
+        syscall(SYS_getsid, 0);
+    } else {
+        printf("personality in the only thread\n");
+        fflush(stdout);
+        syscall(SYS_personality, 0xffffffffUL);
+    }
+    printf("still alive\n");
+    return 0;
+}
+
 static int strict(void) {
     fflush(stdout);
     long r = prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT, 0, 0, 0);
@@ -249,6 +285,8 @@ int main(int argc, char **argv) {
     if (argc < 2) return 2;
     if (strcmp(argv[1], "filters") == 0) return filters();
     if (strcmp(argv[1], "strict") == 0) return strict();
+    if (strcmp(argv[1], "trap-default") == 0 || strcmp(argv[1], "kill-process") == 0
+        || strcmp(argv[1], "kill-thread") == 0) return self_death(argv[1]);
     if (strcmp(argv[1], "computed") == 0) return computed();
     return 2;
 }

@@ -1,7 +1,9 @@
 // Seccomp filters installed by the recorded program (issue 14, Tests/Fixtures/seccomp_filters.c):
 // the filters act as natively (ERRNO, TRAP to a SIGSYS handler with the kernel's siginfo, a
 // thread and a process killed by SIGSYS, per-thread filters, TSYNC, inheritance), recorded and
-// replayed identically with syscall buffering on and off; `swrr dump` shows what the filters did;
+// replayed identically with syscall buffering on and off; the program itself killed by SIGSYS
+// (TRAP without a handler, KILL_PROCESS, KILL_THREAD of its only thread); `swrr dump` shows what
+// the filters did;
 // strict mode and a filter with a computed action are refused by name.
 import Foundation
 import SwrrTestSupport
@@ -57,6 +59,21 @@ final class SeccompFilterTests: XCTestCase {
     func testFiltersO0DynamicUnbuffered() throws { try checkFilters(.o0Dynamic, buffering: false) }
     func testFiltersO2StaticBuffered() throws { try checkFilters(.o2Static, buffering: true) }
     func testFiltersO2StaticUnbuffered() throws { try checkFilters(.o2Static, buffering: false) }
+
+    /// The program itself dies by SIGSYS: swrr record and replay both exit with 159, with its output
+    /// up to there.
+    func checkSelfDeath(_ variant: Variant, buffering: Bool) throws {
+        let env: [String: String?] = buffering ? [:] : ["SWRR_SYSCALLBUF": "0"]
+        for (mode, line) in [("trap-default", "getpgid with SIGSYS at SIG_DFL"),
+                             ("kill-process", "getsid with a thread waiting in read"),
+                             ("kill-thread", "personality in the only thread")] {
+            XCTAssertEqual(try tokenRoundTrip(.seccompFilters, mode, variant, status: 159, environment: env),
+                           "filter = 0\n\(line)\n", mode)
+        }
+    }
+
+    func testProgramKilledByItsFilterO0DynamicBuffered() throws { try checkSelfDeath(.o0Dynamic, buffering: true) }
+    func testProgramKilledByItsFilterO2StaticUnbuffered() throws { try checkSelfDeath(.o2Static, buffering: false) }
 
     /// Each thread's filtered calls are in the trace with what the filter did (none of them ran).
     func testDumpShowsWhatTheFiltersDid() throws {
