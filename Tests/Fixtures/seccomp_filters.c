@@ -22,6 +22,8 @@
  *   trap-default, kill-process, kill-thread
  *             the program itself dies by SIGSYS: TRAP with no handler, KILL_PROCESS while another
  *             thread waits in read, KILL_THREAD of its only thread
+ *   exec      two filters (the second kills syscall numbers from 1000 up), then exec: after it
+ *             getppid still fails with EPERM and buffered reads go on
  *   strict    prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT): swrr refuses it by name
  *   computed  a filter returning its accumulator (BPF_RET|BPF_A): swrr refuses it by name
  */
@@ -255,6 +257,42 @@ static int self_death(const char *mode) {
     return 0;
 }
 
+/* Filters stay across exec. The second one kills any syscall number from 1000 up, which no
+ * program makes natively (swrr's preload library uses such numbers to talk to swrr). */
+static struct sock_filter high_numbers[] = {
+    LOAD(nr),
+    BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 1000, 0, 1),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+};
+
+static int exec_with_filters(void) {
+    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    struct sock_fprog prog = {.len = sizeof first / sizeof first[0], .filter = first};
+    struct sock_fprog high = {.len = sizeof high_numbers / sizeof high_numbers[0], .filter = high_numbers};
+    printf("filters = %ld %ld\n", syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog),
+           syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &high));
+    fflush(stdout);
+    char *argv[] = {"seccomp_filters", "after-exec", NULL};
+    execv("/proc/self/exe", argv);
+    return 1;
+}
+
+static int after_exec(void) {
+    errno = 0;
+    long ppid = syscall(SYS_getppid);
+    printf("after exec: getppid = %ld (%s), PR_GET_SECCOMP = %d\n", ppid, strerror(errno), prctl(PR_GET_SECCOMP));
+    /* Buffered calls after the exec: a file read in small pieces. */
+    FILE *f = fopen("/proc/self/exe", "r");
+    long n = 0;
+    char buf[64];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0) n += (long)got;
+    fclose(f);
+    printf("after exec: read %s bytes\n", n > 1000 ? "over 1000" : "too few");
+    return 0;
+}
+
 static int strict(void) {
     fflush(stdout);
     long r = prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT, 0, 0, 0);
@@ -280,11 +318,13 @@ static int computed(void) {
 int main(int argc, char **argv) {
     unsigned long long token = 0;
     if (getrandom(&token, sizeof token, 0) != sizeof token) return 2;
+    if (argc < 2) return 2;
+    if (strcmp(argv[1], "after-exec") == 0) return after_exec();
     printf("token %llx\n", token);
     fflush(stdout);
-    if (argc < 2) return 2;
     if (strcmp(argv[1], "filters") == 0) return filters();
     if (strcmp(argv[1], "strict") == 0) return strict();
+    if (strcmp(argv[1], "exec") == 0) return exec_with_filters();
     if (strcmp(argv[1], "trap-default") == 0 || strcmp(argv[1], "kill-process") == 0
         || strcmp(argv[1], "kill-thread") == 0) return self_death(argv[1]);
     if (strcmp(argv[1], "computed") == 0) return computed();

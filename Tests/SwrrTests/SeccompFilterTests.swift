@@ -75,6 +75,21 @@ final class SeccompFilterTests: XCTestCase {
     func testProgramKilledByItsFilterO0DynamicBuffered() throws { try checkSelfDeath(.o0Dynamic, buffering: true) }
     func testProgramKilledByItsFilterO2StaticUnbuffered() throws { try checkSelfDeath(.o2Static, buffering: false) }
 
+    /// Filters stay across exec; one that kills syscall numbers from 1000 up (none natively) lets
+    /// swrr's own calls through (its preload library registers its buffer after the exec).
+    func checkExec(_ variant: Variant, buffering: Bool) throws {
+        let env: [String: String?] = buffering ? [:] : ["SWRR_SYSCALLBUF": "0"]
+        XCTAssertEqual(try tokenRoundTrip(.seccompFilters, "exec", variant, environment: env), """
+            filters = 0 0
+            after exec: getppid = -1 (Operation not permitted), PR_GET_SECCOMP = 2
+            after exec: read over 1000 bytes
+
+            """)
+    }
+
+    func testFiltersAcrossExecO0DynamicBuffered() throws { try checkExec(.o0Dynamic, buffering: true) }
+    func testFiltersAcrossExecO2StaticUnbuffered() throws { try checkExec(.o2Static, buffering: false) }
+
     /// Each thread's filtered calls are in the trace with what the filter did (none of them ran).
     func testDumpShowsWhatTheFiltersDid() throws {
         let exe = try Fixture.seccompFilters.executable(.o0Dynamic)
