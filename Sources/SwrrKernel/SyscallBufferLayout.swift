@@ -11,6 +11,15 @@ public enum SyscallBufferLayout {
     public static let untracedSyscallEnd: UInt64 = stubPage + 2
     /// A u32 in the stub page: 0 while recording, 1 while replaying.
     public static let modeOffset: UInt64 = 0x800
+    /// What follows the `syscall` instruction of the library's own recorded calls (its buffer's
+    /// mmap, the desched event's setup, libc patching, swrr's calls): `ret` and SWRR_OWN_MARKER,
+    /// never executed. The recorder reads it at a stop of the program's seccomp filter: the
+    /// filter must not act on calls the program never makes natively (ProgramSeccompFilter.swift).
+    public static let ownSyscallSignature: [UInt8] = [0xC3] + Array("swrr-own".utf8)
+    /// In rbx during the library's own untraced calls at the stub (the fstat, getpid and kcmp
+    /// that classify a descriptor, the desched event's ioctls): the recorder tells them from the
+    /// program's buffered calls, which also pass the stub, at a stop of the program's filter.
+    public static let ownUntracedTag: UInt64 = 0x7377_7272_6f77_6e31   // "swrrown1"
 
     /// The stub page's first bytes: `syscall; xor ecx,ecx; xor r11d,r11d; ret` when recording.
     /// Replay has `xor eax,eax` instead of the syscall (the library never calls it then).

@@ -116,6 +116,12 @@ extension Recorder {
     /// a buffered call, could not deliver it; and the library must not record a result the
     /// program's filter chose.
     func filteredBufferedCall(_ t: RecordTask) throws {
+        if t.entry.rbx == SyscallBufferLayout.ownUntracedTag {
+            // The library's own call (classifying a descriptor, its desched event's ioctls): the
+            // program never makes it natively, so its filter does not act on it.
+            try t.task.resume(userMode(t))
+            return
+        }
         var regs = t.entry
         regs.origRax = UInt64(bitPattern: -1)
         try t.task.setRegisters(regs)
@@ -125,10 +131,14 @@ extension Recorder {
 
     /// At a PTRACE_EVENT_SECCOMP whose message is `index` (nonzero), the task's entry registers in
     /// `t.entry`: does what the program's filter asked. false when the call runs after all (one of
-    /// swrr's own calls, which the program never makes natively, or a call swrr itself skips).
+    /// the preload library's own calls, which the program never makes natively: its buffer's
+    /// mmap, the desched event's perf_event_open and fcntls, swrr's calls 1000-1004, found by the
+    /// signature after their syscall instruction; or a call swrr itself skips).
     func applyProgramFilter(_ t: RecordTask, index: UInt64) throws -> Bool {
         let number = Int(Int64(bitPattern: t.entry.origRax))
-        if SyscallBufferLayout.callNames[number] != nil || t.refusal != nil { return false }
+        if t.refusal != nil { return false }
+        let signature = SyscallBufferLayout.ownSyscallSignature
+        if syscallBuffering, (try? t.task.readMemory(t.entry.rip, count: signature.count)) == signature { return false }
         guard var action = seccompRewriter.action(forIndex: index) else {
             throw RecordError.tracee("a seccomp stop of task \(t.tid) with index \(index), which no filter of the program returns")
         }

@@ -24,11 +24,15 @@
  *             thread waits in read, KILL_THREAD of its only thread
  *   exec      two filters (the second kills syscall numbers from 1000 up), then exec: after it
  *             getppid still fails with EPERM and buffered reads go on
+ *   library   a filter killing kcmp and perf_event_open (calls swrr's preload library makes for
+ *             itself, never the program) and failing fstat: reads of a file and a pipe, fstat
+ *             (EACCES) and writes to a copy of stdout go on as natively
  *   strict    prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT): swrr refuses it by name
  *   computed  a filter returning its accumulator (BPF_RET|BPF_A): swrr refuses it by name
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -41,6 +45,7 @@
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <ucontext.h>
@@ -293,6 +298,41 @@ static int after_exec(void) {
     return 0;
 }
 
+/* A filter that kills the calls the preload library makes for itself (kcmp, perf_event_open for
+ * its desched event) and fails fstat: the program never makes the first two, and must run as
+ * natively; a read of a file, a pipe and writes to a copy of stdout go on. */
+static struct sock_filter library_calls[] = {
+    LOAD(nr),
+    ON(SYS_kcmp, SECCOMP_RET_KILL_PROCESS),
+    ON(SYS_perf_event_open, SECCOMP_RET_KILL_PROCESS),
+    ON(SYS_fstat, SECCOMP_RET_ERRNO | EACCES),
+    ON(SYS_newfstatat, SECCOMP_RET_ERRNO | EACCES),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+};
+
+static int library(void) {
+    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    struct sock_fprog prog = {.len = sizeof library_calls / sizeof library_calls[0], .filter = library_calls};
+    printf("filter = %ld\n", syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog));
+    fflush(stdout);
+    int fd = open("/proc/self/exe", O_RDONLY);
+    char buf[64];
+    long n = 0, r;
+    while ((r = read(fd, buf, sizeof buf)) > 0) n += r;
+    close(fd);
+    int pfd[2];
+    if (pipe(pfd) != 0) return 1;
+    write(pfd[1], "hello", 5);
+    r = read(pfd[0], buf, 5);
+    struct stat st;
+    errno = 0;
+    int s = fstat(pfd[0], &st);
+    int out = dup(1);
+    dprintf(out, "file read %s, pipe read %ld, fstat %d (%s)\n", n > 1000 ? "in full" : "short", r, s, strerror(errno));
+    dprintf(out, "written to a copy of stdout\n");
+    return 0;
+}
+
 static int strict(void) {
     fflush(stdout);
     long r = prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT, 0, 0, 0);
@@ -325,6 +365,7 @@ int main(int argc, char **argv) {
     if (strcmp(argv[1], "filters") == 0) return filters();
     if (strcmp(argv[1], "strict") == 0) return strict();
     if (strcmp(argv[1], "exec") == 0) return exec_with_filters();
+    if (strcmp(argv[1], "library") == 0) return library();
     if (strcmp(argv[1], "trap-default") == 0 || strcmp(argv[1], "kill-process") == 0
         || strcmp(argv[1], "kill-thread") == 0) return self_death(argv[1]);
     if (strcmp(argv[1], "computed") == 0) return computed();

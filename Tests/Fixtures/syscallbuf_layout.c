@@ -8,6 +8,8 @@ int main(void) {
     printf("stub_page %lu\n", SWRR_STUB_PAGE);
     printf("untraced_end %lu\n", SWRR_STUB_UNTRACED_END);
     printf("mode %lu\n", SWRR_STUB_MODE - SWRR_STUB_PAGE);
+    printf("own_marker %s\n", SWRR_OWN_MARKER);
+    printf("own_tag %lu\n", SWRR_OWN_UNTRACED_TAG);
     printf("buffer_size %u\n", SWRR_BUFFER_SIZE);
     printf("patch_answer %d\n", SWRR_BUFFER_PATCH);
     printf("header_size %zu\n", sizeof(struct swrr_buffer_header));

@@ -90,6 +90,22 @@ final class SeccompFilterTests: XCTestCase {
     func testFiltersAcrossExecO0DynamicBuffered() throws { try checkExec(.o0Dynamic, buffering: true) }
     func testFiltersAcrossExecO2StaticUnbuffered() throws { try checkExec(.o2Static, buffering: false) }
 
+    /// The preload library's own calls (kcmp, perf_event_open for its desched event) are not the
+    /// program's: its filter killing them must not kill it (it did, status 159, before they were
+    /// told apart), and the write to a copy of stdout is still echoed on replay.
+    func checkLibraryCalls(_ variant: Variant, buffering: Bool) throws {
+        let env: [String: String?] = buffering ? [:] : ["SWRR_SYSCALLBUF": "0"]
+        XCTAssertEqual(try tokenRoundTrip(.seccompFilters, "library", variant, environment: env), """
+            filter = 0
+            file read in full, pipe read 5, fstat -1 (Permission denied)
+            written to a copy of stdout
+
+            """)
+    }
+
+    func testLibraryCallsPassTheFilterO0DynamicBuffered() throws { try checkLibraryCalls(.o0Dynamic, buffering: true) }
+    func testLibraryCallsPassTheFilterO0DynamicUnbuffered() throws { try checkLibraryCalls(.o0Dynamic, buffering: false) }
+
     /// Each thread's filtered calls are in the trace with what the filter did (none of them ran).
     func testDumpShowsWhatTheFiltersDid() throws {
         let exe = try Fixture.seccompFilters.executable(.o0Dynamic)

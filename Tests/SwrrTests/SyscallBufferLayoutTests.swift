@@ -29,6 +29,8 @@ final class SyscallBufferLayoutTests: XCTestCase {
         XCTAssertEqual(values["stub_page"], ["\(L.stubPage)"])
         XCTAssertEqual(values["untraced_end"], ["\(L.untracedSyscallEnd)"])
         XCTAssertEqual(values["mode"], ["\(L.modeOffset)"])
+        XCTAssertEqual(values["own_marker"], [String(decoding: L.ownSyscallSignature.dropFirst(), as: UTF8.self)])
+        XCTAssertEqual(values["own_tag"], ["\(L.ownUntracedTag)"])
         XCTAssertEqual(values["buffer_size"], ["\(L.bufferSize)"])
         XCTAssertEqual(values["patch_answer"], ["\(L.patchAnswer)"])
         XCTAssertEqual(values["header_size"], ["\(L.headerSize)"])

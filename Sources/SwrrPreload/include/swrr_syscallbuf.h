@@ -25,6 +25,12 @@
 #define SWRR_STUB_UNTRACED SWRR_STUB_PAGE
 #define SWRR_STUB_UNTRACED_END (SWRR_STUB_PAGE + 2)
 #define SWRR_STUB_MODE (SWRR_STUB_PAGE + 0x800)
+// Right after the `ret` that follows the syscall instruction of the library's own recorded calls
+// (swrr_traced): the recorder keeps the program's own seccomp filters from acting on them.
+#define SWRR_OWN_MARKER "swrr-own"
+// In rbx during the library's own untraced calls (swrr_own_untraced): descriptor classification
+// and the desched event's ioctls, which the program's seccomp filters must not act on either.
+#define SWRR_OWN_UNTRACED_TAG 0x737772726f776e31UL
 
 #define SWRR_BUFFER_SIZE (1u << 20)
 
