@@ -25,13 +25,25 @@ public enum SyscallBufferLayout {
     /// swrr's own calls (registerBufferCall...) count as such only from there, so a program's
     /// syscall(1000) is an ordinary call of a number no kernel has.
     public static let swrrCallEnd: UInt64 = stubPage + 0x12
+    /// What follows the `syscall` instruction of the library's own recorded calls (its buffer's
+    /// mmap, the desched event's setup, libc patching, swrr's calls): `ret` and SWRR_OWN_MARKER,
+    /// never executed. The recorder reads it at a stop of the program's seccomp filter: the
+    /// filter must not act on calls the program never makes natively (ProgramSeccompFilter.swift).
+    public static let ownSyscallSignature: [UInt8] = [0xC3] + Array("swrr-own".utf8)
+    /// In rbx during the library's own untraced calls at the stub (the fstat, getpid and kcmp
+    /// that classify a descriptor, the desched event's ioctls): the recorder tells them from the
+    /// program's buffered calls, which also pass the stub, at a stop of the program's filter.
+    public static let ownUntracedTag: UInt64 = 0x7377_7272_6f77_6e31   // "swrrown1"
 
     /// The stub page's first bytes: `syscall; xor ecx,ecx; xor r11d,r11d; ret` when recording.
     /// Replay has `xor eax,eax` instead of the syscall (the library never calls it then). Then,
-    /// at 0x10, `syscall; ret` for swrr's own calls, in both modes (replay reaches them as events).
+    /// at 0x10, `syscall; ret` and the own-call marker for swrr's own calls, in both modes (replay
+    /// reaches them as events).
     public static func stubCode(replaying: Bool) -> [UInt8] {
         let untraced: [UInt8] = (replaying ? [0x31, 0xC0] : [0x0F, 0x05]) + [0x31, 0xC9, 0x45, 0x31, 0xDB, 0xC3]
-        return untraced + [UInt8](repeating: 0xCC, count: 0x10 - untraced.count) + [0x0F, 0x05, 0xC3]
+        // swrr's own calls are the library's, not the program's: the marker keeps the program's
+        // seccomp filters from acting on them (ownSyscallSignature).
+        return untraced + [UInt8](repeating: 0xCC, count: 0x10 - untraced.count) + [0x0F, 0x05] + ownSyscallSignature
     }
 
     /// Whether a syscall of `number` whose instruction ended at `rip` is one of swrr's own calls:

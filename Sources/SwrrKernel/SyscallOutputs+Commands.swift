@@ -24,6 +24,20 @@ extension SyscallOutputs {
             .command(syscall: spec.number, command: command, name: name, reason: reason)
         }
         switch spec.name {
+        case "seccomp":
+            // Only calls that would take effect are refused: libseccomp probes for the syscall
+            // with SECCOMP_SET_MODE_STRICT and flags 1 (EINVAL), and for each filter flag with a
+            // NULL filter (EFAULT), and nothing is installed then.
+            switch args[0] {
+            case 0 where args[1] == 0 && args[2] == 0:
+                throw unsupported(0, "SECCOMP_SET_MODE_STRICT",
+                                  "strict mode kills the process at any call but read, write, _exit and rt_sigreturn, swrr's own included")
+            case 1 where args[1] & 8 != 0 && args[2] != 0:
+                throw unsupported(1, "SECCOMP_SET_MODE_FILTER with SECCOMP_FILTER_FLAG_NEW_LISTENER",
+                                  "another process's answers to the filtered calls would come from outside the recording")
+            case 3: return r(args[2], 6)           // SECCOMP_GET_NOTIF_SIZES: 3 x u16
+            default: return []                     // SET_MODE_FILTER, GET_ACTION_AVAIL
+            }
         case "semctl":
             switch Int32(truncatingIfNeeded: args[2]) {
             case 2, 18, 20: return r(args[3], 104)   // IPC_STAT, SEM_STAT, SEM_STAT_ANY: semid_ds

@@ -157,6 +157,9 @@ public enum SyscallOutputs {
             case 2: return r(args[1], 4)           // PR_GET_PDEATHSIG
             case 37: return r(args[1], 4)          // PR_GET_CHILD_SUBREAPER
             case 40: return r(args[1], 8)          // PR_GET_TID_ADDRESS
+            case 22 where args[1] == 1:            // PR_SET_SECCOMP, SECCOMP_MODE_STRICT
+                throw Unsupported.command(syscall: 157, command: 22, name: "PR_SET_SECCOMP with SECCOMP_MODE_STRICT",
+                                          reason: "strict mode kills the process at any call but read, write, _exit and rt_sigreturn, swrr's own included")
             default: return []
             }
         case "arch_prctl":

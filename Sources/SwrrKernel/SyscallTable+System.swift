@@ -142,6 +142,13 @@ extension SyscallTable {
         SyscallSpec(444, "landlock_create_ruleset", [.ptr, .uint, .hex], fd: .returnsFd),
         SyscallSpec(445, "landlock_add_rule", [.fd, .int, .ptr, .hex]),
         SyscallSpec(446, "landlock_restrict_self", [.fd, .hex]),
+        // A program's own seccomp filter is rewritten by the recorder before the kernel installs
+        // it, and its actions are emulated at PTRACE_EVENT_SECCOMP (SeccompActions.swift,
+        // SwrrRecord/ProgramSeccompFilter.swift). Emulated on replay: the recorded results and
+        // signals of the filtered calls are in the trace, and replay's own injected calls must
+        // not be filtered. Strict mode and a filter with a notification listener are refused
+        // (SyscallOutputs+Commands.swift).
+        SyscallSpec(317, "seccomp", [.int, .hex, .ptr], out: [.dynamic]),
 
         // ---- removed from the kernel, or never implemented on x86-64 ----
         // Measured on 6.18: each answers ENOSYS whatever its arguments (_sysctl since 5.5,

@@ -50,11 +50,19 @@
 // ---- raw syscalls ---------------------------------------------------------------------------
 
 // swrr_untraced(nr, a0..a5): through the stub page (no ptrace stop while recording).
-// swrr_traced(nr, a0..a5): through this library's own syscall instruction (recorded as usual).
-// swrr_call(nr, a0..a5): one of swrr's own calls, through the stub page's SWRR_STUB_CALL.
+// swrr_traced(nr, a0..a5): through this library's own syscall instruction (recorded as usual),
+// followed by `ret` and SWRR_OWN_MARKER: the program's own seccomp filters do not act on these
+// calls, which the program never makes natively.
+// swrr_own_untraced(nr, a0..a5): swrr_untraced for the library's own calls (not the program's),
+// with SWRR_OWN_UNTRACED_TAG in rbx while the stub runs.
+// swrr_call(nr, a0..a5): one of swrr's own calls, through the stub page's SWRR_STUB_CALL (whose
+// `syscall; ret` is followed by SWRR_OWN_MARKER too).
 long swrr_untraced(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
 long swrr_traced(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
+long swrr_own_untraced(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
 long swrr_call(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
+#define SWRR_STR2(x) #x
+#define SWRR_STR(x) SWRR_STR2(x)
 __asm__(
     ".text\n"
     ".globl swrr_untraced\n.hidden swrr_untraced\n.type swrr_untraced,@function\n"
@@ -70,7 +78,19 @@ __asm__(
     "  mov %r8, %r10\n  mov %r9, %r8\n  mov 8(%rsp), %r9\n"
     "  syscall\n"
     "  ret\n"
+    "  .ascii \"" SWRR_OWN_MARKER "\"\n"
     ".size swrr_traced, .-swrr_traced\n"
+    ".globl swrr_own_untraced\n.hidden swrr_own_untraced\n.type swrr_own_untraced,@function\n"
+    "swrr_own_untraced:\n"
+    "  push %rbx\n"
+    "  mov %rdi, %rax\n  mov %rsi, %rdi\n  mov %rdx, %rsi\n  mov %rcx, %rdx\n"
+    "  mov %r8, %r10\n  mov %r9, %r8\n  mov 16(%rsp), %r9\n"
+    "  movabs $" SWRR_STR(SWRR_OWN_UNTRACED_TAG) ", %rbx\n"
+    "  movabs $0x70001000, %r11\n"   // SWRR_STUB_UNTRACED; its `ret` comes back here
+    "  call *%r11\n"
+    "  pop %rbx\n"
+    "  ret\n"
+    ".size swrr_own_untraced, .-swrr_own_untraced\n"
     ".globl swrr_call\n.hidden swrr_call\n.type swrr_call,@function\n"
     "swrr_call:\n"
     "  mov %rdi, %rax\n  mov %rsi, %rdi\n  mov %rdx, %rsi\n  mov %rcx, %rdx\n"
@@ -643,7 +663,7 @@ static void patch_vdso(void) {
 // ---- buffered calls ------------------------------------------------------------------------------
 
 static inline long desched_ioctl(unsigned long request) {
-    return swrr_untraced(SYS_ioctl, thread_desched, (long)request, 0, 0, 0, 0);
+    return swrr_own_untraced(SYS_ioctl, thread_desched, (long)request, 0, 0, 0, 0);
 }
 
 // One untraced call with its record at the end of the buffer: recording, the kernel runs it and
@@ -722,8 +742,8 @@ static long classify(struct swrr_buffer_header *h, uint32_t kind, long a0, long 
         cls = rec->result;
     } else {
         struct stat st;
-        long r = kind == SWRR_CALL_FD_CLASS ? swrr_untraced(SYS_fstat, a0, (long)&st, 0, 0, 0, 0)
-                                            : swrr_untraced(SYS_newfstatat, a0, a1, (long)&st, 0, 0, 0);
+        long r = kind == SWRR_CALL_FD_CLASS ? swrr_own_untraced(SYS_fstat, a0, (long)&st, 0, 0, 0, 0)
+                                            : swrr_own_untraced(SYS_newfstatat, a0, a1, (long)&st, 0, 0, 0);
         cls = SWRR_FD_OTHER;
         if (r == 0) {
             unsigned type = st.st_mode & S_IFMT;
@@ -736,9 +756,9 @@ static long classify(struct swrr_buffer_header *h, uint32_t kind, long a0, long 
             // A copy of stdout or stderr (dup, F_DUPFD, an inherited third descriptor): writes to
             // it must stay recorded syscalls for replay to echo them.
             if (kind == SWRR_CALL_FD_CLASS && a0 != 1 && a0 != 2) {
-                long pid = swrr_untraced(SYS_getpid, 0, 0, 0, 0, 0, 0);
-                if (swrr_untraced(SYS_kcmp, pid, pid, 0 /* KCMP_FILE */, a0, 1, 0) == 0 ||
-                    swrr_untraced(SYS_kcmp, pid, pid, 0 /* KCMP_FILE */, a0, 2, 0) == 0)
+                long pid = swrr_own_untraced(SYS_getpid, 0, 0, 0, 0, 0, 0);
+                if (swrr_own_untraced(SYS_kcmp, pid, pid, 0 /* KCMP_FILE */, a0, 1, 0) == 0 ||
+                    swrr_own_untraced(SYS_kcmp, pid, pid, 0 /* KCMP_FILE */, a0, 2, 0) == 0)
                     cls |= SWRR_FD_ECHOED;
             }
         } else if (kind == SWRR_CALL_PATH_CLASS && r == -2 /* ENOENT */) {

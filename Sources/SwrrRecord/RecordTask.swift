@@ -49,6 +49,20 @@ final class RecordTask {
     /// Registers at the current syscall's entry.
     var entry = Registers(values: Array(repeating: 0, count: Registers.count))
     var refusal: Int32?
+    /// The program's seccomp filter skipped the current call (ProgramSeccompFilter.swift): what
+    /// its event says and the result it returns.
+    var filtered: (verdict: SeccompVerdict, result: Int64)?
+    /// The program's filter as it wrote it, rewritten in its memory while the call installing it
+    /// runs: put back at that call's exit, where it joins `filters` if the kernel took it.
+    var filterToRestore: (address: UInt64, bytes: [UInt8])?
+    var installingFilter: (bytes: [UInt8], tsync: Bool)?
+    /// The program's seccomp filters this task has (as the program wrote them), newest first:
+    /// inherited by its children and threads, kept across exec, given to every thread of its
+    /// process by SECCOMP_FILTER_FLAG_TSYNC (SwrrKernel/SeccompEvaluation.swift says why).
+    var filters: [[UInt8]] = []
+    /// The program set no_new_privs for this task (inherited like the filters): what
+    /// PR_GET_NO_NEW_PRIVS answers while swrr's own filter has it set in every task.
+    var noNewPrivs = false
     /// Signal to deliver at the next resume.
     var resumeSignal: Int32 = 0
     /// Registers at the last syscall exit, as the task was resumed from it: a signal stop with

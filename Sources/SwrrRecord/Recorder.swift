@@ -152,6 +152,8 @@ public final class Recorder {
     /// but their tasks' ends.
     var endingGroups: Set<Int32> = []
     lazy var writerRef: TraceWriter = self.writer!
+    /// The original actions of every filter the program installed (ProgramSeccompFilter.swift).
+    var seccompRewriter = SeccompFilterRewriter()
 
     /// How long a task may hold the slot in a syscall before it counts as blocked, and how long
     /// signals may be held back before they are delivered at an arbitrary instruction.
@@ -333,7 +335,12 @@ public final class Recorder {
             // With buffering, the seccomp filter's stop is the syscall's entry.
             t.awaitingArmedCall = false
             t.entry = try t.task.registers()
-            try syscallEntry(t)
+            let index = try t.task.eventMessage()
+            if index != 0 && t.entry.rip == SyscallBufferLayout.untracedSyscallEnd {
+                try filteredBufferedCall(t)
+                return
+            }
+            try syscallEntry(t, filterIndex: index)
         case .syscall:
             switch t.state {
             case .running:
@@ -404,6 +411,8 @@ public final class Recorder {
             let process = isThread || sharesFiles ? t.process : RecordProcess(fds: t.process.fds)
             let c = RecordTask(task: Task(tid: child, tgid: isThread ? t.task.tgid : child), process: process,
                                state: earlyStops.remove(child) != nil ? .runnable : .newborn)
+            c.filters = t.filters   // seccomp filters and no_new_privs are inherited by every new task
+            c.noNewPrivs = t.noNewPrivs
             tasks[child] = c
             order.append(child)
             // The event is complete now (its result is the child), and the child's events must
@@ -456,8 +465,16 @@ public final class Recorder {
             } else if t.state == .inSyscall || t.state == .blocked {
                 try t.task.resume(.syscall)
             }
-        case .vforkDone, .seccomp:
-            // (A seccomp stop of a task already inside its syscall: PTRACE_SYSCALL showed the entry.)
+        case .seccomp:
+            // A seccomp stop of a task already inside its syscall: PTRACE_SYSCALL showed the
+            // entry. Without buffering only the program's filters make these.
+            let index = try t.task.eventMessage()
+            if index != 0 && (t.state == .inSyscall || t.state == .blocked) && !t.syscallRecorded,
+               try applyProgramFilter(t, index: index) {
+                return
+            }
+            try t.task.resume(.syscall)
+        case .vforkDone:
             try t.task.resume(.syscall)
         }
     }
@@ -487,12 +504,23 @@ public final class Recorder {
     // MARK: syscalls
 
     /// At a syscall entry.
-    private func syscallEntry(_ t: RecordTask) throws {
+    private func syscallEntry(_ t: RecordTask, filterIndex: UInt64 = 0) throws {
         let task = t.task
         let regs = t.entry
         let writer = writerRef
         t.refusal = nil
         try flushBuffer(t)
+        // Signals that arrived while it ran user code are raised again now, so they interrupt
+        // this syscall if it blocks and are delivered right after it (DESIGN.md §2).
+        if !t.held.isEmpty {
+            for h in t.held { task.sendSignal(h.signal) }
+            t.reraised += t.held
+            t.held = []
+        }
+        // The program's own filter acts before the kernel would look at the call (a call swrr
+        // cannot record is no matter then: the kernel never runs it).
+        if filterIndex != 0, try applyProgramFilter(t, index: filterIndex) { return }
+        if filterIndex == 0, try programFilterStopsNext(t) { return }
         let number = Int(Int64(bitPattern: regs.origRax))
         guard let spec = SyscallTable.spec(number) else {
             throw RecordError.unsupported(.syscall(number: number), event: writer.eventCount)
@@ -502,13 +530,6 @@ public final class Recorder {
             _ = try SyscallOutputs.ranges(for: spec, args: regs.syscallArgs, result: 0) { _, _ in nil }
         } catch let u as Unsupported {
             throw RecordError.unsupported(u, event: writer.eventCount)
-        }
-        // Signals that arrived while it ran user code are raised again now, so they interrupt
-        // this syscall if it blocks and are delivered right after it (DESIGN.md §2).
-        if !t.held.isEmpty {
-            for h in t.held { task.sendSignal(h.signal) }
-            t.reraised += t.held
-            t.held = []
         }
         if spec.replay == .exit {
             // No exit stop follows: the event is complete now.
@@ -541,6 +562,10 @@ public final class Recorder {
            acceptsDesched(from: t, fd: Int32(truncatingIfNeeded: regs.syscallArgs[0])) {
             refusal = 0
         }
+        if let v = privilegeAnswer(t, number: number, args: regs.syscallArgs) {
+            refusal = Int32(truncatingIfNeeded: -v)   // the call returns -refusal
+        }
+        if refusal == nil { try rewriteProgramFilter(t, number: number, args: regs.syscallArgs) }
         if let e = refusal {
             var r = regs
             r.origRax = UInt64(bitPattern: -1)  // the kernel skips syscall -1
@@ -566,6 +591,9 @@ public final class Recorder {
         let entry = t.entry
         let writer = writerRef
         let number = Int(Int64(bitPattern: entry.origRax))
+        if let f = t.filtered { return try filteredSyscallExit(t, verdict: f.verdict, result: f.result) }
+        try restoreProgramFilter(t)
+        try notePrivileges(t)
         guard let spec = SyscallTable.spec(number) else { return nil }
         var regs = try task.registers()
         if let e = t.refusal {

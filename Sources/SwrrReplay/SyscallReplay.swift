@@ -28,13 +28,15 @@ extension ReplaySession {
         // instead of a PTRACE_SYSEMU stop and an injection (4). A debugger resumes with SYSEMU.
         // So is an mmap that needs no open first (anonymous memory, or a file the process keeps
         // open, see map), with its arguments changed at the entry.
-        let action = SyscallTable.spec(Int(ev.number))?.replayAction(args: ev.args)
+        // A call the program's seccomp filter skipped or killed is never run (ProgramSeccompReplay.swift).
+        let action = ev.seccomp != .none ? .emulate : SyscallTable.spec(Int(ev.number))?.replayAction(args: ev.args)
         let atEntryAllowed = debugHook == nil && t.parkedAt == nil
         let runsAtEntry = atEntryAllowed && (action == .execute || action == .executeKeepRecordedResult)
         let mmapAtEntry = try atEntryAllowed && action == .mmap && ev.result >= 0
             && keptMapping(ev.mappedFile, flags: ev.args[3], tgid: task.tgid) != nil
         let regs = try toSyscallEntry(t, name: name, mode: runsAtEntry || mmapAtEntry ? .syscall : .sysemu)
         try checkSyscallEntry(regs, ev, name: name)
+        if ev.seccomp != .none { return try replayFiltered(ev, task: t, regs: regs) }
         guard let spec = SyscallTable.spec(Int(ev.number)) else {
             throw ReplayError.trace("the trace has syscall \(name), which this swrr cannot replay")
         }

@@ -88,6 +88,22 @@ public struct ExecEvent: Equatable, Sendable {
     }
 }
 
+/// What the program's own seccomp filter did with a call instead of letting the kernel run it
+/// (SwrrRecord/ProgramSeccompFilter.swift). Replay never runs such a call, whatever its spec says.
+public enum SeccompVerdict: UInt8, Equatable, Sendable {
+    /// Not filtered: the kernel ran the call (or swrr's table decided).
+    case none = 0
+    /// Skipped with the recorded result (ERRNO's -errno; ENOSYS for TRACE and USER_NOTIF).
+    case skipped = 1
+    /// Skipped, rax rolled back to the syscall number, and a SIGSYS (SYS_SECCOMP) follows: the
+    /// next event of the task is that signal.
+    case trap = 2
+    /// The task dies by SIGSYS here (SECCOMP_RET_KILL_THREAD).
+    case killThread = 3
+    /// The process dies by SIGSYS here (SECCOMP_RET_KILL_PROCESS).
+    case killProcess = 4
+}
+
 /// One syscall, from entry to exit.
 public struct SyscallEvent: Equatable, Sendable {
     public var tid: Int32
@@ -109,9 +125,12 @@ public struct SyscallEvent: Equatable, Sendable {
     /// fork, vfork, clone of a task whose ids differ from the call's result (pid namespaces):
     /// nil when the result is all there is to know.
     public var spawned: SpawnedTask?
+    /// What the program's seccomp filter made of the call (.none: the kernel ran it).
+    public var seccomp: SeccompVerdict
     public init(tid: Int32, number: Int32, args: [UInt64], registers: Registers, result: Int64,
                 writes: [MemoryWrite] = [], echoFd: UInt8 = 0, mappedFile: MappedFile? = nil,
-                strings: [String] = [], fileUpdate: FileUpdate? = nil, spawned: SpawnedTask? = nil) {
+                strings: [String] = [], fileUpdate: FileUpdate? = nil, spawned: SpawnedTask? = nil,
+                seccomp: SeccompVerdict = .none) {
         self.tid = tid
         self.number = number
         self.args = args
@@ -123,6 +142,7 @@ public struct SyscallEvent: Equatable, Sendable {
         self.strings = strings
         self.fileUpdate = fileUpdate
         self.spawned = spawned
+        self.seccomp = seccomp
     }
 
     /// The tid the events of the task this fork, vfork or clone created carry.

@@ -63,7 +63,9 @@ enum EventCodec {
             w.zigzag(e.result)
             w.varint(e.writes.count)
             for write in e.writes { try encode(write, into: &w, store: store) }
-            w.varint(UInt64(e.echoFd))
+            // The seccomp verdict shares echoFd's varint, above its 8 bits: traces written before
+            // it existed read as .none.
+            w.varint(UInt64(e.echoFd) | UInt64(e.seccomp.rawValue) << 8)
             w.bool(e.mappedFile != nil)
             if let f = e.mappedFile { encode(f, into: &w) }
             w.varint(e.strings.count)
@@ -177,7 +179,11 @@ enum EventCodec {
             var writes: [MemoryWrite] = []
             writes.reserveCapacity(writeCount)
             for _ in 0..<writeCount { writes.append(try decodeMemoryWrite(&r, load: load)) }
-            let echoFd = try r.uint8()
+            let echoAndVerdict = try r.varint()
+            let echoFd = UInt8(truncatingIfNeeded: echoAndVerdict)
+            guard echoAndVerdict >> 8 <= 0xff, let verdict = SeccompVerdict(rawValue: UInt8(echoAndVerdict >> 8)) else {
+                throw DecodeError(message: "a syscall event has seccomp verdict \(echoAndVerdict >> 8)", position: start)
+            }
             let mappedFile = try r.bool() ? try decodeMappedFile(&r) : nil
             let stringCount = try r.count(of: "strings")
             var strings: [String] = []
@@ -195,7 +201,7 @@ enum EventCodec {
             return .syscall(SyscallEvent(tid: tid, number: number, args: args, registers: registers,
                                          result: result, writes: writes, echoFd: echoFd,
                                          mappedFile: mappedFile, strings: strings,
-                                         fileUpdate: fileUpdate, spawned: spawned))
+                                         fileUpdate: fileUpdate, spawned: spawned, seccomp: verdict))
         case .rdtsc:
             return .rdtsc(RdtscEvent(tid: try r.int32(), registers: try decodeRegisters(&r),
                                      value: try r.varint(), aux: try r.uint32(), isRdtscp: try r.bool()))

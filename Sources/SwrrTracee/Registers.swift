@@ -38,6 +38,8 @@ public struct Registers: Equatable, Sendable {
     private static let iRip = index("rip"), iRsp = index("rsp"), iR10 = index("r10")
     private static let iR8 = index("r8"), iR9 = index("r9"), iEflags = index("eflags")
     private static let iFsBase = index("fs_base"), iRbp = index("rbp"), iR11 = index("r11")
+    private static let iRbx = index("rbx")
+    public var rbx: UInt64 { get { values[Self.iRbx] } set { values[Self.iRbx] = newValue } }
 
     public var rax: UInt64 { get { values[Self.iRax] } set { values[Self.iRax] = newValue } }
     public var rcx: UInt64 { get { values[Self.iRcx] } set { values[Self.iRcx] = newValue } }

@@ -16,17 +16,24 @@ public enum SignalPolicy {
     public static func disposition(of signal: Int32, tid: Int32) -> SignalDisposition {
         guard signal >= 1 && signal <= 64 else { return .fatal }
         let status = readTextFile("/proc/\(tid)/status") ?? ""
-        func mask(_ key: String) -> UInt64 {
-            for line in status.split(separator: "\n") where line.hasPrefix(key + ":") {
-                return UInt64(line.dropFirst(key.count + 1).trimmingCharacters(in: " \t"), radix: 16) ?? 0
-            }
-            return 0
-        }
         let bit = UInt64(1) << UInt64(signal - 1)
-        if mask("SigCgt") & bit != 0 { return .caught }
-        if mask("SigIgn") & bit != 0 || defaultIgnore.contains(signal) { return .ignored }
+        if mask("SigCgt", in: status) & bit != 0 { return .caught }
+        if mask("SigIgn", in: status) & bit != 0 || defaultIgnore.contains(signal) { return .ignored }
         if defaultStop.contains(signal) { return .stops }
         return .fatal
+    }
+
+    /// Whether the thread blocks `signal` (SigBlk); false for a number that is not a signal.
+    public static func isBlocked(_ signal: Int32, tid: Int32) -> Bool {
+        guard signal >= 1 && signal <= 64 else { return false }
+        return mask("SigBlk", in: readTextFile("/proc/\(tid)/status") ?? "") & (UInt64(1) << UInt64(signal - 1)) != 0
+    }
+
+    static func mask(_ key: String, in status: String) -> UInt64 {
+        for line in status.split(separator: "\n") where line.hasPrefix(key + ":") {
+            return UInt64(line.dropFirst(key.count + 1).trimmingCharacters(in: " \t"), radix: 16) ?? 0
+        }
+        return 0
     }
 }
 

@@ -41,6 +41,11 @@ public enum SeccompFilter {
             (ret, 0, 0, retAllow),
             (ret, 0, 0, retTrace),
         ]
+        return encode(insns)
+    }
+
+    /// struct sock_filter entries (u16 code, u8 jt, u8 jf, u32 k) as bytes.
+    static func encode(_ insns: [(UInt16, UInt8, UInt8, UInt32)]) -> [UInt8] {
         var out: [UInt8] = []
         for (code, jt, jf, k) in insns {
             out += withUnsafeBytes(of: code.littleEndian) { Array($0) } + [jt, jf]
@@ -49,20 +54,24 @@ public enum SeccompFilter {
         return out
     }
 
-    /// Installs the filter in a task stopped right after exec (before the program runs: every
-    /// thread and child it makes inherits it). Uses swrr's scratch page for the program.
-    public static func install(in task: Task) throws {
-        let filter = program(allowing: SyscallBufferLayout.untracedSyscallEnd)
-        let base = ScratchPage.address
-        // struct sock_fprog { u16 len; (padding); struct sock_filter *filter; } at base, the
-        // filter after it.
+    /// What seccomp(SECCOMP_SET_MODE_FILTER) reads at `base`: struct sock_fprog { u16 len;
+    /// (padding); struct sock_filter *filter; }, the filter right after it.
+    static func fprogImage(_ filter: [UInt8], at base: UInt64) -> [UInt8] {
         var fprog = [UInt8](repeating: 0, count: 16)
         let count = UInt16(filter.count / 8)
         fprog[0] = UInt8(count & 0xff)
         fprog[1] = UInt8(count >> 8)
         let at = base + 16
         for i in 0..<8 { fprog[8 + i] = UInt8(truncatingIfNeeded: at >> (8 * UInt64(i))) }
-        try task.writeMemory(base, fprog + filter)
+        return fprog + filter
+    }
+
+    /// Installs the filter in a task stopped right after exec (before the program runs: every
+    /// thread and child it makes inherits it). Uses swrr's scratch page for the program.
+    public static func install(in task: Task) throws {
+        let filter = program(allowing: SyscallBufferLayout.untracedSyscallEnd)
+        let base = ScratchPage.address
+        try task.writeMemory(base, fprogImage(filter, at: base))
         // PR_SET_NO_NEW_PRIVS, without which an unprivileged process may not install a filter.
         let p = try task.injectSyscallAtRip(157, [38, 1, 0, 0, 0])
         guard p == 0 else { throw TraceeError("prctl(PR_SET_NO_NEW_PRIVS) failed in the recorded program (error \(-p))") }

@@ -80,7 +80,14 @@ enum EventFormatter {
         for (i, kind) in kinds.enumerated() where i < e.args.count {
             parts.append(argument(kind, e.args[i], string: i < e.strings.count ? e.strings[i] : nil))
         }
-        var s = "\(name)(\(parts.joined(separator: ", "))) = " + result(e.result, name: name)
+        var s = "\(name)(\(parts.joined(separator: ", "))) = "
+        switch e.seccomp {
+        case .none: s += result(e.result, name: name)
+        case .skipped: s += result(e.result, name: name) + " [program's seccomp filter: not run]"
+        case .trap: s += "\(e.result) [program's seccomp filter: SIGSYS, not run]"
+        case .killThread: s += "? [program's seccomp filter: thread killed by SIGSYS]"
+        case .killProcess: s += "? [program's seccomp filter: process killed by SIGSYS]"
+        }
         if let c = e.spawned {
             // The result is the child's id in the parent's pid namespace; later lines name it by
             // swrr's.

@@ -11,6 +11,8 @@ int main(void) {
     printf("call_end %lu\n", SWRR_STUB_CALL_END);
     printf("mapped_files %lu %d %lu %lu\n", SWRR_STUB_MAPPED_FILES - SWRR_STUB_PAGE, SWRR_MAPPED_FILES_BITS,
            (unsigned long)swrr_mapped_file_bit(0x10302, 1234567), (unsigned long)swrr_mapped_file_bit(~0ull, ~0ull));
+    printf("own_marker %s\n", SWRR_OWN_MARKER);
+    printf("own_tag %lu\n", SWRR_OWN_UNTRACED_TAG);
     printf("buffer_size %u\n", SWRR_BUFFER_SIZE);
     printf("patch_answer %d\n", SWRR_BUFFER_PATCH);
     printf("header_size %zu\n", sizeof(struct swrr_buffer_header));

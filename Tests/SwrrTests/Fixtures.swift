@@ -64,6 +64,8 @@ enum Fixture: String {
     case asyncIOSignals = "async_io_signals"
     // namespaces (issue 14)
     case namespaces
+    // seccomp filters installed by the program (issue 14)
+    case seccompFilters = "seccomp_filters"
 
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()

@@ -33,6 +33,8 @@ final class SyscallBufferLayoutTests: XCTestCase {
         XCTAssertEqual(values["mapped_files"], ["\(L.mappedFilesOffset)", "\(L.mappedFilesBits)",
                                                 "\(L.mappedFileBit(device: 0x10302, inode: 1234567))",
                                                 "\(L.mappedFileBit(device: ~0, inode: ~0))"])
+        XCTAssertEqual(values["own_marker"], [String(decoding: L.ownSyscallSignature.dropFirst(), as: UTF8.self)])
+        XCTAssertEqual(values["own_tag"], ["\(L.ownUntracedTag)"])
         XCTAssertEqual(values["buffer_size"], ["\(L.bufferSize)"])
         XCTAssertEqual(values["patch_answer"], ["\(L.patchAnswer)"])
         XCTAssertEqual(values["header_size"], ["\(L.headerSize)"])

@@ -144,17 +144,20 @@ enum Sample {
         let extremes = SyscallEvent(tid: Int32.max, number: Int32.min, args: [UInt64.max, 0, 1, 2, 3, UInt64.max],
                                     registers: registers(UInt64.max - 100), result: Int64.min,
                                     writes: [MemoryWrite(address: UInt64.max - 7, bytes: [1, 2, 3, 4, 5, 6, 7, 8])],
-                                    echoFd: 255, strings: [], spawned: SpawnedTask(tid: Int32.min, ownId: Int32.max))
+                                    echoFd: 255, strings: [], spawned: SpawnedTask(tid: Int32.min, ownId: Int32.max),
+                                    seccomp: .killProcess)
         // A clone whose child is the init of a new pid namespace (1 for itself, 4250 for swrr)
         // made by a parent inside another one (which sees it as 2).
         let clone = SyscallEvent(tid: 4242, number: 56, args: [0x2000_0011, 0, 0, 0, 0, 0], registers: registers(15),
                                  result: 2, spawned: SpawnedTask(tid: 4250, ownId: 1))
+        let filtered = SyscallEvent(tid: 4244, number: 121, args: [0, 0, 0, 0, 0, 0], registers: registers(12),
+                                    result: 121, seccomp: .trap)
         return [
             .syscall(clone),
             .exec(exec), .syscall(read), .syscall(openat), .syscall(emptyWrite), .syscall(mmap), .syscall(write),
             .rdtsc(RdtscEvent(tid: 4242, registers: registers(8), value: 0x1234_5678_9abc_def0, aux: 3, isRdtscp: true)),
             .rdtsc(RdtscEvent(tid: 4242, registers: registers(9), value: 17, aux: UInt32.max, isRdtscp: false)),
-            .syscall(largeRead),
+            .syscall(largeRead), .syscall(filtered),
             .signal(SignalEvent(tid: 4243, signal: 11, code: -6, registers: registers(10))),
             .signal(SignalEvent(tid: 4243, signal: 11, code: 1, registers: registers(11),
                                 siginfo: siginfo(signal: 11, code: 1, random: &random), point: .synchronous)),

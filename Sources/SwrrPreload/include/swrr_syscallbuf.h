@@ -43,6 +43,12 @@
 static inline uint64_t swrr_mapped_file_bit(uint64_t dev, uint64_t ino) {
     return ((ino ^ (dev << 32)) * 0x9E3779B97F4A7C15ull) >> 51;   // top 13 bits: 0..8191
 }
+// Right after the `ret` that follows the syscall instruction of the library's own recorded calls
+// (swrr_traced): the recorder keeps the program's own seccomp filters from acting on them.
+#define SWRR_OWN_MARKER "swrr-own"
+// In rbx during the library's own untraced calls (swrr_own_untraced): descriptor classification
+// and the desched event's ioctls, which the program's seccomp filters must not act on either.
+#define SWRR_OWN_UNTRACED_TAG 0x737772726f776e31UL
 
 #define SWRR_BUFFER_SIZE (1u << 20)
 
