@@ -140,7 +140,7 @@ enum SpinDetector {
             // flag into the program's stack), nor over what cannot be decoded.
             let pc = try task.registers().rip
             guard let (insn, _) = RegisterMatchTrap.instruction(in: task, at: pc),
-                  insn.effect != .trap && insn.effect != .pushesFlags else { return false }
+                  insn.effect != .trap && insn.effect != .pushesFlags else { return .notSpinning }
             try task.resume(.singleStep)
             let stop = try task.wait()
             guard case .signal(SIGTRAP) = stop else {
