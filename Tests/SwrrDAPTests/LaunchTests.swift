@@ -194,16 +194,29 @@ final class RunControlTests: XCTestCase {
         XCTAssertTrue(try c.request("configurationDone").success)
         let continued = try c.event("continued")
         let tid = continued.body["threadId"] as! Int
-        // 20,000 getppid calls to replay: the pause stops among them, at an event boundary.
-        XCTAssertTrue(try c.request("pause", ["threadId": tid]).success)
-        var stopped = try c.event("stopped")
-        XCTAssertEqual(stopped.body["reason"] as? String, "pause", "\(stopped.body)")
-        XCTAssertTrue((stopped.body["description"] as? String ?? "").hasPrefix("Paused at event "), "\(stopped.body)")
-        let paused = try XCTUnwrap(try c.request("currentEvent", [:]).body["event"] as? Int)
-        XCTAssertGreaterThan(paused, 1)
-        let frames = try c.request("stackTrace", ["threadId": stopped.body["threadId"] as! Int])
-        XCTAssertTrue(frames.success, frames.message)
-        XCTAssertTrue((frames.body["stackFrames"] as? [[String: Any]] ?? []).contains { $0["name"] as? String == "main" })
+        // 20,000 getppid calls to replay: the pause stops among them, at an event boundary. Under
+        // load a pause can come while ld.so still runs (measured: once in a full run while six
+        // engineers built), where no frame is main's: then on, and pause again.
+        var stopped: DAPClient.Message
+        var inMain = false
+        for attempt in 0..<5 {
+            if attempt > 0 {
+                XCTAssertTrue(try c.request("continue", ["threadId": tid]).success)
+                _ = try c.event("continued")
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+            XCTAssertTrue(try c.request("pause", ["threadId": tid]).success)
+            stopped = try c.event("stopped")
+            XCTAssertEqual(stopped.body["reason"] as? String, "pause", "\(stopped.body)")
+            XCTAssertTrue((stopped.body["description"] as? String ?? "").hasPrefix("Paused at event "), "\(stopped.body)")
+            let paused = try XCTUnwrap(try c.request("currentEvent", [:]).body["event"] as? Int)
+            XCTAssertGreaterThan(paused, 1)
+            let frames = try c.request("stackTrace", ["threadId": stopped.body["threadId"] as! Int])
+            XCTAssertTrue(frames.success, frames.message)
+            inMain = (frames.body["stackFrames"] as? [[String: Any]] ?? []).contains { $0["name"] as? String == "main" }
+            if inMain { break }
+        }
+        XCTAssertTrue(inMain, "no pause of five stopped in main")
         XCTAssertEqual(c.takeEvents("output").filter { $0.body["category"] as? String == "stdout" }.count, 0,
                        "nothing printed yet")
         // On to the end: the whole output and the exit code.
