@@ -155,6 +155,10 @@ public enum SyscallOutputs {
             case 40: return r(args[1], 8)          // PR_GET_TID_ADDRESS
             default: return []
             }
+        case "ptrace":
+            // A request the emulation refuses wrote nothing (its result is an error).
+            guard let req = PtraceRequests.request(args[0]), req.emulated else { return [] }
+            return r(args[3], req.output)
         case "arch_prctl":
             switch args[0] {
             case 0x1003, 0x1004: return r(args[1], 8) // ARCH_GET_FS, ARCH_GET_GS
@@ -210,5 +214,9 @@ extension Array where Element == UInt8 {
         var v: UInt32 = 0
         for i in 0..<4 { v |= UInt32(self[offset + i]) << (8 * UInt32(i)) }
         return v
+    }
+    /// Little-endian store of 4 bytes at `offset` (the caller checks bounds).
+    public mutating func storeU32(_ v: UInt32, at offset: Int) {
+        for i in 0..<4 { self[offset + i] = UInt8(truncatingIfNeeded: v >> (8 * UInt32(i))) }
     }
 }

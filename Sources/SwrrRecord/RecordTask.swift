@@ -27,6 +27,11 @@ final class RecordTask {
         case exiting
         /// In a group-stop (SIGSTOP, SIGTSTP…), left stopped with PTRACE_LISTEN until SIGCONT.
         case jobStopped
+        /// In a stop of the program's own (emulated) ptrace, until its tracer resumes it.
+        case ptraceStopped
+        /// A tracer's wait found nothing and was undone; held until a tracee may have stopped
+        /// (EmulatedPtrace.swift).
+        case ptraceWaiting
     }
 
     /// Replaced once: when a non-leader thread execs, the kernel gives it the leader's tid.
@@ -87,6 +92,21 @@ final class RecordTask {
         (state == .inSyscall || state == .blocked)
             && SyscallTable.spec(Int(Int64(bitPattern: entry.origRax)))?.replay == .exec
     }
+
+    /// Traced by the program itself (EmulatedPtrace.swift): its tracer and the stop it sees.
+    var ptrace: EmulatedTracee?
+    /// Stopped by its tracer at a syscall entry: the call is to be made when it is next picked.
+    var reenterSyscall = false
+    /// The current syscall's entry was recorded for its tracer's entry stop.
+    var ptraceEntryRecorded = false
+    /// A signal its tracer passed on, recorded and delivered when it is next resumed.
+    var ptraceDelivery: (signal: Int32, info: [UInt8], point: SignalDeliveryPoint)?
+    /// Its wait runs with WNOHANG added (argument index, original options).
+    var waitNoHang: (arg: Int, original: UInt64)?
+    /// Its wait, sleeping in the kernel, was interrupted for an emulated stop (EmulatedPtrace.swift).
+    var waitKicked = false
+    /// When its wait was last held (monotonic ms).
+    var waitingSince: UInt64 = 0
 
     init(task: Task, process: RecordProcess, state: State) {
         self.task = task

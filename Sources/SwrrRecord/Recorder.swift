@@ -51,7 +51,7 @@ let recordPtraceOptions: Int = 0x01 /* TRACESYSGOOD */ | 0x02 /* TRACEFORK */ | 
     | 0x10_0000 /* EXITKILL */
 
 public final class Recorder {
-    private let options: RecordOptions
+    let options: RecordOptions
     var writer: TraceWriter?
     var task: Task?
     /// The preload library in use (nil: syscalls are not buffered).
@@ -197,7 +197,8 @@ public final class Recorder {
             if current == nil, let next = pickRunnable() {
                 try survivingVanishedTasks {
                     try resumeUser(next)
-                    current = next
+                    // (Unless it stopped for its emulated tracer, or blocked in a syscall made now.)
+                    if next.state == .running || next.state == .inSyscall { current = next }
                 }
             }
             guard let (tid, stop) = try Task.waitAny(timeoutMs: needsTimer() ? Self.blockTimeoutMs : 0) else {
@@ -260,22 +261,24 @@ public final class Recorder {
     }
 
     private func needsTimer() -> Bool {
-        if tasks.values.contains(where: { !$0.held.isEmpty }) { return true }
+        if tasks.values.contains(where: { !$0.held.isEmpty || $0.state == .ptraceWaiting }) { return true }
         guard let c = current else { return false }
         return tasks.values.contains { $0 !== c && $0.state == .runnable }
     }
 
     /// Resumes a stopped task into user code (or into the syscall it is stopped at).
     func resumeUser(_ t: RecordTask) throws {
+        if t.ptrace != nil || t.reenterSyscall, try ptraceBeforeResume(t) { return }
         t.state = .running
         t.runningSince = monotonicMs()
         let sig = t.resumeSignal
         t.resumeSignal = 0
-        try t.task.resume(userMode(t), signal: sig)
+        try t.task.resume(ptraceResumeMode(t) ?? userMode(t), signal: sig)
     }
 
     private func onTimeout() throws {
         let now = monotonicMs()
+        pollHeldWaits()
         if let c = current {
             if c.state == .inSyscall && c.syscallRecorded {
                 // fork/clone still inside the kernel, its event already written: nothing to mark.
@@ -283,7 +286,10 @@ public final class Recorder {
                 current = nil
                 return
             }
-            if c.state == .inSyscall && SyscallBlocking.keepsTheCPU(Int(Int64(bitPattern: c.entry.origRax))) {
+            if c.state == .inSyscall && (SyscallBlocking.keepsTheCPU(Int(Int64(bitPattern: c.entry.origRax)))
+                                         || c.waitNoHang != nil || c.ptraceEntryRecorded) {
+                // (A wait with WNOHANG added returns at once, and may be undone: no marker for it.
+                // One whose entry its tracer saw has its entry recorded already.)
                 return
             }
             if c.state == .inSyscall {
@@ -344,6 +350,7 @@ public final class Recorder {
                 t.awaitingArmedCall = false
                 try syscallEntry(t)
             case .inSyscall, .blocked:
+                if try heldWaitExit(t) { return }
                 let wasBlocked = t.state == .blocked
                 var exitRegisters: Registers?
                 if t.syscallRecorded {
@@ -354,6 +361,7 @@ public final class Recorder {
                 if t.state == .exiting || tasks[t.tid] == nil { return }
                 // The registers syscallExit already read (one PTRACE_GETREGS per stop, ≈ 2 µs).
                 t.boundary = try exitRegisters ?? t.task.registers()
+                if t.ptrace != nil || t.ptraceEntryRecorded, emulatedSyscallExitStop(t) { return }
                 if wasBlocked {
                     t.state = .runnable
                 } else if tasks.values.contains(where: { $0 !== t && $0.state == .runnable }) {
@@ -389,6 +397,7 @@ public final class Recorder {
             tasks[t.tid] = nil
             order.removeAll { $0 == t.tid }
             if current === t { current = nil }
+            ptraceTaskEnded(t)
         }
     }
 
@@ -479,10 +488,11 @@ public final class Recorder {
     // MARK: syscalls
 
     /// At a syscall entry.
-    private func syscallEntry(_ t: RecordTask) throws {
+    func syscallEntry(_ t: RecordTask) throws {
         let task = t.task
         let regs = t.entry
         let writer = writerRef
+        if t.ptrace != nil, try emulatedSyscallEntryStop(t) { return }
         t.refusal = nil
         try flushBuffer(t)
         let number = Int(Int64(bitPattern: regs.origRax))
@@ -520,6 +530,19 @@ public final class Recorder {
         case .refuse(let e): refusal = e
         case .refuseWhenEchoing(let fdArg, let e):
             if t.process.fds.echoTarget(regs.syscallArgs[fdArg]) != 0 { refusal = e }
+        case .emulatePtrace:
+            refusal = Int32(truncatingIfNeeded: -(try emulatePtrace(t, args: regs.syscallArgs)))
+        }
+        switch try emulatedWait(t, number: number, args: regs.syscallArgs) {
+        case .kernel: break
+        case .answer(let r): refusal = Int32(truncatingIfNeeded: -r)
+        case .noHang(let arg, let original):
+            var r = regs
+            var args = r.syscallArgs
+            args[arg] = original | 1   // WNOHANG
+            r.syscallArgs = args
+            try task.setRegisters(r)
+            t.waitNoHang = (arg, original)
         }
         if number == SyscallBufferLayout.registerBufferCall && acceptsBuffer(from: t) {
             // "Yes" (the call's result is 0, refusal being -errno), and when the task is its
@@ -539,7 +562,7 @@ public final class Recorder {
         }
         t.state = .inSyscall
         try task.resume(.syscall)
-        if SyscallBlocking.isLikely(spec, args: regs.syscallArgs),
+        if t.waitNoHang == nil && !t.ptraceEntryRecorded && SyscallBlocking.isLikely(spec, args: regs.syscallArgs),
            tasks.values.contains(where: { $0 !== t && $0.state == .runnable }) {
             // A wait that will almost surely block (futex wait, sleeps, waits for children…):
             // give the others the CPU now rather than after blockTimeoutMs.

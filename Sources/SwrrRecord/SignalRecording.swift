@@ -43,6 +43,8 @@ extension Recorder {
             try task.resume(userMode(t))
             return
         }
+        // The single step an emulated tracer asked for ended (EmulatedPtrace.swift).
+        if t.ptrace != nil, try emulatedStepStop(t, signal: signal, regs: regs) { return }
         var info = try task.rawSiginfo()
         let code = Int32(bitPattern: info.loadU32(at: 8))
         if SignalNames.synchronous.contains(signal) && code > 0 {
@@ -60,13 +62,14 @@ extension Recorder {
             return
         }
         switch SignalPolicy.disposition(of: signal, tid: task.tid) {
-        case .ignored, .stops:
+        case .ignored where t.ptrace == nil, .stops where t.ptrace == nil:
             // Away from a syscall an ignored signal changes nothing: let the kernel drop it.
             try task.resume(userMode(t), signal: signal)
         case .fatal:
             // It ends the process wherever it lands; replay does not need the exact instruction.
             try deliver(t, signal: signal, info: info, regs: regs, point: .arbitrary)
-        case .caught:
+        case .caught, .ignored, .stops:
+            // (Also what an emulated tracee's tracer must see stop it: held to its next syscall.)
             if t.held.isEmpty { t.heldSince = monotonicMs() }
             t.held.append((signal, info))
             // A buffered call makes no stop: the library's next call makes an ordinary one.
@@ -78,6 +81,8 @@ extension Recorder {
     /// Records a signal and delivers it as the task resumes.
     func deliver(_ t: RecordTask, signal: Int32, info: [UInt8], regs: Registers,
                          point: SignalDeliveryPoint) throws {
+        // An emulated tracee stops for its tracer instead (EmulatedPtrace.swift).
+        if t.ptrace != nil, try emulatedSignalStop(t, signal: signal, info: info, regs: regs, point: point) { return }
         let code = Int32(bitPattern: info.loadU32(at: 8))
         try flushBuffer(t)
         try writerRef.append(.signal(SignalEvent(tid: t.tid, signal: signal, code: code, registers: regs,

@@ -66,6 +66,8 @@ enum EventFormatter {
             return fd == -100 ? "AT_FDCWD" : String(fd)
         case .path:
             return string.map(quoted) ?? "0x" + hex(v)
+        case .ptraceRequest:
+            return PtraceRequests.name(v)
         }
     }
 

@@ -61,6 +61,8 @@ enum Fixture: String {
     case processAttributes = "process_attributes"
     case jobControl = "job_control"
     case asyncIOSignals = "async_io_signals"
+    // the program's own ptrace, emulated (issue 14)
+    case programPtrace = "program_ptrace"
 
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()

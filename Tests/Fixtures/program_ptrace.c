@@ -1,0 +1,198 @@
+/* Usage: program_ptrace trace | refused
+ *
+ * program_ptrace.c: the program's own ptrace of its children (issue 14), emulated by swrr (the
+ * real tracer of every task). The first line is a token read from a child with PTRACE_PEEKDATA:
+ * the child draws it with getrandom after the fork, so a replay that does not give back the
+ * recorded PEEKDATA prints another one. Every other line is what a native run prints.
+ *
+ * Child A: PTRACE_TRACEME, raise(SIGSTOP), one getppid made with its own syscall instruction,
+ * a few instructions, then prints what it sees and exits 7. The parent: waitpid (the SIGSTOP
+ * stop), GETSIGINFO, PEEKDATA of the token, GETREGS, POKEDATA of a new value, SETOPTIONS
+ * (TRACESYSGOOD|EXITKILL), PTRACE_SYSCALL to the getppid's entry and exit stops (orig_rax,
+ * rax), SETREGS of another result, SINGLESTEP three times (the rip advances), GETFPREGS,
+ * PEEKUSER, CONT to its exit.
+ * Child B: spins calling sched_yield; the parent seizes it (PTRACE_SEIZE), stops it with
+ * PTRACE_INTERRUPT (PTRACE_EVENT_STOP), PEEKs its counter, continues it, sends it SIGTERM, sees
+ * the signal-delivery stop and passes SIGTERM on with PTRACE_CONT: B dies of it.
+ * "refused": a TRACEME'd child asked PTRACE_GETSIGMASK, which swrr refuses with EIO, and
+ * PTRACE_O_TRACEFORK, refused with EINVAL, each named on swrr's stderr (natively both succeed),
+ * then PTRACE_KILL.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/random.h>
+#include <sys/syscall.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static volatile unsigned long secret;
+static volatile unsigned long counter;
+
+static long raw_getppid(void) {
+    long r;
+    __asm__ volatile("syscall" : "=a"(r) : "a"((long)SYS_getppid) : "rcx", "r11", "memory");
+    return r;
+}
+
+static void child_a(void) {
+    unsigned long v = 0;
+    while (v == 0) {
+        if (getrandom(&v, sizeof v, 0) != sizeof v) _exit(90);
+    }
+    secret = v;
+    unsigned long drawn = v;
+    if (ptrace(PTRACE_TRACEME, 0, 0, 0) != 0) _exit(91);
+    raise(SIGSTOP);
+    long ppid = raw_getppid();
+    volatile long a = ppid * 3;
+    a = a + 1;
+    a = a ^ 5;
+    printf("child: token poked: %s, getppid returned %ld\n",
+           secret == (drawn ^ 0x5a5a5a5aUL) ? "yes" : "no", ppid);
+    fflush(stdout);
+    _exit(7);
+}
+
+static void child_b(int ready) {
+    for (;;) {
+        counter++;
+        if (counter == 1 && write(ready, "r", 1) != 1) _exit(92);
+        syscall(SYS_sched_yield);
+    }
+}
+
+static const char *status_text(int st, char *buf, size_t n) {
+    if (WIFEXITED(st)) snprintf(buf, n, "exited %d", WEXITSTATUS(st));
+    else if (WIFSIGNALED(st)) snprintf(buf, n, "killed by %s", sigabbrev_np(WTERMSIG(st)));
+    else if (WIFSTOPPED(st)) snprintf(buf, n, "stopped 0x%x (%s%s, event %d)", st,
+                                      sigabbrev_np(WSTOPSIG(st) & 0x7f), WSTOPSIG(st) & 0x80 ? "|0x80" : "",
+                                      st >> 16);
+    else snprintf(buf, n, "status 0x%x", st);
+    return buf;
+}
+
+static void wait_for(pid_t pid, const char *what) {
+    int st = 0;
+    char buf[96];
+    pid_t r = waitpid(pid, &st, 0);
+    printf("%s: waitpid = child %s, %s\n", what, r == pid ? "yes" : "no", status_text(st, buf, sizeof buf));
+}
+
+/* A request swrr does not emulate: refused with EIO in the recording (natively it succeeds). */
+static int refused(void) {
+    pid_t a = fork();
+    if (a == 0) {
+        if (ptrace(PTRACE_TRACEME, 0, 0, 0) != 0) _exit(91);
+        raise(SIGSTOP);
+        _exit(3);
+    }
+    wait_for(a, "A after raise(SIGSTOP)");
+    unsigned long long mask = 0;
+    errno = 0;
+    long r = ptrace(PTRACE_GETSIGMASK, a, (void *)sizeof mask, &mask);
+    printf("GETSIGMASK = %ld, errno %s\n", r, strerrorname_np(errno));
+    errno = 0;
+    r = ptrace(PTRACE_SETOPTIONS, a, 0, (void *)(long)(PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK));
+    printf("SETOPTIONS(TRACESYSGOOD|TRACEFORK) = %ld, errno %s\n", r, strerrorname_np(errno));
+    r = ptrace(PTRACE_KILL, a, 0, 0);
+    printf("KILL = %ld\n", r);
+    wait_for(a, "A at its end");
+    return 0;
+}
+
+static int trace(void);
+
+int main(int argc, char **argv) {
+    setvbuf(stdout, NULL, _IONBF, 0);
+    if (argc > 1 && strcmp(argv[1], "refused") == 0) return refused();
+    return trace();
+}
+
+static int trace(void) {
+    pid_t a = fork();
+    if (a == 0) child_a();
+    /* The token first: read from the stopped child before anything is printed. */
+    int st = 0;
+    pid_t w = waitpid(a, &st, 0);
+    errno = 0;
+    unsigned long token = (unsigned long)ptrace(PTRACE_PEEKDATA, a, (void *)&secret, 0);
+    printf("token %lx\n", token);
+    char buf[96];
+    printf("A after raise(SIGSTOP): waitpid = child %s, %s\n", w == a ? "yes" : "no", status_text(st, buf, sizeof buf));
+    printf("PEEKDATA errno %d\n", errno);
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    long r = ptrace(PTRACE_GETSIGINFO, a, 0, &si);
+    printf("GETSIGINFO = %ld: signo %s, code %d, from A %s\n", r, sigabbrev_np(si.si_signo), si.si_code,
+           si.si_pid == a ? "yes" : "no");
+    struct user_regs_struct regs;
+    r = ptrace(PTRACE_GETREGS, a, 0, &regs);
+    printf("GETREGS = %ld: orig_rax %lld, rax %lld\n", r, regs.orig_rax, regs.rax);
+    r = ptrace(PTRACE_POKEDATA, a, (void *)&secret, (void *)(token ^ 0x5a5a5a5aUL));
+    printf("POKEDATA = %ld\n", r);
+    r = ptrace(PTRACE_SETOPTIONS, a, 0, (void *)(long)(PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL));
+    printf("SETOPTIONS = %ld\n", r);
+    r = ptrace(PTRACE_SYSCALL, a, 0, 0);
+    wait_for(a, "A at a syscall entry");
+    ptrace(PTRACE_GETREGS, a, 0, &regs);
+    printf("entry: orig_rax %lld, rax %lld\n", regs.orig_rax, regs.rax);
+    ptrace(PTRACE_SYSCALL, a, 0, 0);
+    wait_for(a, "A at the syscall exit");
+    ptrace(PTRACE_GETREGS, a, 0, &regs);
+    printf("exit: orig_rax %lld, rax is the parent: %s\n", regs.orig_rax, regs.rax == (unsigned long long)getpid() ? "yes" : "no");
+    regs.rax = 4242;
+    r = ptrace(PTRACE_SETREGS, a, 0, &regs);
+    printf("SETREGS = %ld\n", r);
+    unsigned long long rip = regs.rip;
+    for (int i = 1; i <= 3; i++) {
+        ptrace(PTRACE_SINGLESTEP, a, 0, 0);
+        char what[32];
+        snprintf(what, sizeof what, "A after step %d", i);
+        wait_for(a, what);
+        ptrace(PTRACE_GETREGS, a, 0, &regs);
+        printf("step %d: rip advanced by %lld\n", i, (long long)(regs.rip - rip));
+        rip = regs.rip;
+    }
+    struct user_fpregs_struct fp;
+    r = ptrace(PTRACE_GETFPREGS, a, 0, &fp);
+    printf("GETFPREGS = %ld: mxcsr 0x%x\n", r, fp.mxcsr);
+    errno = 0;
+    long rip_user = ptrace(PTRACE_PEEKUSER, a, (void *)offsetof(struct user_regs_struct, rip), 0);
+    printf("PEEKUSER(rip) is GETREGS's: %s\n", (unsigned long long)rip_user == regs.rip ? "yes" : "no");
+    /* (Printed after the wait: the child's own line would race with it.) */
+    r = ptrace(PTRACE_CONT, a, 0, 0);
+    wait_for(a, "A at its end");
+    printf("CONT = %ld\n", r);
+
+    int ready[2];
+    if (pipe(ready) != 0) return 1;
+    pid_t b = fork();
+    if (b == 0) child_b(ready[1]);
+    char c;
+    if (read(ready[0], &c, 1) != 1) return 1;
+    r = ptrace(PTRACE_SEIZE, b, 0, (void *)(long)PTRACE_O_TRACESYSGOOD);
+    printf("SEIZE = %ld\n", r);
+    errno = 0;
+    r = ptrace(PTRACE_PEEKDATA, b, (void *)&counter, 0);
+    printf("PEEKDATA of a running tracee = %ld, errno %s\n", r, strerrorname_np(errno));
+    r = ptrace(PTRACE_INTERRUPT, b, 0, 0);
+    printf("INTERRUPT = %ld\n", r);
+    wait_for(b, "B interrupted");
+    unsigned long count = (unsigned long)ptrace(PTRACE_PEEKDATA, b, (void *)&counter, 0);
+    printf("B's counter >= 1: %s\n", count >= 1 ? "yes" : "no");
+    r = ptrace(PTRACE_CONT, b, 0, 0);
+    printf("CONT = %ld\n", r);
+    kill(b, SIGTERM);
+    wait_for(b, "B after SIGTERM");
+    r = ptrace(PTRACE_CONT, b, 0, (void *)(long)SIGTERM);
+    printf("CONT(SIGTERM) = %ld\n", r);
+    wait_for(b, "B at its end");
+    return 0;
+}
