@@ -55,6 +55,9 @@ final class EmulatedTracee {
     /// How the tracer resumed it last: stop at syscall entries and exits, or after one instruction.
     var syscallStops = false
     var stepping = false
+    /// The step is over a syscall instruction: the call is made as any other, and its exit is
+    /// the step's stop.
+    var steppingOverSyscall = false
     /// PTRACE_INTERRUPT came while the task could not stop at once (inside a syscall).
     var interruptRequested = false
     /// Its scheduler state when PTRACE_INTERRUPT stopped it, restored when it is resumed.
@@ -297,6 +300,17 @@ extension Recorder {
     func emulatedSyscallExitStop(_ t: RecordTask) -> Bool {
         t.ptraceEntryRecorded = false
         guard let p = t.ptrace else { return false }
+        if p.steppingOverSyscall {
+            // Natively the step's SIGTRAP comes right after the call (rip advanced by 2; the
+            // kernel sends it as TRAP_BRKPT at the syscall's exit).
+            p.steppingOverSyscall = false
+            p.stepping = false
+            var info = [UInt8](repeating: 0, count: 128)
+            info.storeU32(UInt32(SIGTRAP), at: 0)
+            info.storeU32(1, at: 8)   // TRAP_BRKPT
+            enterEmulatedStop(t, .signal(SIGTRAP, info: info, point: .syscallBoundary))
+            return true
+        }
         if p.interruptRequested {
             p.stateBeforeInterrupt = .runnable
             enterEmulatedStop(t, .interrupt)
@@ -384,7 +398,16 @@ extension Recorder {
 
     /// The resume mode a traced task's tracer asked for, when it is not the recorder's own.
     func ptraceResumeMode(_ t: RecordTask) -> ResumeMode? {
-        t.ptrace?.stepping == true ? .singleStep : nil
+        guard let p = t.ptrace, p.stepping else { return nil }
+        // PTRACE_SINGLESTEP over a syscall instruction makes the call with no syscall stop (so
+        // unrecorded, without buffering's seccomp stop): the task is resumed as usual instead, to
+        // the call's entry, and the step ends at its exit.
+        if let rip = try? t.task.registers().rip, let insn = try? t.task.readMemory(rip, count: 2),
+           insn == [0x0f, 0x05] {
+            p.steppingOverSyscall = true
+            return nil
+        }
+        return .singleStep
     }
 
     // MARK: the tracer's waits

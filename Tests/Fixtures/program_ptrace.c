@@ -9,7 +9,8 @@
  * a few instructions, then prints what it sees and exits 7. The parent: waitpid (the SIGSTOP
  * stop), GETSIGINFO, PEEKDATA of the token, GETREGS, POKEDATA of a new value, SETOPTIONS
  * (TRACESYSGOOD|EXITKILL), PTRACE_SYSCALL to the getppid's entry and exit stops (orig_rax,
- * rax), SETREGS of another result, SINGLESTEP three times (the rip advances), GETFPREGS,
+ * rax), SETREGS of another result, SINGLESTEP three times (the rip advances), more single
+ * steps up to the next syscall instruction and one over it (a SIGTRAP after the call), GETFPREGS,
  * PEEKUSER, CONT to its exit.
  * Child B: spins calling sched_yield; the parent seizes it (PTRACE_SEIZE), stops it with
  * PTRACE_INTERRUPT (PTRACE_EVENT_STOP), PEEKs its counter, continues it, sends it SIGTERM, sees
@@ -54,8 +55,9 @@ static void child_a(void) {
     volatile long a = ppid * 3;
     a = a + 1;
     a = a ^ 5;
-    printf("child: token poked: %s, getppid returned %ld\n",
-           secret == (drawn ^ 0x5a5a5a5aUL) ? "yes" : "no", ppid);
+    long again = raw_getppid();
+    printf("child: token poked: %s, getppid returned %ld, then the parent: %s\n",
+           secret == (drawn ^ 0x5a5a5a5aUL) ? "yes" : "no", ppid, again == getppid() ? "yes" : "no");
     fflush(stdout);
     _exit(7);
 }
@@ -159,6 +161,25 @@ static int trace(void) {
         ptrace(PTRACE_GETREGS, a, 0, &regs);
         printf("step %d: rip advanced by %lld\n", i, (long long)(regs.rip - rip));
         rip = regs.rip;
+    }
+    /* On to the next syscall instruction, then one step over it. */
+    for (int i = 0; i < 200; i++) {
+        errno = 0;
+        long insn = ptrace(PTRACE_PEEKTEXT, a, (void *)regs.rip, 0);
+        if (errno != 0) break;
+        if ((insn & 0xffff) == 0x050f) {
+            ptrace(PTRACE_SINGLESTEP, a, 0, 0);
+            wait_for(a, "A after a step over a syscall");
+            unsigned long long at = regs.rip;
+            ptrace(PTRACE_GETREGS, a, 0, &regs);
+            printf("over the syscall: rip advanced by %lld, orig_rax %lld, rax is the parent: %s\n",
+                   (long long)(regs.rip - at), regs.orig_rax, regs.rax == (unsigned long long)getpid() ? "yes" : "no");
+            break;
+        }
+        ptrace(PTRACE_SINGLESTEP, a, 0, 0);
+        int st;
+        waitpid(a, &st, 0);
+        ptrace(PTRACE_GETREGS, a, 0, &regs);
     }
     struct user_fpregs_struct fp;
     r = ptrace(PTRACE_GETFPREGS, a, 0, &fp);

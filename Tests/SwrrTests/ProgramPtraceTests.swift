@@ -1,7 +1,7 @@
 // The program's own ptrace, emulated (issue 14, Tests/Fixtures/program_ptrace.c;
 // SwrrRecord/EmulatedPtrace.swift, SwrrReplay/EmulatedPtraceReplay.swift): a parent tracing a
 // TRACEME'd child through its SIGSTOP stop, PEEKDATA/POKEDATA, GETREGS/SETREGS, PTRACE_SYSCALL's
-// entry and exit stops, single steps, GETFPREGS, PEEKUSER and CONT to its exit, and a seized
+// entry and exit stops, single steps (one over a syscall instruction), GETFPREGS, PEEKUSER and CONT to its exit, and a seized
 // child stopped with PTRACE_INTERRUPT and killed by a signal its tracer passed on. Recorded and
 // replayed twice with identical output (replay compares every event's registers, the single
 // steps' landing points included), as a native run prints but its token (a value the parent
@@ -28,9 +28,11 @@ final class ProgramPtraceTests: XCTestCase {
         A after step 1: waitpid = child yes, stopped 0x57f (TRAP, event 0)
         A after step 2: waitpid = child yes, stopped 0x57f (TRAP, event 0)
         A after step 3: waitpid = child yes, stopped 0x57f (TRAP, event 0)
+        A after a step over a syscall: waitpid = child yes, stopped 0x57f (TRAP, event 0)
+        over the syscall: rip advanced by 2, orig_rax 110, rax is the parent: yes
         GETFPREGS = 0: mxcsr 0x1f80
         PEEKUSER(rip) is GETREGS's: yes
-        child: token poked: yes, getppid returned 4242
+        child: token poked: yes, getppid returned 4242, then the parent: yes
         A at its end: waitpid = child yes, exited 7
         CONT = 0
         SEIZE = 0
