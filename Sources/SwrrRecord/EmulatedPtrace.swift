@@ -48,6 +48,9 @@ final class EmulatedTracee {
     /// The tracing process (tgid): any of its threads may wait for the tracee and use ptrace on it.
     let tracer: Int32
     let seized: Bool
+    /// The tracee is a process the tracer forked (its leader): the kernel reports its end to the
+    /// tracer as its parent. Any other tracee's end is reported by the emulation.
+    let isChildProcess: Bool
     var options: UInt64 = 0
     var stop: EmulatedStop?
     /// The tracer's wait has reported the current stop.
@@ -63,10 +66,11 @@ final class EmulatedTracee {
     /// Its scheduler state when PTRACE_INTERRUPT stopped it, restored when it is resumed.
     var stateBeforeInterrupt: RecordTask.State = .runnable
 
-    init(tracer: Int32, seized: Bool, options: UInt64) {
+    init(tracer: Int32, seized: Bool, options: UInt64, isChildProcess: Bool) {
         self.tracer = tracer
         self.seized = seized
         self.options = options
+        self.isChildProcess = isChildProcess
     }
 
     /// The wait status the tracer sees for the current stop.
@@ -83,13 +87,22 @@ final class EmulatedTracee {
     var syscallTrap: Int32 { options & PtraceRequests.traceSysGood != 0 ? SIGTRAP | 0x80 : SIGTRAP }
 }
 
+/// The end of a tracee that is not its tracer's child process, waiting for the tracer's wait.
+struct EmulatedZombie {
+    let tracer: Int32
+    let tid: Int32
+    let tgid: Int32
+    let waitStatus: Int32
+}
+
 /// What the recorder does with a wait4/waitid of a task that traces others.
 enum EmulatedWait: Equatable {
-    /// Not an emulated tracer's wait, or one the kernel can answer (WNOHANG): run it.
+    /// A wait that selects none of the caller's emulated tracees: run it.
     case kernel
     /// An emulated stop answers it: the call is skipped with this result.
     case answer(Int64)
-    /// Run with WNOHANG added (argument `arg`, originally `original`); nothing found undoes it.
+    /// Run with WNOHANG added (argument `arg`, originally `original`); nothing found undoes it
+    /// (or, with the program's own WNOHANG, answers 0).
     case noHang(arg: Int, original: UInt64)
 }
 
@@ -211,7 +224,8 @@ extension Recorder {
     }
 
     private func startTracing(_ t: RecordTask, tracer: Int32, seized: Bool, options: UInt64) {
-        t.ptrace = EmulatedTracee(tracer: tracer, seized: seized, options: options)
+        t.ptrace = EmulatedTracee(tracer: tracer, seized: seized, options: options,
+                                  isChildProcess: t.tid == t.task.tgid && t.task.parentPid() == tracer)
         // A buffered syscall runs from the stub page without any stop (the seccomp filter lets
         // it through), so neither PTRACE_SYSCALL's stops nor a signal's delivery at it could be
         // shown to the tracer: an emulated tracee makes only ordinary syscalls.
@@ -415,45 +429,63 @@ extension Recorder {
     /// At the entry of wait4 (61) or waitid (247) by `t`: whether an emulated stop answers it.
     func emulatedWait(_ t: RecordTask, number: Int, args a: [UInt64]) throws -> EmulatedWait {
         guard number == 61 || number == 247 else { return .kernel }
-        let tracees = tasks.values.filter { $0.ptrace?.tracer == t.task.tgid }
-        guard !tracees.isEmpty else { return .kernel }
         let optionArg = number == 61 ? 2 : 3
         let options = a[optionArg]
-        let wanted: (RecordTask) -> Bool
+        let wanted: (_ tid: Int32) -> Bool
         if number == 61 {
             // pid > 0: that task; -1: any; 0 and < -1 name process groups, taken as any.
             let pid = Int32(truncatingIfNeeded: a[0])
-            wanted = { pid > 0 ? $0.tid == pid : true }
+            wanted = { pid > 0 ? $0 == pid : true }
         } else {
             switch a[0] {
             case 0, 2: wanted = { _ in true }                                   // P_ALL, P_PGID
-            case 1: wanted = { $0.tid == Int32(truncatingIfNeeded: a[1]) }      // P_PID
+            case 1: wanted = { $0 == Int32(truncatingIfNeeded: a[1]) }          // P_PID
             default: return .kernel                                             // P_PIDFD
             }
         }
-        if let x = tracees.sorted(by: { $0.tid < $1.tid }).first(where: {
-            wanted($0) && $0.ptrace?.stop != nil && $0.ptrace?.reported == false
-        }), let p = x.ptrace, let status = p.waitStatus {
-            if options & WNOWAIT == 0 { p.reported = true }
-            if number == 61 {
-                if a[1] != 0 { try t.task.writeMemory(a[1], withUnsafeBytes(of: status.littleEndian) { Array($0) }) }
-                if a[3] != 0 { try t.task.writeMemory(a[3], [UInt8](repeating: 0, count: 144)) }
-                return .answer(Int64(x.tid))
-            }
-            if a[2] != 0 {
-                var info = [UInt8](repeating: 0, count: 128)
-                info.storeU32(UInt32(SIGCHLD), at: 0)
-                info.storeU32(4, at: 8)                       // CLD_TRAPPED
-                info.storeU32(UInt32(bitPattern: x.task.tgid), at: 16)
-                info.storeU32(getuid(), at: 20)
-                info.storeU32(UInt32(bitPattern: status >> 8 & 0xffff), at: 24)
-                try t.task.writeMemory(a[2], info)
-            }
-            if a[4] != 0 { try t.task.writeMemory(a[4], [UInt8](repeating: 0, count: 144)) }
-            return .answer(0)
+        if let i = ptraceZombies.firstIndex(where: { $0.tracer == t.task.tgid && wanted($0.tid) }) {
+            let z = ptraceZombies[i]
+            if options & WNOWAIT == 0 { ptraceZombies.remove(at: i) }
+            return try answerWait(t, number: number, args: a, tid: z.tid, tgid: z.tgid, status: z.waitStatus,
+                                  code: swrr_wifsignaled(z.waitStatus) != 0 ? 2 : 1)   // CLD_KILLED, CLD_EXITED
         }
-        if options & WNOHANG != 0 { return .kernel }
+        let tracees = tasks.values.filter { $0.ptrace?.tracer == t.task.tgid && wanted($0.tid) }
+        guard !tracees.isEmpty else { return .kernel }
+        let stopped = tracees.filter { x in x.ptrace.map { $0.stop != nil && !$0.reported } ?? false }
+        if let x = stopped.min(by: { $0.tid < $1.tid }), let p = x.ptrace, let status = p.waitStatus {
+            if options & WNOWAIT == 0 { p.reported = true }
+            return try answerWait(t, number: number, args: a, tid: x.tid, tgid: x.task.tgid, status: status,
+                                  code: 4)   // CLD_TRAPPED
+        }
+        // Nothing emulated to report yet: the kernel may have a real child's change. It runs
+        // with WNOHANG (a tracee that is not a real child, such as a thread of another process,
+        // makes it answer ECHILD, which means "nothing" here too).
         return .noHang(arg: optionArg, original: options)
+    }
+
+    /// Writes what wait4 (status, rusage) or waitid (siginfo with `code`, rusage) reports for
+    /// `tid`, and returns the call's result.
+    private func answerWait(_ t: RecordTask, number: Int, args a: [UInt64], tid: Int32, tgid: Int32,
+                            status: Int32, code: UInt32) throws -> EmulatedWait {
+        if number == 61 {
+            if a[1] != 0 { try t.task.writeMemory(a[1], withUnsafeBytes(of: status.littleEndian) { Array($0) }) }
+            if a[3] != 0 { try t.task.writeMemory(a[3], [UInt8](repeating: 0, count: 144)) }
+            return .answer(Int64(tid))
+        }
+        if a[2] != 0 {
+            var info = [UInt8](repeating: 0, count: 128)
+            info.storeU32(UInt32(SIGCHLD), at: 0)
+            info.storeU32(code, at: 8)
+            info.storeU32(UInt32(bitPattern: tgid), at: 16)
+            info.storeU32(getuid(), at: 20)
+            // A stop's si_status is its exit code (signal | event << 8); an end's, the exit code
+            // or the signal.
+            let s = code == 4 ? status >> 8 & 0xffff : swrr_wifsignaled(status) != 0 ? swrr_wtermsig(status) : swrr_wexitstatus(status)
+            info.storeU32(UInt32(bitPattern: s), at: 24)
+            try t.task.writeMemory(a[2], info)
+        }
+        if a[4] != 0 { try t.task.writeMemory(a[4], [UInt8](repeating: 0, count: 144)) }
+        return .answer(0)
     }
 
     /// At the exit of a wait that ran with WNOHANG added: true when it found nothing, so the call
@@ -477,8 +509,20 @@ extension Recorder {
         var args = regs.syscallArgs
         args[w.arg] = w.original
         regs.syscallArgs = args
-        if regs.syscallResult != 0 {
+        let result = regs.syscallResult
+        guard result == 0 || result == -10 /* ECHILD */ else {
             try t.task.setRegisters(regs)
+            return false
+        }
+        if w.original & WNOHANG != 0 {
+            // The program's own WNOHANG: "nothing yet" is 0 (waitid then zeroes its siginfo's
+            // first fields, as the kernel does).
+            regs.rax = 0
+            try t.task.setRegisters(regs)
+            let infop = t.entry.syscallArgs[2]
+            if Int64(bitPattern: t.entry.origRax) == 247 && infop != 0 {
+                try t.task.writeMemory(infop, [UInt8](repeating: 0, count: 32))
+            }
             return false
         }
         try undoSyscall(t, regs: &regs)
@@ -512,7 +556,11 @@ extension Recorder {
 
     /// A task ended: its tracer's held wait may now see it, and a tracer's end ends (EXITKILL) or
     /// releases its tracees.
-    func ptraceTaskEnded(_ t: RecordTask) {
+    func ptraceTaskEnded(_ t: RecordTask, waitStatus: Int32) {
+        if let p = t.ptrace, !p.isChildProcess {
+            ptraceZombies.append(EmulatedZombie(tracer: p.tracer, tid: t.tid, tgid: t.task.tgid, waitStatus: waitStatus))
+        }
+        ptraceZombies.removeAll { $0.tracer == t.tid && t.tid == t.task.tgid }
         wakeHeldWaits()
         guard t.tid == t.task.tgid else { return }
         for x in tasks.values {

@@ -149,6 +149,8 @@ public final class Recorder {
     /// Processes (by tgid) whose exit_group has been recorded: nothing more of theirs is recorded
     /// but their tasks' ends.
     var endingGroups: Set<Int32> = []
+    /// Ends of the program's own tracees that only their tracers' waits report (EmulatedPtrace.swift).
+    var ptraceZombies: [EmulatedZombie] = []
     lazy var writerRef: TraceWriter = self.writer!
 
     /// How long a task may hold the slot in a syscall before it counts as blocked, and how long
@@ -397,7 +399,7 @@ public final class Recorder {
             tasks[t.tid] = nil
             order.removeAll { $0 == t.tid }
             if current === t { current = nil }
-            ptraceTaskEnded(t)
+            ptraceTaskEnded(t, waitStatus: status)
         }
     }
 

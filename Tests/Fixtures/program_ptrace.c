@@ -1,4 +1,4 @@
-/* Usage: program_ptrace trace | refused
+/* Usage: program_ptrace trace | thread | refused
  *
  * program_ptrace.c: the program's own ptrace of its children (issue 14), emulated by swrr (the
  * real tracer of every task). The first line is a token read from a child with PTRACE_PEEKDATA:
@@ -15,12 +15,17 @@
  * Child B: spins calling sched_yield; the parent seizes it (PTRACE_SEIZE), stops it with
  * PTRACE_INTERRUPT (PTRACE_EVENT_STOP), PEEKs its counter, continues it, sends it SIGTERM, sees
  * the signal-delivery stop and passes SIGTERM on with PTRACE_CONT: B dies of it.
+ * "thread": a thread of a child process (not a child itself), seized by its tid, PTRACE_INTERRUPT,
+ * waitpid(tid, __WALL), PEEKDATA of a token the child drew and of the thread's counter, GETREGS,
+ * CONT; then the process is killed, and the tracer collects the thread's end before the parent
+ * collects the process's.
  * "refused": a TRACEME'd child asked PTRACE_GETSIGMASK, which swrr refuses with EIO, and
  * PTRACE_O_TRACEFORK, refused with EINVAL, each named on swrr's stderr (natively both succeed),
  * then PTRACE_KILL.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -87,6 +92,68 @@ static void wait_for(pid_t pid, const char *what) {
     printf("%s: waitpid = child %s, %s\n", what, r == pid ? "yes" : "no", status_text(st, buf, sizeof buf));
 }
 
+/* A thread of another process, seized by its tid. */
+static volatile unsigned long thread_counter, thread_token;
+
+static void *spin(void *arg) {
+    int ready = (int)(long)arg;
+    pid_t tid = gettid();
+    for (;;) {
+        thread_counter++;
+        if (thread_counter == 1 && write(ready, &tid, sizeof tid) != sizeof tid) _exit(93);
+        syscall(SYS_sched_yield);
+    }
+    return NULL;
+}
+
+static int thread(void) {
+    int ready[2];
+    if (pipe(ready) != 0) return 1;
+    pid_t c = fork();
+    if (c == 0) {
+        while (thread_token == 0) {
+            unsigned long v;
+            if (getrandom(&v, sizeof v, 0) != sizeof v) _exit(90);
+            thread_token = v;
+        }
+        pthread_t th;
+        if (pthread_create(&th, NULL, spin, (void *)(long)ready[1]) != 0) _exit(94);
+        for (;;) pause();
+    }
+    pid_t tid;
+    if (read(ready[0], &tid, sizeof tid) != sizeof tid) return 1;
+    /* Everything up to the token's PEEKDATA first: the token is the first line. */
+    long seized = ptrace(PTRACE_SEIZE, tid, 0, 0);
+    int st = 0;
+    pid_t early = waitpid(tid, &st, __WALL | WNOHANG);
+    long interrupted = ptrace(PTRACE_INTERRUPT, tid, 0, 0);
+    st = 0;
+    pid_t w = waitpid(tid, &st, __WALL);
+    unsigned long token = (unsigned long)ptrace(PTRACE_PEEKDATA, tid, (void *)&thread_token, 0);
+    printf("token %lx\n", token);
+    char buf[96];
+    printf("the thread is not the process: %s\n", tid != c ? "yes" : "no");
+    printf("SEIZE(thread) = %ld\n", seized);
+    printf("waitpid(thread, WNOHANG) before a stop = %d\n", early);
+    printf("INTERRUPT = %ld\n", interrupted);
+    printf("the thread interrupted: waitpid = thread %s, %s\n", w == tid ? "yes" : "no", status_text(st, buf, sizeof buf));
+    unsigned long count = (unsigned long)ptrace(PTRACE_PEEKDATA, tid, (void *)&thread_counter, 0);
+    printf("its counter >= 1: %s\n", count >= 1 ? "yes" : "no");
+    struct user_regs_struct regs;
+    long r = ptrace(PTRACE_GETREGS, tid, 0, &regs);
+    printf("GETREGS = %ld, fs_base set: %s\n", r, regs.fs_base != 0 ? "yes" : "no");
+    r = ptrace(PTRACE_CONT, tid, 0, 0);
+    printf("CONT = %ld\n", r);
+    /* The traced thread's end is its tracer's to collect (natively the process cannot be reaped
+     * before), then the process's. */
+    kill(c, SIGKILL);
+    st = 0;
+    w = waitpid(tid, &st, __WALL);
+    printf("the thread's end: waitpid = thread %s, %s\n", w == tid ? "yes" : "no", status_text(st, buf, sizeof buf));
+    wait_for(c, "the process killed");
+    return 0;
+}
+
 /* A request swrr does not emulate: refused with EIO in the recording (natively it succeeds). */
 static int refused(void) {
     pid_t a = fork();
@@ -114,6 +181,7 @@ static int trace(void);
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IONBF, 0);
     if (argc > 1 && strcmp(argv[1], "refused") == 0) return refused();
+    if (argc > 1 && strcmp(argv[1], "thread") == 0) return thread();
     return trace();
 }
 

@@ -2,7 +2,8 @@
 // SwrrRecord/EmulatedPtrace.swift, SwrrReplay/EmulatedPtraceReplay.swift): a parent tracing a
 // TRACEME'd child through its SIGSTOP stop, PEEKDATA/POKEDATA, GETREGS/SETREGS, PTRACE_SYSCALL's
 // entry and exit stops, single steps (one over a syscall instruction), GETFPREGS, PEEKUSER and CONT to its exit, and a seized
-// child stopped with PTRACE_INTERRUPT and killed by a signal its tracer passed on. Recorded and
+// child stopped with PTRACE_INTERRUPT and killed by a signal its tracer passed on; a thread of
+// a child process seized by its tid. Recorded and
 // replayed twice with identical output (replay compares every event's registers, the single
 // steps' landing points included), as a native run prints but its token (a value the parent
 // PEEKs from the child). Requests swrr does not emulate are refused and named on stderr.
@@ -62,6 +63,28 @@ final class ProgramPtraceTests: XCTestCase {
 
     func testTraceAChildO0Dynamic() throws { try checkTrace(.o0Dynamic) }
     func testTraceAChildO2Static() throws { try checkTrace(.o2Static) }
+
+    /// A thread of a child process seized by its tid: its PTRACE_EVENT_STOP, PEEKDATA of a token
+    /// its process drew, and its end, which only the tracer's wait reports (the thread is no
+    /// child of the tracer), before the parent collects the process.
+    func checkThread(_ variant: Variant) throws {
+        XCTAssertEqual(try tokenRoundTrip(.programPtrace, "thread", variant), """
+            the thread is not the process: yes
+            SEIZE(thread) = 0
+            waitpid(thread, WNOHANG) before a stop = 0
+            INTERRUPT = 0
+            the thread interrupted: waitpid = thread yes, stopped 0x80057f (TRAP, event 128)
+            its counter >= 1: yes
+            GETREGS = 0, fs_base set: yes
+            CONT = 0
+            the thread's end: waitpid = thread yes, killed by KILL
+            the process killed: waitpid = child yes, killed by KILL
+
+            """)
+    }
+
+    func testSeizeAThreadOfAChildO0Dynamic() throws { try checkThread(.o0Dynamic) }
+    func testSeizeAThreadOfAChildO2Static() throws { try checkThread(.o2Static) }
 
     /// A request and an option swrr does not emulate fail in the recording (EIO, EINVAL) and are
     /// named on swrr record's stderr; the replay gives the same results. `swrr dump` shows the
