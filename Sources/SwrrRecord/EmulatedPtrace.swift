@@ -330,6 +330,16 @@ extension Recorder {
             enterEmulatedStop(t, .interrupt)
             return true
         }
+        if !p.seized && !p.syscallStops, t.boundary?.rax == 0,
+           SyscallTable.spec(Int(Int64(bitPattern: t.entry.origRax)))?.replay == .exec {
+            // A successful execve of a tracee without PTRACE_O_TRACEEXEC (not seized) sends it
+            // SIGTRAP (SI_USER): how a debugger that forks, TRACEMEs and execs finds its program
+            // stopped at the start.
+            var info = [UInt8](repeating: 0, count: 128)
+            info.storeU32(UInt32(SIGTRAP), at: 0)
+            enterEmulatedStop(t, .signal(SIGTRAP, info: info, point: .syscallBoundary))
+            return true
+        }
         guard p.syscallStops else { return false }
         enterEmulatedStop(t, .syscallExit)
         return true

@@ -113,6 +113,8 @@ extension Recorder {
         guard try task.registers() == regs else {
             throw RecordError.tracee("delivering a held \(SignalNames.name(h.signal)) to \(t.tid): the task moved")
         }
+        // An emulated tracee stops for its tracer here instead (EmulatedPtrace.swift).
+        if t.ptrace != nil, try emulatedSignalStop(t, signal: sig, info: h.info, regs: regs, point: .arbitrary) { return }
         try flushBuffer(t)
         try writerRef.append(.signal(SignalEvent(tid: t.tid, signal: sig, code: Int32(bitPattern: h.info.loadU32(at: 8)),
                                                  registers: regs, siginfo: h.info, point: .arbitrary)))

@@ -1,4 +1,4 @@
-/* Usage: program_ptrace trace | thread | refused
+/* Usage: program_ptrace trace | thread | exec | held | refused
  *
  * program_ptrace.c: the program's own ptrace of its children (issue 14), emulated by swrr (the
  * real tracer of every task). The first line is a token read from a child with PTRACE_PEEKDATA:
@@ -19,6 +19,10 @@
  * waitpid(tid, __WALL), PEEKDATA of a token the child drew and of the thread's counter, GETREGS,
  * CONT; then the process is killed, and the tracer collects the thread's end before the parent
  * collects the process's.
+ * "exec": a TRACEME'd child execs (this program, "exec-child"): its SIGTRAP stop, GETSIGINFO,
+ * PEEKTEXT at its first instruction, CONT to its end.
+ * "held": a SIGUSR1 with a handler sent to a traced child computing without syscalls: its stop
+ * (mid-computation), GETSIGINFO, CONT(SIGUSR1) runs the handler, which ends the loop.
  * "refused": a TRACEME'd child asked PTRACE_GETSIGMASK, which swrr refuses with EIO, and
  * PTRACE_O_TRACEFORK, refused with EINVAL, each named on swrr's stderr (natively both succeed),
  * then PTRACE_KILL.
@@ -36,6 +40,7 @@
 #include <sys/syscall.h>
 #include <sys/user.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static volatile unsigned long secret;
@@ -154,6 +159,64 @@ static int thread(void) {
     return 0;
 }
 
+/* A TRACEME'd child that execs itself: stopped by the exec's SIGTRAP before the new program runs. */
+static int exec_traced(const char *self) {
+    pid_t c = fork();
+    if (c == 0) {
+        if (ptrace(PTRACE_TRACEME, 0, 0, 0) != 0) _exit(91);
+        execl(self, self, "exec-child", (char *)NULL);
+        _exit(95);
+    }
+    wait_for(c, "A after its exec");
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    long r = ptrace(PTRACE_GETSIGINFO, c, 0, &si);
+    printf("GETSIGINFO = %ld: signo %s, code %d\n", r, sigabbrev_np(si.si_signo), si.si_code);
+    struct user_regs_struct regs;
+    ptrace(PTRACE_GETREGS, c, 0, &regs);
+    errno = 0;
+    long word = ptrace(PTRACE_PEEKTEXT, c, (void *)regs.rip, 0);
+    printf("PEEKTEXT at its first instruction: errno %d, nonzero %s\n", errno, word != 0 ? "yes" : "no");
+    r = ptrace(PTRACE_CONT, c, 0, 0);
+    wait_for(c, "A at its end");
+    printf("CONT = %ld\n", r);
+    return 0;
+}
+
+/* A signal with a handler sent while the traced child computes without syscalls: its stop comes
+ * where swrr delivers it (after a while, mid-computation), and the signal passed on with
+ * PTRACE_CONT runs the handler. */
+static volatile int flag;
+static void on_usr1(int s) { (void)s; flag = 1; }
+
+static int held(void) {
+    pid_t c = fork();
+    if (c == 0) {
+        signal(SIGUSR1, on_usr1);
+        if (ptrace(PTRACE_TRACEME, 0, 0, 0) != 0) _exit(91);
+        raise(SIGSTOP);
+        /* (A pure spin: swrr switches away from it, measured by identical registers, so the
+         * parent gets to send the signal; a loop that counts would keep the CPU.) */
+        while (!flag) {
+        }
+        _exit(5);
+    }
+    wait_for(c, "A after raise(SIGSTOP)");
+    ptrace(PTRACE_CONT, c, 0, 0);
+    struct timespec ts = { 0, 50000000 };
+    nanosleep(&ts, NULL);
+    kill(c, SIGUSR1);
+    wait_for(c, "A after SIGUSR1");
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    ptrace(PTRACE_GETSIGINFO, c, 0, &si);
+    printf("GETSIGINFO: signo %s, from the parent %s\n", sigabbrev_np(si.si_signo), si.si_pid == getpid() ? "yes" : "no");
+    long r = ptrace(PTRACE_CONT, c, 0, (void *)(long)SIGUSR1);
+    wait_for(c, "A at its end");
+    printf("CONT(SIGUSR1) = %ld\n", r);
+    return 0;
+}
+
 /* A request swrr does not emulate: refused with EIO in the recording (natively it succeeds). */
 static int refused(void) {
     pid_t a = fork();
@@ -182,6 +245,12 @@ int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IONBF, 0);
     if (argc > 1 && strcmp(argv[1], "refused") == 0) return refused();
     if (argc > 1 && strcmp(argv[1], "thread") == 0) return thread();
+    if (argc > 1 && strcmp(argv[1], "exec") == 0) return exec_traced(argv[0]);
+    if (argc > 1 && strcmp(argv[1], "exec-child") == 0) {
+        printf("the exec'd child runs\n");
+        return 4;
+    }
+    if (argc > 1 && strcmp(argv[1], "held") == 0) return held();
     return trace();
 }
 

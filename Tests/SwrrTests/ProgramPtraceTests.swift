@@ -3,7 +3,8 @@
 // TRACEME'd child through its SIGSTOP stop, PEEKDATA/POKEDATA, GETREGS/SETREGS, PTRACE_SYSCALL's
 // entry and exit stops, single steps (one over a syscall instruction), GETFPREGS, PEEKUSER and CONT to its exit, and a seized
 // child stopped with PTRACE_INTERRUPT and killed by a signal its tracer passed on; a thread of
-// a child process seized by its tid. Recorded and
+// a child process seized by its tid; the SIGTRAP of a traced child's exec; a signal held back
+// from a spinning tracee and delivered mid-computation. Recorded and
 // replayed twice with identical output (replay compares every event's registers, the single
 // steps' landing points included), as a native run prints but its token (a value the parent
 // PEEKs from the child). Requests swrr does not emulate are refused and named on stderr.
@@ -85,6 +86,37 @@ final class ProgramPtraceTests: XCTestCase {
 
     func testSeizeAThreadOfAChildO0Dynamic() throws { try checkThread(.o0Dynamic) }
     func testSeizeAThreadOfAChildO2Static() throws { try checkThread(.o2Static) }
+
+    /// A TRACEME'd child's execve stops it with SIGTRAP (SI_USER) before the new program runs.
+    func testTracedExecStopsWithSigtrap() throws {
+        XCTAssertEqual(try deterministicRoundTrip(.programPtrace, ["exec"], .o0Dynamic), """
+            A after its exec: waitpid = child yes, stopped 0x57f (TRAP, event 0)
+            GETSIGINFO = 0: signo TRAP, code 0
+            PEEKTEXT at its first instruction: errno 0, nonzero yes
+            the exec'd child runs
+            A at its end: waitpid = child yes, exited 4
+            CONT = 0
+
+            """)
+    }
+
+    /// A signal with a handler sent to a traced child spinning without syscalls: swrr delivers it
+    /// mid-computation after holding it back, the tracer sees that stop (the point is recorded,
+    /// so replay stops the child at the same instruction), and the signal it passes on runs the
+    /// handler there.
+    func checkHeld(_ variant: Variant) throws {
+        XCTAssertEqual(try deterministicRoundTrip(.programPtrace, ["held"], variant), """
+            A after raise(SIGSTOP): waitpid = child yes, stopped 0x137f (STOP, event 0)
+            A after SIGUSR1: waitpid = child yes, stopped 0xa7f (USR1, event 0)
+            GETSIGINFO: signo USR1, from the parent yes
+            A at its end: waitpid = child yes, exited 5
+            CONT(SIGUSR1) = 0
+
+            """)
+    }
+
+    func testHeldSignalStopsTheTraceeO0Dynamic() throws { try checkHeld(.o0Dynamic) }
+    func testHeldSignalStopsTheTraceeO2Static() throws { try checkHeld(.o2Static) }
 
     /// A request and an option swrr does not emulate fail in the recording (EIO, EINVAL) and are
     /// named on swrr record's stderr; the replay gives the same results. `swrr dump` shows the
