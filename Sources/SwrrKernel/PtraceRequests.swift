@@ -25,6 +25,9 @@ public enum PtraceEffect: Sendable, Equatable {
     case setsRegisters
     /// SETFPREGS: the 512-byte user_fpregs_struct at `data` becomes the tracee's.
     case setsFPRegisters
+    /// SETREGSET: the register set of note type `addr`, in the iovec at `data`, becomes the
+    /// tracee's.
+    case setsRegisterSet
 }
 
 /// One request the emulation knows by name.
@@ -35,13 +38,18 @@ public struct PtraceRequest: Sendable, Equatable {
     public let emulated: Bool
     /// Bytes the call writes at argument 3 (`data`) when it succeeds.
     public let output: Int
+    /// The call writes through the iovec at `data` (GETREGSET): its iov_len, and that many bytes
+    /// at its iov_base.
+    public let outputIovec: Bool
     public let effect: PtraceEffect
 
-    init(_ number: UInt64, _ name: String, emulated: Bool = true, output: Int = 0, effect: PtraceEffect = .none) {
+    init(_ number: UInt64, _ name: String, emulated: Bool = true, output: Int = 0, outputIovec: Bool = false,
+         effect: PtraceEffect = .none) {
         self.number = number
         self.name = name
         self.emulated = emulated
         self.output = output
+        self.outputIovec = outputIovec
         self.effect = effect
     }
 }
@@ -53,7 +61,11 @@ public enum PtraceRequests {
     public static let getRegs: UInt64 = 12, setRegs: UInt64 = 13, getFPRegs: UInt64 = 14, setFPRegs: UInt64 = 15
     public static let attach: UInt64 = 16, detach: UInt64 = 17, syscall: UInt64 = 24
     public static let setOptions: UInt64 = 0x4200, getEventMsg: UInt64 = 0x4201, getSiginfo: UInt64 = 0x4202
+    public static let getRegSet: UInt64 = 0x4204, setRegSet: UInt64 = 0x4205
     public static let seize: UInt64 = 0x4206, interrupt: UInt64 = 0x4207
+    /// The largest register set the emulation moves (the XSAVE area is 2,696 bytes with AVX-512
+    /// on x86-64; a larger iov_len is cut to this).
+    public static let regSetLimit = 1 << 16
 
     public static let userRegsSize = 216
     public static let fpRegsSize = 512
@@ -61,10 +73,14 @@ public enum PtraceRequests {
     /// DR0–DR3 for its own breakpoints and watchpoints, so the program may not set them.
     public static let debugRegistersOffset: UInt64 = 848
 
-    /// PTRACE_O_* the emulation implements: TRACESYSGOOD (syscall stops report SIGTRAP|0x80) and
-    /// EXITKILL (the tracees die with their tracer).
-    public static let traceSysGood: UInt64 = 0x1, exitKill: UInt64 = 0x10_0000
-    public static let supportedOptions: UInt64 = traceSysGood | exitKill
+    /// PTRACE_O_* the emulation implements: TRACESYSGOOD (syscall stops report SIGTRAP|0x80),
+    /// TRACEEXEC and TRACEEXIT (PTRACE_EVENT_EXEC and PTRACE_EVENT_EXIT stops) and EXITKILL (the
+    /// tracees die with their tracer).
+    public static let traceSysGood: UInt64 = 0x1, traceExec: UInt64 = 0x10, traceExit: UInt64 = 0x40
+    public static let exitKill: UInt64 = 0x10_0000
+    public static let supportedOptions: UInt64 = traceSysGood | traceExec | traceExit | exitKill
+    /// PTRACE_EVENT_* numbers (status >> 16 of an event stop).
+    public static let eventExec: Int32 = 4, eventExit: Int32 = 6, eventStop: Int32 = 128
     /// Every PTRACE_O_* by bit, for naming the ones refused.
     public static let optionNames: [(UInt64, String)] = [
         (0x1, "PTRACE_O_TRACESYSGOOD"), (0x2, "PTRACE_O_TRACEFORK"), (0x4, "PTRACE_O_TRACEVFORK"),
@@ -104,8 +120,8 @@ public enum PtraceRequests {
         PtraceRequest(getEventMsg, "PTRACE_GETEVENTMSG", output: 8),
         PtraceRequest(getSiginfo, "PTRACE_GETSIGINFO", output: 128),
         PtraceRequest(0x4203, "PTRACE_SETSIGINFO", emulated: false),
-        PtraceRequest(0x4204, "PTRACE_GETREGSET", emulated: false),
-        PtraceRequest(0x4205, "PTRACE_SETREGSET", emulated: false),
+        PtraceRequest(getRegSet, "PTRACE_GETREGSET", outputIovec: true),
+        PtraceRequest(setRegSet, "PTRACE_SETREGSET", effect: .setsRegisterSet),
         PtraceRequest(seize, "PTRACE_SEIZE"),
         PtraceRequest(interrupt, "PTRACE_INTERRUPT"),
         PtraceRequest(0x4208, "PTRACE_LISTEN", emulated: false),

@@ -158,6 +158,12 @@ public enum SyscallOutputs {
         case "ptrace":
             // A request the emulation refuses wrote nothing (its result is an error).
             guard let req = PtraceRequests.request(args[0]), req.emulated else { return [] }
+            if req.outputIovec {
+                // The iovec's iov_len, as the call left it, and that many bytes at its base.
+                guard args[3] != 0, let iov = readMemory(args[3], 16), iov.count == 16 else { return r(args[3] &+ 8, 8) }
+                let n = iov.loadU64(at: 8)
+                return r(args[3] &+ 8, 8) + (n <= UInt64(PtraceRequests.regSetLimit) ? r(iov.loadU64(at: 0), Int(n)) : [])
+            }
             return r(args[3], req.output)
         case "arch_prctl":
             switch args[0] {

@@ -41,6 +41,8 @@ enum EmulatedStop {
     case syscallExit
     /// PTRACE_INTERRUPT of a seized tracee (PTRACE_EVENT_STOP).
     case interrupt
+    /// PTRACE_EVENT_EXEC or PTRACE_EVENT_EXIT, with its GETEVENTMSG message.
+    case event(Int32, message: UInt64)
 }
 
 /// A task traced by the program (emulated).
@@ -65,6 +67,10 @@ final class EmulatedTracee {
     var interruptRequested = false
     /// Its scheduler state when PTRACE_INTERRUPT stopped it, restored when it is resumed.
     var stateBeforeInterrupt: RecordTask.State = .runnable
+    /// After its PTRACE_EVENT_EXEC stop: the syscall-exit stop, if it is resumed with PTRACE_SYSCALL.
+    var exitStopAfterEvent = false
+    /// After its exec's syscall-exit stop: the SIGTRAP stop of an exec without TRACEEXEC.
+    var execTrapAfterExitStop = false
 
     init(tracer: Int32, seized: Bool, options: UInt64, isChildProcess: Bool) {
         self.tracer = tracer
@@ -79,7 +85,8 @@ final class EmulatedTracee {
         switch stop {
         case .signal(let s, _, _): return s << 8 | 0x7f
         case .syscallEntry, .syscallExit: return syscallTrap << 8 | 0x7f
-        case .interrupt: return (SIGTRAP | 128 << 8) << 8 | 0x7f   // PTRACE_EVENT_STOP
+        case .interrupt: return (SIGTRAP | PtraceRequests.eventStop << 8) << 8 | 0x7f
+        case .event(let e, _): return (SIGTRAP | e << 8) << 8 | 0x7f
         }
     }
 
@@ -194,11 +201,25 @@ extension Recorder {
         case PtraceRequests.setFPRegs:
             guard let bytes = try? t.task.readMemory(data, count: PtraceRequests.fpRegsSize) else { return -EFAULT }
             return task.setFxsaveArea(bytes) ? 0 : -Int64(errno)
+        case PtraceRequests.getRegSet, PtraceRequests.setRegSet:
+            guard let iov = try? t.task.readMemory(data, count: 16) else { return -EFAULT }
+            let base = iov.loadU64(at: 0), length = Int(min(iov.loadU64(at: 8), UInt64(PtraceRequests.regSetLimit)))
+            if request == PtraceRequests.setRegSet {
+                guard let bytes = try? t.task.readMemory(base, count: length) else { return -EFAULT }
+                return task.setRegisterSet(addr, bytes) ? 0 : -Int64(errno)
+            }
+            guard let set = task.registerSet(addr, capacity: length) else { return -Int64(errno) }
+            guard (try? t.task.writeMemory(base, set)) != nil,
+                  (try? t.task.writeMemory(data + 8, withUnsafeBytes(of: UInt64(set.count).littleEndian) { Array($0) })) != nil
+            else { return -EFAULT }
+            return 0
         case PtraceRequests.getSiginfo:
             return output(siginfo(of: target, p))
         case PtraceRequests.getEventMsg:
-            // No PTRACE_EVENT_* is reported but PTRACE_EVENT_STOP, whose message is 0.
-            return output([UInt8](repeating: 0, count: 8))
+            // PTRACE_EVENT_STOP's message is 0.
+            var message: UInt64 = 0
+            if case .event(_, let m)? = p.stop { message = m }
+            return output(withUnsafeBytes(of: message.littleEndian) { Array($0) })
         case PtraceRequests.setOptions:
             if let refused = refusedOptions(data, by: t) { return refused }
             p.options = data
@@ -238,7 +259,12 @@ extension Recorder {
     private func siginfo(of t: RecordTask, _ p: EmulatedTracee) -> [UInt8] {
         if case .signal(_, let info, _)? = p.stop { return info }
         var info = [UInt8](repeating: 0, count: 128)
-        let code: Int32 = p.stop.map { if case .interrupt = $0 { return SIGTRAP | 128 << 8 } else { return p.syscallTrap } } ?? SIGTRAP
+        let code: Int32
+        switch p.stop {
+        case .interrupt?: code = SIGTRAP | PtraceRequests.eventStop << 8
+        case .event(let e, _)?: code = SIGTRAP | e << 8
+        default: code = p.syscallTrap
+        }
         info.storeU32(UInt32(SIGTRAP), at: 0)
         info.storeU32(UInt32(bitPattern: code), at: 8)
         info.storeU32(UInt32(bitPattern: t.task.tgid), at: 16)
@@ -299,7 +325,8 @@ extension Recorder {
 
     /// At a syscall entry of an emulated tracee resumed with PTRACE_SYSCALL: the entry stop.
     func emulatedSyscallEntryStop(_ t: RecordTask) throws -> Bool {
-        guard let p = t.ptrace, p.syscallStops, !t.ptraceEntryRecorded else { return false }
+        guard let p = t.ptrace, p.syscallStops, !t.ptraceEntryRecorded,
+              !Self.isSwrrCall(t.entry) else { return false }
         try flushBuffer(t)
         // Replay parks the tracee at this entry, where a later SETREGS of the tracer applies.
         try writerRef.append(.syscallEntry(SyscallEntryEvent(
@@ -330,19 +357,52 @@ extension Recorder {
             enterEmulatedStop(t, .interrupt)
             return true
         }
-        if !p.seized && !p.syscallStops, t.boundary?.rax == 0,
-           SyscallTable.spec(Int(Int64(bitPattern: t.entry.origRax)))?.replay == .exec {
-            // A successful execve of a tracee without PTRACE_O_TRACEEXEC (not seized) sends it
-            // SIGTRAP (SI_USER): how a debugger that forks, TRACEMEs and execs finds its program
-            // stopped at the start.
-            var info = [UInt8](repeating: 0, count: 128)
-            info.storeU32(UInt32(SIGTRAP), at: 0)
-            enterEmulatedStop(t, .signal(SIGTRAP, info: info, point: .syscallBoundary))
-            return true
+        if t.boundary?.rax == 0, SyscallTable.spec(Int(Int64(bitPattern: t.entry.origRax)))?.replay == .exec {
+            // A successful execve: PTRACE_EVENT_EXEC under PTRACE_O_TRACEEXEC (natively before
+            // the syscall-exit stop, whose turn comes if the tracer resumes with PTRACE_SYSCALL);
+            // else, for a tracee not seized, a SIGTRAP (SI_USER) delivered right after the call:
+            // how a debugger that forks, TRACEMEs and execs finds its program stopped at the start.
+            if p.options & PtraceRequests.traceExec != 0 {
+                p.exitStopAfterEvent = true
+                enterEmulatedStop(t, .event(PtraceRequests.eventExec, message: UInt64(UInt32(bitPattern: t.tid))))
+                return true
+            }
+            if !p.seized {
+                if p.syscallStops {
+                    p.execTrapAfterExitStop = true
+                    enterEmulatedStop(t, .syscallExit)
+                } else {
+                    enterEmulatedStop(t, execTrap)
+                }
+                return true
+            }
         }
-        guard p.syscallStops else { return false }
+        guard p.syscallStops, !Self.isSwrrCall(t.entry) else { return false }
         enterEmulatedStop(t, .syscallExit)
         return true
+    }
+
+    /// The SIGTRAP an exec sends a tracee without PTRACE_O_TRACEEXEC (send_sig: SI_USER, no sender).
+    private var execTrap: EmulatedStop {
+        var info = [UInt8](repeating: 0, count: 128)
+        info.storeU32(UInt32(SIGTRAP), at: 0)
+        return .signal(SIGTRAP, info: info, point: .syscallBoundary)
+    }
+
+    /// At the PTRACE_EVENT_EXIT of a tracee under PTRACE_O_TRACEEXIT: its exit stop, where the
+    /// tracer may still read it (the message is its wait status).
+    func emulatedExitEventStop(_ t: RecordTask) throws -> Bool {
+        guard let p = t.ptrace, p.options & PtraceRequests.traceExit != 0 else { return false }
+        let status = try t.task.eventMessage()
+        enterEmulatedStop(t, .event(PtraceRequests.eventExit, message: status))
+        return true
+    }
+
+    /// One of swrr's own calls (the preload library's registrations, SyscallBufferLayout): a
+    /// native run makes none, so its tracer must not see them (strace showed
+    /// `syscall_0x3e8(...) = -1 ENOSYS` before every traced program's first write).
+    static func isSwrrCall(_ entry: Registers) -> Bool {
+        SyscallBufferLayout.callNames[Int(truncatingIfNeeded: Int64(bitPattern: entry.origRax))] != nil
     }
 
     private func interruptTracee(_ t: RecordTask, _ p: EmulatedTracee) {
@@ -383,6 +443,27 @@ extension Recorder {
             t.reenterSyscall = true
             t.state = .runnable
         case .syscallExit:
+            if p.execTrapAfterExitStop {
+                p.execTrapAfterExitStop = false
+                enterEmulatedStop(t, execTrap)
+                return
+            }
+            if signal != 0 { t.task.sendSignal(signal) }
+            t.state = .runnable
+        case .event(let e, _):
+            if e == PtraceRequests.eventExit {
+                // On its way out: nothing it does from here is the program's.
+                t.state = .exiting
+                try? t.task.resume(.cont)
+                return
+            }
+            if p.exitStopAfterEvent {
+                p.exitStopAfterEvent = false
+                if p.syscallStops {
+                    enterEmulatedStop(t, .syscallExit)
+                    return
+                }
+            }
             if signal != 0 { t.task.sendSignal(signal) }
             t.state = .runnable
         case .interrupt:

@@ -47,6 +47,9 @@ final class RecordTask {
     /// Registers at the last syscall exit, as the task was resumed from it: a signal stop with
     /// exactly these registers is at the syscall boundary.
     var boundary: Registers?
+    /// Where a stop signal was delivered at a syscall boundary (the task is still there when its
+    /// group-stop ends; EmulatedPtrace.swift).
+    var stopBoundary: Registers?
     /// Asynchronous signals held back until the task reaches a syscall (DESIGN.md §2), with
     /// their siginfo.
     var held: [(signal: Int32, info: [UInt8])] = []

@@ -445,6 +445,7 @@ public final class Recorder {
             // chance; replay waits for the same. A group leader's end is only reported once
             // all its threads are gone, so it gives up the CPU here.
             if current === t && t.task.tid == t.task.tgid { current = nil }
+            if t.ptrace != nil, try emulatedExitEventStop(t) { return }
             try t.task.resume(.cont)
         case .stop:
             if t.state == .newborn {

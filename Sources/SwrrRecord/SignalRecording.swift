@@ -56,7 +56,7 @@ extension Recorder {
             info = t.reraised.remove(at: i).info
             try task.setRawSiginfo(info)
         }
-        let atBoundary = t.boundary == regs
+        let atBoundary = t.boundary == regs || (t.ptrace != nil && t.stopBoundary == regs)
         if atBoundary {
             try deliver(t, signal: signal, info: info, regs: regs, point: .syscallBoundary)
             return
@@ -87,6 +87,9 @@ extension Recorder {
         try flushBuffer(t)
         try writerRef.append(.signal(SignalEvent(tid: t.tid, signal: signal, code: code, registers: regs,
                                                  siginfo: info, point: point)))
+        // A stop signal's delivery leaves the task where it was: a signal that ends its
+        // group-stop (SIGCONT) is still at that boundary for an emulated tracer (EmulatedPtrace).
+        t.stopBoundary = point == .syscallBoundary && SignalPolicy.disposition(of: signal, tid: t.tid) == .stops ? regs : nil
         t.boundary = nil
         try t.task.resume(userMode(t), signal: signal)
     }

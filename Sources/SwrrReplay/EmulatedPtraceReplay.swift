@@ -38,6 +38,14 @@ extension ReplaySession {
             if !tracee.setFxsaveArea(bytes) {
                 throw diverge("PTRACE_SETFPREGS of task \(ev.args[1]) failed on replay (errno \(errno))")
             }
+        case .setsRegisterSet:
+            let iov = try caller.readMemory(data, count: 16)
+            let length = Int(min(iov.loadU64(at: 8), UInt64(PtraceRequests.regSetLimit)))
+            let bytes = try caller.readMemory(iov.loadU64(at: 0), count: length)
+            if !tracee.setRegisterSet(addr, bytes) {
+                throw diverge("PTRACE_SETREGSET of task \(ev.args[1]) failed on replay (errno \(errno))")
+            }
+            if t.parkedAt != nil { t.parkedAt = try tracee.registers() }
         }
     }
 }

@@ -66,9 +66,15 @@ final class PtraceRequestsTests: XCTestCase {
         XCTAssertEqual(try out(PtraceRequests.getEventMsg), [MemoryRange(address: 0x2000, length: 8)])
         XCTAssertEqual(try out(PtraceRequests.pokeData), [])
         XCTAssertEqual(try out(PtraceRequests.setRegs), [])
-        XCTAssertEqual(try out(0x4204), [], "GETREGSET is refused: it wrote nothing")
+        XCTAssertEqual(try out(0x420a), [], "GETSIGMASK is refused: it wrote nothing")
+        // GETREGSET: the iovec's iov_len as the call left it (here 0x200 bytes at 0x5000).
+        let iovec: [UInt8] = [0x00, 0x50, 0, 0, 0, 0, 0, 0, 0x00, 0x02, 0, 0, 0, 0, 0, 0]
+        let regset = try SyscallOutputs.ranges(for: spec, args: [PtraceRequests.getRegSet, 42, 1, 0x2000, 0, 0],
+                                               result: 0) { a, n in a == 0x2000 && n == 16 ? iovec : nil }
+        XCTAssertEqual(regset, [MemoryRange(address: 0x2008, length: 8), MemoryRange(address: 0x5000, length: 0x200)])
+        XCTAssertEqual(PtraceRequests.request(PtraceRequests.setRegSet)?.effect, .setsRegisterSet)
         XCTAssertEqual(try out(0x9999), [])
-        XCTAssertEqual(PtraceRequests.name(0x4204), "PTRACE_GETREGSET")
+        XCTAssertEqual(PtraceRequests.name(0x420a), "PTRACE_GETSIGMASK")
         XCTAssertEqual(PtraceRequests.name(0x9999), "ptrace request 0x9999")
         XCTAssertEqual(PtraceRequests.optionList(0x2 | 0x40 | 0x800_0000), "PTRACE_O_TRACEFORK|PTRACE_O_TRACEEXIT|0x8000000")
         XCTAssertEqual(PtraceRequests.request(PtraceRequests.pokeUser)?.effect, .writesUserArea)

@@ -118,6 +118,25 @@ final class ProgramPtraceTests: XCTestCase {
     func testHeldSignalStopsTheTraceeO0Dynamic() throws { try checkHeld(.o0Dynamic) }
     func testHeldSignalStopsTheTraceeO2Static() throws { try checkHeld(.o2Static) }
 
+    /// strace (a real tracer: PTRACE_SEIZE of its stopped child with TRACESYSGOOD, TRACEEXEC and
+    /// TRACEEXIT, SIGCONT, PTRACE_SYSCALL stops, GETREGSET, PEEKDATA) recorded and replayed: it
+    /// prints what it prints natively, and each replay prints it again.
+    func testStraceOfEcho() throws {
+        let program = ["/usr/bin/strace", "-e", "trace=write,exit_group", "/bin/echo", "hi"]
+        let native = try Subprocess.run(program)
+        XCTAssertEqual(native.status, 0, "\(native)")
+        let recording = try timedRoundTrip(program, label: "strace echo")
+        XCTAssertEqual(recording.result.stdoutText, "hi\n")
+        let traced = String(decoding: Swrr.programStderr(recording.result), as: UTF8.self)
+        XCTAssertEqual(traced, native.stderrText)
+        XCTAssertEqual(traced, """
+            write(1, "hi\\n", 3)                     = 3
+            exit_group(0)                           = ?
+            +++ exited with 0 +++
+
+            """)
+    }
+
     /// A request and an option swrr does not emulate fail in the recording (EIO, EINVAL) and are
     /// named on swrr record's stderr; the replay gives the same results. `swrr dump` shows the
     /// calls by request name.
