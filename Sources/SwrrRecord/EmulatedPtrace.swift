@@ -282,6 +282,10 @@ extension Recorder {
         p.interruptRequested = false
         t.state = .ptraceStopped
         if current === t { current = nil }
+        // The kernel tells the tracer of every ptrace stop with SIGCHLD (SA_NOCLDSTOP does not
+        // apply to tracers); gdb waits for it in sigsuspend before it calls waitpid again. It is
+        // an ordinary signal to the tracer, recorded where it is delivered.
+        kill(p.tracer, SIGCHLD)
         wakeHeldWaits()
         kickKernelWaits(of: p.tracer)
     }
