@@ -1,4 +1,4 @@
-/* Usage: program_ptrace trace | thread | exec | held | refused
+/* Usage: program_ptrace trace | thread | exec | held | attach | refused
  *
  * program_ptrace.c: the program's own ptrace of its children (issue 14), emulated by swrr (the
  * real tracer of every task). The first line is a token read from a child with PTRACE_PEEKDATA:
@@ -23,6 +23,8 @@
  * PEEKTEXT at its first instruction, CONT to its end.
  * "held": a SIGUSR1 with a handler sent to a traced child computing without syscalls: its stop
  * (mid-computation), GETSIGINFO, CONT(SIGUSR1) runs the handler, which ends the loop.
+ * "attach": PTRACE_ATTACH of a running child, GETREGSET, SETFPREGS, POKEDATA, POKEUSER of
+ * orig_rax at a syscall entry, DETACH (see attach()).
  * "refused": a TRACEME'd child asked PTRACE_GETSIGMASK, which swrr refuses with EIO, and
  * PTRACE_O_TRACEFORK, refused with EINVAL, each named on swrr's stderr (natively both succeed),
  * then PTRACE_KILL.
@@ -38,6 +40,7 @@
 #include <sys/ptrace.h>
 #include <sys/random.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/user.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -217,6 +220,70 @@ static int held(void) {
     return 0;
 }
 
+/* A running child attached with PTRACE_ATTACH (its SIGSTOP stop), its registers through
+ * GETREGSET, its rounding mode changed with SETFPREGS (it prints a quotient whose last digits
+ * show it), a flag poked into it, its getppid turned into getpid with POKEUSER of orig_rax at the
+ * syscall's entry, then detached; it runs on to its end. */
+static volatile long stop_now;
+
+static int attach(void) {
+    int ready[2];
+    if (pipe(ready) != 0) return 1;
+    pid_t c = fork();
+    if (c == 0) {
+        for (;;) {
+            counter++;
+            if (counter == 1 && write(ready[1], "r", 1) != 1) _exit(92);
+            syscall(SYS_sched_yield);
+            if (stop_now) break;
+        }
+        long r = raw_getppid();
+        volatile double x = 1.0, y = 10.0;
+        printf("child: getppid returned its own pid: %s, 1/10 = %.20f\n", r == getpid() ? "yes" : "no", x / y);
+        fflush(stdout);
+        _exit(9);
+    }
+    char ch;
+    if (read(ready[0], &ch, 1) != 1) return 1;
+    long r = ptrace(PTRACE_ATTACH, c, 0, 0);
+    printf("ATTACH = %ld\n", r);
+    wait_for(c, "the child attached");
+    struct user_regs_struct regs, set;
+    ptrace(PTRACE_GETREGS, c, 0, &regs);
+    struct iovec iov = { &set, sizeof set };
+    r = ptrace(PTRACE_GETREGSET, c, (void *)1 /* NT_PRSTATUS */, &iov);
+    printf("GETREGSET = %ld: %zu bytes, the same as GETREGS: %s\n", r, iov.iov_len,
+           memcmp(&regs, &set, sizeof regs) == 0 ? "yes" : "no");
+    struct user_fpregs_struct fp;
+    ptrace(PTRACE_GETFPREGS, c, 0, &fp);
+    fp.mxcsr |= 0x6000;   /* round toward zero */
+    r = ptrace(PTRACE_SETFPREGS, c, 0, &fp);
+    printf("SETFPREGS = %ld\n", r);
+    r = ptrace(PTRACE_POKEDATA, c, (void *)&stop_now, (void *)1L);
+    printf("POKEDATA = %ld\n", r);
+    /* To the entry of its getppid (a sched_yield may come first). */
+    for (int i = 0; i < 20; i++) {
+        ptrace(PTRACE_SYSCALL, c, 0, 0);
+        int st;
+        waitpid(c, &st, 0);
+        ptrace(PTRACE_GETREGS, c, 0, &regs);
+        if (regs.orig_rax == SYS_getppid) break;
+        ptrace(PTRACE_SYSCALL, c, 0, 0);
+        waitpid(c, &st, 0);
+    }
+    printf("at the entry of getppid: %s\n", regs.orig_rax == SYS_getppid ? "yes" : "no");
+    r = ptrace(PTRACE_POKEUSER, c, (void *)offsetof(struct user_regs_struct, orig_rax), (void *)(long)SYS_getpid);
+    printf("POKEUSER(orig_rax) = %ld\n", r);
+    ptrace(PTRACE_SYSCALL, c, 0, 0);
+    wait_for(c, "the child at its exit");
+    ptrace(PTRACE_GETREGS, c, 0, &regs);
+    printf("exit: orig_rax %lld, rax is the child: %s\n", regs.orig_rax, regs.rax == (unsigned long long)c ? "yes" : "no");
+    r = ptrace(PTRACE_DETACH, c, 0, 0);
+    wait_for(c, "the child at its end");
+    printf("DETACH = %ld\n", r);
+    return 0;
+}
+
 /* A request swrr does not emulate: refused with EIO in the recording (natively it succeeds). */
 static int refused(void) {
     pid_t a = fork();
@@ -251,6 +318,7 @@ int main(int argc, char **argv) {
         return 4;
     }
     if (argc > 1 && strcmp(argv[1], "held") == 0) return held();
+    if (argc > 1 && strcmp(argv[1], "attach") == 0) return attach();
     return trace();
 }
 

@@ -87,6 +87,31 @@ final class ProgramPtraceTests: XCTestCase {
     func testSeizeAThreadOfAChildO0Dynamic() throws { try checkThread(.o0Dynamic) }
     func testSeizeAThreadOfAChildO2Static() throws { try checkThread(.o2Static) }
 
+    /// PTRACE_ATTACH of a running child (its SIGSTOP stop), GETREGSET(NT_PRSTATUS) against
+    /// GETREGS, SETFPREGS of a rounding mode the child's printed quotient shows, POKEDATA of its
+    /// loop flag, POKEUSER of orig_rax at its getppid's entry (it makes getpid instead: replay
+    /// must change the parked tracee too, or it diverges there), DETACH.
+    func checkAttach(_ variant: Variant) throws {
+        XCTAssertEqual(try deterministicRoundTrip(.programPtrace, ["attach"], variant), """
+            ATTACH = 0
+            the child attached: waitpid = child yes, stopped 0x137f (STOP, event 0)
+            GETREGSET = 0: 216 bytes, the same as GETREGS: yes
+            SETFPREGS = 0
+            POKEDATA = 0
+            at the entry of getppid: yes
+            POKEUSER(orig_rax) = 0
+            the child at its exit: waitpid = child yes, stopped 0x57f (TRAP, event 0)
+            exit: orig_rax 39, rax is the child: yes
+            child: getppid returned its own pid: yes, 1/10 = 0.09999999999999999167
+            the child at its end: waitpid = child yes, exited 9
+            DETACH = 0
+
+            """)
+    }
+
+    func testAttachPokeUserSetFPRegsDetachO0Dynamic() throws { try checkAttach(.o0Dynamic) }
+    func testAttachPokeUserSetFPRegsDetachO2Static() throws { try checkAttach(.o2Static) }
+
     /// A TRACEME'd child's execve stops it with SIGTRAP (SI_USER) before the new program runs.
     func testTracedExecStopsWithSigtrap() throws {
         XCTAssertEqual(try deterministicRoundTrip(.programPtrace, ["exec"], .o0Dynamic), """
