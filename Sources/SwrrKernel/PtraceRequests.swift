@@ -74,12 +74,16 @@ public enum PtraceRequests {
     public static let debugRegistersOffset: UInt64 = 848
 
     /// PTRACE_O_* the emulation implements: TRACESYSGOOD (syscall stops report SIGTRAP|0x80),
-    /// TRACEEXEC and TRACEEXIT (PTRACE_EVENT_EXEC and PTRACE_EVENT_EXIT stops) and EXITKILL (the
-    /// tracees die with their tracer).
-    public static let traceSysGood: UInt64 = 0x1, traceExec: UInt64 = 0x10, traceExit: UInt64 = 0x40
+    /// TRACEFORK, TRACEVFORK and TRACECLONE (new tasks traced too, PTRACE_EVENT_FORK/VFORK/CLONE
+    /// stops), TRACEEXEC and TRACEEXIT (PTRACE_EVENT_EXEC and PTRACE_EVENT_EXIT stops) and
+    /// EXITKILL (the tracees die with their tracer).
+    public static let traceSysGood: UInt64 = 0x1, traceFork: UInt64 = 0x2, traceVfork: UInt64 = 0x4
+    public static let traceClone: UInt64 = 0x8, traceExec: UInt64 = 0x10, traceExit: UInt64 = 0x40
     public static let exitKill: UInt64 = 0x10_0000
-    public static let supportedOptions: UInt64 = traceSysGood | traceExec | traceExit | exitKill
+    public static let supportedOptions: UInt64 = traceSysGood | traceFork | traceVfork | traceClone | traceExec
+        | traceExit | exitKill
     /// PTRACE_EVENT_* numbers (status >> 16 of an event stop).
+    public static let eventFork: Int32 = 1, eventVfork: Int32 = 2, eventClone: Int32 = 3
     public static let eventExec: Int32 = 4, eventExit: Int32 = 6, eventStop: Int32 = 128
     /// Every PTRACE_O_* by bit, for naming the ones refused.
     public static let optionNames: [(UInt64, String)] = [

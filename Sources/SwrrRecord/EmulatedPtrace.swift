@@ -71,8 +71,15 @@ final class EmulatedTracee {
     var exitStopAfterEvent = false
     /// After its exec's syscall-exit stop: the SIGTRAP stop of an exec without TRACEEXEC.
     var execTrapAfterExitStop = false
+    /// PTRACE_EVENT_FORK/VFORK/CLONE of its fork, vfork or clone, with the new task's id: shown
+    /// at the call's exit (natively it comes before; the new task is traced either way).
+    var creationEvent: (event: Int32, child: Int32)?
+    /// The stop a task created under TRACEFORK/VFORK/CLONE starts with (SIGSTOP, or
+    /// PTRACE_EVENT_STOP when its tracer seized its parent).
+    var initialStop: EmulatedStop?
 
-    init(tracer: Int32, seized: Bool, options: UInt64, isChildProcess: Bool) {
+    init(tracer: Int32, seized: Bool, options: UInt64, isChildProcess: Bool, initialStop: EmulatedStop? = nil) {
+        self.initialStop = initialStop
         self.tracer = tracer
         self.seized = seized
         self.options = options
@@ -244,9 +251,11 @@ extension Recorder {
         return -EINVAL
     }
 
-    private func startTracing(_ t: RecordTask, tracer: Int32, seized: Bool, options: UInt64) {
+    private func startTracing(_ t: RecordTask, tracer: Int32, seized: Bool, options: UInt64,
+                              initialStop: EmulatedStop? = nil) {
         t.ptrace = EmulatedTracee(tracer: tracer, seized: seized, options: options,
-                                  isChildProcess: t.tid == t.task.tgid && t.task.parentPid() == tracer)
+                                  isChildProcess: t.tid == t.task.tgid && t.task.parentPid() == tracer,
+                                  initialStop: initialStop)
         // A buffered syscall runs from the stub page without any stop (the seccomp filter lets
         // it through), so neither PTRACE_SYSCALL's stops nor a signal's delivery at it could be
         // shown to the tracer: an emulated tracee makes only ordinary syscalls.
@@ -277,6 +286,7 @@ extension Recorder {
     /// Enters an emulated stop: the task stays stopped until its tracer resumes it.
     func enterEmulatedStop(_ t: RecordTask, _ stop: EmulatedStop) {
         guard let p = t.ptrace else { return }
+        if Self.debug { debugLog("emulated stop of \(t.tid): \(stop)") }
         p.stop = stop
         p.reported = false
         p.interruptRequested = false
@@ -345,6 +355,12 @@ extension Recorder {
     func emulatedSyscallExitStop(_ t: RecordTask) -> Bool {
         t.ptraceEntryRecorded = false
         guard let p = t.ptrace else { return false }
+        if let c = p.creationEvent {
+            p.creationEvent = nil
+            p.exitStopAfterEvent = true
+            enterEmulatedStop(t, .event(c.event, message: UInt64(UInt32(bitPattern: c.child))))
+            return true
+        }
         if p.steppingOverSyscall {
             // Natively the step's SIGTRAP comes right after the call (rip advanced by 2; the
             // kernel sends it as TRAP_BRKPT at the syscall's exit).
@@ -384,6 +400,27 @@ extension Recorder {
         guard p.syscallStops, !Self.isSwrrCall(t.entry) else { return false }
         enterEmulatedStop(t, .syscallExit)
         return true
+    }
+
+    /// A task a tracee created (fork, vfork, clone at their PTRACE_EVENT): traced by the same
+    /// tracer when its options say so (TRACEVFORK for vfork and CLONE_VFORK, TRACEFORK for fork and
+    /// a clone whose exit signal is SIGCHLD, TRACECLONE for the others, as the kernel decides).
+    func emulatedTraceeCreated(_ c: RecordTask, by parent: RecordTask, event: PtraceEvent, cloneFlags: UInt64?) {
+        guard let p = parent.ptrace else { return }
+        let (option, number): (UInt64, Int32)
+        if event == .vfork || (cloneFlags ?? 0) & 0x4000 != 0 {                    // CLONE_VFORK
+            (option, number) = (PtraceRequests.traceVfork, PtraceRequests.eventVfork)
+        } else if cloneFlags.map({ $0 & 0xff == UInt64(SIGCHLD) }) ?? true {
+            (option, number) = (PtraceRequests.traceFork, PtraceRequests.eventFork)
+        } else {
+            (option, number) = (PtraceRequests.traceClone, PtraceRequests.eventClone)
+        }
+        guard p.options & option != 0 else { return }
+        var info = [UInt8](repeating: 0, count: 128)
+        info.storeU32(UInt32(SIGSTOP), at: 0)
+        startTracing(c, tracer: p.tracer, seized: p.seized, options: p.options,
+                     initialStop: p.seized ? .interrupt : .signal(SIGSTOP, info: info, point: .syscallBoundary))
+        p.creationEvent = (number, c.tid)
     }
 
     /// The SIGTRAP an exec sends a tracee without PTRACE_O_TRACEEXEC (send_sig: SI_USER, no sender).
@@ -485,6 +522,12 @@ extension Recorder {
             t.state = .running
             t.entry = try t.task.registers()
             try syscallEntry(t)
+            return true
+        }
+        if let p = t.ptrace, let first = p.initialStop, t.state == .runnable {
+            p.initialStop = nil
+            p.stateBeforeInterrupt = .runnable
+            enterEmulatedStop(t, first)
             return true
         }
         if let p = t.ptrace, p.interruptRequested, t.state == .runnable {
@@ -621,6 +664,7 @@ extension Recorder {
             return false
         }
         try undoSyscall(t, regs: &regs)
+        if Self.debug { debugLog("wait of \(t.tid) held") }
         t.state = .ptraceWaiting
         t.waitingSince = monotonicMs()
         if current === t { current = nil }

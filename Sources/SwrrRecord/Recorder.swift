@@ -202,6 +202,10 @@ public final class Recorder {
                     // (Unless it stopped for its emulated tracer, or blocked in a syscall made now.)
                     if next.state == .running || next.state == .inSyscall { current = next }
                 }
+                // It stopped for its emulated tracer without running, or it re-entered a syscall
+                // its tracer stopped it at and blocked there: another task may take the slot now
+                // (waiting for a stop here could wait forever).
+                if current == nil { continue }
             }
             guard let (tid, stop) = try Task.waitAny(timeoutMs: needsTimer() ? Self.blockTimeoutMs : 0) else {
                 try survivingVanishedTasks { try onTimeout() }
@@ -289,16 +293,16 @@ public final class Recorder {
                 return
             }
             if c.state == .inSyscall && (SyscallBlocking.keepsTheCPU(Int(Int64(bitPattern: c.entry.origRax)))
-                                         || c.waitNoHang != nil || c.ptraceEntryRecorded) {
-                // (A wait with WNOHANG added returns at once, and may be undone: no marker for it.
-                // One whose entry its tracer saw has its entry recorded already.)
+                                         || c.waitNoHang != nil) {
+                // (A wait with WNOHANG added returns at once, and may be undone: no marker for it.)
                 return
             }
             if c.state == .inSyscall {
-                // It blocked: mark where it entered, and let another task run meanwhile.
-                try writerRef.append(.syscallEntry(SyscallEntryEvent(
+                // It blocked: mark where it entered (unless its tracer's entry stop did), and let
+                // another task run meanwhile.
+                if !c.ptraceEntryRecorded { try writerRef.append(.syscallEntry(SyscallEntryEvent(
                     tid: c.tid, number: Int32(truncatingIfNeeded: Int64(bitPattern: c.entry.origRax)),
-                    registers: c.entry)))
+                    registers: c.entry))) }
                 c.state = .blocked
                 current = nil
                 return
@@ -424,6 +428,7 @@ public final class Recorder {
             let cloneVM = number == 56 && flags & 0x100 != 0, cloneSetTLS = number == 56 && flags & 0x80000 != 0
             inheritBuffer(parent: t, child: c, sharesMemory: e == .vfork || cloneVM, newTLS: cloneSetTLS,
                           vfork: e == .vfork || (number == 56 && flags & 0x4000 != 0))
+            if t.ptrace != nil { emulatedTraceeCreated(c, by: t, event: e, cloneFlags: number == 56 ? flags : nil) }
             if e == .vfork || (number == 56 && flags & 0x4000 != 0) {   // CLONE_VFORK
                 t.state = .blocked
                 if current === t { current = nil }
@@ -565,11 +570,14 @@ public final class Recorder {
         }
         t.state = .inSyscall
         try task.resume(.syscall)
-        if t.waitNoHang == nil && !t.ptraceEntryRecorded && SyscallBlocking.isLikely(spec, args: regs.syscallArgs),
+        if t.waitNoHang == nil && SyscallBlocking.isLikely(spec, args: regs.syscallArgs),
            tasks.values.contains(where: { $0 !== t && $0.state == .runnable }) {
             // A wait that will almost surely block (futex wait, sleeps, waits for children…):
-            // give the others the CPU now rather than after blockTimeoutMs.
-            try writer.append(.syscallEntry(SyscallEntryEvent(tid: t.tid, number: Int32(number), registers: regs)))
+            // give the others the CPU now rather than after blockTimeoutMs. (Its entry is in the
+            // trace already when its emulated tracer saw it.)
+            if !t.ptraceEntryRecorded {
+                try writer.append(.syscallEntry(SyscallEntryEvent(tid: t.tid, number: Int32(number), registers: regs)))
+            }
             t.state = .blocked
             if current === t { current = nil }
         }

@@ -26,7 +26,7 @@
  * "attach": PTRACE_ATTACH of a running child, GETREGSET, SETFPREGS, POKEDATA, POKEUSER of
  * orig_rax at a syscall entry, DETACH (see attach()).
  * "refused": a TRACEME'd child asked PTRACE_GETSIGMASK, which swrr refuses with EIO, and
- * PTRACE_O_TRACEFORK, refused with EINVAL, each named on swrr's stderr (natively both succeed),
+ * PTRACE_O_TRACESECCOMP, refused with EINVAL, each named on swrr's stderr (natively both succeed),
  * then PTRACE_KILL.
  */
 #define _GNU_SOURCE
@@ -298,8 +298,8 @@ static int refused(void) {
     long r = ptrace(PTRACE_GETSIGMASK, a, (void *)sizeof mask, &mask);
     printf("GETSIGMASK = %ld, errno %s\n", r, strerrorname_np(errno));
     errno = 0;
-    r = ptrace(PTRACE_SETOPTIONS, a, 0, (void *)(long)(PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK));
-    printf("SETOPTIONS(TRACESYSGOOD|TRACEFORK) = %ld, errno %s\n", r, strerrorname_np(errno));
+    r = ptrace(PTRACE_SETOPTIONS, a, 0, (void *)(long)(PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACESECCOMP));
+    printf("SETOPTIONS(TRACESYSGOOD|TRACESECCOMP) = %ld, errno %s\n", r, strerrorname_np(errno));
     r = ptrace(PTRACE_KILL, a, 0, 0);
     printf("KILL = %ld\n", r);
     wait_for(a, "A at its end");

@@ -162,6 +162,25 @@ final class ProgramPtraceTests: XCTestCase {
             """)
     }
 
+    /// strace -f: PTRACE_O_TRACEFORK/VFORK/CLONE make the shell's children tracees too (each starts
+    /// in a PTRACE_EVENT_STOP), their ends reach strace's wait; the same lines as natively but
+    /// the process ids.
+    func testStraceFollowingForks() throws {
+        let program = ["/usr/bin/strace", "-f", "-e", "trace=write,exit_group", "-e", "signal=none",
+                       "/bin/sh", "-c", "/bin/echo a; /bin/echo b"]
+        func withoutPids(_ s: String) -> String {
+            s.replacingOccurrences(of: #"(pid +|Process )[0-9]+"#, with: "$1N", options: .regularExpression)
+        }
+        let native = try Subprocess.run(program)
+        XCTAssertEqual(native.status, 0, "\(native)")
+        let recording = try timedRoundTrip(program, label: "strace -f sh")
+        XCTAssertEqual(recording.result.stdoutText, "a\nb\n")
+        let traced = withoutPids(String(decoding: Swrr.programStderr(recording.result), as: UTF8.self))
+        XCTAssertEqual(traced, withoutPids(native.stderrText))
+        XCTAssertEqual(traced.split(separator: "\n").filter { $0.contains("write(1, ") }.count, 2, traced)
+        XCTAssertEqual(traced.split(separator: "\n").filter { $0.hasSuffix("strace: Process N attached") }.count, 2, traced)
+    }
+
     /// A request and an option swrr does not emulate fail in the recording (EIO, EINVAL) and are
     /// named on swrr record's stderr; the replay gives the same results. `swrr dump` shows the
     /// calls by request name.
@@ -170,7 +189,7 @@ final class ProgramPtraceTests: XCTestCase {
         XCTAssertEqual(recording.result.stdoutText, """
             A after raise(SIGSTOP): waitpid = child yes, stopped 0x137f (STOP, event 0)
             GETSIGMASK = -1, errno EIO
-            SETOPTIONS(TRACESYSGOOD|TRACEFORK) = -1, errno EINVAL
+            SETOPTIONS(TRACESYSGOOD|TRACESECCOMP) = -1, errno EINVAL
             KILL = 0
             A at its end: waitpid = child yes, killed by KILL
 
@@ -178,7 +197,7 @@ final class ProgramPtraceTests: XCTestCase {
         assertContains(recording.result.stderrText, [
             "swrr: ptrace request PTRACE_GETSIGMASK by task ",
             " is not emulated: refused with EIO",
-            "swrr: ptrace options PTRACE_O_TRACEFORK by task ",
+            "swrr: ptrace options PTRACE_O_TRACESECCOMP by task ",
             " are not emulated: refused with EINVAL",
         ], "swrr record's stderr")
         let dump = try Swrr.run(["dump", recording.trace])
