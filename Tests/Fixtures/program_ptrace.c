@@ -37,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/random.h>
 #include <sys/syscall.h>
@@ -75,7 +76,13 @@ static void child_a(void) {
     _exit(7);
 }
 
+/* The children that never end by themselves die with their parent, should it die early. */
+static void die_with_parent(void) {
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) _exit(96);
+}
+
 static void child_b(int ready) {
+    die_with_parent();
     for (;;) {
         counter++;
         if (counter == 1 && write(ready, "r", 1) != 1) _exit(92);
@@ -119,6 +126,7 @@ static int thread(void) {
     if (pipe(ready) != 0) return 1;
     pid_t c = fork();
     if (c == 0) {
+        die_with_parent();
         while (thread_token == 0) {
             unsigned long v;
             if (getrandom(&v, sizeof v, 0) != sizeof v) _exit(90);
@@ -195,6 +203,7 @@ static void on_usr1(int s) { (void)s; flag = 1; }
 static int held(void) {
     pid_t c = fork();
     if (c == 0) {
+        die_with_parent();
         signal(SIGUSR1, on_usr1);
         if (ptrace(PTRACE_TRACEME, 0, 0, 0) != 0) _exit(91);
         raise(SIGSTOP);
@@ -231,6 +240,7 @@ static int attach(void) {
     if (pipe(ready) != 0) return 1;
     pid_t c = fork();
     if (c == 0) {
+        die_with_parent();
         for (;;) {
             counter++;
             if (counter == 1 && write(ready[1], "r", 1) != 1) _exit(92);
