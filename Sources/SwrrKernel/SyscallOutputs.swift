@@ -162,6 +162,16 @@ public enum SyscallOutputs {
                                           reason: "strict mode kills the process at any call but read, write, _exit and rt_sigreturn, swrr's own included")
             default: return []
             }
+        case "ptrace":
+            // A request the emulation refuses wrote nothing (its result is an error).
+            guard let req = PtraceRequests.request(args[0]), req.emulated else { return [] }
+            if req.outputIovec {
+                // The iovec's iov_len, as the call left it, and that many bytes at its base.
+                guard args[3] != 0, let iov = readMemory(args[3], 16), iov.count == 16 else { return r(args[3] &+ 8, 8) }
+                let n = iov.loadU64(at: 8)
+                return r(args[3] &+ 8, 8) + (n <= UInt64(PtraceRequests.regSetLimit) ? r(iov.loadU64(at: 0), Int(n)) : [])
+            }
+            return r(args[3], req.output)
         case "arch_prctl":
             switch args[0] {
             case 0x1003, 0x1004: return r(args[1], 8) // ARCH_GET_FS, ARCH_GET_GS
@@ -218,5 +228,9 @@ extension Array where Element == UInt8 {
         var v: UInt32 = 0
         for i in 0..<4 { v |= UInt32(self[offset + i]) << (8 * UInt32(i)) }
         return v
+    }
+    /// Little-endian store of 4 bytes at `offset` (the caller checks bounds).
+    public mutating func storeU32(_ v: UInt32, at offset: Int) {
+        for i in 0..<4 { self[offset + i] = UInt8(truncatingIfNeeded: v >> (8 * UInt32(i))) }
     }
 }

@@ -14,6 +14,7 @@ public enum ArgKind: Sendable, Equatable {
     case path       // a NUL-terminated string the recorder captures for display
     case ptr        // an address
     case flags(FlagNames) // a flag word shown by name (clone's CLONE_*, mount's MS_*...)
+    case ptraceRequest // ptrace's request, shown by name (PtraceRequests.swift)
 }
 
 /// A buffer in tracee memory that the kernel writes during the call.
@@ -72,6 +73,10 @@ public enum ReplayAction: Sendable, Equatable {
     /// process's RLIMIT_STACK: the kernel grows the stack up to it, so a program that lowers it
     /// overflows at the recorded depth only if replay lowers it too).
     case executeWhen(arg: Int, equals: UInt64, andArg: Int? = nil, andEquals: UInt64 = 0)
+    /// ptrace by the program (emulated when recorded): set the recorded result and output, then
+    /// apply to the replayed tracee what the request changed in it (PtraceRequests' effect:
+    /// POKE*, SETREGS, SETFPREGS).
+    case ptrace
 }
 
 /// What the recorder does with the call.
@@ -88,6 +93,9 @@ public enum RecordAction: Sendable, Equatable {
     /// replay could not echo them; EINVAL is what the kernel itself answers for a terminal or
     /// pipe, and programs (cat, cp) fall back to read and write.
     case refuseWhenEchoing(fdArg: Int, errno: Int32)
+    /// The kernel does not run it: the recorder answers it (ptrace by the program, emulated
+    /// because swrr is already the real tracer: SwrrRecord/EmulatedPtrace.swift).
+    case emulatePtrace
 
     /// The kernel does not run the call, and it returns 0 (sched_setaffinity, which must not undo
     /// swrr's CPU binding).

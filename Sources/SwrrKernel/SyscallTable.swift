@@ -99,6 +99,10 @@ public enum SyscallTable {
         SyscallSpec(58, "vfork", [], replay: .spawn),
         SyscallSpec(59, "execve", [.path, .ptr, .ptr], replay: .exec),
         SyscallSpec(61, "wait4", [.int, .ptr, .hex, .ptr], out: [.fixed(arg: 1, size: 4), .fixed(arg: 3, size: 144)]),
+        // The program's own ptrace: swrr is the real tracer of every task, so it is emulated
+        // (PtraceRequests.swift); its output is decided by the request.
+        SyscallSpec(101, "ptrace", [.ptraceRequest, .int, .ptr, .ptr], out: [.dynamic], replay: .ptrace,
+                    record: .emulatePtrace),
         SyscallSpec(109, "setpgid", [.int, .int]),
         // Identity changes are answered from the trace: replay runs as whoever replays.
         SyscallSpec(105, "setuid", [.int]),

@@ -39,6 +39,11 @@ final class RecordTask {
         case exiting
         /// In a group-stop (SIGSTOP, SIGTSTP…), left stopped with PTRACE_LISTEN until SIGCONT.
         case jobStopped
+        /// In a stop of the program's own (emulated) ptrace, until its tracer resumes it.
+        case ptraceStopped
+        /// A tracer's wait found nothing and was undone; held until a tracee may have stopped
+        /// (EmulatedPtrace.swift).
+        case ptraceWaiting
     }
 
     /// Replaced once: when a non-leader thread execs, the kernel gives it the leader's tid.
@@ -68,6 +73,9 @@ final class RecordTask {
     /// Registers at the last syscall exit, as the task was resumed from it: a signal stop with
     /// exactly these registers is at the syscall boundary.
     var boundary: Registers?
+    /// Where a stop signal was delivered at a syscall boundary (the task is still there when its
+    /// group-stop ends; EmulatedPtrace.swift).
+    var stopBoundary: Registers?
     /// Asynchronous signals held back until the task reaches a syscall (DESIGN.md §2), with
     /// their siginfo.
     var held: [(signal: Int32, info: [UInt8])] = []
@@ -113,6 +121,21 @@ final class RecordTask {
         (state == .inSyscall || state == .blocked)
             && SyscallTable.spec(Int(Int64(bitPattern: entry.origRax)))?.replay == .exec
     }
+
+    /// Traced by the program itself (EmulatedPtrace.swift): its tracer and the stop it sees.
+    var ptrace: EmulatedTracee?
+    /// Stopped by its tracer at a syscall entry: the call is to be made when it is next picked.
+    var reenterSyscall = false
+    /// The current syscall's entry was recorded for its tracer's entry stop.
+    var ptraceEntryRecorded = false
+    /// A signal its tracer passed on, recorded and delivered when it is next resumed.
+    var ptraceDelivery: (signal: Int32, info: [UInt8], point: SignalDeliveryPoint)?
+    /// Its wait runs with WNOHANG added (argument index, original options).
+    var waitNoHang: (arg: Int, original: UInt64)?
+    /// Its wait, sleeping in the kernel, was interrupted for an emulated stop (EmulatedPtrace.swift).
+    var waitKicked = false
+    /// When its wait was last held (monotonic ms).
+    var waitingSince: UInt64 = 0
 
     init(task: Task, process: RecordProcess, state: State) {
         self.task = task

@@ -51,7 +51,7 @@ let recordPtraceOptions: Int = 0x01 /* TRACESYSGOOD */ | 0x02 /* TRACEFORK */ | 
     | 0x10_0000 /* EXITKILL */
 
 public final class Recorder {
-    private let options: RecordOptions
+    let options: RecordOptions
     var writer: TraceWriter?
     var task: Task?
     /// The preload library in use (nil: syscalls are not buffered).
@@ -151,6 +151,8 @@ public final class Recorder {
     /// Processes (by tgid) whose exit_group has been recorded: nothing more of theirs is recorded
     /// but their tasks' ends.
     var endingGroups: Set<Int32> = []
+    /// Ends of the program's own tracees that only their tracers' waits report (EmulatedPtrace.swift).
+    var ptraceZombies: [EmulatedZombie] = []
     lazy var writerRef: TraceWriter = self.writer!
     /// The original actions of every filter the program installed (ProgramSeccompFilter.swift).
     var seccompRewriter = SeccompFilterRewriter()
@@ -201,8 +203,13 @@ public final class Recorder {
             if current == nil, let next = pickRunnable() {
                 try survivingVanishedTasks {
                     try resumeUser(next)
-                    current = next
+                    // (Unless it stopped for its emulated tracer, or blocked in a syscall made now.)
+                    if next.state == .running || next.state == .inSyscall { current = next }
                 }
+                // It stopped for its emulated tracer without running, or it re-entered a syscall
+                // its tracer stopped it at and blocked there: another task may take the slot now
+                // (waiting for a stop here could wait forever).
+                if current == nil { continue }
             }
             guard let (tid, stop) = try Task.waitAny(timeoutMs: needsTimer() ? Self.blockTimeoutMs : 0) else {
                 try survivingVanishedTasks { try onTimeout() }
@@ -264,22 +271,24 @@ public final class Recorder {
     }
 
     private func needsTimer() -> Bool {
-        if tasks.values.contains(where: { !$0.held.isEmpty }) { return true }
+        if tasks.values.contains(where: { !$0.held.isEmpty || $0.state == .ptraceWaiting }) { return true }
         guard let c = current else { return false }
         return tasks.values.contains { $0 !== c && $0.state == .runnable }
     }
 
     /// Resumes a stopped task into user code (or into the syscall it is stopped at).
     func resumeUser(_ t: RecordTask) throws {
+        if t.ptrace != nil || t.reenterSyscall, try ptraceBeforeResume(t) { return }
         t.state = .running
         t.runningSince = monotonicMs()
         let sig = t.resumeSignal
         t.resumeSignal = 0
-        try t.task.resume(userMode(t), signal: sig)
+        try t.task.resume(ptraceResumeMode(t) ?? userMode(t), signal: sig)
     }
 
     private func onTimeout() throws {
         let now = monotonicMs()
+        pollHeldWaits()
         if let c = current {
             if c.state == .inSyscall && c.syscallRecorded {
                 // fork/clone still inside the kernel, its event already written: nothing to mark.
@@ -287,14 +296,17 @@ public final class Recorder {
                 current = nil
                 return
             }
-            if c.state == .inSyscall && SyscallBlocking.keepsTheCPU(Int(Int64(bitPattern: c.entry.origRax))) {
+            if c.state == .inSyscall && (SyscallBlocking.keepsTheCPU(Int(Int64(bitPattern: c.entry.origRax)))
+                                         || c.waitNoHang != nil) {
+                // (A wait with WNOHANG added returns at once, and may be undone: no marker for it.)
                 return
             }
             if c.state == .inSyscall {
-                // It blocked: mark where it entered, and let another task run meanwhile.
-                try writerRef.append(.syscallEntry(SyscallEntryEvent(
+                // It blocked: mark where it entered (unless its tracer's entry stop did), and let
+                // another task run meanwhile.
+                if !c.ptraceEntryRecorded { try writerRef.append(.syscallEntry(SyscallEntryEvent(
                     tid: c.tid, number: Int32(truncatingIfNeeded: Int64(bitPattern: c.entry.origRax)),
-                    registers: c.entry)))
+                    registers: c.entry))) }
                 c.state = .blocked
                 current = nil
                 return
@@ -353,6 +365,7 @@ public final class Recorder {
                 t.awaitingArmedCall = false
                 try syscallEntry(t)
             case .inSyscall, .blocked:
+                if try heldWaitExit(t) { return }
                 let wasBlocked = t.state == .blocked
                 var exitRegisters: Registers?
                 if t.syscallRecorded {
@@ -363,6 +376,7 @@ public final class Recorder {
                 if t.state == .exiting || tasks[t.tid] == nil { return }
                 // The registers syscallExit already read (one PTRACE_GETREGS per stop, ≈ 2 µs).
                 t.boundary = try exitRegisters ?? t.task.registers()
+                if t.ptrace != nil || t.ptraceEntryRecorded, emulatedSyscallExitStop(t) { return }
                 if wasBlocked {
                     t.state = .runnable
                 } else if tasks.values.contains(where: { $0 !== t && $0.state == .runnable }) {
@@ -398,6 +412,7 @@ public final class Recorder {
             tasks[t.tid] = nil
             order.removeAll { $0 == t.tid }
             if current === t { current = nil }
+            ptraceTaskEnded(t, waitStatus: status)
         }
     }
 
@@ -426,6 +441,7 @@ public final class Recorder {
             let cloneVM = number == 56 && flags & 0x100 != 0, cloneSetTLS = number == 56 && flags & 0x80000 != 0
             inheritBuffer(parent: t, child: c, sharesMemory: e == .vfork || cloneVM, newTLS: cloneSetTLS,
                           vfork: e == .vfork || (number == 56 && flags & 0x4000 != 0))
+            if t.ptrace != nil { emulatedTraceeCreated(c, by: t, event: e, cloneFlags: number == 56 ? flags : nil) }
             if e == .vfork || (number == 56 && flags & 0x4000 != 0) {   // CLONE_VFORK
                 t.state = .blocked
                 if current === t { current = nil }
@@ -447,6 +463,7 @@ public final class Recorder {
             // chance; replay waits for the same. A group leader's end is only reported once
             // all its threads are gone, so it gives up the CPU here.
             if current === t && t.task.tid == t.task.tgid { current = nil }
+            if t.ptrace != nil, try emulatedExitEventStop(t) { return }
             try t.task.resume(.cont)
         case .stop:
             if t.state == .newborn {
@@ -504,10 +521,11 @@ public final class Recorder {
     // MARK: syscalls
 
     /// At a syscall entry.
-    private func syscallEntry(_ t: RecordTask, filterIndex: UInt64 = 0) throws {
+    func syscallEntry(_ t: RecordTask, filterIndex: UInt64 = 0) throws {
         let task = t.task
         let regs = t.entry
         let writer = writerRef
+        if t.ptrace != nil, try emulatedSyscallEntryStop(t) { return }
         t.refusal = nil
         try flushBuffer(t)
         // Signals that arrived while it ran user code are raised again now, so they interrupt
@@ -549,6 +567,19 @@ public final class Recorder {
         case .refuse(let e): refusal = e
         case .refuseWhenEchoing(let fdArg, let e):
             if t.process.fds.echoTarget(regs.syscallArgs[fdArg]) != 0 { refusal = e }
+        case .emulatePtrace:
+            refusal = Int32(truncatingIfNeeded: -(try emulatePtrace(t, args: regs.syscallArgs)))
+        }
+        switch try emulatedWait(t, number: number, args: regs.syscallArgs) {
+        case .kernel: break
+        case .answer(let r): refusal = Int32(truncatingIfNeeded: -r)
+        case .noHang(let arg, let original):
+            var r = regs
+            var args = r.syscallArgs
+            args[arg] = original | 1   // WNOHANG
+            r.syscallArgs = args
+            try task.setRegisters(r)
+            t.waitNoHang = (arg, original)
         }
         // swrr's own calls only from the stub's instruction: a program's syscall(1000) is ENOSYS.
         let ownCall = SyscallBufferLayout.isOwnCall(number, rip: regs.rip)
@@ -574,11 +605,14 @@ public final class Recorder {
         }
         t.state = .inSyscall
         try task.resume(.syscall)
-        if SyscallBlocking.isLikely(spec, args: regs.syscallArgs),
+        if t.waitNoHang == nil && SyscallBlocking.isLikely(spec, args: regs.syscallArgs),
            tasks.values.contains(where: { $0 !== t && $0.state == .runnable }) {
             // A wait that will almost surely block (futex wait, sleeps, waits for children…):
-            // give the others the CPU now rather than after blockTimeoutMs.
-            try writer.append(.syscallEntry(SyscallEntryEvent(tid: t.tid, number: Int32(number), registers: regs)))
+            // give the others the CPU now rather than after blockTimeoutMs. (Its entry is in the
+            // trace already when its emulated tracer saw it.)
+            if !t.ptraceEntryRecorded {
+                try writer.append(.syscallEntry(SyscallEntryEvent(tid: t.tid, number: Int32(number), registers: regs)))
+            }
             t.state = .blocked
             if current === t { current = nil }
         }

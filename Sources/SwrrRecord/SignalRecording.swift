@@ -43,6 +43,8 @@ extension Recorder {
             try task.resume(userMode(t))
             return
         }
+        // The single step an emulated tracer asked for ended (EmulatedPtrace.swift).
+        if t.ptrace != nil, try emulatedStepStop(t, signal: signal, regs: regs) { return }
         var info = try task.rawSiginfo()
         let code = Int32(bitPattern: info.loadU32(at: 8))
         if SignalNames.synchronous.contains(signal) && code > 0 {
@@ -54,19 +56,20 @@ extension Recorder {
             info = t.reraised.remove(at: i).info
             try task.setRawSiginfo(info)
         }
-        let atBoundary = t.boundary == regs
+        let atBoundary = t.boundary == regs || (t.ptrace != nil && t.stopBoundary == regs)
         if atBoundary {
             try deliver(t, signal: signal, info: info, regs: regs, point: .syscallBoundary)
             return
         }
         switch SignalPolicy.disposition(of: signal, tid: task.tid) {
-        case .ignored, .stops:
+        case .ignored where t.ptrace == nil, .stops where t.ptrace == nil:
             // Away from a syscall an ignored signal changes nothing: let the kernel drop it.
             try task.resume(userMode(t), signal: signal)
         case .fatal:
             // It ends the process wherever it lands; replay does not need the exact instruction.
             try deliver(t, signal: signal, info: info, regs: regs, point: .arbitrary)
-        case .caught:
+        case .caught, .ignored, .stops:
+            // (Also what an emulated tracee's tracer must see stop it: held to its next syscall.)
             if t.held.isEmpty { t.heldSince = monotonicMs() }
             t.held.append((signal, info))
             // A buffered call makes no stop: the library's next call makes an ordinary one.
@@ -78,10 +81,15 @@ extension Recorder {
     /// Records a signal and delivers it as the task resumes.
     func deliver(_ t: RecordTask, signal: Int32, info: [UInt8], regs: Registers,
                          point: SignalDeliveryPoint) throws {
+        // An emulated tracee stops for its tracer instead (EmulatedPtrace.swift).
+        if t.ptrace != nil, try emulatedSignalStop(t, signal: signal, info: info, regs: regs, point: point) { return }
         let code = Int32(bitPattern: info.loadU32(at: 8))
         try flushBuffer(t)
         try writerRef.append(.signal(SignalEvent(tid: t.tid, signal: signal, code: code, registers: regs,
                                                  siginfo: info, point: point)))
+        // A stop signal's delivery leaves the task where it was: a signal that ends its
+        // group-stop (SIGCONT) is still at that boundary for an emulated tracer (EmulatedPtrace).
+        t.stopBoundary = point == .syscallBoundary && SignalPolicy.disposition(of: signal, tid: t.tid) == .stops ? regs : nil
         t.boundary = nil
         try t.task.resume(userMode(t), signal: signal)
     }
@@ -108,6 +116,8 @@ extension Recorder {
         guard try task.registers() == regs else {
             throw RecordError.tracee("delivering a held \(SignalNames.name(h.signal)) to \(t.tid): the task moved")
         }
+        // An emulated tracee stops for its tracer here instead (EmulatedPtrace.swift).
+        if t.ptrace != nil, try emulatedSignalStop(t, signal: sig, info: h.info, regs: regs, point: .arbitrary) { return }
         try flushBuffer(t)
         try writerRef.append(.signal(SignalEvent(tid: t.tid, signal: sig, code: Int32(bitPattern: h.info.loadU32(at: 8)),
                                                  registers: regs, siginfo: h.info, point: .arbitrary)))

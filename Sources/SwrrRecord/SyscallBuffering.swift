@@ -139,7 +139,8 @@ extension Recorder {
 
     /// swrr_register_buffer: whether to accept it (called at its entry).
     func acceptsBuffer(from t: RecordTask) -> Bool {
-        syscallBuffering && t.sharesBufferOf == nil && t.buffer == nil
+        // (Not for the program's own tracees, whose syscalls must all stop: EmulatedPtrace.swift.)
+        syscallBuffering && t.sharesBufferOf == nil && t.buffer == nil && t.ptrace == nil
     }
 
     /// swrr_register_desched: whether to accept it (at its entry). swrr takes its own duplicate of

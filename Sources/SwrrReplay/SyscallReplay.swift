@@ -114,6 +114,9 @@ extension ReplaySession {
             return   // keep every register the frame restored
         case .executeWhen:
             break   // resolved to execute or emulate by replayAction
+        case .ptrace:
+            for w in ev.writes { try task.writeMemory(w.address, w.bytes) }
+            try replayPtraceEffect(ev, caller: task)
         case .exec:
             // A successful execve is an exec event; one that failed changed nothing.
             guard ev.result < 0 else {
@@ -133,7 +136,7 @@ extension ReplaySession {
             try awaitExit(t)
             return
         }
-        if replay != .emulate {
+        if replay != .emulate && replay != .ptrace {
             out = out.keepingSegments(of: try task.registers())
         }
         try task.setRegisters(out)

@@ -23,6 +23,17 @@ public struct Registers: Equatable, Sendable {
         values = withUnsafeBytes(of: &r) { Array($0.bindMemory(to: UInt64.self)) }
     }
 
+    /// From the bytes of a user_regs_struct (PTRACE_GETREGS's layout; at least 216).
+    public init(bytes: [UInt8]) {
+        precondition(bytes.count >= Registers.count * 8)
+        values = (0..<Registers.count).map { i in
+            (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[i * 8 + $1]) << (8 * UInt64($1)) }
+        }
+    }
+
+    /// The 216 bytes of a user_regs_struct, as PTRACE_GETREGS writes them.
+    public var bytes: [UInt8] { values.withUnsafeBytes { Array($0) } }
+
     public var raw: user_regs_struct {
         var r = user_regs_struct()
         withUnsafeMutableBytes(of: &r) { buf in

@@ -69,6 +69,8 @@ enum EventFormatter {
             return string.map(quoted) ?? "0x" + hex(v)
         case .flags(let names):
             return names.describe(v)
+        case .ptraceRequest:
+            return PtraceRequests.name(v)
         }
     }
 

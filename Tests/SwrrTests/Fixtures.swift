@@ -66,6 +66,8 @@ enum Fixture: String {
     case namespaces
     // seccomp filters installed by the program (issue 14)
     case seccompFilters = "seccomp_filters"
+    // the program's own ptrace, emulated (issue 14)
+    case programPtrace = "program_ptrace"
 
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
