@@ -443,7 +443,7 @@ extension Recorder {
     /// native run makes none, so its tracer must not see them (strace showed
     /// `syscall_0x3e8(...) = -1 ENOSYS` before every traced program's first write).
     static func isSwrrCall(_ entry: Registers) -> Bool {
-        SyscallBufferLayout.callNames[Int(truncatingIfNeeded: Int64(bitPattern: entry.origRax))] != nil
+        SyscallBufferLayout.isOwnCall(Int(truncatingIfNeeded: Int64(bitPattern: entry.origRax)), rip: entry.rip)
     }
 
     private func interruptTracee(_ t: RecordTask, _ p: EmulatedTracee) {
