@@ -2,9 +2,10 @@ import XCTest
 @testable import SwrrKernel
 
 /// What the recorder and the replayer know of calls that wait: whether the recorder hands the CPU
-/// to another task as soon as one is entered, and where a call's temporary signal mask is. The
-/// expected values are what the side tables SyscallBlocking and TemporarySignalMask.bySyscall
-/// said before that knowledge moved into the table's specs.
+/// to another task as soon as one is entered (SyscallSpec.blocking), and where a call's temporary
+/// signal mask is (SyscallSpec.temporaryMask). The expected values are what the side tables
+/// SyscallBlocking and TemporarySignalMask.bySyscall said before that knowledge moved into the
+/// table's specs (this test passed against them first).
 final class SyscallWaitingTests: XCTestCase {
     private func spec(_ name: String) -> SyscallSpec {
         guard let s = SyscallTable.all.first(where: { $0.name == name }) else {
@@ -15,15 +16,15 @@ final class SyscallWaitingTests: XCTestCase {
     }
 
     private func likely(_ name: String, _ args: [UInt64]) -> Bool {
-        SyscallBlocking.isLikely(spec(name), args: args)
+        spec(name).blocking.isLikely(args: args)
     }
 
     private func mask(_ name: String) -> TemporarySignalMask? {
-        TemporarySignalMask.bySyscall[spec(name).number]
+        spec(name).temporaryMask
     }
 
     private func keeps(_ name: String) -> Bool {
-        SyscallBlocking.keepsTheCPU(spec(name).number)
+        SyscallTable.keepsTheCPU(spec(name).number)
     }
 
     private let never: UInt64 = UInt64(bitPattern: -1)
@@ -83,7 +84,7 @@ final class SyscallWaitingTests: XCTestCase {
                        "wait4", "waitid", "sched_yield", "ppoll", "epoll_pwait2"]
         // futex's FUTEX_WAKE (1), poll's and epoll's zero timeouts: none of those waits.
         let args: [UInt64] = [0, 1, 0, 0, 0, 0]
-        let found = SyscallTable.all.filter { SyscallBlocking.isLikely($0, args: args) }.map(\.name)
+        let found = SyscallTable.all.filter { $0.blocking.isLikely(args: args) }.map(\.name)
         XCTAssertEqual(found.sorted(), waiting.filter { n in SyscallTable.all.contains { $0.name == n } }.sorted())
     }
 
@@ -97,6 +98,6 @@ final class SyscallWaitingTests: XCTestCase {
     func testOnlyExecKeepsTheCPU() {
         let keeping = SyscallTable.all.filter { keeps($0.name) }.map(\.name).sorted()
         XCTAssertEqual(keeping, ["execve", "execveat"])
-        XCTAssertFalse(SyscallBlocking.keepsTheCPU(9999))
+        XCTAssertFalse(SyscallTable.keepsTheCPU(9999))
     }
 }
