@@ -50,8 +50,9 @@ extension Recorder {
         do {
             rewritten = try seccompRewriter.rewrite(original)
         } catch {
-            throw RecordError.unsupported(.command(syscall: number, command: number == Syscall.seccomp.number ? 1 : 22,
-                                                   name: number == Syscall.seccomp.number ? "SECCOMP_SET_MODE_FILTER" : "PR_SET_SECCOMP",
+            let seccomp = number == Syscall.seccomp.number
+            throw RecordError.unsupported(.command(syscall: number, command: seccomp ? 1 : 22,
+                                                   name: seccomp ? "SECCOMP_SET_MODE_FILTER" : "PR_SET_SECCOMP",
                                                    reason: "\(error): swrr must see each action the filter returns"),
                                           event: writerRef.eventCount)
         }

@@ -67,7 +67,8 @@ extension ReplaySession {
             for w in ev.writes { try task.writeMemory(w.address, w.bytes) }
             if case .signal(let s)? = next { task.sendSignal(s.signal) }
             let mask = temporaryMask!
-            let r = try task.injectSyscall(Syscall.rt_sigsuspend.number, [mask.address, mask.size], syscallInstruction: insn, base: regs)
+            let r = try task.injectSyscall(Syscall.rt_sigsuspend.number, [mask.address, mask.size],
+                                           syscallInstruction: insn, base: regs)
             if r != RestartCodes.restartNoHand {
                 throw diverge("\(name) interrupted by a signal: its mask did not let the signal in on replay (\(r))")
             }
@@ -182,7 +183,7 @@ extension ReplaySession {
     /// SIGCHLD of a replayed child or checkpoint copy (Checkpoint.swift) disturbs its parent.
     private func replaySpawn(_ ev: SyscallEvent, parent: ReplayTask, regs: Registers) throws {
         guard ev.result > 0 else { return }   // failed when recorded
-        let sigchld: UInt64 = 17
+        let sigchld = UInt64(SIGCHLD)   // the exit signal, in the low byte
         var number = Int(ev.number)
         var args = ev.args
         switch Syscall(rawValue: number) {
@@ -259,7 +260,8 @@ extension ReplaySession {
             } else {
                 if let kept = mappingSources[task.tgid] {
                     mappingSources[task.tgid] = nil
-                    _ = try task.injectSyscall(Syscall.close.number, [UInt64(bitPattern: kept.fd)], syscallInstruction: insn, base: regs)
+                    _ = try task.injectSyscall(Syscall.close.number, [UInt64(bitPattern: kept.fd)],
+                                               syscallInstruction: insn, base: regs)
                 }
                 let bytes = Array(path.utf8) + [0]
                 guard UInt64(bytes.count) <= ScratchPage.size else {
@@ -276,7 +278,8 @@ extension ReplaySession {
                 mappingSources[task.tgid] = MappingSource(path: path, writable: shared, fd: fd)
             }
         }
-        return try task.injectSyscall(Syscall.mmap.number, [address, length, prot, flags, UInt64(bitPattern: fd), file == nil ? 0 : offset],
+        return try task.injectSyscall(Syscall.mmap.number,
+                                      [address, length, prot, flags, UInt64(bitPattern: fd), file == nil ? 0 : offset],
                                       syscallInstruction: insn, base: regs)
     }
 
@@ -333,7 +336,8 @@ extension ReplaySession {
         guard let m = try task.mappings().first(where: { $0.start == address }) else {
             throw diverge("shmdt of 0x\(String(address, radix: 16)), where the replay attached no segment")
         }
-        let r = try task.injectSyscall(Syscall.munmap.number, [address, m.end - m.start], syscallInstruction: regs.rip - 2, base: regs)
+        let r = try task.injectSyscall(Syscall.munmap.number, [address, m.end - m.start],
+                                       syscallInstruction: regs.rip - 2, base: regs)
         if r != 0 {
             throw diverge("shmdt of 0x\(String(address, radix: 16)): munmap returned \(r) on replay")
         }

@@ -93,9 +93,12 @@ public final class RegisterMatchTrap {
             // PROT_READ|PROT_WRITE|PROT_EXEC, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE: the
             // stub reads and writes its own data and stack.
             let r = try task.injectSyscall(Syscall.mmap.number, [page, RegisterMatchStub.pageSize, 0x7, MmapFlags.ownPage,
-                                                    UInt64(bitPattern: -1), 0], writingInstructionAt: target.rip)
+                                                                 UInt64(bitPattern: -1), 0], writingInstructionAt: target.rip)
             guard r == Int64(bitPattern: page) else {
-                if r >= 0 { _ = try? task.injectSyscall(Syscall.munmap.number, [UInt64(bitPattern: r), RegisterMatchStub.pageSize], writingInstructionAt: target.rip) }
+                if r >= 0 {
+                    _ = try? task.injectSyscall(Syscall.munmap.number, [UInt64(bitPattern: r), RegisterMatchStub.pageSize],
+                                                writingInstructionAt: target.rip)
+                }
                 continue
             }
             let trap = RegisterMatchTrap(task: task, target: target, page: page, stub: stub, original: original, jump: jump,
