@@ -3,11 +3,10 @@
 // recorded program's own): breakpoints, data breakpoints and signals stop only in its threads,
 // and the replay passes over their hits in the other processes. A stop on entry is at the
 // start of the recording, where only the first process exists.
+import SwrrKernel
 import SwrrTrace
 
 enum RecordedProcesses {
-    static let cloneThread: UInt64 = 0x10000
-
     /// The processes of a recording, in the order they appear: the first one, then the children
     /// of fork, vfork and clone without CLONE_THREAD, and of clone3 (whose flags are in the
     /// program's memory, not in the event: its threads are listed too).
@@ -19,8 +18,7 @@ enum RecordedProcesses {
             case .exec(let e) where out.isEmpty:
                 out.append(e.tid)
             case .syscall(let e) where e.result > 0 && !out.contains(e.createdTid):
-                let created = [57, 58, 435].contains(e.number) || (e.number == 56 && e.args[0] & cloneThread == 0)
-                if created { out.append(e.createdTid) }
+                if SyscallTable.spec(Int(e.number))?.createsProcess(args: e.args) == true { out.append(e.createdTid) }
             default:
                 break
             }

@@ -14,7 +14,7 @@ public enum FlagNames: Sendable, Equatable {
 
     var names: [(UInt64, String)] {
         switch self {
-        case .clone, .namespaces: return NamespaceFlags.cloneNames
+        case .clone, .namespaces: return CloneFlags.names.map { ($0.0.rawValue, $0.1) }
         case .mount: return Self.mountNames
         case .umount: return Self.umountNames
         }
@@ -26,8 +26,8 @@ public enum FlagNames: Sendable, Equatable {
         var parts: [String] = []
         var signal: UInt64 = 0
         if self == .clone {
-            signal = value & 0xff
-            rest &= ~0xff
+            signal = value & CloneFlags.exitSignalMask
+            rest &= ~CloneFlags.exitSignalMask
         }
         for (bit, name) in names where rest & bit == bit && bit != 0 {
             parts.append(name)

@@ -134,11 +134,17 @@ public struct SyscallSpec: Sendable {
     public let fileChange: FileChange?
     /// Memory the call writes in another process (process_vm_writev).
     public let writesTask: RemoteWrite?
+    /// Whether the recorder hands the CPU over as soon as the call is entered (BlockingRule.swift).
+    public let blocking: BlockingRule
+    /// Where the signal mask the call waits with is, for the calls that have one
+    /// (TemporarySignalMask.swift).
+    public let temporaryMask: TemporarySignalMask?
 
     public init(_ number: Int, _ name: String, _ args: [ArgKind], out: [OutputRule] = [],
                 when: OutputCondition = .onSuccess, replay: ReplayAction = .emulate,
                 record: RecordAction = .run, fd: FdEffect = .none, writes: WriteSource? = nil,
-                file: FileChange? = nil, writesTask: RemoteWrite? = nil) {
+                file: FileChange? = nil, writesTask: RemoteWrite? = nil,
+                blocking: BlockingRule = .mayBlock, mask: TemporarySignalMask? = nil) {
         self.number = number
         self.name = name
         self.args = args
@@ -150,6 +156,8 @@ public struct SyscallSpec: Sendable {
         self.writesToFd = writes
         self.fileChange = file
         self.writesTask = writesTask
+        self.blocking = blocking
+        self.temporaryMask = mask
     }
 }
 

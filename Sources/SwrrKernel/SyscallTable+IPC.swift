@@ -47,9 +47,13 @@ extension SyscallTable {
         SyscallSpec(291, "epoll_create1", [.hex], fd: .returnsFd),
         SyscallSpec(233, "epoll_ctl", [.fd, .int, .fd, .ptr]),
         // result × 12 bytes of epoll_event at argument 1 (`.dynamic`).
-        SyscallSpec(232, "epoll_wait", [.fd, .ptr, .int, .int], out: [.dynamic]),
-        SyscallSpec(281, "epoll_pwait", [.fd, .ptr, .int, .int, .ptr, .uint], out: [.dynamic]),
-        SyscallSpec(441, "epoll_pwait2", [.fd, .ptr, .int, .ptr, .ptr, .uint], out: [.dynamic]),
+        SyscallSpec(232, "epoll_wait", [.fd, .ptr, .int, .int], out: [.dynamic],
+                    blocking: .waitsUnlessZero(timeoutArg: 3)),
+        SyscallSpec(281, "epoll_pwait", [.fd, .ptr, .int, .int, .ptr, .uint], out: [.dynamic],
+                    blocking: .waitsUnlessZero(timeoutArg: 3), mask: .direct(mask: 4, size: 5)),
+        // Its timeout is a timespec pointer, NULL meaning forever: counted as waiting.
+        SyscallSpec(441, "epoll_pwait2", [.fd, .ptr, .int, .ptr, .ptr, .uint], out: [.dynamic],
+                    blocking: .waits, mask: .direct(mask: 4, size: 5)),
 
         // ---- descriptors for events, memory, signals and timers ----
         SyscallSpec(284, "eventfd", [.uint], fd: .returnsFd),
@@ -106,10 +110,11 @@ extension SyscallTable {
         // signal from its signal event. rt_sigsuspend's temporary mask is also the mask the
         // handler starts with (plus sa_mask), until sigreturn restores the old one: delivering
         // the signal on replay has to set it, since the emulated call does not.
-        SyscallSpec(34, "pause", []),
+        SyscallSpec(34, "pause", [], blocking: .waits),
         SyscallSpec(127, "rt_sigpending", [.ptr, .uint], out: [.argSized(arg: 0, sizeArg: 1, unit: 1)]),
-        SyscallSpec(128, "rt_sigtimedwait", [.ptr, .ptr, .ptr, .uint], out: [.fixed(arg: 1, size: 128)]),
-        SyscallSpec(130, "rt_sigsuspend", [.ptr, .uint]),
+        SyscallSpec(128, "rt_sigtimedwait", [.ptr, .ptr, .ptr, .uint], out: [.fixed(arg: 1, size: 128)],
+                    blocking: .waits),
+        SyscallSpec(130, "rt_sigsuspend", [.ptr, .uint], blocking: .waits, mask: .direct(mask: 0, size: 1)),
         // sigqueue and pthread_sigqueue: like kill and tgkill (core table), the signal they send
         // is a signal event of the trace wherever it lands among the recorded processes, so
         // replay only returns the result. The kernel reads the siginfo and writes nothing.

@@ -3,7 +3,8 @@
 // a signal that interrupts them is delivered with that mask in force, and the handler's frame
 // keeps the caller's mask for rt_sigreturn. Replay emulates these calls, so the program's own
 // mask would still block such a signal (make's SIGCHLD during pselect6): ReplaySession lets a real
-// rt_sigsuspend with the same mask take the signal instead.
+// rt_sigsuspend with the same mask take the signal instead. The table's specs say where each
+// call's mask is (SyscallSpec.temporaryMask).
 
 /// Where a syscall's temporary signal mask is.
 public enum TemporarySignalMask: Sendable, Equatable {
@@ -11,15 +12,6 @@ public enum TemporarySignalMask: Sendable, Equatable {
     case direct(mask: Int, size: Int)
     /// Argument `arg` points to a { const sigset_t *mask; size_t size } pair (pselect6).
     case indirect(arg: Int)
-
-    /// By syscall number.
-    public static let bySyscall: [Int: TemporarySignalMask] = [
-        130: .direct(mask: 0, size: 1),   // rt_sigsuspend
-        270: .indirect(arg: 5),           // pselect6
-        271: .direct(mask: 3, size: 4),   // ppoll
-        281: .direct(mask: 4, size: 5),   // epoll_pwait
-        441: .direct(mask: 4, size: 5),   // epoll_pwait2
-    ]
 
     /// The mask's (address, size) for these arguments; nil when the call has none (a NULL mask).
     /// `read` reads the program's memory (for pselect6's pair).

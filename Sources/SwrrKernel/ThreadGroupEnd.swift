@@ -5,5 +5,5 @@ extension SyscallSpec {
     /// that moment may still report their calls' exits (measured: a 1 ms nanosleep that completed
     /// just before the kill showed its exit stop after the exit_group entry), but none of them
     /// runs user code again.
-    public var endsThreadGroup: Bool { replay == .exit && number == 231 }
+    public var endsThreadGroup: Bool { replay == .exit && number == Syscall.exit_group.number }
 }

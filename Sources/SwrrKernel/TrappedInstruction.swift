@@ -28,12 +28,3 @@ public enum AuxvType {
     public static let random: UInt64 = 25
     public static let sysinfoEhdr: UInt64 = 33
 }
-
-/// mmap flag and protection bits (x86-64).
-public enum MmapFlags {
-    public static let shared: UInt64 = 0x01
-    public static let `private`: UInt64 = 0x02
-    public static let fixed: UInt64 = 0x10
-    public static let anonymous: UInt64 = 0x20
-    public static let fixedNoReplace: UInt64 = 0x100000
-}

@@ -22,8 +22,8 @@ import SwrrTracee
 extension Recorder {
     /// The fprog argument of a filter-installing call, or nil for any other call.
     static func filterProgramArgument(number: Int, args: [UInt64]) -> UInt64? {
-        if number == 317 && args[0] == 1 { return args[2] }                   // seccomp(SET_MODE_FILTER)
-        if number == 157 && args[0] == 22 && args[1] == 2 { return args[2] }  // prctl(PR_SET_SECCOMP, FILTER)
+        if number == Syscall.seccomp.number && args[0] == 1 { return args[2] }  // seccomp(SET_MODE_FILTER)
+        if number == Syscall.prctl.number && args[0] == 22 && args[1] == 2 { return args[2] }  // prctl(PR_SET_SECCOMP, FILTER)
         return nil
     }
 
@@ -33,7 +33,7 @@ extension Recorder {
     /// otherwise: the kernel refuses the call itself (EINVAL, EFAULT) before anything else.
     func programFilter(_ t: RecordTask, number: Int, args: [UInt64]) -> (address: UInt64, bytes: [UInt8])? {
         guard let fprog = Self.filterProgramArgument(number: number, args: args),
-              number != 317 || args[1] & ~0x3f == 0,
+              number != Syscall.seccomp.number || args[1] & ~0x3f == 0,
               let head = try? t.task.readMemory(fprog, count: 16) else { return nil }
         let count = Int(head[0]) | Int(head[1]) << 8
         let address = head.loadU64(at: 8)
@@ -50,12 +50,13 @@ extension Recorder {
         do {
             rewritten = try seccompRewriter.rewrite(original)
         } catch {
-            throw RecordError.unsupported(.command(syscall: number, command: number == 317 ? 1 : 22,
-                                                   name: number == 317 ? "SECCOMP_SET_MODE_FILTER" : "PR_SET_SECCOMP",
+            let seccomp = number == Syscall.seccomp.number
+            throw RecordError.unsupported(.command(syscall: number, command: seccomp ? 1 : 22,
+                                                   name: seccomp ? "SECCOMP_SET_MODE_FILTER" : "PR_SET_SECCOMP",
                                                    reason: "\(error): swrr must see each action the filter returns"),
                                           event: writerRef.eventCount)
         }
-        t.installingFilter = (original, number == 317 && args[1] & 1 != 0)   // SECCOMP_FILTER_FLAG_TSYNC
+        t.installingFilter = (original, number == Syscall.seccomp.number && args[1] & 1 != 0)   // SECCOMP_FILTER_FLAG_TSYNC
         guard rewritten != original else { return }
         try t.task.writeMemory(address, rewritten)
         t.filterToRestore = (address, original)
@@ -85,7 +86,7 @@ extension Recorder {
     /// At a syscall's exit: PR_SET_NO_NEW_PRIVS that succeeded (see privilegeAnswer).
     func notePrivileges(_ t: RecordTask) throws {
         let a = t.entry.syscallArgs
-        guard Int64(bitPattern: t.entry.origRax) == 157 && a[0] == 38 && a[1] == 1 else { return }
+        guard Syscall(number: Int64(bitPattern: t.entry.origRax)) == .prctl && a[0] == 38 && a[1] == 1 else { return }
         if try t.task.registers().syscallResult == 0 { t.noNewPrivs = true }
     }
 
@@ -96,8 +97,8 @@ extension Recorder {
     /// kernel would natively refuse with EACCES. nil: the kernel's answer is the native one.
     func privilegeAnswer(_ t: RecordTask, number: Int, args: [UInt64]) -> Int64? {
         guard syscallBuffering else { return nil }
-        if number == 157 && args[0] == 39 { return t.noNewPrivs ? 1 : 0 }       // PR_GET_NO_NEW_PRIVS
-        if number == 157 && args[0] == 21 { return t.filters.isEmpty ? 0 : 2 }  // PR_GET_SECCOMP
+        if number == Syscall.prctl.number && args[0] == 39 { return t.noNewPrivs ? 1 : 0 }       // PR_GET_NO_NEW_PRIVS
+        if number == Syscall.prctl.number && args[0] == 21 { return t.filters.isEmpty ? 0 : 2 }  // PR_GET_SECCOMP
         if !t.noNewPrivs, programFilter(t, number: number, args: args) != nil {
             // CapEff bit 21: CAP_SYS_ADMIN, the other way to be allowed a filter.
             let status = readTextFile("/proc/\(t.tid)/status") ?? ""

@@ -296,7 +296,7 @@ public final class Recorder {
                 current = nil
                 return
             }
-            if c.state == .inSyscall && (SyscallBlocking.keepsTheCPU(Int(Int64(bitPattern: c.entry.origRax)))
+            if c.state == .inSyscall && (SyscallTable.keepsTheCPU(Int(Int64(bitPattern: c.entry.origRax)))
                                          || c.waitNoHang != nil) {
                 // (A wait with WNOHANG added returns at once, and may be undone: no marker for it.)
                 return
@@ -420,9 +420,10 @@ public final class Recorder {
         switch e {
         case .fork, .vfork, .clone:
             let child = Int32(truncatingIfNeeded: try t.task.eventMessage())
-            let flags = t.entry.syscallArgs[0]
-            let isThread = Int(Int64(bitPattern: t.entry.origRax)) == 56 && flags & 0x10000 != 0 // CLONE_THREAD
-            let sharesFiles = Int(Int64(bitPattern: t.entry.origRax)) == 56 && flags & 0x400 != 0 // CLONE_FILES
+            let isClone = Syscall(number: Int64(bitPattern: t.entry.origRax)) == .clone
+            let flags = isClone ? CloneFlags(rawValue: t.entry.syscallArgs[0]) : []
+            let isThread = flags.contains(.thread)
+            let sharesFiles = flags.contains(.files)
             let process = isThread || sharesFiles ? t.process : RecordProcess(fds: t.process.fds)
             let c = RecordTask(task: Task(tid: child, tgid: isThread ? t.task.tgid : child), process: process,
                                state: earlyStops.remove(child) != nil ? .runnable : .newborn)
@@ -438,11 +439,10 @@ public final class Recorder {
                 tid: t.tid, number: number, args: t.entry.syscallArgs, registers: t.entry, result: result,
                 spawned: spawned)))
             t.syscallRecorded = true
-            let cloneVM = number == 56 && flags & 0x100 != 0, cloneSetTLS = number == 56 && flags & 0x80000 != 0
-            inheritBuffer(parent: t, child: c, sharesMemory: e == .vfork || cloneVM, newTLS: cloneSetTLS,
-                          vfork: e == .vfork || (number == 56 && flags & 0x4000 != 0))
-            if t.ptrace != nil { emulatedTraceeCreated(c, by: t, event: e, cloneFlags: number == 56 ? flags : nil) }
-            if e == .vfork || (number == 56 && flags & 0x4000 != 0) {   // CLONE_VFORK
+            inheritBuffer(parent: t, child: c, sharesMemory: e == .vfork || flags.contains(.vm), newTLS: flags.contains(.setTLS),
+                          vfork: e == .vfork || flags.contains(.vfork))
+            if t.ptrace != nil { emulatedTraceeCreated(c, by: t, event: e, cloneFlags: isClone ? flags.rawValue : nil) }
+            if e == .vfork || flags.contains(.vfork) {
                 t.state = .blocked
                 if current === t { current = nil }
             }
@@ -605,7 +605,7 @@ public final class Recorder {
         }
         t.state = .inSyscall
         try task.resume(.syscall)
-        if t.waitNoHang == nil && SyscallBlocking.isLikely(spec, args: regs.syscallArgs),
+        if t.waitNoHang == nil && spec.blocking.isLikely(args: regs.syscallArgs),
            tasks.values.contains(where: { $0 !== t && $0.state == .runnable }) {
             // A wait that will almost surely block (futex wait, sleeps, waits for children…):
             // give the others the CPU now rather than after blockTimeoutMs. (Its entry is in the

@@ -182,7 +182,7 @@ extension Recorder {
     /// - otherwise it fired after the call (a preemption, not a block): nothing to do.
     func deschedStop(_ t: RecordTask, regs: Registers) throws {
         let atStub = regs.rip == SyscallBufferLayout.untracedSyscallEnd
-        let afterIoctl = atStub && Int64(bitPattern: regs.origRax) == 16
+        let afterIoctl = atStub && Syscall(number: Int64(bitPattern: regs.origRax)) == .ioctl
         var armed = false
         if !atStub, let b = t.buffer,
            let w = try? t.task.readMemory(b.address + UInt64(SyscallBufferLayout.armedOffset), count: 4) {
@@ -205,7 +205,7 @@ extension Recorder {
             try t.task.resume(userMode(t))
             return
         }
-        guard t.awaitingArmedCall, Int64(bitPattern: regs.origRax) != 16 else {
+        guard t.awaitingArmedCall, Syscall(number: Int64(bitPattern: regs.origRax)) != .ioctl else {
             t.awaitingArmedCall = false
             try t.task.resume(userMode(t))
             return

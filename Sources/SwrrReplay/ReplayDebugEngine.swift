@@ -330,8 +330,9 @@ final class ReplayDebugEngine: ReplayDebugHook {
             guard stopAtTaskEvents else { return nil }
             return DebugStop(reason: .taskExited(ev.tid, waitStatus: ev.waitStatus), tid: ev.tid, event: eventNumber)
         case .syscall(let ev):
-            if [9, 10, 25].contains(ev.number), ev.result >= 0, !breakpoints.addresses.isEmpty {
-                breakpoints.insertAll(in: addressSpaces)   // mmap, mprotect, mremap: new code may be there
+            if Syscall.mayMapCode.contains(where: { $0.number == Int(ev.number) }), ev.result >= 0,
+               !breakpoints.addresses.isEmpty {
+                breakpoints.insertAll(in: addressSpaces)   // new code may be there
             }
             let created = Set(session.tasks.keys).subtracting(before)
             guard let child = created.first, let c = session.tasks[child], let parent = session.tasks[ev.tid] else { return nil }

@@ -349,7 +349,7 @@ public final class ReplaySession {
         let t = try replayTask(exec.tid)
         let regs = try toSyscallEntry(t, name: "execve")
         let number = Int(Int64(bitPattern: regs.origRax))
-        guard number == 59 || number == 322 else {
+        guard SyscallTable.spec(number)?.replay == .exec else {
             throw diverge("expected execve, but task \(exec.tid) called \(SyscallTable.name(number))")
         }
         var exe = try files.path(of: exec.executable)
@@ -360,12 +360,12 @@ public final class ReplaySession {
         let path = Array(exe.utf8) + [0]
         try t.task.writeMemory(ScratchPage.address, path)
         let a = regs.syscallArgs
-        let (argv, envp) = number == 59 ? (a[1], a[2]) : (a[2], a[3])
+        let (argv, envp) = number == Syscall.execve.number ? (a[1], a[2]) : (a[2], a[3])   // execveat: (fd, path, argv, envp)
         let execArgs = [ScratchPage.address, argv, envp]
         let others = tasks.values.filter { $0 !== t && $0.ended == nil && $0.task.tgid == t.task.tgid }
         let task: Task
         if others.isEmpty && t.task.tid == t.task.tgid {
-            let r = try t.task.injectSyscall(59, execArgs, syscallInstruction: regs.rip - 2, base: regs)
+            let r = try t.task.injectSyscall(Syscall.execve.number, execArgs, syscallInstruction: regs.rip - 2, base: regs)
             guard r == 0 else { throw diverge("execve of the trace's copy \(exe) failed with error \(-r)") }
             task = t.task
         } else {

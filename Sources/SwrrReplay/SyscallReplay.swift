@@ -54,7 +54,7 @@ extension ReplaySession {
             // before it).
             handlerFollows = SignalPolicy.disposition(of: s.signal, tid: task.tid) == .caught
         }
-        let temporaryMask = handlerFollows ? TemporarySignalMask.bySyscall[spec.number]?.location(args: ev.args) {
+        let temporaryMask = handlerFollows ? spec.temporaryMask?.location(args: ev.args) {
             try? task.readMemory($0, count: $1)
         } : nil
         let replay = spec.replayAction(args: ev.args)
@@ -67,7 +67,8 @@ extension ReplaySession {
             for w in ev.writes { try task.writeMemory(w.address, w.bytes) }
             if case .signal(let s)? = next { task.sendSignal(s.signal) }
             let mask = temporaryMask!
-            let r = try task.injectSyscall(130, [mask.address, mask.size], syscallInstruction: insn, base: regs)
+            let r = try task.injectSyscall(Syscall.rt_sigsuspend.number, [mask.address, mask.size],
+                                           syscallInstruction: insn, base: regs)
             if r != RestartCodes.restartNoHand {
                 throw diverge("\(name) interrupted by a signal: its mask did not let the signal in on replay (\(r))")
             }
@@ -76,7 +77,7 @@ extension ReplaySession {
             if RestartCodes.contains(ev.result) && !signalFollows {
                 // Interrupted without a handler running (a stop, an ignored signal): the kernel
                 // restarted the call, and replay must do the same by hand.
-                out.rax = ev.result == RestartCodes.restartBlock ? 219 /* restart_syscall */ : regs.origRax
+                out.rax = ev.result == RestartCodes.restartBlock ? UInt64(Syscall.restart_syscall.number) : regs.origRax
                 out.rip = insn
             }
         case .execute:
@@ -185,23 +186,21 @@ extension ReplaySession {
     /// SIGCHLD of a replayed child or checkpoint copy (Checkpoint.swift) disturbs its parent.
     private func replaySpawn(_ ev: SyscallEvent, parent: ReplayTask, regs: Registers) throws {
         guard ev.result > 0 else { return }   // failed when recorded
-        let cloneVM: UInt64 = 0x100, cloneVfork: UInt64 = 0x4000, cloneParent: UInt64 = 0x8000
-        let cloneThread: UInt64 = 0x10000
-        let parentSetTid: UInt64 = 0x0010_0000, childSetTid: UInt64 = 0x0100_0000
+        let sigchld = UInt64(SIGCHLD)   // the exit signal, in the low byte
         var number = Int(ev.number)
         var args = ev.args
-        switch number {
-        case 58:   // vfork: clone(CLONE_VM | SIGCHLD) on the same stack
-            number = 56
-            args = [cloneVM | cloneParent | 17, 0, 0, 0, 0, 0]
-        case 57:   // fork: clone(SIGCHLD)
-            number = 56
-            args = [cloneParent | 17, 0, 0, 0, 0, 0]
-        case 56:
+        switch Syscall(rawValue: number) {
+        case .vfork?:   // vfork: clone(CLONE_VM | SIGCHLD) on the same stack
+            number = Syscall.clone.number
+            args = [CloneFlags([.vm, .parent]).rawValue | sigchld, 0, 0, 0, 0, 0]
+        case .fork?:   // fork: clone(SIGCHLD)
+            number = Syscall.clone.number
+            args = [CloneFlags.parent.rawValue | sigchld, 0, 0, 0, 0, 0]
+        case .clone?:
             // No namespaces on replay (NamespaceFlags.swift says why); without CLONE_NEWPID the
             // child can be made swrr's child like any other.
-            args[0] = NamespaceFlags.replayedCloneFlags(args[0]) & ~cloneVfork
-            if args[0] & cloneThread == 0 { args[0] |= cloneParent }
+            args[0] = NamespaceFlags.replayedCloneFlags(args[0]) & ~CloneFlags.vfork.rawValue
+            if !CloneFlags(rawValue: args[0]).contains(.thread) { args[0] |= CloneFlags.parent.rawValue }
         default:
             break
         }
@@ -210,7 +209,8 @@ extension ReplaySession {
             if event == .fork || event == .vfork || event == .clone { child = pid_t(truncatingIfNeeded: msg) }
         }
         guard r > 0, child > 0 else { throw diverge("\(SyscallTable.name(Int(ev.number))) failed on replay (\(r))") }
-        let isThread = number == 56 && args[0] & 0x10000 != 0
+        let flags = number == Syscall.clone.number ? CloneFlags(rawValue: args[0]) : []
+        let isThread = flags.contains(.thread)
         let c = Task(tid: child, tgid: isThread ? parent.task.tgid : child)
         // The events of the child name it by its tid in the recorder's pid namespace, which is
         // not the parent's result when the child is in another one (SpawnedTask).
@@ -223,13 +223,13 @@ extension ReplaySession {
         var childRegs = try nc.task.registers()
         childRegs.syscallArgs = ev.registers.syscallArgs
         try nc.task.setRegisters(childRegs)
-        if number == 56 {
+        if number == Syscall.clone.number {
             // What the kernel stored: the child's id in the parent's pid namespace (the result)
             // for the parent, in its own for the child (1 for a namespace's init).
             func bytes(_ id: Int32) -> [UInt8] { withUnsafeBytes(of: id.littleEndian) { Array($0) } }
             let seen = Int32(truncatingIfNeeded: ev.result), own = ev.spawned?.ownId ?? seen
-            if args[0] & parentSetTid != 0 && args[2] != 0 { try parent.task.writeMemory(args[2], bytes(seen)) }
-            if args[0] & childSetTid != 0 && args[3] != 0 { try nc.task.writeMemory(args[3], bytes(own)) }
+            if flags.contains(.parentSetTid) && args[2] != 0 { try parent.task.writeMemory(args[2], bytes(seen)) }
+            if flags.contains(.childSetTid) && args[3] != 0 { try nc.task.writeMemory(args[3], bytes(own)) }
         }
     }
 
@@ -257,13 +257,14 @@ extension ReplaySession {
             // file mapping. The replayed program never sees it: its own descriptor calls are
             // emulated.
             let (path, _) = try files.source(for: file)
-            let shared = flags & 0x03 == MmapFlags.shared
+            let shared = flags & MmapFlags.typeMask == MmapFlags.shared
             if let kept = try keptMapping(file, flags: recorded, tgid: task.tgid) {
                 fd = kept.fd
             } else {
                 if let kept = mappingSources[task.tgid] {
                     mappingSources[task.tgid] = nil
-                    _ = try task.injectSyscall(3, [UInt64(bitPattern: kept.fd)], syscallInstruction: insn, base: regs)
+                    _ = try task.injectSyscall(Syscall.close.number, [UInt64(bitPattern: kept.fd)],
+                                               syscallInstruction: insn, base: regs)
                 }
                 let bytes = Array(path.utf8) + [0]
                 guard UInt64(bytes.count) <= ScratchPage.size else {
@@ -271,7 +272,8 @@ extension ReplaySession {
                 }
                 try task.writeMemory(ScratchPage.address, bytes)
                 let oflags: UInt64 = (shared ? 2 /* O_RDWR */ : 0) | 0o2000000 /* O_CLOEXEC */
-                fd = try task.injectSyscall(257, [UInt64(bitPattern: -100 /* AT_FDCWD */), ScratchPage.address, oflags, 0],
+                fd = try task.injectSyscall(Syscall.openat.number,
+                                            [UInt64(bitPattern: -100 /* AT_FDCWD */), ScratchPage.address, oflags, 0],
                                             syscallInstruction: insn, base: regs)
                 guard fd >= 0 else {
                     throw ReplayError.tracee("the replayed program cannot open the trace's copy \(path) (error \(-fd))")
@@ -279,7 +281,8 @@ extension ReplaySession {
                 mappingSources[task.tgid] = MappingSource(path: path, writable: shared, fd: fd)
             }
         }
-        return try task.injectSyscall(9, [address, length, prot, flags, UInt64(bitPattern: fd), file == nil ? 0 : offset],
+        return try task.injectSyscall(Syscall.mmap.number,
+                                      [address, length, prot, flags, UInt64(bitPattern: fd), file == nil ? 0 : offset],
                                       syscallInstruction: insn, base: regs)
     }
 
@@ -287,7 +290,7 @@ extension ReplaySession {
     /// when the recorded flags were and the trace's copy allows it), and -1 for the descriptor
     /// (anonymous memory: MAP_ANONYMOUS).
     private func mappingArguments(_ file: MappedFile?, flags recorded: UInt64) throws -> (flags: UInt64, fd: Int64) {
-        let typeMask: UInt64 = 0x03           // MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE
+        let typeMask = MmapFlags.typeMask
         let flags = (recorded & ~MmapFlags.fixedNoReplace) | MmapFlags.fixed
         guard let file = file else { return (flags | MmapFlags.anonymous, -1) }
         let shared = try recorded & typeMask != MmapFlags.private && files.source(for: file).shareable
@@ -301,7 +304,7 @@ extension ReplaySession {
         guard let file = file else { return (flags, fd) }
         let path = try files.source(for: file).path
         guard let kept = mappingSources[tgid], kept.path == path,
-              kept.writable == (flags & 0x03 == MmapFlags.shared) else { return nil }
+              kept.writable == (flags & MmapFlags.typeMask == MmapFlags.shared) else { return nil }
         return (flags, kept.fd)
     }
 
@@ -336,7 +339,8 @@ extension ReplaySession {
         guard let m = try task.mappings().first(where: { $0.start == address }) else {
             throw diverge("shmdt of 0x\(String(address, radix: 16)), where the replay attached no segment")
         }
-        let r = try task.injectSyscall(11 /* munmap */, [address, m.end - m.start], syscallInstruction: regs.rip - 2, base: regs)
+        let r = try task.injectSyscall(Syscall.munmap.number, [address, m.end - m.start],
+                                       syscallInstruction: regs.rip - 2, base: regs)
         if r != 0 {
             throw diverge("shmdt of 0x\(String(address, radix: 16)): munmap returned \(r) on replay")
         }

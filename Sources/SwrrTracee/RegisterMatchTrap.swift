@@ -92,11 +92,13 @@ public final class RegisterMatchTrap {
                   let jump = jumpPatch(from: target.rip, to: page) else { continue }
             // PROT_READ|PROT_WRITE|PROT_EXEC, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE: the
             // stub reads and writes its own data and stack.
-            let r = try task.injectSyscall(9, [page, RegisterMatchStub.pageSize, 0x7,
-                                                    MmapFlags.private | MmapFlags.anonymous | MmapFlags.fixedNoReplace,
-                                                    UInt64(bitPattern: -1), 0], writingInstructionAt: target.rip)
+            let r = try task.injectSyscall(Syscall.mmap.number, [page, RegisterMatchStub.pageSize, 0x7, MmapFlags.ownPage,
+                                                                 UInt64(bitPattern: -1), 0], writingInstructionAt: target.rip)
             guard r == Int64(bitPattern: page) else {
-                if r >= 0 { _ = try? task.injectSyscall(11, [UInt64(bitPattern: r), RegisterMatchStub.pageSize], writingInstructionAt: target.rip) }
+                if r >= 0 {
+                    _ = try? task.injectSyscall(Syscall.munmap.number, [UInt64(bitPattern: r), RegisterMatchStub.pageSize],
+                                                writingInstructionAt: target.rip)
+                }
                 continue
             }
             let trap = RegisterMatchTrap(task: task, target: target, page: page, stub: stub, original: original, jump: jump,
@@ -176,7 +178,7 @@ public final class RegisterMatchTrap {
         if isPatched { try? task.writeMemory(target.rip, original) }
         isPatched = false
         // The munmap runs from P, not from where the task stands (maybe the stub page itself).
-        _ = try? task.injectSyscall(11, [page, RegisterMatchStub.pageSize], writingInstructionAt: target.rip)
+        _ = try? task.injectSyscall(Syscall.munmap.number, [page, RegisterMatchStub.pageSize], writingInstructionAt: target.rip)
     }
 
     private func word(at address: UInt64) throws -> UInt64 {

@@ -23,9 +23,9 @@ public enum SeccompKill {
                                                             at: base))
         // An unprivileged task may only install a filter with no_new_privs; the task is about to
         // die, so setting it changes nothing anyone sees.
-        let p = try task.injectSyscall(157, [38, 1, 0, 0, 0], syscallInstruction: insn, base: entry)
+        let p = try task.injectSyscall(Syscall.prctl.number, [38, 1, 0, 0, 0], syscallInstruction: insn, base: entry)
         guard p == 0 else { throw TraceeError("prctl(PR_SET_NO_NEW_PRIVS) before a seccomp kill failed (error \(-p))") }
-        let r = try task.injectSyscall(317, [1, 0, base], syscallInstruction: insn, base: entry)
+        let r = try task.injectSyscall(Syscall.seccomp.number, [1, 0, base], syscallInstruction: insn, base: entry)
         guard r == 0 else { throw TraceeError("installing the seccomp kill filter failed (error \(-r))") }
         var regs = entry
         regs.rip = insn

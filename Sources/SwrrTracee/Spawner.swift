@@ -74,7 +74,7 @@ public enum Spawner {
                 }
                 // Only execve's stops count: the child clears its parent-death signal first
                 // (swrr_spawn_seized), whose prctl stops come before them.
-                guard try task.registers().origRax == 59 else { break }
+                guard try task.registers().origRax == UInt64(Syscall.execve.number) else { break }
                 syscallStops += 1
                 if syscallStops == 2 {
                     // execve returned without an exec event: it failed.

@@ -10,7 +10,7 @@ public enum StubPage {
     public static func map(in task: Task, replaying: Bool) throws {
         let page = SyscallBufferLayout.stubPage
         // PROT_READ|PROT_EXEC, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE
-        let r = try task.injectSyscallAtRip(9, [page, 4096, 0x5, 0x02 | 0x20 | 0x100000, UInt64(bitPattern: -1), 0])
+        let r = try task.injectSyscallAtRip(Syscall.mmap.number, [page, 4096, 0x5, MmapFlags.ownPage, UInt64(bitPattern: -1), 0])
         guard r == Int64(page) else {
             throw TraceeError("cannot map swrr's stub page at 0x\(String(page, radix: 16)) (error \(-r))")
         }
@@ -73,10 +73,10 @@ public enum SeccompFilter {
         let base = ScratchPage.address
         try task.writeMemory(base, fprogImage(filter, at: base))
         // PR_SET_NO_NEW_PRIVS, without which an unprivileged process may not install a filter.
-        let p = try task.injectSyscallAtRip(157, [38, 1, 0, 0, 0])
+        let p = try task.injectSyscallAtRip(Syscall.prctl.number, [38, 1, 0, 0, 0])
         guard p == 0 else { throw TraceeError("prctl(PR_SET_NO_NEW_PRIVS) failed in the recorded program (error \(-p))") }
         // seccomp(SECCOMP_SET_MODE_FILTER, 0, &fprog)
-        let r = try task.injectSyscallAtRip(317, [1, 0, base])
+        let r = try task.injectSyscallAtRip(Syscall.seccomp.number, [1, 0, base])
         guard r == 0 else { throw TraceeError("cannot install swrr's seccomp filter (error \(-r))") }
         try task.writeMemory(base, [UInt8](repeating: 0, count: 16 + filter.count))
     }

@@ -408,7 +408,8 @@ public enum ScratchPage {
     /// Maps it; the task must be stopped right after exec (or anywhere injectSyscallAtRip works).
     public static func map(in task: Task) throws {
         // PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE
-        let r = try task.injectSyscallAtRip(9, [address, size, 0x3, 0x02 | 0x20 | 0x100000, UInt64(bitPattern: -1), 0])
+        let r = try task.injectSyscallAtRip(Syscall.mmap.number,
+                                            [address, size, 0x3, MmapFlags.ownPage, UInt64(bitPattern: -1), 0])
         guard r == Int64(address) else {
             throw TraceeError("cannot map swrr's scratch page at 0x\(String(address, radix: 16)) (error \(-r))")
         }

@@ -30,11 +30,6 @@ public struct ThreadKernelState: Equatable, Sendable {
 }
 
 extension Task {
-    // clone flags
-    static let cloneVM: UInt64 = 0x100, cloneFS: UInt64 = 0x200, cloneFiles: UInt64 = 0x400
-    static let cloneSighand: UInt64 = 0x800, cloneParent: UInt64 = 0x8000, cloneThread: UInt64 = 0x10000
-    static let cloneSysvsem: UInt64 = 0x40000
-
     /// A copy of this task's process, stopped at its first stop: the same memory (copy on write),
     /// this thread's registers and FPU state, and the process-wide kernel state fork copies
     /// (signal handlers, rlimits, personality, rdtsc trapping). `sameParent`: the copy is made a
@@ -42,7 +37,7 @@ extension Task {
     /// parent when this process has (swrr then reaps it itself).
     /// `clearChildTid`: the copy's clear_child_tid (a fork does not inherit it).
     public func forkCopy(sameParent: Bool, clearChildTid: UInt64 = 0) throws -> Task {
-        let (child, rip, bytes) = try injectClone(flags: sameParent ? Task.cloneParent : 0, clearChildTid: clearChildTid)
+        let (child, rip, bytes) = try injectClone(flags: sameParent ? .parent : [], clearChildTid: clearChildTid)
         let copy = Task(tid: child)
         try copy.awaitFirstStop()
         // The copy was made while a `syscall` instruction was written at rip (injectClone):
@@ -54,7 +49,7 @@ extension Task {
     /// A new thread in this task's process (sharing its memory, files and signal handlers),
     /// stopped at its first stop; the caller gives it its registers and state.
     public func cloneThread(clearChildTid: UInt64) throws -> Task {
-        let flags = Task.cloneVM | Task.cloneFS | Task.cloneFiles | Task.cloneSighand | Task.cloneThread | Task.cloneSysvsem
+        let flags: CloneFlags = [.vm, .fs, .files, .sighand, .thread, .sysvsem]
         let t = Task(tid: try injectClone(flags: flags, clearChildTid: clearChildTid).child, tgid: tgid)
         try t.awaitFirstStop()
         return t
@@ -62,13 +57,12 @@ extension Task {
 
     /// clone(flags) run at rip (injectSyscallAtRip); returns the new task's id and the bytes
     /// borrowed at rip (the new process copied them while they were a `syscall` instruction).
-    private func injectClone(flags: UInt64, clearChildTid: UInt64) throws -> (child: pid_t, rip: UInt64, bytes: [UInt8]) {
-        let cloneChildClearTid: UInt64 = 0x0020_0000
+    private func injectClone(flags: CloneFlags, clearChildTid: UInt64) throws -> (child: pid_t, rip: UInt64, bytes: [UInt8]) {
         let rip = try registers().rip
         let bytes = try readMemory(rip, count: 2)
         var child: pid_t = 0
-        let clear = clearChildTid != 0 ? cloneChildClearTid : 0
-        let r = try injectSyscallAtRip(56, [flags | clear, 0, 0, clearChildTid, 0]) { event, msg in
+        let all = clearChildTid != 0 ? flags.union(.childClearTid) : flags
+        let r = try injectSyscallAtRip(Syscall.clone.number, [all.rawValue, 0, 0, clearChildTid, 0]) { event, msg in
             if event == .clone || event == .fork { child = pid_t(truncatingIfNeeded: msg) }
         }
         guard r > 0, child > 0 else {
@@ -94,12 +88,12 @@ extension Task {
         let area = ScratchPage.address + ScratchPage.size - 64
         let saved = try readMemory(area, count: 64)
         defer { try? writeMemory(area, saved) }
-        let r = try injectSyscallAtRip(157, [40 /* PR_GET_TID_ADDRESS */, area])
+        let r = try injectSyscallAtRip(Syscall.prctl.number, [40 /* PR_GET_TID_ADDRESS */, area])
         guard r == 0 else {
             throw TraceeError("prctl(PR_GET_TID_ADDRESS) failed in task \(tid) (\(r)): checkpoints need a kernel built with CONFIG_CHECKPOINT_RESTORE")
         }
         let clear = try readMemory(area, count: 8).loadU64(at: 0)
-        let a = try injectSyscallAtRip(131, [0, area + 8])
+        let a = try injectSyscallAtRip(Syscall.sigaltstack.number, [0, area + 8])
         guard a == 0 else { throw TraceeError("sigaltstack failed in task \(tid) (\(a))") }
         return ThreadKernelState(signalMask: try signalMask(), xstate: try xstate(), robustList: head,
                                  robustListLength: length, clearChildTid: clear,
@@ -113,7 +107,7 @@ extension Task {
         try setSignalMask(s.signalMask)
         try setXState(s.xstate)
         if s.robustList != 0 {
-            let r = try injectSyscallAtRip(273, [s.robustList, s.robustListLength])
+            let r = try injectSyscallAtRip(Syscall.set_robust_list.number, [s.robustList, s.robustListLength])
             guard r == 0 else { throw TraceeError("set_robust_list in task \(tid) failed (\(r))") }
         }
         let ssDisable: UInt64 = 2
@@ -122,7 +116,7 @@ extension Task {
             let saved = try readMemory(area, count: 24)
             defer { try? writeMemory(area, saved) }
             try writeMemory(area, s.altStack)
-            let r = try injectSyscallAtRip(131, [area, 0])
+            let r = try injectSyscallAtRip(Syscall.sigaltstack.number, [area, 0])
             guard r == 0 else { throw TraceeError("sigaltstack in task \(tid) failed (\(r))") }
         }
     }

@@ -95,7 +95,7 @@ public enum VDSO {
         }
         let size = m.end - m.start
         // MREMAP_MAYMOVE | MREMAP_FIXED
-        let r = try task.injectSyscallAtRip(25, [m.start, size, size, 0x1 | 0x2, start])
+        let r = try task.injectSyscallAtRip(Syscall.mremap.number, [m.start, size, size, 0x1 | 0x2, start])
         guard r == Int64(bitPattern: start) else {
             throw TraceeError("cannot move the vDSO from \(range(m.start, m.end)) to 0x\(String(start, radix: 16)) (error \(-r))")
         }

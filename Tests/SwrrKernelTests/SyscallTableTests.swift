@@ -93,12 +93,4 @@ final class TickSourceTests: XCTestCase {
         }
         XCTAssertEqual(TickSource.detect().name == "none" || TickSource.detect().name == "hardware", true)
     }
-
-    /// The recorder waits out an execve on the CPU (SyscallBlocking.keepsTheCPU); every name in
-    /// that set is a syscall of the table, and nothing else keeps the CPU.
-    func testOnlyExecKeepsTheCPU() {
-        let keeping = SyscallTable.all.filter { SyscallBlocking.keepsTheCPU($0.number) }.map(\.name).sorted()
-        XCTAssertEqual(keeping, ["execve", "execveat"])
-        XCTAssertFalse(SyscallBlocking.keepsTheCPU(9999))
-    }
 }
