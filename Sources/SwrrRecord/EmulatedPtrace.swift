@@ -405,12 +405,12 @@ extension Recorder {
     /// A task a tracee created (fork, vfork, clone at their PTRACE_EVENT): traced by the same
     /// tracer when its options say so (TRACEVFORK for vfork and CLONE_VFORK, TRACEFORK for fork and
     /// a clone whose exit signal is SIGCHLD, TRACECLONE for the others, as the kernel decides).
-    func emulatedTraceeCreated(_ c: RecordTask, by parent: RecordTask, event: PtraceEvent, cloneFlags: UInt64?) {
+    func emulatedTraceeCreated(_ c: RecordTask, by parent: RecordTask, event: PtraceEvent, cloneFlags: CloneFlags?) {
         guard let p = parent.ptrace else { return }
         let (option, number): (UInt64, Int32)
-        if event == .vfork || (cloneFlags ?? 0) & 0x4000 != 0 {                    // CLONE_VFORK
+        if event == .vfork || cloneFlags?.contains(.vfork) == true {
             (option, number) = (PtraceRequests.traceVfork, PtraceRequests.eventVfork)
-        } else if cloneFlags.map({ $0 & 0xff == UInt64(SIGCHLD) }) ?? true {
+        } else if cloneFlags.map({ $0.rawValue & CloneFlags.exitSignalMask == UInt64(SIGCHLD) }) ?? true {
             (option, number) = (PtraceRequests.traceFork, PtraceRequests.eventFork)
         } else {
             (option, number) = (PtraceRequests.traceClone, PtraceRequests.eventClone)

@@ -441,7 +441,7 @@ public final class Recorder {
             t.syscallRecorded = true
             inheritBuffer(parent: t, child: c, sharesMemory: e == .vfork || flags.contains(.vm), newTLS: flags.contains(.setTLS),
                           vfork: e == .vfork || flags.contains(.vfork))
-            if t.ptrace != nil { emulatedTraceeCreated(c, by: t, event: e, cloneFlags: isClone ? flags.rawValue : nil) }
+            if t.ptrace != nil { emulatedTraceeCreated(c, by: t, event: e, cloneFlags: isClone ? flags : nil) }
             if e == .vfork || flags.contains(.vfork) {
                 t.state = .blocked
                 if current === t { current = nil }
