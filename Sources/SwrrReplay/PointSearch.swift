@@ -46,7 +46,23 @@ extension ReplayDebugEngine: CodePatchPolicy {
     }
 }
 
+/// A search under way for a point (`runTo`), as data: a stop of the debugger's in the middle of
+/// it ends `ReplaySession.step` early, and the next step goes on with the same count and the same
+/// trap.
+struct PointSearchState {
+    let tid: pid_t
+    let target: Registers
+    let started: ContinuousClock.Instant
+    /// Breakpoint hits so far.
+    var hits = 0
+    /// The register-matching trap of a supervised search, installed.
+    var trap: RegisterMatchTrap?
+}
+
 extension ReplaySession {
+    /// The register-matching trap of a supervised search under way.
+    var searchTrap: RegisterMatchTrap? { pointSearch?.trap }
+
     /// How many breakpoint hits `runTo` may take (≈ 50 µs each here) before it gives up.
     static let searchLimit: Int = {
         if let v = getenv("SWRR_SEARCH_LIMIT"), let n = Int(String(cString: v)), n > 0 { return n }
@@ -68,26 +84,43 @@ extension ReplaySession {
     static let breakpointHitsBeforeTrap = 16
 
     /// Runs the task to the first point where rip and all registers equal `target`, and leaves
-    /// it stopped there.
-    func runTo(_ t: ReplayTask, _ target: Registers, what: String) throws {
-        let started = ContinuousClock.now
+    /// it stopped there. False when a stop of the debugger's came first (`trapped`): the search
+    /// stays in `pointSearch`, and the next call for the same point goes on with it.
+    func runTo(_ t: ReplayTask, _ target: Registers, what: String) throws -> Bool {
+        if let s = pointSearch, s.tid != t.task.tid || s.target != target {
+            s.trap?.remove()
+            pointSearch = nil
+        }
+        let search = pointSearch ?? PointSearchState(tid: t.task.tid, target: target, started: .now)
+        pointSearch = search
+        let started = search.started
+        if let trap = search.trap, let hook = debugHook {
+            return try runTo(t, target, what: what, with: trap, supervisedBy: hook, after: search.hits, started: started)
+        }
         let bp = HardwareBreakpoint(task: t.task)
         try bp.set(target.rip)
         defer { bp.clear() }
-        var hits = 0
+        var hits = search.hits
         while true {
-            let regs = try resume(t, expecting: what) { stop in
+            let stopped = try resume(t, expecting: what) { stop in
                 if case .signal(SIGTRAP) = stop { return true }
+                return false
+            }
+            guard let regs = stopped else {
+                pointSearch?.hits = hits
                 return false
             }
             hits += 1
             if hits > Self.searchLimit {
+                pointSearch = nil
                 throw diverge("cannot find \(what) within \(Self.searchLimit) breakpoint hits at 0x\(String(target.rip, radix: 16)): " +
                               "the recording delivered it in the middle of a long computation without syscalls, " +
                               "which only a performance counter could replay quickly (set SWRR_SEARCH_LIMIT to search longer)")
             }
             if HardwareBreakpoint.sameState(regs, target) {
-                return try settle(t, at: regs, target, what: what, how: "after \(hits) breakpoint hits", since: started)
+                pointSearch = nil
+                try settle(t, at: regs, target, what: what, how: "after \(hits) breakpoint hits", since: started)
+                return true
             }
             if hits == Self.breakpointHitsBeforeTrap, let mode = trapMode(for: t, at: target.rip) {
                 // The task stands at the instruction (this pass did not match): from here on
@@ -96,8 +129,12 @@ extension ReplaySession {
                 if let trap = try RegisterMatchTrap.install(in: t.task, target: target, budget: Self.trapBudget) {
                     switch mode {
                     case .detached:
-                        return try runTo(t, target, what: what, with: trap, after: hits, started: started)
+                        pointSearch = nil
+                        try runTo(t, target, what: what, with: trap, after: hits, started: started)
+                        return true
                     case .supervised(let hook):
+                        pointSearch?.hits = hits
+                        pointSearch?.trap = trap
                         return try runTo(t, target, what: what, with: trap, supervisedBy: hook, after: hits, started: started)
                     }
                 }
@@ -146,10 +183,11 @@ extension ReplaySession {
         defer { debugHook = hook }
         let place = "0x\(String(target.rip, radix: 16))"
         while true {
-            let regs = try resume(t, expecting: what) { stop in
+            // Detached, no stop is the debugger's: resume returns at the stub's trap.
+            guard let regs = try resume(t, expecting: what, { stop in
                 if case .signal(SIGTRAP) = stop { return true }
                 return false
-            }
+            }) else { throw diverge("the search for \(what) was stopped by a debugger it was detached from") }
             switch try trap.classify(regs) {
             case .match(let state):
                 let passes = (try? trap.passes()) ?? 0
@@ -171,19 +209,23 @@ extension ReplaySession {
     /// The search with the trap installed while the debugger has something armed: each resume
     /// is the debugger's (it may step over its breakpoints or single-step for the user), with the
     /// jump at P only while the task runs freely; each stop that is not the stub's goes to the
-    /// debugger with the program's instruction back at P. Removes the trap on every way out.
+    /// debugger with the program's instruction back at P. Removes the trap on every way out but
+    /// a stop the debugger claims (false: the search goes on from there at the next call).
     private func runTo(_ t: ReplayTask, _ target: Registers, what: String, with trap: RegisterMatchTrap,
-                       supervisedBy hook: ReplayDebugHook, after hits: Int, started: ContinuousClock.Instant) throws {
-        searchTrap = trap
+                       supervisedBy hook: ReplayDebugHook, after hits: Int, started: ContinuousClock.Instant) throws -> Bool {
+        var interrupted = false
         defer {
-            searchTrap = nil
-            trap.remove()
+            if !interrupted {
+                pointSearch = nil
+                trap.remove()
+            }
         }
         let place = "0x\(String(target.rip, radix: 16))"
         let policy = hook as? CodePatchPolicy
-        func found(_ state: Registers, _ how: String) throws {
+        func found(_ state: Registers, _ how: String) throws -> Bool {
             trap.remove()
             try settle(t, at: state, target, what: what, how: "after \(hits) breakpoint hits and " + how, since: started)
+            return true
         }
         while true {
             // A step or a stop of the debugger's may have landed on the point itself.
@@ -223,8 +265,16 @@ extension ReplaySession {
             }
             // The debugger's (a breakpoint, a watchpoint, a step), shown without the patch.
             try trap.unpatch()
-            if try hook.handleStop(of: t, stop) { continue }
-            throw unexpected(stop, of: t, expecting: what)
+            switch try hook.classify(stop, of: t) {
+            case .resume:
+                continue
+            case .stop(let stopped):
+                trapped = stopped
+                interrupted = true
+                return false
+            case .notMine:
+                throw unexpected(stop, of: t, expecting: what)
+            }
         }
     }
 

@@ -4,14 +4,12 @@
 // instruction; read the registers and memory of any live task; list the tasks. The gdb server
 // (SwrrGDB) and later the DAP server drive a replay through this.
 //
-// Threads. A stop can come in the middle of an event: the replay engine resumes the current
-// event's task with PTRACE_SYSEMU and user code runs until that task's next syscall, and a
-// breakpoint there must stop the replay with the engine's call stack still inside
-// ReplaySession.resume. So the engine runs on a thread of its own (also the ptrace tracer of
-// every replayed task, which ptrace requires for every request) and this class talks to it
-// through a mailbox: `perform` runs a closure on the engine thread wherever the engine is
-// parked (between events, or inside a stop), and `resume` hands it a continue/step request and
-// waits for the next stop report. See ReplayDebugEngine for the engine side.
+// Threads. ptrace requires every request on a task to come from the thread that traces it, so
+// the engine runs on a thread of its own (the tracer of every replayed task) and this class
+// talks to it through a mailbox: `perform` runs a closure on the engine thread between two
+// operations, and `resume` hands it a run request and waits for the stop it ends at. The engine
+// is a plain loop over the mailbox; a stop in the middle of an event is a value ReplaySession
+// returns, with the event's progress kept as data (ReplayDebugEngine.swift, DebugHook.swift).
 //
 // Calls are synchronous and meant to come from one client thread at a time.
 import Foundation
