@@ -18,7 +18,7 @@
 import Glibc
 import SwrrTracee
 
-extension ReplayDebugEngine {
+extension ReplayTimeline {
     /// Single-steps of a step-scan between checkpoints (≈ 60 ms at 57 µs a step).
     static let strideSteps = 1024
 
@@ -113,9 +113,9 @@ extension ReplayDebugEngine {
     /// Continues from checkpoint `cp`: the live replay is replaced by new copies of its
     /// processes, with the debugger's breakpoints and watchpoints in them.
     func restore(_ cp: Checkpoint) throws {
-        finish()
-        let s = try ReplaySession.restore(cp.state, echo: echoForSession)
-        installSession(s)
+        engine.finish()
+        let s = try ReplaySession.restore(cp.state, echo: engine.echoForSession)
+        engine.installSession(s)
         currentTid = cp.position.tid != 0 ? cp.position.tid : mainTid
         position = cp.position
         checkpoints.moved(to: cp.cost)

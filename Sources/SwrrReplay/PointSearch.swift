@@ -33,19 +33,6 @@ protocol CodePatchPolicy: AnyObject {
     func hasCode(in range: Range<UInt64>) -> Bool
 }
 
-extension ReplayDebugEngine: CodePatchPolicy {
-    /// No breakpoints, watchpoints or steps: nothing can stop the task before the point, so the
-    /// client never sees the patch or the stub.
-    func allowsCodePatch(for task: ReplayTask) -> Bool {
-        breakpoints.addresses.isEmpty && debugRegisters.isEmpty && stepState == .off && stepOver.isEmpty
-    }
-
-    /// One of the debugger's int3s is in `range`.
-    func hasCode(in range: Range<UInt64>) -> Bool {
-        breakpoints.addresses.contains { range.contains($0) }
-    }
-}
-
 /// A search under way for a point (`runTo`), as data: a stop of the debugger's in the middle of
 /// it ends `ReplaySession.step` early, and the next step goes on with the same count and the same
 /// trap.

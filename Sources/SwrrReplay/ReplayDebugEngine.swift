@@ -1,15 +1,13 @@
 // The engine side of ReplayDebugger: runs on the engine thread (the ptrace tracer of every
-// replayed task), owns the ReplaySession, and is its debug hook (DebugHook.swift).
+// replayed task) and owns the live ReplaySession, whose hook is the engine's TrapControl.
 //
 // The engine is a loop: it takes a request from the mailbox, runs it, and reports the stop.
 // Running is `drive`, which calls ReplaySession.step until something stops the replay: a stop of
 // the debugger's in the middle of an event, which the session returns (`ReplayStep.trap`) with
 // the event left under way, or an event the client wants to stop at (a signal, a task event,
 // the end). Reverse operations and jumps are silent replays driven the same way from a
-// checkpoint (ReverseExecution.swift), counting the traps the session returns until they reach
-// their target. A breakpoint hit is taken back (rip rewound onto the int3) and carried over on
-// the next resume by lifting the int3 for one PTRACE_SYSEMU_SINGLESTEP (`stepOver`); if that
-// instruction is the syscall itself, the step ends in the syscall stop ReplaySession waits for.
+// checkpoint (ReplayTimeline.swift, ReverseExecution.swift), counting the traps the session
+// returns until they reach their target.
 import Glibc
 import SwrrKernel
 import SwrrTrace
@@ -35,15 +33,28 @@ enum DriveEnd {
     }
 }
 
-final class ReplayDebugEngine: ReplayDebugHook {
+final class ReplayDebugEngine {
     let traceDirectory: String
     private let echo: ((UInt8, [UInt8]) -> Void)?
     let mailbox: DebugMailbox
     private(set) var session: ReplaySession!
-    let breakpoints = SoftwareBreakpoints()
-    let debugRegisters = DebugRegisters()
-    /// A pause requested by the client (ReplayInterrupt.swift).
-    let interruption = Interruption()
+    /// The session's hook: breakpoints, watchpoints, steps and carry-overs (TrapControl.swift).
+    let traps = TrapControl()
+    var breakpoints: SoftwareBreakpoints { traps.breakpoints }
+    var debugRegisters: DebugRegisters { traps.debugRegisters }
+    var interruption: Interruption { traps.interruption }
+    var stepState: TrapControl.StepState {
+        get { traps.stepState }
+        set { traps.stepState = newValue }
+    }
+    var stepOver: [Int32: TrapControl.StepOver] {
+        get { traps.stepOver }
+        set { traps.stepOver = newValue }
+    }
+    var establishedPending: Bool {
+        get { traps.establishedPending }
+        set { traps.establishedPending = newValue }
+    }
     var outcome: ReplayOutcome?
     var currentTid: Int32 = 0
     private(set) var mainTid: Int32 = 0
@@ -51,40 +62,16 @@ final class ReplayDebugEngine: ReplayDebugHook {
     /// Where the replay is now (ReplayPosition.swift): the event boundary, extended by every stop
     /// in the middle of an event.
     var position = ReplayPosition(event: 1, tid: 0)
-    /// The recorded tid of each event replayed so far (by event number), for stepping backwards
-    /// over event boundaries.
-    var eventTids: [Int: Int32] = [:]
-    /// A replay under way towards a position, silent (ReverseExecution.swift); nil: forward.
-    var seek: Seek?
-    /// A position was just established (a stop, a boundary, a seek segment done): the next
-    /// resume notes where the task starts, so an int3 trap right there is known to be the same
-    /// arrival, not a new one (ReplayPosition's counting rules).
-    var establishedPending = true
-    private var resumeRip: (tid: Int32, rip: UInt64)?
+    /// Going back: checkpoints, silent replays, what forward runs showed (ReplayTimeline.swift).
+    private(set) lazy var timeline = ReplayTimeline(engine: self)
+    /// The silent replay under way (ReverseExecution.swift); nil: the replay runs for the client.
+    var seek: Seek? { timeline.seek }
+    var checkpoints: CheckpointStore { timeline.checkpoints }
 
     /// What the client asked for last.
     private var mode: ResumeRequest = .continue(stopAtTaskEvents: true)
-    enum StepState: Equatable {
-        case off
-        /// The next resume of this task (recorded tid; nil: any task) single-steps.
-        case armed(Int32?)
-        /// This task (by replay tid) is single-stepping.
-        case stepping(Int32)
-        /// The step ran into an event (a syscall): it is over once that event is replayed.
-        case consumed(Int32)
-    }
-    var stepState: StepState = .off
-    /// A stop point to carry a task over on its next resume (by replay tid).
-    enum StepOver { case software(UInt64), hardware(slot: Int) }
-    var stepOver: [Int32: StepOver] = [:]
-    /// Forks of the replay to restart from (Checkpointing.swift, CheckpointStore.swift).
-    let checkpoints = CheckpointStore()
-    /// What the client's forward runs showed about breakpoint hits (HitLedger.swift), and the
-    /// run under way: where it began and what was inserted.
-    var ledger = HitLedger()
+    /// The client's forward run under way: where it began and what was inserted (HitLedger.swift).
     private var forwardRun: (from: ReplayPosition, keys: Set<Seek.Key>?)?
-    /// Scanning replays run by reverse-continues so far (ReverseExecution.lastHit).
-    var scansRun = 0
 
     init(traceDirectory: String, echo: ((UInt8, [UInt8]) -> Void)?, mailbox: DebugMailbox) {
         self.traceDirectory = traceDirectory
@@ -133,11 +120,11 @@ final class ReplayDebugEngine: ReplayDebugHook {
             endForwardRun(try? result.get().reason)
             return result
         } catch let e as ReplayError {
-            endSeek()
+            timeline.endSeek()
             outcome = outcome ?? .endedEarly(event: eventNumber, reason: e.description)
             return .failure(DebuggerError.replay(e.description))
         } catch {
-            endSeek()
+            timeline.endSeek()
             // An error reported where the replay still stands leaves it usable.
             if session == nil || session.tasks.isEmpty {
                 outcome = outcome ?? .endedEarly(event: eventNumber, reason: "\(error)")
@@ -154,11 +141,11 @@ final class ReplayDebugEngine: ReplayDebugHook {
             accept(r)
             return try drive()
         case .reverseContinue:
-            return try reverseContinue()
+            return try timeline.reverseContinue()
         case .reverseStep(let tid):
-            return try reverseStep(tid: tid)
+            return try timeline.reverseStep(tid: tid)
         case .goTo(let p, let reason):
-            return try jump(to: p, reason: reason)
+            return try timeline.jump(to: p, reason: reason)
         case .kill:
             return .stop(killedStop)   // main() serves it before it comes here
         }
@@ -171,12 +158,12 @@ final class ReplayDebugEngine: ReplayDebugHook {
     func startReplay() throws {
         finish()
         installSession(try ReplaySession(traceDirectory: traceDirectory, echo: echoForSession))
-        eventTids[0] = session.tasks.first(where: { $0.value.task === session.task })?.key
+        timeline.eventTids[0] = session.tasks.first(where: { $0.value.task === session.task })?.key
         currentTid = mainTid
         checkpoints.moved(to: 0)
         position = ReplayPosition(event: eventNumber, tid: mainTid)
         if checkpoints.automatic && checkpoints.latest(before: eventNumber, inclusive: true) == nil {
-            _ = try? takeCheckpoint(at: position, explicit: false)
+            _ = try? timeline.takeCheckpoint(at: position, explicit: false)
         }
     }
 
@@ -192,16 +179,10 @@ final class ReplayDebugEngine: ReplayDebugHook {
     /// Makes `s` the live replay, with the debugger's breakpoints and watchpoints in it.
     func installSession(_ s: ReplaySession) {
         s.keepTasksAtEnd = true
-        s.debugHook = self
+        traps.attach(to: s)
         session = s
         outcome = nil
-        stepOver = [:]
-        stepState = .off
-        resumeRip = nil
-        establishedPending = true
-        breakpoints.newReplay()
         breakpoints.insertAll(in: addressSpaces)
-        debugRegisters.newReplay()
     }
 
     func finish() {
@@ -214,7 +195,7 @@ final class ReplayDebugEngine: ReplayDebugHook {
         mode = r
         if case .step(let tid) = r { stepState = .armed(tid) } else { stepState = .off }
         switch r {
-        case .continue where seek == nil: forwardRun = (position, scanKeys(excluding: nil))
+        case .continue where seek == nil: forwardRun = (position, timeline.scanKeys(excluding: nil))
         case .step where seek == nil: forwardRun = (position, nil)
         default: forwardRun = nil
         }
@@ -226,7 +207,7 @@ final class ReplayDebugEngine: ReplayDebugHook {
         guard let run = forwardRun else { return }
         forwardRun = nil
         guard reason != nil, seek == nil else { return }
-        ledger.add(HitLedger.Run(from: run.from, to: position, keys: run.keys))
+        timeline.ledger.add(HitLedger.Run(from: run.from, to: position, keys: run.keys))
     }
 
     /// Replays until something stops the replay (or, while seeking, until the target): calls
@@ -242,7 +223,7 @@ final class ReplayDebugEngine: ReplayDebugHook {
             // a boundary, and neither is one a trap interrupted.
             if session.isAtEventBoundary {
                 if let end = try pauseAtBoundary() { return end }
-                if seek != nil, let end = try seekAtBoundary() { return end }
+                if seek != nil, let end = try timeline.seekAtBoundary() { return end }
             }
             if let o = outcome { return .stop(DebugStop(reason: .end(o), tid: mainTid, event: eventNumber)) }
             let before = Set(session.tasks.keys)
@@ -259,15 +240,15 @@ final class ReplayDebugEngine: ReplayDebugHook {
             case .event:
                 break
             }
-            if let tid = session.lastEvent?.tid { eventTids[eventNumber - 1] = tid }
+            if let tid = session.lastEvent?.tid { timeline.eventTids[eventNumber - 1] = tid }
             let consumed: Int32?
             if case .consumed(let replayTid) = stepState { consumed = replayTid } else { consumed = nil }
             position = ReplayPosition(event: eventNumber, tid: consumed.flatMap(recordedTid(ofReplayTid:)) ?? currentTid)
             establishedPending = true
-            checkpointIfDue()
+            timeline.checkpointIfDue()
             if seek != nil {
                 _ = try eventStop(before: before)   // bookkeeping only (forks, execs)
-                if consumed != nil { return try seekStepConsumed() }
+                if consumed != nil { return try timeline.seekStepConsumed() }
                 continue
             }
             if let replayTid = consumed {
@@ -314,94 +295,12 @@ final class ReplayDebugEngine: ReplayDebugHook {
         }
     }
 
-    // MARK: the hook
-
-    func resumeMode(for t: ReplayTask) throws -> ResumeMode {
-        var step = false
-        var skipSlot: Int?
-        if establishedPending {
-            // The first resume from an established position: where it starts (see resumeRip).
-            establishedPending = false
-            if stepOver[t.task.tid] == nil && !breakpoints.addresses.isEmpty, let r = try? t.task.registers() {
-                resumeRip = (t.task.tid, r.rip)
-            }
-        }
-        switch stepOver[t.task.tid] {
-        case .software(let address)?:
-            breakpoints.lift(address, in: t.task)
-            step = true
-        case .hardware(let slot)?:
-            skipSlot = slot
-            step = true
-        case nil:
-            break
-        }
-        if debugRegisters.needsPrepare(t.task.tid) || skipSlot != nil {
-            try debugRegisters.prepare(t.task, disabling: skipSlot)
-        }
-        switch stepState {
-        case .armed(let which) where which == nil || session.tasks[which!] === t:
-            stepState = .stepping(t.task.tid)
-            step = true
-        case .stepping(let tid) where tid == t.task.tid:
-            step = true
-        default:
-            break
-        }
-        return step ? .sysemuSingleStep : .sysemu
-    }
-
-    func classify(_ stop: Stop, of t: ReplayTask) throws -> HookVerdict {
-        if stop == .event(.stop) { return try interruptStop(of: t) }
-        let tid = t.task.tid
-        let resumedAt = resumeRip
-        resumeRip = nil
-        var steppedOver = false
-        if let over = stepOver.removeValue(forKey: tid) {
-            steppedOver = true
-            if case .software(let address) = over { breakpoints.reinsert(address, in: t.task) }
-        }
-        let stepping = stepState == .stepping(tid)
-        guard case .signal(SIGTRAP) = stop else {
-            // The step ran into an event (a syscall entry, a signal): it ends with that event.
-            if stepping { stepState = .consumed(tid) }
-            return .notMine
-        }
-        let info = try? t.task.siginfo()
-        var regs = try t.task.registers()
-        let siKernel: Int32 = 0x80
-        if info?.code == siKernel, breakpoints.contains(regs.rip &- 1) {
-            // An int3 of ours: take the hit back so the instruction runs on resume.
-            regs.rip -= 1
-            try t.task.setRegisters(regs)
-            stepOver[tid] = .software(regs.rip)
-            let same = resumedAt?.tid == tid && resumedAt?.rip == regs.rip
-            return .stop(DebugTrap(task: t, kind: .breakpoint(regs.rip), registers: regs, sameArrival: same))
-        }
-        let (slot, singleStep) = debugRegisters.status(t.task)
-        if let slot = slot, let w = debugRegisters.slots[slot] {
-            if w.kind == .execute {
-                stepOver[tid] = .hardware(slot: slot)
-                return .stop(DebugTrap(task: t, kind: .hardwareBreakpoint(w.address), registers: regs))
-            }
-            return .stop(DebugTrap(task: t, kind: .watchpoint(w), registers: regs, stepDone: stepping && singleStep))
-        }
-        // A step that delivers a signal to a handler ends at the handler's first instruction
-        // with a SIGTRAP of code TRAP_UNK (5) and no DR6.BS: the kernel's report of a stepped
-        // signal frame (measured on 6.x), not TRAP_TRACE.
-        let trapTrace: Int32 = 2, trapUnknown: Int32 = 5
-        let stepCodes: Set<Int32> = [0, trapTrace, trapUnknown]
-        if (stepping || steppedOver) && (singleStep || info.map { stepCodes.contains($0.code) } ?? false) {
-            if stepping { return .stop(DebugTrap(task: t, kind: .step, registers: regs, stepDone: true)) }
-            return .resume   // only carried over a breakpoint: keep going
-        }
-        return .notMine      // not the debugger's: ReplaySession decides
-    }
+    // MARK: stops
 
     /// A trap the session returned in the middle of an event: a forward stop for the client, or
     /// a count for a seek. nil: go on replaying.
     private func trapped(_ trap: DebugTrap) throws -> DriveEnd? {
-        if seek != nil { return try seekTrap(trap) }
+        if seek != nil { return try timeline.seekTrap(trap) }
         let t = trap.task
         let tid = recordedTid(ofReplayTid: t.task.tid) ?? currentTid
         var p = position
@@ -423,7 +322,7 @@ final class ReplayDebugEngine: ReplayDebugHook {
         p.tid = tid
         p.registers = trap.registers
         position = p
-        if trap.kind != .interrupted { checkpointAtStopIfDue(t, p) }
+        if trap.kind != .interrupted { timeline.checkpointAtStopIfDue(t, p) }
         return stopped(t, .success(trap.reason))
     }
 
@@ -485,11 +384,7 @@ final class ReplayDebugEngine: ReplayDebugHook {
 
     func removeWatchpoint(_ w: Watchpoint) throws {
         // A task stopped at a hardware breakpoint being removed resumes normally.
-        if let slot = debugRegisters.slots.firstIndex(where: { $0 == w }) {
-            for (tid, over) in stepOver {
-                if case .hardware(let s) = over, s == slot { stepOver[tid] = nil }
-            }
-        }
+        if let slot = debugRegisters.slots.firstIndex(where: { $0 == w }) { traps.forgetCarryOvers(slot: slot) }
         guard debugRegisters.remove(w) else {
             throw DebuggerError.refused("there is no hardware watchpoint at 0x\(String(w.address, radix: 16))")
         }

@@ -113,7 +113,7 @@ public final class ReplayDebugger {
                 automaticCheckpoints: Bool = true, checkpointInterval: Double? = nil,
                 rememberForwardRuns: Bool = true) throws {
         let engine = ReplayDebugEngine(traceDirectory: traceDirectory, echo: echo, mailbox: mailbox)
-        engine.ledger.enabled = rememberForwardRuns
+        engine.timeline.ledger.enabled = rememberForwardRuns
         engine.checkpoints.automatic = automaticCheckpoints && ProcessInfo.processInfo.environment["SWRR_CHECKPOINTS"] != "0"
         if let i = checkpointInterval {
             engine.checkpoints.interval = i
@@ -210,7 +210,7 @@ public final class ReplayDebugger {
     /// Takes a checkpoint where the replay is (an event boundary or a stop); going back to a
     /// later point then starts from it. It stays until `deleteCheckpoint`.
     public func takeCheckpoint() throws -> CheckpointInfo {
-        try perform { try $0.takeCheckpoint(at: $0.position, explicit: true).info }
+        try perform { try $0.timeline.takeCheckpoint(at: $0.position, explicit: true).info }
     }
 
     /// Every checkpoint (explicit and automatic), in the order of their positions.
@@ -231,7 +231,7 @@ public final class ReplayDebugger {
     /// of the recording to find the last breakpoint or watchpoint hit in it (a hit a forward run
     /// already stopped at needs none, HitLedger.swift). For tests and diagnostics.
     public func scanCount() throws -> Int {
-        try perform { $0.scansRun }
+        try perform { $0.timeline.scansRun }
     }
 
     /// The ids of the processes holding checkpoints (frozen copies), for tests and diagnostics.

@@ -75,7 +75,7 @@ final class Interruption: @unchecked Sendable {
     }
 }
 
-extension ReplayDebugEngine {
+extension TrapControl {
     /// The hook's wait (ReplaySession.resume): for the task's next stop, interrupting it when a
     /// pause is requested while it runs forward. A task that makes no progress for its bound
     /// (asleep in the kernel) ends the wait with TaskStuck (StuckReplay.swift); one that
@@ -89,7 +89,7 @@ extension ReplayDebugEngine {
                 return stop
             }
             try watch?.check()
-            if !sent, seek == nil, session.searchTrap == nil, interruption.isRequested {
+            if !sent, !silent, session?.searchTrap == nil, interruption.isRequested {
                 try? t.task.interrupt()
                 sent = true
             }
@@ -100,24 +100,28 @@ extension ReplayDebugEngine {
     /// engine makes it the position, `trapped`), or a null stop to resume from.
     func interruptStop(of t: ReplayTask) throws -> HookVerdict {
         if interruption.lateTraps.remove(t.task.tid) != nil { return .resume }
-        guard seek == nil, interruption.take() else { return .resume }
+        guard !silent, interruption.take() else { return .resume }
         return .stop(DebugTrap(task: t, kind: .interrupted, registers: try t.task.registers()))
     }
+}
 
+extension ReplayDebugEngine {
     /// At an event boundary: the pause, if one is requested. In a scan or seek it ends the
     /// whole operation there (its callers pass the stop on, `Silent.paused`).
     func pauseAtBoundary() throws -> DriveEnd? {
         if seek == nil, outcome != nil { return nil }
         guard interruption.take() else { return nil }
         if seek != nil {
-            endSeek()
+            timeline.endSeek()
             stepState = .off
             establishedPending = true
             position = ReplayPosition(event: eventNumber, tid: currentTid)
         }
         return .stop(DebugStop(reason: .interrupted, tid: currentTid, event: eventNumber))
     }
+}
 
+extension ReplayTimeline {
     /// `p` with its `.state` segments replaced by the arrival counts they are (one seek there).
     func resolve(_ p: ReplayPosition) throws -> Silent<ReplayPosition> {
         try restore(nearestTo: p)
@@ -131,10 +135,4 @@ extension ReplayDebugEngine {
         return .found(ReplayPosition(event: p.event, tid: p.tid, path: s.resolved, registers: p.registers))
     }
 
-    func stateSearchFailed(_ want: Registers, _ hits: Int) -> Error {
-        DebuggerError.replay("cannot reach the point where the replay was paused again: the instruction at " +
-                             "0x\(String(want.rip, radix: 16)) ran \(hits) times in that event without reaching it " +
-                             "(a pause in the middle of a long computation is found by one stop per execution; " +
-                             "set SWRR_SEARCH_LIMIT to search longer)")
-    }
 }

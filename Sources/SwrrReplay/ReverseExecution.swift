@@ -79,6 +79,81 @@ final class Seek {
         since[k, default: 0] += 1
         return since[k]!
     }
+
+    /// The target's whole path is done.
+    var pathDone: Bool { segment == target.path.count }
+
+    /// The segment under way single-steps.
+    var segmentSteps: Bool {
+        guard segment < target.path.count, case .steps = target.path[segment] else { return false }
+        return true
+    }
+
+    /// Counts `trap` for the segment of the target's path under way (ReplayPosition's counting
+    /// rules: each segment counts only its own kind of trap). True when it completes the
+    /// segment, which is then resolved (a register state as the arrival count it is) and the
+    /// next one starts.
+    func count(_ trap: DebugTrap) throws -> Bool {
+        guard entered, segment < target.path.count else { return false }
+        var completed = false
+        switch target.path[segment] {
+        case .arrival(let a, let n):
+            if case .breakpoint(let b) = trap.kind, a == b, !trap.sameArrival { count += 1; completed = count == n }
+        case .watch(let w, let n):
+            if trap.watchpoint == w { count += 1; completed = count == n }
+        case .steps(let n):
+            if trap.stepDone { count += 1; completed = count == n }
+        case .state(let want):
+            if case .breakpoint(let b) = trap.kind, b == want.rip, !trap.sameArrival {
+                count += 1
+                completed = HardwareBreakpoint.sameState(trap.registers, want)
+                if !completed && count >= ReplaySession.searchLimit { throw Self.stateSearchFailed(want, count) }
+            }
+        }
+        guard completed else { return false }
+        if case .state(let want) = target.path[segment] {
+            resolved.append(.arrival(want.rip, count))
+        } else {
+            resolved.append(target.path[segment])
+        }
+        segment += 1
+        count = 0
+        since = [:]
+        return true
+    }
+
+    /// Counts a step of the step-scan under way (after the target), in event `event`.
+    func countStep(event: Int) throws {
+        steps += 1
+        if steps > ReplaySession.searchLimit {
+            throw DebuggerError.refused("going back one instruction from \(target) would single-step more than " +
+                "\(ReplaySession.searchLimit) instructions of event \(event) (one stop each, ≈57 µs): without a " +
+                "tick counter the instruction before a point is found by stepping from the start of its event or of " +
+                "its last breakpoint arrival (set SWRR_SEARCH_LIMIT to step further)")
+        }
+    }
+
+    /// Whether a trap of the step-scan under way reaches the scan's end (`stepResult` then says
+    /// how many steps it took).
+    func stepScanEnded(by trap: DebugTrap) -> Bool {
+        switch stepEnd {
+        case .arrival(let a)? where trap.stepDone && trap.registers.rip == a:
+            stepResult = steps
+            return true
+        case .watch(let w)? where trap.watchpoint == w:
+            stepResult = trap.stepDone ? steps : steps + 1
+            return true
+        default:
+            return false
+        }
+    }
+
+    static func stateSearchFailed(_ want: Registers, _ hits: Int) -> Error {
+        DebuggerError.replay("cannot reach the point where the replay was paused again: the instruction at " +
+                             "0x\(String(want.rip, radix: 16)) ran \(hits) times in that event without reaching it " +
+                             "(a pause in the middle of a long computation is found by one stop per execution; " +
+                             "set SWRR_SEARCH_LIMIT to search longer)")
+    }
 }
 
 /// The answer of a silent replay, or the stop that ended the whole operation before it had one
@@ -88,7 +163,7 @@ enum Silent<T> {
     case paused(DebugStop)
 }
 
-extension ReplayDebugEngine {
+extension ReplayTimeline {
     var startPosition: ReplayPosition { ReplayPosition(event: 1, tid: mainTid) }
 
     /// Drives the silent replay under way (a scan, a step-scan) to its end: nil once it has
@@ -123,7 +198,7 @@ extension ReplayDebugEngine {
                 next = checkpoints.latest(before: c.position.event, inclusive: true)
             }
         }
-        try startReplay()
+        try engine.startReplay()
         return nil
     }
 
@@ -432,16 +507,9 @@ extension ReplayDebugEngine {
     func seekTrap(_ trap: DebugTrap) throws -> DriveEnd? {
         guard let s = seek else { return nil }
         let t = trap.task, regs = trap.registers, reason = trap.reason, watch = trap.watchpoint
-        let sameArrival = trap.sameArrival, stepDone = trap.stepDone
         if s.stepping {
-            if stepDone {
-                s.steps += 1
-                if s.steps > ReplaySession.searchLimit {
-                    throw DebuggerError.refused("going back one instruction from \(s.target) would single-step more than " +
-                        "\(ReplaySession.searchLimit) instructions of event \(eventNumber) (one stop each, ≈57 µs): without a " +
-                        "tick counter the instruction before a point is found by stepping from the start of its event or of " +
-                        "its last breakpoint arrival (set SWRR_SEARCH_LIMIT to step further)")
-                }
+            if trap.stepDone {
+                try s.countStep(event: eventNumber)
                 if s.steps % Self.strideSteps == 0, let tid = recordedTid(ofReplayTid: t.task.tid) {
                     var p = s.target.appending(.steps(s.steps))
                     p.tid = tid
@@ -449,16 +517,7 @@ extension ReplayDebugEngine {
                     checkpointAtStopIfDue(t, p, force: true)
                 }
             }
-            switch s.stepEnd {
-            case .arrival(let a)? where stepDone && regs.rip == a:
-                s.stepResult = s.steps
-                return .done
-            case .watch(let w)? where watch == w:
-                s.stepResult = stepDone ? s.steps : s.steps + 1
-                return .done
-            default:
-                return nil
-            }
+            return s.stepScanEnded(by: trap) ? .done : nil
         }
         let tid = recordedTid(ofReplayTid: t.task.tid) ?? currentTid
         func at(_ path: [ReplayPosition.Segment]) -> ReplayPosition {
@@ -471,42 +530,18 @@ extension ReplayDebugEngine {
             s.lastHit = (at(prefix + [.watch(w, s.bump(.watch(w)))]), reason)
             checkpointAtScanHit(t, s, key: .watch(w))
         }
-        var completed = false
-        if s.entered, s.segment < s.target.path.count {
-            switch s.target.path[s.segment] {
-            case .arrival(let a, let n):
-                if case .breakpoint(let b) = reason, a == b, !sameArrival { s.count += 1; completed = s.count == n }
-            case .watch(let w, let n):
-                if watch == w { s.count += 1; completed = s.count == n }
-            case .steps(let n):
-                if stepDone { s.count += 1; completed = s.count == n }
-            case .state(let want):
-                if case .breakpoint(let b) = reason, b == want.rip, !sameArrival {
-                    s.count += 1
-                    completed = HardwareBreakpoint.sameState(regs, want)
-                    if !completed && s.count >= ReplaySession.searchLimit { throw stateSearchFailed(want, s.count) }
-                }
-            }
-        }
+        let completed = try s.count(trap)
         if completed {
-            if case .state(let want) = s.target.path[s.segment] {
-                s.resolved.append(.arrival(want.rip, s.count))
-            } else {
-                s.resolved.append(s.target.path[s.segment])
-            }
-            s.segment += 1
-            s.count = 0
-            s.since = [:]
             establishedPending = true
             prefix = s.resolved
-            if s.segment == s.target.path.count { return try reachMid(t, regs: regs, s) }
-            if case .steps = s.target.path[s.segment] { stepState = .stepping(t.task.tid) } else { stepState = .off }
+            if s.pathDone { return try reachMid(t, regs: regs, s) }
+            stepState = s.segmentSteps ? .stepping(t.task.tid) : .off
         }
         if s.isScan {
             switch reason {
             case .breakpoint(let a), .hardwareBreakpoint(let a):
                 guard !s.tempBreakpoints.contains(a) else { break }
-                if completed || sameArrival {
+                if completed || trap.sameArrival {
                     s.lastHit = (at(prefix), reason)
                     checkpointAtStopIfDue(t, s.lastHit!.0)
                 } else {
@@ -548,11 +583,7 @@ extension ReplayDebugEngine {
         seek = nil
         for a in s.tempBreakpoints { breakpoints.remove(a, in: addressSpaces) }
         for w in s.tempWatchpoints {
-            if let slot = debugRegisters.slots.firstIndex(where: { $0 == w }) {
-                for (tid, over) in stepOver {
-                    if case .hardware(let x) = over, x == slot { stepOver[tid] = nil }
-                }
-            }
+            if let slot = debugRegisters.slots.firstIndex(where: { $0 == w }) { engine.traps.forgetCarryOvers(slot: slot) }
             debugRegisters.remove(w)
         }
     }
