@@ -64,7 +64,7 @@ public final class ReplaySession {
     /// interrupts it: its count of hits, and the register-matching trap of a supervised search
     /// (while that exists no checkpoint is taken and no pause interrupts the task, which may be
     /// inside the stub).
-    var pointSearch: PointSearchState?
+    var pointSearch: PointSearch?
     /// The event `step()` replayed last (a debugger reports signals and task events from it).
     var lastEvent: Event?
     /// When set (a debugger), the end of the trace leaves the tasks that are still alive stopped
