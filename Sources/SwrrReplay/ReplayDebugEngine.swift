@@ -218,15 +218,17 @@ final class ReplayDebugEngine {
     func drive() throws -> DriveEnd {
         checkpoints.run()
         defer { checkpoints.pause() }
+        // The tasks before the event under way (none is created before an event is done).
+        var before = Set(session.tasks.keys)
         while true {
             // A replay restored from a checkpoint inside an event (Checkpointing.begin) is not at
             // a boundary, and neither is one a trap interrupted.
             if session.isAtEventBoundary {
                 if let end = try pauseAtBoundary() { return end }
                 if seek != nil, let end = try timeline.seekAtBoundary() { return end }
+                before = Set(session.tasks.keys)
             }
             if let o = outcome { return .stop(DebugStop(reason: .end(o), tid: mainTid, event: eventNumber)) }
-            let before = Set(session.tasks.keys)
             let step: ReplayStep = try session.step()
             switch step {
             case .end(let o):

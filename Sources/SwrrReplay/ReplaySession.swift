@@ -164,7 +164,7 @@ public final class ReplaySession {
     func step() throws -> ReplayStep {
         if let f = finished { return .end(f) }
         do {
-            let under: EventUnderWay
+            var under: EventUnderWay
             if let c = current {
                 under = c
             } else {
@@ -173,7 +173,11 @@ public final class ReplaySession {
                 under = EventUnderWay(event: event, start: start)
                 current = under
             }
-            if keepTasksAtEnd, case .syscall(let ev) = under.event, try isFinalExit(ev) {
+            if keepTasksAtEnd, case .syscall(let ev) = under.event, under.finalExit == nil {
+                under.finalExit = try isFinalExit(ev)
+                current = under
+            }
+            if under.finalExit == true, case .syscall(let ev) = under.event {
                 guard try holdAtFinalExit(ev) else { return .trap(takeTrap()) }
                 current = nil
                 return .end(end())
@@ -275,6 +279,8 @@ public final class ReplaySession {
     struct EventUnderWay {
         let event: Event
         let start: EventStart
+        /// It is the program's last exit syscall (known once asked, `isFinalExit`).
+        var finalExit: Bool?
     }
 
     private func nextEvent() throws -> Event? {
