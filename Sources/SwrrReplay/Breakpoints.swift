@@ -5,7 +5,7 @@
 //
 // A replay re-executes the program's own code, so an int3 is the only change the debugger makes
 // to it; it is invisible to the engine (which compares registers, not code) as long as every hit
-// is taken back before the engine sees it (ReplayDebugEngine.handleStop rewinds rip).
+// is taken back before the engine sees it (TrapControl.classify rewinds rip).
 import SwrrTracee
 
 final class SoftwareBreakpoints {

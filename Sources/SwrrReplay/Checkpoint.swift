@@ -71,6 +71,8 @@ final class SessionCheckpoint {
     let readerMark: TraceReader.Mark
     let readAhead: [Event]
     let readAheadEnded: Bool
+    /// Taken at a stop inside an event: restored, the replay goes on with that event.
+    let insideEvent: Bool
 
     fileprivate init(processes: [ProcessCopy], endedTasks: [Int32: ReplayTask], shared: [SharedRegion],
                      scratch: [String: [UInt8]], session s: ReplaySession, midEvent: ReplaySession.EventStart?) {
@@ -87,6 +89,7 @@ final class SessionCheckpoint {
         readerMark = midEvent?.mark ?? s.reader.mark()
         readAhead = midEvent?.readAhead ?? s.readAhead
         readAheadEnded = midEvent?.readAheadEnded ?? s.readAheadEnded
+        insideEvent = midEvent != nil
     }
 
     /// Kills the frozen copies (on the tracer thread: ptrace needs it).
@@ -183,7 +186,7 @@ extension ReplaySession {
             }
             sharesFiles = true
             return SessionCheckpoint(processes: copies, endedTasks: ended, shared: shared,
-                                     scratch: try files.snapshot(), session: self, midEvent: eventStart)
+                                     scratch: try files.snapshot(), session: self, midEvent: current?.start)
         } catch {
             Task.kill(copies.map(\.frozen))
             throw error
@@ -248,6 +251,10 @@ extension ReplaySession {
         cp.reader.rewind(to: cp.readerMark)
         s.readAhead = cp.readAhead
         s.readAheadEnded = cp.readAheadEnded
+        if cp.insideEvent {
+            try s.resumeEvent(from: ReplaySession.EventStart(mark: cp.readerMark, readAhead: cp.readAhead,
+                                                             readAheadEnded: cp.readAheadEnded))
+        }
         return s
     }
 }

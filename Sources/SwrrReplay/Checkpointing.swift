@@ -18,7 +18,7 @@
 import Glibc
 import SwrrTracee
 
-extension ReplayDebugEngine {
+extension ReplayTimeline {
     /// Single-steps of a step-scan between checkpoints (≈ 60 ms at 57 µs a step).
     static let strideSteps = 1024
 
@@ -61,7 +61,6 @@ extension ReplayDebugEngine {
     func resumeScan(_ s: Seek, from cp: Checkpoint, _ scan: ScanStart, keys: Set<Seek.Key>) throws {
         let q = cp.position
         guard let t = session.tasks[q.tid] else { return }
-        insideEvent = true
         s.since = scan.counts
         if q.event == s.target.event {
             try enterTargetEvent(s)
@@ -114,9 +113,9 @@ extension ReplayDebugEngine {
     /// Continues from checkpoint `cp`: the live replay is replaced by new copies of its
     /// processes, with the debugger's breakpoints and watchpoints in them.
     func restore(_ cp: Checkpoint) throws {
-        finish()
-        let s = try ReplaySession.restore(cp.state, echo: echoForSession)
-        installSession(s)
+        engine.finish()
+        let s = try ReplaySession.restore(cp.state, echo: engine.echoForSession)
+        engine.installSession(s)
         currentTid = cp.position.tid != 0 ? cp.position.tid : mainTid
         position = cp.position
         checkpoints.moved(to: cp.cost)
@@ -124,14 +123,12 @@ extension ReplayDebugEngine {
 
     /// Starts the silent replay `s` (a jump or a step-scan) from the nearest checkpoint it can
     /// start from. One inside the target's event puts the seek where that checkpoint is: when it
-    /// is the target itself, a jump's stop is reported right there (and served until the client
-    /// resumes, after which the caller drives on).
-    func begin(_ s: Seek) throws {
+    /// is the target itself, a jump's stop is returned right away (nil: drive on).
+    func begin(_ s: Seek) throws -> DriveEnd? {
         let cp = try restore(from: checkpoints.nearest(atOrBefore: s.target, midEvent: true))
         seek = s
         guard let q = cp?.position, !q.isEventBoundary, let (segment, count) = q.progress(towards: s.target),
-              let t = session.tasks[q.tid] else { return }
-        insideEvent = true
+              let t = session.tasks[q.tid] else { return nil }
         try enterTargetEvent(s)
         s.segment = segment
         s.count = count
@@ -143,7 +140,7 @@ extension ReplayDebugEngine {
         if case .arrival(let a, _)? = q.path.last, breakpoints.contains(a) { stepOver[t.task.tid] = .software(a) }
         if segment < s.target.path.count {
             if case .steps = s.target.path[segment] { stepState = .stepping(t.task.tid) } else { stepState = .off }
-            return
+            return nil
         }
         let regs = try t.task.registers()
         if let want = s.target.registers, !HardwareBreakpoint.sameState(regs, want) {
@@ -155,12 +152,13 @@ extension ReplayDebugEngine {
         case .report(let result):
             endSeek()
             if case .arrival(let a, _)? = q.path.last, !breakpoints.contains(a) { stepOver[t.task.tid] = nil }
-            _ = try stopHere(t, result.map { $0 ?? .jumped })
+            return stopped(t, result.map { $0 ?? .jumped })
         case .stepScan:
             s.stepping = true
             stepState = .stepping(t.task.tid)
         case .scan:
             break
         }
+        return nil
     }
 }

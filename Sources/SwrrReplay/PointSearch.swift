@@ -33,20 +33,10 @@ protocol CodePatchPolicy: AnyObject {
     func hasCode(in range: Range<UInt64>) -> Bool
 }
 
-extension ReplayDebugEngine: CodePatchPolicy {
-    /// No breakpoints, watchpoints or steps: nothing can stop the task before the point, so the
-    /// client never sees the patch or the stub.
-    func allowsCodePatch(for task: ReplayTask) -> Bool {
-        breakpoints.addresses.isEmpty && debugRegisters.isEmpty && stepState == .off && stepOver.isEmpty
-    }
-
-    /// One of the debugger's int3s is in `range`.
-    func hasCode(in range: Range<UInt64>) -> Bool {
-        breakpoints.addresses.contains { range.contains($0) }
-    }
-}
-
 extension ReplaySession {
+    /// The register-matching trap of a supervised search under way.
+    var searchTrap: RegisterMatchTrap? { pointSearch?.trap }
+
     /// How many breakpoint hits `runTo` may take (≈ 50 µs each here) before it gives up.
     static let searchLimit: Int = {
         if let v = getenv("SWRR_SEARCH_LIMIT"), let n = Int(String(cString: v)), n > 0 { return n }
@@ -67,38 +57,95 @@ extension ReplaySession {
     /// (≈0.5 ms), so points found within a few hits (spin points: at the first) skip it.
     static let breakpointHitsBeforeTrap = 16
 
+    /// SWRR_SEARCH_REPORT=1: replay says on stderr how it found each point (tests, benchmarks).
+    static let reportSearch = getenv("SWRR_SEARCH_REPORT").map { String(cString: $0) == "1" } ?? false
+
     /// Runs the task to the first point where rip and all registers equal `target`, and leaves
-    /// it stopped there.
-    func runTo(_ t: ReplayTask, _ target: Registers, what: String) throws {
-        let started = ContinuousClock.now
+    /// it stopped there. False when a stop of the debugger's came first (`trapped`): the search
+    /// stays in `pointSearch`, and the next call for the same point goes on with it.
+    func runTo(_ t: ReplayTask, _ target: Registers, what: String) throws -> Bool {
+        if let s = pointSearch, s.task !== t || s.target != target {
+            s.abandon()
+            pointSearch = nil
+        }
+        let search = pointSearch ?? PointSearch(session: self, task: t, target: target, what: what)
+        pointSearch = search
+        let reached: Bool
+        do {
+            reached = try search.run()
+        } catch {
+            pointSearch = nil
+            throw error
+        }
+        if reached { pointSearch = nil }
+        return reached
+    }
+}
+
+/// A search under way for a point, as data: a stop of the debugger's in the middle of it ends
+/// `ReplaySession.step` early, and the next step goes on with the same count and the same trap.
+final class PointSearch {
+    unowned let session: ReplaySession
+    let task: ReplayTask
+    let target: Registers
+    let what: String
+    let started = ContinuousClock.now
+    /// Breakpoint hits so far.
+    private(set) var hits = 0
+    /// The register-matching trap of a supervised search, installed.
+    private(set) var trap: RegisterMatchTrap?
+
+    init(session: ReplaySession, task: ReplayTask, target: Registers, what: String) {
+        self.session = session
+        self.task = task
+        self.target = target
+        self.what = what
+    }
+
+    private var place: String { "0x\(String(target.rip, radix: 16))" }
+
+    /// The search is dropped unfinished (its event was not completed here).
+    func abandon() {
+        trap?.remove()
+        trap = nil
+    }
+
+    /// Goes on searching; true once the task is at the point, false when a stop of the
+    /// debugger's came first.
+    func run() throws -> Bool {
+        let t = task
+        if let trap = trap, let hook = session.debugHook { return try supervised(trap, by: hook) }
         let bp = HardwareBreakpoint(task: t.task)
         try bp.set(target.rip)
         defer { bp.clear() }
-        var hits = 0
         while true {
-            let regs = try resume(t, expecting: what) { stop in
+            let stopped = try session.resume(t, expecting: what) { stop in
                 if case .signal(SIGTRAP) = stop { return true }
                 return false
             }
+            guard let regs = stopped else { return false }
             hits += 1
-            if hits > Self.searchLimit {
-                throw diverge("cannot find \(what) within \(Self.searchLimit) breakpoint hits at 0x\(String(target.rip, radix: 16)): " +
-                              "the recording delivered it in the middle of a long computation without syscalls, " +
-                              "which only a performance counter could replay quickly (set SWRR_SEARCH_LIMIT to search longer)")
+            if hits > ReplaySession.searchLimit {
+                throw session.diverge("cannot find \(what) within \(ReplaySession.searchLimit) breakpoint hits at \(place): " +
+                                      "the recording delivered it in the middle of a long computation without syscalls, " +
+                                      "which only a performance counter could replay quickly (set SWRR_SEARCH_LIMIT to search longer)")
             }
             if HardwareBreakpoint.sameState(regs, target) {
-                return try settle(t, at: regs, target, what: what, how: "after \(hits) breakpoint hits", since: started)
+                try settle(at: regs, how: "after \(hits) breakpoint hits")
+                return true
             }
-            if hits == Self.breakpointHitsBeforeTrap, let mode = trapMode(for: t, at: target.rip) {
+            if hits == ReplaySession.breakpointHitsBeforeTrap, let mode = trapMode(at: target.rip) {
                 // The task stands at the instruction (this pass did not match): from here on
                 // the tracee compares by itself.
                 bp.clear()
-                if let trap = try RegisterMatchTrap.install(in: t.task, target: target, budget: Self.trapBudget) {
+                if let trap = try RegisterMatchTrap.install(in: t.task, target: target, budget: ReplaySession.trapBudget) {
                     switch mode {
                     case .detached:
-                        return try runTo(t, target, what: what, with: trap, after: hits, started: started)
+                        try detached(trap)
+                        return true
                     case .supervised(let hook):
-                        return try runTo(t, target, what: what, with: trap, supervisedBy: hook, after: hits, started: started)
+                        self.trap = trap
+                        return try supervised(trap, by: hook)
                     }
                 }
                 try bp.set(target.rip)
@@ -115,55 +162,52 @@ extension ReplaySession {
     }
 
     /// How the trap may be used for a point at `p` (nil: not at all).
-    private func trapMode(for t: ReplayTask, at p: UInt64) -> TrapMode? {
-        guard Self.fastSearch else { return nil }
-        guard let hook = debugHook else { return .detached }
+    private func trapMode(at p: UInt64) -> TrapMode? {
+        guard ReplaySession.fastSearch else { return nil }
+        guard let hook = session.debugHook else { return .detached }
         guard let policy = hook as? CodePatchPolicy else { return nil }
-        if policy.allowsCodePatch(for: t) { return .detached }
+        if policy.allowsCodePatch(for: task) { return .detached }
         return policy.hasCode(in: RegisterMatchTrap.patchedRange(at: p)) ? nil : .supervised(hook)
     }
 
     /// The task is at the point, with the registers `state` (the recorded flags, which may differ
     /// in the resume and trap flags).
-    private func settle(_ t: ReplayTask, at state: Registers, _ target: Registers, what: String, how: String,
-                        since started: ContinuousClock.Instant) throws {
+    private func settle(at state: Registers, how: String) throws {
         var r = state
         r.eflags = target.eflags
-        try t.task.setRegisters(r)
-        report(what, target, how, since: started)
+        try task.task.setRegisters(r)
+        report(how)
     }
 
     /// The search with the trap installed; removes it on every way out.
-    private func runTo(_ t: ReplayTask, _ target: Registers, what: String, with trap: RegisterMatchTrap,
-                       after hits: Int, started: ContinuousClock.Instant) throws {
+    private func detached(_ trap: RegisterMatchTrap) throws {
+        let t = task
         defer { trap.remove() }
         // The debugger has nothing armed (CodePatchPolicy) and must not see the task inside the
         // stub, where a pause (ReplayInterrupt.swift) could otherwise catch it: it is detached
         // until the trap is gone, and a pause asked for meanwhile is served at the next event
         // boundary, right after the search.
-        let hook = debugHook
-        debugHook = nil
-        defer { debugHook = hook }
-        let place = "0x\(String(target.rip, radix: 16))"
+        let hook = session.debugHook
+        session.debugHook = nil
+        defer { session.debugHook = hook }
         while true {
-            let regs = try resume(t, expecting: what) { stop in
+            // Detached, no stop is the debugger's: resume returns at the stub's trap.
+            guard let regs = try session.resume(t, expecting: what, { stop in
                 if case .signal(SIGTRAP) = stop { return true }
                 return false
-            }
+            }) else { throw session.diverge("the search for \(what) was stopped by a debugger it was detached from") }
             switch try trap.classify(regs) {
             case .match(let state):
                 let passes = (try? trap.passes()) ?? 0
                 trap.remove()
-                return try settle(t, at: state, target, what: what,
-                                  how: "after \(hits) breakpoint hits and \(passes) passes through the register-matching trap",
-                                  since: started)
+                return try settle(at: state, how: "after \(hits) breakpoint hits and \(passes) passes through the register-matching trap")
             case .partial:
                 try trap.continueAfterPartialMatch(regs)
             case .exhausted:
-                throw trapExhausted(what, place, hits)
+                throw trapExhausted()
             case .foreign:
-                throw diverge("expected \(what), but task \(t.task.tid) stopped with SIGTRAP at 0x\(String(regs.rip, radix: 16)) " +
-                              "while searching for it")
+                throw session.diverge("expected \(what), but task \(t.task.tid) stopped with SIGTRAP at 0x\(String(regs.rip, radix: 16)) " +
+                                      "while searching for it")
             }
         }
     }
@@ -171,19 +215,19 @@ extension ReplaySession {
     /// The search with the trap installed while the debugger has something armed: each resume
     /// is the debugger's (it may step over its breakpoints or single-step for the user), with the
     /// jump at P only while the task runs freely; each stop that is not the stub's goes to the
-    /// debugger with the program's instruction back at P. Removes the trap on every way out.
-    private func runTo(_ t: ReplayTask, _ target: Registers, what: String, with trap: RegisterMatchTrap,
-                       supervisedBy hook: ReplayDebugHook, after hits: Int, started: ContinuousClock.Instant) throws {
-        searchTrap = trap
+    /// debugger with the program's instruction back at P. Removes the trap on every way out but
+    /// a stop the debugger claims (false: the search goes on from there at the next call).
+    private func supervised(_ trap: RegisterMatchTrap, by hook: ReplayDebugHook) throws -> Bool {
+        let t = task
+        var interrupted = false
         defer {
-            searchTrap = nil
-            trap.remove()
+            if !interrupted { abandon() }
         }
-        let place = "0x\(String(target.rip, radix: 16))"
         let policy = hook as? CodePatchPolicy
-        func found(_ state: Registers, _ how: String) throws {
+        func found(_ state: Registers, _ how: String) throws -> Bool {
             trap.remove()
-            try settle(t, at: state, target, what: what, how: "after \(hits) breakpoint hits and " + how, since: started)
+            try settle(at: state, how: "after \(hits) breakpoint hits and " + how)
+            return true
         }
         while true {
             // A step or a stop of the debugger's may have landed on the point itself.
@@ -194,8 +238,8 @@ extension ReplaySession {
             let mode = try hook.resumeMode(for: t)
             if mode == .sysemu {
                 if policy?.hasCode(in: trap.patchedRange) == true {
-                    throw diverge("a breakpoint was set inside the instruction at \(place), where \(what) is due: " +
-                                  "the replay cannot look for that point; remove the breakpoint and start again")
+                    throw session.diverge("a breakpoint was set inside the instruction at \(place), where \(what) is due: " +
+                                          "the replay cannot look for that point; remove the breakpoint and start again")
                 }
                 try trap.patch()
             } else {
@@ -205,7 +249,7 @@ extension ReplaySession {
             let stop = try hook.waitForStop(of: t)
             // As in resume(): an asynchronous signal the replay did not ask for is not part of
             // the recorded execution.
-            if Self.isUnaskedSignal(stop) { continue }
+            if ReplaySession.isUnaskedSignal(stop) { continue }
             if case .signal(SIGTRAP) = stop, trap.isPatched {
                 let regs = try t.task.registers()
                 switch try trap.classify(regs) {
@@ -216,32 +260,37 @@ extension ReplaySession {
                     try trap.continueAfterPartialMatch(regs)
                     continue
                 case .exhausted:
-                    throw trapExhausted(what, place, hits)
+                    throw trapExhausted()
                 case .foreign:
                     break
                 }
             }
             // The debugger's (a breakpoint, a watchpoint, a step), shown without the patch.
             try trap.unpatch()
-            if try hook.handleStop(of: t, stop) { continue }
-            throw unexpected(stop, of: t, expecting: what)
+            switch try hook.classify(stop, of: t) {
+            case .resume:
+                continue
+            case .stop(let stopped):
+                session.trapped = stopped
+                interrupted = true
+                return false
+            case .notMine:
+                throw session.unexpected(stop, of: t, expecting: what)
+            }
         }
     }
 
-    private func trapExhausted(_ what: String, _ place: String, _ hits: Int) -> Error {
-        diverge("cannot find \(what) within \(Self.trapBudget) executions of the instruction at \(place) " +
-                "(\(hits) breakpoint hits, then the register-matching trap): the point lies further, " +
-                "or this replay has left the recorded path (set SWRR_SEARCH_LIMIT to search longer)")
+    private func trapExhausted() -> Error {
+        session.diverge("cannot find \(what) within \(ReplaySession.trapBudget) executions of the instruction at \(place) " +
+                        "(\(hits) breakpoint hits, then the register-matching trap): the point lies further, " +
+                        "or this replay has left the recorded path (set SWRR_SEARCH_LIMIT to search longer)")
     }
 
-    /// SWRR_SEARCH_REPORT=1: replay says on stderr how it found each point (tests, benchmarks).
-    static let reportSearch = getenv("SWRR_SEARCH_REPORT").map { String(cString: $0) == "1" } ?? false
-
-    private func report(_ what: String, _ target: Registers, _ how: String, since started: ContinuousClock.Instant) {
-        guard Self.reportSearch else { return }
+    private func report(_ how: String) {
+        guard ReplaySession.reportSearch else { return }
         let d = (ContinuousClock.now - started).components
         let ms = Int(d.seconds) * 1000 + Int(d.attoseconds / 1_000_000_000_000_000)
-        let line = "swrr: found \(what) at 0x\(String(target.rip, radix: 16)) \(how), in \(ms) ms\n"
+        let line = "swrr: found \(what) at \(place) \(how), in \(ms) ms\n"
         _ = line.withCString { write(2, $0, strlen($0)) }
     }
 }

@@ -1,53 +1,60 @@
-// The engine side of ReplayDebugger: runs on the engine thread, owns the ReplaySession, and is
-// its debug hook (ReplayDebugHook).
+// The engine side of ReplayDebugger: runs on the engine thread (the ptrace tracer of every
+// replayed task) and owns the live ReplaySession, whose hook is the engine's TrapControl.
 //
-// How a stop in the middle of an event works. ReplaySession.resume asks the hook how to resume
-// the task (PTRACE_SYSEMU, or PTRACE_SYSEMU_SINGLESTEP to step one instruction) and shows it
-// every stop first. A SIGTRAP that is the debugger's (an int3 it inserted, a debug register it
-// programmed, a step it asked for) is reported to the client right there, with the engine's call
-// stack inside the event; the engine thread then serves the client's requests (registers,
-// memory, breakpoints) until a continue or step comes, and returns true to ReplaySession, which
-// resumes the task as if nothing had happened. A breakpoint hit is first taken back (rip rewound
-// onto the int3) and carried over on the next resume by lifting the int3 for one
-// PTRACE_SYSEMU_SINGLESTEP; if that instruction is the syscall itself, the step ends in the
-// syscall stop ReplaySession was waiting for. Stops at event boundaries (a signal, a task
-// event, the end) are reported after ReplaySession.step returns.
+// The engine is a loop: it takes a request from the mailbox, runs it, and reports the stop.
+// Running is `drive`, which calls ReplaySession.step until something stops the replay: a stop of
+// the debugger's in the middle of an event, which the session returns (`ReplayStep.trap`) with
+// the event left under way, or an event the client wants to stop at (a signal, a task event,
+// the end). Reverse operations and jumps are silent replays driven the same way from a
+// checkpoint (ReplayTimeline.swift, ReverseExecution.swift), counting the traps the session
+// returns until they reach their target.
 import Glibc
 import SwrrKernel
 import SwrrTrace
 import SwrrTracee
 
-/// What a debugger sees of ReplaySession.resume (the only place the program's code runs).
-protocol ReplayDebugHook: AnyObject {
-    /// How to resume `task` now: .sysemu normally, .sysemuSingleStep to run one instruction.
-    func resumeMode(for task: ReplayTask) throws -> ResumeMode
-    /// A stop of `task` in resume(), shown to the debugger first. True when it was the
-    /// debugger's own (a breakpoint, a watchpoint, a step): the replay ignores it and resumes.
-    func handleStop(of task: ReplayTask, _ stop: Stop) throws -> Bool
-    /// Waits for the task's next stop (ReplayInterrupt.swift: a pause can interrupt it).
-    func waitForStop(of task: ReplayTask) throws -> Stop
+/// How a run of the engine (`drive`) ended.
+enum DriveEnd {
+    /// A stop to report to the client.
+    case stop(DebugStop)
+    /// An error to report to the client at a stop: the replay stands at a usable position (a
+    /// jump that failed went back to where the client was).
+    case failed(Error)
+    /// A silent replay (a scan, a step-scan) has learnt what it wanted.
+    case done
+
+    /// What the client is told.
+    var result: Result<DebugStop, Error> {
+        switch self {
+        case .stop(let s): return .success(s)
+        case .failed(let e): return .failure(e)
+        case .done: return .failure(DebuggerError.other("a silent replay ended without a stop"))
+        }
+    }
 }
 
-/// Thrown through the engine when the client kills the replay during a stop.
-struct DebuggerKilled: Error {}
-
-/// Thrown through the engine (and ReplaySession, which kills its tasks on the way) when the
-/// client asks, during a stop, for something only a new replay can give (reverse execution, a
-/// jump): the engine thread's stack unwinds to its main loop, which then serves the request.
-struct Rewind: Error { let request: ResumeRequest }
-
-/// Thrown when a scanning replay (ReverseExecution.swift) has learnt what it wanted.
-struct ScanFinished: Error {}
-
-final class ReplayDebugEngine: ReplayDebugHook {
+final class ReplayDebugEngine {
     let traceDirectory: String
     private let echo: ((UInt8, [UInt8]) -> Void)?
     let mailbox: DebugMailbox
     private(set) var session: ReplaySession!
-    let breakpoints = SoftwareBreakpoints()
-    let debugRegisters = DebugRegisters()
-    /// A pause requested by the client (ReplayInterrupt.swift).
-    let interruption = Interruption()
+    /// The session's hook: breakpoints, watchpoints, steps and carry-overs (TrapControl.swift).
+    let traps = TrapControl()
+    var breakpoints: SoftwareBreakpoints { traps.breakpoints }
+    var debugRegisters: DebugRegisters { traps.debugRegisters }
+    var interruption: Interruption { traps.interruption }
+    var stepState: TrapControl.StepState {
+        get { traps.stepState }
+        set { traps.stepState = newValue }
+    }
+    var stepOver: [Int32: TrapControl.StepOver] {
+        get { traps.stepOver }
+        set { traps.stepOver = newValue }
+    }
+    var establishedPending: Bool {
+        get { traps.establishedPending }
+        set { traps.establishedPending = newValue }
+    }
     var outcome: ReplayOutcome?
     var currentTid: Int32 = 0
     private(set) var mainTid: Int32 = 0
@@ -55,42 +62,16 @@ final class ReplayDebugEngine: ReplayDebugHook {
     /// Where the replay is now (ReplayPosition.swift): the event boundary, extended by every stop
     /// in the middle of an event.
     var position = ReplayPosition(event: 1, tid: 0)
-    /// The recorded tid of each event replayed so far (by event number), for stepping backwards
-    /// over event boundaries.
-    var eventTids: [Int: Int32] = [:]
-    /// A replay under way towards a position, silent (ReverseExecution.swift); nil: forward.
-    var seek: Seek?
-    /// A position was just established (a stop, a boundary, a seek segment done): the next
-    /// resume notes where the task starts, so an int3 trap right there is known to be the same
-    /// arrival, not a new one (ReplayPosition's counting rules).
-    var establishedPending = true
-    private var resumeRip: (tid: Int32, rip: UInt64)?
+    /// Going back: checkpoints, silent replays, what forward runs showed (ReplayTimeline.swift).
+    private(set) lazy var timeline = ReplayTimeline(engine: self)
+    /// The silent replay under way (ReverseExecution.swift); nil: the replay runs for the client.
+    var seek: Seek? { timeline.seek }
+    var checkpoints: CheckpointStore { timeline.checkpoints }
 
     /// What the client asked for last.
     private var mode: ResumeRequest = .continue(stopAtTaskEvents: true)
-    enum StepState: Equatable {
-        case off
-        /// The next resume of this task (recorded tid; nil: any task) single-steps.
-        case armed(Int32?)
-        /// This task (by replay tid) is single-stepping.
-        case stepping(Int32)
-        /// The step ran into an event (a syscall): it is over once that event is replayed.
-        case consumed(Int32)
-    }
-    var stepState: StepState = .off
-    /// A stop point to carry a task over on its next resume (by replay tid).
-    enum StepOver { case software(UInt64), hardware(slot: Int) }
-    var stepOver: [Int32: StepOver] = [:]
-    /// Forks of the replay to restart from (Checkpointing.swift, CheckpointStore.swift).
-    let checkpoints = CheckpointStore()
-    /// The live replay was restored from a checkpoint inside an event and has not run yet.
-    var insideEvent = false
-    /// What the client's forward runs showed about breakpoint hits (HitLedger.swift), and the
-    /// run under way: where it began and what was inserted.
-    var ledger = HitLedger()
+    /// The client's forward run under way: where it began and what was inserted (HitLedger.swift).
     private var forwardRun: (from: ReplayPosition, keys: Set<Seek.Key>?)?
-    /// Scanning replays run by reverse-continues so far (ReverseExecution.lastHit).
-    var scansRun = 0
 
     init(traceDirectory: String, echo: ((UInt8, [UInt8]) -> Void)?, mailbox: DebugMailbox) {
         self.traceDirectory = traceDirectory
@@ -123,7 +104,7 @@ final class ReplayDebugEngine: ReplayDebugHook {
                 mailbox.report(.success(killedStop))
                 return
             case .resume(let r):
-                if !serve(r) { return }
+                mailbox.report(serve(r))
             }
         }
     }
@@ -132,56 +113,41 @@ final class ReplayDebugEngine: ReplayDebugHook {
         DebugStop(reason: .end(outcome ?? .endedEarly(event: eventNumber, reason: "killed")), tid: mainTid, event: eventNumber)
     }
 
-    /// Serves one resume request (and the ones a stop inside it turns into a new replay);
-    /// false once the replay is killed.
-    private func serve(_ first: ResumeRequest) -> Bool {
-        var r = first
-        while true {
-            do {
-                let stop = try execute(r)
-                endForwardRun(stop.reason)
-                mailbox.report(.success(stop))
-                return true
-            } catch let rewind as Rewind {
-                finish()   // that replay's tasks are gone (ReplaySession.step killed them on the way out)
-                r = rewind.request
-            } catch is DebuggerKilled {
-                finish()
-                checkpoints.removeAll()
-                mailbox.report(.success(killedStop))
-                return false
-            } catch let e as ReplayError {
-                endSeek()
-                outcome = outcome ?? .endedEarly(event: eventNumber, reason: e.description)
-                mailbox.report(.failure(DebuggerError.replay(e.description)))
-                return true
-            } catch {
-                endSeek()
-                // An error reported where the replay still stands leaves it usable.
-                if session == nil || session.tasks.isEmpty {
-                    outcome = outcome ?? .endedEarly(event: eventNumber, reason: "\(error)")
-                }
-                mailbox.report(.failure(error))
-                return true
+    /// Serves one resume request: the stop it ends at, or its error.
+    private func serve(_ r: ResumeRequest) -> Result<DebugStop, Error> {
+        do {
+            let result = try execute(r).result
+            endForwardRun(try? result.get().reason)
+            return result
+        } catch let e as ReplayError {
+            timeline.endSeek()
+            outcome = outcome ?? .endedEarly(event: eventNumber, reason: e.description)
+            return .failure(DebuggerError.replay(e.description))
+        } catch {
+            timeline.endSeek()
+            // An error reported where the replay still stands leaves it usable.
+            if session == nil || session.tasks.isEmpty {
+                outcome = outcome ?? .endedEarly(event: eventNumber, reason: "\(error)")
             }
+            return .failure(error)
         }
     }
 
-    private func execute(_ r: ResumeRequest) throws -> DebugStop {
+    private func execute(_ r: ResumeRequest) throws -> DriveEnd {
         forwardRun = nil   // accept() starts one for a continue
         switch r {
         case .continue, .step:
-            if let o = outcome { return DebugStop(reason: .end(o), tid: mainTid, event: eventNumber) }
+            if let o = outcome { return .stop(DebugStop(reason: .end(o), tid: mainTid, event: eventNumber)) }
             accept(r)
             return try drive()
         case .reverseContinue:
-            do { return try reverseContinue() } catch let p as Interrupted { return p.stop }
+            return try timeline.reverseContinue()
         case .reverseStep(let tid):
-            do { return try reverseStep(tid: tid) } catch let p as Interrupted { return p.stop }
+            return try timeline.reverseStep(tid: tid)
         case .goTo(let p, let reason):
-            do { return try jump(to: p, reason: reason) } catch let p as Interrupted { return p.stop }
+            return try timeline.jump(to: p, reason: reason)
         case .kill:
-            throw DebuggerKilled()
+            return .stop(killedStop)   // main() serves it before it comes here
         }
     }
 
@@ -192,12 +158,12 @@ final class ReplayDebugEngine: ReplayDebugHook {
     func startReplay() throws {
         finish()
         installSession(try ReplaySession(traceDirectory: traceDirectory, echo: echoForSession))
-        eventTids[0] = session.tasks.first(where: { $0.value.task === session.task })?.key
+        timeline.eventTids[0] = session.tasks.first(where: { $0.value.task === session.task })?.key
         currentTid = mainTid
         checkpoints.moved(to: 0)
         position = ReplayPosition(event: eventNumber, tid: mainTid)
         if checkpoints.automatic && checkpoints.latest(before: eventNumber, inclusive: true) == nil {
-            _ = try? takeCheckpoint(at: position, explicit: false)
+            _ = try? timeline.takeCheckpoint(at: position, explicit: false)
         }
     }
 
@@ -213,17 +179,10 @@ final class ReplayDebugEngine: ReplayDebugHook {
     /// Makes `s` the live replay, with the debugger's breakpoints and watchpoints in it.
     func installSession(_ s: ReplaySession) {
         s.keepTasksAtEnd = true
-        s.debugHook = self
+        traps.attach(to: s)
         session = s
         outcome = nil
-        stepOver = [:]
-        stepState = .off
-        resumeRip = nil
-        establishedPending = true
-        insideEvent = false
-        breakpoints.newReplay()
         breakpoints.insertAll(in: addressSpaces)
-        debugRegisters.newReplay()
     }
 
     func finish() {
@@ -232,27 +191,11 @@ final class ReplayDebugEngine: ReplayDebugHook {
         session = nil
     }
 
-    /// Serves client requests during a stop until it resumes; returns the resume request. One
-    /// that needs another replay (reverse execution, a jump) unwinds the engine (Rewind).
-    private func serveStopped() throws -> ResumeRequest {
-        while true {
-            switch mailbox.next() {
-            case .call(let body): body()
-            case .resume(.kill): throw DebuggerKilled()
-            case .resume(let r):
-                switch r {
-                case .continue, .step: return r
-                default: throw Rewind(request: r)
-                }
-            }
-        }
-    }
-
     private func accept(_ r: ResumeRequest) {
         mode = r
         if case .step(let tid) = r { stepState = .armed(tid) } else { stepState = .off }
         switch r {
-        case .continue where seek == nil: forwardRun = (position, scanKeys(excluding: nil))
+        case .continue where seek == nil: forwardRun = (position, timeline.scanKeys(excluding: nil))
         case .step where seek == nil: forwardRun = (position, nil)
         default: forwardRun = nil
         }
@@ -264,48 +207,58 @@ final class ReplayDebugEngine: ReplayDebugHook {
         guard let run = forwardRun else { return }
         forwardRun = nil
         guard reason != nil, seek == nil else { return }
-        ledger.add(HitLedger.Run(from: run.from, to: position, keys: run.keys))
+        timeline.ledger.add(HitLedger.Run(from: run.from, to: position, keys: run.keys))
     }
 
-    /// Replays events until something stops the replay (or, while seeking, until the target).
-    func drive() throws -> DebugStop {
+    /// Replays until something stops the replay (or, while seeking, until the target): calls
+    /// ReplaySession.step, and looks at what it returns. A trap in the middle of an event is a
+    /// stop for the client, or a count for a seek, after which the session goes on with the
+    /// event; between events come the pause, the seek's target and the events the client stops
+    /// at.
+    func drive() throws -> DriveEnd {
         checkpoints.run()
         defer { checkpoints.pause() }
-        // Restored from a checkpoint inside an event (Checkpointing.begin), the replay does not
-        // start at a boundary.
-        var atBoundary = !insideEvent
-        insideEvent = false
+        // The tasks before the event under way (none is created before an event is done).
+        var before = Set(session.tasks.keys)
         while true {
-            if atBoundary {
-                if let stop = try pauseAtBoundary() { return stop }
-                if seek != nil, let stop = try seekAtBoundary() { return stop }
+            // A replay restored from a checkpoint inside an event (Checkpointing.begin) is not at
+            // a boundary, and neither is one a trap interrupted.
+            if session.isAtEventBoundary {
+                if let end = try pauseAtBoundary() { return end }
+                if seek != nil, let end = try timeline.seekAtBoundary() { return end }
+                before = Set(session.tasks.keys)
             }
-            atBoundary = true
-            if let o = outcome { return DebugStop(reason: .end(o), tid: mainTid, event: eventNumber) }
-            let before = Set(session.tasks.keys)
-            if let o = try session.step() {
+            if let o = outcome { return .stop(DebugStop(reason: .end(o), tid: mainTid, event: eventNumber)) }
+            let step: ReplayStep = try session.step()
+            switch step {
+            case .end(let o):
                 outcome = o
                 position = ReplayPosition(event: eventNumber, tid: mainTid)
                 if seek != nil { continue }
-                return DebugStop(reason: .end(o), tid: mainTid, event: eventNumber)
+                return .stop(DebugStop(reason: .end(o), tid: mainTid, event: eventNumber))
+            case .trap(let trap):
+                if let end = try trapped(trap) { return end }
+                continue
+            case .event:
+                break
             }
-            if let tid = session.lastEvent?.tid { eventTids[eventNumber - 1] = tid }
+            if let tid = session.lastEvent?.tid { timeline.eventTids[eventNumber - 1] = tid }
             let consumed: Int32?
             if case .consumed(let replayTid) = stepState { consumed = replayTid } else { consumed = nil }
             position = ReplayPosition(event: eventNumber, tid: consumed.flatMap(recordedTid(ofReplayTid:)) ?? currentTid)
             establishedPending = true
-            checkpointIfDue()
+            timeline.checkpointIfDue()
             if seek != nil {
                 _ = try eventStop(before: before)   // bookkeeping only (forks, execs)
-                if consumed != nil { try seekStepConsumed() }
+                if consumed != nil { return try timeline.seekStepConsumed() }
                 continue
             }
             if let replayTid = consumed {
                 stepState = .off
                 currentTid = recordedTid(ofReplayTid: replayTid) ?? currentTid
-                return DebugStop(reason: .step, tid: currentTid, event: eventNumber)
+                return .stop(DebugStop(reason: .step, tid: currentTid, event: eventNumber))
             }
-            if let stop = try eventStop(before: before) { return stop }
+            if let stop = try eventStop(before: before) { return .stop(stop) }
         }
     }
 
@@ -345,140 +298,47 @@ final class ReplayDebugEngine: ReplayDebugHook {
         }
     }
 
-    // MARK: the hook
+    // MARK: stops
 
-    func resumeMode(for t: ReplayTask) throws -> ResumeMode {
-        var step = false
-        var skipSlot: Int?
-        if establishedPending {
-            // The first resume from an established position: where it starts (see resumeRip).
-            establishedPending = false
-            if stepOver[t.task.tid] == nil && !breakpoints.addresses.isEmpty, let r = try? t.task.registers() {
-                resumeRip = (t.task.tid, r.rip)
-            }
-        }
-        switch stepOver[t.task.tid] {
-        case .software(let address)?:
-            breakpoints.lift(address, in: t.task)
-            step = true
-        case .hardware(let slot)?:
-            skipSlot = slot
-            step = true
-        case nil:
-            break
-        }
-        if debugRegisters.needsPrepare(t.task.tid) || skipSlot != nil {
-            try debugRegisters.prepare(t.task, disabling: skipSlot)
-        }
-        switch stepState {
-        case .armed(let which) where which == nil || session.tasks[which!] === t:
-            stepState = .stepping(t.task.tid)
-            step = true
-        case .stepping(let tid) where tid == t.task.tid:
-            step = true
-        default:
-            break
-        }
-        return step ? .sysemuSingleStep : .sysemu
-    }
-
-    func handleStop(of t: ReplayTask, _ stop: Stop) throws -> Bool {
-        if stop == .event(.stop) { return try interruptStop(of: t) }
-        let tid = t.task.tid
-        let resumedAt = resumeRip
-        resumeRip = nil
-        var steppedOver = false
-        if let over = stepOver.removeValue(forKey: tid) {
-            steppedOver = true
-            if case .software(let address) = over { breakpoints.reinsert(address, in: t.task) }
-        }
-        let stepping = stepState == .stepping(tid)
-        guard case .signal(SIGTRAP) = stop else {
-            // The step ran into an event (a syscall entry, a signal): it ends with that event.
-            if stepping { stepState = .consumed(tid) }
-            return false
-        }
-        let info = try? t.task.siginfo()
-        var regs = try t.task.registers()
-        let siKernel: Int32 = 0x80
-        if info?.code == siKernel, breakpoints.contains(regs.rip &- 1) {
-            // An int3 of ours: take the hit back so the instruction runs on resume.
-            regs.rip -= 1
-            try t.task.setRegisters(regs)
-            stepOver[tid] = .software(regs.rip)
-            let same = resumedAt?.tid == tid && resumedAt?.rip == regs.rip
-            return try trapped(t, .breakpoint(regs.rip), regs: regs, sameArrival: same)
-        }
-        let (slot, singleStep) = debugRegisters.status(t.task)
-        if let slot = slot, let w = debugRegisters.slots[slot] {
-            if w.kind == .execute {
-                stepOver[tid] = .hardware(slot: slot)
-                return try trapped(t, .hardwareBreakpoint(w.address), regs: regs, sameArrival: false)
-            }
-            return try trapped(t, .watchpoint(address: w.address, kind: w.kind), regs: regs, watch: w,
-                               stepDone: stepping && singleStep)
-        }
-        // A step that delivers a signal to a handler ends at the handler's first instruction
-        // with a SIGTRAP of code TRAP_UNK (5) and no DR6.BS: the kernel's report of a stepped
-        // signal frame (measured on 6.x), not TRAP_TRACE.
-        let trapTrace: Int32 = 2, trapUnknown: Int32 = 5
-        let stepCodes: Set<Int32> = [0, trapTrace, trapUnknown]
-        if (stepping || steppedOver) && (singleStep || info.map { stepCodes.contains($0.code) } ?? false) {
-            if stepping { return try trapped(t, .step, regs: regs, stepDone: true) }
-            return true   // only carried over a breakpoint: keep going
-        }
-        return false      // not the debugger's: ReplaySession decides
-    }
-
-    /// A trap of the debugger's: a forward stop for the client, or a count for a seek.
-    /// `sameArrival`: an int3 trap on the arrival the current position already stands on.
-    /// `stepDone`: the trap also completes a single-step.
-    private func trapped(_ t: ReplayTask, _ reason: StopReason, regs: Registers, watch: Watchpoint? = nil,
-                         sameArrival: Bool = false, stepDone: Bool = false) throws -> Bool {
-        if seek != nil {
-            return try seekTrap(t, reason, regs: regs, watch: watch, sameArrival: sameArrival, stepDone: stepDone)
-        }
+    /// A trap the session returned in the middle of an event: a forward stop for the client, or
+    /// a count for a seek. nil: go on replaying.
+    private func trapped(_ trap: DebugTrap) throws -> DriveEnd? {
+        if seek != nil { return try timeline.seekTrap(trap) }
+        let t = trap.task
         let tid = recordedTid(ofReplayTid: t.task.tid) ?? currentTid
         var p = position
         if p.event != eventNumber { p = ReplayPosition(event: eventNumber, tid: tid) }
-        switch reason {
+        switch trap.kind {
         case .breakpoint(let a), .hardwareBreakpoint(let a):
             // Resuming from an int3's address the replay already stands on (reached by a step
             // or a jump): carried over, not a new arrival (ReplayPosition's counting rules).
-            if sameArrival { return true }
+            if trap.sameArrival { return nil }
             p = p.appending(.arrival(a, 1))
-        case .watchpoint:
-            if let w = watch { p = p.appending(.watch(w, 1)) }
+        case .watchpoint(let w):
+            p = p.appending(.watch(w, 1))
         case .step:
             p = p.appending(.steps(1))
-        default:
-            break
+        case .interrupted:
+            // Where a pause found the task: known by its registers (ReplayInterrupt.swift).
+            p = p.appending(.state(trap.registers))
         }
         p.tid = tid
-        p.registers = regs
+        p.registers = trap.registers
         position = p
-        checkpointAtStopIfDue(t, p)
-        return try stopHere(t, reason)
+        if trap.kind != .interrupted { timeline.checkpointAtStopIfDue(t, p) }
+        return stopped(t, .success(trap.reason))
     }
 
-    /// Reports a stop to the client and serves it until it resumes.
-    func stopHere(_ t: ReplayTask, _ reason: StopReason) throws -> Bool {
-        try stopHere(t, .success(reason))
-    }
-
-    /// Reports a stop (or the error of a request that ended here) and serves it until the
-    /// client resumes.
-    func stopHere(_ t: ReplayTask, _ result: Result<StopReason, Error>) throws -> Bool {
+    /// The stop (or the error of a request that ended here) to report at a stop of task `t` in
+    /// the middle of an event, where the position now is.
+    func stopped(_ t: ReplayTask, _ result: Result<StopReason, Error>) -> DriveEnd {
         stepState = .off
         establishedPending = true
         currentTid = recordedTid(ofReplayTid: t.task.tid) ?? currentTid
-        endForwardRun(try? result.get())
-        mailbox.report(result.map { DebugStop(reason: $0, tid: currentTid, event: eventNumber) })
-        checkpoints.pause()
-        let next = try serveStopped()
-        checkpoints.run()
-        accept(next)
-        return true
+        switch result {
+        case .success(let reason): return .stop(DebugStop(reason: reason, tid: currentTid, event: eventNumber))
+        case .failure(let e): return .failed(e)
+        }
     }
 
     // MARK: requests (on the engine thread)
@@ -527,11 +387,7 @@ final class ReplayDebugEngine: ReplayDebugHook {
 
     func removeWatchpoint(_ w: Watchpoint) throws {
         // A task stopped at a hardware breakpoint being removed resumes normally.
-        if let slot = debugRegisters.slots.firstIndex(where: { $0 == w }) {
-            for (tid, over) in stepOver {
-                if case .hardware(let s) = over, s == slot { stepOver[tid] = nil }
-            }
-        }
+        if let slot = debugRegisters.slots.firstIndex(where: { $0 == w }) { traps.forgetCarryOvers(slot: slot) }
         guard debugRegisters.remove(w) else {
             throw DebuggerError.refused("there is no hardware watchpoint at 0x\(String(w.address, radix: 16))")
         }

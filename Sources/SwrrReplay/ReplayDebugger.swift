@@ -4,14 +4,12 @@
 // instruction; read the registers and memory of any live task; list the tasks. The gdb server
 // (SwrrGDB) and later the DAP server drive a replay through this.
 //
-// Threads. A stop can come in the middle of an event: the replay engine resumes the current
-// event's task with PTRACE_SYSEMU and user code runs until that task's next syscall, and a
-// breakpoint there must stop the replay with the engine's call stack still inside
-// ReplaySession.resume. So the engine runs on a thread of its own (also the ptrace tracer of
-// every replayed task, which ptrace requires for every request) and this class talks to it
-// through a mailbox: `perform` runs a closure on the engine thread wherever the engine is
-// parked (between events, or inside a stop), and `resume` hands it a continue/step request and
-// waits for the next stop report. See ReplayDebugEngine for the engine side.
+// Threads. ptrace requires every request on a task to come from the thread that traces it, so
+// the engine runs on a thread of its own (the tracer of every replayed task) and this class
+// talks to it through a mailbox: `perform` runs a closure on the engine thread between two
+// operations, and `resume` hands it a run request and waits for the stop it ends at. The engine
+// is a plain loop over the mailbox; a stop in the middle of an event is a value ReplaySession
+// returns, with the event's progress kept as data (ReplayDebugEngine.swift, DebugHook.swift).
 //
 // Calls are synchronous and meant to come from one client thread at a time.
 import Foundation
@@ -115,7 +113,7 @@ public final class ReplayDebugger {
                 automaticCheckpoints: Bool = true, checkpointInterval: Double? = nil,
                 rememberForwardRuns: Bool = true) throws {
         let engine = ReplayDebugEngine(traceDirectory: traceDirectory, echo: echo, mailbox: mailbox)
-        engine.ledger.enabled = rememberForwardRuns
+        engine.timeline.ledger.enabled = rememberForwardRuns
         engine.checkpoints.automatic = automaticCheckpoints && ProcessInfo.processInfo.environment["SWRR_CHECKPOINTS"] != "0"
         if let i = checkpointInterval {
             engine.checkpoints.interval = i
@@ -212,7 +210,7 @@ public final class ReplayDebugger {
     /// Takes a checkpoint where the replay is (an event boundary or a stop); going back to a
     /// later point then starts from it. It stays until `deleteCheckpoint`.
     public func takeCheckpoint() throws -> CheckpointInfo {
-        try perform { try $0.takeCheckpoint(at: $0.position, explicit: true).info }
+        try perform { try $0.timeline.takeCheckpoint(at: $0.position, explicit: true).info }
     }
 
     /// Every checkpoint (explicit and automatic), in the order of their positions.
@@ -233,7 +231,7 @@ public final class ReplayDebugger {
     /// of the recording to find the last breakpoint or watchpoint hit in it (a hit a forward run
     /// already stopped at needs none, HitLedger.swift). For tests and diagnostics.
     public func scanCount() throws -> Int {
-        try perform { $0.scansRun }
+        try perform { $0.timeline.scansRun }
     }
 
     /// The ids of the processes holding checkpoints (frozen copies), for tests and diagnostics.

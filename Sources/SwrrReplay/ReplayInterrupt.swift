@@ -18,8 +18,7 @@
 // - Going backwards (scans and seeks re-executing from the start, ReverseExecution.swift), at the
 //   next event boundary of that replay: where the search had got to, between the start of the
 //   recording and the position the operation started from. A seek does not stop inside an
-//   event (its call stack is in the middle of the event's replay, and only a new replay could
-//   report a stop there).
+//   event: its position there is only known once the seek has counted its way along the path.
 //
 // PTRACE_INTERRUPT races with the task's own stops: when the task stops for something else
 // (a syscall) just before the interrupt reaches it, the kernel keeps the trap pending and reports
@@ -76,10 +75,7 @@ final class Interruption: @unchecked Sendable {
     }
 }
 
-/// Thrown through a scanning or seeking replay that was paused at an event boundary.
-struct Interrupted: Error { let stop: DebugStop }
-
-extension ReplayDebugEngine {
+extension TrapControl {
     /// The hook's wait (ReplaySession.resume): for the task's next stop, interrupting it when a
     /// pause is requested while it runs forward. A task that makes no progress for its bound
     /// (asleep in the kernel) ends the wait with TaskStuck (StuckReplay.swift); one that
@@ -93,63 +89,50 @@ extension ReplayDebugEngine {
                 return stop
             }
             try watch?.check()
-            if !sent, seek == nil, session.searchTrap == nil, interruption.isRequested {
+            if !sent, !silent, session?.searchTrap == nil, interruption.isRequested {
                 try? t.task.interrupt()
                 sent = true
             }
         }
     }
 
-    /// A PTRACE_EVENT_STOP of a task in ReplaySession.resume: a pause where the task is, or a
-    /// null stop to resume from. Returns the hook's answer (true: resume as before).
-    func interruptStop(of t: ReplayTask) throws -> Bool {
-        if interruption.lateTraps.remove(t.task.tid) != nil { return true }
-        guard seek == nil, interruption.take() else { return true }
-        let regs = try t.task.registers()
-        let tid = recordedTid(ofReplayTid: t.task.tid) ?? currentTid
-        var p = position
-        if p.event != eventNumber { p = ReplayPosition(event: eventNumber, tid: tid) }
-        p = p.appending(.state(regs))
-        p.tid = tid
-        p.registers = regs
-        position = p
-        return try stopHere(t, .interrupted)
+    /// A PTRACE_EVENT_STOP of a task in ReplaySession.resume: a pause where the task is (the
+    /// engine makes it the position, `trapped`), or a null stop to resume from.
+    func interruptStop(of t: ReplayTask) throws -> HookVerdict {
+        if interruption.lateTraps.remove(t.task.tid) != nil { return .resume }
+        guard !silent, interruption.take() else { return .resume }
+        return .stop(DebugTrap(task: t, kind: .interrupted, registers: try t.task.registers()))
     }
+}
 
-    /// At an event boundary: the pause, if one is requested. Going forward it is the stop to
-    /// return; in a scan or seek it is thrown (Interrupted) past the operation's bookkeeping.
-    func pauseAtBoundary() throws -> DebugStop? {
+extension ReplayDebugEngine {
+    /// At an event boundary: the pause, if one is requested. In a scan or seek it ends the
+    /// whole operation there (its callers pass the stop on, `Silent.paused`).
+    func pauseAtBoundary() throws -> DriveEnd? {
         if seek == nil, outcome != nil { return nil }
         guard interruption.take() else { return nil }
-        let stop: DebugStop
         if seek != nil {
-            endSeek()
+            timeline.endSeek()
             stepState = .off
             establishedPending = true
             position = ReplayPosition(event: eventNumber, tid: currentTid)
-            stop = DebugStop(reason: .interrupted, tid: currentTid, event: eventNumber)
-            throw Interrupted(stop: stop)
         }
-        return DebugStop(reason: .interrupted, tid: currentTid, event: eventNumber)
+        return .stop(DebugStop(reason: .interrupted, tid: currentTid, event: eventNumber))
     }
+}
 
+extension ReplayTimeline {
     /// `p` with its `.state` segments replaced by the arrival counts they are (one seek there).
-    func resolve(_ p: ReplayPosition) throws -> ReplayPosition {
+    func resolve(_ p: ReplayPosition) throws -> Silent<ReplayPosition> {
         try restore(nearestTo: p)
         let s = Seek(target: p, goal: .scan)
         seek = s
         defer { endSeek() }
-        do { _ = try drive() } catch is ScanFinished {}
+        if let paused = try runSilently() { return .paused(paused) }
         guard s.resolved.count == p.path.count else {
             throw DebuggerError.replay("cannot reach \(p) again")
         }
-        return ReplayPosition(event: p.event, tid: p.tid, path: s.resolved, registers: p.registers)
+        return .found(ReplayPosition(event: p.event, tid: p.tid, path: s.resolved, registers: p.registers))
     }
 
-    func stateSearchFailed(_ want: Registers, _ hits: Int) -> Error {
-        DebuggerError.replay("cannot reach the point where the replay was paused again: the instruction at " +
-                             "0x\(String(want.rip, radix: 16)) ran \(hits) times in that event without reaching it " +
-                             "(a pause in the middle of a long computation is found by one stop per execution; " +
-                             "set SWRR_SEARCH_LIMIT to search longer)")
-    }
 }

@@ -50,13 +50,21 @@ public final class ReplaySession {
     var mainTid: Int32 = 0
     var mainStatus: Int32?
     var finished: ReplayOutcome?
-    /// A debugger over this replay (ReplayDebugEngine.swift): asked how to resume each task and
-    /// shown every stop in `resume` first. nil when replaying without a debugger.
+    /// A debugger over this replay (DebugHook.swift): asked how to resume each task and shown
+    /// every stop in `resume` first; a stop it claims ends `step` early (`ReplayStep.trap`).
+    /// nil when replaying without a debugger.
     var debugHook: ReplayDebugHook?
-    /// The register-matching trap of a point search under way with the debugger attached
-    /// (PointSearch.swift): while it exists no checkpoint is taken and no pause interrupts the
-    /// task (it may be inside the stub).
-    var searchTrap: RegisterMatchTrap?
+    /// The event under way: read, and not yet replayed whole because a stop of the debugger's
+    /// interrupted it (`step` goes on with it next time). nil at an event boundary.
+    var current: EventUnderWay?
+    /// The debugger's stop that interrupted the event under way, set by `resume` (or a point
+    /// search) on its way out and returned by `step`.
+    var trapped: DebugTrap?
+    /// A point search under way (PointSearch.swift), kept while a stop of the debugger's
+    /// interrupts it: its count of hits, and the register-matching trap of a supervised search
+    /// (while that exists no checkpoint is taken and no pause interrupts the task, which may be
+    /// inside the stub).
+    var pointSearch: PointSearch?
     /// The event `step()` replayed last (a debugger reports signals and task events from it).
     var lastEvent: Event?
     /// When set (a debugger), the end of the trace leaves the tasks that are still alive stopped
@@ -114,6 +122,7 @@ public final class ReplaySession {
     /// Ends every replayed task and removes scratch files (unless checkpoints share them). Tasks
     /// that have ended already are left alone: their ids may belong to other processes by now.
     public func kill() {
+        pointSearch = nil
         Task.kill(tasks.values.filter { $0.ended == nil }.map(\.task))
         tasks = [:]
         if !sharesFiles { files.removeScratch() }
@@ -136,23 +145,46 @@ public final class ReplaySession {
     /// Replays to the end. Returns how it ended; throws on divergence or failure.
     public func run() throws -> ReplayOutcome {
         while true {
-            if let done = try step() { return done }
+            if case .end(let done) = try step() { return done }
         }
     }
 
-    /// Replays one event. Returns the outcome once there are no more events.
-    public func step() throws -> ReplayOutcome? {
-        if let f = finished { return f }
-        eventStart = EventStart(mark: reader.mark(), readAhead: readAhead, readAheadEnded: readAheadEnded)
-        defer { eventStart = nil }
+    /// Whether the replay stands between two events (no event is under way).
+    var isAtEventBoundary: Bool { current == nil }
+
+    /// Replays the next event, or goes on with the one under way, until it is replayed whole,
+    /// a stop of the debugger's interrupts it (the task stands where that stop left it; the
+    /// next call goes on from there), or there are no more events.
+    ///
+    /// Going on from the middle of an event is the same as replaying it from its start with the
+    /// task where it stands: each event's replay first runs its task to the point the recording
+    /// names (its syscall, rdtsc, signal, or a register state searched for, whose progress is
+    /// kept in `pointSearch`), and only then changes anything (Checkpoint.swift relies on the
+    /// same fact).
+    func step() throws -> ReplayStep {
+        if let f = finished { return .end(f) }
         do {
-            guard let event = try nextEvent() else { return end() }
-            if keepTasksAtEnd, case .syscall(let ev) = event, try isFinalExit(ev) {
-                try holdAtFinalExit(ev)
-                return end()
+            var under: EventUnderWay
+            if let c = current {
+                under = c
+            } else {
+                let start = EventStart(mark: reader.mark(), readAhead: readAhead, readAheadEnded: readAheadEnded)
+                guard let event = try nextEvent() else { return .end(end()) }
+                under = EventUnderWay(event: event, start: start)
+                current = under
             }
-            try apply(event)
-            lastEvent = event
+            if keepTasksAtEnd, case .syscall(let ev) = under.event, under.finalExit == nil {
+                under.finalExit = try isFinalExit(ev)
+                current = under
+            }
+            if under.finalExit == true, case .syscall(let ev) = under.event {
+                guard try holdAtFinalExit(ev) else { return .trap(takeTrap()) }
+                current = nil
+                return .end(end())
+            }
+            guard try apply(under.event) else { return .trap(takeTrap()) }
+            current = nil
+            lastEvent = under.event
         } catch let e as TaskStuck {
             let error = stuck(e)
             kill()
@@ -162,12 +194,25 @@ public final class ReplaySession {
             kill()
             throw ReplayError.tracee("at event \(eventNumber): \(e)")
         } catch {
-            // Divergences, and the debugger's own control flow (rewinds, scans) pass as they are.
+            // Divergences pass as they are.
             kill()
             throw error
         }
         eventNumber += 1
-        return nil
+        return .event
+    }
+
+    /// The stop that interrupted the event under way (set where `resume` returned nil).
+    private func takeTrap() -> DebugTrap {
+        defer { trapped = nil }
+        return trapped!
+    }
+
+    /// Reads the event a checkpoint taken inside it was restored in (Checkpoint.swift): the
+    /// replay goes on with it from where its task stands.
+    func resumeEvent(from start: EventStart) throws {
+        guard let event = try nextEvent() else { return }
+        current = EventUnderWay(event: event, start: start)
     }
 
     /// The outcome at the end of the events.
@@ -202,10 +247,11 @@ public final class ReplaySession {
 
     /// Runs the task to the entry of its last exit syscall and leaves it there, shown just
     /// before the syscall instruction (rax holding the call's number, as the program set it).
-    private func holdAtFinalExit(_ ev: SyscallEvent) throws {
+    /// False when a stop of the debugger's came first.
+    private func holdAtFinalExit(_ ev: SyscallEvent) throws -> Bool {
         let t = try replayTask(ev.tid)
         let name = SyscallTable.name(Int(ev.number))
-        let regs = try toSyscallEntry(t, name: name)
+        guard let regs = try toSyscallEntry(t, name: name) else { return false }
         try checkSyscallEntry(regs, ev, name: name)
         var r = regs
         r.rip -= 2
@@ -216,19 +262,26 @@ public final class ReplaySession {
             if case .exit(let x) = e, x.tid == mainTid { mainStatus = x.waitStatus }
         }
         readAhead = []
+        return true
     }
 
     /// Events read ahead of the current one (see `upcomingEvent(for:)`).
     var readAhead: [Event] = []
     var readAheadEnded = false
-    /// While an event is being replayed (in `step`), the reading state from before it was read:
-    /// a checkpoint taken in the middle of an event (Checkpoint.swift) replays it from its start.
+    /// The reading state from before an event was read: a checkpoint taken in the middle of an
+    /// event (Checkpoint.swift) replays it from its start.
     struct EventStart {
         let mark: TraceReader.Mark
         let readAhead: [Event]
         let readAheadEnded: Bool
     }
-    var eventStart: EventStart?
+    /// An event being replayed, and the reading state from before it.
+    struct EventUnderWay {
+        let event: Event
+        let start: EventStart
+        /// It is the program's last exit syscall (known once asked, `isFinalExit`).
+        var finalExit: Bool?
+    }
 
     private func nextEvent() throws -> Event? {
         if !readAhead.isEmpty { return readAhead.removeFirst() }
@@ -344,10 +397,11 @@ public final class ReplaySession {
         }
     }
 
-    /// A later execve: run it for real on the trace's copy of the new executable.
-    private func replayExec(_ exec: ExecEvent) throws {
+    /// A later execve: run it for real on the trace's copy of the new executable. False when a
+    /// stop of the debugger's came first.
+    private func replayExec(_ exec: ExecEvent) throws -> Bool {
         let t = try replayTask(exec.tid)
-        let regs = try toSyscallEntry(t, name: "execve")
+        guard let regs = try toSyscallEntry(t, name: "execve") else { return false }
         let number = Int(Int64(bitPattern: regs.origRax))
         guard SyscallTable.spec(number)?.replay == .exec else {
             throw diverge("expected execve, but task \(exec.tid) called \(SyscallTable.name(number))")
@@ -374,6 +428,7 @@ public final class ReplaySession {
         }
         mappingSources[task.tgid] = nil   // opened close-on-exec
         try finishExec(task: task, exec)
+        return true
     }
 
     // MARK: events
@@ -389,32 +444,34 @@ public final class ReplaySession {
         return t
     }
 
-    private func apply(_ event: Event) throws {
+    /// Replays `event`; false when a stop of the debugger's interrupted it first (`trapped`).
+    private func apply(_ event: Event) throws -> Bool {
         switch event {
         case .exec(let ev):
-            try replayExec(ev)
+            return try replayExec(ev)
         case .syscall(let ev):
-            try replaySyscall(ev)
+            return try replaySyscall(ev)
         case .syscallEntry(let ev):
             let t = try replayTask(ev.tid)
-            let regs = try toSyscallEntry(t, name: SyscallTable.name(Int(ev.number)))
+            guard let regs = try toSyscallEntry(t, name: SyscallTable.name(Int(ev.number))) else { return false }
             try checkRegisters(regs, ev.registers, what: "the entry of \(SyscallTable.name(Int(ev.number)))")
             t.parkedAt = regs
         case .rdtsc(let ev):
             let t = try replayTask(ev.tid)
-            let regs = try resume(t, expecting: "rdtsc") { stop in
+            let stopped = try resume(t, expecting: "rdtsc") { stop in
                 if case .signal(SIGSEGV) = stop { return true }
                 return false
             }
+            guard let regs = stopped else { return false }
             try checkRegisters(regs, ev.registers, what: ev.isRdtscp ? "rdtscp" : "rdtsc")
             var r = regs
             RdtscEmulation.apply(ev.isRdtscp ? .rdtscp : .rdtsc, value: ev.value, aux: ev.aux, to: &r)
             try t.task.setRegisters(r)
         case .signal(let ev):
-            try replaySignal(ev)
+            return try replaySignal(ev)
         case .preempt(let ev):
             let t = try replayTask(ev.tid)
-            try runTo(t, ev.registers, what: "the point where the recording switched away from task \(ev.tid)")
+            return try runTo(t, ev.registers, what: "the point where the recording switched away from task \(ev.tid)")
         case .bufferFlush(let ev):
             try refillBuffer(ev)
         case .exit(let ev):
@@ -425,6 +482,7 @@ public final class ReplaySession {
             }
             tasks[ev.tid] = nil
         }
+        return true
     }
 
     /// Resumes the task with PTRACE_SYSEMU (delivering its pending signal) until a stop `want`
@@ -432,8 +490,10 @@ public final class ReplaySession {
     /// every signal the program saw is in the trace. Any other stop is a divergence.
     /// With `mode` .syscall (no debugger), the syscall stop that ends it is a real entry, whose
     /// call the kernel runs when the task is resumed (SyscallReplay.swift, runToSyscallExit).
+    /// Returns the registers there, or nil when a stop the debugger claims came first (it is in
+    /// `trapped`; resuming again goes on towards the same stop).
     func resume(_ t: ReplayTask, expecting what: String, mode: ResumeMode = .sysemu,
-                _ want: (Stop) -> Bool) throws -> Registers {
+                _ want: (Stop) -> Bool) throws -> Registers? {
         if t.parkedAt != nil { throw diverge("task \(t.task.tid) is inside a syscall; expected \(what)") }
         var sig = t.pendingSignal
         t.pendingSignal = 0
@@ -450,7 +510,17 @@ public final class ReplaySession {
             // child arrives right after the recorded one is injected, before any instruction
             // runs), so it must not end a single-step either.
             if Self.isUnaskedSignal(stop), !want(stop) { continue }
-            if let hook = debugHook, try hook.handleStop(of: t, stop) { continue }
+            if let hook = debugHook {
+                switch try hook.classify(stop, of: t) {
+                case .resume:
+                    continue
+                case .stop(let trap):
+                    trapped = trap
+                    return nil
+                case .notMine:
+                    break
+                }
+            }
             if want(stop) { return try t.task.registers() }
             switch stop {
             case .signal(let s) where !SignalNames.synchronous.contains(s) || s == SIGTRAP:
@@ -480,8 +550,9 @@ public final class ReplaySession {
         return diverge("expected \(what), but task \(t.task.tid) stopped with \(describe(stop, task: t.task))")
     }
 
-    /// The task's registers at the entry of its next syscall (or where it is parked).
-    func toSyscallEntry(_ t: ReplayTask, name: String, mode: ResumeMode = .sysemu) throws -> Registers {
+    /// The task's registers at the entry of its next syscall (or where it is parked); nil when a
+    /// stop of the debugger's came first.
+    func toSyscallEntry(_ t: ReplayTask, name: String, mode: ResumeMode = .sysemu) throws -> Registers? {
         if let regs = t.parkedAt {
             t.parkedAt = nil
             return regs
@@ -516,15 +587,17 @@ public final class ReplaySession {
         }
     }
 
-    private func replaySignal(_ ev: SignalEvent) throws {
+    /// False when a stop of the debugger's came first.
+    private func replaySignal(_ ev: SignalEvent) throws -> Bool {
         let t = try replayTask(ev.tid)
         let name = SignalNames.name(ev.signal)
         switch ev.point {
         case .synchronous:
-            let regs = try resume(t, expecting: name) { stop in
+            let stopped = try resume(t, expecting: name) { stop in
                 if case .signal(let s) = stop { return s == ev.signal }
                 return false
             }
+            guard let regs = stopped else { return false }
             try checkRegisters(regs, ev.registers, what: name)
         case .syscallBoundary, .arbitrary:
             if ev.point == .arbitrary {
@@ -540,20 +613,27 @@ public final class ReplaySession {
                     t.pendingSignal = 0
                     _ = try? t.task.interrupt()
                     t.pendingSignal = ev.signal
-                    return
+                    return true
                 }
-                try runTo(t, ev.registers, what: "the instruction where \(name) was delivered")
+                guard try runTo(t, ev.registers, what: "the instruction where \(name) was delivered") else { return false }
             }
-            // Raise it again and catch its delivery stop, where the recorded siginfo goes in.
+            // Raise it again and catch its delivery stop, where the recorded siginfo goes in. The
+            // signal is pending before the task runs, so its delivery stop comes before any
+            // instruction (and any stop of the debugger's): raising it again on a second pass
+            // through here cannot happen.
             t.task.sendSignal(ev.signal)
-            let regs = try resume(t, expecting: name) { stop in
+            let stopped = try resume(t, expecting: name) { stop in
                 if case .signal(let s) = stop { return s == ev.signal }
                 return false
+            }
+            guard let regs = stopped else {
+                throw diverge("task \(t.task.tid) stopped for the debugger before \(name) was delivered")
             }
             try checkRegisters(regs, ev.registers, what: name)
         }
         try t.task.setRawSiginfo(ev.siginfo)
         t.pendingSignal = ev.signal
+        return true
     }
 
     /// The wait status of a recorded task, running it to its end if needed.

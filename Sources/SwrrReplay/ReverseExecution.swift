@@ -79,10 +79,102 @@ final class Seek {
         since[k, default: 0] += 1
         return since[k]!
     }
+
+    /// The target's whole path is done.
+    var pathDone: Bool { segment == target.path.count }
+
+    /// The segment under way single-steps.
+    var segmentSteps: Bool {
+        guard segment < target.path.count, case .steps = target.path[segment] else { return false }
+        return true
+    }
+
+    /// Counts `trap` for the segment of the target's path under way (ReplayPosition's counting
+    /// rules: each segment counts only its own kind of trap). True when it completes the
+    /// segment, which is then resolved (a register state as the arrival count it is) and the
+    /// next one starts.
+    func count(_ trap: DebugTrap) throws -> Bool {
+        guard entered, segment < target.path.count else { return false }
+        var completed = false
+        switch target.path[segment] {
+        case .arrival(let a, let n):
+            if case .breakpoint(let b) = trap.kind, a == b, !trap.sameArrival { count += 1; completed = count == n }
+        case .watch(let w, let n):
+            if trap.watchpoint == w { count += 1; completed = count == n }
+        case .steps(let n):
+            if trap.stepDone { count += 1; completed = count == n }
+        case .state(let want):
+            if case .breakpoint(let b) = trap.kind, b == want.rip, !trap.sameArrival {
+                count += 1
+                completed = HardwareBreakpoint.sameState(trap.registers, want)
+                if !completed && count >= ReplaySession.searchLimit { throw Self.stateSearchFailed(want, count) }
+            }
+        }
+        guard completed else { return false }
+        if case .state(let want) = target.path[segment] {
+            resolved.append(.arrival(want.rip, count))
+        } else {
+            resolved.append(target.path[segment])
+        }
+        segment += 1
+        count = 0
+        since = [:]
+        return true
+    }
+
+    /// Counts a step of the step-scan under way (after the target), in event `event`.
+    func countStep(event: Int) throws {
+        steps += 1
+        if steps > ReplaySession.searchLimit {
+            throw DebuggerError.refused("going back one instruction from \(target) would single-step more than " +
+                "\(ReplaySession.searchLimit) instructions of event \(event) (one stop each, ≈57 µs): without a " +
+                "tick counter the instruction before a point is found by stepping from the start of its event or of " +
+                "its last breakpoint arrival (set SWRR_SEARCH_LIMIT to step further)")
+        }
+    }
+
+    /// Whether a trap of the step-scan under way reaches the scan's end (`stepResult` then says
+    /// how many steps it took).
+    func stepScanEnded(by trap: DebugTrap) -> Bool {
+        switch stepEnd {
+        case .arrival(let a)? where trap.stepDone && trap.registers.rip == a:
+            stepResult = steps
+            return true
+        case .watch(let w)? where trap.watchpoint == w:
+            stepResult = trap.stepDone ? steps : steps + 1
+            return true
+        default:
+            return false
+        }
+    }
+
+    static func stateSearchFailed(_ want: Registers, _ hits: Int) -> Error {
+        DebuggerError.replay("cannot reach the point where the replay was paused again: the instruction at " +
+                             "0x\(String(want.rip, radix: 16)) ran \(hits) times in that event without reaching it " +
+                             "(a pause in the middle of a long computation is found by one stop per execution; " +
+                             "set SWRR_SEARCH_LIMIT to search longer)")
+    }
 }
 
-extension ReplayDebugEngine {
+/// The answer of a silent replay, or the stop that ended the whole operation before it had one
+/// (a pause at an event boundary, ReplayInterrupt.swift).
+enum Silent<T> {
+    case found(T)
+    case paused(DebugStop)
+}
+
+extension ReplayTimeline {
     var startPosition: ReplayPosition { ReplayPosition(event: 1, tid: mainTid) }
+
+    /// Drives the silent replay under way (a scan, a step-scan) to its end: nil once it has
+    /// learnt what it wanted, else the stop (a pause) that ends the operation.
+    func runSilently() throws -> DebugStop? {
+        switch try drive() {
+        case .done: return nil
+        case .stop(let s): return s
+        case .failed(let e): throw e
+        }
+    }
 
     /// A replay stopped at the latest point from which `position` can be reached by running
     /// forward: the nearest checkpoint at or before it (with the debugger's int3s and debug
@@ -106,48 +198,61 @@ extension ReplayDebugEngine {
                 next = checkpoints.latest(before: c.position.event, inclusive: true)
             }
         }
-        try startReplay()
+        try engine.startReplay()
         return nil
     }
 
     // MARK: the operations
 
-    func reverseContinue() throws -> DebugStop {
+    func reverseContinue() throws -> DriveEnd {
         let here = position
-        if let stop = alreadyAtStart(here) { return stop }
+        if let stop = alreadyAtStart(here) { return .stop(stop) }
         return try reverse(from: here) {
-            guard let (hit, reason) = try self.lastHit(before: here) else {
-                return (self.startPosition, .startOfRecording)
+            let found: (ReplayPosition, StopReason)?
+            switch try self.lastHit(before: here) {
+            case .paused(let stop): return .paused(stop)
+            case .found(let f): found = f
             }
+            guard let (hit, reason) = found else { return .found((self.startPosition, .startOfRecording)) }
             if case .watch? = hit.path.last {
                 // Stop before the write, where the old value is still there.
-                guard let p = try self.previousInstruction(of: hit, tid: nil) else { return (self.startPosition, reason) }
-                self.ledger.note(p, isJustBefore: hit)
-                return (p, reason)
+                switch try self.previousInstruction(of: hit, tid: nil) {
+                case .paused(let stop):
+                    return .paused(stop)
+                case .found(nil):
+                    return .found((self.startPosition, reason))
+                case .found(let p?):
+                    self.ledger.note(p, isJustBefore: hit)
+                    return .found((p, reason))
+                }
             }
-            return (hit, reason)
+            return .found((hit, reason))
         }
     }
 
-    func reverseStep(tid: Int32?) throws -> DebugStop {
+    func reverseStep(tid: Int32?) throws -> DriveEnd {
         let here = position
-        if let stop = alreadyAtStart(here) { return stop }
+        if let stop = alreadyAtStart(here) { return .stop(stop) }
         return try reverse(from: here) {
-            guard let p = try self.previousInstruction(of: here, tid: tid) else {
-                return (self.startPosition, .startOfRecording)
+            switch try self.previousInstruction(of: here, tid: tid) {
+            case .paused(let stop):
+                return .paused(stop)
+            case .found(nil):
+                return .found((self.startPosition, .startOfRecording))
+            case .found(let p?):
+                if tid == nil || tid == here.tid { self.ledger.note(p, isJustBefore: here) }
+                return .found((p, .step))
             }
-            if tid == nil || tid == here.tid { self.ledger.note(p, isJustBefore: here) }
-            return (p, .step)
         }
     }
 
     /// Goes to `p` (reason nil: .end at the end of the recording, .jumped elsewhere). If `p`
     /// cannot be reached, goes back to where the client was and reports the error there.
-    func jump(to p: ReplayPosition, reason: StopReason?) throws -> DebugStop {
+    func jump(to p: ReplayPosition, reason: StopReason?) throws -> DriveEnd {
         let here = position
         do {
             return try jump(to: p, result: .success(reason))
-        } catch let e where seek != nil && !(e is DebuggerKilled || e is Interrupted) {
+        } catch let e where seek != nil {
             endSeek()
             return try jump(to: here, result: .failure(e))
         }
@@ -160,21 +265,25 @@ extension ReplayDebugEngine {
     }
 
     /// Finds a target with `compute` (scanning replays), then goes there. If that fails, goes
-    /// back to `here` and reports the error there: the session stays usable.
+    /// back to `here` and reports the error there: the session stays usable. A pause during
+    /// `compute` ends the operation where that replay is.
     private func reverse(from here: ReplayPosition,
-                         _ compute: () throws -> (ReplayPosition, StopReason)) throws -> DebugStop {
+                         _ compute: () throws -> Silent<(ReplayPosition, StopReason)>) throws -> DriveEnd {
         let target: (ReplayPosition, StopReason)
         do {
-            target = try compute()
-        } catch let e where !(e is DebuggerKilled || e is Interrupted) {
+            switch try compute() {
+            case .found(let t): target = t
+            case .paused(let stop): return .stop(stop)
+            }
+        } catch {
             endSeek()
-            return try jump(to: here, result: .failure(e))
+            return try jump(to: here, result: .failure(error))
         }
         return try jump(to: target.0, reason: target.1)
     }
 
-    private func jump(to p: ReplayPosition, result: Result<StopReason?, Error>) throws -> DebugStop {
-        try begin(Seek(target: p, goal: .report(result)))
+    private func jump(to p: ReplayPosition, result: Result<StopReason?, Error>) throws -> DriveEnd {
+        if let end = try begin(Seek(target: p, goal: .report(result))) { return end }
         return try drive()
     }
 
@@ -186,18 +295,18 @@ extension ReplayDebugEngine {
     /// before `c` (an event boundary, or a hit an earlier scan with these breakpoints and
     /// watchpoints found, ScanStart) up to `c`, then from the one before that up to it, and so
     /// on to the start.
-    func lastHit(before c: ReplayPosition) throws -> (ReplayPosition, StopReason)? {
+    func lastHit(before c: ReplayPosition) throws -> Silent<(ReplayPosition, StopReason)?> {
         let keys = scanKeys(excluding: nil)
-        if keys.isEmpty { return nil }
+        if keys.isEmpty { return .found(nil) }
         var end = c
         // What forward runs already showed (HitLedger.swift): the hit itself, or a point before
         // which the scan can start.
         switch ledger.lastHit(before: c, keys: keys, hit: { self.hit(at: $0, keys: keys) }) {
         case .hit(let p, let reason):
-            return (p, reason)
+            return .found((p, reason))
         case .noneAfter(let x):
             if !x.samePoint(c) {
-                if let hit = hit(at: x, keys: keys) { return hit }
+                if let hit = hit(at: x, keys: keys) { return .found(hit) }
                 end = x
             }
         }
@@ -207,21 +316,22 @@ extension ReplayDebugEngine {
             let start = position
             let s = Seek(target: end, goal: .scan)
             seek = s
+            let paused: DebugStop?
             do {
                 if let cp = from, let scan = cp.scan { try resumeScan(s, from: cp, scan, keys: keys) }
-                _ = try drive()
-            } catch is ScanFinished {
+                paused = try runSilently()
             } catch {
                 endSeek()
                 throw error
             }
             endSeek()
-            if let hit = s.lastHit { return hit }
+            if let stop = paused { return .paused(stop) }
+            if let hit = s.lastHit { return .found(hit) }
             // The next stretch ends where this one began (and starts at a checkpoint strictly
             // before it); none once that is the start of the recording.
             end = start.isEventBoundary ? ReplayPosition(event: start.event, tid: start.tid) : start
         }
-        return nil
+        return .found(nil)
     }
 
     /// Whether a scan passing `p` (inside an event) would note a hit of `keys` there: the task
@@ -243,21 +353,24 @@ extension ReplayDebugEngine {
 
     /// Single-steps from `from` until `end`; the number of steps (the one that gets there
     /// included; 0 when the event's task did not run at all).
-    func stepScan(from: ReplayPosition, until end: Seek.StepScanEnd) throws -> Int {
+    func stepScan(from: ReplayPosition, until end: Seek.StepScanEnd) throws -> Silent<Int> {
         let s = Seek(target: from, goal: .stepScan(end))
         defer { endSeek() }
-        try begin(s)
-        do { _ = try drive() } catch is ScanFinished {}
+        _ = try begin(s)   // a step-scan reports nothing where it starts
+        if let paused = try runSilently() { return .paused(paused) }
         guard let n = s.stepResult else {
             throw DebuggerError.replay("stepping from \(from) never reached \(end)")
         }
-        return n
+        return .found(n)
     }
 
     /// The position one instruction of the task earlier than `c` (nil at the start).
-    func previousInstruction(of c: ReplayPosition, tid: Int32?) throws -> ReplayPosition? {
+    func previousInstruction(of c: ReplayPosition, tid: Int32?) throws -> Silent<ReplayPosition?> {
         if c.path.contains(where: { if case .state = $0 { return true }; return false }) {
-            return try previousInstruction(of: resolve(c), tid: tid)
+            switch try resolve(c) {
+            case .paused(let stop): return .paused(stop)
+            case .found(let r): return try previousInstruction(of: r, tid: tid)
+            }
         }
         if let last = c.path.last {
             var prefix = Array(c.path.dropLast())
@@ -265,7 +378,7 @@ extension ReplayDebugEngine {
             switch last {
             case .steps(let n):
                 if n > 1 { prefix.append(.steps(n - 1)) }
-                return ReplayPosition(event: c.event, tid: c.tid, path: prefix)
+                return .found(ReplayPosition(event: c.event, tid: c.tid, path: prefix))
             case .arrival(let a, let n):
                 if n > 1 { prefix.append(.arrival(a, n - 1)) }
                 end = .arrival(a)
@@ -276,9 +389,13 @@ extension ReplayDebugEngine {
                 throw DebuggerError.replay("\(c) was not resolved")
             }
             let from = ReplayPosition(event: c.event, tid: c.tid, path: prefix)
-            let j = try stepScan(from: from, until: end)
+            let j: Int
+            switch try stepScan(from: from, until: end) {
+            case .paused(let stop): return .paused(stop)
+            case .found(let n): j = n
+            }
             guard j >= 1 else { throw DebuggerError.replay("cannot find the instruction before \(c)") }
-            return j > 1 ? from.appending(.steps(j - 1)) : from
+            return .found(j > 1 ? from.appending(.steps(j - 1)) : from)
         }
         // At an event boundary: the last instruction of this task's previous event that ran
         // code (the one whose step ran into the event).
@@ -286,24 +403,30 @@ extension ReplayDebugEngine {
         var e = c.event - 1
         while e >= 1 {
             if eventTids[e] == nil || eventTids[e] == tid {
-                let m = try stepScan(from: ReplayPosition(event: e, tid: tid), until: .eventEnd)
-                if m >= 1 { return ReplayPosition(event: e, tid: tid, path: m > 1 ? [.steps(m - 1)] : []) }
+                switch try stepScan(from: ReplayPosition(event: e, tid: tid), until: .eventEnd) {
+                case .paused(let stop):
+                    return .paused(stop)
+                case .found(let m) where m >= 1:
+                    return .found(ReplayPosition(event: e, tid: tid, path: m > 1 ? [.steps(m - 1)] : []))
+                case .found:
+                    break
+                }
             }
             e -= 1
         }
-        return nil
+        return .found(nil)
     }
 
-    // MARK: the seek, driven from drive() and the hook
+    // MARK: the seek, driven from drive()
 
     /// At an event boundary while seeking: enters the target's event, or reaches the target.
-    func seekAtBoundary() throws -> DebugStop? {
+    func seekAtBoundary() throws -> DriveEnd? {
         guard let s = seek else { return nil }
         s.since = [:]
         if s.stepping {
             // A step-scan whose event ended without its step running into it (no code ran).
             s.stepResult = s.stepResult ?? (s.stepEnd == .eventEnd ? s.steps : nil)
-            throw ScanFinished()
+            return .done
         }
         if outcome != nil {
             if s.target.path.isEmpty && s.target.event >= eventNumber { return try reachBoundary(s) }
@@ -346,20 +469,21 @@ extension ReplayDebugEngine {
         }
     }
 
-    private func reachBoundary(_ s: Seek) throws -> DebugStop? {
+    private func reachBoundary(_ s: Seek) throws -> DriveEnd? {
         switch s.goal {
         case .report(let result):
             endSeek()
             stepState = .off
             position = ReplayPosition(event: eventNumber, tid: currentTid)
+            // A failure reported here is the request's error (ReplayDebugEngine.serve).
             let reason = try result.get() ?? outcome.map { .end($0) } ?? .jumped
-            return DebugStop(reason: reason, tid: currentTid, event: eventNumber)
+            return .stop(DebugStop(reason: reason, tid: currentTid, event: eventNumber))
         case .scan:
-            throw ScanFinished()
+            return .done
         case .stepScan:
             if outcome != nil {
                 s.stepResult = 0
-                throw ScanFinished()
+                return .done
             }
             s.stepping = true
             stepState = .armed(nil)
@@ -368,30 +492,24 @@ extension ReplayDebugEngine {
     }
 
     /// A step of the seek ran into an event (drive() saw it consumed).
-    func seekStepConsumed() throws {
-        guard let s = seek else { return }
+    func seekStepConsumed() throws -> DriveEnd {
+        guard let s = seek else { return .done }
         stepState = .off
         if s.stepping {
             if s.stepEnd == .eventEnd { s.stepResult = s.steps + 1 }
-            throw ScanFinished()
+            return .done
         }
         throw DebuggerError.replay("the replay went past \(s.target) without reaching it (a step ran into the next event)")
     }
 
     /// A trap of the debugger's while seeking: counts it for the target's segment, notes it for
-    /// a scan, and keeps going (true) unless the target is reached.
-    func seekTrap(_ t: ReplayTask, _ reason: StopReason, regs: Registers, watch: Watchpoint?,
-                  sameArrival: Bool, stepDone: Bool) throws -> Bool {
-        guard let s = seek else { return true }
+    /// a scan, and keeps going (nil) unless the target is reached.
+    func seekTrap(_ trap: DebugTrap) throws -> DriveEnd? {
+        guard let s = seek else { return nil }
+        let t = trap.task, regs = trap.registers, reason = trap.reason, watch = trap.watchpoint
         if s.stepping {
-            if stepDone {
-                s.steps += 1
-                if s.steps > ReplaySession.searchLimit {
-                    throw DebuggerError.refused("going back one instruction from \(s.target) would single-step more than " +
-                        "\(ReplaySession.searchLimit) instructions of event \(eventNumber) (one stop each, ≈57 µs): without a " +
-                        "tick counter the instruction before a point is found by stepping from the start of its event or of " +
-                        "its last breakpoint arrival (set SWRR_SEARCH_LIMIT to step further)")
-                }
+            if trap.stepDone {
+                try s.countStep(event: eventNumber)
                 if s.steps % Self.strideSteps == 0, let tid = recordedTid(ofReplayTid: t.task.tid) {
                     var p = s.target.appending(.steps(s.steps))
                     p.tid = tid
@@ -399,16 +517,7 @@ extension ReplayDebugEngine {
                     checkpointAtStopIfDue(t, p, force: true)
                 }
             }
-            switch s.stepEnd {
-            case .arrival(let a)? where stepDone && regs.rip == a:
-                s.stepResult = s.steps
-                throw ScanFinished()
-            case .watch(let w)? where watch == w:
-                s.stepResult = stepDone ? s.steps : s.steps + 1
-                throw ScanFinished()
-            default:
-                return true
-            }
+            return s.stepScanEnded(by: trap) ? .done : nil
         }
         let tid = recordedTid(ofReplayTid: t.task.tid) ?? currentTid
         func at(_ path: [ReplayPosition.Segment]) -> ReplayPosition {
@@ -421,42 +530,18 @@ extension ReplayDebugEngine {
             s.lastHit = (at(prefix + [.watch(w, s.bump(.watch(w)))]), reason)
             checkpointAtScanHit(t, s, key: .watch(w))
         }
-        var completed = false
-        if s.entered, s.segment < s.target.path.count {
-            switch s.target.path[s.segment] {
-            case .arrival(let a, let n):
-                if case .breakpoint(let b) = reason, a == b, !sameArrival { s.count += 1; completed = s.count == n }
-            case .watch(let w, let n):
-                if watch == w { s.count += 1; completed = s.count == n }
-            case .steps(let n):
-                if stepDone { s.count += 1; completed = s.count == n }
-            case .state(let want):
-                if case .breakpoint(let b) = reason, b == want.rip, !sameArrival {
-                    s.count += 1
-                    completed = HardwareBreakpoint.sameState(regs, want)
-                    if !completed && s.count >= ReplaySession.searchLimit { throw stateSearchFailed(want, s.count) }
-                }
-            }
-        }
+        let completed = try s.count(trap)
         if completed {
-            if case .state(let want) = s.target.path[s.segment] {
-                s.resolved.append(.arrival(want.rip, s.count))
-            } else {
-                s.resolved.append(s.target.path[s.segment])
-            }
-            s.segment += 1
-            s.count = 0
-            s.since = [:]
             establishedPending = true
             prefix = s.resolved
-            if s.segment == s.target.path.count { return try reachMid(t, regs: regs, s) }
-            if case .steps = s.target.path[s.segment] { stepState = .stepping(t.task.tid) } else { stepState = .off }
+            if s.pathDone { return try reachMid(t, regs: regs, s) }
+            stepState = s.segmentSteps ? .stepping(t.task.tid) : .off
         }
         if s.isScan {
             switch reason {
             case .breakpoint(let a), .hardwareBreakpoint(let a):
                 guard !s.tempBreakpoints.contains(a) else { break }
-                if completed || sameArrival {
+                if completed || trap.sameArrival {
                     s.lastHit = (at(prefix), reason)
                     checkpointAtStopIfDue(t, s.lastHit!.0)
                 } else {
@@ -467,11 +552,11 @@ extension ReplayDebugEngine {
                 break
             }
         }
-        return true
+        return nil
     }
 
     /// The seek's target, reached in the middle of its event.
-    private func reachMid(_ t: ReplayTask, regs: Registers, _ s: Seek) throws -> Bool {
+    private func reachMid(_ t: ReplayTask, regs: Registers, _ s: Seek) throws -> DriveEnd? {
         let tid = recordedTid(ofReplayTid: t.task.tid) ?? currentTid
         if let want = s.target.registers, !HardwareBreakpoint.sameState(regs, want) {
             throw DebuggerError.replay("\(s.target) was reached with other registers than before: " +
@@ -482,13 +567,13 @@ extension ReplayDebugEngine {
         switch s.goal {
         case .report(let result):
             endSeek()
-            return try stopHere(t, result.map { $0 ?? .jumped })
+            return stopped(t, result.map { $0 ?? .jumped })
         case .scan:
-            throw ScanFinished()
+            return .done
         case .stepScan:
             s.stepping = true
             stepState = .stepping(t.task.tid)
-            return true
+            return nil
         }
     }
 
@@ -498,11 +583,7 @@ extension ReplayDebugEngine {
         seek = nil
         for a in s.tempBreakpoints { breakpoints.remove(a, in: addressSpaces) }
         for w in s.tempWatchpoints {
-            if let slot = debugRegisters.slots.firstIndex(where: { $0 == w }) {
-                for (tid, over) in stepOver {
-                    if case .hardware(let x) = over, x == slot { stepOver[tid] = nil }
-                }
-            }
+            if let slot = debugRegisters.slots.firstIndex(where: { $0 == w }) { engine.traps.forgetCarryOvers(slot: slot) }
             debugRegisters.remove(w)
         }
     }

@@ -19,7 +19,8 @@ struct MappingSource {
 }
 
 extension ReplaySession {
-    func replaySyscall(_ ev: SyscallEvent) throws {
+    /// False when a stop of the debugger's came before the call (ReplaySession.step).
+    func replaySyscall(_ ev: SyscallEvent) throws -> Bool {
         let t = try replayTask(ev.tid)
         let task = t.task
         let name = SyscallTable.name(Int(ev.number))
@@ -34,7 +35,9 @@ extension ReplaySession {
         let runsAtEntry = atEntryAllowed && (action == .execute || action == .executeKeepRecordedResult)
         let mmapAtEntry = try atEntryAllowed && action == .mmap && ev.result >= 0
             && keptMapping(ev.mappedFile, flags: ev.args[3], tgid: task.tgid) != nil
-        let regs = try toSyscallEntry(t, name: name, mode: runsAtEntry || mmapAtEntry ? .syscall : .sysemu)
+        guard let regs = try toSyscallEntry(t, name: name, mode: runsAtEntry || mmapAtEntry ? .syscall : .sysemu) else {
+            return false
+        }
         try checkSyscallEntry(regs, ev, name: name)
         if ev.seccomp != .none { return try replayFiltered(ev, task: t, regs: regs) }
         guard let spec = SyscallTable.spec(Int(ev.number)) else {
@@ -112,7 +115,7 @@ extension ReplaySession {
             if r != ev.result {
                 throw diverge("rt_sigreturn restored rax \(r) on replay but \(ev.result) when recorded")
             }
-            return   // keep every register the frame restored
+            return true   // keep every register the frame restored
         case .executeWhen:
             break   // resolved to execute or emulate by replayAction
         case .ptrace:
@@ -135,7 +138,7 @@ extension ReplaySession {
                 _ = try task.wait()
             }
             try awaitExit(t)
-            return
+            return true
         }
         if replay != .emulate && replay != .ptrace {
             out = out.keepingSegments(of: try task.registers())
@@ -146,6 +149,7 @@ extension ReplaySession {
         if ev.echoFd != 0, ev.result > 0, let w = spec.writesToFd, let echo = echo {
             echo(ev.echoFd, try writtenBytes(task: task, source: w, args: ev.args, count: Int(ev.result)))
         }
+        return true
     }
 
     /// From a real syscall entry stop (PTRACE_SYSCALL): lets the kernel run the call and returns

@@ -1,0 +1,62 @@
+// Going back in a replay (rr's ReplayTimeline): the checkpoints (Checkpointing.swift,
+// CheckpointStore.swift), the silent replays that reverse execution is built from — seeks to a
+// position, scans for the last breakpoint hit, step-scans for the instruction before a point
+// (ReverseExecution.swift) — and what the client's forward runs showed (HitLedger.swift). It
+// drives the engine's live replay (ReplayDebugEngine.drive) and counts the traps the replay
+// returns while a seek is under way; the engine runs it for reverse requests and jumps.
+import SwrrTracee
+
+final class ReplayTimeline {
+    unowned let engine: ReplayDebugEngine
+    /// Forks of the replay to restart from.
+    let checkpoints = CheckpointStore()
+    /// What the client's forward runs showed about breakpoint hits.
+    var ledger = HitLedger()
+    /// Scanning replays run by reverse-continues so far (`lastHit`).
+    var scansRun = 0
+    /// The recorded tid of each event replayed so far (by event number), for stepping backwards
+    /// over event boundaries.
+    var eventTids: [Int: Int32] = [:]
+    /// A replay under way towards a position, silent; nil: the replay runs for the client.
+    var seek: Seek? {
+        didSet { engine.traps.silent = seek != nil }
+    }
+
+    init(engine: ReplayDebugEngine) {
+        self.engine = engine
+    }
+
+    // The engine's live replay and where it stands.
+    var session: ReplaySession! { engine.session }
+    var eventNumber: Int { engine.eventNumber }
+    var outcome: ReplayOutcome? { engine.outcome }
+    var mainTid: Int32 { engine.mainTid }
+    var position: ReplayPosition {
+        get { engine.position }
+        set { engine.position = newValue }
+    }
+    var currentTid: Int32 {
+        get { engine.currentTid }
+        set { engine.currentTid = newValue }
+    }
+    var addressSpaces: [Task] { engine.addressSpaces }
+    func recordedTid(ofReplayTid tid: Int32) -> Int32? { engine.recordedTid(ofReplayTid: tid) }
+    func drive() throws -> DriveEnd { try engine.drive() }
+    func stopped(_ t: ReplayTask, _ result: Result<StopReason, Error>) -> DriveEnd { engine.stopped(t, result) }
+
+    // The debugger's traps (TrapControl.swift).
+    var breakpoints: SoftwareBreakpoints { engine.traps.breakpoints }
+    var debugRegisters: DebugRegisters { engine.traps.debugRegisters }
+    var stepState: TrapControl.StepState {
+        get { engine.traps.stepState }
+        set { engine.traps.stepState = newValue }
+    }
+    var stepOver: [Int32: TrapControl.StepOver] {
+        get { engine.traps.stepOver }
+        set { engine.traps.stepOver = newValue }
+    }
+    var establishedPending: Bool {
+        get { engine.traps.establishedPending }
+        set { engine.traps.establishedPending = newValue }
+    }
+}
