@@ -39,7 +39,7 @@ extension ReplaySession {
             return false
         }
         try checkSyscallEntry(regs, ev, name: name)
-        if ev.seccomp != .none { return try replayFiltered(ev, task: t, regs: regs) }
+        if ev.seccomp != .none { try replayFiltered(ev, task: t, regs: regs); return true }
         guard let spec = SyscallTable.spec(Int(ev.number)) else {
             throw ReplayError.trace("the trace has syscall \(name), which this swrr cannot replay")
         }
