@@ -132,7 +132,7 @@ public final class Adapter {
         inHandler = true
         defer { inHandler = false }
         do {
-            let body = try handler.handle(request, Arguments(request.arguments, command: request.command), adapter: self)
+            let body = try handler.respond(to: request, adapter: self)
             send(.response(requestSeq: request.seq, command: request.command, body: body))
         } catch let e as RequestError {
             send(.error(requestSeq: request.seq, command: request.command, message: e.message))
@@ -157,7 +157,7 @@ public final class Adapter {
         guard let target = session.target else { return }
         programOutput.flush()
         try? session.move(to: .stopped)
-        (target as? DebuggerTarget)?.noteStop(stop)
+        target.noteStop(stop)
         var body: JSONObject = ["threadId": target.focusThread, "allThreadsStopped": true]
         switch stop {
         case .entry:
@@ -178,11 +178,11 @@ public final class Adapter {
             if !info.hitBreakpointIds.isEmpty { body["hitBreakpointIds"] = info.hitBreakpointIds }
         }
         announceThreads(target)
-        if let t = target as? DebuggerTarget { announceModules(t) }
-        if let t = target as? DebuggerTarget, !t.atEnd {
-            let all = t.breakpointsChanged
-            t.breakpointsChanged = false
-            for bp in t.placeBreakpoints(onlyUnverified: !all) {
+        announceModules(target)
+        if !target.atEnd {
+            let all = target.breakpointsChanged
+            target.breakpointsChanged = false
+            for bp in target.placeBreakpoints(onlyUnverified: !all) {
                 post("breakpoint", ["reason": "changed", "breakpoint": bp.dap])
             }
         }
@@ -194,7 +194,7 @@ public final class Adapter {
     }
 
     /// `thread` events for the threads that appeared or ended since the last stop.
-    func announceThreads(_ target: DebugTarget) {
+    func announceThreads(_ target: DebuggerTarget) {
         let now = Set(target.threads().map(\.id))
         for id in now.subtracting(session.knownThreads).sorted() { post("thread", ["reason": "started", "threadId": id]) }
         for id in session.knownThreads.subtracting(now).sorted() { post("thread", ["reason": "exited", "threadId": id]) }

@@ -4,7 +4,7 @@
 enum BreakpointRequests {
     /// Places the table's breakpoints and returns the DAP objects of `bps`.
     static func apply(_ bps: [UserBreakpoint], adapter: Adapter) -> [JSONObject] {
-        if let t = adapter.session.target as? DebuggerTarget {
+        if let t = adapter.session.target {
             if t.isRunning {
                 t.breakpointsChanged = true
                 for bp in bps {

@@ -3,7 +3,7 @@
 // hardware watchpoint covers 1, 2, 4 or 8 aligned bytes. With `asAddress`, `name` is an address.
 import SwrrDebugInfo
 
-public struct DataBreakpointInfoHandler: RequestHandler {
+public struct DataBreakpointInfoHandler: UntypedRequestHandler {
     public let command = "dataBreakpointInfo"
     public var validStates: Set<SessionState> { [.stopped] }
 
@@ -13,7 +13,7 @@ public struct DataBreakpointInfoHandler: RequestHandler {
         let frameId = try arguments.integer("frameId", in: Arguments.Range.any)
         let bytes = try arguments.integer("bytes", in: Arguments.Range.count)
         let asAddress = try arguments.bool("asAddress") ?? false
-        guard let t = adapter.session.target as? DebuggerTarget else { throw RequestError("nothing is being debugged") }
+        guard let t = adapter.session.target else { throw RequestError("nothing is being debugged") }
         func unavailable(_ why: String) -> JSONObject { ["dataId": NSNull(), "description": why] }
         if asAddress {
             guard let a = parseAddress(name) else { return unavailable("'\(name)' is not an address") }

@@ -5,7 +5,7 @@
 // marked invalid, as the protocol asks (exactly instructionCount are returned).
 import Foundation
 
-public struct DisassembleHandler: RequestHandler {
+public struct DisassembleHandler: UntypedRequestHandler {
     public let command = "disassemble"
     public var validStates: Set<SessionState> { [.stopped] }
 
@@ -19,7 +19,7 @@ public struct DisassembleHandler: RequestHandler {
         guard let objdump = Self.objdump else {
             throw RequestError("disassemble: objdump is not installed (Debian package binutils): swrr-dap disassembles with it")
         }
-        guard let t = adapter.session.target as? DebuggerTarget else { throw RequestError("nothing is being debugged") }
+        guard let t = adapter.session.target else { throw RequestError("nothing is being debugged") }
         let address = UInt64(bitPattern: Int64(bitPattern: base) &+ Int64(offset))
         let space = try t.space(for: try t.liveThread(nil))
         guard let m = space.module(containing: address) else {

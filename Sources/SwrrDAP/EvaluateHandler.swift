@@ -3,7 +3,7 @@
 // debug console alike. Aggregates and pointers come with a variablesReference.
 import SwrrDebugInfo
 
-public struct EvaluateHandler: RequestHandler {
+public struct EvaluateHandler: UntypedRequestHandler {
     public let command = "evaluate"
     public var validStates: Set<SessionState> { [.stopped] }
 
@@ -12,7 +12,7 @@ public struct EvaluateHandler: RequestHandler {
         let frameId = try arguments.integer("frameId", in: Arguments.Range.any)
         _ = try arguments.string("context")
         let hexFormat = try arguments.object("format").flatMap { $0["hex"] as? Bool } ?? false
-        guard let t = adapter.session.target as? DebuggerTarget else { throw RequestError("nothing is being debugged") }
+        guard let t = adapter.session.target else { throw RequestError("nothing is being debugged") }
         let scope = try frameId.map { try t.frame($0).scope } ?? t.topScope(try t.liveThread(nil))
         let r: EvaluationResult
         do {

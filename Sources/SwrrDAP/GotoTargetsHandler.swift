@@ -5,7 +5,7 @@
 // stop); the targets are kept for `goto` until the session ends.
 import SwrrDebugInfo
 
-public struct GotoTargetsHandler: RequestHandler {
+public struct GotoTargetsHandler: UntypedRequestHandler {
     public let command = "gotoTargets"
     public var validStates: Set<SessionState> { [.stopped] }
 
@@ -16,7 +16,7 @@ public struct GotoTargetsHandler: RequestHandler {
         guard let path = try Arguments(source, command: "gotoTargets source").sourcePath() else {
             throw RequestError("gotoTargets: the source has no 'path'")
         }
-        guard let t = adapter.session.target as? DebuggerTarget else { throw RequestError("nothing is being debugged") }
+        guard let t = adapter.session.target else { throw RequestError("nothing is being debugged") }
         // At the end the program is held before its exit, its code still loaded (unless it is gone).
         if t.atEnd && !t.isLive(t.focusTid) {
             throw RequestError("gotoTargets: the replay is at the end of the recording, where the program has ended")

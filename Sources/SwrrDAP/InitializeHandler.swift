@@ -4,7 +4,7 @@
 // ties each capability to the requests it makes a client send, and a test checks that each of
 // them is in HandlerRegistry.
 
-public struct InitializeHandler: RequestHandler {
+public struct InitializeHandler: UntypedRequestHandler {
     public let command = "initialize"
     public var validStates: Set<SessionState> { [.uninitialized] }
 

@@ -4,7 +4,7 @@
 import SwrrRecord
 import SwrrReplay
 
-public struct LaunchHandler: RequestHandler {
+public struct LaunchHandler: UntypedRequestHandler {
     public let command = "launch"
     public var validStates: Set<SessionState> { [.initialized] }
 

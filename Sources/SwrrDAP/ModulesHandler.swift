@@ -4,14 +4,14 @@
 // one (the dynamic loader maps libraries as the replay goes; a replay going back unmaps them).
 import SwrrDebugInfo
 
-public struct ModulesHandler: RequestHandler {
+public struct ModulesHandler: UntypedRequestHandler {
     public let command = "modules"
     public var validStates: Set<SessionState> { [.stopped] }
 
     public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
         let start = try arguments.integer("startModule", in: Arguments.Range.count) ?? 0
         let count = try arguments.integer("moduleCount", in: Arguments.Range.count) ?? 0
-        guard let t = adapter.session.target as? DebuggerTarget else { throw RequestError("nothing is being debugged") }
+        guard let t = adapter.session.target else { throw RequestError("nothing is being debugged") }
         let all = try t.moduleObjects()
         let end = count > 0 ? min(all.count, start + count) : all.count
         return ["modules": start < end ? Array(all[start..<end]) : [], "totalModules": all.count]

@@ -2,7 +2,7 @@
 // that cannot be read (unmapped pages) end the answer and are counted as unreadableBytes.
 import Foundation
 
-public struct ReadMemoryHandler: RequestHandler {
+public struct ReadMemoryHandler: UntypedRequestHandler {
     public let command = "readMemory"
     public var validStates: Set<SessionState> { [.stopped] }
 
@@ -11,7 +11,7 @@ public struct ReadMemoryHandler: RequestHandler {
         let offset = try arguments.integer("offset", in: Arguments.Range.any) ?? 0
         let count = try arguments.requiredInteger("count", in: 0...(16 << 20))
         guard let base = parseAddress(ref) else { throw RequestError("readMemory: '\(ref)' is not a memory reference") }
-        guard let t = adapter.session.target as? DebuggerTarget else { throw RequestError("nothing is being debugged") }
+        guard let t = adapter.session.target else { throw RequestError("nothing is being debugged") }
         let tid = try t.liveThread(nil)
         let start = UInt64(bitPattern: Int64(bitPattern: base) &+ Int64(offset))
         var bytes: [UInt8] = []

@@ -1,6 +1,6 @@
 // Requests swrr-dap always refuses, each with the reason (a table).
 
-public struct RefusedHandler: RequestHandler {
+public struct RefusedHandler: UntypedRequestHandler {
     public let command: String
     public let reason: String
     public var validStates: Set<SessionState> { Set(SessionState.allCases) }

@@ -2,7 +2,7 @@
 // logMessage), replacing that file's previous ones. Each is resolved with the line table to the
 // first line at or after it that has code, and answered with that actual line.
 
-public struct SetBreakpointsHandler: RequestHandler {
+public struct SetBreakpointsHandler: UntypedRequestHandler {
     public let command = "setBreakpoints"
     public var validStates: Set<SessionState> { SessionState.configured }
 

@@ -4,7 +4,7 @@
 // value in its description (going backwards: the value before the write).
 import SwrrReplay
 
-public struct SetDataBreakpointsHandler: RequestHandler {
+public struct SetDataBreakpointsHandler: UntypedRequestHandler {
     public let command = "setDataBreakpoints"
     public var validStates: Set<SessionState> { [.stopped] }
 
@@ -12,7 +12,7 @@ public struct SetDataBreakpointsHandler: RequestHandler {
         guard let bps = try arguments.objects("breakpoints") else {
             throw RequestError("setDataBreakpoints: the argument 'breakpoints' is required")
         }
-        guard let t = adapter.session.target as? DebuggerTarget else { throw RequestError("nothing is being debugged") }
+        guard let t = adapter.session.target else { throw RequestError("nothing is being debugged") }
         let table = adapter.session.breakpoints
         for d in table.data {
             try? t.debugger.removeWatchpoint(address: d.address, length: d.length, kind: d.kind)

@@ -1,7 +1,7 @@
 // `setExceptionBreakpoints`: which signals stop the replay (InitializeHandler.exceptionFilters):
 // fatal ones, or all of them.
 
-public struct SetExceptionBreakpointsHandler: RequestHandler {
+public struct SetExceptionBreakpointsHandler: UntypedRequestHandler {
     public let command = "setExceptionBreakpoints"
     public var validStates: Set<SessionState> { SessionState.configured }
 

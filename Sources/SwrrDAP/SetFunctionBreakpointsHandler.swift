@@ -1,7 +1,7 @@
 // `setFunctionBreakpoints`: breakpoints on function names (after the prologue), replacing the
 // previous ones.
 
-public struct SetFunctionBreakpointsHandler: RequestHandler {
+public struct SetFunctionBreakpointsHandler: UntypedRequestHandler {
     public let command = "setFunctionBreakpoints"
     public var validStates: Set<SessionState> { SessionState.configured }
 

@@ -1,7 +1,7 @@
 // `setInstructionBreakpoints`: breakpoints on instruction addresses (an instructionReference as
 // stackTrace and disassemble hand out, plus an offset), replacing the previous ones.
 
-public struct SetInstructionBreakpointsHandler: RequestHandler {
+public struct SetInstructionBreakpointsHandler: UntypedRequestHandler {
     public let command = "setInstructionBreakpoints"
     public var validStates: Set<SessionState> { SessionState.configured }
 

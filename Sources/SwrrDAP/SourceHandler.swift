@@ -2,7 +2,7 @@
 // sourceReference of its own).
 import Foundation
 
-public struct SourceHandler: RequestHandler {
+public struct SourceHandler: UntypedRequestHandler {
     public let command = "source"
     public var validStates: Set<SessionState> { SessionState.debugging }
 

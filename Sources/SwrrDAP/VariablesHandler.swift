@@ -3,7 +3,7 @@
 // as gdb prints them; `format.hex` shows integers in hexadecimal.
 import SwrrDebugInfo
 
-public struct VariablesHandler: RequestHandler {
+public struct VariablesHandler: UntypedRequestHandler {
     public let command = "variables"
     public var validStates: Set<SessionState> { [.stopped] }
 
@@ -15,7 +15,7 @@ public struct VariablesHandler: RequestHandler {
         if let filter = try arguments.string("filter"), filter != "named" && filter != "indexed" {
             throw RequestError("variables: 'filter' must be named or indexed")
         }
-        guard let t = adapter.session.target as? DebuggerTarget else { throw RequestError("nothing is being debugged") }
+        guard let t = adapter.session.target else { throw RequestError("nothing is being debugged") }
         guard let container = t.inspection.handles[ref] else {
             throw RequestError("variables: unknown variablesReference \(ref) (references are valid until the replay resumes)")
         }
