@@ -7,7 +7,7 @@ enum Resume {
         guard let target = adapter.session.target else { throw RequestError("nothing is being debugged") }
         try target.begin(request)
         try adapter.session.move(to: .running)
-        adapter.afterResponse("continued", ["threadId": target.focusThread, "allThreadsContinued": true])
+        adapter.afterResponse(ContinuedEventBody(threadId: target.focusThread, allThreadsContinued: true))
     }
 
     /// The thread a stepping request names, checked against the live threads.

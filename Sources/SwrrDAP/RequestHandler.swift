@@ -14,7 +14,7 @@ public protocol RequestHandler {
 }
 
 /// A handler of typed arguments and body: `Args` decoded by ArgumentDecoder (a wrong field is an
-/// error response naming it), `Body` encoded by ResponseBodyEncoder, so neither is done twice.
+/// error response naming it), `Body` encoded by BodyEncoder, so neither is done twice.
 /// Events that must follow the response are queued with `adapter.afterResponse`.
 public protocol TypedRequestHandler: RequestHandler {
     associatedtype Args: Decodable
@@ -25,18 +25,7 @@ public protocol TypedRequestHandler: RequestHandler {
 extension TypedRequestHandler {
     public func respond(to request: Request, adapter: Adapter) throws -> JSONObject? {
         let arguments = try ArgumentDecoder.decode(Args.self, from: request.arguments, command: command)
-        return try handle(arguments, adapter: adapter).map(ResponseBodyEncoder.object)
-    }
-}
-
-/// A handler still reading `arguments` through the Arguments accessors.
-public protocol UntypedRequestHandler: RequestHandler {
-    func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject?
-}
-
-extension UntypedRequestHandler {
-    public func respond(to request: Request, adapter: Adapter) throws -> JSONObject? {
-        try handle(request, Arguments(request.arguments, command: request.command), adapter: adapter)
+        return try handle(arguments, adapter: adapter).map(BodyEncoder.object)
     }
 }
 

@@ -2,11 +2,11 @@
 // (a launched program is not recorded again), the breakpoints are placed again, and it stops at
 // the entry.
 
-public struct RestartHandler: UntypedRequestHandler {
+public struct RestartHandler: TypedRequestHandler {
     public let command = "restart"
     public var validStates: Set<SessionState> { [.running, .stopped] }
 
-    public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
+    public func handle(_ arguments: NoArguments, adapter: Adapter) throws -> NoBody? {
         guard let old = adapter.session.target else {
             throw RequestError("restart: nothing is being debugged")
         }

@@ -29,7 +29,7 @@ public final class Session {
     public var target: DebuggerTarget?
     public var configuration: LaunchConfiguration?
     /// The client's `initialize` arguments (linesStartAt1, supportsProgressReporting, …).
-    public var clientArguments: JSONObject = [:]
+    public var clientArguments: JSONValue = .object([:])
     /// Breakpoints as requested, kept across restarts.
     public let breakpoints = BreakpointTable()
     /// The threads the client was told about (`thread` events).

@@ -22,15 +22,6 @@ enum Sources {
         return s
     }
 
-    /// The same Source for a body not typed yet.
-    static func dapSource(_ path: String) -> JSONObject {
-        let s = source(path)
-        var o: JSONObject = ["name": s.name, "path": s.path]
-        if let h = s.presentationHint { o["presentationHint"] = h }
-        if let origin = s.origin { o["origin"] = origin }
-        return o
-    }
-
     /// The local path a client's `source.path` names. nvim-dap's goto-at-cursor (every version)
     /// sends a `file://` URI there, percent-encoded: "file:///src/a%20b.c" is "/src/a b.c", and
     /// "file://localhost/..." names this machine too. Anything else is a path already.

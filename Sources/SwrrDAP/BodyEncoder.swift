@@ -4,7 +4,7 @@
 // nil are left out, as DAP's optional properties are.
 import Foundation
 
-public enum ResponseBodyEncoder {
+public enum BodyEncoder {
     public static func object<Body: Encodable>(_ body: Body) throws -> JSONObject {
         let data = try JSONEncoder().encode(body)
         guard let object = try JSONSerialization.jsonObject(with: data, options: []) as? JSONObject else {
