@@ -58,7 +58,8 @@ public struct LaunchRequestArguments: Decodable {
     public let process: Int?
     public let exitedAtEnd: Bool?
 
-    enum CodingKeys: String, CodingKey {
+    /// Exactly LaunchConfiguration.attributes (RegistryTests compares).
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case stopOnEntry, record, program, args, cwd, env, trace, process, exitedAtEnd
     }
 
