@@ -59,7 +59,7 @@ public struct SetBreakpointsArguments: Decodable {
         } else if case .array(let lines)? = try c.decodeIfPresent(JSONValue.self, forKey: .lines) {
             // The deprecated `lines`, read leniently as before: what is not a line is left out.
             breakpoints = lines.compactMap { v -> SourceBreakpoint? in
-                guard case .integer(let n) = v, ArgumentRange.count.contains(n) else { return nil }
+                guard let n = v.integer, ArgumentRange.count.contains(n) else { return nil }
                 return SourceBreakpoint(line: n)
             }
         } else {

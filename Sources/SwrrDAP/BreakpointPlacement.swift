@@ -7,7 +7,13 @@ import SwrrDebugInfo
 
 extension DebuggerTarget {
     /// Resolves every breakpoint (or only the unverified ones) and brings the replay's
-    /// software breakpoints in line. Returns the breakpoints whose DAP object changed.
+    /// software breakpoints in line. Returns every breakpoint it resolved (and those that failed
+    /// to insert): the adapter sends a `breakpoint` event for each at every stop. That is what
+    /// swrr-dap has always sent: the comparison with the previous DAP object it was meant to
+    /// make (NSDictionary.isEqual of two [String: Any]) was never true on swift-corelibs-foundation,
+    /// measured by a session replayed with swrr-dap before typed messages, whose unverified
+    /// breakpoints were announced again at each stop. Sending only the changed ones is a change
+    /// of behaviour left to a commit of its own.
     @discardableResult
     func placeBreakpoints(onlyUnverified: Bool = false) -> [UserBreakpoint] {
         let before = inserted
@@ -15,9 +21,8 @@ extension DebuggerTarget {
         let tid = (try? liveThread(nil)) ?? focusTid
         let space = try? self.space(for: tid)
         for bp in breakpoints.all where !onlyUnverified || !bp.dap.verified {
-            let old = bp.dap
             resolve(bp, space)
-            if old != bp.dap { changed.append(bp) }
+            changed.append(bp)
         }
         let wanted = breakpoints.addresses
         for a in before.subtracting(wanted) { try? debugger.removeBreakpoint(a) }

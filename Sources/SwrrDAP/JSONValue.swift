@@ -6,6 +6,11 @@ public indirect enum JSONValue: Codable, Equatable {
     case null
     case bool(Bool)
     case integer(Int)
+    /// Integers from 2^63 to 2^64-1, which JSONSerialization gives as UInt64.
+    case unsigned(UInt64)
+    /// Numbers JSONSerialization gives as NSDecimalNumber (beyond 2^64, or too precise for a
+    /// double): exact digits, as the client wrote them.
+    case decimal(Decimal)
     case number(Double)
     case string(String)
     case array([JSONValue])
@@ -15,10 +20,17 @@ public indirect enum JSONValue: Codable, Equatable {
     init(_ any: Any?) {
         switch any {
         case let s as String: self = .string(s)
+        case let d as NSDecimalNumber:
+            self = .decimal(d.decimalValue)
         case let n as NSNumber:
-            if IncomingMessage.isBoolean(n) { self = .bool(n.boolValue) }
-            else if let i = IncomingMessage.integer(n) { self = .integer(i) }
-            else { self = .number(n.doubleValue) }
+            // Measured on swift-corelibs-foundation 6.3: integers up to 2^63-1 arrive as "q",
+            // up to 2^64-1 as "Q", anything with a fraction or exponent as "d".
+            switch String(cString: n.objCType) {
+            case _ where IncomingMessage.isBoolean(n): self = .bool(n.boolValue)
+            case "Q": self = .unsigned(n.uint64Value)
+            case "d", "f": self = .number(n.doubleValue)
+            default: self = .integer(n.intValue)
+            }
         case let a as [Any]: self = .array(a.map(JSONValue.init))
         case let o as JSONObject: self = .object(o.mapValues(JSONValue.init))
         default: self = .null
@@ -44,6 +56,12 @@ public indirect enum JSONValue: Codable, Equatable {
         case .integer(let i):
             var c = encoder.singleValueContainer()
             try c.encode(i)
+        case .unsigned(let u):
+            var c = encoder.singleValueContainer()
+            try c.encode(u)
+        case .decimal(let d):
+            var c = encoder.singleValueContainer()
+            try c.encode(d)
         case .number(let d):
             var c = encoder.singleValueContainer()
             try c.encode(d)
@@ -56,6 +74,16 @@ public indirect enum JSONValue: Codable, Equatable {
         case .object(let o):
             var c = encoder.container(keyedBy: ArgumentKey.self)
             for (k, v) in o { try c.encode(v, forKey: ArgumentKey(stringValue: k)) }
+        }
+    }
+
+    /// An integral number that fits an Int (an integral double too, as IncomingMessage.integer
+    /// reads numbers everywhere else).
+    var integer: Int? {
+        switch self {
+        case .integer(let i): return i
+        case .number(let d): return IncomingMessage.integer(NSNumber(value: d))
+        default: return nil
         }
     }
 }

@@ -93,4 +93,16 @@ final class ArgumentDecoderTests: XCTestCase {
         XCTAssertEqual(Set(LaunchRequestArguments.CodingKeys.allCases.map(\.stringValue)),
                        Set(LaunchConfiguration.attributes.map(\.name)))
     }
+
+    /// A client's source object goes back in breakpoints with its numbers as written: past 2^63
+    /// (UInt64), past 2^64 and too precise for a double (Decimal). Measured against swrr-dap
+    /// before typed messages, the one difference is a negative zero, which comes back as 0.
+    func testEchoedValuesKeepTheirNumbers() throws {
+        let numbers = "[18446744073709551615,99999999999999999999999,123456789012345678901234567890.5,-9223372036854775808,1.5,1e300,true,null,\"a/\\u00e9\"]"
+        let s = try decode(SetBreakpointsArguments.self, #"{"source":{"n":"# + numbers + "}}")
+        let out = OutgoingMessage.serialize(try BodyEncoder.object(SetBreakpointsResponseBody(
+            breakpoints: [Breakpoint(verified: true, source: .client(s.source.raw))])))
+        XCTAssertEqual(String(decoding: out, as: UTF8.self),
+                       #"{"breakpoints":[{"source":{"n":[18446744073709551615,99999999999999999999999,123456789012345678901234567890.5,-9223372036854775808,1.5,1e+300,true,null,"a\/é"]},"verified":true}]}"#)
+    }
 }
