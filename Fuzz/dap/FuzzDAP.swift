@@ -26,7 +26,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
             continue
         case .message(let body):
             if case .request(let request) = IncomingMessage.parse(body), notDispatched.contains(request.command) {
-                _ = try? LaunchConfiguration.parse(Arguments(request.arguments, command: request.command))
+                _ = try? LaunchConfiguration.parse(request.arguments)
                 continue
             }
             adapter.dispatch(body)

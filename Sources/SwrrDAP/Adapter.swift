@@ -22,7 +22,7 @@ public final class Adapter {
 
     /// The replayed program's output, as `output` events.
     lazy var programOutput = OutputForwarder { [unowned self] category, text in
-        self.send(.event("output", body: ["category": category, "output": text]))
+        self.sendEvent(OutputEventBody(category: category, output: text))
     }
 
     public init(input: Int32, output: Int32) {
@@ -55,25 +55,37 @@ public final class Adapter {
         seqLock.unlock()
     }
 
-    public func sendEvent(_ name: String, _ body: JSONObject? = nil) {
-        send(.event(name, body: body))
+    public func sendEvent<Body: EventBody>(_ body: Body) {
+        send(.event(body))
+    }
+
+    /// An event without a body (`initialized`, `terminated`).
+    public func sendEvent(_ name: String) {
+        send(.event(name, body: nil))
     }
 
     /// Queues an event to be sent right after the response of the request being handled.
-    public func afterResponse(_ name: String, _ body: JSONObject? = nil) {
-        queued.append(.event(name, body: body))
+    public func afterResponse<Body: EventBody>(_ body: Body) {
+        queued.append(.event(body))
+    }
+
+    public func afterResponse(_ name: String) {
+        queued.append(.event(name, body: nil))
     }
 
     /// Sends an event now, or right after the response when a request is being handled.
-    public func post(_ name: String, _ body: JSONObject? = nil) {
-        if inHandler { afterResponse(name, body) } else { sendEvent(name, body) }
+    public func post<Body: EventBody>(_ body: Body) {
+        if inHandler { afterResponse(body) } else { sendEvent(body) }
+    }
+
+    public func post(_ name: String) {
+        if inHandler { afterResponse(name) } else { sendEvent(name) }
     }
 
     /// A message from swrr-dap itself to the user (debug console).
     public func console(_ text: String, category: String = "console", group: String? = nil) {
-        var body: JSONObject = ["category": category, "output": text.hasSuffix("\n") || text.isEmpty ? text : text + "\n"]
-        if let g = group { body["group"] = g }
-        sendEvent("output", body)
+        sendEvent(OutputEventBody(category: category, output: text.hasSuffix("\n") || text.isEmpty ? text : text + "\n",
+                                  group: group))
     }
 
     // MARK: the loop
@@ -132,7 +144,7 @@ public final class Adapter {
         inHandler = true
         defer { inHandler = false }
         do {
-            let body = try handler.handle(request, Arguments(request.arguments, command: request.command), adapter: self)
+            let body = try handler.respond(to: request, adapter: self)
             send(.response(requestSeq: request.seq, command: request.command, body: body))
         } catch let e as RequestError {
             send(.error(requestSeq: request.seq, command: request.command, message: e.message))
@@ -157,47 +169,47 @@ public final class Adapter {
         guard let target = session.target else { return }
         programOutput.flush()
         try? session.move(to: .stopped)
-        (target as? DebuggerTarget)?.noteStop(stop)
-        var body: JSONObject = ["threadId": target.focusThread, "allThreadsStopped": true]
+        target.noteStop(stop)
+        var body = StoppedEventBody(reason: "", threadId: target.focusThread, allThreadsStopped: true)
         switch stop {
         case .entry:
-            body["reason"] = "entry"
-            body["description"] = "Stopped at the start of the recording (the program's first instruction)"
+            body.reason = "entry"
+            body.description = "Stopped at the start of the recording (the program's first instruction)"
         case .paused(let event):
-            body["reason"] = "pause"
-            body["description"] = "Paused at event \(event) of the recording"
+            body.reason = "pause"
+            body.description = "Paused at event \(event) of the recording"
         case .endOfRecording(_, let description):
-            body["reason"] = "end of recording"
-            body["description"] = description
+            body.reason = "end of recording"
+            body.description = description
         case .stopped(let info):
             // target.focusThread is info.threadId, unless that thread is not listed (see
             // DebuggerTarget.refreshCaches).
-            body["reason"] = info.reason
-            if let d = info.description { body["description"] = d }
-            if let t = info.text { body["text"] = t }
-            if !info.hitBreakpointIds.isEmpty { body["hitBreakpointIds"] = info.hitBreakpointIds }
+            body.reason = info.reason
+            body.description = info.description
+            body.text = info.text
+            if !info.hitBreakpointIds.isEmpty { body.hitBreakpointIds = info.hitBreakpointIds }
         }
         announceThreads(target)
-        if let t = target as? DebuggerTarget { announceModules(t) }
-        if let t = target as? DebuggerTarget, !t.atEnd {
-            let all = t.breakpointsChanged
-            t.breakpointsChanged = false
-            for bp in t.placeBreakpoints(onlyUnverified: !all) {
-                post("breakpoint", ["reason": "changed", "breakpoint": bp.dap])
+        announceModules(target)
+        if !target.atEnd {
+            let all = target.breakpointsChanged
+            target.breakpointsChanged = false
+            for bp in target.placeBreakpoints(onlyUnverified: !all) {
+                post(BreakpointEventBody(reason: "changed", breakpoint: bp.dap))
             }
         }
-        post("stopped", body)
+        post(body)
         if case .endOfRecording(let code?, _) = stop, !session.exitedSent, session.configuration?.exitedAtEnd ?? true {
             session.exitedSent = true
-            post("exited", ["exitCode": code])
+            post(ExitedEventBody(exitCode: code))
         }
     }
 
     /// `thread` events for the threads that appeared or ended since the last stop.
-    func announceThreads(_ target: DebugTarget) {
+    func announceThreads(_ target: DebuggerTarget) {
         let now = Set(target.threads().map(\.id))
-        for id in now.subtracting(session.knownThreads).sorted() { post("thread", ["reason": "started", "threadId": id]) }
-        for id in session.knownThreads.subtracting(now).sorted() { post("thread", ["reason": "exited", "threadId": id]) }
+        for id in now.subtracting(session.knownThreads).sorted() { post(ThreadEventBody(reason: "started", threadId: id)) }
+        for id in session.knownThreads.subtracting(now).sorted() { post(ThreadEventBody(reason: "exited", threadId: id)) }
         session.knownThreads = now
     }
 

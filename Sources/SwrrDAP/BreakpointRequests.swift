@@ -2,24 +2,24 @@
 // when it is stopped, or at the next stop when it runs (or before launch).
 
 enum BreakpointRequests {
-    /// Places the table's breakpoints and returns the DAP objects of `bps`.
-    static func apply(_ bps: [UserBreakpoint], adapter: Adapter) -> [JSONObject] {
-        if let t = adapter.session.target as? DebuggerTarget {
+    /// Places the table's breakpoints and returns the response body with the DAP objects of `bps`.
+    static func apply(_ bps: [UserBreakpoint], adapter: Adapter) -> SetBreakpointsResponseBody {
+        if let t = adapter.session.target {
             if t.isRunning {
                 t.breakpointsChanged = true
                 for bp in bps {
-                    bp.dap = ["id": bp.id, "verified": false, "reason": "pending",
-                              "message": "placed when the replay stops next"]
+                    bp.dap = Breakpoint(id: bp.id, verified: false, message: "placed when the replay stops next",
+                                        reason: "pending")
                 }
             } else {
                 t.placeBreakpoints()
             }
         } else {
             for bp in bps {
-                bp.dap = ["id": bp.id, "verified": false, "reason": "pending",
-                          "message": "placed when the program is launched"]
+                bp.dap = Breakpoint(id: bp.id, verified: false, message: "placed when the program is launched",
+                                    reason: "pending")
             }
         }
-        return bps.map(\.dap)
+        return SetBreakpointsResponseBody(breakpoints: bps.map(\.dap))
     }
 }

@@ -18,16 +18,17 @@ public final class UserBreakpoint {
     /// The request: a source file and line, a function name, or an instruction address.
     public var file: String?
     public var line: Int?
-    public var source: JSONObject?
+    public var source: JSONValue?
     public var function: String?
     public var instructionAddress: UInt64?
     /// The DAP Breakpoint object sent back (verified, line, message...).
-    public var dap: JSONObject = [:]
+    public var dap: Breakpoint
 
     init(id: Int, kind: Kind, spec: String) {
         self.id = id
         self.kind = kind
         self.spec = spec
+        dap = Breakpoint(id: id, verified: false)
     }
 
     /// The reason of a `stopped` event caused by this breakpoint.

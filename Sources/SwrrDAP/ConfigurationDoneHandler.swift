@@ -1,11 +1,11 @@
 // `configurationDone`: the client has sent its breakpoints. The replay then stops at the entry
 // (stopOnEntry) or runs forward (announced with `continued`).
 
-public struct ConfigurationDoneHandler: RequestHandler {
+public struct ConfigurationDoneHandler: TypedRequestHandler {
     public let command = "configurationDone"
     public var validStates: Set<SessionState> { [.launched] }
 
-    public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
+    public func handle(_ arguments: NoArguments, adapter: Adapter) throws -> NoBody? {
         if adapter.session.configuration?.stopOnEntry == true {
             adapter.report(.entry)
         } else {

@@ -3,26 +3,22 @@
 // hardware watchpoint covers 1, 2, 4 or 8 aligned bytes. With `asAddress`, `name` is an address.
 import SwrrDebugInfo
 
-public struct DataBreakpointInfoHandler: RequestHandler {
+public struct DataBreakpointInfoHandler: TypedRequestHandler {
     public let command = "dataBreakpointInfo"
     public var validStates: Set<SessionState> { [.stopped] }
 
-    public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
-        let name = try arguments.requiredString("name")
-        let ref = try arguments.integer("variablesReference", in: Arguments.Range.any)
-        let frameId = try arguments.integer("frameId", in: Arguments.Range.any)
-        let bytes = try arguments.integer("bytes", in: Arguments.Range.count)
-        let asAddress = try arguments.bool("asAddress") ?? false
-        guard let t = adapter.session.target as? DebuggerTarget else { throw RequestError("nothing is being debugged") }
-        func unavailable(_ why: String) -> JSONObject { ["dataId": NSNull(), "description": why] }
-        if asAddress {
+    public func handle(_ arguments: DataBreakpointInfoArguments, adapter: Adapter) throws -> DataBreakpointInfoResponseBody? {
+        let name = arguments.name
+        guard let t = adapter.session.target else { throw RequestError("nothing is being debugged") }
+        func unavailable(_ why: String) -> DataBreakpointInfoResponseBody { .init(dataId: nil, description: why) }
+        if arguments.asAddress ?? false {
             guard let a = parseAddress(name) else { return unavailable("'\(name)' is not an address") }
-            let n = bytes ?? 8
+            let n = arguments.bytes ?? 8
             return info(address: a, length: n, type: nil, name: name)
         }
         // The expression to evaluate: a child's evaluateName, or the name itself.
         var expression = name
-        if let ref = ref, ref > 0 {
+        if let ref = arguments.variablesReference, ref > 0 {
             guard let c = t.inspection.handles[ref] else { return unavailable("unknown variablesReference \(ref)") }
             if case .value(_, _, let path?) = c {
                 expression = c.isPointer ? "(*\(path)).\(name)" : (name.hasPrefix("[") ? path + name : "(\(path)).\(name)")
@@ -31,7 +27,7 @@ public struct DataBreakpointInfoHandler: RequestHandler {
         }
         let scope: FrameScope
         do {
-            scope = try frameId.map { try t.frame($0).scope } ?? t.topScope(try t.liveThread(nil))
+            scope = try arguments.frameId.map { try t.frame($0).scope } ?? t.topScope(try t.liveThread(nil))
         } catch {
             return unavailable("\(error)")
         }
@@ -42,14 +38,14 @@ public struct DataBreakpointInfoHandler: RequestHandler {
         return info(address: a, length: v.bytes.count, type: r.typeName, name: expression)
     }
 
-    private func info(address: UInt64, length: Int, type: String?, name: String) -> JSONObject {
+    private func info(address: UInt64, length: Int, type: String?, name: String) -> DataBreakpointInfoResponseBody {
         guard [1, 2, 4, 8].contains(length), address % UInt64(length) == 0 else {
-            return ["dataId": NSNull(), "description":
-                "\(name) (\(length) bytes at \(hex(address))) cannot be watched: a hardware watchpoint covers 1, 2, 4 or 8 aligned bytes"]
+            return .init(dataId: nil, description:
+                "\(name) (\(length) bytes at \(hex(address))) cannot be watched: a hardware watchpoint covers 1, 2, 4 or 8 aligned bytes")
         }
-        return ["dataId": "\(hex(address))/\(length)/\(type ?? "")/\(name)",
-                "description": "\(name) (\(length) bytes at \(hex(address)))",
-                "accessTypes": ["write", "readWrite"], "canPersist": false]
+        return .init(dataId: "\(hex(address))/\(length)/\(type ?? "")/\(name)",
+                     description: "\(name) (\(length) bytes at \(hex(address)))",
+                     accessTypes: ["write", "readWrite"], canPersist: false)
     }
 }
 

@@ -1,4 +1,4 @@
-// DebugTarget over SwrrReplay's ReplayDebugger, with SwrrDebugInfo for everything a debugger
+// The thing being debugged: SwrrReplay's ReplayDebugger, with SwrrDebugInfo for everything a debugger
 // shows in source terms (stacks, variables, lines).
 //
 // Runs (continue, steps) happen on a thread of their own, because ReplayDebugger's calls block
@@ -38,7 +38,7 @@ final class TaskAccess: TargetAccess {
     }
 }
 
-public final class DebuggerTarget: DebugTarget {
+public final class DebuggerTarget {
     public let traceDirectory: String
     let debugger: ReplayDebugger
     public let processID: Int
@@ -110,7 +110,7 @@ public final class DebuggerTarget: DebugTarget {
 
     public var machineWarnings: [String] { [] }
 
-    // MARK: DebugTarget
+    // MARK: runs and stops
 
     public func threads() -> [TargetThread] {
         cond.lock()

@@ -5,21 +5,20 @@
 // marked invalid, as the protocol asks (exactly instructionCount are returned).
 import Foundation
 
-public struct DisassembleHandler: RequestHandler {
+public struct DisassembleHandler: TypedRequestHandler {
     public let command = "disassemble"
     public var validStates: Set<SessionState> { [.stopped] }
 
-    public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
-        let ref = try arguments.requiredString("memoryReference")
-        let offset = try arguments.integer("offset", in: Arguments.Range.any) ?? 0
-        let instructionOffset = try arguments.integer("instructionOffset", in: -10_000...10_000) ?? 0
-        let count = try arguments.requiredInteger("instructionCount", in: 0...10_000)
-        _ = try arguments.bool("resolveSymbols")
+    public func handle(_ arguments: DisassembleArguments, adapter: Adapter) throws -> DisassembleResponseBody? {
+        let ref = arguments.memoryReference
+        let offset = arguments.offset ?? 0
+        let instructionOffset = arguments.instructionOffset ?? 0
+        let count = arguments.instructionCount
         guard let base = parseAddress(ref) else { throw RequestError("disassemble: '\(ref)' is not a memory reference") }
         guard let objdump = Self.objdump else {
             throw RequestError("disassemble: objdump is not installed (Debian package binutils): swrr-dap disassembles with it")
         }
-        guard let t = adapter.session.target as? DebuggerTarget else { throw RequestError("nothing is being debugged") }
+        guard let t = adapter.session.target else { throw RequestError("nothing is being debugged") }
         let address = UInt64(bitPattern: Int64(bitPattern: base) &+ Int64(offset))
         let space = try t.space(for: try t.liveThread(nil))
         guard let m = space.module(containing: address) else {
@@ -50,25 +49,25 @@ public struct DisassembleHandler: RequestHandler {
         guard let at = decoded.firstIndex(where: { $0.address >= address }) else {
             throw RequestError("disassemble: objdump decoded nothing at \(hex(address)) in \(m.path)")
         }
-        var out: [JSONObject] = []
+        var out: [DisassembleResponseBody.DisassembledInstruction] = []
         var lastLine: Int?
         for i in (at + instructionOffset)..<(at + instructionOffset + count) {
             guard i >= 0, i < decoded.count else {
-                out.append(["address": hex(i < 0 ? 0 : decoded.last!.address), "instruction": "??",
-                            "presentationHint": "invalid"])
+                out.append(.init(address: hex(i < 0 ? 0 : decoded.last!.address), instruction: "??",
+                                 presentationHint: "invalid"))
                 continue
             }
             let d = decoded[i]
-            var o: JSONObject = ["address": hex(d.address), "instruction": d.text]
-            if let s = d.symbol { o["symbol"] = s }
+            var o = DisassembleResponseBody.DisassembledInstruction(address: hex(d.address), instruction: d.text,
+                                                                    symbol: d.symbol)
             if let loc = m.lines.location(of: d.address), loc.line != lastLine {
-                o["location"] = Sources.dapSource(loc.file)
-                o["line"] = loc.line
+                o.location = Sources.source(loc.file)
+                o.line = loc.line
                 lastLine = loc.line
             }
             out.append(o)
         }
-        return ["instructions": out]
+        return DisassembleResponseBody(instructions: out)
     }
 
     static let objdump: String? = {

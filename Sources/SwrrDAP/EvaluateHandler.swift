@@ -3,16 +3,15 @@
 // debug console alike. Aggregates and pointers come with a variablesReference.
 import SwrrDebugInfo
 
-public struct EvaluateHandler: RequestHandler {
+public struct EvaluateHandler: TypedRequestHandler {
     public let command = "evaluate"
     public var validStates: Set<SessionState> { [.stopped] }
 
-    public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
-        let expression = try arguments.requiredString("expression")
-        let frameId = try arguments.integer("frameId", in: Arguments.Range.any)
-        _ = try arguments.string("context")
-        let hexFormat = try arguments.object("format").flatMap { $0["hex"] as? Bool } ?? false
-        guard let t = adapter.session.target as? DebuggerTarget else { throw RequestError("nothing is being debugged") }
+    public func handle(_ arguments: EvaluateArguments, adapter: Adapter) throws -> EvaluateResponseBody? {
+        let expression = arguments.expression
+        let frameId = arguments.frameId
+        let hexFormat = arguments.format?.hex ?? false
+        guard let t = adapter.session.target else { throw RequestError("nothing is being debugged") }
         let scope = try frameId.map { try t.frame($0).scope } ?? t.topScope(try t.liveThread(nil))
         let r: EvaluationResult
         do {
@@ -21,15 +20,14 @@ public struct EvaluateHandler: RequestHandler {
             throw RequestError("\(error)")
         }
         if case .object(let v) = r.value {
-            var body: JSONObject = ["result": ValueView.text(v, stack: scope.stack, hex: hexFormat), "type": r.typeName,
-                                    "variablesReference": ValueView.reference(v, stack: scope.stack, path: expression, target: t)]
-            if let a = v.address { body["memoryReference"] = hex(a) }
-            return body
+            return EvaluateResponseBody(result: ValueView.text(v, stack: scope.stack, hex: hexFormat), type: r.typeName,
+                                        variablesReference: ValueView.reference(v, stack: scope.stack, path: expression, target: t),
+                                        memoryReference: v.address.map(hex))
         }
         var text = r.text
         if hexFormat, case .integer(let n, _) = r.value { text = "0x" + String(UInt64(bitPattern: n), radix: 16) }
-        var body: JSONObject = ["result": text, "type": r.typeName, "variablesReference": 0]
-        if case .pointer(let p, _, _) = r.value { body["memoryReference"] = hex(p) }
+        var body = EvaluateResponseBody(result: text, type: r.typeName, variablesReference: 0)
+        if case .pointer(let p, _, _) = r.value { body.memoryReference = hex(p) }
         return body
     }
 }

@@ -2,12 +2,12 @@
 // recording (what `currentEvent` reports), backwards or forwards. Announced with `continued`,
 // then `stopped` with reason "goto".
 
-public struct GotoEventHandler: RequestHandler {
+public struct GotoEventHandler: TypedRequestHandler {
     public let command = "gotoEvent"
     public var validStates: Set<SessionState> { [.stopped] }
 
-    public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
-        let n = try arguments.requiredInteger("event", in: Arguments.Range.any)
+    public func handle(_ arguments: GotoEventArguments, adapter: Adapter) throws -> NoBody? {
+        let n = arguments.event
         guard n >= 1 else { throw RequestError("gotoEvent: event \(n) is before the start of the recording (event 1)") }
         try Resume.start(adapter, .gotoEvent(n))
         return nil

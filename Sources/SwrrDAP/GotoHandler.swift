@@ -3,15 +3,13 @@
 // at that execution, or where the replay was when the line does not run again in that
 // direction (its description says which).
 
-public struct GotoHandler: RequestHandler {
+public struct GotoHandler: TypedRequestHandler {
     public let command = "goto"
     public var validStates: Set<SessionState> { [.stopped] }
 
-    public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
-        // The requests that resume (or pause) every thread do not use the thread: any integer.
-        _ = try arguments.requiredInteger("threadId", in: Arguments.Range.any)
-        let id = try arguments.requiredInteger("targetId", in: Arguments.Range.any)
-        guard let t = adapter.session.target as? DebuggerTarget else { throw RequestError("nothing is being debugged") }
+    public func handle(_ arguments: GotoArguments, adapter: Adapter) throws -> NoBody? {
+        let id = arguments.targetId
+        guard let t = adapter.session.target else { throw RequestError("nothing is being debugged") }
         guard let g = t.gotoTargets.target(id) else {
             throw RequestError("goto: unknown targetId \(id) (ask gotoTargets for a line's targets first)")
         }

@@ -5,18 +5,16 @@
 // stop); the targets are kept for `goto` until the session ends.
 import SwrrDebugInfo
 
-public struct GotoTargetsHandler: RequestHandler {
+public struct GotoTargetsHandler: TypedRequestHandler {
     public let command = "gotoTargets"
     public var validStates: Set<SessionState> { [.stopped] }
 
-    public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
-        let source = try arguments.requiredObject("source")
-        let line = try arguments.requiredInteger("line", in: Arguments.Range.count)
-        _ = try arguments.integer("column", in: Arguments.Range.any)
-        guard let path = try Arguments(source, command: "gotoTargets source").sourcePath() else {
+    public func handle(_ arguments: GotoTargetsArguments, adapter: Adapter) throws -> GotoTargetsResponseBody? {
+        let line = arguments.line
+        guard let path = arguments.source.path else {
             throw RequestError("gotoTargets: the source has no 'path'")
         }
-        guard let t = adapter.session.target as? DebuggerTarget else { throw RequestError("nothing is being debugged") }
+        guard let t = adapter.session.target else { throw RequestError("nothing is being debugged") }
         // At the end the program is held before its exit, its code still loaded (unless it is gone).
         if t.atEnd && !t.isLive(t.focusTid) {
             throw RequestError("gotoTargets: the replay is at the end of the recording, where the program has ended")
@@ -27,11 +25,10 @@ public struct GotoTargetsHandler: RequestHandler {
             throw RequestError("gotoTargets: no code is at or after line \(line) of \(path) in the modules loaded now")
         }
         let name = String(path.split(separator: "/").last ?? "")
-        let targets = GotoLine.Direction.allCases.map { direction -> JSONObject in
+        let targets = GotoLine.Direction.allCases.map { direction -> GotoTargetsResponseBody.GotoTarget in
             let g = GotoLine(addresses: addresses, file: name, line: actual, direction: direction)
-            return ["id": t.gotoTargets.add(g), "label": g.label, "line": actual,
-                    "instructionPointerReference": hex(first)]
+            return .init(id: t.gotoTargets.add(g), label: g.label, line: actual, instructionPointerReference: hex(first))
         }
-        return ["targets": targets]
+        return GotoTargetsResponseBody(targets: targets)
     }
 }

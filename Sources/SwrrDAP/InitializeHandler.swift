@@ -4,7 +4,7 @@
 // ties each capability to the requests it makes a client send, and a test checks that each of
 // them is in HandlerRegistry.
 
-public struct InitializeHandler: RequestHandler {
+public struct InitializeHandler: TypedRequestHandler {
     public let command = "initialize"
     public var validStates: Set<SessionState> { [.uninitialized] }
 
@@ -31,29 +31,25 @@ public struct InitializeHandler: RequestHandler {
     ]
 
     /// Signals as exception breakpoints (DAP's exceptionBreakpointFilters).
-    public static let exceptionFilters: [JSONObject] = [
-        ["filter": "fatal-signals", "label": "Fatal signals",
-         "description": "Stop when a signal is about to end the program (SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL…)",
-         "default": true],
-        ["filter": "all-signals", "label": "All signals",
-         "description": "Stop at every signal delivered to the program", "default": false],
+    public static let exceptionFilters: [ExceptionBreakpointsFilter] = [
+        .init(filter: "fatal-signals", label: "Fatal signals",
+              description: "Stop when a signal is about to end the program (SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL…)",
+              default: true),
+        .init(filter: "all-signals", label: "All signals",
+              description: "Stop at every signal delivered to the program", default: false),
     ]
 
-    public static var capabilitiesBody: JSONObject {
-        var body: JSONObject = [:]
-        for c in capabilities { body[c.name] = true }
-        body["exceptionBreakpointFilters"] = exceptionFilters
-        body["supportsSetVariable"] = false
-        return body
+    public static var capabilitiesValue: Capabilities {
+        Capabilities(supported: capabilities.map(\.name), exceptionBreakpointFilters: exceptionFilters)
     }
 
-    public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
-        // Validate the fields swrr-dap reads; the others are informational.
-        _ = try arguments.string("adapterID")
-        _ = try arguments.bool("linesStartAt1")
-        _ = try arguments.bool("columnsStartAt1")
-        adapter.session.clientArguments = arguments.object
+    /// The capabilities as they go out (for tests).
+    public static var capabilitiesBody: JSONObject { (try? BodyEncoder.object(capabilitiesValue)) ?? [:] }
+
+    public func handle(_ arguments: InitializeRequestArguments, adapter: Adapter) throws -> Capabilities? {
+        // The fields swrr-dap reads are checked by decoding; the others are informational.
+        adapter.session.clientArguments = arguments.all
         try adapter.session.move(to: .initialized)
-        return Self.capabilitiesBody
+        return Self.capabilitiesValue
     }
 }

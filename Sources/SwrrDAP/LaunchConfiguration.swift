@@ -25,6 +25,12 @@ public struct LaunchConfiguration {
     /// and can still be debugged backwards: a client that ends the session at `exited` says no).
     public var exitedAtEnd = true
 
+    init(mode: Mode, stopOnEntry: Bool, process: Int?) {
+        self.mode = mode
+        self.stopOnEntry = stopOnEntry
+        self.process = process
+    }
+
     public static let attributes: [LaunchAttribute] = [
         LaunchAttribute(name: "program", type: "string",
                         description: "The program to record and then debug (a path, or a name looked up in PATH)."),
@@ -51,25 +57,24 @@ public struct LaunchConfiguration {
                                                        "preLaunchTask", "postDebugTask", "internalConsoleOptions",
                                                        "debugServer", "suppressMultipleSessionWarning", "dap"]
 
-    public static func parse(_ a: Arguments) throws -> LaunchConfiguration {
-        let stopOnEntry = try a.bool("stopOnEntry") ?? false
-        let record = try a.bool("record")
-        let program = try a.string("program")
-        let args = try a.strings("args")
-        let cwd = try a.string("cwd")
-        let env = try a.stringMap("env")
-        let trace = try a.string("trace")
-        let process = try a.integer("process", in: Arguments.Range.threadID)
-        let exitedAtEnd = try a.bool("exitedAtEnd") ?? true
-        if let trace = trace {
+    /// The configuration of `launch` arguments as the client sent them.
+    public static func parse(_ object: JSONObject) throws -> LaunchConfiguration {
+        try LaunchConfiguration(ArgumentDecoder.decode(LaunchRequestArguments.self, from: object, command: "launch"))
+    }
+
+    public init(_ a: LaunchRequestArguments) throws {
+        let stopOnEntry = a.stopOnEntry ?? false
+        let (record, program, args, cwd, env, process) = (a.record, a.program, a.args, a.cwd, a.env, a.process)
+        let exitedAtEnd = a.exitedAtEnd ?? true
+        if let trace = a.trace {
             if program != nil || args != nil || env != nil || cwd != nil || record == true {
                 throw RequestError("launch: 'trace' debugs an existing recording; it cannot be combined with " +
                                    "'program', 'args', 'cwd', 'env' or 'record'")
             }
             guard !trace.isEmpty else { throw RequestError("launch: 'trace' must name a trace directory") }
-            var c = LaunchConfiguration(mode: .trace(trace), stopOnEntry: stopOnEntry, process: process)
-            c.exitedAtEnd = exitedAtEnd
-            return c
+            self.init(mode: .trace(trace), stopOnEntry: stopOnEntry, process: process)
+            self.exitedAtEnd = exitedAtEnd
+            return
         }
         guard let program = program, !program.isEmpty else {
             throw RequestError("launch: say what to debug: 'program' (recorded first, then debugged) " +
@@ -88,11 +93,9 @@ public struct LaunchConfiguration {
         for (k, v) in env ?? [:] {
             if let v = v { environment[k] = v } else { environment[k] = nil }
         }
-        var c = LaunchConfiguration(
-            mode: .record(program: program, arguments: args ?? [], workingDirectory: dir,
-                          environment: environment.map { "\($0.key)=\($0.value)" }.sorted()),
-            stopOnEntry: stopOnEntry, process: process)
-        c.exitedAtEnd = exitedAtEnd
-        return c
+        self.init(mode: .record(program: program, arguments: args ?? [], workingDirectory: dir,
+                                environment: environment.map { "\($0.key)=\($0.value)" }.sorted()),
+                  stopOnEntry: stopOnEntry, process: process)
+        self.exitedAtEnd = exitedAtEnd
     }
 }

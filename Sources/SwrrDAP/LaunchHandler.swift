@@ -4,12 +4,12 @@
 import SwrrRecord
 import SwrrReplay
 
-public struct LaunchHandler: RequestHandler {
+public struct LaunchHandler: TypedRequestHandler {
     public let command = "launch"
     public var validStates: Set<SessionState> { [.initialized] }
 
-    public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
-        let config = try LaunchConfiguration.parse(arguments)
+    public func handle(_ arguments: LaunchRequestArguments, adapter: Adapter) throws -> NoBody? {
+        let config = try LaunchConfiguration(arguments)
         let traceDirectory: String
         switch config.mode {
         case .trace(let dir):
@@ -28,10 +28,10 @@ public struct LaunchHandler: RequestHandler {
         adapter.session.target = target
         adapter.session.configuration = config
         try adapter.session.move(to: .launched)
-        adapter.afterResponse("process", ["name": target.programPath, "systemProcessId": target.processID,
-                                          "isLocalProcess": true, "startMethod": "launch"])
+        adapter.afterResponse(ProcessEventBody(name: target.programPath, systemProcessId: target.processID,
+                                               isLocalProcess: true, startMethod: "launch"))
         for t in target.threads() {
-            adapter.afterResponse("thread", ["reason": "started", "threadId": t.id])
+            adapter.afterResponse(ThreadEventBody(reason: "started", threadId: t.id))
         }
         adapter.session.knownThreads = Set(target.threads().map(\.id))
         target.placeBreakpoints()
@@ -45,7 +45,7 @@ public struct LaunchHandler: RequestHandler {
         adapter.console("swrr-dap: recording \(([program] + arguments).joined(separator: " "))",
                         group: "startCollapsed")
         let forwarder = OutputForwarder { category, text in
-            adapter.sendEvent("output", ["category": category, "output": text])
+            adapter.sendEvent(OutputEventBody(category: category, output: text))
         }
         do {
             let outcome = try ProgramRecorder.record(

@@ -1,21 +1,21 @@
 // `loadedSources`: every source file named by the line tables of the loaded modules with
 // debug information.
 
-public struct LoadedSourcesHandler: RequestHandler {
+public struct LoadedSourcesHandler: TypedRequestHandler {
     public let command = "loadedSources"
     public var validStates: Set<SessionState> { [.stopped] }
 
-    public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
-        guard let t = adapter.session.target as? DebuggerTarget else { throw RequestError("nothing is being debugged") }
+    public func handle(_ arguments: NoArguments, adapter: Adapter) throws -> LoadedSourcesResponseBody? {
+        guard let t = adapter.session.target else { throw RequestError("nothing is being debugged") }
         if t.atEnd { throw RequestError("loadedSources: the replay is at the end of the recording: nothing is loaded") }
         let space = try t.space(for: try t.liveThread(nil))
         var seen = Set<String>()
-        var out: [JSONObject] = []
+        var out: [Source] = []
         for m in space.modules where m.hasDWARF {
             for f in m.lines.sourceFiles() where seen.insert(f).inserted {
-                out.append(Sources.dapSource(f))
+                out.append(Sources.source(f))
             }
         }
-        return ["sources": out]
+        return LoadedSourcesResponseBody(sources: out)
     }
 }

@@ -1,6 +1,8 @@
-// DAP messages: a request from the client, and the responses and events the adapter sends. JSON
-// objects are handled as dictionaries (JSONSerialization), so any well-formed message can be read
-// and unknown fields are kept out of the way.
+// DAP messages: a request from the client, and the responses and events the adapter sends. The
+// envelope (seq, type, command, request_seq, success) is read and written as a JSONSerialization
+// dictionary, so any well-formed message can be classified and unknown fields are kept out of the
+// way; a request's `arguments` are decoded into its handler's type (ArgumentDecoder), and bodies
+// are encoded from typed values (BodyEncoder).
 import Foundation
 
 public typealias JSONObject = [String: Any]
@@ -87,6 +89,17 @@ public enum OutgoingMessage {
     case response(requestSeq: Int, command: String, body: JSONObject?)
     case error(requestSeq: Int, command: String, message: String)
     case event(String, body: JSONObject?)
+
+    /// A typed event, its body encoded (BodyEncoder, the one place bodies are encoded).
+    static func event<Body: EventBody>(_ body: Body) -> OutgoingMessage {
+        do {
+            return .event(Body.event, body: try BodyEncoder.object(body))
+        } catch {
+            // Only a body type that cannot be encoded could get here (a bug): say so rather than send nothing.
+            return .event("output", body: ["category": "important",
+                                           "output": "swrr-dap: internal error: the \(Body.event) event cannot be encoded: \(error)\n"])
+        }
+    }
 
     /// The JSON object for sequence number `seq`.
     public func object(seq: Int) -> JSONObject {

@@ -4,28 +4,27 @@
 // one (the dynamic loader maps libraries as the replay goes; a replay going back unmaps them).
 import SwrrDebugInfo
 
-public struct ModulesHandler: RequestHandler {
+public struct ModulesHandler: TypedRequestHandler {
     public let command = "modules"
     public var validStates: Set<SessionState> { [.stopped] }
 
-    public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
-        let start = try arguments.integer("startModule", in: Arguments.Range.count) ?? 0
-        let count = try arguments.integer("moduleCount", in: Arguments.Range.count) ?? 0
-        guard let t = adapter.session.target as? DebuggerTarget else { throw RequestError("nothing is being debugged") }
+    public func handle(_ arguments: ModulesArguments, adapter: Adapter) throws -> ModulesResponseBody? {
+        let start = arguments.startModule ?? 0
+        let count = arguments.moduleCount ?? 0
+        guard let t = adapter.session.target else { throw RequestError("nothing is being debugged") }
         let all = try t.moduleObjects()
         let end = count > 0 ? min(all.count, start + count) : all.count
-        return ["modules": start < end ? Array(all[start..<end]) : [], "totalModules": all.count]
+        return ModulesResponseBody(modules: start < end ? Array(all[start..<end]) : [], totalModules: all.count)
     }
 }
 
 extension DebuggerTarget {
     /// The DAP Module objects of the focus thread's process.
-    func moduleObjects() throws -> [JSONObject] {
+    func moduleObjects() throws -> [ModulesResponseBody.Module] {
         try space(for: try liveThread(nil)).modules.map { m in
-            var o: JSONObject = ["id": m.path, "name": m.name, "path": m.path,
-                                 "symbolStatus": m.hasDWARF ? "Symbols loaded" : "No debug information"]
-            if let r = m.textRanges.first { o["addressRange"] = "\(hex(r.lowerBound))-\(hex(r.upperBound))" }
-            return o
+            ModulesResponseBody.Module(id: m.path, name: m.name, path: m.path,
+                   symbolStatus: m.hasDWARF ? "Symbols loaded" : "No debug information",
+                   addressRange: m.textRanges.first.map { "\(hex($0.lowerBound))-\(hex($0.upperBound))" })
         }
     }
 }
@@ -36,12 +35,11 @@ extension Adapter {
         guard !target.atEnd, let now = try? target.moduleObjects() else { return }
         var ids: Set<String> = []
         for m in now {
-            guard let id = m["id"] as? String else { continue }
-            ids.insert(id)
-            if !session.knownModules.contains(id) { post("module", ["reason": "new", "module": m]) }
+            ids.insert(m.id)
+            if !session.knownModules.contains(m.id) { post(ModuleEventBody(reason: "new", module: m)) }
         }
         for id in session.knownModules.subtracting(ids).sorted() {
-            post("module", ["reason": "removed", "module": ["id": id, "name": String(id.split(separator: "/").last ?? "")]])
+            post(ModuleEventBody(reason: "removed", module: ModulesResponseBody.Module(id: id, name: String(id.split(separator: "/").last ?? ""))))
         }
         session.knownModules = ids
     }

@@ -6,14 +6,12 @@
 // first one that stops. The stop is `stopped` with reason "pause". Already stopped: nothing to do.
 import SwrrReplay
 
-public struct PauseHandler: RequestHandler {
+public struct PauseHandler: TypedRequestHandler {
     public let command = "pause"
     public var validStates: Set<SessionState> { [.running, .stopped] }
 
-    public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
-        // The requests that resume (or pause) every thread do not use the thread: any integer.
-        _ = try arguments.requiredInteger("threadId", in: Arguments.Range.any)
-        if adapter.session.state == .running { (adapter.session.target as? DebuggerTarget)?.pause() }
+    public func handle(_ arguments: PauseArguments, adapter: Adapter) throws -> NoBody? {
+        if adapter.session.state == .running { adapter.session.target?.pause() }
         return nil
     }
 }

@@ -2,16 +2,16 @@
 // that cannot be read (unmapped pages) end the answer and are counted as unreadableBytes.
 import Foundation
 
-public struct ReadMemoryHandler: RequestHandler {
+public struct ReadMemoryHandler: TypedRequestHandler {
     public let command = "readMemory"
     public var validStates: Set<SessionState> { [.stopped] }
 
-    public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
-        let ref = try arguments.requiredString("memoryReference")
-        let offset = try arguments.integer("offset", in: Arguments.Range.any) ?? 0
-        let count = try arguments.requiredInteger("count", in: 0...(16 << 20))
+    public func handle(_ arguments: ReadMemoryArguments, adapter: Adapter) throws -> ReadMemoryResponseBody? {
+        let ref = arguments.memoryReference
+        let offset = arguments.offset ?? 0
+        let count = arguments.count
         guard let base = parseAddress(ref) else { throw RequestError("readMemory: '\(ref)' is not a memory reference") }
-        guard let t = adapter.session.target as? DebuggerTarget else { throw RequestError("nothing is being debugged") }
+        guard let t = adapter.session.target else { throw RequestError("nothing is being debugged") }
         let tid = try t.liveThread(nil)
         let start = UInt64(bitPattern: Int64(bitPattern: base) &+ Int64(offset))
         var bytes: [UInt8] = []
@@ -22,8 +22,7 @@ public struct ReadMemoryHandler: RequestHandler {
             bytes += chunk
             address &+= UInt64(n)
         }
-        var body: JSONObject = ["address": hex(start), "data": Data(bytes).base64EncodedString()]
-        if bytes.count < count { body["unreadableBytes"] = count - bytes.count }
-        return body
+        return ReadMemoryResponseBody(address: hex(start), unreadableBytes: bytes.count < count ? count - bytes.count : nil,
+                                      data: Data(bytes).base64EncodedString())
     }
 }

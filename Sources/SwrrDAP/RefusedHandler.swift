@@ -1,11 +1,11 @@
 // Requests swrr-dap always refuses, each with the reason (a table).
 
-public struct RefusedHandler: RequestHandler {
+public struct RefusedHandler: TypedRequestHandler {
     public let command: String
     public let reason: String
     public var validStates: Set<SessionState> { Set(SessionState.allCases) }
 
-    public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
+    public func handle(_ arguments: NoArguments, adapter: Adapter) throws -> NoBody? {
         throw RequestError(reason)
     }
 

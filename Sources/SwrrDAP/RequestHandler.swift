@@ -1,16 +1,32 @@
 // One handler per DAP command, found through a table (knowledge as data): the adapter looks the
-// command up, checks the session state against the handler's `validStates`, decodes nothing
-// itself, and answers with the handler's body or its error.
+// command up, checks the session state against the handler's `validStates`, and answers
+// with the handler's body or its error. Handlers take typed arguments and return typed bodies
+// (DAP's names: NextArguments, StackTraceResponseBody), decoded and encoded in one place each.
 
 public protocol RequestHandler {
     /// The DAP command this handler answers.
     var command: String { get }
     /// The session states in which the request is valid (answered with an error otherwise).
     var validStates: Set<SessionState> { get }
-    /// Handles the request; returns the response body (nil for none). Throwing RequestError
-    /// answers success:false with its message. Events that must follow the response are queued
-    /// with `adapter.afterResponse`.
-    func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject?
+    /// Decodes the request's arguments, handles it and returns the encoded response body (nil
+    /// for none). Throwing RequestError answers success:false with its message.
+    func respond(to request: Request, adapter: Adapter) throws -> JSONObject?
+}
+
+/// A handler of typed arguments and body: `Args` decoded by ArgumentDecoder (a wrong field is an
+/// error response naming it), `Body` encoded by BodyEncoder, so neither is done twice.
+/// Events that must follow the response are queued with `adapter.afterResponse`.
+public protocol TypedRequestHandler: RequestHandler {
+    associatedtype Args: Decodable
+    associatedtype Body: Encodable
+    func handle(_ arguments: Args, adapter: Adapter) throws -> Body?
+}
+
+extension TypedRequestHandler {
+    public func respond(to request: Request, adapter: Adapter) throws -> JSONObject? {
+        let arguments = try ArgumentDecoder.decode(Args.self, from: request.arguments, command: command)
+        return try handle(arguments, adapter: adapter).map(BodyEncoder.object)
+    }
 }
 
 extension SessionState {

@@ -2,12 +2,12 @@
 // (a launched program is not recorded again), the breakpoints are placed again, and it stops at
 // the entry.
 
-public struct RestartHandler: RequestHandler {
+public struct RestartHandler: TypedRequestHandler {
     public let command = "restart"
     public var validStates: Set<SessionState> { [.running, .stopped] }
 
-    public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
-        guard let old = adapter.session.target as? DebuggerTarget else {
+    public func handle(_ arguments: NoArguments, adapter: Adapter) throws -> NoBody? {
+        guard let old = adapter.session.target else {
             throw RequestError("restart: nothing is being debugged")
         }
         old.kill()

@@ -3,13 +3,12 @@
 // caller (its line is the call's line). Announced with `continued`; `stopped` with reason
 // "step" follows, or a breakpoint met on the way back, or the start of the recording.
 
-public struct ReverseStepOutHandler: RequestHandler {
+public struct ReverseStepOutHandler: TypedRequestHandler {
     public let command = "reverseStepOut"
     public var validStates: Set<SessionState> { [.stopped] }
 
-    public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
-        let tid = try Resume.thread(arguments, adapter: adapter)
-        _ = try arguments.bool("singleThread")
+    public func handle(_ arguments: ReverseStepOutArguments, adapter: Adapter) throws -> NoBody? {
+        let tid = try Resume.thread(arguments.threadId, command, adapter: adapter)
         try Resume.start(adapter, .reverseStepOut(tid: tid))
         return nil
     }

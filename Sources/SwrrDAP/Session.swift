@@ -26,10 +26,10 @@ public enum SessionState: String, CaseIterable, Sendable {
 public final class Session {
     public private(set) var state: SessionState = .uninitialized
     /// What is being debugged, from `launch` until the session ends.
-    public var target: DebugTarget?
+    public var target: DebuggerTarget?
     public var configuration: LaunchConfiguration?
     /// The client's `initialize` arguments (linesStartAt1, supportsProgressReporting, …).
-    public var clientArguments: JSONObject = [:]
+    public var clientArguments: JSONValue = .object([:])
     /// Breakpoints as requested, kept across restarts.
     public let breakpoints = BreakpointTable()
     /// The threads the client was told about (`thread` events).

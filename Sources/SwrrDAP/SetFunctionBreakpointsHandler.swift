@@ -1,26 +1,20 @@
 // `setFunctionBreakpoints`: breakpoints on function names (after the prologue), replacing the
 // previous ones.
 
-public struct SetFunctionBreakpointsHandler: RequestHandler {
+public struct SetFunctionBreakpointsHandler: TypedRequestHandler {
     public let command = "setFunctionBreakpoints"
     public var validStates: Set<SessionState> { SessionState.configured }
 
-    public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
-        guard let bps = try arguments.objects("breakpoints") else {
-            throw RequestError("setFunctionBreakpoints: the argument 'breakpoints' is required")
-        }
+    public func handle(_ arguments: SetFunctionBreakpointsArguments, adapter: Adapter) throws -> SetBreakpointsResponseBody? {
         let table = adapter.session.breakpoints
-        var made: [UserBreakpoint] = []
-        for (i, bp) in bps.enumerated() {
-            let a = Arguments(bp, command: "setFunctionBreakpoints breakpoints[\(i)]")
-            let name = try a.requiredString("name")
-            let b = table.make(.function, name)
-            b.function = name
-            b.condition = try a.string("condition")
-            b.hitCondition = try a.string("hitCondition")
-            made.append(b)
+        let made = arguments.breakpoints.map { a -> UserBreakpoint in
+            let b = table.make(.function, a.name)
+            b.function = a.name
+            b.condition = a.condition
+            b.hitCondition = a.hitCondition
+            return b
         }
         table.function = made
-        return ["breakpoints": BreakpointRequests.apply(made, adapter: adapter)]
+        return BreakpointRequests.apply(made, adapter: adapter)
     }
 }

@@ -2,20 +2,19 @@
 // sourceReference of its own).
 import Foundation
 
-public struct SourceHandler: RequestHandler {
+public struct SourceHandler: TypedRequestHandler {
     public let command = "source"
     public var validStates: Set<SessionState> { SessionState.debugging }
 
-    public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
-        let ref = try arguments.requiredInteger("sourceReference", in: Arguments.Range.any)
-        let path = try arguments.object("source").flatMap { try Arguments($0, command: "source source").sourcePath() }
-        guard let p = path else {
+    public func handle(_ arguments: SourceArguments, adapter: Adapter) throws -> SourceResponseBody? {
+        let ref = arguments.sourceReference
+        guard let p = arguments.source?.path else {
             throw RequestError("source: unknown sourceReference \(ref): swrr-dap gives sources by path")
         }
         guard let data = FileManager.default.contents(atPath: p) else {
             throw RequestError("source: \(p) cannot be read (the program was compiled from it on another machine, " +
                                "or it was moved)")
         }
-        return ["content": String(decoding: data, as: UTF8.self), "mimeType": "text/x-c"]
+        return SourceResponseBody(content: String(decoding: data, as: UTF8.self), mimeType: "text/x-c")
     }
 }

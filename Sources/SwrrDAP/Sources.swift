@@ -1,15 +1,23 @@
 // DAP Source objects for the files named by debug info.
 import Foundation
 
+/// DAP's Source, as swrr-dap sends it (by path; it hands out no sourceReference).
+public struct Source: Encodable, Equatable {
+    public var name: String
+    public var path: String
+    public var presentationHint: String?
+    public var origin: String?
+}
+
 enum Sources {
     /// A Source for a path from the line table: the client reads the file itself when it
     /// exists; otherwise `source` answers that it is not available.
-    static func dapSource(_ path: String) -> JSONObject {
+    static func source(_ path: String) -> Source {
         let name = path.split(separator: "/").last.map(String.init) ?? path
-        var s: JSONObject = ["name": name, "path": path]
+        var s = Source(name: name, path: path)
         if !FileManager.default.fileExists(atPath: path) {
-            s["presentationHint"] = "deemphasize"
-            s["origin"] = "compiled into the program (the file is not on this machine)"
+            s.presentationHint = "deemphasize"
+            s.origin = "compiled into the program (the file is not on this machine)"
         }
         return s
     }

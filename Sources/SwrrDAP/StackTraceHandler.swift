@@ -5,38 +5,35 @@
 // (an empty stack made clients keep a stale frame, "stopped at unavailable location"); only a
 // program that is gone (every task ended) has an empty one.
 
-public struct StackTraceHandler: RequestHandler {
+public struct StackTraceHandler: TypedRequestHandler {
     public let command = "stackTrace"
     public var validStates: Set<SessionState> { [.stopped] }
 
-    public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
-        let id = try arguments.threadID()
-        let start = try arguments.integer("startFrame", in: Arguments.Range.count) ?? 0
-        let levels = try arguments.integer("levels", in: Arguments.Range.count) ?? 0
-        _ = try arguments.object("format")
-        guard let t = adapter.session.target as? DebuggerTarget else { throw RequestError("nothing is being debugged") }
-        let tid = try t.liveThread(id)
-        if t.atEnd && !t.isLive(tid) { return ["stackFrames": [JSONObject](), "totalFrames": 0] }
+    public func handle(_ arguments: StackTraceArguments, adapter: Adapter) throws -> StackTraceResponseBody? {
+        let start = arguments.startFrame ?? 0
+        let levels = arguments.levels ?? 0
+        guard let t = adapter.session.target else { throw RequestError("nothing is being debugged") }
+        let tid = try t.liveThread(arguments.threadId)
+        if t.atEnd && !t.isLive(tid) { return StackTraceResponseBody(stackFrames: [], totalFrames: 0) }
         let stack = try t.callStack(tid)
         let end = levels > 0 ? min(stack.frames.count, start + levels) : stack.frames.count
-        var frames: [JSONObject] = []
+        var frames: [StackTraceResponseBody.StackFrame] = []
         if start < end {
             for f in stack.frames[start..<end] {
-                var o: JSONObject = ["id": t.inspection.frameID(tid: tid, index: f.index),
-                                     "name": f.function ?? hex(f.pc),
-                                     "line": f.location?.line ?? 0, "column": 0,
-                                     "instructionPointerReference": hex(f.pc)]
+                var o = StackTraceResponseBody.StackFrame(
+                    id: t.inspection.frameID(tid: tid, index: f.index), name: f.function ?? hex(f.pc),
+                    line: f.location?.line ?? 0, column: 0, instructionPointerReference: hex(f.pc))
                 if let loc = f.location {
-                    o["source"] = Sources.dapSource(loc.file)
-                    o["column"] = max(loc.column, 1)
+                    o.source = Sources.source(loc.file)
+                    o.column = max(loc.column, 1)
                 } else {
-                    o["presentationHint"] = "subtle"
+                    o.presentationHint = "subtle"
                 }
-                if let m = f.module { o["moduleId"] = m }
-                if f.isInlined { o["name"] = (f.function ?? "??") + " [inlined]" }
+                o.moduleId = f.module
+                if f.isInlined { o.name = (f.function ?? "??") + " [inlined]" }
                 frames.append(o)
             }
         }
-        return ["stackFrames": frames, "totalFrames": stack.frames.count]
+        return StackTraceResponseBody(stackFrames: frames, totalFrames: stack.frames.count)
     }
 }

@@ -2,14 +2,13 @@
 // Announced with `continued`; the stop (reason step, or a breakpoint or signal met on the way)
 // follows.
 
-public struct StepOutHandler: RequestHandler {
+public struct StepOutHandler: TypedRequestHandler {
     public let command = "stepOut"
     public var validStates: Set<SessionState> { [.stopped] }
 
-    public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
-        let tid = try Resume.thread(arguments, adapter: adapter)
-        _ = try arguments.bool("singleThread")
-        try Resume.start(adapter, .stepOut(tid: tid, try Resume.granularity(arguments)))
+    public func handle(_ arguments: StepOutArguments, adapter: Adapter) throws -> NoBody? {
+        let tid = try Resume.thread(arguments.threadId, command, adapter: adapter)
+        try Resume.start(adapter, .stepOut(tid: tid, arguments.granularity))
         return nil
     }
 }

@@ -3,23 +3,20 @@
 // as gdb prints them; `format.hex` shows integers in hexadecimal.
 import SwrrDebugInfo
 
-public struct VariablesHandler: RequestHandler {
+public struct VariablesHandler: TypedRequestHandler {
     public let command = "variables"
     public var validStates: Set<SessionState> { [.stopped] }
 
-    public func handle(_ request: Request, _ arguments: Arguments, adapter: Adapter) throws -> JSONObject? {
-        let ref = try arguments.requiredInteger("variablesReference", in: Arguments.Range.any)
-        let start = try arguments.integer("start", in: Arguments.Range.count) ?? 0
-        let count = try arguments.integer("count", in: Arguments.Range.count) ?? 0
-        let hexFormat = try arguments.object("format").flatMap { $0["hex"] as? Bool } ?? false
-        if let filter = try arguments.string("filter"), filter != "named" && filter != "indexed" {
-            throw RequestError("variables: 'filter' must be named or indexed")
-        }
-        guard let t = adapter.session.target as? DebuggerTarget else { throw RequestError("nothing is being debugged") }
+    public func handle(_ arguments: VariablesArguments, adapter: Adapter) throws -> VariablesResponseBody? {
+        let ref = arguments.variablesReference
+        let start = arguments.start ?? 0
+        let count = arguments.count ?? 0
+        let hexFormat = arguments.format?.hex ?? false
+        guard let t = adapter.session.target else { throw RequestError("nothing is being debugged") }
         guard let container = t.inspection.handles[ref] else {
             throw RequestError("variables: unknown variablesReference \(ref) (references are valid until the replay resumes)")
         }
-        var all: [JSONObject] = []
+        var all: [VariablesResponseBody.Variable] = []
         switch container {
         case .locals(let f), .arguments(let f), .globals(let f):
             let (_, scope) = try t.frame(f)
@@ -32,14 +29,14 @@ public struct VariablesHandler: RequestHandler {
         case .registers(let f):
             let (_, scope) = try t.frame(f)
             all = scope.registers().map { r in
-                ["name": r.name, "value": "0x" + String(r.value, radix: 16), "variablesReference": 0,
-                 "evaluateName": "$" + r.name]
+                VariablesResponseBody.Variable(name: r.name, value: "0x" + String(r.value, radix: 16), evaluateName: "$" + r.name,
+                         variablesReference: 0)
             }
         case .value(let v, let stack, let path):
             all = ValueView.children(of: v, path: path, stack: stack, target: t, hex: hexFormat)
         }
         let end = count > 0 ? min(all.count, start + count) : all.count
-        return ["variables": start < end ? Array(all[start..<end]) : []]
+        return VariablesResponseBody(variables: start < end ? Array(all[start..<end]) : [])
     }
 }
 
@@ -68,12 +65,10 @@ enum ValueView {
     }
 
     static func variable(name: String, value v: Value, path: String?, stack: CallStack, target: DebuggerTarget,
-                         hex: Bool) -> JSONObject {
-        var o: JSONObject = ["name": name, "value": text(v, stack: stack, hex: hex), "type": v.type.name,
-                             "variablesReference": reference(v, stack: stack, path: path, target: target)]
-        if let p = path { o["evaluateName"] = p }
-        if let a = v.address { o["memoryReference"] = "0x" + String(a, radix: 16) }
-        return o
+                         hex: Bool) -> VariablesResponseBody.Variable {
+        VariablesResponseBody.Variable(name: name, value: text(v, stack: stack, hex: hex), type: v.type.name, evaluateName: path,
+                 variablesReference: reference(v, stack: stack, path: path, target: target),
+                 memoryReference: v.address.map { "0x" + String($0, radix: 16) })
     }
 
     /// A name followed by members and indexes ("s.corners[1]"), which needs no parentheses.
@@ -81,7 +76,7 @@ enum ValueView {
         !p.isEmpty && p.allSatisfy { $0.isLetter || $0.isNumber || "_.[]".contains($0) }
     }
 
-    static func children(of v: Value, path: String?, stack: CallStack, target: DebuggerTarget, hex: Bool) -> [JSONObject] {
+    static func children(of v: Value, path: String?, stack: CallStack, target: DebuggerTarget, hex: Bool) -> [VariablesResponseBody.Variable] {
         let isPointer = v.type.resolved.kind == .pointer
         return stack.formatter.children(v).map { c in
             var childPath: String?

@@ -1,5 +1,5 @@
-// What the adapter needs from the thing being debugged: DebuggerTarget (DebuggerTarget.swift)
-// implements it over SwrrReplay's ReplayDebugger.
+// The values DebuggerTarget (DebuggerTarget.swift) and the adapter exchange about runs and stops:
+// threads, why the replay stopped, how to resume.
 
 /// A thread as DAP shows it.
 public struct TargetThread: Equatable {
@@ -57,25 +57,4 @@ public enum RunRequest: Equatable {
     case gotoLine(GotoLine)
     /// Back to the call of the current function, in its caller (custom `reverseStepOut`).
     case reverseStepOut(tid: Int32)
-}
-
-public protocol DebugTarget: AnyObject {
-    /// The recorded threads, with their recorded thread ids.
-    func threads() -> [TargetThread]
-    /// The thread a stop is reported on.
-    var focusThread: Int { get }
-    /// The recorded program's pid and path (for the `process` event).
-    var processID: Int { get }
-    var programPath: String { get }
-    /// The event the replay is at.
-    var eventNumber: Int { get }
-    /// Starts running (in the background); `advance` reports the stop.
-    func begin(_ request: RunRequest) throws
-    /// Waits a little for the run started by `begin` (so the adapter can read `pause` or
-    /// `disconnect` meanwhile). nil while not stopped yet.
-    func advance() throws -> TargetStop?
-    /// Whether the replay has reached the end of the recording.
-    var atEnd: Bool { get }
-    /// Ends every replayed task. Idempotent.
-    func kill()
 }
