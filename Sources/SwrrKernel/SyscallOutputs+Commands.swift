@@ -24,6 +24,15 @@ extension SyscallOutputs {
             .command(syscall: spec.number, command: command, name: name, reason: reason)
         }
         switch spec.name {
+        case "name_to_handle_at":
+            // struct file_handle { u32 handle_bytes; int handle_type; u8 f_handle[]; }: EOVERFLOW
+            // writes the size needed into handle_bytes only; success writes the handle and the
+            // mount id (a u64 with AT_HANDLE_MNT_ID_UNIQUE, 1, an int otherwise).
+            if result == -75 { return r(args[2], 4) }
+            guard result >= 0, args[2] != 0, let h = readMemory(args[2], 4), h.count == 4 else { return [] }
+            let bytes = Int(h.loadU32(at: 0))
+            guard bytes <= 128 else { return r(args[2], 8) }   // MAX_HANDLE_SZ
+            return r(args[2], 8 + bytes) + r(args[3], args[4] & 1 != 0 ? 8 : 4)
         case "seccomp":
             // Only calls that would take effect are refused: libseccomp probes for the syscall
             // with SECCOMP_SET_MODE_STRICT and flags 1 (EINVAL), and for each filter flag with a

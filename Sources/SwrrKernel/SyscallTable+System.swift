@@ -150,6 +150,46 @@ extension SyscallTable {
         // (SyscallOutputs+Commands.swift).
         SyscallSpec(317, "seccomp", [.int, .hex, .ptr], out: [.dynamic]),
 
+        // ---- older interfaces and file handles ----
+        // getdents is getdents64's predecessor (struct linux_dirent, still served on x86-64).
+        SyscallSpec(78, "getdents", [.fd, .ptr, .uint], out: [.resultSized(arg: 1)]),
+        SyscallSpec(187, "readahead", [.fd, .long, .uint]),
+        SyscallSpec(261, "futimesat", [.fd, .path, .ptr]),
+        // struct ustat (32 bytes); ENOSYS or EINVAL for most devices on current kernels.
+        SyscallSpec(136, "ustat", [.uint, .ptr], out: [.fixed(arg: 1, size: 32)]),
+        // The handle's size is in the struct the call fills (and, on EOVERFLOW, only that size is
+        // written): SyscallOutputs+Commands.swift.
+        SyscallSpec(303, "name_to_handle_at", [.fd, .path, .ptr, .ptr, .hex], out: [.dynamic], when: .always),
+        SyscallSpec(304, "open_by_handle_at", [.fd, .ptr, .hex], fd: .returnsFd),
+        // Advice about and memory of other processes: no output, emulated on replay (the advice
+        // changes no content the program can observe; move_pages's status array is its output).
+        SyscallSpec(440, "process_madvise", [.fd, .ptr, .uint, .int, .hex]),
+        SyscallSpec(448, "process_mrelease", [.fd, .hex]),
+        SyscallSpec(256, "migrate_pages", [.int, .uint, .ptr, .ptr]),
+        SyscallSpec(279, "move_pages", [.int, .uint, .ptr, .ptr, .ptr, .hex], out: [.argSized(arg: 4, sizeArg: 1, unit: 4)]),
+        // Waits on several futexes (the timeout a timespec pointer, NULL forever); writes nothing.
+        SyscallSpec(449, "futex_waitv", [.ptr, .uint, .hex, .ptr, .int], blocking: .waits),
+
+        // ---- kernel interfaces that write the program's memory later, on their own ----
+        // Linux AIO and io_uring complete requests asynchronously: the kernel writes read data and
+        // completion entries into the program's memory at moments no syscall marks (io_uring's
+        // rings are shared memory), which replay could not reproduce. userfaultfd's handler thread
+        // fills pages for a faulting thread the same way, and memfd_secret's pages are not even
+        // readable through /proc/PID/mem. Refused with ENOSYS, as a kernel built without them
+        // answers (rr does the same for io_uring): libaio users, liburing users (and runtimes that
+        // probe io_uring, as libuv and tokio do) fall back to ordinary syscalls.
+        SyscallSpec(206, "io_setup", [.uint, .ptr], record: .refuse(errno: 38)),
+        SyscallSpec(207, "io_destroy", [.hex], record: .refuse(errno: 38)),
+        SyscallSpec(208, "io_getevents", [.hex, .int, .int, .ptr, .ptr], record: .refuse(errno: 38)),
+        SyscallSpec(209, "io_submit", [.hex, .int, .ptr], record: .refuse(errno: 38)),
+        SyscallSpec(210, "io_cancel", [.hex, .ptr, .ptr], record: .refuse(errno: 38)),
+        SyscallSpec(333, "io_pgetevents", [.hex, .int, .int, .ptr, .ptr, .ptr], record: .refuse(errno: 38)),
+        SyscallSpec(425, "io_uring_setup", [.uint, .ptr], record: .refuse(errno: 38)),
+        SyscallSpec(426, "io_uring_enter", [.fd, .uint, .uint, .hex, .ptr, .uint], record: .refuse(errno: 38)),
+        SyscallSpec(427, "io_uring_register", [.fd, .uint, .ptr, .uint], record: .refuse(errno: 38)),
+        SyscallSpec(323, "userfaultfd", [.hex], record: .refuse(errno: 38)),
+        SyscallSpec(447, "memfd_secret", [.hex], record: .refuse(errno: 38)),
+
         // ---- removed from the kernel, or never implemented on x86-64 ----
         // Measured on 6.18: each answers ENOSYS whatever its arguments (_sysctl since 5.5,
         // uselib since 6.x without CONFIG_USELIB, lookup_dcookie since 6.8, the others always).

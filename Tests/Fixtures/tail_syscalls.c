@@ -31,7 +31,9 @@
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/sem.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/timex.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -482,6 +484,98 @@ static void waits_and_limits(void) {
     close(p[1]);
 }
 
+/* Older interfaces, file handles, other processes' memory advice, futex_waitv, and the
+ * asynchronous-I/O interfaces swrr refuses with ENOSYS (the program falls back). */
+static void older_and_handles(const char *dir) {
+    unsigned int token;
+    getrandom(&token, sizeof token, 0);
+    char path[512], name[64];
+    snprintf(name, sizeof name, "handle-%08x", token);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    int fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0600);
+    char content[32];
+    int n = snprintf(content, sizeof content, "content %08x\n", token);
+    write(fd, content, n);
+    /* getdents (struct linux_dirent: d_ino, d_off, d_reclen, d_name) finds the random name. */
+    int d = open(dir, O_RDONLY | O_DIRECTORY);
+    char buf[8192];
+    long got = syscall(SYS_getdents, d, buf, sizeof buf);
+    int found = 0;
+    for (long off = 0; got > 0 && off < got;) {
+        unsigned short reclen = *(unsigned short *)(buf + off + 16);
+        if (strcmp(buf + off + 18, name) == 0) found = 1;
+        if (reclen == 0) break;
+        off += reclen;
+    }
+    printf("getdents: result=%d errno=0\n  found=%d\n", got > 0 ? 1 : -1, found);
+    close(d);
+    report("readahead", syscall(SYS_readahead, fd, 0L, 4096L));
+    /* futimesat sets a random modification time, read back by fstat. */
+    struct timeval times[2] = {{1000000 + token % 100000, 0}, {2000000 + token % 100000, 0}};
+    report("futimesat", syscall(SYS_futimesat, AT_FDCWD, path, times));
+    struct stat st;
+    fstat(fd, &st);
+    printf("  mtime_same=%d\n", st.st_mtime == (time_t)(2000000 + token % 100000));
+    /* name_to_handle_at: a too small handle first (EOVERFLOW with the size needed), then the
+     * handle, opened again by open_by_handle_at (root: CAP_DAC_READ_SEARCH) and read. */
+    struct { unsigned int bytes; int type; unsigned char h[128]; } handle = {0};
+    int mount_id = -1;
+    report("name_to_handle_at(0 bytes)", syscall(SYS_name_to_handle_at, AT_FDCWD, path, &handle, &mount_id, 0));
+    printf("  needed=%d\n", handle.bytes > 0);
+    handle.bytes = 128;
+    if (report("name_to_handle_at", syscall(SYS_name_to_handle_at, AT_FDCWD, path, &handle, &mount_id, 0)) == 0) {
+        hex("handle", handle.h, handle.bytes);
+        printf("  mount_id_set=%d\n", mount_id >= 0);
+        int again = syscall(SYS_open_by_handle_at, AT_FDCWD, &handle, O_RDONLY);
+        printf("open_by_handle_at: result=%d errno=%d\n", again >= 0 ? 0 : -1, again >= 0 ? 0 : errno);
+        if (again >= 0) {
+            char back[32] = {0};
+            long r = read(again, back, sizeof back - 1);
+            printf("  read=%ld text=%s", r, back);
+            close(again);
+        }
+    }
+    long ustat_buf[4];
+    long u = syscall(SYS_ustat, (unsigned)st.st_dev, ustat_buf);
+    printf("ustat: failed=%d\n", u < 0);
+    /* Memory advice about this process through its pidfd, and a page's node. */
+    int pidfd = syscall(SYS_pidfd_open, getpid(), 0);
+    char *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    page[0] = 1;
+    struct iovec iov = {page, 4096};
+    long advised = syscall(SYS_process_madvise, pidfd, &iov, 1, 20 /* MADV_COLD */, 0);
+    printf("process_madvise(COLD): ok=%d\n", advised == 4096 || (advised < 0 && errno == EINVAL));
+    report("process_mrelease(alive)", syscall(SYS_process_mrelease, pidfd, 0));
+    void *pages[1] = {page};
+    int status[1] = {-123};
+    report("move_pages(query)", syscall(SYS_move_pages, 0, 1, pages, NULL, status, 0));
+    printf("  status=%d\n", status[0]);
+    unsigned long nodes = 1;
+    long migrated = syscall(SYS_migrate_pages, 0, 2, &nodes, &nodes);
+    printf("migrate_pages: ok=%d\n", migrated >= 0);
+    munmap(page, 4096);
+    close(pidfd);
+    /* futex_waitv: a value that differs (EAGAIN), then a wait that times out. */
+    struct { unsigned long long val, uaddr; unsigned int flags, reserved; } waiter;
+    unsigned int word = token;
+    waiter.val = (unsigned long long)token + 1;
+    waiter.uaddr = (unsigned long)&word;
+    waiter.flags = 2 /* FUTEX2_SIZE_U32 */ | 128 /* FUTEX2_PRIVATE */;
+    waiter.reserved = 0;
+    report("futex_waitv(differs)", syscall(SYS_futex_waitv, &waiter, 1, 0, NULL, CLOCK_MONOTONIC));
+    waiter.val = token;
+    struct timespec deadline;
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_nsec += 2000000;
+    if (deadline.tv_nsec >= 1000000000) { deadline.tv_sec++; deadline.tv_nsec -= 1000000000; }
+    report("futex_waitv(2 ms)", syscall(SYS_futex_waitv, &waiter, 1, 0, &deadline, CLOCK_MONOTONIC));
+    /* Refused by swrr with ENOSYS; natively io_setup(0) is EINVAL and io_uring_setup(0) EINVAL. */
+    long a = syscall(SYS_io_setup, 0, NULL), b = syscall(SYS_io_uring_setup, 0, NULL);
+    printf("io_setup, io_uring_setup: failed=%d\n", a < 0 && b < 0);
+    close(fd);
+    unlink(path);
+}
+
 int main(int argc, char **argv) {
     const char *dir = argc > 1 ? argv[1] : "/tmp";
     setvbuf(stdout, NULL, _IOFBF, 1 << 16);
@@ -498,6 +592,7 @@ int main(int argc, char **argv) {
     posix_mq();
     sandbox_and_x86(dir);
     waits_and_limits();
+    older_and_handles(dir);
     printf("done\n");
     return 0;
 }

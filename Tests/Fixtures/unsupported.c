@@ -1,6 +1,6 @@
 /* unsupported.c: makes a syscall or an ioctl that swrr does not know, so that recording must stop
  * with a message naming it. Both are harmless when run natively.
- * Usage: unsupported syscall   (ustat of device 0 into NULL: fails natively with EFAULT or ENOSYS)
+ * Usage: unsupported syscall   (get_thread_area into NULL: fails natively with EFAULT)
  *        unsupported ioctl     (TIOCGSERIAL on /dev/null: fails with ENOTTY) */
 #include <fcntl.h>
 #include <stdio.h>
@@ -19,8 +19,8 @@ int main(int argc, char **argv) {
         long r = ioctl(fd, 0x541E /* TIOCGSERIAL */, buf);
         printf("ioctl TIOCGSERIAL = %ld\n", r);
     } else {
-        long r = syscall(SYS_ustat, 0, NULL);
-        printf("ustat = %ld\n", r >= 0 ? 0L : r);
+        long r = syscall(SYS_get_thread_area, NULL);
+        printf("get_thread_area = %ld\n", r >= 0 ? 0L : r);
     }
     printf("after\n");
     return 0;

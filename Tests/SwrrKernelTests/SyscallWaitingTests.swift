@@ -81,7 +81,7 @@ final class SyscallWaitingTests: XCTestCase {
 
     func testCallsThatAlwaysWait() {
         let waiting = ["nanosleep", "clock_nanosleep", "pause", "rt_sigsuspend", "rt_sigtimedwait",
-                       "wait4", "waitid", "sched_yield", "ppoll", "epoll_pwait2"]
+                       "wait4", "waitid", "sched_yield", "ppoll", "epoll_pwait2", "futex_waitv"]
         // futex's FUTEX_WAKE (1), poll's and epoll's zero timeouts: none of those waits.
         let args: [UInt64] = [0, 1, 0, 0, 0, 0]
         let found = SyscallTable.all.filter { $0.blocking.isLikely(args: args) }.map(\.name)

@@ -75,7 +75,7 @@ final class CommandErrorTests: XCTestCase {
     }
 
     func testUnsupportedSyscallStopsRecording() throws {
-        try checkUnsupported("syscall", .o0Dynamic) { $0.contains("unsupported syscall ustat (number 136)") }
+        try checkUnsupported("syscall", .o0Dynamic) { $0.contains("unsupported syscall get_thread_area (number 211)") }
     }
 
     func testUnsupportedIoctlStopsRecording() throws {

@@ -49,6 +49,16 @@ final class TailSyscallTests: XCTestCase {
         // Another process's limit (a random value the child reads back), the raw setrlimit.
         "prlimit64(child, NOFILE): result=0 errno=0", "setrlimit(STACK, 4 MiB): result=0 errno=0",
         "setrlimit(NOFILE, same): result=0 errno=0", "  stack=4194304", "setrlimit(STACK, back): result=0 errno=0",
+        // Older interfaces and file handles (the handle and the text read through it are the
+        // random file's), memory advice about a process, futex_waitv, and AIO/io_uring refused
+        // with ENOSYS (natively EINVAL for these arguments: failed either way).
+        "getdents: result=1 errno=0", "  found=1", "readahead: result=0 errno=0", "futimesat: result=0 errno=0",
+        "  mtime_same=1", "name_to_handle_at(0 bytes): result=-1 errno=75", "  needed=1",
+        "name_to_handle_at: result=0 errno=0", "  mount_id_set=1", "open_by_handle_at: result=0 errno=0",
+        "process_madvise(COLD): ok=1", "process_mrelease(alive): result=-1 errno=22",
+        "move_pages(query): result=0 errno=0", "migrate_pages: ok=1",
+        "futex_waitv(differs): result=-1 errno=11", "futex_waitv(2 ms): result=-1 errno=110",
+        "io_setup, io_uring_setup: failed=1",
         "done",
     ]
 
@@ -74,6 +84,8 @@ final class TailSyscallTests: XCTestCase {
         let all = lines(startingWith: "  all=", in: out)
         XCTAssertEqual(all.count, 1, out)
         XCTAssertTrue(all.first?.hasSuffix(",65535 same=1") ?? false, out)
+        // The file reopened through its handle is the one written (its random name's token).
+        XCTAssertEqual(lines(startingWith: "  read=17 text=content ", in: out).count, 1, out)
         // The key was read back with the random payload it was added with.
         XCTAssertEqual(lines(startingWith: "keyctl(READ): result=16 errno=0", in: out).count, 1, out)
 
@@ -84,10 +96,14 @@ final class TailSyscallTests: XCTestCase {
                      "sched_getattr(", "sched_rr_get_interval(", "ioprio_get(", "inotify_add_watch(", "fanotify_init(",
                      "add_key(\"user\"", "keyctl(", "request_key(", "quotactl(", "syslog(", "sysfs(", "bpf(", "_sysctl(",
                      "semctl(", "semtimedop(", "msgrcv(", "msgctl(", "mq_open(", "mq_timedreceive(", "mq_getsetattr(",
-                     "landlock_restrict_self(", "modify_ldt(", "ioperm(", "acct(\"/nonexistent/swrr-acct\")"] {
+                     "landlock_restrict_self(", "modify_ldt(", "ioperm(", "acct(\"/nonexistent/swrr-acct\")",
+                     "getdents(", "readahead(", "futimesat(", "name_to_handle_at(", "open_by_handle_at(", "ustat(",
+                     "process_madvise(", "process_mrelease(", "move_pages(", "migrate_pages(", "futex_waitv(",
+                     "io_setup(", "io_uring_setup("] {
             XCTAssertTrue(dump.stdoutText.contains(call), "dump lacks \(call.debugDescription)")
         }
         XCTAssertTrue(dump.stdoutText.contains("bpf(0, "), "bpf's command is shown")
+        XCTAssertTrue(dump.stdoutText.contains("io_uring_setup(0, 0x0) = -1 ENOSYS"), "io_uring is refused with ENOSYS")
         XCTAssertTrue(dump.stdoutText.contains(", 0x800) = -1 ENOMSG"), "msgrcv's IPC_NOWAIT failure is named")
     }
 
@@ -98,7 +114,7 @@ final class TailSyscallTests: XCTestCase {
 
     /// The fixture's values change from run to run natively, so identical replays prove something.
     func testFixtureOutputDiffersNatively() throws {
-        try assertNativeRunsDiffer(.tailSyscalls, ["  time=", "  serial=", "  payload=", "  value=", "  content=", "  mask=100 name=", "  text=mq "])
+        try assertNativeRunsDiffer(.tailSyscalls, ["  time=", "  serial=", "  payload=", "  value=", "  content=", "  mask=100 name=", "  text=mq ", "  read=17 text=content "])
     }
 }
 
