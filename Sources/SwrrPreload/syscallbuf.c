@@ -42,6 +42,7 @@
 #include <signal.h>
 #include <sys/auxv.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/syscall.h>
 #include "include/swrr_syscallbuf.h"
 
@@ -753,6 +754,12 @@ static long classify(struct swrr_buffer_header *h, uint32_t kind, long a0, long 
                       (minor == 3 || minor == 5 || minor == 7 || minor == 8 || minor == 9);
             if (type == S_IFREG || type == S_IFDIR || mem) cls = SWRR_FD_NONBLOCKING;
             if (type == S_IFREG && is_mapped_file(&st)) cls |= SWRR_FD_MAPPED;
+            // procfs gives its files size 0; only those are asked (one more call) whether they are
+            // procfs's (f_type PROC_SUPER_MAGIC 0x9fa0, as fstatfs of /proc/self/mem says).
+            struct statfs fs;
+            if (kind == SWRR_CALL_FD_CLASS && type == S_IFREG && st.st_size == 0 &&
+                swrr_own_untraced(SYS_fstatfs, a0, (long)&fs, 0, 0, 0, 0) == 0 && fs.f_type == 0x9fa0)
+                cls |= SWRR_FD_PROC;
             // A copy of stdout or stderr (dup, F_DUPFD, an inherited third descriptor): writes to
             // it must stay recorded syscalls for replay to echo them.
             if (kind == SWRR_CALL_FD_CLASS && a0 != 1 && a0 != 2) {
@@ -831,7 +838,7 @@ int swrr_try_buffered(long nr, const long *args, long *result) {
         // happen where the fstat could have, see swrr_syscallbuf.h.)
         if (!may_start(h, need + sizeof(struct swrr_record))) goto out;
         long cls = fd_class(h, args[i]);
-        if ((cls & (SWRR_FD_ECHOED | SWRR_FD_MAPPED)) &&
+        if ((cls & (SWRR_FD_ECHOED | SWRR_FD_MAPPED | SWRR_FD_PROC)) &&
             (nr == SYS_write || nr == SYS_pwrite64 || nr == SYS_writev || nr == SYS_copy_file_range ||
              nr == SYS_ftruncate)) goto out;
         if (!(cls & SWRR_FD_NONBLOCKING)) {

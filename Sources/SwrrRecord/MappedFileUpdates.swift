@@ -85,24 +85,7 @@ struct MappedFileUpdates {
         switch change {
         case .writes(_, let at):
             let written = UInt64(result)
-            let offset: UInt64
-            switch at {
-            case .position:
-                offset = try position(task: task, fd: fdArg, args: args, minus: written)
-            case .argument(let i):
-                offset = args[i]
-            case .argumentOrPosition(let i):
-                offset = args[i] == UInt64.max ? try position(task: task, fd: fdArg, args: args, minus: written) : args[i]
-            case .pointer(let i):
-                if args[i] == 0 {
-                    offset = try position(task: task, fd: fdArg, args: args, minus: written)
-                } else {
-                    // The call advanced the offset it points to by what it wrote.
-                    let after = try task.readMemory(args[i], count: 8).loadU64(at: 0)
-                    guard after >= written else { throw RecordError.tracee("a write offset before the file's start") }
-                    offset = after - written
-                }
-            }
+            let offset = try Self.writeStart(at, fdArg: fdArg, args: args, written: written, task: task)
             start = min(offset, size)
             end = min(offset.addingReportingOverflow(written).overflow ? size : offset + written, size)
         case .allocates:
@@ -126,8 +109,26 @@ struct MappedFileUpdates {
                           zeroed: zeroed)
     }
 
+    /// Where a finished write of `written` bytes began in its file.
+    static func writeStart(_ at: FileOffset, fdArg: Int, args: [UInt64], written: UInt64, task: Task) throws -> UInt64 {
+        switch at {
+        case .position:
+            return try position(task: task, fd: fdArg, args: args, minus: written)
+        case .argument(let i):
+            return args[i]
+        case .argumentOrPosition(let i):
+            return args[i] == UInt64.max ? try position(task: task, fd: fdArg, args: args, minus: written) : args[i]
+        case .pointer(let i):
+            if args[i] == 0 { return try position(task: task, fd: fdArg, args: args, minus: written) }
+            // The call advanced the offset it points to by what it wrote.
+            let after = try task.readMemory(args[i], count: 8).loadU64(at: 0)
+            guard after >= written else { throw RecordError.tracee("a write offset before the file's start") }
+            return after - written
+        }
+    }
+
     /// Where the write began: the descriptor's position after it (/proc/TID/fdinfo), less what it wrote.
-    private func position(task: Task, fd: Int, args: [UInt64], minus written: UInt64) throws -> UInt64 {
+    private static func position(task: Task, fd: Int, args: [UInt64], minus written: UInt64) throws -> UInt64 {
         let n = Int32(truncatingIfNeeded: args[fd])
         guard let info = readTextFile("/proc/\(task.tid)/fdinfo/\(n)"),
               let line = info.split(separator: "\n").first(where: { $0.hasPrefix("pos:") }),

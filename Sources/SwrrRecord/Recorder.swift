@@ -685,10 +685,14 @@ public final class Recorder {
             return (Int64(Int32(bitPattern: b.loadU32(at: 0))), Int64(Int32(bitPattern: b.loadU32(at: 4))))
         }
         let fileUpdate = try spec.fileChange.flatMap { try mappedFiles.update($0, args: args, result: result, task: task) }
+        let memWrite = echo != 0 ? nil : try MemFileWrites.target(of: spec, args: args, result: result, task: task) {
+            self.tasks[$0] != nil
+        }
         try writer.append(.syscall(SyscallEvent(
             tid: task.tid, number: Int32(number), args: args, registers: entry, result: result,
             writes: writes, echoFd: echo, mappedFile: mapped,
-            strings: capturedStrings(task: task, spec: spec, args: args), fileUpdate: fileUpdate)))
+            strings: capturedStrings(task: task, spec: spec, args: args), fileUpdate: fileUpdate,
+            memFileWrite: memWrite)))
         if number == SyscallBufferLayout.registerBufferCall && (result == 0 || result == SyscallBufferLayout.patchAnswer) {
             registerBuffer(t, address: args[0])
         }

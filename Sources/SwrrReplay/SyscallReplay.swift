@@ -146,6 +146,9 @@ extension ReplaySession {
         try task.setRegisters(out)
         if let update = ev.fileUpdate { try files.apply(update) }
         if let w = spec.writesTask, ev.result > 0 { try replayRemoteWrite(w, ev, from: task) }
+        if let m = ev.memFileWrite, let source = spec.writesToFd, ev.result > 0 {
+            try replayMemFileWrite(m, source, ev, from: task)
+        }
         if ev.echoFd != 0, ev.result > 0, let w = spec.writesToFd, let echo = echo {
             echo(ev.echoFd, try writtenBytes(task: task, source: w, args: ev.args, count: Int(ev.result)))
         }
@@ -369,6 +372,20 @@ extension ReplaySession {
             if len > 0 { try target.task.writeMemory(iov.loadU64(at: i * 16), Array(bytes[done..<(done + len)])) }
             done += len
         }
+    }
+
+    /// A write through /proc/PID/mem (SwrrRecord/MemFileWrites.swift): the `result` bytes the call
+    /// wrote, taken from the caller's buffer, written at the recorded address of the replayed task
+    /// (read-only pages too, as the kernel's write through that file did). A task that has ended
+    /// since has no memory left to write.
+    private func replayMemFileWrite(_ m: MemFileWrite, _ source: WriteSource, _ ev: SyscallEvent, from task: Task) throws {
+        guard let target = tasks[m.tid], target.ended == nil else { return }
+        let count = Int(min(ev.result, 1 << 30))
+        let bytes = try writtenBytes(task: task, source: source, args: ev.args, count: count)
+        guard bytes.count == count else {
+            throw diverge("a write of \(count) bytes through /proc/\(m.tid)/mem: the caller's buffer holds fewer on replay")
+        }
+        try target.task.writeMemory(m.address, bytes)
     }
 
     /// The bytes a write-like call wrote (read back from the replayed program's memory).

@@ -127,10 +127,12 @@ public struct SyscallEvent: Equatable, Sendable {
     public var spawned: SpawnedTask?
     /// What the program's seccomp filter made of the call (.none: the kernel ran it).
     public var seccomp: SeccompVerdict
+    /// A write through /proc/PID/mem into a recorded task's memory (a debugger's breakpoints).
+    public var memFileWrite: MemFileWrite?
     public init(tid: Int32, number: Int32, args: [UInt64], registers: Registers, result: Int64,
                 writes: [MemoryWrite] = [], echoFd: UInt8 = 0, mappedFile: MappedFile? = nil,
                 strings: [String] = [], fileUpdate: FileUpdate? = nil, spawned: SpawnedTask? = nil,
-                seccomp: SeccompVerdict = .none) {
+                seccomp: SeccompVerdict = .none, memFileWrite: MemFileWrite? = nil) {
         self.tid = tid
         self.number = number
         self.args = args
@@ -143,6 +145,7 @@ public struct SyscallEvent: Equatable, Sendable {
         self.fileUpdate = fileUpdate
         self.spawned = spawned
         self.seccomp = seccomp
+        self.memFileWrite = memFileWrite
     }
 
     /// The tid the events of the task this fork, vfork or clone created carry.
@@ -162,6 +165,22 @@ public struct SpawnedTask: Equatable, Sendable {
     public init(tid: Int32, ownId: Int32) {
         self.tid = tid
         self.ownId = ownId
+    }
+}
+
+/// A write-like call (write, pwrite64, writev, pwritev, pwritev2) on a descriptor of
+/// /proc/PID/mem (or /proc/PID/task/TID/mem) whose process is recorded: what gdb does to place
+/// and remove breakpoints in its tracee. Replay emulates the call, so the recorder keeps where
+/// the bytes went: the task (swrr's tid) and the address the write started at (the call's offset,
+/// or the descriptor's position before it). Replay copies the call's `result` bytes from the
+/// caller's buffer (its memory is as it was when recorded) into that task at that address, as it
+/// does for process_vm_writev.
+public struct MemFileWrite: Equatable, Sendable {
+    public var tid: Int32
+    public var address: UInt64
+    public init(tid: Int32, address: UInt64) {
+        self.tid = tid
+        self.address = address
     }
 }
 

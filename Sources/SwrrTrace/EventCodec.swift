@@ -77,10 +77,16 @@ enum EventCodec {
                 try encode(u.contents, into: &w, store: store)
                 w.varint(u.zeroed)
             }
-            w.bool(e.spawned != nil)
+            // Which of the optional tail parts follow: bit 0 spawned, bit 1 memFileWrite (traces
+            // written before the second existed have a boolean byte here: 0 or 1).
+            w.u8((e.spawned != nil ? 1 : 0) | (e.memFileWrite != nil ? 2 : 0))
             if let c = e.spawned {
                 w.zigzag(Int64(c.tid))
                 w.zigzag(Int64(c.ownId))
+            }
+            if let m = e.memFileWrite {
+                w.zigzag(Int64(m.tid))
+                w.varint(m.address)
             }
         case .rdtsc(let e):
             w.u8(Tag.rdtsc.rawValue)
@@ -197,11 +203,17 @@ enum EventCodec {
                 fileUpdate = FileUpdate(file: file, size: size, offset: contents.address, bytes: contents.bytes,
                                         zeroed: try r.varint())
             }
-            let spawned = try r.bool() ? SpawnedTask(tid: try r.int32(), ownId: try r.int32()) : nil
+            let tail = try r.u8()
+            guard tail <= 3 else {
+                throw DecodeError(message: "a syscall event's optional parts are 0x\(String(tail, radix: 16))", position: start)
+            }
+            let spawned = tail & 1 != 0 ? SpawnedTask(tid: try r.int32(), ownId: try r.int32()) : nil
+            let memFileWrite = tail & 2 != 0 ? MemFileWrite(tid: try r.int32(), address: try r.varint()) : nil
             return .syscall(SyscallEvent(tid: tid, number: number, args: args, registers: registers,
                                          result: result, writes: writes, echoFd: echoFd,
                                          mappedFile: mappedFile, strings: strings,
-                                         fileUpdate: fileUpdate, spawned: spawned, seccomp: verdict))
+                                         fileUpdate: fileUpdate, spawned: spawned, seccomp: verdict,
+                                         memFileWrite: memFileWrite))
         case .rdtsc:
             return .rdtsc(RdtscEvent(tid: try r.int32(), registers: try decodeRegisters(&r),
                                      value: try r.varint(), aux: try r.uint32(), isRdtscp: try r.bool()))

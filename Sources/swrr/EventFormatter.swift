@@ -103,6 +103,10 @@ enum EventFormatter {
             // A SysV segment has no path: the recorder read it through /proc/PID/map_files.
             s += name == "shmat" ? " [SysV segment \(e.args.first ?? 0), kept in the trace]" : " [maps \(Terminal.printable(f.originalPath))]"
         }
+        if let m = e.memFileWrite {
+            // A write through /proc/PID/mem, repeated into the replayed task.
+            s += " [memory of task \(m.tid) at 0x\(hex(m.address))]"
+        }
         if let u = e.fileUpdate {
             // What the call did to a file mapped in the recording, applied to replay's copy.
             let zeros = u.zeroed > 0 ? ", \(u.zeroed) zeroed" : ""

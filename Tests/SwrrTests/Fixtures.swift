@@ -68,6 +68,8 @@ enum Fixture: String {
     case seccompFilters = "seccomp_filters"
     // the program's own ptrace, emulated (issue 14)
     case programPtrace = "program_ptrace"
+    // writes into another task's memory through /proc/PID/mem, as debuggers make them
+    case procMem = "proc_mem"
 
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()

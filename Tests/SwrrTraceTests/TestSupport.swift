@@ -145,11 +145,15 @@ enum Sample {
                                     registers: registers(UInt64.max - 100), result: Int64.min,
                                     writes: [MemoryWrite(address: UInt64.max - 7, bytes: [1, 2, 3, 4, 5, 6, 7, 8])],
                                     echoFd: 255, strings: [], spawned: SpawnedTask(tid: Int32.min, ownId: Int32.max),
-                                    seccomp: .killProcess)
+                                    seccomp: .killProcess, memFileWrite: MemFileWrite(tid: Int32.min, address: UInt64.max))
         // A clone whose child is the init of a new pid namespace (1 for itself, 4250 for swrr)
         // made by a parent inside another one (which sees it as 2).
         let clone = SyscallEvent(tid: 4242, number: 56, args: [0x2000_0011, 0, 0, 0, 0, 0], registers: registers(15),
                                  result: 2, spawned: SpawnedTask(tid: 4250, ownId: 1))
+        // gdb's breakpoint: one int3 written through /proc/4243/mem into task 4243.
+        let breakpoint = SyscallEvent(tid: 4242, number: 18, args: [7, 0x7fff_ffff_e010, 1, 0x5555_5555_6139, 0, 0],
+                                      registers: registers(16), result: 1,
+                                      memFileWrite: MemFileWrite(tid: 4243, address: 0x5555_5555_6139))
         let filtered = SyscallEvent(tid: 4244, number: 121, args: [0, 0, 0, 0, 0, 0], registers: registers(12),
                                     result: 121, seccomp: .trap)
         return [
@@ -157,7 +161,7 @@ enum Sample {
             .exec(exec), .syscall(read), .syscall(openat), .syscall(emptyWrite), .syscall(mmap), .syscall(write),
             .rdtsc(RdtscEvent(tid: 4242, registers: registers(8), value: 0x1234_5678_9abc_def0, aux: 3, isRdtscp: true)),
             .rdtsc(RdtscEvent(tid: 4242, registers: registers(9), value: 17, aux: UInt32.max, isRdtscp: false)),
-            .syscall(largeRead), .syscall(filtered),
+            .syscall(largeRead), .syscall(filtered), .syscall(breakpoint),
             .signal(SignalEvent(tid: 4243, signal: 11, code: -6, registers: registers(10))),
             .signal(SignalEvent(tid: 4243, signal: 11, code: 1, registers: registers(11),
                                 siginfo: siginfo(signal: 11, code: 1, random: &random), point: .synchronous)),

@@ -83,6 +83,10 @@ static inline uint64_t swrr_mapped_file_bit(uint64_t dev, uint64_t ino) {
 #define SWRR_FD_MAPPED 4     // added to a regular file's class: a file mapped in the recording
                              // (SWRR_STUB_MAPPED_FILES), whose writes and resizes stay recorded
                              // syscalls, as do opens of its path (O_TRUNC would empty it)
+#define SWRR_FD_PROC 8       // added to a regular file's class: a procfs file (/proc/PID/mem...),
+                             // whose writes stay recorded syscalls: one into a task's memory must
+                             // be repeated in the replayed task (SyscallEvent.memFileWrite), which
+                             // the recorder sees only at the syscall
 
 // Descriptor classes are remembered by each thread (so a loop of writes to one file makes one
 // fstat, not one per write) only within a stretch of buffered calls between two flushes: swrr
