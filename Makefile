@@ -24,7 +24,7 @@ SWIFT_BUILD_FLAGS := --scratch-path $(BUILD_DIR)
 # toolchain and a headless JDK (Tests/SwrrRuntimeTests build and record Go and Java programs;
 # node, rustc/cargo and swiftc come from the machine where present, and those tests say what is
 # missing otherwise).
-DEB_PACKAGES := libelf-dev libdw-dev libzstd-dev zlib1g-dev gcc libc6-dev pkg-config gdb python3 \
+DEB_PACKAGES := libelf-dev libdw-dev libzstd-dev zlib1g-dev gcc libc6-dev pkg-config gdb strace python3 \
                 python3-jsonschema emacs-nox elpa-dap-mode golang-go openjdk-17-jdk-headless
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
