@@ -26,11 +26,15 @@
 //   pristine and gets the debugger's current breakpoints like a fresh replay.
 //
 // A checkpoint can be taken when every live task is stopped by swrr at a point the session can
-// continue from: not a newborn, not holding a signal being delivered (a fork would lose it), no
-// two processes sharing one address space (a vfork child before its exec). `obstacle` says why
-// not otherwise, and the caller simply takes none there.
+// continue from: not a newborn, not holding a signal being delivered (a fork would lose it), not
+// between a wait with a temporary mask and the signal its handler takes (a fork carries no
+// pending signal and not the mask the kernel saved to restore after the handler; measured on
+// signal_delivery suspend-mask: restored there, the replay ran into rt_sigsuspend again where
+// SIGUSR1 was recorded), no two processes sharing one address space (a vfork child before its
+// exec). `obstacle` says why not otherwise, and the caller simply takes none there.
 import CSwrrShim
 import Glibc
+import SwrrKernel
 import SwrrTrace
 import SwrrTracee
 
@@ -128,6 +132,9 @@ extension ReplaySession {
         for (tid, t) in tasks.sorted(by: { $0.key < $1.key }) where t.ended == nil {
             if t.newborn { return "task \(tid) has not run yet" }
             if t.pendingSignal != 0 { return "task \(tid) is receiving a signal" }
+            if t.signalAfterTemporaryMask != 0 {
+                return "task \(tid) waits for \(SignalNames.name(t.signalAfterTemporaryMask)) with a temporary signal mask"
+            }
             var state = t.task.procState()
             if state == "Z" || state == "X" || state == nil {
                 var status: Int32 = 0

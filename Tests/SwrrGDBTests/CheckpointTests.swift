@@ -28,7 +28,10 @@ final class CheckpointTests: XCTestCase {
     }
 
     /// Takes a checkpoint at every event boundary, restores it at once (going to the next event
-    /// starts from it), and checks that the replay never diverges and ends as recorded.
+    /// starts from it), and checks that the replay never diverges and ends as recorded, and that
+    /// no checkpoint leaks a process: a deleted one's are gone at once, the ones held are alive,
+    /// and none is left after kill. (A checkpoint taken after the program died, between its end and
+    /// its exit event, holds no process: a program dying by a signal may end with none held.)
     private func restoreAtEveryEvent(_ rec: GDBFixture.Recording, file: StaticString = #filePath, line: UInt = #line) throws {
         let plain = try ReplayDebugger(traceDirectory: rec.trace, automaticCheckpoints: false)
         let end = try plain.goToEnd()
@@ -36,16 +39,23 @@ final class CheckpointTests: XCTestCase {
         let d = try ReplayDebugger(traceDirectory: rec.trace, automaticCheckpoints: false)
         debugger = d
         var taken = 0
-        var previous: Int?
+        var previous: (id: Int, pids: [Int32])?
+        var everFrozen = Set<Int32>()
         for n in 1..<end.event {
             if let cp = try? d.takeCheckpoint() {
                 taken += 1
+                let held = try d.checkpointProcesses()
+                XCTAssertEqual(held.count, try d.checkpoints().reduce(0) { $0 + $1.processes }, file: file, line: line)
                 if let p = previous {
                     // A checkpoint that failed to restore would have been dropped (and reported).
-                    XCTAssertTrue(try d.checkpoints().contains { $0.id == p }, "checkpoint \(p) was restored", file: file, line: line)
-                    try? d.deleteCheckpoint(p)
+                    XCTAssertTrue(try d.checkpoints().contains { $0.id == p.id }, "checkpoint \(p.id) was restored", file: file, line: line)
+                    try d.deleteCheckpoint(p.id)
+                    XCTAssertEqual(p.pids.filter(processExists), [], "a deleted checkpoint's processes are gone", file: file, line: line)
                 }
-                previous = cp.id
+                let mine = Array(Set(held).subtracting(previous?.pids ?? []))
+                XCTAssertEqual(mine.count, cp.processes, "one frozen process per live process", file: file, line: line)
+                everFrozen.formUnion(mine)
+                previous = (cp.id, mine)
             }
             let stop = try d.goToEvent(n + 1)
             XCTAssertEqual(stop.event, n + 1, "going to event \(n + 1) from a checkpoint", file: file, line: line)
@@ -54,10 +64,11 @@ final class CheckpointTests: XCTestCase {
                              file: file, line: line)
         XCTAssertEqual(try d.goToEnd(), end, "the replay ends as recorded", file: file, line: line)
         let frozen = try d.checkpointProcesses()
-        XCTAssertFalse(frozen.isEmpty)
+        XCTAssertEqual(frozen.filter(processExists), frozen, "the held checkpoint's processes are alive", file: file, line: line)
+        XCTAssertEqual(Set(frozen), Set(previous?.pids ?? []), file: file, line: line)
         d.kill()
         debugger = nil
-        XCTAssertEqual(frozen.filter(processExists), [], "the checkpoints' processes are gone after kill", file: file, line: line)
+        XCTAssertEqual(everFrozen.filter(processExists), [], "the checkpoints' processes are gone after kill", file: file, line: line)
         print("\(rec.trace): \(end.event) events, \(taken) checkpoints restored")
     }
 
@@ -78,6 +89,17 @@ final class CheckpointTests: XCTestCase {
         try restoreAtEveryEvent(try recording("signal_delivery", ["altstack"]))
         try restoreAtEveryEvent(try recording("signal_delivery", ["xmm"]))
         try restoreAtEveryEvent(try recording("signals", []))
+        // sigsuspend with a temporary mask that lets in the signal its handler catches.
+        try restoreAtEveryEvent(try recording("signal_delivery", ["suspend-mask"]))
+    }
+
+    /// Programs that end by a signal: the checkpoints of a dead program cannot be restored, and
+    /// none of their processes outlives the session.
+    func testRestoringAtEveryEventOfSignalDeaths() throws {
+        try restoreAtEveryEvent(try recording("signal_deaths", ["self-sys"]))
+        try restoreAtEveryEvent(try recording("signal_deaths", ["self-kill"]))
+        try restoreAtEveryEvent(try recording("signal_deaths", ["self-pipe"]))
+        try restoreAtEveryEvent(try recording("signal_deaths", ["children"]))
     }
 
     /// Tasks created in pid namespaces (the events name them by other ids than the program's),
