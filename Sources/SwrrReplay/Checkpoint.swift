@@ -21,7 +21,8 @@
 //   mmap (closed at once), so a copy's fd table holds nothing that matters.
 // - Shared memory: a copy shares MAP_SHARED pages with the live process (later writes would show
 //   through). Writable shared mappings are saved by value and written back at restore; the
-//   scratch copies of trace files that MAP_SHARED maps (FileMapper) are saved whole.
+//   scratch copies of trace files that MAP_SHARED maps (FileMapper) are copied with their holes
+//   (ScratchSnapshot) and written back in place.
 // - Breakpoints: the caller erases its int3s from the frozen copy, so a restored process is
 //   pristine and gets the debugger's current breakpoints like a fresh replay.
 //
@@ -62,7 +63,7 @@ final class SessionCheckpoint {
     /// Tasks that have ended but whose exit event comes later (recorded tid → ReplayTask).
     let endedTasks: [Int32: ReplayTask]
     let shared: [SharedRegion]
-    let scratch: [String: [UInt8]]
+    let scratch: ScratchSnapshot
 
     /// The trace reader and scratch copies of the replay it was taken from (restored replays
     /// share them; only one replay runs at a time).
@@ -79,7 +80,7 @@ final class SessionCheckpoint {
     let insideEvent: Bool
 
     fileprivate init(processes: [ProcessCopy], endedTasks: [Int32: ReplayTask], shared: [SharedRegion],
-                     scratch: [String: [UInt8]], session s: ReplaySession, midEvent: ReplaySession.EventStart?) {
+                     scratch: ScratchSnapshot, session s: ReplaySession, midEvent: ReplaySession.EventStart?) {
         self.processes = processes
         self.endedTasks = endedTasks
         self.shared = shared
@@ -99,6 +100,7 @@ final class SessionCheckpoint {
     /// Kills the frozen copies (on the tracer thread: ptrace needs it).
     func discard() {
         Task.kill(processes.map(\.frozen))
+        scratch.remove()
     }
 
     /// The processes that hold it (one per replayed process).
@@ -107,9 +109,9 @@ final class SessionCheckpoint {
     /// Memory the checkpoint holds on its own: the pages of its frozen copies no other process
     /// shares any more (Private_Clean + Private_Dirty of /proc/PID/smaps_rollup; pages still shared
     /// copy-on-write with the live replay or other checkpoints cost nothing extra), plus the bytes
-    /// saved by value.
+    /// saved by value and the blocks of its copies of the scratch files.
     func memoryBytes() -> Int {
-        var total = shared.reduce(0) { $0 + $1.bytes.count } + scratch.values.reduce(0) { $0 + $1.count }
+        var total = shared.reduce(0) { $0 + $1.bytes.count } + scratch.allocatedBytes
         for p in processes {
             guard let text = readTextFile("/proc/\(p.frozen.tid)/smaps_rollup") else { continue }
             for line in text.split(separator: "\n") where line.hasPrefix("Private_Clean:") || line.hasPrefix("Private_Dirty:") {
