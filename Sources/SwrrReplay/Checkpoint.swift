@@ -21,16 +21,21 @@
 //   mmap (closed at once), so a copy's fd table holds nothing that matters.
 // - Shared memory: a copy shares MAP_SHARED pages with the live process (later writes would show
 //   through). Writable shared mappings are saved by value and written back at restore; the
-//   scratch copies of trace files that MAP_SHARED maps (FileMapper) are saved whole.
+//   scratch copies of trace files that MAP_SHARED maps (FileMapper) are copied with their holes
+//   (ScratchSnapshot) and written back in place.
 // - Breakpoints: the caller erases its int3s from the frozen copy, so a restored process is
 //   pristine and gets the debugger's current breakpoints like a fresh replay.
 //
 // A checkpoint can be taken when every live task is stopped by swrr at a point the session can
-// continue from: not a newborn, not holding a signal being delivered (a fork would lose it), no
-// two processes sharing one address space (a vfork child before its exec). `obstacle` says why
-// not otherwise, and the caller simply takes none there.
+// continue from: not a newborn, not holding a signal being delivered (a fork would lose it), not
+// between a wait with a temporary mask and the signal its handler takes (a fork carries no
+// pending signal and not the mask the kernel saved to restore after the handler; measured on
+// signal_delivery suspend-mask: restored there, the replay ran into rt_sigsuspend again where
+// SIGUSR1 was recorded), no two processes sharing one address space (a vfork child before its
+// exec). `obstacle` says why not otherwise, and the caller simply takes none there.
 import CSwrrShim
 import Glibc
+import SwrrKernel
 import SwrrTrace
 import SwrrTracee
 
@@ -58,7 +63,7 @@ final class SessionCheckpoint {
     /// Tasks that have ended but whose exit event comes later (recorded tid → ReplayTask).
     let endedTasks: [Int32: ReplayTask]
     let shared: [SharedRegion]
-    let scratch: [String: [UInt8]]
+    let scratch: ScratchSnapshot
 
     /// The trace reader and scratch copies of the replay it was taken from (restored replays
     /// share them; only one replay runs at a time).
@@ -75,7 +80,7 @@ final class SessionCheckpoint {
     let insideEvent: Bool
 
     fileprivate init(processes: [ProcessCopy], endedTasks: [Int32: ReplayTask], shared: [SharedRegion],
-                     scratch: [String: [UInt8]], session s: ReplaySession, midEvent: ReplaySession.EventStart?) {
+                     scratch: ScratchSnapshot, session s: ReplaySession, midEvent: ReplaySession.EventStart?) {
         self.processes = processes
         self.endedTasks = endedTasks
         self.shared = shared
@@ -95,6 +100,7 @@ final class SessionCheckpoint {
     /// Kills the frozen copies (on the tracer thread: ptrace needs it).
     func discard() {
         Task.kill(processes.map(\.frozen))
+        scratch.remove()
     }
 
     /// The processes that hold it (one per replayed process).
@@ -103,9 +109,9 @@ final class SessionCheckpoint {
     /// Memory the checkpoint holds on its own: the pages of its frozen copies no other process
     /// shares any more (Private_Clean + Private_Dirty of /proc/PID/smaps_rollup; pages still shared
     /// copy-on-write with the live replay or other checkpoints cost nothing extra), plus the bytes
-    /// saved by value.
+    /// saved by value and the blocks of its copies of the scratch files.
     func memoryBytes() -> Int {
-        var total = shared.reduce(0) { $0 + $1.bytes.count } + scratch.values.reduce(0) { $0 + $1.count }
+        var total = shared.reduce(0) { $0 + $1.bytes.count } + scratch.allocatedBytes
         for p in processes {
             guard let text = readTextFile("/proc/\(p.frozen.tid)/smaps_rollup") else { continue }
             for line in text.split(separator: "\n") where line.hasPrefix("Private_Clean:") || line.hasPrefix("Private_Dirty:") {
@@ -128,6 +134,9 @@ extension ReplaySession {
         for (tid, t) in tasks.sorted(by: { $0.key < $1.key }) where t.ended == nil {
             if t.newborn { return "task \(tid) has not run yet" }
             if t.pendingSignal != 0 { return "task \(tid) is receiving a signal" }
+            if t.signalAfterTemporaryMask != 0 {
+                return "task \(tid) waits for \(SignalNames.name(t.signalAfterTemporaryMask)) with a temporary signal mask"
+            }
             var state = t.task.procState()
             if state == "Z" || state == "X" || state == nil {
                 var status: Int32 = 0

@@ -72,55 +72,63 @@ final class FileMapper {
     /// Whether `path` is one of this replay's scratch copies.
     func isScratch(_ path: String) -> Bool { scratch.values.contains(path) }
 
-    /// The contents of every scratch copy, by trace name: a program can write to them through
-    /// MAP_SHARED mappings, and a checkpoint must find them as they were.
-    func snapshot() throws -> [String: [UInt8]] {
-        var out: [String: [UInt8]] = [:]
-        for (name, path) in scratch {
-            guard let bytes = readBinaryFile(path) else {
-                throw ReplayError.tracee("cannot read the scratch copy \(path)")
+    /// Every scratch copy as it is now (a program can write to them through MAP_SHARED
+    /// mappings, and a checkpoint must find them as they were), copied with its holes.
+    func snapshot() throws -> ScratchSnapshot {
+        guard !scratch.isEmpty else { return ScratchSnapshot(copies: [:], directory: nil) }
+        let dir = try Self.temporaryDirectory("swrr-checkpoint")
+        var copies: [String: String] = [:]
+        for (i, (name, path)) in scratch.sorted(by: { $0.key < $1.key }).enumerated() {
+            let dest = dir + "/" + String(i)
+            do {
+                try FileCopy.copy(from: path, to: dest, mode: 0o600, durable: false)
+            } catch {
+                ScratchSnapshot(copies: copies, directory: dir).remove()
+                throw ReplayError.tracee("cannot keep the scratch copy \(path) in a checkpoint: \(error)")
             }
-            out[name] = bytes
+            copies[name] = dest
         }
-        return out
+        return ScratchSnapshot(copies: copies, directory: dir)
     }
 
     /// Puts the scratch copies back as `snapshot` had them, in place (mappings of them stay
-    /// valid); copies made after the snapshot get the trace's original contents back.
-    func restore(_ snapshot: [String: [UInt8]]) throws {
+    /// valid); copies made after the snapshot get the trace's original contents back. Each costs
+    /// the data of the two versions, holes skipped (FileCopy.overwrite).
+    func restore(_ snapshot: ScratchSnapshot) throws {
         for (name, path) in scratch {
-            let bytes: [UInt8]
-            if let b = snapshot[name] {
-                bytes = b
+            let source: String
+            if let copy = snapshot.copies[name] {
+                source = copy
             } else {
-                let kept: String
                 do {
-                    kept = try reader.path(ofKept: name)
+                    source = try reader.path(ofKept: name)
                 } catch {
                     throw ReplayError.trace("\(error)")
                 }
-                guard let original = readBinaryFile(kept) else {
-                    throw ReplayError.trace("cannot read the trace's copy \(name)")
-                }
-                bytes = original
             }
-            if readBinaryFile(path) == bytes { continue }
-            guard overwriteFile(path, with: bytes) else {
-                throw ReplayError.tracee("cannot restore the scratch copy \(path)")
+            do {
+                try FileCopy.overwrite(path, from: source, zero: zero)
+            } catch {
+                throw ReplayError.tracee("cannot restore the scratch copy \(path): \(error)")
             }
         }
     }
 
     private func scratchDirectory() throws -> String {
         if let d = scratchDir { return d }
-        let base = (getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp") + "/swrr-replay-XXXXXX"
+        let d = try Self.temporaryDirectory("swrr-replay")
+        scratchDir = d
+        return d
+    }
+
+    /// A new directory in $TMPDIR (or /tmp) whose name starts with `prefix`.
+    private static func temporaryDirectory(_ prefix: String) throws -> String {
+        let base = (getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp") + "/\(prefix)-XXXXXX"
         var template = Array(base.utf8CString)
         guard let p = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
             throw ReplayError.tracee("cannot create a scratch directory in \(base)")
         }
-        let d = String(cString: p)
-        scratchDir = d
-        return d
+        return String(cString: p)
     }
 
     func removeScratch() {
@@ -130,14 +138,6 @@ final class FileMapper {
         scratch = [:]
         scratchDir = nil
     }
-}
-
-/// Replaces a file's contents in place (same inode, so its mappings see them).
-private func overwriteFile(_ path: String, with bytes: [UInt8]) -> Bool {
-    let fd = open(path, O_WRONLY | O_CLOEXEC)
-    if fd < 0 { return false }
-    defer { close(fd) }
-    return pwriteAll(fd, bytes, at: 0) && ftruncate(fd, off_t(bytes.count)) == 0
 }
 
 /// Makes `length` bytes at `offset` zeros: a hole punched where the filesystem can (the copy stays

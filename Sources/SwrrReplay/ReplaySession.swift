@@ -27,6 +27,12 @@ final class ReplayTask {
     var parkedAt: Registers?
     /// Signal to deliver at the next resume.
     var pendingSignal: Int32 = 0
+    /// A wait with a temporary mask (rt_sigsuspend...) was replayed by a real rt_sigsuspend that
+    /// left this signal pending for its handler (SyscallReplay.swift), and its signal event has not
+    /// been replayed yet. Between the two, the kernel holds the pending signal and the program's
+    /// own mask (saved_sigmask, restored when no handler runs), which a fork does not copy and an
+    /// injected syscall would undo: no checkpoint can be taken (Checkpoint.swift).
+    var signalAfterTemporaryMask: Int32 = 0
     /// Its wait status once it has ended.
     var ended: Int32?
 
@@ -633,6 +639,7 @@ public final class ReplaySession {
         }
         try t.task.setRawSiginfo(ev.siginfo)
         t.pendingSignal = ev.signal
+        t.signalAfterTemporaryMask = 0
         return true
     }
 

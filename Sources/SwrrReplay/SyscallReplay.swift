@@ -75,6 +75,7 @@ extension ReplaySession {
             if r != RestartCodes.restartNoHand {
                 throw diverge("\(name) interrupted by a signal: its mask did not let the signal in on replay (\(r))")
             }
+            if case .signal(let s)? = next { t.signalAfterTemporaryMask = s.signal }
         case .emulate:
             for w in ev.writes { try task.writeMemory(w.address, w.bytes) }
             if RestartCodes.contains(ev.result) && !signalFollows {

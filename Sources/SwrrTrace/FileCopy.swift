@@ -7,7 +7,9 @@ import Glibc
 public enum FileCopy {
     static let FICLONE: UInt = 0x4004_9409
 
-    public static func copy(from source: String, to destination: String, mode: mode_t) throws {
+    /// `durable`: synced before it returns (a trace's copies); replay's checkpoints of its
+    /// scratch copies live only as long as the replay and are not synced.
+    public static func copy(from source: String, to destination: String, mode: mode_t, durable: Bool = true) throws {
         let src: Int32
         switch Posix.openFile(source, O_RDONLY) {
         case .success(let fd): src = fd
@@ -20,7 +22,7 @@ public enum FileCopy {
         case .failure(let e): throw TraceError.io("create", destination, errno: e.code)
         }
         do {
-            try copy(src, source: source, to: dst, destination: destination, mode: mode)
+            try copy(src, source: source, to: dst, destination: destination, mode: mode, durable: durable)
         } catch {
             unlink(destination)
             throw error
@@ -29,7 +31,7 @@ public enum FileCopy {
 
     /// Copies the open file `src` (from its current offset) into the new, empty file `dst` and
     /// closes `dst`. The caller removes the destination when this throws.
-    static func copy(_ src: Int32, source: String, to dst: Int32, destination: String, mode: mode_t) throws {
+    static func copy(_ src: Int32, source: String, to dst: Int32, destination: String, mode: mode_t, durable: Bool = true) throws {
         var failure: TraceError?
         if ioctl(dst, FICLONE, src) != 0 {
             failure = copyData(src, source: source, to: dst, destination: destination)
@@ -39,11 +41,49 @@ public enum FileCopy {
             failure = TraceError.io("set the mode of", destination, errno: errno)
         }
         // Durable before anyone relies on it (pack renames it over the link it replaces).
-        if failure == nil && fsync(dst) != 0 {
+        if failure == nil && durable && fsync(dst) != 0 {
             failure = TraceError.io("sync", destination, errno: errno)
         }
         close(dst)
         if let failure { throw failure }
+    }
+
+    /// Makes the existing file `destination` hold the bytes and size of `source`, in place (the
+    /// same inode, so every mapping of it sees the new bytes), at the cost of the two files' data,
+    /// not their sizes: each data extent of the destination is made zeros by `zero(fd, offset,
+    /// length)` (a punched hole where the filesystem can), then the source's data is written
+    /// (`copyData`: its holes and zero blocks are not) and the size set. Measured reason: a
+    /// checkpoint of replay's scratch copy of the sparse_map fixture's 10 GiB file read it whole
+    /// into memory, and restoring it read the copy again to compare.
+    public static func overwrite(_ destination: String, from source: String,
+                                 zero: (Int32, UInt64, UInt64) -> Bool) throws {
+        let src: Int32
+        switch Posix.openFile(source, O_RDONLY) {
+        case .success(let fd): src = fd
+        case .failure(let e): throw TraceError.io("open", source, errno: e.code)
+        }
+        defer { close(src) }
+        let dst: Int32
+        switch Posix.openFile(destination, O_WRONLY) {
+        case .success(let fd): dst = fd
+        case .failure(let e): throw TraceError.io("open", destination, errno: e.code)
+        }
+        defer { close(dst) }
+        var st = stat()
+        guard fstat(dst, &st) == 0 else { throw TraceError.io("examine", destination, errno: errno) }
+        var position: off_t = 0
+        while position < st.st_size {
+            switch FileExtents.nextData(dst, from: position, end: st.st_size) {
+            case .success(let (start, end)?):
+                guard zero(dst, UInt64(start), UInt64(end - start)) else {
+                    throw TraceError.io("clear", destination, errno: errno)
+                }
+                position = max(end, position + 1)
+            case .success(nil): position = st.st_size
+            case .failure(let e): throw TraceError.io("find the data of", destination, errno: e.code)
+            }
+        }
+        if let failure = copyData(src, source: source, to: dst, destination: destination) { throw failure }
     }
 
     /// Copies the data of `src` from its offset to its end, keeping its holes: only the extents

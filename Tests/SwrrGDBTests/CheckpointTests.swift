@@ -28,7 +28,10 @@ final class CheckpointTests: XCTestCase {
     }
 
     /// Takes a checkpoint at every event boundary, restores it at once (going to the next event
-    /// starts from it), and checks that the replay never diverges and ends as recorded.
+    /// starts from it), and checks that the replay never diverges and ends as recorded, and that
+    /// no checkpoint leaks a process: a deleted one's are gone at once, the ones held are alive,
+    /// and none is left after kill. (A checkpoint taken after the program died, between its end and
+    /// its exit event, holds no process: a program dying by a signal may end with none held.)
     private func restoreAtEveryEvent(_ rec: GDBFixture.Recording, file: StaticString = #filePath, line: UInt = #line) throws {
         let plain = try ReplayDebugger(traceDirectory: rec.trace, automaticCheckpoints: false)
         let end = try plain.goToEnd()
@@ -36,16 +39,23 @@ final class CheckpointTests: XCTestCase {
         let d = try ReplayDebugger(traceDirectory: rec.trace, automaticCheckpoints: false)
         debugger = d
         var taken = 0
-        var previous: Int?
+        var previous: (id: Int, pids: [Int32])?
+        var everFrozen = Set<Int32>()
         for n in 1..<end.event {
             if let cp = try? d.takeCheckpoint() {
                 taken += 1
+                let held = try d.checkpointProcesses()
+                XCTAssertEqual(held.count, try d.checkpoints().reduce(0) { $0 + $1.processes }, file: file, line: line)
                 if let p = previous {
                     // A checkpoint that failed to restore would have been dropped (and reported).
-                    XCTAssertTrue(try d.checkpoints().contains { $0.id == p }, "checkpoint \(p) was restored", file: file, line: line)
-                    try? d.deleteCheckpoint(p)
+                    XCTAssertTrue(try d.checkpoints().contains { $0.id == p.id }, "checkpoint \(p.id) was restored", file: file, line: line)
+                    try d.deleteCheckpoint(p.id)
+                    XCTAssertEqual(p.pids.filter(processExists), [], "a deleted checkpoint's processes are gone", file: file, line: line)
                 }
-                previous = cp.id
+                let mine = Array(Set(held).subtracting(previous?.pids ?? []))
+                XCTAssertEqual(mine.count, cp.processes, "one frozen process per live process", file: file, line: line)
+                everFrozen.formUnion(mine)
+                previous = (cp.id, mine)
             }
             let stop = try d.goToEvent(n + 1)
             XCTAssertEqual(stop.event, n + 1, "going to event \(n + 1) from a checkpoint", file: file, line: line)
@@ -54,10 +64,11 @@ final class CheckpointTests: XCTestCase {
                              file: file, line: line)
         XCTAssertEqual(try d.goToEnd(), end, "the replay ends as recorded", file: file, line: line)
         let frozen = try d.checkpointProcesses()
-        XCTAssertFalse(frozen.isEmpty)
+        XCTAssertEqual(frozen.filter(processExists), frozen, "the held checkpoint's processes are alive", file: file, line: line)
+        XCTAssertEqual(Set(frozen), Set(previous?.pids ?? []), file: file, line: line)
         d.kill()
         debugger = nil
-        XCTAssertEqual(frozen.filter(processExists), [], "the checkpoints' processes are gone after kill", file: file, line: line)
+        XCTAssertEqual(everFrozen.filter(processExists), [], "the checkpoints' processes are gone after kill", file: file, line: line)
         print("\(rec.trace): \(end.event) events, \(taken) checkpoints restored")
     }
 
@@ -78,6 +89,17 @@ final class CheckpointTests: XCTestCase {
         try restoreAtEveryEvent(try recording("signal_delivery", ["altstack"]))
         try restoreAtEveryEvent(try recording("signal_delivery", ["xmm"]))
         try restoreAtEveryEvent(try recording("signals", []))
+        // sigsuspend with a temporary mask that lets in the signal its handler catches.
+        try restoreAtEveryEvent(try recording("signal_delivery", ["suspend-mask"]))
+    }
+
+    /// Programs that end by a signal: the checkpoints of a dead program cannot be restored, and
+    /// none of their processes outlives the session.
+    func testRestoringAtEveryEventOfSignalDeaths() throws {
+        try restoreAtEveryEvent(try recording("signal_deaths", ["self-sys"]))
+        try restoreAtEveryEvent(try recording("signal_deaths", ["self-kill"]))
+        try restoreAtEveryEvent(try recording("signal_deaths", ["self-pipe"]))
+        try restoreAtEveryEvent(try recording("signal_deaths", ["children"]))
     }
 
     /// Tasks created in pid namespaces (the events name them by other ids than the program's),
@@ -90,7 +112,116 @@ final class CheckpointTests: XCTestCase {
     func testRestoringAtEveryEventOfSharedMappingsAndRdtsc() throws {
         let dir = try makeTemporaryDirectory("ckpt-mmap")
         try restoreAtEveryEvent(try recording("mmap_files", [dir]))
+        // A mapped file written, grown, shrunk and punched by syscalls: its scratch copy is put
+        // back in place at each restore, holes and size included.
+        try restoreAtEveryEvent(try recording("mapped_file_changes", [try makeTemporaryDirectory("ckpt-changes")]))
         try restoreAtEveryEvent(try recording("nondeterminism", []))
+    }
+
+    /// sparse_map maps a 10 GiB sparse file with 12 KiB of data MAP_SHARED, from the replay's
+    /// scratch copy (FileMapper): checkpoints at its last events (the mmap among them), each
+    /// restored, cost the replayer the file's data, not its size (peak RSS, VmHWM, measured from a
+    /// reset through /proc/self/clear_refs), and the replay still ends as recorded.
+    func testCheckpointsOfASparseMappedFileCostItsData() throws {
+        let work = try makeTemporaryDirectory("ckpt-sparse")
+        let mib = ProcessInfo.processInfo.environment["SWRR_TEST_SPARSE_MIB"] ?? "10240"
+        let rec = try GDBFixture.recording(source: Self.fixtures + "/sparse_map.c", name: "sparse_map-\(mib)",
+                                           arguments: [work, mib], status: 0)
+        let plain = try ReplayDebugger(traceDirectory: rec.trace, automaticCheckpoints: false)
+        let end = try plain.goToEnd()
+        plain.kill()
+        let d = try ReplayDebugger(traceDirectory: rec.trace, automaticCheckpoints: false)
+        debugger = d
+        _ = try d.goToEvent(end.event - 12)
+        let clear = open("/proc/self/clear_refs", O_WRONLY)
+        XCTAssertGreaterThanOrEqual(clear, 0, "opening clear_refs: errno \(errno)")
+        XCTAssertEqual(write(clear, "5", 1), 1, "resetting the peak RSS: errno \(errno)")
+        close(clear)
+        let before = try peakResidentBytes()
+        var taken: [CheckpointInfo] = []
+        for n in (end.event - 12)..<end.event {
+            if let cp = try? d.takeCheckpoint() { taken.append(cp) }
+            _ = try d.goToEvent(n + 1)
+        }
+        XCTAssertGreaterThanOrEqual(taken.count, 8, "checkpoints at most of the last events: \(taken)")
+        for cp in taken.reversed() {
+            XCTAssertEqual(try d.goTo(cp.position).reason, .jumped, "restoring \(cp)")
+            XCTAssertEqual(try d.eventNumber(), cp.position.event)
+        }
+        XCTAssertEqual(try d.goToEnd(), end, "the replay ends as recorded")
+        let growth = try peakResidentBytes() - before
+        print("sparse_map \(mib) MiB: \(taken.count) checkpoints taken and restored, peak RSS grew \(growth >> 10) KiB, " +
+              "checkpoints hold \(taken.reduce(0) { $0 + $1.memoryBytes } >> 10) KiB")
+        XCTAssertLessThan(growth, 64 << 20, "the replayer's peak RSS grew \(growth) bytes")
+        XCTAssertTrue(taken.allSatisfy { $0.memoryBytes < 64 << 20 }, "\(taken)")
+    }
+
+    /// mapped_file_changes writes, grows, shrinks, punches and truncates a file it maps
+    /// MAP_SHARED from the replay's scratch copy: after a run to the end, a checkpoint restored
+    /// shows in every page of those mappings what a replay without checkpoints shows there (the
+    /// copy is put back in place as the checkpoint found it, size and holes included), at its
+    /// event and the next ones.
+    func testRestoredScratchCopiesShowTheBytesOfTheirCheckpoint() throws {
+        let rec = try recording("mapped_file_changes", [try makeTemporaryDirectory("ckpt-back")])
+        let plain = try ReplayDebugger(traceDirectory: rec.trace, automaticCheckpoints: false)
+        defer { plain.kill() }
+        let end = try plain.goToEnd()
+        let d = try ReplayDebugger(traceDirectory: rec.trace, automaticCheckpoints: false)
+        debugger = d
+        var taken: [CheckpointInfo] = []
+        for n in stride(from: 4, to: end.event - 4, by: 9) {
+            _ = try d.goToEvent(n)
+            if !(try scratchPages(d).isEmpty), let cp = try? d.takeCheckpoint() { taken.append(cp) }
+        }
+        XCTAssertGreaterThanOrEqual(taken.count, 5, "checkpoints while the file is mapped: \(taken)")
+        XCTAssertEqual(try d.goToEnd(), end)
+        var compared = 0
+        for cp in taken.reversed() {
+            XCTAssertEqual(try d.goTo(cp.position).reason, .jumped)
+            for n in cp.position.event..<min(cp.position.event + 3, end.event) {
+                if n > cp.position.event { _ = try d.goToEvent(n) }
+                _ = try plain.goToEvent(n)
+                let expected = try scratchPages(plain)
+                let got = try scratchPages(d)
+                let differing: [String] = Set(got.keys).union(expected.keys).sorted().filter { got[$0] != expected[$0] }.map { page in
+                    let a: [UInt8]? = got[page] ?? nil, b: [UInt8]? = expected[page] ?? nil
+                    var at: Int?
+                    if let a, let b { at = a.indices.first { $0 < b.count && a[$0] != b[$0] } }
+                    return "0x" + String(page, radix: 16) + (a == nil ? " unreadable" : "") + (b == nil ? " (unreadable without)" : "")
+                        + (at.map { " from byte \($0)" } ?? "")
+                }
+                XCTAssertEqual(differing, [], "the mapped pages at event \(n), restored from \(cp)")
+                compared += expected.count
+            }
+        }
+        XCTAssertGreaterThan(compared, 20, "pages compared")
+    }
+
+    /// The pages of the program's MAP_SHARED mappings of scratch copies (by address; nil: past
+    /// the file's end, unreadable), in its first live process.
+    private func scratchPages(_ d: ReplayDebugger) throws -> [UInt64: [UInt8]?] {
+        let live = try d.tasks().filter { $0.state != .ended && $0.tid == $0.pid }
+        guard let main = live.min(by: { $0.pid < $1.pid }) else { return [:] }
+        let maps = try String(contentsOfFile: "/proc/\(main.replayTid)/maps", encoding: .utf8)
+        var pages: [UInt64: [UInt8]?] = [:]
+        for line in maps.split(separator: "\n") where line.contains("/swrr-replay-") {
+            let fields = line.split(separator: " ")
+            guard fields.count > 1, fields[1].hasSuffix("s") else { continue }
+            let range = fields[0].split(separator: "-").compactMap { UInt64($0, radix: 16) }
+            guard range.count == 2 else { continue }
+            for page in stride(from: range[0], to: range[1], by: 4096) {
+                pages[page] = try? d.readMemory(page, count: 4096, tid: main.tid)
+            }
+        }
+        return pages
+    }
+
+    /// VmHWM of /proc/self/status, in bytes.
+    private func peakResidentBytes() throws -> Int {
+        let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+        let line = try XCTUnwrap(status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") })
+        let kb = try XCTUnwrap(line.split(separator: " ").dropFirst().first.flatMap { Int($0) })
+        return kb * 1024
     }
 
     // MARK: the same results with checkpoints as without
