@@ -124,9 +124,6 @@ private let EIO: Int64 = 5, ESRCH: Int64 = 3, EPERM: Int64 = 1, EFAULT: Int64 = 
 private let WNOHANG: UInt64 = 1, WNOWAIT: UInt64 = 0x0100_0000
 
 extension Recorder {
-    /// How often a held wait looks again for what the kernel alone knows (a real child's stop).
-    static let heldWaitPollMs: UInt64 = 5
-
     // MARK: the tracer's requests
 
     /// The result of the program's ptrace call (made by `t`), emulated at its entry; outputs are
@@ -291,12 +288,12 @@ extension Recorder {
         p.reported = false
         p.interruptRequested = false
         t.state = .ptraceStopped
-        if current === t { current = nil }
+        scheduler.release(t)
         // The kernel tells the tracer of every ptrace stop with SIGCHLD (SA_NOCLDSTOP does not
         // apply to tracers); gdb waits for it in sigsuspend before it calls waitpid again. It is
         // an ordinary signal to the tracer, recorded where it is delivered.
         kill(p.tracer, SIGCHLD)
-        wakeHeldWaits()
+        scheduler.wakeHeldWaits()
         kickKernelWaits(of: p.tracer)
     }
 
@@ -637,8 +634,7 @@ extension Recorder {
             // PTRACE_EVENT_STOP of the kick follows when it is resumed; the recorder's event-stop
             // path resumes it as before.)
             try undoSyscall(t, regs: &regs)
-            t.state = .runnable
-            if current === t { current = nil }
+            scheduler.yielded(t)
             return true
         }
         guard let w = t.waitNoHang else { return false }
@@ -665,9 +661,7 @@ extension Recorder {
         }
         try undoSyscall(t, regs: &regs)
         if Self.debug { debugLog("wait of \(t.tid) held") }
-        t.state = .ptraceWaiting
-        t.waitingSince = monotonicMs()
-        if current === t { current = nil }
+        scheduler.holdWait(t)
         return true
     }
 
@@ -680,19 +674,6 @@ extension Recorder {
         try t.task.setRegisters(regs)
     }
 
-    /// Lets every held wait look again.
-    func wakeHeldWaits() {
-        for w in tasks.values where w.state == .ptraceWaiting { w.state = .runnable }
-    }
-
-    /// Held waits that have waited a poll interval look again (a real child may have changed).
-    func pollHeldWaits() {
-        let now = monotonicMs()
-        for w in tasks.values where w.state == .ptraceWaiting && now - w.waitingSince >= Self.heldWaitPollMs {
-            w.state = .runnable
-        }
-    }
-
     /// A task ended: its tracer's held wait may now see it, and a tracer's end ends (EXITKILL) or
     /// releases its tracees.
     func ptraceTaskEnded(_ t: RecordTask, waitStatus: Int32) {
@@ -700,7 +681,7 @@ extension Recorder {
             ptraceZombies.append(EmulatedZombie(tracer: p.tracer, tid: t.tid, tgid: t.task.tgid, waitStatus: waitStatus))
         }
         ptraceZombies.removeAll { $0.tracer == t.tid && t.tid == t.task.tgid }
-        wakeHeldWaits()
+        scheduler.wakeHeldWaits()
         guard t.tid == t.task.tgid else { return }
         for x in tasks.values {
             guard let p = x.ptrace, p.tracer == t.tid else { continue }

@@ -133,13 +133,10 @@ public final class Recorder {
 
     // MARK: the loop
 
+    /// Which task runs user code, the task set and the slices (Scheduler.swift).
+    let scheduler = Scheduler()
     /// Every live task, by tid.
-    var tasks: [Int32: RecordTask] = [:]
-    /// The task holding the scheduler's slot: only it runs user code (threads of one program
-    /// share memory, so running them one at a time makes the recorded order the real one).
-    var current: RecordTask?
-    /// Round-robin order of tids for the scheduler.
-    var order: [Int32] = []
+    var tasks: [Int32: RecordTask] { scheduler.tasks }
     /// Stops of tasks whose parent's clone event has not been seen yet.
     var earlyStops: Set<Int32> = []
     var mainTid: Int32 = 0
@@ -156,14 +153,6 @@ public final class Recorder {
     lazy var writerRef: TraceWriter = self.writer!
     /// The original actions of every filter the program installed (ProgramSeccompFilter.swift).
     var seccompRewriter = SeccompFilterRewriter()
-
-    /// How long a task may hold the slot in a syscall before it counts as blocked, and how long
-    /// signals may be held back before they are delivered at an arbitrary instruction.
-    static let blockTimeoutMs: Int32 = 2
-    static let holdLimitMs: UInt64 = 200
-    static let spinCheckMs: UInt64 = 50
-    /// How long a task making buffered syscalls keeps the CPU while another task is runnable.
-    static let bufferedSliceMs: UInt64 = 10
 
     private func record(program: String, header: TraceHeader, writer: TraceWriter) throws -> Int32 {
         let pid: pid_t
@@ -193,29 +182,27 @@ public final class Recorder {
             }
         }
         let main = RecordTask(task: task, process: RecordProcess(fds: FdTable()), state: .runnable)
-        tasks[pid] = main
-        order.append(pid)
+        scheduler.add(main)
         mainTid = pid
         defer { killAll() }
 
-        while !tasks.isEmpty {
+        while !scheduler.isEmpty {
             if let sig = StopSignals.received { throw RecordError.stopped(signal: sig) }
-            if current == nil, let next = pickRunnable() {
+            if scheduler.current == nil, let next = scheduler.next() {
                 try survivingVanishedTasks {
                     try resumeUser(next)
-                    // (Unless it stopped for its emulated tracer, or blocked in a syscall made now.)
-                    if next.state == .running || next.state == .inSyscall { current = next }
+                    scheduler.granted(next)
                 }
                 // It stopped for its emulated tracer without running, or it re-entered a syscall
                 // its tracer stopped it at and blocked there: another task may take the slot now
                 // (waiting for a stop here could wait forever).
-                if current == nil { continue }
+                if scheduler.current == nil { continue }
             }
-            guard let (tid, stop) = try Task.waitAny(timeoutMs: needsTimer() ? Self.blockTimeoutMs : 0) else {
+            guard let (tid, stop) = try Task.waitAny(timeoutMs: scheduler.waitTimeoutMs()) else {
                 try survivingVanishedTasks { try onTimeout() }
                 continue
             }
-            if Self.debug { debugLog("stop \(tid): \(stop) state \(tasks[tid].map { "\($0.state)" } ?? "unknown") current \(current?.tid ?? 0)") }
+            if Self.debug { debugLog("stop \(tid): \(stop) state \(tasks[tid].map { "\($0.state)" } ?? "unknown") current \(scheduler.current?.tid ?? 0)") }
             guard let t = tasks[tid] else {
                 // A new task's first stop can come before its parent's clone event.
                 if !stop.isTermination { earlyStops.insert(tid) }
@@ -240,7 +227,7 @@ public final class Recorder {
             if Self.debug { debugLog("task \(tid) vanished: \(e)") }
             t.state = .exiting
             t.interruptPending = false
-            if current === t { current = nil }
+            scheduler.release(t)
         }
     }
 
@@ -255,78 +242,32 @@ public final class Recorder {
     }
 
     private func killAll() {
-        for t in tasks.values { t.task.kill() }
-        tasks = [:]
+        for t in scheduler.removeAll() { t.task.kill() }
         self.task = nil
-    }
-
-    private func pickRunnable() -> RecordTask? {
-        guard !order.isEmpty else { return nil }
-        for _ in 0..<order.count {
-            let tid = order.removeFirst()
-            order.append(tid)
-            if let t = tasks[tid], t.state == .runnable { return t }
-        }
-        return nil
-    }
-
-    private func needsTimer() -> Bool {
-        if tasks.values.contains(where: { !$0.held.isEmpty || $0.state == .ptraceWaiting }) { return true }
-        guard let c = current else { return false }
-        return tasks.values.contains { $0 !== c && $0.state == .runnable }
     }
 
     /// Resumes a stopped task into user code (or into the syscall it is stopped at).
     func resumeUser(_ t: RecordTask) throws {
         if t.ptrace != nil || t.reenterSyscall, try ptraceBeforeResume(t) { return }
-        t.state = .running
-        t.runningSince = monotonicMs()
+        scheduler.running(t)
         let sig = t.resumeSignal
         t.resumeSignal = 0
         try t.task.resume(ptraceResumeMode(t) ?? userMode(t), signal: sig)
     }
 
+    /// The wait for a stop timed out: do what the scheduler decides.
     private func onTimeout() throws {
-        let now = monotonicMs()
-        pollHeldWaits()
-        if let c = current {
-            if c.state == .inSyscall && c.syscallRecorded {
-                // fork/clone still inside the kernel, its event already written: nothing to mark.
-                c.state = .blocked
-                current = nil
-                return
-            }
-            if c.state == .inSyscall && (SyscallTable.keepsTheCPU(Int(Int64(bitPattern: c.entry.origRax)))
-                                         || c.waitNoHang != nil) {
-                // (A wait with WNOHANG added returns at once, and may be undone: no marker for it.)
-                return
-            }
-            if c.state == .inSyscall {
-                // It blocked: mark where it entered (unless its tracer's entry stop did), and let
-                // another task run meanwhile.
-                if !c.ptraceEntryRecorded { try writerRef.append(.syscallEntry(SyscallEntryEvent(
+        scheduler.pollHeldWaits()
+        for action in scheduler.timeout() {
+            switch action {
+            case .blocked(let c, let marker):
+                if marker { try writerRef.append(.syscallEntry(SyscallEntryEvent(
                     tid: c.tid, number: Int32(truncatingIfNeeded: Int64(bitPattern: c.entry.origRax)),
                     registers: c.entry))) }
-                c.state = .blocked
-                current = nil
-                return
-            }
-            if c.state == .running && c.buffer != nil && now - c.runningSince >= Self.bufferedSliceMs,
-               tasks.values.contains(where: { $0 !== c && $0.state == .runnable }) {
-                // Buffered syscalls are no switch points: a thread waiting in a loop of them for
-                // another one would keep the CPU. Its next buffered call becomes a recorded one.
+                scheduler.blocked(c)
+            case .stopBuffering(let c):
                 interruptBuffering(c)
-            }
-            if c.state == .running && !c.interruptPending &&
-                (now - c.runningSince >= Self.spinCheckMs ||
-                 (!c.held.isEmpty && now - c.heldSince >= Self.holdLimitMs)) {
-                try c.task.interrupt()
-                c.interruptPending = true
-                return
-            }
-        }
-        for t in tasks.values where !t.held.isEmpty && t !== current && now - t.heldSince >= Self.holdLimitMs {
-            if t.state == .running && !t.interruptPending {
+            case .interrupt(let t):
                 try t.task.interrupt()
                 t.interruptPending = true
             }
@@ -377,15 +318,8 @@ public final class Recorder {
                 // The registers syscallExit already read (one PTRACE_GETREGS per stop, ≈ 2 µs).
                 t.boundary = try exitRegisters ?? t.task.registers()
                 if t.ptrace != nil || t.ptraceEntryRecorded, emulatedSyscallExitStop(t) { return }
-                if wasBlocked {
-                    t.state = .runnable
-                } else if tasks.values.contains(where: { $0 !== t && $0.state == .runnable }) {
-                    // A syscall is a switch point: let the others have a turn.
-                    t.state = .runnable
-                    current = nil
-                } else {
-                    try resumeUser(t)
-                }
+                // A syscall is a switch point: the others may have a turn.
+                if scheduler.syscallExited(t, wasBlocked: wasBlocked) { try resumeUser(t) }
             default:
                 try resumeUser(t)
             }
@@ -409,9 +343,7 @@ public final class Recorder {
             }
             if t.tid == mainTid { mainStatus = status }
             if t.tid == t.task.tgid { endingGroups.remove(t.tid) }
-            tasks[t.tid] = nil
-            order.removeAll { $0 == t.tid }
-            if current === t { current = nil }
+            scheduler.remove(t)
             ptraceTaskEnded(t, waitStatus: status)
         }
     }
@@ -429,8 +361,7 @@ public final class Recorder {
                                state: earlyStops.remove(child) != nil ? .runnable : .newborn)
             c.filters = t.filters   // seccomp filters and no_new_privs are inherited by every new task
             c.noNewPrivs = t.noNewPrivs
-            tasks[child] = c
-            order.append(child)
+            scheduler.add(c)
             // The event is complete now (its result is the child), and the child's events must
             // come after it: with CLONE_VFORK the parent only returns once the child has exec'd.
             let number = Int32(truncatingIfNeeded: Int64(bitPattern: t.entry.origRax))
@@ -442,10 +373,7 @@ public final class Recorder {
             inheritBuffer(parent: t, child: c, sharesMemory: e == .vfork || flags.contains(.vm), newTLS: flags.contains(.setTLS),
                           vfork: e == .vfork || flags.contains(.vfork))
             if t.ptrace != nil { emulatedTraceeCreated(c, by: t, event: e, cloneFlags: isClone ? flags : nil) }
-            if e == .vfork || flags.contains(.vfork) {
-                t.state = .blocked
-                if current === t { current = nil }
-            }
+            if e == .vfork || flags.contains(.vfork) { scheduler.blocked(t) }
             try t.task.resume(.syscall)
         case .exec:
             let execer = try takeOverAfterExec(reportedBy: t,
@@ -462,7 +390,7 @@ public final class Recorder {
             // code until that has happened, or the order of that write against theirs is
             // chance; replay waits for the same. A group leader's end is only reported once
             // all its threads are gone, so it gives up the CPU here.
-            if current === t && t.task.tid == t.task.tgid { current = nil }
+            if t.task.tid == t.task.tgid { scheduler.release(t) }
             if t.ptrace != nil, try emulatedExitEventStop(t) { return }
             try t.task.resume(.cont)
         case .stop:
@@ -499,21 +427,21 @@ public final class Recorder {
     /// Our PTRACE_INTERRUPT arrived: deliver signals held back too long here, or check whether
     /// the task is spinning and should give the slot away.
     private func interrupted(_ t: RecordTask) throws {
-        if !t.held.isEmpty && monotonicMs() - t.heldSince >= Self.holdLimitMs {
-            try deliverHeldHere(t)
-            return
-        }
-        if current === t, tasks.values.contains(where: { $0 !== t && $0.state == .runnable }) {
+        switch scheduler.interrupted(t) {
+        case .deliverHeld:
+            return try deliverHeldHere(t)
+        case .checkSpin:
             switch try SpinDetector.check(t.task) {
             case .notSpinning: break
             case .interrupted(let stop): return try handle(stop, of: t)
             case .spinning:
                 try flushBuffer(t)
                 try writerRef.append(.preempt(PreemptEvent(tid: t.tid, registers: try t.task.registers())))
-                t.state = .runnable
-                current = nil
+                scheduler.yielded(t)
                 return
             }
+        case .resume:
+            break
         }
         try resumeUser(t)
     }
@@ -605,16 +533,14 @@ public final class Recorder {
         }
         t.state = .inSyscall
         try task.resume(.syscall)
-        if t.waitNoHang == nil && spec.blocking.isLikely(args: regs.syscallArgs),
-           tasks.values.contains(where: { $0 !== t && $0.state == .runnable }) {
+        if scheduler.yieldsAtEntry(t, likelyToBlock: t.waitNoHang == nil && spec.blocking.isLikely(args: regs.syscallArgs)) {
             // A wait that will almost surely block (futex wait, sleeps, waits for children…):
             // give the others the CPU now rather than after blockTimeoutMs. (Its entry is in the
             // trace already when its emulated tracer saw it.)
             if !t.ptraceEntryRecorded {
                 try writer.append(.syscallEntry(SyscallEntryEvent(tid: t.tid, number: Int32(number), registers: regs)))
             }
-            t.state = .blocked
-            if current === t { current = nil }
+            scheduler.blocked(t)
         }
     }
 

@@ -3,7 +3,7 @@
 // - asynchronous signals are delivered only at a syscall boundary, where replay can deliver them
 //   again exactly: one that arrives while the task runs user code is held back, raised again at
 //   the task's next syscall entry, and delivered right after that syscall;
-// - one held back longer than Recorder.holdLimitMs (a task computing without syscalls) is
+// - one held back longer than Scheduler.holdLimitMs (a task computing without syscalls) is
 //   delivered where the task is interrupted, or a few instructions further at one replay can
 //   patch (PatchablePoint.swift), and recorded with all registers so replay can find that point
 //   again (SwrrReplay/PointSearch.swift).
@@ -70,7 +70,7 @@ extension Recorder {
             try deliver(t, signal: signal, info: info, regs: regs, point: .arbitrary)
         case .caught, .ignored, .stops:
             // (Also what an emulated tracee's tracer must see stop it: held to its next syscall.)
-            if t.held.isEmpty { t.heldSince = monotonicMs() }
+            if t.held.isEmpty { t.heldSince = scheduler.now() }
             t.held.append((signal, info))
             // A buffered call makes no stop: the library's next call makes an ordinary one.
             interruptBuffering(t)
@@ -103,7 +103,7 @@ extension Recorder {
         // A few steps on to an instruction replay can find fast (PatchablePoint.swift).
         if t.state == .running { guard try stepToPatchableInstruction(t) else { return } }
         let h = t.held.removeFirst()
-        if !t.held.isEmpty { t.heldSince = monotonicMs() }
+        if !t.held.isEmpty { t.heldSince = scheduler.now() }
         let regs = try task.registers()
         task.sendSignal(h.signal)
         // The kernel stops the task for it before the task runs another instruction.
