@@ -49,8 +49,8 @@ extension Recorder {
                 }
                 _ = try? victim.task.resume(.cont)
             }
-            releaseSharedBuffer(victim)
-            forgetDesched(victim)
+            buffers.releaseSharedBuffer(victim)
+            buffers.forgetDesched(victim)
             execer.execVictims.append((victim.tid, status))
             scheduler.remove(victim)
         }
