@@ -86,7 +86,7 @@ public final class Recorder {
         } catch {
             throw RecordError.tracee("\(error)")
         }
-        let header = makeHeader(program: program, cpu: cpu)
+        let header = TraceHeader.recording(of: program, options: options, preloadLibrary: preloadLibrary, cpu: cpu)
         let writer = try TraceWriter(directory: dir, header: header)
         self.writer = writer
         if options.outputDirectory == nil { try? TraceStore.setLatest(dir) }
@@ -104,31 +104,6 @@ public final class Recorder {
             try? writer.finish(.aborted(reason: (error as? RecordError)?.traceReason ?? "\(error)"))
             throw error
         }
-    }
-
-    private func makeHeader(program: String, cpu: Int?) -> TraceHeader {
-        let sig = CPUProbe.signature
-        let k = CPUProbe.kernel()
-        var rl = rlimit()
-        getrlimit(Int32(RLIMIT_STACK.rawValue), &rl)
-        var t = timespec()
-        clock_gettime(CLOCK_REALTIME, &t)
-        return TraceHeader(
-            formatVersion: TraceFormat.version, swrrVersion: TraceFormat.swrrVersion,
-            createdAt: Double(t.tv_sec) + Double(t.tv_nsec) / 1e9, program: program,
-            argv: [options.program] + options.arguments, environment: options.environment,
-            workingDirectory: options.workingDirectory, tickSource: "none",
-            cpu: CPUDescription(vendor: CPUProbe.vendor, brand: CPUProbe.brand, family: sig.family,
-                                model: sig.model, stepping: sig.stepping,
-                                cpuid: CPUProbe.snapshot(onCPU: cpu).map {
-                                    CPUIDLeaf(leaf: $0.leaf, subleaf: $0.subleaf, eax: $0.eax, ebx: $0.ebx,
-                                              ecx: $0.ecx, edx: $0.edx)
-                                }),
-            kernel: KernelDescription(sysname: k.sysname, release: k.release, version: k.version,
-                                      machine: k.machine),
-            stackLimit: [UInt64(rl.rlim_cur), UInt64(rl.rlim_max)],
-            ignoredSignals: options.signals.ignored, blockedSignals: options.signals.blocked,
-            preloadLibrary: preloadLibrary, boundCPU: cpu)
     }
 
     // MARK: the loop
