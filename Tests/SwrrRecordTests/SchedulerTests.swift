@@ -106,7 +106,7 @@ final class SchedulerTests: XCTestCase {
     }
 
     func testWaitTimeoutOnlyWhenSomethingIsToDecide() {
-        let a = task(10, .runnable)
+        task(10, .runnable)
         XCTAssertEqual(scheduler.waitTimeoutMs(), 0, "nothing runs")
         XCTAssertEqual(runNext(), 10)
         XCTAssertEqual(scheduler.waitTimeoutMs(), 0, "alone: wait for its stop as long as it takes")
@@ -119,7 +119,6 @@ final class SchedulerTests: XCTestCase {
         b.held = []
         b.state = .ptraceWaiting
         XCTAssertEqual(scheduler.waitTimeoutMs(), Scheduler.blockTimeoutMs, "a held wait is polled")
-        _ = a
     }
 
     func testTimeoutInSyscallMarksItBlocked() {
@@ -231,7 +230,7 @@ final class SchedulerTests: XCTestCase {
     func testRemovalAndExecRenaming() {
         let leader = task(10, .runnable)
         let thread = task(11, .runnable, tgid: 10)
-        let other = task(12, .runnable)
+        task(12, .runnable)
         XCTAssertEqual(runNext(), 10)
         // Thread 11 exec'd: it is known by the leader's tid from now on, with the leader's slot.
         thread.task = Task(tid: 10)
@@ -245,6 +244,5 @@ final class SchedulerTests: XCTestCase {
         XCTAssertEqual(scheduler.order, [12])
         XCTAssertEqual(scheduler.removeAll().map(\.tid), [12])
         XCTAssertTrue(scheduler.isEmpty)
-        _ = other
     }
 }
