@@ -62,6 +62,8 @@ let package = Package(
         // C fixture compiler, finding tools, the swrr executable and the record/replay assertions,
         // rewritten traces.
         .target(name: "SwrrTestSupport", dependencies: ["CSwrrShim", "SwrrTrace"], path: "Tests/SwrrTestSupport"),
+        // The recorder's scheduler alone: its decisions on a fake clock and hand-set task states.
+        .testTarget(name: "SwrrRecordTests", dependencies: ["SwrrRecord", "SwrrKernel", "SwrrTracee"]),
         // The gdb server's packet layer alone (framing, checksums, escapes, checked fields).
         .testTarget(name: "SwrrGDBPacketTests", dependencies: ["SwrrGDB"]),
         // The replay debugger (ReplayDebugger, reverse execution, checkpoints) and, through the

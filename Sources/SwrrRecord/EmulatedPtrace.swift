@@ -123,9 +123,19 @@ enum EmulatedWait: Equatable {
 private let EIO: Int64 = 5, ESRCH: Int64 = 3, EPERM: Int64 = 1, EFAULT: Int64 = 14, EINVAL: Int64 = 22
 private let WNOHANG: UInt64 = 1, WNOWAIT: UInt64 = 0x0100_0000
 
-extension Recorder {
-    /// How often a held wait looks again for what the kernel alone knows (a real child's stop).
-    static let heldWaitPollMs: UInt64 = 5
+/// The program's ptrace, emulated: the ends of tracees that wait for their tracers' waits, and
+/// the recorder whose tasks, scheduler, trace and syscall path it works with.
+final class PtraceEmulation {
+    unowned let recorder: Recorder
+    /// Ends of the program's own tracees that only their tracers' waits report.
+    private var zombies: [EmulatedZombie] = []
+
+    init(recorder: Recorder) {
+        self.recorder = recorder
+    }
+
+    private var tasks: [Int32: RecordTask] { recorder.tasks }
+    private var scheduler: Scheduler { recorder.scheduler }
 
     // MARK: the tracer's requests
 
@@ -135,7 +145,7 @@ extension Recorder {
         let request = args[0], addr = args[2], data = args[3]
         let pid = Int32(truncatingIfNeeded: args[1])
         guard let req = PtraceRequests.request(request), req.emulated else {
-            options.status("ptrace request \(PtraceRequests.name(request)) by task \(t.tid) is not emulated: refused with EIO")
+            recorder.options.status("ptrace request \(PtraceRequests.name(request)) by task \(t.tid) is not emulated: refused with EIO")
             return -EIO
         }
         switch request {
@@ -144,7 +154,7 @@ extension Recorder {
             // recorded program's parent).
             guard t.ptrace == nil, let parent = t.task.parentPid(),
                   tasks.values.contains(where: { $0.task.tgid == parent }) else {
-                options.status("PTRACE_TRACEME by task \(t.tid): its parent is not recorded; refused with EPERM")
+                recorder.options.status("PTRACE_TRACEME by task \(t.tid): its parent is not recorded; refused with EPERM")
                 return -EPERM
             }
             startTracing(t, tracer: parent, seized: false, options: 0)
@@ -192,7 +202,7 @@ extension Recorder {
             return output(withUnsafeBytes(of: UInt64(bitPattern: Int64(word)).littleEndian) { Array($0) })
         case PtraceRequests.pokeText, PtraceRequests.pokeData, PtraceRequests.pokeUser:
             if request == PtraceRequests.pokeUser && addr >= PtraceRequests.debugRegistersOffset {
-                options.status("PTRACE_POKEUSER of a debug register (offset \(addr)) by task \(t.tid): refused with EIO (replay uses them)")
+                recorder.options.status("PTRACE_POKEUSER of a debug register (offset \(addr)) by task \(t.tid): refused with EIO (replay uses them)")
                 return -EIO
             }
             return swrr_ptrace(Int32(request), task.tid, UInt(addr), UInt(data)) == -1 ? -Int64(errno) : 0
@@ -247,7 +257,7 @@ extension Recorder {
     private func refusedOptions(_ asked: UInt64, by t: RecordTask) -> Int64? {
         let unsupported = asked & ~PtraceRequests.supportedOptions
         guard unsupported != 0 else { return nil }
-        options.status("ptrace options \(PtraceRequests.optionList(unsupported)) by task \(t.tid) are not emulated: refused with EINVAL")
+        recorder.options.status("ptrace options \(PtraceRequests.optionList(unsupported)) by task \(t.tid) are not emulated: refused with EINVAL")
         return -EINVAL
     }
 
@@ -260,7 +270,7 @@ extension Recorder {
         // it through), so neither PTRACE_SYSCALL's stops nor a signal's delivery at it could be
         // shown to the tracer: an emulated tracee makes only ordinary syscalls.
         t.buffer?.disabled = true
-        interruptBuffering(t)
+        recorder.buffers.interruptBuffering(t)
     }
 
     /// The siginfo of the current stop: the signal's own, or the one the kernel makes for a
@@ -286,17 +296,17 @@ extension Recorder {
     /// Enters an emulated stop: the task stays stopped until its tracer resumes it.
     func enterEmulatedStop(_ t: RecordTask, _ stop: EmulatedStop) {
         guard let p = t.ptrace else { return }
-        if Self.debug { debugLog("emulated stop of \(t.tid): \(stop)") }
+        if Recorder.debug { recorder.debugLog("emulated stop of \(t.tid): \(stop)") }
         p.stop = stop
         p.reported = false
         p.interruptRequested = false
         t.state = .ptraceStopped
-        if current === t { current = nil }
+        scheduler.release(t)
         // The kernel tells the tracer of every ptrace stop with SIGCHLD (SA_NOCLDSTOP does not
         // apply to tracers); gdb waits for it in sigsuspend before it calls waitpid again. It is
         // an ordinary signal to the tracer, recorded where it is delivered.
         kill(p.tracer, SIGCHLD)
-        wakeHeldWaits()
+        scheduler.wakeHeldWaits()
         kickKernelWaits(of: p.tracer)
     }
 
@@ -322,8 +332,8 @@ extension Recorder {
                             point: SignalDeliveryPoint) throws -> Bool {
         guard t.ptrace != nil, signal != SIGKILL else { return false }
         if point != .syscallBoundary {
-            try flushBuffer(t)
-            try writerRef.append(.preempt(PreemptEvent(tid: t.tid, registers: regs)))
+            try recorder.buffers.flushBuffer(t)
+            try recorder.writerRef.append(.preempt(PreemptEvent(tid: t.tid, registers: regs)))
         }
         t.boundary = nil
         enterEmulatedStop(t, .signal(signal, info: info, point: point))
@@ -341,9 +351,9 @@ extension Recorder {
     func emulatedSyscallEntryStop(_ t: RecordTask) throws -> Bool {
         guard let p = t.ptrace, p.syscallStops, !t.ptraceEntryRecorded,
               !Self.isSwrrCall(t.entry) else { return false }
-        try flushBuffer(t)
+        try recorder.buffers.flushBuffer(t)
         // Replay parks the tracee at this entry, where a later SETREGS of the tracer applies.
-        try writerRef.append(.syscallEntry(SyscallEntryEvent(
+        try recorder.writerRef.append(.syscallEntry(SyscallEntryEvent(
             tid: t.tid, number: Int32(truncatingIfNeeded: Int64(bitPattern: t.entry.origRax)), registers: t.entry)))
         t.ptraceEntryRecorded = true
         enterEmulatedStop(t, .syscallEntry)
@@ -521,7 +531,7 @@ extension Recorder {
             t.reenterSyscall = false
             t.state = .running
             t.entry = try t.task.registers()
-            try syscallEntry(t)
+            try recorder.syscalls.entry(t)
             return true
         }
         if let p = t.ptrace, let first = p.initialStop, t.state == .runnable {
@@ -537,9 +547,9 @@ extension Recorder {
         }
         if let d = t.ptraceDelivery {
             t.ptraceDelivery = nil
-            try flushBuffer(t)
+            try recorder.buffers.flushBuffer(t)
             try t.task.setRawSiginfo(d.info)
-            try writerRef.append(.signal(SignalEvent(tid: t.tid, signal: d.signal,
+            try recorder.writerRef.append(.signal(SignalEvent(tid: t.tid, signal: d.signal,
                                                      code: Int32(bitPattern: d.info.loadU32(at: 8)),
                                                      registers: try t.task.registers(), siginfo: d.info,
                                                      point: d.point)))
@@ -581,9 +591,9 @@ extension Recorder {
             default: return .kernel                                             // P_PIDFD
             }
         }
-        if let i = ptraceZombies.firstIndex(where: { $0.tracer == t.task.tgid && wanted($0.tid) }) {
-            let z = ptraceZombies[i]
-            if options & WNOWAIT == 0 { ptraceZombies.remove(at: i) }
+        if let i = zombies.firstIndex(where: { $0.tracer == t.task.tgid && wanted($0.tid) }) {
+            let z = zombies[i]
+            if options & WNOWAIT == 0 { zombies.remove(at: i) }
             return try answerWait(t, number: number, args: a, tid: z.tid, tgid: z.tgid, status: z.waitStatus,
                                   code: swrr_wifsignaled(z.waitStatus) != 0 ? 2 : 1)   // CLD_KILLED, CLD_EXITED
         }
@@ -637,8 +647,7 @@ extension Recorder {
             // PTRACE_EVENT_STOP of the kick follows when it is resumed; the recorder's event-stop
             // path resumes it as before.)
             try undoSyscall(t, regs: &regs)
-            t.state = .runnable
-            if current === t { current = nil }
+            scheduler.yielded(t)
             return true
         }
         guard let w = t.waitNoHang else { return false }
@@ -664,10 +673,8 @@ extension Recorder {
             return false
         }
         try undoSyscall(t, regs: &regs)
-        if Self.debug { debugLog("wait of \(t.tid) held") }
-        t.state = .ptraceWaiting
-        t.waitingSince = monotonicMs()
-        if current === t { current = nil }
+        if Recorder.debug { recorder.debugLog("wait of \(t.tid) held") }
+        scheduler.holdWait(t)
         return true
     }
 
@@ -680,27 +687,14 @@ extension Recorder {
         try t.task.setRegisters(regs)
     }
 
-    /// Lets every held wait look again.
-    func wakeHeldWaits() {
-        for w in tasks.values where w.state == .ptraceWaiting { w.state = .runnable }
-    }
-
-    /// Held waits that have waited a poll interval look again (a real child may have changed).
-    func pollHeldWaits() {
-        let now = monotonicMs()
-        for w in tasks.values where w.state == .ptraceWaiting && now - w.waitingSince >= Self.heldWaitPollMs {
-            w.state = .runnable
-        }
-    }
-
     /// A task ended: its tracer's held wait may now see it, and a tracer's end ends (EXITKILL) or
     /// releases its tracees.
     func ptraceTaskEnded(_ t: RecordTask, waitStatus: Int32) {
         if let p = t.ptrace, !p.isChildProcess {
-            ptraceZombies.append(EmulatedZombie(tracer: p.tracer, tid: t.tid, tgid: t.task.tgid, waitStatus: waitStatus))
+            zombies.append(EmulatedZombie(tracer: p.tracer, tid: t.tid, tgid: t.task.tgid, waitStatus: waitStatus))
         }
-        ptraceZombies.removeAll { $0.tracer == t.tid && t.tid == t.task.tgid }
-        wakeHeldWaits()
+        zombies.removeAll { $0.tracer == t.tid && t.tid == t.task.tgid }
+        scheduler.wakeHeldWaits()
         guard t.tid == t.task.tgid else { return }
         for x in tasks.values {
             guard let p = x.ptrace, p.tracer == t.tid else { continue }

@@ -32,10 +32,7 @@ extension Recorder {
             execer = former
             execer.task = Task(tid: leaderTid)
             execer.execFormerTid = formerTid
-            tasks[formerTid] = nil
-            order.removeAll { $0 == formerTid }
-            tasks[leaderTid] = execer
-            if current === reporter { current = execer }
+            scheduler.renamed(execer, from: formerTid, replacing: reporter)
         } else {
             execer = reporter
         }
@@ -52,12 +49,10 @@ extension Recorder {
                 }
                 _ = try? victim.task.resume(.cont)
             }
-            releaseSharedBuffer(victim)
-            forgetDesched(victim)
+            buffers.releaseSharedBuffer(victim)
+            buffers.forgetDesched(victim)
             execer.execVictims.append((victim.tid, status))
-            tasks[victim.tid] = nil
-            order.removeAll { $0 == victim.tid }
-            if current === victim { current = nil }
+            scheduler.remove(victim)
         }
         return execer
     }

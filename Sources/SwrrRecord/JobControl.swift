@@ -21,7 +21,7 @@ extension Recorder {
             if t.state != .jobStopped {
                 t.stoppedFrom = t.state
                 t.state = .jobStopped
-                if current === t { current = nil }
+                scheduler.release(t)
             }
             t.interruptPending = false
             try t.task.listen()

@@ -19,7 +19,19 @@ import SwrrKernel
 import SwrrTrace
 import SwrrTracee
 
-extension Recorder {
+/// The program's seccomp filters as the recorder sees them: the original actions of every filter
+/// it installed, and the recorder whose tasks, trace and syscall path it works with.
+final class ProgramSeccompFilters {
+    unowned let recorder: Recorder
+    /// The original actions of every filter the program installed.
+    private var seccompRewriter = SeccompFilterRewriter()
+
+    init(recorder: Recorder) {
+        self.recorder = recorder
+    }
+
+    private var tasks: [Int32: RecordTask] { recorder.tasks }
+
     /// The fprog argument of a filter-installing call, or nil for any other call.
     static func filterProgramArgument(number: Int, args: [UInt64]) -> UInt64? {
         if number == Syscall.seccomp.number && args[0] == 1 { return args[2] }  // seccomp(SET_MODE_FILTER)
@@ -54,7 +66,7 @@ extension Recorder {
             throw RecordError.unsupported(.command(syscall: number, command: seccomp ? 1 : 22,
                                                    name: seccomp ? "SECCOMP_SET_MODE_FILTER" : "PR_SET_SECCOMP",
                                                    reason: "\(error): swrr must see each action the filter returns"),
-                                          event: writerRef.eventCount)
+                                          event: recorder.writerRef.eventCount)
         }
         t.installingFilter = (original, number == Syscall.seccomp.number && args[1] & 1 != 0)   // SECCOMP_FILTER_FLAG_TSYNC
         guard rewritten != original else { return }
@@ -96,7 +108,7 @@ extension Recorder {
     /// the start, and a program without no_new_privs or CAP_SYS_ADMIN could install a filter the
     /// kernel would natively refuse with EACCES. nil: the kernel's answer is the native one.
     func privilegeAnswer(_ t: RecordTask, number: Int, args: [UInt64]) -> Int64? {
-        guard syscallBuffering else { return nil }
+        guard recorder.syscallBuffering else { return nil }
         if number == Syscall.prctl.number && args[0] == 39 { return t.noNewPrivs ? 1 : 0 }       // PR_GET_NO_NEW_PRIVS
         if number == Syscall.prctl.number && args[0] == 21 { return t.filters.isEmpty ? 0 : 2 }  // PR_GET_SECCOMP
         if !t.noNewPrivs, programFilter(t, number: number, args: args) != nil {
@@ -120,7 +132,7 @@ extension Recorder {
         if t.entry.rbx == SyscallBufferLayout.ownUntracedTag {
             // The library's own call (classifying a descriptor, its desched event's ioctls): the
             // program never makes it natively, so its filter does not act on it.
-            try t.task.resume(userMode(t))
+            try t.task.resume(recorder.userMode(t))
             return
         }
         var regs = t.entry
@@ -139,7 +151,7 @@ extension Recorder {
         let number = Int(Int64(bitPattern: t.entry.origRax))
         if t.refusal != nil { return false }
         let signature = SyscallBufferLayout.ownSyscallSignature
-        if syscallBuffering, (try? t.task.readMemory(t.entry.rip, count: signature.count)) == signature { return false }
+        if recorder.syscallBuffering, (try? t.task.readMemory(t.entry.rip, count: signature.count)) == signature { return false }
         guard var action = seccompRewriter.action(forIndex: index) else {
             throw RecordError.tracee("a seccomp stop of task \(t.tid) with index \(index), which no filter of the program returns")
         }
@@ -185,11 +197,11 @@ extension Recorder {
             try skipFiltered(t, result: Int64(number), verdict: .trap)
         case .killThread, .killProcess:
             let process = action == .killProcess
-            try writerRef.append(.syscall(SyscallEvent(
+            try recorder.writerRef.append(.syscall(SyscallEvent(
                 tid: t.tid, number: Int32(truncatingIfNeeded: number), args: t.entry.syscallArgs,
                 registers: t.entry, result: 0, seccomp: process ? .killProcess : .killThread)))
             t.state = .exiting
-            if process { endingGroups.insert(t.task.tgid) }
+            if process { recorder.endingGroups.insert(t.task.tgid) }
             try SeccompKill.arm(t.task, process: process, entry: t.entry)
             try t.task.resume(.cont)
         default:
@@ -204,7 +216,7 @@ extension Recorder {
     /// swrr cannot record, which the filter keeps from running anyway (sandboxes deny exactly
     /// such calls). The task goes on to that stop, where applyProgramFilter acts.
     func programFilterStopsNext(_ t: RecordTask) throws -> Bool {
-        guard !syscallBuffering, !t.filters.isEmpty else { return false }
+        guard !recorder.syscallBuffering, !t.filters.isEmpty else { return false }
         let data = SeccompData(nr: Int32(truncatingIfNeeded: Int64(bitPattern: t.entry.origRax)),
                                instructionPointer: t.entry.rip, args: t.entry.syscallArgs)
         guard !SeccompEvaluation.strictest(t.filters, on: data).runsTheCall else { return false }
@@ -233,7 +245,7 @@ extension Recorder {
         regs.origRax = t.entry.origRax
         try t.task.setRegisters(regs)
         t.filtered = nil
-        try writerRef.append(.syscall(SyscallEvent(
+        try recorder.writerRef.append(.syscall(SyscallEvent(
             tid: t.tid, number: Int32(truncatingIfNeeded: Int64(bitPattern: t.entry.origRax)),
             args: t.entry.syscallArgs, registers: t.entry, result: result, seccomp: verdict)))
         return regs

@@ -143,10 +143,3 @@ final class RecordTask {
         self.state = state
     }
 }
-
-/// Milliseconds of CLOCK_MONOTONIC.
-func monotonicMs() -> UInt64 {
-    var t = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &t)
-    return UInt64(t.tv_sec) * 1000 + UInt64(t.tv_nsec) / 1_000_000
-}

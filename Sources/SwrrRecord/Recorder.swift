@@ -86,7 +86,7 @@ public final class Recorder {
         } catch {
             throw RecordError.tracee("\(error)")
         }
-        let header = makeHeader(program: program, cpu: cpu)
+        let header = TraceHeader.recording(of: program, options: options, preloadLibrary: preloadLibrary, cpu: cpu)
         let writer = try TraceWriter(directory: dir, header: header)
         self.writer = writer
         if options.outputDirectory == nil { try? TraceStore.setLatest(dir) }
@@ -106,64 +106,30 @@ public final class Recorder {
         }
     }
 
-    private func makeHeader(program: String, cpu: Int?) -> TraceHeader {
-        let sig = CPUProbe.signature
-        let k = CPUProbe.kernel()
-        var rl = rlimit()
-        getrlimit(Int32(RLIMIT_STACK.rawValue), &rl)
-        var t = timespec()
-        clock_gettime(CLOCK_REALTIME, &t)
-        return TraceHeader(
-            formatVersion: TraceFormat.version, swrrVersion: TraceFormat.swrrVersion,
-            createdAt: Double(t.tv_sec) + Double(t.tv_nsec) / 1e9, program: program,
-            argv: [options.program] + options.arguments, environment: options.environment,
-            workingDirectory: options.workingDirectory, tickSource: "none",
-            cpu: CPUDescription(vendor: CPUProbe.vendor, brand: CPUProbe.brand, family: sig.family,
-                                model: sig.model, stepping: sig.stepping,
-                                cpuid: CPUProbe.snapshot(onCPU: cpu).map {
-                                    CPUIDLeaf(leaf: $0.leaf, subleaf: $0.subleaf, eax: $0.eax, ebx: $0.ebx,
-                                              ecx: $0.ecx, edx: $0.edx)
-                                }),
-            kernel: KernelDescription(sysname: k.sysname, release: k.release, version: k.version,
-                                      machine: k.machine),
-            stackLimit: [UInt64(rl.rlim_cur), UInt64(rl.rlim_max)],
-            ignoredSignals: options.signals.ignored, blockedSignals: options.signals.blocked,
-            preloadLibrary: preloadLibrary, boundCPU: cpu)
-    }
-
     // MARK: the loop
 
+    /// The recorder's side of syscall buffering (SyscallBuffering.swift).
+    lazy var buffers = SyscallBuffers(recorder: self)
+    /// Syscall entries and exits, recorded through the table (SyscallRecording.swift).
+    lazy var syscalls = SyscallRecorder(recorder: self)
+    /// Which task runs user code, the task set and the slices (Scheduler.swift).
+    let scheduler = Scheduler()
     /// Every live task, by tid.
-    var tasks: [Int32: RecordTask] = [:]
-    /// The task holding the scheduler's slot: only it runs user code (threads of one program
-    /// share memory, so running them one at a time makes the recorded order the real one).
-    var current: RecordTask?
-    /// Round-robin order of tids for the scheduler.
-    var order: [Int32] = []
+    var tasks: [Int32: RecordTask] { scheduler.tasks }
     /// Stops of tasks whose parent's clone event has not been seen yet.
     var earlyStops: Set<Int32> = []
     var mainTid: Int32 = 0
     var mainStatus: Int32?
-    /// The trace's copy of each SysV shared memory segment attached so far, by segment id.
-    var sysvSegments: [UInt64: MappedFile] = [:]
-    /// Files mapped in the recording whose changes by later calls replay must see.
-    var mappedFiles = MappedFileUpdates()
+    /// The files the trace keeps: executables, libraries, mapped files, SysV segments (RecordedFiles.swift).
+    lazy var files = RecordedFiles(writer: writerRef)
     /// Processes (by tgid) whose exit_group has been recorded: nothing more of theirs is recorded
     /// but their tasks' ends.
     var endingGroups: Set<Int32> = []
-    /// Ends of the program's own tracees that only their tracers' waits report (EmulatedPtrace.swift).
-    var ptraceZombies: [EmulatedZombie] = []
+    /// The program's own ptrace, emulated (EmulatedPtrace.swift).
+    lazy var emulation = PtraceEmulation(recorder: self)
     lazy var writerRef: TraceWriter = self.writer!
-    /// The original actions of every filter the program installed (ProgramSeccompFilter.swift).
-    var seccompRewriter = SeccompFilterRewriter()
-
-    /// How long a task may hold the slot in a syscall before it counts as blocked, and how long
-    /// signals may be held back before they are delivered at an arbitrary instruction.
-    static let blockTimeoutMs: Int32 = 2
-    static let holdLimitMs: UInt64 = 200
-    static let spinCheckMs: UInt64 = 50
-    /// How long a task making buffered syscalls keeps the CPU while another task is runnable.
-    static let bufferedSliceMs: UInt64 = 10
+    /// The program's own seccomp filters, emulated (ProgramSeccompFilter.swift).
+    lazy var programFilters = ProgramSeccompFilters(recorder: self)
 
     private func record(program: String, header: TraceHeader, writer: TraceWriter) throws -> Int32 {
         let pid: pid_t
@@ -184,7 +150,7 @@ public final class Recorder {
         } catch {
             throw RecordError.execFailed(options.program, "\(error)")
         }
-        try writer.append(.exec(try recordExec(task: task, program: program, regs: regs, writer: writer)))
+        try writer.append(.exec(try recordExec(task: task, program: program, regs: regs)))
         if syscallBuffering {
             do {
                 try SeccompFilter.install(in: task)
@@ -193,29 +159,27 @@ public final class Recorder {
             }
         }
         let main = RecordTask(task: task, process: RecordProcess(fds: FdTable()), state: .runnable)
-        tasks[pid] = main
-        order.append(pid)
+        scheduler.add(main)
         mainTid = pid
         defer { killAll() }
 
-        while !tasks.isEmpty {
+        while !scheduler.isEmpty {
             if let sig = StopSignals.received { throw RecordError.stopped(signal: sig) }
-            if current == nil, let next = pickRunnable() {
+            if scheduler.current == nil, let next = scheduler.next() {
                 try survivingVanishedTasks {
                     try resumeUser(next)
-                    // (Unless it stopped for its emulated tracer, or blocked in a syscall made now.)
-                    if next.state == .running || next.state == .inSyscall { current = next }
+                    scheduler.granted(next)
                 }
                 // It stopped for its emulated tracer without running, or it re-entered a syscall
                 // its tracer stopped it at and blocked there: another task may take the slot now
                 // (waiting for a stop here could wait forever).
-                if current == nil { continue }
+                if scheduler.current == nil { continue }
             }
-            guard let (tid, stop) = try Task.waitAny(timeoutMs: needsTimer() ? Self.blockTimeoutMs : 0) else {
+            guard let (tid, stop) = try Task.waitAny(timeoutMs: scheduler.waitTimeoutMs()) else {
                 try survivingVanishedTasks { try onTimeout() }
                 continue
             }
-            if Self.debug { debugLog("stop \(tid): \(stop) state \(tasks[tid].map { "\($0.state)" } ?? "unknown") current \(current?.tid ?? 0)") }
+            if Self.debug { debugLog("stop \(tid): \(stop) state \(tasks[tid].map { "\($0.state)" } ?? "unknown") current \(scheduler.current?.tid ?? 0)") }
             guard let t = tasks[tid] else {
                 // A new task's first stop can come before its parent's clone event.
                 if !stop.isTermination { earlyStops.insert(tid) }
@@ -240,7 +204,7 @@ public final class Recorder {
             if Self.debug { debugLog("task \(tid) vanished: \(e)") }
             t.state = .exiting
             t.interruptPending = false
-            if current === t { current = nil }
+            scheduler.release(t)
         }
     }
 
@@ -255,78 +219,32 @@ public final class Recorder {
     }
 
     private func killAll() {
-        for t in tasks.values { t.task.kill() }
-        tasks = [:]
+        for t in scheduler.removeAll() { t.task.kill() }
         self.task = nil
-    }
-
-    private func pickRunnable() -> RecordTask? {
-        guard !order.isEmpty else { return nil }
-        for _ in 0..<order.count {
-            let tid = order.removeFirst()
-            order.append(tid)
-            if let t = tasks[tid], t.state == .runnable { return t }
-        }
-        return nil
-    }
-
-    private func needsTimer() -> Bool {
-        if tasks.values.contains(where: { !$0.held.isEmpty || $0.state == .ptraceWaiting }) { return true }
-        guard let c = current else { return false }
-        return tasks.values.contains { $0 !== c && $0.state == .runnable }
     }
 
     /// Resumes a stopped task into user code (or into the syscall it is stopped at).
     func resumeUser(_ t: RecordTask) throws {
-        if t.ptrace != nil || t.reenterSyscall, try ptraceBeforeResume(t) { return }
-        t.state = .running
-        t.runningSince = monotonicMs()
+        if t.ptrace != nil || t.reenterSyscall, try emulation.ptraceBeforeResume(t) { return }
+        scheduler.running(t)
         let sig = t.resumeSignal
         t.resumeSignal = 0
-        try t.task.resume(ptraceResumeMode(t) ?? userMode(t), signal: sig)
+        try t.task.resume(emulation.ptraceResumeMode(t) ?? userMode(t), signal: sig)
     }
 
+    /// The wait for a stop timed out: do what the scheduler decides.
     private func onTimeout() throws {
-        let now = monotonicMs()
-        pollHeldWaits()
-        if let c = current {
-            if c.state == .inSyscall && c.syscallRecorded {
-                // fork/clone still inside the kernel, its event already written: nothing to mark.
-                c.state = .blocked
-                current = nil
-                return
-            }
-            if c.state == .inSyscall && (SyscallTable.keepsTheCPU(Int(Int64(bitPattern: c.entry.origRax)))
-                                         || c.waitNoHang != nil) {
-                // (A wait with WNOHANG added returns at once, and may be undone: no marker for it.)
-                return
-            }
-            if c.state == .inSyscall {
-                // It blocked: mark where it entered (unless its tracer's entry stop did), and let
-                // another task run meanwhile.
-                if !c.ptraceEntryRecorded { try writerRef.append(.syscallEntry(SyscallEntryEvent(
+        scheduler.pollHeldWaits()
+        for action in scheduler.timeout() {
+            switch action {
+            case .blocked(let c, let marker):
+                if marker { try writerRef.append(.syscallEntry(SyscallEntryEvent(
                     tid: c.tid, number: Int32(truncatingIfNeeded: Int64(bitPattern: c.entry.origRax)),
                     registers: c.entry))) }
-                c.state = .blocked
-                current = nil
-                return
-            }
-            if c.state == .running && c.buffer != nil && now - c.runningSince >= Self.bufferedSliceMs,
-               tasks.values.contains(where: { $0 !== c && $0.state == .runnable }) {
-                // Buffered syscalls are no switch points: a thread waiting in a loop of them for
-                // another one would keep the CPU. Its next buffered call becomes a recorded one.
-                interruptBuffering(c)
-            }
-            if c.state == .running && !c.interruptPending &&
-                (now - c.runningSince >= Self.spinCheckMs ||
-                 (!c.held.isEmpty && now - c.heldSince >= Self.holdLimitMs)) {
-                try c.task.interrupt()
-                c.interruptPending = true
-                return
-            }
-        }
-        for t in tasks.values where !t.held.isEmpty && t !== current && now - t.heldSince >= Self.holdLimitMs {
-            if t.state == .running && !t.interruptPending {
+                scheduler.blocked(c)
+            case .stopBuffering(let c):
+                buffers.interruptBuffering(c)
+            case .interrupt(let t):
                 try t.task.interrupt()
                 t.interruptPending = true
             }
@@ -349,43 +267,36 @@ public final class Recorder {
             t.entry = try t.task.registers()
             let index = try t.task.eventMessage()
             if index != 0 && t.entry.rip == SyscallBufferLayout.untracedSyscallEnd {
-                try filteredBufferedCall(t)
+                try programFilters.filteredBufferedCall(t)
                 return
             }
-            try syscallEntry(t, filterIndex: index)
+            try syscalls.entry(t, filterIndex: index)
         case .syscall:
             switch t.state {
             case .running:
                 t.entry = try t.task.registers()
                 if syscallBuffering && t.entry.rip == SyscallBufferLayout.untracedSyscallEnd {
                     // Only a PTRACE_SYSCALL resume stops here (after a desched event fired early).
-                    try untracedSyscallStop(t)
+                    try buffers.untracedSyscallStop(t)
                     return
                 }
                 t.awaitingArmedCall = false
-                try syscallEntry(t)
+                try syscalls.entry(t)
             case .inSyscall, .blocked:
-                if try heldWaitExit(t) { return }
+                if try emulation.heldWaitExit(t) { return }
                 let wasBlocked = t.state == .blocked
                 var exitRegisters: Registers?
                 if t.syscallRecorded {
                     t.syscallRecorded = false
                 } else {
-                    exitRegisters = try syscallExit(t)
+                    exitRegisters = try syscalls.exit(t)
                 }
                 if t.state == .exiting || tasks[t.tid] == nil { return }
                 // The registers syscallExit already read (one PTRACE_GETREGS per stop, ≈ 2 µs).
                 t.boundary = try exitRegisters ?? t.task.registers()
-                if t.ptrace != nil || t.ptraceEntryRecorded, emulatedSyscallExitStop(t) { return }
-                if wasBlocked {
-                    t.state = .runnable
-                } else if tasks.values.contains(where: { $0 !== t && $0.state == .runnable }) {
-                    // A syscall is a switch point: let the others have a turn.
-                    t.state = .runnable
-                    current = nil
-                } else {
-                    try resumeUser(t)
-                }
+                if t.ptrace != nil || t.ptraceEntryRecorded, emulation.emulatedSyscallExitStop(t) { return }
+                // A syscall is a switch point: the others may have a turn.
+                if scheduler.syscallExited(t, wasBlocked: wasBlocked) { try resumeUser(t) }
             default:
                 try resumeUser(t)
             }
@@ -398,8 +309,8 @@ public final class Recorder {
             if case .exited(let code) = stop { status = WaitStatus.exited(code) }
             else if case .killed(let sig, let core) = stop { status = WaitStatus.killed(sig, core: core) }
             else { status = 0 }
-            releaseSharedBuffer(t)
-            forgetDesched(t)
+            buffers.releaseSharedBuffer(t)
+            buffers.forgetDesched(t)
             if let execer = tasks.values.first(where: { $0 !== t && $0.task.tgid == t.task.tgid && $0.isInExec }) {
                 // Ended by that exec (or beside it): its exit event goes after the exec's, which
                 // is what ends it on replay (ExecTakeover.swift).
@@ -409,10 +320,8 @@ public final class Recorder {
             }
             if t.tid == mainTid { mainStatus = status }
             if t.tid == t.task.tgid { endingGroups.remove(t.tid) }
-            tasks[t.tid] = nil
-            order.removeAll { $0 == t.tid }
-            if current === t { current = nil }
-            ptraceTaskEnded(t, waitStatus: status)
+            scheduler.remove(t)
+            emulation.ptraceTaskEnded(t, waitStatus: status)
         }
     }
 
@@ -429,8 +338,7 @@ public final class Recorder {
                                state: earlyStops.remove(child) != nil ? .runnable : .newborn)
             c.filters = t.filters   // seccomp filters and no_new_privs are inherited by every new task
             c.noNewPrivs = t.noNewPrivs
-            tasks[child] = c
-            order.append(child)
+            scheduler.add(c)
             // The event is complete now (its result is the child), and the child's events must
             // come after it: with CLONE_VFORK the parent only returns once the child has exec'd.
             let number = Int32(truncatingIfNeeded: Int64(bitPattern: t.entry.origRax))
@@ -439,21 +347,18 @@ public final class Recorder {
                 tid: t.tid, number: number, args: t.entry.syscallArgs, registers: t.entry, result: result,
                 spawned: spawned)))
             t.syscallRecorded = true
-            inheritBuffer(parent: t, child: c, sharesMemory: e == .vfork || flags.contains(.vm), newTLS: flags.contains(.setTLS),
+            buffers.inheritBuffer(parent: t, child: c, sharesMemory: e == .vfork || flags.contains(.vm), newTLS: flags.contains(.setTLS),
                           vfork: e == .vfork || flags.contains(.vfork))
-            if t.ptrace != nil { emulatedTraceeCreated(c, by: t, event: e, cloneFlags: isClone ? flags : nil) }
-            if e == .vfork || flags.contains(.vfork) {
-                t.state = .blocked
-                if current === t { current = nil }
-            }
+            if t.ptrace != nil { emulation.emulatedTraceeCreated(c, by: t, event: e, cloneFlags: isClone ? flags : nil) }
+            if e == .vfork || flags.contains(.vfork) { scheduler.blocked(t) }
             try t.task.resume(.syscall)
         case .exec:
             let execer = try takeOverAfterExec(reportedBy: t,
                                                formerTid: Int32(truncatingIfNeeded: try t.task.eventMessage()))
             execer.task.addressSpaceChanged()
             execer.buffer = nil
-            forgetDesched(execer)
-            releaseSharedBuffer(execer)
+            buffers.forgetDesched(execer)
+            buffers.releaseSharedBuffer(execer)
             try execer.task.resume(.syscall)
         case .exit:
             t.state = .exiting
@@ -462,8 +367,8 @@ public final class Recorder {
             // code until that has happened, or the order of that write against theirs is
             // chance; replay waits for the same. A group leader's end is only reported once
             // all its threads are gone, so it gives up the CPU here.
-            if current === t && t.task.tid == t.task.tgid { current = nil }
-            if t.ptrace != nil, try emulatedExitEventStop(t) { return }
+            if t.task.tid == t.task.tgid { scheduler.release(t) }
+            if t.ptrace != nil, try emulation.emulatedExitEventStop(t) { return }
             try t.task.resume(.cont)
         case .stop:
             if t.state == .newborn {
@@ -487,7 +392,7 @@ public final class Recorder {
             // entry. Without buffering only the program's filters make these.
             let index = try t.task.eventMessage()
             if index != 0 && (t.state == .inSyscall || t.state == .blocked) && !t.syscallRecorded,
-               try applyProgramFilter(t, index: index) {
+               try programFilters.applyProgramFilter(t, index: index) {
                 return
             }
             try t.task.resume(.syscall)
@@ -499,314 +404,40 @@ public final class Recorder {
     /// Our PTRACE_INTERRUPT arrived: deliver signals held back too long here, or check whether
     /// the task is spinning and should give the slot away.
     private func interrupted(_ t: RecordTask) throws {
-        if !t.held.isEmpty && monotonicMs() - t.heldSince >= Self.holdLimitMs {
-            try deliverHeldHere(t)
-            return
-        }
-        if current === t, tasks.values.contains(where: { $0 !== t && $0.state == .runnable }) {
+        switch scheduler.interrupted(t) {
+        case .deliverHeld:
+            return try deliverHeldHere(t)
+        case .checkSpin:
             switch try SpinDetector.check(t.task) {
             case .notSpinning: break
             case .interrupted(let stop): return try handle(stop, of: t)
             case .spinning:
-                try flushBuffer(t)
+                try buffers.flushBuffer(t)
                 try writerRef.append(.preempt(PreemptEvent(tid: t.tid, registers: try t.task.registers())))
-                t.state = .runnable
-                current = nil
+                scheduler.yielded(t)
                 return
             }
+        case .resume:
+            break
         }
         try resumeUser(t)
     }
 
-    // MARK: syscalls
-
-    /// At a syscall entry.
-    func syscallEntry(_ t: RecordTask, filterIndex: UInt64 = 0) throws {
-        let task = t.task
-        let regs = t.entry
-        let writer = writerRef
-        if t.ptrace != nil, try emulatedSyscallEntryStop(t) { return }
-        t.refusal = nil
-        try flushBuffer(t)
-        // Signals that arrived while it ran user code are raised again now, so they interrupt
-        // this syscall if it blocks and are delivered right after it (DESIGN.md §2).
-        if !t.held.isEmpty {
-            for h in t.held { task.sendSignal(h.signal) }
-            t.reraised += t.held
-            t.held = []
-        }
-        // The program's own filter acts before the kernel would look at the call (a call swrr
-        // cannot record is no matter then: the kernel never runs it).
-        if filterIndex != 0, try applyProgramFilter(t, index: filterIndex) { return }
-        if filterIndex == 0, try programFilterStopsNext(t) { return }
-        let number = Int(Int64(bitPattern: regs.origRax))
-        guard let spec = SyscallTable.spec(number) else {
-            throw RecordError.unsupported(.syscall(number: number), event: writer.eventCount)
-        }
-        do {
-            // Unknown ioctls and the like are refused before the kernel runs them.
-            _ = try SyscallOutputs.ranges(for: spec, args: regs.syscallArgs, result: 0) { _, _ in nil }
-        } catch let u as Unsupported {
-            throw RecordError.unsupported(u, event: writer.eventCount)
-        }
-        if spec.replay == .exit {
-            // No exit stop follows: the event is complete now.
-            try writer.append(.syscall(SyscallEvent(
-                tid: task.tid, number: Int32(number), args: regs.syscallArgs, registers: regs, result: 0,
-                strings: capturedStrings(task: task, spec: spec, args: regs.syscallArgs))))
-            // No exit stop follows, and no "blocked" marker may follow its event: it is on its
-            // way out (and keeps the CPU until then if it is a thread, see ptraceEvent(.exit)).
-            t.state = .exiting
-            if spec.endsThreadGroup { endingGroups.insert(task.tgid) }
-            try task.resume(.syscall)
-            return
-        }
-        var refusal: Int32? = nil
-        switch spec.record {
-        case .run: break
-        case .refuse(let e): refusal = e
-        case .refuseWhenEchoing(let fdArg, let e):
-            if t.process.fds.echoTarget(regs.syscallArgs[fdArg]) != 0 { refusal = e }
-        case .emulatePtrace:
-            refusal = Int32(truncatingIfNeeded: -(try emulatePtrace(t, args: regs.syscallArgs)))
-        }
-        switch try emulatedWait(t, number: number, args: regs.syscallArgs) {
-        case .kernel: break
-        case .answer(let r): refusal = Int32(truncatingIfNeeded: -r)
-        case .noHang(let arg, let original):
-            var r = regs
-            var args = r.syscallArgs
-            args[arg] = original | 1   // WNOHANG
-            r.syscallArgs = args
-            try task.setRegisters(r)
-            t.waitNoHang = (arg, original)
-        }
-        // swrr's own calls only from the stub's instruction: a program's syscall(1000) is ENOSYS.
-        let ownCall = SyscallBufferLayout.isOwnCall(number, rip: regs.rip)
-        if ownCall && number == SyscallBufferLayout.registerBufferCall && acceptsBuffer(from: t) {
-            // "Yes" (the call's result is 0, refusal being -errno), and when the task is its
-            // process's only thread, "patch libc now" (1): no other thread can be inside the code.
-            let soleThread = !tasks.values.contains { $0 !== t && $0.task.tgid == t.task.tgid }
-            refusal = soleThread ? -Int32(SyscallBufferLayout.patchAnswer) : 0
-        }
-        if ownCall && number == SyscallBufferLayout.registerDeschedCall,
-           acceptsDesched(from: t, fd: Int32(truncatingIfNeeded: regs.syscallArgs[0])) {
-            refusal = 0
-        }
-        if let v = privilegeAnswer(t, number: number, args: regs.syscallArgs) {
-            refusal = Int32(truncatingIfNeeded: -v)   // the call returns -refusal
-        }
-        if refusal == nil { try rewriteProgramFilter(t, number: number, args: regs.syscallArgs) }
-        if let e = refusal {
-            var r = regs
-            r.origRax = UInt64(bitPattern: -1)  // the kernel skips syscall -1
-            try task.setRegisters(r)
-            t.refusal = e
-        }
-        t.state = .inSyscall
-        try task.resume(.syscall)
-        if t.waitNoHang == nil && spec.blocking.isLikely(args: regs.syscallArgs),
-           tasks.values.contains(where: { $0 !== t && $0.state == .runnable }) {
-            // A wait that will almost surely block (futex wait, sleeps, waits for children…):
-            // give the others the CPU now rather than after blockTimeoutMs. (Its entry is in the
-            // trace already when its emulated tracer saw it.)
-            if !t.ptraceEntryRecorded {
-                try writer.append(.syscallEntry(SyscallEntryEvent(tid: t.tid, number: Int32(number), registers: regs)))
-            }
-            t.state = .blocked
-            if current === t { current = nil }
-        }
-    }
-
-    /// At a syscall exit: records the call. Returns the task's registers as it will resume
-    /// (nil when they were not read).
-    private func syscallExit(_ t: RecordTask) throws -> Registers? {
-        let task = t.task
-        let entry = t.entry
-        let writer = writerRef
-        let number = Int(Int64(bitPattern: entry.origRax))
-        if let f = t.filtered { return try filteredSyscallExit(t, verdict: f.verdict, result: f.result) }
-        try restoreProgramFilter(t)
-        try notePrivileges(t)
-        guard let spec = SyscallTable.spec(number) else { return nil }
-        var regs = try task.registers()
-        if let e = t.refusal {
-            regs.rax = UInt64(bitPattern: -Int64(e))
-            // The entry set orig_rax to -1 so that the kernel skipped the call; put the number
-            // back, as replay (PTRACE_SYSEMU) has it: a signal delivered at this exit records
-            // every register (measured: python3's SIGCHLD right after swrr_register_desched
-            // diverged in 2 of 10 recordings, orig_rax 0x3ec against -1).
-            regs.origRax = entry.origRax
-            try task.setRegisters(regs)
-            t.refusal = nil
-        }
-        let args = entry.syscallArgs
-        let result = regs.syscallResult
-        if spec.replay == .exec && result == 0 {
-            let exe = readLink("/proc/\(task.tid)/exe") ?? "/proc/\(task.tid)/exe"
-            try writer.append(.exec(try recordExec(task: task, program: exe, regs: regs, writer: writer,
-                                                   tid: t.execFormerTid ?? task.tid)))
-            t.execFormerTid = nil
-            try writeExecVictims(of: t)
-            // exec closes O_CLOEXEC descriptors; which ones is not tracked yet, so keep the table.
-            return nil
-        }
-        let ranges: [MemoryRange]
-        do {
-            ranges = try SyscallOutputs.ranges(for: spec, args: args, result: result, readMemory: { addr, n in
-                try? task.readMemory(addr, count: n)
-            }, semaphoreCount: SysVSemaphores.count(of:))
-        } catch let u as Unsupported {
-            throw RecordError.unsupported(u, event: writer.eventCount)
-        }
-        var writes: [MemoryWrite] = []
-        writes.reserveCapacity(ranges.count)
-        for r in ranges {
-            guard let bytes = try? task.readMemory(r.address, count: r.length) else {
-                throw RecordError.tracee("cannot read the output of \(spec.name) at 0x\(String(r.address, radix: 16))")
-            }
-            writes.append(MemoryWrite(address: r.address, bytes: bytes))
-        }
-        var echo: UInt8 = 0
-        if let w = spec.writesToFd, result > 0 {
-            switch w {
-            case .buffer(let fdArg, _), .iovecs(let fdArg, _, _): echo = t.process.fds.echoTarget(args[fdArg])
-            }
-        }
-        var mapped: MappedFile? = nil
-        if spec.replay == .mmap && result >= 0 {
-            mapped = try mappedFile(task: task, args: args, writer: writer)
-        }
-        if spec.replay == .shmAttach && result >= 0 {
-            mapped = try sysvSegment(id: args[0], at: UInt64(bitPattern: result), task: task, writer: writer)
-        }
-        t.applyFdEffect(spec.fdEffect, args: args, result: result) {
-            guard case .fdPair(let a) = spec.fdEffect, let b = try? task.readMemory(args[a], count: 8) else { return nil }
-            return (Int64(Int32(bitPattern: b.loadU32(at: 0))), Int64(Int32(bitPattern: b.loadU32(at: 4))))
-        }
-        let fileUpdate = try spec.fileChange.flatMap { try mappedFiles.update($0, args: args, result: result, task: task) }
-        let memWrite = echo != 0 ? nil : try MemFileWrites.target(of: spec, args: args, result: result, task: task) {
-            self.tasks[$0] != nil
-        }
-        try writer.append(.syscall(SyscallEvent(
-            tid: task.tid, number: Int32(number), args: args, registers: entry, result: result,
-            writes: writes, echoFd: echo, mappedFile: mapped,
-            strings: capturedStrings(task: task, spec: spec, args: args), fileUpdate: fileUpdate,
-            memFileWrite: memWrite)))
-        if number == SyscallBufferLayout.registerBufferCall && (result == 0 || result == SyscallBufferLayout.patchAnswer) {
-            registerBuffer(t, address: args[0])
-        }
-        // Threads that ended while this exec was under way, which then failed.
-        if !t.execVictims.isEmpty { try writeExecVictims(of: t) }
-        return regs
-    }
-
-    /// The file behind a successful mmap, copied or linked into the trace. nil for anonymous memory.
-    private func mappedFile(task: Task, args: [UInt64], writer: TraceWriter) throws -> MappedFile? {
-        let flags = args[3]
-        let fd = Int32(truncatingIfNeeded: args[4])
-        if flags & MmapFlags.anonymous != 0 || fd < 0 { return nil }
-        let link = "/proc/\(task.tid)/fd/\(fd)"
-        var st = stat()
-        guard stat(link, &st) == 0 else { throw RecordError.tracee("cannot stat mapped fd \(fd)") }
-        let path = readLink(link) ?? link
-        if (st.st_mode & S_IFMT) == S_IFCHR && path == "/dev/zero" { return nil }
-        guard (st.st_mode & S_IFMT) == S_IFREG else {
-            throw RecordError.tracee("mmap of \(path), which is not a regular file, is not supported yet")
-        }
-        // A file mapped before is the same file to replay, whatever was written to it since:
-        // replay's copy has followed those changes (MappedFileUpdates).
-        if let followed = mappedFiles.file(for: st) { return followed }
-        // A file mapped through a writable descriptor may change under the mapping: kept as a copy,
-        // which replay maps from a scratch copy of its own and keeps up to date (a hard link would
-        // be the live file).
-        let file = try writer.addFile(path: Recorder.usablePath(path, of: link), name: path,
-                                      copy: Recorder.isWritable(fd: fd, of: task.tid))
-        var kept = stat()
-        if stat(writer.directory + "/" + file.traceName, &kept) == 0 && kept.st_nlink == 1
-            && mappedFiles.follow(file, st) {
-            try publishMappedFiles()
-        }
-        return file
-    }
-
-    /// Whether descriptor `fd` of `tid` was opened for writing (the access mode in /proc/TID/fdinfo's
-    /// octal "flags:" line).
-    static func isWritable(fd: Int32, of tid: Int32) -> Bool {
-        guard let info = readTextFile("/proc/\(tid)/fdinfo/\(fd)"),
-              let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags:") }),
-              let flags = UInt64(line.dropFirst("flags:".count).filter { $0 != " " && $0 != "\t" }, radix: 8) else { return false }
-        return flags & 0o3 != 0   // O_WRONLY 1, O_RDWR 2
-    }
-
-    /// Gives every recorded process the bitmap of followed files (their buffered writes must
-    /// become recorded syscalls).
-    private func publishMappedFiles() throws {
-        var done: Set<Int32> = []
-        for t in tasks.values where t.state != .exiting && done.insert(t.task.tgid).inserted {
-            // (A child whose first stop is not collected yet already has its memory, a copy of
-            // its parent's from before this.)
-            if t.state == .newborn { try? mappedFiles.publish(to: t.task) } else { try mappedFiles.publish(to: t.task) }
-        }
-    }
-
-    /// `path` when it names the file that the /proc `link` (/proc/PID/fd/N, /proc/PID/exe) opens,
-    /// else `link` itself: deleted files and memfds have no usable path ('/memfd:NAME (deleted)'),
-    /// but the link still opens them, so they are copied through it.
-    static func usablePath(_ path: String, of link: String) -> String {
-        var byLink = stat(), byPath = stat()
-        guard stat(link, &byLink) == 0 else { return path }
-        let same = stat(path, &byPath) == 0 && byPath.st_dev == byLink.st_dev && byPath.st_ino == byLink.st_ino
-        return same ? path : link
-    }
-
-    /// The segment shmat just attached at `address`, copied into the trace at its first
-    /// attachment (through /proc/PID/map_files: SysV segments have no path). Later attachments
-    /// share that copy: on replay it is one file, written through by every attachment.
-    private func sysvSegment(id: UInt64, at address: UInt64, task: Task, writer: TraceWriter) throws -> MappedFile {
-        if let kept = sysvSegments[id] { return kept }
-        guard let m = try task.mappings().first(where: { $0.start == address }) else {
-            throw RecordError.tracee("shmat attached segment \(id) at 0x\(String(address, radix: 16)), but no mapping starts there")
-        }
-        let file = try writer.addFile(path: "/proc/\(task.tid)/map_files/\(String(m.start, radix: 16))-\(String(m.end, radix: 16))")
-        sysvSegments[id] = file
-        return file
-    }
-
     /// The end of an execve: patch the vDSO into real syscalls, keep the executable and libraries,
     /// save the initial stack and the address-space layout.
-    private func recordExec(task: Task, program: String, regs: Registers, writer: TraceWriter,
-                            tid: Int32? = nil) throws -> ExecEvent {
+    func recordExec(task: Task, program: String, regs: Registers, tid: Int32? = nil) throws -> ExecEvent {
         try VDSO.patch(task: task)
         try ScratchPage.map(in: task)
         try StubPage.map(in: task, replaying: false)
-        try mappedFiles.publish(to: task)
+        try files.followed.publish(to: task)
         let maps = try task.mappings()
         let stack = try InitialStack.capture(task: task, rsp: regs.rsp, mappings: maps)
-        // fexecve of a memfd (or of a file deleted since) runs a file with no usable path: kept
-        // through /proc/TID/exe, under the name the kernel gives it.
-        let exe = try writer.addFile(path: Recorder.usablePath(program, of: "/proc/\(task.tid)/exe"), name: program)
-        // Libraries the kernel mapped (the ELF interpreter) are kept too, for `swrr pack` and for
-        // debugging the trace on another machine.
-        // The names in the maps are the program's: in a mount namespace of its own they may name
-        // other files here, or none, so a name that does not open the mapped file is read
-        // through /proc/TID/map_files.
-        for m in maps where m.name.hasPrefix("/") && m.name != program && m.inode != 0 {
-            let link = "/proc/\(task.tid)/map_files/\(String(m.start, radix: 16))-\(String(m.end, radix: 16))"
-            _ = try? writer.addFile(path: Recorder.usablePath(m.name, of: link), name: m.name)
-        }
+        let exe = try files.executable(program, of: task, mappings: maps)
         return ExecEvent(tid: tid ?? task.tid, originalPath: program, executable: exe, registers: regs, stack: stack,
                          mappings: maps.map {
                              Mapping(start: $0.start, end: $0.end, offset: $0.offset, permissions: $0.permissions,
                                      name: $0.name)
                          })
-    }
-
-    private func capturedStrings(task: Task, spec: SyscallSpec, args: [UInt64]) -> [String] {
-        guard spec.args.contains(.path) else { return [] }
-        return spec.args.enumerated().map { i, kind in
-            kind == .path ? (task.readCString(args[i], limit: 4096) ?? "") : ""
-        }
     }
 
 }

@@ -3,7 +3,7 @@
 // - asynchronous signals are delivered only at a syscall boundary, where replay can deliver them
 //   again exactly: one that arrives while the task runs user code is held back, raised again at
 //   the task's next syscall entry, and delivered right after that syscall;
-// - one held back longer than Recorder.holdLimitMs (a task computing without syscalls) is
+// - one held back longer than Scheduler.holdLimitMs (a task computing without syscalls) is
 //   delivered where the task is interrupted, or a few instructions further at one replay can
 //   patch (PatchablePoint.swift), and recorded with all registers so replay can find that point
 //   again (SwrrReplay/PointSearch.swift).
@@ -25,16 +25,16 @@ extension Recorder {
             regs.rax = UInt64(bitPattern: SyscallBufferLayout.interrupted)
             try task.setRegisters(regs)
         }
-        if signal == SyscallBufferLayout.deschedSignal, try isDesched(t) {
+        if signal == SyscallBufferLayout.deschedSignal, try buffers.isDesched(t) {
             // The library's own signal: never the program's.
-            try deschedStop(t, regs: regs)
+            try buffers.deschedStop(t, regs: regs)
             return
         }
         if signal == SIGSEGV, let code = try? task.readMemory(regs.rip, count: 3),
            let insn = TrappedInstruction(bytes: code) {
             var aux: UInt32 = 0
             let value = insn == .rdtscp ? swrr_rdtscp(&aux) : swrr_rdtsc()
-            try flushBuffer(t)
+            try buffers.flushBuffer(t)
             try writerRef.append(.rdtsc(RdtscEvent(tid: task.tid, registers: regs, value: value, aux: aux,
                                                    isRdtscp: insn == .rdtscp)))
             RdtscEmulation.apply(insn, value: value, aux: aux, to: &regs)
@@ -44,7 +44,7 @@ extension Recorder {
             return
         }
         // The single step an emulated tracer asked for ended (EmulatedPtrace.swift).
-        if t.ptrace != nil, try emulatedStepStop(t, signal: signal, regs: regs) { return }
+        if t.ptrace != nil, try emulation.emulatedStepStop(t, signal: signal, regs: regs) { return }
         var info = try task.rawSiginfo()
         let code = Int32(bitPattern: info.loadU32(at: 8))
         if SignalNames.synchronous.contains(signal) && code > 0 {
@@ -70,10 +70,10 @@ extension Recorder {
             try deliver(t, signal: signal, info: info, regs: regs, point: .arbitrary)
         case .caught, .ignored, .stops:
             // (Also what an emulated tracee's tracer must see stop it: held to its next syscall.)
-            if t.held.isEmpty { t.heldSince = monotonicMs() }
+            if t.held.isEmpty { t.heldSince = scheduler.now() }
             t.held.append((signal, info))
             // A buffered call makes no stop: the library's next call makes an ordinary one.
-            interruptBuffering(t)
+            buffers.interruptBuffering(t)
             try task.resume(userMode(t))
         }
     }
@@ -82,9 +82,9 @@ extension Recorder {
     func deliver(_ t: RecordTask, signal: Int32, info: [UInt8], regs: Registers,
                          point: SignalDeliveryPoint) throws {
         // An emulated tracee stops for its tracer instead (EmulatedPtrace.swift).
-        if t.ptrace != nil, try emulatedSignalStop(t, signal: signal, info: info, regs: regs, point: point) { return }
+        if t.ptrace != nil, try emulation.emulatedSignalStop(t, signal: signal, info: info, regs: regs, point: point) { return }
         let code = Int32(bitPattern: info.loadU32(at: 8))
-        try flushBuffer(t)
+        try buffers.flushBuffer(t)
         try writerRef.append(.signal(SignalEvent(tid: t.tid, signal: signal, code: code, registers: regs,
                                                  siginfo: info, point: point)))
         // A stop signal's delivery leaves the task where it was: a signal that ends its
@@ -103,7 +103,7 @@ extension Recorder {
         // A few steps on to an instruction replay can find fast (PatchablePoint.swift).
         if t.state == .running { guard try stepToPatchableInstruction(t) else { return } }
         let h = t.held.removeFirst()
-        if !t.held.isEmpty { t.heldSince = monotonicMs() }
+        if !t.held.isEmpty { t.heldSince = scheduler.now() }
         let regs = try task.registers()
         task.sendSignal(h.signal)
         // The kernel stops the task for it before the task runs another instruction.
@@ -117,8 +117,8 @@ extension Recorder {
             throw RecordError.tracee("delivering a held \(SignalNames.name(h.signal)) to \(t.tid): the task moved")
         }
         // An emulated tracee stops for its tracer here instead (EmulatedPtrace.swift).
-        if t.ptrace != nil, try emulatedSignalStop(t, signal: sig, info: h.info, regs: regs, point: .arbitrary) { return }
-        try flushBuffer(t)
+        if t.ptrace != nil, try emulation.emulatedSignalStop(t, signal: sig, info: h.info, regs: regs, point: .arbitrary) { return }
+        try buffers.flushBuffer(t)
         try writerRef.append(.signal(SignalEvent(tid: t.tid, signal: sig, code: Int32(bitPattern: h.info.loadU32(at: 8)),
                                                  registers: regs, siginfo: h.info, point: .arbitrary)))
         try task.resume(userMode(t), signal: sig)

@@ -51,7 +51,18 @@ struct TaskBuffer {
     var disabled = false
 }
 
-extension Recorder {
+/// The buffers of the recorded tasks, as the recorder keeps them: flushed into the trace before
+/// each event of their task, closed when a signal waits, shared or off around vfork, and the
+/// desched events that catch a buffered call that blocks.
+final class SyscallBuffers {
+    unowned let recorder: Recorder
+
+    init(recorder: Recorder) {
+        self.recorder = recorder
+    }
+
+    private var syscallBuffering: Bool { recorder.syscallBuffering }
+
     var layoutHeader: Int { SyscallBufferLayout.headerSize }
 
     /// The buffer's (used, limit, locked) words.
@@ -90,7 +101,7 @@ extension Recorder {
             // Inside a call, the library has passed (or is about to pass) its check for one more
             // record: replay must let it pass too.
             let limit = h.locked != 0 ? h.used + 1 : h.used
-            try writerRef.append(.bufferFlush(BufferFlushEvent(
+            try recorder.writerRef.append(.bufferFlush(BufferFlushEvent(
                 tid: t.tid, buffer: buffer.address, limit: limit,
                 records: MemoryWrite(address: start + UInt64(buffer.flushed), bytes: bytes))))
             // The library's remembered descriptor classes end with the stretch (replay clears
@@ -189,7 +200,7 @@ extension Recorder {
             armed = w.loadU32(at: 0) != 0
         }
         if afterIoctl || armed { t.awaitingArmedCall = true }
-        try t.task.resume(userMode(t))
+        try t.task.resume(recorder.userMode(t))
     }
 
     /// An untraced syscall's entry while awaiting the guarded call: skip it (the library then
@@ -202,12 +213,12 @@ extension Recorder {
             t.awaitingArmedCall = false
             regs.rax = UInt64(bitPattern: SyscallBufferLayout.interrupted)
             try t.task.setRegisters(regs)
-            try t.task.resume(userMode(t))
+            try t.task.resume(recorder.userMode(t))
             return
         }
         guard t.awaitingArmedCall, Syscall(number: Int64(bitPattern: regs.origRax)) != .ioctl else {
             t.awaitingArmedCall = false
-            try t.task.resume(userMode(t))
+            try t.task.resume(recorder.userMode(t))
             return
         }
         regs.origRax = UInt64(bitPattern: -1)

@@ -1,0 +1,267 @@
+// The recorder's scheduler: which traced task runs user code (DESIGN.md §2). Threads of a
+// recorded program share memory, so one task at a time holds the slot and the recorded order of
+// their events is the real one. Without a tick counter the slot changes hands only where replay
+// can find the point again: at syscalls (an exit, or an entry that blocks), at a recorded spin
+// (PreemptEvent), or when a task stops for good.
+//
+// Decisions only: the scheduler never calls ptrace nor writes the trace. Recorder asks it (which
+// task next, how long to wait for a stop, what to do when that wait times out or an interrupt
+// arrives) and reports to it what tasks did (started running, blocked, yielded, ended). Its clock
+// is a parameter, so its decisions are unit-tested on a fake one (Tests/SwrrRecordTests).
+import Glibc
+import SwrrKernel
+
+final class Scheduler {
+    // MARK: slices (milliseconds)
+
+    /// How long a task may hold the slot in a syscall before it counts as blocked (the wait for
+    /// stops times out after this while anything is to be decided).
+    static let blockTimeoutMs: Int32 = 2
+    /// How long signals may be held back (to the task's next syscall) before they are delivered
+    /// at an arbitrary instruction.
+    static let holdLimitMs: UInt64 = 200
+    /// How long a task runs user code without a syscall before it is interrupted to check
+    /// whether it spins (SpinDetector) while another task is runnable.
+    static let spinCheckMs: UInt64 = 50
+    /// How long a task making buffered syscalls keeps the CPU while another task is runnable:
+    /// buffered calls make no stop, so they are no switch points of their own.
+    static let bufferedSliceMs: UInt64 = 10
+    /// How often a held wait of an emulated tracer looks again for what the kernel alone knows
+    /// (a real child's stop; EmulatedPtrace.swift).
+    static let heldWaitPollMs: UInt64 = 5
+
+    /// Milliseconds of a monotonic clock.
+    let now: () -> UInt64
+
+    init(clock: @escaping () -> UInt64 = monotonicMs) {
+        now = clock
+    }
+
+    // MARK: the tasks
+
+    /// Every live task, by tid.
+    private(set) var tasks: [Int32: RecordTask] = [:]
+    /// Round-robin order of tids.
+    private(set) var order: [Int32] = []
+    /// The task holding the slot: only it runs user code.
+    private(set) var current: RecordTask?
+
+    var isEmpty: Bool { tasks.isEmpty }
+
+    /// A new task (the first one, or a clone's child), last in the round.
+    func add(_ t: RecordTask) {
+        tasks[t.tid] = t
+        order.append(t.tid)
+    }
+
+    /// A task that ended (or that an exec ended).
+    func remove(_ t: RecordTask) {
+        tasks[t.tid] = nil
+        order.removeAll { $0 == t.tid }
+        release(t)
+    }
+
+    /// After an exec by a non-leader thread: `execer`, known as `formerTid` until now, has the
+    /// leader's tid (and the leader's place in the round); it takes over the leader's slot.
+    func renamed(_ execer: RecordTask, from formerTid: Int32, replacing leader: RecordTask) {
+        tasks[formerTid] = nil
+        order.removeAll { $0 == formerTid }
+        tasks[execer.tid] = execer
+        if current === leader { current = execer }
+    }
+
+    /// Forgets every task (the recording ends); returns them, to be killed.
+    func removeAll() -> [RecordTask] {
+        let all = Array(tasks.values)
+        tasks = [:]
+        order = []
+        current = nil
+        return all
+    }
+
+    // MARK: the slot
+
+    /// The next runnable task in round-robin order, moved to the end of the round; nil when none
+    /// is runnable.
+    func next() -> RecordTask? {
+        guard !order.isEmpty else { return nil }
+        for _ in 0..<order.count {
+            let tid = order.removeFirst()
+            order.append(tid)
+            if let t = tasks[tid], t.state == .runnable { return t }
+        }
+        return nil
+    }
+
+    /// `t`, picked by next(), was resumed: it holds the slot unless it stopped without running
+    /// (for its emulated tracer) or blocked in a syscall made at once.
+    func granted(_ t: RecordTask) {
+        if t.state == .running || t.state == .inSyscall { current = t }
+    }
+
+    /// `t` is resumed into user code now.
+    func running(_ t: RecordTask) {
+        t.state = .running
+        t.runningSince = now()
+    }
+
+    /// `t` gives the slot away (if it held it), whatever it does next.
+    func release(_ t: RecordTask) {
+        if current === t { current = nil }
+    }
+
+    /// `t` stopped where replay can stop it too and waits for its next turn.
+    func yielded(_ t: RecordTask) {
+        t.state = .runnable
+        release(t)
+    }
+
+    /// `t` is inside a syscall that blocks (or will): another task may run meanwhile.
+    func blocked(_ t: RecordTask) {
+        t.state = .blocked
+        release(t)
+    }
+
+    /// Whether a task other than `t` waits for the slot.
+    func othersRunnable(than t: RecordTask) -> Bool {
+        tasks.values.contains { $0 !== t && $0.state == .runnable }
+    }
+
+    /// At the exit stop of `t`'s syscall (recorded): true when `t` goes on running now; else it
+    /// waits for its turn. A syscall is a switch point: the others get a turn if any waits. A
+    /// call that had blocked gave the slot away already.
+    func syscallExited(_ t: RecordTask, wasBlocked: Bool) -> Bool {
+        if wasBlocked {
+            t.state = .runnable
+            return false
+        }
+        if othersRunnable(than: t) {
+            yielded(t)
+            return false
+        }
+        return true
+    }
+
+    /// At the entry of `t`'s syscall, resumed into it: whether to count it as blocked at once,
+    /// rather than after blockTimeoutMs (a wait that will almost surely block, with others
+    /// waiting for the slot).
+    func yieldsAtEntry(_ t: RecordTask, likelyToBlock: Bool) -> Bool {
+        likelyToBlock && othersRunnable(than: t)
+    }
+
+    // MARK: waiting for stops
+
+    /// How long the wait for the next stop may last before timeout() is due (ms; 0: no limit).
+    /// A limit only while something may have to be decided without a stop: held signals, held
+    /// waits, or a task that holds the slot while another is runnable.
+    func waitTimeoutMs() -> Int32 {
+        if tasks.values.contains(where: { !$0.held.isEmpty || $0.state == .ptraceWaiting }) { return Self.blockTimeoutMs }
+        guard let c = current else { return 0 }
+        return tasks.values.contains { $0 !== c && $0.state == .runnable } ? Self.blockTimeoutMs : 0
+    }
+
+    /// What the recorder does when the wait for a stop timed out, in this order.
+    enum TimeoutAction {
+        /// The current task's syscall blocked (or stays long in the kernel): mark where it
+        /// entered when `marker` (a SyscallEntryEvent), then report blocked(_:).
+        case blocked(RecordTask, marker: Bool)
+        /// Its next buffered call is to make an ordinary syscall (a switch point).
+        case stopBuffering(RecordTask)
+        /// PTRACE_INTERRUPT it (then interruptPending): for a spin check or held signals.
+        case interrupt(RecordTask)
+    }
+
+    /// The decisions at a timeout of the wait for stops.
+    func timeout() -> [TimeoutAction] {
+        let now = now()
+        var actions: [TimeoutAction] = []
+        if let c = current {
+            if c.state == .inSyscall && c.syscallRecorded {
+                // fork/clone still inside the kernel, its event already written: nothing to mark.
+                return [.blocked(c, marker: false)]
+            }
+            if c.state == .inSyscall && (SyscallTable.keepsTheCPU(Int(Int64(bitPattern: c.entry.origRax)))
+                                         || c.waitNoHang != nil) {
+                // (A wait with WNOHANG added returns at once, and may be undone: no marker for it.)
+                return []
+            }
+            if c.state == .inSyscall {
+                // It blocked: mark where it entered (unless its tracer's entry stop did), and let
+                // another task run meanwhile.
+                return [.blocked(c, marker: !c.ptraceEntryRecorded)]
+            }
+            if c.state == .running && c.buffer != nil && elapsed(since: c.runningSince, now) >= Self.bufferedSliceMs,
+               othersRunnable(than: c) {
+                // Buffered syscalls are no switch points: a thread waiting in a loop of them for
+                // another one would keep the CPU. Its next buffered call becomes a recorded one.
+                actions.append(.stopBuffering(c))
+            }
+            if c.state == .running && !c.interruptPending &&
+                (elapsed(since: c.runningSince, now) >= Self.spinCheckMs || holdsSignalsTooLong(c, now)) {
+                actions.append(.interrupt(c))
+                return actions
+            }
+        }
+        for t in tasks.values where t !== current && holdsSignalsTooLong(t, now) {
+            if t.state == .running && !t.interruptPending { actions.append(.interrupt(t)) }
+        }
+        return actions
+    }
+
+    /// What to do with a task our PTRACE_INTERRUPT stopped.
+    enum InterruptAction: Equatable {
+        /// Deliver the oldest held signal where it stands (held too long).
+        case deliverHeld
+        /// Check whether it spins; if so it gives the slot to the runnable others.
+        case checkSpin
+        /// Nothing to do any more: resume it.
+        case resume
+    }
+
+    func interrupted(_ t: RecordTask) -> InterruptAction {
+        if holdsSignalsTooLong(t, now()) { return .deliverHeld }
+        if current === t && othersRunnable(than: t) { return .checkSpin }
+        return .resume
+    }
+
+    // MARK: held waits of emulated tracers (EmulatedPtrace.swift)
+
+    /// `t`'s wait found nothing and was undone: held until a tracee may have stopped.
+    func holdWait(_ t: RecordTask) {
+        t.state = .ptraceWaiting
+        t.waitingSince = now()
+        release(t)
+    }
+
+    /// Lets every held wait look again.
+    func wakeHeldWaits() {
+        for w in tasks.values where w.state == .ptraceWaiting { w.state = .runnable }
+    }
+
+    /// Held waits that have waited a poll interval look again (a real child may have changed).
+    func pollHeldWaits() {
+        let now = now()
+        for w in tasks.values where w.state == .ptraceWaiting && elapsed(since: w.waitingSince, now) >= Self.heldWaitPollMs {
+            w.state = .runnable
+        }
+    }
+
+    // MARK: helpers
+
+    private func holdsSignalsTooLong(_ t: RecordTask, _ now: UInt64) -> Bool {
+        !t.held.isEmpty && elapsed(since: t.heldSince, now) >= Self.holdLimitMs
+    }
+
+    /// Milliseconds from `since` to `now`; 0 if the clock reads earlier (never for CLOCK_MONOTONIC,
+    /// but no subtraction may trap).
+    private func elapsed(since: UInt64, _ now: UInt64) -> UInt64 {
+        now >= since ? now - since : 0
+    }
+}
+
+/// Milliseconds of CLOCK_MONOTONIC.
+func monotonicMs() -> UInt64 {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return UInt64(t.tv_sec) * 1000 + UInt64(t.tv_nsec) / 1_000_000
+}
