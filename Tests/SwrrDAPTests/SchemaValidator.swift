@@ -33,6 +33,9 @@ print("CHECKED", len(msgs))
 """#
 
     static func violations(_ transcript: [(direction: String, message: [String: Any])]) throws -> [String] {
+        guard FileManager.default.fileExists(atPath: DAPTestEnv.schema) else {
+            throw ClientError(description: "the official DAP schema is not at \(DAPTestEnv.schema): the tests read it from shared/dap beside the repository (../shared/dap from its root) or from $SWRR_DAP_SHARED")
+        }
         let dir = try TestDirectory.makeUnique(prefix: "schema")
         let msgs = dir + "/messages.json"
         let list: [[Any]] = transcript.map { [$0.direction, $0.message] }
