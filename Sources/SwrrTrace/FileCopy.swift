@@ -7,20 +7,20 @@ import Glibc
 public enum FileCopy {
     static let FICLONE: UInt = 0x4004_9409
 
+    /// A descriptor of `path` opened with `flags`, or the error naming `verb` and the path.
+    private static func open(_ path: String, _ flags: Int32, _ verb: String) throws -> Int32 {
+        switch Posix.openFile(path, flags) {
+        case .success(let fd): return fd
+        case .failure(let e): throw TraceError.io(verb, path, errno: e.code)
+        }
+    }
+
     /// `durable`: synced before it returns (a trace's copies); replay's checkpoints of its
     /// scratch copies live only as long as the replay and are not synced.
     public static func copy(from source: String, to destination: String, mode: mode_t, durable: Bool = true) throws {
-        let src: Int32
-        switch Posix.openFile(source, O_RDONLY) {
-        case .success(let fd): src = fd
-        case .failure(let e): throw TraceError.io("open", source, errno: e.code)
-        }
+        let src = try open(source, O_RDONLY, "open")
         defer { close(src) }
-        let dst: Int32
-        switch Posix.openFile(destination, O_WRONLY | O_CREAT | O_EXCL) {
-        case .success(let fd): dst = fd
-        case .failure(let e): throw TraceError.io("create", destination, errno: e.code)
-        }
+        let dst = try open(destination, O_WRONLY | O_CREAT | O_EXCL, "create")
         do {
             try copy(src, source: source, to: dst, destination: destination, mode: mode, durable: durable)
         } catch {
@@ -57,17 +57,9 @@ public enum FileCopy {
     /// into memory, and restoring it read the copy again to compare.
     public static func overwrite(_ destination: String, from source: String,
                                  zero: (Int32, UInt64, UInt64) -> Bool) throws {
-        let src: Int32
-        switch Posix.openFile(source, O_RDONLY) {
-        case .success(let fd): src = fd
-        case .failure(let e): throw TraceError.io("open", source, errno: e.code)
-        }
+        let src = try open(source, O_RDONLY, "open")
         defer { close(src) }
-        let dst: Int32
-        switch Posix.openFile(destination, O_WRONLY) {
-        case .success(let fd): dst = fd
-        case .failure(let e): throw TraceError.io("open", destination, errno: e.code)
-        }
+        let dst = try open(destination, O_WRONLY, "open")
         defer { close(dst) }
         var st = stat()
         guard fstat(dst, &st) == 0 else { throw TraceError.io("examine", destination, errno: errno) }
