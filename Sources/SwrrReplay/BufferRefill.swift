@@ -7,9 +7,9 @@ import SwrrKernel
 import SwrrTrace
 import SwrrTracee
 
-extension ReplaySession {
+extension SyscallReplayer {
     func refillBuffer(_ ev: BufferFlushEvent) throws {
-        let t = try replayTask(ev.tid)
+        let t = try tasks.replayTask(ev.tid)
         let start = ev.buffer + UInt64(SyscallBufferLayout.headerSize)
         guard ev.records.address >= start,
               ev.records.address + UInt64(ev.records.bytes.count) <= start + UInt64(SyscallBufferLayout.recordSpace),

@@ -12,9 +12,9 @@
 // - Parents: a copy of a process whose parent is swrr is made with CLONE_PARENT, so it and every
 //   process restored from it are swrr's children and swrr reaps them itself; other copies are
 //   made with exit signal 0, so their death never signals a live replayed process. (The replay
-//   makes its own forks with CLONE_PARENT too, see SyscallReplay.replaySpawn, so in practice every
-//   process is swrr's child.) The replay emulates wait4, getppid and kill, so real parentage does
-//   not matter to the program.
+//   makes its own forks with CLONE_PARENT too, see SyscallReplayer.replaySpawn, so in practice
+//   every process is swrr's child.) The replay emulates wait4, getppid and kill, so real
+//   parentage does not matter to the program.
 // - Pids: copies have new pids; the replay knows tasks by their recorded tids, and the program's
 //   memory only ever holds recorded ones (replay writes them), so nothing else changes.
 // - Files: the replay executes no fd-creating syscall for real except the transient opens of
@@ -73,14 +73,13 @@ final class SessionCheckpoint {
     let mainTid: Int32
     let mainStatus: Int32?
     let lastEvent: Event?
-    let readerMark: TraceReader.Mark
-    let readAhead: [Event]
-    let readAheadEnded: Bool
+    /// Where the replay goes on reading the trace.
+    let start: ReplayEvents.Start
     /// Taken at a stop inside an event: restored, the replay goes on with that event.
     let insideEvent: Bool
 
-    fileprivate init(processes: [ProcessCopy], endedTasks: [Int32: ReplayTask], shared: [SharedRegion],
-                     scratch: ScratchSnapshot, session s: ReplaySession, midEvent: ReplaySession.EventStart?) {
+    private init(processes: [ProcessCopy], endedTasks: [Int32: ReplayTask], shared: [SharedRegion],
+                 scratch: ScratchSnapshot, session s: ReplaySession, midEvent: ReplayEvents.Start?) {
         self.processes = processes
         self.endedTasks = endedTasks
         self.shared = shared
@@ -88,12 +87,10 @@ final class SessionCheckpoint {
         reader = s.reader
         files = s.files
         eventNumber = s.eventNumber
-        mainTid = s.mainTid
-        mainStatus = s.mainStatus
+        mainTid = s.tasks.mainTid
+        mainStatus = s.tasks.mainStatus
         lastEvent = s.lastEvent
-        readerMark = midEvent?.mark ?? s.reader.mark()
-        readAhead = midEvent?.readAhead ?? s.readAhead
-        readAheadEnded = midEvent?.readAheadEnded ?? s.readAheadEnded
+        start = midEvent ?? s.events.start
         insideEvent = midEvent != nil
     }
 
@@ -122,16 +119,16 @@ final class SessionCheckpoint {
     }
 }
 
-extension ReplaySession {
-    /// Why no checkpoint can be taken at this point (nil: one can).
+extension SessionCheckpoint {
+    /// Why no checkpoint can be taken of replay `s` at this point (nil: one can).
     /// A task that has finished exiting before its exit event (a process after its exit_group,
     /// whose termination the replay collects at that event) is collected now: a fork cannot copy
     /// a dead task, and its status is all the replay needs of it.
-    func checkpointObstacle() -> String? {
-        if finished != nil { return "the replay has reached its end" }
-        if searchTrap != nil { return "the replay is searching for the point where a signal was delivered" }
+    static func obstacle(in s: ReplaySession) -> String? {
+        if s.finished != nil { return "the replay has reached its end" }
+        if s.searchTrap != nil { return "the replay is searching for the point where a signal was delivered" }
         var leaders: [Task] = []
-        for (tid, t) in tasks.sorted(by: { $0.key < $1.key }) where t.ended == nil {
+        for (tid, t) in s.tasks.sorted(by: { $0.key < $1.key }) where t.ended == nil {
             if t.newborn { return "task \(tid) has not run yet" }
             if t.pendingSignal != 0 { return "task \(tid) is receiving a signal" }
             if t.signalAfterTemporaryMask != 0 {
@@ -142,7 +139,7 @@ extension ReplaySession {
                 var status: Int32 = 0
                 if swrr_waitpid(t.task.tid, &status, WNOHANG) == t.task.tid,
                    swrr_wifexited(status) != 0 || swrr_wifsignaled(status) != 0 {
-                    t.ended = self.status(of: Stop(waitStatus: status))
+                    t.ended = ReplayTasks.status(of: Stop(waitStatus: status))
                     continue
                 }
                 state = t.task.procState()
@@ -160,42 +157,43 @@ extension ReplaySession {
         return nil
     }
 
-    /// Takes a checkpoint (`checkpointObstacle()` must be nil). `clean` erases the debugger's
-    /// changes to memory (int3s) from the frozen copy of the live process whose tgid is given.
+    /// Takes a checkpoint of replay `s` (`obstacle(in: s)` must be nil). `clean` erases the
+    /// debugger's changes to memory (int3s) from the frozen copy of the live process whose tgid
+    /// is given.
     /// Taken at a debugger stop inside the event being replayed (its task stopped in `resume`,
     /// before the event's own effects), it keeps the reading state from before that event:
     /// restoring it replays the event again from its start with the task where it is now,
     /// which comes to the same, since an event's replay only resumes the task to the point the
     /// recording names (its syscall, rdtsc, signal, or a register state searched for).
-    func takeCheckpoint(clean: (Int32, Task) throws -> Void) throws -> SessionCheckpoint {
+    static func take(of s: ReplaySession, clean: (Int32, Task) throws -> Void) throws -> SessionCheckpoint {
         var byProcess: [Int32: [(Int32, ReplayTask)]] = [:]
         var ended: [Int32: ReplayTask] = [:]
-        for (tid, t) in tasks {
+        for (tid, t) in s.tasks {
             if t.ended != nil { ended[tid] = t } else { byProcess[t.task.tgid, default: []].append((tid, t)) }
         }
-        var copies: [SessionCheckpoint.ProcessCopy] = []
-        var shared: [SessionCheckpoint.SharedRegion] = []
+        var copies: [ProcessCopy] = []
+        var shared: [SharedRegion] = []
         var seenShared = Set<String>()
         do {
             for (tgid, members) in byProcess.sorted(by: { $0.key < $1.key }) {
                 // The thread group leader first (it is the one forked when alive).
                 let threads = members.sorted { ($0.1.task.tid == tgid ? 0 : 1, $0.0) < ($1.1.task.tid == tgid ? 0 : 1, $1.0) }
-                var states: [SessionCheckpoint.ThreadState] = []
+                var states: [ThreadState] = []
                 for (tid, t) in threads {
                     let kernel = try t.task.kernelState()
-                    states.append(SessionCheckpoint.ThreadState(recordedTid: tid, registers: try t.task.registers(), kernel: kernel,
-                                              parkedAt: t.parkedAt))
+                    states.append(ThreadState(recordedTid: tid, registers: try t.task.registers(), kernel: kernel,
+                                          parkedAt: t.parkedAt))
                 }
                 let forker = threads[0].1.task
                 let sameParent = forker.parentPid() == getpid()
                 let frozen = try forker.forkCopy(sameParent: sameParent)
-                copies.append(SessionCheckpoint.ProcessCopy(frozen: frozen, threads: states, sameParent: sameParent))
+                copies.append(ProcessCopy(frozen: frozen, threads: states, sameParent: sameParent))
                 try clean(tgid, frozen)
-                shared += try sharedRegions(of: forker, process: copies.count - 1, seen: &seenShared)
+                shared += try sharedRegions(of: forker, process: copies.count - 1, files: s.files, seen: &seenShared)
             }
-            sharesFiles = true
+            s.sharesFiles = true
             return SessionCheckpoint(processes: copies, endedTasks: ended, shared: shared,
-                                     scratch: try files.snapshot(), session: self, midEvent: current?.start)
+                                     scratch: try s.files.snapshot(), session: s, midEvent: s.current?.start)
         } catch {
             Task.kill(copies.map(\.frozen))
             throw error
@@ -204,13 +202,14 @@ extension ReplaySession {
 
     /// The writable MAP_SHARED mappings of a process other than scratch copies, by value (each
     /// shared object once).
-    private func sharedRegions(of task: Task, process: Int, seen: inout Set<String>) throws -> [SessionCheckpoint.SharedRegion] {
-        var out: [SessionCheckpoint.SharedRegion] = []
+    private static func sharedRegions(of task: Task, process: Int, files: FileMapper,
+                                      seen: inout Set<String>) throws -> [SharedRegion] {
+        var out: [SharedRegion] = []
         for m in try task.mappings() {
             let p = Array(m.permissions)
             guard p.count == 4, p[3] == "s", p[1] == "w", !files.isScratch(m.name) else { continue }
             guard seen.insert("\(m.device) \(m.inode) \(m.offset) \(m.end - m.start)").inserted else { continue }
-            guard m.end - m.start <= SessionCheckpoint.sharedLimit else {
+            guard m.end - m.start <= sharedLimit else {
                 throw ReplayError.tracee("a shared mapping of \(m.end - m.start) bytes at 0x\(String(m.start, radix: 16)) is too large to save in a checkpoint")
             }
             out.append(.init(process: process, start: m.start, bytes: try task.readMemory(m.start, count: Int(m.end - m.start))))
@@ -218,9 +217,10 @@ extension ReplaySession {
         return out
     }
 
-    /// A replay continuing from `cp`, with new copies of its processes. The caller has killed the
-    /// previous live replay.
-    static func restore(_ cp: SessionCheckpoint, echo: ((UInt8, [UInt8]) -> Void)?) throws -> ReplaySession {
+    /// A replay continuing from here, with new copies of its processes. The caller has killed
+    /// the previous live replay.
+    func restore(echo: ((UInt8, [UInt8]) -> Void)?) throws -> ReplaySession {
+        let cp = self
         let s = ReplaySession(continuing: cp.reader, files: cp.files, echo: echo)
         do {
             var leads: [Task] = []
@@ -229,7 +229,7 @@ extension ReplaySession {
                 let copy = try p.frozen.forkCopy(sameParent: p.sameParent, clearChildTid: lead.kernel.clearChildTid)
                 leads.append(copy)
                 s.tasks[lead.recordedTid] = ReplayTask(task: copy, newborn: false)
-                var made: [(Task, SessionCheckpoint.ThreadState)] = [(copy, lead)]
+                var made: [(Task, ThreadState)] = [(copy, lead)]
                 for th in p.threads.dropFirst() {
                     let t = try copy.cloneThread(clearChildTid: th.kernel.clearChildTid)
                     s.tasks[th.recordedTid] = ReplayTask(task: t, newborn: false)
@@ -254,21 +254,14 @@ extension ReplaySession {
         }
         for (tid, t) in cp.endedTasks { s.tasks[tid] = t }
         s.eventNumber = cp.eventNumber
-        s.mainTid = cp.mainTid
-        s.mainStatus = cp.mainStatus
+        s.tasks.mainTid = cp.mainTid
+        s.tasks.mainStatus = cp.mainStatus
         s.lastEvent = cp.lastEvent
-        cp.reader.rewind(to: cp.readerMark)
-        s.readAhead = cp.readAhead
-        s.readAheadEnded = cp.readAheadEnded
-        if cp.insideEvent {
-            try s.resumeEvent(from: ReplaySession.EventStart(mark: cp.readerMark, readAhead: cp.readAhead,
-                                                             readAheadEnded: cp.readAheadEnded))
-        }
+        s.events.rewind(to: cp.start)
+        if cp.insideEvent { try s.resumeEvent(from: cp.start) }
         return s
     }
-}
 
-extension SessionCheckpoint {
     /// The largest writable shared mapping a checkpoint saves by value (64 MiB).
     static let sharedLimit: UInt64 = 64 << 20
 }

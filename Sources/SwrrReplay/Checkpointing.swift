@@ -25,7 +25,7 @@ extension ReplayTimeline {
     /// Takes a checkpoint here if one is due (at an event boundary, while the replay runs).
     func checkpointIfDue() {
         guard outcome == nil, stepOver.isEmpty, checkpoints.isDue(event: eventNumber),
-              session.checkpointObstacle() == nil else { return }
+              SessionCheckpoint.obstacle(in: session) == nil else { return }
         _ = try? takeCheckpoint(at: position, explicit: false)
     }
 
@@ -33,7 +33,7 @@ extension ReplayTimeline {
     func checkpointAtStopIfDue(_ t: ReplayTask, _ p: ReplayPosition, force: Bool = false, scan: ScanStart? = nil) {
         guard force || checkpoints.isDueMidEvent, checkpoints.automatic, !p.isEventBoundary,
               !p.path.contains(where: { if case .state = $0 { return true }; return false }),
-              stepOver.keys.allSatisfy({ $0 == t.task.tid }), session.checkpointObstacle() == nil else { return }
+              stepOver.keys.allSatisfy({ $0 == t.task.tid }), SessionCheckpoint.obstacle(in: session) == nil else { return }
         _ = try? takeCheckpoint(at: p, explicit: false, scan: scan)
     }
 
@@ -88,7 +88,7 @@ extension ReplayTimeline {
         if p.path.contains(where: { if case .state = $0 { return true }; return false }) {
             throw DebuggerError.refused("no checkpoint can be taken where the replay was paused; step or continue first")
         }
-        if let why = session.checkpointObstacle() {
+        if let why = SessionCheckpoint.obstacle(in: session) {
             throw DebuggerError.refused("no checkpoint can be taken at event \(eventNumber): \(why)")
         }
         let breakpoints = self.breakpoints
@@ -96,7 +96,7 @@ extension ReplayTimeline {
         defer { checkpoints.took(Double(CheckpointStore.now() - started) / 1e9) }
         let state: SessionCheckpoint
         do {
-            state = try session.takeCheckpoint { tgid, copy in
+            state = try SessionCheckpoint.take(of: session) { tgid, copy in
                 for (address, byte) in breakpoints.originals(tgid: tgid)
                 where (try? copy.readMemory(address, count: 1)) == [0xCC] {
                     try copy.writeMemory(address, [byte])
@@ -114,7 +114,7 @@ extension ReplayTimeline {
     /// processes, with the debugger's breakpoints and watchpoints in them.
     func restore(_ cp: Checkpoint) throws {
         engine.finish()
-        let s = try ReplaySession.restore(cp.state, echo: engine.echoForSession)
+        let s = try cp.state.restore(echo: engine.echoForSession)
         engine.installSession(s)
         currentTid = cp.position.tid != 0 ? cp.position.tid : mainTid
         position = cp.position

@@ -9,12 +9,12 @@ import SwrrKernel
 import SwrrTrace
 import SwrrTracee
 
-extension ReplaySession {
+extension SyscallReplayer {
     /// Applies a successful recorded ptrace request's change to its tracee.
     func replayPtraceEffect(_ ev: SyscallEvent, caller: Task) throws {
         let request = ev.args[0], addr = ev.args[2], data = ev.args[3]
         guard ev.result == 0, let req = PtraceRequests.request(request), req.effect != .none else { return }
-        let t = try replayTask(Int32(truncatingIfNeeded: ev.args[1]))
+        let t = try tasks.replayTask(Int32(truncatingIfNeeded: ev.args[1]))
         let tracee = t.task
         switch req.effect {
         case .none:

@@ -16,7 +16,7 @@ import SwrrKernel
 import SwrrTrace
 import SwrrTracee
 
-extension ReplaySession {
+extension ExecReplay {
     /// Runs execve in `t`, whose process has the other live tasks `others` (or which is not
     /// its leader). Afterwards the recorded leader's tid names the exec'ing task, the others have
     /// ended (their exit events follow in the trace) and the task that exec'd is returned.
@@ -100,7 +100,7 @@ extension ReplaySession {
         do { stop = try t.task.poll() } catch { return true }   // ECHILD: nothing left to wait for
         guard let stop else { return false }
         if stop.isTermination {
-            t.ended = status(of: stop)
+            t.ended = ReplayTasks.status(of: stop)
             return true
         }
         try? t.task.resume(.cont)

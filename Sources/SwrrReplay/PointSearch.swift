@@ -37,29 +37,6 @@ extension ReplaySession {
     /// The register-matching trap of a supervised search under way.
     var searchTrap: RegisterMatchTrap? { pointSearch?.trap }
 
-    /// How many breakpoint hits `runTo` may take (≈ 50 µs each here) before it gives up.
-    static let searchLimit: Int = {
-        if let v = getenv("SWRR_SEARCH_LIMIT"), let n = Int(String(cString: v)), n > 0 { return n }
-        return 2_000_000
-    }()
-
-    /// Passes through the instruction the trap may take: as long as `searchLimit` breakpoint hits
-    /// would last, a stub pass costing about 1/10,000 of a ptrace stop.
-    static var trapBudget: UInt64 { UInt64(searchLimit) * 10_000 }
-
-    /// Whether the register-matching trap may be used (SWRR_FAST_SEARCH=0 says no).
-    static let fastSearch: Bool = {
-        if let v = getenv("SWRR_FAST_SEARCH") { return String(cString: v) != "0" }
-        return true
-    }()
-
-    /// Breakpoint hits before the trap is installed: installing costs two injected syscalls
-    /// (≈0.5 ms), so points found within a few hits (spin points: at the first) skip it.
-    static let breakpointHitsBeforeTrap = 16
-
-    /// SWRR_SEARCH_REPORT=1: replay says on stderr how it found each point (tests, benchmarks).
-    static let reportSearch = getenv("SWRR_SEARCH_REPORT").map { String(cString: $0) == "1" } ?? false
-
     /// Runs the task to the first point where rip and all registers equal `target`, and leaves
     /// it stopped there. False when a stop of the debugger's came first (`trapped`): the search
     /// stays in `pointSearch`, and the next call for the same point goes on with it.
@@ -85,6 +62,29 @@ extension ReplaySession {
 /// A search under way for a point, as data: a stop of the debugger's in the middle of it ends
 /// `ReplaySession.step` early, and the next step goes on with the same count and the same trap.
 final class PointSearch {
+    /// How many breakpoint hits `runTo` may take (≈ 50 µs each here) before it gives up.
+    static let searchLimit: Int = {
+        if let v = getenv("SWRR_SEARCH_LIMIT"), let n = Int(String(cString: v)), n > 0 { return n }
+        return 2_000_000
+    }()
+
+    /// Passes through the instruction the trap may take: as long as `searchLimit` breakpoint hits
+    /// would last, a stub pass costing about 1/10,000 of a ptrace stop.
+    static var trapBudget: UInt64 { UInt64(searchLimit) * 10_000 }
+
+    /// Whether the register-matching trap may be used (SWRR_FAST_SEARCH=0 says no).
+    static let fastSearch: Bool = {
+        if let v = getenv("SWRR_FAST_SEARCH") { return String(cString: v) != "0" }
+        return true
+    }()
+
+    /// Breakpoint hits before the trap is installed: installing costs two injected syscalls
+    /// (≈0.5 ms), so points found within a few hits (spin points: at the first) skip it.
+    static let breakpointHitsBeforeTrap = 16
+
+    /// SWRR_SEARCH_REPORT=1: replay says on stderr how it found each point (tests, benchmarks).
+    static let reportSearch = getenv("SWRR_SEARCH_REPORT").map { String(cString: $0) == "1" } ?? false
+
     unowned let session: ReplaySession
     let task: ReplayTask
     let target: Registers
@@ -125,8 +125,8 @@ final class PointSearch {
             }
             guard let regs = stopped else { return false }
             hits += 1
-            if hits > ReplaySession.searchLimit {
-                throw session.diverge("cannot find \(what) within \(ReplaySession.searchLimit) breakpoint hits at \(place): " +
+            if hits > Self.searchLimit {
+                throw session.diverge("cannot find \(what) within \(Self.searchLimit) breakpoint hits at \(place): " +
                                       "the recording delivered it in the middle of a long computation without syscalls, " +
                                       "which only a performance counter could replay quickly (set SWRR_SEARCH_LIMIT to search longer)")
             }
@@ -134,11 +134,11 @@ final class PointSearch {
                 try settle(at: regs, how: "after \(hits) breakpoint hits")
                 return true
             }
-            if hits == ReplaySession.breakpointHitsBeforeTrap, let mode = trapMode(at: target.rip) {
+            if hits == Self.breakpointHitsBeforeTrap, let mode = trapMode(at: target.rip) {
                 // The task stands at the instruction (this pass did not match): from here on
                 // the tracee compares by itself.
                 bp.clear()
-                if let trap = try RegisterMatchTrap.install(in: t.task, target: target, budget: ReplaySession.trapBudget) {
+                if let trap = try RegisterMatchTrap.install(in: t.task, target: target, budget: Self.trapBudget) {
                     switch mode {
                     case .detached:
                         try detached(trap)
@@ -163,7 +163,7 @@ final class PointSearch {
 
     /// How the trap may be used for a point at `p` (nil: not at all).
     private func trapMode(at p: UInt64) -> TrapMode? {
-        guard ReplaySession.fastSearch else { return nil }
+        guard Self.fastSearch else { return nil }
         guard let hook = session.debugHook else { return .detached }
         guard let policy = hook as? CodePatchPolicy else { return nil }
         if policy.allowsCodePatch(for: task) { return .detached }
@@ -281,13 +281,13 @@ final class PointSearch {
     }
 
     private func trapExhausted() -> Error {
-        session.diverge("cannot find \(what) within \(ReplaySession.trapBudget) executions of the instruction at \(place) " +
+        session.diverge("cannot find \(what) within \(Self.trapBudget) executions of the instruction at \(place) " +
                         "(\(hits) breakpoint hits, then the register-matching trap): the point lies further, " +
                         "or this replay has left the recorded path (set SWRR_SEARCH_LIMIT to search longer)")
     }
 
     private func report(_ how: String) {
-        guard ReplaySession.reportSearch else { return }
+        guard Self.reportSearch else { return }
         let d = (ContinuousClock.now - started).components
         let ms = Int(d.seconds) * 1000 + Int(d.attoseconds / 1_000_000_000_000_000)
         let line = "swrr: found \(what) at \(place) \(how), in \(ms) ms\n"

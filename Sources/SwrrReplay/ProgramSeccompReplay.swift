@@ -6,7 +6,7 @@ import SwrrKernel
 import SwrrTrace
 import SwrrTracee
 
-extension ReplaySession {
+extension SyscallReplayer {
     /// The task stands at the call's entry (PTRACE_SYSEMU stop), its registers checked.
     func replayFiltered(_ ev: SyscallEvent, task t: ReplayTask, regs: Registers) throws {
         switch ev.seccomp {
@@ -22,7 +22,7 @@ extension ReplaySession {
             // The kernel kills it as it did when recorded (SeccompKill.swift); the trace has its
             // end (and its process's, for KILL_PROCESS) as exit events next.
             try SeccompKill.arm(t.task, process: ev.seccomp == .killProcess, entry: regs)
-            try awaitExit(t)
+            try tasks.awaitExit(t)
         }
     }
 }

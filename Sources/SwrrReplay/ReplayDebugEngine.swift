@@ -351,7 +351,7 @@ final class ReplayDebugEngine {
     var addressSpaces: [Task] {
         var seen = Set<Int32>()
         var out: [Task] = []
-        for (_, t) in (session?.tasks ?? [:]).sorted(by: { $0.key < $1.key }) where t.ended == nil && !t.newborn {
+        for (_, t) in session?.tasks.sorted(by: { $0.key < $1.key }) ?? [] where t.ended == nil && !t.newborn {
             if seen.insert(t.task.tgid).inserted { out.append(t.task) }
         }
         return out

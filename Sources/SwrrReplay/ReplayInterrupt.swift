@@ -12,7 +12,7 @@
 //   that the task reaches this rip with exactly these registers", the same identification the
 //   recorder uses for preemptions of spinning threads. Reaching it again (going backwards from
 //   there) costs one breakpoint stop per earlier execution of that instruction in the event,
-//   bounded by ReplaySession.searchLimit; after that the position is stored as the arrival count
+//   bounded by PointSearch.searchLimit; after that the position is stored as the arrival count
 //   it is (`Seek.resolved`). A loop whose iterations leave every register identical at that
 //   instruction is found at its first such iteration.
 // - Going backwards (scans and seeks re-executing from the start, ReverseExecution.swift), at the

@@ -107,7 +107,7 @@ final class Seek {
             if case .breakpoint(let b) = trap.kind, b == want.rip, !trap.sameArrival {
                 count += 1
                 completed = HardwareBreakpoint.sameState(trap.registers, want)
-                if !completed && count >= ReplaySession.searchLimit { throw Self.stateSearchFailed(want, count) }
+                if !completed && count >= PointSearch.searchLimit { throw Self.stateSearchFailed(want, count) }
             }
         }
         guard completed else { return false }
@@ -125,9 +125,9 @@ final class Seek {
     /// Counts a step of the step-scan under way (after the target), in event `event`.
     func countStep(event: Int) throws {
         steps += 1
-        if steps > ReplaySession.searchLimit {
+        if steps > PointSearch.searchLimit {
             throw DebuggerError.refused("going back one instruction from \(target) would single-step more than " +
-                "\(ReplaySession.searchLimit) instructions of event \(event) (one stop each, ≈57 µs): without a " +
+                "\(PointSearch.searchLimit) instructions of event \(event) (one stop each, ≈57 µs): without a " +
                 "tick counter the instruction before a point is found by stepping from the start of its event or of " +
                 "its last breakpoint arrival (set SWRR_SEARCH_LIMIT to step further)")
         }

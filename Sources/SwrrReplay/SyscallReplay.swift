@@ -11,17 +11,24 @@ enum RestartCodes {
     static func contains(_ r: Int64) -> Bool { r == restartSys || r == restartNoIntr || r == restartNoHand || r == restartBlock }
 }
 
-/// A trace file a replayed process keeps open to map from (ReplaySession.mappingSources).
-struct MappingSource {
-    var path: String
-    var writable: Bool
-    var fd: Int64 = -1
-}
+/// Replays the recorded syscalls: emulated ones (the recorded result and output bytes written
+/// back), calls run for real at their entry or by injection (ReplayAction), new tasks by clone
+/// and fork, and what a call wrote outside its caller (another process's memory, the replay's
+/// echo of the program's output).
+final class SyscallReplayer {
+    unowned let session: ReplaySession
 
-extension ReplaySession {
+    init(session: ReplaySession) {
+        self.session = session
+    }
+
+    var tasks: ReplayTasks { session.tasks }
+    private var mappings: MappingReplay { session.mappings }
+    func diverge(_ what: String) -> ReplayError { session.diverge(what) }
+
     /// False when a stop of the debugger's came before the call (ReplaySession.step).
-    func replaySyscall(_ ev: SyscallEvent) throws -> Bool {
-        let t = try replayTask(ev.tid)
+    func replay(_ ev: SyscallEvent) throws -> Bool {
+        let t = try tasks.replayTask(ev.tid)
         let task = t.task
         let name = SyscallTable.name(Int(ev.number))
         // A call replay runs as recorded (mprotect, brk, rt_sigaction...) is let through at its own
@@ -31,14 +38,14 @@ extension ReplaySession {
         // open, see map), with its arguments changed at the entry.
         // A call the program's seccomp filter skipped or killed is never run (ProgramSeccompReplay.swift).
         let action = ev.seccomp != .none ? .emulate : SyscallTable.spec(Int(ev.number))?.replayAction(args: ev.args)
-        let atEntryAllowed = debugHook == nil && t.parkedAt == nil
+        let atEntryAllowed = session.debugHook == nil && t.parkedAt == nil
         let runsAtEntry = atEntryAllowed && (action == .execute || action == .executeKeepRecordedResult)
         let mmapAtEntry = try atEntryAllowed && action == .mmap && ev.result >= 0
-            && keptMapping(ev.mappedFile, flags: ev.args[3], tgid: task.tgid) != nil
-        guard let regs = try toSyscallEntry(t, name: name, mode: runsAtEntry || mmapAtEntry ? .syscall : .sysemu) else {
+            && mappings.keptMapping(ev.mappedFile, flags: ev.args[3], tgid: task.tgid) != nil
+        guard let regs = try session.toSyscallEntry(t, name: name, mode: runsAtEntry || mmapAtEntry ? .syscall : .sysemu) else {
             return false
         }
-        try checkSyscallEntry(regs, ev, name: name)
+        try checkEntry(regs, ev, name: name)
         if ev.seccomp != .none { try replayFiltered(ev, task: t, regs: regs); return true }
         guard let spec = SyscallTable.spec(Int(ev.number)) else {
             throw ReplayError.trace("the trace has syscall \(name), which this swrr cannot replay")
@@ -46,7 +53,7 @@ extension ReplaySession {
         let insn = regs.rip - 2
         var out = regs
         out.rax = UInt64(bitPattern: ev.result)
-        let next = try upcomingEvent(for: ev.tid)
+        let next = try session.events.upcoming(for: ev.tid)
         var signalFollows = false, handlerFollows = false
         if case .signal(let s)? = next, s.point == .syscallBoundary {
             signalFollows = true
@@ -94,7 +101,7 @@ extension ReplaySession {
             _ = runsAtEntry ? try runToSyscallExit(t)
                 : try task.injectSyscall(spec.number, ev.args, syscallInstruction: insn, base: regs)
         case .mmap where mmapAtEntry:
-            let (flags, fd) = try keptMapping(ev.mappedFile, flags: ev.args[3], tgid: task.tgid)!
+            let (flags, fd) = try mappings.keptMapping(ev.mappedFile, flags: ev.args[3], tgid: task.tgid)!
             var r = regs
             r.syscallArgs = [UInt64(bitPattern: ev.result), ev.args[1], ev.args[2], flags, UInt64(bitPattern: fd),
                              ev.mappedFile == nil ? 0 : ev.args[5]]
@@ -104,11 +111,11 @@ extension ReplaySession {
                 throw diverge("mmap at 0x\(String(UInt64(bitPattern: ev.result), radix: 16)) returned \(mapped) on replay")
             }
         case .mmap:
-            try replayMmap(ev, task: task, regs: regs)
+            try mappings.replayMmap(ev, task: task, regs: regs)
         case .shmAttach:
-            try replayShmAttach(ev, task: task, regs: regs)
+            try mappings.replayShmAttach(ev, task: task, regs: regs)
         case .shmDetach:
-            try replayShmDetach(ev, task: task, regs: regs)
+            try mappings.replayShmDetach(ev, task: task, regs: regs)
         case .spawn:
             try replaySpawn(ev, parent: t, regs: regs)
         case .sigreturn:
@@ -138,19 +145,19 @@ extension ReplaySession {
                 try task.resume(.syscall)
                 _ = try task.wait()
             }
-            try awaitExit(t)
+            try tasks.awaitExit(t)
             return true
         }
         if replay != .emulate && replay != .ptrace {
             out = out.keepingSegments(of: try task.registers())
         }
         try task.setRegisters(out)
-        if let update = ev.fileUpdate { try files.apply(update) }
+        if let update = ev.fileUpdate { try session.files.apply(update) }
         if let w = spec.writesTask, ev.result > 0 { try replayRemoteWrite(w, ev, from: task) }
         if let m = ev.memFileWrite, let source = spec.writesToFd, ev.result > 0 {
             try replayMemFileWrite(m, source, ev, from: task)
         }
-        if ev.echoFd != 0, ev.result > 0, let w = spec.writesToFd, let echo = echo {
+        if ev.echoFd != 0, ev.result > 0, let w = spec.writesToFd, let echo = session.echo {
             echo(ev.echoFd, try writtenBytes(task: task, source: w, args: ev.args, count: Int(ev.result)))
         }
         return true
@@ -169,13 +176,13 @@ extension ReplaySession {
             case .signal, .event:
                 continue
             case .exited, .killed:
-                t.ended = status(of: stop)
+                t.ended = ReplayTasks.status(of: stop)
                 throw diverge("task \(t.task.tid) ended inside a replayed syscall (\(stop))")
             }
         }
     }
 
-    func checkSyscallEntry(_ regs: Registers, _ ev: SyscallEvent, name: String) throws {
+    func checkEntry(_ regs: Registers, _ ev: SyscallEvent, name: String) throws {
         if Int64(bitPattern: regs.origRax) == Int64(SyscallBufferLayout.bufferMismatchCall)
             && SyscallBufferLayout.isOwnCall(SyscallBufferLayout.bufferMismatchCall, rip: regs.rip) {
             throw diverge("the preload library found a buffered \(SyscallTable.name(Int(regs.rdi))) where the program now makes " +
@@ -184,7 +191,7 @@ extension ReplaySession {
         if Int64(bitPattern: regs.origRax) != Int64(ev.number) {
             throw diverge("expected syscall \(name), but the program called \(SyscallTable.name(Int(Int64(bitPattern: regs.origRax))))")
         }
-        try checkRegisters(regs, ev.registers, what: "syscall \(name)")
+        try session.checkRegisters(regs, ev.registers, what: "syscall \(name)")
     }
 
     /// fork/vfork/clone for real. vfork's blocking of the parent is dropped (replay orders the
@@ -224,8 +231,8 @@ extension ReplaySession {
         // not the parent's result when the child is in another one (SpawnedTask).
         let recordedTid = ev.createdTid
         tasks[recordedTid] = ReplayTask(task: c, newborn: true)
-        if !isThread { mappingSources[child] = nil }   // (a pid used again)
-        let nc = try replayTask(recordedTid)
+        if !isThread { mappings.forget(process: child) }   // (a pid used again)
+        let nc = try tasks.replayTask(recordedTid)
         // The child inherited the argument registers of the injected call; give it the ones the
         // program had (glibc's vfork keeps its return address in rdi across the call).
         var childRegs = try nc.task.registers()
@@ -241,118 +248,6 @@ extension ReplaySession {
         }
     }
 
-    /// mmap: map the same thing at the recorded address. Files come from the trace's copies
-    /// (FileMapper), opened in the tracee through a path written to swrr's scratch page.
-    private func replayMmap(_ ev: SyscallEvent, task: Task, regs: Registers) throws {
-        guard ev.result >= 0 else { return }   // failed when recorded: nothing to map
-        let address = UInt64(bitPattern: ev.result)
-        let r = try map(ev.mappedFile, at: address, length: ev.args[1], prot: ev.args[2], flags: ev.args[3],
-                        offset: ev.args[5], task: task, regs: regs)
-        if r != ev.result {
-            throw diverge("mmap at 0x\(String(address, radix: 16)) returned \(r) on replay")
-        }
-    }
-
-    /// Maps the trace's copy of `file` (nil: anonymous memory) at `address` (MAP_FIXED), shared
-    /// when the recorded flags were and the copy allows it. Returns what the injected mmap did.
-    private func map(_ file: MappedFile?, at address: UInt64, length: UInt64, prot: UInt64, flags recorded: UInt64,
-                     offset: UInt64, task: Task, regs: Registers) throws -> Int64 {
-        let insn = regs.rip - 2
-        var (flags, fd) = try mappingArguments(file, flags: recorded)
-        if let file = file {
-            // The descriptor stays open in the process for its next mmap of the same file (ld.so
-            // maps each library in 4 or 5): an open and a close are 6 of the 9 ptrace stops of a
-            // file mapping. The replayed program never sees it: its own descriptor calls are
-            // emulated.
-            let (path, _) = try files.source(for: file)
-            let shared = flags & MmapFlags.typeMask == MmapFlags.shared
-            if let kept = try keptMapping(file, flags: recorded, tgid: task.tgid) {
-                fd = kept.fd
-            } else {
-                if let kept = mappingSources[task.tgid] {
-                    mappingSources[task.tgid] = nil
-                    _ = try task.injectSyscall(Syscall.close.number, [UInt64(bitPattern: kept.fd)],
-                                               syscallInstruction: insn, base: regs)
-                }
-                let bytes = Array(path.utf8) + [0]
-                guard UInt64(bytes.count) <= ScratchPage.size else {
-                    throw ReplayError.tracee("the trace path \(path) is too long")
-                }
-                try task.writeMemory(ScratchPage.address, bytes)
-                let oflags: UInt64 = (shared ? 2 /* O_RDWR */ : 0) | 0o2000000 /* O_CLOEXEC */
-                fd = try task.injectSyscall(Syscall.openat.number,
-                                            [UInt64(bitPattern: -100 /* AT_FDCWD */), ScratchPage.address, oflags, 0],
-                                            syscallInstruction: insn, base: regs)
-                guard fd >= 0 else {
-                    throw ReplayError.tracee("the replayed program cannot open the trace's copy \(path) (error \(-fd))")
-                }
-                mappingSources[task.tgid] = MappingSource(path: path, writable: shared, fd: fd)
-            }
-        }
-        return try task.injectSyscall(Syscall.mmap.number,
-                                      [address, length, prot, flags, UInt64(bitPattern: fd), file == nil ? 0 : offset],
-                                      syscallInstruction: insn, base: regs)
-    }
-
-    /// The flags replay maps a recorded mapping with (MAP_FIXED at the recorded address; shared
-    /// when the recorded flags were and the trace's copy allows it), and -1 for the descriptor
-    /// (anonymous memory: MAP_ANONYMOUS).
-    private func mappingArguments(_ file: MappedFile?, flags recorded: UInt64) throws -> (flags: UInt64, fd: Int64) {
-        let typeMask = MmapFlags.typeMask
-        let flags = (recorded & ~MmapFlags.fixedNoReplace) | MmapFlags.fixed
-        guard let file = file else { return (flags | MmapFlags.anonymous, -1) }
-        let shared = try recorded & typeMask != MmapFlags.private && files.source(for: file).shareable
-        return ((flags & ~typeMask) | (shared ? MmapFlags.shared : MmapFlags.private), -1)
-    }
-
-    /// The mapping's flags and descriptor when it needs no open: anonymous memory, or the file the
-    /// process keeps open from its previous mmap (opened the same way). nil otherwise.
-    func keptMapping(_ file: MappedFile?, flags recorded: UInt64, tgid: pid_t) throws -> (flags: UInt64, fd: Int64)? {
-        let (flags, fd) = try mappingArguments(file, flags: recorded)
-        guard let file = file else { return (flags, fd) }
-        let path = try files.source(for: file).path
-        guard let kept = mappingSources[tgid], kept.path == path,
-              kept.writable == (flags & MmapFlags.typeMask == MmapFlags.shared) else { return nil }
-        return (flags, kept.fd)
-    }
-
-    /// shmat: the segment's copy (one scratch file for all its attachments) mapped MAP_SHARED at
-    /// the recorded address, readable, writable unless SHM_RDONLY, executable with SHM_EXEC.
-    private func replayShmAttach(_ ev: SyscallEvent, task: Task, regs: Registers) throws {
-        guard ev.result >= 0 else { return }
-        guard let file = ev.mappedFile else {
-            throw ReplayError.trace("the shmat of event \(eventNumber) has no copy of its segment")
-        }
-        let address = UInt64(bitPattern: ev.result)
-        let (path, _) = try files.source(for: file)
-        var st = stat()
-        guard stat(path, &st) == 0 else { throw ReplayError.trace("cannot read the trace's copy \(path)") }
-        let page: UInt64 = 4096
-        let length = (UInt64(st.st_size) + page - 1) & ~(page - 1)
-        let shmReadOnly: UInt64 = 0o10000, shmExec: UInt64 = 0o100000
-        var prot: UInt64 = 1 /* PROT_READ */
-        if ev.args[2] & shmReadOnly == 0 { prot |= 2 /* PROT_WRITE */ }
-        if ev.args[2] & shmExec != 0 { prot |= 4 /* PROT_EXEC */ }
-        let r = try map(file, at: address, length: length, prot: prot, flags: MmapFlags.shared, offset: 0, task: task, regs: regs)
-        if r != ev.result {
-            throw diverge("shmat at 0x\(String(address, radix: 16)) returned \(r) on replay")
-        }
-    }
-
-    /// shmdt: unmaps the mapping shmat's replay made at that address (its extent read from the
-    /// task's maps: the replay keeps no table that a checkpoint would have to carry).
-    private func replayShmDetach(_ ev: SyscallEvent, task: Task, regs: Registers) throws {
-        guard ev.result == 0 else { return }   // failed when recorded: nothing was detached
-        let address = ev.args[0]
-        guard let m = try task.mappings().first(where: { $0.start == address }) else {
-            throw diverge("shmdt of 0x\(String(address, radix: 16)), where the replay attached no segment")
-        }
-        let r = try task.injectSyscall(Syscall.munmap.number, [address, m.end - m.start],
-                                       syscallInstruction: regs.rip - 2, base: regs)
-        if r != 0 {
-            throw diverge("shmdt of 0x\(String(address, radix: 16)): munmap returned \(r) on replay")
-        }
-    }
 
     /// process_vm_writev: the `result` bytes the call copied, taken from the caller's iovecs (its
     /// memory is as it was when recorded) and written into the target's in the order of its
