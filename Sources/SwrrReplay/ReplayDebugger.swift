@@ -231,7 +231,7 @@ public final class ReplayDebugger {
     /// of the recording to find the last breakpoint or watchpoint hit in it (a hit a forward run
     /// already stopped at needs none, HitLedger.swift). For tests and diagnostics.
     public func scanCount() throws -> Int {
-        try perform { $0.timeline.scansRun }
+        try perform { $0.timeline.search.scansRun }
     }
 
     /// The ids of the processes holding checkpoints (frozen copies), for tests and diagnostics.

@@ -1,9 +1,10 @@
 // Going back in a replay (rr's ReplayTimeline): the checkpoints (Checkpointing.swift,
 // CheckpointStore.swift), the silent replays that reverse execution is built from — seeks to a
 // position, scans for the last breakpoint hit, step-scans for the instruction before a point
-// (ReverseExecution.swift) — and what the client's forward runs showed (HitLedger.swift). It
-// drives the engine's live replay (ReplayDebugEngine.drive) and counts the traps the replay
-// returns while a seek is under way; the engine runs it for reverse requests and jumps.
+// (ReverseExecution.swift; the searches that use them: ReverseSearch.swift) — and what the
+// client's forward runs showed (HitLedger.swift). It drives the engine's live replay
+// (ReplayDebugEngine.drive) and counts the traps the replay returns while a seek is under way;
+// the engine runs it for reverse requests and jumps.
 import SwrrTracee
 
 final class ReplayTimeline {
@@ -12,8 +13,8 @@ final class ReplayTimeline {
     let checkpoints = CheckpointStore()
     /// What the client's forward runs showed about breakpoint hits.
     var ledger = HitLedger()
-    /// Scanning replays run by reverse-continues so far (`lastHit`).
-    var scansRun = 0
+    /// The searches for where a reverse operation goes (ReverseSearch.swift).
+    lazy var search = ReverseSearch(timeline: self)
     /// The recorded tid of each event replayed so far (by event number), for stepping backwards
     /// over event boundaries.
     var eventTids: [Int: Int32] = [:]

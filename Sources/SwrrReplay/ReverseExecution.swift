@@ -4,9 +4,10 @@
 //
 // - seek to a position P and stop there for the client (`jump`);
 // - scan up to the current position C, noting the last hit of the client's breakpoints and
-//   watchpoints before it (`lastHit`), for reverse-continue;
+//   watchpoints before it (ReverseSearch.lastHit), for reverse-continue;
 // - seek to a position S, then single-step, counting, until an arrival at an address, a
-//   watchpoint's trap or the event's end (`stepScan`), for the instruction before a position.
+//   watchpoint's trap or the event's end (ReverseSearch.stepScan), for the instruction before a
+//   position.
 //
 // So reverse-continue is a scan then a seek; reverse-stepi is a step-scan then a seek; a
 // watchpoint's hit found backwards is the instruction *before* its write (as rr and gdb expect:
@@ -209,14 +210,14 @@ extension ReplayTimeline {
         if let stop = alreadyAtStart(here) { return .stop(stop) }
         return try reverse(from: here) {
             let found: (ReplayPosition, StopReason)?
-            switch try self.lastHit(before: here) {
+            switch try self.search.lastHit(before: here) {
             case .paused(let stop): return .paused(stop)
             case .found(let f): found = f
             }
             guard let (hit, reason) = found else { return .found((self.startPosition, .startOfRecording)) }
             if case .watch? = hit.path.last {
                 // Stop before the write, where the old value is still there.
-                switch try self.previousInstruction(of: hit, tid: nil) {
+                switch try self.search.previousInstruction(of: hit, tid: nil) {
                 case .paused(let stop):
                     return .paused(stop)
                 case .found(nil):
@@ -234,7 +235,7 @@ extension ReplayTimeline {
         let here = position
         if let stop = alreadyAtStart(here) { return .stop(stop) }
         return try reverse(from: here) {
-            switch try self.previousInstruction(of: here, tid: tid) {
+            switch try self.search.previousInstruction(of: here, tid: tid) {
             case .paused(let stop):
                 return .paused(stop)
             case .found(nil):
@@ -285,136 +286,6 @@ extension ReplayTimeline {
     private func jump(to p: ReplayPosition, result: Result<StopReason?, Error>) throws -> DriveEnd {
         if let end = try begin(Seek(target: p, goal: .report(result))) { return end }
         return try drive()
-    }
-
-    // MARK: scanning replays
-
-    /// The client's last breakpoint or watchpoint hit strictly before `c` (a watchpoint's hit
-    /// counts when its write is before `c`), with the stop reason it had.
-    /// Scans backwards one stretch at a time: from the latest checkpoint a scan can start from
-    /// before `c` (an event boundary, or a hit an earlier scan with these breakpoints and
-    /// watchpoints found, ScanStart) up to `c`, then from the one before that up to it, and so
-    /// on to the start.
-    func lastHit(before c: ReplayPosition) throws -> Silent<(ReplayPosition, StopReason)?> {
-        let keys = scanKeys(excluding: nil)
-        if keys.isEmpty { return .found(nil) }
-        var end = c
-        // What forward runs already showed (HitLedger.swift): the hit itself, or a point before
-        // which the scan can start.
-        switch ledger.lastHit(before: c, keys: keys, hit: { self.hit(at: $0, keys: keys) }) {
-        case .hit(let p, let reason):
-            return .found((p, reason))
-        case .noneAfter(let x):
-            if !x.samePoint(c) {
-                if let hit = hit(at: x, keys: keys) { return .found(hit) }
-                end = x
-            }
-        }
-        while !(end.isEventBoundary && end.event <= 1) {
-            scansRun += 1
-            let from = try restore(from: checkpoints.scanStart(before: end, keys: keys))
-            let start = position
-            let s = Seek(target: end, goal: .scan)
-            seek = s
-            let paused: DebugStop?
-            do {
-                if let cp = from, let scan = cp.scan { try resumeScan(s, from: cp, scan, keys: keys) }
-                paused = try runSilently()
-            } catch {
-                endSeek()
-                throw error
-            }
-            endSeek()
-            if let stop = paused { return .paused(stop) }
-            if let hit = s.lastHit { return .found(hit) }
-            // The next stretch ends where this one began (and starts at a checkpoint strictly
-            // before it); none once that is the start of the recording.
-            end = start.isEventBoundary ? ReplayPosition(event: start.event, tid: start.tid) : start
-        }
-        return .found(nil)
-    }
-
-    /// Whether a scan passing `p` (inside an event) would note a hit of `keys` there: the task
-    /// stands on an inserted breakpoint, or a watchpoint's trap put it there.
-    private func hit(at p: ReplayPosition, keys: Set<Seek.Key>) -> (ReplayPosition, StopReason)? {
-        guard !p.isEventBoundary else { return nil }
-        var address: UInt64?
-        switch p.path.last {
-        case .watch(let w, _)? where keys.contains(.watch(w)):
-            return (p, .watchpoint(address: w.address, kind: w.kind))
-        case .arrival(let a, _)?:
-            address = a
-        default:
-            address = p.registers?.rip
-        }
-        guard let a = address, keys.contains(.arrival(a)) else { return nil }
-        return (p, breakpoints.contains(a) ? .breakpoint(a) : .hardwareBreakpoint(a))
-    }
-
-    /// Single-steps from `from` until `end`; the number of steps (the one that gets there
-    /// included; 0 when the event's task did not run at all).
-    func stepScan(from: ReplayPosition, until end: Seek.StepScanEnd) throws -> Silent<Int> {
-        let s = Seek(target: from, goal: .stepScan(end))
-        defer { endSeek() }
-        _ = try begin(s)   // a step-scan reports nothing where it starts
-        if let paused = try runSilently() { return .paused(paused) }
-        guard let n = s.stepResult else {
-            throw DebuggerError.replay("stepping from \(from) never reached \(end)")
-        }
-        return .found(n)
-    }
-
-    /// The position one instruction of the task earlier than `c` (nil at the start).
-    func previousInstruction(of c: ReplayPosition, tid: Int32?) throws -> Silent<ReplayPosition?> {
-        if c.path.contains(where: { if case .state = $0 { return true }; return false }) {
-            switch try resolve(c) {
-            case .paused(let stop): return .paused(stop)
-            case .found(let r): return try previousInstruction(of: r, tid: tid)
-            }
-        }
-        if let last = c.path.last {
-            var prefix = Array(c.path.dropLast())
-            let end: Seek.StepScanEnd
-            switch last {
-            case .steps(let n):
-                if n > 1 { prefix.append(.steps(n - 1)) }
-                return .found(ReplayPosition(event: c.event, tid: c.tid, path: prefix))
-            case .arrival(let a, let n):
-                if n > 1 { prefix.append(.arrival(a, n - 1)) }
-                end = .arrival(a)
-            case .watch(let w, let n):
-                if n > 1 { prefix.append(.watch(w, n - 1)) }
-                end = .watch(w)
-            case .state:
-                throw DebuggerError.replay("\(c) was not resolved")
-            }
-            let from = ReplayPosition(event: c.event, tid: c.tid, path: prefix)
-            let j: Int
-            switch try stepScan(from: from, until: end) {
-            case .paused(let stop): return .paused(stop)
-            case .found(let n): j = n
-            }
-            guard j >= 1 else { throw DebuggerError.replay("cannot find the instruction before \(c)") }
-            return .found(j > 1 ? from.appending(.steps(j - 1)) : from)
-        }
-        // At an event boundary: the last instruction of this task's previous event that ran
-        // code (the one whose step ran into the event).
-        let tid = tid ?? (c.tid != 0 ? c.tid : currentTid)
-        var e = c.event - 1
-        while e >= 1 {
-            if eventTids[e] == nil || eventTids[e] == tid {
-                switch try stepScan(from: ReplayPosition(event: e, tid: tid), until: .eventEnd) {
-                case .paused(let stop):
-                    return .paused(stop)
-                case .found(let m) where m >= 1:
-                    return .found(ReplayPosition(event: e, tid: tid, path: m > 1 ? [.steps(m - 1)] : []))
-                case .found:
-                    break
-                }
-            }
-            e -= 1
-        }
-        return .found(nil)
     }
 
     // MARK: the seek, driven from drive()
