@@ -186,6 +186,47 @@ final class AgentExpressionTests: XCTestCase {
         XCTAssertEqual(failure([UInt8](repeating: 0x29, count: 2001)), .tooLong(2001))
     }
 
+    func testRandomBytecodeEndsAsAValueOrAnError() {
+        // 20,000 programs of up to 16 instructions (seeded xorshift, so a failure repeats): none
+        // may trap or hang; the tallies show that each outcome was reached.
+        var state: UInt64 = 0x9e37_79b9_7f4a_7c15
+        func next() -> UInt64 {
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
+            return state
+        }
+        var task = StoppedTask(registers: ["rbp": 0x7ffe_0000_0010])
+        task.store(0x0102_0304_0506_0708, at: 0x7ffe_0000_0000, size: 16)
+        let machine = task.machine
+        let small = AgentExpression.Limits(stackDepth: 64, steps: 2_000)
+        let runnable = AgentOpcode.all.filter { $0.refusal == nil }
+        var values = 0, decodeErrors = 0, runErrors = 0
+        for _ in 0..<20_000 {
+            let count = Int(next() % 16) + 1   // instructions
+            // Mostly runnable instructions with random operands (small ones, so that jumps and
+            // widths are sometimes valid), one in 64 a random byte; half end with `end`.
+            var program: [UInt8] = []
+            for _ in 0..<count {
+                let r = next()
+                if r % 64 == 0 { program.append(UInt8(truncatingIfNeeded: r >> 8)); continue }
+                let op = runnable[Int((r >> 8) % UInt64(runnable.count))]
+                program.append(op.code)
+                for i in 0..<op.immediate {
+                    program.append(i == op.immediate - 1 ? UInt8(truncatingIfNeeded: next() % 40) : 0)
+                }
+            }
+            if next() % 2 == 0 { program.append(0x27) }
+            guard let e = try? AgentExpression(program) else { decodeErrors += 1; continue }
+            if (try? e.evaluate(machine, limits: small)) != nil { values += 1 } else { runErrors += 1 }
+        }
+        print("random bytecode: \(values) values, \(decodeErrors) refused by the decoder, \(runErrors) run errors")
+        XCTAssertEqual(values + decodeErrors + runErrors, 20_000)
+        XCTAssertGreaterThan(values, 0)
+        XCTAssertGreaterThan(runErrors, 0)
+        XCTAssertGreaterThan(decodeErrors, 0)
+    }
+
     func testErrorsDescribeThemselves() {
         XCTAssertEqual("\(AgentExpressionError.unknownOpcode(0x31, offset: 2))", "unknown opcode 0x31 at byte 2")
         XCTAssertEqual("\(AgentExpressionError.jumpOutOfRange(offset: 0, target: 9))", "the jump at byte 0 goes to 9, not to an instruction")
