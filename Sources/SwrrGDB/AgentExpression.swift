@@ -19,8 +19,8 @@ struct TaskAgentMachine: AgentMachine {
     var registers: Registers
     var memory: (UInt64, Int) throws -> [UInt8]
 
-    /// The general registers (0–23, 57–59); the x87 and SSE registers are not 64-bit integers,
-    /// and gdb's compiler emits `reg` only for integer values.
+    /// The general registers (0–23, 57–59). The x87 and SSE registers (80 and 128 bits) do not
+    /// fit a stack item; a condition on them is a float or vector one, refused anyway.
     func register(_ number: Int) throws -> UInt64 {
         guard number >= 0 && number < RegisterFile.layout.count,
               let i = Registers.names.firstIndex(of: RegisterFile.layout[number].0) else { throw Unavailable() }
