@@ -64,8 +64,9 @@ let package = Package(
         .target(name: "SwrrTestSupport", dependencies: ["CSwrrShim", "SwrrTrace"], path: "Tests/SwrrTestSupport"),
         // The recorder's scheduler alone: its decisions on a fake clock and hand-set task states.
         .testTarget(name: "SwrrRecordTests", dependencies: ["SwrrRecord", "SwrrKernel", "SwrrTracee"]),
-        // The gdb server's packet layer alone (framing, checksums, escapes, checked fields).
-        .testTarget(name: "SwrrGDBPacketTests", dependencies: ["SwrrGDB"]),
+        // The gdb server's packet layer alone (framing, checksums, escapes, checked fields, agent
+        // expressions evaluated on hand-made Registers and memory).
+        .testTarget(name: "SwrrGDBPacketTests", dependencies: ["SwrrGDB", "SwrrTracee"]),
         // The replay debugger (ReplayDebugger, reverse execution, checkpoints) and, through the
         // swrr executable, the gdb server with real gdb.
         .testTarget(name: "SwrrGDBTests", dependencies: ["SwrrGDB", "SwrrReplay", "SwrrTracee", "SwrrTestSupport"]),

@@ -202,12 +202,11 @@ extension GDBServer {
     // MARK: breakpoints
 
     /// Z/z TYPE,ADDR,KIND: 0 software, 1 hardware execution, 2 write, 3 read, 4 access watchpoint.
+    /// The conditions gdb may send are parsed but not used yet: ConditionalBreakpoints+ is not
+    /// advertised, so gdb sends none and evaluates them itself.
     private func breakpoint(_ text: String) -> String {
-        let insert = text.hasPrefix("Z")
-        let parts = (text.dropFirst().split(separator: ";").first ?? "").split(separator: ",")
-        guard parts.count >= 3, let type = PacketField.hexInt(parts[0]),
-              let address = PacketField.hexUInt64(parts[1]),
-              let kind = PacketField.hexInt(parts[2], maximum: Int(Int32.max)) else { return "E01" }
+        guard let packet = BreakpointPacket(text) else { return "E01" }
+        let (insert, type, address, kind) = (packet.insert, packet.type, packet.address, packet.kind)
         do {
             switch type {
             case 0:
