@@ -44,12 +44,16 @@ let package = Package(
         // The gdb remote-serial-protocol server over a replay.
         .target(name: "SwrrGDB", dependencies: ["SwrrReplay", "SwrrTracee"]),
 
+        // The debugger core: run control both ways, breakpoints and their conditions, goto, over a
+        // replay in source terms; no protocol (front ends map their requests to it).
+        .target(name: "SwrrDebugger", dependencies: ["SwrrDebugInfo", "SwrrKernel", "SwrrReplay", "SwrrTrace", "SwrrTracee"]),
+
         .executableTarget(name: "swrr", dependencies: [
             "SwrrKernel", "SwrrTracee", "SwrrTrace", "SwrrRecord", "SwrrReplay", "SwrrGDB",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The Debug Adapter Protocol server (swrr-dap) over recording and replay.
-        .target(name: "SwrrDAP", dependencies: ["SwrrTrace", "SwrrRecord", "SwrrReplay", "SwrrTracee", "SwrrKernel", "SwrrDebugInfo"]),
+        .target(name: "SwrrDAP", dependencies: ["SwrrDebugger", "SwrrDebugInfo", "SwrrKernel", "SwrrRecord", "SwrrReplay", "SwrrTrace", "SwrrTracee"]),
 
         .executableTarget(name: "swrr-dap", dependencies: ["SwrrDAP", "SwrrRecord", "SwrrTracee"]),
 

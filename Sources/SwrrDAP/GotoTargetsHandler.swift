@@ -4,6 +4,7 @@
 // breakpoint on it would (the first line at or after it with code, where the breakpoint would
 // stop); the targets are kept for `goto` until the session ends.
 import SwrrDebugInfo
+import SwrrDebugger
 
 public struct GotoTargetsHandler: TypedRequestHandler {
     public let command = "gotoTargets"
