@@ -74,6 +74,8 @@ let package = Package(
         // swrr executable, the gdb server with real gdb.
         .testTarget(name: "SwrrGDBTests", dependencies: ["SwrrGDB", "SwrrReplay", "SwrrTracee", "SwrrTestSupport"]),
         .testTarget(name: "SwrrDAPTests", dependencies: ["SwrrDAP", "SwrrTestSupport"]),
+        // The debugger core driven directly on real recordings (no protocol).
+        .testTarget(name: "SwrrDebuggerTests", dependencies: ["SwrrDebugger", "SwrrDebugInfo", "SwrrReplay", "SwrrTracee", "SwrrTestSupport"]),
         .testTarget(name: "SwrrDebugInfoTests", dependencies: ["SwrrDebugInfo", "SwrrTracee", "CSwrrShim", "SwrrTestSupport"]),
         // Real runtimes and toolchains (Go, the JVM, Node.js, Swift, Rust, CPython; programs in
         // Tests/Runtimes) recorded and replayed three times each through the swrr executable.

@@ -124,6 +124,10 @@ public final class Debugger {
     /// The last stop the engine reported (for which thread to show when the stopped one ended).
     public var lastEngineStop: DebugStop? { engine.lastStop }
 
+    /// How many stops the engine has reported since the debugger opened: more than the runs
+    /// returned when conditions, hit counts and logpoints went on over hits (read between runs).
+    public var engineStopCount: Int { engine.stopCount }
+
     /// The stop a paused run reports, saying where it is.
     func pausedStop() -> Stop {
         let tid = (try? replay.currentTid()) ?? focusThread

@@ -16,6 +16,8 @@ final class Engine {
     /// The last stop the engine reported: after a breakpoint stop the engine itself carries the
     /// thread over that breakpoint; after any other stop a breakpoint under the pc would trap at once.
     private(set) var lastStop: DebugStop?
+    /// How many stops the engine has reported (each one a replay run to it).
+    private(set) var stopCount = 0
 
     init(_ replay: ReplayDebugger) {
         self.replay = replay
@@ -57,6 +59,7 @@ final class Engine {
         if pauseRequested { return nil }
         let s = try operation(replay)
         lastStop = s
+        stopCount += 1
         if s.reason == .interrupted { return nil }
         return s
     }
