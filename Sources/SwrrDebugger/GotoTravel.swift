@@ -98,3 +98,20 @@ struct GotoTravel {
         return try body()
     }
 }
+
+extension Debugger {
+    /// Where a goto can travel for a source line: its next and previous executions. The line
+    /// resolves as a breakpoint on it would (the first line at or after it with code, in the
+    /// modules loaded in `tid`'s process now); nil when there is none. `address`: the line's
+    /// first instruction.
+    public func gotoTargets(file: String, line: Int, in tid: Int32) throws -> (targets: [GotoLine], address: UInt64)? {
+        let space = try self.space(for: tid)
+        let addresses = space.addresses(file: file, line: line)
+        guard let first = addresses.first, let actual = space.symbolize(first).location?.line else { return nil }
+        let name = String(file.split(separator: "/").last ?? "")
+        let targets = GotoLine.Direction.allCases.map {
+            GotoLine(addresses: addresses, file: name, line: actual, direction: $0)
+        }
+        return (targets, first)
+    }
+}

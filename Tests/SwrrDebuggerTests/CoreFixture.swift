@@ -107,11 +107,12 @@ final class CoreSession {
         try DebugExpression.evaluate(expression, in: debugger.callStack(tid).scope(0)).text
     }
 
-    /// The addresses of the line of `marker` (what a goto target holds).
+    /// The goto target of the line of `marker` in `direction`.
     func gotoLine(_ marker: String, _ direction: GotoLine.Direction) throws -> GotoLine {
         let line = try CoreFixture.line(marker)
-        let addresses = try debugger.space(for: tid).addresses(file: CoreFixture.source(), line: line)
-        XCTAssertFalse(addresses.isEmpty, "no code on line \(line)")
-        return GotoLine(addresses: addresses, file: "debuggee.c", line: line, direction: direction)
+        let found = try XCTUnwrap(try debugger.gotoTargets(file: CoreFixture.source(), line: line, in: tid),
+                                  "no code on line \(line)")
+        XCTAssertEqual(found.targets.map(\.direction), [.next, .previous])
+        return try XCTUnwrap(found.targets.first { $0.direction == direction && $0.line == line && $0.file == "debuggee.c" })
     }
 }
