@@ -192,12 +192,11 @@ public final class Adapter {
         }
         announceThreads(target)
         announceModules(target)
-        if !target.atEnd {
-            let all = target.breakpointsChanged
-            target.breakpointsChanged = false
-            for bp in target.core.placeBreakpoints(onlyUnverified: !all) {
-                post(BreakpointEventBody(reason: "changed", breakpoint: BreakpointRequests.object(bp, session: session)))
-            }
+        // Changes made while running wait at the end of the recording for a stop that places them.
+        let all = target.breakpointsChanged
+        if !target.atEnd { target.breakpointsChanged = false }
+        for bp in target.core.placeBreakpointsAtStop(all: all) {
+            post(BreakpointEventBody(reason: "changed", breakpoint: BreakpointRequests.object(bp, session: session)))
         }
         post(body)
         if case .endOfRecording(let code?, _) = stop, !session.exitedSent, session.configuration?.exitedAtEnd ?? true {

@@ -90,4 +90,12 @@ extension Debugger {
     public func placeBreakpoints(onlyUnverified: Bool = false) -> [UserBreakpoint] {
         BreakpointResolver(debugger: self).place(onlyUnverified: onlyUnverified)
     }
+
+    /// At a stop: the breakpoints not verified yet are resolved again (a library loaded since
+    /// may hold their code), every one when `all` (the set changed during the run). Nothing at
+    /// the end of the recording, where the program has ended. Returns those whose status it set.
+    public func placeBreakpointsAtStop(all: Bool) -> [UserBreakpoint] {
+        if atEnd { return [] }
+        return placeBreakpoints(onlyUnverified: !all)
+    }
 }

@@ -189,6 +189,16 @@ public final class Debugger {
     func currentStack(_ tid: Int32) throws -> CallStack {
         try space(for: tid).callStack(access(tid))
     }
+
+    /// Where frame 0 of `tid` returns to now: its caller's pc, and frame 0's CFA (the stack
+    /// pointer once it has returned). `command` names the request in the error.
+    func frameExit(_ tid: Int32, for command: String) throws -> (stack: CallStack, returnAddress: UInt64, cfa: UInt64) {
+        let stack = try currentStack(tid)
+        guard stack.physical.count >= 2, let cfa = stack.physical[0].cfa else {
+            throw SessionError("\(command): the caller of this frame is not known")
+        }
+        return (stack, stack.physical[1].pc, cfa)
+    }
 }
 
 /// SwrrDebugInfo's view of one replayed task: its memory and registers, through the replay.

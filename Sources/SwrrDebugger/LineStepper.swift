@@ -15,24 +15,20 @@ import SwrrTracee
 
 struct LineStepper {
     let debugger: Debugger
-    private let engine: Engine
     private let stops: StopClassifier
 
     init(_ debugger: Debugger) {
         self.debugger = debugger
-        engine = debugger.engine
         stops = StopClassifier(debugger)
     }
-
-    private var replay: ReplayDebugger { debugger.replay }
 
     func continueForward(from tid: Int32) throws -> Stop {
         // A breakpoint under the thread's current pc does not stop it again (unless the thread
         // stopped there at that breakpoint, which the engine carries it over by itself).
-        var ignore = try? replay.registers(tid: tid).rip
-        if engine.stoppedAtBreakpoint(ignore, tid: tid) { ignore = nil }
+        var ignore = try? debugger.replay.registers(tid: tid).rip
+        if debugger.engine.stoppedAtBreakpoint(ignore, tid: tid) { ignore = nil }
         while true {
-            guard let s = try engine.continueForward() else { return debugger.pausedStop() }
+            guard let s = try debugger.engine.continueForward() else { return debugger.pausedStop() }
             if let stop = try stops.classify(s, ignoring: s.tid == tid ? ignore : nil) { return stop }
             ignore = nil
         }
@@ -42,7 +38,7 @@ struct LineStepper {
     /// Returns the stop that ends the operation, or nil when the step completed.
     private func singleStep(_ tid: Int32, first: Bool, before: Registers) throws -> Stop? {
         while true {
-            guard let s = try engine.stepInstruction(tid) else { return debugger.pausedStop() }
+            guard let s = try debugger.engine.stepInstruction(tid) else { return debugger.pausedStop() }
             switch s.reason {
             case .step:
                 return nil
@@ -61,11 +57,11 @@ struct LineStepper {
 
     func step(_ tid: Int32, _ granularity: RunRequest.Granularity, over: Bool) throws -> Stop {
         let space = try debugger.space(for: tid)
-        var regs = try replay.registers(tid: tid)
+        var regs = try debugger.replay.registers(tid: tid)
         if granularity == .instruction {
             let before = regs
             if let stop = try singleStep(tid, first: true, before: before) { return stop }
-            if over, let ret = callReturn(before, try replay.registers(tid: tid), tid: tid) {
+            if over, let ret = callReturn(before, try debugger.replay.registers(tid: tid), tid: tid) {
                 if let stop = try runToReturn(ret, sp: before.rsp, tid: tid) { return stop }
             }
             return .step(tid: tid, note: nil)
@@ -80,12 +76,12 @@ struct LineStepper {
             let before = regs
             if let stop = try singleStep(tid, first: steps == 0, before: before) { return stop }
             steps += 1
-            regs = try replay.registers(tid: tid)
+            regs = try debugger.replay.registers(tid: tid)
             if let ret = callReturn(before, regs, tid: tid) {
                 let lines = space.module(containing: regs.rip)?.lines
                 if over || lines?.location(of: regs.rip) == nil {
                     if let stop = try runToReturn(ret, sp: before.rsp, tid: tid) { return stop }
-                    regs = try replay.registers(tid: tid)
+                    regs = try debugger.replay.registers(tid: tid)
                 } else {
                     // Into the callee, past its prologue.
                     let body = lines!.breakpointAddress(functionEntry: regs.rip)
@@ -110,20 +106,16 @@ struct LineStepper {
     }
 
     func stepOut(_ tid: Int32) throws -> Stop {
-        let stack = try debugger.currentStack(tid)
-        guard stack.physical.count >= 2, let cfa = stack.physical[0].cfa else {
-            throw SessionError("stepOut: the caller of this frame is not known")
-        }
-        let ret = stack.physical[1].pc
-        if let stop = try runToReturn(ret, sp: cfa, tid: tid) { return stop }
+        let exit = try debugger.frameExit(tid, for: "stepOut")
+        if let stop = try runToReturn(exit.returnAddress, sp: exit.cfa, tid: tid) { return stop }
         return .step(tid: tid, note: nil)
     }
 
     /// The return address when the instruction at `before.rip` was a call that `after` entered.
     private func callReturn(_ before: Registers, _ after: Registers, tid: Int32) -> UInt64? {
         guard after.rsp == before.rsp &- 8 else { return nil }
-        guard let code = try? replay.readMemory(before.rip, count: 16, tid: tid),
-              let stack = try? replay.readMemory(after.rsp, count: 8, tid: tid) else { return nil }
+        guard let code = try? debugger.replay.readMemory(before.rip, count: 16, tid: tid),
+              let stack = try? debugger.replay.readMemory(after.rsp, count: 8, tid: tid) else { return nil }
         let ret = stack.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
         guard ret > before.rip, ret <= before.rip + 15, after.rip < before.rip || after.rip >= ret else { return nil }
         var i = 0
@@ -136,13 +128,13 @@ struct LineStepper {
     /// Runs until `tid` reaches `ret` with its stack pointer at or above `sp`. A stop of the
     /// user's on the way (a breakpoint in the callee, a signal, the end) ends the operation.
     private func runToReturn(_ ret: UInt64, sp: UInt64, tid: Int32) throws -> Stop? {
-        try runTo(ret, tid: tid) { [replay] in (try replay.registers(tid: tid).rsp) >= sp }
+        try runTo(ret, tid: tid) { [debugger] in (try debugger.replay.registers(tid: tid).rsp) >= sp }
     }
 
     private func runTo(_ address: UInt64, tid: Int32, when arrived: () throws -> Bool = { true }) throws -> Stop? {
-        try engine.withTemporaryBreakpoint(address, kept: debugger.breakpoints.addresses) {
+        try debugger.engine.withTemporaryBreakpoint(address, kept: debugger.breakpoints.addresses) {
             while true {
-                guard let s = try engine.continueForward() else { return debugger.pausedStop() }
+                guard let s = try debugger.engine.continueForward() else { return debugger.pausedStop() }
                 if case .breakpoint(let a) = s.reason, a == address, s.tid == tid, try arrived() {
                     return nil
                 }

@@ -10,20 +10,16 @@ import SwrrReplay
 
 struct ReverseStepper {
     let debugger: Debugger
-    private let engine: Engine
     private let stops: StopClassifier
 
     init(_ debugger: Debugger) {
         self.debugger = debugger
-        engine = debugger.engine
         stops = StopClassifier(debugger)
     }
 
-    private var replay: ReplayDebugger { debugger.replay }
-
     func reverseContinue() throws -> Stop {
         while true {
-            guard let s = try engine.reverseContinue() else { return debugger.pausedStop() }
+            guard let s = try debugger.engine.reverseContinue() else { return debugger.pausedStop() }
             switch s.reason {
             case .breakpoint(let a), .hardwareBreakpoint(let a):
                 if let stop = stops.evaluator.reverseBreakpointHit(a, tid: s.tid) { return stop }
@@ -37,7 +33,7 @@ struct ReverseStepper {
 
     /// One instruction back; the stop that ends the operation, or nil.
     private func backStep(_ tid: Int32) throws -> Stop? {
-        guard let s = try engine.reverseStepInstruction(tid) else { return debugger.pausedStop() }
+        guard let s = try debugger.engine.reverseStepInstruction(tid) else { return debugger.pausedStop() }
         switch s.reason {
         case .step, .breakpoint, .hardwareBreakpoint, .signal: return nil
         default: return try stops.classify(s, ignoring: nil, backward: true)
@@ -49,7 +45,7 @@ struct ReverseStepper {
             return try backStep(tid) ?? .step(tid: tid, note: nil)
         }
         let space = try debugger.space(for: tid)
-        var regs = try replay.registers(tid: tid)
+        var regs = try debugger.replay.registers(tid: tid)
         guard let start = space.module(containing: regs.rip)?.lines.location(of: regs.rip) else {
             return try stepBack(tid, .instruction)
         }
@@ -57,11 +53,11 @@ struct ReverseStepper {
         for _ in 0..<100_000 {
             let after = regs
             if let stop = try backStep(tid) { return stop }
-            regs = try replay.registers(tid: tid)
+            regs = try debugger.replay.registers(tid: tid)
             if regs.rsp < after.rsp, let call = callSite(returningTo: after.rip, tid: tid) {
                 // Back into a callee's `ret`: back to the call instruction in this frame.
                 if let stop = try reverseTo(call, tid: tid, sp: after.rsp &- 8) { return stop }
-                regs = try replay.registers(tid: tid)
+                regs = try debugger.replay.registers(tid: tid)
             }
             guard let lines = space.module(containing: regs.rip)?.lines, let here = lines.location(of: regs.rip) else {
                 return .step(tid: tid, note: nil)
@@ -77,11 +73,8 @@ struct ReverseStepper {
     /// pointer before the call pushed the return address), so a recursive call deeper down is
     /// not taken for it.
     func reverseStepOut(_ tid: Int32) throws -> Stop {
-        let stack = try debugger.currentStack(tid)
-        guard stack.physical.count >= 2, let cfa = stack.physical[0].cfa else {
-            throw SessionError("reverseStepOut: the caller of this frame is not known")
-        }
-        let ret = stack.physical[1].pc
+        let exit = try debugger.frameExit(tid, for: "reverseStepOut")
+        let (stack, ret, cfa) = (exit.stack, exit.returnAddress, exit.cfa)
         guard let call = callSite(returningTo: ret, tid: tid) else {
             throw SessionError("reverseStepOut: no call instruction returns to 0x\(String(ret, radix: 16))")
         }
@@ -92,7 +85,7 @@ struct ReverseStepper {
     /// The call instruction whose return address is `ret` (a 5-byte `call rel32`, or an
     /// indirect `call` of 2, 3, 6 or 7 bytes).
     private func callSite(returningTo ret: UInt64, tid: Int32) -> UInt64? {
-        guard let code = try? replay.readMemory(ret &- 7, count: 7, tid: tid) else { return nil }
+        guard let code = try? debugger.replay.readMemory(ret &- 7, count: 7, tid: tid) else { return nil }
         if code[2] == 0xe8 { return ret &- 5 }
         for n in [2, 3, 6, 7] where code[7 - n] == 0xff && (code[8 - n] >> 3) & 7 == 2 { return ret &- UInt64(n) }
         return nil
@@ -100,11 +93,11 @@ struct ReverseStepper {
 
     /// Runs backwards to `address` reached by `tid` with its stack pointer `sp`.
     private func reverseTo(_ address: UInt64, tid: Int32, sp: UInt64) throws -> Stop? {
-        try engine.withTemporaryBreakpoint(address, kept: debugger.breakpoints.addresses) {
+        try debugger.engine.withTemporaryBreakpoint(address, kept: debugger.breakpoints.addresses) {
             while true {
-                guard let s = try engine.reverseContinue() else { return debugger.pausedStop() }
+                guard let s = try debugger.engine.reverseContinue() else { return debugger.pausedStop() }
                 if case .breakpoint(let a) = s.reason, a == address, s.tid == tid,
-                   (try replay.registers(tid: tid).rsp) >= sp {
+                   (try debugger.replay.registers(tid: tid).rsp) >= sp {
                     return nil
                 }
                 if case .breakpoint(let a) = s.reason, a != address, let stop = stops.evaluator.reverseBreakpointHit(a, tid: s.tid) {
