@@ -23,7 +23,7 @@ public struct LaunchHandler: TypedRequestHandler {
         } catch let e as RequestError {
             throw e
         } catch let e as SessionError {
-            throw RequestError(e.message)
+            throw RequestError("launch: " + e.message)
         } catch {
             throw RequestError("launch: cannot debug the recording \(traceDirectory): \(error)")
         }

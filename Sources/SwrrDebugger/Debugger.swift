@@ -59,7 +59,7 @@ public final class Debugger {
         if let p = process, p != tid {
             let all = try RecordedProcesses.list(traceDirectory)
             guard all.contains(Int32(truncatingIfNeeded: p)) else {
-                throw SessionError("launch: there is no process \(p) in this recording (its processes: " +
+                throw SessionError("there is no process \(p) in this recording (its processes: " +
                                    all.map(String.init).joined(separator: ", ") + ")")
             }
             tid = p

@@ -136,4 +136,33 @@ final class BreakpointTests: XCTestCase {
         // Only the unverified one is tried again.
         XCTAssertEqual(s.debugger.placeBreakpoints(onlyUnverified: true).map(\.id), [missing.id])
     }
+
+    func testDataBreakpointWithAConditionForwardAndBackward() throws {
+        let s = try CoreSession("debuggee")
+        try s.breakAt("loop")
+        _ = try s.run(.continue)
+        s.breakpoints.source = [:]
+        s.debugger.placeBreakpoints()
+        let r = try DebugExpression.evaluate("counter", in: s.debugger.callStack(s.tid).scope(0))
+        guard case .object(let v) = r.value, let address = v.address else { return XCTFail("counter is not in memory") }
+        let (id, error) = s.debugger.addDataBreakpoint(DataBreakpointRequest(
+            address: address, length: 4, kind: .write, name: "counter", typeName: "int",
+            condition: ExpressionCondition("counter > 10"), hitCondition: nil))
+        XCTAssertNil(error)
+        // Forward: the writes of 0, 1 and 5 go on; 14 stops, its old value the last write's.
+        let stop = try s.run(.continue)
+        XCTAssertEqual(stop, .dataBreakpoint(tid: s.tid, DataChange(id: id, address: address, name: "counter",
+                                                                    old: "5", new: "14", backward: false)))
+        XCTAssertEqual(stop.description, "counter changed from 5 to 14")
+        XCTAssertEqual(s.debugger.breakpoints.data.first?.hits, 1)
+        // On to 30, then the end.
+        XCTAssertEqual(try s.run(.continue).description, "counter changed from 14 to 30")
+        guard case .endOfRecording = try s.run(.continue) else { return XCTFail("not at the end") }
+        // Backwards from the end: just before the write of 30, where the condition (14 > 10) holds.
+        let back = try s.run(.reverseContinue)
+        XCTAssertEqual(back.description, "counter is 14 here, just before the write that changes it (found going backwards)")
+        XCTAssertEqual(s.debugger.breakpoints.data.first?.hits, 2, "hits are not counted backwards")
+        s.debugger.clearDataBreakpoints()
+        XCTAssertTrue(s.debugger.breakpoints.data.isEmpty)
+    }
 }

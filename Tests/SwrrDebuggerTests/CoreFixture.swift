@@ -48,15 +48,19 @@ enum CoreFixture {
 final class CoreSession {
     let debugger: Debugger
     let breakpoints = BreakpointSet()
+    /// The fixture's name (its source is Tests/Fixtures/dap/NAME.c).
+    let name: String
     private let lock = NSLock()
     private var kept: [DebuggerMessage] = []
     private var output: [UInt8] = []
 
-    init(_ name: String, _ args: [String] = [], syscallBuffer: Bool = true) throws {
+    /// `process`: the recorded pid of the process to debug (nil: the first).
+    init(_ name: String, _ args: [String] = [], syscallBuffer: Bool = true, process: Int? = nil) throws {
+        self.name = name
         let trace = try CoreFixture.trace(name, args, syscallBuffer: syscallBuffer)
         var keep: ((DebuggerMessage) -> Void)!
         var write: ((UInt8, [UInt8]) -> Void)!
-        debugger = try Debugger(traceDirectory: trace, breakpoints: breakpoints,
+        debugger = try Debugger(traceDirectory: trace, breakpoints: breakpoints, process: process,
                                 output: { write($0, $1) }, log: { keep($0) })
         keep = { [unowned self] m in lock.lock(); kept.append(m); lock.unlock() }
         write = { [unowned self] _, bytes in lock.lock(); output += bytes; lock.unlock() }
@@ -76,18 +80,18 @@ final class CoreSession {
         return String(decoding: output, as: UTF8.self)
     }
 
-    /// A source breakpoint on the line of `marker` in the debuggee, placed now.
+    /// A source breakpoint on the line of `marker` in the fixture, placed now.
     @discardableResult
     func breakAt(_ marker: String, condition: String? = nil, hitCondition: String? = nil,
                  logMessage: String? = nil) throws -> UserBreakpoint {
-        let line = try CoreFixture.line(marker)
-        let bp = breakpoints.make(.source, "debuggee.c:\(line)")
-        bp.file = CoreFixture.source()
+        let line = try CoreFixture.line(marker, in: name)
+        let bp = breakpoints.make(.source, "\(name).c:\(line)")
+        bp.file = CoreFixture.source(name)
         bp.line = line
         bp.condition = ExpressionCondition(condition)
         bp.hitCondition = hitCondition
         bp.logMessage = logMessage
-        breakpoints.source[CoreFixture.source(), default: []].append(bp)
+        breakpoints.source[CoreFixture.source(name), default: []].append(bp)
         debugger.placeBreakpoints()
         return bp
     }
