@@ -44,12 +44,16 @@ let package = Package(
         // The gdb remote-serial-protocol server over a replay.
         .target(name: "SwrrGDB", dependencies: ["SwrrReplay", "SwrrTracee"]),
 
+        // The debugger core: run control both ways, breakpoints and their conditions, goto, over a
+        // replay in source terms; no protocol (front ends map their requests to it).
+        .target(name: "SwrrDebugger", dependencies: ["SwrrDebugInfo", "SwrrKernel", "SwrrReplay", "SwrrTrace", "SwrrTracee"]),
+
         .executableTarget(name: "swrr", dependencies: [
             "SwrrKernel", "SwrrTracee", "SwrrTrace", "SwrrRecord", "SwrrReplay", "SwrrGDB",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The Debug Adapter Protocol server (swrr-dap) over recording and replay.
-        .target(name: "SwrrDAP", dependencies: ["SwrrTrace", "SwrrRecord", "SwrrReplay", "SwrrTracee", "SwrrKernel", "SwrrDebugInfo"]),
+        .target(name: "SwrrDAP", dependencies: ["SwrrDebugger", "SwrrDebugInfo", "SwrrKernel", "SwrrRecord", "SwrrReplay", "SwrrTrace", "SwrrTracee"]),
 
         .executableTarget(name: "swrr-dap", dependencies: ["SwrrDAP", "SwrrRecord", "SwrrTracee"]),
 
@@ -71,6 +75,8 @@ let package = Package(
         // swrr executable, the gdb server with real gdb.
         .testTarget(name: "SwrrGDBTests", dependencies: ["SwrrGDB", "SwrrReplay", "SwrrTracee", "SwrrTestSupport"]),
         .testTarget(name: "SwrrDAPTests", dependencies: ["SwrrDAP", "SwrrTestSupport"]),
+        // The debugger core driven directly on real recordings (no protocol).
+        .testTarget(name: "SwrrDebuggerTests", dependencies: ["SwrrDebugger", "SwrrDebugInfo", "SwrrReplay", "SwrrTracee", "SwrrTestSupport"]),
         .testTarget(name: "SwrrDebugInfoTests", dependencies: ["SwrrDebugInfo", "SwrrTracee", "CSwrrShim", "SwrrTestSupport"]),
         // Real runtimes and toolchains (Go, the JVM, Node.js, Swift, Rust, CPython; programs in
         // Tests/Runtimes) recorded and replayed three times each through the swrr executable.

@@ -8,6 +8,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import SwrrDebugger
 
 public final class Adapter {
     public let session = Session()
@@ -148,6 +149,9 @@ public final class Adapter {
             send(.response(requestSeq: request.seq, command: request.command, body: body))
         } catch let e as RequestError {
             send(.error(requestSeq: request.seq, command: request.command, message: e.message))
+        } catch let e as SessionError {
+            // The debugger core's messages are written for the user, as RequestError's are.
+            send(.error(requestSeq: request.seq, command: request.command, message: e.message))
         } catch {
             send(.error(requestSeq: request.seq, command: request.command, message: "\(request.command): \(error)"))
         }
@@ -175,9 +179,6 @@ public final class Adapter {
         case .entry:
             body.reason = "entry"
             body.description = "Stopped at the start of the recording (the program's first instruction)"
-        case .paused(let event):
-            body.reason = "pause"
-            body.description = "Paused at event \(event) of the recording"
         case .endOfRecording(_, let description):
             body.reason = "end of recording"
             body.description = description
@@ -191,12 +192,11 @@ public final class Adapter {
         }
         announceThreads(target)
         announceModules(target)
-        if !target.atEnd {
-            let all = target.breakpointsChanged
-            target.breakpointsChanged = false
-            for bp in target.placeBreakpoints(onlyUnverified: !all) {
-                post(BreakpointEventBody(reason: "changed", breakpoint: bp.dap))
-            }
+        // Changes made while running wait at the end of the recording for a stop that places them.
+        let all = target.breakpointsChanged
+        if !target.atEnd { target.breakpointsChanged = false }
+        for bp in target.core.placeBreakpointsAtStop(all: all) {
+            post(BreakpointEventBody(reason: "changed", breakpoint: BreakpointRequests.object(bp, session: session)))
         }
         post(body)
         if case .endOfRecording(let code?, _) = stop, !session.exitedSent, session.configuration?.exitedAtEnd ?? true {

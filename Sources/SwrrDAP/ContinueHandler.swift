@@ -1,13 +1,15 @@
 // `continue`: replays forward to the next breakpoint, data breakpoint, signal (per the exception
 // filters) or the end of the recording. At the end, it stops there again at once.
+import SwrrDebugger
 
 /// Starting to run: the state changes and `continued` is announced before any `stopped`.
 enum Resume {
     static func start(_ adapter: Adapter, _ request: RunRequest = .continue) throws {
         guard let target = adapter.session.target else { throw RequestError("nothing is being debugged") }
+        let focus = target.focusThread   // read before the run thread may move it
         try target.begin(request)
         try adapter.session.move(to: .running)
-        adapter.afterResponse(ContinuedEventBody(threadId: target.focusThread, allThreadsContinued: true))
+        adapter.afterResponse(ContinuedEventBody(threadId: focus, allThreadsContinued: true))
     }
 
     /// The thread a stepping request names, checked against the live threads.

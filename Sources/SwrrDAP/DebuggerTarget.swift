@@ -1,101 +1,46 @@
-// The thing being debugged: SwrrReplay's ReplayDebugger, with SwrrDebugInfo for everything a debugger
-// shows in source terms (stacks, variables, lines).
+// What swrr-dap debugs: the debugger core (SwrrDebugger's Debugger, over a replay) with what
+// only DAP needs around it: a run thread, the threads as DAP lists them, and the handles
+// stackTrace, scopes and variables hand out.
 //
-// Runs (continue, steps) happen on a thread of their own, because ReplayDebugger's calls block
-// until the replay stops: the adapter keeps serving requests meanwhile and polls `advance`.
-// `pause` interrupts the engine's operation under way (ReplayDebugger.interrupt) and ends the
-// request at the engine's next stop (PauseHandler.swift). While a run is in progress nothing
-// else calls the debugger but `interrupt` (the handlers that inspect are valid only when
-// stopped; `threads` answers from the last stop).
+// Runs (continue, steps) happen on a thread of their own, because the core's runs block until
+// the replay stops: the adapter keeps serving requests meanwhile and polls `advance`. That
+// thread stays here rather than in the core: polling a result between requests is how this
+// adapter's single loop works, the core's own contract is a synchronous run plus a thread-safe
+// `pause`. While a run is in progress nothing else calls the debugger but `pause` (the handlers
+// that inspect are valid only when stopped; `threads` answers from the last stop).
 import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
 import SwrrDebugInfo
-import SwrrKernel
+import SwrrDebugger
 import SwrrReplay
-import SwrrTrace
-import SwrrTracee
-
-/// SwrrDebugInfo's view of one replayed task: its memory and registers, through the debugger.
-final class TaskAccess: TargetAccess {
-    let debugger: ReplayDebugger
-    let tid: Int32
-
-    init(_ debugger: ReplayDebugger, tid: Int32) {
-        self.debugger = debugger
-        self.tid = tid
-    }
-
-    func readMemory(_ address: UInt64, count: Int) throws -> [UInt8] {
-        try debugger.readMemory(address, count: count, tid: tid)
-    }
-
-    func registers() throws -> Registers { try debugger.registers(tid: tid) }
-
-    func floatingPointRegisters() throws -> [UInt8]? {
-        try? debugger.floatingPointRegisters(tid: tid).fxsave
-    }
-}
 
 public final class DebuggerTarget {
-    public let traceDirectory: String
-    let debugger: ReplayDebugger
-    public let processID: Int
-    public let programPath: String
-    let breakpoints: BreakpointTable
-    /// A message for the debug console (logpoints, condition errors); called from the run thread.
-    let log: (String) -> Void
-    public private(set) var focusThread: Int
+    let core: Debugger
     private(set) var lastStop: TargetStop = .entry
 
     private let cond = NSCondition()
     private var running = false
     private var pauseWanted = false
-    private var result: Result<TargetStop, Error>?
+    private var result: Result<Stop, Error>?
     private var cachedThreads: [TargetThread] = []
     private var cachedEvent = 0
     private var replayTids: [Int32] = []
     private var killed = false
 
-    /// Address spaces by recorded pid, kept across stops (modules are opened once).
-    var spaces: [Int32: AddressSpace] = [:]
-    /// The software breakpoints inserted in the replay for the user's breakpoints.
-    var inserted: Set<UInt64> = []
-    /// The last stop the engine reported: after a breakpoint stop the engine itself carries the
-    /// thread over that breakpoint; after any other stop a breakpoint under the pc would trap at once.
-    var lastEngineStop: DebugStop?
     /// Breakpoints changed while running: placed at the next stop.
     var breakpointsChanged = false
-    /// Stacks, frame ids and variable handles of the current stop.
+    /// Frame ids and variable handles of the current stop.
     var inspection = Inspection()
     /// The targets `gotoTargets` handed out.
     let gotoTargets = GotoTargets()
-    /// The program's output on its way to the client (held back during a trial run).
-    let outputHold: OutputHold
 
-    /// `process`: the recorded pid of the process to debug (nil: the first; Processes.swift).
-    public init(traceDirectory: String, breakpoints: BreakpointTable, process: Int? = nil,
-                output: @escaping (UInt8, [UInt8]) -> Void, log: @escaping (String) -> Void) throws {
-        self.traceDirectory = traceDirectory
-        self.breakpoints = breakpoints
-        self.log = log
-        let reader = try TraceReader(directory: traceDirectory)
-        var tid = 1
-        if case .exec(let exec)? = try reader.next() { tid = Int(exec.tid) }
-        programPath = reader.header.program
-        if let p = process, p != tid {
-            let all = try RecordedProcesses.list(traceDirectory)
-            guard all.contains(Int32(truncatingIfNeeded: p)) else {
-                throw RequestError("launch: there is no process \(p) in this recording (its processes: " +
-                                   all.map(String.init).joined(separator: ", ") + ")")
-            }
-            tid = p
-        }
-        processID = tid
-        outputHold = OutputHold(forward: output)
-        debugger = try ReplayDebugger(traceDirectory: traceDirectory, echo: outputHold.echo)
-        focusThread = Int((try? debugger.currentTid()) ?? Int32(tid))
+    /// `process`: the recorded pid of the process to debug (nil: the first; RecordedProcesses).
+    public init(traceDirectory: String, breakpoints: BreakpointSet, process: Int? = nil,
+                output: @escaping (UInt8, [UInt8]) -> Void, log: @escaping (DebuggerMessage) -> Void) throws {
+        core = try Debugger(traceDirectory: traceDirectory, breakpoints: breakpoints, process: process,
+                            output: output, log: log)
         refreshCaches()
     }
 
@@ -105,10 +50,20 @@ public final class DebuggerTarget {
     static func open(_ traceDirectory: String, process: Int?, adapter: Adapter) throws -> DebuggerTarget {
         try DebuggerTarget(traceDirectory: traceDirectory, breakpoints: adapter.session.breakpoints, process: process,
                            output: { fd, bytes in adapter.programOutput.write(fd: fd, bytes) },
-                           log: { adapter.console($0) })
+                           log: { message in
+                               switch message {
+                               case .logpoint(let text): adapter.console(text)
+                               case .problem(let text): adapter.console("swrr-dap: " + text)
+                               }
+                           })
     }
 
-    public var machineWarnings: [String] { [] }
+    public var traceDirectory: String { core.traceDirectory }
+    public var processID: Int { core.processID }
+    public var programPath: String { core.programPath }
+    public var focusThread: Int { Int(core.focusThread) }
+    /// The focus thread as a tid (it is always a recorded tid, or the checked launch pid).
+    var focusTid: Int32 { core.focusThread }
 
     // MARK: runs and stops
 
@@ -144,7 +99,7 @@ public final class DebuggerTarget {
         result = nil
         inspection = Inspection()
         let thread = Thread { [unowned self] in
-            let r = Result { try self.run(request) }
+            let r = Result { try self.core.run(request) }
             self.cond.lock()
             self.result = r
             self.running = false
@@ -158,20 +113,18 @@ public final class DebuggerTarget {
 
     public func advance() throws -> TargetStop? {
         cond.lock()
-        // A pause asked for between two engine operations of the run (an interrupt only reaches
-        // one under way) is asked for again until the run stops.
+        // A pause asked for before the core's run began is asked for again until the run stops.
         if pauseWanted && running && result == nil {
             cond.unlock()
-            debugger.interrupt()
+            core.pause()
             cond.lock()
         }
         if result == nil { _ = cond.wait(until: Date().addingTimeInterval(0.02)) }
         guard let r = result else { cond.unlock(); return nil }
         result = nil
         cond.unlock()
-        let stop = try r.get()
+        let stop = TargetStop(try r.get())
         lastStop = stop
-        if case .stopped(let info) = stop { focusThread = info.threadId }
         refreshCaches()
         return stop
     }
@@ -182,14 +135,7 @@ public final class DebuggerTarget {
         let wanted = running
         if wanted { pauseWanted = true }
         cond.unlock()
-        if wanted { debugger.interrupt() }
-    }
-
-    /// Whether `pause` was asked for during this run (read by the run thread between operations).
-    var pauseRequested: Bool {
-        cond.lock()
-        defer { cond.unlock() }
-        return pauseWanted
+        if wanted { core.pause() }
     }
 
     /// A stop decided by the adapter itself (entry, restart).
@@ -204,7 +150,7 @@ public final class DebuggerTarget {
         cond.unlock()
         // A run cannot be interrupted: end its tasks so it returns at once.
         if wasRunning { for t in tids { Glibc.kill(t, SIGKILL) } }
-        debugger.kill()
+        core.kill()
         cond.lock()
         while running { cond.wait() }
         cond.unlock()
@@ -212,8 +158,8 @@ public final class DebuggerTarget {
 
     /// Threads, the event number and the replaying tids, read while stopped.
     private func refreshCaches() {
-        let tasks = (try? debugger.tasks()) ?? []
-        let event = (try? debugger.eventNumber()) ?? 0
+        let tasks = core.tasks()
+        let event = (try? core.replay.eventNumber()) ?? 0
         let name = String(programPath.split(separator: "/").last ?? "main")
         let pids = Set(tasks.map(\.pid))
         let live = tasks.filter { $0.state != .ended }
@@ -235,42 +181,21 @@ public final class DebuggerTarget {
         // first listed.
         let listed = Set(threads.map(\.id))
         if !listed.contains(focusThread) {
-            if let e = lastEngineStop.map({ Int($0.tid) }), listed.contains(e) {
-                focusThread = e
+            if let e = core.lastEngineStop?.tid, listed.contains(Int(e)) {
+                core.focusThread = e
             } else if let first = threads.first {
-                focusThread = first.id
+                core.focusThread = Int32(truncatingIfNeeded: first.id)   // listed ids are recorded tids
             }
         }
     }
 
     /// Whether recorded thread `tid` has a task in the replay now (at the end: the held program's).
-    func isLive(_ tid: Int32) -> Bool {
-        ((try? debugger.tasks()) ?? []).contains { $0.tid == tid && $0.state != .ended }
-    }
+    func isLive(_ tid: Int32) -> Bool { core.isLive(tid) }
 
     // MARK: debug info
 
-    func access(_ tid: Int32) -> TaskAccess { TaskAccess(debugger, tid: tid) }
-
-    /// The address space of `tid`'s process; `refresh` reads its memory map again (modules
-    /// loaded since).
-    func space(for tid: Int32, refresh: Bool = true) throws -> AddressSpace {
-        let tasks = try debugger.tasks()
-        guard let t = tasks.first(where: { $0.tid == tid && $0.state != .ended }) else {
-            throw RequestError("there is no live thread \(tid) at this point of the replay")
-        }
-        if let s = spaces[t.pid], !refresh { return s }
-        let text = readTextFile("/proc/\(t.replayTid)/maps") ?? ""
-        let maps = text.split(separator: "\n").compactMap { MapsLine(parsing: $0) }
-        if let s = spaces[t.pid] {
-            s.update(mappings: maps, target: access(tid))
-            return s
-        }
-        // Files swrr maps are its trace's copies already: their paths are read as they are.
-        let s = AddressSpace(mappings: maps, target: access(tid))
-        spaces[t.pid] = s
-        return s
-    }
+    /// The address space of `tid`'s process (its memory map read again).
+    func space(for tid: Int32) throws -> AddressSpace { try core.space(for: tid) }
 
     /// The first live task (the focus thread if it lives).
     func liveThread(_ id: Int32?) throws -> Int32 {
@@ -281,16 +206,8 @@ public final class DebuggerTarget {
         return Int32(truncatingIfNeeded: first.id)   // listed ids are recorded tids
     }
 
-    /// The focus thread as a tid (it is always a recorded tid, or the checked launch pid).
-    var focusTid: Int32 { Int32(truncatingIfNeeded: focusThread) }
-
-    /// The call stack of a thread at the current stop (cached until the next run).
-    func callStack(_ tid: Int32) throws -> CallStack {
-        if let s = inspection.stacks[tid] { return s }
-        let s = try space(for: tid).callStack(access(tid))
-        inspection.stacks[tid] = s
-        return s
-    }
+    /// The call stack of a thread at the current stop (kept until the next run).
+    func callStack(_ tid: Int32) throws -> CallStack { try core.callStack(tid) }
 
     /// Frame `frameId` (as handed out by stackTrace): its thread and scope.
     func frame(_ frameId: Int) throws -> (tid: Int32, scope: FrameScope) {
@@ -318,7 +235,6 @@ struct Inspection {
         case value(Value, stack: CallStack, path: String?)
     }
 
-    var stacks: [Int32: CallStack] = [:]
     var frames: [Int: (tid: Int32, index: Int)] = [:]
     private var frameKeys: [String: Int] = [:]
     var handles: [Int: Container] = [:]

@@ -3,7 +3,7 @@
 // next execution (forward in time) and its previous one (backward). The line resolves as a
 // breakpoint on it would (the first line at or after it with code, where the breakpoint would
 // stop); the targets are kept for `goto` until the session ends.
-import SwrrDebugInfo
+import SwrrDebugger
 
 public struct GotoTargetsHandler: TypedRequestHandler {
     public let command = "gotoTargets"
@@ -19,15 +19,12 @@ public struct GotoTargetsHandler: TypedRequestHandler {
         if t.atEnd && !t.isLive(t.focusTid) {
             throw RequestError("gotoTargets: the replay is at the end of the recording, where the program has ended")
         }
-        let space = try t.space(for: try t.liveThread(nil))
-        let addresses = space.addresses(file: path, line: line)
-        guard let first = addresses.first, let actual = space.symbolize(first).location?.line else {
+        guard let found = try t.core.gotoTargets(file: path, line: line, in: try t.liveThread(nil)) else {
             throw RequestError("gotoTargets: no code is at or after line \(line) of \(path) in the modules loaded now")
         }
-        let name = String(path.split(separator: "/").last ?? "")
-        let targets = GotoLine.Direction.allCases.map { direction -> GotoTargetsResponseBody.GotoTarget in
-            let g = GotoLine(addresses: addresses, file: name, line: actual, direction: direction)
-            return .init(id: t.gotoTargets.add(g), label: g.label, line: actual, instructionPointerReference: hex(first))
+        let targets = found.targets.map { g in
+            GotoTargetsResponseBody.GotoTarget(id: t.gotoTargets.add(g), label: g.label, line: g.line,
+                                               instructionPointerReference: hex(found.address))
         }
         return GotoTargetsResponseBody(targets: targets)
     }

@@ -1,8 +1,8 @@
 // `launch`: records the program (its output streamed as `output` events while it runs, inside a
 // collapsed output group) or opens an existing trace, then starts the replay at the program's
 // first instruction and announces `initialized`.
+import SwrrDebugger
 import SwrrRecord
-import SwrrReplay
 
 public struct LaunchHandler: TypedRequestHandler {
     public let command = "launch"
@@ -22,6 +22,8 @@ public struct LaunchHandler: TypedRequestHandler {
             target = try DebuggerTarget.open(traceDirectory, process: config.process, adapter: adapter)
         } catch let e as RequestError {
             throw e
+        } catch let e as SessionError {
+            throw RequestError("launch: " + e.message)
         } catch {
             throw RequestError("launch: cannot debug the recording \(traceDirectory): \(error)")
         }
@@ -34,7 +36,7 @@ public struct LaunchHandler: TypedRequestHandler {
             adapter.afterResponse(ThreadEventBody(reason: "started", threadId: t.id))
         }
         adapter.session.knownThreads = Set(target.threads().map(\.id))
-        target.placeBreakpoints()
+        target.core.placeBreakpoints()
         adapter.afterResponse("initialized")
         return nil
     }

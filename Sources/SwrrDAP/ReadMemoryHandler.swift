@@ -18,7 +18,7 @@ public struct ReadMemoryHandler: TypedRequestHandler {
         var address = start
         while bytes.count < count {
             let n = min(count - bytes.count, Int(4096 - (address & 4095)))
-            guard let chunk = try? t.debugger.readMemory(address, count: n, tid: tid) else { break }
+            guard let chunk = try? t.core.replay.readMemory(address, count: n, tid: tid) else { break }
             bytes += chunk
             address &+= UInt64(n)
         }

@@ -14,8 +14,8 @@ public struct RestartHandler: TypedRequestHandler {
         do {
             let t = try DebuggerTarget.open(old.traceDirectory, process: old.processID, adapter: adapter)
             adapter.session.target = t
-            for bp in adapter.session.breakpoints.all { bp.hits = 0 }
-            t.placeBreakpoints()
+            adapter.session.breakpoints.resetHits()
+            t.core.placeBreakpoints()
         } catch {
             adapter.session.target = nil
             adapter.sendTerminated()

@@ -1,6 +1,7 @@
 // Arguments of the requests that resume or pause the replay, with the schema's names and
 // optionality (debugProtocol.json). The requests that resume (or pause) every thread do not use
 // the thread: any integer is accepted there; the stepping ones name a live thread (a pid_t).
+import SwrrDebugger
 
 /// `continue`, `reverseContinue` (ContinueArguments, ReverseContinueArguments).
 public struct ContinueArguments: Decodable {

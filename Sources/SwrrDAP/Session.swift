@@ -6,6 +6,7 @@
 //
 // Each request handler names the states it is valid in; a request in another state is answered
 // with success:false and `whyNot` as the message.
+import SwrrDebugger
 
 public enum SessionState: String, CaseIterable, Sendable {
     case uninitialized, initialized, launched, running, stopped, terminated
@@ -31,7 +32,10 @@ public final class Session {
     /// The client's `initialize` arguments (linesStartAt1, supportsProgressReporting, …).
     public var clientArguments: JSONValue = .object([:])
     /// Breakpoints as requested, kept across restarts.
-    public let breakpoints = BreakpointTable()
+    public let breakpoints = BreakpointSet()
+    /// The `source` object of each source breakpoint as the client sent it, by breakpoint id
+    /// (DAP gives it back in the breakpoint's Breakpoint object).
+    public var breakpointSources: [Int: JSONValue] = [:]
     /// The threads the client was told about (`thread` events).
     public var knownThreads: Set<Int> = []
     /// The modules the client was told about (`module` events), by id.

@@ -1,6 +1,7 @@
 // `setBreakpoints`: the source breakpoints of one file (line, condition, hitCondition,
 // logMessage), replacing that file's previous ones. Each is resolved with the line table to the
 // first line at or after it that has code, and answered with that actual line.
+import SwrrDebugger
 
 public struct SetBreakpointsHandler: TypedRequestHandler {
     public let command = "setBreakpoints"
@@ -10,12 +11,13 @@ public struct SetBreakpointsHandler: TypedRequestHandler {
         let source = arguments.source
         let table = adapter.session.breakpoints
         let key = source.path ?? source.name ?? ""
+        for old in table.source[key] ?? [] { adapter.session.breakpointSources[old.id] = nil }
         let made = arguments.breakpoints.map { s -> UserBreakpoint in
             let bp = table.make(.source, "\(key.split(separator: "/").last ?? ""):\(s.line)")
             bp.file = source.path
             bp.line = s.line
-            bp.source = source.raw
-            bp.condition = s.condition
+            adapter.session.breakpointSources[bp.id] = source.raw
+            bp.condition = ExpressionCondition(s.condition)
             bp.hitCondition = s.hitCondition
             bp.logMessage = s.logMessage
             return bp

@@ -2,6 +2,7 @@
 // the x86 debug registers) on the dataIds dataBreakpointInfo handed out, with a condition and a
 // hit condition as line breakpoints have. A hit stops with reason "data breakpoint" and the new
 // value in its description (going backwards: the value before the write).
+import SwrrDebugger
 import SwrrReplay
 
 public struct SetDataBreakpointsHandler: TypedRequestHandler {
@@ -10,11 +11,7 @@ public struct SetDataBreakpointsHandler: TypedRequestHandler {
 
     public func handle(_ arguments: SetDataBreakpointsArguments, adapter: Adapter) throws -> SetBreakpointsResponseBody? {
         guard let t = adapter.session.target else { throw RequestError("nothing is being debugged") }
-        let table = adapter.session.breakpoints
-        for d in table.data {
-            try? t.debugger.removeWatchpoint(address: d.address, length: d.length, kind: d.kind)
-        }
-        table.data = []
+        t.core.clearDataBreakpoints()
         var out: [Breakpoint] = []
         for a in arguments.breakpoints {
             let dataId = a.dataId
@@ -25,21 +22,16 @@ public struct SetDataBreakpointsHandler: TypedRequestHandler {
                 out.append(Breakpoint(verified: false, message: "'\(dataId)' is not a dataId from dataBreakpointInfo"))
                 continue
             }
-            let kind: WatchKind = access == "write" ? .write : .readWrite
-            let id = table.newID()
-            do {
-                try t.debugger.setWatchpoint(address: address, length: length, kind: kind)
-            } catch {
+            let request = DataBreakpointRequest(
+                address: address, length: length, kind: access == "write" ? .write : .readWrite, name: parts[3],
+                typeName: parts[2].isEmpty ? nil : parts[2], condition: ExpressionCondition(a.condition),
+                hitCondition: a.hitCondition)
+            let (id, error) = t.core.addDataBreakpoint(request)
+            if let error {
                 out.append(Breakpoint(id: id, verified: false, message: "\(error)"))
-                continue
+            } else {
+                out.append(Breakpoint(id: id, verified: true, message: "watching \(request.name) (\(access))"))
             }
-            var d = DataBreakpoint(id: id, address: address, length: length, kind: kind, name: parts[3],
-                                   typeName: parts[2].isEmpty ? nil : parts[2])
-            d.lastValue = t.dataValue(d, tid: (try? t.liveThread(nil)) ?? t.focusTid)
-            d.condition = a.condition
-            d.hitCondition = a.hitCondition
-            table.data.append(d)
-            out.append(Breakpoint(id: id, verified: true, message: "watching \(d.name) (\(access))"))
         }
         return SetBreakpointsResponseBody(breakpoints: out)
     }

@@ -1,5 +1,6 @@
 // `setExceptionBreakpoints`: which signals stop the replay (InitializeHandler.exceptionFilters):
-// fatal ones, or all of them.
+// fatal ones, or all of them. The filter names are DAP's; the core takes the policy they select.
+import SwrrDebugger
 
 public struct SetExceptionBreakpointsHandler: TypedRequestHandler {
     public let command = "setExceptionBreakpoints"
@@ -11,7 +12,8 @@ public struct SetExceptionBreakpointsHandler: TypedRequestHandler {
         if let bad = filters.first(where: { !known.contains($0) }) {
             throw RequestError("setExceptionBreakpoints: unknown filter '\(bad)' (known: \(known.sorted().joined(separator: ", ")))")
         }
-        adapter.session.breakpoints.exceptionFilters = Set(filters)
+        adapter.session.breakpoints.signals = filters.contains("all-signals") ? .all
+            : filters.contains("fatal-signals") ? .fatal : .none
         return SetBreakpointsResponseBody(breakpoints: filters.map { _ in Breakpoint(verified: true) })
     }
 }

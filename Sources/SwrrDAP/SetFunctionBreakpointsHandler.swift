@@ -1,5 +1,6 @@
 // `setFunctionBreakpoints`: breakpoints on function names (after the prologue), replacing the
 // previous ones.
+import SwrrDebugger
 
 public struct SetFunctionBreakpointsHandler: TypedRequestHandler {
     public let command = "setFunctionBreakpoints"
@@ -10,7 +11,7 @@ public struct SetFunctionBreakpointsHandler: TypedRequestHandler {
         let made = arguments.breakpoints.map { a -> UserBreakpoint in
             let b = table.make(.function, a.name)
             b.function = a.name
-            b.condition = a.condition
+            b.condition = ExpressionCondition(a.condition)
             b.hitCondition = a.hitCondition
             return b
         }

@@ -1,5 +1,6 @@
 // `setInstructionBreakpoints`: breakpoints on instruction addresses (an instructionReference as
 // stackTrace and disassemble hand out, plus an offset), replacing the previous ones.
+import SwrrDebugger
 
 public struct SetInstructionBreakpointsHandler: TypedRequestHandler {
     public let command = "setInstructionBreakpoints"
@@ -12,7 +13,7 @@ public struct SetInstructionBreakpointsHandler: TypedRequestHandler {
             let offset = a.offset ?? 0
             let b = table.make(.instruction, ref + (offset != 0 ? "\(offset >= 0 ? "+" : "")\(offset)" : ""))
             b.instructionAddress = parseAddress(ref).map { UInt64(bitPattern: Int64(bitPattern: $0) &+ Int64(offset)) }
-            b.condition = a.condition
+            b.condition = ExpressionCondition(a.condition)
             b.hitCondition = a.hitCondition
             return b
         }

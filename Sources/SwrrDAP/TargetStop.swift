@@ -1,5 +1,8 @@
 // The values DebuggerTarget (DebuggerTarget.swift) and the adapter exchange about runs and stops:
-// threads, why the replay stopped, how to resume.
+// threads, and why the replay stopped in DAP's terms (its `stopped` reasons), made from the
+// debugger core's Stop.
+import SwrrDebugger
+import SwrrKernel
 
 /// A thread as DAP shows it.
 public struct TargetThread: Equatable {
@@ -32,29 +35,43 @@ public struct StopInfo: Equatable {
 public enum TargetStop: Equatable {
     /// At the first instruction of the recording.
     case entry
-    /// Stopped by a `pause` request, at this event.
-    case paused(event: Int)
     /// The replay reached the end of the recording. `exitCode` is the program's recorded exit
     /// status as a shell shows it (nil when the recording ends before the program did);
     /// `description` says which end.
     case endOfRecording(exitCode: Int?, description: String)
-    /// Any other stop: a breakpoint, a step, a signal, a data breakpoint.
+    /// Any other stop: a breakpoint, a step, a signal, a data breakpoint, a pause.
     case stopped(StopInfo)
-}
 
-/// How to resume.
-public enum RunRequest: Equatable {
-    public enum Granularity: String { case statement, line, instruction }
-    case `continue`
-    case next(tid: Int32, Granularity)
-    case stepIn(tid: Int32, Granularity)
-    case stepOut(tid: Int32, Granularity)
-    case reverseContinue
-    case stepBack(tid: Int32, Granularity)
-    /// Travel in time to the boundary before event N of the recording (custom `gotoEvent`).
-    case gotoEvent(Int)
-    /// Travel in time to a line's next or previous execution (`goto`).
-    case gotoLine(GotoLine)
-    /// Back to the call of the current function, in its caller (custom `reverseStepOut`).
-    case reverseStepOut(tid: Int32)
+    /// The DAP stop of a stop of the debugger core.
+    init(_ stop: Stop) {
+        switch stop {
+        case .breakpoint(let tid, let ids, let kind):
+            self = .stopped(StopInfo(reason: Self.reason(kind), threadId: Int(tid), hitBreakpointIds: ids))
+        case .dataBreakpoint(let tid, let change):
+            self = .stopped(StopInfo(reason: "data breakpoint", threadId: Int(tid), description: change.description,
+                                     text: change.text, hitBreakpointIds: change.id.map { [$0] } ?? []))
+        case .signal(let tid, let number):
+            self = .stopped(StopInfo(reason: "exception", threadId: Int(tid), description: stop.description,
+                                     text: SignalNames.name(number)))
+        case .step(let tid, let note):
+            self = .stopped(StopInfo(reason: "step", threadId: Int(tid), description: note))
+        case .goto(let tid, _):
+            self = .stopped(StopInfo(reason: "goto", threadId: Int(tid), description: stop.description))
+        case .paused(let tid, _, _, _):
+            self = .stopped(StopInfo(reason: "pause", threadId: Int(tid), description: stop.description))
+        case .startOfRecording(let tid):
+            self = .stopped(StopInfo(reason: "start of recording", threadId: Int(tid), description: stop.description))
+        case .endOfRecording(let end):
+            self = .endOfRecording(exitCode: end.exitCode, description: end.description)
+        }
+    }
+
+    /// The `stopped` reason of a breakpoint hit.
+    static func reason(_ kind: BreakpointKind) -> String {
+        switch kind {
+        case .source: return "breakpoint"
+        case .function: return "function breakpoint"
+        case .instruction: return "instruction breakpoint"
+        }
+    }
 }

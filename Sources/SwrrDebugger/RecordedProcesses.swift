@@ -1,16 +1,16 @@
 // Multi-process recordings. Every recorded thread is listed with its process (`threads`); the
-// `process` launch attribute picks the process being debugged (default: the first, the
+// `process` a debugger is opened with picks the process being debugged (default: the first, the
 // recorded program's own): breakpoints, data breakpoints and signals stop only in its threads,
 // and the replay passes over their hits in the other processes. A stop on entry is at the
 // start of the recording, where only the first process exists.
 import SwrrKernel
 import SwrrTrace
 
-enum RecordedProcesses {
+public enum RecordedProcesses {
     /// The processes of a recording, in the order they appear: the first one, then the children
     /// of fork, vfork and clone without CLONE_THREAD, and of clone3 (whose flags are in the
     /// program's memory, not in the event: its threads are listed too).
-    static func list(_ traceDirectory: String) throws -> [Int32] {
+    public static func list(_ traceDirectory: String) throws -> [Int32] {
         let reader = try TraceReader(directory: traceDirectory)
         var out: [Int32] = []
         while let event = try reader.next() {
@@ -24,14 +24,5 @@ enum RecordedProcesses {
             }
         }
         return out
-    }
-}
-
-extension DebuggerTarget {
-    /// Whether `tid` is a thread of the process being debugged (a thread that has ended counts:
-    /// its stop is the end of the recording or its own exit).
-    func inDebuggedProcess(_ tid: Int32) -> Bool {
-        guard let t = (try? debugger.tasks())?.first(where: { $0.tid == tid }) else { return true }
-        return Int(t.pid) == processID
     }
 }
