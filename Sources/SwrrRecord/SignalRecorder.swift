@@ -22,7 +22,9 @@ protocol RecordLoop: AnyObject {
 
 /// Signals, job control and the recorder's PTRACE_INTERRUPT stops: held-back asynchronous
 /// signals, their delivery at syscall boundaries or (held too long) where the task stands, deaths
-/// by signal, group-stops until SIGCONT (JobControl.swift).
+/// by signal, rdtsc's SIGSEGV, group-stops until SIGCONT (JobControl.swift). It works with the
+/// scheduler, the trace, the buffers (flushed before its events), the program's ptrace (whose
+/// tracees stop for their tracers instead) and the loop it calls back into.
 final class SignalRecorder {
     let scheduler: Scheduler
     let writer: TraceWriter
