@@ -16,7 +16,7 @@
 //   SIGNAL_UNKILLABLE), which replay's forks need (SyscallReplay.replaySpawn).
 // So clone's CLONE_NEW* bits are cleared before replay runs it, and unshare, setns, mount,
 // umount2, pivot_root, chroot, sethostname and setdomainname are emulated
-// (SyscallTable+Namespaces.swift). What the kernel did for the namespaces on its own is in the
+// (NamespaceSyscalls.swift). What the kernel did for the namespaces on its own is in the
 // trace as events: a pid namespace's init exiting kills the rest of the namespace with SIGKILL,
 // recorded as their exits, which replay reproduces by sending SIGKILL.
 

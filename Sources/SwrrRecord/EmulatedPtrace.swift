@@ -13,12 +13,7 @@
 //   the tracee's registers: replay runs the tracee to that exact point (breakpoint plus register
 //   comparison, PointSearch.swift), so a single step is reproduced there and checked, and a
 //   POKE/SETREGS replayed later finds the tracee where it was.
-// - The tracer's wait4/waitid sees those stops as wait statuses. The kernel knows nothing of them,
-//   so a blocking wait is never left to the kernel (it would sleep through an emulated stop): it
-//   runs with WNOHANG added, and when that finds nothing the call is undone (rip back on the
-//   syscall instruction) and the tracer is held (.ptraceWaiting) until a tracee stops, a task
-//   ends, or a short poll interval passes; then it makes the call again. Only the call that
-//   answers is recorded.
+// - The tracer's wait4/waitid sees those stops as wait statuses (EmulatedWaits.swift).
 // - Requests, results and outputs are recorded as the ptrace syscall's own event; replay writes
 //   the outputs back and repeats POKE*, SETREGS and SETFPREGS on the replayed tracee.
 //
@@ -101,41 +96,31 @@ final class EmulatedTracee {
     var syscallTrap: Int32 { options & PtraceRequests.traceSysGood != 0 ? SIGTRAP | 0x80 : SIGTRAP }
 }
 
-/// The end of a tracee that is not its tracer's child process, waiting for the tracer's wait.
-struct EmulatedZombie {
-    let tracer: Int32
-    let tid: Int32
-    let tgid: Int32
-    let waitStatus: Int32
-}
-
-/// What the recorder does with a wait4/waitid of a task that traces others.
-enum EmulatedWait: Equatable {
-    /// A wait that selects none of the caller's emulated tracees: run it.
-    case kernel
-    /// An emulated stop answers it: the call is skipped with this result.
-    case answer(Int64)
-    /// Run with WNOHANG added (argument `arg`, originally `original`); nothing found undoes it
-    /// (or, with the program's own WNOHANG, answers 0).
-    case noHang(arg: Int, original: UInt64)
-}
-
 private let EIO: Int64 = 5, ESRCH: Int64 = 3, EPERM: Int64 = 1, EFAULT: Int64 = 14, EINVAL: Int64 = 22
-private let WNOHANG: UInt64 = 1, WNOWAIT: UInt64 = 0x0100_0000
 
-/// The program's ptrace, emulated: the ends of tracees that wait for their tracers' waits, and
-/// the recorder whose tasks, scheduler, trace and syscall path it works with.
+/// The program's ptrace, emulated, with what it works with: the scheduler's task set, the trace,
+/// the syscall buffers (flushed before its events), the tracers' waits, and the syscall path a
+/// tracee resumed at a syscall-entry stop goes on with.
 final class PtraceEmulation {
-    unowned let recorder: Recorder
-    /// Ends of the program's own tracees that only their tracers' waits report.
-    private var zombies: [EmulatedZombie] = []
+    private let scheduler: Scheduler
+    private let writer: TraceWriter
+    private unowned let buffers: SyscallBuffers
+    private unowned let waits: EmulatedWaits
+    private unowned let syscalls: SyscallRecorder
+    /// Status lines for the user (requests that are not emulated).
+    private let status: (String) -> Void
 
-    init(recorder: Recorder) {
-        self.recorder = recorder
+    init(scheduler: Scheduler, writer: TraceWriter, buffers: SyscallBuffers, waits: EmulatedWaits,
+         syscalls: SyscallRecorder, status: @escaping (String) -> Void) {
+        self.scheduler = scheduler
+        self.writer = writer
+        self.buffers = buffers
+        self.waits = waits
+        self.syscalls = syscalls
+        self.status = status
     }
 
-    private var tasks: [Int32: RecordTask] { recorder.tasks }
-    private var scheduler: Scheduler { recorder.scheduler }
+    private var tasks: [Int32: RecordTask] { scheduler.tasks }
 
     // MARK: the tracer's requests
 
@@ -145,7 +130,7 @@ final class PtraceEmulation {
         let request = args[0], addr = args[2], data = args[3]
         let pid = Int32(truncatingIfNeeded: args[1])
         guard let req = PtraceRequests.request(request), req.emulated else {
-            recorder.options.status("ptrace request \(PtraceRequests.name(request)) by task \(t.tid) is not emulated: refused with EIO")
+            status("ptrace request \(PtraceRequests.name(request)) by task \(t.tid) is not emulated: refused with EIO")
             return -EIO
         }
         switch request {
@@ -154,7 +139,7 @@ final class PtraceEmulation {
             // recorded program's parent).
             guard t.ptrace == nil, let parent = t.task.parentPid(),
                   tasks.values.contains(where: { $0.task.tgid == parent }) else {
-                recorder.options.status("PTRACE_TRACEME by task \(t.tid): its parent is not recorded; refused with EPERM")
+                status("PTRACE_TRACEME by task \(t.tid): its parent is not recorded; refused with EPERM")
                 return -EPERM
             }
             startTracing(t, tracer: parent, seized: false, options: 0)
@@ -202,7 +187,7 @@ final class PtraceEmulation {
             return output(withUnsafeBytes(of: UInt64(bitPattern: Int64(word)).littleEndian) { Array($0) })
         case PtraceRequests.pokeText, PtraceRequests.pokeData, PtraceRequests.pokeUser:
             if request == PtraceRequests.pokeUser && addr >= PtraceRequests.debugRegistersOffset {
-                recorder.options.status("PTRACE_POKEUSER of a debug register (offset \(addr)) by task \(t.tid): refused with EIO (replay uses them)")
+                status("PTRACE_POKEUSER of a debug register (offset \(addr)) by task \(t.tid): refused with EIO (replay uses them)")
                 return -EIO
             }
             return swrr_ptrace(Int32(request), task.tid, UInt(addr), UInt(data)) == -1 ? -Int64(errno) : 0
@@ -257,7 +242,7 @@ final class PtraceEmulation {
     private func refusedOptions(_ asked: UInt64, by t: RecordTask) -> Int64? {
         let unsupported = asked & ~PtraceRequests.supportedOptions
         guard unsupported != 0 else { return nil }
-        recorder.options.status("ptrace options \(PtraceRequests.optionList(unsupported)) by task \(t.tid) are not emulated: refused with EINVAL")
+        status("ptrace options \(PtraceRequests.optionList(unsupported)) by task \(t.tid) are not emulated: refused with EINVAL")
         return -EINVAL
     }
 
@@ -270,7 +255,7 @@ final class PtraceEmulation {
         // it through), so neither PTRACE_SYSCALL's stops nor a signal's delivery at it could be
         // shown to the tracer: an emulated tracee makes only ordinary syscalls.
         t.buffer?.disabled = true
-        recorder.buffers.interruptBuffering(t)
+        buffers.interruptBuffering(t)
     }
 
     /// The siginfo of the current stop: the signal's own, or the one the kernel makes for a
@@ -296,7 +281,7 @@ final class PtraceEmulation {
     /// Enters an emulated stop: the task stays stopped until its tracer resumes it.
     func enterEmulatedStop(_ t: RecordTask, _ stop: EmulatedStop) {
         guard let p = t.ptrace else { return }
-        if Recorder.debug { recorder.debugLog("emulated stop of \(t.tid): \(stop)") }
+        if Recorder.debug { Recorder.debugLog("emulated stop of \(t.tid): \(stop)") }
         p.stop = stop
         p.reported = false
         p.interruptRequested = false
@@ -307,23 +292,7 @@ final class PtraceEmulation {
         // an ordinary signal to the tracer, recorded where it is delivered.
         kill(p.tracer, SIGCHLD)
         scheduler.wakeHeldWaits()
-        kickKernelWaits(of: p.tracer)
-    }
-
-    /// A wait of the tracer already sleeping in the kernel (it began before the task was traced:
-    /// a parent waits for its child, which then makes PTRACE_TRACEME) would never see the stop:
-    /// PTRACE_INTERRUPT ends it with -ERESTARTSYS, and its exit undoes it (heldWaitExit) so that
-    /// it is made again and answered. Only the call that answers is recorded; a SyscallEntryEvent
-    /// already written for the undone one parks replay's task at the same entry, which is the
-    /// entry of the call made again (the same registers).
-    private func kickKernelWaits(of tracer: Int32) {
-        for w in tasks.values where w.task.tgid == tracer && !w.waitKicked
-            && (w.state == .blocked || w.state == .inSyscall) && w.waitNoHang == nil {
-            let n = Int64(bitPattern: w.entry.origRax)
-            guard n == 61 || n == 247 else { continue }
-            w.waitKicked = true
-            try? w.task.interrupt()
-        }
+        waits.kickKernelWaits(of: p.tracer)
     }
 
     /// A signal the recorder would deliver to an emulated tracee: a signal-delivery stop instead.
@@ -332,8 +301,8 @@ final class PtraceEmulation {
                             point: SignalDeliveryPoint) throws -> Bool {
         guard t.ptrace != nil, signal != SIGKILL else { return false }
         if point != .syscallBoundary {
-            try recorder.buffers.flushBuffer(t)
-            try recorder.writerRef.append(.preempt(PreemptEvent(tid: t.tid, registers: regs)))
+            try buffers.flushBuffer(t)
+            try writer.append(.preempt(PreemptEvent(tid: t.tid, registers: regs)))
         }
         t.boundary = nil
         enterEmulatedStop(t, .signal(signal, info: info, point: point))
@@ -351,9 +320,9 @@ final class PtraceEmulation {
     func emulatedSyscallEntryStop(_ t: RecordTask) throws -> Bool {
         guard let p = t.ptrace, p.syscallStops, !t.ptraceEntryRecorded,
               !Self.isSwrrCall(t.entry) else { return false }
-        try recorder.buffers.flushBuffer(t)
+        try buffers.flushBuffer(t)
         // Replay parks the tracee at this entry, where a later SETREGS of the tracer applies.
-        try recorder.writerRef.append(.syscallEntry(SyscallEntryEvent(
+        try writer.append(.syscallEntry(SyscallEntryEvent(
             tid: t.tid, number: Int32(truncatingIfNeeded: Int64(bitPattern: t.entry.origRax)), registers: t.entry)))
         t.ptraceEntryRecorded = true
         enterEmulatedStop(t, .syscallEntry)
@@ -531,7 +500,7 @@ final class PtraceEmulation {
             t.reenterSyscall = false
             t.state = .running
             t.entry = try t.task.registers()
-            try recorder.syscalls.entry(t)
+            try syscalls.entry(t)
             return true
         }
         if let p = t.ptrace, let first = p.initialStop, t.state == .runnable {
@@ -547,9 +516,9 @@ final class PtraceEmulation {
         }
         if let d = t.ptraceDelivery {
             t.ptraceDelivery = nil
-            try recorder.buffers.flushBuffer(t)
+            try buffers.flushBuffer(t)
             try t.task.setRawSiginfo(d.info)
-            try recorder.writerRef.append(.signal(SignalEvent(tid: t.tid, signal: d.signal,
+            try writer.append(.signal(SignalEvent(tid: t.tid, signal: d.signal,
                                                      code: Int32(bitPattern: d.info.loadU32(at: 8)),
                                                      registers: try t.task.registers(), siginfo: d.info,
                                                      point: d.point)))
@@ -572,129 +541,10 @@ final class PtraceEmulation {
         return .singleStep
     }
 
-    // MARK: the tracer's waits
-
-    /// At the entry of wait4 (61) or waitid (247) by `t`: whether an emulated stop answers it.
-    func emulatedWait(_ t: RecordTask, number: Int, args a: [UInt64]) throws -> EmulatedWait {
-        guard number == 61 || number == 247 else { return .kernel }
-        let optionArg = number == 61 ? 2 : 3
-        let options = a[optionArg]
-        let wanted: (_ tid: Int32) -> Bool
-        if number == 61 {
-            // pid > 0: that task; -1: any; 0 and < -1 name process groups, taken as any.
-            let pid = Int32(truncatingIfNeeded: a[0])
-            wanted = { pid > 0 ? $0 == pid : true }
-        } else {
-            switch a[0] {
-            case 0, 2: wanted = { _ in true }                                   // P_ALL, P_PGID
-            case 1: wanted = { $0 == Int32(truncatingIfNeeded: a[1]) }          // P_PID
-            default: return .kernel                                             // P_PIDFD
-            }
-        }
-        if let i = zombies.firstIndex(where: { $0.tracer == t.task.tgid && wanted($0.tid) }) {
-            let z = zombies[i]
-            if options & WNOWAIT == 0 { zombies.remove(at: i) }
-            return try answerWait(t, number: number, args: a, tid: z.tid, tgid: z.tgid, status: z.waitStatus,
-                                  code: swrr_wifsignaled(z.waitStatus) != 0 ? 2 : 1)   // CLD_KILLED, CLD_EXITED
-        }
-        let tracees = tasks.values.filter { $0.ptrace?.tracer == t.task.tgid && wanted($0.tid) }
-        guard !tracees.isEmpty else { return .kernel }
-        let stopped = tracees.filter { x in x.ptrace.map { $0.stop != nil && !$0.reported } ?? false }
-        if let x = stopped.min(by: { $0.tid < $1.tid }), let p = x.ptrace, let status = p.waitStatus {
-            if options & WNOWAIT == 0 { p.reported = true }
-            return try answerWait(t, number: number, args: a, tid: x.tid, tgid: x.task.tgid, status: status,
-                                  code: 4)   // CLD_TRAPPED
-        }
-        // Nothing emulated to report yet: the kernel may have a real child's change. It runs
-        // with WNOHANG (a tracee that is not a real child, such as a thread of another process,
-        // makes it answer ECHILD, which means "nothing" here too).
-        return .noHang(arg: optionArg, original: options)
-    }
-
-    /// Writes what wait4 (status, rusage) or waitid (siginfo with `code`, rusage) reports for
-    /// `tid`, and returns the call's result.
-    private func answerWait(_ t: RecordTask, number: Int, args a: [UInt64], tid: Int32, tgid: Int32,
-                            status: Int32, code: UInt32) throws -> EmulatedWait {
-        if number == 61 {
-            if a[1] != 0 { try t.task.writeMemory(a[1], withUnsafeBytes(of: status.littleEndian) { Array($0) }) }
-            if a[3] != 0 { try t.task.writeMemory(a[3], [UInt8](repeating: 0, count: 144)) }
-            return .answer(Int64(tid))
-        }
-        if a[2] != 0 {
-            var info = [UInt8](repeating: 0, count: 128)
-            info.storeU32(UInt32(SIGCHLD), at: 0)
-            info.storeU32(code, at: 8)
-            info.storeU32(UInt32(bitPattern: tgid), at: 16)
-            info.storeU32(getuid(), at: 20)
-            // A stop's si_status is its exit code (signal | event << 8); an end's, the exit code
-            // or the signal.
-            let s = code == 4 ? status >> 8 & 0xffff : swrr_wifsignaled(status) != 0 ? swrr_wtermsig(status) : swrr_wexitstatus(status)
-            info.storeU32(UInt32(bitPattern: s), at: 24)
-            try t.task.writeMemory(a[2], info)
-        }
-        if a[4] != 0 { try t.task.writeMemory(a[4], [UInt8](repeating: 0, count: 144)) }
-        return .answer(0)
-    }
-
-    /// At the exit of a wait that ran with WNOHANG added: true when it found nothing, so the call
-    /// was undone and the task is held until something may have changed.
-    func heldWaitExit(_ t: RecordTask) throws -> Bool {
-        if t.waitKicked {
-            t.waitKicked = false
-            var regs = try t.task.registers()
-            guard regs.syscallResult == -512 else { return false }   // -ERESTARTSYS
-            // Undone and made again at once: the emulated stop that kicked it answers it. (The
-            // PTRACE_EVENT_STOP of the kick follows when it is resumed; the recorder's event-stop
-            // path resumes it as before.)
-            try undoSyscall(t, regs: &regs)
-            scheduler.yielded(t)
-            return true
-        }
-        guard let w = t.waitNoHang else { return false }
-        t.waitNoHang = nil
-        var regs = try t.task.registers()
-        var args = regs.syscallArgs
-        args[w.arg] = w.original
-        regs.syscallArgs = args
-        let result = regs.syscallResult
-        guard result == 0 || result == -10 /* ECHILD */ else {
-            try t.task.setRegisters(regs)
-            return false
-        }
-        if w.original & WNOHANG != 0 {
-            // The program's own WNOHANG: "nothing yet" is 0 (waitid then zeroes its siginfo's
-            // first fields, as the kernel does).
-            regs.rax = 0
-            try t.task.setRegisters(regs)
-            let infop = t.entry.syscallArgs[2]
-            if Int64(bitPattern: t.entry.origRax) == 247 && infop != 0 {
-                try t.task.writeMemory(infop, [UInt8](repeating: 0, count: 32))
-            }
-            return false
-        }
-        try undoSyscall(t, regs: &regs)
-        if Recorder.debug { recorder.debugLog("wait of \(t.tid) held") }
-        scheduler.holdWait(t)
-        return true
-    }
-
-    /// Back onto the syscall instruction with the call's number, at its exit stop: resumed, the
-    /// task makes the same call again (the kernel's own restart does the same), with the same
-    /// registers as the first time.
-    private func undoSyscall(_ t: RecordTask, regs: inout Registers) throws {
-        regs.rip -= 2
-        regs.rax = regs.origRax
-        try t.task.setRegisters(regs)
-    }
-
     /// A task ended: its tracer's held wait may now see it, and a tracer's end ends (EXITKILL) or
     /// releases its tracees.
     func ptraceTaskEnded(_ t: RecordTask, waitStatus: Int32) {
-        if let p = t.ptrace, !p.isChildProcess {
-            zombies.append(EmulatedZombie(tracer: p.tracer, tid: t.tid, tgid: t.task.tgid, waitStatus: waitStatus))
-        }
-        zombies.removeAll { $0.tracer == t.tid && t.tid == t.task.tgid }
-        scheduler.wakeHeldWaits()
+        waits.taskEnded(t, waitStatus: waitStatus)
         guard t.tid == t.task.tgid else { return }
         for x in tasks.values {
             guard let p = x.ptrace, p.tracer == t.tid else { continue }

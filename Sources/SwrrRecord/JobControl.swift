@@ -12,7 +12,7 @@
 import Glibc
 import SwrrTracee
 
-extension Recorder {
+extension SignalRecorder {
     /// Handles a PTRACE_EVENT_STOP that belongs to job control. Returns false for other ones.
     func jobControlStop(_ t: RecordTask) throws -> Bool {
         let signal = try t.task.siginfo().signal

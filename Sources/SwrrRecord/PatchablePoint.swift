@@ -12,7 +12,7 @@ import Glibc
 import SwrrKernel
 import SwrrTracee
 
-extension Recorder {
+extension SignalRecorder {
     /// At most this many single steps towards a patchable instruction (≈0.1 s).
     static let maxStepsToPatchable = 2000
 
@@ -34,7 +34,7 @@ extension Recorder {
             try task.resume(.singleStep)
             let stop = try task.wait()
             guard case .signal(SIGTRAP) = stop else {
-                try handle(stop, of: t)
+                try loop.handle(stop, of: t)
                 return false
             }
         }

@@ -20,17 +20,22 @@ import SwrrTrace
 import SwrrTracee
 
 /// The program's seccomp filters as the recorder sees them: the original actions of every filter
-/// it installed, and the recorder whose tasks, trace and syscall path it works with.
+/// it installed, and what it works with: the scheduler's task set, the trace, the syscall buffers
+/// (whether calls are buffered, how a task resumes into user code).
 final class ProgramSeccompFilters {
-    unowned let recorder: Recorder
+    private let scheduler: Scheduler
+    private let writer: TraceWriter
+    private unowned let buffers: SyscallBuffers
     /// The original actions of every filter the program installed.
     private var seccompRewriter = SeccompFilterRewriter()
 
-    init(recorder: Recorder) {
-        self.recorder = recorder
+    init(scheduler: Scheduler, writer: TraceWriter, buffers: SyscallBuffers) {
+        self.scheduler = scheduler
+        self.writer = writer
+        self.buffers = buffers
     }
 
-    private var tasks: [Int32: RecordTask] { recorder.tasks }
+    private var tasks: [Int32: RecordTask] { scheduler.tasks }
 
     /// The fprog argument of a filter-installing call, or nil for any other call.
     static func filterProgramArgument(number: Int, args: [UInt64]) -> UInt64? {
@@ -66,7 +71,7 @@ final class ProgramSeccompFilters {
             throw RecordError.unsupported(.command(syscall: number, command: seccomp ? 1 : 22,
                                                    name: seccomp ? "SECCOMP_SET_MODE_FILTER" : "PR_SET_SECCOMP",
                                                    reason: "\(error): swrr must see each action the filter returns"),
-                                          event: recorder.writerRef.eventCount)
+                                          event: writer.eventCount)
         }
         t.installingFilter = (original, number == Syscall.seccomp.number && args[1] & 1 != 0)   // SECCOMP_FILTER_FLAG_TSYNC
         guard rewritten != original else { return }
@@ -108,7 +113,7 @@ final class ProgramSeccompFilters {
     /// the start, and a program without no_new_privs or CAP_SYS_ADMIN could install a filter the
     /// kernel would natively refuse with EACCES. nil: the kernel's answer is the native one.
     func privilegeAnswer(_ t: RecordTask, number: Int, args: [UInt64]) -> Int64? {
-        guard recorder.syscallBuffering else { return nil }
+        guard buffers.syscallBuffering else { return nil }
         if number == Syscall.prctl.number && args[0] == 39 { return t.noNewPrivs ? 1 : 0 }       // PR_GET_NO_NEW_PRIVS
         if number == Syscall.prctl.number && args[0] == 21 { return t.filters.isEmpty ? 0 : 2 }  // PR_GET_SECCOMP
         if !t.noNewPrivs, programFilter(t, number: number, args: args) != nil {
@@ -132,7 +137,7 @@ final class ProgramSeccompFilters {
         if t.entry.rbx == SyscallBufferLayout.ownUntracedTag {
             // The library's own call (classifying a descriptor, its desched event's ioctls): the
             // program never makes it natively, so its filter does not act on it.
-            try t.task.resume(recorder.userMode(t))
+            try t.task.resume(buffers.userMode(t))
             return
         }
         var regs = t.entry
@@ -151,7 +156,7 @@ final class ProgramSeccompFilters {
         let number = Int(Int64(bitPattern: t.entry.origRax))
         if t.refusal != nil { return false }
         let signature = SyscallBufferLayout.ownSyscallSignature
-        if recorder.syscallBuffering, (try? t.task.readMemory(t.entry.rip, count: signature.count)) == signature { return false }
+        if buffers.syscallBuffering, (try? t.task.readMemory(t.entry.rip, count: signature.count)) == signature { return false }
         guard var action = seccompRewriter.action(forIndex: index) else {
             throw RecordError.tracee("a seccomp stop of task \(t.tid) with index \(index), which no filter of the program returns")
         }
@@ -190,18 +195,18 @@ final class ProgramSeccompFilters {
             put(UInt32(truncatingIfNeeded: number), at: 24)
             put(0xC000_003E /* AUDIT_ARCH_X86_64 */, at: 28)
             // Raised now, delivered at the call's exit with this siginfo, as a re-raised held
-            // signal is (SignalRecording.swift): replay delivers it there from the trace.
+            // signal is (SignalRecorder.swift): replay delivers it there from the trace.
             t.task.sendSignal(SIGSYS)
             t.reraised.append((SIGSYS, info))
             // syscall_rollback: the handler finds rax back at the syscall number.
             try skipFiltered(t, result: Int64(number), verdict: .trap)
         case .killThread, .killProcess:
             let process = action == .killProcess
-            try recorder.writerRef.append(.syscall(SyscallEvent(
+            try writer.append(.syscall(SyscallEvent(
                 tid: t.tid, number: Int32(truncatingIfNeeded: number), args: t.entry.syscallArgs,
                 registers: t.entry, result: 0, seccomp: process ? .killProcess : .killThread)))
             t.state = .exiting
-            if process { recorder.endingGroups.insert(t.task.tgid) }
+            if process { scheduler.endingGroups.insert(t.task.tgid) }
             try SeccompKill.arm(t.task, process: process, entry: t.entry)
             try t.task.resume(.cont)
         default:
@@ -216,7 +221,7 @@ final class ProgramSeccompFilters {
     /// swrr cannot record, which the filter keeps from running anyway (sandboxes deny exactly
     /// such calls). The task goes on to that stop, where applyProgramFilter acts.
     func programFilterStopsNext(_ t: RecordTask) throws -> Bool {
-        guard !recorder.syscallBuffering, !t.filters.isEmpty else { return false }
+        guard !buffers.syscallBuffering, !t.filters.isEmpty else { return false }
         let data = SeccompData(nr: Int32(truncatingIfNeeded: Int64(bitPattern: t.entry.origRax)),
                                instructionPointer: t.entry.rip, args: t.entry.syscallArgs)
         guard !SeccompEvaluation.strictest(t.filters, on: data).runsTheCall else { return false }
@@ -245,7 +250,7 @@ final class ProgramSeccompFilters {
         regs.origRax = t.entry.origRax
         try t.task.setRegisters(regs)
         t.filtered = nil
-        try recorder.writerRef.append(.syscall(SyscallEvent(
+        try writer.append(.syscall(SyscallEvent(
             tid: t.tid, number: Int32(truncatingIfNeeded: Int64(bitPattern: t.entry.origRax)),
             args: t.entry.syscallArgs, registers: t.entry, result: result, seccomp: verdict)))
         return regs

@@ -50,19 +50,14 @@ let recordPtraceOptions: Int = 0x01 /* TRACESYSGOOD */ | 0x02 /* TRACEFORK */ | 
     | 0x08 /* TRACECLONE */ | 0x10 /* TRACEEXEC */ | 0x40 /* TRACEEXIT */ | 0x80 /* TRACESECCOMP */
     | 0x10_0000 /* EXITKILL */
 
-public final class Recorder {
+public final class Recorder: RecordLoop {
     let options: RecordOptions
     var writer: TraceWriter?
     var task: Task?
     /// The preload library in use (nil: syscalls are not buffered).
     let preloadLibrary: String?
-    /// Syscalls are buffered: the seccomp filter stops only unbuffered ones, so user code is
-    /// resumed with PTRACE_CONT (PTRACE_SYSCALL would stop at the library's syscalls too).
+    /// Syscalls are buffered (SyscallBuffers says how that changes resuming).
     var syscallBuffering: Bool { preloadLibrary != nil }
-    var userResume: ResumeMode { syscallBuffering ? .cont : .syscall }
-    /// How to resume `t` into user code: with PTRACE_SYSCALL while its next buffered call must be
-    /// caught at its entry (see SyscallBuffering.swift, deschedStop).
-    func userMode(_ t: RecordTask) -> ResumeMode { t.awaitingArmedCall ? .syscall : userResume }
 
     public init(options: RecordOptions) {
         self.options = options
@@ -109,7 +104,7 @@ public final class Recorder {
     // MARK: the loop
 
     /// The recorder's side of syscall buffering (SyscallBuffering.swift).
-    lazy var buffers = SyscallBuffers(recorder: self)
+    lazy var buffers = SyscallBuffers(syscallBuffering: syscallBuffering, writer: writerRef)
     /// Syscall entries and exits, recorded through the table (SyscallRecording.swift).
     lazy var syscalls = SyscallRecorder(recorder: self)
     /// Which task runs user code, the task set and the slices (Scheduler.swift).
@@ -122,14 +117,16 @@ public final class Recorder {
     var mainStatus: Int32?
     /// The files the trace keeps: executables, libraries, mapped files, SysV segments (RecordedFiles.swift).
     lazy var files = RecordedFiles(writer: writerRef)
-    /// Processes (by tgid) whose exit_group has been recorded: nothing more of theirs is recorded
-    /// but their tasks' ends.
-    var endingGroups: Set<Int32> = []
-    /// The program's own ptrace, emulated (EmulatedPtrace.swift).
-    lazy var emulation = PtraceEmulation(recorder: self)
+    /// The program's own ptrace, emulated (EmulatedPtrace.swift), and its tracers' waits (EmulatedWaits.swift).
+    lazy var emulation = PtraceEmulation(scheduler: scheduler, writer: writerRef, buffers: buffers, waits: waits,
+                                         syscalls: syscalls, status: options.status)
+    lazy var waits = EmulatedWaits(scheduler: scheduler)
     lazy var writerRef: TraceWriter = self.writer!
     /// The program's own seccomp filters, emulated (ProgramSeccompFilter.swift).
-    lazy var programFilters = ProgramSeccompFilters(recorder: self)
+    lazy var programFilters = ProgramSeccompFilters(scheduler: scheduler, writer: writerRef, buffers: buffers)
+    /// Signals, job control and PTRACE_INTERRUPT stops (SignalRecorder.swift).
+    lazy var signals = SignalRecorder(scheduler: scheduler, writer: writerRef, buffers: buffers,
+                                      emulation: emulation, loop: self)
 
     private func record(program: String, header: TraceHeader, writer: TraceWriter) throws -> Int32 {
         let pid: pid_t
@@ -179,7 +176,7 @@ public final class Recorder {
                 try survivingVanishedTasks { try onTimeout() }
                 continue
             }
-            if Self.debug { debugLog("stop \(tid): \(stop) state \(tasks[tid].map { "\($0.state)" } ?? "unknown") current \(scheduler.current?.tid ?? 0)") }
+            if Self.debug { Self.debugLog("stop \(tid): \(stop) state \(tasks[tid].map { "\($0.state)" } ?? "unknown") current \(scheduler.current?.tid ?? 0)") }
             guard let t = tasks[tid] else {
                 // A new task's first stop can come before its parent's clone event.
                 if !stop.isTermination { earlyStops.insert(tid) }
@@ -201,7 +198,7 @@ public final class Recorder {
             try body()
         } catch let e as TraceeError {
             guard let tid = e.vanished, let t = tasks[tid] else { throw e }
-            if Self.debug { debugLog("task \(tid) vanished: \(e)") }
+            if Self.debug { Self.debugLog("task \(tid) vanished: \(e)") }
             t.state = .exiting
             t.interruptPending = false
             scheduler.release(t)
@@ -213,7 +210,7 @@ public final class Recorder {
     /// header says "none" accordingly.
     static let tickSource = TickSource.detect()
 
-    func debugLog(_ s: String) {
+    static func debugLog(_ s: String) {
         let line = Array("swrr-debug: \(s)\n".utf8)
         _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
     }
@@ -229,7 +226,7 @@ public final class Recorder {
         scheduler.running(t)
         let sig = t.resumeSignal
         t.resumeSignal = 0
-        try t.task.resume(emulation.ptraceResumeMode(t) ?? userMode(t), signal: sig)
+        try t.task.resume(emulation.ptraceResumeMode(t) ?? buffers.userMode(t), signal: sig)
     }
 
     /// The wait for a stop timed out: do what the scheduler decides.
@@ -252,7 +249,7 @@ public final class Recorder {
     }
 
     func handle(_ stop: Stop, of t: RecordTask) throws {
-        if endingGroups.contains(t.task.tgid) && !stop.isTermination && stop != .event(.exit) {
+        if scheduler.endingGroups.contains(t.task.tgid) && !stop.isTermination && stop != .event(.exit) {
             // Its process is in exit_group: whatever this thread's stop says (the exit of a call
             // that was blocked, a signal) nobody can observe it, and replay, which runs the
             // exit_group for real, could not reproduce it. Let it die.
@@ -283,7 +280,7 @@ public final class Recorder {
                 t.awaitingArmedCall = false
                 try syscalls.entry(t)
             case .inSyscall, .blocked:
-                if try emulation.heldWaitExit(t) { return }
+                if try waits.heldWaitExit(t) { return }
                 let wasBlocked = t.state == .blocked
                 var exitRegisters: Registers?
                 if t.syscallRecorded {
@@ -301,7 +298,7 @@ public final class Recorder {
                 try resumeUser(t)
             }
         case .signal(let sig):
-            try signalStop(t, signal: sig)
+            try signals.signalStop(t, signal: sig)
         case .event(let e):
             try ptraceEvent(e, of: t)
         case .exited, .killed:
@@ -319,7 +316,7 @@ public final class Recorder {
                 try writerRef.append(.exit(ExitEvent(tid: t.tid, waitStatus: status)))
             }
             if t.tid == mainTid { mainStatus = status }
-            if t.tid == t.task.tgid { endingGroups.remove(t.tid) }
+            if t.tid == t.task.tgid { scheduler.endingGroups.remove(t.tid) }
             scheduler.remove(t)
             emulation.ptraceTaskEnded(t, waitStatus: status)
         }
@@ -375,15 +372,15 @@ public final class Recorder {
                 t.state = .runnable
                 return
             }
-            if try jobControlStop(t) { return }
+            if try signals.jobControlStop(t) { return }
             if t.interruptPending {
                 t.interruptPending = false
-                try interrupted(t)
+                try signals.interrupted(t)
                 return
             }
             // Another event stop (PTRACE_INTERRUPT's, or a SIGCONT's): keep going as before.
             if t.state == .running {
-                try t.task.resume(userMode(t))
+                try t.task.resume(buffers.userMode(t))
             } else if t.state == .inSyscall || t.state == .blocked {
                 try t.task.resume(.syscall)
             }
@@ -399,28 +396,6 @@ public final class Recorder {
         case .vforkDone:
             try t.task.resume(.syscall)
         }
-    }
-
-    /// Our PTRACE_INTERRUPT arrived: deliver signals held back too long here, or check whether
-    /// the task is spinning and should give the slot away.
-    private func interrupted(_ t: RecordTask) throws {
-        switch scheduler.interrupted(t) {
-        case .deliverHeld:
-            return try deliverHeldHere(t)
-        case .checkSpin:
-            switch try SpinDetector.check(t.task) {
-            case .notSpinning: break
-            case .interrupted(let stop): return try handle(stop, of: t)
-            case .spinning:
-                try buffers.flushBuffer(t)
-                try writerRef.append(.preempt(PreemptEvent(tid: t.tid, registers: try t.task.registers())))
-                scheduler.yielded(t)
-                return
-            }
-        case .resume:
-            break
-        }
-        try resumeUser(t)
     }
 
     /// The end of an execve: patch the vDSO into real syscalls, keep the executable and libraries,

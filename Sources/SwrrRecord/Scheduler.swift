@@ -27,7 +27,7 @@ final class Scheduler {
     /// buffered calls make no stop, so they are no switch points of their own.
     static let bufferedSliceMs: UInt64 = 10
     /// How often a held wait of an emulated tracer looks again for what the kernel alone knows
-    /// (a real child's stop; EmulatedPtrace.swift).
+    /// (a real child's stop; EmulatedWaits.swift).
     static let heldWaitPollMs: UInt64 = 5
 
     /// Milliseconds of a monotonic clock.
@@ -47,6 +47,9 @@ final class Scheduler {
     private(set) var current: RecordTask?
 
     var isEmpty: Bool { tasks.isEmpty }
+    /// Processes (by tgid) whose exit_group has been recorded: nothing more of theirs is recorded
+    /// but their tasks' ends.
+    var endingGroups: Set<Int32> = []
 
     /// A new task (the first one, or a clone's child), last in the round.
     func add(_ t: RecordTask) {
@@ -224,7 +227,7 @@ final class Scheduler {
         return .resume
     }
 
-    // MARK: held waits of emulated tracers (EmulatedPtrace.swift)
+    // MARK: held waits of emulated tracers (EmulatedWaits.swift)
 
     /// `t`'s wait found nothing and was undone: held until a tracee may have stopped.
     func holdWait(_ t: RecordTask) {

@@ -17,7 +17,7 @@ extension Recorder {
             return (Int64(child), nil)
         }
         if seen == child && own == child { return (Int64(child), nil) }
-        if Self.debug { debugLog("task \(child) is \(seen) for its parent \(parent) and \(own) for itself") }
+        if Self.debug { Self.debugLog("task \(child) is \(seen) for its parent \(parent) and \(own) for itself") }
         return (Int64(seen), SpawnedTask(tid: child, ownId: own))
     }
 }

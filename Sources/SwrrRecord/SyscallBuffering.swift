@@ -55,13 +55,21 @@ struct TaskBuffer {
 /// each event of their task, closed when a signal waits, shared or off around vfork, and the
 /// desched events that catch a buffered call that blocks.
 final class SyscallBuffers {
-    unowned let recorder: Recorder
+    /// Syscalls are buffered: the seccomp filter stops only unbuffered ones, so user code is
+    /// resumed with PTRACE_CONT (PTRACE_SYSCALL would stop at the library's syscalls too).
+    let syscallBuffering: Bool
+    private let writer: TraceWriter
 
-    init(recorder: Recorder) {
-        self.recorder = recorder
+    init(syscallBuffering: Bool, writer: TraceWriter) {
+        self.syscallBuffering = syscallBuffering
+        self.writer = writer
     }
 
-    private var syscallBuffering: Bool { recorder.syscallBuffering }
+    /// How to resume `t` into user code: with PTRACE_SYSCALL while its next buffered call must be
+    /// caught at its entry (deschedStop).
+    func userMode(_ t: RecordTask) -> ResumeMode {
+        t.awaitingArmedCall || !syscallBuffering ? .syscall : .cont
+    }
 
     var layoutHeader: Int { SyscallBufferLayout.headerSize }
 
@@ -101,7 +109,7 @@ final class SyscallBuffers {
             // Inside a call, the library has passed (or is about to pass) its check for one more
             // record: replay must let it pass too.
             let limit = h.locked != 0 ? h.used + 1 : h.used
-            try recorder.writerRef.append(.bufferFlush(BufferFlushEvent(
+            try writer.append(.bufferFlush(BufferFlushEvent(
                 tid: t.tid, buffer: buffer.address, limit: limit,
                 records: MemoryWrite(address: start + UInt64(buffer.flushed), bytes: bytes))))
             // The library's remembered descriptor classes end with the stretch (replay clears
@@ -200,7 +208,7 @@ final class SyscallBuffers {
             armed = w.loadU32(at: 0) != 0
         }
         if afterIoctl || armed { t.awaitingArmedCall = true }
-        try t.task.resume(recorder.userMode(t))
+        try t.task.resume(userMode(t))
     }
 
     /// An untraced syscall's entry while awaiting the guarded call: skip it (the library then
@@ -213,12 +221,12 @@ final class SyscallBuffers {
             t.awaitingArmedCall = false
             regs.rax = UInt64(bitPattern: SyscallBufferLayout.interrupted)
             try t.task.setRegisters(regs)
-            try t.task.resume(recorder.userMode(t))
+            try t.task.resume(userMode(t))
             return
         }
         guard t.awaitingArmedCall, Syscall(number: Int64(bitPattern: regs.origRax)) != .ioctl else {
             t.awaitingArmedCall = false
-            try t.task.resume(recorder.userMode(t))
+            try t.task.resume(userMode(t))
             return
         }
         regs.origRax = UInt64(bitPattern: -1)

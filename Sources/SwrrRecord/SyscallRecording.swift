@@ -55,7 +55,7 @@ final class SyscallRecorder {
             // No exit stop follows, and no "blocked" marker may follow its event: it is on its
             // way out (and keeps the CPU until then if it is a thread, see ptraceEvent(.exit)).
             t.state = .exiting
-            if spec.endsThreadGroup { recorder.endingGroups.insert(task.tgid) }
+            if spec.endsThreadGroup { scheduler.endingGroups.insert(task.tgid) }
             try task.resume(.syscall)
             return
         }
@@ -68,7 +68,7 @@ final class SyscallRecorder {
         case .emulatePtrace:
             refusal = Int32(truncatingIfNeeded: -(try recorder.emulation.emulatePtrace(t, args: regs.syscallArgs)))
         }
-        switch try recorder.emulation.emulatedWait(t, number: number, args: regs.syscallArgs) {
+        switch try recorder.waits.emulatedWait(t, number: number, args: regs.syscallArgs) {
         case .kernel: break
         case .answer(let r): refusal = Int32(truncatingIfNeeded: -r)
         case .noHang(let arg, let original):

@@ -1,11 +1,11 @@
-// The IPC, timer and signal-wait syscalls (SyscallTable+IPC.swift): numbers, names and rules
+// The IPC, timer and signal-wait syscalls (IPCSyscalls.swift): numbers, names and rules
 // checked as SyscallTableTests checks the core table, and the memory each call's outputs cover.
 import XCTest
 @testable import SwrrKernel
 
 final class IPCSyscallTableTests: XCTestCase {
     func spec(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws -> SyscallSpec {
-        try XCTUnwrap(SyscallTable.ipc.first { $0.name == name }, "no ipc spec \(name)", file: file, line: line)
+        try XCTUnwrap(IPCSyscalls.specs.first { $0.name == name }, "no ipc spec \(name)", file: file, line: line)
     }
 
     /// Tracee memory for the output rules: a few regions, read only where they are.
@@ -40,32 +40,32 @@ final class IPCSyscallTableTests: XCTestCase {
 
     /// Every spec's number must be the kernel's number for its name (asm/unistd_64.h).
     func testNumbersMatchKernelNames() {
-        XCTAssertFalse(SyscallTable.ipc.isEmpty)
-        for spec in SyscallTable.ipc {
+        XCTAssertFalse(IPCSyscalls.specs.isEmpty)
+        for spec in IPCSyscalls.specs {
             XCTAssertEqual(syscallNames[spec.number], spec.name, "spec \(spec.name) has number \(spec.number)")
         }
     }
 
-    /// No number twice in the ipc table, and none also in the core table: `all` holds each ipc
-    /// number at most once (once, when it includes this table).
+    /// No number twice in the ipc table, and none also in another family: `all` holds each ipc
+    /// number at most once (once, as it includes this table).
     func testNoNumberIsSpecifiedTwice() {
         var seen: Set<Int> = []
-        for spec in SyscallTable.ipc {
+        for spec in IPCSyscalls.specs {
             XCTAssertTrue(seen.insert(spec.number).inserted, "\(spec.name) twice in the ipc table")
             let inAll = SyscallTable.all.filter { $0.number == spec.number }
             XCTAssertLessThanOrEqual(inAll.count, 1, "\(spec.name) is specified more than once in all")
         }
-        // Both tables joined (as `all` will be) still make the by-number dictionary.
-        let core = SyscallTable.all.filter { !seen.contains($0.number) }
-        XCTAssertEqual(Set((core + SyscallTable.ipc).map(\.number)).count, core.count + SyscallTable.ipc.count)
-        // socket and connect stay in the core table.
-        XCTAssertNotNil(SyscallTable.all.first { $0.number == 41 && $0.name == "socket" })
-        XCTAssertNotNil(SyscallTable.all.first { $0.number == 42 && $0.name == "connect" })
-        XCTAssertFalse(seen.contains(41) || seen.contains(42) || seen.contains(37 /* alarm */))
+        // This table joined with the other families still makes the by-number dictionary.
+        let others = SyscallTable.all.filter { !seen.contains($0.number) }
+        XCTAssertEqual(Set((others + IPCSyscalls.specs).map(\.number)).count, others.count + IPCSyscalls.specs.count)
+        // socket and connect are here with the other socket calls; alarm is a process's.
+        XCTAssertNotNil(IPCSyscalls.specs.first { $0.number == 41 && $0.name == "socket" })
+        XCTAssertNotNil(IPCSyscalls.specs.first { $0.number == 42 && $0.name == "connect" })
+        XCTAssertFalse(seen.contains(37 /* alarm */))
     }
 
     func testTheIssuesCallsAreAllThere() {
-        let names = Set(SyscallTable.ipc.map(\.name))
+        let names = Set(IPCSyscalls.specs.map(\.name))
         for name in ["socketpair", "bind", "listen", "accept", "accept4", "sendto", "recvfrom", "sendmsg", "recvmsg",
                      "shutdown", "getsockopt", "setsockopt", "getsockname", "getpeername",
                      "epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait", "epoll_pwait2",
@@ -102,7 +102,7 @@ final class IPCSyscallTableTests: XCTestCase {
                 break
             }
         }
-        for spec in SyscallTable.ipc {
+        for spec in IPCSyscalls.specs {
             XCTAssertNil(spec.writesToFd, "\(spec.name): socket writes are not echoed")
             XCTAssertEqual(spec.record, .run, spec.name)
         }
@@ -112,7 +112,7 @@ final class IPCSyscallTableTests: XCTestCase {
     /// ranges at all, silently).
     func testEveryDynamicSpecHasItsCase() throws {
         let big = Memory(regions: [0x1000: [UInt8](repeating: 0, count: 4096)])
-        for spec in SyscallTable.ipc where spec.outputs.contains(.dynamic) {
+        for spec in IPCSyscalls.specs where spec.outputs.contains(.dynamic) {
             // A buffer at argument 1 for most; shmctl's and msgctl's command is argument 1,
             // semctl's argument 2 (IPC_STAT here).
             let args: [UInt64]
@@ -132,13 +132,13 @@ final class IPCSyscallTableTests: XCTestCase {
                      "signalfd", "signalfd4", "timerfd_create"] {
             XCTAssertEqual(try spec(name).fdEffect, .returnsFd, name)
         }
-        for spec in SyscallTable.ipc where spec.fdEffect != .none {
+        for spec in IPCSyscalls.specs where spec.fdEffect != .none {
             XCTAssertTrue(spec.fdEffect == .returnsFd || spec.name == "socketpair", spec.name)
         }
     }
 
     func testReplayActions() throws {
-        for spec in SyscallTable.ipc {
+        for spec in IPCSyscalls.specs {
             let expected: ReplayAction = ["shmat": .shmAttach, "shmdt": .shmDetach][spec.name] ?? .emulate
             XCTAssertEqual(spec.replay, expected, spec.name)
         }

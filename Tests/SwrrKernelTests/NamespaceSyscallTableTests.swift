@@ -1,4 +1,4 @@
-// The namespace calls' specs (SyscallTable+Namespaces.swift), what replay clears from clone's
+// The namespace calls' specs (NamespaceSyscalls.swift), what replay clears from clone's
 // flags (NamespaceFlags.swift), the flag names `swrr dump` shows (FlagNames.swift), and how a
 // task's id is seen from another pid namespace (SwrrTracee/PidNamespaces.swift).
 import XCTest
@@ -8,10 +8,10 @@ import SwrrTracee
 final class NamespaceSyscallTableTests: XCTestCase {
     /// Every spec's number is the kernel's for its name, once in `all`, and replay emulates it.
     func testNumbersMatchKernelNamesAndReplayEmulates() {
-        XCTAssertEqual(Set(SyscallTable.namespaces.map(\.name)),
+        XCTAssertEqual(Set(NamespaceSyscalls.specs.map(\.name)),
                        ["unshare", "setns", "mount", "umount2", "pivot_root", "chroot", "sethostname", "setdomainname",
                         "open_tree", "move_mount", "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr", "capset"])
-        for spec in SyscallTable.namespaces {
+        for spec in NamespaceSyscalls.specs {
             XCTAssertEqual(syscallNames[spec.number], spec.name, "spec \(spec.name) has number \(spec.number)")
             XCTAssertEqual(SyscallTable.all.filter { $0.number == spec.number }.count, 1, spec.name)
             XCTAssertEqual(spec.replay, .emulate, spec.name)

@@ -1,4 +1,4 @@
-// The runtime syscalls (SyscallTable+Runtime.swift) and the numbers no kernel has
+// The runtime syscalls (RuntimeSyscalls.swift) and the numbers no kernel has
 // (NonexistentSyscalls.swift): what each spec says, and the memory sendmmsg/recvmmsg outputs cover.
 import XCTest
 @testable import SwrrKernel
@@ -7,7 +7,7 @@ final class RuntimeSyscallTableTests: XCTestCase {
     typealias Memory = IPCSyscallTableTests.Memory
 
     func spec(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws -> SyscallSpec {
-        try XCTUnwrap(SyscallTable.runtime.first { $0.name == name }, "no runtime spec \(name)", file: file, line: line)
+        try XCTUnwrap(RuntimeSyscalls.specs.first { $0.name == name }, "no runtime spec \(name)", file: file, line: line)
     }
 
     func range(_ address: UInt64, _ length: Int) -> MemoryRange { MemoryRange(address: address, length: length) }
@@ -18,11 +18,11 @@ final class RuntimeSyscallTableTests: XCTestCase {
     }
 
     func testNumbersNamesAndActions() throws {
-        for s in SyscallTable.runtime {
+        for s in RuntimeSyscalls.specs {
             XCTAssertEqual(syscallNames[s.number], s.name, "spec \(s.name) has number \(s.number)")
             XCTAssertTrue(SyscallTable.spec(s.number)?.name == s.name, "\(s.name) is not in the by-number table")
         }
-        XCTAssertEqual(Set(SyscallTable.runtime.map(\.name)),
+        XCTAssertEqual(Set(RuntimeSyscalls.specs.map(\.name)),
                        ["sched_getaffinity", "sched_setaffinity", "getcpu", "membarrier", "pkey_mprotect",
                         "pkey_alloc", "pkey_free", "sendmmsg", "recvmmsg"])
         // Protection keys change the task's PKRU register and page protections: run on replay.
@@ -35,7 +35,7 @@ final class RuntimeSyscallTableTests: XCTestCase {
         // sched_setaffinity never runs while recording and reports success (errno 0).
         XCTAssertEqual(try spec("sched_setaffinity").record, .refuse(errno: 0))
         XCTAssertEqual(RecordAction.skipSucceeding, .refuse(errno: 0))
-        for s in SyscallTable.runtime where s.name != "sched_setaffinity" {
+        for s in RuntimeSyscalls.specs where s.name != "sched_setaffinity" {
             XCTAssertEqual(s.record, .run, s.name)
         }
     }

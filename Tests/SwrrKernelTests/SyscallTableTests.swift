@@ -13,6 +13,28 @@ final class SyscallTableTests: XCTestCase {
         }
     }
 
+    /// The families SyscallTable merges hold each number once, and `all` is exactly their union
+    /// (a number in two families would make `specs` trap at its first use).
+    func testEveryNumberIsSpecifiedOnce() {
+        let families: [(String, [SyscallSpec])] = [
+            ("file", FileSyscalls.specs), ("process", ProcessSyscalls.specs), ("memory", MemorySyscalls.specs),
+            ("ipc", IPCSyscalls.specs), ("runtime", RuntimeSyscalls.specs), ("system", SystemSyscalls.specs),
+            ("namespace", NamespaceSyscalls.specs), ("swrr", SyscallTable.swrrCalls),
+        ]
+        var family: [Int: String] = [:]
+        for (name, specs) in families {
+            XCTAssertFalse(specs.isEmpty, name)
+            for spec in specs {
+                if let other = family.updateValue(name, forKey: spec.number) {
+                    XCTFail("\(spec.name) (\(spec.number)) is in the \(other) and the \(name) tables")
+                }
+            }
+        }
+        XCTAssertEqual(SyscallTable.all.count, families.map(\.1.count).reduce(0, +))
+        XCTAssertEqual(SyscallTable.specs.count, family.count)
+        XCTAssertEqual(Set(SyscallTable.specs.keys), Set(family.keys))
+    }
+
     func testUnknownNamesAreStillNamed() {
         XCTAssertEqual(SyscallTable.name(0), "read")
         XCTAssertEqual(SyscallTable.name(435), "clone3")

@@ -1,5 +1,5 @@
-// The long tail's specs (SyscallTable+System.swift, the SysV and POSIX message calls of
-// SyscallTable+IPC.swift) and the command-dependent outputs of SyscallOutputs+Commands.swift.
+// The long tail's specs (SystemSyscalls.swift, the SysV and POSIX message calls of
+// IPCSyscalls.swift) and the command-dependent outputs of SyscallOutputs+Commands.swift.
 import XCTest
 @testable import SwrrKernel
 
@@ -15,8 +15,8 @@ final class SystemSyscallTableTests: XCTestCase {
 
     /// Every spec's number is the kernel's number for its name (asm/unistd_64.h), once in `all`.
     func testNumbersMatchKernelNames() {
-        XCTAssertGreaterThan(SyscallTable.system.count, 60)
-        for spec in SyscallTable.system {
+        XCTAssertGreaterThan(SystemSyscalls.specs.count, 60)
+        for spec in SystemSyscalls.specs {
             XCTAssertEqual(syscallNames[spec.number], spec.name, "spec \(spec.name) has number \(spec.number)")
             XCTAssertEqual(SyscallTable.all.filter { $0.number == spec.number }.count, 1, spec.name)
         }
@@ -25,7 +25,7 @@ final class SystemSyscallTableTests: XCTestCase {
     /// Every `.dynamic` spec of this table has its case in SyscallOutputs+Commands.swift (an
     /// unknown name would yield no ranges at all, silently); refusing a command counts as a case.
     func testEveryDynamicSpecHasItsCase() throws {
-        for spec in SyscallTable.system where spec.outputs.contains(.dynamic) {
+        for spec in SystemSyscalls.specs where spec.outputs.contains(.dynamic) {
             do {
                 let r = try SyscallOutputs.commandRanges(spec: spec, args: [2, 0x1000, 0, 0x1000, 0, 0], result: 1) { _, _ in nil }
                 XCTAssertNotNil(r, "\(spec.name) has no case in SyscallOutputs.commandRanges")
@@ -36,13 +36,13 @@ final class SystemSyscallTableTests: XCTestCase {
     /// Calls the CPU consults without a syscall run on replay; the machine's clock is never set.
     func testReplayActions() throws {
         for name in ["modify_ldt", "iopl", "ioperm"] {
-            XCTAssertEqual(SyscallTable.system.first { $0.name == name }?.replay, .execute, name)
+            XCTAssertEqual(SystemSyscalls.specs.first { $0.name == name }?.replay, .execute, name)
         }
         for name in ["clock_settime", "settimeofday", "landlock_restrict_self", "mlockall", "sched_setscheduler"] {
-            XCTAssertEqual(SyscallTable.system.first { $0.name == name }?.replay, .emulate, name)
+            XCTAssertEqual(SystemSyscalls.specs.first { $0.name == name }?.replay, .emulate, name)
         }
-        XCTAssertEqual(SyscallTable.system.first { $0.name == "bpf" }?.record, .refuse(errno: 1))
-        XCTAssertEqual(SyscallTable.system.first { $0.name == "splice" }?.record, .refuseWhenEchoing(fdArg: 2, errno: 22))
+        XCTAssertEqual(SystemSyscalls.specs.first { $0.name == "bpf" }?.record, .refuse(errno: 1))
+        XCTAssertEqual(SystemSyscalls.specs.first { $0.name == "splice" }?.record, .refuseWhenEchoing(fdArg: 2, errno: 22))
         // process_vm_writev: emulated, its bytes copied by replay into the target named by argument 0.
         let writev = try XCTUnwrap(SyscallTable.spec(311))
         XCTAssertEqual(writev.replay, .emulate)

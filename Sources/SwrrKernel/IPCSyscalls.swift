@@ -1,7 +1,7 @@
 // The syscalls of inter-process communication, timers and signal waiting, as data (issue 3,
 // item 6): sockets, epoll, eventfd, memfd, signalfd, timerfd, SysV shared memory, interval and
-// POSIX timers, and the calls that wait for signals. `SyscallTable.all` includes this table
-// (SyscallTable.swift); socket (41) and connect (42) are in the core table.
+// POSIX timers, and the calls that wait for signals. SyscallTable merges this table with the
+// other families (SyscallTable.swift).
 //
 // Every call here is emulated on replay unless its spec says otherwise: the descriptors these
 // calls create exist only in the recording, and replay gives the program the recorded results
@@ -16,9 +16,11 @@
 // 40, struct msqid_ds 120, struct msginfo 32, struct mq_attr 64, struct msghdr 56, cmsghdr header 16
 // (see SyscallOutputs.msghdrRanges for recvmsg).
 
-extension SyscallTable {
-    static let ipc: [SyscallSpec] = [
+enum IPCSyscalls {
+    static let specs: [SyscallSpec] = [
         // ---- sockets ----
+        SyscallSpec(41, "socket", [.int, .hex, .int], fd: .returnsFd),
+        SyscallSpec(42, "connect", [.fd, .ptr, .uint]),
         SyscallSpec(43, "accept", [.fd, .ptr, .ptr], out: [.sockaddr(arg: 1, lenArg: 2)], fd: .returnsFd),
         SyscallSpec(44, "sendto", [.fd, .ptr, .uint, .hex, .ptr, .uint]),
         // With MSG_TRUNC a datagram socket returns the datagram's full length, which can exceed

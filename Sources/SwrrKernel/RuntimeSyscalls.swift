@@ -1,6 +1,6 @@
 // The syscalls language runtimes make about the CPU they run on and its memory (issue 12): the
 // CPU affinity calls, getcpu, membarrier, memory protection keys, and the batched socket calls.
-// `SyscallTable.all` includes this table (SyscallTable.swift).
+// SyscallTable merges this table with the other families (SyscallTable.swift).
 //
 // swrr binds the recorded program to one CPU (SwrrTracee/CPUBinding.swift), so getcpu and
 // sched_getaffinity report that CPU; replay answers both from the trace.
@@ -9,8 +9,8 @@
 // msg_len at 56, padded to 8), cpu_set_t as long as the call's length argument says, struct
 // timespec 16.
 
-extension SyscallTable {
-    static let runtime: [SyscallSpec] = [
+enum RuntimeSyscalls {
+    static let specs: [SyscallSpec] = [
         // ---- the CPU ----
         // The kernel copies min(len, the kernel's cpumask size) bytes and returns that count.
         SyscallSpec(204, "sched_getaffinity", [.int, .uint, .ptr], out: [.resultSized(arg: 2)]),

@@ -1,5 +1,6 @@
 // Namespaces and the calls that act inside them (issue 14): unshare and setns, mounts (the old
-// call and the descriptor-based API), the root directory, the host and domain names. `SyscallTable.all` includes this table (SyscallTable.swift);
+// call and the descriptor-based API), the root directory, the host and domain names. SyscallTable merges
+// this table with the other families (SyscallTable.swift);
 // clone's CLONE_NEW* bits are in its spec there. All of these are emulated on replay, which
 // creates and joins no namespace: NamespaceFlags.swift says why. Each is recorded as the kernel
 // answers it: EPERM outside a user namespace of the program's own, EINVAL for a setns whose
@@ -7,8 +8,8 @@
 //
 // uid_map, gid_map and setgroups are written with ordinary open and write calls on /proc files.
 
-extension SyscallTable {
-    static let namespaces: [SyscallSpec] = [
+enum NamespaceSyscalls {
+    static let specs: [SyscallSpec] = [
         // unshare(CLONE_NEWPID) moves no task: the caller's next child is the new namespace's
         // init (clone's result in the parent is then the child's id in the parent's namespace,
         // recorded as such: Recorder's spawnedTask).
@@ -35,7 +36,7 @@ extension SyscallTable {
         SyscallSpec(442, "mount_setattr", [.fd, .path, .hex, .ptr, .uint]),
         // Capabilities, which a user namespace gives its creator (setpriv and unshare(1) set
         // them): answered from the trace like the identity changes (setuid...), since replay runs
-        // as whoever replays. capget is in SyscallTable.swift.
+        // as whoever replays. capget is in ProcessSyscalls.swift.
         SyscallSpec(126, "capset", [.ptr, .ptr]),
         // The name is not NUL-terminated (its length is the second argument): shown as an address.
         SyscallSpec(170, "sethostname", [.ptr, .uint]),

@@ -13,11 +13,40 @@ import SwrrKernel
 import SwrrTrace
 import SwrrTracee
 
-extension Recorder {
+/// What the recorder's parts call back into: the main loop's handling of a stop (one that ended
+/// single-stepping belongs to the recording like any other) and its resume into user code.
+protocol RecordLoop: AnyObject {
+    func handle(_ stop: Stop, of t: RecordTask) throws
+    func resumeUser(_ t: RecordTask) throws
+}
+
+/// Signals, job control and the recorder's PTRACE_INTERRUPT stops: held-back asynchronous
+/// signals, their delivery at syscall boundaries or (held too long) where the task stands, deaths
+/// by signal, rdtsc's SIGSEGV, group-stops until SIGCONT (JobControl.swift). It works with the
+/// scheduler, the trace, the buffers (flushed before its events), the program's ptrace (whose
+/// tracees stop for their tracers instead) and the loop it calls back into.
+final class SignalRecorder {
+    let scheduler: Scheduler
+    let writer: TraceWriter
+    unowned let buffers: SyscallBuffers
+    unowned let emulation: PtraceEmulation
+    unowned let loop: RecordLoop
+
+    init(scheduler: Scheduler, writer: TraceWriter, buffers: SyscallBuffers, emulation: PtraceEmulation,
+         loop: RecordLoop) {
+        self.scheduler = scheduler
+        self.writer = writer
+        self.buffers = buffers
+        self.emulation = emulation
+        self.loop = loop
+    }
+
+    private func userMode(_ t: RecordTask) -> ResumeMode { buffers.userMode(t) }
+
     func signalStop(_ t: RecordTask, signal: Int32) throws {
         let task = t.task
         var regs = try task.registers()
-        if syscallBuffering && regs.rip == SyscallBufferLayout.untracedSyscallEnd
+        if buffers.syscallBuffering && regs.rip == SyscallBufferLayout.untracedSyscallEnd
             && SyscallBufferLayout.wasInterrupted(regs.syscallResult) {
             // A signal interrupted a buffered call (it blocked, or the program's signal came):
             // instead of the kernel's restart, the library makes it as an ordinary syscall, where
@@ -35,7 +64,7 @@ extension Recorder {
             var aux: UInt32 = 0
             let value = insn == .rdtscp ? swrr_rdtscp(&aux) : swrr_rdtsc()
             try buffers.flushBuffer(t)
-            try writerRef.append(.rdtsc(RdtscEvent(tid: task.tid, registers: regs, value: value, aux: aux,
+            try writer.append(.rdtsc(RdtscEvent(tid: task.tid, registers: regs, value: value, aux: aux,
                                                    isRdtscp: insn == .rdtscp)))
             RdtscEmulation.apply(insn, value: value, aux: aux, to: &regs)
             try task.setRegisters(regs)
@@ -85,7 +114,7 @@ extension Recorder {
         if t.ptrace != nil, try emulation.emulatedSignalStop(t, signal: signal, info: info, regs: regs, point: point) { return }
         let code = Int32(bitPattern: info.loadU32(at: 8))
         try buffers.flushBuffer(t)
-        try writerRef.append(.signal(SignalEvent(tid: t.tid, signal: signal, code: code, registers: regs,
+        try writer.append(.signal(SignalEvent(tid: t.tid, signal: signal, code: code, registers: regs,
                                                  siginfo: info, point: point)))
         // A stop signal's delivery leaves the task where it was: a signal that ends its
         // group-stop (SIGCONT) is still at that boundary for an emulated tracer (EmulatedPtrace).
@@ -99,7 +128,7 @@ extension Recorder {
     /// up the task is somewhere else, and raising them all now would deliver them twice.
     func deliverHeldHere(_ t: RecordTask) throws {
         let task = t.task
-        guard !t.held.isEmpty else { return try resumeUser(t) }
+        guard !t.held.isEmpty else { return try loop.resumeUser(t) }
         // A few steps on to an instruction replay can find fast (PatchablePoint.swift).
         if t.state == .running { guard try stepToPatchableInstruction(t) else { return } }
         let h = t.held.removeFirst()
@@ -119,11 +148,33 @@ extension Recorder {
         // An emulated tracee stops for its tracer here instead (EmulatedPtrace.swift).
         if t.ptrace != nil, try emulation.emulatedSignalStop(t, signal: sig, info: h.info, regs: regs, point: .arbitrary) { return }
         try buffers.flushBuffer(t)
-        try writerRef.append(.signal(SignalEvent(tid: t.tid, signal: sig, code: Int32(bitPattern: h.info.loadU32(at: 8)),
+        try writer.append(.signal(SignalEvent(tid: t.tid, signal: sig, code: Int32(bitPattern: h.info.loadU32(at: 8)),
                                                  registers: regs, siginfo: h.info, point: .arbitrary)))
         try task.resume(userMode(t), signal: sig)
         t.state = .running
         t.boundary = nil
+    }
+
+    /// Our PTRACE_INTERRUPT arrived: deliver signals held back too long here, or check whether
+    /// the task is spinning and should give the slot away.
+    func interrupted(_ t: RecordTask) throws {
+        switch scheduler.interrupted(t) {
+        case .deliverHeld:
+            return try deliverHeldHere(t)
+        case .checkSpin:
+            switch try SpinDetector.check(t.task) {
+            case .notSpinning: break
+            case .interrupted(let stop): return try loop.handle(stop, of: t)
+            case .spinning:
+                try buffers.flushBuffer(t)
+                try writer.append(.preempt(PreemptEvent(tid: t.tid, registers: try t.task.registers())))
+                scheduler.yielded(t)
+                return
+            }
+        case .resume:
+            break
+        }
+        try loop.resumeUser(t)
     }
 }
 

@@ -2,7 +2,8 @@
 // (issue 14): clocks, memory locking and NUMA policy, syncs, extended attributes, scheduling
 // policy, other processes (pidfds, process_vm_readv, kcmp), file change notification, keys,
 // administration (acct, quotactl, syslog, sysfs), sandboxes (landlock) and x86 port and segment
-// state. `SyscallTable.all` includes this table (SyscallTable.swift).
+// state. SyscallTable merges this table with the other families
+// (SyscallTable.swift).
 //
 // Every call here is emulated on replay unless its spec says otherwise: what the recording saw
 // (a result, a filled buffer) is what the program saw, and running it again would act on the
@@ -14,8 +15,8 @@
 // sched_param 4, struct timespec 16, struct keyctl_pkey_query 56, struct if_dqblk 72,
 // struct if_dqinfo 24, struct fs_disk_quota 112.
 
-extension SyscallTable {
-    static let system: [SyscallSpec] = [
+enum SystemSyscalls {
+    static let specs: [SyscallSpec] = [
         // ---- clocks ----
         // Never run on replay: the replaying machine's clock is not the program's to set.
         SyscallSpec(227, "clock_settime", [.int, .ptr]),
