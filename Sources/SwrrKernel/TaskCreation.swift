@@ -1,5 +1,5 @@
 // Which syscalls create a task, and whether that task is a process or a thread, as the recorder's
-// process list and the debugger's (SwrrDAP/Processes.swift) need to know it from an event.
+// process list and the debugger's (SwrrDebugger/RecordedProcesses.swift) need to know it from an event.
 extension SyscallSpec {
     /// fork, vfork, clone (the table's `.spawn`) and clone3: a successful call creates a task and
     /// returns its id. (The recorder refuses clone3 with ENOSYS, glibc then uses clone.)

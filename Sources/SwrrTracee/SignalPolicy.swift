@@ -1,5 +1,5 @@
 // What a signal will do to a traced task, read from /proc/PID/status (SigCgt, SigIgn): the
-// recorder decides from it how to deliver a signal away from a syscall (SignalRecording.swift),
+// recorder decides from it how to deliver a signal away from a syscall (SwrrRecord/SignalRecorder.swift),
 // and replay whether a signal after an interrupted wait runs a handler (SyscallReplay.swift).
 public enum SignalDisposition {
     case ignored     // SIG_IGN, or default action "ignore" (SIGCHLD, SIGCONT, SIGURG, SIGWINCH)

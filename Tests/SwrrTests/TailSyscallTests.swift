@@ -1,5 +1,5 @@
-// The long tail of syscalls (issue 14, SwrrKernel/SyscallTable+System.swift, the SysV and POSIX
-// message calls of SyscallTable+IPC.swift) on Tests/Fixtures/tail_syscalls.c: recorded with
+// The long tail of syscalls (issue 14, SwrrKernel/SystemSyscalls.swift, the SysV and POSIX
+// message calls of IPCSyscalls.swift) on Tests/Fixtures/tail_syscalls.c: recorded with
 // syscall buffering on and off, each recording replayed twice with identical output; the calls'
 // recorded results are the ones the kernel gave (or swrr's refusals: splice to swrr's stdout,
 // bpf), and `swrr dump` shows each call with its arguments.
