@@ -66,9 +66,11 @@ let package = Package(
         .testTarget(name: "SwrrRecordTests", dependencies: ["SwrrRecord", "SwrrKernel", "SwrrTracee"]),
         // The gdb server's packet layer alone (framing, checksums, escapes, checked fields).
         .testTarget(name: "SwrrGDBPacketTests", dependencies: ["SwrrGDB"]),
-        // The replay debugger (ReplayDebugger, reverse execution, checkpoints) and, through the
-        // swrr executable, the gdb server with real gdb.
-        .testTarget(name: "SwrrGDBTests", dependencies: ["SwrrGDB", "SwrrReplay", "SwrrTracee", "SwrrTestSupport"]),
+        // The replay debugger (ReplayDebugger: reverse execution, checkpoints, the hit ledger,
+        // interrupts) on recorded fixtures, and replay positions and the hit ledger alone.
+        .testTarget(name: "SwrrReplayTests", dependencies: ["SwrrReplay", "SwrrTracee", "SwrrTestSupport"]),
+        // The gdb server, through the swrr executable, with real gdb (and raw packets).
+        .testTarget(name: "SwrrGDBTests", dependencies: ["SwrrGDB", "SwrrTestSupport"]),
         .testTarget(name: "SwrrDAPTests", dependencies: ["SwrrDAP", "SwrrTestSupport"]),
         .testTarget(name: "SwrrDebugInfoTests", dependencies: ["SwrrDebugInfo", "SwrrTracee", "CSwrrShim", "SwrrTestSupport"]),
         // Real runtimes and toolchains (Go, the JVM, Node.js, Swift, Rust, CPython; programs in
