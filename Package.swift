@@ -71,9 +71,11 @@ let package = Package(
         // The gdb server's packet layer alone (framing, checksums, escapes, checked fields, agent
         // expressions evaluated on hand-made Registers and memory).
         .testTarget(name: "SwrrGDBPacketTests", dependencies: ["SwrrGDB", "SwrrTracee"]),
-        // The replay debugger (ReplayDebugger, reverse execution, checkpoints) and, through the
-        // swrr executable, the gdb server with real gdb.
-        .testTarget(name: "SwrrGDBTests", dependencies: ["SwrrGDB", "SwrrReplay", "SwrrTracee", "SwrrTestSupport"]),
+        // The replay debugger (ReplayDebugger: reverse execution, checkpoints, the hit ledger,
+        // interrupts) on recorded fixtures, and replay positions and the hit ledger alone.
+        .testTarget(name: "SwrrReplayTests", dependencies: ["SwrrReplay", "SwrrTracee", "SwrrTestSupport"]),
+        // The gdb server, through the swrr executable, with real gdb (and raw packets).
+        .testTarget(name: "SwrrGDBTests", dependencies: ["SwrrGDB", "SwrrTestSupport"]),
         .testTarget(name: "SwrrDAPTests", dependencies: ["SwrrDAP", "SwrrTestSupport"]),
         // The debugger core driven directly on real recordings (no protocol).
         .testTarget(name: "SwrrDebuggerTests", dependencies: ["SwrrDebugger", "SwrrDebugInfo", "SwrrReplay", "SwrrTracee", "SwrrTestSupport"]),

@@ -7,6 +7,7 @@
 //     (a negative offset indexed the array; offset 1 + length 2^63-1 overflowed).
 import Foundation
 @testable import SwrrGDB
+import SwrrTestSupport
 import XCTest
 
 final class FuzzRegressionTests: XCTestCase {

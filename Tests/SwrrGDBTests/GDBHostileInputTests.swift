@@ -3,6 +3,7 @@
 // replay where it was. Issue 13 measured `$mffffffffffffffff,10` killing `swrr replay --gdb-port`
 // (arithmetic overflow in GDBServer.readMemory) and `vCont;t` running the replay to its end.
 import Foundation
+import SwrrTestSupport
 import XCTest
 
 final class GDBHostileInputTests: XCTestCase {

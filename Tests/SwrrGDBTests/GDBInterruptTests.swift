@@ -4,6 +4,7 @@
 // plays gdb's part: it sends `c`, then 0x03, and must get a T02 stop reply; the session stays
 // usable afterwards.
 import Foundation
+import SwrrTestSupport
 import XCTest
 
 final class GDBInterruptTests: XCTestCase {

@@ -1,6 +1,7 @@
 // Reverse execution through real gdb (batch mode) against `swrr replay --gdb-port`, on
 // Tests/Fixtures/gdb/loop.c: reverse-continue, reverse-stepi, reverse-next, reverse-finish,
 // reverse-step, watchpoints backwards, and bt / print / info registers at the places they land.
+import SwrrTestSupport
 import XCTest
 
 final class GDBReverseTests: XCTestCase {

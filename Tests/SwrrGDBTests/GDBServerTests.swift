@@ -1,4 +1,5 @@
 // The same scenarios through real gdb (batch mode) against `swrr replay --gdb-port`.
+import SwrrTestSupport
 import XCTest
 
 final class GDBServerTests: XCTestCase {

@@ -251,10 +251,9 @@ public enum Subprocess {
         return entries.compactMap { pid_t($0) }.compactMap { processInfo($0) }
     }
 
-    /// This process's children (its own and the orphans handed to it).
-    static func children() -> [ProcessInfoLine] {
-        let me = getpid()
-        return processes().filter { $0.ppid == me }
+    /// The children of `parent` (default: this process's own and the orphans handed to it).
+    public static func children(of parent: pid_t = getpid()) -> [ProcessInfoLine] {
+        processes().filter { $0.ppid == parent }
     }
 
     private static func descendantsAndGroup(_ group: pid_t, excluding earlier: Set<pid_t>) -> [ProcessInfoLine] {

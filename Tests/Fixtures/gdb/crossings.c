@@ -1,9 +1,9 @@
-// Reverse execution across the boundaries a replay is made of (Tests/SwrrGDBTests): a syscall, a
-// signal handler, a thread switch and a fork, each followed by a write to `stage`. Going
-// backwards with a watchpoint on `stage` must find every write in reverse order, in the thread
-// and the function that made it; a breakpoint after each crossing must be reached again with the
-// registers it had going forward. The line markers are looked up by the tests; keep them on
-// their lines.
+// Reverse execution across the boundaries a replay is made of (Tests/SwrrReplayTests and
+// Tests/SwrrGDBTests): a syscall, a signal handler, a thread switch and a fork, each followed by
+// a write to `stage`. Going backwards with a watchpoint on `stage` must find every write in
+// reverse order, in the thread and the function that made it; a breakpoint after each crossing
+// must be reached again with the registers it had going forward. The line markers are looked up
+// by the tests; keep them on their lines.
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>

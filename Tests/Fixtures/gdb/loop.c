@@ -1,6 +1,6 @@
-// A loop for the debugger tests (Tests/SwrrGDBTests): a breakpoint on the loop body is hit once
-// per iteration, a watchpoint on `counter` fires at each write. The line markers are looked up
-// by the tests; keep them on their lines.
+// A loop for the debugger tests (Tests/SwrrReplayTests, Tests/SwrrGDBTests): a breakpoint on the
+// loop body is hit once per iteration, a watchpoint on `counter` fires at each write. The line
+// markers are looked up by the tests; keep them on their lines.
 #include <stdio.h>
 
 int iter;          // the loop variable, global so its address is known without DWARF

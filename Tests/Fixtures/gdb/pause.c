@@ -1,4 +1,4 @@
-// For the pause tests (Tests/SwrrGDBTests/ReplayInterruptTests.swift): a replay of many events
+// For the pause tests (Tests/SwrrReplayTests/ReplayInterruptTests.swift): a replay of many events
 // (20,000 getppid calls), then a computation of a few seconds without any syscall. `phase` says
 // which part runs; `spins` is the computation's progress.
 #include <stdio.h>

@@ -3,7 +3,8 @@
 // execs, vfork, signals with handlers and alternate stacks, shared file mappings, rdtsc) goes on
 // without diverging; a checkpoint restored twice gives identical registers, FPU state and
 // memory; reverse execution gives the same positions, registers and memory with checkpoints as
-// without; and the frozen processes are gone after kill.
+// without; and the frozen processes are gone after kill (and with a killed gdb server,
+// GDBCheckpointTests).
 import Foundation
 import SwrrReplay
 import SwrrTestSupport
@@ -417,55 +418,6 @@ final class CheckpointTests: XCTestCase {
         d.kill()
         debugger = nil
         XCTAssertEqual((all + live + held).filter(processExists), [], "no process is left after kill")
-    }
-
-    func testMonitorCheckpointThroughGDB() throws {
-        let out = try GDBFixture.batch([
-            "monitor checkpoints", "break loop.c:\(try GDBFixture.line("body"))", "continue", "continue",
-            "monitor checkpoint", "monitor checkpoints", "continue", "continue", "reverse-continue", "print iter",
-        ])
-        XCTAssertTrue(out.contains("(automatic)"), "the start of the recording has a checkpoint: \(out)")
-        let taken = out.range(of: #"Checkpoint (\d+) at event (\d+)\."#, options: .regularExpression)
-        XCTAssertNotNil(taken, out)
-        if let r = taken {
-            let id = out[r].split(separator: " ")[1]
-            XCTAssertTrue(out.contains("checkpoint \(id) at event"), "listed: \(out)")
-        }
-        XCTAssertTrue(out.contains("$1 = 2\n"), "reverse-continue lands on the previous iteration: \(out)")
-    }
-
-    func testCheckpointProcessesDieWithAKilledServer() throws {
-        let rec = try GDBFixture.recording()
-        let server = try GDBServerProcess(trace: rec.trace)
-        defer { _ = server.stop(timeout: 1) }
-        let gdb = try Subprocess.Child(["gdb", "-batch", "-nx", "-ex", "target extended-remote 127.0.0.1:\(server.port)",
-                                        "-ex", "break loop.c:\(try GDBFixture.line("body"))", "-ex", "continue",
-                                        "-ex", "monitor checkpoint", "-ex", "continue", "-ex", "reverse-continue",
-                                        "-ex", "shell sleep 30", rec.executable])
-        defer { gdb.kill(SIGKILL); _ = gdb.wait(timeout: 5) }
-        // The server's children: the replayed program and the checkpoints' frozen copies.
-        var children: [Int32] = []
-        let deadline = Date().addingTimeInterval(30)
-        while children.count < 3 && Date() < deadline {
-            usleep(100_000)
-            children = childProcesses(of: server.process.pid)
-        }
-        XCTAssertGreaterThanOrEqual(children.count, 3, "a replay and at least two checkpoints")
-        server.process.kill(SIGKILL)
-        _ = server.process.wait(timeout: 5)
-        let gone = Date().addingTimeInterval(5)
-        while !children.filter(processExists).isEmpty && Date() < gone { usleep(50_000) }
-        XCTAssertEqual(children.filter(processExists), [], "every tracee dies with the server (PTRACE_O_EXITKILL)")
-    }
-
-    private func childProcesses(of parent: Int32) -> [Int32] {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.compactMap { Int32($0) }.filter { pid in
-            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { return false }
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            return fields.count > 2 && Int32(fields[1]) == parent
-        }
     }
 
     func testRestoringAtEveryEventOfBufferedSyscalls() throws {

@@ -3,6 +3,7 @@
 // back to the start then forward again.
 import Foundation
 import SwrrReplay
+import SwrrTestSupport
 import SwrrTracee
 import XCTest
 

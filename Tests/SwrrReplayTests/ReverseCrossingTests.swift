@@ -5,6 +5,7 @@
 // must be reached again with the registers they had going forward.
 import Foundation
 import SwrrReplay
+import SwrrTestSupport
 import SwrrTracee
 import XCTest
 

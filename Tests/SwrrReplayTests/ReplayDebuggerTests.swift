@@ -1,5 +1,6 @@
 // The debugging API over a replay (ReplayDebugger), forward direction, on Tests/Fixtures/gdb/loop.c.
 import SwrrReplay
+import SwrrTestSupport
 import SwrrTracee
 import XCTest
 

@@ -5,6 +5,7 @@
 // recorded end afterwards. Also `.state` positions reached by a seek (loop.c).
 import Foundation
 import SwrrReplay
+import SwrrTestSupport
 import SwrrTracee
 import XCTest
 

@@ -1,7 +1,7 @@
 // A replay under a debugger never waits forever either (issue 12, part 6): a continue into a task
-// that sleeps in the kernel ends, after SWRR_STUCK_SECONDS, with the stuck error, which gdb's
-// server reports as it reports a divergence, and the replayed tasks are gone; a continue through
-// a computation longer than the bound is not cut.
+// that sleeps in the kernel ends, after SWRR_STUCK_SECONDS, with the stuck error (which gdb's
+// server reports as it reports a divergence, GDBStuckTests), and the replayed tasks are gone; a
+// continue through a computation longer than the bound is not cut.
 import Foundation
 import SwrrReplay
 import SwrrTestSupport
@@ -9,28 +9,9 @@ import SwrrTracee
 import XCTest
 
 final class StuckDebuggerTests: DebuggerTestCase {
-    override func setUp() {
-        super.setUp()
-        // Read by the replay for each new task; gdb's server (a child) inherits it.
-        setenv("SWRR_STUCK_SECONDS", "2", 1)
-    }
-
-    override func tearDown() {
-        unsetenv("SWRR_STUCK_SECONDS")
-        super.tearDown()
-    }
-
-    /// signal_delivery suspend-mask, recorded once, and a copy whose replay sleeps in rt_sigsuspend.
-    func stuckTrace() throws -> (trace: String, event: Int, tid: Int32) {
-        let rec = try GDBFixture.recording(source: GDBFixture.packageRoot.path + "/Tests/Fixtures/signal_delivery.c",
-                                           name: "suspend-mask", arguments: ["suspend-mask"], status: 0)
-        let damaged = try TestDirectory.makeUnique(prefix: "stuck") + "/trace"
-        let (event, tid) = try TraceRewriting.blockSigsuspend(rec.trace, to: damaged)
-        return (damaged, event, tid)
-    }
-
     func testContinueIntoATaskAsleepInTheKernelEndsStuck() throws {
-        let (trace, event, tid) = try stuckTrace()
+        boundStuckReplays(seconds: 2)
+        let (trace, _, event, tid) = try GDBFixture.stuckTrace()
         let d = try ReplayDebugger(traceDirectory: trace)
         debugger = d
         let started = Date()
@@ -50,24 +31,10 @@ final class StuckDebuggerTests: DebuggerTestCase {
         XCTAssertEqual(liveChildren(), [], "processes of the replay (checkpoints) left after kill")
     }
 
-    func testGDBServerReportsStuckAsItReportsADivergence() throws {
-        let (trace, event, tid) = try stuckTrace()
-        let s = try GDBServerProcess(trace: trace)
-        defer { _ = s.stop(timeout: 5) }
-        let rec = try GDBFixture.recording(source: GDBFixture.packageRoot.path + "/Tests/Fixtures/signal_delivery.c",
-                                           name: "suspend-mask", arguments: ["suspend-mask"], status: 0)
-        let out = try GDBFixture.run(["gdb", "-batch", "-nx", "-ex", "target extended-remote 127.0.0.1:\(s.port)",
-                                      "-ex", "continue", rec.executable], timeout: 60)
-        XCTAssertTrue(s.stop(timeout: 10), "the server ends with gdb's session")
-        XCTAssertTrue(s.stderrText.contains("swrr: replay is stuck at event \(event): task \(tid) (pid "),
-                      "server: \(s.stderrText)\ngdb: \(out.output)")
-        XCTAssertTrue(out.output.contains("SIGKILL"), "gdb sees the program killed: \(out.output)")
-    }
-
     func testContinueThroughALongComputationIsNotCut() throws {
         // 1,000 million iterations of compute.c at -O0: about 2.4 s of computing without a
         // syscall, twice a 1 s bound.
-        setenv("SWRR_STUCK_SECONDS", "1", 1)
+        boundStuckReplays(seconds: 1)
         let rec = try GDBFixture.recording(source: GDBFixture.packageRoot.path + "/Tests/Fixtures/compute.c",
                                            name: "compute-1000", arguments: ["1000"], status: 0)
         var output: [UInt8] = []

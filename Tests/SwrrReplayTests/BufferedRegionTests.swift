@@ -5,6 +5,7 @@
 // with the registers it had going forward.
 import Foundation
 import SwrrReplay
+import SwrrTestSupport
 import SwrrTracee
 import XCTest
 
