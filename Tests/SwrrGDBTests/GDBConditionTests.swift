@@ -7,18 +7,23 @@
 // `handle_signal_stop: stop_pc=ADDR` once for each stop reply it receives (measured with gdb
 // 13.1: the reply itself carries no pc). A server that stopped at every hit, as before, gives
 // one per iteration reached, so the counts below fail without the evaluation in the server.
+import SwrrTestSupport
 import XCTest
 
 final class GDBConditionTests: XCTestCase {
     /// gdb's output for `commands` (BODY stands for the loop body's line) and how many stop
     /// replies gdb received at the body line's address.
     private func session(_ commands: [String]) throws -> (output: String, stops: Int) {
-        let body = try GDBFixture.line("body", in: "conditions")
-        let rec = try GDBFixture.recording("conditions")
-        let address = try GDBFixture.address(ofLine: body, in: rec.executable)
+        try session(commands, fixture: "conditions", line: try GDBFixture.line("body", in: "conditions"), status: 3)
+    }
+
+    /// The same for a fixture recorded already, with BODY at `line`.
+    private func session(_ commands: [String], fixture: String, line: Int, status: Int32) throws -> (output: String, stops: Int) {
+        let rec = try GDBFixture.recording(fixture, status: status)
+        let address = try GDBFixture.address(ofLine: line, in: rec.executable)
         let out = try GDBFixture.batch(
-            ["set debug infrun 1"] + commands.map { $0.replacingOccurrences(of: "BODY", with: "conditions.c:\(body)") },
-            fixture: "conditions")
+            ["set debug infrun 1"] + commands.map { $0.replacingOccurrences(of: "BODY", with: "\(fixture).c:\(line)") },
+            fixture: fixture, status: status)
         let stops = out.components(separatedBy: "handle_signal_stop: stop_pc=0x\(String(address, radix: 16))\n").count - 1
         return (out, stops)
     }
@@ -65,5 +70,21 @@ final class GDBConditionTests: XCTestCase {
         XCTAssertTrue(out.contains("Error in testing breakpoint condition:\nCannot access memory at address 0x0\n"), out)
         XCTAssertTrue(out.contains("$1 = 0\n"), out)
         XCTAssertEqual(stops, 1, out)
+    }
+
+    /// Tests/Fixtures/dap/forks.c: the child runs work(2), then the parent work(1). The server
+    /// debugs every process of the recording: a condition that holds only in the child stops
+    /// there going forward, and going back from the end past the parent's false hit.
+    func testAConditionThatHoldsInAnotherProcessStopsThere() throws {
+        let source = FixtureCompiler.fixtures + "/dap/forks.c"
+        _ = try GDBFixture.recording(source: source, name: "forks", status: 0)
+        let text = try String(contentsOfFile: source, encoding: .utf8)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let work = try XCTUnwrap(lines.firstIndex { $0.contains("// L:work") }) + 1
+        let (out, stops) = try session(["break BODY if who == 2", "continue", "print who", "continue",
+                                        "reverse-continue", "print who"], fixture: "forks", line: work, status: 0)
+        XCTAssertTrue(out.contains("$1 = 2\n") && out.contains("$2 = 2\n"), out)
+        XCTAssertTrue(out.contains("the end of the recording: the program exited with status 0"), out)
+        XCTAssertEqual(stops, 2, "the child's hit forward and backward, never the parent's: \(out)")
     }
 }
