@@ -205,8 +205,8 @@ extension GDBServer {
     /// Z/z TYPE,ADDR,KIND: 0 software, 1 hardware execution, 2 write, 3 read, 4 access watchpoint.
     /// A software breakpoint is the core's instruction breakpoint with the conditions gdb sent
     /// (ConditionalBreakpoints+ is advertised): each Z0 replaces what the address had, z0 removes
-    /// it. Watchpoints and hardware breakpoints go to the replay as they are (gdb sends them no
-    /// conditions it wants the stub to evaluate).
+    /// it. Watchpoints and hardware breakpoints go to the replay as they are: a condition gdb
+    /// sends with a Z1 (`hbreak … if`) is not used, so every hit stops and gdb evaluates it.
     private func breakpoint(_ text: String) -> String {
         guard let packet = BreakpointPacket(text) else { return "E01" }
         let (insert, type, address, kind) = (packet.insert, packet.type, packet.address, packet.kind)
