@@ -42,7 +42,7 @@ let package = Package(
         // Debug info (ELF, DWARF) on libdw.
         .target(name: "SwrrDebugInfo", dependencies: ["CLibDW", "SwrrTracee"]),
         // The gdb remote-serial-protocol server over a replay.
-        .target(name: "SwrrGDB", dependencies: ["SwrrReplay", "SwrrTracee"]),
+        .target(name: "SwrrGDB", dependencies: ["SwrrDebugger", "SwrrReplay", "SwrrTracee"]),
 
         // The debugger core: run control both ways, breakpoints and their conditions, goto, over a
         // replay in source terms; no protocol (front ends map their requests to it).

@@ -22,8 +22,11 @@ public enum DebuggerMessage: Equatable, Sendable {
 
 public final class Debugger {
     public let traceDirectory: String
-    /// The recorded pid of the process being debugged.
+    /// The recorded pid of the process being debugged (with `allProcesses`: the first one).
     public let processID: Int
+    /// Breakpoints, data breakpoints and signals stop in every process of the recording, not
+    /// only in `processID`'s (the gdb server's way: gdb is shown every process's hits).
+    public let allProcesses: Bool
     public let programPath: String
     public let breakpoints: BreakpointSet
     /// The program's output on its way out (held back during a trial run).
@@ -43,6 +46,8 @@ public final class Debugger {
     private var stacks: [Int32: CallStack] = [:]
     /// The software breakpoints inserted in the replay for the user's breakpoints.
     var inserted: Set<UInt64> = []
+    /// The debugger started the replay, so it ends it (a front end's replay is the front end's).
+    private let ownsReplay: Bool
 
     public var replay: ReplayDebugger { engine.replay }
 
@@ -65,12 +70,33 @@ public final class Debugger {
             tid = p
         }
         processID = tid
+        allProcesses = false
+        ownsReplay = true
         outputHold = OutputHold(forward: output)
         engine = Engine(try ReplayDebugger(traceDirectory: traceDirectory, echo: outputHold.echo))
         focusThread = (try? engine.replay.currentTid()) ?? Int32(truncatingIfNeeded: tid)
     }
 
-    deinit { kill() }
+    /// A debugger over a replay its front end started (the gdb server's, which echoes the
+    /// program's output itself): every process of the recording is debugged, so `processID` is
+    /// only the replay's current thread when it opened (0 if the replay had ended).
+    /// `traceDirectory` is empty: the replay does not say which it is, and nothing here reads
+    /// the trace again. The replay outlives the debugger: the front end ends it.
+    public init(replay: ReplayDebugger, breakpoints: BreakpointSet, log: @escaping (DebuggerMessage) -> Void) {
+        traceDirectory = ""
+        self.breakpoints = breakpoints
+        self.log = log
+        programPath = (try? replay.executablePath()) ?? ""
+        let first = (try? replay.currentTid()) ?? 0
+        processID = Int(first)
+        allProcesses = true
+        ownsReplay = false
+        outputHold = OutputHold(forward: { _, _ in })
+        engine = Engine(replay)
+        focusThread = first
+    }
+
+    deinit { if ownsReplay { kill() } }
 
     // MARK: runs
 
@@ -150,6 +176,7 @@ public final class Debugger {
     /// Whether `tid` is a thread of the process being debugged (a thread that has ended counts:
     /// its stop is the end of the recording or its own exit).
     func inDebuggedProcess(_ tid: Int32) -> Bool {
+        if allProcesses { return true }
         guard let t = tasks().first(where: { $0.tid == tid }) else { return true }
         return Int(t.pid) == processID
     }

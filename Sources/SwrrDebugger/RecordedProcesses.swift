@@ -1,8 +1,9 @@
 // Multi-process recordings. Every recorded thread is listed with its process (`threads`); the
 // `process` a debugger is opened with picks the process being debugged (default: the first, the
 // recorded program's own): breakpoints, data breakpoints and signals stop only in its threads,
-// and the replay passes over their hits in the other processes. A stop on entry is at the
-// start of the recording, where only the first process exists.
+// and the replay passes over their hits in the other processes. A debugger opened over a front
+// end's replay (the gdb server's) debugs every process (`Debugger.allProcesses`). A stop on
+// entry is at the start of the recording, where only the first process exists.
 import SwrrKernel
 import SwrrTrace
 

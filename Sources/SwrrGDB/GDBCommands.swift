@@ -1,6 +1,7 @@
 // The packets this server answers, one small handler each, dispatched on the packet's first
 // letters. Unknown packets get the empty reply, which tells gdb they are not supported.
 import Glibc
+import SwrrDebugger
 import SwrrReplay
 import SwrrTracee
 
@@ -57,7 +58,7 @@ extension GDBServer {
     private func query(_ text: String, _ conn: PacketConnection) -> String? {
         if text.hasPrefix("qSupported") {
             return "PacketSize=4000;QStartNoAckMode+;qXfer:features:read+;qXfer:auxv:read+;" +
-                "qXfer:exec-file:read+;swbreak+;hwbreak+;ReverseStep+;ReverseContinue+"
+                "qXfer:exec-file:read+;swbreak+;hwbreak+;ReverseStep+;ReverseContinue+;ConditionalBreakpoints+"
         }
         if text.hasPrefix("qXfer:") { return transfer(text, conn) }
         if text == "qAttached" || text.hasPrefix("qAttached:") { return "1" }
@@ -202,15 +203,21 @@ extension GDBServer {
     // MARK: breakpoints
 
     /// Z/z TYPE,ADDR,KIND: 0 software, 1 hardware execution, 2 write, 3 read, 4 access watchpoint.
-    /// The conditions gdb may send are parsed but not used yet: ConditionalBreakpoints+ is not
-    /// advertised, so gdb sends none and evaluates them itself.
+    /// A software breakpoint is the core's instruction breakpoint with the conditions gdb sent
+    /// (ConditionalBreakpoints+ is advertised): each Z0 replaces what the address had, z0 removes
+    /// it. Watchpoints and hardware breakpoints go to the replay as they are: a condition gdb
+    /// sends with a Z1 (`hbreak … if`) is not used, so every hit stops and gdb evaluates it.
     private func breakpoint(_ text: String) -> String {
         guard let packet = BreakpointPacket(text) else { return "E01" }
         let (insert, type, address, kind) = (packet.insert, packet.type, packet.address, packet.kind)
         do {
             switch type {
             case 0:
-                if insert { try debugger.setBreakpoint(address) } else { try debugger.removeBreakpoint(address) }
+                if insert {
+                    try core.setInstructionBreakpoint(address, condition: AgentCondition(packet.conditions))
+                } else {
+                    try core.removeInstructionBreakpoint(address)
+                }
             case 1...4:
                 let k: WatchKind = type == 1 ? .execute : type == 2 ? .write : .readWrite
                 let length = type == 1 ? 1 : kind
@@ -231,15 +238,16 @@ extension GDBServer {
 
     // MARK: running
 
-    /// Continue, or step `thread` (nil: the task that runs next).
+    /// Continue (through the core: hits where no condition holds are passed over), or step
+    /// `thread` (nil: the task that runs next).
     func resume(step: Bool, thread: Int32? = nil, _ conn: PacketConnection) -> String {
         do {
             var stop: DebugStop
-            let watcher = InterruptWatcher(fd: conn.fd, debugger: debugger)
+            let watcher = InterruptWatcher(fd: conn.fd, interrupt: interrupter(step: step))
             defer { watcher.stop() }
             repeat {
                 stop = step ? try debugger.stepInstruction(tid: thread)
-                    : try debugger.continueForward(stopAtTaskEvents: false)
+                    : try core.continueToTrueHit(backward: false)
             } while isSilent(stop)
             lastStop = stop
             return report(stop, conn)
@@ -249,6 +257,12 @@ extension GDBServer {
             fputs(message, stderr)
             return "X09"
         }
+    }
+
+    /// What a Ctrl-C calls: the core's pause for its continues (it also ends the passing over
+    /// false hits between two engine operations), the replay's interrupt for a step.
+    private func interrupter(step: Bool) -> () -> Void {
+        step ? { [debugger] in debugger.interrupt() } : { [core] in core.pause() }
     }
 
     /// Whether the recorded program still exists (at the end: held before its exit).
@@ -312,14 +326,15 @@ extension GDBServer {
         return ""
     }
 
-    /// bc (reverse-continue) and bs (reverse-step one instruction of the Hc thread).
+    /// bc (reverse-continue, through the core: hits where no condition holds are passed over)
+    /// and bs (reverse-step one instruction of the Hc thread).
     private func reverse(_ text: String, _ conn: PacketConnection) -> String {
         do {
             var stop: DebugStop
-            let watcher = InterruptWatcher(fd: conn.fd, debugger: debugger)
+            let watcher = InterruptWatcher(fd: conn.fd, interrupt: interrupter(step: !text.hasPrefix("bc")))
             defer { watcher.stop() }
             if text.hasPrefix("bc") {
-                stop = try debugger.reverseContinue()
+                stop = try core.continueToTrueHit(backward: true)
             } else if text.hasPrefix("bs") {
                 stop = try debugger.reverseStepInstruction(tid: resumeThread)
             } else {

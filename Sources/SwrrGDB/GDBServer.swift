@@ -1,7 +1,10 @@
 // A gdb remote-serial-protocol server over a replay, forwards and backwards (bc/bs): listens on
-// 127.0.0.1 only, serves one gdb connection at a time, and maps its packets onto ReplayDebugger.
-// The handlers are in GDBCommands.swift, stop replies in StopReplies.swift.
+// 127.0.0.1 only, serves one gdb connection at a time, and maps its packets onto ReplayDebugger,
+// through the debugger core (SwrrDebugger) for software breakpoints and continues, so their
+// conditions are evaluated here (AgentCondition.swift). The handlers are in GDBCommands.swift,
+// stop replies in StopReplies.swift.
 import Glibc
+import SwrrDebugger
 import SwrrReplay
 
 public struct GDBServerError: Error, CustomStringConvertible {
@@ -11,6 +14,9 @@ public struct GDBServerError: Error, CustomStringConvertible {
 
 public final class GDBServer {
     let debugger: ReplayDebugger
+    /// The core over the same replay: gdb's software breakpoints with their conditions, and
+    /// continues both ways that pass over hits where no condition holds (in every process).
+    let core: Debugger
     private var listenFd: Int32 = -1
     /// The port it listens on (chosen by the kernel when 0 was asked).
     public private(set) var port: UInt16 = 0
@@ -26,7 +32,11 @@ public final class GDBServer {
 
     public init(debugger: ReplayDebugger, port: UInt16) throws {
         self.debugger = debugger
-        log = getenv("SWRR_GDB_LOG").map { String(cString: $0) == "1" } ?? false
+        let log = getenv("SWRR_GDB_LOG").map { String(cString: $0) == "1" } ?? false
+        self.log = log
+        core = Debugger(replay: debugger, breakpoints: BreakpointSet()) { message in
+            if log { fputs("swrr: \(message)\n", stderr) }
+        }
         try listen(on: port)
     }
 

@@ -1,7 +1,8 @@
 // gdb's Ctrl-C during a resume. While gdb waits for a stop reply its only message is a raw 0x03
 // byte, but the packet loop is busy inside the (synchronous) resume. A watcher thread polls the
 // connection meanwhile and, as soon as anything arrives (the 0x03, or the connection closing),
-// asks the replay to pause (ReplayDebugger.interrupt: it stops at the next exact position and
+// asks the replay to pause (ReplayDebugger.interrupt for a step, the core's Debugger.pause for a
+// continue, which also ends its passing over false hits: it stops at the next exact position and
 // the resume returns with reason .interrupted, told to gdb as T02). The watcher reads nothing:
 // the packet loop reads the 0x03 afterwards and skips it.
 //
@@ -10,15 +11,14 @@
 // benchmarks/reverse measured in steps of 52 ms with poll(…, 50)).
 import Dispatch
 import Glibc
-import SwrrReplay
 
 final class InterruptWatcher {
     /// Read end, write end; `stop` writes one byte.
     private var wake: [Int32] = [-1, -1]
     private let done = DispatchSemaphore(value: 0)
 
-    /// Starts watching `fd` for input, interrupting `debugger` when some arrives.
-    init(fd: Int32, debugger: ReplayDebugger) {
+    /// Starts watching `fd` for input, calling `interrupt` (on another thread) when some arrives.
+    init(fd: Int32, interrupt: @escaping () -> Void) {
         if pipe(&wake) != 0 {
             // Without the pipe the watcher could never be told to end: watch nothing.
             wake = [-1, -1]
@@ -37,7 +37,7 @@ final class InterruptWatcher {
                 // and an interrupt now would pause the next resume instead.
                 if n <= 0 || p[1].revents != 0 { break }
                 if p[0].revents != 0 {
-                    debugger.interrupt()
+                    interrupt()
                     break
                 }
             }
