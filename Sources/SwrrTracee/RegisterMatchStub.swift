@@ -14,13 +14,21 @@
 //             cmp rax, [want.rax] ; jne miss   … the same for rcx … r15
 //             push rax ; mov rax, [savedRsp] ; cmp rax, [want.rsp] ; jne missPop
 //             mov rax, [rsp+8] ; and rax, [flagMask] ; cmp rax, [want.flags] ; jne missPop
+//             mov rax, [word.address] ; mov rax, [rax] ; cmp rax, [word.value] ; jne missPop
+//                                                     … for each progress word (none by default)
 //             pop rax ; int3                          ← match
 //   exhausted: int3                                   ← budget used up
 //   missPop:  pop rax
 //   miss:     popfq ; mov rsp, [savedRsp]
 //             <the instruction from P, its rip-relative displacement adjusted>
 //             jmp P + length
-//   (data at +2048: savedRsp, wanted registers, flag mask, budget; the stack ends the page)
+//   (data at +2048: savedRsp, wanted registers, flag mask, budget, progress words; the stack
+//   ends the page)
+//
+// The progress words (StateSignature.swift, docs/POSITIONS.md) are compared after the registers:
+// in a loop whose progress is in memory the registers match at every pass and the words decide.
+// Their addresses are in writable mappings of the program, which cannot go away while the task
+// runs towards the point (it makes no syscall before it), so the loads cannot fault.
 import SwrrKernel
 
 struct RegisterMatchStub {
@@ -34,6 +42,9 @@ struct RegisterMatchStub {
         ("rax", 0), ("rcx", 1), ("rdx", 2), ("rbx", 3), ("rbp", 5), ("rsi", 6), ("rdi", 7),
         ("r8", 8), ("r9", 9), ("r10", 10), ("r11", 11), ("r12", 12), ("r13", 13), ("r14", 14), ("r15", 15),
     ]
+
+    /// The most progress words the stub compares.
+    public static let maxWords = 4
 
     /// The page image.
     let bytes: [UInt8]
@@ -54,12 +65,17 @@ struct RegisterMatchStub {
         static let wantFlags: UInt64 = wantRsp + 8
         static let flagMask: UInt64 = wantFlags + 8
         static let budget: UInt64 = flagMask + 8
-        static let end: UInt64 = budget + 8
+        static let words: UInt64 = budget + 8                // maxWords × (address, value)
+        static let end: UInt64 = words + UInt64(maxWords) * 16
     }
 
     /// The stub at `page` for `target` (target.rip is P), moving `instruction` (the decoded
-    /// bytes at P). nil when a jump or a rip-relative operand would be out of reach.
-    init?(page: UInt64, target: Registers, instruction: X86Instruction, bytes original: [UInt8], budget: UInt64) {
+    /// bytes at P). nil when a jump or a rip-relative operand would be out of reach, or more than
+    /// `maxWords` words are given. `words`: memory words that must hold their values too (none:
+    /// the code is the registers-only stub, byte for byte).
+    init?(page: UInt64, target: Registers, instruction: X86Instruction, bytes original: [UInt8], budget: UInt64,
+          words: [ProgressWord] = []) {
+        guard words.count <= Self.maxWords else { return nil }
         var code = MachineCode(base: page)
         let d = { (offset: UInt64) in page + offset }
         code.ripRelative([0x48, 0x89], reg: 4, to: d(Data.savedRsp))          // mov [savedRsp], rsp
@@ -80,6 +96,13 @@ struct RegisterMatchStub {
         code.ripRelative([0x48, 0x23], reg: 0, to: d(Data.flagMask))          // and rax, [flagMask]
         code.ripRelative([0x48, 0x3B], reg: 0, to: d(Data.wantFlags))         // cmp rax, [want.flags]
         code.jump([0x0F, 0x85], to: .missPop)
+        for k in words.indices {
+            let slot = d(Data.words + UInt64(k) * 16)
+            code.ripRelative([0x48, 0x8B], reg: 0, to: slot)                  // mov rax, [word.address]
+            code.emit([0x48, 0x8B, 0x00])                                     // mov rax, [rax]
+            code.ripRelative([0x48, 0x3B], reg: 0, to: slot + 8)              // cmp rax, [word.value]
+            code.jump([0x0F, 0x85], to: .missPop)
+        }
         code.emit([0x58, 0xCC])                                               // pop rax; int3
         matchTrap = code.address
         code.label(.exhausted)
@@ -104,6 +127,10 @@ struct RegisterMatchStub {
         put(target.eflags & Self.flagMask)
         put(Self.flagMask)
         put(budget)
+        for k in 0..<Self.maxWords {
+            put(k < words.count ? words[k].address : 0)
+            put(k < words.count ? words[k].value : 0)
+        }
         precondition(UInt64(page.count) == Data.end)
         bytes = page
         savedRsp = d(Data.savedRsp)
