@@ -97,7 +97,9 @@ final class ProgressPositionTests: XCTestCase {
         defer { copy2.kill() }
         XCTAssertEqual(try MemoryDigest.of(original), try MemoryDigest.of(copy), "a fork copy has the same memory")
 
+        let runStarted = Date()
         try ProgressFixture.run(original, forMs: 50)
+        let nativeNsPerPass = Date().timeIntervalSince(runStarted) * 1e9 / Double(max(1, try ProgressFixture.word(original, iterations)))
         // Prefer an instruction whose registers repeat (the case the issue describes); a loop
         // that keeps its progress in registers at every instruction (calls at -O2) has none.
         let analysis = try analysisWithRepeatingRegisters(original, tries: 12)
@@ -118,9 +120,11 @@ final class ProgressPositionTests: XCTestCase {
         XCTAssertEqual(StateSignature(encoded: sig.encoded), sig)
 
         let started = Date()
-        let (reached, falseMatches) = try reach(sig, in: copy)
-        print(String(format: "progress \(mode) \(variant.rawValue): reached in the copy in %.1f ms, %d false match(es) rejected by the digest",
-                     Date().timeIntervalSince(started) * 1000, falseMatches))
+        let (reached, falseMatches, passes) = try reach(sig, in: copy)
+        let seconds = Date().timeIntervalSince(started)
+        print(String(format: "progress \(mode) \(variant.rawValue): reached in the copy in %.1f ms, %llu passes through the stub "
+                     + "(%.1f ns each; native run %.1f ns per iteration), %d false match(es) rejected by the digest",
+                     seconds * 1000, passes, seconds * 1e9 / Double(max(1, passes)), nativeNsPerPass, falseMatches))
         XCTAssertTrue(reached, "the copy reached the signed state")
         XCTAssertEqual(try ProgressFixture.word(copy, iterations), wanted, "the copy stops at the original's pass")
 
@@ -162,7 +166,7 @@ final class ProgressPositionTests: XCTestCase {
 
     /// Runs `task` to the first arrival whose state is `sig`: the stub traps where registers and
     /// progress words match, the digest decides. The task stays stopped there (in the stub).
-    private func reach(_ sig: StateSignature, in task: Task) throws -> (reached: Bool, falseMatches: Int) {
+    private func reach(_ sig: StateSignature, in task: Task) throws -> (reached: Bool, falseMatches: Int, passes: UInt64) {
         let trap = try XCTUnwrap(try RegisterMatchTrap.install(in: task, target: sig.registers, budget: 1 << 40, words: sig.words))
         defer { trap.remove() }
         var falseMatches = 0
@@ -176,16 +180,16 @@ final class ProgressPositionTests: XCTestCase {
                 try trap.unpatch()
                 let same = try sig.matches(task, registers: state, excluding: [trap.stubRange])
                 try trap.patch()
-                if same { return (true, falseMatches) }
+                if same { return (true, falseMatches, try trap.passes()) }
                 falseMatches += 1
                 try trap.continueAfterPartialMatch(regs)
             case .partial:
                 falseMatches += 1
                 try trap.continueAfterPartialMatch(regs)
             case .exhausted, .foreign:
-                return (false, falseMatches)
+                return (false, falseMatches, try trap.passes())
             }
         }
-        return (false, falseMatches)
+        return (false, falseMatches, try trap.passes())
     }
 }
