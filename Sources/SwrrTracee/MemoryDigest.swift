@@ -14,9 +14,9 @@
 // reserved: a page of a private anonymous mapping that /proc/PID/pagemap shows neither present
 // nor swapped reads as zeros, so it is not read at all. Measured (debug build, 2 cores shared
 // with other builds): a JVM sleeping after `println` has 482 MiB of writable mappings of which
-// 37 MiB are resident; reading every byte took 1.1 s, the pages pagemap shows 0.1-0.2 s
+// 37 MiB are resident; reading every byte took 1.1 s, the pages pagemap shows 38-42 ms
 // (docs/POSITIONS.md has the table, MemoryDigestTests prints it). Hashing: swrr_hash64 in C at
-// -O0 and zlib's crc32 both about 1 GB/s here, a Swift loop 160 MB/s; swrr_hash64 is 64 bits.
+// -O0 1-2 GB/s, zlib's crc32 1-1.7 GB/s (32 bits only), a Swift loop 0.16-1.1 GB/s.
 import CSwrrShim
 import Glibc
 import SwrrKernel

@@ -96,12 +96,7 @@ final class MemoryDigestTests: XCTestCase {
         let dir = try TestDirectory.makeUnique(prefix: "digest")
         try "class Ready { public static void main(String[] a) throws Exception { System.out.println(\"ready\"); Thread.sleep(60000); } }"
             .write(toFile: dir + "/Ready.java", atomically: true, encoding: .utf8)
-        let javac = Process()
-        javac.executableURL = URL(fileURLWithPath: "/usr/bin/javac")
-        javac.arguments = ["-d", dir, dir + "/Ready.java"]
-        try javac.run()
-        javac.waitUntilExit()
-        XCTAssertEqual(javac.terminationStatus, 0, "javac")
+        try Subprocess.check(["/usr/bin/javac", "-d", dir, dir + "/Ready.java"])
         try measureRuntime("java (Ready, sleeping)", "/usr/bin/java", ["-cp", dir, "Ready"])
         try measureRuntime("node (setTimeout)", "/usr/bin/node",
                            ["-e", "console.log('ready'); setTimeout(() => {}, 60000)"])

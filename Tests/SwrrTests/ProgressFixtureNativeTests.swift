@@ -46,15 +46,6 @@ final class ProgressFixtureNativeTests: XCTestCase {
     }
 
     private func run(_ exe: String, _ args: [String]) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = args
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0, "\(exe) \(args)")
-        return String(decoding: data, as: UTF8.self)
+        try Subprocess.check([exe] + args).stdoutText
     }
 }
