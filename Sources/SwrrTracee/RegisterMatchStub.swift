@@ -27,6 +27,15 @@
 //
 // The progress words (StateSignature.swift, docs/POSITIONS.md) are compared after the registers:
 // in a loop whose progress is in memory the registers match at every pass and the words decide.
+// With words the stub starts with a pre-filter that touches no flag (lea, jrcxz; rcx and rdx
+// saved in the page): the budget countdown, then the first word; only a pass where it holds its
+// value goes on to the pushfq and the full comparison (the countdown then is the pre-filter's):
+//   entry:    mov [savedRcx], rcx ; mov rcx, [budget] ; lea rcx, [rcx-1] ; mov [budget], rcx
+//             jrcxz +5 ; jmp +5 ; jmp exhausted
+//             mov [savedRdx], rdx ; mov rcx, [word0.address] ; mov rcx, [rcx]
+//             mov rdx, [-word0.value] ; lea rcx, [rcx+rdx] ; jrcxz +5 ; jmp quickMiss
+//             mov rcx, [savedRcx] ; mov rdx, [savedRdx] ; <the full stub above, without its sub/jz>
+//   quickMiss: mov rcx, [savedRcx] ; mov rdx, [savedRdx] ; <the instruction from P> ; jmp P + length
 // Their addresses are in writable mappings of the program, which cannot go away while the task
 // runs towards the point (it makes no syscall before it), so the loads cannot fault.
 import SwrrKernel
@@ -66,7 +75,10 @@ struct RegisterMatchStub {
         static let flagMask: UInt64 = wantFlags + 8
         static let budget: UInt64 = flagMask + 8
         static let words: UInt64 = budget + 8                // maxWords × (address, value)
-        static let end: UInt64 = words + UInt64(maxWords) * 16
+        static let savedRcx: UInt64 = words + UInt64(maxWords) * 16   // the pre-filter's
+        static let savedRdx: UInt64 = savedRcx + 8
+        static let minusWant: UInt64 = savedRdx + 8                // -word0.value
+        static let end: UInt64 = minusWant + 8
     }
 
     /// The stub at `page` for `target` (target.rip is P), moving `instruction` (the decoded
@@ -78,11 +90,32 @@ struct RegisterMatchStub {
         guard words.count <= Self.maxWords else { return nil }
         var code = MachineCode(base: page)
         let d = { (offset: UInt64) in page + offset }
+        if !words.isEmpty {
+            // The flag-free pre-filter: the budget and the first word with lea and jrcxz, which
+            // leave the flags alone, so a pass whose first word differs costs no pushfq/popfq.
+            code.ripRelative([0x48, 0x89], reg: 1, to: d(Data.savedRcx))      // mov [savedRcx], rcx
+            code.ripRelative([0x48, 0x8B], reg: 1, to: d(Data.budget))        // mov rcx, [budget]
+            code.emit([0x48, 0x8D, 0x49, 0xFF])                               // lea rcx, [rcx-1]
+            code.ripRelative([0x48, 0x89], reg: 1, to: d(Data.budget))        // mov [budget], rcx
+            code.emit([0xE3, 0x05, 0xE9, 0x05, 0, 0, 0])                      // jrcxz +5 ; jmp +5
+            code.jump([0xE9], to: .exhausted)                                 // jmp exhausted
+            code.ripRelative([0x48, 0x89], reg: 2, to: d(Data.savedRdx))      // mov [savedRdx], rdx
+            code.ripRelative([0x48, 0x8B], reg: 1, to: d(Data.words))         // mov rcx, [word0.address]
+            code.emit([0x48, 0x8B, 0x09])                                     // mov rcx, [rcx]
+            code.ripRelative([0x48, 0x8B], reg: 2, to: d(Data.minusWant))     // mov rdx, [-word0.value]
+            code.emit([0x48, 0x8D, 0x0C, 0x11])                               // lea rcx, [rcx+rdx]
+            code.emit([0xE3, 0x05])                                           // jrcxz +5 (equal)
+            code.jump([0xE9], to: .quickMiss)                                 // jmp quickMiss
+            code.ripRelative([0x48, 0x8B], reg: 1, to: d(Data.savedRcx))      // mov rcx, [savedRcx]
+            code.ripRelative([0x48, 0x8B], reg: 2, to: d(Data.savedRdx))      // mov rdx, [savedRdx]
+        }
         code.ripRelative([0x48, 0x89], reg: 4, to: d(Data.savedRsp))          // mov [savedRsp], rsp
         code.ripRelative([0x48, 0x8D], reg: 4, to: page + Self.pageSize)      // lea rsp, [stackTop]
         code.emit([0x9C])                                                     // pushfq
-        code.ripRelative([0x48, 0x83], reg: 5, to: d(Data.budget), trailing: [1])  // sub qword [budget], 1
-        code.jump([0x0F, 0x84], to: .exhausted)                               // jz exhausted
+        if words.isEmpty {
+            code.ripRelative([0x48, 0x83], reg: 5, to: d(Data.budget), trailing: [1])  // sub qword [budget], 1
+            code.jump([0x0F, 0x84], to: .exhausted)                           // jz exhausted
+        }
         for (k, r) in Self.compared.enumerated() {
             code.ripRelative([0x48 | (r.number >= 8 ? 0x04 : 0), 0x3B], reg: r.number,
                              to: d(Data.want + UInt64(k) * 8))                // cmp r, [want.r]
@@ -116,8 +149,16 @@ struct RegisterMatchStub {
         code.ripRelative([0x48, 0x8B], reg: 4, to: d(Data.savedRsp))          // mov rsp, [savedRsp]
         guard let moved = instruction.relocated(original, from: target.rip, to: code.address) else { return nil }
         code.emit(moved)
-        guard code.jump([0xE9], toAddress: target.rip + UInt64(instruction.length)),
-              let image = code.resolved(), UInt64(image.count) <= Data.savedRsp else { return nil }
+        guard code.jump([0xE9], toAddress: target.rip + UInt64(instruction.length)) else { return nil }
+        if !words.isEmpty {
+            code.label(.quickMiss)
+            code.ripRelative([0x48, 0x8B], reg: 1, to: d(Data.savedRcx))      // mov rcx, [savedRcx]
+            code.ripRelative([0x48, 0x8B], reg: 2, to: d(Data.savedRdx))      // mov rdx, [savedRdx]
+            guard let again = instruction.relocated(original, from: target.rip, to: code.address) else { return nil }
+            code.emit(again)
+            guard code.jump([0xE9], toAddress: target.rip + UInt64(instruction.length)) else { return nil }
+        }
+        guard let image = code.resolved(), UInt64(image.count) <= Data.savedRsp else { return nil }
 
         var page = image + [UInt8](repeating: 0xCC, count: Int(Data.savedRsp) - image.count)
         func put(_ v: UInt64) { page += (0..<8).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
@@ -131,6 +172,9 @@ struct RegisterMatchStub {
             put(k < words.count ? words[k].address : 0)
             put(k < words.count ? words[k].value : 0)
         }
+        put(0)
+        put(0)
+        put(0 &- (words.first?.value ?? 0))
         precondition(UInt64(page.count) == Data.end)
         bytes = page
         savedRsp = d(Data.savedRsp)
@@ -140,7 +184,7 @@ struct RegisterMatchStub {
 
 /// A few x86-64 encodings with rel32 and rip-relative operands, for the stub above.
 struct MachineCode {
-    enum Label { case miss, missPop, exhausted }
+    enum Label { case miss, missPop, exhausted, quickMiss }
 
     let base: UInt64
     private(set) var bytes: [UInt8] = []
