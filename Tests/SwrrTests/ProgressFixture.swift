@@ -18,13 +18,21 @@ enum ProgressFixture {
     /// before its loop, the SIGTRAP suppressed; `iterations` and `flag` are the addresses the
     /// int3 showed in rdi and rsi.
     static func startSolo(_ mode: String, _ variant: Variant) throws -> (task: Task, iterations: UInt64, flag: UInt64) {
-        let exe = try executable("memory_spin", variant)
+        let t = try startAtTrap("memory_spin", [mode, "solo"], variant)
+        return (t.task, t.rdi, t.rsi)
+    }
+
+    /// A progress fixture with `args` under ptrace (ASLR off, no rseq), stopped just after its
+    /// int3, the SIGTRAP suppressed; rdi and rsi there.
+    static func startAtTrap(_ name: String, _ args: [String], _ variant: Variant) throws -> (task: Task, rdi: UInt64, rsi: UInt64) {
+        let exe = try executable(name, variant)
+        let mode = args.joined(separator: " ")
         // No rseq, as under the recorder (SyscallTable refuses it): the kernel writes the CPU
         // number into a registered rseq area whenever the thread is scheduled, without a syscall,
         // so a copy running on the other CPU differs in that word (measured: 12 arrivals of the
         // `fixed` loop at -O0 rejected by the digest before the copy ran on the original's CPU).
         let env = ["PATH=/usr/bin:/bin", "GLIBC_TUNABLES=glibc.pthread.rseq=0"]
-        let pid = try Spawner.spawn(path: exe, argv: [exe, mode, "solo"], env: env, cwd: nil,
+        let pid = try Spawner.spawn(path: exe, argv: [exe] + args, env: env, cwd: nil,
                                     flags: Int32(SWRR_SPAWN_NO_ASLR), stackLimit: nil, signals: (0, 0),
                                     // TRACESYSGOOD, TRACECLONE (forkCopy), TRACEEXEC, EXITKILL
                                     ptraceOptions: 0x01 | 0x08 | 0x10 | 0x10_0000)
@@ -33,7 +41,7 @@ enum ProgressFixture {
             _ = try Spawner.runToExec(task: task, path: exe)
             try task.resume(.cont)
             let stop = try task.wait()
-            guard stop == .signal(SIGTRAP) else { throw TraceeError("memory_spin \(mode) stopped with \(stop), not its int3") }
+            guard stop == .signal(SIGTRAP) else { throw TraceeError("\(name) \(mode) stopped with \(stop), not its int3") }
             let r = try task.registers()
             return (task, r.rdi, r.rsi)
         } catch {

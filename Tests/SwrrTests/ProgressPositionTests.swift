@@ -65,6 +65,39 @@ final class ProgressPositionTests: XCTestCase {
         }
     }
 
+    /// JIT code the program rewrites without a syscall (jit_loop rwx: the immediate of its
+    /// generated `add` changes between rounds): a position in a later round, searched from before
+    /// the first with the stub's jump over that `add`, is never reached silently. The program's
+    /// rewrite lands on the jump, and the search ends in a fault or a mismatch.
+    func testJitCodeRewrittenUnderThePatchIsNotReachedSilently() throws {
+        let (original, page, _) = try ProgressFixture.startAtTrap("jit_loop", ["rwx", "trap"], .o2Dynamic)
+        defer { original.kill() }
+        let copy = try ProgressFixture.copy(original)
+        defer { copy.kill() }
+        var found: ProgressWordFinder.Analysis?
+        for _ in 0..<40 where found == nil {
+            try ProgressFixture.run(original, forMs: 2)
+            guard case .position(let a) = try ProgressWordFinder.analyze(original) else { continue }
+            let round = try ProgressFixture.word(original, page + 4) & 0xFFFF_FFFF
+            if (page..<page + 4096).contains(a.signature.registers.rip) && round >= 2 { found = a }
+        }
+        let a = try XCTUnwrap(found, "a position in jit_loop's generated code, in round 2 or later")
+        XCTAssertTrue(a.signature.words.isEmpty, "the generated loop counts in rax and rdi")
+        let trap = try XCTUnwrap(try RegisterMatchTrap.install(in: copy, target: a.signature.registers, budget: 1 << 40,
+                                                               words: a.signature.words),
+                                 "the stub's jump goes into the private RWX page")
+        defer { trap.remove() }
+        try copy.resume(.cont)
+        let stop = try copy.wait()
+        var reached = false
+        if stop == .signal(SIGTRAP), case .match(let state) = try trap.classify(try copy.registers()) {
+            try trap.unpatch()
+            reached = try a.signature.matches(copy, registers: state, excluding: [trap.stubRange])
+        }
+        print("progress jit_loop rwx: position at 0x\(String(a.signature.registers.rip, radix: 16)), the copy's search ended with \(stop)")
+        XCTAssertFalse(reached)
+    }
+
     func testSignatureEncodingRoundTripsAndRefusesBadInput() throws {
         let regs = Registers(values: (0..<Registers.count).map { UInt64($0) &* 0x1234_5678_9ABC })
         let s = StateSignature(registers: regs, fpDigest: 7, memory: MemoryDigest(value: 0xFEED, bytes: 1 << 20, unreadable: 4096),

@@ -4,7 +4,8 @@
 // that the state digest includes).
 //   loop:  add rax, imm32 ; dec rdi ; jnz loop ; ret        (rax = 0 on entry, rdi = passes)
 // "wx" (default) maps the page W then X (mprotect between writes and runs); "rwx" maps it
-// read-write-execute and rewrites it in place.
+// read-write-execute and rewrites it in place. With "trap" as second argument an int3 before the
+// first round shows a tracer the page's address in rdi (the progress tests copy the process there).
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,6 +25,7 @@ int main(int argc, char **argv) {
     };
     memcpy(page, code, sizeof code);
     uint64_t total = 0;
+    if (argc > 2 && strcmp(argv[2], "trap") == 0) __asm__ volatile("int3" ::"D"(page) : "memory");
     for (int32_t round = 1; round <= 20; round++) {
         if (!rwx) mprotect(page, 4096, PROT_READ | PROT_WRITE);
         memcpy(page + 4, &round, 4);
