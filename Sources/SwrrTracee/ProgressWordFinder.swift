@@ -42,9 +42,10 @@ public enum ProgressWordFinder {
 
     public enum Outcome: Sendable {
         case position(Analysis)
-        /// No arrival at the pc within `attempts` tries: the task stands where the last one
-        /// stopped it; the caller signs the state there without progress words.
-        case noLoop
+        /// No arrival at the pc within `attempts` tries, or no instruction the stub can patch
+        /// within reach: the state where the task stands, without progress words (registers and
+        /// digest: exact, found again with a hardware breakpoint, one stop per arrival).
+        case noLoop(StateSignature)
         /// A stop that is not ours came first (a signal, the task's end): the caller handles it.
         case interrupted(Stop)
     }
@@ -57,7 +58,7 @@ public enum ProgressWordFinder {
         for attempt in 1...max(1, attempts) {
             switch try stepToPatchable(task) {
             case .reached: break
-            case .notFound: return .noLoop
+            case .notFound: return .noLoop(try StateSignature.of(task, words: [], excluding: excluded))
             case .interrupted(let stop): return .interrupted(stop)
             }
             let first = try task.registers()
@@ -83,7 +84,7 @@ public enum ProgressWordFinder {
             return .position(Analysis(signature: signature, firstRegisters: first, changed: changed, attempts: attempt,
                                       snapshotBytes: after.byteCount, elapsedMs: monotonicMs() - started))
         }
-        return .noLoop
+        return .noLoop(try StateSignature.of(task, words: [], excluding: excluded))
     }
 
     enum StepResult { case reached, notFound, interrupted(Stop) }

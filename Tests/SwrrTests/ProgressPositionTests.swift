@@ -21,6 +21,8 @@ final class ProgressPositionTests: XCTestCase {
     func testCallsO2() throws { try checkExactPass("calls", .o2Dynamic) }
     func testFixedO0() throws { try checkExactPass("fixed", .o0Dynamic) }
     func testFixedO2() throws { try checkExactPass("fixed", .o2Dynamic) }
+    func testSpinO0Static() throws { try checkExactPass("spin", .o0Static, showRegistersAlone: true) }
+    func testNestedO2Static() throws { try checkExactPass("nested", .o2Static) }
 
     /// The stub's word comparison alone, in the process itself: at an instruction of the spin
     /// loop whose registers repeat, a trap wanting `iterations` = now + 1000 stops exactly there
@@ -96,6 +98,23 @@ final class ProgressPositionTests: XCTestCase {
         }
         print("progress jit_loop rwx: position at 0x\(String(a.signature.registers.rip, radix: 16)), the copy's search ended with \(stop)")
         XCTAssertFalse(reached)
+    }
+
+    /// Stopped before the loop (at memory_spin's int3, straight-line code run once), the pass
+    /// analysis does not come back to its instruction: with one attempt it signs the state there
+    /// without words; with more, the second attempt starts inside the loop, where the task ran to.
+    func testAnalysisOutsideALoopRetriesFromWhereTheTaskRanTo() throws {
+        let (task, iterations, _) = try ProgressFixture.startSolo("spin", .o2Dynamic)
+        defer { task.kill() }
+        let copy = try ProgressFixture.copy(task)
+        defer { copy.kill() }
+        guard case .noLoop(let sig) = try ProgressWordFinder.analyze(task, attempts: 1) else { return XCTFail("expected noLoop") }
+        XCTAssertTrue(sig.words.isEmpty)
+        XCTAssertTrue(HardwareBreakpoint.sameState(sig.registers, try task.registers()))
+        XCTAssertTrue(try sig.matches(task, registers: try task.registers()))
+        guard case .position(let a) = try ProgressWordFinder.analyze(copy, attempts: 3) else { return XCTFail("expected a position") }
+        XCTAssertGreaterThanOrEqual(a.attempts, 2)
+        XCTAssertEqual(a.signature.words.first?.address, iterations)
     }
 
     func testSignatureEncodingRoundTripsAndRefusesBadInput() throws {
