@@ -78,8 +78,11 @@ public final class RegisterMatchTrap {
     /// syscall can be injected at its rip (a breakpoint or syscall stop; no hardware breakpoint
     /// left on that instruction, or the injected syscall would trap on it). nil when the
     /// instruction at target.rip does not qualify or no page can be placed within reach.
-    /// `budget`: how many passes through P the stub allows before it gives up.
-    public static func install(in task: Task, target: Registers, budget: UInt64) throws -> RegisterMatchTrap? {
+    /// `budget`: how many passes through P the stub allows before it gives up. `words`: memory
+    /// words (at most RegisterMatchStub.maxWords) that must also hold their values for a match,
+    /// the progress words of a StateSignature.
+    public static func install(in task: Task, target: Registers, budget: UInt64,
+                               words: [ProgressWord] = []) throws -> RegisterMatchTrap? {
         guard let (insn, original) = instruction(in: task, at: target.rip), canPatch(insn) else { return nil }
         let maps = try task.mappings()
         // Only code in private mappings: writing into a shared one (a JIT's memfd, say) would
@@ -88,7 +91,8 @@ public final class RegisterMatchTrap {
             guard let m = maps.first(where: { $0.start <= a && a < $0.end }), m.permissions.hasSuffix("p") else { return nil }
         }
         for page in StubPlacement.candidates(near: target.rip, in: maps).prefix(8) {
-            guard let stub = RegisterMatchStub(page: page, target: target, instruction: insn, bytes: original, budget: budget),
+            guard let stub = RegisterMatchStub(page: page, target: target, instruction: insn, bytes: original, budget: budget,
+                                                words: words),
                   let jump = jumpPatch(from: target.rip, to: page) else { continue }
             // PROT_READ|PROT_WRITE|PROT_EXEC, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE: the
             // stub reads and writes its own data and stack.
@@ -158,6 +162,9 @@ public final class RegisterMatchTrap {
         try task.writeMemory(target.rip, jump)
         isPatched = true
     }
+
+    /// The stub page's addresses, for MemoryDigest to leave out.
+    public var stubRange: Range<UInt64> { page..<(page + RegisterMatchStub.pageSize) }
 
     /// The addresses the patch covers.
     public var patchedRange: Range<UInt64> { Self.patchedRange(at: target.rip) }

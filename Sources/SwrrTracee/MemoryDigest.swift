@@ -1,0 +1,289 @@
+// The writable memory of a task's process, as a 64-bit digest (one number that changes when any
+// byte does) and as snapshots whose words can be diffed: the memory half of a state signature
+// (StateSignature.swift, docs/POSITIONS.md). Between two events one thread runs alone and makes no
+// syscall, so everything it can change is in its registers and in the writable mappings of its
+// process; read-only and executable-only mappings cannot change without a syscall (mprotect).
+//
+// Not digested: swrr's own pages, which differ between recording and replay or exist in only
+// one of them (the scratch page, the syscall stub page, the threads' syscall buffers, a
+// register-match stub page: the caller names the ones it mapped), and [vvar]/[vvar_vclock]/
+// [vsyscall] (the kernel's clock data, read-only to the program anyway).
+//
+// The digest is of pages: every region's bounds, then each page that is not all zeros with its
+// address (an all-zero page counts as absent). That makes it cheap where memory is mostly
+// reserved: a page of a private anonymous mapping that /proc/PID/pagemap shows neither present
+// nor swapped reads as zeros, so it is not read at all. Measured (debug build, 2 cores shared
+// with other builds): a JVM sleeping after `println` has 482 MiB of writable mappings of which
+// 37 MiB are resident; reading every byte took 1.1 s, the pages pagemap shows 38-42 ms
+// (docs/POSITIONS.md has the table, MemoryDigestTests prints it). Hashing: swrr_hash64 in C at
+// -O0 1-2 GB/s, zlib's crc32 1-1.7 GB/s (32 bits only), a Swift loop 0.16-1.1 GB/s.
+import CSwrrShim
+import Glibc
+import SwrrKernel
+
+/// One writable mapping to digest.
+public struct WritableRegion: Equatable, Sendable {
+    public var start: UInt64
+    public var end: UInt64
+    public var name: String
+    public var count: Int { Int(end - start) }
+}
+
+public enum WritableMemory {
+    /// Mappings the kernel writes (clock data) or only swrr has, never the program.
+    static let kernelNames: Set<String> = ["[vvar]", "[vvar_vclock]", "[vsyscall]"]
+
+    /// swrr's fixed pages, present in every recorded and replayed process.
+    public static let swrrPages: [Range<UInt64>] = [
+        ScratchPage.address..<(ScratchPage.address + ScratchPage.size),
+        SyscallBufferLayout.stubPage..<(SyscallBufferLayout.stubPage + 4096),
+    ]
+
+    /// The writable mappings of `maps`, without the `excluded` ranges (cut out of a mapping that
+    /// contains them) and without swrr's and the kernel's pages. Mappings above 2^47 (none on
+    /// 4-level paging) and empty ones are dropped.
+    public static func regions(of maps: [MapsLine], excluding excluded: [Range<UInt64>] = []) -> [WritableRegion] {
+        let cut = (swrrPages + excluded).sorted { $0.lowerBound < $1.lowerBound }
+        var out: [WritableRegion] = []
+        for m in maps where m.permissions.count >= 2 && Array(m.permissions)[1] == "w" && !kernelNames.contains(m.name) {
+            guard m.start < m.end, m.end <= 0x8000_0000_0000 else { continue }
+            var pieces = [m.start..<m.end]
+            for c in cut {
+                pieces = pieces.flatMap { p -> [Range<UInt64>] in
+                    guard p.overlaps(c) else { return [p] }
+                    return [p.lowerBound..<max(p.lowerBound, c.lowerBound), min(p.upperBound, c.upperBound)..<p.upperBound]
+                        .filter { !$0.isEmpty }
+                }
+            }
+            out += pieces.map { WritableRegion(start: $0.lowerBound, end: $0.upperBound, name: m.name) }
+        }
+        return out
+    }
+
+    /// The regions of `task`'s process now.
+    public static func regions(of task: Task, excluding excluded: [Range<UInt64>] = []) throws -> [WritableRegion] {
+        regions(of: try task.mappings(), excluding: excluded)
+    }
+}
+
+/// A 64-bit digest of writable memory: every region's bounds and every page that is not all
+/// zeros, with its address.
+public struct MemoryDigest: Equatable, Hashable, Sendable {
+    public var value: UInt64
+    /// Bytes of the regions (the sum of their lengths), and bytes that could not be read (a
+    /// MAP_SHARED mapping past its file's end: they count as unreadable in the digest).
+    public var bytes: UInt64
+    public var unreadable: UInt64
+
+    public init(value: UInt64, bytes: UInt64, unreadable: UInt64) {
+        self.value = value
+        self.bytes = bytes
+        self.unreadable = unreadable
+    }
+
+    /// Reads the writable memory of `task`'s process (process_vm_readv, up to `chunk` bytes at
+    /// a time) and digests it.
+    public static func of(_ task: Task, excluding excluded: [Range<UInt64>] = [], chunk: Int = 4 << 20) throws -> MemoryDigest {
+        var builder = DigestBuilder()
+        try PageReader.read(task, excluding: excluded, chunk: chunk) { builder.add($0) }
+        return builder.digest
+    }
+
+    /// The digest of a snapshot: `of(task)` at the moment it was taken.
+    public static func of(_ snapshot: MemorySnapshot) -> MemoryDigest { snapshot.digest }
+}
+
+/// What PageReader finds, in address order.
+enum PageEvent {
+    case region(WritableRegion)
+    /// Pages at `address` (a multiple of 4096 bytes), read.
+    case pages(address: UInt64, UnsafeRawBufferPointer)
+    case unreadable(address: UInt64)
+}
+
+/// The digest of a sequence of page events: independent of how the pages were grouped.
+struct DigestBuilder {
+    private var hasher = Hasher64()
+    private var total: UInt64 = 0
+    private var unreadable: UInt64 = 0
+
+    mutating func add(_ e: PageEvent) {
+        switch e {
+        case .region(let r):
+            hasher.add(words: [r.start, r.end])
+            total += UInt64(r.count)
+        case .pages(let address, let bytes):
+            var off = 0
+            while off < bytes.count {
+                let page = UnsafeRawBufferPointer(rebasing: bytes[off..<min(bytes.count, off + 4096)])
+                if swrr_is_zero(page.baseAddress, page.count) == 0 {
+                    hasher.add(words: [address + UInt64(off)])
+                    hasher.add(page)
+                }
+                off += 4096
+            }
+        case .unreadable(let address):
+            hasher.add(words: [0xDEAD_0000_0000_0000 | address])
+            unreadable += 4096
+        }
+    }
+
+    var digest: MemoryDigest { MemoryDigest(value: hasher.value, bytes: total, unreadable: unreadable) }
+}
+
+/// Reads a process's writable memory page run by page run, skipping the pages of private
+/// anonymous mappings that are neither present nor swapped (they read as zeros).
+enum PageReader {
+    static func read(_ task: Task, excluding excluded: [Range<UInt64>], chunk: Int, _ visit: (PageEvent) -> Void) throws {
+        let maps = try task.mappings()
+        let anonymous = maps.filter { $0.inode == 0 && $0.permissions.hasSuffix("p") && $0.name != "[vsyscall]" }
+        let pagemap = open("/proc/\(task.tgid)/pagemap", O_RDONLY | O_CLOEXEC)
+        defer { if pagemap >= 0 { close(pagemap) } }
+        var buffer = [UInt8](repeating: 0, count: max(4096, chunk & ~4095))
+        for r in WritableMemory.regions(of: maps, excluding: excluded) {
+            visit(.region(r))
+            let isAnonymous = anonymous.contains { $0.start <= r.start && r.end <= $0.end }
+            for run in (isAnonymous && pagemap >= 0 ? populatedRuns(of: r, pagemap: pagemap) : [r.start..<r.end]) {
+                var at = run.lowerBound
+                while at < run.upperBound {
+                    let want = Int(min(UInt64(buffer.count), run.upperBound - at))
+                    let n = buffer.withUnsafeMutableBytes { swrr_read_memory(task.tid, at, $0.baseAddress, want) }
+                    if n > 0 {
+                        let whole = n & ~4095
+                        if whole > 0 {
+                            buffer.withUnsafeBytes { visit(.pages(address: at, UnsafeRawBufferPointer(rebasing: $0.prefix(whole)))) }
+                            at += UInt64(whole)
+                            continue
+                        }
+                    }
+                    visit(.unreadable(address: at))
+                    at += 4096
+                }
+            }
+        }
+    }
+
+    /// The runs of pages of `r` that pagemap shows present (bit 63) or swapped (bit 62); all of
+    /// `r` when pagemap cannot be read.
+    static func populatedRuns(of r: WritableRegion, pagemap: Int32) -> [Range<UInt64>] {
+        let pages = r.count / 4096
+        var entries = [UInt64](repeating: 0, count: pages)
+        let want = pages * 8
+        let n = entries.withUnsafeMutableBytes { pread(pagemap, $0.baseAddress, want, off_t(Int64(bitPattern: (r.start / 4096) * 8))) }
+        guard n == want else { return [r.start..<r.end] }
+        var runs: [Range<UInt64>] = []
+        var runStart: UInt64?
+        for i in 0...pages {
+            let populated = i < pages && entries[i] & (3 << 62) != 0
+            let address = r.start + UInt64(i) * 4096
+            if populated, runStart == nil { runStart = address }
+            if !populated, let s = runStart {
+                runs.append(s..<address)
+                runStart = nil
+            }
+        }
+        return runs
+    }
+}
+
+/// swrr_hash64 (CSwrrShim/hash64.c) over a sequence of inputs.
+public struct Hasher64 {
+    private var state: (UInt64, UInt64, UInt64, UInt64) = (0x243F_6A88_85A3_08D3, 0x1319_8A2E_0370_7344,
+                                                           0xA409_3822_299F_31D0, 0x082E_FA98_EC4E_6C89)
+    public init() {}
+
+    public mutating func add(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        withUnsafeMutableBytes(of: &state) { s in
+            swrr_hash64_update(s.baseAddress!.assumingMemoryBound(to: UInt64.self), base, bytes.count)
+        }
+    }
+
+    public mutating func add(words: [UInt64]) {
+        words.withUnsafeBytes { add($0) }
+    }
+
+    public mutating func add(bytes: [UInt8]) {
+        bytes.withUnsafeBytes { add($0) }
+    }
+
+    public var value: UInt64 {
+        var s = state
+        return withUnsafeBytes(of: &s) { swrr_hash64_finish($0.baseAddress!.assumingMemoryBound(to: UInt64.self)) }
+    }
+}
+
+/// A copy of a process's writable memory, to find the words a stretch of execution changed: its
+/// pages that are not all zeros (the others are zeros), and its digest.
+public struct MemorySnapshot: Sendable {
+    /// The addresses of the pages kept, ascending, and their bytes (4096 each, in that order).
+    public private(set) var pageAddresses: [UInt64] = []
+    private var data: [UInt8] = []
+    public private(set) var digest = MemoryDigest(value: 0, bytes: 0, unreadable: 0)
+
+    public var byteCount: Int { data.count }
+
+    /// A word that differs between two snapshots.
+    public struct Change: Equatable, Sendable {
+        public var address: UInt64
+        public var old: UInt64
+        public var new: UInt64
+
+        public init(address: UInt64, old: UInt64, new: UInt64) {
+            self.address = address
+            self.old = old
+            self.new = new
+        }
+    }
+
+    /// Reads the writable memory of `task`'s process.
+    public static func take(_ task: Task, excluding excluded: [Range<UInt64>] = []) throws -> MemorySnapshot {
+        var s = MemorySnapshot()
+        var builder = DigestBuilder()
+        try PageReader.read(task, excluding: excluded, chunk: 1 << 20) { e in
+            builder.add(e)
+            guard case .pages(let address, let bytes) = e else { return }
+            var off = 0
+            while off < bytes.count {
+                let page = UnsafeRawBufferPointer(rebasing: bytes[off..<off + 4096])
+                if swrr_is_zero(page.baseAddress, 4096) == 0 {
+                    s.pageAddresses.append(address + UInt64(off))
+                    s.data.append(contentsOf: page)
+                }
+                off += 4096
+            }
+        }
+        s.digest = builder.digest
+        return s
+    }
+
+    /// The aligned 8-byte words that differ from `earlier` (a page only one of them has is
+    /// compared with zeros), at most `limit`, in address order.
+    public func changes(since earlier: MemorySnapshot, limit: Int = 4096) -> [Change] {
+        var out: [Change] = []
+        let zeros = [UInt8](repeating: 0, count: 4096)
+        var i = 0, j = 0
+        data.withUnsafeBytes { now in
+            earlier.data.withUnsafeBytes { then in
+                zeros.withUnsafeBytes { zero in
+                    while (i < pageAddresses.count || j < earlier.pageAddresses.count) && out.count < limit {
+                        let a = i < pageAddresses.count ? pageAddresses[i] : UInt64.max
+                        let b = j < earlier.pageAddresses.count ? earlier.pageAddresses[j] : UInt64.max
+                        let address = min(a, b)
+                        let newPage = a == address ? now.baseAddress! + i * 4096 : zero.baseAddress!
+                        let oldPage = b == address ? then.baseAddress! + j * 4096 : zero.baseAddress!
+                        if a == address { i += 1 }
+                        if b == address { j += 1 }
+                        guard memcmp(newPage, oldPage, 4096) != 0 else { continue }
+                        for off in stride(from: 0, to: 4096, by: 8) where out.count < limit {
+                            let x = oldPage.loadUnaligned(fromByteOffset: off, as: UInt64.self)
+                            let y = newPage.loadUnaligned(fromByteOffset: off, as: UInt64.self)
+                            if x != y { out.append(Change(address: address + UInt64(off), old: x, new: y)) }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,150 @@
+// The pass analysis that turns an interruption anywhere into a position the stub can find again
+// (docs/POSITIONS.md): the task was stopped at pc X; its writable memory is copied, it runs to its
+// next arrival at X (a hardware breakpoint, bounded in time), the memory is copied again, and the
+// words that changed in that one pass are the progress words: the stub then traps only where they
+// hold the values of that second arrival, which is the position recorded. No word changed and
+// equal registers: X is a fixed point (every arrival is equivalent). X not reached again within
+// `passTimeoutMs`: X is not in a short loop; the analysis starts again where the task stopped.
+// Before that the task is single-stepped to the next instruction the stub's jump can replace
+// (RegisterMatchTrap.canPatch): the pass analysis is about that instruction, and single steps are
+// as deterministic as the run, so the position stays exact.
+import Glibc
+import SwrrKernel
+
+public enum ProgressWordFinder {
+    /// How long one pass may take, in ms of wall time (a tight loop's pass takes nanoseconds;
+    /// the bound is for a task stopped outside any loop, and for a loaded machine).
+    public static let passTimeoutMs: Int32 = 2
+
+    public struct Analysis: Sendable {
+        /// The position: the task stands there when `analyze` returns.
+        public var signature: StateSignature
+        /// The registers at the first arrival (the interruption): equal to the signature's
+        /// when the loop keeps its progress only in memory (or nowhere).
+        public var firstRegisters: Registers
+        /// Every changed word (up to the snapshot diff's limit), the chosen ones first.
+        public var changed: [MemorySnapshot.Change]
+        /// Attempts made (1 when the first pc was in a loop).
+        public var attempts: Int
+        /// Bytes copied per snapshot, and the wall time of the whole analysis.
+        public var snapshotBytes: Int
+        public var elapsedMs: Double
+
+        /// No word changed and the registers are equal: the thread's state repeats.
+        public var isFixedPoint: Bool {
+            changed.isEmpty && HardwareBreakpoint.sameState(firstRegisters, signature.registers)
+        }
+        /// The registers alone would find the position at the first pass.
+        public var registersCarryNoProgress: Bool {
+            HardwareBreakpoint.sameState(firstRegisters, signature.registers)
+        }
+    }
+
+    public enum Outcome: Sendable {
+        case position(Analysis)
+        /// No arrival at the pc within `attempts` tries, or no instruction the stub can patch
+        /// within reach: the state where the task stands, without progress words (registers and
+        /// digest: exact, found again with a hardware breakpoint, one stop per arrival).
+        case noLoop(StateSignature)
+        /// A stop that is not ours came first (a signal, the task's end): the caller handles it.
+        case interrupted(Stop)
+    }
+
+    /// Analyses `task`, stopped by the tracer at an arbitrary instruction (PTRACE_INTERRUPT or a
+    /// stop like it: nothing pending). `excluded`: swrr's own ranges besides its fixed pages.
+    public static func analyze(_ task: Task, excluding excluded: [Range<UInt64>] = [], attempts: Int = 3,
+                               passTimeoutMs: Int32 = passTimeoutMs) throws -> Outcome {
+        let started = monotonicMs()
+        for attempt in 1...max(1, attempts) {
+            switch try stepToPatchable(task) {
+            case .reached: break
+            case .notFound: return .noLoop(try StateSignature.of(task, words: [], excluding: excluded))
+            case .interrupted(let stop): return .interrupted(stop)
+            }
+            let first = try task.registers()
+            let before = try MemorySnapshot.take(task, excluding: excluded)
+            let bp = HardwareBreakpoint(task: task)
+            try bp.set(first.rip)
+            var resumed = first
+            resumed.eflags |= HardwareBreakpoint.resumeFlag   // past the breakpoint where it stands
+            try task.setRegisters(resumed)
+            try task.resume(.cont)
+            guard let stop = try task.wait(timeoutMs: passTimeoutMs) else {
+                bp.clear()
+                if let other = try stopAfterTimeout(task) { return .interrupted(other) }
+                continue
+            }
+            bp.clear()
+            guard case .signal(SIGTRAP) = stop else { return .interrupted(stop) }
+            guard try task.registers().rip == first.rip else { return .interrupted(stop) }
+            let after = try MemorySnapshot.take(task, excluding: excluded)
+            let changed = ranked(after.changes(since: before))
+            let words = changed.prefix(StateSignature.maxWords).map { ProgressWord(address: $0.address, value: $0.new) }
+            let signature = try StateSignature.of(task, words: Array(words), memory: MemoryDigest.of(after))
+            return .position(Analysis(signature: signature, firstRegisters: first, changed: changed, attempts: attempt,
+                                      snapshotBytes: after.byteCount, elapsedMs: monotonicMs() - started))
+        }
+        return .noLoop(try StateSignature.of(task, words: [], excluding: excluded))
+    }
+
+    enum StepResult { case reached, notFound, interrupted(Stop) }
+
+    /// At most this many single steps to an instruction the stub can replace.
+    static let maxSteps = 64
+
+    /// Single-steps `task` until it stands at an instruction RegisterMatchTrap can patch. Never
+    /// over a syscall, a trapping instruction or pushf (as SpinDetector: the step would go
+    /// unrecorded, trap, or push the trap flag into the program's stack).
+    static func stepToPatchable(_ task: Task) throws -> StepResult {
+        for _ in 0...maxSteps {
+            let pc = try task.registers().rip
+            guard let (insn, _) = RegisterMatchTrap.instruction(in: task, at: pc) else { return .notFound }
+            if RegisterMatchTrap.canPatch(insn) { return .reached }
+            guard insn.effect != .trap && insn.effect != .pushesFlags else { return .notFound }
+            try task.resume(.singleStep)
+            let stop = try task.wait()
+            guard case .signal(SIGTRAP) = stop else { return .interrupted(stop) }
+            var r = try task.registers()
+            if r.eflags & HardwareBreakpoint.trapFlag != 0 {
+                r.eflags &= ~HardwareBreakpoint.trapFlag
+                try task.setRegisters(r)
+            }
+        }
+        return .notFound
+    }
+
+    /// Changed words, the best progress words first: a small step up (a counter: 1 to 2^16),
+    /// then a small step down, then the rest by address. A word that changed by a small monotonic
+    /// step has a new value at every pass, so the stub matches it once; a word that alternates
+    /// (a flag, a pointer swapped between two buffers) matches at many passes.
+    static func ranked(_ changes: [MemorySnapshot.Change]) -> [MemorySnapshot.Change] {
+        func rank(_ c: MemorySnapshot.Change) -> Int {
+            let up = c.new &- c.old, down = c.old &- c.new
+            if up > 0 && up <= 1 << 16 { return 0 }
+            if down > 0 && down <= 1 << 16 { return 1 }
+            return 2
+        }
+        return changes.enumerated().sorted { (rank($0.element), $0.offset) < (rank($1.element), $1.offset) }.map(\.element)
+    }
+
+    /// After a pass timed out: the task is stopped (PTRACE_INTERRUPT) where it ran to; nil then,
+    /// or the stop of something else that came first. A breakpoint trap that raced with the
+    /// interrupt is let go: the analysis starts again from the interrupt's stop.
+    private static func stopAfterTimeout(_ task: Task) throws -> Stop? {
+        try task.interrupt()
+        while true {
+            let stop = try task.wait()
+            switch stop {
+            case .event(.stop): return nil
+            case .signal(SIGTRAP): try task.resume(.cont)
+            default: return stop
+            }
+        }
+    }
+
+    static func monotonicMs() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) * 1000 + Double(ts.tv_nsec) / 1e6
+    }
+}

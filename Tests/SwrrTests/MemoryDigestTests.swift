@@ -1,0 +1,136 @@
+// MemoryDigest and MemorySnapshot (issue 16, docs/POSITIONS.md): the digest of a stopped
+// process's writable memory is the digest of its snapshot, changes with one word and comes back
+// with it, is equal in a fork copy, and leaves swrr's pages out; the snapshot diff names the
+// changed word. The measurements print hashing speed (swrr_hash64 in C, zlib's crc32, a Swift
+// loop) and the cost of a digest for a small C fixture, a JVM and a node process.
+import CSwrrShim
+import Foundation
+import Glibc
+@testable import SwrrTrace
+import SwrrTestSupport
+import SwrrTracee
+import XCTest
+
+final class MemoryDigestTests: XCTestCase {
+    func testDigestFollowsOneWordAndIgnoresSwrrPages() throws {
+        let (task, iterations, _) = try ProgressFixture.startSolo("spin", .o0Dynamic)
+        defer { task.kill() }
+        let before = try MemorySnapshot.take(task)
+        let digest = try MemoryDigest.of(task)
+        XCTAssertEqual(MemoryDigest.of(before), digest, "a snapshot digests as the memory it copied")
+        XCTAssertGreaterThan(digest.bytes, 100_000, "a dynamic executable's writable memory: stack, .data, libc's")
+        XCTAssertEqual(digest.unreadable, 0)
+        // Digests are independent of the read size.
+        XCTAssertEqual(try MemoryDigest.of(task, chunk: 4096), digest)
+
+        let old = try ProgressFixture.word(task, iterations)
+        try task.writeMemory(iterations, withUnsafeBytes(of: (old ^ 0x100).littleEndian) { Array($0) })
+        let changed = try MemoryDigest.of(task)
+        XCTAssertNotEqual(changed, digest)
+        let after = try MemorySnapshot.take(task)
+        XCTAssertEqual(after.changes(since: before), [MemorySnapshot.Change(address: iterations, old: old, new: old ^ 0x100)])
+        try task.writeMemory(iterations, withUnsafeBytes(of: old.littleEndian) { Array($0) })
+        XCTAssertEqual(try MemoryDigest.of(task), digest)
+
+        // A fork copy has the same digest; a page swrr maps in it (its scratch page) is left out,
+        // and a page excluded by address too.
+        let copy = try ProgressFixture.copy(task)
+        defer { copy.kill() }
+        XCTAssertEqual(try MemoryDigest.of(copy), digest)
+        try ScratchPage.map(in: copy)
+        try copy.writeMemory(ScratchPage.address, [1, 2, 3])
+        XCTAssertEqual(try MemoryDigest.of(copy), digest)
+        let stack = try XCTUnwrap(try copy.mappings().first { $0.name == "[stack]" })
+        XCTAssertNotEqual(try MemoryDigest.of(copy, excluding: [stack.start..<stack.end]), digest)
+        XCTAssertEqual(try MemoryDigest.of(copy, excluding: [stack.start..<stack.end]),
+                       try MemoryDigest.of(task, excluding: [stack.start..<stack.end]))
+    }
+
+    func testWritableRegionsCutExclusions() {
+        let maps = ["00400000-00401000 r-xp 00000000 08:01 1 /bin/x", "00600000-00604000 rw-p 00000000 08:01 1 /bin/x",
+                    "70000000-70002000 rw-p 00000000 00:00 0", "7ffff7fc0000-7ffff7fc4000 r--p 00000000 00:00 0 [vvar]",
+                    "7ffffffde000-7ffffffff000 rw-p 00000000 00:00 0 [stack]"].compactMap { MapsLine(parsing: Substring($0)) }
+        let r = WritableMemory.regions(of: maps, excluding: [0x601000..<0x602000])
+        XCTAssertEqual(r.map { $0.start..<$0.end }, [0x600000..<0x601000, 0x602000..<0x604000, 0x7ffffffde000..<0x7ffffffff000])
+    }
+
+    /// Hashing speed on 64 MiB in memory: swrr_hash64 (C), zlib's crc32, and a Swift loop (on
+    /// 4 MiB: it is slow in a debug build). Each must give the same value twice and another when
+    /// one byte changes.
+    func testMeasureHashSpeed() {
+        var data = [UInt8](repeating: 0, count: 64 << 20)
+        for i in stride(from: 0, to: data.count, by: 4096) { data[i] = UInt8(truncatingIfNeeded: i >> 12) }
+        func time(_ f: () -> UInt64) -> (UInt64, Double) {
+            let t = Date()
+            let v = f()
+            return (v, Date().timeIntervalSince(t))
+        }
+        let hash = { (d: [UInt8]) -> UInt64 in var h = Hasher64(); h.add(bytes: d); return h.value }
+        let (h1, th) = time { hash(data) }
+        let (c1, tc) = time { data.withUnsafeBytes { UInt64(CRC32.checksum($0)) } }
+        let small = Array(data.prefix(4 << 20))
+        let (s1, ts) = time {
+            small.withUnsafeBytes { b -> UInt64 in
+                var h: UInt64 = 0
+                for i in 0..<(b.count / 8) { h = (h ^ b.load(fromByteOffset: i * 8, as: UInt64.self)) &* 0x9E37_79B9_7F4A_7C15 }
+                return h
+            }
+        }
+        print(String(format: "hash speed: swrr_hash64 %.0f MB/s, zlib crc32 %.0f MB/s, Swift loop %.0f MB/s",
+                     64 * 1.048576 / th, 64 * 1.048576 / tc, 4 * 1.048576 / ts))
+        XCTAssertEqual(hash(data), h1)
+        XCTAssertNotEqual(s1, 0)
+        data[12345] ^= 1
+        XCTAssertNotEqual(hash(data), h1)
+        XCTAssertNotEqual(data.withUnsafeBytes { UInt64(CRC32.checksum($0)) }, c1)
+    }
+
+    /// The digest of a small C fixture, a JVM and a node process, each waiting (nanosleep or
+    /// sleep in the runtime) after it printed "ready": its writable memory, its resident size
+    /// (smaps_rollup) and the time of one digest and one snapshot.
+    func testMeasureDigestCost() throws {
+        let spin = try ProgressFixture.startSolo("spin", .o2Dynamic)
+        defer { spin.task.kill() }
+        try measure("memory_spin", spin.task.tid)
+
+        let dir = try TestDirectory.makeUnique(prefix: "digest")
+        try "class Ready { public static void main(String[] a) throws Exception { System.out.println(\"ready\"); Thread.sleep(60000); } }"
+            .write(toFile: dir + "/Ready.java", atomically: true, encoding: .utf8)
+        try Subprocess.check(["/usr/bin/javac", "-d", dir, dir + "/Ready.java"])
+        try measureRuntime("java (Ready, sleeping)", "/usr/bin/java", ["-cp", dir, "Ready"])
+        try measureRuntime("node (setTimeout)", "/usr/bin/node",
+                           ["-e", "console.log('ready'); setTimeout(() => {}, 60000)"])
+    }
+
+    private func measureRuntime(_ label: String, _ path: String, _ args: [String]) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = args
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        defer { p.terminate(); p.waitUntilExit() }
+        let line = out.fileHandleForReading.availableData
+        XCTAssertTrue(String(decoding: line, as: UTF8.self).hasPrefix("ready"), "\(label) printed ready")
+        usleep(200_000)
+        try measure(label, p.processIdentifier)
+    }
+
+    private func measure(_ label: String, _ pid: pid_t) throws {
+        let task = Task(tid: pid)
+        let t0 = Date()
+        let d = try MemoryDigest.of(task)
+        let digestSeconds = Date().timeIntervalSince(t0)
+        let t1 = Date()
+        let snap = try MemorySnapshot.take(task)
+        let snapSeconds = Date().timeIntervalSince(t1)
+        let rss = readTextFile("/proc/\(pid)/smaps_rollup")?.split(separator: "\n")
+            .first { $0.hasPrefix("Rss:") }.map { String($0.split(separator: " ").dropFirst().first ?? "?") } ?? "?"
+        let regions = try WritableMemory.regions(of: task).count
+        print(String(format: "digest %@: %d writable regions, %.1f MiB writable (%@ kB resident in all), digest %.1f ms (%.0f MB/s of mappings), snapshot %.1f ms (%.1f MiB of non-zero pages)",
+                     label, regions, Double(d.bytes) / 1048576, rss, digestSeconds * 1000,
+                     Double(d.bytes) / 1e6 / max(digestSeconds, 1e-9), snapSeconds * 1000, Double(snap.byteCount) / 1048576))
+        XCTAssertGreaterThan(d.bytes, 0)
+        XCTAssertLessThanOrEqual(UInt64(snap.byteCount), d.bytes)
+    }
+}
