@@ -9,13 +9,7 @@ import SwrrTestSupport
 import SwrrTracee
 import XCTest
 
-final class BufferedRegionTests: XCTestCase {
-    var debugger: ReplayDebugger?
-
-    override func tearDown() {
-        debugger?.kill()
-        debugger = nil
-    }
+final class BufferedRegionTests: DebuggerTestCase {
 
     func testBreakpointsAndReverseExecutionInsideBufferedSyscalls() throws {
         let rec = try GDBFixture.recording("buffered", status: 4)

@@ -8,13 +8,7 @@ import SwrrTestSupport
 import SwrrTracee
 import XCTest
 
-final class PointSearchDebuggerTests: XCTestCase {
-    var debugger: ReplayDebugger?
-
-    override func tearDown() {
-        debugger?.kill()
-        debugger = nil
-    }
+final class PointSearchDebuggerTests: DebuggerTestCase {
 
     func testASignalInALongComputationIsFoundUnderTheDebugger() throws {
         let rec = try Self.recording()
