@@ -214,10 +214,22 @@ func bytes(fromHex s: Substring) -> [UInt8]? {
     guard chars.count % 2 == 0 else { return nil }
     var out: [UInt8] = []
     var i = 0
+    out.reserveCapacity(chars.count / 2)
     while i < chars.count {
-        guard let b = UInt8(String(decoding: chars[i..<(i + 2)], as: UTF8.self), radix: 16) else { return nil }
-        out.append(b)
+        // Digit by digit: UInt8(_:radix:) accepts a sign, so "+f" would read as 15.
+        guard let high = hexDigit(chars[i]), let low = hexDigit(chars[i + 1]) else { return nil }
+        out.append(high << 4 | low)
         i += 2
     }
     return out
+}
+
+/// The value of one ASCII hex digit.
+private func hexDigit(_ c: UInt8) -> UInt8? {
+    switch c {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+    case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
+    default: return nil
+    }
 }

@@ -55,5 +55,6 @@ final class PacketFieldTests: XCTestCase {
         XCTAssertNil(bytes(fromHex: "0g"[...]))
         XCTAssertNil(bytes(fromHex: "abc"[...]), "odd length")
         XCTAssertNil(bytes(fromHex: "-1"[...]), "a sign is not a hex digit")
+        XCTAssertNil(bytes(fromHex: "+f"[...]), "nor is a plus sign (UInt8(_:radix:) accepts one)")
     }
 }
