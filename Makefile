@@ -8,6 +8,8 @@
 #   make bench   record/replay overhead benchmark (benchmarks/record-overhead)
 #   make fuzz    build the libFuzzer harnesses (Fuzz/) and run each for FUZZ_SECONDS (default 60);
 #                fails, naming the input, if one crashed (not part of `make test`; docs/FUZZING.md)
+#   make vsix    the VS Code extension package $(BUILD_DIR)/swrr-<version>.vsix (no npm: adapter-manifest/
+#                pack-vsix.py); WITH_ADAPTER=1 bundles the release swrr-dap (extension/bin/swrr-dap)
 #   make clean   remove build products
 #
 # BUILD_DIR picks the build directory (default .build), e.g. `make test BUILD_DIR=.build-mine`.
@@ -23,12 +25,12 @@ SWIFT_BUILD_FLAGS := --scratch-path $(BUILD_DIR)
 # schema), Emacs with dap-mode (a real DAP client drives swrr-dap in the tests), and the Go
 # toolchain and a headless JDK (Tests/SwrrRuntimeTests build and record Go and Java programs;
 # node, rustc/cargo and swiftc come from the machine where present, and those tests say what is
-# missing otherwise).
+# missing otherwise), and LuaJIT, Neovim's Lua (NvimDapSnippetTests run adapter-manifest/nvim-dap.lua).
 DEB_PACKAGES := libelf-dev libdw-dev libzstd-dev zlib1g-dev gcc libc6-dev pkg-config gdb strace python3 \
-                python3-jsonschema emacs-nox elpa-dap-mode golang-go openjdk-17-jdk-headless
+                python3-jsonschema emacs-nox elpa-dap-mode golang-go openjdk-17-jdk-headless luajit
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build debug demo test bench fuzz clean
+.PHONY: all deps build debug demo test bench fuzz vsix clean
 
 all: build
 
@@ -76,6 +78,24 @@ bench: build
 FUZZ_SECONDS ?= 60
 fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) Fuzz/run-fuzz
+
+# The .vsix goes beside the build products (not in the repository's tree). With WITH_ADAPTER=1
+# swrr-dap is built for release with the Swift runtime linked in (--static-swift-stdlib, in its own
+# build directory): a normal build's swrr-dap finds libswiftCore.so through a RUNPATH into this
+# machine's toolchain (/opt/swift/usr/lib/swift/linux here), which a user's machine lacks. It still
+# needs libdw, libelf, libzstd and zlib (the Debian packages of `make deps`). It is packed at
+# extension/bin/swrr-dap, where the extension looks when neither the setting swrr.adapterPath nor
+# PATH has one.
+VSIX_DIR ?= $(BUILD_DIR)
+VSIX_ADAPTER_BUILD := $(BUILD_DIR)-vsix
+vsix:
+	@if [ "$(WITH_ADAPTER)" = 1 ]; then \
+	    $(MAKE) deps && \
+	    $(SWIFT) build -c release --static-swift-stdlib --product swrr-dap --scratch-path $(VSIX_ADAPTER_BUILD) && \
+	    python3 adapter-manifest/pack-vsix.py --output-dir $(VSIX_DIR) --adapter $(VSIX_ADAPTER_BUILD)/release/swrr-dap; \
+	else \
+	    python3 adapter-manifest/pack-vsix.py --output-dir $(VSIX_DIR); \
+	fi
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -1,5 +1,6 @@
 // adapter-manifest/: every file parses, names swrr-dap, and the VS Code manifest's launch
-// attributes are exactly the ones LaunchHandler accepts (LaunchConfiguration.attributes).
+// attributes are exactly the ones LaunchHandler accepts (LaunchConfiguration.attributes). The
+// extension's package and code: VSCodeExtensionTests.
 import Foundation
 import SwrrDAP
 import XCTest
@@ -9,14 +10,15 @@ final class ManifestTests: XCTestCase {
 
     func testEveryFileParses() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
-        XCTAssertTrue(Set(files).isSuperset(of: ["package.json", "nvim-dap.lua", "dap-mode.el", "README.md"]), "\(files)")
+        XCTAssertTrue(Set(files).isSuperset(of: ["package.json", "extension.js", "pack-vsix.py", "nvim-dap.lua", "dap-mode.el", "README.md"]),
+                      "\(files)")
         for file in files {
             let data = try Data(contentsOf: URL(fileURLWithPath: directory + "/" + file))
             XCTAssertFalse(data.isEmpty, file)
             switch (file as NSString).pathExtension {
             case "json":
                 XCTAssertNoThrow(try JSONSerialization.jsonObject(with: data), file)
-            case "lua", "el", "md":
+            case "lua", "el", "md", "js", "py":
                 let text = String(decoding: data, as: UTF8.self)
                 XCTAssertTrue(text.contains("swrr-dap"), "\(file) does not mention swrr-dap")
                 if file.hasSuffix(".el") {
@@ -52,7 +54,20 @@ final class ManifestTests: XCTestCase {
         XCTAssertEqual(debuggers.count, 1)
         let swrr = debuggers[0]
         XCTAssertEqual(swrr["type"] as? String, "swrr")
-        XCTAssertEqual(swrr["program"] as? String, "swrr-dap")
+        // No `program`: VS Code resolves it against the extension's folder, not PATH; extension.js
+        // finds swrr-dap (VSCodeExtensionTests).
+        XCTAssertNil(swrr["program"])
+        XCTAssertNil(swrr["initialConfigurations"], "extension.js provides them (VS Code would show both)")
+        XCTAssertEqual(pkg["main"] as? String, "./extension.js")
+        XCTAssertEqual(pkg["activationEvents"] as? [String], ["onDebugResolve:swrr", "onDebugInitialConfigurations",
+                                                              "onDebugDynamicConfigurations:swrr"])
+        XCTAssertEqual((pkg["engines"] as? [String: String])?["vscode"], "^1.80.0")
+        let settings = (contributes["configuration"] as? [String: Any])?["properties"] as? [String: [String: Any]]
+        XCTAssertEqual(settings?["swrr.adapterPath"]?["type"] as? String, "string")
+        XCTAssertEqual(settings?["swrr.adapterPath"]?["scope"] as? String, "machine")
+        let description = try XCTUnwrap(pkg["description"] as? String)
+        XCTAssertFalse(description.contains("as the engine grows"), description)
+        XCTAssertTrue(description.contains("forwards and backwards"), description)
         let attrs = try XCTUnwrap(swrr["configurationAttributes"] as? [String: Any])
         XCTAssertEqual(Array(attrs.keys), ["launch"], "swrr-dap supports launch only")
         let launch = try XCTUnwrap(attrs["launch"] as? [String: Any])
@@ -62,13 +77,11 @@ final class ManifestTests: XCTestCase {
             XCTAssertEqual(props[a.name]?["type"] as? String, a.type, a.name)
             XCTAssertEqual(props[a.name]?["description"] as? String, a.description, a.name)
         }
-        // Initial configurations and snippets use only those attributes (plus type/request/name).
+        // Snippets use only those attributes (plus type/request/name).
         let allowed = Set(LaunchConfiguration.attributes.map(\.name)).union(["type", "request", "name"])
-        let initial = try XCTUnwrap(swrr["initialConfigurations"] as? [[String: Any]])
         let snippets = try XCTUnwrap(swrr["configurationSnippets"] as? [[String: Any]]).compactMap { $0["body"] as? [String: Any] }
-        XCTAssertFalse(initial.isEmpty)
         XCTAssertFalse(snippets.isEmpty)
-        for config in initial + snippets {
+        for config in snippets {
             XCTAssertTrue(Set(config.keys).isSubset(of: allowed), "\(config.keys)")
             XCTAssertEqual(config["type"] as? String, "swrr")
         }
