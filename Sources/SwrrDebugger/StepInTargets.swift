@@ -80,11 +80,17 @@ extension Debugger {
         return (nil, "indirect call")
     }
 
-    /// The function at `address`: its symbol without a PLT stub's "@plt".
+    /// The function at `address` (a PLT stub's symbol without its "@plt").
     private func calleeName(_ address: UInt64, in space: AddressSpace) -> String {
-        if let f = space.function(containing: address), f.entry == address { return f.name }
-        guard let s = space.symbolize(address).symbol else { return "0x" + String(address, radix: 16) }
-        let name = s.symbol.name.hasSuffix("@plt") ? String(s.symbol.name.dropLast(4)) : s.symbol.name
-        return s.offset == 0 ? name : "\(name)+\(s.offset)"
+        var name: String
+        if let f = space.function(containing: address), f.entry == address {
+            name = f.name
+        } else if let s = space.symbolize(address).symbol {
+            name = s.offset == 0 ? s.symbol.name : "\(s.symbol.name)+\(s.offset)"
+        } else {
+            return "0x" + String(address, radix: 16)
+        }
+        if name.hasSuffix("@plt") { name.removeLast(4) }
+        return name
     }
 }

@@ -1,7 +1,8 @@
 // The requests editors send at a stop, through swrr-dap over real pipes on recordings of
 // Tests/Fixtures/dap/requests.c (every message schema-validated): breakpointLocations (exact
 // lines and columns from the line table), exceptionInfo of a SIGSEGV (name, si_code, the fault
-// address the program printed) and its error away from a signal, stepInTargets of a line with
+// address the program printed), of a SIGUSR1 sent with kill (the sender's pid and uid the
+// program printed) and its error away from a signal, stepInTargets of a line with
 // two calls and stepIn into the second, completions of a local, a member, a register.
 import Foundation
 import XCTest
@@ -83,6 +84,35 @@ final class EditorRequestTests: XCTestCase {
                        "SIGSEGV (Segmentation fault), si_code SEGV_MAPERR, fault address 0x5eed0")
         let range = try s.client.request("exceptionInfo", ["threadId": 1 << 31])
         XCTAssertFalse(range.success)
+        try s.finish()
+    }
+
+    func testExceptionInfoOfASignalAProcessSent() throws {
+        let s = try DebugSession("requests", args: ["signal"])
+        let r = try s.client.request("setExceptionBreakpoints", ["filters": ["all-signals"]])
+        XCTAssertTrue(r.success, r.message)
+        let stop = try s.start()
+        XCTAssertEqual(stop["reason"] as? String, "exception", "\(stop)")
+        XCTAssertEqual(stop["text"] as? String, "SIGUSR1")
+        _ = try s.whereStopped(stop)
+        let printed = try s.client.waitFor("the pid printed") {
+            (($0["body"] as? [String: Any])?["output"] as? String)?.contains("pid ") ?? false
+        }
+        // "pid P uid U": the recorded process's, which the recorded siginfo names as the sender.
+        let words = ((printed["body"] as? [String: Any])?["output"] as? String ?? "").split(whereSeparator: { $0 == " " || $0 == "\n" })
+        let pid = try XCTUnwrap(words.firstIndex(of: "pid").flatMap { Int(words[$0 + 1]) })
+        let uid = try XCTUnwrap(words.firstIndex(of: "uid").flatMap { Int(words[$0 + 1]) })
+        let info = try s.client.request("exceptionInfo", ["threadId": s.thread])
+        XCTAssertTrue(info.success, info.message)
+        XCTAssertEqual(info.body["exceptionId"] as? String, "SIGUSR1")
+        XCTAssertEqual(info.body["breakMode"] as? String, "always")
+        let details = info.body["details"] as? [String: Any] ?? [:]
+        XCTAssertEqual(details["signalNumber"] as? Int, 10)
+        XCTAssertEqual(details["code"] as? Int, 0)
+        XCTAssertEqual(details["codeName"] as? String, "SI_USER")
+        XCTAssertEqual(details["senderPid"] as? Int, pid)
+        XCTAssertEqual(details["senderUid"] as? Int, uid)
+        XCTAssertNil(details["faultAddress"])
         try s.finish()
     }
 
