@@ -16,6 +16,24 @@ final class EditorRequestTests: XCTestCase {
         return l.distance(from: l.startIndex, to: r.lowerBound) + 1
     }
 
+    /// The program's output event that contains `text`.
+    private func printed(_ s: DebugSession, _ text: String) throws -> String {
+        let m = try s.client.waitFor("output with '\(text)'") {
+            (($0["body"] as? [String: Any])?["output"] as? String)?.contains(text) ?? false
+        }
+        return (m["body"] as? [String: Any])?["output"] as? String ?? ""
+    }
+
+    /// exceptionInfo of the stopped thread, checked to name `signal` with breakMode always; its
+    /// body and details.
+    private func exceptionInfo(_ s: DebugSession, _ signal: String) throws -> (body: [String: Any], details: [String: Any]) {
+        let info = try s.client.request("exceptionInfo", ["threadId": s.thread])
+        XCTAssertTrue(info.success, info.message)
+        XCTAssertEqual(info.body["exceptionId"] as? String, signal)
+        XCTAssertEqual(info.body["breakMode"] as? String, "always")
+        return (info.body, info.body["details"] as? [String: Any] ?? [:])
+    }
+
     func testBreakpointLocationsAreTheLineTablesStatements() throws {
         let s = try DebugSession("requests")
         // Before configurationDone (VS Code asks while it sets breakpoints) and while stopped.
@@ -64,23 +82,15 @@ final class EditorRequestTests: XCTestCase {
         XCTAssertEqual(stop["reason"] as? String, "exception", "\(stop)")
         XCTAssertEqual(try s.whereStopped(stop).line, s.line("fault"))
         // The address the program printed before the fault.
-        let printed = try s.client.waitFor("the fault address printed") {
-            (($0["body"] as? [String: Any])?["output"] as? String)?.contains("fault at ") ?? false
-        }
-        let text = (printed["body"] as? [String: Any])?["output"] as? String ?? ""
-        let address = try XCTUnwrap(text.components(separatedBy: "fault at ").dropFirst().first?.prefix { $0 != "\n" })
+        let address = try XCTUnwrap(try printed(s, "fault at ").components(separatedBy: "fault at ").last?.prefix { $0 != "\n" })
         XCTAssertEqual(address, "0x5eed0")
-        let info = try s.client.request("exceptionInfo", ["threadId": s.thread])
-        XCTAssertTrue(info.success, info.message)
-        XCTAssertEqual(info.body["exceptionId"] as? String, "SIGSEGV")
-        XCTAssertEqual(info.body["breakMode"] as? String, "always")
-        let details = info.body["details"] as? [String: Any] ?? [:]
+        let (info, details) = try exceptionInfo(s, "SIGSEGV")
         XCTAssertEqual(details["signalNumber"] as? Int, 11)
         XCTAssertEqual(details["code"] as? Int, 1)
         XCTAssertEqual(details["codeName"] as? String, "SEGV_MAPERR")
         XCTAssertEqual(details["faultAddress"] as? String, String(address))
         XCTAssertNil(details["senderPid"])
-        XCTAssertEqual(info.body["description"] as? String,
+        XCTAssertEqual(info["description"] as? String,
                        "SIGSEGV (Segmentation fault), si_code SEGV_MAPERR, fault address 0x5eed0")
         let range = try s.client.request("exceptionInfo", ["threadId": 1 << 31])
         XCTAssertFalse(range.success)
@@ -95,18 +105,11 @@ final class EditorRequestTests: XCTestCase {
         XCTAssertEqual(stop["reason"] as? String, "exception", "\(stop)")
         XCTAssertEqual(stop["text"] as? String, "SIGUSR1")
         _ = try s.whereStopped(stop)
-        let printed = try s.client.waitFor("the pid printed") {
-            (($0["body"] as? [String: Any])?["output"] as? String)?.contains("pid ") ?? false
-        }
         // "pid P uid U": the recorded process's, which the recorded siginfo names as the sender.
-        let words = ((printed["body"] as? [String: Any])?["output"] as? String ?? "").split(whereSeparator: { $0 == " " || $0 == "\n" })
+        let words = try printed(s, "pid ").split(whereSeparator: { $0 == " " || $0 == "\n" })
         let pid = try XCTUnwrap(words.firstIndex(of: "pid").flatMap { Int(words[$0 + 1]) })
         let uid = try XCTUnwrap(words.firstIndex(of: "uid").flatMap { Int(words[$0 + 1]) })
-        let info = try s.client.request("exceptionInfo", ["threadId": s.thread])
-        XCTAssertTrue(info.success, info.message)
-        XCTAssertEqual(info.body["exceptionId"] as? String, "SIGUSR1")
-        XCTAssertEqual(info.body["breakMode"] as? String, "always")
-        let details = info.body["details"] as? [String: Any] ?? [:]
+        let (_, details) = try exceptionInfo(s, "SIGUSR1")
         XCTAssertEqual(details["signalNumber"] as? Int, 10)
         XCTAssertEqual(details["code"] as? Int, 0)
         XCTAssertEqual(details["codeName"] as? String, "SI_USER")
