@@ -34,14 +34,15 @@ extension Debugger {
         let stack = try callStack(tid)
         guard stack.frames.indices.contains(index) else { throw SessionError("thread \(tid) has no frame \(index)") }
         let frame = stack.frames[index]
+        guard stack.physical.indices.contains(frame.physicalIndex) else { return [] }
         let physical = stack.physical[frame.physicalIndex]
         let space = try self.space(for: tid)
         // A caller's pc is a return address: its line is that of the call just made, found
         // through the instruction before it; the calls still to come start at the pc.
         guard let lines = space.module(containing: physical.lookupPC)?.lines,
               let range = lines.lineRange(containing: physical.lookupPC), range.upperBound > frame.pc else { return [] }
-        let end = min(range.upperBound, frame.pc &+ Self.stepInScanLimit)
-        let code = try replay.readMemory(frame.pc, count: Int(end - frame.pc), tid: tid)
+        let length = min(range.upperBound - frame.pc, Self.stepInScanLimit)   // > 0: checked above
+        let code = try replay.readMemory(frame.pc, count: Int(length), tid: tid)
         var targets: [StepInTarget] = []
         var offset = 0
         while offset < code.count {

@@ -5,6 +5,7 @@
 // program printed) and its error away from a signal, stepInTargets of a line with
 // two calls and stepIn into the second, completions of a local, a member, a register.
 import Foundation
+import SwrrDAP
 import XCTest
 
 final class EditorRequestTests: XCTestCase {
@@ -64,6 +65,26 @@ final class EditorRequestTests: XCTestCase {
             XCTAssertFalse(e.success, "\(bad)")
             XCTAssertTrue(e.message.contains("must be an integer from 0 to 2147483647"), e.message)
         }
+        try s.finish()
+    }
+
+    /// A client that counts columns from 0 (columnsStartAt1: false) is answered in its columns.
+    func testColumnsFromZeroWhenTheClientSaysSo() throws {
+        let s = try DebugSession("requests", initialize: ["columnsStartAt1": false])
+        try s.startAtHit(1, of: "two-calls")
+        let line = s.line("two-calls")
+        let r = try s.client.request("breakpointLocations", ["source": ["path": s.source], "line": line])
+        XCTAssertEqual((r.body["breakpoints"] as? [[String: Any]] ?? []).map { $0["column"] as? Int ?? -1 },
+                       try ["= add", "add(", "twice("].map { try column(s, line: line, of: $0) - 1 })
+        let frame = try XCTUnwrap(try s.frames().first?["id"] as? Int)
+        let targets = try s.client.request("stepInTargets", ["frameId": frame]).body["targets"] as? [[String: Any]] ?? []
+        XCTAssertEqual(targets.map { $0["column"] as? Int ?? -1 },
+                       [try column(s, line: line, of: "add(") - 1, try column(s, line: line, of: "twice(") - 1])
+        // The cursor after "numbers.s" is column 9 from 0; the member starts at 8.
+        let c = try s.client.request("completions", ["frameId": frame, "text": "numbers.s", "column": 9])
+        let items = c.body["targets"] as? [[String: Any]] ?? []
+        XCTAssertEqual(items.map { $0["label"] as? String ?? "" }, ["second"])
+        XCTAssertEqual(items.first?["start"] as? Int, 8)
         try s.finish()
     }
 
@@ -149,6 +170,7 @@ final class EditorRequestTests: XCTestCase {
     func testCompletionsOfALocalAMemberAndARegister() throws {
         let s = try DebugSession("requests")
         try s.startAtHit(1, of: "two-calls")
+        XCTAssertEqual(InitializeHandler.capabilitiesBody["completionTriggerCharacters"] as? [String], [".", ">", "$"])
         let frame = try XCTUnwrap(try s.frames().first?["id"] as? Int)
         func complete(_ text: String) throws -> [[String: Any]] {
             // The cursor at the end; columns from 1 (the session's initialize says so).
