@@ -35,6 +35,8 @@ public final class DebuggerTarget {
     var inspection = Inspection()
     /// The targets `gotoTargets` handed out.
     let gotoTargets = GotoTargets()
+    /// The targets `stepInTargets` handed out.
+    let stepInTargets = StepInTargetIDs()
 
     /// `process`: the recorded pid of the process to debug (nil: the first; RecordedProcesses).
     public init(traceDirectory: String, breakpoints: BreakpointSet, process: Int? = nil,

@@ -28,6 +28,10 @@ public struct InitializeHandler: TypedRequestHandler {
         ("supportsLoadedSourcesRequest", ["loadedSources"]),
         ("supportsModulesRequest", ["modules"]),
         ("supportsGotoTargetsRequest", ["gotoTargets", "goto"]),
+        ("supportsBreakpointLocationsRequest", ["breakpointLocations"]),
+        ("supportsExceptionInfoRequest", ["exceptionInfo"]),
+        ("supportsStepInTargetsRequest", ["stepInTargets", "stepIn"]),
+        ("supportsCompletionsRequest", ["completions"]),
     ]
 
     /// Signals as exception breakpoints (DAP's exceptionBreakpointFilters).

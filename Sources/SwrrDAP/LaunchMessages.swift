@@ -34,12 +34,16 @@ public struct Capabilities: Encodable {
     public var supported: [String]
     public var exceptionBreakpointFilters: [ExceptionBreakpointsFilter]
     public var supportsSetVariable = false
+    /// What makes an editor ask for completions as it is typed: members after `.` and `->`,
+    /// registers after `$` (CompletionsHandler).
+    public var completionTriggerCharacters = [".", ">", "$"]
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: ArgumentKey.self)
         for name in supported { try c.encode(true, forKey: ArgumentKey(stringValue: name)) }
         try c.encode(exceptionBreakpointFilters, forKey: ArgumentKey(stringValue: "exceptionBreakpointFilters"))
         try c.encode(supportsSetVariable, forKey: ArgumentKey(stringValue: "supportsSetVariable"))
+        try c.encode(completionTriggerCharacters, forKey: ArgumentKey(stringValue: "completionTriggerCharacters"))
     }
 }
 

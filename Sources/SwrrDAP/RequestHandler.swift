@@ -74,6 +74,10 @@ public enum HandlerRegistry {
         ReverseStepOutHandler(),
         GotoTargetsHandler(),
         GotoHandler(),
+        BreakpointLocationsHandler(),
+        ExceptionInfoHandler(),
+        StepInTargetsHandler(),
+        CompletionsHandler(),
     ] + RefusedHandler.all
 
     public static let table: [String: RequestHandler] = Dictionary(

@@ -23,9 +23,8 @@ public struct ContinueResponseBody: Encodable {
     public var allThreadsContinued: Bool?
 }
 
-/// `next`, `stepIn`, `stepOut`, `stepBack` (NextArguments, StepInArguments, StepOutArguments,
-/// StepBackArguments: the same fields; StepIn's `targetId` is not read, swrr-dap offers no step-in
-/// targets).
+/// `next`, `stepIn`, `stepOut`, `stepBack` (NextArguments, StepOutArguments, StepBackArguments:
+/// the same fields; StepInArguments adds `targetId`, EditorRequestMessages.swift).
 public struct SteppingArguments: Decodable {
     public let threadId: Int32
     public let singleThread: Bool?
@@ -49,7 +48,6 @@ public struct SteppingArguments: Decodable {
 }
 
 public typealias NextArguments = SteppingArguments
-public typealias StepInArguments = SteppingArguments
 public typealias StepOutArguments = SteppingArguments
 public typealias StepBackArguments = SteppingArguments
 

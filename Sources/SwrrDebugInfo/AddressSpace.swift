@@ -93,6 +93,12 @@ public final class AddressSpace {
         modules.flatMap { $0.lines.addresses(file: file, line: line) }
     }
 
+    /// The statement positions of `file` within `lines` in every module, sorted.
+    public func statementPositions(file: String, lines: ClosedRange<Int>) -> [SourcePosition] {
+        modules.reduce(into: Set<SourcePosition>()) { $0.formUnion($1.lines.statementPositions(file: file, lines: lines)) }
+            .sorted()
+    }
+
     /// The address where a breakpoint on a function should go (after its prologue).
     public func breakpointAddress(function name: String) -> UInt64? {
         for m in modules {

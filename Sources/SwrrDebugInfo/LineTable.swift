@@ -21,6 +21,16 @@ public struct SourceLocation: Equatable, Hashable, Sendable, CustomStringConvert
     public var description: String { "\(fileName):\(line)" }
 }
 
+/// A line and column of a source (DWARF's: both 1-based; column 0 when the compiler gave none).
+public struct SourcePosition: Hashable, Comparable, Sendable {
+    public var line: Int
+    public var column: Int
+    public init(line: Int, column: Int) { self.line = line; self.column = column }
+    public static func < (a: SourcePosition, b: SourcePosition) -> Bool {
+        (a.line, a.column) < (b.line, b.column)
+    }
+}
+
 struct LineRow {
     var address: UInt64   // file address
     var file: Int32       // index into LineTable.files
@@ -226,6 +236,22 @@ public final class LineTable {
             out += perInstance.values
         }
         return out.map { $0 &+ m.bias }.sorted()
+    }
+
+    /// Every position a statement row of `file` names from line `lines.lowerBound` to
+    /// `lines.upperBound`: where execution can stop in that range (inline breakpoint positions).
+    /// is_stmt rows only, as for breakpoints; line 0 (compiler-generated code) never appears.
+    public func statementPositions(file: String, lines: ClosedRange<Int>) -> Set<SourcePosition> {
+        var out = Set<SourcePosition>()
+        for cu in units(mentioning: file) {
+            let rs = rows(of: cu)
+            for (f, indices) in statementRows(of: cu, rs) where Self.fileMatches(files[Int(f)], file) {
+                for i in indices.map(Int.init) where lines.contains(Int(rs[i].line)) {
+                    out.insert(SourcePosition(line: Int(rs[i].line), column: Int(rs[i].column)))
+                }
+            }
+        }
+        return out
     }
 
     /// The DIE offset of the innermost function instance (subprogram or inlined subroutine)

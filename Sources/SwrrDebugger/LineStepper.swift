@@ -105,6 +105,33 @@ struct LineStepper {
         }
     }
 
+    /// Into the call `target` names: run to its call instruction in the same activation (the
+    /// frame's CFA), step the call, then past the callee's prologue as stepIn does. A callee
+    /// without line information (a library function) is stepped over: the stop is back in the
+    /// caller after the call.
+    func stepIn(to target: StepInTarget) throws -> Stop {
+        let tid = target.tid
+        if try debugger.replay.registers(tid: tid).rip != target.call {
+            let stop = try runTo(target.call, tid: tid) { [debugger] in
+                guard let cfa = target.cfa else { return true }
+                return try debugger.currentStack(tid).physical.first?.cfa == cfa
+            }
+            if let stop { return stop }
+        }
+        let before = try debugger.replay.registers(tid: tid)
+        if let stop = try singleStep(tid, first: true, before: before) { return stop }
+        let regs = try debugger.replay.registers(tid: tid)
+        guard let ret = callReturn(before, regs, tid: tid) else { return .step(tid: tid, note: nil) }
+        guard let lines = try debugger.space(for: tid).module(containing: regs.rip)?.lines,
+              lines.location(of: regs.rip) != nil else {
+            if let stop = try runToReturn(ret, sp: before.rsp, tid: tid) { return stop }
+            return .step(tid: tid, note: nil)
+        }
+        let body = lines.breakpointAddress(functionEntry: regs.rip)
+        if body != regs.rip, let stop = try runTo(body, tid: tid) { return stop }
+        return .step(tid: tid, note: nil)
+    }
+
     func stepOut(_ tid: Int32) throws -> Stop {
         let exit = try debugger.frameExit(tid, for: "stepOut")
         if let stop = try runToReturn(exit.returnAddress, sp: exit.cfa, tid: tid) { return stop }

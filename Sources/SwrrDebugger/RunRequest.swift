@@ -15,6 +15,9 @@ public enum RunRequest: Equatable, Sendable {
     case gotoLine(GotoLine)
     /// Back to the call of the current function, in its caller.
     case reverseStepOut(tid: Int32)
+    /// Into one call of the current line (a target of Debugger.stepInTargets), past the
+    /// callee's prologue.
+    case stepInTarget(StepInTarget)
 
     /// Which way the run goes (for a pause's description).
     var direction: RunDirection {

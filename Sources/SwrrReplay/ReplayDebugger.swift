@@ -321,6 +321,15 @@ public final class ReplayDebugger {
         try perform { $0.currentTid }
     }
 
+    /// The signal event just replayed when it is `tid`'s (the replay stands at its delivery):
+    /// the recorded siginfo the program's handler, or its death, sees. nil otherwise.
+    public func deliveredSignal(tid: Int32) throws -> SignalEvent? {
+        try perform { e in
+            if case .signal(let ev)? = e.session?.lastEvent, ev.tid == tid { return ev }
+            return nil
+        }
+    }
+
     /// The trace's copy of the program's executable (for a debugger to read symbols from).
     public func executablePath() throws -> String {
         try perform { $0.executablePath() }

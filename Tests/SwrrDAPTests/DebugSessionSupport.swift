@@ -10,14 +10,16 @@ final class DebugSession {
     let program: String
     private let sourceLines: [String]
 
-    /// Records and launches fixture `name` with `args` (and more launch attributes `launch`);
-    /// stops at configurationDone's first stop after `configure` has set breakpoints.
-    init(_ name: String, args: [String] = [], launch more: [String: Any] = [:]) throws {
+    /// Records and launches fixture `name` with `args` (and more launch attributes `launch`,
+    /// more initialize arguments `initialize`); stops at configurationDone's first stop after
+    /// `configure` has set breakpoints.
+    init(_ name: String, args: [String] = [], launch more: [String: Any] = [:], initialize: [String: Any] = [:]) throws {
         program = try DAPTestEnv.fixture(name)
         source = DAPTestEnv.fixtureDirectory + "/" + name + ".c"
         sourceLines = try String(contentsOfFile: source, encoding: .utf8).components(separatedBy: "\n")
         client = try DAPClient()
-        let r = try client.request("initialize", ["adapterID": "swrr", "linesStartAt1": true, "columnsStartAt1": true])
+        let r = try client.request("initialize", ["adapterID": "swrr", "linesStartAt1": true, "columnsStartAt1": true]
+                                                    .merging(initialize) { $1 })
         XCTAssertTrue(r.success, r.message)
         let launch = try client.request("launch", ["program": program, "args": args].merging(more) { $1 }, timeout: 120)
         XCTAssertTrue(launch.success, launch.message)
