@@ -132,6 +132,8 @@ public final class Debugger {
             return try GotoTravel(self).gotoEvent(n)
         case .gotoLine(let g):
             return try GotoTravel(self).gotoLine(g, from: focusThread)
+        case .gotoPosition(let p):
+            return try GotoTravel(self).gotoPosition(p)
         }
     }
 

@@ -1,0 +1,35 @@
+// swrr-dap fixture for value history: `counter` is written N times in a loop (argument 1,
+// default 5: 10, 20, ... N*10), then once in a SIGUSR1 handler (100), then twice in a forked
+// child (7, 8; another location: the child's copy), and last by the parent after the child
+// ended (-1). The tests find lines by the "L:" markers.
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int counter;
+
+static void on_usr1(int sig) {
+    counter = 100 + sig - SIGUSR1;                 // L:handler
+}
+
+int main(int argc, char **argv) {
+    int n = argc > 1 ? atoi(argv[1]) : 5;
+    for (int i = 1; i <= n; i++) {                 // L:for
+        counter = i * 10;                          // L:loop
+    }
+    signal(SIGUSR1, on_usr1);
+    raise(SIGUSR1);
+    fflush(stdout);
+    pid_t child = fork();
+    if (child == 0) {
+        counter = 7;                               // L:child
+        counter = 8;                               // L:child2
+        _exit(0);
+    }
+    waitpid(child, NULL, 0);
+    counter = -1;                                  // L:last
+    printf("counter %d after %d writes in the loop\n", counter, n);   // L:print
+    return 0;
+}
