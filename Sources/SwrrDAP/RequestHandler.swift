@@ -74,6 +74,8 @@ public enum HandlerRegistry {
         ReverseStepOutHandler(),
         GotoTargetsHandler(),
         GotoHandler(),
+        ValueHistoryHandler(),
+        GotoHistoryEntryHandler(),
     ] + RefusedHandler.all
 
     public static let table: [String: RequestHandler] = Dictionary(

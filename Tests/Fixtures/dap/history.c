@@ -1,7 +1,7 @@
 // swrr-dap fixture for value history: `counter` is written N times in a loop (argument 1,
 // default 5: 10, 20, ... N*10), then once in a SIGUSR1 handler (100), then twice in a forked
-// child (7, 8; another location: the child's copy), and last by the parent after the child
-// ended (-1). The tests find lines by the "L:" markers.
+// child (7, 8; another location: the child's copy, which prints its pid), and last by the parent
+// after the child ended (-1). The tests find lines by the "L:" markers.
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +24,8 @@ int main(int argc, char **argv) {
     fflush(stdout);
     pid_t child = fork();
     if (child == 0) {
+        printf("child %d\n", (int)getpid());
+        fflush(stdout);
         counter = 7;                               // L:child
         counter = 8;                               // L:child2
         _exit(0);
