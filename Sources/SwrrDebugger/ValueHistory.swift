@@ -165,19 +165,11 @@ extension Debugger {
             throw SessionError("'\(expression)' is not an object in memory: it has no history to watch")
         }
         var h = try scanHistory(address: address, length: v.bytes.count, name: expression, limits: limits)
-        // Values printed where the user is again, by evaluating the expression in the same frame
-        // with the location's bytes replaced by each entry's (the type's own printing: members,
-        // enumerators, characters).
-        let overlay = OverlayAccess(access(tid), address: address)
-        guard let scope = try? space(for: tid).callStack(overlay).scope(frame) else { return h.history.labelled() }
-        func text(_ bytes: [UInt8]) -> String? {
-            overlay.bytes = bytes
-            return try? DebugExpression.evaluate(expression, in: scope).text
-        }
-        if let first = h.initialBytes { h.history.initial = text(first) ?? h.history.initial }
-        for i in h.history.entries.indices {
-            if let t = text(h.history.entries[i].bytes) { h.history.entries[i].value = t }
-        }
+        // Values as the expression's type prints them (members, enumerators, characters).
+        let formatter = stack.formatter
+        func text(_ bytes: [UInt8]) -> String { formatter.format(v.type, bytes: bytes) }
+        if let first = h.initialBytes { h.history.initial = text(first) }
+        for i in h.history.entries.indices { h.history.entries[i].value = text(h.history.entries[i].bytes) }
         return h.history.labelled()
     }
 
@@ -296,14 +288,25 @@ extension Debugger {
 }
 
 /// Function and line of writing instructions, by process (a process's modules are read once,
-/// and again when a pc lies outside them: a library loaded since).
+/// and again when a pc lies outside them: a library loaded since), kept by address (a loop's
+/// store is looked up once).
 private struct HistorySymbols {
+    struct Key: Hashable { var pid: Int32; var address: UInt64 }
     let debugger: Debugger
     private var refreshed: Set<Int32> = []
+    private var known: [Key: (function: String?, location: SourceLocation?)] = [:]
 
     init(_ debugger: Debugger) { self.debugger = debugger }
 
     mutating func place(_ address: UInt64, tid: Int32, pid: Int32) -> (function: String?, location: SourceLocation?) {
+        let key = Key(pid: pid, address: address)
+        if let p = known[key] { return p }
+        let p = lookUp(address, tid: tid, pid: pid)
+        known[key] = p
+        return p
+    }
+
+    private mutating func lookUp(_ address: UInt64, tid: Int32, pid: Int32) -> (function: String?, location: SourceLocation?) {
         let fresh = !refreshed.contains(pid)
         guard var space = try? debugger.space(for: tid, refresh: fresh) else { return (nil, nil) }
         refreshed.insert(pid)
@@ -343,30 +346,4 @@ private final class HistoryTimer: @unchecked Sendable {
         if state == 0 { state = 2 }
         lock.unlock()
     }
-}
-
-/// A task's memory with the bytes of one location replaced (each entry's value printed through
-/// the expression's own type).
-private final class OverlayAccess: TargetAccess {
-    let base: TargetAccess
-    let address: UInt64
-    var bytes: [UInt8] = []
-
-    init(_ base: TargetAccess, address: UInt64) {
-        self.base = base
-        self.address = address
-    }
-
-    func readMemory(_ at: UInt64, count: Int) throws -> [UInt8] {
-        var out = try base.readMemory(at, count: count)
-        for (i, b) in bytes.enumerated() {
-            let a = address &+ UInt64(i)
-            if a >= at, a - at < UInt64(out.count) { out[Int(a - at)] = b }
-        }
-        return out
-    }
-
-    func registers() throws -> Registers { try base.registers() }
-
-    func floatingPointRegisters() throws -> [UInt8]? { try base.floatingPointRegisters() }
 }
