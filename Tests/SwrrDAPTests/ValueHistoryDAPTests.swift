@@ -83,6 +83,12 @@ final class ValueHistoryDAPTests: XCTestCase {
         XCTAssertTrue(console.message.hasPrefix("cannot evaluate 'no_such_variable'"), console.message)
         let rvalue = try s.client.request("valueHistory", ["expression": "counter + 1"])
         XCTAssertEqual(rvalue.message, "'counter + 1' is not an object in memory: it has no history to watch")
+        for bad: [String: Any] in [[:], ["expression": 3], ["expression": "counter", "limit": -1],
+                                   ["expression": "counter", "frameId": "top"]] {
+            let r = try s.client.request("valueHistory", bad)
+            XCTAssertFalse(r.success, "\(bad)")
+        }
+        XCTAssertFalse(try s.client.request("gotoHistoryEntry", ["positionId": "1"]).success)
         let nowhere = try s.client.request("gotoHistoryEntry", ["positionId": 9999])
         XCTAssertFalse(nowhere.success)
         XCTAssertTrue(nowhere.message.hasPrefix("gotoHistoryEntry: unknown positionId 9999"), nowhere.message)
