@@ -102,6 +102,13 @@ final class ValueHistoryTests: XCTestCase {
             XCTAssertEqual(error as? SessionError,
                            SessionError("'counter + 1' is not an object in memory: it has no history to watch"))
         }
+        // From the end of the recording, where no thread lives: the same, and back at the end.
+        guard case .endOfRecording = try s.run(.continue) else { return XCTFail("not at the end") }
+        let fromEnd = try s.debugger.valueHistory(address: address, length: 4)
+        XCTAssertEqual(fromEnd.entries.map(\.value), h.entries.map(\.value))
+        XCTAssertEqual(fromEnd.entries.map(\.event), h.entries.map(\.event))
+        XCTAssertTrue(try s.debugger.replay.hasEnded())
+        XCTAssertTrue(s.debugger.atEnd)
     }
 
     func testTheLimitMarksTheHistoryIncomplete() throws {
@@ -156,5 +163,37 @@ final class ValueHistoryTests: XCTestCase {
         XCTAssertEqual(paused.entries.map(\.value), Array(loopValues.prefix(paused.entries.count)))
         XCTAssertEqual(try s.value("counter"), "-1")
         XCTAssertEqual(try s.whereNow().line, try line("print"))
+    }
+}
+
+extension ValueHistoryTests {
+    /// SIGALRM delivered in the middle of a computation (held back 200 ms with no syscall to
+    /// deliver it at): the handler's write is a write like any other, named with the handler.
+    /// Replay reaches the delivery point by a search from setitimer's return (PointSearch), and
+    /// the engine's search owns the debug registers meanwhile (Watchpoints.swift), so the store
+    /// of 1 on that stretch is not seen: a known limitation, asserted so that the day the engine
+    /// keeps watchpoints armed through searches this test says so.
+    func testWritesAroundASignalDeliveredMidComputation() throws {
+        let s = try CoreSession("history", ["5", "alarm"])
+        try s.breakAt("print")
+        _ = try s.run(.continue)
+        let h = try s.debugger.valueHistory(of: "counter")
+        XCTAssertNil(h.incomplete)
+        XCTAssertEqual(h.entries.map(\.value), ["10", "20", "30", "40", "50", "100", "1000", "-1"],
+                       "the store of 1 before the mid-computation signal is missed (the search holds the debug registers)")
+        let handler = h.entries[6]
+        XCTAssertEqual(handler.location?.line, try line("alarm"))
+        XCTAssertEqual(handler.function, "on_alarm")
+        XCTAssertEqual(try s.run(.gotoPosition(handler.position)),
+                       .goto(tid: s.tid, .atPosition("write 7 of counter (= 1000)", event: handler.event)))
+        XCTAssertEqual(try s.value("counter"), "1000")
+        XCTAssertEqual(try s.whereNow().function, "on_alarm")
+        // The missed store did happen: from the write before it, the loop's line shows 1.
+        XCTAssertEqual(try s.run(.gotoPosition(h.entries[5].position)),
+                       .goto(tid: s.tid, .atPosition("write 6 of counter (= 100)", event: h.entries[5].event)))
+        XCTAssertEqual(try s.value("counter"), "100")
+        let bp = try s.breakAt("spin")
+        XCTAssertEqual(try s.run(.continue), .breakpoint(tid: s.tid, ids: [bp.id], kind: .source))
+        XCTAssertEqual(try s.value("counter"), "1")
     }
 }
