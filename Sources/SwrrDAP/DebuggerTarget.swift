@@ -37,6 +37,8 @@ public final class DebuggerTarget {
     let gotoTargets = GotoTargets()
     /// The targets `stepInTargets` handed out.
     let stepInTargets = StepInTargetIDs()
+    /// The positions value histories handed out (ValueHistoryHandler.swift).
+    let historyPositions = HistoryPositions()
 
     /// `process`: the recorded pid of the process to debug (nil: the first; RecordedProcesses).
     public init(traceDirectory: String, breakpoints: BreakpointSet, process: Int? = nil,
@@ -235,6 +237,8 @@ struct Inspection {
         case locals(frameId: Int), arguments(frameId: Int), registers(frameId: Int), globals(frameId: Int)
         /// An aggregate or pointer value: its children. `path` is its evaluateName.
         case value(Value, stack: CallStack, path: String?)
+        /// Rows made once (a `-history`'s entries).
+        case rows([VariablesResponseBody.Variable])
     }
 
     var frames: [Int: (tid: Int32, index: Int)] = [:]

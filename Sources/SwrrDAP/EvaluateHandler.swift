@@ -1,6 +1,8 @@
 // `evaluate`: a C expression (variables, members, indexing, pointers, casts, arithmetic) in a
 // frame (the top frame of the focus thread when none is named), for hovers, watches and the
-// debug console alike. Aggregates and pointers come with a variablesReference.
+// debug console alike. Aggregates and pointers come with a variablesReference. In the debug
+// console (context "repl"), `-history EXPR` and `-history 0xADDR,SIZE` answer the value history
+// (ValueHistoryHandler.swift) with the entries as children.
 import SwrrDebugInfo
 
 public struct EvaluateHandler: TypedRequestHandler {
@@ -12,6 +14,9 @@ public struct EvaluateHandler: TypedRequestHandler {
         let frameId = arguments.frameId
         let hexFormat = arguments.format?.hex ?? false
         guard let t = adapter.session.target else { throw RequestError("nothing is being debugged") }
+        if arguments.context == "repl", let history = HistoryQuery.consoleArgument(expression) {
+            return try HistoryQuery.evaluate(history, frameId: frameId, target: t)
+        }
         let scope = try frameId.map { try t.frame($0).scope } ?? t.topScope(try t.liveThread(nil))
         let r: EvaluationResult
         do {

@@ -78,6 +78,8 @@ public enum HandlerRegistry {
         ExceptionInfoHandler(),
         StepInTargetsHandler(),
         CompletionsHandler(),
+        ValueHistoryHandler(),
+        GotoHistoryEntryHandler(),
     ] + RefusedHandler.all
 
     public static let table: [String: RequestHandler] = Dictionary(

@@ -34,6 +34,8 @@ public struct VariablesHandler: TypedRequestHandler {
             }
         case .value(let v, let stack, let path):
             all = ValueView.children(of: v, path: path, stack: stack, target: t, hex: hexFormat)
+        case .rows(let rows):
+            all = rows
         }
         let end = count > 0 ? min(all.count, start + count) : all.count
         return VariablesResponseBody(variables: start < end ? Array(all[start..<end]) : [])

@@ -134,6 +134,8 @@ public final class Debugger {
             return try GotoTravel(self).gotoLine(g, from: focusThread)
         case .stepInTarget(let target):
             return try LineStepper(self).stepIn(to: target)
+        case .gotoPosition(let p):
+            return try GotoTravel(self).gotoPosition(p)
         }
     }
 

@@ -80,6 +80,11 @@ final class Engine {
         try run { try $0.reverseStepInstruction(tid: tid) }
     }
 
+    /// Puts back the last stop after a pass that left and came back to the same position
+    /// (ValueHistory.swift): the engine carries the thread over a breakpoint it stands on after a
+    /// jump as after that stop, so what follows must see the stop the user had.
+    func restoreLastStop(_ s: DebugStop?) { lastStop = s }
+
     /// Whether `tid` stands at breakpoint `address` it stopped at last (the engine then carries
     /// it over by itself).
     func stoppedAtBreakpoint(_ address: UInt64?, tid: Int32) -> Bool {

@@ -24,6 +24,13 @@ struct GotoTravel {
         return .goto(tid: s.tid, .atEvent(s.event))
     }
 
+    /// To a position handed out by the core (a value history's write): right after the write.
+    func gotoPosition(_ p: TravelPosition) throws -> Stop {
+        guard let s = try engine.run({ try $0.goTo(p.position) }) else { return debugger.pausedStop() }
+        if case .end(let outcome) = s.reason { return StopClassifier(debugger).endStop(outcome) }
+        return .goto(tid: s.tid, .atPosition(p.label, event: s.event))
+    }
+
     /// What searching for the line found.
     private enum Search {
         case found(DebugStop)
@@ -82,8 +89,8 @@ struct GotoTravel {
     }
 
     /// Runs `body` with only these software breakpoints in the replay (the user's breakpoints
-    /// and data breakpoints are taken out meanwhile, and put back).
-    private func withOnlyBreakpoints<T>(_ addresses: Set<UInt64>, _ body: () throws -> T) throws -> T {
+    /// and data breakpoints are taken out meanwhile, and put back). ValueHistory's pass too.
+    func withOnlyBreakpoints<T>(_ addresses: Set<UInt64>, _ body: () throws -> T) throws -> T {
         let user = debugger.inserted
         let data = debugger.breakpoints.data
         for a in user.subtracting(addresses) { try? replay.removeBreakpoint(a) }

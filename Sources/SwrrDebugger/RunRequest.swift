@@ -13,6 +13,8 @@ public enum RunRequest: Equatable, Sendable {
     case gotoEvent(Int)
     /// Travel in time to a line's next or previous execution.
     case gotoLine(GotoLine)
+    /// Travel in time to a position the core handed out (a value history's write).
+    case gotoPosition(TravelPosition)
     /// Back to the call of the current function, in its caller.
     case reverseStepOut(tid: Int32)
     /// Into one call of the current line (a target of Debugger.stepInTargets), past the
@@ -23,7 +25,7 @@ public enum RunRequest: Equatable, Sendable {
     var direction: RunDirection {
         switch self {
         case .reverseContinue, .stepBack: return .backward
-        case .gotoEvent: return .travel
+        case .gotoEvent, .gotoPosition: return .travel
         default: return .forward
         }
     }

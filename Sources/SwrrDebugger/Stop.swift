@@ -62,6 +62,8 @@ public enum GotoOutcome: Equatable, Sendable {
     case arrived(GotoLine, event: Int)
     /// The line does not run again in that direction: the replay is where it was.
     case stayed(GotoLine)
+    /// At a position the core handed out (its label: "write 3 of counter (= 30)"), at this event.
+    case atPosition(String, event: Int)
 }
 
 /// How the recording ended.
@@ -132,6 +134,8 @@ public enum Stop: Equatable, Sendable, CustomStringConvertible {
                 return "At event \(event) of the recording"
             case .arrived(let g, let event):
                 return "At the \(g.direction.rawValue) execution of \(g.place) (thread \(tid), event \(event))"
+            case .atPosition(let label, let event):
+                return "At \(label) (thread \(tid), event \(event))"
             case .stayed(let g):
                 let why = g.direction == .next ? "does not run again after this point (the end of the recording was reached)"
                                                : "did not run before this point (the start of the recording was reached)"

@@ -1,0 +1,99 @@
+// Custom request `valueHistory` {expression, frameId?, limit?}: the successive values of a
+// variable (an lvalue in the frame's scope) or of "0xADDR,SIZE" over the whole recording, each
+// with where it was written (event, thread, function, file, line) and a `positionId` that
+// `gotoHistoryEntry` travels to. The debug console's `-history EXPR` (EvaluateHandler) is the
+// same pass, shown as a variablesReference whose children are the entries.
+//
+// The pass is SwrrDebugger's ValueHistory: it replays the whole recording with hardware
+// watchpoints and comes back to where the user is, while this request waits (bounded by `limit`,
+// 10,000 entries by default, and the core's time limit; a bound marks it incomplete). The
+// adapter reads no request meanwhile, so a `pause` sent during the pass is answered after it.
+import SwrrDebugger
+
+public struct ValueHistoryHandler: TypedRequestHandler {
+    public let command = "valueHistory"
+    public var validStates: Set<SessionState> { [.stopped] }
+
+    public func handle(_ arguments: ValueHistoryArguments, adapter: Adapter) throws -> ValueHistoryResponseBody? {
+        guard let t = adapter.session.target else { throw RequestError("nothing is being debugged") }
+        let h = try HistoryQuery.run(arguments.expression, frameId: arguments.frameId, limit: arguments.limit,
+                                     target: t, command: command)
+        let ids = h.entries.map { t.historyPositions.add($0.position) }
+        let entries = zip(h.entries, ids).map { e, id in
+            ValueHistoryResponseBody.Entry(index: e.index, value: e.value, event: e.event, threadId: Int(e.tid),
+                                           processId: Int(e.pid), function: e.function, file: e.location?.file,
+                                           line: e.location?.line, positionId: id, description: e.summary)
+        }
+        return ValueHistoryResponseBody(name: h.name, address: hex(h.address), size: h.length, initial: h.initial,
+                                        entries: entries, passedOver: h.passedOver, complete: h.isComplete,
+                                        incomplete: h.incomplete?.description, description: h.summary)
+    }
+}
+
+/// What `valueHistory` and `-history` share: the location from the text, the core's pass.
+enum HistoryQuery {
+    /// The debug console's command word.
+    static let consoleCommand = "-history"
+
+    /// The text after `-history ` when `expression` is that command, else nil.
+    static func consoleArgument(_ expression: String) -> String? {
+        let t = expression.trimmingCharacters(in: .whitespaces)
+        guard t.hasPrefix(consoleCommand) else { return nil }
+        let rest = t.dropFirst(consoleCommand.count)
+        guard rest.isEmpty || rest.first!.isWhitespace else { return nil }
+        return rest.trimmingCharacters(in: .whitespaces)
+    }
+
+    /// The history of `text`: "0xADDR,SIZE" (bytes), else an lvalue evaluated in frame
+    /// `frameId` (the focus thread's top frame when nil).
+    static func run(_ text: String, frameId: Int?, limit: Int?, target t: DebuggerTarget,
+                    command: String) throws -> ValueHistory {
+        let spec = text.trimmingCharacters(in: .whitespaces)
+        guard !spec.isEmpty else { throw RequestError("\(command): an expression or 0xADDR,SIZE is needed") }
+        var limits = ValueHistoryLimits()
+        if let n = limit { limits.maxEntries = n }
+        let parts = spec.split(separator: ",", omittingEmptySubsequences: false)
+        if parts.count == 2, let a = parseAddress(String(parts[0])),
+           let n = Int(parts[1].trimmingCharacters(in: .whitespaces)) {
+            return try t.core.valueHistory(address: a, length: n, limits: limits)
+        }
+        let tid: Int32
+        var index = 0
+        if let f = frameId {
+            guard let frame = t.inspection.frames[f] else {
+                throw RequestError("\(command): unknown frameId \(f) (frames are valid until the replay resumes)")
+            }
+            (tid, index) = frame
+        } else {
+            tid = try t.liveThread(nil)
+        }
+        return try t.core.valueHistory(of: spec, tid: tid, frame: index, limits: limits)
+    }
+
+    /// `-history` in the debug console: the summary, and the entries as children
+    /// ("#1" = "event 12  thread 4242  main  loop.c:17  = 5  (position 3)").
+    static func evaluate(_ text: String, frameId: Int?, target t: DebuggerTarget) throws -> EvaluateResponseBody {
+        let h = try run(text, frameId: frameId, limit: nil, target: t, command: consoleCommand)
+        let rows = h.entries.map { e -> VariablesResponseBody.Variable in
+            let id = t.historyPositions.add(e.position)
+            return VariablesResponseBody.Variable(name: "#\(e.index)", value: e.place + "  = \(e.value)  (position \(id))",
+                                                  variablesReference: 0)
+        }
+        return EvaluateResponseBody(result: h.summary, variablesReference: rows.isEmpty ? 0 : t.inspection.handle(.rows(rows)))
+    }
+}
+
+/// The positions value histories handed out, by id, for `gotoHistoryEntry` (kept until the
+/// session ends: a position stays valid wherever the replay is).
+final class HistoryPositions {
+    private var positions: [TravelPosition] = []
+
+    func add(_ p: TravelPosition) -> Int {
+        positions.append(p)
+        return positions.count
+    }
+
+    func position(_ id: Int) -> TravelPosition? {
+        id >= 1 && id <= positions.count ? positions[id - 1] : nil
+    }
+}
