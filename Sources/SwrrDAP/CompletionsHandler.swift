@@ -9,8 +9,8 @@ public struct CompletionsHandler: TypedRequestHandler {
     public let command = "completions"
     public var validStates: Set<SessionState> { [.stopped] }
 
-    /// The console commands `evaluate` understands (EvaluateHandler): none take a `-` yet.
-    static let consoleCommands: [String] = []
+    /// The console commands `evaluate` understands (EvaluateHandler, HistoryQuery).
+    static let consoleCommands: [String] = ["-history"]
 
     /// DAP's CompletionItemType for each kind of candidate.
     static let itemTypes: [CompletionCandidate.Kind: String] = [

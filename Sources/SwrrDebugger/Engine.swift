@@ -85,11 +85,14 @@ final class Engine {
     /// jump as after that stop, so what follows must see the stop the user had.
     func restoreLastStop(_ s: DebugStop?) { lastStop = s }
 
-    /// Whether `tid` stands at breakpoint `address` it stopped at last (the engine then carries
-    /// it over by itself).
+    /// Whether `tid` stands at breakpoint `address` and the engine carries it over by itself: it
+    /// stopped there, or a jump (goto, a value history's way back) landed on an arrival there.
+    /// Asked of the engine, not inferred from the last stop: a `continue` after a goto that landed
+    /// on a breakpoint skipped the next real hit (measured: counter 20, i 3 instead of 10, 2).
     func stoppedAtBreakpoint(_ address: UInt64?, tid: Int32) -> Bool {
+        guard let address else { return false }
         if let last = lastStop, last.tid == tid, case .breakpoint(let a) = last.reason, a == address { return true }
-        return false
+        return (try? replay.breakpointCarriedOver(tid: tid)) == address
     }
 
     /// Runs `body` with a software breakpoint at `address` (unless `kept` already has one there).

@@ -287,6 +287,17 @@ public final class ReplayDebugger {
         try perform { try $0.liveTask(tid).registers() }
     }
 
+    /// The software breakpoint `tid` stands on that its next resume carries it over without a
+    /// trap (it stopped at that breakpoint, or a jump landed on an arrival there); nil when a
+    /// breakpoint under its pc would trap at once.
+    public func breakpointCarriedOver(tid: Int32? = nil) throws -> UInt64? {
+        try perform { engine in
+            let task = try engine.liveTask(tid)
+            if case .software(let a)? = engine.stepOver[task.tid] { return a }
+            return nil
+        }
+    }
+
     public func floatingPointRegisters(tid: Int32? = nil) throws -> FloatingPointRegisters {
         try perform { try FloatingPointRegisters.read($0.liveTask(tid)) }
     }

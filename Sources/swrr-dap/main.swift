@@ -46,7 +46,10 @@ let help = """
 
       Custom requests: 'currentEvent' (the replay's event number), 'gotoEvent' {"event": N}
       (travel to the boundary before event N), 'reverseStepOut' {"threadId"} (back to where the
-      current function was called, at the call in its caller).
+      current function was called, at the call in its caller), 'valueHistory' {"expression"}
+      (every value a variable took over the whole recording, with where each write happened;
+      also `-history EXPR` in the debug console) and 'gotoHistoryEntry' {"positionId"} (travel
+      to one of those writes).
 
     ENVIRONMENT
       SWRR_TRACE_DIR   where recordings go (default ~/.local/share/swrr/)

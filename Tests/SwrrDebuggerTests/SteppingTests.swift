@@ -111,6 +111,21 @@ final class SteppingTests: XCTestCase {
         XCTAssertEqual(s.programOutput, "total 30 fact 24 box 4\n")
     }
 
+    func testContinueAfterAGotoThatStayedOnABreakpointStopsAtTheNextHit() throws {
+        // Stopped at L:loop's breakpoint (i == 0); a goto to a line that has not run yet goes
+        // back to where it was, standing on the breakpoint: the next continue stops at i == 1
+        // (it skipped to i == 2 when only the last stop said whether the engine carries over).
+        let s = try CoreSession("debuggee")
+        _ = try s.breakAt("loop")
+        guard case .breakpoint = try s.run(.continue) else { return XCTFail("not at L:loop") }
+        XCTAssertEqual(try s.value("i"), "0")
+        let notYet = try s.gotoLine("fact-call", .previous)
+        guard case .goto(_, .stayed) = try s.run(.gotoLine(notYet)) else { return XCTFail("the goto did not stay") }
+        XCTAssertEqual(try s.value("i"), "0")
+        guard case .breakpoint = try s.run(.continue) else { return XCTFail("not at L:loop again") }
+        XCTAssertEqual(try s.value("i"), "1")
+    }
+
     func testContinueToTheEndOfTheRecording() throws {
         let s = try CoreSession("debuggee")
         let stop = try s.run(.continue)
