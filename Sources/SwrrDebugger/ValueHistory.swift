@@ -169,7 +169,7 @@ extension Debugger {
         guard case .object(let v) = result.value, let address = v.address, !v.bytes.isEmpty else {
             throw SessionError("'\(expression)' is not an object in memory: it has no history to watch")
         }
-        var h = try scanHistory(address: address, length: v.bytes.count, name: expression, limits: limits)
+        var h = try ValueHistoryScan(self).scanHistory(address: address, length: v.bytes.count, name: expression, limits: limits)
         // Values as the expression's type prints them (members, enumerators, characters).
         let formatter = stack.formatter
         func text(_ bytes: [UInt8]) -> String { formatter.format(v.type, bytes: bytes) }
@@ -181,9 +181,25 @@ extension Debugger {
     /// The history of `length` bytes at `address` (values in hexadecimal, little-endian).
     public func valueHistory(address: UInt64, length: Int,
                              limits: ValueHistoryLimits = ValueHistoryLimits()) throws -> ValueHistory {
-        try scanHistory(address: address, length: length, name: "0x\(String(address, radix: 16)),\(length)",
+        try ValueHistoryScan(self).scanHistory(address: address, length: length, name: "0x\(String(address, radix: 16)),\(length)",
                         limits: limits).history.labelled()
     }
+}
+
+/// The pass over the whole recording that a value history is: from the start to the end with a
+/// hardware write watchpoint on the location (the user's breakpoints out, the program's output
+/// held back), then back to where the user was.
+struct ValueHistoryScan {
+    let debugger: Debugger
+
+    init(_ debugger: Debugger) { self.debugger = debugger }
+
+    private var replay: ReplayDebugger { debugger.replay }
+    private var engine: Engine { debugger.engine }
+    private var outputHold: OutputHold { debugger.outputHold }
+    private var allProcesses: Bool { debugger.allProcesses }
+    private var processID: Int { debugger.processID }
+    private func tasks() -> [DebugTask] { debugger.tasks() }
 
     /// Aligned pieces of at most 8 bytes covering the location, one debug register each.
     static func watchPieces(address: UInt64, length: Int) throws -> [Watchpoint] {
@@ -206,7 +222,7 @@ extension Debugger {
     }
 
     /// The pass itself: entries with their bytes in hexadecimal, and the bytes at the start.
-    private func scanHistory(address: UInt64, length: Int, name: String,
+    func scanHistory(address: UInt64, length: Int, name: String,
                              limits: ValueHistoryLimits) throws -> (history: ValueHistory, initialBytes: [UInt8]?) {
         let pieces = try Self.watchPieces(address: address, length: length)
         let watched = Set(pieces.map(\.address))
@@ -216,7 +232,7 @@ extension Debugger {
                                    passedOver: 0, incomplete: nil)
         var initialBytes: [UInt8]?
         var pids: [Int32: Int32] = [:]   // recorded tid -> pid, filled as writers appear
-        var symbols = HistorySymbols(self)
+        var symbols = HistorySymbols(debugger)
 
         let userStop = engine.lastStop
         outputHold.hold()
@@ -224,7 +240,7 @@ extension Debugger {
         let timer = HistoryTimer(after: limits.timeLimit) { [engine] in engine.pause() }
         var failure: Error?
         do {
-            try GotoTravel(self).withOnlyBreakpoints([]) {
+            try GotoTravel(debugger).withOnlyBreakpoints([]) {
                 guard let s = try engine.run({ try $0.goToStart() }) else {
                     history.incomplete = timer.fired ? .timeLimit(limits.timeLimit) : .paused
                     return
@@ -302,6 +318,13 @@ private struct HistorySymbols {
     private var known: [Key: (function: String?, location: SourceLocation?)] = [:]
 
     init(_ debugger: Debugger) { self.debugger = debugger }
+
+    private var replay: ReplayDebugger { debugger.replay }
+    private var engine: Engine { debugger.engine }
+    private var outputHold: OutputHold { debugger.outputHold }
+    private var allProcesses: Bool { debugger.allProcesses }
+    private var processID: Int { debugger.processID }
+    private func tasks() -> [DebugTask] { debugger.tasks() }
 
     mutating func place(_ address: UInt64, tid: Int32, pid: Int32) -> (function: String?, location: SourceLocation?) {
         let key = Key(pid: pid, address: address)

@@ -120,11 +120,14 @@ public final class ReplayDebugger {
             engine.checkpoints.midEventInterval = i / 5
         }
         self.engine = engine
+        // The engine thread's start-up result, handed over through the semaphore (a box: a
+        // captured local var mutated on another thread is an error in Swift 6's mode).
+        final class StartResult: @unchecked Sendable { var error: Error? }
         let ready = DispatchSemaphore(value: 0)
-        var startError: Error?
+        let started = StartResult()
         engineThread = Thread {
             engine.main(started: { error in
-                startError = error
+                started.error = error
                 ready.signal()
             })
         }
@@ -132,7 +135,7 @@ public final class ReplayDebugger {
         engineThread.stackSize = 8 << 20
         engineThread.start()
         ready.wait()
-        if let e = startError {
+        if let e = started.error {
             closed = true
             if let r = e as? ReplayError { throw DebuggerError.replay(r.description) }
             throw e
