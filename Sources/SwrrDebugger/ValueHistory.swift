@@ -319,13 +319,6 @@ private struct HistorySymbols {
 
     init(_ debugger: Debugger) { self.debugger = debugger }
 
-    private var replay: ReplayDebugger { debugger.replay }
-    private var engine: Engine { debugger.engine }
-    private var outputHold: OutputHold { debugger.outputHold }
-    private var allProcesses: Bool { debugger.allProcesses }
-    private var processID: Int { debugger.processID }
-    private func tasks() -> [DebugTask] { debugger.tasks() }
-
     mutating func place(_ address: UInt64, tid: Int32, pid: Int32) -> (function: String?, location: SourceLocation?) {
         let key = Key(pid: pid, address: address)
         if let p = known[key] { return p }
