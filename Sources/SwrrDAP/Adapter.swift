@@ -26,6 +26,8 @@ public final class Adapter {
     private var responseDeferred = false
     /// The operation under way on the run thread (LongRun.swift).
     private(set) var longRun: LongRun?
+    /// Frames read while the loop was busy (a launch recording, `servingCancel`): served first.
+    private var backlog: [Frame] = []
 
     /// The replayed program's output, as `output` events.
     lazy var programOutput = OutputForwarder { [unowned self] category, text in
@@ -110,7 +112,7 @@ public final class Adapter {
                     if let finished = try target.advance() {
                         runFinished(finished, target: target)
                     } else {
-                        longRun?.tick(self, target: target)
+                        longRun?.tick(self, reportsProgress: session.reportsProgress)
                     }
                 } catch {
                     endLongRun()
@@ -118,7 +120,7 @@ public final class Adapter {
                 }
                 if !reader.isReady() { continue }
             }
-            switch reader.next() {
+            switch backlog.isEmpty ? reader.next() : backlog.removeFirst() {
             case .end:
                 return 0
             case .malformed(let why):
@@ -174,8 +176,10 @@ public final class Adapter {
     /// reported and `cancel` can name it (by this request's seq or its progressId).
     func runStarted(title: String, forward: Bool) {
         endLongRun()
-        guard let r = currentRequest else { return }
-        longRun = LongRun(requestSeq: r.seq, command: r.command, title: title, forward: forward)
+        guard let r = currentRequest, let target = session.target else { return }
+        longRun = LongRun(requestSeq: r.seq, command: r.command, title: title,
+                          state: LongRun.replayState(target, forward: forward),
+                          stop: { [weak target] in target?.pause() })
     }
 
     /// The request being handled is answered when its operation ends, by `respond` (called on
@@ -197,8 +201,45 @@ public final class Adapter {
     /// `cancel` of the operation under way, when the arguments name it. Whether they did.
     func cancelLongRun(_ arguments: CancelArguments) -> Bool {
         guard let run = longRun, !run.cancelled, run.isNamed(by: arguments) else { return false }
-        run.cancel(session.target)
+        run.cancel()
         return true
+    }
+
+    /// Runs `body` on this thread while another reads requests (the recording of a launch keeps
+    /// this thread, its tracer, for as long as the program runs): `cancel` is answered at once,
+    /// and `operation` stopped when the cancel names it; every other frame waits for the loop,
+    /// in order. `operation` gets its progress ticks from that thread.
+    func servingCancel<T>(_ operation: LongRun, _ body: () throws -> T) rethrows -> T {
+        let done = OnceFlag()
+        let ended = DispatchSemaphore(value: 0)
+        let reports = session.reportsProgress
+        Thread { [self] in
+            defer { ended.signal() }
+            while true {
+                let ready = reader.wait(timeoutMs: 20)
+                // A frame that arrived as the body ended is left to the loop.
+                if done.isSet { return }
+                operation.tick(self, reportsProgress: reports)
+                guard ready else { continue }
+                let frame = reader.next()
+                if case .message(let bytes) = frame, case .request(let r) = IncomingMessage.parse(bytes), r.command == "cancel" {
+                    if let a = try? ArgumentDecoder.decode(CancelArguments.self, from: r.arguments, command: r.command),
+                       !operation.cancelled, operation.isNamed(by: a) {
+                        operation.cancel()
+                    }
+                    send(.response(requestSeq: r.seq, command: r.command, body: nil))
+                    continue
+                }
+                backlog.append(frame)
+                if case .end = frame { return }
+            }
+        }.start()
+        defer {
+            done.set()
+            ended.wait()
+            operation.end(self)
+        }
+        return try body()
     }
 
     /// The run thread is done: progress ends, a waiting request is answered, the stop reported.

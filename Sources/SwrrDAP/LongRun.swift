@@ -1,11 +1,13 @@
-// The operation under way on the run thread (a run, a value history pass) as the client sees it:
-// the request it came from, its progress events, whether `cancel` ended it, and, for a request
-// whose response waits for the end (`valueHistory`, `-history`), how to answer.
+// A long operation as the client sees it (a run or a value history pass on the run thread, the
+// recording of a `launch`): the request it came from, its progress events, whether `cancel`
+// ended it, and, for a request whose response waits for the end (`valueHistory`, `-history`),
+// how to answer.
 //
 // Progress goes out only to a client that announced `supportsProgressReporting`, and only for an
 // operation that is still under way after `startAfter` (most steps and continues end in tens of
 // milliseconds: a start/end pair for each would be an event storm), then at most every
-// `updateEvery`. The read loop calls `tick` between its 20 ms waits for the run thread.
+// `updateEvery`. The read loop calls `tick` between its 20 ms waits for the run thread (during
+// a recording, the thread that reads requests meanwhile does: Adapter.servingCancel).
 import Foundation
 import SwrrDebugger
 
@@ -18,9 +20,10 @@ final class LongRun {
     let requestSeq: Int
     let command: String
     let title: String
-    /// Whether the replay climbs from the start to the stop (a percentage of the recording's
-    /// events is then known, once its length is): forward runs and value history passes.
-    let forward: Bool
+    /// The message and percentage (when one is known) after so many seconds.
+    private let state: (TimeInterval) -> (String, Double?)
+    /// What stops the operation.
+    private let stop: () -> Void
     let started = Date()
     /// The progressId, once progressStart went out.
     private(set) var progressId: String?
@@ -32,11 +35,13 @@ final class LongRun {
 
     private static var nextId = 1
 
-    init(requestSeq: Int, command: String, title: String, forward: Bool) {
+    init(requestSeq: Int, command: String, title: String, state: @escaping (TimeInterval) -> (String, Double?),
+         stop: @escaping () -> Void) {
         self.requestSeq = requestSeq
         self.command = command
         self.title = title
-        self.forward = forward
+        self.state = state
+        self.stop = stop
     }
 
     /// Whether `cancel` with these arguments names this operation.
@@ -46,14 +51,14 @@ final class LongRun {
         return false
     }
 
-    func cancel(_ target: DebuggerTarget?) {
+    func cancel() {
         cancelled = true
-        target?.pause()
+        stop()
     }
 
-    /// Progress events due now.
-    func tick(_ adapter: Adapter, target: DebuggerTarget) {
-        guard adapter.session.reportsProgress else { return }
+    /// Progress events due now. `reportsProgress`: the client announced supportsProgressReporting.
+    func tick(_ adapter: Adapter, reportsProgress: Bool) {
+        guard reportsProgress else { return }
         let now = Date()
         let elapsed = now.timeIntervalSince(started)
         if progressId == nil {
@@ -61,7 +66,7 @@ final class LongRun {
             let id = "swrr-progress-\(Self.nextId)"
             Self.nextId += 1
             progressId = id
-            let (message, percentage) = state(elapsed, target)
+            let (message, percentage) = state(elapsed)
             lastUpdate = now
             lastMessage = message
             adapter.sendEvent(ProgressStartEventBody(progressId: id, title: title, requestId: requestSeq,
@@ -69,7 +74,7 @@ final class LongRun {
             return
         }
         guard let id = progressId, now.timeIntervalSince(lastUpdate) >= Self.updateEvery else { return }
-        let (message, percentage) = state(elapsed, target)
+        let (message, percentage) = state(elapsed)
         guard message != lastMessage else { return }
         lastUpdate = now
         lastMessage = message
@@ -83,16 +88,19 @@ final class LongRun {
         adapter.sendEvent(ProgressEndEventBody(progressId: id, message: message ?? (cancelled ? "cancelled" : nil)))
     }
 
-    /// "event 1234, 2.5 s" and, going forward in a recording whose length is known, the share of
+    /// "event 1234, 2.5 s" and, going forward (the replay climbing from the start to the stop:
+    /// forward runs, value history passes) in a recording whose length is known, the share of
     /// its events replayed.
-    private func state(_ elapsed: TimeInterval, _ target: DebuggerTarget) -> (String, Double?) {
-        let event = target.progressEvent
-        let seconds = String(format: "%.1f s", elapsed)
-        if forward, let total = target.recordingEvents, total > 0 {
-            let share = min(100, max(0, Double(event) * 100 / Double(total)))
-            return ("event \(event) of \(total), \(seconds)", share.rounded())
+    static func replayState(_ target: DebuggerTarget, forward: Bool) -> (TimeInterval) -> (String, Double?) {
+        { [weak target] elapsed in
+            let event = target?.progressEvent ?? 0
+            let seconds = String(format: "%.1f s", elapsed)
+            if forward, let total = target?.recordingEvents, total > 0 {
+                let share = min(100, max(0, Double(event) * 100 / Double(total)))
+                return ("event \(event) of \(total), \(seconds)", share.rounded())
+            }
+            return ("event \(event), \(seconds)", nil)
         }
-        return ("event \(event), \(seconds)", nil)
     }
 
     /// The title of a run's progress.
@@ -112,5 +120,23 @@ final class LongRun {
         case .continue, .next, .stepIn, .stepOut, .stepInTarget: return true
         default: return false
         }
+    }
+}
+
+/// A flag one thread sets and another reads.
+final class OnceFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+
+    func set() {
+        lock.lock()
+        value = true
+        lock.unlock()
+    }
+
+    var isSet: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return value
     }
 }

@@ -5,8 +5,8 @@
 // with one id around it, nothing when the client did not announce supportsProgressReporting; a
 // `cancel` (by progressId or by the request's seq) stops it within a second with a `stopped`
 // whose thread `threads` lists; a cancel of a finished or unknown request is harmless; a cancel
-// during a value history pass answers it as cancelled. Every message is validated against the
-// schema.
+// during a value history pass answers it as cancelled; a cancel during a launch's recording keeps
+// what was recorded and debugs it. Every message is validated against the schema.
 import Foundation
 import XCTest
 
@@ -36,7 +36,7 @@ final class ProgressCancelTests: XCTestCase {
         XCTAssertTrue(r.success, r.message)
         XCTAssertEqual(r.body["supportsCancelRequest"] as? Bool, true)
         XCTAssertTrue(try c.request("launch", ["trace": trace]).success)
-        try c.event("initialized")
+        _ = try c.event("initialized")
         XCTAssertTrue(try c.request("configurationDone").success)
         let end = try c.event("stopped", timeout: 120)
         XCTAssertEqual(end.body["reason"] as? String, "end of recording", "\(end)")
@@ -184,5 +184,38 @@ final class ProgressCancelTests: XCTestCase {
         let three = try s.client.request("valueHistory", ["expression": "counter", "limit": 3], timeout: 120)
         XCTAssertEqual((three.body["entries"] as? [[String: Any]])?.map { $0["value"] as? String }, ["10", "20", "30"])
         try s.finish()
+    }
+
+    func testCancelTheRecordingOfALaunch() throws {
+        let program = try DAPTestEnv.fixture("longrun")
+        let c = try DAPClient()
+        XCTAssertTrue(try c.request("initialize", ["adapterID": "swrr", "supportsProgressReporting": true]).success)
+        // 20,000 rounds: about 22 s of computation, cancelled long before.
+        let launch = c.send("launch", ["program": program, "args": ["20000"]])
+        let start = try c.event("progressStart", timeout: 30)
+        XCTAssertEqual(start.body["title"] as? String, "Recording longrun")
+        XCTAssertEqual(start.body["requestId"] as? Int, launch)
+        XCTAssertEqual(start.body["cancellable"] as? Bool, true)
+        usleep(300_000)
+        let t0 = Date()
+        XCTAssertTrue(try c.request("cancel", ["requestId": launch], timeout: 1).success)
+        let r = try c.response(to: launch, timeout: 30)
+        let latency = Date().timeIntervalSince(t0)
+        print("cancel of a recording -> launch answered \(Int(latency * 1000)) ms")
+        XCTAssertLessThan(latency, 1.0)
+        XCTAssertEqual(r["success"] as? Bool, true, "\(r)")
+        let end = try XCTUnwrap(c.received.last { $0["event"] as? String == "progressEnd" })
+        XCTAssertEqual((end["body"] as? [String: Any])?["message"] as? String, "cancelled")
+        let said = c.received.compactMap { ($0["body"] as? [String: Any])?["output"] as? String }
+        XCTAssertTrue(said.contains { $0.hasPrefix("swrr-dap: the recording was cancelled: the program was killed") }, "\(said)")
+        _ = try c.event("initialized")
+        // The partial recording replays to where it was stopped.
+        XCTAssertTrue(try c.request("configurationDone").success)
+        let stop = try c.event("stopped", timeout: 60)
+        XCTAssertEqual(stop.body["reason"] as? String, "end of recording", "\(stop)")
+        try assertListed(c, stop.body)
+        let done = try c.disconnectAndExit()
+        XCTAssertEqual(done.status, 0)
+        XCTAssertEqual(try c.schemaViolations(), [])
     }
 }
