@@ -20,6 +20,14 @@ public final class Adapter {
     private var finished = false
     /// A handler is running: events about its effect wait for its response.
     private var inHandler = false
+    /// The request being handled.
+    private(set) var currentRequest: Request?
+    /// The handler answers later (`respondLater`): no response goes out when it returns.
+    private var responseDeferred = false
+    /// The operation under way on the run thread (LongRun.swift).
+    private(set) var longRun: LongRun?
+    /// Frames read while the loop was busy (a launch recording, `servingCancel`): served first.
+    private var backlog: [Frame] = []
 
     /// The replayed program's output, as `output` events.
     lazy var programOutput = OutputForwarder { [unowned self] category, text in
@@ -101,13 +109,18 @@ public final class Adapter {
             // client nor a long replay starves the other.
             if session.state == .running, let target = session.target {
                 do {
-                    if let stop = try target.advance() { report(stop) }
+                    if let finished = try target.advance() {
+                        runFinished(finished, target: target)
+                    } else {
+                        longRun?.tick(self, reportsProgress: session.reportsProgress)
+                    }
                 } catch {
+                    endLongRun()
                     replayFailed(error)
                 }
                 if !reader.isReady() { continue }
             }
-            switch reader.next() {
+            switch backlog.isEmpty ? reader.next() : backlog.removeFirst() {
             case .end:
                 return 0
             case .malformed(let why):
@@ -143,22 +156,129 @@ public final class Adapter {
             return
         }
         inHandler = true
-        defer { inHandler = false }
-        do {
+        currentRequest = request
+        responseDeferred = false
+        defer { inHandler = false; currentRequest = nil }
+        answer(requestSeq: request.seq, command: request.command) {
             let body = try handler.respond(to: request, adapter: self)
-            send(.response(requestSeq: request.seq, command: request.command, body: body))
-        } catch let e as RequestError {
-            send(.error(requestSeq: request.seq, command: request.command, message: e.message))
-        } catch let e as SessionError {
-            // The debugger core's messages are written for the user, as RequestError's are.
-            send(.error(requestSeq: request.seq, command: request.command, message: e.message))
-        } catch {
-            send(.error(requestSeq: request.seq, command: request.command, message: "\(request.command): \(error)"))
+            if responseDeferred { return JSONObject??.none }
+            return .some(body)
         }
         inHandler = false
         let events = queued
         queued = []
         for e in events { send(e) }
+    }
+
+    // MARK: operations on the run thread
+
+    /// The request being handled started an operation on the run thread: its progress is
+    /// reported and `cancel` can name it (by this request's seq or its progressId).
+    func runStarted(title: String, forward: Bool) {
+        endLongRun()
+        guard let r = currentRequest, let target = session.target else { return }
+        longRun = LongRun(requestSeq: r.seq, command: r.command, title: title,
+                          state: LongRun.replayState(target, forward: forward),
+                          stop: { [weak target] in target?.pause() })
+    }
+
+    /// The request being handled is answered when its operation ends, by `respond` (called on
+    /// the read loop with what the run thread finished with). Must follow `runStarted`.
+    func respondLater(_ respond: @escaping (DebuggerTarget.Finished) throws -> JSONObject?) {
+        responseDeferred = true
+        longRun?.respond = respond
+    }
+
+    /// The operation under way ends without a result (the session restarts or ends): its
+    /// progress ends and a request still waiting is answered as cancelled.
+    func endLongRun() {
+        guard let run = longRun else { return }
+        longRun = nil
+        run.end(self)
+        if run.respond != nil { send(.cancelled(requestSeq: run.requestSeq, command: run.command)) }
+    }
+
+    /// `cancel` of the operation under way, when the arguments name it. Whether they did.
+    func cancelLongRun(_ arguments: CancelArguments) -> Bool {
+        guard let run = longRun, !run.cancelled, run.isNamed(by: arguments) else { return false }
+        run.cancel()
+        return true
+    }
+
+    /// Runs `body` on this thread while another reads requests (the recording of a launch keeps
+    /// this thread, its tracer, for as long as the program runs): `cancel` is answered at once,
+    /// and `operation` stopped when the cancel names it; every other frame waits for the loop,
+    /// in order. `operation` gets its progress ticks from that thread.
+    func servingCancel<T>(_ operation: LongRun, _ body: () throws -> T) rethrows -> T {
+        let done = OnceFlag()
+        let ended = DispatchSemaphore(value: 0)
+        let reports = session.reportsProgress
+        Thread { [self] in
+            defer { ended.signal() }
+            while true {
+                let ready = reader.wait(timeoutMs: 20)
+                // A frame that arrived as the body ended is left to the loop.
+                if done.isSet { return }
+                operation.tick(self, reportsProgress: reports)
+                guard ready else { continue }
+                let frame = reader.next()
+                if case .message(let bytes) = frame, case .request(let r) = IncomingMessage.parse(bytes), r.command == "cancel" {
+                    if let a = try? ArgumentDecoder.decode(CancelArguments.self, from: r.arguments, command: r.command),
+                       !operation.cancelled, operation.isNamed(by: a) {
+                        operation.cancel()
+                    }
+                    send(.response(requestSeq: r.seq, command: r.command, body: nil))
+                    continue
+                }
+                backlog.append(frame)
+                if case .end = frame { return }
+            }
+        }.start()
+        defer {
+            done.set()
+            ended.wait()
+            operation.end(self)
+        }
+        return try body()
+    }
+
+    /// The run thread is done: progress ends, a waiting request is answered, the stop reported.
+    private func runFinished(_ finished: DebuggerTarget.Finished, target: DebuggerTarget) {
+        let run = longRun
+        longRun = nil
+        run?.end(self)
+        let cancelled = run?.cancelled ?? false
+        switch finished {
+        case .stop(let stop):
+            report(stop, cancelled: cancelled ? run?.command : nil)
+        case .history:
+            try? session.move(to: .stopped)
+            guard let run, let respond = run.respond else { return }
+            if cancelled {
+                send(.cancelled(requestSeq: run.requestSeq, command: run.command))
+                // The pass went back to where the user was: say so, as for any cancelled run.
+                post(StoppedEventBody(reason: "pause",
+                                      description: "Cancelled \(run.command): the replay is back at event \(target.eventNumber), where it was",
+                                      threadId: target.focusThread, allThreadsStopped: true))
+                return
+            }
+            answer(requestSeq: run.requestSeq, command: run.command) { .some(try respond(finished)) }
+        }
+    }
+
+    /// Sends the response `body` makes (.none: no response now, the handler answers later;
+    /// .some(nil): a response without a body), or the error it throws as its message.
+    private func answer(requestSeq: Int, command: String, _ body: () throws -> JSONObject??) {
+        do {
+            if let b = try body() { send(.response(requestSeq: requestSeq, command: command, body: b)) }
+        } catch let e as RequestError {
+            send(.error(requestSeq: requestSeq, command: command, message: e.message))
+        } catch let e as SessionError {
+            // The debugger core's messages are written for the user, as RequestError's are.
+            send(.error(requestSeq: requestSeq, command: command, message: e.message))
+        } catch {
+            send(.error(requestSeq: requestSeq, command: command, message: "\(command): \(error)"))
+        }
     }
 
     /// Ends the loop after the current request.
@@ -169,7 +289,8 @@ public final class Adapter {
     // MARK: stops
 
     /// Reports a stop of the target: `stopped`, and `exited` when the recorded program ended.
-    public func report(_ stop: TargetStop) {
+    /// `cancelled`: the command a `cancel` ended (the description says so).
+    public func report(_ stop: TargetStop, cancelled: String? = nil) {
         guard let target = session.target else { return }
         programOutput.flush()
         try? session.move(to: .stopped)
@@ -187,6 +308,9 @@ public final class Adapter {
             // DebuggerTarget.refreshCaches).
             body.reason = info.reason
             body.description = info.description
+            if let command = cancelled, info.reason == "pause" {
+                body.description = "Cancelled \(command). " + (info.description ?? "")
+            }
             body.text = info.text
             if !info.hitBreakpointIds.isEmpty { body.hitBreakpointIds = info.hitBreakpointIds }
         }

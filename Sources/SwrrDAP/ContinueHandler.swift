@@ -8,6 +8,8 @@ enum Resume {
         guard let target = adapter.session.target else { throw RequestError("nothing is being debugged") }
         let focus = target.focusThread   // read before the run thread may move it
         try target.begin(request)
+        adapter.runStarted(title: LongRun.title(request, command: adapter.currentRequest?.command ?? ""),
+                           forward: LongRun.isForward(request))
         try adapter.session.move(to: .running)
         adapter.afterResponse(ContinuedEventBody(threadId: focus, allThreadsContinued: true))
     }

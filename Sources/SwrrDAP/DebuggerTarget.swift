@@ -23,7 +23,7 @@ public final class DebuggerTarget {
     private let cond = NSCondition()
     private var running = false
     private var pauseWanted = false
-    private var result: Result<Stop, Error>?
+    private var result: Result<Outcome, Error>?
     private var cachedThreads: [TargetThread] = []
     private var cachedEvent = 0
     private var replayTids: [Int32] = []
@@ -94,16 +94,41 @@ public final class DebuggerTarget {
         return running
     }
 
+    /// What a run thread finished with.
+    enum Outcome {
+        case stop(Stop)
+        /// A value history pass (`valueHistory`, `-history`): it ends where it began, and its
+        /// errors are the request's, not the replay's.
+        case history(Result<ValueHistory, Error>)
+    }
+
+    /// What `advance` hands the adapter when the run thread is done.
+    enum Finished {
+        case stop(TargetStop)
+        case history(Result<ValueHistory, Error>)
+    }
+
     public func begin(_ request: RunRequest) throws {
+        try start(resetsInspection: true) { .stop(try $0.run(request)) }
+    }
+
+    /// A value history pass on the run thread, so the read loop stays free for `pause` and
+    /// `cancel` (before, it blocked the loop for the whole pass). The position does not change:
+    /// the frames and handles handed out stay valid.
+    func beginHistory(_ pass: @escaping (Debugger) throws -> ValueHistory) throws {
+        try start(resetsInspection: false) { core in .history(Result { try pass(core) }) }
+    }
+
+    private func start(resetsInspection: Bool, _ work: @escaping (Debugger) throws -> Outcome) throws {
         cond.lock()
         defer { cond.unlock() }
         guard !running, !killed else { throw RequestError("the replay is already running") }
         running = true
         pauseWanted = false
         result = nil
-        inspection = Inspection()
+        if resetsInspection { inspection = Inspection() }
         let thread = Thread { [unowned self] in
-            let r = Result { try self.core.run(request) }
+            let r = Result { try work(self.core) }
             self.cond.lock()
             self.result = r
             self.running = false
@@ -115,7 +140,7 @@ public final class DebuggerTarget {
         thread.start()
     }
 
-    public func advance() throws -> TargetStop? {
+    func advance() throws -> Finished? {
         cond.lock()
         // A pause asked for before the core's run began is asked for again until the run stops.
         if pauseWanted && running && result == nil {
@@ -127,11 +152,23 @@ public final class DebuggerTarget {
         guard let r = result else { cond.unlock(); return nil }
         result = nil
         cond.unlock()
-        let stop = TargetStop(try r.get())
-        lastStop = stop
-        refreshCaches()
-        return stop
+        switch try r.get() {
+        case .history(let h):
+            return .history(h)
+        case .stop(let s):
+            let stop = TargetStop(s)
+            lastStop = stop
+            refreshCaches()
+            if case .endOfRecording = stop { recordingEvents = eventNumber }
+            return .stop(stop)
+        }
     }
+
+    /// The number of events of the recording, once a run reached its end (for percentages).
+    private(set) var recordingEvents: Int?
+
+    /// The replay's event number while a run goes on (SwrrDebugger's RunProgress). Any thread.
+    var progressEvent: Int { core.progressEvent }
 
     /// Pauses the run under way (no effect when none is): it stops with reason "pause".
     public func pause() {

@@ -6,6 +6,7 @@ public struct DisconnectHandler: TypedRequestHandler {
     public var validStates: Set<SessionState> { Set(SessionState.allCases) }
 
     public func handle(_ arguments: DisconnectArguments, adapter: Adapter) throws -> NoBody? {
+        adapter.endLongRun()   // a request waiting for its pass is answered (cancelled)
         adapter.session.end()
         if !adapter.session.terminatedSent {
             adapter.session.terminatedSent = true

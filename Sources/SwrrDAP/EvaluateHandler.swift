@@ -15,7 +15,8 @@ public struct EvaluateHandler: TypedRequestHandler {
         let hexFormat = arguments.format?.hex ?? false
         guard let t = adapter.session.target else { throw RequestError("nothing is being debugged") }
         if arguments.context == "repl", let history = HistoryQuery.consoleArgument(expression) {
-            return try HistoryQuery.evaluate(history, frameId: frameId, target: t)
+            try HistoryQuery.evaluate(history, frameId: frameId, adapter: adapter, target: t)
+            return nil   // answered when the pass ends (ValueHistoryHandler.swift)
         }
         let scope = try frameId.map { try t.frame($0).scope } ?? t.topScope(try t.liveThread(nil))
         let r: EvaluationResult

@@ -32,6 +32,7 @@ public struct InitializeHandler: TypedRequestHandler {
         ("supportsExceptionInfoRequest", ["exceptionInfo"]),
         ("supportsStepInTargetsRequest", ["stepInTargets", "stepIn"]),
         ("supportsCompletionsRequest", ["completions"]),
+        ("supportsCancelRequest", ["cancel"]),
     ]
 
     /// Signals as exception breakpoints (DAP's exceptionBreakpointFilters).

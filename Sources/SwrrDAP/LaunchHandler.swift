@@ -1,6 +1,11 @@
 // `launch`: records the program (its output streamed as `output` events while it runs, inside a
 // collapsed output group) or opens an existing trace, then starts the replay at the program's
 // first instruction and announces `initialized`.
+//
+// A recording reports progress (seconds: the recorder counts events on its own thread, with no
+// reader) and can be cancelled, by the launch's seq or the progressId: the program is killed, the
+// trace finished where it was (ProgramRecorder.swift, RecordingCancel), and the session debugs
+// that partial recording, saying so in an output event.
 import SwrrDebugger
 import SwrrRecord
 
@@ -49,14 +54,28 @@ public struct LaunchHandler: TypedRequestHandler {
         let forwarder = OutputForwarder { category, text in
             adapter.sendEvent(OutputEventBody(category: category, output: text))
         }
+        let cancel = RecordingCancel()
+        let name = program.split(separator: "/").last.map(String.init) ?? program
+        let operation = LongRun(requestSeq: adapter.currentRequest?.seq ?? 0, command: command,
+                                title: "Recording \(name)", state: { (String(format: "%.1f s", $0), nil) },
+                                stop: { cancel.cancel() })
         do {
-            let outcome = try ProgramRecorder.record(
-                program: program, arguments: arguments, workingDirectory: cwd, environment: env,
-                output: { fd, bytes in forwarder.write(fd: fd, bytes) },
-                status: { adapter.console("swrr-dap: \($0)") })
+            let outcome = try adapter.servingCancel(operation) {
+                try ProgramRecorder.record(
+                    program: program, arguments: arguments, workingDirectory: cwd, environment: env,
+                    output: { fd, bytes in forwarder.write(fd: fd, bytes) },
+                    status: { adapter.console("swrr-dap: \($0)") }, cancel: cancel)
+            }
             forwarder.flush()
-            adapter.console("swrr-dap: recorded \(outcome.eventCount) events; the program exited with status " +
-                            "\(outcome.exitStatus). Debugging the recording \(outcome.traceDirectory).")
+            guard let status = outcome.exitStatus, let events = outcome.eventCount else {
+                // Outside the collapsed group: the user asked for it and must see what they debug.
+                adapter.console("", group: "end")
+                adapter.console("swrr-dap: the recording was cancelled: the program was killed and the recording ends " +
+                                "there. Debugging that partial recording \(outcome.traceDirectory).", category: "important")
+                return outcome.traceDirectory
+            }
+            adapter.console("swrr-dap: recorded \(events) events; the program exited with status " +
+                            "\(status). Debugging the recording \(outcome.traceDirectory).")
             adapter.console("", group: "end")
             return outcome.traceDirectory
         } catch {

@@ -89,6 +89,9 @@ public enum OutgoingMessage {
     case response(requestSeq: Int, command: String, body: JSONObject?)
     case error(requestSeq: Int, command: String, message: String)
     case event(String, body: JSONObject?)
+    /// The response of a request `cancel` ended: success false and message "cancelled", as
+    /// DAP's CancelRequest says, with no error for the client to show (the user asked for it).
+    case cancelled(requestSeq: Int, command: String)
 
     /// A typed event, its body encoded (BodyEncoder, the one place bodies are encoded).
     static func event<Body: EventBody>(_ body: Body) -> OutgoingMessage {
@@ -114,6 +117,9 @@ public enum OutgoingMessage {
             return ["seq": seq, "type": "response", "request_seq": rs, "success": false,
                     "command": command, "message": message,
                     "body": ["error": ["id": 1, "format": Self.escapeFormat(message), "showUser": true]]]
+        case .cancelled(let rs, let command):
+            return ["seq": seq, "type": "response", "request_seq": rs, "success": false,
+                    "command": command, "message": "cancelled", "body": [String: Any]()]
         case .event(let name, let body):
             var m: JSONObject = ["seq": seq, "type": "event", "event": name]
             if let body = body { m["body"] = body }

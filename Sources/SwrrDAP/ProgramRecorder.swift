@@ -16,15 +16,18 @@ import SwrrTracee
 public enum ProgramRecorder {
     public struct Outcome {
         public let traceDirectory: String
-        public let exitStatus: Int32
-        public let eventCount: Int
+        /// nil when the recording was cancelled (the program was killed).
+        public let exitStatus: Int32?
+        public let eventCount: Int?
+        public var cancelled: Bool { exitStatus == nil }
     }
 
     /// Records; `output(fd, bytes)` gets the program's output as it comes (on another thread),
     /// `status` the recorder's status lines.
     public static func record(program: String, arguments: [String], workingDirectory: String,
                               environment: [String], output: @escaping (UInt8, [UInt8]) -> Void,
-                              status: @escaping (String) -> Void) throws -> Outcome {
+                              status: @escaping (String) -> Void,
+                              cancel: RecordingCancel = RecordingCancel()) throws -> Outcome {
         var outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0]
         guard pipe(&outPipe) == 0 else { throw RequestError("launch: cannot create a pipe: \(String(cString: strerror(errno)))") }
         guard pipe(&errPipe) == 0 else {
@@ -56,11 +59,19 @@ public enum ProgramRecorder {
                        "(a process it started keeps them); output after this point is not shown")
             }
         }
-        let options = RecordOptions(program: program, arguments: arguments, environment: environment,
+        var options = RecordOptions(program: program, arguments: arguments, environment: environment,
                                     workingDirectory: workingDirectory, status: status)
-        let result = try Recorder(options: options).run()
-        return Outcome(traceDirectory: result.traceDirectory,
-                       exitStatus: WaitStatus.shellStatus(result.waitStatus), eventCount: result.eventCount)
+        // The directory chosen here, as the recorder would, so a cancelled recording's is known.
+        let directory = try TraceStore.newTracePath(programName: String(program.split(separator: "/").last ?? "program"))
+        options.outputDirectory = directory
+        try? TraceStore.setLatest(directory)
+        do {
+            let result = try cancel.during { try Recorder(options: options).run() }
+            return Outcome(traceDirectory: result.traceDirectory,
+                           exitStatus: WaitStatus.shellStatus(result.waitStatus), eventCount: result.eventCount)
+        } catch RecordError.stopped where cancel.requested {
+            return Outcome(traceDirectory: directory, exitStatus: nil, eventCount: nil)
+        }
     }
 
     /// Reads the pipes until both are closed; closes them.
@@ -84,5 +95,64 @@ public enum ProgramRecorder {
             open.removeAll { closed.contains($0.0) }
         }
         for (fd, _) in open { close(fd) }
+    }
+}
+
+/// `cancel` of a launch's recording. The recorder already finishes its trace when swrr record
+/// gets SIGTERM (SwrrRecord/StopSignals.swift: the program is killed, every chunk written, the
+/// end marker says the recording was stopped, and the trace replays up to there), so a cancel is
+/// that signal, sent to swrr-dap itself while the handler is installed: only for the recording
+/// (`during`), after which SIGTERM and SIGHUP get back what they had, so an editor ending
+/// swrr-dap with SIGTERM ends it as before. A SIGTERM from outside during the recording still
+/// finishes the trace, then ends swrr-dap as it asked.
+public final class RecordingCancel: @unchecked Sendable {
+    private let lock = NSLock()
+    private var recording = false
+    private var wanted = false
+
+    public init() {}
+
+    /// Whether a cancel stopped the recording.
+    public var requested: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return wanted
+    }
+
+    /// Stops the recording under way (any thread); no effect outside one.
+    public func cancel() {
+        lock.lock()
+        let now = recording && !wanted
+        if now { wanted = true }
+        lock.unlock()
+        if now { Glibc.kill(getpid(), SIGTERM) }
+    }
+
+    func during<T>(_ body: () throws -> T) throws -> T {
+        var oldTerm = sigaction(), oldHup = sigaction()
+        sigaction(SIGTERM, nil, &oldTerm)
+        sigaction(SIGHUP, nil, &oldHup)
+        func restore() {
+            sigaction(SIGTERM, &oldTerm, nil)
+            sigaction(SIGHUP, &oldHup, nil)
+        }
+        StopSignals.install()
+        lock.lock()
+        recording = true
+        lock.unlock()
+        defer {
+            lock.lock()
+            recording = false
+            lock.unlock()
+            restore()
+        }
+        do {
+            return try body()
+        } catch RecordError.stopped(let sig) where !requested {
+            // Not a cancel: the signal came from outside, and it ends swrr-dap once the trace is finished.
+            restore()
+            raise(sig)
+            throw RecordError.stopped(signal: sig)
+        }
     }
 }

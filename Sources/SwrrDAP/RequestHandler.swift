@@ -46,6 +46,7 @@ public enum HandlerRegistry {
         ThreadsHandler(),
         ContinueHandler(),
         PauseHandler(),
+        CancelHandler(),
         RestartHandler(),
         TerminateHandler(),
         DisconnectHandler(),

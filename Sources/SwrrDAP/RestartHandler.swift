@@ -11,6 +11,7 @@ public struct RestartHandler: TypedRequestHandler {
             throw RequestError("restart: nothing is being debugged")
         }
         old.kill()
+        adapter.endLongRun()
         do {
             let t = try DebuggerTarget.open(old.traceDirectory, process: old.processID, adapter: adapter)
             adapter.session.target = t

@@ -31,6 +31,11 @@ public final class Session {
     public var configuration: LaunchConfiguration?
     /// The client's `initialize` arguments (linesStartAt1, supportsProgressReporting, …).
     public var clientArguments: JSONValue = .object([:])
+    /// Whether the client announced `supportsProgressReporting` (progress events go only to it).
+    public var reportsProgress: Bool {
+        if case .object(let o) = clientArguments, case .bool(true)? = o["supportsProgressReporting"] { return true }
+        return false
+    }
     /// Breakpoints as requested, kept across restarts.
     public let breakpoints = BreakpointSet()
     /// The `source` object of each source breakpoint as the client sent it, by breakpoint id

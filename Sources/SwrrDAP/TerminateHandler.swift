@@ -5,6 +5,7 @@ public struct TerminateHandler: TypedRequestHandler {
     public var validStates: Set<SessionState> { Set(SessionState.allCases) }
 
     public func handle(_ arguments: TerminateArguments, adapter: Adapter) throws -> NoBody? {
+        adapter.endLongRun()   // a request waiting for its pass is answered (cancelled)
         adapter.session.end()
         adapter.sendTerminated()
         return nil

@@ -40,6 +40,8 @@ final class ReplayDebugEngine {
     private(set) var session: ReplaySession!
     /// The session's hook: breakpoints, watchpoints, steps and carry-overs (TrapControl.swift).
     let traps = TrapControl()
+    /// The live session's event number, readable from any thread while the engine runs.
+    let liveEvent = LiveEventNumber()
     var breakpoints: SoftwareBreakpoints { traps.breakpoints }
     var debugRegisters: DebugRegisters { traps.debugRegisters }
     var interruption: Interruption { traps.interruption }
@@ -179,6 +181,8 @@ final class ReplayDebugEngine {
     /// Makes `s` the live replay, with the debugger's breakpoints and watchpoints in it.
     func installSession(_ s: ReplaySession) {
         s.keepTasksAtEnd = true
+        s.progress = liveEvent
+        liveEvent.set(s.eventNumber)
         traps.attach(to: s)
         session = s
         outcome = nil

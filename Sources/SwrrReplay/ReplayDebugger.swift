@@ -330,6 +330,11 @@ public final class ReplayDebugger {
         try perform { $0.eventNumber }
     }
 
+    /// The event number of the live replay as the engine thread last set it, read without the
+    /// mailbox: while an operation runs (a reverse scan re-executing from a checkpoint, a long
+    /// continue) it moves, so a front end can show progress. Any thread.
+    public var liveEventNumber: Int { engine.liveEvent.value }
+
     /// The recorded tid of the task the last stop was in (the program's first task at the start).
     public func currentTid() throws -> Int32 {
         try perform { $0.currentTid }
@@ -432,5 +437,23 @@ final class DebugMailbox {
         reports.append(r)
         cond.broadcast()
         cond.unlock()
+    }
+}
+
+/// An event number written by the engine thread and read by any other.
+final class LiveEventNumber: @unchecked Sendable {
+    private let lock = NSLock()
+    private var n = 0
+
+    func set(_ v: Int) {
+        lock.lock()
+        n = v
+        lock.unlock()
+    }
+
+    var value: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return n
     }
 }

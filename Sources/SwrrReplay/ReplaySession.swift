@@ -24,7 +24,9 @@ public final class ReplaySession {
     /// Called with (1 or 2, bytes) for the program's writes to the recorder's stdout/stderr.
     public var echo: ((UInt8, [UInt8]) -> Void)?
     /// Number of events replayed so far (the first exec is event 0).
-    public internal(set) var eventNumber = 0
+    public internal(set) var eventNumber = 0 { didSet { progress?.set(eventNumber) } }
+    /// Where the engine shares the event number with other threads (ReplayDebugger.liveEventNumber).
+    var progress: LiveEventNumber?
     /// The trace's events as replay reads them (ReplayEvents.swift).
     let events: ReplayEvents
     /// Live tasks by recorded tid (ReplayTasks.swift).
