@@ -157,6 +157,7 @@ final class DAPClient {
         }
     }
 
+    @discardableResult
     func event(_ name: String, timeout: TimeInterval = 60) throws -> Message {
         try waitFor("event \(name)", timeout: timeout) { $0["type"] as? String == "event" && $0["event"] as? String == name }
     }
