@@ -155,11 +155,13 @@ final class NamespaceTests: XCTestCase {
     /// unmapped. Its replay diverged at that exec (the trace's hard link kept the set-user-ID bit,
     /// so replay's exec turned address randomization back on); the trace now holds no set-ID file.
     func checkUnshareCommand(_ environment: [String: String?]) throws {
-        let script = "id -u; echo pid $$; hostname ns-host; hostname; ls /proc | grep -c '^[0-9]'; mount | tail -1"
+        // The processes of the new pid namespace as the shell alone sees them (a glob, no child):
+        // `ls /proc | grep -c` counted 2 or 3 natively, as grep had or had not started yet.
+        let script = "id -u; echo pid $$; hostname ns-host; hostname; echo /proc/[0-9]*; mount | tail -1"
         let unshare = ["unshare", "-Urmpf", "--mount-proc", "--uts", "sh", "-c", script]
         let program = getuid() == 0 ? ["/usr/bin/setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups"] + unshare
             : ["/usr/bin/" + unshare[0]] + unshare.dropFirst()
-        let expected = "0\npid 1\nns-host\n3\nproc on /proc type proc (rw,nosuid,nodev,noexec,relatime)\n"
+        let expected = "0\npid 1\nns-host\n/proc/1\nproc on /proc type proc (rw,nosuid,nodev,noexec,relatime)\n"
         let native = try Subprocess.run(program)
         XCTAssertEqual(native.stdoutText, expected, "\(native)")
         let recording = try timedRoundTrip(program, label: "unshare -Urmpf", environment: environment)
