@@ -103,7 +103,8 @@ final class PointSearch {
     let started = ContinuousClock.now
     /// Breakpoint hits so far.
     private(set) var hits = 0
-    /// Arrivals whose registers (and progress words) matched but whose state did not.
+    /// Arrivals whose registers and progress words matched but whose state (FP or memory
+    /// digest) did not.
     private(set) var passedOver = 0
     /// The register-matching trap of a supervised search, installed.
     private(set) var trap: RegisterMatchTrap?
@@ -127,6 +128,12 @@ final class PointSearch {
     /// instruction is put back at P while the memory is digested: the recording had it there.
     private func stateMatches(_ regs: Registers, trap: RegisterMatchTrap?) throws -> Bool {
         guard let sig = signature else { return true }
+        // The progress words first (a breakpoint hit in a loop counting in memory matches the
+        // registers at every pass): only an arrival at the recorded pass is digested.
+        for w in sig.words {
+            let bytes = try task.task.readMemory(w.address, count: 8)
+            if bytes.reversed().reduce(UInt64(0), { $0 << 8 | UInt64($1) }) != w.value { return false }
+        }
         let wasPatched = trap?.isPatched ?? false
         try trap?.unpatch()
         defer { if wasPatched { try? trap?.patch() } }
@@ -330,8 +337,9 @@ final class PointSearch {
     }
 
     private func trapExhausted() -> Error {
-        session.diverge("cannot find \(what) within \(Self.trapBudget) executions of the instruction at \(place) " +
-                        "(\(hits) breakpoint hits, then the register-matching trap): the point lies further, " +
+        let digest = signature == nil ? "" : ", \(passedOver) arrival(s) with the recorded registers passed over by the state digest"
+        return session.diverge("cannot find \(what) within \(Self.trapBudget) executions of the instruction at \(place) " +
+                        "(\(hits) breakpoint hits, then the register-matching trap\(digest)): the point lies further, " +
                         "or this replay has left the recorded path (set SWRR_SEARCH_LIMIT to search longer)")
     }
 

@@ -14,6 +14,8 @@
 // times (benchmarks/positions-stress sets 20, the count).
 import Foundation
 import SwrrTestSupport
+import SwrrTrace
+import SwrrTracee
 import XCTest
 
 final class PreemptionTests: XCTestCase {
@@ -104,6 +106,42 @@ final class PreemptionTests: XCTestCase {
     func testSignalFromAThreadUnbuffered() throws { try checkSignal("thread", environment: Self.unbuffered) }
     func testSignalFromATimerBuffered() throws { try checkSignal("timer", environment: [:]) }
     func testSignalFromATimerUnbuffered() throws { try checkSignal("timer", environment: Self.unbuffered) }
+
+    // MARK: a position that is not reached
+
+    /// A trace whose first preemption's memory digest is changed (one bit): replay reaches the
+    /// recorded pass (registers and progress word match), the digest differs, the arrival is
+    /// passed over, and no later one matches (the word only grows) before the trap's budget ends:
+    /// a divergence at that event's number, never a silent stop at a wrong pass.
+    func testADamagedSignatureIsAReportedDivergence() throws {
+        let exe = try ProgressFixture.executable("memory_spin", .o2Dynamic)
+        let recording = try record([exe, "spin"], expectedStatus: 0)
+        let damaged = try makeTemporaryDirectory("damaged") + "/trace"
+        var index: Int?
+        try TraceRewriting.copy(recording.trace, to: damaged) { events in
+            for (i, e) in events.enumerated() {
+                guard case .preempt(var p) = e, var sig = p.signature, !sig.words.isEmpty else { continue }
+                sig.memory.value ^= 1
+                p.signature = sig
+                events[i] = .preempt(p)
+                index = i
+                return
+            }
+        }
+        let event = try XCTUnwrap(index, "no preemption with progress words in the recording")
+        // A budget of 5 × 10^8 passes (SWRR_SEARCH_LIMIT × 10,000; about 1.5 s): past the recorded pass
+        // (50 ms of spinning, 2-5 × 10^7 passes), far short of the default.
+        let r = try Swrr.run(["replay", damaged], environment: ["SWRR_SEARCH_LIMIT": "50000", "SWRR_SEARCH_REPORT": "1"],
+                             timeout: 120)
+        let last = r.stderrLines.last ?? ""
+        print("damaged signature at event \(event): status \(r.status), \(last)")
+        XCTAssertEqual(r.status, 70, "\(r)")
+        XCTAssertTrue(last.hasPrefix("swrr: divergence at event \(event): cannot find the point where the recording switched away"),
+                      last)
+        XCTAssertTrue(last.contains("1 arrival(s) with the recorded registers passed over by the state digest"),
+                      "the recorded pass was reached and rejected once: \(last)")
+        XCTAssertFalse(r.stdoutText.contains("spin iterations"), "the replay went on past the position: \(r.stdoutText)")
+    }
 
     // MARK: helpers
 
