@@ -89,6 +89,8 @@ final class RecordTask {
     /// When it last got the slot (Scheduler.granted): it keeps it through syscalls for a
     /// Scheduler.syscallSliceMs while others wait.
     var slotSince: UInt64 = 0
+    /// Positions given up in a row because the task stood in writable code (SlicePreemption).
+    var writableCodeRetries = 0
     /// The current syscall's event was written before its exit (fork/vfork/clone, at their
     /// ptrace event: a vfork parent only returns after the child has run).
     var syscallRecorded = false

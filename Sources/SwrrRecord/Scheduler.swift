@@ -118,6 +118,13 @@ final class Scheduler {
         t.runningSince = now()
     }
 
+    /// `t`, resumed just now, is interrupted again in about `retryMs` rather than a slice (its
+    /// position was given up: SlicePreemption.swift).
+    func retrySoon(_ t: RecordTask, retryMs: UInt64) {
+        let now = now()
+        t.runningSince = now >= Self.sliceMs - retryMs ? now - (Self.sliceMs - retryMs) : 0
+    }
+
     /// `t` gives the slot away (if it held it), whatever it does next.
     func release(_ t: RecordTask) {
         if current === t { current = nil }

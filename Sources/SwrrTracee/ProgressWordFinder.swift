@@ -178,6 +178,39 @@ public enum ProgressWordFinder {
         return .notFound
     }
 
+    public enum Departure: Sendable {
+        /// The task stands at the return address.
+        case returned
+        /// No return address to run to, or not reached within the time: the task stands
+        /// somewhere further (or where it was).
+        case stayed
+        /// A stop that is not ours came first: the caller handles it.
+        case interrupted(Stop)
+    }
+
+    /// Runs `task`, stopped in code its program may rewrite (a JIT's writable page), to the
+    /// return address on top of its stack when `isFixedCode` says that address is code the
+    /// program cannot rewrite without a syscall (a leaf JIT function returning to its compiled
+    /// caller), with a hardware breakpoint, bounded by `timeoutMs`. The run is the program's own.
+    public static func runToReturnAddress(_ task: Task, mode: ResumeMode, timeoutMs: Int32,
+                                          isFixedCode: (UInt64) -> Bool) throws -> Departure {
+        let here = try task.registers()
+        guard let b = try? task.readMemory(here.rsp, count: 8) else { return .stayed }
+        let target = b.reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        guard isFixedCode(target) else { return .stayed }
+        let bp = HardwareBreakpoint(task: task)
+        try bp.set(target)
+        defer { bp.clear() }
+        try task.resume(mode)
+        guard let stop = try task.wait(timeoutMs: timeoutMs) else {
+            bp.clear()
+            if let other = try stopAfterTimeout(task, mode: mode) { return .interrupted(other) }
+            return .stayed
+        }
+        guard case .signal(SIGTRAP) = stop, try task.registers().rip == target else { return .interrupted(stop) }
+        return .returned
+    }
+
     /// Changed words, the best progress words first: a small step up (a counter: 1 to 2^16),
     /// then a small step down, then the rest by address. A word that changed by a small monotonic
     /// step has a new value at every pass, so the stub matches it once; a word that alternates

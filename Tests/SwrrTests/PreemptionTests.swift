@@ -107,6 +107,31 @@ final class PreemptionTests: XCTestCase {
     func testSignalFromATimerBuffered() throws { try checkSignal("timer", environment: [:]) }
     func testSignalFromATimerUnbuffered() throws { try checkSignal("timer", environment: Self.unbuffered) }
 
+    // MARK: code the program writes
+
+    /// jit_loop rwx runs 40 × 20 rounds of code it rewrites in an RWX page beside a thread that sleeps
+    /// 5 ms at a time: the computing thread is preempted, never at a position in the page (the
+    /// recorder gives those up and tries again 1 ms later: replay could only search the page by
+    /// breakpoint, one stop per pass), and the replay is identical.
+    func testJitCodeIsPreemptedOutsideItsWritablePage() throws {
+        let exe = try ProgressFixture.executable("jit_loop", .o2Dynamic)
+        for environment in [[:], Self.unbuffered] {
+            var env = environment
+            env["SWRR_PREEMPT_REPORT"] = "1"
+            let recording = try record([exe, "rwx", "ticker"], expectedStatus: 0, environment: env)
+            XCTAssertEqual(recording.result.stdoutText, "jit total 42000000000\n", "40 × the 20 rounds")
+            let reports = recording.result.stderrLines.filter { $0.hasPrefix("swrr: position of task") }
+            let givenUp = reports.filter { $0.contains("in writable code, given up") }.count
+            let taken = reports.filter { !$0.contains("given up") }
+            print("jit_loop rwx ticker \(environment.isEmpty ? "buffered" : "unbuffered"): \(taken.count) position(s) taken, "
+                  + "\(givenUp) given up in the page, record \(String(format: "%.2f", recording.result.seconds)) s")
+            XCTAssertGreaterThan(try preemptionsAtPositions(recording.trace), 0, "never preempted")
+            XCTAssertFalse(taken.contains { $0.contains("in writable code") }, "a position in the page: \(taken)")
+            let replay = try assertReplaysIdentically(recording, timeout: 300)
+            print("jit_loop rwx ticker: replay \(String(format: "%.2f", replay.seconds)) s")
+        }
+    }
+
     // MARK: a position that is not reached
 
     /// A trace whose first preemption's memory digest is changed (one bit): replay reaches the
