@@ -54,6 +54,17 @@ public enum SyscallBufferLayout {
 
     public static let bufferSize: UInt32 = 1 << 20
     public static let headerSize = 64
+
+    /// The buffers at `addresses` (every one registered so far in the recording), for a state
+    /// signature's memory digest to leave out (docs/POSITIONS.md): their contents differ between
+    /// recording and replay (the recorder empties a buffer at each flush, replay refills it
+    /// ahead of the calls), and the records are in the trace anyway. Recorder and replayer pass
+    /// the same addresses: those of the swrr_register_buffer calls before the position. An
+    /// address whose buffer would pass the top of user space is cut there.
+    public static func bufferRanges<S: Sequence>(_ addresses: S) -> [Range<UInt64>] where S.Element == UInt64 {
+        let top: UInt64 = 0x8000_0000_0000
+        return addresses.filter { $0 < top }.sorted().map { $0..<min(top, $0 + UInt64(bufferSize)) }
+    }
     /// Header fields (u32 each).
     public static let usedOffset = 0, limitOffset = 4, lockedOffset = 8, armedOffset = 12
     /// Nonzero while the library's remembered descriptor classes may be used; swrr clears it at

@@ -297,15 +297,19 @@ final class PtraceEmulation {
 
     /// A signal the recorder would deliver to an emulated tracee: a signal-delivery stop instead.
     /// Away from a syscall boundary the point is recorded (PreemptEvent) so replay stands there too.
+    /// `signature`: the position where it stands, when taken (a held signal delivered at a
+    /// state signature, SlicePreemption.swift).
     func emulatedSignalStop(_ t: RecordTask, signal: Int32, info: [UInt8], regs: Registers,
-                            point: SignalDeliveryPoint) throws -> Bool {
+                            point: SignalDeliveryPoint, signature: StateSignature? = nil) throws -> Bool {
         guard t.ptrace != nil, signal != SIGKILL else { return false }
         if point != .syscallBoundary {
             try buffers.flushBuffer(t)
-            try writer.append(.preempt(PreemptEvent(tid: t.tid, registers: regs)))
+            try writer.append(.preempt(PreemptEvent(tid: t.tid, registers: regs, signature: signature)))
         }
         t.boundary = nil
-        enterEmulatedStop(t, .signal(signal, info: info, point: point))
+        // The PreemptEvent (with the signature when one was taken) puts the replayed tracee at
+        // this point; the delivery after its tracer resumes it needs only the registers there.
+        enterEmulatedStop(t, .signal(signal, info: info, point: point == .position ? .arbitrary : point))
         return true
     }
 

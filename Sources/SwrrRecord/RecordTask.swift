@@ -86,6 +86,11 @@ final class RecordTask {
     var reraised: [(signal: Int32, info: [UInt8])] = []
     /// When the task last started running user code (monotonic ms), for spin detection.
     var runningSince: UInt64 = 0
+    /// When it last got the slot (Scheduler.granted): it keeps it through syscalls for a
+    /// Scheduler.syscallSliceMs while others wait.
+    var slotSince: UInt64 = 0
+    /// Positions given up in a row because the task stood in writable code (SlicePreemption).
+    var writableCodeRetries = 0
     /// The current syscall's event was written before its exit (fork/vfork/clone, at their
     /// ptrace event: a vfork parent only returns after the child has run).
     var syscallRecorded = false

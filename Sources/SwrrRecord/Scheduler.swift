@@ -1,8 +1,9 @@
 // The recorder's scheduler: which traced task runs user code (DESIGN.md §2). Threads of a
 // recorded program share memory, so one task at a time holds the slot and the recorded order of
 // their events is the real one. Without a tick counter the slot changes hands only where replay
-// can find the point again: at syscalls (an exit, or an entry that blocks), at a recorded spin
-// (PreemptEvent), or when a task stops for good.
+// can find the point again: at syscalls (an exit, or an entry that blocks), at the end of a slice
+// of user code while another task is runnable (a PreemptEvent at a state signature,
+// docs/POSITIONS.md), or when a task stops for good.
 //
 // Decisions only: the scheduler never calls ptrace nor writes the trace. Recorder asks it (which
 // task next, how long to wait for a stop, what to do when that wait times out or an interrupt
@@ -17,15 +18,21 @@ final class Scheduler {
     /// How long a task may hold the slot in a syscall before it counts as blocked (the wait for
     /// stops times out after this while anything is to be decided).
     static let blockTimeoutMs: Int32 = 2
+    /// How long a task runs user code without a syscall, while another task is runnable, before
+    /// it is preempted at a state signature (SlicePreemption.swift): no task starves.
+    static let sliceMs: UInt64 = 50
     /// How long signals may be held back (to the task's next syscall) before they are delivered
-    /// at an arbitrary instruction.
-    static let holdLimitMs: UInt64 = 200
-    /// How long a task runs user code without a syscall before it is interrupted to check
-    /// whether it spins (SpinDetector) while another task is runnable.
-    static let spinCheckMs: UInt64 = 50
+    /// where the task computes, at a state signature: one slice.
+    static let holdLimitMs: UInt64 = sliceMs
     /// How long a task making buffered syscalls keeps the CPU while another task is runnable:
     /// buffered calls make no stop, so they are no switch points of their own.
     static let bufferedSliceMs: UInt64 = 10
+    /// How long a task keeps the slot through its recorded syscalls while another task is
+    /// runnable. Measured with heartbeat.c (a thread computing with a buffered clock_gettime
+    /// beside one printing a tick every 100 ms): when every syscall exit gave the slot away, each
+    /// of the printer's calls (7 for its first printf) cost it a buffered slice of the computer's
+    /// (10 ms), and it ticked 12-16 times in 2 s instead of 20.
+    static let syscallSliceMs: UInt64 = 10
     /// How often a held wait of an emulated tracer looks again for what the kernel alone knows
     /// (a real child's stop; EmulatedWaits.swift).
     static let heldWaitPollMs: UInt64 = 5
@@ -99,13 +106,23 @@ final class Scheduler {
     /// `t`, picked by next(), was resumed: it holds the slot unless it stopped without running
     /// (for its emulated tracer) or blocked in a syscall made at once.
     func granted(_ t: RecordTask) {
-        if t.state == .running || t.state == .inSyscall { current = t }
+        if t.state == .running || t.state == .inSyscall {
+            current = t
+            t.slotSince = now()
+        }
     }
 
     /// `t` is resumed into user code now.
     func running(_ t: RecordTask) {
         t.state = .running
         t.runningSince = now()
+    }
+
+    /// `t`, resumed just now, is interrupted again in about `retryMs` rather than a slice (its
+    /// position was given up: SlicePreemption.swift).
+    func retrySoon(_ t: RecordTask, retryMs: UInt64) {
+        let now = now()
+        t.runningSince = now >= Self.sliceMs - retryMs ? now - (Self.sliceMs - retryMs) : 0
     }
 
     /// `t` gives the slot away (if it held it), whatever it does next.
@@ -131,14 +148,15 @@ final class Scheduler {
     }
 
     /// At the exit stop of `t`'s syscall (recorded): true when `t` goes on running now; else it
-    /// waits for its turn. A syscall is a switch point: the others get a turn if any waits. A
-    /// call that had blocked gave the slot away already.
+    /// waits for its turn. A syscall is a switch point: the others get a turn if any waits and
+    /// `t` has held the slot for syscallSliceMs. A call that had blocked gave the slot away
+    /// already.
     func syscallExited(_ t: RecordTask, wasBlocked: Bool) -> Bool {
         if wasBlocked {
             t.state = .runnable
             return false
         }
-        if othersRunnable(than: t) {
+        if othersRunnable(than: t) && (current !== t || elapsed(since: t.slotSince, now()) >= Self.syscallSliceMs) {
             yielded(t)
             return false
         }
@@ -199,8 +217,11 @@ final class Scheduler {
                 // another one would keep the CPU. Its next buffered call becomes a recorded one.
                 actions.append(.stopBuffering(c))
             }
+            // (No preemption without another runnable task: a task alone is never interrupted for
+            // its slice, so a single-threaded computation runs at native speed.)
             if c.state == .running && !c.interruptPending &&
-                (elapsed(since: c.runningSince, now) >= Self.spinCheckMs || holdsSignalsTooLong(c, now)) {
+                ((elapsed(since: c.runningSince, now) >= Self.sliceMs && othersRunnable(than: c))
+                 || holdsSignalsTooLong(c, now)) {
                 actions.append(.interrupt(c))
                 return actions
             }
@@ -215,15 +236,15 @@ final class Scheduler {
     enum InterruptAction: Equatable {
         /// Deliver the oldest held signal where it stands (held too long).
         case deliverHeld
-        /// Check whether it spins; if so it gives the slot to the runnable others.
-        case checkSpin
+        /// Its slice is over: take its position and give the slot to the runnable others.
+        case preempt
         /// Nothing to do any more: resume it.
         case resume
     }
 
     func interrupted(_ t: RecordTask) -> InterruptAction {
         if holdsSignalsTooLong(t, now()) { return .deliverHeld }
-        if current === t && othersRunnable(than: t) { return .checkSpin }
+        if current === t && othersRunnable(than: t) { return .preempt }
         return .resume
     }
 

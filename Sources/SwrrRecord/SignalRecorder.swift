@@ -3,10 +3,11 @@
 // - asynchronous signals are delivered only at a syscall boundary, where replay can deliver them
 //   again exactly: one that arrives while the task runs user code is held back, raised again at
 //   the task's next syscall entry, and delivered right after that syscall;
-// - one held back longer than Scheduler.holdLimitMs (a task computing without syscalls) is
-//   delivered where the task is interrupted, or a few instructions further at one replay can
-//   patch (PatchablePoint.swift), and recorded with all registers so replay can find that point
-//   again (SwrrReplay/PointSearch.swift).
+// - one held back longer than Scheduler.holdLimitMs (a task computing without syscalls: one
+//   slice) is delivered where the task is interrupted, at a state signature taken there
+//   (SlicePreemption.swift, docs/POSITIONS.md), which replay reaches exactly
+//   (SwrrReplay/PointSearch.swift). A task not in user code (rare: an emulated tracee's stop)
+//   gets it where it stands, recorded with its registers only.
 import CSwrrShim
 import Glibc
 import SwrrKernel
@@ -129,8 +130,12 @@ final class SignalRecorder {
     func deliverHeldHere(_ t: RecordTask) throws {
         let task = t.task
         guard !t.held.isEmpty else { return try loop.resumeUser(t) }
-        // A few steps on to an instruction replay can find fast (PatchablePoint.swift).
-        if t.state == .running { guard try stepToPatchableInstruction(t) else { return } }
+        var signature: StateSignature?
+        if t.state == .running {
+            // Where it computes: a position replay reaches exactly (SlicePreemption.swift).
+            guard let sig = try takePosition(t, why: "a held \(SignalNames.name(t.held[0].signal))") else { return }
+            signature = sig
+        }
         let h = t.held.removeFirst()
         if !t.held.isEmpty { t.heldSince = scheduler.now() }
         let regs = try task.registers()
@@ -145,84 +150,29 @@ final class SignalRecorder {
         guard try task.registers() == regs else {
             throw RecordError.tracee("delivering a held \(SignalNames.name(h.signal)) to \(t.tid): the task moved")
         }
+        let point: SignalDeliveryPoint = signature == nil ? .arbitrary : .position
         // An emulated tracee stops for its tracer here instead (EmulatedPtrace.swift).
-        if t.ptrace != nil, try emulation.emulatedSignalStop(t, signal: sig, info: h.info, regs: regs, point: .arbitrary) { return }
+        if t.ptrace != nil, try emulation.emulatedSignalStop(t, signal: sig, info: h.info, regs: regs, point: point,
+                                                             signature: signature) { return }
         try buffers.flushBuffer(t)
         try writer.append(.signal(SignalEvent(tid: t.tid, signal: sig, code: Int32(bitPattern: h.info.loadU32(at: 8)),
-                                                 registers: regs, siginfo: h.info, point: .arbitrary)))
+                                                 registers: regs, siginfo: h.info, point: point, signature: signature)))
         try task.resume(userMode(t), signal: sig)
         t.state = .running
         t.boundary = nil
     }
 
-    /// Our PTRACE_INTERRUPT arrived: deliver signals held back too long here, or check whether
-    /// the task is spinning and should give the slot away.
+    /// Our PTRACE_INTERRUPT arrived: deliver signals held back too long here, or end the task's
+    /// slice (it gives the slot to the runnable others at a recorded position).
     func interrupted(_ t: RecordTask) throws {
         switch scheduler.interrupted(t) {
         case .deliverHeld:
             return try deliverHeldHere(t)
-        case .checkSpin:
-            switch try SpinDetector.check(t.task) {
-            case .notSpinning: break
-            case .interrupted(let stop): return try loop.handle(stop, of: t)
-            case .spinning:
-                try buffers.flushBuffer(t)
-                try writer.append(.preempt(PreemptEvent(tid: t.tid, registers: try t.task.registers())))
-                scheduler.yielded(t)
-                return
-            }
+        case .preempt:
+            return try preempt(t)
         case .resume:
             break
         }
         try loop.resumeUser(t)
-    }
-}
-
-/// Whether a task stopped at an arbitrary instruction is spinning: it comes back to the same
-/// instruction with identical registers within a short stretch of single steps, so taking the
-/// CPU from it there loses nothing, and replay can stop it at the first such point.
-enum SpinDetector {
-    static let maxSteps = 2000
-
-    enum Verdict: Equatable {
-        case spinning
-        case notSpinning
-        /// A stop other than the step's SIGTRAP came first (a signal queued meanwhile, such as the
-        /// desched event's SIGPWR, or the task's death): the caller handles it as any stop.
-        case interrupted(Stop)
-    }
-
-    static func check(_ task: Task) throws -> Verdict {
-        let start = try task.registers()
-        let stackBefore = try? task.readMemory(start.rsp & ~4095, count: 4096)
-        for _ in 0..<maxSteps {
-            // Never single-step over a syscall (it would go unrecorded), another trap (rdtsc
-            // faults with SIGSEGV, int3 with SIGTRAP) or pushf (it would push the step's trap
-            // flag into the program's stack), nor over what cannot be decoded.
-            let pc = try task.registers().rip
-            guard let (insn, _) = RegisterMatchTrap.instruction(in: task, at: pc),
-                  insn.effect != .trap && insn.effect != .pushesFlags else { return .notSpinning }
-            try task.resume(.singleStep)
-            let stop = try task.wait()
-            guard case .signal(SIGTRAP) = stop else {
-                // Not a pure spin, and the stop belongs to the recording: measured, a desched
-                // SIGPWR queued while the task was held for the check arrived at the first step
-                // (processes socketpair, about 1 run in 20 under load), and ending the recording
-                // there lost it.
-                return .interrupted(stop)
-            }
-            var now = try task.registers()
-            now.eflags &= ~UInt64(0x100)   // the trap flag single-stepping leaves behind
-            if now.rip == start.rip {
-                var s = start
-                s.eflags &= ~UInt64(0x100)
-                if now == s, let before = stackBefore,
-                   (try? task.readMemory(start.rsp & ~4095, count: 4096)) == before {
-                    return .spinning
-                }
-                return .notSpinning
-            }
-        }
-        return .notSpinning
     }
 }

@@ -236,7 +236,15 @@ final class SyscallBuffers {
     }
 
     /// swrr_register_buffer returned 0: the library uses the buffer from now on.
+    /// Every buffer address registered so far (replay learns the same ones from the recorded
+    /// swrr_register_buffer calls): what a state signature's digest leaves out.
+    private(set) var registeredAddresses: Set<UInt64> = []
+
+    /// The ranges a state signature taken now leaves out (SyscallBufferLayout.bufferRanges).
+    var positionExclusions: [Range<UInt64>] { SyscallBufferLayout.bufferRanges(registeredAddresses) }
+
     func registerBuffer(_ t: RecordTask, address: UInt64) {
+        registeredAddresses.insert(address)
         let b = TaskBuffer(address: address)
         t.buffer = b
         writeHeader(of: t, at: address, used: 0, limit: openLimit(b))

@@ -73,6 +73,7 @@ final class SessionCheckpoint {
     let mainTid: Int32
     let mainStatus: Int32?
     let lastEvent: Event?
+    let registeredBuffers: Set<UInt64>
     /// Where the replay goes on reading the trace.
     let start: ReplayEvents.Start
     /// Taken at a stop inside an event: restored, the replay goes on with that event.
@@ -90,6 +91,7 @@ final class SessionCheckpoint {
         mainTid = s.tasks.mainTid
         mainStatus = s.tasks.mainStatus
         lastEvent = s.lastEvent
+        registeredBuffers = s.registeredBuffers
         start = midEvent ?? s.events.start
         insideEvent = midEvent != nil
     }
@@ -257,6 +259,7 @@ extension SessionCheckpoint {
         s.tasks.mainTid = cp.mainTid
         s.tasks.mainStatus = cp.mainStatus
         s.lastEvent = cp.lastEvent
+        s.registeredBuffers = cp.registeredBuffers
         s.events.rewind(to: cp.start)
         if cp.insideEvent { try s.resumeEvent(from: cp.start) }
         return s

@@ -1,7 +1,11 @@
-// Reaching a point recorded as (instruction, registers): where a held signal was delivered in the
-// middle of a computation, or where a spinning thread was switched away from (DESIGN.md §2). The
-// point is the first moment after the task's previous event at which rip and all registers are
-// the recorded ones.
+// Reaching a point recorded as (instruction, registers), or as a state signature: where a held
+// signal was delivered in the middle of a computation, or where a thread was switched away from
+// at the end of its slice (DESIGN.md §2, docs/POSITIONS.md). The point is the first moment after
+// the task's previous event at which rip and all registers are the recorded ones and, with a
+// signature, the progress words, the FP state and the memory digest too: an arrival whose
+// registers match but whose digest differs is another pass of the same loop, passed over. No
+// arrival that matches before the task's next event (a syscall stop, the trap's budget, the
+// breakpoint's limit) is a divergence reported with the event number, never a silent stop.
 //
 // Two ways, cheapest first:
 // 1. A hardware execution breakpoint (DR0) at the instruction and a register comparison at every
@@ -13,6 +17,10 @@
 //    benchmarks/point-search: ≈1.8×10^8 passes/s against 16,000–22,000 breakpoint hits/s).
 // Points at other instructions (short ones, jumps) stay with the breakpoint, bounded by
 // SWRR_SEARCH_LIMIT hits. SWRR_FAST_SEARCH=0 turns the trap off, leaving only the breakpoint.
+// So do points in writable code (a JIT's): measured with jit_loop rwx (docs/POSITIONS.md), the
+// program rewrites code under the jump without a syscall and the copy dies of SIGSEGV. A
+// signature with progress words installs the trap at the first hit: every pass of a loop whose
+// progress is in memory matches the registers, and each would cost a digest.
 //
 // Under a debugger with breakpoints, watchpoints or a step armed, the trap is supervised: every
 // stop of the task goes to the debugger first (its breakpoint hits are stops for the user, or
@@ -40,12 +48,12 @@ extension ReplaySession {
     /// Runs the task to the first point where rip and all registers equal `target`, and leaves
     /// it stopped there. False when a stop of the debugger's came first (`trapped`): the search
     /// stays in `pointSearch`, and the next call for the same point goes on with it.
-    func runTo(_ t: ReplayTask, _ target: Registers, what: String) throws -> Bool {
-        if let s = pointSearch, s.task !== t || s.target != target {
+    func runTo(_ t: ReplayTask, _ target: Registers, signature: StateSignature? = nil, what: String) throws -> Bool {
+        if let s = pointSearch, s.task !== t || s.target != target || s.signature != signature {
             s.abandon()
             pointSearch = nil
         }
-        let search = pointSearch ?? PointSearch(session: self, task: t, target: target, what: what)
+        let search = pointSearch ?? PointSearch(session: self, task: t, target: target, signature: signature, what: what)
         pointSearch = search
         let reached: Bool
         do {
@@ -88,18 +96,50 @@ final class PointSearch {
     unowned let session: ReplaySession
     let task: ReplayTask
     let target: Registers
+    /// The recorded state (target's registers, progress words, FP and memory digests), when the
+    /// point was recorded as a position.
+    let signature: StateSignature?
     let what: String
     let started = ContinuousClock.now
     /// Breakpoint hits so far.
     private(set) var hits = 0
+    /// Arrivals whose registers and progress words matched but whose state (FP or memory
+    /// digest) did not.
+    private(set) var passedOver = 0
     /// The register-matching trap of a supervised search, installed.
     private(set) var trap: RegisterMatchTrap?
 
-    init(session: ReplaySession, task: ReplayTask, target: Registers, what: String) {
+    init(session: ReplaySession, task: ReplayTask, target: Registers, signature: StateSignature? = nil, what: String) {
         self.session = session
         self.task = task
         self.target = target
+        self.signature = signature
         self.what = what
+    }
+
+    /// What the memory digest leaves out: the syscall buffers registered so far (as the
+    /// recorder did) and the stub page of a trap.
+    private func excluded(_ trap: RegisterMatchTrap?) -> [Range<UInt64>] {
+        SyscallBufferLayout.bufferRanges(session.registeredBuffers) + (trap.map { [$0.stubRange] } ?? [])
+    }
+
+    /// Whether the task, at an arrival at the point whose registers `regs` match the target,
+    /// is at the recorded state (always, without a signature). With a trap the program's own
+    /// instruction is put back at P while the memory is digested: the recording had it there.
+    private func stateMatches(_ regs: Registers, trap: RegisterMatchTrap?) throws -> Bool {
+        guard let sig = signature else { return true }
+        // The progress words first (a breakpoint hit in a loop counting in memory matches the
+        // registers at every pass): only an arrival at the recorded pass is digested.
+        for w in sig.words {
+            let bytes = try task.task.readMemory(w.address, count: 8)
+            if bytes.reversed().reduce(UInt64(0), { $0 << 8 | UInt64($1) }) != w.value { return false }
+        }
+        let wasPatched = trap?.isPatched ?? false
+        try trap?.unpatch()
+        defer { if wasPatched { try? trap?.patch() } }
+        if try sig.matches(task.task, registers: regs, excluding: excluded(trap)) { return true }
+        passedOver += 1
+        return false
     }
 
     private var place: String { "0x\(String(target.rip, radix: 16))" }
@@ -130,15 +170,17 @@ final class PointSearch {
                                       "the recording delivered it in the middle of a long computation without syscalls, " +
                                       "which only a performance counter could replay quickly (set SWRR_SEARCH_LIMIT to search longer)")
             }
-            if HardwareBreakpoint.sameState(regs, target) {
+            if HardwareBreakpoint.sameState(regs, target), try stateMatches(regs, trap: nil) {
                 try settle(at: regs, how: "after \(hits) breakpoint hits")
                 return true
             }
-            if hits == Self.breakpointHitsBeforeTrap, let mode = trapMode(at: target.rip) {
+            let hitsBeforeTrap = signature?.words.isEmpty == false ? 1 : Self.breakpointHitsBeforeTrap
+            if hits == hitsBeforeTrap, let mode = try trapMode(at: target.rip) {
                 // The task stands at the instruction (this pass did not match): from here on
                 // the tracee compares by itself.
                 bp.clear()
-                if let trap = try RegisterMatchTrap.install(in: t.task, target: target, budget: Self.trapBudget) {
+                if let trap = try RegisterMatchTrap.install(in: t.task, target: target, budget: Self.trapBudget,
+                                                            words: signature?.words ?? []) {
                     switch mode {
                     case .detached:
                         try detached(trap)
@@ -162,8 +204,14 @@ final class PointSearch {
     }
 
     /// How the trap may be used for a point at `p` (nil: not at all).
-    private func trapMode(at p: UInt64) -> TrapMode? {
+    private func trapMode(at p: UInt64) throws -> TrapMode? {
         guard Self.fastSearch else { return nil }
+        // Never over code the program may rewrite without a syscall (a JIT's writable code).
+        let maps = try task.task.mappings()
+        let range = RegisterMatchTrap.patchedRange(at: p)
+        if maps.contains(where: { $0.start < range.upperBound && range.lowerBound < $0.end && $0.permissions.dropFirst().first == "w" }) {
+            return nil
+        }
         guard let hook = session.debugHook else { return .detached }
         guard let policy = hook as? CodePatchPolicy else { return nil }
         if policy.allowsCodePatch(for: task) { return .detached }
@@ -198,6 +246,10 @@ final class PointSearch {
             }) else { throw session.diverge("the search for \(what) was stopped by a debugger it was detached from") }
             switch try trap.classify(regs) {
             case .match(let state):
+                guard try stateMatches(state, trap: trap) else {
+                    try trap.continueAfterPartialMatch(regs)
+                    continue
+                }
                 let passes = (try? trap.passes()) ?? 0
                 trap.remove()
                 return try settle(at: state, how: "after \(hits) breakpoint hits and \(passes) passes through the register-matching trap")
@@ -232,7 +284,7 @@ final class PointSearch {
         while true {
             // A step or a stop of the debugger's may have landed on the point itself.
             let now = try t.task.registers()
-            if now.rip == target.rip && HardwareBreakpoint.sameState(now, target) {
+            if now.rip == target.rip && HardwareBreakpoint.sameState(now, target), try stateMatches(now, trap: trap) {
                 return try found(now, "a stop of the debugger's on it")
             }
             let mode = try hook.resumeMode(for: t)
@@ -254,6 +306,10 @@ final class PointSearch {
                 let regs = try t.task.registers()
                 switch try trap.classify(regs) {
                 case .match(let state):
+                    guard try stateMatches(state, trap: trap) else {
+                        try trap.continueAfterPartialMatch(regs)
+                        continue
+                    }
                     let passes = (try? trap.passes()) ?? 0
                     return try found(state, "\(passes) passes through the register-matching trap (supervised)")
                 case .partial:
@@ -281,8 +337,9 @@ final class PointSearch {
     }
 
     private func trapExhausted() -> Error {
-        session.diverge("cannot find \(what) within \(Self.trapBudget) executions of the instruction at \(place) " +
-                        "(\(hits) breakpoint hits, then the register-matching trap): the point lies further, " +
+        let digest = signature == nil ? "" : ", \(passedOver) arrival(s) with the recorded registers passed over by the state digest"
+        return session.diverge("cannot find \(what) within \(Self.trapBudget) executions of the instruction at \(place) " +
+                        "(\(hits) breakpoint hits, then the register-matching trap\(digest)): the point lies further, " +
                         "or this replay has left the recorded path (set SWRR_SEARCH_LIMIT to search longer)")
     }
 
@@ -290,7 +347,8 @@ final class PointSearch {
         guard Self.reportSearch else { return }
         let d = (ContinuousClock.now - started).components
         let ms = Int(d.seconds) * 1000 + Int(d.attoseconds / 1_000_000_000_000_000)
-        let line = "swrr: found \(what) at \(place) \(how), in \(ms) ms\n"
+        let state = signature.map { " (a position, \($0.words.count) progress word(s), \(passedOver) arrival(s) passed over by the digest)" } ?? ""
+        let line = "swrr: found \(what) at \(place) \(how)\(state), in \(ms) ms\n"
         _ = line.withCString { write(2, $0, strlen($0)) }
     }
 }

@@ -9,8 +9,8 @@
 //   PTRACE_INTERRUPT (every replayed task is PTRACE_SEIZEd), whose stop arrives as
 //   PTRACE_EVENT_STOP. Without a tick counter that point is identified by its registers: the
 //   position gets a `.state(registers)` segment, "the first time since the previous segment
-//   that the task reaches this rip with exactly these registers", the same identification the
-//   recorder uses for preemptions of spinning threads. Reaching it again (going backwards from
+//   that the task reaches this rip with exactly these registers", the identification format 1
+//   traces used for preemptions of spinning threads. Reaching it again (going backwards from
 //   there) costs one breakpoint stop per earlier execution of that instruction in the event,
 //   bounded by PointSearch.searchLimit; after that the position is stored as the arrival count
 //   it is (`Seek.resolved`). A loop whose iterations leave every register identical at that

@@ -55,6 +55,9 @@ public final class ReplaySession {
     var pointSearch: PointSearch?
     /// The event `step()` replayed last (a debugger reports signals and task events from it).
     var lastEvent: Event?
+    /// The syscall buffers registered so far (swrr_register_buffer events): what a state
+    /// signature's memory digest leaves out, as the recorder did (SyscallBufferLayout.bufferRanges).
+    var registeredBuffers: Set<UInt64> = []
     /// When set (a debugger), the end of the trace leaves the tasks that are still alive stopped
     /// where they are, so they can be inspected there and the replay run backwards from it; they
     /// are killed by `kill()` (or deinit). Otherwise the end kills them at once. A program that
@@ -262,7 +265,11 @@ public final class ReplaySession {
         case .exec(let ev):
             return try execs.replayExec(ev)
         case .syscall(let ev):
-            return try syscalls.replay(ev)
+            guard try syscalls.replay(ev) else { return false }
+            if ev.number == SyscallBufferLayout.registerBufferCall
+                && (ev.result == 0 || ev.result == SyscallBufferLayout.patchAnswer) {
+                registeredBuffers.insert(ev.args.first ?? 0)
+            }
         case .syscallEntry(let ev):
             let t = try tasks.replayTask(ev.tid)
             guard let regs = try toSyscallEntry(t, name: SyscallTable.name(Int(ev.number))) else { return false }
@@ -283,7 +290,8 @@ public final class ReplaySession {
             return try replaySignal(ev)
         case .preempt(let ev):
             let t = try tasks.replayTask(ev.tid)
-            return try runTo(t, ev.registers, what: "the point where the recording switched away from task \(ev.tid)")
+            return try runTo(t, ev.registers, signature: ev.signature,
+                             what: "the point where the recording switched away from task \(ev.tid)")
         case .bufferFlush(let ev):
             try syscalls.refillBuffer(ev)
         case .exit(let ev):
@@ -411,8 +419,8 @@ public final class ReplaySession {
             }
             guard let regs = stopped else { return false }
             try checkRegisters(regs, ev.registers, what: name)
-        case .syscallBoundary, .arbitrary:
-            if ev.point == .arbitrary {
+        case .syscallBoundary, .arbitrary, .position:
+            if ev.point != .syscallBoundary {
                 // A signal that kills the task may land anywhere: nothing it did afterwards
                 // exists. Only a signal whose handler runs needs the exact instruction.
                 var fatal = false
@@ -427,7 +435,8 @@ public final class ReplaySession {
                     t.pendingSignal = ev.signal
                     return true
                 }
-                guard try runTo(t, ev.registers, what: "the instruction where \(name) was delivered") else { return false }
+                guard try runTo(t, ev.registers, signature: ev.signature,
+                                what: "the instruction where \(name) was delivered") else { return false }
             }
             // Raise it again and catch its delivery stop, where the recorded siginfo goes in. The
             // signal is pending before the task runs, so its delivery stop comes before any

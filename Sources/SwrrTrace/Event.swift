@@ -208,9 +208,12 @@ public enum SignalDeliveryPoint: UInt8, Equatable, Sendable {
     /// Right after a syscall (held back until then when it arrived earlier): replay delivers it
     /// after replaying that syscall.
     case syscallBoundary = 1
-    /// At an arbitrary instruction (held back too long): replay finds the point by breakpoint at
-    /// the recorded rip plus a comparison of all registers.
+    /// At an arbitrary instruction (held back too long; traces of format 1): replay finds the
+    /// point by breakpoint at the recorded rip plus a comparison of all registers.
     case arbitrary = 2
+    /// At a state signature (held back for a task computing without syscalls, delivered within
+    /// a slice): replay reaches the signature exactly (docs/POSITIONS.md), then delivers it.
+    case position = 3
 }
 
 /// A signal delivered to the program.
@@ -223,14 +226,17 @@ public struct SignalEvent: Equatable, Sendable {
     /// The raw siginfo_t (128 bytes) the handler sees.
     public var siginfo: [UInt8]
     public var point: SignalDeliveryPoint
+    /// Where it was delivered when `point` is `.position` (its registers are `registers`).
+    public var signature: StateSignature?
     public init(tid: Int32, signal: Int32, code: Int32, registers: Registers, siginfo: [UInt8] = [],
-                point: SignalDeliveryPoint = .synchronous) {
+                point: SignalDeliveryPoint = .synchronous, signature: StateSignature? = nil) {
         self.tid = tid
         self.signal = signal
         self.code = code
         self.registers = registers
         self.siginfo = siginfo
         self.point = point
+        self.signature = signature
     }
 }
 
@@ -249,15 +255,20 @@ public struct SyscallEntryEvent: Equatable, Sendable {
     }
 }
 
-/// The scheduler took the CPU from a task at an arbitrary instruction (it was provably spinning:
-/// back at the same instruction with identical registers). Replay runs the task to the first
-/// point after its previous event where rip and all registers equal these.
+/// The scheduler took the CPU from a task at an arbitrary instruction: it ran a slice without a
+/// syscall while another task was runnable. With a signature (format 2) replay runs the task to
+/// the first arrival after its previous event whose state is the signature's (docs/POSITIONS.md);
+/// without one (format 1, a provably spinning task, or an emulated tracee's stop) to the first
+/// point where rip and all registers equal these.
 public struct PreemptEvent: Equatable, Sendable {
     public var tid: Int32
     public var registers: Registers
-    public init(tid: Int32, registers: Registers) {
+    /// The position; its registers are `registers`.
+    public var signature: StateSignature?
+    public init(tid: Int32, registers: Registers, signature: StateSignature? = nil) {
         self.tid = tid
         self.registers = registers
+        self.signature = signature
     }
 }
 

@@ -24,6 +24,8 @@ enum EventCodec {
         case syscallEntry = 6
         case preempt = 7
         case bufferFlush = 8
+        /// A preempt event at a state signature (format 2).
+        case preemptAtPosition = 9
     }
 
     /// Largest siginfo a record may carry (siginfo_t is 128 bytes on every Linux architecture).
@@ -108,6 +110,13 @@ enum EventCodec {
             w.varint(e.siginfo.count)
             w.append(e.siginfo)
             w.u8(e.point.rawValue)
+            if e.point == .position {
+                guard let sig = e.signature, sig.registers == e.registers else {
+                    throw TraceError(.invalidUse, path: nil, "a signal delivered at a position needs its signature, "
+                                     + "with the event's registers")
+                }
+                encode(signatureTail: sig, into: &w)
+            }
         case .exit(let e):
             w.u8(Tag.exit.rawValue)
             w.zigzag(Int64(e.tid))
@@ -118,9 +127,19 @@ enum EventCodec {
             w.zigzag(Int64(e.number))
             encode(e.registers, into: &w)
         case .preempt(let e):
-            w.u8(Tag.preempt.rawValue)
-            w.zigzag(Int64(e.tid))
-            encode(e.registers, into: &w)
+            if let sig = e.signature {
+                guard sig.registers == e.registers else {
+                    throw TraceError(.invalidUse, path: nil, "a preempt event's signature has other registers than the event")
+                }
+                w.u8(Tag.preemptAtPosition.rawValue)
+                w.zigzag(Int64(e.tid))
+                encode(e.registers, into: &w)
+                encode(signatureTail: sig, into: &w)
+            } else {
+                w.u8(Tag.preempt.rawValue)
+                w.zigzag(Int64(e.tid))
+                encode(e.registers, into: &w)
+            }
         case .bufferFlush(let e):
             w.u8(Tag.bufferFlush.rawValue)
             w.zigzag(Int64(e.tid))
@@ -128,6 +147,53 @@ enum EventCodec {
             w.varint(UInt64(e.limit))
             try encode(e.records, into: &w, store: store)
         }
+    }
+
+    /// A state signature after the event's registers (which are the signature's): `u8` its
+    /// version, `u64` FP digest, `u64` memory digest, `varint` digested bytes, `varint`
+    /// unreadable bytes, `array` of progress words (`varint` address, `varint` value).
+    private static func encode(signatureTail sig: StateSignature, into w: inout ByteWriter) {
+        w.u8(StateSignature.version)
+        w.u64(sig.fpDigest)
+        w.u64(sig.memory.value)
+        w.varint(sig.memory.bytes)
+        w.varint(sig.memory.unreadable)
+        w.varint(sig.words.count)
+        for word in sig.words {
+            w.varint(word.address)
+            w.varint(word.value)
+        }
+    }
+
+    /// The signature after `registers`, range-checked as StateSignature(encoded:) does.
+    private static func decodeSignatureTail(_ r: inout ByteReader, registers: Registers) throws -> StateSignature {
+        let start = r.position
+        let version = try r.u8()
+        guard version == StateSignature.version else {
+            throw DecodeError(message: "unknown state signature version \(version)", position: start)
+        }
+        let fp = try r.u64()
+        let memory = MemoryDigest(value: try r.u64(), bytes: try r.varint(), unreadable: try r.varint())
+        // User space is below 2^47: larger counts come from a damaged trace.
+        guard memory.bytes < 1 << 47, memory.unreadable <= memory.bytes else {
+            throw DecodeError(message: "a state signature's memory counts \(memory.bytes)/\(memory.unreadable) are impossible",
+                              position: start)
+        }
+        let countAt = r.position
+        let count = try r.count(of: "progress words", minimumElementSize: 2)
+        guard count <= StateSignature.maxWords else {
+            throw DecodeError(message: "\(count) progress words; at most \(StateSignature.maxWords)", position: countAt)
+        }
+        var words: [ProgressWord] = []
+        for _ in 0..<count {
+            let at = r.position
+            let word = ProgressWord(address: try r.varint(), value: try r.varint())
+            guard word.address < 1 << 47, word.address & 7 == 0 else {
+                throw DecodeError(message: "a progress word at 0x\(String(word.address, radix: 16))", position: at)
+            }
+            words.append(word)
+        }
+        return StateSignature(registers: registers, fpDigest: fp, memory: memory, words: words)
     }
 
     private static func encode(_ registers: Registers, into w: inout ByteWriter) {
@@ -234,8 +300,9 @@ enum EventCodec {
             guard let point = SignalDeliveryPoint(rawValue: pointByte) else {
                 throw DecodeError(message: "unknown signal delivery point \(pointByte)", position: pointAt)
             }
+            let signature = point == .position ? try decodeSignatureTail(&r, registers: registers) : nil
             return .signal(SignalEvent(tid: tid, signal: signal, code: code, registers: registers,
-                                       siginfo: siginfo, point: point))
+                                       siginfo: siginfo, point: point, signature: signature))
         case .exit:
             return .exit(ExitEvent(tid: try r.int32(), waitStatus: try r.int32()))
         case .syscallEntry:
@@ -243,6 +310,11 @@ enum EventCodec {
                                                    registers: try decodeRegisters(&r)))
         case .preempt:
             return .preempt(PreemptEvent(tid: try r.int32(), registers: try decodeRegisters(&r)))
+        case .preemptAtPosition:
+            let tid = try r.int32()
+            let registers = try decodeRegisters(&r)
+            return .preempt(PreemptEvent(tid: tid, registers: registers,
+                                         signature: try decodeSignatureTail(&r, registers: registers)))
         case .bufferFlush:
             return .bufferFlush(BufferFlushEvent(tid: try r.int32(), buffer: try r.varint(), limit: try r.uint32(),
                                                  records: try decodeMemoryWrite(&r, load: load)))

@@ -52,13 +52,25 @@ public enum ProgressWordFinder {
 
     /// Analyses `task`, stopped by the tracer at an arbitrary instruction (PTRACE_INTERRUPT or a
     /// stop like it: nothing pending). `excluded`: swrr's own ranges besides its fixed pages.
+    /// `mode`: how the pass runs, .cont or .syscall (a recorder that traces every syscall must
+    /// see one the pass reaches: its stop ends the analysis as `.interrupted`).
     public static func analyze(_ task: Task, excluding excluded: [Range<UInt64>] = [], attempts: Int = 3,
-                               passTimeoutMs: Int32 = passTimeoutMs) throws -> Outcome {
+                               passTimeoutMs: Int32 = passTimeoutMs, mode: ResumeMode = .cont) throws -> Outcome {
         let started = monotonicMs()
         for attempt in 1...max(1, attempts) {
             switch try stepToPatchable(task) {
             case .reached: break
-            case .notFound: return .noLoop(try StateSignature.of(task, words: [], excluding: excluded))
+            case .notFound:
+                // A loop of short instructions (imul, add, sub, jne: heartbeat's inner loop at
+                // -O2) has none to single-step to: run to the first patchable instruction after
+                // the loop instead (a hardware breakpoint, no code change).
+                switch try runToPatchable(task, mode: mode, timeoutMs: passTimeoutMs) {
+                case .reached: break
+                case .notFound: return .noLoop(try StateSignature.of(task, words: [], excluding: excluded))
+                case .timedOut: continue
+                case .interrupted(let stop): return .interrupted(stop)
+                }
+            case .timedOut: continue
             case .interrupted(let stop): return .interrupted(stop)
             }
             let first = try task.registers()
@@ -68,10 +80,10 @@ public enum ProgressWordFinder {
             var resumed = first
             resumed.eflags |= HardwareBreakpoint.resumeFlag   // past the breakpoint where it stands
             try task.setRegisters(resumed)
-            try task.resume(.cont)
+            try task.resume(mode)
             guard let stop = try task.wait(timeoutMs: passTimeoutMs) else {
                 bp.clear()
-                if let other = try stopAfterTimeout(task) { return .interrupted(other) }
+                if let other = try stopAfterTimeout(task, mode: mode) { return .interrupted(other) }
                 continue
             }
             bp.clear()
@@ -87,13 +99,66 @@ public enum ProgressWordFinder {
         return .noLoop(try StateSignature.of(task, words: [], excluding: excluded))
     }
 
-    enum StepResult { case reached, notFound, interrupted(Stop) }
+    enum StepResult { case reached, notFound, timedOut, interrupted(Stop) }
+
+    /// At most this many instructions decoded ahead for `runToPatchable`.
+    static let maxScan = 64
+
+    /// The first instruction the stub can patch on the straight path from `pc` (falling through
+    /// conditional branches and calls, following `jmp rel`), or nil before a return, an indirect
+    /// branch, a trapping instruction or `maxScan` instructions.
+    static func patchableAhead(in task: Task, from pc: UInt64) -> UInt64? {
+        var at = pc
+        for _ in 0..<maxScan {
+            guard let (insn, bytes) = RegisterMatchTrap.instruction(in: task, at: at) else { return nil }
+            if at != pc && RegisterMatchTrap.canPatch(insn) { return at }
+            let next = at &+ UInt64(insn.length)
+            switch insn.effect {
+            case .trap, .pushesFlags:
+                return nil
+            case .ordinary:
+                at = next
+            case .branch:
+                switch (insn.map, insn.opcode) {
+                case (.primary, 0x70...0x7F), (.primary, 0xE8), (.map0F, 0x80...0x8F):
+                    at = next                                   // jcc, call: on past them
+                case (.primary, 0xEB):
+                    at = next &+ UInt64(bitPattern: Int64(Int8(bitPattern: bytes[bytes.count - 1])))
+                case (.primary, 0xE9):
+                    let d = bytes.suffix(4).reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+                    at = next &+ UInt64(bitPattern: Int64(Int32(bitPattern: d)))
+                default:
+                    return nil
+                }
+            }
+        }
+        return nil
+    }
+
+    /// Runs `task` to the next arrival at the first patchable instruction ahead of it
+    /// (`patchableAhead`), with a hardware breakpoint, bounded by `timeoutMs`. The run is the
+    /// program's own, as deterministic as single steps.
+    static func runToPatchable(_ task: Task, mode: ResumeMode, timeoutMs: Int32) throws -> StepResult {
+        let here = try task.registers()
+        guard let q = patchableAhead(in: task, from: here.rip) else { return .notFound }
+        let bp = HardwareBreakpoint(task: task)
+        try bp.set(q)
+        defer { bp.clear() }
+        try task.resume(mode)
+        guard let stop = try task.wait(timeoutMs: timeoutMs) else {
+            bp.clear()
+            if let other = try stopAfterTimeout(task, mode: mode) { return .interrupted(other) }
+            return .timedOut
+        }
+        guard case .signal(SIGTRAP) = stop, try task.registers().rip == q else { return .interrupted(stop) }
+        return .reached
+    }
 
     /// At most this many single steps to an instruction the stub can replace.
     static let maxSteps = 64
 
     /// Single-steps `task` until it stands at an instruction RegisterMatchTrap can patch. Never
-    /// over a syscall, a trapping instruction or pushf (as SpinDetector: the step would go
+    /// over a syscall, a trapping instruction or pushf (the step would go
     /// unrecorded, trap, or push the trap flag into the program's stack).
     static func stepToPatchable(_ task: Task) throws -> StepResult {
         for _ in 0...maxSteps {
@@ -113,6 +178,39 @@ public enum ProgressWordFinder {
         return .notFound
     }
 
+    public enum Departure: Sendable {
+        /// The task stands at the return address.
+        case returned
+        /// No return address to run to, or not reached within the time: the task stands
+        /// somewhere further (or where it was).
+        case stayed
+        /// A stop that is not ours came first: the caller handles it.
+        case interrupted(Stop)
+    }
+
+    /// Runs `task`, stopped in code its program may rewrite (a JIT's writable page), to the
+    /// return address on top of its stack when `isFixedCode` says that address is code the
+    /// program cannot rewrite without a syscall (a leaf JIT function returning to its compiled
+    /// caller), with a hardware breakpoint, bounded by `timeoutMs`. The run is the program's own.
+    public static func runToReturnAddress(_ task: Task, mode: ResumeMode, timeoutMs: Int32,
+                                          isFixedCode: (UInt64) -> Bool) throws -> Departure {
+        let here = try task.registers()
+        guard let b = try? task.readMemory(here.rsp, count: 8) else { return .stayed }
+        let target = b.reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        guard isFixedCode(target) else { return .stayed }
+        let bp = HardwareBreakpoint(task: task)
+        try bp.set(target)
+        defer { bp.clear() }
+        try task.resume(mode)
+        guard let stop = try task.wait(timeoutMs: timeoutMs) else {
+            bp.clear()
+            if let other = try stopAfterTimeout(task, mode: mode) { return .interrupted(other) }
+            return .stayed
+        }
+        guard case .signal(SIGTRAP) = stop, try task.registers().rip == target else { return .interrupted(stop) }
+        return .returned
+    }
+
     /// Changed words, the best progress words first: a small step up (a counter: 1 to 2^16),
     /// then a small step down, then the rest by address. A word that changed by a small monotonic
     /// step has a new value at every pass, so the stub matches it once; a word that alternates
@@ -130,13 +228,13 @@ public enum ProgressWordFinder {
     /// After a pass timed out: the task is stopped (PTRACE_INTERRUPT) where it ran to; nil then,
     /// or the stop of something else that came first. A breakpoint trap that raced with the
     /// interrupt is let go: the analysis starts again from the interrupt's stop.
-    private static func stopAfterTimeout(_ task: Task) throws -> Stop? {
+    private static func stopAfterTimeout(_ task: Task, mode: ResumeMode) throws -> Stop? {
         try task.interrupt()
         while true {
             let stop = try task.wait()
             switch stop {
             case .event(.stop): return nil
-            case .signal(SIGTRAP): try task.resume(.cont)
+            case .signal(SIGTRAP): try task.resume(mode)
             default: return stop
             }
         }

@@ -3,8 +3,8 @@
 // before an asynchronous event and finishes with a breakpoint plus register comparison; without
 // one (every VM here: perf_event_open of any hardware or raw event fails with ENOENT, "PMU not
 // available due to virtualization"), no event may need a tick count and the recorder follows the
-// no-PMU policy (signals held back to syscall boundaries, spinning threads preempted at points
-// identified by registers).
+// no-PMU policy (signals held back to syscall boundaries for up to a slice, threads preempted at
+// the end of a slice at state signatures: docs/POSITIONS.md).
 //
 // This file only decides, and says, which source exists. The hardware path is not used for
 // recording yet, so a machine with a counter still records with the no-PMU policy, and `swrr
@@ -64,10 +64,10 @@ public enum TickSource: Equatable, Sendable {
     public var recordingDescription: String {
         switch self {
         case .none(let reason):
-            return "none (\(reason)); asynchronous events are placed at syscalls"
+            return "none (\(reason)); asynchronous events are placed at syscalls or state signatures"
         case .hardware(let c):
             return "none: this CPU's branch counter (raw 0x\(String(c.rawConfig, radix: 16))) is available, " +
-                "but swrr does not use hardware ticks yet; asynchronous events are placed at syscalls"
+                "but swrr does not use hardware ticks yet; asynchronous events are placed at syscalls or state signatures"
         }
     }
 }

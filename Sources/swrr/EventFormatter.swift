@@ -21,12 +21,14 @@ enum EventFormatter {
             case .synchronous: point = "fault"
             case .syscallBoundary: point = "after a syscall"
             case .arbitrary: point = "at an arbitrary instruction"
+            case .position: point = "at a position (" + position(e.signature) + ")"
             }
             return prefix + "signal \(SignalNames.name(e.signal)) code \(e.code) \(point), rip 0x\(hex(e.registers.rip))"
         case .syscallEntry(let e):
             return prefix + "\(SyscallTable.name(Int(e.number))) entered and blocked; other tasks run"
         case .preempt(let e):
-            return prefix + "switched away while spinning at 0x\(hex(e.registers.rip))"
+            guard let sig = e.signature else { return prefix + "switched away while spinning at 0x\(hex(e.registers.rip))" }
+            return prefix + "switched away at the end of a slice at 0x\(hex(e.registers.rip)) (" + position(sig) + ")"
         case .exit(let e):
             return prefix + "exit: " + WaitStatus.describe(e.waitStatus)
         case .bufferFlush(let e):
@@ -122,6 +124,14 @@ enum EventFormatter {
     }
 
     static func hex(_ v: UInt64) -> String { String(v, radix: 16) }
+
+    /// A state signature's progress words and digests (its registers are the event's).
+    static func position(_ sig: StateSignature?) -> String {
+        guard let sig else { return "no signature" }
+        let words = sig.words.isEmpty ? "no progress words"
+            : "words " + sig.words.map { "[0x\(hex($0.address))] = \($0.value)" }.joined(separator: ", ")
+        return words + ", memory digest \(hex(sig.memory.value)) over \(sig.memory.bytes) bytes"
+    }
 
     /// A string from the trace in quotes, escaped as Terminal.printable escapes it, with quotes
     /// and backslashes escaped too.

@@ -81,6 +81,11 @@ final class SchedulerTests: XCTestCase {
         XCTAssertTrue(scheduler.syscallExited(a, wasBlocked: false), "nobody else can run: it goes on")
         XCTAssertTrue(scheduler.current === a)
         b.state = .runnable
+        clock += Scheduler.syscallSliceMs - 1
+        XCTAssertTrue(scheduler.syscallExited(a, wasBlocked: false), "it keeps the slot for a syscall slice")
+        XCTAssertTrue(scheduler.current === a)
+        a.state = .inSyscall
+        clock += 1
         XCTAssertFalse(scheduler.syscallExited(a, wasBlocked: false))
         XCTAssertEqual(a.state, .runnable)
         XCTAssertNil(scheduler.current, "it gave the slot away")
@@ -141,21 +146,32 @@ final class SchedulerTests: XCTestCase {
         XCTAssertEqual(describe(scheduler.timeout()), [], "a wait with WNOHANG added returns at once")
     }
 
-    func testSpinCheckAfterItsSlice() {
+    func testPreemptionAfterItsSlice() {
         let a = task(10, .runnable)
         task(11, .runnable)
         XCTAssertEqual(runNext(), 10)
-        clock += Scheduler.spinCheckMs - 1
+        clock += Scheduler.sliceMs - 1
         XCTAssertEqual(describe(scheduler.timeout()), [])
         clock += 1
         XCTAssertEqual(describe(scheduler.timeout()), ["interrupt 10"])
         a.interruptPending = true
         XCTAssertEqual(describe(scheduler.timeout()), [], "one interrupt at a time")
         a.interruptPending = false
-        XCTAssertEqual(scheduler.interrupted(a), .checkSpin)
+        XCTAssertEqual(scheduler.interrupted(a), .preempt)
     }
 
-    func testNoSpinCheckWithoutAnotherRunnableTaskAtTheInterrupt() {
+    func testNoSliceInterruptForATaskAlone() {
+        let a = task(10, .runnable)
+        let b = task(11, .runnable)
+        XCTAssertEqual(runNext(), 10)
+        b.state = .blocked
+        clock += 10 * Scheduler.sliceMs
+        XCTAssertEqual(describe(scheduler.timeout()), [], "nobody waits for the slot: no interrupt")
+        b.state = .runnable
+        XCTAssertEqual(describe(scheduler.timeout()), ["interrupt 10"])
+    }
+
+    func testNoPreemptionWithoutAnotherRunnableTaskAtTheInterrupt() {
         let a = task(10, .runnable)
         let b = task(11, .runnable)
         XCTAssertEqual(runNext(), 10)
@@ -165,15 +181,15 @@ final class SchedulerTests: XCTestCase {
         XCTAssertEqual(scheduler.interrupted(b), .resume, "not the slot's holder")
     }
 
-    func testBufferedSliceEndsBufferingBeforeTheSpinCheck() {
+    func testBufferedSliceEndsBufferingBeforeThePreemption() {
         let a = task(10, .runnable)
         task(11, .runnable)
         XCTAssertEqual(runNext(), 10)
         clock += Scheduler.bufferedSliceMs
-        XCTAssertEqual(describe(scheduler.timeout()), [], "no buffer: nothing before the spin check")
+        XCTAssertEqual(describe(scheduler.timeout()), [], "no buffer: nothing before the slice ends")
         a.buffer = TaskBuffer(address: 0x7000_0000)
         XCTAssertEqual(describe(scheduler.timeout()), ["stopBuffering 10"])
-        clock += Scheduler.spinCheckMs
+        clock += Scheduler.sliceMs
         XCTAssertEqual(describe(scheduler.timeout()), ["stopBuffering 10", "interrupt 10"])
     }
 
@@ -196,7 +212,7 @@ final class SchedulerTests: XCTestCase {
         a.held = [(signal: 10, info: [])]
         a.heldSince = clock - Scheduler.holdLimitMs
         XCTAssertEqual(describe(scheduler.timeout()), ["interrupt 10"])
-        XCTAssertEqual(scheduler.interrupted(a), .deliverHeld, "held signals come before a spin check")
+        XCTAssertEqual(scheduler.interrupted(a), .deliverHeld, "held signals come before a preemption")
     }
 
     func testHeldWaitsArePolledAndWoken() {
@@ -224,7 +240,7 @@ final class SchedulerTests: XCTestCase {
         a.heldSince = clock + 500
         clock -= 1
         XCTAssertEqual(describe(scheduler.timeout()), [])
-        XCTAssertEqual(scheduler.interrupted(a), .checkSpin)
+        XCTAssertEqual(scheduler.interrupted(a), .preempt)
     }
 
     func testRemovalAndExecRenaming() {

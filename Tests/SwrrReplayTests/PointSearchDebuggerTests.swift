@@ -116,7 +116,7 @@ final class PointSearchDebuggerTests: DebuggerTestCase {
     nonisolated(unsafe) private static var cached: Recording?
 
     /// busy_alarm compiled -O2 -no-pie and recorded once per test process; its SIGALRM must have
-    /// been delivered at an arbitrary instruction.
+    /// been delivered in the loop, at a position (a state signature).
     static func recording() throws -> Recording {
         if let r = cached { return r }
         let exe = try FixtureCompiler.compile(FixtureCompiler.fixtures + "/busy_alarm.c", flags: ["-g", "-O2", "-no-pie"])
@@ -127,7 +127,7 @@ final class PointSearchDebuggerTests: DebuggerTestCase {
             throw GDBFixture.Failure(description: "recording failed (\(rec.status)): \(rec.output)")
         }
         let dump = try GDBFixture.run([try GDBFixture.swrr(), "dump", trace])
-        guard dump.output.contains("signal SIGALRM code 128 at an arbitrary instruction") else {
+        guard dump.output.contains("signal SIGALRM code 128 at a position") else {
             throw GDBFixture.Failure(description: "SIGALRM not delivered in the loop: \(dump.output.suffix(1000))")
         }
         let r = Recording(executable: exe, trace: trace, stdout: line + "\n")

@@ -3,8 +3,8 @@
 // registers, an SA_RESETHAND handler, sigtimedwait/sigwaitinfo, signalfd, sigqueue and
 // pthread_sigqueue with values, POSIX timers (Tests/Fixtures/signal_delivery.c), and a computation without syscalls that only a
 // SIGALRM ends (Tests/Fixtures/busy_alarm.c), which swrr without a performance counter must
-// deliver at an arbitrary instruction and find again on replay by its instruction and registers
-// (SwrrReplay/PointSearch.swift).
+// deliver at an arbitrary instruction, recorded as a state signature, and find again on replay
+// (SwrrReplay/PointSearch.swift, docs/POSITIONS.md).
 import Foundation
 import SwrrTestSupport
 import XCTest
@@ -158,11 +158,12 @@ final class SignalDeliveryTests: XCTestCase {
     // MARK: busy computation until SIGALRM sets a flag
 
     /// The recorder holds the signal back for a syscall that never comes, then delivers it in
-    /// the loop, a few single steps on at an instruction replay can patch, and records that
-    /// point as (instruction, registers). Replay takes 16 breakpoint hits there, then lets the
-    /// register-matching trap compare registers inside the tracee at every pass: it must stop at
-    /// the very pass the recording delivered at, so the replay prints the same iteration count
-    /// and x. Each of two replays says how many passes the search took and how long.
+    /// the loop at a position (a state signature, docs/POSITIONS.md: the loop keeps its progress
+    /// in registers, so no progress word). Replay takes 16 breakpoint hits there, then lets the
+    /// register-matching trap compare registers inside the tracee at every pass, and the digest
+    /// confirms the match: it must stop at the very pass the recording delivered at, so the
+    /// replay prints the same iteration count and x. Each of two replays says how many passes the
+    /// search took and how long.
     func testBusyComputationUntilSigalrm() throws {
         let (recording, iterations) = try recordBusyAlarm()
         let recorded = recording.result.stdoutText
@@ -174,14 +175,17 @@ final class SignalDeliveryTests: XCTestCase {
             XCTAssertEqual(replay.stdoutText, recorded)
             let report = replay.stderrLines.first { $0.hasPrefix("swrr: found the instruction where SIGALRM was delivered") }
             print("busy_alarm: replay in " + String(format: "%.2f s", replay.seconds) + ": \(report ?? "no search report")")
-            // "… after H breakpoint hits and P passes through the register-matching trap, in T ms":
+            // "… after H breakpoint hits and P passes through the register-matching trap (a
+            // position, W progress word(s), D arrival(s) passed over by the digest), in T ms":
             // the trap took over at the last hit, whose pass it counts again, so the point is
             // pass H - 1 + P through its instruction, one per iteration. The handler's flag is
             // seen at the loop's next load of it: in that iteration, or in the next one when the
-            // point comes after the load.
+            // point comes after the load. x changes at every pass: the registers match once, and
+            // the digest agrees.
             let numbers = (report ?? "").split(separator: " ").compactMap { Int($0) }
-            XCTAssertEqual(numbers.count, 3, "search report: \(report ?? "none")\n\(replay)")
-            if numbers.count == 3, let n = Int(iterations) {
+            XCTAssertEqual(numbers.count, 5, "search report: \(report ?? "none")\n\(replay)")
+            if numbers.count == 5 { XCTAssertEqual(numbers[3], 0, "arrivals passed over: \(report ?? "")") }
+            if numbers.count == 5, let n = Int(iterations) {
                 let pass = numbers[0] - 1 + numbers[1]
                 XCTAssertTrue(pass == n || pass == n - 1, "pass \(pass) found; the loop ran \(n) iterations")
             }
@@ -207,8 +211,8 @@ final class SignalDeliveryTests: XCTestCase {
         XCTAssertTrue(last.contains("performance counter"), last)
     }
 
-    /// busy_alarm (-O2) recorded, its SIGALRM delivered at an arbitrary instruction; and the
-    /// number of iterations it printed.
+    /// busy_alarm (-O2) recorded, its SIGALRM delivered at a position; and the number of
+    /// iterations it printed.
     private func recordBusyAlarm(file: StaticString = #filePath, line: UInt = #line) throws -> (Recording, String) {
         let exe = try Fixture.busyAlarm.executable(.o2Dynamic)
         let recording = try record([exe], expectedStatus: 0, file: file, line: line)
@@ -219,8 +223,8 @@ final class SignalDeliveryTests: XCTestCase {
         assertClean(dump, file: file, line: line)
         let deliveries = dump.stdoutText.split(separator: "\n").filter { $0.contains("signal SIGALRM") }
         XCTAssertEqual(deliveries.count, 1, "one SIGALRM: \(dump.stdoutText.suffix(2000))", file: file, line: line)
-        XCTAssertTrue(deliveries.first?.contains("at an arbitrary instruction") ?? false,
-                      "no syscall in the loop: the signal can only be delivered at an arbitrary instruction", file: file, line: line)
+        XCTAssertTrue(deliveries.first?.contains("at a position") ?? false,
+                      "no syscall in the loop: the signal can only be delivered at a position", file: file, line: line)
         print("busy_alarm: recorded in " + String(format: "%.2f s", recording.result.seconds)
               + ", \(iterations) loop iterations; \(deliveries.first ?? "no SIGALRM")")
         return (recording, iterations)

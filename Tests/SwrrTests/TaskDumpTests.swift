@@ -1,7 +1,7 @@
 // `swrr dump` of recordings with processes, threads and signals (issue 3): it shows process and
 // thread creation (clone/fork/vfork with the new task's id, which then appears on its own
 // events), exec, signals, and the schedule switches (a task that blocked in a syscall, a task
-// switched away while spinning).
+// switched away at the end of a slice, at a position).
 import Foundation
 import SwrrTestSupport
 import XCTest
@@ -82,15 +82,17 @@ final class TaskDumpTests: XCTestCase {
         XCTAssertEqual(threads.count, 8, text.suffix(3000).description)
         XCTAssertEqual(Set(events.map(\.tid)).count, 9, "the main thread and 8 others")
         assertContains(text, ["futex(", "entered and blocked"], "the dump")
-        // Threads run one at a time, and the schedule switches between them.
+        // Threads run one at a time, and the schedule switches between them. (A task keeps the
+        // slot through its syscalls for Scheduler.syscallSliceMs, 10 ms, so most threads run
+        // their 5 tickets in one turn: 13 switches measured; more than 16 when every syscall exit switched.)
         let switches = zip(events, events.dropFirst()).filter { $0.tid != $1.tid }.count
-        XCTAssertGreaterThan(switches, 16, "schedule switches")
+        XCTAssertGreaterThanOrEqual(switches, 8, "schedule switches")
     }
 
     func testSpinningThreadSwitchedAway() throws {
         let (text, events) = try dumpEvents(.threads, ["spin"])
         XCTAssertEqual(createdTasks(events, "clone(").count, 1, text)
-        let spins = events.filter { $0.text.hasPrefix("switched away while spinning") }
+        let spins = events.filter { $0.text.hasPrefix("switched away at the end of a slice") }
         XCTAssertFalse(spins.isEmpty, "no spin preemption in:\n\(text.suffix(3000))")
         print("threads spin: \(spins.count) spin preemptions: \(spins.map { "\($0.number) [\($0.tid)] \($0.text)" })")
     }

@@ -114,10 +114,10 @@ final class CodecTests: XCTestCase {
             XCTAssertTrue(try EventCodec.decode(&r, load: load([])) == e)
             XCTAssertEqual(rs[0].suffix(2), [0, point.rawValue], "empty siginfo, then the point")
         }
-        record[record.count - 1] = 3
+        record[record.count - 1] = 4   // (3 is a position, with a signature after it)
         r = ByteReader(record)
         XCTAssertThrowsError(try EventCodec.decode(&r, load: load(data))) { error in
-            XCTAssertTrue("\(error)".contains("delivery point 3"), "\(error)")
+            XCTAssertTrue("\(error)".contains("delivery point 4"), "\(error)")
         }
 
         // A siginfo longer than 128 bytes is neither written nor read.

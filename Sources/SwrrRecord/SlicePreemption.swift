@@ -1,0 +1,113 @@
+// Time-slice preemption while recording (issue 16, docs/POSITIONS.md). A task that runs user code
+// for a slice (Scheduler.sliceMs) without a syscall while another task is runnable is stopped by
+// PTRACE_INTERRUPT wherever it is; its position is taken as a state signature
+// (ProgressWordFinder: a pass analysis from there, so the stub can find the same pass on replay),
+// written as a PreemptEvent, and the slot goes to the next task. A signal held back for a task
+// that computes is delivered at such a position too, within a slice.
+//
+// The position needs no loop: where no instruction the stub can patch is reached, or the pc is
+// not in a loop short enough to come back within the pass timeout, the signature is the state
+// where the task stands (registers, FP state, memory digest, no words) and replay searches it
+// with a hardware breakpoint. Code in a writable mapping (a JIT's) cannot carry the stub on
+// replay (the program may rewrite it under the jump: PointSearch searches it by breakpoint, one
+// ptrace stop per arrival, ≈45 µs); a JIT's loop passes its instruction millions of times per
+// slice (jit_loop: 5,000,000 passes of its `add` per 5-10 ms round), which would take minutes to
+// replay. So a task interrupted in writable code first runs to the return address on its stack
+// when that is fixed code (a leaf JIT function returning to its compiled caller), with a hardware
+// breakpoint for at most `writableCodeReturnMs`; a position that still lands in writable code is
+// given up, the task resumed and interrupted again about 1 ms later, up to
+// `writableCodeRetries` times in a row; then it is taken there anyway (exact, slow to replay).
+import Glibc
+import SwrrKernel
+import SwrrTrace
+import SwrrTracee
+
+extension SignalRecorder {
+    /// SWRR_PREEMPT_REPORT=1: the recorder says on stderr what each position cost (tests,
+    /// benchmarks, docs/POSITIONS.md's measurements).
+    static let reportPositions = getenv("SWRR_PREEMPT_REPORT").map { String(cString: $0) == "1" } ?? false
+    /// Positions given up in a row in writable code before one is taken there.
+    static let writableCodeRetries = 50
+    static let writableCodeRetryMs: UInt64 = 1
+    /// How long a task stopped in writable code may run to its return address.
+    static let writableCodeReturnMs: Int32 = 20
+
+    private func report(_ line: String) {
+        guard Self.reportPositions else { return }
+        _ = (line + "\n").withCString { write(2, $0, strlen($0)) }
+    }
+
+    /// Whether `address` is in a writable mapping of `t`'s process.
+    private func inWritableCode(_ t: RecordTask, _ address: UInt64) throws -> Bool {
+        try t.task.mappings().contains { $0.start <= address && address < $0.end && $0.permissions.dropFirst().first == "w" }
+    }
+
+    /// The state signature where `t` (stopped by our interrupt in user code) stands after a pass
+    /// analysis: the task is left stopped there. nil when another stop came first (a signal, a
+    /// syscall the pass reached, the task's end): that stop has been handled as the main loop
+    /// handles it, and the task is no longer stopped here; or when the position was in writable
+    /// code and given up: the task runs on, to be interrupted again soon.
+    func takePosition(_ t: RecordTask, why: String) throws -> StateSignature? {
+        let started = monotonicMs()
+        let signature: StateSignature
+        var detail: String
+        var left = ""
+        if let rip = try? t.task.registers().rip, try inWritableCode(t, rip) {
+            // Out of the page first, when it returns to fixed code within the time (jit_loop's
+            // rounds take 5-10 ms): its caller's loop is where the position can carry the stub.
+            let maps = try t.task.mappings()
+            let fixed = { (a: UInt64) in
+                maps.contains { $0.start <= a && a < $0.end && $0.permissions.hasPrefix("r-x") }
+            }
+            switch try ProgressWordFinder.runToReturnAddress(t.task, mode: buffers.userMode(t),
+                                                             timeoutMs: Self.writableCodeReturnMs, isFixedCode: fixed) {
+            case .returned: left = ", after returning from writable code"
+            case .stayed: break
+            case .interrupted(let stop):
+                try loop.handle(stop, of: t)
+                return nil
+            }
+        }
+        // The pass runs as the task's user code does: under PTRACE_SYSCALL when every syscall
+        // must stop (SWRR_SYSCALLBUF=0), so one the pass reaches is recorded, not run blindly.
+        // Back from writable code, the caller's next arrival at its instruction is the JIT's next
+        // call's return: the pass may last as long as a call.
+        let passMs = left.isEmpty ? ProgressWordFinder.passTimeoutMs : Self.writableCodeReturnMs
+        switch try ProgressWordFinder.analyze(t.task, excluding: buffers.positionExclusions, passTimeoutMs: passMs,
+                                              mode: buffers.userMode(t)) {
+        case .position(let a):
+            signature = a.signature
+            detail = "\(a.signature.words.count) word(s), \(a.attempts) attempt(s), \(a.snapshotBytes / 1024) KiB"
+                + (a.isFixedPoint ? ", a fixed point" : "")
+        case .noLoop(let s):
+            signature = s
+            detail = "no loop: registers and digest only"
+        case .interrupted(let stop):
+            try loop.handle(stop, of: t)
+            return nil
+        }
+        let at = "swrr: position of task \(t.tid) (\(why)) at 0x\(String(signature.registers.rip, radix: 16))"
+        if try inWritableCode(t, signature.registers.rip) {
+            if t.writableCodeRetries < Self.writableCodeRetries {
+                t.writableCodeRetries += 1
+                report(at + ": in writable code, given up (\(t.writableCodeRetries) in a row), again in \(Self.writableCodeRetryMs) ms")
+                try loop.resumeUser(t)
+                scheduler.retrySoon(t, retryMs: Self.writableCodeRetryMs)
+                return nil
+            }
+            detail += ", in writable code after \(t.writableCodeRetries) retries (replay: breakpoint only)"
+        }
+        t.writableCodeRetries = 0
+        let held = t.held.isEmpty ? "" : ", signal held \(monotonicMs() &- t.heldSince) ms"
+        report(at + ": " + detail + left + ", \(monotonicMs() &- started) ms" + held)
+        return signature
+    }
+
+    /// `t` ran its slice while others are runnable: record its position and give the slot away.
+    func preempt(_ t: RecordTask) throws {
+        guard let sig = try takePosition(t, why: "end of its slice") else { return }
+        try buffers.flushBuffer(t)
+        try writer.append(.preempt(PreemptEvent(tid: t.tid, registers: sig.registers, signature: sig)))
+        scheduler.yielded(t)
+    }
+}
