@@ -82,6 +82,11 @@ public final class Adapter {
         queued.append(.event(name, body: nil))
     }
 
+    /// Queues a reverse request (`startDebugging`) to be sent right after the current response.
+    func requestAfterResponse(_ command: String, _ arguments: JSONObject) {
+        queued.append(.request(command: command, arguments: arguments))
+    }
+
     /// Sends an event now, or right after the response when a request is being handled.
     public func post<Body: EventBody>(_ body: Body) {
         if inHandler { afterResponse(body) } else { sendEvent(body) }
@@ -138,6 +143,9 @@ public final class Adapter {
             handle(request)
         case .badRequest(let seq, let command, let message):
             send(.error(requestSeq: seq, command: command, message: message))
+        case .response(_, let command, let success, let message):
+            // The client's answer to a reverse request: only a refusal needs the user's attention.
+            if !success { console("swrr-dap: the client refused '\(command.prefix(40))': \(message ?? "no reason given")") }
         case .ignored(let why), .unanswerable(let why):
             console("swrr-dap: \(why)")
         }

@@ -1,5 +1,6 @@
 // `configurationDone`: the client has sent its breakpoints. The replay then stops at the entry
-// (stopOnEntry) or runs forward (announced with `continued`).
+// (stopOnEntry) or runs forward (announced with `continued`). A client that can start sessions
+// is then asked for one per other process of the recording (ChildSessions.swift).
 
 public struct ConfigurationDoneHandler: TypedRequestHandler {
     public let command = "configurationDone"
@@ -11,6 +12,7 @@ public struct ConfigurationDoneHandler: TypedRequestHandler {
         } else {
             try Resume.start(adapter)
         }
+        ChildSessions.request(adapter)
         return nil
     }
 }

@@ -28,6 +28,9 @@ public final class DebuggerTarget {
     private var cachedEvent = 0
     private var replayTids: [Int32] = []
     private var killed = false
+    /// `threads` lists only the debugged process's threads: the session is one of a process
+    /// tree's (ChildSessions.swift), and the other processes have sessions of their own.
+    let ownProcessOnly: Bool
 
     /// Breakpoints changed while running: placed at the next stop.
     var breakpointsChanged = false
@@ -41,10 +44,12 @@ public final class DebuggerTarget {
     let historyPositions = HistoryPositions()
 
     /// `process`: the recorded pid of the process to debug (nil: the first; RecordedProcesses).
-    public init(traceDirectory: String, breakpoints: BreakpointSet, process: Int? = nil,
+    /// `ownProcessOnly`: list only that process's threads.
+    public init(traceDirectory: String, breakpoints: BreakpointSet, process: Int? = nil, ownProcessOnly: Bool = false,
                 output: @escaping (UInt8, [UInt8]) -> Void, log: @escaping (DebuggerMessage) -> Void) throws {
         core = try Debugger(traceDirectory: traceDirectory, breakpoints: breakpoints, process: process,
                             output: output, log: log)
+        self.ownProcessOnly = ownProcessOnly
         refreshCaches()
     }
 
@@ -53,6 +58,7 @@ public final class DebuggerTarget {
     /// A target whose program output and console messages go to `adapter`.
     static func open(_ traceDirectory: String, process: Int?, adapter: Adapter) throws -> DebuggerTarget {
         try DebuggerTarget(traceDirectory: traceDirectory, breakpoints: adapter.session.breakpoints, process: process,
+                           ownProcessOnly: adapter.session.startsDebugging,
                            output: { fd, bytes in adapter.programOutput.write(fd: fd, bytes) },
                            log: { message in
                                switch message {
@@ -204,12 +210,18 @@ public final class DebuggerTarget {
         let name = String(programPath.split(separator: "/").last ?? "main")
         let pids = Set(tasks.map(\.pid))
         let live = tasks.filter { $0.state != .ended }
-        var threads = live.map { t in
+        let shown = ownProcessOnly ? live.filter { Int($0.pid) == processID } : live
+        var threads = shown.map { t in
             let own = ThreadNames.name(replayTid: t.replayTid) ?? name
             return TargetThread(id: Int(t.tid), name: pids.count > 1 ? "\(own) \(t.tid) (process \(t.pid))" : "\(own) (\(t.tid))")
         }
         // At the end every task has ended: the main thread stays listed, so the stop has a thread.
-        if threads.isEmpty { threads = [TargetThread(id: processID, name: "\(name) (\(processID), ended)")] }
+        // A process of a tree's session may not exist yet at this point (not forked yet): its
+        // placeholder says so rather than "ended".
+        if threads.isEmpty {
+            let seen = pids.contains(Int32(truncatingIfNeeded: processID))
+            threads = [TargetThread(id: processID, name: "\(name) (\(processID), \(seen ? "ended" : "not started yet at event \(event)"))")]
+        }
         cond.lock()
         cachedThreads = threads
         cachedEvent = event

@@ -1,0 +1,57 @@
+// Whole process trees: every other process of a multi-process recording becomes a debug session
+// of its own through DAP's `startDebugging` reverse request, for a client that announced
+// `supportsStartDebuggingRequest` (VS Code, which its JavaScript debugger uses for workers).
+//
+// How clients start a child session (read in their sources): VS Code runs a new debug session
+// with the configuration, which starts a new adapter from the same descriptor (another swrr-dap
+// process for this stdio adapter); nvim-dap and dap-mode do likewise where they support the
+// request (dap-mode 0.7, Debian's elpa-dap-mode, has no `startDebugging`: EmacsDapModeTests
+// drives child processes through the `process` attribute instead). So the child configuration
+// is a plain `launch` that any swrr-dap can serve: the same recording (`trace`, an absolute
+// path: the new adapter's working directory is the client's choice) and `process` set to the
+// child's recorded pid.
+//
+// This step gives each child session its own replay of the recording (the `process` attribute's
+// behaviour): breakpoints, threads and stacks are the child's, but a move in one session does not
+// move the others. One timeline shared by every session (the children's adapters forwarding to
+// the parent's replay over a Unix socket) is the next step.
+//
+// Which sessions start children: the one launched without `process` (it debugs the program's own
+// process, the first one, so children are the processes after it). A session launched with
+// `process` (a child, or a user's pick) debugs that process alone and starts none, so children
+// never start grandchildren (every process of the tree is already a child of the first).
+import Foundation
+import SwrrDebugger
+
+enum ChildSessions {
+    /// Queues one `startDebugging` per other process of the recording, after the current
+    /// response (configurationDone's: the parent's breakpoints are set, its first run under way).
+    static func request(_ adapter: Adapter) {
+        let session = adapter.session
+        guard session.startsDebugging, let config = session.configuration, config.process == nil,
+              let target = session.target else { return }
+        let processes: [Int32]
+        do {
+            processes = try RecordedProcesses.list(target.traceDirectory)
+        } catch {
+            adapter.console("swrr-dap: the recording's processes cannot be listed, so no child session is started: \(error)")
+            return
+        }
+        for pid in processes where Int(pid) != target.processID {
+            adapter.requestAfterResponse("startDebugging", arguments(target: target, configuration: config, pid: pid))
+        }
+    }
+
+    /// The child's `startDebugging` arguments: a `launch` of the same recording for process `pid`.
+    static func arguments(target: DebuggerTarget, configuration: LaunchConfiguration, pid: Int32) -> JSONObject {
+        let program = String(target.programPath.split(separator: "/").last ?? "program")
+        var trace = target.traceDirectory
+        if !trace.hasPrefix("/") { trace = FileManager.default.currentDirectoryPath + "/" + trace }
+        // `name` is how VS Code titles the session (a client attribute launch ignores); DAP
+        // forbids client-specific ones such as `type` here.
+        let launch: JSONObject = ["name": "\(program) (pid \(pid))", "trace": trace, "process": Int(pid),
+                                  "stopOnEntry": configuration.stopOnEntry,
+                                  "exitedAtEnd": configuration.exitedAtEnd]
+        return ["request": "launch", "configuration": launch]
+    }
+}
