@@ -4,17 +4,13 @@
 //
 // How clients start a child session (read in their sources): VS Code runs a new debug session
 // with the configuration, which starts a new adapter from the same descriptor (another swrr-dap
-// process for this stdio adapter); nvim-dap and dap-mode do likewise where they support the
-// request (dap-mode 0.7, Debian's elpa-dap-mode, has no `startDebugging`: EmacsDapModeTests
-// drives child processes through the `process` attribute instead). So the child configuration
-// is a plain `launch` that any swrr-dap can serve: the same recording (`trace`, an absolute
-// path: the new adapter's working directory is the client's choice) and `process` set to the
-// child's recorded pid.
-//
-// This step gives each child session its own replay of the recording (the `process` attribute's
-// behaviour): breakpoints, threads and stacks are the child's, but a move in one session does not
-// move the others. One timeline shared by every session (the children's adapters forwarding to
-// the parent's replay over a Unix socket) is the next step.
+// process for this stdio adapter); nvim-dap does likewise where it supports the request
+// (dap-mode 0.7, Debian's elpa-dap-mode, has no `startDebugging`: EmacsDapModeTests drives
+// child processes through the `process` attribute instead). The child configuration is a
+// `launch` of the same recording (`trace`, an absolute path: the new adapter's working
+// directory is the client's choice) with `process` set to the child's recorded pid, and
+// `__swrrParent`: the socket of this swrr-dap, which the child's swrr-dap forwards its session
+// to, so that every session shows the one replay (ProcessTree.swift).
 //
 // Which sessions start children: the one launched without `process` (it debugs the program's own
 // process, the first one, so children are the processes after it). A session launched with
@@ -37,8 +33,25 @@ enum ChildSessions {
             adapter.console("swrr-dap: the recording's processes cannot be listed, so no child session is started: \(error)")
             return
         }
+        guard processes.count > 1 else { return }
+        let tree: ProcessTree
+        do {
+            tree = try ProcessTree(owner: adapter, target: target, processes: processes)
+        } catch {
+            adapter.console("swrr-dap: no child session is started: \(error)")
+            return
+        }
+        adapter.tree = tree
+        // The parent's breakpoints stop in its own process from now on (the children run the
+        // same code: each child session has breakpoints of its own).
+        session.breakpoints.scope(to: target.processID)
         for pid in processes where Int(pid) != target.processID {
-            adapter.requestAfterResponse("startDebugging", arguments(target: target, configuration: config, pid: pid))
+            var a = arguments(target: target, configuration: config, pid: pid)
+            if var c = a["configuration"] as? JSONObject {
+                c["__swrrParent"] = tree.socketPath
+                a["configuration"] = c
+            }
+            adapter.requestAfterResponse("startDebugging", a)
         }
     }
 

@@ -7,12 +7,23 @@ public struct ConfigurationDoneHandler: TypedRequestHandler {
     public var validStates: Set<SessionState> { [.launched] }
 
     public func handle(_ arguments: NoArguments, adapter: Adapter) throws -> NoBody? {
+        if let target = adapter.session.target, let owner = target.owner {
+            // A child session of a tree: the replay is where the parent's is; it shows that.
+            if owner.isRunning {
+                try adapter.session.move(to: .running)
+                adapter.afterResponse(ContinuedEventBody(threadId: target.focusThread, allThreadsContinued: true))
+            } else {
+                adapter.report(owner.lastStop)
+            }
+            return nil
+        }
+        // The tree first: the parent's breakpoints are scoped to its process before it runs.
+        ChildSessions.request(adapter)
         if adapter.session.configuration?.stopOnEntry == true {
             adapter.report(.entry)
         } else {
             try Resume.start(adapter)
         }
-        ChildSessions.request(adapter)
         return nil
     }
 }

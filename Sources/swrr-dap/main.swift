@@ -97,4 +97,10 @@ if let unknown = args.first {
 
 let streams = Adapter.standardStreams()
 let adapter = Adapter(input: streams.input, output: streams.output)
-exit(adapter.run())
+let status = adapter.run()
+// A child session of a process tree: its session goes on in the parent swrr-dap.
+if let forwarding = adapter.forwarding {
+    exit(ChildProxy.run(socketPath: forwarding.socketPath, opening: forwarding.opening,
+                        client: adapter.clientReader, output: streams.output))
+}
+exit(status)

@@ -2,9 +2,10 @@
 // Tests/Fixtures/dap/forktree.c (forks twice, the first child execs) debugged by a client that
 // announces supportsStartDebuggingRequest. After configurationDone the parent session asks for one
 // child session per other process with `startDebugging`; the test answers as VS Code does, by
-// starting another swrr-dap with the configuration given, and debugs each child there:
-// breakpoints hit in the child, `threads` of each session lists its own process only, and every
-// `stopped` names a listed thread. A client without the capability is asked for nothing.
+// starting another swrr-dap with the configuration given (which forwards the session to the
+// parent's replay). One timeline: breakpoints stop in their own session's process, a reverse or
+// forward move in any session stops every session, `threads` of each lists its own process only,
+// and every `stopped` names a listed thread. A client without the capability is asked for nothing.
 import Foundation
 import XCTest
 
@@ -37,7 +38,18 @@ final class ProcessTreeTests: XCTestCase {
     }
 
 
-    func testEachProcessOfTheTreeIsAChildSessionStartedByStartDebugging() throws {
+    /// The next `stopped` of every session, each checked to name a thread its `threads` lists;
+    /// with those lists.
+    func stops(_ sessions: [DAPClient]) throws -> [(stop: [String: Any], threads: [[String: Any]])] {
+        try sessions.map { c in
+            let stop = try c.event("stopped").body
+            let threads = (try c.request("threads").body["threads"] as? [[String: Any]]) ?? []
+            XCTAssertTrue(threads.contains { $0["id"] as? Int == stop["threadId"] as? Int }, "\(stop) names no thread of \(threads)")
+            return (stop, threads)
+        }
+    }
+
+    func testEachProcessOfTheTreeIsAChildSessionOfOneReplay() throws {
         let program = try DAPTestEnv.fixture("forktree")
         let rec = try DAPTestEnv.record(program)
         XCTAssertEqual(rec.status, 0, rec.stdout)
@@ -46,7 +58,8 @@ final class ProcessTreeTests: XCTestCase {
         let second = try pid(#"second (\d+) sum 12"#, in: rec.stdout)
         let parent = try pid(#"parent (\d+) sum 3, children exited with 3 and 4"#, in: rec.stdout)
 
-        // The parent session: stopped at its own work(1), its own thread only.
+        // The parent session: its breakpoint stops in its own process only, at work(1), though
+        // both children ran the line before; it lists its own thread only.
         let p = try start(["trace": rec.trace])
         let stop = try p.event("stopped").body
         XCTAssertEqual(stop["reason"] as? String, "breakpoint", "\(stop)")
@@ -55,50 +68,86 @@ final class ProcessTreeTests: XCTestCase {
         XCTAssertEqual(try argument(p, parent, "who"), "1")
 
         // One startDebugging per child, in the order the processes appear, named for the process.
-        var children: [[String: Any]] = []
+        var requests: [[String: Any]] = []
         for _ in 0..<2 {
             let r = try p.waitFor("a startDebugging request") { $0["type"] as? String == "request" }
             XCTAssertEqual(r["command"] as? String, "startDebugging")
             p.respond(to: r)
-            children.append(r["arguments"] as? [String: Any] ?? [:])
+            requests.append(r["arguments"] as? [String: Any] ?? [:])
         }
-        let program_ = (program as NSString).lastPathComponent
-        XCTAssertEqual(children.map { ($0["configuration"] as? [String: Any])?["process"] as? Int }, [first, second])
-        XCTAssertEqual(children.map { ($0["configuration"] as? [String: Any])?["name"] as? String },
-                       ["\(program_) (pid \(first))", "\(program_) (pid \(second))"])
-        XCTAssertEqual(children.map { $0["request"] as? String }, ["launch", "launch"])
+        let configurations = requests.compactMap { $0["configuration"] as? [String: Any] }
+        let name = (program as NSString).lastPathComponent
+        XCTAssertEqual(configurations.map { $0["process"] as? Int }, [first, second])
+        XCTAssertEqual(configurations.map { $0["name"] as? String }, ["\(name) (pid \(first))", "\(name) (pid \(second))"])
+        XCTAssertEqual(requests.map { $0["request"] as? String }, ["launch", "launch"])
 
         // Each child as VS Code starts it: a new swrr-dap launched with the configuration given.
-        for (child, who) in [(first, "2"), (second, "4")] {
-            let configuration = try XCTUnwrap(children.first { ($0["configuration"] as? [String: Any])?["process"] as? Int == child }?["configuration"] as? [String: Any])
-            let c = try start(configuration)
+        // It shows the replay where the parent's is: both children have ended there.
+        let a = try start(configurations[0])
+        let b = try start(configurations[1])
+        for (c, child) in [(a, first), (b, second)] {
             let s = try c.event("stopped").body
-            XCTAssertEqual(s["reason"] as? String, "breakpoint", "\(s)")
+            XCTAssertEqual(s["reason"] as? String, "pause", "\(s)")
             XCTAssertEqual(s["threadId"] as? Int, child)
-            XCTAssertEqual(try threadIDs(c), [child])
-            XCTAssertEqual(try argument(c, child, "who"), who)
+            let listed = (try c.request("threads").body["threads"] as? [[String: Any]]) ?? []
+            XCTAssertEqual(listed.compactMap { $0["id"] as? Int }, [child])
+            XCTAssertTrue((listed.first?["name"] as? String ?? "").contains("not alive at event"), "\(listed)")
             // A child starts no grandchildren.
             XCTAssertFalse(c.received.contains { $0["type"] as? String == "request" })
-            // Back to the start of the recording: the child does not exist there yet, and its
-            // session says so with a placeholder thread the stop names.
-            XCTAssertTrue(try c.request("reverseContinue", ["threadId": child]).success)
-            var back = try c.event("stopped").body
-            while back["reason"] as? String == "breakpoint" {
-                XCTAssertEqual(back["threadId"] as? Int, child)
-                XCTAssertTrue(try c.request("reverseContinue", ["threadId": child]).success)
-                back = try c.event("stopped").body
-            }
-            let listed = (try c.request("threads").body["threads"] as? [[String: Any]]) ?? []
-            XCTAssertEqual(listed.compactMap { $0["id"] as? Int }, [back["threadId"] as? Int ?? -1], "\(back)")
-            XCTAssertEqual(listed.first?["id"] as? Int, child)
-            XCTAssertTrue((listed.first?["name"] as? String ?? "").contains("not started yet"), "\(listed)")
+        }
+
+        // Reverse-continue in the first child: back to the last hit of any session's breakpoint,
+        // the second child's work(4). Every session stops: the second with the breakpoint, the
+        // others paused where their processes are then (the first ended, the parent waiting).
+        XCTAssertTrue(try a.request("reverseContinue", ["threadId": first]).success)
+        var all = try stops([p, a, b])
+        XCTAssertEqual(all[2].stop["reason"] as? String, "breakpoint", "\(all[2].stop)")
+        XCTAssertEqual(all[2].stop["threadId"] as? Int, second)
+        XCTAssertEqual(all[2].threads.compactMap { $0["id"] as? Int }, [second])
+        XCTAssertEqual(try argument(b, second, "who"), "4")
+        XCTAssertEqual(all[0].stop["reason"] as? String, "pause")
+        XCTAssertEqual(all[0].threads.compactMap { $0["id"] as? Int }, [parent])
+        XCTAssertEqual(all[1].stop["reason"] as? String, "pause")
+        XCTAssertEqual(all[1].threads.compactMap { $0["id"] as? Int }, [first])
+
+        // Reverse-continue in the parent: the breakpoint (at the line's first instruction, the
+        // loop's start) is hit once per call, so the previous hit is the first child's, in the
+        // image it exec'd; there the second child has not been forked yet, and its session
+        // says so.
+        XCTAssertTrue(try p.request("reverseContinue", ["threadId": parent]).success)
+        all = try stops([p, a, b])
+        XCTAssertEqual(all[1].stop["reason"] as? String, "breakpoint", "\(all[1].stop)")
+        XCTAssertEqual(all[1].stop["threadId"] as? Int, first)
+        XCTAssertEqual(all[1].threads.compactMap { $0["id"] as? Int }, [first])
+        XCTAssertEqual(try argument(a, first, "who"), "3", "the last hit in the first child is in the image it exec'd")
+        XCTAssertEqual(all[0].stop["reason"] as? String, "pause")
+        XCTAssertEqual(all[2].stop["reason"] as? String, "pause")
+        XCTAssertEqual(all[2].threads.compactMap { $0["id"] as? Int }, [second])
+        XCTAssertTrue((all[2].threads.first?["name"] as? String ?? "").contains("not alive at event"), "\(all[2].threads)")
+
+        // Back once more in the first child: its work(2), before the exec.
+        XCTAssertTrue(try a.request("reverseContinue", ["threadId": first]).success)
+        all = try stops([p, a, b])
+        XCTAssertEqual(all[1].stop["reason"] as? String, "breakpoint", "\(all[1].stop)")
+        XCTAssertEqual(try argument(a, first, "who"), "2")
+
+        // Forward from the second child's session, whose process does not exist yet: the first
+        // child's exec'd work(3) stops first, then the second child's own work(4).
+        XCTAssertTrue(try b.request("continue", ["threadId": second]).success)
+        all = try stops([p, a, b])
+        XCTAssertEqual(all[1].stop["reason"] as? String, "breakpoint", "\(all[1].stop)")
+        XCTAssertEqual(try argument(a, first, "who"), "3")
+        XCTAssertTrue(try b.request("continue", ["threadId": second]).success)
+        all = try stops([p, a, b])
+        XCTAssertEqual(all[2].stop["reason"] as? String, "breakpoint", "\(all[2].stop)")
+        XCTAssertEqual(all[2].stop["threadId"] as? Int, second)
+        XCTAssertEqual(all[1].stop["reason"] as? String, "pause")
+
+        for c in [a, b, p] {
             let end = try c.disconnectAndExit()
             XCTAssertEqual(end.status, 0)
             XCTAssertEqual(try c.schemaViolations(), [])
         }
-        let end = try p.disconnectAndExit()
-        XCTAssertEqual(end.status, 0)
-        XCTAssertEqual(try p.schemaViolations(), [])
     }
 
     func testAClientWithoutStartDebuggingKeepsOneSessionWithEveryThread() throws {
