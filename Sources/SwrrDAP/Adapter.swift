@@ -121,7 +121,7 @@ public final class Adapter {
     public func run() -> Int32 {
         defer {
             treeLock?.lock()
-            if let tree, tree.target === session.target { tree.shutDown() }
+            if let tree, tree.isParent(self) { tree.shutDown() }
             session.end()
             treeLock?.unlock()
         }

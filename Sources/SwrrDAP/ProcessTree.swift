@@ -123,6 +123,9 @@ final class ProcessTree {
         }
     }
 
+    /// Whether `adapter` serves the parent session (the replay's owner).
+    func isParent(_ adapter: Adapter) -> Bool { adapters.first === adapter }
+
     /// The other sessions of the tree than `adapter`'s.
     func others(than adapter: Adapter) -> [Adapter] { adapters.filter { $0 !== adapter } }
 
@@ -131,6 +134,8 @@ final class ProcessTree {
     func shutDown() {
         lock.lock()
         closed = true
+        // Each child session hears that it ended (its replay is gone) before its connection does.
+        for adapter in adapters.dropFirst() { adapter.sendTerminated() }
         for fd in connections { shutdown(fd, Int32(SHUT_RDWR)) }
         lock.unlock()
         shutdown(listener, Int32(SHUT_RDWR))

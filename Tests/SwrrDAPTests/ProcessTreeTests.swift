@@ -41,8 +41,9 @@ final class ProcessTreeTests: XCTestCase {
     /// The next `stopped` of every session, each checked to name a thread its `threads` lists;
     /// with those lists.
     func stops(_ sessions: [DAPClient]) throws -> [(stop: [String: Any], threads: [[String: Any]])] {
-        try sessions.map { c in
-            let stop = try c.event("stopped").body
+        try sessions.enumerated().map { i, c in
+            let stop: [String: Any]
+            do { stop = try c.event("stopped", timeout: 20).body } catch { throw ClientError(description: "session \(i): \(error)") }
             let threads = (try c.request("threads").body["threads"] as? [[String: Any]]) ?? []
             XCTAssertTrue(threads.contains { $0["id"] as? Int == stop["threadId"] as? Int }, "\(stop) names no thread of \(threads)")
             return (stop, threads)
@@ -143,11 +144,22 @@ final class ProcessTreeTests: XCTestCase {
         XCTAssertEqual(all[2].stop["threadId"] as? Int, second)
         XCTAssertEqual(all[1].stop["reason"] as? String, "pause")
 
-        for c in [a, b, p] {
-            let end = try c.disconnectAndExit()
-            XCTAssertEqual(end.status, 0)
-            XCTAssertEqual(try c.schemaViolations(), [])
-        }
+        // A restart in a child session travels the one replay to its start: every session stops
+        // there, where only the parent's process exists.
+        XCTAssertTrue(try a.request("restart").success)
+        all = try stops([p, a, b])
+        XCTAssertEqual(all.map { $0.stop["threadId"] as? Int }, [parent, first, second])
+        XCTAssertTrue((all[1].threads.first?["name"] as? String ?? "").contains("not alive at event"), "\(all[1].threads)")
+
+        // The second child's session ends alone; the parent's ends the first child's with it.
+        var end = try b.disconnectAndExit()
+        XCTAssertEqual(end.status, 0)
+        end = try p.disconnectAndExit()
+        XCTAssertEqual(end.status, 0)
+        try a.event("terminated")
+        a.closeInput()
+        XCTAssertEqual(a.waitForExit(), 0)
+        for c in [p, a, b] { XCTAssertEqual(try c.schemaViolations(), []) }
     }
 
     func testAClientWithoutStartDebuggingKeepsOneSessionWithEveryThread() throws {
