@@ -131,6 +131,24 @@ final class ProcessTreeTests: XCTestCase {
         all = try stops([p, a, b])
         XCTAssertEqual(all[1].stop["reason"] as? String, "breakpoint", "\(all[1].stop)")
         XCTAssertEqual(try argument(a, first, "who"), "2")
+        // The value history of work()'s `sum` in the child's session: its own process's writes
+        // (the parent's and the second child's at the same address are passed over).
+        let history = try a.request("valueHistory", ["expression": "sum"], timeout: 120)
+        XCTAssertTrue(history.success, history.message)
+        let entries = history.body["entries"] as? [[String: Any]] ?? []
+        XCTAssertEqual(Set(entries.compactMap { $0["processId"] as? Int }), [first])
+        XCTAssertEqual(entries.prefix(4).compactMap { $0["value"] as? String }, ["0", "2", "4", "6"])
+        XCTAssertGreaterThan(history.body["passedOver"] as? Int ?? 0, 0)
+        // The pass ends where it began: the session that asked gets its answer, the others
+        // (told `continued` when it began) stop again where they were.
+        _ = try stops([p, b])
+        // A step in the child's session: a step stop there, its line the next of work().
+        XCTAssertTrue(try a.request("next", ["threadId": first]).success)
+        all = try stops([p, a, b])
+        XCTAssertEqual(all.map { $0.stop["reason"] as? String }, ["pause", "step", "pause"])
+        let frame = try XCTUnwrap((try a.request("stackTrace", ["threadId": first]).body["stackFrames"] as? [[String: Any]])?.first)
+        XCTAssertEqual(frame["name"] as? String, "work")
+        XCTAssertEqual(frame["line"] as? Int, workLine.line + 1)
 
         // Forward from the second child's session, whose process does not exist yet: the first
         // child's exec'd work(3) stops first, then the second child's own work(4).
