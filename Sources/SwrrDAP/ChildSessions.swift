@@ -2,11 +2,12 @@
 // of its own through DAP's `startDebugging` reverse request, for a client that announced
 // `supportsStartDebuggingRequest` (VS Code, which its JavaScript debugger uses for workers).
 //
-// How clients start a child session (read in their sources): VS Code runs a new debug session
-// with the configuration, which starts a new adapter from the same descriptor (another swrr-dap
-// process for this stdio adapter); nvim-dap does likewise where it supports the request
-// (dap-mode 0.7, Debian's elpa-dap-mode, has no `startDebugging`: EmacsDapModeTests drives
-// child processes through the `process` attribute instead). The child configuration is a
+// How clients start a child session: VS Code runs a new debug session with the configuration,
+// which starts a new adapter from the same descriptor (another swrr-dap process for this stdio
+// adapter); ProcessTreeTests starts the adapters the same way (no VS Code, and no nvim-dap with
+// startDebugging, runs on these machines). dap-mode 0.7, Debian's elpa-dap-mode, has no
+// `startDebugging`: EmacsDapModeTests drives a child process through the `process` attribute
+// instead. The child configuration is a
 // `launch` of the same recording (`trace`, an absolute path: the new adapter's working
 // directory is the client's choice) with `process` set to the child's recorded pid, and
 // `__swrrParent`: the socket of this swrr-dap, which the child's swrr-dap forwards its session
@@ -20,8 +21,9 @@ import Foundation
 import SwrrDebugger
 
 enum ChildSessions {
-    /// Queues one `startDebugging` per other process of the recording, after the current
-    /// response (configurationDone's: the parent's breakpoints are set, its first run under way).
+    /// Starts the tree's socket and queues one `startDebugging` per other process of the
+    /// recording, after the current response (configurationDone's: the parent's breakpoints are
+    /// set, and scoped to its process before its first run starts).
     static func request(_ adapter: Adapter) {
         let session = adapter.session
         guard session.startsDebugging, let config = session.configuration, config.process == nil,

@@ -3,8 +3,8 @@
 // the one replay.
 //
 // DAP's `startDebugging` asks the client to start a session; the client starts a new adapter
-// for it (VS Code, nvim-dap: another swrr-dap process on stdio, measured in their sources). That
-// adapter cannot replay on its own without a second timeline, so the child configuration carries
+// for it (VS Code: from the same adapter descriptor, so another swrr-dap process on stdio; no
+// VS Code runs here, ProcessTreeTests starts the adapters as it does). That adapter cannot replay on its own without a second timeline, so the child configuration carries
 // `__swrrParent`, the path of this socket: the child swrr-dap answers `initialize` itself, and at
 // `launch` becomes a byte proxy to the parent (ChildProxy.swift), which serves the session with
 // an `Adapter` of its own on the connection (initialize again, the response dropped by the
