@@ -185,10 +185,6 @@ dap-mode acts on. Returns the `stopped' event's body."
          (work-line (swrr-test-marker-line tree-source "work"))
          (stops swrr-test-stops)
          tree)
-    ;; adapter-manifest/dap-mode.el's provider adds :cwd to every configuration, which a :trace
-    ;; launch refuses ("'trace' ... cannot be combined with ... 'cwd'"): taken out here.
-    (advice-add 'dap-swrr--populate-start-file-args :filter-return
-                (lambda (conf) (if (plist-get conf :trace) (cl-remf conf :cwd)) conf))
     (with-current-buffer (find-file-noselect tree-source)
       (goto-char (point-min))
       (forward-line (1- work-line))
