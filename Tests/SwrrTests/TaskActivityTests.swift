@@ -76,7 +76,7 @@ final class TaskActivityTests: XCTestCase {
         }
         let seconds = Date().timeIntervalSince(started)
         XCTAssertGreaterThanOrEqual(seconds, 1)
-        XCTAssertLessThan(seconds, 3)
+        XCTAssertLessThan(seconds, 15, "the wait ends by the watchdog, not never (a bound for a loaded machine)")
         // The wait is over: the task can still be stopped and waited for.
         try task.interrupt()
         XCTAssertEqual(try task.wait(), .event(.stop))
