@@ -118,7 +118,7 @@ final class ReplayDebugEngine {
     /// Serves one resume request: the stop it ends at, or its error.
     private func serve(_ r: ResumeRequest) -> Result<DebugStop, Error> {
         do {
-            let result = try execute(r).result
+            let result = try execute(r).result.map(namingWriter)
             endForwardRun(try? result.get().reason)
             return result
         } catch let e as ReplayError {
@@ -196,6 +196,7 @@ final class ReplayDebugEngine {
     }
 
     private func accept(_ r: ResumeRequest) {
+        noteBoundaryWrites()
         mode = r
         if case .step(let tid) = r { stepState = .armed(tid) } else { stepState = .off }
         switch r {
@@ -210,6 +211,7 @@ final class ReplayDebugEngine {
     private func endForwardRun(_ reason: StopReason?) {
         guard let run = forwardRun else { return }
         forwardRun = nil
+        if reason != nil { noteBoundaryWrites() }
         guard reason != nil, seek == nil else { return }
         timeline.ledger.add(HitLedger.Run(from: run.from, to: position, keys: run.keys))
     }
@@ -254,15 +256,21 @@ final class ReplayDebugEngine {
             timeline.checkpointIfDue()
             if seek != nil {
                 _ = try eventStop(before: before)   // bookkeeping only (forks, execs)
+                timeline.seekEventDone()
                 if consumed != nil { return try timeline.seekStepConsumed() }
                 continue
             }
             if let replayTid = consumed {
                 stepState = .off
                 currentTid = recordedTid(ofReplayTid: replayTid) ?? currentTid
+                // A step over a syscall that wrote a watched range reports the watchpoint, as a
+                // step over a store does (TrapControl: the trap wins over the step).
+                if let hit = syscallWriteStop() { return .stop(hit) }
                 return .stop(DebugStop(reason: .step, tid: currentTid, event: eventNumber))
             }
-            if let stop = try eventStop(before: before) { return .stop(stop) }
+            let stop = try eventStop(before: before)
+            if let hit = syscallWriteStop() { return .stop(hit) }
+            if let stop { return .stop(stop) }
         }
     }
 

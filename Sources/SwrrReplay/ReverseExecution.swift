@@ -60,6 +60,9 @@ final class Seek {
     var since: [Key: Int] = [:]
     /// The last client hit noted (scans).
     var lastHit: (ReplayPosition, StopReason)?
+    /// A scan whose target is an event boundary notes the writes of the syscall just before it
+    /// too (ReverseSearch.lastHit: that boundary is not the position reverse-continue started at).
+    var includesTargetBoundary = false
     /// Step-scanning (after the target was reached), and the steps so far.
     var stepping = false
     var steps = 0
@@ -345,6 +348,10 @@ extension ReplayTimeline {
         case .report(let result):
             endSeek()
             stepState = .off
+            // A syscall's write found backwards stops in the task it wrote (SyscallWrites.swift).
+            if case .success(.watchpoint?) = result, s.target.tid != 0, session.tasks[s.target.tid] != nil {
+                currentTid = s.target.tid
+            }
             position = ReplayPosition(event: eventNumber, tid: currentTid)
             // A failure reported here is the request's error (ReplayDebugEngine.serve).
             let reason = try result.get() ?? outcome.map { .end($0) } ?? .jumped
@@ -360,6 +367,16 @@ extension ReplayTimeline {
             stepState = .armed(nil)
             return nil
         }
+    }
+
+    /// An event of the seek under way is done: a scan notes its syscall's write into one of the
+    /// client's watchpoints (SyscallWrites.swift) as a hit at the event's exit boundary, when
+    /// that lies before the scan's end (strictly, unless `includesTargetBoundary`).
+    func seekEventDone() {
+        guard let s = seek, s.isScan, !s.stepping, s.target.event >= eventNumber else { return }
+        if s.target.event == eventNumber && s.target.path.isEmpty && !s.includesTargetBoundary { return }
+        guard let (w, write) = engine.watchedSyscallWrite(among: engine.clientWatchpoints) else { return }
+        s.lastHit = (ReplayPosition(event: eventNumber, tid: write.tid), .watchpoint(address: w.address, kind: w.kind))
     }
 
     /// A step of the seek ran into an event (drive() saw it consumed).

@@ -27,6 +27,9 @@ final class ReverseSearch {
         let keys = t.scanKeys(excluding: nil)
         if keys.isEmpty { return .found(nil) }
         var end = c
+        // A later stretch ends where the one after it began, a boundary whose syscall's writes
+        // that one did not replay: they are this stretch's to note.
+        var inclusive = false
         // What forward runs already showed (HitLedger.swift): the hit itself, or a point before
         // which the scan can start.
         switch t.ledger.lastHit(before: c, keys: keys, hit: { self.hit(at: $0, keys: keys) }) {
@@ -43,6 +46,7 @@ final class ReverseSearch {
             let from = try t.restore(from: t.checkpoints.scanStart(before: end, keys: keys))
             let start = t.position
             let s = Seek(target: end, goal: .scan)
+            s.includesTargetBoundary = inclusive
             t.seek = s
             let paused: DebugStop?
             do {
@@ -58,6 +62,7 @@ final class ReverseSearch {
             // The next stretch ends where this one began (and starts at a checkpoint strictly
             // before it); none once that is the start of the recording.
             end = start.isEventBoundary ? ReplayPosition(event: start.event, tid: start.tid) : start
+            inclusive = true
         }
         return .found(nil)
     }
@@ -65,7 +70,16 @@ final class ReverseSearch {
     /// Whether a scan passing `p` (inside an event) would note a hit of `keys` there: the task
     /// stands on an inserted breakpoint, or a watchpoint's trap put it there.
     private func hit(at p: ReplayPosition, keys: Set<Seek.Key>) -> (ReplayPosition, StopReason)? {
-        guard !p.isEventBoundary else { return nil }
+        if p.isEventBoundary {
+            // The syscall before it wrote a watched range (known when a run started or ended there).
+            guard let writes = timeline.ledger.boundaryWrites[p.event] else { return nil }
+            for case .watch(let w) in keys {
+                if let write = writes.first(where: { $0.overlaps(w) }) {
+                    return (ReplayPosition(event: p.event, tid: write.tid), .watchpoint(address: w.address, kind: w.kind))
+                }
+            }
+            return nil
+        }
         var address: UInt64?
         switch p.path.last {
         case .watch(let w, _)? where keys.contains(.watch(w)):

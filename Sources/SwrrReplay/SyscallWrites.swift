@@ -1,0 +1,139 @@
+// The memory a replayed syscall wrote on the program's behalf: the bytes the kernel wrote when
+// it was recorded (a read()'s buffer, recvmsg's, clock_gettime's timespec...), which the replay
+// puts back through ptrace (emulated calls) or lets the kernel write again (executed ones). The
+// CPU's debug registers never fire for either: the kernel's own accesses and a tracer's
+// (ptrace/process_vm_writev) are not the task's stores. rr reports them anyway, checking the
+// watched ranges after each syscall and reporting the watchpoint at the syscall's exit; so does
+// swrr (ReplayDebugEngine.drive forward, the scans of ReverseExecution.swift backwards, the
+// ledger for what forward runs proved, HitLedger.swift).
+//
+// What counts as a write (rr's sense: the program's memory changed under it by the syscall):
+// - the ranges the trace holds for the call (`SyscallEvent.writes`, exactly the bytes the kernel
+//   wrote: a read() of 10 bytes into a 4096-byte buffer is 10 bytes);
+// - clone's CLONE_PARENT_SETTID / CLONE_CHILD_SETTID words (the replay stores them by hand);
+// - another process's memory written by process_vm_writev or through /proc/PID/mem.
+// What does not:
+// - a buffered-syscall refill (BufferRefill.swift): it writes the syscall buffer, which is the
+//   preload library's; the program's buffer is written by the library's copy out of it, a user
+//   store the debug registers see;
+// - a signal frame: the kernel writes it below the interrupted stack pointer's red zone (or on
+//   the alternate stack), memory no live object occupies at that point, and the trace does not
+//   hold its extent (the xsave area's size is the CPU's), so the range is not known as data;
+// - mappings (mmap, shmat) and the replay's own pages (scratch, stub, vDSO, int3s): memory
+//   replaced or swrr's, not stored into.
+// The ranges are computed only when asked for, right after the event (at its exit boundary):
+// a replay with no watchpoint pays nothing for them.
+import SwrrKernel
+import SwrrTrace
+import SwrrTracee
+
+/// A range of a replayed task's memory that an event's syscall wrote.
+public struct SyscallWrite: Equatable, Sendable {
+    /// The recorded tid of a task whose address space was written (the syscall's task, or the
+    /// other process or new task it wrote into).
+    public var tid: Int32
+    public var address: UInt64
+    public var length: Int
+    /// The syscall that wrote it ("read").
+    public var syscall: String
+
+    public init(tid: Int32, address: UInt64, length: Int, syscall: String) {
+        self.tid = tid
+        self.address = address
+        self.length = length
+        self.syscall = syscall
+    }
+
+    /// Whether it writes any byte of `w` (an execution breakpoint is never written).
+    func overlaps(_ w: Watchpoint) -> Bool {
+        guard w.kind != .execute, length > 0, w.length > 0 else { return false }
+        let end = address.addingReportingOverflow(UInt64(length))
+        let wEnd = w.address.addingReportingOverflow(UInt64(w.length))
+        let writeEnd = end.overflow ? UInt64.max : end.partialValue
+        let watchEnd = wEnd.overflow ? UInt64.max : wEnd.partialValue
+        return address < watchEnd && w.address < writeEnd
+    }
+}
+
+extension ReplaySession {
+    /// What the syscall of the event just replayed wrote into the replayed tasks (empty for
+    /// other events). Only meaningful at that event's exit boundary: process_vm_writev's target
+    /// ranges are read from the caller's iovecs, which the program has not changed yet there.
+    func syscallWritesOfLastEvent() -> [SyscallWrite] {
+        guard isAtEventBoundary, case .syscall(let ev)? = lastEvent else { return [] }
+        let name = SyscallTable.name(Int(ev.number))
+        var out = ev.writes.map { SyscallWrite(tid: ev.tid, address: $0.address, length: $0.bytes.count, syscall: name) }
+        guard ev.result > 0, ev.seccomp == .none else { return out }
+        let spec = SyscallTable.spec(Int(ev.number))
+        if Int(ev.number) == Syscall.clone.number {
+            let flags = CloneFlags(rawValue: ev.args[0])
+            if flags.contains(.parentSetTid) && ev.args[2] != 0 {
+                out.append(SyscallWrite(tid: ev.tid, address: ev.args[2], length: 4, syscall: name))
+            }
+            if flags.contains(.childSetTid) && ev.args[3] != 0 {
+                out.append(SyscallWrite(tid: ev.createdTid, address: ev.args[3], length: 4, syscall: name))
+            }
+        }
+        if let m = ev.memFileWrite, spec?.writesToFd != nil {
+            out.append(SyscallWrite(tid: m.tid, address: m.address, length: Int(min(ev.result, 1 << 30)), syscall: name))
+        }
+        if let w = spec?.writesTask, let caller = tasks[ev.tid], caller.ended == nil {
+            let pid = Int32(truncatingIfNeeded: ev.args[w.pidArg])
+            let ranges = (try? syscalls.remoteRanges(w, ev, from: caller.task)) ?? []
+            out += ranges.map { SyscallWrite(tid: pid, address: $0.address, length: $0.length, syscall: name) }
+        }
+        return out
+    }
+}
+
+extension ReplayDebugEngine {
+    /// The first of `watchpoints` (write or read/write) that the syscall of the event just
+    /// replayed wrote, with that write. Costs nothing without watchpoints.
+    func watchedSyscallWrite(among watchpoints: [Watchpoint]) -> (Watchpoint, SyscallWrite)? {
+        let watched = watchpoints.filter { $0.kind != .execute }
+        guard !watched.isEmpty, let session else { return nil }
+        let writes = session.syscallWritesOfLastEvent()
+        for w in watched {
+            if let write = writes.first(where: { $0.overlaps(w) }) { return (w, write) }
+        }
+        return nil
+    }
+
+    /// The client's watchpoints, in slot order (DR0 first, as DR6 reports them).
+    var clientWatchpoints: [Watchpoint] {
+        let temp = seek?.tempWatchpoints ?? []
+        return debugRegisters.slots.compactMap { $0 }.filter { !temp.contains($0) }
+    }
+
+    /// Going forward, at the exit boundary of the event just replayed: a watchpoint stop when
+    /// its syscall wrote a watched range (rr reports the watchpoint there too). The stop is the
+    /// written task's: the position's task becomes it.
+    func syscallWriteStop() -> DebugStop? {
+        guard !debugRegisters.isEmpty, let (w, write) = watchedSyscallWrite(among: clientWatchpoints) else { return nil }
+        stepState = .off
+        currentTid = write.tid
+        position.tid = write.tid
+        return DebugStop(reason: .watchpoint(address: w.address, kind: w.kind), tid: write.tid, event: eventNumber,
+                         writer: write.syscall)
+    }
+
+    /// A watchpoint stop at an event boundary (forward, or found backwards and gone to) says
+    /// which syscall wrote the watched bytes.
+    func namingWriter(_ stop: DebugStop) -> DebugStop {
+        guard stop.writer == nil, case .watchpoint(let a, let k) = stop.reason, position.isEventBoundary,
+              let w = debugRegisters.slots.compactMap({ $0 }).first(where: { $0.address == a && $0.kind == k }),
+              let (_, write) = watchedSyscallWrite(among: [w]) else { return stop }
+        var s = stop
+        s.writer = write.syscall
+        return s
+    }
+
+    /// The ledger keeps what the syscall before a boundary position wrote when a forward run
+    /// starts or ends there (HitLedger.boundaryWrites): reverse-continue asks it whether that
+    /// boundary is a hit of its watchpoints, whichever were set when the run was made.
+    func noteBoundaryWrites() {
+        guard seek == nil, position.isEventBoundary, let session, session.isAtEventBoundary else { return }
+        let writes = session.syscallWritesOfLastEvent()
+        if !writes.isEmpty { timeline.ledger.noteWrites(writes, at: position.event) }
+    }
+}
