@@ -316,11 +316,17 @@ struct ValueHistoryScan {
         return (history, initialBytes)
     }
 
-    /// The function and line of `tid`'s nearest frame with a source line (nil, nil: none has one).
+    /// Where the program made the syscall `tid` stands at the exit of: the syscall's own frame
+    /// when that is the program's code with a line (a raw `syscall` in it), else the nearest
+    /// frame with a line outside the syscall's library (libc's read() has lines too where its
+    /// debug information is installed: read.c:26 here), else the nearest frame with a line.
     private func callSite(tid: Int32) -> (function: String?, location: SourceLocation?) {
-        guard let frames = try? debugger.currentStack(tid).frames,
-              let f = frames.first(where: { $0.location != nil }) else { return (nil, nil) }
-        return (f.function, f.location)
+        guard let frames = try? debugger.currentStack(tid).frames, let top = frames.first else { return (nil, nil) }
+        let program = debugger.programPath.split(separator: "/").last.map(String.init)
+        let f = (top.location != nil && top.module == program ? top : nil)
+            ?? frames.first(where: { $0.location != nil && $0.module != top.module })
+            ?? frames.first(where: { $0.location != nil })
+        return (f?.function, f?.location)
     }
 
     /// Bytes as one little-endian number in hexadecimal.
