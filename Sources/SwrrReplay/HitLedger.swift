@@ -47,12 +47,13 @@ struct HitLedger {
     /// reverse-stepi (or a watchpoint found backwards) went: inside every run that ends at
     /// `next`, so a run ending there covers them too.
     private(set) var steppedBack: [(point: ReplayPosition, next: ReplayPosition)] = []
-    /// What the syscall before the boundary of an event wrote, for boundaries runs start or end at.
-    private(set) var boundaryWrites: [Int: [SyscallWrite]] = [:]
+    /// What the syscall before the boundary of an event wrote, and the position of its entry
+    /// (where a reverse-continue finding the write stops), for boundaries runs start or end at.
+    private(set) var boundaryWrites: [Int: (writes: [SyscallWrite], entry: ReplayPosition)] = [:]
 
-    mutating func noteWrites(_ writes: [SyscallWrite], at event: Int) {
+    mutating func noteWrites(_ writes: [SyscallWrite], entry: ReplayPosition, at event: Int) {
         guard enabled else { return }
-        boundaryWrites[event] = writes
+        boundaryWrites[event] = (writes, entry)
         if boundaryWrites.count > Self.limit, let k = boundaryWrites.keys.min() { boundaryWrites[k] = nil }
     }
 

@@ -118,7 +118,8 @@ final class ReplayDebugEngine {
     /// Serves one resume request: the stop it ends at, or its error.
     private func serve(_ r: ResumeRequest) -> Result<DebugStop, Error> {
         do {
-            let result = try execute(r).result.map(namingWriter)
+            var result = try execute(r).result
+            if case .reverseContinue = r { result = result.map(namingWriter) }
             endForwardRun(try? result.get().reason)
             return result
         } catch let e as ReplayError {

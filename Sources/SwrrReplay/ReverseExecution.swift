@@ -348,10 +348,6 @@ extension ReplayTimeline {
         case .report(let result):
             endSeek()
             stepState = .off
-            // A syscall's write found backwards stops in the task it wrote (SyscallWrites.swift).
-            if case .success(.watchpoint?) = result, s.target.tid != 0, session.tasks[s.target.tid] != nil {
-                currentTid = s.target.tid
-            }
             position = ReplayPosition(event: eventNumber, tid: currentTid)
             // A failure reported here is the request's error (ReplayDebugEngine.serve).
             let reason = try result.get() ?? outcome.map { .end($0) } ?? .jumped
@@ -370,13 +366,15 @@ extension ReplayTimeline {
     }
 
     /// An event of the seek under way is done: a scan notes its syscall's write into one of the
-    /// client's watchpoints (SyscallWrites.swift) as a hit at the event's exit boundary, when
-    /// that lies before the scan's end (strictly, unless `includesTargetBoundary`).
+    /// client's watchpoints (SyscallWrites.swift), when the write (at the event's exit boundary)
+    /// lies before the scan's end (strictly, unless `includesTargetBoundary`). The hit is the
+    /// syscall's entry, before the write, as a store's is the instruction before it.
     func seekEventDone() {
         guard let s = seek, s.isScan, !s.stepping, s.target.event >= eventNumber else { return }
         if s.target.event == eventNumber && s.target.path.isEmpty && !s.includesTargetBoundary { return }
-        guard let (w, write) = engine.watchedSyscallWrite(among: engine.clientWatchpoints) else { return }
-        s.lastHit = (ReplayPosition(event: eventNumber, tid: write.tid), .watchpoint(address: w.address, kind: w.kind))
+        guard let (w, _) = engine.watchedSyscallWrite(among: engine.clientWatchpoints),
+              let entry = engine.syscallEntryOfLastEvent() else { return }
+        s.lastHit = (entry, .watchpoint(address: w.address, kind: w.kind))
     }
 
     /// A step of the seek ran into an event (drive() saw it consumed).

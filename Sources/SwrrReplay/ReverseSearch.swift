@@ -71,12 +71,11 @@ final class ReverseSearch {
     /// stands on an inserted breakpoint, or a watchpoint's trap put it there.
     private func hit(at p: ReplayPosition, keys: Set<Seek.Key>) -> (ReplayPosition, StopReason)? {
         if p.isEventBoundary {
-            // The syscall before it wrote a watched range (known when a run started or ended there).
-            guard let writes = timeline.ledger.boundaryWrites[p.event] else { return nil }
-            for case .watch(let w) in keys {
-                if let write = writes.first(where: { $0.overlaps(w) }) {
-                    return (ReplayPosition(event: p.event, tid: write.tid), .watchpoint(address: w.address, kind: w.kind))
-                }
+            // The syscall before it wrote a watched range (known when a run started or ended
+            // there): the hit is that syscall's entry, before the write.
+            guard let (writes, entry) = timeline.ledger.boundaryWrites[p.event] else { return nil }
+            for case .watch(let w) in keys where writes.contains(where: { $0.overlaps(w) }) {
+                return (entry, .watchpoint(address: w.address, kind: w.kind))
             }
             return nil
         }

@@ -3,9 +3,18 @@
 // puts back through ptrace (emulated calls) or lets the kernel write again (executed ones). The
 // CPU's debug registers never fire for either: the kernel's own accesses and a tracer's
 // (ptrace/process_vm_writev) are not the task's stores. rr reports them anyway, checking the
-// watched ranges after each syscall and reporting the watchpoint at the syscall's exit; so does
-// swrr (ReplayDebugEngine.drive forward, the scans of ReverseExecution.swift backwards, the
-// ledger for what forward runs proved, HitLedger.swift).
+// watched ranges after each syscall; so does swrr:
+// - forward (ReplayDebugEngine.drive), a watchpoint stop at the syscall's exit (the event's
+//   boundary), after the write, as a store's trap is after the store;
+// - backwards (the scans of ReverseExecution.swift, and the ledger for what forward runs proved,
+//   HitLedger.swift), a watchpoint stop at the syscall's entry: the task on its `syscall`
+//   instruction, before the write, as a store found backwards is the instruction before it. gdb
+//   needs that: it reports a watchpoint only when the value differs from the one it last saw
+//   (measured: with the stop at the exit, its reverse-continue passed over both reads of
+//   syscall_writes.c silently, the value there being the one it already had). The entry is the
+//   first arrival at that instruction in the event (the instruction ends the event when it runs,
+//   and the event's start, right after the previous syscall, is not an arrival), a position a
+//   seek reaches with one breakpoint.
 //
 // What counts as a write (rr's sense: the program's memory changed under it by the syscall):
 // - the ranges the trace holds for the call (`SyscallEvent.writes`, exactly the bytes the kernel
@@ -117,14 +126,29 @@ extension ReplayDebugEngine {
                          writer: write.syscall)
     }
 
-    /// A watchpoint stop at an event boundary (forward, or found backwards and gone to) says
-    /// which syscall wrote the watched bytes.
+    /// The position of the entry of the syscall event just replayed: its task arriving at the
+    /// `syscall` instruction (2 bytes before the recorded entry's rip) for the first time in it.
+    func syscallEntryOfLastEvent() -> ReplayPosition? {
+        guard let session, case .syscall(let ev)? = session.lastEvent, ev.registers.rip >= 2 else { return nil }
+        return ReplayPosition(event: eventNumber - 1, tid: ev.tid, path: [.arrival(ev.registers.rip - 2, 1)])
+    }
+
+    /// A watchpoint stop that reverse-continue found at a syscall's entry says which syscall
+    /// writes the watched bytes (the task stands on the `syscall` instruction of the event under
+    /// way, whose output overlaps the watchpoint).
     func namingWriter(_ stop: DebugStop) -> DebugStop {
-        guard stop.writer == nil, case .watchpoint(let a, let k) = stop.reason, position.isEventBoundary,
-              let w = debugRegisters.slots.compactMap({ $0 }).first(where: { $0.address == a && $0.kind == k }),
-              let (_, write) = watchedSyscallWrite(among: [w]) else { return stop }
+        guard stop.writer == nil, case .watchpoint(let a, let k) = stop.reason, let session,
+              case .syscall(let ev)? = session.current?.event, position.path.count == 1,
+              case .arrival(let at, 1)? = position.path.first, ev.registers.rip >= 2, at == ev.registers.rip - 2,
+              let w = debugRegisters.slots.compactMap({ $0 }).first(where: { $0.address == a && $0.kind == k }) else {
+            return stop
+        }
+        // The event's writes as they will be at its exit (lastEvent is the one before).
+        let name = SyscallTable.name(Int(ev.number))
+        guard ev.writes.contains(where: { SyscallWrite(tid: ev.tid, address: $0.address, length: $0.bytes.count,
+                                                       syscall: name).overlaps(w) }) else { return stop }
         var s = stop
-        s.writer = write.syscall
+        s.writer = name
         return s
     }
 
@@ -132,8 +156,9 @@ extension ReplayDebugEngine {
     /// starts or ends there (HitLedger.boundaryWrites): reverse-continue asks it whether that
     /// boundary is a hit of its watchpoints, whichever were set when the run was made.
     func noteBoundaryWrites() {
-        guard seek == nil, position.isEventBoundary, let session, session.isAtEventBoundary else { return }
+        guard seek == nil, position.isEventBoundary, let session, session.isAtEventBoundary,
+              let entry = syscallEntryOfLastEvent() else { return }
         let writes = session.syscallWritesOfLastEvent()
-        if !writes.isEmpty { timeline.ledger.noteWrites(writes, at: position.event) }
+        if !writes.isEmpty { timeline.ledger.noteWrites(writes, entry: entry, at: position.event) }
     }
 }
