@@ -104,14 +104,13 @@ struct HitLedger {
         // Reverse-stepi landings followed forward from `c` so far.
         var hops = 0
         while true {
-            // A hit at `c` itself only counts for a watchpoint's trap (its write came before
-            // the trap, as in scans; a syscall's write at a boundary `c` is at `c` itself);
-            // after `c` not at all.
+            // A hit at `c` itself only counts for a watchpoint (its write came before the trap,
+            // or before the syscall's exit, as in scans); after `c` not at all.
             switch place {
             case .before:
                 if let h = hit(end) { return .hit(h.0, h.1) }
             case .target:
-                if !end.isEventBoundary, let h = hit(end), case .watchpoint = h.1 { return .hit(h.0, h.1) }
+                if let h = hit(end), case .watchpoint = h.1 { return .hit(h.0, h.1) }
             case .after:
                 break
             }

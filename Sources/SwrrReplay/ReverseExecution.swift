@@ -60,9 +60,6 @@ final class Seek {
     var since: [Key: Int] = [:]
     /// The last client hit noted (scans).
     var lastHit: (ReplayPosition, StopReason)?
-    /// A scan whose target is an event boundary notes the writes of the syscall just before it
-    /// too (ReverseSearch.lastHit: that boundary is not the position reverse-continue started at).
-    var includesTargetBoundary = false
     /// Step-scanning (after the target was reached), and the steps so far.
     var stepping = false
     var steps = 0
@@ -367,11 +364,11 @@ extension ReplayTimeline {
 
     /// An event of the seek under way is done: a scan notes its syscall's write into one of the
     /// client's watchpoints (SyscallWrites.swift), when the write (at the event's exit boundary)
-    /// lies before the scan's end (strictly, unless `includesTargetBoundary`). The hit is the
-    /// syscall's entry, before the write, as a store's is the instruction before it.
+    /// is not after the scan's end. The hit is the syscall's entry, before the write, as a
+    /// store's is the instruction before it: from the exit itself (where the forward stop was),
+    /// reverse-continue goes back over that write, as it does over a store's from its trap.
     func seekEventDone() {
         guard let s = seek, s.isScan, !s.stepping, s.target.event >= eventNumber else { return }
-        if s.target.event == eventNumber && s.target.path.isEmpty && !s.includesTargetBoundary { return }
         guard let (w, _) = engine.watchedSyscallWrite(among: engine.clientWatchpoints),
               let entry = engine.syscallEntryOfLastEvent() else { return }
         s.lastHit = (entry, .watchpoint(address: w.address, kind: w.kind))

@@ -27,9 +27,6 @@ final class ReverseSearch {
         let keys = t.scanKeys(excluding: nil)
         if keys.isEmpty { return .found(nil) }
         var end = c
-        // A later stretch ends where the one after it began, a boundary whose syscall's writes
-        // that one did not replay: they are this stretch's to note.
-        var inclusive = false
         // What forward runs already showed (HitLedger.swift): the hit itself, or a point before
         // which the scan can start.
         switch t.ledger.lastHit(before: c, keys: keys, hit: { self.hit(at: $0, keys: keys) }) {
@@ -46,7 +43,6 @@ final class ReverseSearch {
             let from = try t.restore(from: t.checkpoints.scanStart(before: end, keys: keys))
             let start = t.position
             let s = Seek(target: end, goal: .scan)
-            s.includesTargetBoundary = inclusive
             t.seek = s
             let paused: DebugStop?
             do {
@@ -62,7 +58,6 @@ final class ReverseSearch {
             // The next stretch ends where this one began (and starts at a checkpoint strictly
             // before it); none once that is the start of the recording.
             end = start.isEventBoundary ? ReplayPosition(event: start.event, tid: start.tid) : start
-            inclusive = true
         }
         return .found(nil)
     }

@@ -14,6 +14,16 @@ final class SyscallWriteTests: XCTestCase {
 
     private func session() throws -> CoreSession { try CoreSession("syscall_writes", syscallBuffer: false) }
 
+    /// A session stopped at the pipe() line, before any write, with no breakpoint left; and its thread.
+    private func sessionAtPipe() throws -> (CoreSession, Int32) {
+        let s = try session()
+        try s.breakAt("pipe")
+        _ = try s.run(.continue)
+        s.breakpoints.source = [:]   // only the data breakpoint from here
+        s.debugger.placeBreakpoints()
+        return (s, s.tid)
+    }
+
     /// A write data breakpoint on the 8 bytes of `expression` (a long).
     private func watch(_ s: CoreSession, _ expression: String) throws -> (id: Int, address: UInt64) {
         let r = try DebugExpression.evaluate(expression, in: s.debugger.callStack(s.tid).scope(0))
@@ -39,12 +49,7 @@ final class SyscallWriteTests: XCTestCase {
     }
 
     func testReadsAndTheStoreStopForwardThenBackwards() throws {
-        let s = try session()
-        try s.breakAt("pipe")
-        _ = try s.run(.continue)
-        let tid = s.tid
-        s.breakpoints.source = [:]   // only the data breakpoint from here
-        s.debugger.placeBreakpoints()
+        let (s, tid) = try sessionAtPipe()
         let w = try watch(s, "value")
 
         // Forward: the first read, the store, the second read, each with its value and line.
@@ -106,13 +111,28 @@ final class SyscallWriteTests: XCTestCase {
         }
     }
 
+    func testReverseFromAReadsExitGoesBackOverThatRead() throws {
+        // As from a store's trap: the write just made is the last one before the stop.
+        let (s, tid) = try sessionAtPipe()
+        let w = try watch(s, "value")
+        XCTAssertEqual(try s.run(.continue), change(w, "value", old: "0", new: "1111", writer: "read", tid: tid))
+        XCTAssertEqual(try s.run(.reverseContinue).description,
+                       "value is 0 here, just before read() (the kernel) writes it (found going backwards)")
+        XCTAssertEqual(try s.value("value"), "0")
+        XCTAssertEqual(try programLine(s), try line("read1"))
+        // Forward again from the entry: the same read, at its exit.
+        XCTAssertEqual(try s.run(.continue), change(w, "value", old: "0", new: "1111", writer: "read", tid: tid))
+        XCTAssertEqual(try s.run(.continue), change(w, "value", old: "1111", new: "2222", tid: tid))
+        // From after the store, back over it, then over the first read (the ledger knows both).
+        XCTAssertEqual(try s.run(.reverseContinue).description,
+                       "value is 1111 here, just before the write that changes it (found going backwards)")
+        XCTAssertEqual(try s.run(.reverseContinue).description,
+                       "value is 0 here, just before read() (the kernel) writes it (found going backwards)")
+        guard case .startOfRecording = try s.run(.reverseContinue) else { return XCTFail("no earlier write") }
+    }
+
     func testAReadThatStopsShortOfTheWatchedBytesIsNoWrite() throws {
-        let s = try session()
-        try s.breakAt("pipe")
-        _ = try s.run(.continue)
-        let tid = s.tid
-        s.breakpoints.source = [:]   // only the data breakpoint from here
-        s.debugger.placeBreakpoints()
+        let (s, tid) = try sessionAtPipe()
         let w = try watch(s, "record.tail")
         // The read() of 2 bytes into the record wrote its head only: the store of 5 is the first.
         XCTAssertEqual(try s.run(.continue), change(w, "record.tail", old: "0", new: "5", tid: tid))
