@@ -43,15 +43,19 @@ public struct SyscallWrite: Equatable, Sendable {
     public var tid: Int32
     public var address: UInt64
     public var length: Int
-    /// The syscall that wrote it ("read").
-    public var syscall: String
+    /// The number of the syscall that wrote it.
+    public var number: Int32
 
-    public init(tid: Int32, address: UInt64, length: Int, syscall: String) {
+    public init(tid: Int32, address: UInt64, length: Int, number: Int32) {
         self.tid = tid
         self.address = address
         self.length = length
-        self.syscall = syscall
+        self.number = number
     }
+
+    /// The syscall that wrote it ("read"; looked up only when asked: a replay with watchpoints
+    /// computes the writes of every syscall event).
+    public var syscall: String { SyscallTable.name(Int(number)) }
 
     /// Whether it writes any byte of `w` (an execution breakpoint is never written).
     func overlaps(_ w: Watchpoint) -> Bool {
@@ -70,26 +74,26 @@ extension ReplaySession {
     /// ranges are read from the caller's iovecs, which the program has not changed yet there.
     func syscallWritesOfLastEvent() -> [SyscallWrite] {
         guard isAtEventBoundary, case .syscall(let ev)? = lastEvent else { return [] }
-        let name = SyscallTable.name(Int(ev.number))
-        var out = ev.writes.map { SyscallWrite(tid: ev.tid, address: $0.address, length: $0.bytes.count, syscall: name) }
+        let number = ev.number
+        var out = ev.writes.map { SyscallWrite(tid: ev.tid, address: $0.address, length: $0.bytes.count, number: number) }
         guard ev.result > 0, ev.seccomp == .none else { return out }
         let spec = SyscallTable.spec(Int(ev.number))
         if Int(ev.number) == Syscall.clone.number {
             let flags = CloneFlags(rawValue: ev.args[0])
             if flags.contains(.parentSetTid) && ev.args[2] != 0 {
-                out.append(SyscallWrite(tid: ev.tid, address: ev.args[2], length: 4, syscall: name))
+                out.append(SyscallWrite(tid: ev.tid, address: ev.args[2], length: 4, number: number))
             }
             if flags.contains(.childSetTid) && ev.args[3] != 0 {
-                out.append(SyscallWrite(tid: ev.createdTid, address: ev.args[3], length: 4, syscall: name))
+                out.append(SyscallWrite(tid: ev.createdTid, address: ev.args[3], length: 4, number: number))
             }
         }
         if let m = ev.memFileWrite, spec?.writesToFd != nil {
-            out.append(SyscallWrite(tid: m.tid, address: m.address, length: Int(min(ev.result, 1 << 30)), syscall: name))
+            out.append(SyscallWrite(tid: m.tid, address: m.address, length: Int(min(ev.result, 1 << 30)), number: number))
         }
         if let w = spec?.writesTask, let caller = tasks[ev.tid], caller.ended == nil {
             let pid = Int32(truncatingIfNeeded: ev.args[w.pidArg])
             let ranges = (try? syscalls.remoteRanges(w, ev, from: caller.task)) ?? []
-            out += ranges.map { SyscallWrite(tid: pid, address: $0.address, length: $0.length, syscall: name) }
+            out += ranges.map { SyscallWrite(tid: pid, address: $0.address, length: $0.length, number: number) }
         }
         return out
     }
@@ -144,11 +148,10 @@ extension ReplayDebugEngine {
             return stop
         }
         // The event's writes as they will be at its exit (lastEvent is the one before).
-        let name = SyscallTable.name(Int(ev.number))
         guard ev.writes.contains(where: { SyscallWrite(tid: ev.tid, address: $0.address, length: $0.bytes.count,
-                                                       syscall: name).overlaps(w) }) else { return stop }
+                                                       number: ev.number).overlaps(w) }) else { return stop }
         var s = stop
-        s.writer = name
+        s.writer = SyscallTable.name(Int(ev.number))
         return s
     }
 
