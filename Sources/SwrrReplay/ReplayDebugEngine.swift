@@ -74,6 +74,10 @@ final class ReplayDebugEngine {
     private var mode: ResumeRequest = .continue(stopAtTaskEvents: true)
     /// The client's forward run under way: where it began and what was inserted (HitLedger.swift).
     private var forwardRun: (from: ReplayPosition, keys: Set<Seek.Key>?)?
+    /// The boundaries after each task's `.syscallEntry` events, and the exits of the syscall
+    /// entries found for writes (SyscallWrites.swift).
+    var syscallEntries: [Int32: [Int]] = [:]
+    var syscallExits: [EntryKey: ReplayPosition] = [:]
 
     init(traceDirectory: String, echo: ((UInt8, [UInt8]) -> Void)?, mailbox: DebugMailbox) {
         self.traceDirectory = traceDirectory
@@ -250,6 +254,7 @@ final class ReplayDebugEngine {
                 break
             }
             if let tid = session.lastEvent?.tid { timeline.eventTids[eventNumber - 1] = tid }
+            if case .syscallEntry(let ev)? = session.lastEvent { noteSyscallEntered(ev.tid) }
             let consumed: Int32?
             if case .consumed(let replayTid) = stepState { consumed = replayTid } else { consumed = nil }
             position = ReplayPosition(event: eventNumber, tid: consumed.flatMap(recordedTid(ofReplayTid:)) ?? currentTid)

@@ -280,6 +280,15 @@ extension ReplayTimeline {
             endSeek()
             return try jump(to: here, result: .failure(error))
         }
+        if let exit = engine.syscallExit(ofEntry: target.0) {
+            // A syscall's entry that is not where it was expected (SyscallWrites.swift): its exit.
+            do {
+                return try jump(to: target.0, result: .success(target.1))
+            } catch where seek != nil {
+                endSeek()
+                return try jump(to: exit, reason: target.1)
+            }
+        }
         return try jump(to: target.0, reason: target.1)
     }
 
@@ -345,6 +354,10 @@ extension ReplayTimeline {
         case .report(let result):
             endSeek()
             stepState = .off
+            // A syscall's write found backwards stops in the syscall's task (SyscallWrites.swift).
+            if case .success(.watchpoint?) = result, s.target.tid != 0, session.tasks[s.target.tid] != nil {
+                currentTid = s.target.tid
+            }
             position = ReplayPosition(event: eventNumber, tid: currentTid)
             // A failure reported here is the request's error (ReplayDebugEngine.serve).
             let reason = try result.get() ?? outcome.map { .end($0) } ?? .jumped

@@ -99,6 +99,19 @@ extension ReplaySession {
     }
 }
 
+/// A syscall entry position by what identifies it (its event, task and path's arrival).
+struct EntryKey: Hashable {
+    let event: Int
+    let tid: Int32
+    let arrival: UInt64?
+
+    init(_ p: ReplayPosition) {
+        event = p.event
+        tid = p.tid
+        if case .arrival(let a, 1)? = p.path.first, p.path.count == 1 { arrival = a } else { arrival = nil }
+    }
+}
+
 extension ReplayDebugEngine {
     /// The first of `watchpoints` (write or read/write) that the syscall of the event just
     /// replayed wrote, with that write. Costs nothing without watchpoints.
@@ -130,24 +143,68 @@ extension ReplayDebugEngine {
                          writer: write.syscall)
     }
 
-    /// The position of the entry of the syscall event just replayed: its task arriving at the
-    /// `syscall` instruction (2 bytes before the recorded entry's rip) for the first time in it.
+    /// The position of the entry of the syscall event just replayed (and its exit, where a
+    /// reverse-continue that cannot reach the entry stops instead: `syscallExits`):
+    /// - a call that blocked was entered by an earlier event of its task (`.syscallEntry`, the
+    ///   task parked in the call at that event's end, with no event of its own since): that
+    ///   boundary, the task inside the call, before the write. Other tasks may run between it
+    ///   and the write: their writes of the same bytes there are passed over backwards (the
+    ///   program races with its own read());
+    /// - else its task arriving at the `syscall` instruction (2 bytes before the recorded
+    ///   entry's rip) for the first time in the event. A call restarted without blocking starts
+    ///   its event on that instruction and never arrives there: the seek fails and the exit is
+    ///   used (measured on a read() interrupted by SIGALRM and restarted).
     func syscallEntryOfLastEvent() -> ReplayPosition? {
         guard let session, case .syscall(let ev)? = session.lastEvent, ev.registers.rip >= 2 else { return nil }
-        return ReplayPosition(event: eventNumber - 1, tid: ev.tid, path: [.arrival(ev.registers.rip - 2, 1)])
+        let completion = eventNumber - 1
+        let entry: ReplayPosition
+        if let b = syscallEntries[ev.tid]?.last(where: { $0 <= completion }),
+           !(b..<completion).contains(where: { timeline.eventTids[$0] == ev.tid }) {
+            entry = ReplayPosition(event: b, tid: ev.tid)
+        } else {
+            entry = ReplayPosition(event: completion, tid: ev.tid, path: [.arrival(ev.registers.rip - 2, 1)])
+        }
+        syscallExits[EntryKey(entry)] = ReplayPosition(event: eventNumber, tid: ev.tid)
+        return entry
     }
 
-    /// A watchpoint stop that reverse-continue found at a syscall's entry says which syscall
-    /// writes the watched bytes (the task stands on the `syscall` instruction of the event under
-    /// way, whose output overlaps the watchpoint).
+    /// A `.syscallEntry` event of task `tid` was just replayed: the boundary after it is where
+    /// the call it entered is (kept by boundary, each once: replays go over the same events).
+    func noteSyscallEntered(_ tid: Int32) {
+        var list = syscallEntries[tid, default: []]
+        guard !list.contains(eventNumber) else { return }
+        list.append(eventNumber)
+        list.sort()
+        syscallEntries[tid] = list
+    }
+
+    /// The exit of the syscall whose entry is `p`, when `p` is one (syscallEntryOfLastEvent).
+    func syscallExit(ofEntry p: ReplayPosition) -> ReplayPosition? { syscallExits[EntryKey(p)] }
+
+    /// A watchpoint stop that reverse-continue found at a syscall's entry (or exit) says which
+    /// syscall writes the watched bytes: the task stands on the `syscall` instruction of the
+    /// event under way, or is parked in the call its next event completes, or the event just
+    /// replayed is the call.
     func namingWriter(_ stop: DebugStop) -> DebugStop {
         guard stop.writer == nil, case .watchpoint(let a, let k) = stop.reason, let session,
-              case .syscall(let ev)? = session.current?.event, position.path.count == 1,
-              case .arrival(let at, 1)? = position.path.first, ev.registers.rip >= 2, at == ev.registers.rip - 2,
               let w = debugRegisters.slots.compactMap({ $0 }).first(where: { $0.address == a && $0.kind == k }) else {
             return stop
         }
-        // The event's writes as they will be at its exit (lastEvent is the one before).
+        let call: SyscallEvent
+        switch (position.isEventBoundary, session.lastEvent, session.current?.event) {
+        case (true, .syscall(let ev)?, _):
+            call = ev
+        case (true, .syscallEntry(let e)?, _):
+            guard case .syscall(let ev)? = try? session.events.upcoming(for: e.tid) else { return stop }
+            call = ev
+        case (false, _, .syscall(let ev)?):
+            guard position.path.count == 1, case .arrival(let at, 1)? = position.path.first, ev.registers.rip >= 2,
+                  at == ev.registers.rip - 2 else { return stop }
+            call = ev
+        default:
+            return stop
+        }
+        let ev = call
         guard ev.writes.contains(where: { SyscallWrite(tid: ev.tid, address: $0.address, length: $0.bytes.count,
                                                        number: ev.number).overlaps(w) }) else { return stop }
         var s = stop

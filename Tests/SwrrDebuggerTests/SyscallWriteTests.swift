@@ -131,6 +131,32 @@ final class SyscallWriteTests: XCTestCase {
         guard case .startOfRecording = try s.run(.reverseContinue) else { return XCTFail("no earlier write") }
     }
 
+    func testABlockedAndRestartedReadStopsInsideTheCallGoingBack() throws {
+        // blocking_read.c: the read() enters and blocks (an event of its own), SIGALRM's handler
+        // interrupts it, it is entered again and blocks, and completes later with 4444. Its
+        // entry backwards is where its task is parked in the call, before the write.
+        let s = try CoreSession("blocking_read", syscallBuffer: false)
+        try s.breakAt("start")
+        _ = try s.run(.continue)
+        let tid = s.tid
+        s.breakpoints.source = [:]
+        s.debugger.placeBreakpoints()
+        let w = try watch(s, "value")
+        XCTAssertEqual(try s.run(.continue), change(w, "value", old: "0", new: "4444", writer: "read", tid: tid))
+        let readLine = try CoreFixture.line("read", in: "blocking_read")
+        func line() throws -> Int? {
+            try s.debugger.callStack(s.tid).frames.first { $0.location?.fileName == "blocking_read.c" }?.location?.line
+        }
+        XCTAssertEqual(try line(), readLine)
+        let back = try s.run(.reverseContinue)
+        XCTAssertEqual(back.description, "value is 0 here, just before read() (the kernel) writes it (found going backwards)")
+        XCTAssertEqual(back.tid, tid)
+        XCTAssertEqual(try s.value("value"), "0")
+        XCTAssertEqual(try line(), readLine)
+        guard case .startOfRecording = try s.run(.reverseContinue) else { return XCTFail("no earlier write") }
+        XCTAssertEqual(try s.run(.continue), change(w, "value", old: "0", new: "4444", writer: "read", tid: tid))
+    }
+
     func testAReadThatStopsShortOfTheWatchedBytesIsNoWrite() throws {
         let (s, tid) = try sessionAtPipe()
         let w = try watch(s, "record.tail")
