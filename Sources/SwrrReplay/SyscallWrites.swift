@@ -14,7 +14,8 @@
 //   syscall_writes.c silently, the value there being the one it already had). The entry is the
 //   first arrival at that instruction in the event (the instruction ends the event when it runs,
 //   and the event's start, right after the previous syscall, is not an arrival), a position a
-//   seek reaches with one breakpoint.
+//   seek reaches with one breakpoint; for a call that blocked, the boundary where its task is
+//   parked in it (syscallEntryOfLastEvent).
 //
 // What counts as a write (rr's sense: the program's memory changed under it by the syscall):
 // - the ranges the trace holds for the call (`SyscallEvent.writes`, exactly the bytes the kernel
