@@ -25,7 +25,8 @@ public struct ValueHistoryHandler: TypedRequestHandler {
             let entries = zip(h.entries, ids).map { e, id in
                 ValueHistoryResponseBody.Entry(index: e.index, value: e.value, event: e.event, threadId: Int(e.tid),
                                                processId: Int(e.pid), function: e.function, file: e.location?.file,
-                                               line: e.location?.line, positionId: id, description: e.summary)
+                                               line: e.location?.line, syscall: e.writer, positionId: id,
+                                               description: e.summary)
             }
             return try BodyEncoder.object(ValueHistoryResponseBody(
                 name: h.name, address: hex(h.address), size: h.length, initial: h.initial, entries: entries,

@@ -32,6 +32,9 @@ public struct ValueHistoryResponseBody: Encodable {
         /// The writing instruction's source file (the line table's path) and line.
         public var file: String?
         public var line: Int?
+        /// The syscall whose output wrote the bytes ("read"; absent for a store of the
+        /// program's): the replay wrote them at the call's exit, `file` and `line` are the call's site.
+        public var syscall: String?
         /// For `gotoHistoryEntry`: right after the write.
         public var positionId: Int
         /// "#1  event 12  thread 4242  main  loop.c:17  = 5".

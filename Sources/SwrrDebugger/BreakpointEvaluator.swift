@@ -114,11 +114,12 @@ struct BreakpointEvaluator {
 
     /// A data breakpoint's trap: a stop unless its condition (evaluated where the write is,
     /// after it going forward, before it going backwards) or its hit condition (forward only,
-    /// as for line breakpoints) says to go on.
-    func dataBreakpointHit(_ address: UInt64, tid: Int32, backward: Bool = false) -> Stop? {
+    /// as for line breakpoints) says to go on. `writer`: the syscall whose output wrote the
+    /// bytes, the replay at its exit (DebugStop.writer).
+    func dataBreakpointHit(_ address: UInt64, tid: Int32, backward: Bool = false, writer: String? = nil) -> Stop? {
         guard let i = breakpoints.data.firstIndex(where: { $0.address == address }) else {
             return .dataBreakpoint(tid: tid, DataChange(id: nil, address: address, name: "", old: nil, new: nil,
-                                                        backward: backward))
+                                                        backward: backward, writer: writer))
         }
         let d = breakpoints.data[i]
         let now = debugger.dataValue(d, tid: tid)
@@ -129,6 +130,6 @@ struct BreakpointEvaluator {
             guard hitConditionHolds(d.hitCondition, hits: breakpoints.data[i].hits, for: d.what) else { return nil }
         }
         return .dataBreakpoint(tid: tid, DataChange(id: d.id, address: address, name: d.name, old: d.lastValue,
-                                                    new: now, backward: backward))
+                                                    new: now, backward: backward, writer: writer))
     }
 }

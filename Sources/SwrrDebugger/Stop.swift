@@ -30,20 +30,36 @@ public struct DataChange: Equatable, Sendable {
     /// The value before the trap (forward) and now, as its type prints.
     public var old: String?
     public var new: String?
-    /// Found going backwards: the replay is just before the write.
+    /// Found going backwards: the replay is just before the write (for a syscall's write, at
+    /// the syscall's entry).
     public var backward: Bool
+    /// The syscall whose output wrote the bytes ("read"), the replay standing at its exit
+    /// (forward) or its entry (backward); nil for a store of the program's (a hardware trap).
+    public var writer: String?
 
-    public init(id: Int?, address: UInt64, name: String, old: String?, new: String?, backward: Bool) {
+    public init(id: Int?, address: UInt64, name: String, old: String?, new: String?, backward: Bool,
+                writer: String? = nil) {
         self.id = id
         self.address = address
         self.name = name
         self.old = old
         self.new = new
         self.backward = backward
+        self.writer = writer
     }
 
+    /// "written by read() (the kernel)".
+    public var writtenBy: String? { writer.map { "written by \($0)() (the kernel)" } }
+
     public var description: String {
-        guard id != nil else { return "Watchpoint at 0x\(String(address, radix: 16))" }
+        guard id != nil else {
+            return "Watchpoint at 0x\(String(address, radix: 16))" + (writtenBy.map { " \($0)" } ?? "")
+        }
+        if let by = writtenBy {
+            if backward { return "\(name) is \(new ?? "?") here, just before \(writer ?? "")() (the kernel) writes it (found going backwards)" }
+            if let old, let new { return "\(name) changed from \(old) to \(new), \(by)" }
+            return "\(name) is now \(new ?? "?"), \(by)"
+        }
         if backward { return "\(name) is \(new ?? "?") here, just before the write that changes it (found going backwards)" }
         if let old, let new { return "\(name) changed from \(old) to \(new)" }
         if let new { return "\(name) is now \(new)" }

@@ -26,7 +26,7 @@ struct StopClassifier {
             if a == ignored { return nil }
             return try evaluator.breakpointHit(a, tid: s.tid)
         case .watchpoint(let address, _):
-            return evaluator.dataBreakpointHit(address, tid: s.tid, backward: backward)
+            return evaluator.dataBreakpointHit(address, tid: s.tid, backward: backward, writer: s.writer)
         case .signal(let sig):
             guard debugger.breakpoints.signals.stops(at: sig) else { return nil }
             return .signal(tid: s.tid, number: sig)

@@ -12,10 +12,14 @@
 // the kept position with goTo, which is not pausable: the user's position must come back.
 //
 // What a write is: what the CPU's debug registers report, so a write of the same value counts
-// (an x86 write watchpoint traps on every store to its bytes, whatever the value), and
-// bytes the replay itself puts into memory (an emulated syscall's output, written through ptrace
-// from the trace) are not writes: the kernel does not report its own or a tracer's accesses as
-// the task's. Writes from a signal handler are the task's stores like any other. Not seen either:
+// (an x86 write watchpoint traps on every store to its bytes, whatever the value), and the
+// output of a syscall that overlaps the location (read() into it, clock_gettime's timespec...):
+// the replay writes those bytes through ptrace from the trace, which the debug registers do not
+// see, so the engine reports them itself at the syscall's exit (SwrrReplay/SyscallWrites.swift;
+// the entry names the syscall, `writer`, and its place is the nearest frame with a source line,
+// the call's site in the program rather than the `syscall` instruction in libc). A buffered
+// syscall's output is copied into the program's buffer by the preload library: a store like any
+// other. Writes from a signal handler are the task's stores like any other. Not seen:
 // stores a task makes on a stretch that replay runs by a search for a recorded point (up to an
 // asynchronous signal delivered in the middle of a computation, or a preemption of a spinning
 // thread: PointSearch.swift), because the search holds the debug registers meanwhile
@@ -83,19 +87,23 @@ public struct ValueHistoryEntry {
     /// The instruction after the write (where the replay stops when it travels there).
     public var pc: UInt64
     public var function: String?
-    /// The source of the writing instruction (full path as the line table has it).
+    /// The source of the writing instruction (full path as the line table has it); for a
+    /// syscall's write, of the nearest frame with a source line (the call's site).
     public var location: SourceLocation?
+    /// The syscall whose output wrote the bytes ("read"); nil for a store of the program's.
+    public var writer: String? = nil
     /// Where to travel to: right after the write.
     public var position: TravelPosition
 
     /// "#1  event 12  thread 4242  main  loop.c:17  = 5".
     public var summary: String { "#\(index)  " + place + "  = \(value)" }
 
-    /// "event 12  thread 4242  main  loop.c:17".
+    /// "event 12  thread 4242  main  loop.c:17" ("…  main  loop.c:15  read()" for a syscall's write).
     public var place: String {
         var s = "event \(event)  thread \(tid)"
         s += "  " + (function ?? "0x" + String(pc, radix: 16))
         if let l = location { s += "  \(l.fileName):\(l.line)" }
+        if let w = writer { s += "  \(w)()" }
         return s
     }
 }
@@ -276,10 +284,13 @@ struct ValueHistoryScan {
                         let pc = try position.registers?.rip ?? replay.registers(tid: s.tid).rip
                         let n = history.entries.count + 1
                         let value = Self.hexValue(bytes)
-                        let (function, location) = symbols.place(pc &- 1, tid: s.tid, pid: pid)
+                        // A store is named by its instruction; a syscall's output by the call's
+                        // site (the trap-less write is at the syscall's exit, inside libc).
+                        let (function, location) = s.writer != nil ? callSite(tid: s.tid)
+                            : symbols.place(pc &- 1, tid: s.tid, pid: pid)
                         history.entries.append(ValueHistoryEntry(
                             index: n, value: value, bytes: bytes, event: s.event, tid: s.tid, pid: pid, pc: pc,
-                            function: function, location: location,
+                            function: function, location: location, writer: s.writer,
                             position: TravelPosition(position: position, label: "write \(n) of \(name)")))
                     case .end:
                         return
@@ -303,6 +314,19 @@ struct ValueHistoryScan {
         outputHold.discard()
         if let failure { throw failure }
         return (history, initialBytes)
+    }
+
+    /// Where the program made the syscall `tid` stands at the exit of: the syscall's own frame
+    /// when that is the program's code with a line (a raw `syscall` in it), else the nearest
+    /// frame with a line outside the syscall's library (libc's read() has lines too where its
+    /// debug information is installed: read.c:26 here), else the nearest frame with a line.
+    private func callSite(tid: Int32) -> (function: String?, location: SourceLocation?) {
+        guard let frames = try? debugger.currentStack(tid).frames, let top = frames.first else { return (nil, nil) }
+        let program = debugger.programPath.split(separator: "/").last.map(String.init)
+        let f = (top.location != nil && top.module == program ? top : nil)
+            ?? frames.first(where: { $0.location != nil && $0.module != top.module })
+            ?? frames.first(where: { $0.location != nil })
+        return (f?.function, f?.location)
     }
 
     /// Bytes as one little-endian number in hexadecimal.

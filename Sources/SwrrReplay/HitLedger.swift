@@ -22,6 +22,12 @@
 // one instruction before the trap) lands on the instruction just before B, which lies inside
 // every run that ended at B when B is inside an event: the ledger notes it, so reverse-continue
 // from there still follows the runs. Both lists are bounded (`limit`, the oldest go first).
+//
+// A run that starts or ends at an event boundary right after a syscall may start or end on a
+// write: the syscall's output (SyscallWrites.swift), reported at its exit. Whether that is a hit
+// depends on the watchpoints a reverse-continue later has, which may be other than the run's, so
+// the ledger keeps what that syscall wrote (`boundaryWrites`, by the boundary's event) and the
+// search asks it (ReverseSearch.hit).
 import SwrrTracee
 
 struct HitLedger {
@@ -41,6 +47,15 @@ struct HitLedger {
     /// reverse-stepi (or a watchpoint found backwards) went: inside every run that ends at
     /// `next`, so a run ending there covers them too.
     private(set) var steppedBack: [(point: ReplayPosition, next: ReplayPosition)] = []
+    /// What the syscall before the boundary of an event wrote, and the position of its entry
+    /// (where a reverse-continue finding the write stops), for boundaries runs start or end at.
+    private(set) var boundaryWrites: [Int: (writes: [SyscallWrite], entry: ReplayPosition)] = [:]
+
+    mutating func noteWrites(_ writes: [SyscallWrite], entry: ReplayPosition, at event: Int) {
+        guard enabled else { return }
+        boundaryWrites[event] = (writes, entry)
+        if boundaryWrites.count > Self.limit, let k = boundaryWrites.keys.min() { boundaryWrites[k] = nil }
+    }
 
     mutating func add(_ run: Run) {
         guard enabled else { return }
@@ -89,8 +104,8 @@ struct HitLedger {
         // Reverse-stepi landings followed forward from `c` so far.
         var hops = 0
         while true {
-            // A hit at `c` itself only counts for a watchpoint (its write came before the
-            // trap, as in scans); after `c` not at all.
+            // A hit at `c` itself only counts for a watchpoint (its write came before the trap,
+            // or before the syscall's exit, as in scans); after `c` not at all.
             switch place {
             case .before:
                 if let h = hit(end) { return .hit(h.0, h.1) }

@@ -74,6 +74,10 @@ final class ReplayDebugEngine {
     private var mode: ResumeRequest = .continue(stopAtTaskEvents: true)
     /// The client's forward run under way: where it began and what was inserted (HitLedger.swift).
     private var forwardRun: (from: ReplayPosition, keys: Set<Seek.Key>?)?
+    /// The boundaries after each task's `.syscallEntry` events, and the exits of the syscall
+    /// entries found for writes (SyscallWrites.swift).
+    var syscallEntries: [Int32: [Int]] = [:]
+    var syscallExits: [EntryKey: ReplayPosition] = [:]
 
     init(traceDirectory: String, echo: ((UInt8, [UInt8]) -> Void)?, mailbox: DebugMailbox) {
         self.traceDirectory = traceDirectory
@@ -118,7 +122,8 @@ final class ReplayDebugEngine {
     /// Serves one resume request: the stop it ends at, or its error.
     private func serve(_ r: ResumeRequest) -> Result<DebugStop, Error> {
         do {
-            let result = try execute(r).result
+            var result = try execute(r).result
+            if case .reverseContinue = r { result = result.map(namingWriter) }
             endForwardRun(try? result.get().reason)
             return result
         } catch let e as ReplayError {
@@ -196,6 +201,7 @@ final class ReplayDebugEngine {
     }
 
     private func accept(_ r: ResumeRequest) {
+        noteBoundaryWrites()
         mode = r
         if case .step(let tid) = r { stepState = .armed(tid) } else { stepState = .off }
         switch r {
@@ -210,6 +216,7 @@ final class ReplayDebugEngine {
     private func endForwardRun(_ reason: StopReason?) {
         guard let run = forwardRun else { return }
         forwardRun = nil
+        if reason != nil { noteBoundaryWrites() }
         guard reason != nil, seek == nil else { return }
         timeline.ledger.add(HitLedger.Run(from: run.from, to: position, keys: run.keys))
     }
@@ -247,6 +254,7 @@ final class ReplayDebugEngine {
                 break
             }
             if let tid = session.lastEvent?.tid { timeline.eventTids[eventNumber - 1] = tid }
+            if case .syscallEntry(let ev)? = session.lastEvent { noteSyscallEntered(ev.tid) }
             let consumed: Int32?
             if case .consumed(let replayTid) = stepState { consumed = replayTid } else { consumed = nil }
             position = ReplayPosition(event: eventNumber, tid: consumed.flatMap(recordedTid(ofReplayTid:)) ?? currentTid)
@@ -254,15 +262,21 @@ final class ReplayDebugEngine {
             timeline.checkpointIfDue()
             if seek != nil {
                 _ = try eventStop(before: before)   // bookkeeping only (forks, execs)
+                timeline.seekEventDone()
                 if consumed != nil { return try timeline.seekStepConsumed() }
                 continue
             }
             if let replayTid = consumed {
                 stepState = .off
                 currentTid = recordedTid(ofReplayTid: replayTid) ?? currentTid
+                // A step over a syscall that wrote a watched range reports the watchpoint, as a
+                // step over a store does (TrapControl: the trap wins over the step).
+                if let hit = syscallWriteStop() { return .stop(hit) }
                 return .stop(DebugStop(reason: .step, tid: currentTid, event: eventNumber))
             }
-            if let stop = try eventStop(before: before) { return .stop(stop) }
+            let stop = try eventStop(before: before)
+            if let hit = syscallWriteStop() { return .stop(hit) }
+            if let stop { return .stop(stop) }
         }
     }
 

@@ -72,6 +72,9 @@ public struct DebugStop: Equatable {
     public var tid: Int32
     /// The replay's event number at the stop (rr's `when`).
     public var event: Int
+    /// A watchpoint stop at a syscall's exit: the syscall whose output wrote the watched bytes
+    /// ("read"; SyscallWrites.swift). nil for a hardware trap and every other stop.
+    public var writer: String? = nil
 }
 
 /// A replayed task as the debugger sees it.

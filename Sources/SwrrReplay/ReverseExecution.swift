@@ -280,6 +280,15 @@ extension ReplayTimeline {
             endSeek()
             return try jump(to: here, result: .failure(error))
         }
+        if let exit = engine.syscallExit(ofEntry: target.0) {
+            // A syscall's entry that is not where it was expected (SyscallWrites.swift): its exit.
+            do {
+                return try jump(to: target.0, result: .success(target.1))
+            } catch where seek != nil {
+                endSeek()
+                return try jump(to: exit, reason: target.1)
+            }
+        }
         return try jump(to: target.0, reason: target.1)
     }
 
@@ -345,6 +354,10 @@ extension ReplayTimeline {
         case .report(let result):
             endSeek()
             stepState = .off
+            // A syscall's write found backwards stops in the syscall's task (SyscallWrites.swift).
+            if case .success(.watchpoint?) = result, s.target.tid != 0, session.tasks[s.target.tid] != nil {
+                currentTid = s.target.tid
+            }
             position = ReplayPosition(event: eventNumber, tid: currentTid)
             // A failure reported here is the request's error (ReplayDebugEngine.serve).
             let reason = try result.get() ?? outcome.map { .end($0) } ?? .jumped
@@ -360,6 +373,18 @@ extension ReplayTimeline {
             stepState = .armed(nil)
             return nil
         }
+    }
+
+    /// An event of the seek under way is done: a scan notes its syscall's write into one of the
+    /// client's watchpoints (SyscallWrites.swift), when the write (at the event's exit boundary)
+    /// is not after the scan's end. The hit is the syscall's entry, before the write, as a
+    /// store's is the instruction before it: from the exit itself (where the forward stop was),
+    /// reverse-continue goes back over that write, as it does over a store's from its trap.
+    func seekEventDone() {
+        guard let s = seek, s.isScan, !s.stepping, s.target.event >= eventNumber else { return }
+        guard let (w, _) = engine.watchedSyscallWrite(among: engine.clientWatchpoints),
+              let entry = engine.syscallEntryOfLastEvent() else { return }
+        s.lastHit = (entry, .watchpoint(address: w.address, kind: w.kind))
     }
 
     /// A step of the seek ran into an event (drive() saw it consumed).

@@ -65,7 +65,15 @@ final class ReverseSearch {
     /// Whether a scan passing `p` (inside an event) would note a hit of `keys` there: the task
     /// stands on an inserted breakpoint, or a watchpoint's trap put it there.
     private func hit(at p: ReplayPosition, keys: Set<Seek.Key>) -> (ReplayPosition, StopReason)? {
-        guard !p.isEventBoundary else { return nil }
+        if p.isEventBoundary {
+            // The syscall before it wrote a watched range (known when a run started or ended
+            // there): the hit is that syscall's entry, before the write.
+            guard let (writes, entry) = timeline.ledger.boundaryWrites[p.event] else { return nil }
+            for case .watch(let w) in keys where writes.contains(where: { $0.overlaps(w) }) {
+                return (entry, .watchpoint(address: w.address, kind: w.kind))
+            }
+            return nil
+        }
         var address: UInt64?
         switch p.path.last {
         case .watch(let w, _)? where keys.contains(.watch(w)):

@@ -259,15 +259,28 @@ final class SyscallReplayer {
         let bytes = try writtenBytes(task: task, source: .iovecs(fdArg: w.pidArg, iovArg: w.localArg, countArg: w.localCountArg),
                                      args: ev.args, count: count)
         guard bytes.count == count else { throw diverge("process_vm_writev: the caller's iovecs hold fewer than \(count) bytes on replay") }
+        var done = 0
+        for r in try remoteRanges(w, ev, from: task) {
+            try target.task.writeMemory(r.address, Array(bytes[done..<(done + r.length)]))
+            done += r.length
+        }
+    }
+
+    /// The target's ranges process_vm_writev wrote, in the order of its iovecs: the `result`
+    /// bytes spread over them (read from the caller's memory, as it was at the call).
+    func remoteRanges(_ w: RemoteWrite, _ ev: SyscallEvent, from task: Task) throws -> [(address: UInt64, length: Int)] {
+        let count = Int(min(max(ev.result, 0), 1 << 30))
         let n = Int(truncatingIfNeeded: ev.args[w.remoteCountArg])
         guard n > 0 && n <= 1024 else { throw diverge("process_vm_writev with \(n) target iovecs wrote \(count) bytes") }
         let iov = try task.readMemory(ev.args[w.remoteArg], count: n * 16)
+        var out: [(address: UInt64, length: Int)] = []
         var done = 0
         for i in 0..<n where done < count {
             let len = min(Int(truncatingIfNeeded: min(iov.loadU64(at: i * 16 + 8), 1 << 30)), count - done)
-            if len > 0 { try target.task.writeMemory(iov.loadU64(at: i * 16), Array(bytes[done..<(done + len)])) }
+            if len > 0 { out.append((iov.loadU64(at: i * 16), len)) }
             done += len
         }
+        return out
     }
 
     /// A write through /proc/PID/mem (SwrrRecord/MemFileWrites.swift): the `result` bytes the call

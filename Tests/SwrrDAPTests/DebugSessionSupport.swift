@@ -12,12 +12,14 @@ final class DebugSession {
 
     /// Records and launches fixture `name` with `args` (and more launch attributes `launch`,
     /// more initialize arguments `initialize`); stops at configurationDone's first stop after
-    /// `configure` has set breakpoints.
-    init(_ name: String, args: [String] = [], launch more: [String: Any] = [:], initialize: [String: Any] = [:]) throws {
+    /// `configure` has set breakpoints. `environment`: swrr-dap's (SWRR_SYSCALLBUF=0 records
+    /// without syscall buffering).
+    init(_ name: String, args: [String] = [], launch more: [String: Any] = [:], initialize: [String: Any] = [:],
+         environment: [String: String] = [:]) throws {
         program = try DAPTestEnv.fixture(name)
         source = DAPTestEnv.fixtureDirectory + "/" + name + ".c"
         sourceLines = try String(contentsOfFile: source, encoding: .utf8).components(separatedBy: "\n")
-        client = try DAPClient()
+        client = try DAPClient(environment: environment)
         let r = try client.request("initialize", ["adapterID": "swrr", "linesStartAt1": true, "columnsStartAt1": true]
                                                     .merging(initialize) { $1 })
         XCTAssertTrue(r.success, r.message)

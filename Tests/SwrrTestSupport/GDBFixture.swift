@@ -45,9 +45,10 @@ public enum GDBFixture {
         let dir = try TestDirectory.makeUnique(prefix: "gdb-" + name)
         let trace = dir + "/trace"
         // These fixtures are about syscalls as events of their own (a pause among 20,000 of
-        // them, reverse-stepping out of getpid's syscall instruction): recorded without syscall
-        // buffering, which would make them a few buffer flushes. `buffered…` is about buffering.
-        let unbuffered = ["pause", "crossings"].contains(name)
+        // them, reverse-stepping out of getpid's syscall instruction, reads whose output the
+        // replay writes): recorded without syscall buffering, which would make them a few buffer
+        // flushes. `buffered…` is about buffering.
+        let unbuffered = ["pause", "crossings", "syscall_writes"].contains(name)
         let rec = try run([try swrr(), "record"] + (unbuffered ? ["-n"] : []) + ["-o", trace, "--", exe] + arguments,
                           environment: name.hasPrefix("buffered") ? ["SWRR_SYSCALLBUF": "1"] : [:])
         guard status == nil || rec.status == status else { throw Failure(description: "recording failed (\(rec.status)): \(rec.output)") }
