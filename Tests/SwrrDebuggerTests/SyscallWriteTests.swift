@@ -194,6 +194,21 @@ final class SyscallWriteTests: XCTestCase {
         XCTAssertEqual(tail.entries.map(\.value), ["5"], "the 2-byte read did not reach the tail")
         XCTAssertEqual(tail.entries.map { $0.location?.line }, [try line("tail")])
     }
+
+    /// Recorded with syscall buffering, the reads are the preload library's copies out of its
+    /// buffer on replay: ordinary stores, which it makes by aligned words, so the aligned long
+    /// arrives in one store (byte by byte, one entry per byte stored: 87, then 1111 seven times,
+    /// 2222, 2053, 3333 seven times; 1111 is 0x457).
+    func testABufferedReadArrivesInOneStore() throws {
+        let s = try CoreSession("syscall_writes", syscallBuffer: true)
+        try s.breakAt("print")
+        _ = try s.run(.continue)
+        let h = try s.debugger.valueHistory(of: "value")
+        XCTAssertNil(h.incomplete, h.summary)
+        XCTAssertEqual(h.entries.map(\.value), ["1111", "2222", "3333"], h.summary)
+        XCTAssertEqual(h.entries.map(\.writer), [nil, nil, nil], "the library's stores, not the kernel's")
+        XCTAssertEqual(h.entries[1].location?.line, try line("store"))
+    }
 }
 
 private extension Stop {
