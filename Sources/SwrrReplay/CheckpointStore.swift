@@ -136,6 +136,15 @@ final class CheckpointStore {
         all.last { cp in
             let p = cp.position
             if p.isEventBoundary { return end.isEventBoundary ? p.event < end.event : p.event <= end.event }
+            if p.isSignaturePoint, let sig = p.signature {
+                // A stretch checkpoint: a scan from it counts from its state, whatever the keys.
+                if p.event < end.event { return true }
+                guard p.event == end.event, let e = end.signature else { return false }
+                if e == sig { return end.path.count > 1 }
+                guard let order = stretchOrder[p.event], let i = order.firstIndex(of: sig),
+                      let j = order.firstIndex(of: e) else { return false }
+                return i < j
+            }
             guard let scan = cp.scan, keys.isSubset(of: scan.keys), p.event <= end.event else { return false }
             if p.event < end.event { return true }
             switch end.path.first {
@@ -203,7 +212,19 @@ final class CheckpointStore {
     /// How long taking a checkpoint lasted, recently (seconds, a moving average).
     private var takingTime = 0.0
 
+    /// The stretch checkpoints' states of each event, in the order the replay reaches them
+    /// (StretchCheckpoints.swift: known by construction, each appended where the replay was past
+    /// the others).
+    private(set) var stretchOrder: [Int: [StateSignature]] = [:]
+
+    func noteStretch(_ sig: StateSignature, event: Int) {
+        stretchOrder[event, default: []].append(sig)
+    }
+
     func remove(_ cp: Checkpoint) {
+        if cp.position.isSignaturePoint, let sig = cp.position.signature {
+            stretchOrder[cp.position.event]?.removeAll { $0 == sig }
+        }
         all.removeAll { $0 === cp }
         cp.state.discard()
     }
@@ -211,6 +232,7 @@ final class CheckpointStore {
     func removeAll() {
         for cp in all { cp.state.discard() }
         all = []
+        stretchOrder = [:]
     }
 
     var totalMemory: Int { all.reduce(0) { $0 + $1.memoryBytes } }

@@ -41,7 +41,8 @@ extension ReplayTimeline {
     /// later scans can start when the scan's counts run from the start of the event.
     func checkpointAtScanHit(_ t: ReplayTask, _ s: Seek, key: Seek.Key) {
         guard let (hit, reason) = s.lastHit else { return }
-        let scan = s.resolved.isEmpty
+        // Counts from the start of the event (not from a stretch checkpoint's state).
+        let scan = s.prefix(in: eventNumber).isEmpty
             ? ScanStart(keys: scanKeys(excluding: s), counts: s.since, hit: key, reason: reason) : nil
         checkpointAtStopIfDue(t, hit, scan: scan)
     }
@@ -118,6 +119,7 @@ extension ReplayTimeline {
         engine.installSession(s)
         currentTid = cp.position.tid != 0 ? cp.position.tid : mainTid
         position = cp.position
+        stretchAnchor = (cp.position.event, cp.position.signature)
         checkpoints.moved(to: cp.cost)
     }
 
@@ -133,6 +135,7 @@ extension ReplayTimeline {
         s.segment = segment
         s.count = count
         s.resolved = Array(q.path.prefix(segment))
+        armWaypoint(s)
         establishedPending = true
         currentTid = q.tid
         // Standing on an int3 (a breakpoint's or this seek's), as after its trap: carried over

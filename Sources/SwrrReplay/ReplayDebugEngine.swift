@@ -184,7 +184,10 @@ final class ReplayDebugEngine {
         s.progress = liveEvent
         liveEvent.set(s.eventNumber)
         traps.attach(to: s)
+        traps.stretchDue = { [unowned self] t in self.timeline.stretchDue(t) }
+        traps.stretchInterrupts = []
         session = s
+        timeline.stretchAnchor = (s.eventNumber, nil)
         outcome = nil
         breakpoints.insertAll(in: addressSpaces)
     }
@@ -221,7 +224,11 @@ final class ReplayDebugEngine {
     /// at.
     func drive() throws -> DriveEnd {
         checkpoints.run()
-        defer { checkpoints.pause() }
+        timeline.clearStretchBreakpoint()
+        defer {
+            timeline.clearStretchBreakpoint()
+            checkpoints.pause()
+        }
         // The tasks before the event under way (none is created before an event is done).
         var before = Set(session.tasks.keys)
         while true {
@@ -244,7 +251,8 @@ final class ReplayDebugEngine {
                 if let end = try trapped(trap) { return end }
                 continue
             case .event:
-                break
+                timeline.clearStretchBreakpoint()
+                timeline.stretchAnchor = (eventNumber, nil)
             }
             if let tid = session.lastEvent?.tid { timeline.eventTids[eventNumber - 1] = tid }
             let consumed: Int32?
@@ -307,6 +315,17 @@ final class ReplayDebugEngine {
     /// A trap the session returned in the middle of an event: a forward stop for the client, or
     /// a count for a seek. nil: go on replaying.
     private func trapped(_ trap: DebugTrap) throws -> DriveEnd? {
+        // The replay's own stops for a checkpoint inside a long stretch (StretchCheckpoints.swift).
+        switch trap.kind {
+        case .stretch:
+            timeline.stretchInterrupted(trap)
+            return nil
+        case .breakpoint(let a) where timeline.stretchBreakpoint?.addresses.contains(a) == true:
+            timeline.stretchBreakpointReached(trap)
+            return nil
+        default:
+            break
+        }
         if seek != nil { return try timeline.seekTrap(trap) }
         let t = trap.task
         let tid = recordedTid(ofReplayTid: t.task.tid) ?? currentTid
@@ -325,6 +344,8 @@ final class ReplayDebugEngine {
         case .interrupted:
             // Where a pause found the task: known by its registers (ReplayInterrupt.swift).
             p = p.appending(.state(trap.registers))
+        case .stretch, .waypoint:
+            return nil
         }
         p.tid = tid
         p.registers = trap.registers

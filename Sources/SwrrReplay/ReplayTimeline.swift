@@ -18,6 +18,14 @@ final class ReplayTimeline {
     /// The recorded tid of each event replayed so far (by event number), for stepping backwards
     /// over event boundaries.
     var eventTids: [Int: Int32] = [:]
+    /// The int3 a stretch checkpoint waits for (address, replay tid of the task), while one does
+    /// (StretchCheckpoints.swift).
+    var stretchBreakpoint: (addresses: Set<UInt64>, tid: Int32)?
+    /// No stretch interrupt before this (timeline seconds): after an attempt that took none.
+    var stretchNotBefore = 0.0
+    /// What the replay is known to be at or after: the start of `event`, or its stretch
+    /// checkpoint with this signature (StretchCheckpoints.swift, `stretchFrontier`).
+    var stretchAnchor: (event: Int, signature: StateSignature?) = (0, nil)
     /// A replay under way towards a position, silent; nil: the replay runs for the client.
     var seek: Seek? {
         didSet { engine.traps.silent = seek != nil }
