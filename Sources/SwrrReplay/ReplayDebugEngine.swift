@@ -321,8 +321,16 @@ final class ReplayDebugEngine {
             timeline.stretchInterrupted(trap)
             return nil
         case .breakpoint(let a) where timeline.stretchBreakpoint?.addresses.contains(a) == true:
-            timeline.stretchBreakpointReached(trap)
-            return nil
+            guard timeline.stretchPause, seek == nil else {
+                timeline.stretchBreakpointReached(trap)
+                return nil
+            }
+            // The pause, where the stub can find its state again.
+            timeline.stretchPause = false
+            timeline.clearStretchBreakpoint()
+            return try trapped(DebugTrap(task: trap.task, kind: .interrupted, registers: trap.registers))
+        case .interrupted where seek == nil && !timeline.stretchPause:
+            if timeline.pauseAhead(trap) { return nil }
         default:
             break
         }

@@ -23,6 +23,8 @@ final class ReplayTimeline {
     var stretchBreakpoint: (addresses: Set<UInt64>, tid: Int32)?
     /// No stretch interrupt before this (timeline seconds): after an attempt that took none.
     var stretchNotBefore = 0.0
+    /// The client's pause waits for those int3s (StretchCheckpoints.swift, `pauseAhead`).
+    var stretchPause = false
     /// What the replay is known to be at or after: the start of `event`, or its stretch
     /// checkpoint with this signature (StretchCheckpoints.swift, `stretchFrontier`).
     var stretchAnchor: (event: Int, signature: StateSignature?) = (0, nil)

@@ -71,6 +71,11 @@ final class Seek {
     /// `[.signature(S)]`): hits there are counted from it (StretchCheckpoints.swift).
     var base: [ReplayPosition.Segment] = []
     var baseEvent = 0
+    /// Register states (a pause's `.state`) are reached as waypoints by PointSearch (the stub
+    /// compares the registers at native speed) instead of by one breakpoint stop per arrival at
+    /// their instruction, and stay states in `resolved`: for a scan's end, whose arrival count
+    /// nobody needs (ReverseSearch.lastHit).
+    var statesByWaypoint = false
 
     init(target: ReplayPosition, goal: Goal) {
         self.target = target
@@ -116,6 +121,11 @@ final class Seek {
             if trap.watchpoint == w { count += 1; completed = count == n }
         case .steps(let n):
             if trap.stepDone { count += 1; completed = count == n }
+        case .state(let want) where statesByWaypoint:
+            if trap.kind == .waypoint {
+                completed = HardwareBreakpoint.sameState(trap.registers, want)
+                if !completed { throw DebuggerError.replay("the paused state was reached with other registers") }
+            }
         case .state(let want):
             if case .breakpoint(let b) = trap.kind, b == want.rip, !trap.sameArrival {
                 count += 1
@@ -130,7 +140,7 @@ final class Seek {
             }
         }
         guard completed else { return false }
-        if case .state(let want) = target.path[segment] {
+        if case .state(let want) = target.path[segment], !statesByWaypoint {
             resolved.append(.arrival(want.rip, count))
         } else {
             resolved.append(target.path[segment])
@@ -346,7 +356,7 @@ extension ReplayTimeline {
             case .arrival(let a, _) where !breakpoints.contains(a):
                 try? breakpoints.add(a, in: addressSpaces)
                 s.tempBreakpoints.insert(a)
-            case .state(let r) where !breakpoints.contains(r.rip):
+            case .state(let r) where !breakpoints.contains(r.rip) && !s.statesByWaypoint:
                 try? breakpoints.add(r.rip, in: addressSpaces)
                 s.tempBreakpoints.insert(r.rip)
             case .watch(let w, _) where !debugRegisters.slots.contains(w):

@@ -45,6 +45,7 @@ final class ReverseSearch {
             let from = try t.restore(from: t.checkpoints.scanStart(before: end, keys: keys))
             let start = t.position
             let s = Seek(target: end, goal: .scan)
+            s.statesByWaypoint = true
             t.seek = s
             let paused: DebugStop?
             do {

@@ -38,7 +38,9 @@ struct Waypoint {
     let event: Int
     /// The recorded tid of the event's task.
     let tid: Int32
-    let signature: StateSignature
+    let registers: Registers
+    /// nil: the registers alone (a pause's `.state`, Seek.statesByWaypoint).
+    let signature: StateSignature?
 }
 
 extension ReplaySession {
@@ -46,8 +48,8 @@ extension ReplaySession {
     /// and returns the `.waypoint` trap there (or the debugger's stop that came first).
     func reachWaypoint(in event: Event) throws -> DebugTrap? {
         guard let w = waypoint, w.event == eventNumber, event.tid == w.tid, let t = tasks[w.tid] else { return nil }
-        guard try runTo(t, w.signature.registers, signature: w.signature,
-                        what: "the state of a checkpoint inside event \(eventNumber)") else { return takeTrap() }
+        guard try runTo(t, w.registers, signature: w.signature,
+                        what: "the state of a checkpoint or a pause inside event \(eventNumber)") else { return takeTrap() }
         waypoint = nil
         return DebugTrap(task: t, kind: .waypoint, registers: try t.task.registers())
     }
@@ -112,8 +114,36 @@ extension ReplayTimeline {
     func clearStretchBreakpoint() {
         guard let sb = stretchBreakpoint else { return }
         stretchBreakpoint = nil
+        if stretchPause {
+            // The task reached its event first: the pause is taken at the boundary.
+            stretchPause = false
+            engine.interruption.request()
+        }
         for a in sb.addresses { breakpoints.remove(a, in: addressSpaces) }
         if case .software(let a)? = stepOver[sb.tid], sb.addresses.contains(a) { stepOver[sb.tid] = nil }
+    }
+
+    /// A pause interrupted the client's run at a stop of `trap.task` inside an event. Where the
+    /// stub cannot patch that instruction, the pause is taken at the first patchable one ahead
+    /// (int3s, as for a stretch checkpoint; true: the run goes on to them), so that its `.state`
+    /// is found again with the stub rather than by one breakpoint stop per execution of its
+    /// instruction (reverse_loop's: 10^9 a second). False: the pause is where the task is.
+    func pauseAhead(_ trap: DebugTrap) -> Bool {
+        if stretchBreakpoint != nil {
+            stretchPause = true
+            return true
+        }
+        let t = trap.task, rip = trap.registers.rip
+        let points = ProgressWordFinder.patchablePoints(in: t.task, from: rip).filter {
+            !breakpoints.contains($0) && !Self.inWritableMapping(t.task, $0)
+        }
+        guard points != [rip] else { return false }
+        var inserted: Set<UInt64> = []
+        for p in points where (try? breakpoints.add(p, in: addressSpaces)) != nil { inserted.insert(p) }
+        guard !inserted.isEmpty else { return false }
+        stretchBreakpoint = (inserted, t.task.tid)
+        stretchPause = true
+        return true
     }
 
     /// A checkpoint where task `t` (recorded `tid`, the event's) stands, named by its signature.
@@ -160,11 +190,18 @@ extension ReplayTimeline {
 
     /// The session's waypoint for the seek's segment under way, when it is a signed state.
     func armWaypoint(_ s: Seek) {
-        guard s.segment < s.target.path.count, case .signature(let sig) = s.target.path[s.segment] else {
+        guard s.segment < s.target.path.count else {
             session?.waypoint = nil
             return
         }
-        session?.waypoint = Waypoint(event: s.target.event, tid: s.target.tid, signature: sig)
+        switch s.target.path[s.segment] {
+        case .signature(let sig):
+            session?.waypoint = Waypoint(event: s.target.event, tid: s.target.tid, registers: sig.registers, signature: sig)
+        case .state(let r) where s.statesByWaypoint:
+            session?.waypoint = Waypoint(event: s.target.event, tid: s.target.tid, registers: r, signature: nil)
+        default:
+            session?.waypoint = nil
+        }
     }
 
     static func inWritableMapping(_ task: Task, _ p: UInt64) -> Bool {

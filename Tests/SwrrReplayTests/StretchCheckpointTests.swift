@@ -112,4 +112,30 @@ final class StretchCheckpointTests: DebuggerTestCase {
         XCTAssertGreaterThanOrEqual(used, 2)
         XCTAssertLessThanOrEqual(used, stretches + 2, "\(used) scans for \(stretches) stretches")
     }
+
+    /// A pause deep in the loop, then reverse-continue to a breakpoint new to it: one stretch is
+    /// scanned, from the checkpoint before the pause to the paused state (found by its registers
+    /// with the stub, not by a stop at every pass of its instruction).
+    func testReverseContinueFromAPauseDeepInTheLoopScansOneStretch() throws {
+        let (d, rec) = try start("stretches", status: 7)
+        let tick = try GDBFixture.symbol("tick", in: rec.executable)
+        let now = try GDBFixture.symbol("now", in: rec.executable)
+        let stop = try interrupting(d, after: 0.6) { try d.continueForward(stopAtTaskEvents: false) }
+        XCTAssertEqual(stop.reason, .interrupted, "\(stop)")
+        let at = try d.int64(at: now)
+        XCTAssertTrue(at > 0 && at < ticks, "paused in the loop: now = \(at)")
+        let p = try d.position()
+        XCTAssertNotNil(p.signature, "after a checkpoint inside the loop: \(p)")
+        guard case .state? = p.path.last else { return XCTFail("the paused state last: \(p)") }
+        try d.setBreakpoint(tick)
+        let scans = try d.scanCount()
+        XCTAssertEqual(try d.reverseContinue().reason, .breakpoint(tick))
+        let t = Int64(bitPattern: try d.registers().rdi)
+        XCTAssertEqual(try d.int64(at: now), t, "tick(now)")
+        XCTAssertTrue(t == at || t == at - 1, "the last tick before the pause (now = \(at)): tick(\(t))")
+        XCTAssertLessThanOrEqual(try d.scanCount() - scans, 2, "one stretch (two when the tick lies before its checkpoint)")
+        // Forward again to the pause's tick and on past it.
+        XCTAssertEqual(try d.continueForward().reason, .breakpoint(tick))
+        XCTAssertEqual(Int64(bitPattern: try d.registers().rdi), t + 1)
+    }
 }
