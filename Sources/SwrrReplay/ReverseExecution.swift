@@ -430,7 +430,7 @@ extension ReplayTimeline {
             s.lastHit = (at(prefix + [.watch(w, s.bump(.watch(w)))]), reason)
             checkpointAtScanHit(t, s, key: .watch(w))
         }
-        let completed = try s.count(trap)
+        let completed = try s.count(waypointAtBreakpoint(trap, s) ?? trap)
         if completed {
             establishedPending = true
             prefix = s.prefix(in: eventNumber)

@@ -194,14 +194,33 @@ extension ReplayTimeline {
             session?.waypoint = nil
             return
         }
+        // Where the client has an int3 at the state's instruction, its trap there is the check
+        // (`waypointAtBreakpoint`): PointSearch's hardware breakpoint and the int3 at one
+        // address would trap in turn for ever.
         switch s.target.path[s.segment] {
-        case .signature(let sig):
+        case .signature(let sig) where !breakpoints.contains(sig.registers.rip):
             session?.waypoint = Waypoint(event: s.target.event, tid: s.target.tid, registers: sig.registers, signature: sig)
-        case .state(let r) where s.statesByWaypoint:
+        case .state(let r) where s.statesByWaypoint && !breakpoints.contains(r.rip):
             session?.waypoint = Waypoint(event: s.target.event, tid: s.target.tid, registers: r, signature: nil)
         default:
             session?.waypoint = nil
         }
+    }
+
+    /// A breakpoint trap of the seek `s` that is the state its segment under way waits for (the
+    /// client's int3 at that instruction, `armWaypoint`): the `.waypoint` trap to count instead.
+    func waypointAtBreakpoint(_ trap: DebugTrap, _ s: Seek) -> DebugTrap? {
+        guard s.entered, s.segment < s.target.path.count, case .breakpoint(let b) = trap.kind, !trap.sameArrival else { return nil }
+        switch s.target.path[s.segment] {
+        case .signature(let sig) where b == sig.registers.rip && HardwareBreakpoint.sameState(trap.registers, sig.registers):
+            let excluded = SyscallBufferLayout.bufferRanges(session.registeredBuffers)
+            guard (try? sig.matches(trap.task.task, registers: trap.registers, excluding: excluded)) == true else { return nil }
+        case .state(let r) where s.statesByWaypoint && b == r.rip && HardwareBreakpoint.sameState(trap.registers, r):
+            break
+        default:
+            return nil
+        }
+        return DebugTrap(task: trap.task, kind: .waypoint, registers: trap.registers)
     }
 
     static func inWritableMapping(_ task: Task, _ p: UInt64) -> Bool {
