@@ -57,7 +57,7 @@ extension ReplaySession {
         pointSearch = search
         let reached: Bool
         do {
-            reached = try search.run()
+            reached = try ReplayProfile.time("point search runs") { try search.run() }
         } catch {
             pointSearch = nil
             throw error
@@ -139,7 +139,10 @@ final class PointSearch {
         let wasPatched = trap?.isPatched ?? false
         try trap?.unpatch()
         defer { if wasPatched { try? trap?.patch() } }
-        guard let observed = try sig.compare(task.task, registers: regs, excluding: excluded(trap)) else { return true }
+        let compared = try ReplayProfile.time("point search state checks") {
+            try sig.compare(task.task, registers: regs, excluding: excluded(trap))
+        }
+        guard let observed = compared else { return true }
         passedOver += 1
         // Between two arrivals nothing but this thread runs, so an arrival whose whole state
         // (registers, FP, memory) equals the previous one's starts the same stretch again: the
@@ -184,6 +187,7 @@ final class PointSearch {
             }
             guard let regs = stopped else { return false }
             hits += 1
+            ReplayProfile.count("point search breakpoint stops")
             if hits > Self.searchLimit {
                 throw session.diverge("cannot find \(what) within \(Self.searchLimit) breakpoint hits at \(place): " +
                                       "the recording delivered it in the middle of a long computation without syscalls, " +

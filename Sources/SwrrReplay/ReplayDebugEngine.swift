@@ -117,8 +117,9 @@ final class ReplayDebugEngine {
 
     /// Serves one resume request: the stop it ends at, or its error.
     private func serve(_ r: ResumeRequest) -> Result<DebugStop, Error> {
+        defer { ReplayProfile.report("\(r)") }
         do {
-            let result = try execute(r).result
+            let result = try ReplayProfile.time("request") { try execute(r).result }
             endForwardRun(try? result.get().reason)
             return result
         } catch let e as ReplayError {

@@ -406,6 +406,7 @@ extension ReplayTimeline {
     /// a scan, and keeps going (nil) unless the target is reached.
     func seekTrap(_ trap: DebugTrap) throws -> DriveEnd? {
         guard let s = seek else { return nil }
+        ReplayProfile.count("seek traps")
         let t = trap.task, regs = trap.registers, reason = trap.reason, watch = trap.watchpoint
         if s.stepping {
             if trap.stepDone {
@@ -445,7 +446,7 @@ extension ReplayTimeline {
                 guard !s.tempBreakpoints.contains(a) else { break }
                 // A hit the client's filter refuses (a condition false there) is counted but
                 // not noted: the scan's answer is the last hit it would stop at.
-                let wanted = breakpoints.contains(a) ? search.hitFilter?(a, tid) ?? true : true
+                let wanted = breakpoints.contains(a) ? ReplayProfile.time("hit filter evaluations") { search.hitFilter?(a, tid) ?? true } : true
                 if completed || trap.sameArrival {
                     guard wanted else { break }
                     s.lastHit = (at(prefix), reason)

@@ -42,6 +42,7 @@ final class ReverseSearch {
         }
         while !(end.isEventBoundary && end.event <= 1) {
             scansRun += 1
+            ReplayProfile.count("scans")
             let from = try t.restore(from: t.checkpoints.scanStart(before: end, keys: keys))
             let start = t.position
             let s = Seek(target: end, goal: .scan)
@@ -54,7 +55,7 @@ final class ReverseSearch {
                 } else if let cp = from, cp.position.isSignaturePoint {
                     try t.resumeScan(s, fromStretch: cp)
                 }
-                paused = try t.runSilently()
+                paused = try ReplayProfile.time("scan runs") { try t.runSilently() }
             } catch {
                 t.endSeek()
                 throw error

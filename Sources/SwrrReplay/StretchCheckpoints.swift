@@ -85,6 +85,7 @@ extension ReplayTimeline {
         let t = trap.task
         // A failed attempt is tried again a slice later.
         stretchNotBefore = checkpoints.current + 0.05
+        ReplayProfile.count("stretch interrupts")
         guard stretchFrontier, let tid = recordedTid(ofReplayTid: t.task.tid), session.current?.event.tid == tid else { return }
         let rip = trap.registers.rip
         let points = ProgressWordFinder.patchablePoints(in: t.task, from: rip).filter {
@@ -152,8 +153,9 @@ extension ReplayTimeline {
         guard stretchFrontier, session.current?.event.tid == tid, stepOver.keys.allSatisfy({ $0 == t.task.tid }),
               SessionCheckpoint.obstacle(in: session) == nil else { return }
         do {
-            let sig = try StateSignature.of(t.task, words: [],
-                                            excluding: SyscallBufferLayout.bufferRanges(session.registeredBuffers))
+            let sig = try ReplayProfile.time("stretch signatures") {
+                try StateSignature.of(t.task, words: [], excluding: SyscallBufferLayout.bufferRanges(session.registeredBuffers))
+            }
             let p = ReplayPosition(event: eventNumber, tid: tid, path: [.signature(sig)], registers: sig.registers)
             try takeCheckpoint(at: p, explicit: false)
             checkpoints.noteStretch(sig, event: eventNumber)
@@ -214,7 +216,10 @@ extension ReplayTimeline {
         switch s.target.path[s.segment] {
         case .signature(let sig) where b == sig.registers.rip && HardwareBreakpoint.sameState(trap.registers, sig.registers):
             let excluded = SyscallBufferLayout.bufferRanges(session.registeredBuffers)
-            guard (try? sig.matches(trap.task.task, registers: trap.registers, excluding: excluded)) == true else { return nil }
+            let matches = ReplayProfile.time("waypoint checks at an int3") {
+                (try? sig.matches(trap.task.task, registers: trap.registers, excluding: excluded)) == true
+            }
+            guard matches else { return nil }
         case .state(let r) where s.statesByWaypoint && b == r.rip && HardwareBreakpoint.sameState(trap.registers, r):
             break
         default:
