@@ -110,6 +110,12 @@ final class PointSearch {
     private(set) var trap: RegisterMatchTrap?
     /// The state of the last arrival that matched the registers but not the whole state.
     private var lastMismatch: (state: StateSignature.Observed, buffers: [UInt8])?
+    /// The arrival the task stands on was checked already: the hardware breakpoint trapped there
+    /// and the debugger's int3 at the same instruction then stopped the task before it ran.
+    private var arrivalChecked = false
+    /// The last resume went on from a checked arrival with RF (the next trap at the instruction,
+    /// if the debugger's int3, belongs to that arrival).
+    private var resumedPastArrival = false
 
     init(session: ReplaySession, task: ReplayTask, target: Registers, signature: StateSignature? = nil, what: String) {
         self.session = session
@@ -180,12 +186,31 @@ final class PointSearch {
         let bp = HardwareBreakpoint(task: t.task)
         try bp.set(target.rip)
         defer { bp.clear() }
+        if arrivalChecked {
+            // An instruction breakpoint traps before its instruction, an int3 when it runs: at a
+            // point where the client has an int3 the hardware breakpoint traps first, then the
+            // int3 (resumed with RF); resumed from the int3's stop without RF, the hardware
+            // breakpoint would trap again at the same arrival, then the int3, for ever (measured:
+            // busy_alarm with a breakpoint at the signal's instruction stopped at one iteration
+            // at every continue). RF carries the task over it once.
+            arrivalChecked = false
+            var r = try t.task.registers()
+            if r.rip == target.rip {
+                r.eflags |= HardwareBreakpoint.resumeFlag
+                try t.task.setRegisters(r)
+            }
+        }
         while true {
             let stopped = try session.resume(t, expecting: what) { stop in
                 if case .signal(SIGTRAP) = stop { return true }
                 return false
             }
-            guard let regs = stopped else { return false }
+            guard let regs = stopped else {
+                if resumedPastArrival, case .breakpoint(let a)? = session.trapped?.kind, a == target.rip { arrivalChecked = true }
+                resumedPastArrival = false
+                return false
+            }
+            resumedPastArrival = false
             hits += 1
             ReplayProfile.count("point search breakpoint stops")
             if hits > Self.searchLimit {
@@ -219,6 +244,7 @@ final class PointSearch {
             var r = regs
             r.eflags |= HardwareBreakpoint.resumeFlag
             try t.task.setRegisters(r)
+            resumedPastArrival = true
         }
     }
 
