@@ -121,6 +121,7 @@ final class ReplayDebugEngine {
         do {
             let result = try ReplayProfile.time("request") { try execute(r).result }
             endForwardRun(try? result.get().reason)
+            if case .success = result, let sig = position.signature { checkpoints.keepForStop(sig) }
             return result
         } catch let e as ReplayError {
             timeline.endSeek()

@@ -28,6 +28,9 @@ final class ReplayTimeline {
     /// What the replay is known to be at or after: the start of `event`, or its stretch
     /// checkpoint with this signature (StretchCheckpoints.swift, `stretchFrontier`).
     var stretchAnchor: (event: Int, signature: StateSignature?) = (0, nil)
+    /// The CPU time of the process a stretch interval is measured in, when the last checkpoint
+    /// was taken or restored (`mark`: CheckpointStore.lastTaken then), StretchCheckpoints.swift.
+    var stretchClock: (tgid: Int32, mark: Double, cpu: Double)?
     /// A replay under way towards a position, silent; nil: the replay runs for the client.
     var seek: Seek? {
         didSet { engine.traps.silent = seek != nil }

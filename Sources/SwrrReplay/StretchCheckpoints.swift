@@ -1,12 +1,12 @@
 // Checkpoints inside long stretches without events (issue 16 item 3): without a tick counter a
 // point inside an event was only known by the breakpoints counted from the event's start, so a
 // reverse-continue to a breakpoint new to a long computation re-ran the event from its start.
-// Now, while the replay runs an event's task for `stretchInterval` seconds without an event or a
-// checkpoint, the debugger's wait (TrapControl.waitForStop) interrupts it (PTRACE_INTERRUPT);
-// the task is run to the first instruction ahead that the register-matching stub can patch (an
-// int3 of the replay's own: the run is the program's, and every breakpoint or watchpoint it
-// passes is seen as usual), and a checkpoint is taken there, named by the state's signature
-// (StateSignature: registers, FP state, writable memory; docs/POSITIONS.md): the position
+// Now, while the replay runs an event's task for `stretchInterval` seconds of CPU time without an
+// event or a checkpoint, the debugger's wait (TrapControl.waitForStop) interrupts it
+// (PTRACE_INTERRUPT); the task is run to the first instruction ahead that the register-matching
+// stub can patch (an int3 of the replay's own: the run is the program's, and every breakpoint or
+// watchpoint it passes is seen as usual), and a checkpoint is taken there, named by the state's
+// signature (StateSignature: registers, FP state, writable memory; docs/POSITIONS.md): the position
 // `[.signature(S)]`. What a replay from there finds is counted from it, so a scan can start at
 // any such checkpoint whatever breakpoints it counts (ReverseSearch.lastHit), and a seek that has
 // to reach S without the checkpoint (evicted) runs to it with PointSearch (`Waypoint`: the stub
@@ -56,9 +56,12 @@ extension ReplaySession {
 }
 
 extension ReplayTimeline {
-    /// Seconds of replay without a checkpoint after which a running task is interrupted for one
-    /// (SWRR_STRETCH_INTERVAL; 0 turns stretch checkpoints off). A reverse operation inside a
-    /// long computation re-executes about this much.
+    /// Seconds of the task's process's CPU time without a checkpoint after which a running task
+    /// is interrupted for one (SWRR_STRETCH_INTERVAL; 0 turns stretch checkpoints off). A reverse
+    /// operation inside a long computation re-executes about this much. CPU time, not the
+    /// replay's wall-clock time: other work on the machine stretches the latter (benchmarks/reverse
+    /// at load 4-7 took 43-67 checkpoints in its 7 s loop instead of 28, each stopping the task
+    /// 8-17 ms, and the bound of 25 thinned them), while re-executing a stretch costs its CPU time.
     static let stretchInterval: Double = {
         if let v = getenv("SWRR_STRETCH_INTERVAL"), let x = Double(String(cString: v)), x >= 0 { return x }
         return 0.25
@@ -76,7 +79,25 @@ extension ReplayTimeline {
         guard Self.stretchInterval > 0, checkpoints.automatic, stretchBreakpoint == nil, stepState == .off,
               stretchFrontier else { return false }
         let now = checkpoints.current
-        return now >= stretchNotBefore && now - checkpoints.lastTaken >= Self.stretchInterval
+        guard now >= stretchNotBefore else { return false }
+        guard let cpu = Self.processCPU(t.task.tgid) else { return now - checkpoints.lastTaken >= Self.stretchInterval }
+        // Measured from the first look after the last checkpoint taken or restored (one wait
+        // slice late at most), in the process running now (a restore runs new copies).
+        if let c = stretchClock, c.tgid == t.task.tgid, c.mark == checkpoints.lastTaken {
+            return cpu - c.cpu >= Self.stretchInterval
+        }
+        stretchClock = (t.task.tgid, checkpoints.lastTaken, cpu)
+        return false
+    }
+
+    /// The CPU time (user + system, all threads) process `pid` has used, in seconds; nil when it
+    /// cannot be read.
+    static func processCPU(_ pid: Int32) -> Double? {
+        var clock = clockid_t()
+        guard clock_getcpuclockid(pid, &clock) == 0 else { return nil }
+        var ts = timespec()
+        guard clock_gettime(clock, &ts) == 0 else { return nil }
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
     /// The interrupt's stop: a checkpoint here when the stub can patch this instruction, else an

@@ -414,7 +414,8 @@ final class CheckpointTests: XCTestCase {
         _ = try d.goToEvent(end.event / 2)
         let held = try d.checkpointProcesses()
         XCTAssertGreaterThan(held.count, 10, "checkpoints of the whole run")
-        XCTAssertLessThanOrEqual(try d.checkpoints().filter { !$0.explicit }.count, 25, "bounded")
+        XCTAssertLessThanOrEqual(try d.checkpoints().filter { !$0.explicit }.count, 49,
+                                 "bounded (CheckpointStore.automaticLimit + 1)")
         XCTAssertEqual(held.filter(processExists).count, held.count)
         // An error leaves the session usable and its checkpoints in place.
         let main = try d.currentTid()
