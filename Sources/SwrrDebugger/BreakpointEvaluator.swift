@@ -40,18 +40,27 @@ struct BreakpointEvaluator {
 
     /// A breakpoint reached backwards: stops if one of the user's there has a true condition
     /// and is not a logpoint.
-    func reverseBreakpointHit(_ address: UInt64, tid: Int32) -> Stop? {
+    func reverseBreakpointHit(_ address: UInt64, tid: Int32, quiet: Bool = false) -> Stop? {
         if !debugger.inDebuggedProcess(tid) { return nil }
         let context = HitContext(debugger, tid: tid)
         var ids: [Int] = []
         var kind = BreakpointKind.source
         for bp in inProcess(breakpoints.at(address), tid: tid) where bp.logMessage == nil {
-            guard conditionHolds(bp.condition, for: bp.what, in: context) else { continue }
+            guard conditionHolds(bp.condition, for: bp.what, in: context, quiet: quiet) else { continue }
             ids.append(bp.id)
             kind = bp.kind
         }
         if ids.isEmpty { return nil }
         return .breakpoint(tid: tid, ids: ids, kind: kind)
+    }
+
+    /// For the replay's scans going backwards (ReplayDebugger.setReverseHitFilter): whether a
+    /// reverse-continue would stop at this hit, evaluated where the scan stands. A breakpoint
+    /// address the core does not know (an engine breakpoint of someone else's) counts; a
+    /// condition that cannot be evaluated counts too, and is reported when the hit is returned.
+    func wantsReverseHit(_ address: UInt64, tid: Int32) -> Bool {
+        guard !breakpoints.at(address).isEmpty else { return true }
+        return reverseBreakpointHit(address, tid: tid, quiet: true) != nil
     }
 
     /// The breakpoints of `bps` that stop in `tid`'s process (BreakpointSet.process).
@@ -63,11 +72,13 @@ struct BreakpointEvaluator {
 
     /// Whether a condition holds at the hit (no condition: it does). One that cannot be
     /// evaluated stops the replay there, and the user is told why.
-    private func conditionHolds(_ condition: BreakpointCondition?, for what: String, in context: ConditionContext) -> Bool {
+    private func conditionHolds(_ condition: BreakpointCondition?, for what: String, in context: ConditionContext,
+                                quiet: Bool = false) -> Bool {
         guard let c = condition else { return true }
         do {
             return try c.holds(in: context)
         } catch {
+            if quiet { return true }
             debugger.log(.problem("\(what): the condition '\(c.text)' cannot be evaluated: \(error); stopping there"))
             return true
         }

@@ -48,6 +48,11 @@ extension Debugger {
         engine.begin()
         defer { engine.end() }
         let evaluator = BreakpointEvaluator(self)
+        if backward {
+            // Conditions evaluated inside the scans: false hits cost neither a scan nor a jump.
+            try replay.setReverseHitFilter { evaluator.wantsReverseHit($0, tid: $1) }
+        }
+        defer { if backward { try? replay.setReverseHitFilter(nil) } }
         while true {
             let before = engine.stopCount
             guard let s = try backward ? engine.reverseContinue() : engine.continueForward() else {

@@ -18,6 +18,10 @@ struct ReverseStepper {
     }
 
     func reverseContinue() throws -> Stop {
+        // Conditions evaluated inside the scans: false hits cost neither a scan nor a jump.
+        let evaluator = stops.evaluator
+        try debugger.replay.setReverseHitFilter { evaluator.wantsReverseHit($0, tid: $1) }
+        defer { try? debugger.replay.setReverseHitFilter(nil) }
         while true {
             guard let s = try debugger.engine.reverseContinue() else { return debugger.pausedStop() }
             switch s.reason {

@@ -72,7 +72,12 @@ final class Checkpoint {
 }
 
 final class CheckpointStore {
-    static let automaticLimit = 24
+    /// 48: benchmarks/reverse's 7 s loop takes about 28 stretch checkpoints (StretchCheckpoints
+    /// .swift) besides the boundaries' ones; with 24, thinning dropped the one its `break middle`
+    /// stop was counted from, and going back to that stop re-ran the loop from an earlier one
+    /// (5.8-12.7 s instead of 0.01 s at load 4-6). A frozen copy of a process costs only the pages
+    /// it no longer shares (`memoryLimit` bounds them).
+    static let automaticLimit = 48
     static let explicitLimit = 64
     static let memoryLimit = 1 << 30
     /// Seconds of replay between automatic checkpoints (at least).
@@ -136,6 +141,15 @@ final class CheckpointStore {
         all.last { cp in
             let p = cp.position
             if p.isEventBoundary { return end.isEventBoundary ? p.event < end.event : p.event <= end.event }
+            if p.isSignaturePoint, let sig = p.signature {
+                // A stretch checkpoint: a scan from it counts from its state, whatever the keys.
+                if p.event < end.event { return true }
+                guard p.event == end.event, let e = end.signature else { return false }
+                if e == sig { return end.path.count > 1 }
+                guard let order = stretchOrder[p.event], let i = order.firstIndex(of: sig),
+                      let j = order.firstIndex(of: e) else { return false }
+                return i < j
+            }
             guard let scan = cp.scan, keys.isSubset(of: scan.keys), p.event <= end.event else { return false }
             if p.event < end.event { return true }
             switch end.path.first {
@@ -203,7 +217,38 @@ final class CheckpointStore {
     /// How long taking a checkpoint lasted, recently (seconds, a moving average).
     private var takingTime = 0.0
 
+    /// The stretch checkpoints' states of each event, in the order the replay reaches them
+    /// (StretchCheckpoints.swift: known by construction, each appended where the replay was past
+    /// the others).
+    private(set) var stretchOrder: [Int: [StateSignature]] = [:]
+
+    func noteStretch(_ sig: StateSignature, event: Int) {
+        stretchOrder[event, default: []].append(sig)
+    }
+
+    /// The states of the stretch checkpoints the client's latest stops are counted from (at most
+    /// `keptForStopsLimit`, the latest last): thinning keeps them, since every way back to such a
+    /// stop starts there, and without it the stretch checkpoint's state is reached by re-running
+    /// from an earlier checkpoint.
+    private(set) var keptForStops: [StateSignature] = []
+    static let keptForStopsLimit = 8
+
+    /// A stop the client saw is counted from the stretch checkpoint with state `sig`.
+    func keepForStop(_ sig: StateSignature) {
+        keptForStops.removeAll { $0 == sig }
+        keptForStops.append(sig)
+        if keptForStops.count > Self.keptForStopsLimit { keptForStops.removeFirst() }
+    }
+
+    private func isKeptForStop(_ cp: Checkpoint) -> Bool {
+        guard cp.position.isSignaturePoint, let sig = cp.position.signature else { return false }
+        return keptForStops.contains(sig)
+    }
+
     func remove(_ cp: Checkpoint) {
+        if cp.position.isSignaturePoint, let sig = cp.position.signature {
+            stretchOrder[cp.position.event]?.removeAll { $0 == sig }
+        }
         all.removeAll { $0 === cp }
         cp.state.discard()
     }
@@ -211,6 +256,8 @@ final class CheckpointStore {
     func removeAll() {
         for cp in all { cp.state.discard() }
         all = []
+        stretchOrder = [:]
+        keptForStops = []
     }
 
     var totalMemory: Int { all.reduce(0) { $0 + $1.memoryBytes } }
@@ -231,12 +278,13 @@ final class CheckpointStore {
     private var adds = 0
 
     /// Drops the automatic checkpoint whose removal leaves the smallest gap relative to its
-    /// distance from the current point (never the first, at the start, nor the last).
+    /// distance from the current point (never the first, at the start, nor the last, nor one the
+    /// client's latest stops are counted from).
     private func dropOne(_ automatic: [Checkpoint], keeping keep: Checkpoint) -> Bool {
         guard automatic.count > 2 else { return false }
         let here = current
         var best: (score: Double, cp: Checkpoint)?
-        for i in 1..<(automatic.count - 1) where automatic[i] !== keep {
+        for i in 1..<(automatic.count - 1) where automatic[i] !== keep && !isKeptForStop(automatic[i]) {
             let gap = max(automatic[i + 1].cost - automatic[i - 1].cost, 0)
             let score = gap / max(abs(here - automatic[i].cost), 0.001)
             if best == nil || score < best!.score { best = (score, automatic[i]) }

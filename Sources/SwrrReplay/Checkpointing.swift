@@ -41,7 +41,8 @@ extension ReplayTimeline {
     /// later scans can start when the scan's counts run from the start of the event.
     func checkpointAtScanHit(_ t: ReplayTask, _ s: Seek, key: Seek.Key) {
         guard let (hit, reason) = s.lastHit else { return }
-        let scan = s.resolved.isEmpty
+        // Counts from the start of the event (not from a stretch checkpoint's state).
+        let scan = s.prefix(in: eventNumber).isEmpty
             ? ScanStart(keys: scanKeys(excluding: s), counts: s.since, hit: key, reason: reason) : nil
         checkpointAtStopIfDue(t, hit, scan: scan)
     }
@@ -96,28 +97,29 @@ extension ReplayTimeline {
         defer { checkpoints.took(Double(CheckpointStore.now() - started) / 1e9) }
         let state: SessionCheckpoint
         do {
-            state = try SessionCheckpoint.take(of: session) { tgid, copy in
+            state = try ReplayProfile.time("checkpoint takes") { try SessionCheckpoint.take(of: session) { tgid, copy in
                 for (address, byte) in breakpoints.originals(tgid: tgid)
                 where (try? copy.readMemory(address, count: 1)) == [0xCC] {
                     try copy.writeMemory(address, [byte])
                 }
-            }
+            } }
         } catch {
             throw DebuggerError.other("taking a checkpoint at \(p) failed: \(error)")
         }
         var at = p
         if at.tid == 0 { at.tid = currentTid }
-        return try checkpoints.add(state, at: at, explicit: explicit, scan: scan)
+        return try ReplayProfile.time("checkpoint store adds") { try checkpoints.add(state, at: at, explicit: explicit, scan: scan) }
     }
 
     /// Continues from checkpoint `cp`: the live replay is replaced by new copies of its
     /// processes, with the debugger's breakpoints and watchpoints in them.
     func restore(_ cp: Checkpoint) throws {
         engine.finish()
-        let s = try cp.state.restore(echo: engine.echoForSession)
+        let s = try ReplayProfile.time("checkpoint restores") { try cp.state.restore(echo: engine.echoForSession) }
         engine.installSession(s)
         currentTid = cp.position.tid != 0 ? cp.position.tid : mainTid
         position = cp.position
+        stretchAnchor = (cp.position.event, cp.position.signature)
         checkpoints.moved(to: cp.cost)
     }
 
@@ -133,6 +135,7 @@ extension ReplayTimeline {
         s.segment = segment
         s.count = count
         s.resolved = Array(q.path.prefix(segment))
+        armWaypoint(s)
         establishedPending = true
         currentTid = q.tid
         // Standing on an int3 (a breakpoint's or this seek's), as after its trap: carried over

@@ -42,6 +42,11 @@ struct DebugTrap {
         case step
         /// A pause (PTRACE_INTERRUPT) stopped the task where it was.
         case interrupted
+        /// The replay's own interrupt of a long stretch without events, to take a checkpoint
+        /// there (StretchCheckpoints.swift); never a client's stop.
+        case stretch
+        /// The task reached the state a seek's `.signature` segment names (ReplaySession.waypoint).
+        case waypoint
     }
     let task: ReplayTask
     let kind: Kind
@@ -59,7 +64,7 @@ struct DebugTrap {
         case .hardwareBreakpoint(let a): return .hardwareBreakpoint(a)
         case .watchpoint(let w): return .watchpoint(address: w.address, kind: w.kind)
         case .step: return .step
-        case .interrupted: return .interrupted
+        case .interrupted, .stretch, .waypoint: return .interrupted
         }
     }
 

@@ -57,7 +57,7 @@ extension ReplaySession {
         pointSearch = search
         let reached: Bool
         do {
-            reached = try search.run()
+            reached = try ReplayProfile.time("point search runs") { try search.run() }
         } catch {
             pointSearch = nil
             throw error
@@ -110,6 +110,12 @@ final class PointSearch {
     private(set) var trap: RegisterMatchTrap?
     /// The state of the last arrival that matched the registers but not the whole state.
     private var lastMismatch: (state: StateSignature.Observed, buffers: [UInt8])?
+    /// The arrival the task stands on was checked already: the hardware breakpoint trapped there
+    /// and the debugger's int3 at the same instruction then stopped the task before it ran.
+    private var arrivalChecked = false
+    /// The last resume went on from a checked arrival with RF (the next trap at the instruction,
+    /// if the debugger's int3, belongs to that arrival).
+    private var resumedPastArrival = false
 
     init(session: ReplaySession, task: ReplayTask, target: Registers, signature: StateSignature? = nil, what: String) {
         self.session = session
@@ -139,7 +145,10 @@ final class PointSearch {
         let wasPatched = trap?.isPatched ?? false
         try trap?.unpatch()
         defer { if wasPatched { try? trap?.patch() } }
-        guard let observed = try sig.compare(task.task, registers: regs, excluding: excluded(trap)) else { return true }
+        let compared = try ReplayProfile.time("point search state checks") {
+            try sig.compare(task.task, registers: regs, excluding: excluded(trap))
+        }
+        guard let observed = compared else { return true }
         passedOver += 1
         // Between two arrivals nothing but this thread runs, so an arrival whose whole state
         // (registers, FP, memory) equals the previous one's starts the same stretch again: the
@@ -177,13 +186,33 @@ final class PointSearch {
         let bp = HardwareBreakpoint(task: t.task)
         try bp.set(target.rip)
         defer { bp.clear() }
+        if arrivalChecked {
+            // An instruction breakpoint traps before its instruction, an int3 when it runs: at a
+            // point where the client has an int3 the hardware breakpoint traps first, then the
+            // int3 (resumed with RF); resumed from the int3's stop without RF, the hardware
+            // breakpoint would trap again at the same arrival, then the int3, for ever (measured:
+            // busy_alarm with a breakpoint at the signal's instruction stopped at one iteration
+            // at every continue). RF carries the task over it once.
+            arrivalChecked = false
+            var r = try t.task.registers()
+            if r.rip == target.rip {
+                r.eflags |= HardwareBreakpoint.resumeFlag
+                try t.task.setRegisters(r)
+            }
+        }
         while true {
             let stopped = try session.resume(t, expecting: what) { stop in
                 if case .signal(SIGTRAP) = stop { return true }
                 return false
             }
-            guard let regs = stopped else { return false }
+            guard let regs = stopped else {
+                if resumedPastArrival, case .breakpoint(let a)? = session.trapped?.kind, a == target.rip { arrivalChecked = true }
+                resumedPastArrival = false
+                return false
+            }
+            resumedPastArrival = false
             hits += 1
+            ReplayProfile.count("point search breakpoint stops")
             if hits > Self.searchLimit {
                 throw session.diverge("cannot find \(what) within \(Self.searchLimit) breakpoint hits at \(place): " +
                                       "the recording delivered it in the middle of a long computation without syscalls, " +
@@ -215,6 +244,7 @@ final class PointSearch {
             var r = regs
             r.eflags |= HardwareBreakpoint.resumeFlag
             try t.task.setRegisters(r)
+            resumedPastArrival = true
         }
     }
 

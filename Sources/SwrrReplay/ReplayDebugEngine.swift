@@ -121,10 +121,12 @@ final class ReplayDebugEngine {
 
     /// Serves one resume request: the stop it ends at, or its error.
     private func serve(_ r: ResumeRequest) -> Result<DebugStop, Error> {
+        defer { ReplayProfile.report("\(r)") }
         do {
-            var result = try execute(r).result
+            var result = try ReplayProfile.time("request") { try execute(r).result }
             if case .reverseContinue = r { result = result.map(namingWriter) }
             endForwardRun(try? result.get().reason)
+            if case .success = result, let sig = position.signature { checkpoints.keepForStop(sig) }
             return result
         } catch let e as ReplayError {
             timeline.endSeek()
@@ -189,7 +191,10 @@ final class ReplayDebugEngine {
         s.progress = liveEvent
         liveEvent.set(s.eventNumber)
         traps.attach(to: s)
+        traps.stretchDue = { [unowned self] t in self.timeline.stretchDue(t) }
+        traps.stretchInterrupts = []
         session = s
+        timeline.stretchAnchor = (s.eventNumber, nil)
         outcome = nil
         breakpoints.insertAll(in: addressSpaces)
     }
@@ -228,7 +233,11 @@ final class ReplayDebugEngine {
     /// at.
     func drive() throws -> DriveEnd {
         checkpoints.run()
-        defer { checkpoints.pause() }
+        timeline.clearStretchBreakpoint()
+        defer {
+            timeline.clearStretchBreakpoint()
+            checkpoints.pause()
+        }
         // The tasks before the event under way (none is created before an event is done).
         var before = Set(session.tasks.keys)
         while true {
@@ -251,7 +260,8 @@ final class ReplayDebugEngine {
                 if let end = try trapped(trap) { return end }
                 continue
             case .event:
-                break
+                timeline.clearStretchBreakpoint()
+                timeline.stretchAnchor = (eventNumber, nil)
             }
             if let tid = session.lastEvent?.tid { timeline.eventTids[eventNumber - 1] = tid }
             if case .syscallEntry(let ev)? = session.lastEvent { noteSyscallEntered(ev.tid) }
@@ -321,6 +331,25 @@ final class ReplayDebugEngine {
     /// A trap the session returned in the middle of an event: a forward stop for the client, or
     /// a count for a seek. nil: go on replaying.
     private func trapped(_ trap: DebugTrap) throws -> DriveEnd? {
+        // The replay's own stops for a checkpoint inside a long stretch (StretchCheckpoints.swift).
+        switch trap.kind {
+        case .stretch:
+            timeline.stretchInterrupted(trap)
+            return nil
+        case .breakpoint(let a) where timeline.stretchBreakpoint?.addresses.contains(a) == true:
+            guard timeline.stretchPause, seek == nil else {
+                timeline.stretchBreakpointReached(trap)
+                return nil
+            }
+            // The pause, where the stub can find its state again.
+            timeline.stretchPause = false
+            timeline.clearStretchBreakpoint()
+            return try trapped(DebugTrap(task: trap.task, kind: .interrupted, registers: trap.registers))
+        case .interrupted where seek == nil && !timeline.stretchPause:
+            if timeline.pauseAhead(trap) { return nil }
+        default:
+            break
+        }
         if seek != nil { return try timeline.seekTrap(trap) }
         let t = trap.task
         let tid = recordedTid(ofReplayTid: t.task.tid) ?? currentTid
@@ -339,6 +368,8 @@ final class ReplayDebugEngine {
         case .interrupted:
             // Where a pause found the task: known by its registers (ReplayInterrupt.swift).
             p = p.appending(.state(trap.registers))
+        case .stretch, .waypoint:
+            return nil
         }
         p.tid = tid
         p.registers = trap.registers

@@ -236,6 +236,17 @@ public final class ReplayDebugger {
     /// How many scanning replays reverse-continues have run so far: each re-executes a stretch
     /// of the recording to find the last breakpoint or watchpoint hit in it (a hit a forward run
     /// already stopped at needs none, HitLedger.swift). For tests and diagnostics.
+    /// Which breakpoint hits a reverse-continue's scans may stop at: called on the engine thread
+    /// at each hit of a software breakpoint a scan passes (the address, the recorded tid), with
+    /// the replay stopped there, so it can read that task's registers and memory through this
+    /// debugger as at a stop. Hits it refuses are passed over within the scan, so conditions
+    /// false at the nearer hits cost no scan and no jump each (nil: every hit counts). It must
+    /// not run the replay. A hit found otherwise (one a forward run stopped at, HitLedger) is
+    /// returned as it is: the caller still evaluates what it gets.
+    public func setReverseHitFilter(_ filter: ((UInt64, Int32) -> Bool)?) throws {
+        try perform { $0.timeline.search.hitFilter = filter }
+    }
+
     public func scanCount() throws -> Int {
         try perform { $0.timeline.search.scansRun }
     }
@@ -370,6 +381,9 @@ public final class ReplayDebugger {
     private func perform<T>(_ body: @escaping (ReplayDebugEngine) throws -> T) throws -> T {
         guard !closed else { throw DebuggerError.ended }
         let engine = self.engine
+        // Called from the engine thread itself: a reverse hit filter reading the task at a hit
+        // a scan is passing (setReverseHitFilter); the engine is there, waiting for it.
+        if Thread.current === engineThread { return try body(engine) }
         return try mailbox.perform { try body(engine) }
     }
 }

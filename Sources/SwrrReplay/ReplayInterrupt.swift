@@ -92,6 +92,11 @@ extension TrapControl {
             if !sent, !silent, session?.searchTrap == nil, interruption.isRequested {
                 try? t.task.interrupt()
                 sent = true
+            } else if !sent, session?.searchTrap == nil, session?.pointSearch == nil, stretchDue?(t) == true {
+                // A long stretch without events: a checkpoint inside it (StretchCheckpoints.swift).
+                try? t.task.interrupt()
+                sent = true
+                stretchInterrupts.insert(t.task.tid)
             }
         }
     }
@@ -99,9 +104,15 @@ extension TrapControl {
     /// A PTRACE_EVENT_STOP of a task in ReplaySession.resume: a pause where the task is (the
     /// engine makes it the position, `trapped`), or a null stop to resume from.
     func interruptStop(of t: ReplayTask) throws -> HookVerdict {
-        if interruption.lateTraps.remove(t.task.tid) != nil { return .resume }
-        guard !silent, interruption.take() else { return .resume }
-        return .stop(DebugTrap(task: t, kind: .interrupted, registers: try t.task.registers()))
+        if interruption.lateTraps.remove(t.task.tid) != nil {
+            stretchInterrupts.remove(t.task.tid)
+            return .resume
+        }
+        let stretch = stretchInterrupts.remove(t.task.tid) != nil
+        if !silent, interruption.take() {
+            return .stop(DebugTrap(task: t, kind: .interrupted, registers: try t.task.registers()))
+        }
+        return stretch ? .stop(DebugTrap(task: t, kind: .stretch, registers: try t.task.registers())) : .resume
     }
 }
 
@@ -124,10 +135,11 @@ extension ReplayDebugEngine {
 extension ReplayTimeline {
     /// `p` with its `.state` segments replaced by the arrival counts they are (one seek there).
     func resolve(_ p: ReplayPosition) throws -> Silent<ReplayPosition> {
-        try restore(nearestTo: p)
+        // From the nearest checkpoint along its path (a stretch checkpoint's state inside the
+        // event: at most one stretch of breakpoint stops, StretchCheckpoints.swift).
         let s = Seek(target: p, goal: .scan)
-        seek = s
         defer { endSeek() }
+        _ = try begin(s)
         if let paused = try runSilently() { return .paused(paused) }
         guard s.resolved.count == p.path.count else {
             throw DebuggerError.replay("cannot reach \(p) again")

@@ -35,6 +35,13 @@ public struct ReplayPosition: Equatable, CustomStringConvertible {
         /// time since the previous segment (where a pause interrupted a computation: without a
         /// tick counter, the registers are what identifies that point).
         case state(Registers)
+        /// Run until the task is in exactly this state (registers, FP state, writable memory:
+        /// StateSignature), found by PointSearch. Where the replay took a checkpoint in the middle
+        /// of a long stretch without events (StretchCheckpoints.swift). The first segment of a
+        /// path whenever present: a state occurs once in an event (a deterministic run that came
+        /// back to the same whole state would loop for ever), so it names the point by itself,
+        /// and what follows is counted from it.
+        case signature(StateSignature)
     }
 
     /// Events replayed before this point.
@@ -60,10 +67,23 @@ public struct ReplayPosition: Equatable, CustomStringConvertible {
 
     public var isEventBoundary: Bool { path.isEmpty }
 
+    /// The state signature this position is counted from (its first segment), if any.
+    public var signature: StateSignature? {
+        if case .signature(let s)? = path.first { return s }
+        return nil
+    }
+
+    /// Exactly a signature (a checkpoint inside a stretch).
+    var isSignaturePoint: Bool { path.count == 1 && signature != nil }
+
     /// This position followed by one more segment (merged with the last one when they count the
     /// same thing: two "first arrivals at A" in a row are the second arrival at A).
     func appending(_ s: Segment) -> ReplayPosition {
         var p = self
+        if case .signature = s {
+            p.path = [s]   // a signed state names the point by itself
+            return p
+        }
         switch (p.path.last, s) {
         case (.arrival(let a, let n)?, .arrival(let b, let m)) where a == b:
             p.path[p.path.count - 1] = .arrival(a, n + m)
@@ -109,6 +129,7 @@ public struct ReplayPosition: Equatable, CustomStringConvertible {
             case .watch(let w, let n): return "watchpoint 0x\(String(w.address, radix: 16)) trap \(n)"
             case .steps(let n): return "\(n) step\(n == 1 ? "" : "s")"
             case .state(let r): return "the state at 0x\(String(r.rip, radix: 16))"
+            case .signature(let g): return "the signed state at 0x\(String(g.registers.rip, radix: 16))"
             }
         }
         return "event \(event), task \(tid): " + segs.joined(separator: ", then ")

@@ -53,6 +53,9 @@ public final class ReplaySession {
     /// (while that exists no checkpoint is taken and no pause interrupts the task, which may be
     /// inside the stub).
     var pointSearch: PointSearch?
+    /// A state a seek wants the event's task to reach before the event goes on (a `.signature`
+    /// segment, StretchCheckpoints.swift): `step` returns a `.waypoint` trap there.
+    var waypoint: Waypoint?
     /// The event `step()` replayed last (a debugger reports signals and task events from it).
     var lastEvent: Event?
     /// The syscall buffers registered so far (swrr_register_buffer events): what a state
@@ -171,6 +174,7 @@ public final class ReplaySession {
                 current = nil
                 return .end(end())
             }
+            if let trap = try reachWaypoint(in: under.event) { return .trap(trap) }
             guard try apply(under.event) else { return .trap(takeTrap()) }
             current = nil
             lastEvent = under.event
@@ -192,7 +196,7 @@ public final class ReplaySession {
     }
 
     /// The stop that interrupted the event under way (set where `resume` returned nil).
-    private func takeTrap() -> DebugTrap {
+    func takeTrap() -> DebugTrap {
         defer { trapped = nil }
         return trapped!
     }

@@ -18,6 +18,19 @@ final class ReplayTimeline {
     /// The recorded tid of each event replayed so far (by event number), for stepping backwards
     /// over event boundaries.
     var eventTids: [Int: Int32] = [:]
+    /// The int3 a stretch checkpoint waits for (address, replay tid of the task), while one does
+    /// (StretchCheckpoints.swift).
+    var stretchBreakpoint: (addresses: Set<UInt64>, tid: Int32)?
+    /// No stretch interrupt before this (timeline seconds): after an attempt that took none.
+    var stretchNotBefore = 0.0
+    /// The client's pause waits for those int3s (StretchCheckpoints.swift, `pauseAhead`).
+    var stretchPause = false
+    /// What the replay is known to be at or after: the start of `event`, or its stretch
+    /// checkpoint with this signature (StretchCheckpoints.swift, `stretchFrontier`).
+    var stretchAnchor: (event: Int, signature: StateSignature?) = (0, nil)
+    /// The CPU time of the process a stretch interval is measured in, when the last checkpoint
+    /// was taken or restored (`mark`: CheckpointStore.lastTaken then), StretchCheckpoints.swift.
+    var stretchClock: (tgid: Int32, mark: Double, cpu: Double)?
     /// A replay under way towards a position, silent; nil: the replay runs for the client.
     var seek: Seek? {
         didSet { engine.traps.silent = seek != nil }

@@ -67,6 +67,15 @@ final class Seek {
     /// Inserted for this seek only.
     var tempBreakpoints: Set<UInt64> = []
     var tempWatchpoints: [Watchpoint] = []
+    /// Where the seek started, in event `baseEvent`, when that is a stretch checkpoint (its
+    /// `[.signature(S)]`): hits there are counted from it (StretchCheckpoints.swift).
+    var base: [ReplayPosition.Segment] = []
+    var baseEvent = 0
+    /// Register states (a pause's `.state`) are reached as waypoints by PointSearch (the stub
+    /// compares the registers at native speed) instead of by one breakpoint stop per arrival at
+    /// their instruction, and stay states in `resolved`: for a scan's end, whose arrival count
+    /// nobody needs (ReverseSearch.lastHit).
+    var statesByWaypoint = false
 
     init(target: ReplayPosition, goal: Goal) {
         self.target = target
@@ -74,6 +83,14 @@ final class Seek {
     }
 
     var isScan: Bool { if case .scan = goal { return true }; return false }
+
+    /// The path a hit in `event` is counted from: the target's segments done, from the stretch
+    /// checkpoint the seek started at when in its event (a signed state names itself).
+    func prefix(in event: Int) -> [ReplayPosition.Segment] {
+        let own = entered ? resolved : []
+        if case .signature? = own.first { return own }
+        return event == baseEvent ? base + own : own
+    }
     var stepEnd: StepScanEnd? { if case .stepScan(let e) = goal { return e }; return nil }
 
     func bump(_ k: Key) -> Int {
@@ -104,15 +121,26 @@ final class Seek {
             if trap.watchpoint == w { count += 1; completed = count == n }
         case .steps(let n):
             if trap.stepDone { count += 1; completed = count == n }
+        case .state(let want) where statesByWaypoint:
+            if trap.kind == .waypoint {
+                completed = HardwareBreakpoint.sameState(trap.registers, want)
+                if !completed { throw DebuggerError.replay("the paused state was reached with other registers") }
+            }
         case .state(let want):
             if case .breakpoint(let b) = trap.kind, b == want.rip, !trap.sameArrival {
                 count += 1
                 completed = HardwareBreakpoint.sameState(trap.registers, want)
                 if !completed && count >= PointSearch.searchLimit { throw Self.stateSearchFailed(want, count) }
             }
+        case .signature(let want):
+            // PointSearch found it (ReplaySession.reachWaypoint): registers, FP and memory equal.
+            if trap.kind == .waypoint {
+                completed = HardwareBreakpoint.sameState(trap.registers, want.registers)
+                if !completed { throw DebuggerError.replay("the state of a checkpoint inside event was reached with other registers") }
+            }
         }
         guard completed else { return false }
-        if case .state(let want) = target.path[segment] {
+        if case .state(let want) = target.path[segment], !statesByWaypoint {
             resolved.append(.arrival(want.rip, count))
         } else {
             resolved.append(target.path[segment])
@@ -337,7 +365,7 @@ extension ReplayTimeline {
             case .arrival(let a, _) where !breakpoints.contains(a):
                 try? breakpoints.add(a, in: addressSpaces)
                 s.tempBreakpoints.insert(a)
-            case .state(let r) where !breakpoints.contains(r.rip):
+            case .state(let r) where !breakpoints.contains(r.rip) && !s.statesByWaypoint:
                 try? breakpoints.add(r.rip, in: addressSpaces)
                 s.tempBreakpoints.insert(r.rip)
             case .watch(let w, _) where !debugRegisters.slots.contains(w):
@@ -347,6 +375,7 @@ extension ReplayTimeline {
                 break
             }
         }
+        armWaypoint(s)
     }
 
     private func reachBoundary(_ s: Seek) throws -> DriveEnd? {
@@ -402,6 +431,7 @@ extension ReplayTimeline {
     /// a scan, and keeps going (nil) unless the target is reached.
     func seekTrap(_ trap: DebugTrap) throws -> DriveEnd? {
         guard let s = seek else { return nil }
+        ReplayProfile.count("seek traps")
         let t = trap.task, regs = trap.registers, reason = trap.reason, watch = trap.watchpoint
         if s.stepping {
             if trap.stepDone {
@@ -419,17 +449,19 @@ extension ReplayTimeline {
         func at(_ path: [ReplayPosition.Segment]) -> ReplayPosition {
             ReplayPosition(event: eventNumber, tid: tid, path: path, registers: regs)
         }
-        var prefix = s.entered ? s.resolved : []
+        var prefix = s.prefix(in: eventNumber)
         // A watchpoint's hit is the write just before its trap: it is before the target even
         // when the trap is the target itself.
         if s.isScan, let w = watch, !s.tempWatchpoints.contains(w) {
             s.lastHit = (at(prefix + [.watch(w, s.bump(.watch(w)))]), reason)
             checkpointAtScanHit(t, s, key: .watch(w))
         }
-        let completed = try s.count(trap)
+        let completed = try s.count(waypointAtBreakpoint(trap, s) ?? trap)
         if completed {
             establishedPending = true
-            prefix = s.resolved
+            prefix = s.prefix(in: eventNumber)
+            if case .signature(let sig)? = s.resolved.last { stretchAnchor = (eventNumber, sig) }
+            armWaypoint(s)
             if s.pathDone { return try reachMid(t, regs: regs, s) }
             stepState = s.segmentSteps ? .stepping(t.task.tid) : .off
         }
@@ -437,11 +469,17 @@ extension ReplayTimeline {
             switch reason {
             case .breakpoint(let a), .hardwareBreakpoint(let a):
                 guard !s.tempBreakpoints.contains(a) else { break }
+                // A hit the client's filter refuses (a condition false there) is counted but
+                // not noted: the scan's answer is the last hit it would stop at.
+                let wanted = breakpoints.contains(a) ? ReplayProfile.time("hit filter evaluations") { search.hitFilter?(a, tid) ?? true } : true
                 if completed || trap.sameArrival {
+                    guard wanted else { break }
                     s.lastHit = (at(prefix), reason)
                     checkpointAtStopIfDue(t, s.lastHit!.0)
                 } else {
-                    s.lastHit = (at(prefix + [.arrival(a, s.bump(.arrival(a)))]), reason)
+                    let p = at(prefix + [.arrival(a, s.bump(.arrival(a)))])
+                    guard wanted else { break }
+                    s.lastHit = (p, reason)
                     checkpointAtScanHit(t, s, key: .arrival(a))
                 }
             default:
@@ -477,6 +515,7 @@ extension ReplayTimeline {
     func endSeek() {
         guard let s = seek else { return }
         seek = nil
+        session?.waypoint = nil
         for a in s.tempBreakpoints { breakpoints.remove(a, in: addressSpaces) }
         for w in s.tempWatchpoints {
             if let slot = debugRegisters.slots.firstIndex(where: { $0 == w }) { engine.traps.forgetCarryOvers(slot: slot) }

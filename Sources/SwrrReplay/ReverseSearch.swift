@@ -10,6 +10,8 @@ final class ReverseSearch {
     unowned let timeline: ReplayTimeline
     /// Scanning replays run by reverse-continues so far (`lastHit`).
     var scansRun = 0
+    /// The client's filter of breakpoint hits for scans (ReplayDebugger.setReverseHitFilter).
+    var hitFilter: ((UInt64, Int32) -> Bool)?
 
     init(timeline: ReplayTimeline) {
         self.timeline = timeline
@@ -40,14 +42,20 @@ final class ReverseSearch {
         }
         while !(end.isEventBoundary && end.event <= 1) {
             scansRun += 1
+            ReplayProfile.count("scans")
             let from = try t.restore(from: t.checkpoints.scanStart(before: end, keys: keys))
             let start = t.position
             let s = Seek(target: end, goal: .scan)
+            s.statesByWaypoint = true
             t.seek = s
             let paused: DebugStop?
             do {
-                if let cp = from, let scan = cp.scan { try t.resumeScan(s, from: cp, scan, keys: keys) }
-                paused = try t.runSilently()
+                if let cp = from, let scan = cp.scan {
+                    try t.resumeScan(s, from: cp, scan, keys: keys)
+                } else if let cp = from, cp.position.isSignaturePoint {
+                    try t.resumeScan(s, fromStretch: cp)
+                }
+                paused = try ReplayProfile.time("scan runs") { try t.runSilently() }
             } catch {
                 t.endSeek()
                 throw error
@@ -123,6 +131,9 @@ final class ReverseSearch {
                 end = .watch(w)
             case .state:
                 throw DebuggerError.replay("\(c) was not resolved")
+            case .signature:
+                // Only a checkpoint stands exactly at a signed state; no stop reports one.
+                throw DebuggerError.refused("cannot go back one instruction from the state of a checkpoint inside event \(c.event)")
             }
             let from = ReplayPosition(event: c.event, tid: c.tid, path: prefix)
             let j: Int

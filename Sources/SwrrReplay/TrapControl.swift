@@ -38,6 +38,10 @@ final class TrapControl: ReplayDebugHook {
     private var resumeRip: (tid: Int32, rip: UInt64)?
     /// A silent replay is under way (ReverseExecution.swift): a pause waits for an event boundary.
     var silent = false
+    /// Whether a running task is due for a stretch checkpoint (StretchCheckpoints.swift), asked
+    /// by `waitForStop`; the tasks (replay tids) with such an interrupt under way.
+    var stretchDue: ((ReplayTask) -> Bool)?
+    var stretchInterrupts: Set<Int32> = []
     /// The replay served.
     private(set) weak var session: ReplaySession?
 

@@ -104,6 +104,56 @@ public enum ProgressWordFinder {
     /// At most this many instructions decoded ahead for `runToPatchable`.
     static let maxScan = 64
 
+    /// `[pc]` when the stub can patch `pc`, else the first patchable instruction on each path
+    /// ahead of it: both ways at conditional branches, into direct calls and past them, along
+    /// `jmp rel`; a path ends at a return, an indirect branch or a trapping instruction. At most
+    /// `decode` instructions are decoded and `limit` points returned. The straight path alone
+    /// (`patchableAhead`) leaves a loop of short instructions by its exit, which the task
+    /// reaches only when the whole loop is done (reverse_loop's inner loop falls through to
+    /// after the outer one); the calls in the loop's body are reached every few milliseconds.
+    public static func patchablePoints(in task: Task, from pc: UInt64, decode: Int = 256, limit: Int = 8) -> [UInt64] {
+        if let (insn, _) = RegisterMatchTrap.instruction(in: task, at: pc), RegisterMatchTrap.canPatch(insn) { return [pc] }
+        var found: [UInt64] = []
+        var seen: Set<UInt64> = [pc]
+        var queue: [UInt64] = [pc]
+        var decoded = 0
+        func rel(_ bytes: [UInt8], _ n: Int) -> Int64 {
+            n == 1 ? Int64(Int8(bitPattern: bytes[bytes.count - 1]))
+                : Int64(Int32(bitPattern: bytes.suffix(4).reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }))
+        }
+        while !queue.isEmpty, decoded < decode, found.count < limit {
+            let at = queue.removeFirst()
+            decoded += 1
+            guard let (insn, bytes) = RegisterMatchTrap.instruction(in: task, at: at) else { continue }
+            if at != pc && RegisterMatchTrap.canPatch(insn) {
+                found.append(at)
+                continue
+            }
+            let next = at &+ UInt64(insn.length)
+            var successors: [UInt64] = []
+            switch insn.effect {
+            case .trap, .pushesFlags:
+                break
+            case .ordinary:
+                successors = [next]
+            case .branch:
+                switch (insn.map, insn.opcode) {
+                case (.primary, 0x70...0x7F), (.primary, 0xEB):
+                    let target = next &+ UInt64(bitPattern: rel(bytes, 1))
+                    successors = insn.opcode == 0xEB ? [target] : [next, target]
+                case (.map0F, 0x80...0x8F), (.primary, 0xE8):
+                    successors = [next, next &+ UInt64(bitPattern: rel(bytes, 4))]
+                case (.primary, 0xE9):
+                    successors = [next &+ UInt64(bitPattern: rel(bytes, 4))]
+                default:
+                    break
+                }
+            }
+            for s in successors where seen.insert(s).inserted { queue.append(s) }
+        }
+        return found
+    }
+
     /// The first instruction the stub can patch on the straight path from `pc` (falling through
     /// conditional branches and calls, following `jmp rel`), or nil before a return, an indirect
     /// branch, a trapping instruction or `maxScan` instructions.

@@ -41,6 +41,18 @@ final class GDBConditionTests: XCTestCase {
         XCTAssertEqual(stops, 1, "one stop reply at the breakpoint going back: \(out)")
     }
 
+    /// In a second of computation without syscalls (Tests/Fixtures/gdb/stretches.c), from its
+    /// end back to a condition true 39 ticks earlier: the false hits are passed over inside the
+    /// replay's scans, stretch by stretch between the checkpoints taken inside the loop.
+    func testReverseContinueIntoALongComputationStopsOnceWhereTheConditionHolds() throws {
+        let (out, stops) = try session(["break done", "continue", "break BODY if t == 20", "reverse-continue",
+                                        "print t", "print now", "reverse-continue"],
+                                       fixture: "stretches", line: try GDBFixture.line("tick", in: "stretches"), status: 7)
+        XCTAssertTrue(out.contains("$1 = 20\n$2 = 20\n"), "tick(20), not 59 or 21 first: \(out)")
+        XCTAssertTrue(out.contains("No more reverse-execution history"), "no earlier tick with t == 20: \(out)")
+        XCTAssertEqual(stops, 1, "one stop reply at the breakpoint going back: \(out)")
+    }
+
     /// gdb sends a bare Z0 while an unconditional breakpoint shares the address (every hit
     /// stops), then the condition alone once that one is deleted (the Z0 replaces what the
     /// address had).

@@ -258,7 +258,15 @@ final class CheckpointTests: XCTestCase {
         }
         XCTAssertEqual(runs[0].count, runs[1].count, file: file, line: line)
         for (i, (a, b)) in zip(runs[0], runs[1]).enumerated() {
-            XCTAssertEqual(a.position, b.position, "position after operation \(i + 1)", file: file, line: line)
+            // A point counted from a checkpoint inside a long stretch is named by that state
+            // (StretchCheckpoints.swift): the same point, another name; the registers and memory
+            // say it is the same.
+            if a.position.signature == nil && b.position.signature == nil {
+                XCTAssertEqual(a.position, b.position, "position after operation \(i + 1)", file: file, line: line)
+            } else {
+                XCTAssertEqual([a.position.event, Int(a.position.tid)], [b.position.event, Int(b.position.tid)],
+                               "position after operation \(i + 1)", file: file, line: line)
+            }
             XCTAssertEqual(a.registers, b.registers, "registers after operation \(i + 1)", file: file, line: line)
             XCTAssertEqual(a.memory, b.memory, "\(global) after operation \(i + 1)", file: file, line: line)
         }
@@ -406,7 +414,8 @@ final class CheckpointTests: XCTestCase {
         _ = try d.goToEvent(end.event / 2)
         let held = try d.checkpointProcesses()
         XCTAssertGreaterThan(held.count, 10, "checkpoints of the whole run")
-        XCTAssertLessThanOrEqual(try d.checkpoints().filter { !$0.explicit }.count, 25, "bounded")
+        XCTAssertLessThanOrEqual(try d.checkpoints().filter { !$0.explicit }.count, 49,
+                                 "bounded (CheckpointStore.automaticLimit + 1)")
         XCTAssertEqual(held.filter(processExists).count, held.count)
         // An error leaves the session usable and its checkpoints in place.
         let main = try d.currentTid()

@@ -1,3 +1,4 @@
+import Foundation
 // The replay debugger under test: a ReplayDebugger on a fixture's recording (GDBFixture), killed
 // after each test, and reading the replayed program's integers.
 import SwrrReplay
@@ -33,5 +34,22 @@ class DebuggerTestCase: XCTestCase {
         let d = try ReplayDebugger(traceDirectory: rec.trace, echo: echo)
         debugger = d
         return (d, rec)
+    }
+
+    /// Runs `operation` while another thread asks for a pause every 50 ms after `delay`
+    /// seconds, until the operation returns.
+    func interrupting(_ d: ReplayDebugger, after delay: TimeInterval,
+                      _ operation: () throws -> DebugStop) rethrows -> DebugStop {
+        let finished = Flag()
+        let pauser = Thread {
+            Thread.sleep(forTimeInterval: delay)
+            while !finished.value {
+                d.interrupt()
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+        }
+        pauser.start()
+        defer { finished.value = true }
+        return try operation()
     }
 }

@@ -105,6 +105,41 @@ final class PointSearchDebuggerTests: DebuggerTestCase {
         XCTAssertEqual(try back.readMemory(main, count: 256), code)
     }
 
+    /// A client breakpoint at the very instruction the search looks for (the signal's recorded
+    /// rip): the stub cannot patch over it, so the search uses a hardware breakpoint there, which
+    /// traps before the int3 at every arrival. Resuming from the int3's stop must carry the task
+    /// over both: before, the hardware breakpoint trapped again at the same arrival and the int3
+    /// after it, so every continue stopped at the same iteration (the same x in the registers).
+    func testABreakpointAtTheSearchedInstructionStopsOncePerIteration() throws {
+        let rec = try Self.recording()
+        let first = try ReplayDebugger(traceDirectory: rec.trace)
+        defer { first.kill() }
+        XCTAssertEqual(try first.continueForward(stopAtTaskEvents: false).reason, .signal(SIGALRM))
+        let atSignal = try first.registers()
+        let out = Output()
+        let d = try ReplayDebugger(traceDirectory: rec.trace) { fd, bytes in if fd == 1 { out.append(bytes) } }
+        debugger = d
+        try d.setBreakpoint(atSignal.rip)
+        var seen: [Registers] = []
+        for _ in 0..<4 {
+            XCTAssertEqual(try d.continueForward(stopAtTaskEvents: false).reason, .breakpoint(atSignal.rip))
+            seen.append(try d.registers())
+        }
+        // x changes every iteration: four stops, four iterations.
+        XCTAssertEqual(Set(seen.map(\.rip)), [atSignal.rip])
+        let states = seen.map { r -> String in
+            var plain = r
+            plain.eflags = 0   // the resume flag aside
+            return "\(plain)"
+        }
+        XCTAssertEqual(Set(states).count, 4, "each stop one iteration further: \(states)")
+        try d.removeBreakpoint(atSignal.rip)
+        XCTAssertEqual(try d.continueForward(stopAtTaskEvents: false).reason, .signal(SIGALRM))
+        XCTAssertEqual(try d.registers(), atSignal, "the signal at the recorded iteration")
+        XCTAssertEqual(try d.continueForward(stopAtTaskEvents: false).reason, .end(.completed(waitStatus: WaitStatus.exited(0))))
+        XCTAssertEqual(out.text, rec.stdout)
+    }
+
     // MARK: the recording
 
     struct Recording {

@@ -20,23 +20,6 @@ final class Flag: @unchecked Sendable {
 }
 
 final class ReplayInterruptTests: DebuggerTestCase {
-    /// Runs `operation` while another thread asks for a pause every 50 ms after `delay`
-    /// seconds, until the operation returns.
-    private func interrupting(_ d: ReplayDebugger, after delay: TimeInterval,
-                              _ operation: () throws -> DebugStop) rethrows -> DebugStop {
-        let finished = Flag()
-        let pauser = Thread {
-            Thread.sleep(forTimeInterval: delay)
-            while !finished.value {
-                d.interrupt()
-                Thread.sleep(forTimeInterval: 0.05)
-            }
-        }
-        pauser.start()
-        defer { finished.value = true }
-        return try operation()
-    }
-
     func testAPauseAmongManyEventsStopsAtAnEventBoundaryThatIsReachedAgain() throws {
         let (d, rec) = try start("pause", status: 5)
         let phase = try GDBFixture.symbol("phase", in: rec.executable)
@@ -78,7 +61,8 @@ final class ReplayInterruptTests: DebuggerTestCase {
         // The position: the breakpoint's, then the state the task was interrupted in.
         let p = try d.position()
         XCTAssertEqual(p.event, before.event)
-        XCTAssertEqual(Array(p.path.dropLast()), before.path)
+        // (or a checkpoint inside the computation, when the pause came after one: 0.25 s)
+        XCTAssertTrue(Array(p.path.dropLast()) == before.path || (p.path.count == 2 && p.signature != nil), "\(p)")
         XCTAssertEqual(p.path.last, .state(regs), "\(p)")
         // Going on from there: single steps, then the recorded end.
         XCTAssertEqual(try d.stepInstruction().reason, .step)
