@@ -25,9 +25,13 @@ SWIFT_BUILD_FLAGS := --scratch-path $(BUILD_DIR)
 # schema), Emacs with dap-mode (a real DAP client drives swrr-dap in the tests), and the Go
 # toolchain and a headless JDK (Tests/SwrrRuntimeTests build and record Go and Java programs;
 # node, rustc/cargo and swiftc come from the machine where present, and those tests say what is
-# missing otherwise), and LuaJIT, Neovim's Lua (NvimDapSnippetTests run adapter-manifest/nvim-dap.lua).
+# missing otherwise), LuaJIT, Neovim's Lua (NvimDapSnippetTests run adapter-manifest/nvim-dap.lua),
+# and the rr paper's workloads (PaperWorkloadTests, benchmarks/paper-workloads): make, binutils (ar),
+# Node.js (nodejs: the octane workload fails without it), Redis's server and tools, and Python's
+# own test suite.
 DEB_PACKAGES := libelf-dev libdw-dev libzstd-dev zlib1g-dev gcc libc6-dev pkg-config gdb strace python3 \
-                python3-jsonschema emacs-nox elpa-dap-mode golang-go openjdk-17-jdk-headless luajit
+                python3-jsonschema emacs-nox elpa-dap-mode golang-go openjdk-17-jdk-headless luajit \
+                make binutils nodejs redis-server redis-tools libpython3.11-testsuite
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps build debug demo test bench fuzz vsix clean
