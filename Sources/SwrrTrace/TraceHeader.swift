@@ -127,8 +127,14 @@ public struct TraceHeader: Codable, Equatable, Sendable {
         preloadLibrary = try c.decodeIfPresent(String.self, forKey: .preloadLibrary)
         boundCPU = try c.decodeIfPresent(Int.self, forKey: .boundCPU)
         fileChecksums = try c.decodeIfPresent(Bool.self, forKey: .fileChecksums) ?? false
-        // A UInt64 (a negative, fractional or too large number is a decoding error, not a trap).
-        chaosSeed = try c.decodeIfPresent(UInt64.self, forKey: .chaosSeed)
+        // A UInt64: a negative, fractional or too large number is a damaged header naming the key
+        // (the decoder's own message for those says only "not valid JSON").
+        do {
+            chaosSeed = try c.decodeIfPresent(UInt64.self, forKey: .chaosSeed)
+        } catch {
+            throw DecodingError.dataCorruptedError(forKey: .chaosSeed, in: c,
+                                                   debugDescription: "chaosSeed is not a whole number from 0 to \(UInt64.max)")
+        }
         if let cpu = boundCPU, cpu < 0 || cpu >= Self.cpuLimit {
             throw DecodingError.dataCorruptedError(forKey: .boundCPU, in: c,
                                                    debugDescription: "boundCPU \(cpu) is not a CPU index (0 to \(Self.cpuLimit - 1))")
