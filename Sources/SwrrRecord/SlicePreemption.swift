@@ -42,6 +42,38 @@ extension SignalRecorder {
         try t.task.mappings().contains { $0.start <= address && address < $0.end && $0.permissions.dropFirst().first == "w" }
     }
 
+    /// Clears the debug registers of `t`, stopped after a pass analysis or a run to a return
+    /// address. Those clear their breakpoint themselves, but after a timeout they do it while the
+    /// task still runs, and ptrace refuses to write the debug registers of a running task
+    /// (ESRCH): the breakpoint stayed armed, and the program later died of it. Measured: cc1
+    /// killed by SIGTRAP (si_code 4, TRAP_HWBKPT) at the instruction of a position taken after
+    /// three timed-out passes, in 4 of 6 recordings of `make -j2` with --chaos (load average
+    /// 4-6). (The fix belongs in ProgressWordFinder, SwrrTracee; this stops it here meanwhile.)
+    private func disarmBreakpoint(_ t: RecordTask) {
+        HardwareBreakpoint(task: t.task).clear()
+    }
+
+    /// Whether the instruction at `address` is a string instruction with a rep prefix (rep
+    /// movs/stos/lods, repe/repne cmps/scas). Interrupted, such an instruction stops between two
+    /// of its iterations with rip still on it and rcx partly counted down; a hardware breakpoint
+    /// fires only before its first iteration, so replay could not reach that state. Measured:
+    /// `make -j2` recorded with --chaos stopped cc1 inside glibc's memset (`rep stos`, 8 MiB),
+    /// a position with no progress words, and its replay diverged at that event (3 of 6 replays
+    /// of benchmarks/record-overhead's make row).
+    private func atRepeatedStringInstruction(_ t: RecordTask, _ address: UInt64) throws -> Bool {
+        guard let bytes = try? t.task.readMemory(address, count: X86Instruction.maximumLength),
+              let ins = X86Instruction(decoding: bytes) else { return false }
+        // String instructions have no ModRM nor immediate: the opcode is the last byte, the
+        // prefixes (F2/F3 among them) come before it.
+        return ins.map == .primary && Self.stringOpcodes.contains(ins.opcode)
+            && bytes.prefix(ins.length - 1).contains { $0 == 0xF2 || $0 == 0xF3 }
+    }
+
+    /// movs (A4, A5), cmps (A6, A7), stos (AA, AB), lods (AC, AD), scas (AE, AF): the
+    /// instructions a rep prefix repeats (Intel SDM vol. 2B, "REP/REPE/REPZ/REPNE/REPNZ"); ins and
+    /// outs (6C-6F) fault in user mode.
+    static let stringOpcodes: Set<UInt8> = [0xA4, 0xA5, 0xA6, 0xA7, 0xAA, 0xAB, 0xAC, 0xAD, 0xAE, 0xAF]
+
     /// The state signature where `t` (stopped by our interrupt in user code) stands after a pass
     /// analysis: the task is left stopped there. nil when another stop came first (a signal, a
     /// syscall the pass reached, the task's end): that stop has been handled as the main loop
@@ -59,8 +91,10 @@ extension SignalRecorder {
             let fixed = { (a: UInt64) in
                 maps.contains { $0.start <= a && a < $0.end && $0.permissions.hasPrefix("r-x") }
             }
-            switch try ProgressWordFinder.runToReturnAddress(t.task, mode: buffers.userMode(t),
-                                                             timeoutMs: Self.writableCodeReturnMs, isFixedCode: fixed) {
+            let departure = try ProgressWordFinder.runToReturnAddress(t.task, mode: buffers.userMode(t),
+                                                                      timeoutMs: Self.writableCodeReturnMs, isFixedCode: fixed)
+            disarmBreakpoint(t)
+            switch departure {
             case .returned: left = ", after returning from writable code"
             case .stayed: break
             case .interrupted(let stop):
@@ -73,8 +107,10 @@ extension SignalRecorder {
         // Back from writable code, the caller's next arrival at its instruction is the JIT's next
         // call's return: the pass may last as long as a call.
         let passMs = left.isEmpty ? ProgressWordFinder.passTimeoutMs : Self.writableCodeReturnMs
-        switch try ProgressWordFinder.analyze(t.task, excluding: buffers.positionExclusions, passTimeoutMs: passMs,
-                                              mode: buffers.userMode(t)) {
+        let outcome = try ProgressWordFinder.analyze(t.task, excluding: buffers.positionExclusions, passTimeoutMs: passMs,
+                                                     mode: buffers.userMode(t))
+        disarmBreakpoint(t)
+        switch outcome {
         case .position(let a):
             signature = a.signature
             detail = "\(a.signature.words.count) word(s), \(a.attempts) attempt(s), \(a.snapshotBytes / 1024) KiB"
@@ -87,15 +123,17 @@ extension SignalRecorder {
             return nil
         }
         let at = "swrr: position of task \(t.tid) (\(why)) at 0x\(String(signature.registers.rip, radix: 16))"
-        if try inWritableCode(t, signature.registers.rip) {
+        let rip = signature.registers.rip
+        if let place = try inWritableCode(t, rip) ? "in writable code"
+            : try atRepeatedStringInstruction(t, rip) ? "in a rep string instruction" : nil {
             if t.writableCodeRetries < Self.writableCodeRetries {
                 t.writableCodeRetries += 1
-                report(at + ": in writable code, given up (\(t.writableCodeRetries) in a row), again in \(Self.writableCodeRetryMs) ms")
+                report(at + ": \(place), given up (\(t.writableCodeRetries) in a row), again in \(Self.writableCodeRetryMs) ms")
                 try loop.resumeUser(t)
                 scheduler.retrySoon(t, retryMs: Self.writableCodeRetryMs)
                 return nil
             }
-            detail += ", in writable code after \(t.writableCodeRetries) retries (replay: breakpoint only)"
+            detail += ", \(place) after \(t.writableCodeRetries) retries (replay: breakpoint only)"
         }
         t.writableCodeRetries = 0
         let held = t.held.isEmpty ? "" : ", signal held \(monotonicMs() &- t.heldSince) ms"
