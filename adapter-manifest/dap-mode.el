@@ -19,7 +19,9 @@
 (defun dap-swrr--populate-start-file-args (conf)
   "Fill in the adapter command of the swrr launch configuration CONF."
   (dap--put-if-absent conf :dap-server-path dap-swrr-debug-program)
-  (dap--put-if-absent conf :cwd default-directory)
+  ;; A recording is replayed where it was recorded: swrr-dap refuses :cwd beside :trace.
+  (unless (plist-get conf :trace)
+    (dap--put-if-absent conf :cwd default-directory))
   (dap--put-if-absent conf :exitedAtEnd :json-false)
   conf)
 
@@ -39,7 +41,8 @@
  (list :type "swrr"
        :request "launch"
        :name "swrr: debug a recording"
-       :trace (expand-file-name "~/.local/share/swrr/latest-trace")))
+       :trace (expand-file-name "latest-trace"
+                                (or (getenv "SWRR_TRACE_DIR") "~/.local/share/swrr"))))
 
 (provide 'dap-swrr)
 ;;; dap-mode.el ends here

@@ -28,6 +28,18 @@ public final class Adapter {
     private(set) var longRun: LongRun?
     /// Frames read while the loop was busy (a launch recording, `servingCancel`): served first.
     private var backlog: [Frame] = []
+    /// The process tree this session is one of (ProcessTree.swift): the parent's, or the one
+    /// whose connection this adapter serves.
+    var tree: ProcessTree?
+    /// The process a child session of a tree shows (set at its launch).
+    var joinedProcess: Int?
+    /// The client's `initialize` request as received (a child session's proxy sends it on).
+    var initializeRequest: JSONObject?
+    /// Set by a `launch` naming a parent session (`__swrrParent`): the loop ends, and swrr-dap
+    /// forwards the session there (ChildProxy.swift) with these requests first.
+    public private(set) var forwarding: (socketPath: String, opening: [[UInt8]])?
+    /// The client's input, for the proxy that takes over from the loop.
+    public var clientReader: FrameReader { reader }
 
     /// The replayed program's output, as `output` events.
     lazy var programOutput = OutputForwarder { [unowned self] category, text in
@@ -82,6 +94,11 @@ public final class Adapter {
         queued.append(.event(name, body: nil))
     }
 
+    /// Queues a reverse request (`startDebugging`) to be sent right after the current response.
+    func requestAfterResponse(_ command: String, _ arguments: JSONObject) {
+        queued.append(.request(command: command, arguments: arguments))
+    }
+
     /// Sends an event now, or right after the response when a request is being handled.
     public func post<Body: EventBody>(_ body: Body) {
         if inHandler { afterResponse(body) } else { sendEvent(body) }
@@ -102,12 +119,20 @@ public final class Adapter {
     /// Serves until `disconnect` or the end of input; every replayed task is ended on return.
     /// Returns the exit status for swrr-dap.
     public func run() -> Int32 {
-        defer { session.end() }
+        defer {
+            treeLock?.lock()
+            if let tree, tree.isParent(self) { tree.shutDown() }
+            session.end()
+            treeLock?.unlock()
+        }
         _ = programOutput   // created here, not by the first write from the replay's thread
         while !finished {
             // While the replay runs, requests and replay steps alternate, so neither a chatty
             // client nor a long replay starves the other.
             if session.state == .running, let target = session.target {
+                let lock = treeLock
+                lock?.lock()
+                defer { lock?.unlock() }
                 do {
                     if let finished = try target.advance() {
                         runFinished(finished, target: target)
@@ -126,10 +151,27 @@ public final class Adapter {
             case .malformed(let why):
                 console("swrr-dap: \(why)")
             case .message(let body):
+                let lock = treeLock
+                lock?.lock()
                 dispatch(body)
+                lock?.unlock()
             }
         }
         return 0
+    }
+
+    /// The lock of the process tree this session is in (none: a session alone).
+    private var treeLock: NSRecursiveLock? { tree?.lock }
+
+    /// A `launch` named a parent session: this loop ends after it, and swrr-dap forwards the
+    /// session there (the launch is answered by the parent).
+    func forward(to socketPath: String, launch: Request) {
+        var opening: [[UInt8]] = []
+        if let i = initializeRequest { opening.append(OutgoingMessage.serialize(i)) }
+        opening.append(OutgoingMessage.serialize(launch.raw))
+        forwarding = (socketPath, opening)
+        responseDeferred = true
+        finish()
     }
 
     func dispatch(_ body: [UInt8]) {
@@ -138,6 +180,9 @@ public final class Adapter {
             handle(request)
         case .badRequest(let seq, let command, let message):
             send(.error(requestSeq: seq, command: command, message: message))
+        case .response(_, let command, let success, let message):
+            // The client's answer to a reverse request: only a refusal needs the user's attention.
+            if !success { console("swrr-dap: the client refused '\(command.prefix(40))': \(message ?? "no reason given")") }
         case .ignored(let why), .unanswerable(let why):
             console("swrr-dap: \(why)")
         }
@@ -155,6 +200,7 @@ public final class Adapter {
                         message: "\(request.command) is not valid now: \(session.state.whyNot)"))
             return
         }
+        let wasRunning = session.target?.isRunning ?? false
         inHandler = true
         currentRequest = request
         responseDeferred = false
@@ -168,6 +214,24 @@ public final class Adapter {
         let events = queued
         queued = []
         for e in events { send(e) }
+        if let tree, !wasRunning, session.state == .running, session.target?.isRunning == true {
+            for other in tree.others(than: self) { other.sharedRunStarted() }
+        }
+    }
+
+    /// Another session of the tree runs the replay: this one's process runs too.
+    func sharedRunStarted() {
+        guard session.state == .stopped, let target = session.target else { return }
+        target.sharedRunStarted()
+        try? session.move(to: .running)
+        sendEvent(ContinuedEventBody(threadId: target.focusThread, allThreadsContinued: true))
+    }
+
+    /// Another session's run stopped: this session shows where its process is now.
+    func sharedStop(_ stop: TargetStop) {
+        guard session.state == .running || session.state == .stopped, let target = session.target else { return }
+        target.sharedStop(stop)
+        report(stop)
     }
 
     // MARK: operations on the run thread
@@ -248,6 +312,9 @@ public final class Adapter {
         longRun = nil
         run?.end(self)
         let cancelled = run?.cancelled ?? false
+        defer {
+            if let tree { for other in tree.others(than: self) { other.sharedStop(target.lastStop) } }
+        }
         switch finished {
         case .stop(let stop):
             report(stop, cancelled: cancelled ? run?.command : nil)
@@ -303,6 +370,12 @@ public final class Adapter {
         case .endOfRecording(_, let description):
             body.reason = "end of recording"
             body.description = description
+        case .stopped(let info) where target.ownProcessOnly && info.threadId != target.focusThread:
+            // A stop of another process of the tree (or of a thread this session does not
+            // list): this session's process is paused where it is at that moment.
+            body.reason = "pause"
+            body.preserveFocusHint = true
+            body.description = "Stopped where process \(target.processID) is when thread \(info.threadId) stopped (\(info.reason)), at event \(target.eventNumber)"
         case .stopped(let info):
             // target.focusThread is info.threadId, unless that thread is not listed (see
             // DebuggerTarget.refreshCaches).
@@ -319,7 +392,7 @@ public final class Adapter {
         // Changes made while running wait at the end of the recording for a stop that places them.
         let all = target.breakpointsChanged
         if !target.atEnd { target.breakpointsChanged = false }
-        for bp in target.core.placeBreakpointsAtStop(all: all) {
+        for bp in target.core.placeBreakpointsAtStop(all: all) where bp.process == session.breakpoints.process {
             post(BreakpointEventBody(reason: "changed", breakpoint: BreakpointRequests.object(bp, session: session)))
         }
         post(body)

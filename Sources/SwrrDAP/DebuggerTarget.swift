@@ -28,6 +28,16 @@ public final class DebuggerTarget {
     private var cachedEvent = 0
     private var replayTids: [Int32] = []
     private var killed = false
+    /// `threads` lists only the debugged process's threads: the session is one of a process
+    /// tree's (ChildSessions.swift), and the other processes have sessions of their own.
+    let ownProcessOnly: Bool
+    /// The session's thread (with `ownProcessOnly`: the core's focus is shared by every session
+    /// of the tree, and may be another process's thread).
+    private var viewFocus: Int32 = 0
+    /// A child session of a process tree: the parent session's target, whose core (one replay,
+    /// one timeline) this one shows for process `processID` (ProcessTree.swift).
+    let owner: DebuggerTarget?
+    public let processID: Int
 
     /// Breakpoints changed while running: placed at the next stop.
     var breakpointsChanged = false
@@ -41,11 +51,28 @@ public final class DebuggerTarget {
     let historyPositions = HistoryPositions()
 
     /// `process`: the recorded pid of the process to debug (nil: the first; RecordedProcesses).
-    public init(traceDirectory: String, breakpoints: BreakpointSet, process: Int? = nil,
+    /// `ownProcessOnly`: list only that process's threads.
+    public init(traceDirectory: String, breakpoints: BreakpointSet, process: Int? = nil, ownProcessOnly: Bool = false,
                 output: @escaping (UInt8, [UInt8]) -> Void, log: @escaping (DebuggerMessage) -> Void) throws {
         core = try Debugger(traceDirectory: traceDirectory, breakpoints: breakpoints, process: process,
                             output: output, log: log)
+        self.ownProcessOnly = ownProcessOnly
+        owner = nil
+        processID = core.processID
+        viewFocus = core.focusThread
         refreshCaches()
+    }
+
+    /// A child session's view of `owner`'s replay, showing process `process`. Its threads are
+    /// read at the next stop when the replay runs now.
+    init(view owner: DebuggerTarget, process: Int) {
+        core = owner.core
+        self.owner = owner
+        ownProcessOnly = true
+        processID = process
+        viewFocus = Int32(truncatingIfNeeded: process)   // a recorded pid, checked by the caller
+        lastStop = owner.lastStop
+        if !owner.isRunning { refreshCaches() }
     }
 
     deinit { kill() }
@@ -53,6 +80,7 @@ public final class DebuggerTarget {
     /// A target whose program output and console messages go to `adapter`.
     static func open(_ traceDirectory: String, process: Int?, adapter: Adapter) throws -> DebuggerTarget {
         try DebuggerTarget(traceDirectory: traceDirectory, breakpoints: adapter.session.breakpoints, process: process,
+                           ownProcessOnly: adapter.session.startsDebugging,
                            output: { fd, bytes in adapter.programOutput.write(fd: fd, bytes) },
                            log: { message in
                                switch message {
@@ -63,11 +91,10 @@ public final class DebuggerTarget {
     }
 
     public var traceDirectory: String { core.traceDirectory }
-    public var processID: Int { core.processID }
     public var programPath: String { core.programPath }
-    public var focusThread: Int { Int(core.focusThread) }
+    public var focusThread: Int { Int(focusTid) }
     /// The focus thread as a tid (it is always a recorded tid, or the checked launch pid).
-    var focusTid: Int32 { core.focusThread }
+    var focusTid: Int32 { ownProcessOnly ? viewFocus : core.focusThread }
 
     // MARK: runs and stops
 
@@ -89,6 +116,7 @@ public final class DebuggerTarget {
     }
 
     var isRunning: Bool {
+        if owner?.isRunning == true { return true }
         cond.lock()
         defer { cond.unlock() }
         return running
@@ -127,6 +155,8 @@ public final class DebuggerTarget {
         pauseWanted = false
         result = nil
         if resetsInspection { inspection = Inspection() }
+        // The core runs from the focus thread: this session's, when it is alive.
+        if ownProcessOnly && core.isLive(viewFocus) { core.focusThread = viewFocus }
         let thread = Thread { [unowned self] in
             let r = Result { try work(self.core) }
             self.cond.lock()
@@ -172,6 +202,7 @@ public final class DebuggerTarget {
 
     /// Pauses the run under way (no effect when none is): it stops with reason "pause".
     public func pause() {
+        owner?.pause()
         cond.lock()
         let wanted = running
         if wanted { pauseWanted = true }
@@ -183,6 +214,8 @@ public final class DebuggerTarget {
     func noteStop(_ stop: TargetStop) { lastStop = stop }
 
     public func kill() {
+        // A child session's view ends with its session; the replay is the parent session's.
+        if owner != nil { return }
         cond.lock()
         if killed { cond.unlock(); return }
         killed = true
@@ -197,6 +230,16 @@ public final class DebuggerTarget {
         cond.unlock()
     }
 
+    /// Another session of the tree ran the replay: what this one shows is read again.
+    func sharedRunStarted() {
+        inspection = Inspection()
+    }
+
+    func sharedStop(_ stop: TargetStop) {
+        lastStop = stop
+        refreshCaches()
+    }
+
     /// Threads, the event number and the replaying tids, read while stopped.
     private func refreshCaches() {
         let tasks = core.tasks()
@@ -204,12 +247,19 @@ public final class DebuggerTarget {
         let name = String(programPath.split(separator: "/").last ?? "main")
         let pids = Set(tasks.map(\.pid))
         let live = tasks.filter { $0.state != .ended }
-        var threads = live.map { t in
+        let shown = ownProcessOnly ? live.filter { Int($0.pid) == processID } : live
+        var threads = shown.map { t in
             let own = ThreadNames.name(replayTid: t.replayTid) ?? name
             return TargetThread(id: Int(t.tid), name: pids.count > 1 ? "\(own) \(t.tid) (process \(t.pid))" : "\(own) (\(t.tid))")
         }
         // At the end every task has ended: the main thread stays listed, so the stop has a thread.
-        if threads.isEmpty { threads = [TargetThread(id: processID, name: "\(name) (\(processID), ended)")] }
+        // A process of a tree's session may not exist at this point: not forked yet, or ended
+        // and reaped (the replay keeps no task of it then, so which of the two is not known
+        // here); its placeholder says so rather than "ended".
+        if threads.isEmpty {
+            let seen = pids.contains(Int32(truncatingIfNeeded: processID))
+            threads = [TargetThread(id: processID, name: "\(name) (\(processID), \(seen ? "ended" : "not alive at event \(event): not forked yet, or ended"))")]
+        }
         cond.lock()
         cachedThreads = threads
         cachedEvent = event
@@ -221,7 +271,14 @@ public final class DebuggerTarget {
         // kept when it lives; else the engine's (the program's first task at the end); else the
         // first listed.
         let listed = Set(threads.map(\.id))
-        if !listed.contains(focusThread) {
+        if ownProcessOnly {
+            // The thread that stopped, when it is this process's; else this session's own.
+            if listed.contains(Int(core.focusThread)) {
+                viewFocus = core.focusThread
+            } else if !listed.contains(Int(viewFocus)), let first = threads.first {
+                viewFocus = Int32(truncatingIfNeeded: first.id)   // listed ids are recorded tids
+            }
+        } else if !listed.contains(focusThread) {
             if let e = core.lastEngineStop?.tid, listed.contains(Int(e)) {
                 core.focusThread = e
             } else if let first = threads.first {

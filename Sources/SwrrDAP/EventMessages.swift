@@ -15,6 +15,8 @@ public struct StoppedEventBody: EventBody {
     public var text: String?
     public var allThreadsStopped: Bool?
     public var hitBreakpointIds: [Int]?
+    /// Another process's stop shown in a session of a process tree: the editor keeps its focus.
+    public var preserveFocusHint: Bool?
 }
 
 public struct ContinuedEventBody: EventBody {

@@ -54,6 +54,7 @@ public struct InitializeHandler: TypedRequestHandler {
     public func handle(_ arguments: InitializeRequestArguments, adapter: Adapter) throws -> Capabilities? {
         // The fields swrr-dap reads are checked by decoding; the others are informational.
         adapter.session.clientArguments = arguments.all
+        adapter.initializeRequest = adapter.currentRequest?.raw
         try adapter.session.move(to: .initialized)
         return Self.capabilitiesValue
     }

@@ -15,6 +15,16 @@ public struct LaunchHandler: TypedRequestHandler {
 
     public func handle(_ arguments: LaunchRequestArguments, adapter: Adapter) throws -> NoBody? {
         let config = try LaunchConfiguration(arguments)
+        // A child session of a process tree (ProcessTree.swift): `__swrrParent` is not a user
+        // attribute (the parent writes it into the startDebugging configuration).
+        if let parent = adapter.currentRequest?.arguments["__swrrParent"] as? String {
+            if let tree = adapter.tree {
+                try join(tree, config: config, adapter: adapter)
+            } else if let request = adapter.currentRequest {
+                adapter.forward(to: parent, launch: request)
+            }
+            return nil
+        }
         let traceDirectory: String
         switch config.mode {
         case .trace(let dir):
@@ -44,6 +54,28 @@ public struct LaunchHandler: TypedRequestHandler {
         target.core.placeBreakpoints()
         adapter.afterResponse("initialized")
         return nil
+    }
+
+    /// A child session served on the parent's connection: a view of the parent's replay for
+    /// its process, its breakpoints joined to the replay's, scoped to that process.
+    private func join(_ tree: ProcessTree, config: LaunchConfiguration, adapter: Adapter) throws {
+        guard let pid = config.process, tree.processes.contains(Int32(truncatingIfNeeded: pid)) else {
+            throw RequestError("launch: a child session needs the 'process' of the recording it shows (its processes: " +
+                               tree.processes.map(String.init).joined(separator: ", ") + ")")
+        }
+        let target = DebuggerTarget(view: tree.target, process: pid)
+        tree.target.core.breakpoints.join(adapter.session.breakpoints, process: pid)
+        adapter.joinedProcess = pid
+        adapter.session.target = target
+        adapter.session.configuration = config
+        try adapter.session.move(to: .launched)
+        adapter.afterResponse(ProcessEventBody(name: target.programPath, systemProcessId: pid,
+                                               isLocalProcess: true, startMethod: "attachForSuspendedLaunch"))
+        for t in target.threads() {
+            adapter.afterResponse(ThreadEventBody(reason: "started", threadId: t.id))
+        }
+        adapter.session.knownThreads = Set(target.threads().map(\.id))
+        adapter.afterResponse("initialized")
     }
 
     /// Records, streaming the output; returns the trace directory.

@@ -19,9 +19,11 @@ public struct Request {
 
 public enum IncomingMessage {
     case request(Request)
-    /// Not a request we must answer (a response or event from the client, which DAP allows only
-    /// for reverse requests this adapter never sends): ignored.
+    /// Not a request we must answer (an event from the client, which DAP does not define):
+    /// ignored.
     case ignored(String)
+    /// The client's response to a reverse request of the adapter's (`startDebugging`).
+    case response(requestSeq: Int, command: String, success: Bool, message: String?)
     /// Cannot be answered: no usable `seq`. Reported to the user as an output event.
     case unanswerable(String)
     /// A request with a usable seq but something wrong; answered with an error response.
@@ -42,8 +44,12 @@ public enum IncomingMessage {
             return .unanswerable("a message without a 'type' was ignored")
         }
         guard type == "request" else {
+            if type == "response", let rs = integer(msg["request_seq"]) {
+                return .response(requestSeq: rs, command: msg["command"] as? String ?? "",
+                                 success: msg["success"] as? Bool ?? false, message: msg["message"] as? String)
+            }
             if type == "response" || type == "event" {
-                return .ignored("a \(type) from the client was ignored (swrr-dap sends no reverse requests)")
+                return .ignored("a \(type) from the client was ignored (a response needs a 'request_seq'; clients send no events)")
             }
             return .unanswerable("a message of unknown type '\(type.prefix(40))' was ignored")
         }
@@ -92,6 +98,8 @@ public enum OutgoingMessage {
     /// The response of a request `cancel` ended: success false and message "cancelled", as
     /// DAP's CancelRequest says, with no error for the client to show (the user asked for it).
     case cancelled(requestSeq: Int, command: String)
+    /// A reverse request (adapter to client): `startDebugging`.
+    case request(command: String, arguments: JSONObject)
 
     /// A typed event, its body encoded (BodyEncoder, the one place bodies are encoded).
     static func event<Body: EventBody>(_ body: Body) -> OutgoingMessage {
@@ -120,6 +128,8 @@ public enum OutgoingMessage {
         case .cancelled(let rs, let command):
             return ["seq": seq, "type": "response", "request_seq": rs, "success": false,
                     "command": command, "message": "cancelled", "body": [String: Any]()]
+        case .request(let command, let arguments):
+            return ["seq": seq, "type": "request", "command": command, "arguments": arguments]
         case .event(let name, let body):
             var m: JSONObject = ["seq": seq, "type": "event", "event": name]
             if let body = body { m["body"] = body }

@@ -36,6 +36,12 @@ public final class Session {
         if case .object(let o) = clientArguments, case .bool(true)? = o["supportsProgressReporting"] { return true }
         return false
     }
+    /// Whether the client announced `supportsStartDebuggingRequest`: each process of a recording
+    /// gets a session of its own (ChildSessions.swift), and each session lists its own threads.
+    public var startsDebugging: Bool {
+        if case .object(let o) = clientArguments, case .bool(true)? = o["supportsStartDebuggingRequest"] { return true }
+        return false
+    }
     /// Breakpoints as requested, kept across restarts.
     public let breakpoints = BreakpointSet()
     /// The `source` object of each source breakpoint as the client sent it, by breakpoint id

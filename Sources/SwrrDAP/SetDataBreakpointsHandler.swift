@@ -11,6 +11,14 @@ public struct SetDataBreakpointsHandler: TypedRequestHandler {
 
     public func handle(_ arguments: SetDataBreakpointsArguments, adapter: Adapter) throws -> SetBreakpointsResponseBody? {
         guard let t = adapter.session.target else { throw RequestError("nothing is being debugged") }
+        if let owner = t.owner {
+            // A child session of a process tree: the data breakpoints are the one replay's (the
+            // debug registers watch every process), set in the parent session; an empty list
+            // (what editors send at configuration) must not clear the parent's.
+            return SetBreakpointsResponseBody(breakpoints: arguments.breakpoints.map { _ in
+                Breakpoint(verified: false, message: "set data breakpoints in the parent session (process \(owner.processID)): they watch every process of the recording")
+            })
+        }
         t.core.clearDataBreakpoints()
         var out: [Breakpoint] = []
         for a in arguments.breakpoints {

@@ -72,6 +72,8 @@ enum HistoryQuery {
         guard !spec.isEmpty else { throw RequestError("\(command): an expression or 0xADDR,SIZE is needed") }
         var limits = ValueHistoryLimits()
         if let n = limit { limits.maxEntries = n }
+        // A session of a process tree: the writes of its own process (the core's is the parent's).
+        if t.ownProcessOnly { limits.process = t.processID }
         let parts = spec.split(separator: ",", omittingEmptySubsequences: false)
         if parts.count == 2, let a = parseAddress(String(parts[0])),
            let n = Int(parts[1].trimmingCharacters(in: .whitespaces)) {

@@ -18,7 +18,7 @@ struct BreakpointEvaluator {
     /// A software breakpoint at `address` was reached by `tid` going forward: evaluates the
     /// user breakpoints there. nil: none of them stops (or it was a temporary breakpoint of a step).
     func breakpointHit(_ address: UInt64, tid: Int32) throws -> Stop? {
-        let bps = breakpoints.at(address)
+        let bps = inProcess(breakpoints.at(address), tid: tid)
         if bps.isEmpty { return nil }
         let context = HitContext(debugger, tid: tid)
         var ids: [Int] = []
@@ -45,13 +45,20 @@ struct BreakpointEvaluator {
         let context = HitContext(debugger, tid: tid)
         var ids: [Int] = []
         var kind = BreakpointKind.source
-        for bp in breakpoints.at(address) where bp.logMessage == nil {
+        for bp in inProcess(breakpoints.at(address), tid: tid) where bp.logMessage == nil {
             guard conditionHolds(bp.condition, for: bp.what, in: context) else { continue }
             ids.append(bp.id)
             kind = bp.kind
         }
         if ids.isEmpty { return nil }
         return .breakpoint(tid: tid, ids: ids, kind: kind)
+    }
+
+    /// The breakpoints of `bps` that stop in `tid`'s process (BreakpointSet.process).
+    private func inProcess(_ bps: [UserBreakpoint], tid: Int32) -> [UserBreakpoint] {
+        guard bps.contains(where: { $0.process != nil }) else { return bps }
+        let pid = debugger.processOf(tid)
+        return bps.filter { bp in bp.process.map { pid == nil || $0 == pid } ?? true }
     }
 
     /// Whether a condition holds at the hit (no condition: it does). One that cannot be

@@ -13,8 +13,20 @@ struct BreakpointResolver {
         let before = debugger.inserted
         var changed: [UserBreakpoint] = []
         let space = try? debugger.space(for: debugger.liveThreadOrFocus)
+        // A breakpoint scoped to a process (a process tree's session) is resolved in that
+        // process's address space while it lives: after an exec it may run another program.
+        // Before it exists (or after), the focus thread's: a fork's child starts as a copy.
+        var spaces: [Int: AddressSpace?] = [:]
+        let tasks = debugger.tasks().filter { $0.state != .ended }
+        func spaceOf(_ process: Int?) -> AddressSpace? {
+            guard let p = process, let t = tasks.first(where: { Int($0.pid) == p }) else { return space }
+            if let known = spaces[p] { return known }
+            let s = try? debugger.space(for: t.tid)
+            spaces[p] = s
+            return s
+        }
         for bp in debugger.breakpoints.all where !onlyUnverified || !bp.status.verified {
-            resolve(bp, space)
+            resolve(bp, spaceOf(bp.process))
             changed.append(bp)
         }
         let replay = debugger.replay

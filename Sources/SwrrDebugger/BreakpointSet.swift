@@ -2,6 +2,7 @@
 // their ids, their resolved addresses, and what is evaluated at each hit: a condition, a hit
 // condition, a log message. The set outlives a replay: a restarted one gets the same
 // breakpoints placed again (BreakpointResolver.swift).
+import Foundation
 import SwrrReplay
 
 public final class UserBreakpoint {
@@ -16,6 +17,9 @@ public final class UserBreakpoint {
     /// A logpoint's message: `{expression}`s interpolated; printed instead of stopping.
     public var logMessage: String?
     public var hits = 0
+    /// The recorded pid of the only process it stops in (nil: any process debugged), from its
+    /// set's `process`.
+    public internal(set) var process: Int?
     /// The request: a source file and line, a function name, or an instruction address.
     public var file: String?
     public var line: Int?
@@ -98,8 +102,45 @@ public final class BreakpointSet {
     public internal(set) var data: [DataBreakpoint] = []
     /// The signals that stop a run (fatal ones until the user says).
     public var signals: SignalStops = .fatal
+    /// The recorded pid of the process this set's breakpoints stop in (nil: any the debugger
+    /// debugs). A process tree's sessions each have a set scoped to their process: the
+    /// processes of a fork run the same code, so a breakpoint on a line of it would otherwise
+    /// stop in every one of them.
+    public var process: Int?
+    /// The sets of the other sessions of a process tree (their processes' line, function and
+    /// instruction breakpoints), by recorded pid: one replay places and evaluates them all, each
+    /// stopping in its own process. Their processes are debugged (Debugger.inDebuggedProcess).
+    /// A child session joins while the replay may be running (its run thread reads them).
+    public var joined: [Int: BreakpointSet] {
+        joinLock.lock()
+        defer { joinLock.unlock() }
+        return joinedSets
+    }
+    private var joinedSets: [Int: BreakpointSet] = [:]
+    private let joinLock = NSLock()
 
     public init() {}
+
+    /// Adds `set`, scoped to `process`, to the breakpoints placed and evaluated.
+    public func join(_ set: BreakpointSet, process: Int) {
+        set.scope(to: process)
+        joinLock.lock()
+        joinedSets[process] = set
+        joinLock.unlock()
+    }
+
+    /// Scopes this set's breakpoints, those made from now on too, to `process`.
+    public func scope(to process: Int) {
+        self.process = process
+        for bp in own { bp.process = process }
+    }
+
+    /// Removes the set of `process` (its session ended).
+    public func leave(process: Int) {
+        joinLock.lock()
+        joinedSets[process] = nil
+        joinLock.unlock()
+    }
 
     /// A fresh id (shared by every kind, data breakpoints included).
     public func newID() -> Int {
@@ -108,10 +149,19 @@ public final class BreakpointSet {
     }
 
     public func make(_ kind: BreakpointKind, _ spec: String) -> UserBreakpoint {
-        UserBreakpoint(id: newID(), kind: kind, spec: spec)
+        let bp = UserBreakpoint(id: newID(), kind: kind, spec: spec)
+        bp.process = process
+        return bp
     }
 
-    public var all: [UserBreakpoint] { source.values.flatMap { $0 } + function + instruction }
+    /// This set's breakpoints, then the joined sets' (in pid order).
+    public var all: [UserBreakpoint] {
+        let others = joined
+        return own + others.keys.sorted().flatMap { others[$0]?.all ?? [] }
+    }
+
+    /// This set's breakpoints alone.
+    public var own: [UserBreakpoint] { source.values.flatMap { $0 } + function + instruction }
 
     /// The user breakpoints placed at `address`.
     func at(_ address: UInt64) -> [UserBreakpoint] { all.filter { $0.addresses.contains(address) } }

@@ -181,8 +181,13 @@ public final class Debugger {
     /// its stop is the end of the recording or its own exit).
     func inDebuggedProcess(_ tid: Int32) -> Bool {
         if allProcesses { return true }
-        guard let t = tasks().first(where: { $0.tid == tid }) else { return true }
-        return Int(t.pid) == processID
+        guard let pid = processOf(tid) else { return true }
+        return pid == processID || breakpoints.joined[pid] != nil
+    }
+
+    /// The recorded pid of thread `tid`'s process (nil: no such task).
+    public func processOf(_ tid: Int32) -> Int? {
+        tasks().first(where: { $0.tid == tid }).map { Int($0.pid) }
     }
 
     /// SwrrDebugInfo's view of thread `tid`.

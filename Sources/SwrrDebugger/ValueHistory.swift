@@ -48,6 +48,9 @@ public struct ValueHistoryLimits: Sendable {
     public var maxEntries: Int
     /// Seconds the pass may run before it stops where it got to.
     public var timeLimit: TimeInterval
+    /// The recorded pid whose writes are kept (nil: the debugged process, `Debugger.processID`):
+    /// a process tree's child session asks for its own process's history on the one replay.
+    public var process: Int?
 
     public init(maxEntries: Int = 10_000, timeLimit: TimeInterval = 120) {
         self.maxEntries = max(0, maxEntries)
@@ -260,7 +263,7 @@ struct ValueHistoryScan {
                     case .watchpoint(let a, _) where watched.contains(a):
                         if pids[s.tid] == nil { for t in tasks() { pids[t.tid] = t.pid } }
                         let pid = pids[s.tid] ?? 0
-                        if !allProcesses && Int(pid) != processID {
+                        if !allProcesses && Int(pid) != (limits.process ?? processID) {
                             history.passedOver += 1
                             continue
                         }

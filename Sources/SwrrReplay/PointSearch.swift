@@ -108,6 +108,8 @@ final class PointSearch {
     private(set) var passedOver = 0
     /// The register-matching trap of a supervised search, installed.
     private(set) var trap: RegisterMatchTrap?
+    /// The state of the last arrival that matched the registers but not the whole state.
+    private var lastMismatch: (state: StateSignature.Observed, buffers: [UInt8])?
 
     init(session: ReplaySession, task: ReplayTask, target: Registers, signature: StateSignature? = nil, what: String) {
         self.session = session
@@ -137,10 +139,27 @@ final class PointSearch {
         let wasPatched = trap?.isPatched ?? false
         try trap?.unpatch()
         defer { if wasPatched { try? trap?.patch() } }
-        if try sig.matches(task.task, registers: regs, excluding: excluded(trap)) { return true }
+        guard let observed = try sig.compare(task.task, registers: regs, excluding: excluded(trap)) else { return true }
         passedOver += 1
+        // Between two arrivals nothing but this thread runs, so an arrival whose whole state
+        // (registers, FP, memory) equals the previous one's starts the same stretch again: the
+        // loop repeats forever and the recorded state is never reached (a pure spin whose memory
+        // differs from the recording's in one word would otherwise search without end). The
+        // digest leaves the syscall buffers out; their headers count here, since a buffered call
+        // in the loop moves them and takes its next recorded result from there.
+        let buffers = try session.registeredBuffers.sorted().flatMap {
+            try task.task.readMemory($0, count: SyscallBufferLayout.headerSize)
+        }
+        if let memory = observed.memory, let last = lastMismatch, last.state == observed, last.buffers == buffers {
+            let digests = "memory digest \(hex(memory.value)) (recorded \(hex(sig.memory.value))), " +
+                "FP digest \(hex(observed.fpDigest)) (recorded \(hex(sig.fpDigest)))"
+            throw session.diverge("\(what) at \(place) is never reached: the task comes back to the same state at every pass, \(digests)")
+        }
+        lastMismatch = (observed, buffers)
         return false
     }
+
+    private func hex(_ v: UInt64) -> String { String(v, radix: 16) }
 
     private var place: String { "0x\(String(target.rip, radix: 16))" }
 

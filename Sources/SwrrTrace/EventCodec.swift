@@ -170,7 +170,9 @@ enum EventCodec {
         let start = r.position
         let version = try r.u8()
         guard version == StateSignature.version else {
-            throw DecodeError(message: "unknown state signature version \(version)", position: start)
+            let hint = version < StateSignature.version ? " (an earlier swrr wrote it: record the program again)" : ""
+            throw DecodeError(message: "state signature version \(version), this swrr reads \(StateSignature.version)\(hint)",
+                              position: start)
         }
         let fp = try r.u64()
         let memory = MemoryDigest(value: try r.u64(), bytes: try r.varint(), unreadable: try r.varint())

@@ -4,6 +4,15 @@
 // syscall, so everything it can change is in its registers and in the writable mappings of its
 // process; read-only and executable-only mappings cannot change without a syscall (mprotect).
 //
+// Not digested either: the dead part of the positioned thread's stack, below its stack pointer
+// and the 128-byte red zone (`deadBelow`), which digests as zeros. The ABI lets the kernel
+// overwrite it at any time (signal frames), so no correct program reads what is there, and it
+// does differ between recording and replay: _dl_runtime_resolve saves the vector registers there
+// with XSAVEC, whose header records which components the processor has in their initial state,
+// and that bookkeeping is not part of the program's state (measured: program_ptrace "held",
+// 0xa0 recorded and 0xa2 replayed at one word 2 KiB below rsp, the only difference in 56 pages,
+// so the replay searched forever for a position it stood on).
+//
 // Not digested: swrr's own pages, which differ between recording and replay or exist in only
 // one of them (the scratch page, the syscall stub page, the threads' syscall buffers, a
 // register-match stub page: the caller names the ones it mapped), and [vvar]/[vvar_vclock]/
@@ -60,6 +69,19 @@ public enum WritableMemory {
         return out
     }
 
+    /// The System V ABI's red zone: the 128 bytes below the stack pointer that leaf code may use
+    /// without moving it (signal delivery skips them).
+    public static let redZone: UInt64 = 128
+
+    /// The dead part of the stack `sp` points into: from the bottom of its mapping to the red
+    /// zone under `sp`; nil when `sp` is in no writable mapping (a program may point rsp
+    /// anywhere) or the red zone reaches the mapping's bottom.
+    public static func deadStack(of maps: [MapsLine], stackPointer sp: UInt64) -> Range<UInt64>? {
+        guard sp > redZone, let m = maps.first(where: { $0.start < sp && sp <= $0.end }),
+              m.permissions.count >= 2, Array(m.permissions)[1] == "w", m.start < sp - redZone else { return nil }
+        return m.start..<(sp - redZone)
+    }
+
     /// The regions of `task`'s process now.
     public static func regions(of task: Task, excluding excluded: [Range<UInt64>] = []) throws -> [WritableRegion] {
         regions(of: try task.mappings(), excluding: excluded)
@@ -83,9 +105,12 @@ public struct MemoryDigest: Equatable, Hashable, Sendable {
 
     /// Reads the writable memory of `task`'s process (process_vm_readv, up to `chunk` bytes at
     /// a time) and digests it.
-    public static func of(_ task: Task, excluding excluded: [Range<UInt64>] = [], chunk: Int = 4 << 20) throws -> MemoryDigest {
+    /// `deadBelow`: the stack pointer of the thread at the position (the stack below it and its
+    /// red zone digests as zeros).
+    public static func of(_ task: Task, excluding excluded: [Range<UInt64>] = [], deadBelow sp: UInt64? = nil,
+                          chunk: Int = 4 << 20) throws -> MemoryDigest {
         var builder = DigestBuilder()
-        try PageReader.read(task, excluding: excluded, chunk: chunk) { builder.add($0) }
+        try PageReader.read(task, excluding: excluded, deadBelow: sp, chunk: chunk) { builder.add($0) }
         return builder.digest
     }
 
@@ -134,8 +159,10 @@ struct DigestBuilder {
 /// Reads a process's writable memory page run by page run, skipping the pages of private
 /// anonymous mappings that are neither present nor swapped (they read as zeros).
 enum PageReader {
-    static func read(_ task: Task, excluding excluded: [Range<UInt64>], chunk: Int, _ visit: (PageEvent) -> Void) throws {
+    static func read(_ task: Task, excluding excluded: [Range<UInt64>], deadBelow sp: UInt64? = nil, chunk: Int,
+                     _ visit: (PageEvent) -> Void) throws {
         let maps = try task.mappings()
+        let dead = sp.flatMap { WritableMemory.deadStack(of: maps, stackPointer: $0) }
         let anonymous = maps.filter { $0.inode == 0 && $0.permissions.hasSuffix("p") && $0.name != "[vsyscall]" }
         let pagemap = open("/proc/\(task.tgid)/pagemap", O_RDONLY | O_CLOEXEC)
         defer { if pagemap >= 0 { close(pagemap) } }
@@ -151,6 +178,7 @@ enum PageReader {
                     if n > 0 {
                         let whole = n & ~4095
                         if whole > 0 {
+                            if let d = dead { zero(&buffer, at: at, count: whole, where: d) }
                             buffer.withUnsafeBytes { visit(.pages(address: at, UnsafeRawBufferPointer(rebasing: $0.prefix(whole)))) }
                             at += UInt64(whole)
                             continue
@@ -160,6 +188,15 @@ enum PageReader {
                     at += 4096
                 }
             }
+        }
+    }
+
+    /// Zeros the bytes of `buffer` (holding `count` bytes read at `address`) that lie in `dead`.
+    static func zero(_ buffer: inout [UInt8], at address: UInt64, count: Int, where dead: Range<UInt64>) {
+        let lo = max(address, dead.lowerBound), hi = min(address + UInt64(count), dead.upperBound)
+        guard lo < hi else { return }
+        buffer.withUnsafeMutableBytes { b in
+            _ = memset(b.baseAddress! + Int(lo - address), 0, Int(hi - lo))
         }
     }
 
@@ -236,11 +273,11 @@ public struct MemorySnapshot: Sendable {
         }
     }
 
-    /// Reads the writable memory of `task`'s process.
-    public static func take(_ task: Task, excluding excluded: [Range<UInt64>] = []) throws -> MemorySnapshot {
+    /// Reads the writable memory of `task`'s process; `deadBelow` as for `MemoryDigest.of`.
+    public static func take(_ task: Task, excluding excluded: [Range<UInt64>] = [], deadBelow sp: UInt64? = nil) throws -> MemorySnapshot {
         var s = MemorySnapshot()
         var builder = DigestBuilder()
-        try PageReader.read(task, excluding: excluded, chunk: 1 << 20) { e in
+        try PageReader.read(task, excluding: excluded, deadBelow: sp, chunk: 1 << 20) { e in
             builder.add(e)
             guard case .pages(let address, let bytes) = e else { return }
             var off = 0

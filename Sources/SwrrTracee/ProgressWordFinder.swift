@@ -74,7 +74,7 @@ public enum ProgressWordFinder {
             case .interrupted(let stop): return .interrupted(stop)
             }
             let first = try task.registers()
-            let before = try MemorySnapshot.take(task, excluding: excluded)
+            let before = try MemorySnapshot.take(task, excluding: excluded, deadBelow: first.rsp)
             let bp = HardwareBreakpoint(task: task)
             try bp.set(first.rip)
             var resumed = first
@@ -89,7 +89,7 @@ public enum ProgressWordFinder {
             bp.clear()
             guard case .signal(SIGTRAP) = stop else { return .interrupted(stop) }
             guard try task.registers().rip == first.rip else { return .interrupted(stop) }
-            let after = try MemorySnapshot.take(task, excluding: excluded)
+            let after = try MemorySnapshot.take(task, excluding: excluded, deadBelow: try task.registers().rsp)
             let changed = ranked(after.changes(since: before))
             let words = changed.prefix(StateSignature.maxWords).map { ProgressWord(address: $0.address, value: $0.new) }
             let signature = try StateSignature.of(task, words: Array(words), memory: MemoryDigest.of(after))

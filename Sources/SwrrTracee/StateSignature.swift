@@ -19,8 +19,10 @@ public struct ProgressWord: Equatable, Hashable, Sendable {
 }
 
 public struct StateSignature: Equatable, Sendable {
-    /// The encoding's version (the first byte); decoding refuses others.
-    public static let version: UInt8 = 1
+    /// The encoding's version (the first byte); decoding refuses others. 2: the dead stack below
+    /// the thread's red zone digests as zeros (MemoryDigest.swift); a version-1 digest cannot be
+    /// compared with it.
+    public static let version: UInt8 = 2
     /// At most this many progress words (the stub's table).
     public static let maxWords = RegisterMatchStub.maxWords
 
@@ -43,17 +45,37 @@ public struct StateSignature: Equatable, Sendable {
     /// has just digested a snapshot of it).
     public static func of(_ task: Task, words: [ProgressWord], memory: MemoryDigest? = nil,
                           excluding excluded: [Range<UInt64>] = []) throws -> StateSignature {
-        StateSignature(registers: try task.registers(), fpDigest: FloatingPointState.digest(try task.xstate()),
-                       memory: try memory ?? MemoryDigest.of(task, excluding: excluded), words: words)
+        let registers = try task.registers()
+        return StateSignature(registers: registers, fpDigest: FloatingPointState.digest(try task.xstate()),
+                              memory: try memory ?? MemoryDigest.of(task, excluding: excluded, deadBelow: registers.rsp),
+                              words: words)
+    }
+
+    /// The state of a task at an arrival, as far as it was compared with a signature.
+    public struct Observed: Equatable, Sendable {
+        public var registers: Registers
+        public var fpDigest: UInt64
+        /// Nil when the registers or the FP state already differed.
+        public var memory: MemoryDigest?
     }
 
     /// Whether `task`, stopped at an arrival at the signature's instruction (its registers
     /// `registers`), is at the signed state: registers (resume and trap flags aside), FP state and
     /// memory. The progress words are part of the memory.
     public func matches(_ task: Task, registers now: Registers, excluding excluded: [Range<UInt64>] = []) throws -> Bool {
-        guard HardwareBreakpoint.sameState(now, registers),
-              FloatingPointState.digest(try task.xstate()) == fpDigest else { return false }
-        return try MemoryDigest.of(task, excluding: excluded) == memory
+        try compare(task, registers: now, excluding: excluded) == nil
+    }
+
+    /// Nil when `task` is at the signed state (as `matches`), else what it has instead.
+    public func compare(_ task: Task, registers now: Registers, excluding excluded: [Range<UInt64>] = []) throws -> Observed? {
+        let fp = FloatingPointState.digest(try task.xstate())
+        var plain = now
+        plain.eflags &= ~(HardwareBreakpoint.resumeFlag | HardwareBreakpoint.trapFlag)
+        guard HardwareBreakpoint.sameState(now, registers), fp == fpDigest else {
+            return Observed(registers: plain, fpDigest: fp, memory: nil)
+        }
+        let m = try MemoryDigest.of(task, excluding: excluded, deadBelow: now.rsp)
+        return m == memory ? nil : Observed(registers: plain, fpDigest: fp, memory: m)
     }
 
     // MARK: encoding

@@ -42,9 +42,11 @@ let help = """
       stepBack (by line or instruction); gotoTargets and goto travel in time to a line's next or
       previous execution. 'pause' stops a running replay at an exact position: forward at the
       next event boundary or where a thread computes, backward where the search had got to.
-      'setVariable' is always refused: a replay cannot change the past. Long operations
-      (recording, replaying, reverse searches, value histories) report progress to clients that
-      support it, and 'cancel' stops any of them at an exact position.
+      'setVariable' is always refused: a replay cannot change the past. A client that supports
+      'startDebugging' gets a recording of several processes as a child session per process,
+      all on one replay: a move in any session moves every process (adapter-manifest/README.md).
+      Long operations (recording, replaying, reverse searches, value histories) report progress
+      to clients that support it, and 'cancel' stops any of them at an exact position.
 
       Custom requests: 'currentEvent' (the replay's event number), 'gotoEvent' {"event": N}
       (travel to the boundary before event N), 'reverseStepOut' {"threadId"} (back to where the
@@ -97,4 +99,10 @@ if let unknown = args.first {
 
 let streams = Adapter.standardStreams()
 let adapter = Adapter(input: streams.input, output: streams.output)
-exit(adapter.run())
+let status = adapter.run()
+// A child session of a process tree: its session goes on in the parent swrr-dap.
+if let forwarding = adapter.forwarding {
+    exit(ChildProxy.run(socketPath: forwarding.socketPath, opening: forwarding.opening,
+                        client: adapter.clientReader, output: streams.output))
+}
+exit(status)

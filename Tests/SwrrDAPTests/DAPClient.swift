@@ -84,6 +84,15 @@ final class DAPClient {
         return seq
     }
 
+    /// Answers a reverse request of the adapter's (`startDebugging`) with success; validated.
+    func respond(to request: Message) {
+        seq += 1
+        let m: Message = ["seq": seq, "type": "response", "request_seq": request["seq"] as? Int ?? 0,
+                          "success": true, "command": request["command"] as? String ?? ""]
+        transcript.append(("C->A", m))
+        writeFramed(Array(try! JSONSerialization.data(withJSONObject: m)))
+    }
+
     /// Sends any JSON object as a message (not validated: tests use it for bad input).
     func sendObject(_ m: Any) {
         writeFramed(Array(try! JSONSerialization.data(withJSONObject: m, options: [.fragmentsAllowed])))

@@ -3,7 +3,11 @@
 // Tests/Fixtures/dap/debuggee.c: the project's adapter-manifest/dap-mode.el registers the
 // provider, a breakpoint is hit, the stack and the loop variable are read, reverseContinue and
 // stepBack land where they must, the replay continues to the recorded end and goes back from
-// there (the manifest's :exitedAtEnd false keeps dap-mode's session at the end). The script
+// there (the manifest's :exitedAtEnd false keeps dap-mode's session at the end). Then a
+// multi-process recording (forktree.c: two forks, one exec): dap-mode 0.7 does not support
+// `startDebugging` (no supportsStartDebuggingRequest; its reverse requests are all taken for
+// runInTerminal), so the session debugs the second child through the `process` attribute, the
+// adapter's fallback for such clients (ProcessTreeTests covers startDebugging). The script
 // checks each step and exits non-zero at the first failure; this test runs it under a time
 // limit and checks that nothing it started is left running. Emacs and dap-mode are
 // dependencies of `make test` (DEB_PACKAGES): their absence is a failure.
@@ -23,6 +27,10 @@ final class EmacsDapModeTests: XCTestCase {
         let home = try TestDirectory.makeUnique(prefix: "emacs-home")
         let traces = try TestDirectory.makeUnique(prefix: "emacs-traces")
         let script = DAPTestEnv.packageRoot.appendingPathComponent("Tests/Clients/emacs/swrr-dap-session.el").path
+        let tree = try DAPTestEnv.record(try DAPTestEnv.fixture("forktree"))
+        XCTAssertEqual(tree.status, 0, tree.stdout)
+        let second = try pid(#"second (\d+) sum 12"#, in: tree.stdout)
+        let parent = try pid(#"parent (\d+) sum 3"#, in: tree.stdout)
 
         let r = try Subprocess.run([emacs, "--batch", "-l", script], environment: [
             "HOME": home,   // nothing of the user's Emacs, nothing written into it
@@ -31,6 +39,10 @@ final class EmacsDapModeTests: XCTestCase {
             "SWRR_SOURCE": DAPTestEnv.fixtureDirectory + "/debuggee.c",
             "SWRR_TRACE_DIR": traces,
             "SWRR_TIMEOUT": "150",
+            "SWRR_TREE_TRACE": tree.trace,
+            "SWRR_TREE_SOURCE": DAPTestEnv.fixtureDirectory + "/forktree.c",
+            "SWRR_TREE_PROCESS": String(second),
+            "SWRR_TREE_PARENT": String(parent),
         ], mergingStderr: true, timeout: 180)
         let text = r.stdoutText
         XCTAssertFalse(r.timedOut, "emacs --batch did not finish within 180 s")
@@ -40,7 +52,9 @@ final class EmacsDapModeTests: XCTestCase {
         for check in ["stopped with reason breakpoint at line", "stopped with reason step at line",
                       "the end's description has the recorded exit code 0",
                       "no exited event at the end: the session is still running",
-                      "stopped with reason breakpoint at line 35 in main, i = 4"] {
+                      "stopped with reason breakpoint at line 35 in main, i = 4",
+                      "process \(second) of the tree stopped at its breakpoint in work",
+                      "without startDebugging the one session lists the parent's thread and the child's"] {
             XCTAssertTrue(text.contains("ok: " + check), "missing check '\(check)':\n\(text)")
         }
         // Nothing left running: the adapter, and the replayed program (run from the trace's copy).

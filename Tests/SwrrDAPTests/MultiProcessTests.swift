@@ -7,11 +7,6 @@ import Foundation
 import XCTest
 
 final class MultiProcessTests: XCTestCase {
-    func pid(_ pattern: String, in text: String) throws -> Int {
-        let r = try NSRegularExpression(pattern: pattern)
-        let m = try XCTUnwrap(r.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)), "\(pattern) in \(text)")
-        return Int(text[Range(m.range(at: 1), in: text)!])!
-    }
 
     /// A session on `trace` (with launch attribute `process` when given), a breakpoint on the
     /// work line, stopped at its first hit.
@@ -31,14 +26,6 @@ final class MultiProcessTests: XCTestCase {
         return (c, try c.event("stopped").body)
     }
 
-    func argument(_ c: DAPClient, _ tid: Int, _ name: String) throws -> String? {
-        let frame = try XCTUnwrap((try c.request("stackTrace", ["threadId": tid]).body["stackFrames"] as? [[String: Any]])?.first)
-        XCTAssertEqual(frame["name"] as? String, "work")
-        let scopes = try c.request("scopes", ["frameId": frame["id"] as! Int]).body["scopes"] as? [[String: Any]] ?? []
-        let ref = scopes.first { $0["name"] as? String == "Arguments" }?["variablesReference"] as? Int ?? 0
-        let vars = try c.request("variables", ["variablesReference": ref]).body["variables"] as? [[String: Any]] ?? []
-        return vars.first { $0["name"] as? String == name }?["value"] as? String
-    }
 
     func testTheFirstProcessByDefaultAndAnotherByTheProcessAttribute() throws {
         let program = try DAPTestEnv.fixture("forks")

@@ -46,6 +46,31 @@ final class MemoryDigestTests: XCTestCase {
                        try MemoryDigest.of(task, excluding: [stack.start..<stack.end]))
     }
 
+    /// The stack below the red zone is dead (the kernel may put a signal frame there at any
+    /// time): digested as zeros with `deadBelow`, while the red zone and the live frames count.
+    /// Replay needs it: ld.so's XSAVEC images left there differ between recording and replay.
+    func testDeadStackBelowTheRedZoneDigestsAsZeros() throws {
+        let (task, _, _) = try ProgressFixture.startSolo("spin", .o0Dynamic)
+        defer { task.kill() }
+        let sp = try task.registers().rsp
+        let digest = try MemoryDigest.of(task, deadBelow: sp), whole = try MemoryDigest.of(task)
+        let deep = (sp - 2048) & ~7, redZone = sp - 64, live = sp + 8
+        for (address, counts) in [(deep, false), (redZone, true), (live, true)] {
+            let old = try task.readMemory(address, count: 8)
+            try task.writeMemory(address, old.map { $0 ^ 0x5a })
+            XCTAssertNotEqual(try MemoryDigest.of(task), whole, "without deadBelow every word counts")
+            XCTAssertEqual(try MemoryDigest.of(task, deadBelow: sp) != digest, counts,
+                           "a word at rsp\(Int64(bitPattern: address &- sp)) \(counts ? "counts" : "is dead")")
+            XCTAssertEqual(try MemorySnapshot.take(task, deadBelow: sp).digest, try MemoryDigest.of(task, deadBelow: sp))
+            try task.writeMemory(address, old)
+        }
+        XCTAssertEqual(try MemoryDigest.of(task, deadBelow: sp), digest)
+        let maps = try task.mappings()
+        let stack = try XCTUnwrap(maps.first { $0.name == "[stack]" })
+        XCTAssertEqual(WritableMemory.deadStack(of: maps, stackPointer: sp), stack.start..<(sp - 128))
+        XCTAssertNil(WritableMemory.deadStack(of: maps, stackPointer: 0x10), "rsp outside any mapping: nothing is dead")
+    }
+
     func testWritableRegionsCutExclusions() {
         let maps = ["00400000-00401000 r-xp 00000000 08:01 1 /bin/x", "00600000-00604000 rw-p 00000000 08:01 1 /bin/x",
                     "70000000-70002000 rw-p 00000000 00:00 0", "7ffff7fc0000-7ffff7fc4000 r--p 00000000 00:00 0 [vvar]",

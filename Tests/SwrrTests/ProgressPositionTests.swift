@@ -124,8 +124,10 @@ final class ProgressPositionTests: XCTestCase {
         let e = s.encoded
         XCTAssertEqual(e.count, StateSignature.encodedLength(words: 2))
         XCTAssertEqual(StateSignature(encoded: e), s)
-        var badVersion = e; badVersion[0] = 2
+        var badVersion = e; badVersion[0] = StateSignature.version &+ 1
         XCTAssertNil(StateSignature(encoded: badVersion))
+        var oldVersion = e; oldVersion[0] = 1
+        XCTAssertNil(StateSignature(encoded: oldVersion), "version 1 digested the dead stack")
         var tooMany = e; tooMany[1] = 5
         XCTAssertNil(StateSignature(encoded: tooMany))
         XCTAssertNil(StateSignature(encoded: Array(e.dropLast())))

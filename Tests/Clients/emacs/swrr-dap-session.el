@@ -14,6 +14,12 @@
 ;; requests dap-mode 0.7 has no command for, sent the way its step commands are) checking
 ;; where each stopped, continues to the end of the recording (the program's exit code), and
 ;; goes back from there to the last hit of the breakpoint before it disconnects.
+;; Then a multi-process recording (SWRR_TREE_TRACE, of Tests/Fixtures/dap/forktree.c, whose
+;; source is SWRR_TREE_SOURCE): dap-mode 0.7 has no `startDebugging' (it announces no
+;; supportsStartDebuggingRequest, and answers every reverse request as runInTerminal), so
+;; swrr-dap keeps one session, and the second child (SWRR_TREE_PROCESS) is debugged through the
+;; `:process' launch attribute, the fallback; its threads are listed with the parent's
+;; (SWRR_TREE_PARENT).
 ;; Prints one line per check; exits 0 when all hold, 1 at the first failure or after
 ;; SWRR_TIMEOUT seconds (default 120) without the awaited event.
 
@@ -169,6 +175,38 @@ dap-mode acts on. Returns the `stopped' event's body."
   (swrr-test-where session (swrr-test-resume session "reverseContinue") "breakpoint" loop-line "4")
   (dap-disconnect session)
   (swrr-test-wait "dap-mode to end the session" (lambda () (not (dap--session-running session))))
+  (with-current-buffer (find-file-noselect source)
+    (dap-breakpoint-delete-all))
+  ;; The multi-process recording, through the `:process' fallback.
+  (let* ((trace (swrr-test-env "SWRR_TREE_TRACE"))
+         (tree-source (swrr-test-env "SWRR_TREE_SOURCE"))
+         (child (string-to-number (swrr-test-env "SWRR_TREE_PROCESS")))
+         (parent (string-to-number (swrr-test-env "SWRR_TREE_PARENT")))
+         (work-line (swrr-test-marker-line tree-source "work"))
+         (stops swrr-test-stops)
+         tree)
+    (with-current-buffer (find-file-noselect tree-source)
+      (goto-char (point-min))
+      (forward-line (1- work-line))
+      (dap-breakpoint-add))
+    (dap-debug (list :type "swrr" :request "launch" :name "swrr emacs process tree"
+                     :trace trace :process child))
+    (setq tree (dap--cur-session))
+    (swrr-test-wait "the child's stop" (lambda () (> swrr-test-stops stops)) tree)
+    (let* ((stop (swrr-test-last-event "stopped"))
+           (frame (swrr-test-top-frame tree))
+           (threads (mapcar (lambda (th) (gethash "id" th))
+                            (gethash "threads" (dap-request tree "threads")))))
+      (swrr-test-check (format "process %d of the tree stopped at its breakpoint in work" child)
+                       (and (equal (gethash "reason" stop) "breakpoint")
+                            (equal (gethash "threadId" stop) child)
+                            (equal (gethash "name" frame) "work"))
+                       (format "%S in %s" stop (gethash "name" frame)))
+      (swrr-test-check "without startDebugging the one session lists the parent's thread and the child's"
+                       (equal (sort threads #'<) (sort (list parent child) #'<))
+                       (format "%S" threads)))
+    (dap-disconnect tree)
+    (swrr-test-wait "dap-mode to end the tree session" (lambda () (not (dap--session-running tree)))))
   (delete-directory scratch t)
   (princ "all checks passed\n")
   (kill-emacs 0))
