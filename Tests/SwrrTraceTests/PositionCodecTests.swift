@@ -65,8 +65,12 @@ final class PositionCodecTests: XCTestCase {
         // unreadable (1), varint count (1), then the words.
         let tail = record.count - (1 + 8 + 8 + 3 + 1 + 1) - 2 * (7 + 1)
         var bad = record
-        bad[tail] = 2
-        refused(bad, "signature version 2", "another version")
+        // (Version 1 digested the dead stack below the red zone: an earlier swrr's trace.)
+        bad[tail] = StateSignature.version - 1
+        refused(bad, "signature version \(StateSignature.version - 1), this swrr reads \(StateSignature.version) (an earlier swrr",
+                "an earlier version")
+        bad[tail] = StateSignature.version + 1
+        refused(bad, "signature version \(StateSignature.version + 1), this swrr reads", "a later version")
         bad = record
         bad[tail + 1 + 16 + 3 + 1] = UInt8(StateSignature.maxWords + 1)
         refused(bad, "progress words", "too many words")
