@@ -110,7 +110,7 @@ public final class Recorder: RecordLoop {
     // MARK: the loop
 
     /// The recorder's side of syscall buffering (SyscallBuffering.swift).
-    lazy var buffers = SyscallBuffers(syscallBuffering: syscallBuffering, writer: writerRef)
+    lazy var buffers = SyscallBuffers(library: preloadLibrary, writer: writerRef)
     /// Syscall entries and exits, recorded through the table (SyscallRecording.swift).
     lazy var syscalls = SyscallRecorder(recorder: self)
     /// Which task runs user code, the task set and the slices (Scheduler.swift).
