@@ -117,10 +117,8 @@ public enum ProgressWordFinder {
     /// readlink (0x59) differing from replay's breakpoint hit in orig_rax alone, 2 of 5 replays.
     static func signWhereItStands(_ task: Task, excluding excluded: [Range<UInt64>]) throws -> StateSignature {
         var regs = try task.registers()
-        // (Not while a call waits to be restarted: the kernel restarts it from orig_rax when the
-        // task resumes, after the stop, and rax holds -ERESTARTSYS, -ERESTARTNOINTR,
-        // -ERESTARTNOHAND or -ERESTART_RESTARTBLOCK.)
-        if regs.origRax != UInt64.max, ![512, 513, 514, 516].contains(0 &- regs.rax) {
+        // (Not while a call waits to be restarted: the kernel restarts it from orig_rax.)
+        if regs.origRax != UInt64.max, !regs.awaitsSyscallRestart {
             regs.origRax = UInt64.max
             try task.setRegisters(regs)
         }
