@@ -89,6 +89,11 @@ final class RecordTask {
     /// When it last got the slot (Scheduler.granted): it keeps it through syscalls for a
     /// Scheduler.syscallSliceMs while others wait.
     var slotSince: UInt64 = 0
+    /// Chaos mode (Scheduler, ChaosSchedule): the length of its current slice (ms), its priority
+    /// (higher goes first), and until when it is kept off the slot (scheduler clock, ms).
+    var sliceMs: UInt64 = Scheduler.sliceMs
+    var priority = 0
+    var starvedUntil: UInt64 = 0
     /// Positions given up in a row because the task stood in writable code (SlicePreemption).
     var writableCodeRetries = 0
     /// The current syscall's event was written before its exit (fork/vfork/clone, at their

@@ -23,6 +23,8 @@ public struct RecordOptions {
     public var syscallBuffer: Bool = PreloadLibrary.enabledByDefault
     /// The CPU the program is bound to (`--bind-cpu`; default SWRR_BIND_CPU, else a random one).
     public var cpu: CPUBinding.Choice = (try? CPUBinding.Choice.fromEnvironment()) ?? .any
+    /// Chaos mode's seed (`--chaos`, `--chaos-seed N`; ChaosSchedule.swift); nil: chaos mode off.
+    public var chaosSeed: UInt64?
 
     public init(program: String, arguments: [String], outputDirectory: String? = nil,
                 environment: [String], workingDirectory: String,
@@ -62,6 +64,7 @@ public final class Recorder: RecordLoop {
     public init(options: RecordOptions) {
         self.options = options
         preloadLibrary = options.syscallBuffer ? PreloadLibrary.find() : nil
+        scheduler = Scheduler(chaos: options.chaosSeed.map { ChaosSchedule(seed: $0) })
     }
 
     /// Records until the program exits. On any error the tracee is killed and the trace is closed
@@ -89,6 +92,9 @@ public final class Recorder: RecordLoop {
         if options.syscallBuffer && preloadLibrary == nil {
             options.status("syscalls are not buffered: libswrrpreload.so is not next to swrr, nor where swift build puts it")
         }
+        if let seed = options.chaosSeed {
+            options.status("chaos mode, seed \(seed) (--chaos-seed \(seed) makes the same choices again)")
+        }
         do {
             // On the program's CPU (CPUBinding.onCPU says why).
             let status = try CPUBinding.onCPU(cpu) { try record(program: program, header: header, writer: writer) }
@@ -104,11 +110,11 @@ public final class Recorder: RecordLoop {
     // MARK: the loop
 
     /// The recorder's side of syscall buffering (SyscallBuffering.swift).
-    lazy var buffers = SyscallBuffers(syscallBuffering: syscallBuffering, writer: writerRef)
+    lazy var buffers = SyscallBuffers(library: preloadLibrary, writer: writerRef)
     /// Syscall entries and exits, recorded through the table (SyscallRecording.swift).
     lazy var syscalls = SyscallRecorder(recorder: self)
     /// Which task runs user code, the task set and the slices (Scheduler.swift).
-    let scheduler = Scheduler()
+    let scheduler: Scheduler
     /// Every live task, by tid.
     var tasks: [Int32: RecordTask] { scheduler.tasks }
     /// Stops of tasks whose parent's clone event has not been seen yet.

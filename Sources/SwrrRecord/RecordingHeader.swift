@@ -28,6 +28,6 @@ extension TraceHeader {
                                       machine: k.machine),
             stackLimit: [UInt64(rl.rlim_cur), UInt64(rl.rlim_max)],
             ignoredSignals: options.signals.ignored, blockedSignals: options.signals.blocked,
-            preloadLibrary: preloadLibrary, boundCPU: cpu)
+            preloadLibrary: preloadLibrary, boundCPU: cpu, chaosSeed: options.chaosSeed)
     }
 }

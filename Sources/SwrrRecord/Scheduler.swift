@@ -40,8 +40,12 @@ final class Scheduler {
     /// Milliseconds of a monotonic clock.
     let now: () -> UInt64
 
-    init(clock: @escaping () -> UInt64 = monotonicMs) {
+    /// Chaos mode's random choices (ChaosSchedule.swift); nil: the fair, fixed schedule.
+    let chaos: ChaosSchedule?
+
+    init(clock: @escaping () -> UInt64 = monotonicMs, chaos: ChaosSchedule? = nil) {
         now = clock
+        self.chaos = chaos
     }
 
     // MARK: the tasks
@@ -62,6 +66,7 @@ final class Scheduler {
     func add(_ t: RecordTask) {
         tasks[t.tid] = t
         order.append(t.tid)
+        if let chaos { t.priority = chaos.priority() }
     }
 
     /// A task that ended (or that an exec ended).
@@ -95,6 +100,7 @@ final class Scheduler {
     /// is runnable.
     func next() -> RecordTask? {
         guard !order.isEmpty else { return nil }
+        if chaos != nil { return chaosNext() }
         for _ in 0..<order.count {
             let tid = order.removeFirst()
             order.append(tid)
@@ -116,13 +122,20 @@ final class Scheduler {
     func running(_ t: RecordTask) {
         t.state = .running
         t.runningSince = now()
+        if let chaos { t.sliceMs = chaos.sliceMs() }
+    }
+
+    /// How long `t` runs user code before its slice ends (ms).
+    func slice(of t: RecordTask) -> UInt64 {
+        chaos == nil ? Self.sliceMs : t.sliceMs
     }
 
     /// `t`, resumed just now, is interrupted again in about `retryMs` rather than a slice (its
     /// position was given up: SlicePreemption.swift).
     func retrySoon(_ t: RecordTask, retryMs: UInt64) {
         let now = now()
-        t.runningSince = now >= Self.sliceMs - retryMs ? now - (Self.sliceMs - retryMs) : 0
+        let slice = max(slice(of: t), retryMs)
+        t.runningSince = now >= slice - retryMs ? now - (slice - retryMs) : 0
     }
 
     /// `t` gives the slot away (if it held it), whatever it does next.
@@ -156,6 +169,14 @@ final class Scheduler {
             t.state = .runnable
             return false
         }
+        if let chaos {
+            // Starved, it waits even alone; else it keeps the slot, while others wait, as long as
+            // its slice and a coin allow.
+            let keeps = !isStarved(t, now()) && (!othersRunnable(than: t) || (current === t
+                && elapsed(since: t.slotSince, now()) < t.sliceMs && chaos.keepsSlotThroughSyscall()))
+            if !keeps { yielded(t) }
+            return keeps
+        }
         if othersRunnable(than: t) && (current !== t || elapsed(since: t.slotSince, now()) >= Self.syscallSliceMs) {
             yielded(t)
             return false
@@ -177,6 +198,7 @@ final class Scheduler {
     /// waits, or a task that holds the slot while another is runnable.
     func waitTimeoutMs() -> Int32 {
         if tasks.values.contains(where: { !$0.held.isEmpty || $0.state == .ptraceWaiting }) { return Self.blockTimeoutMs }
+        if chaos != nil { return chaosWaitTimeoutMs() }
         guard let c = current else { return 0 }
         return tasks.values.contains { $0 !== c && $0.state == .runnable } ? Self.blockTimeoutMs : 0
     }
@@ -211,7 +233,8 @@ final class Scheduler {
                 // another task run meanwhile.
                 return [.blocked(c, marker: !c.ptraceEntryRecorded)]
             }
-            if c.state == .running && c.buffer != nil && elapsed(since: c.runningSince, now) >= Self.bufferedSliceMs,
+            if c.state == .running && c.buffer != nil
+                && elapsed(since: c.runningSince, now) >= (chaos == nil ? Self.bufferedSliceMs : c.sliceMs),
                othersRunnable(than: c) {
                 // Buffered syscalls are no switch points: a thread waiting in a loop of them for
                 // another one would keep the CPU. Its next buffered call becomes a recorded one.
@@ -219,9 +242,10 @@ final class Scheduler {
             }
             // (No preemption without another runnable task: a task alone is never interrupted for
             // its slice, so a single-threaded computation runs at native speed.)
+            let sliceOver = c.state == .running && elapsed(since: c.runningSince, now) >= slice(of: c)
+            if sliceOver && chaos != nil { chaosSliceOver(c, now) }
             if c.state == .running && !c.interruptPending &&
-                ((elapsed(since: c.runningSince, now) >= Self.sliceMs && othersRunnable(than: c))
-                 || holdsSignalsTooLong(c, now)) {
+                ((sliceOver && othersRunnable(than: c)) || holdsSignalsTooLong(c, now) || isStarved(c, now)) {
                 actions.append(.interrupt(c))
                 return actions
             }
@@ -244,7 +268,7 @@ final class Scheduler {
 
     func interrupted(_ t: RecordTask) -> InterruptAction {
         if holdsSignalsTooLong(t, now()) { return .deliverHeld }
-        if current === t && othersRunnable(than: t) { return .preempt }
+        if current === t && (othersRunnable(than: t) || isStarved(t, now())) { return .preempt }
         return .resume
     }
 
@@ -268,6 +292,56 @@ final class Scheduler {
         for w in tasks.values where w.state == .ptraceWaiting && elapsed(since: w.waitingSince, now) >= Self.heldWaitPollMs {
             w.state = .runnable
         }
+    }
+
+    // MARK: chaos mode (ChaosSchedule.swift)
+
+    /// Whether `t` is kept off the slot at `now`.
+    func isStarved(_ t: RecordTask, _ now: UInt64) -> Bool {
+        chaos != nil && now < t.starvedUntil
+    }
+
+    /// The highest-priority runnable task that is not starved, ties at random; the priorities are
+    /// drawn again when due.
+    private func chaosNext() -> RecordTask? {
+        guard let chaos else { return nil }
+        let now = now()
+        if chaos.refreshPriorities(at: now) {
+            for tid in order { tasks[tid]?.priority = chaos.priority() }
+        }
+        let runnable = order.compactMap { tasks[$0] }.filter { $0.state == .runnable && !isStarved($0, now) }
+        guard let top = runnable.map(\.priority).max() else { return nil }
+        let t = chaos.pick(runnable.filter { $0.priority == top })
+        order.removeAll { $0 == t.tid }
+        order.append(t.tid)
+        return t
+    }
+
+    /// `c`'s slice is over at `now`: it may be starved from now on (then interrupted even alone),
+    /// when there is another task (blocked ones may wake meanwhile: a lone task's starvation
+    /// would change nothing); not starved and alone, it goes on with a new slice.
+    private func chaosSliceOver(_ c: RecordTask, _ now: UInt64) {
+        guard let chaos else { return }
+        if tasks.count > 1, let d = chaos.starvation(at: now) {
+            c.starvedUntil = now + d
+        } else if !othersRunnable(than: c) {
+            c.runningSince = now
+            c.sliceMs = chaos.sliceMs()
+        }
+    }
+
+    /// The wait for stops in chaos mode: the current task's slice may end, or a starvation, with
+    /// nothing else to stop the wait (a task alone is interrupted when starved).
+    private func chaosWaitTimeoutMs() -> Int32 {
+        let now = now()
+        if let c = current {
+            guard c.state == .running else { return Self.blockTimeoutMs }
+            let left = slice(of: c) > elapsed(since: c.runningSince, now) ? slice(of: c) - elapsed(since: c.runningSince, now) : 1
+            return Int32(min(UInt64(Self.blockTimeoutMs), max(left, 1)))
+        }
+        let starving = tasks.values.filter { $0.state == .runnable && isStarved($0, now) }
+        guard let end = starving.map(\.starvedUntil).min() else { return 0 }
+        return Int32(min(UInt64(Self.blockTimeoutMs), max(end - now, 1)))
     }
 
     // MARK: helpers

@@ -58,10 +58,18 @@ final class SyscallBuffers {
     /// Syscalls are buffered: the seccomp filter stops only unbuffered ones, so user code is
     /// resumed with PTRACE_CONT (PTRACE_SYSCALL would stop at the library's syscalls too).
     let syscallBuffering: Bool
+    /// The preload library's file as /proc/PID/maps names it (symbolic links resolved), nil
+    /// without buffering: no position is taken in its code (SlicePreemption.swift).
+    let libraryPath: String?
     private let writer: TraceWriter
 
-    init(syscallBuffering: Bool, writer: TraceWriter) {
-        self.syscallBuffering = syscallBuffering
+    init(library: String?, writer: TraceWriter) {
+        self.syscallBuffering = library != nil
+        self.libraryPath = library.map { path in
+            guard let resolved = realpath(path, nil) else { return path }
+            defer { free(resolved) }
+            return String(cString: resolved)
+        }
         self.writer = writer
     }
 

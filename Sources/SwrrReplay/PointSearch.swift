@@ -59,6 +59,7 @@ extension ReplaySession {
         do {
             reached = try ReplayProfile.time("point search runs") { try search.run() }
         } catch {
+            search.reportFailure()
             pointSearch = nil
             throw error
         }
@@ -116,6 +117,17 @@ final class PointSearch {
     /// The last resume went on from a checked arrival with RF (the next trap at the instruction,
     /// if the debugger's int3, belongs to that arrival).
     private var resumedPastArrival = false
+    /// SWRR_SEARCH_REPORT=1: the breakpoint hit whose registers came closest to the target (the
+    /// fewest differing registers), and the last arrival passed over and why: what a failed
+    /// search says about the recorded point (docs/CHAOS.md's measurements).
+    private var closest: (hit: Int, differences: [String])?
+    private var lastPassedOver: String?
+    /// Passes through the trap when it was removed.
+    private var trapPasses: UInt64 = 0
+    /// The task's signal mask when the search began: each breakpoint hit and stub trap is a
+    /// forced SIGTRAP, which the kernel unblocks (the recorder puts the mask back after its
+    /// analysis the same way: SlicePreemption.swift).
+    private var mask: UInt64?
 
     init(session: ReplaySession, task: ReplayTask, target: Registers, signature: StateSignature? = nil, what: String) {
         self.session = session
@@ -140,7 +152,11 @@ final class PointSearch {
         // registers at every pass): only an arrival at the recorded pass is digested.
         for w in sig.words {
             let bytes = try task.task.readMemory(w.address, count: 8)
-            if bytes.reversed().reduce(UInt64(0), { $0 << 8 | UInt64($1) }) != w.value { return false }
+            let value = bytes.reversed().reduce(UInt64(0), { $0 << 8 | UInt64($1) })
+            if value != w.value {
+                if Self.reportSearch { lastPassedOver = "word [\(hex(w.address))] = \(value) (recorded \(w.value))" }
+                return false
+            }
         }
         let wasPatched = trap?.isPatched ?? false
         try trap?.unpatch()
@@ -150,6 +166,10 @@ final class PointSearch {
         }
         guard let observed = compared else { return true }
         passedOver += 1
+        if Self.reportSearch {
+            lastPassedOver = "FP digest \(hex(observed.fpDigest)) (recorded \(hex(sig.fpDigest)))"
+                + (observed.memory.map { ", memory digest \(hex($0.value)) over \($0.bytes) bytes (recorded \(hex(sig.memory.value)) over \(sig.memory.bytes))" } ?? "")
+        }
         // Between two arrivals nothing but this thread runs, so an arrival whose whole state
         // (registers, FP, memory) equals the previous one's starts the same stretch again: the
         // loop repeats forever and the recorded state is never reached (a pure spin whose memory
@@ -183,6 +203,25 @@ final class PointSearch {
     func run() throws -> Bool {
         let t = task
         if let trap = trap, let hook = session.debugHook { return try supervised(trap, by: hook) }
+        if mask == nil { mask = try? t.task.signalMask() }
+        if hits == 0, signature != nil {
+            // The task may stand on the point already: the recording took two positions in a
+            // row with no instruction between (chaos mode's 1 ms slices: a task given the slot
+            // back and interrupted again at once). Resumed, it would pass it (the settled flags
+            // may carry RF, which skips the breakpoint once). Measured: make -j2 -n --chaos,
+            // two positions at 0x19d7a8c with one digest; the replay passed over 4 later arrivals
+            // and diverged at the next syscall (1 of 5).
+            let now = try t.task.registers()
+            if HardwareBreakpoint.sameState(now, target) {
+                if try stateMatches(now, trap: nil) {
+                    try settle(at: now, how: "where the task stood")
+                    return true
+                }
+                // Not it; the breakpoint may stop the task here once more at once, which is no
+                // repetition of the loop.
+                lastMismatch = nil
+            }
+        }
         let bp = HardwareBreakpoint(task: t.task)
         try bp.set(target.rip)
         defer { bp.clear() }
@@ -221,6 +260,14 @@ final class PointSearch {
             if HardwareBreakpoint.sameState(regs, target), try stateMatches(regs, trap: nil) {
                 try settle(at: regs, how: "after \(hits) breakpoint hits")
                 return true
+            }
+            if Self.reportSearch {
+                let mask = ~(HardwareBreakpoint.resumeFlag | HardwareBreakpoint.trapFlag)
+                var now = regs, wanted = target
+                now.eflags &= mask
+                wanted.eflags &= mask
+                let d = now.differences(from: wanted)
+                if closest == nil || d.count < closest!.differences.count { closest = (hits, d) }
             }
             let hitsBeforeTrap = signature?.words.isEmpty == false ? 1 : Self.breakpointHitsBeforeTrap
             if hits == hitsBeforeTrap, let mode = try trapMode(at: target.rip) {
@@ -273,13 +320,17 @@ final class PointSearch {
         var r = state
         r.eflags = target.eflags
         try task.task.setRegisters(r)
+        if let mask { try task.task.setSignalMask(mask) }
         report(how)
     }
 
     /// The search with the trap installed; removes it on every way out.
     private func detached(_ trap: RegisterMatchTrap) throws {
         let t = task
-        defer { trap.remove() }
+        defer {
+            trapPasses = (try? trap.passes()) ?? trapPasses
+            trap.remove()
+        }
         // The debugger has nothing armed (CodePatchPolicy) and must not see the task inside the
         // stub, where a pause (ReplayInterrupt.swift) could otherwise catch it: it is detached
         // until the trap is gone, and a pause asked for meanwhile is served at the next event
@@ -390,6 +441,17 @@ final class PointSearch {
         return session.diverge("cannot find \(what) within \(Self.trapBudget) executions of the instruction at \(place) " +
                         "(\(hits) breakpoint hits, then the register-matching trap\(digest)): the point lies further, " +
                         "or this replay has left the recorded path (set SWRR_SEARCH_LIMIT to search longer)")
+    }
+
+    /// SWRR_SEARCH_REPORT=1: what the search saw before it failed.
+    func reportFailure() {
+        guard Self.reportSearch else { return }
+        var line = "swrr: search for \(what) at \(place) failed after \(hits) breakpoint hit(s), \(trapPasses) pass(es) " +
+            "through the trap, \(passedOver) arrival(s) passed over by the digest"
+        if let c = closest { line += "; closest breakpoint hit #\(c.hit) differs in \(c.differences.count): " + c.differences.prefix(8).joined(separator: ", ") }
+        if let p = lastPassedOver { line += "; last passed over: " + p }
+        if let s = signature { line += "; recorded words " + s.words.map { "[\(hex($0.address))] = \($0.value)" }.joined(separator: ", ") }
+        _ = (line + "\n").withCString { write(2, $0, strlen($0)) }
     }
 
     private func report(_ how: String) {

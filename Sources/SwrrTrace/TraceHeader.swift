@@ -72,6 +72,11 @@ public struct TraceHeader: Codable, Equatable, Sendable {
     /// (FileChecksums.swift). Every trace written now does; older ones lack the key and replay
     /// their copies unchecked.
     public var fileChecksums: Bool
+    /// The seed of chaos mode's random schedule when the program was recorded with `--chaos`
+    /// (nil: it was not). Replay does not need it (every switch is in the events); `swrr record
+    /// --chaos-seed N` repeats the scheduler's choices. Absent from older headers; a reader that
+    /// does not know the key ignores it, so the format version stays 2.
+    public var chaosSeed: UInt64?
 
     /// CPU indexes a header may name (the kernel's cpumask in glibc's cpu_set_t: 1024 bits).
     public static let cpuLimit = 1024
@@ -80,8 +85,9 @@ public struct TraceHeader: Codable, Equatable, Sendable {
                 argv: [String], environment: [String], workingDirectory: String, tickSource: String,
                 cpu: CPUDescription, kernel: KernelDescription, stackLimit: [UInt64],
                 ignoredSignals: UInt64 = 0, blockedSignals: UInt64 = 0, preloadLibrary: String? = nil,
-                boundCPU: Int? = nil, fileChecksums: Bool = true) {
+                boundCPU: Int? = nil, fileChecksums: Bool = true, chaosSeed: UInt64? = nil) {
         self.fileChecksums = fileChecksums
+        self.chaosSeed = chaosSeed
         self.preloadLibrary = preloadLibrary
         self.boundCPU = boundCPU
         self.ignoredSignals = ignoredSignals
@@ -121,6 +127,14 @@ public struct TraceHeader: Codable, Equatable, Sendable {
         preloadLibrary = try c.decodeIfPresent(String.self, forKey: .preloadLibrary)
         boundCPU = try c.decodeIfPresent(Int.self, forKey: .boundCPU)
         fileChecksums = try c.decodeIfPresent(Bool.self, forKey: .fileChecksums) ?? false
+        // A UInt64: a negative, fractional or too large number is a damaged header naming the key
+        // (the decoder's own message for those says only "not valid JSON").
+        do {
+            chaosSeed = try c.decodeIfPresent(UInt64.self, forKey: .chaosSeed)
+        } catch {
+            throw DecodingError.dataCorruptedError(forKey: .chaosSeed, in: c,
+                                                   debugDescription: "chaosSeed is not a whole number from 0 to \(UInt64.max)")
+        }
         if let cpu = boundCPU, cpu < 0 || cpu >= Self.cpuLimit {
             throw DecodingError.dataCorruptedError(forKey: .boundCPU, in: c,
                                                    debugDescription: "boundCPU \(cpu) is not a CPU index (0 to \(Self.cpuLimit - 1))")

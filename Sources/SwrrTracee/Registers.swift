@@ -91,6 +91,13 @@ public struct Registers: Equatable, Sendable {
     /// The syscall result as a signed value (negative: -errno).
     public var syscallResult: Int64 { Int64(bitPattern: rax) }
 
+    /// Stopped at the exit of a syscall the kernel restarts when the task resumes (after the
+    /// stop, rip back on the `syscall` instruction): orig_rax holds the call and rax
+    /// -ERESTARTSYS, -ERESTARTNOINTR, -ERESTARTNOHAND or -ERESTART_RESTARTBLOCK.
+    public var awaitsSyscallRestart: Bool {
+        origRax != UInt64.max && [-512, -513, -514, -516].contains(syscallResult)
+    }
+
     /// Names and values of every register that differs, for divergence messages.
     public func differences(from other: Registers) -> [String] {
         var out: [String] = []

@@ -29,6 +29,13 @@ public enum SignalPolicy {
         return mask("SigBlk", in: readTextFile("/proc/\(tid)/status") ?? "") & (UInt64(1) << UInt64(signal - 1)) != 0
     }
 
+    /// Whether `signal` is pending for the thread itself (SigPnd: its private queue, where the
+    /// kernel puts a trap's SIGTRAP); false for a number that is not a signal.
+    public static func isPending(_ signal: Int32, tid: Int32) -> Bool {
+        guard signal >= 1 && signal <= 64 else { return false }
+        return mask("SigPnd", in: readTextFile("/proc/\(tid)/status") ?? "") & (UInt64(1) << UInt64(signal - 1)) != 0
+    }
+
     static func mask(_ key: String, in status: String) -> UInt64 {
         for line in status.split(separator: "\n") where line.hasPrefix(key + ":") {
             return UInt64(line.dropFirst(key.count + 1).trimmingCharacters(in: " \t"), radix: 16) ?? 0

@@ -24,6 +24,14 @@ struct RecordCommand: ParsableCommand {
         valueName: "N|any|none"))
     var bindCpu: String?
 
+    @Flag(name: .long, help: "Chaos mode: random slice lengths, priorities and starvation, to make rare races show (docs/CHAOS.md). The seed is printed and kept in the trace.")
+    var chaos = false
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Chaos mode with this seed (0 to 18446744073709551615): the scheduler makes the same random choices as the recording that printed it.",
+        valueName: "N"))
+    var chaosSeed: String?
+
     @Argument(parsing: .captureForPassthrough, help: "The program to record and its arguments.")
     var command: [String] = []
 
@@ -43,6 +51,16 @@ struct RecordCommand: ParsableCommand {
             status: { Terminal.status($0) })
         if noSyscallBuffer { options.syscallBuffer = false }
         do {
+            if let text = chaosSeed {
+                // Text, not UInt64: a negative or too large number gets this message, not the
+                // parser's.
+                guard let seed = UInt64(text) else {
+                    throw TraceeError("--chaos-seed \(text) is not a seed (a whole number from 0 to \(UInt64.max))")
+                }
+                options.chaosSeed = seed
+            } else if chaos {
+                options.chaosSeed = ChaosSeed.fresh()
+            }
             options.cpu = try bindCpu.map { text in
                 guard let c = CPUBinding.Choice(text) else {
                     throw TraceeError("--bind-cpu \(text) is not a CPU index, \"any\" or \"none\"")

@@ -110,6 +110,26 @@ final class PreemptionTests: XCTestCase {
     func testSignalFromATimerBuffered() throws { try checkSignal("timer", environment: [:]) }
     func testSignalFromATimerUnbuffered() throws { try checkSignal("timer", environment: Self.unbuffered) }
 
+    // MARK: the program's signal mask
+
+    /// trap_mask: two threads that block every signal compute side by side and are preempted
+    /// at positions; each still finds SIGTRAP blocked afterwards, as natively (the analysis's
+    /// single steps and breakpoint stops are forced SIGTRAPs, which the kernel unblocks: before
+    /// the recorder put the mask back, both printed "unblocked"), and the replay is identical.
+    func testPositionsLeaveTheSignalMaskAlone() throws {
+        let exe = try ProgressFixture.executable("trap_mask", .o2Dynamic)
+        XCTAssertEqual(try Subprocess.check([exe]).stdoutText, "main: SIGTRAP blocked\nworker: SIGTRAP blocked\n", "natively")
+        for environment in [[:], Self.unbuffered] {
+            let recording = try record([exe], expectedStatus: 0, environment: environment)
+            let what = environment.isEmpty ? "buffered" : "unbuffered"
+            let positions = try preemptionsAtPositions(recording.trace)
+            print("trap_mask \(what): \(positions) preemption(s) at positions, record \(String(format: "%.2f", recording.result.seconds)) s")
+            XCTAssertGreaterThan(positions, 0, "\(what): never preempted at a position")
+            XCTAssertEqual(recording.result.stdoutText, "main: SIGTRAP blocked\nworker: SIGTRAP blocked\n", what)
+            try assertReplaysIdentically(recording)
+        }
+    }
+
     // MARK: code the program writes
 
     /// jit_loop rwx runs 40 × 20 rounds of code it rewrites in an RWX page beside a thread that sleeps

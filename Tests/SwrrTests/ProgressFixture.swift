@@ -69,6 +69,24 @@ enum ProgressFixture {
         guard stop == .event(.stop) else { throw TraceeError("expected the interrupt's stop, got \(stop)") }
     }
 
+    /// Runs `task` to the first hit of a hardware breakpoint at `address` whose registers
+    /// `wanted` accepts, and leaves it stopped there (the breakpoint cleared); those registers.
+    static func runToBreakpoint(_ task: Task, at address: UInt64, where wanted: (Registers) -> Bool) throws -> Registers {
+        let bp = HardwareBreakpoint(task: task)
+        try bp.set(address)
+        defer { bp.clear() }
+        for _ in 0..<1_000 {
+            try task.resume(.cont)
+            let stop = try task.wait()
+            guard stop == .signal(SIGTRAP) else { throw TraceeError("expected the breakpoint at 0x\(String(address, radix: 16)), got \(stop)") }
+            var r = try task.registers()
+            if wanted(r) { return r }
+            r.eflags |= HardwareBreakpoint.resumeFlag   // past the breakpoint where it stands
+            try task.setRegisters(r)
+        }
+        throw TraceeError("no wanted hit of the breakpoint at 0x\(String(address, radix: 16)) in 1,000")
+    }
+
     static func word(_ task: Task, _ address: UInt64) throws -> UInt64 {
         try task.readMemory(address, count: 8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
     }

@@ -27,10 +27,10 @@ final class ProgressFixtureNativeTests: XCTestCase {
         }
     }
 
+    /// At -O2 only: at -O0 A's counter lives in memory and its window lasts 33-111 ms (measured
+    /// on this loaded machine) beside B's 100 ms sleep, so the race could show natively.
     func testRareRaceKeepsBothUpdatesNatively() throws {
-        for variant in [Variant.o0Dynamic, .o2Dynamic] {
-            XCTAssertEqual(try run(try ProgressFixture.executable("rare_race", variant), []), "balance 2\n")
-        }
+        XCTAssertEqual(try run(try ProgressFixture.executable("rare_race", .o2Dynamic), []), "balance 2\n")
     }
 
     func testMemorySpinModesEndWhenTheFlagIsSet() throws {

@@ -117,6 +117,39 @@ final class ProgressPositionTests: XCTestCase {
         XCTAssertEqual(a.signature.words.first?.address, iterations)
     }
 
+    /// A pass whose second arrival is one frame shallower than its first (recurse: the return
+    /// path of a recursive function) leaves the callee's frame as dead stack, which the digest
+    /// reads as zeros (MemoryDigest.swift): no progress word is taken there. One was, signed as
+    /// 0 where the memory is not, and the stub never matched: make -j2 --chaos's replays of cc1
+    /// positions with words such as [0x7fffffffdf80] = 0 diverged (4 of 4). The signature of the
+    /// state where the task stands holds its words' values, and a copy reaches it.
+    func testNoProgressWordInTheDeadStack() throws {
+        for variant in [Variant.o0Dynamic, .o2Dynamic] {
+            let (task, _, _) = try ProgressFixture.startSolo("recurse", variant)
+            defer { task.kill() }
+            let descend = try task.registers().rdx
+            let copy = try ProgressFixture.copy(task)
+            defer { copy.kill() }
+            // To the deepest call's return: its return address is on the stack at its entry.
+            let returnAddress = try ProgressFixture.runToBreakpoint(task, at: descend) { $0.rdi == 0 }.rsp
+            let deepest = try ProgressFixture.runToBreakpoint(task, at: try ProgressFixture.word(task, returnAddress)) { _ in true }
+            guard case .position(let a) = try ProgressWordFinder.analyze(task) else { return XCTFail("\(variant): expected a position") }
+            let sig = a.signature
+            let dead = try XCTUnwrap(WritableMemory.deadStack(of: try task.mappings(), stackPointer: sig.registers.rsp))
+            print("progress recurse \(variant.rawValue): position at 0x\(String(sig.registers.rip, radix: 16)), rsp " +
+                  "0x\(String(sig.registers.rsp, radix: 16)) (first arrival 0x\(String(a.firstRegisters.rsp, radix: 16)), " +
+                  "deepest return 0x\(String(deepest.rsp, radix: 16))), \(a.changed.count) words changed, words " +
+                  sig.words.map { "[0x\(String($0.address, radix: 16))] = \($0.value)" }.joined(separator: ", "))
+            XCTAssertGreaterThan(sig.registers.rsp, a.firstRegisters.rsp, "\(variant): the second arrival is shallower")
+            for w in sig.words {
+                XCTAssertFalse(dead.contains(w.address), "\(variant): word at 0x\(String(w.address, radix: 16)) in the dead stack")
+                XCTAssertEqual(try ProgressFixture.word(task, w.address), w.value, "\(variant): word at 0x\(String(w.address, radix: 16))")
+            }
+            let (reached, _, _) = try reach(sig, in: copy, budget: 1_000_000)
+            XCTAssertTrue(reached, "\(variant): the copy reaches the signed state")
+        }
+    }
+
     func testSignatureEncodingRoundTripsAndRefusesBadInput() throws {
         let regs = Registers(values: (0..<Registers.count).map { UInt64($0) &* 0x1234_5678_9ABC })
         let s = StateSignature(registers: regs, fpDigest: 7, memory: MemoryDigest(value: 0xFEED, bytes: 1 << 20, unreadable: 4096),
@@ -220,8 +253,8 @@ final class ProgressPositionTests: XCTestCase {
 
     /// Runs `task` to the first arrival whose state is `sig`: the stub traps where registers and
     /// progress words match, the digest decides. The task stays stopped there (in the stub).
-    private func reach(_ sig: StateSignature, in task: Task) throws -> (reached: Bool, falseMatches: Int, passes: UInt64) {
-        let trap = try XCTUnwrap(try RegisterMatchTrap.install(in: task, target: sig.registers, budget: 1 << 40, words: sig.words))
+    private func reach(_ sig: StateSignature, in task: Task, budget: UInt64 = 1 << 40) throws -> (reached: Bool, falseMatches: Int, passes: UInt64) {
+        let trap = try XCTUnwrap(try RegisterMatchTrap.install(in: task, target: sig.registers, budget: budget, words: sig.words))
         defer { trap.remove() }
         var falseMatches = 0
         while falseMatches < 100_000 {

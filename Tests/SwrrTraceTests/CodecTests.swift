@@ -284,6 +284,29 @@ final class CodecTests: XCTestCase {
         }
     }
 
+    /// Chaos mode's seed: absent unless the recording used --chaos, every UInt64 round-trips
+    /// exactly (JSON numbers above 2^53 included), and anything else is a damaged header.
+    func testHeaderChaosSeedRoundTripsAndIsOptional() throws {
+        var header = Sample.header()
+        XCTAssertNil(header.chaosSeed)
+        let plain = try HeaderCodec.encode(header)
+        XCTAssertFalse(String(decoding: plain, as: UTF8.self).contains("chaosSeed"))
+        XCTAssertNil(try HeaderCodec.decode(plain, path: "h", directory: "d").chaosSeed)
+        for seed: UInt64 in [0, (1 << 53) + 1, UInt64.max] {
+            header.chaosSeed = seed
+            let bytes = try HeaderCodec.encode(header)
+            XCTAssertTrue(String(decoding: bytes, as: UTF8.self).contains("\"chaosSeed\" : \(seed)"))
+            XCTAssertEqual(try HeaderCodec.decode(bytes, path: "h", directory: "d").chaosSeed, seed)
+        }
+        header.chaosSeed = 7   // (JSONSerialization would turn UInt64.max into a Double)
+        for (value, label) in [(-1 as Any, "negative"), (1.5 as Any, "fractional"), ("7" as Any, "a string")] {
+            let bad = try reframedHeader(header) { $0["chaosSeed"] = value }
+            assertTraceError(label, kind: .damaged, mentioning: "chaosSeed") {
+                try HeaderCodec.decode(bad, path: "h", directory: "d")
+            }
+        }
+    }
+
     func testZstdFramesAreChecked() throws {
         var random = TestRandom(seed: 4)
         let raw = random.bytes(10_000) + [UInt8](repeating: 7, count: 50_000)
