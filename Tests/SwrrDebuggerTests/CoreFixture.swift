@@ -17,17 +17,19 @@ enum CoreFixture {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var traces: [[String]: String] = [:]
 
-    /// The trace of fixture `name` run with `args`, recorded once per test run (without syscall
-    /// buffering when `syscallBuffer` is false: every syscall is then an event).
-    static func trace(_ name: String, _ args: [String] = [], syscallBuffer: Bool = true) throws -> String {
-        let key = [name, "\(syscallBuffer)"] + args
+    /// The trace of fixture `name` run with `args`, recorded once per test run: with syscall
+    /// buffering or without (every syscall is then an event) as the test run says (nil: the
+    /// environment's SWRR_SYSCALLBUF, so the suite's second pass records without), or as
+    /// `syscallBuffer` says whatever the pass.
+    static func trace(_ name: String, _ args: [String] = [], syscallBuffer: Bool? = nil) throws -> String {
+        let key = [name, syscallBuffer.map { "\($0)" } ?? "environment"] + args
         lock.lock()
         defer { lock.unlock() }
         if let t = traces[key] { return t }
         let program = try FixtureCompiler.compile(directory + "/" + name + ".c", flags: ["-g", "-O0"])
         let trace = try TestDirectory.makeUnique(prefix: "core-" + name) + "/trace"
         let r = try Swrr.record([program] + args, to: trace,
-                                environment: syscallBuffer ? [:] : ["SWRR_SYSCALLBUF": "0"], timeout: 120)
+                                environment: syscallBuffer.map { ["SWRR_SYSCALLBUF": $0 ? "1" : "0"] } ?? [:], timeout: 120)
         guard Swrr.isDirectory(trace) else { throw RecordingFailed(description: "swrr record made no trace: \(r)") }
         traces[key] = trace
         return trace
@@ -55,7 +57,7 @@ final class CoreSession {
     private var output: [UInt8] = []
 
     /// `process`: the recorded pid of the process to debug (nil: the first).
-    init(_ name: String, _ args: [String] = [], syscallBuffer: Bool = true, process: Int? = nil) throws {
+    init(_ name: String, _ args: [String] = [], syscallBuffer: Bool? = nil, process: Int? = nil) throws {
         self.name = name
         let trace = try CoreFixture.trace(name, args, syscallBuffer: syscallBuffer)
         var keep: ((DebuggerMessage) -> Void)!
