@@ -105,6 +105,37 @@ final class PointSearchDebuggerTests: DebuggerTestCase {
         XCTAssertEqual(try back.readMemory(main, count: 256), code)
     }
 
+    /// The debugger holds all four debug registers (the flag's watchpoint and three on main's
+    /// code, never written), so the search has no DR0 for its breakpoint: it starts with the
+    /// register-matching trap at once (supervised) and finds the recorded iteration, and the
+    /// flag's watchpoint still stops in the handler.
+    func testASignalInALongComputationIsFoundWithAllFourDebugRegistersTaken() throws {
+        let rec = try Self.recording()
+        let flag = try GDBFixture.symbol("flag", in: rec.executable)
+        let main = try GDBFixture.symbol("main", in: rec.executable)
+        let first = try ReplayDebugger(traceDirectory: rec.trace)
+        defer { first.kill() }
+        XCTAssertEqual(try first.continueForward(stopAtTaskEvents: false).reason, .signal(SIGALRM))
+        let atSignal = try first.registers()
+        let out = Output()
+        let d = try ReplayDebugger(traceDirectory: rec.trace) { fd, bytes in if fd == 1 { out.append(bytes) } }
+        debugger = d
+        let code = try d.readMemory(main, count: 256)
+        for offset: UInt64 in [0, 1, 2] { try d.setWatchpoint(address: main + offset, length: 1, kind: .write) }
+        try d.setWatchpoint(address: flag, length: 4, kind: .write)
+        XCTAssertThrowsError(try d.setWatchpoint(address: main + 3, length: 1, kind: .write), "all four slots are taken")
+        let started = Date()
+        XCTAssertEqual(try d.continueForward(stopAtTaskEvents: false).reason, .signal(SIGALRM))
+        print("busy_alarm with all four debug registers taken: the signal found in " +
+              String(format: "%.2f s", Date().timeIntervalSince(started)))
+        XCTAssertEqual(try d.registers(), atSignal, "the signal at the recorded iteration")
+        XCTAssertEqual(try d.readMemory(main, count: 256), code, "the loop's code is the program's own")
+        XCTAssertEqual(try d.continueForward(stopAtTaskEvents: false).reason, .watchpoint(address: flag, kind: .write))
+        XCTAssertEqual(try d.int32(at: flag), 1)
+        XCTAssertEqual(try d.continueForward(stopAtTaskEvents: false).reason, .end(.completed(waitStatus: WaitStatus.exited(0))))
+        XCTAssertEqual(out.text, rec.stdout)
+    }
+
     /// A client breakpoint at the very instruction the search looks for (the signal's recorded
     /// rip): the stub cannot patch over it, so the search uses a hardware breakpoint there, which
     /// traps before the int3 at every arrival. Resuming from the int3's stop must carry the task
