@@ -152,8 +152,9 @@ final class DebugRegisters {
         // installed in is always programmed.
         if current == want, let i = installed[task.tid], i.dr7 == want, i.version == version, i.search == search { return }
         // A value this set never programmed is someone else's (a watchpoint removed since was
-        // programmed by it: cleared like any other).
-        if current != 0 && current != want && current != installed[task.tid]?.dr7 { return }
+        // programmed by it: cleared like any other). Not while a search is armed here: its
+        // breakpoint must be in place, and a thread cloned earlier peeks its parent's value.
+        if search == nil && current != 0 && current != want && current != installed[task.tid]?.dr7 { return }
         // Disable first, then addresses, then enable (the kernel validates each write).
         _ = swrr_poke_debugreg(task.tid, 7, 0)
         for (i, s) in slots.enumerated() {

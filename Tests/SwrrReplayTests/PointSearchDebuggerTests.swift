@@ -113,13 +113,7 @@ final class PointSearchDebuggerTests: DebuggerTestCase {
         let rec = try Self.recording()
         let flag = try GDBFixture.symbol("flag", in: rec.executable)
         let main = try GDBFixture.symbol("main", in: rec.executable)
-        let first = try ReplayDebugger(traceDirectory: rec.trace)
-        defer { first.kill() }
-        XCTAssertEqual(try first.continueForward(stopAtTaskEvents: false).reason, .signal(SIGALRM))
-        let atSignal = try first.registers()
-        let out = Output()
-        let d = try ReplayDebugger(traceDirectory: rec.trace) { fd, bytes in if fd == 1 { out.append(bytes) } }
-        debugger = d
+        let (atSignal, d, out) = try signalRegistersAndADebugger(rec)
         let code = try d.readMemory(main, count: 256)
         for offset: UInt64 in [0, 1, 2] { try d.setWatchpoint(address: main + offset, length: 1, kind: .write) }
         try d.setWatchpoint(address: flag, length: 4, kind: .write)
@@ -143,13 +137,7 @@ final class PointSearchDebuggerTests: DebuggerTestCase {
     /// after it, so every continue stopped at the same iteration (the same x in the registers).
     func testABreakpointAtTheSearchedInstructionStopsOncePerIteration() throws {
         let rec = try Self.recording()
-        let first = try ReplayDebugger(traceDirectory: rec.trace)
-        defer { first.kill() }
-        XCTAssertEqual(try first.continueForward(stopAtTaskEvents: false).reason, .signal(SIGALRM))
-        let atSignal = try first.registers()
-        let out = Output()
-        let d = try ReplayDebugger(traceDirectory: rec.trace) { fd, bytes in if fd == 1 { out.append(bytes) } }
-        debugger = d
+        let (atSignal, d, out) = try signalRegistersAndADebugger(rec)
         try d.setBreakpoint(atSignal.rip)
         var seen: [Registers] = []
         for _ in 0..<4 {
@@ -169,6 +157,19 @@ final class PointSearchDebuggerTests: DebuggerTestCase {
         XCTAssertEqual(try d.registers(), atSignal, "the signal at the recorded iteration")
         XCTAssertEqual(try d.continueForward(stopAtTaskEvents: false).reason, .end(.completed(waitStatus: WaitStatus.exited(0))))
         XCTAssertEqual(out.text, rec.stdout)
+    }
+
+    /// The registers at the signal, from a first replay with nothing armed, and a new debugger
+    /// (this test's) echoing the program's stdout.
+    private func signalRegistersAndADebugger(_ rec: Recording) throws -> (Registers, ReplayDebugger, Output) {
+        let first = try ReplayDebugger(traceDirectory: rec.trace)
+        defer { first.kill() }
+        XCTAssertEqual(try first.continueForward(stopAtTaskEvents: false).reason, .signal(SIGALRM))
+        let atSignal = try first.registers()
+        let out = Output()
+        let d = try ReplayDebugger(traceDirectory: rec.trace) { fd, bytes in if fd == 1 { out.append(bytes) } }
+        debugger = d
+        return (atSignal, d, out)
     }
 
     // MARK: the recording
