@@ -19,12 +19,13 @@
 // the entry names the syscall, `writer`, and its place is the nearest frame with a source line,
 // the call's site in the program rather than the `syscall` instruction in libc). A buffered
 // syscall's output is copied into the program's buffer by the preload library: a store like any
-// other. Writes from a signal handler are the task's stores like any other. Not seen:
-// stores a task makes on a stretch that replay runs by a search for a recorded point (up to an
-// asynchronous signal delivered in the middle of a computation, or a preemption of a spinning
-// thread: PointSearch.swift), because the search holds the debug registers meanwhile
-// (Watchpoints.swift; measured in ValueHistoryTests: history.c's store of 1 between setitimer's
-// return and SIGALRM's mid-loop delivery is missing, the handler's 1000 is there).
+// other. Writes from a signal handler are the task's stores like any other, and so are the
+// stores on a stretch that replay runs by a search for a recorded point (up to an asynchronous
+// signal delivered in the middle of a computation, or a preemption of a spinning thread:
+// PointSearch.swift): the search's breakpoint takes DR0 beside the watchpoint's slots, which
+// stay armed (Watchpoints.swift; measured in ValueHistoryTests: history.c's store of 1 between
+// setitimer's return and SIGALRM's mid-loop delivery is listed, which it was not while the
+// search cleared DR7).
 //
 // Where: the trap comes after the writing instruction, so the line and function are those of
 // the instruction before the stopped pc (pc - 1 lies inside it; a `rep movs` interrupted between

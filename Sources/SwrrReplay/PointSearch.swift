@@ -29,6 +29,12 @@
 // the task runs freely again. A stop or step that lands on the point itself ends the search.
 // With nothing armed the debugger is detached during the search instead (it cannot stop the
 // task before the point).
+//
+// The breakpoint of way 1 shares the debug registers with the debugger's watchpoints
+// (SearchBreakpointHost, Watchpoints.swift): DR0 is the search's, the debugger's slots stay
+// armed, and a watchpoint trap on the way is a stop of the debugger's like a breakpoint hit (the
+// search stays under way as data). When the debugger holds all four registers the search starts
+// with the trap at once (supervised), or says why it cannot look for the point.
 import Glibc
 import SwrrKernel
 import SwrrTracee
@@ -39,6 +45,34 @@ import SwrrTracee
 protocol CodePatchPolicy: AnyObject {
     func allowsCodePatch(for task: ReplayTask) -> Bool
     func hasCode(in range: Range<UInt64>) -> Bool
+}
+
+/// A debugger holding debug registers: the search's execution breakpoint is programmed beside
+/// its slots rather than over them, so its watchpoints keep trapping during the search.
+protocol SearchBreakpointHost: AnyObject {
+    /// Arms the search's breakpoint at `address` in `task`; false when the debugger holds the
+    /// search's slot (nothing armed).
+    func armSearchBreakpoint(at address: UInt64, in task: ReplayTask) throws -> Bool
+    /// Removes it (DR7 cleared until the debugger's next resume re-programs its slots).
+    func disarmSearchBreakpoint(in task: ReplayTask)
+}
+
+/// The search's execution breakpoint at the point: alone in DR0 without a debugger, beside the
+/// debugger's slots with one.
+private struct SearchBreakpoint {
+    let task: ReplayTask
+    let host: SearchBreakpointHost?
+
+    /// False when the debugger holds every debug register.
+    func set(_ address: UInt64) throws -> Bool {
+        if let host { return try host.armSearchBreakpoint(at: address, in: task) }
+        try HardwareBreakpoint(task: task.task).set(address)
+        return true
+    }
+
+    func clear() {
+        if let host { host.disarmSearchBreakpoint(in: task) } else { HardwareBreakpoint(task: task.task).clear() }
+    }
 }
 
 extension ReplaySession {
@@ -222,8 +256,8 @@ final class PointSearch {
                 lastMismatch = nil
             }
         }
-        let bp = HardwareBreakpoint(task: t.task)
-        try bp.set(target.rip)
+        let bp = SearchBreakpoint(task: t, host: session.debugHook as? SearchBreakpointHost)
+        guard try bp.set(target.rip) else { return try withoutBreakpoint() }
         defer { bp.clear() }
         if arrivalChecked {
             // An instruction breakpoint traps before its instruction, an int3 when it runs: at a
@@ -274,24 +308,42 @@ final class PointSearch {
                 // The task stands at the instruction (this pass did not match): from here on
                 // the tracee compares by itself.
                 bp.clear()
-                if let trap = try RegisterMatchTrap.install(in: t.task, target: target, budget: Self.trapBudget,
-                                                            words: signature?.words ?? []) {
-                    switch mode {
-                    case .detached:
-                        try detached(trap)
-                        return true
-                    case .supervised(let hook):
-                        self.trap = trap
-                        return try supervised(trap, by: hook)
-                    }
-                }
-                try bp.set(target.rip)
+                if let reached = try withTrap(mode) { return reached }
+                _ = try bp.set(target.rip)
             }
             // Step past the breakpoint once (RF: resume flag) and keep going.
             var r = regs
             r.eflags |= HardwareBreakpoint.resumeFlag
             try t.task.setRegisters(r)
             resumedPastArrival = true
+        }
+    }
+
+    /// The debugger holds all four debug registers, the search's DR0 with them: the trap from
+    /// the start (it needs no hit at the point: installing it injects its syscalls at P), or a
+    /// refusal that says what to do.
+    private func withoutBreakpoint() throws -> Bool {
+        // The injected syscalls run the instruction at P, where a debugger's execution
+        // breakpoint would stop them: DR7 stays clear until the debugger's next resume.
+        HardwareBreakpoint(task: task.task).clear()
+        if let mode = try trapMode(at: target.rip), let reached = try withTrap(mode) { return reached }
+        throw session.diverge("cannot look for \(what) at \(place): the debugger holds all four debug registers (DR0–DR3), " +
+                              "the search's breakpoint needs DR0, and the instruction there cannot carry the register-matching trap; " +
+                              "delete a watchpoint or hardware breakpoint and start again")
+    }
+
+    /// Installs the trap and searches with it in `mode`: whether the point was reached (false:
+    /// a stop of the debugger's came first), nil when P cannot carry the trap.
+    private func withTrap(_ mode: TrapMode) throws -> Bool? {
+        guard let trap = try RegisterMatchTrap.install(in: task.task, target: target, budget: Self.trapBudget,
+                                                       words: signature?.words ?? []) else { return nil }
+        switch mode {
+        case .detached:
+            try detached(trap)
+            return true
+        case .supervised(let hook):
+            self.trap = trap
+            return try supervised(trap, by: hook)
         }
     }
 

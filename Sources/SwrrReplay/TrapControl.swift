@@ -163,3 +163,13 @@ extension TrapControl: CodePatchPolicy {
         breakpoints.addresses.contains { range.contains($0) }
     }
 }
+
+extension TrapControl: SearchBreakpointHost {
+    func armSearchBreakpoint(at address: UInt64, in task: ReplayTask) throws -> Bool {
+        try debugRegisters.armSearch(at: address, in: task.task)
+    }
+
+    func disarmSearchBreakpoint(in task: ReplayTask) {
+        debugRegisters.disarmSearch(in: task.task)
+    }
+}

@@ -4,10 +4,15 @@
 // (1, 2, 4 or 8 bytes, aligned); DR6 says which slot fired.
 //
 // The replay engine borrows DR0 for its own searches (ReplaySession.runTo, for preemptions and
-// signals delivered at arbitrary points), writing DR7 = 1 and clearing DR7 afterwards. The
-// debugger therefore fills slots from DR3 down, re-programs a task whose DR7 was cleared before
-// resuming it, and leaves a task alone while the engine's search owns DR7: the debugger's
-// watchpoints are suspended during such a search (documented limitation).
+// signals delivered at arbitrary points: PointSearch.swift), and the debugger fills slots from
+// DR3 down. Under a debugger the search's breakpoint is programmed here, beside the debugger's
+// slots (`searchBreakpoints`): DR7 enables both, so a watchpoint keeps trapping while the replay
+// searches (the store history.c makes between setitimer's return and SIGALRM's mid-loop
+// delivery, measured in ValueHistoryTests), and DR6 tells the two apart (bit 0: the search's
+// hit, left to the search; a debugger slot's bit: the debugger's stop). When the debugger holds
+// all four slots the search uses no debug register (PointSearch: the register-matching trap at
+// once, or a clear refusal). The search clears DR7 when it ends; the debugger re-programs a task
+// whose DR7 was cleared before resuming it.
 import CSwrrShim
 import SwrrTracee
 
@@ -38,15 +43,19 @@ final class DebugRegisters {
     /// What DR7 was last programmed to in each task (by tid), for which version of the slots:
     /// the debugger's set is installed in a task when its DR7 reads back as this and the slots
     /// have not changed since.
-    private var installed: [Int32: (dr7: UInt64, version: Int)] = [:]
+    private var installed: [Int32: (dr7: UInt64, version: Int, search: UInt64?)] = [:]
     private var version = 0
+    /// The slot a point search borrows for its execution breakpoint.
+    static let searchSlot = 0
+    /// The engine's point-search breakpoint in `searchSlot`, by tid, while a search runs the task.
+    private var searchBreakpoints: [Int32: UInt64] = [:]
 
     var isEmpty: Bool { slots.allSatisfy { $0 == nil } }
 
-    /// Whether `prepare` has anything to do for this task: slots are set, or the task still has
-    /// some armed from before (the last watchpoint was removed since).
+    /// Whether `prepare` has anything to do for this task: slots are set, a search's breakpoint
+    /// is, or the task still has some armed from before (the last watchpoint was removed since).
     func needsPrepare(_ tid: Int32) -> Bool {
-        !isEmpty || (installed[tid].map { $0.dr7 != 0 } ?? false)
+        !isEmpty || searchBreakpoints[tid] != nil || (installed[tid].map { $0.dr7 != 0 } ?? false)
     }
 
     /// Adds a watchpoint; returns its slot.
@@ -77,9 +86,33 @@ final class DebugRegisters {
         return true
     }
 
-    /// DR7 for the current slots, optionally with one slot disabled (stepping over it).
-    func control(disabling skip: Int? = nil) -> UInt64 {
+    /// Arms the point search's execution breakpoint at `address` in `task`, beside the debugger's
+    /// slots (programmed at once: the search resumes the task next). False when the debugger
+    /// holds the search's slot (all four are in use): nothing is programmed.
+    func armSearch(at address: UInt64, in task: Task) throws -> Bool {
+        guard slots[Self.searchSlot] == nil else { return false }
+        searchBreakpoints[task.tid] = address
+        try prepare(task)
+        return true
+    }
+
+    /// The search's breakpoint is gone: DR7 is cleared at once (the debugger's slots too, until
+    /// the next resume re-programs them: installing the register-matching trap runs an injected
+    /// syscall at the point, which neither the search's breakpoint nor a debugger's execution
+    /// breakpoint there may stop).
+    func disarmSearch(in task: Task) {
+        searchBreakpoints[task.tid] = nil
+        _ = swrr_poke_debugreg(task.tid, 7, 0)
+        _ = swrr_poke_debugreg(task.tid, 6, 0)
+    }
+
+    /// DR7 for the current slots, optionally with one slot disabled (stepping over it), and for
+    /// `tid`'s point search when it has one.
+    func control(for tid: Int32? = nil, disabling skip: Int? = nil) -> UInt64 {
         var dr7: UInt64 = 0
+        if let tid, searchBreakpoints[tid] != nil {
+            dr7 |= 1 << (2 * UInt64(Self.searchSlot))   // local enable, execute (RW 0), length 1 (LEN 0)
+        }
         for (i, s) in slots.enumerated() {
             guard let w = s, i != skip else { continue }
             let rw: UInt64
@@ -107,19 +140,21 @@ final class DebugRegisters {
         return swrr_peek_debugreg(task.tid, index, &v) == 0 ? v : nil
     }
 
-    /// Before a resume: make sure `task` has the debugger's set, unless the engine's own search
-    /// holds DR7 (anything the debugger did not program, other than 0).
+    /// Before a resume: make sure `task` has the debugger's set (and its search's breakpoint),
+    /// unless something else in the engine holds DR7 (anything not programmed here, other than 0).
     func prepare(_ task: Task, disabling skip: Int? = nil) throws {
-        let want = control(disabling: skip)
+        let want = control(for: task.tid, disabling: skip)
+        let search = searchBreakpoints[task.tid]
         let current = peek(task, 7) ?? 0
         // A new thread reads back its parent's DR7 through ptrace, but the kernel armed nothing
         // in it (measured on 6.x: the clone's DR7 peeks as the parent's value, and a write to
         // the watched address in the new thread does not trap): a task this set was never
         // installed in is always programmed.
-        if current == want, let i = installed[task.tid], i.dr7 == want, i.version == version { return }
-        // A value this set never programmed is the engine's search (a watchpoint removed since
-        // was programmed by it: cleared like any other).
-        if current != 0 && current != want && current != installed[task.tid]?.dr7 { return }
+        if current == want, let i = installed[task.tid], i.dr7 == want, i.version == version, i.search == search { return }
+        // A value this set never programmed is someone else's (a watchpoint removed since was
+        // programmed by it: cleared like any other). Not while a search is armed here: its
+        // breakpoint must be in place, and a thread cloned earlier peeks its parent's value.
+        if search == nil && current != 0 && current != want && current != installed[task.tid]?.dr7 { return }
         // Disable first, then addresses, then enable (the kernel validates each write).
         _ = swrr_poke_debugreg(task.tid, 7, 0)
         for (i, s) in slots.enumerated() {
@@ -127,14 +162,18 @@ final class DebugRegisters {
                 throw DebuggerError.refused("the kernel refused a hardware watchpoint at 0x\(String(w.address, radix: 16))")
             }
         }
+        if let search, swrr_poke_debugreg(task.tid, Int32(Self.searchSlot), search) != 0 {
+            throw DebuggerError.refused("the kernel refused the point search's breakpoint at 0x\(String(search, radix: 16))")
+        }
         if want != 0 && swrr_poke_debugreg(task.tid, 7, want) != 0 {
             throw DebuggerError.refused("the kernel refused the debug register settings 0x\(String(want, radix: 16))")
         }
-        installed[task.tid] = (want, version)
+        installed[task.tid] = (want, version, search)
     }
 
     /// After a SIGTRAP: the debugger's slot that fired in `task`, if any (DR6 is then cleared).
-    /// Also reports whether DR6 shows a single step.
+    /// Also reports whether DR6 shows a single step. The search's slot is never the debugger's
+    /// (its hit goes to the search, which waits for that SIGTRAP).
     func status(_ task: Task) -> (slot: Int?, singleStep: Bool) {
         guard let dr6 = peek(task, 6) else { return (nil, false) }
         _ = swrr_poke_debugreg(task.tid, 6, 0)
@@ -146,9 +185,15 @@ final class DebugRegisters {
         return (slot, dr6 & Self.singleStepBit != 0)
     }
 
-    func forget(tid: Int32) { installed[tid] = nil }
+    func forget(tid: Int32) {
+        installed[tid] = nil
+        searchBreakpoints[tid] = nil
+    }
 
     /// A new replay of the same trace (reverse execution re-runs it): the slots stay, no task
     /// has them yet.
-    func newReplay() { installed = [:] }
+    func newReplay() {
+        installed = [:]
+        searchBreakpoints = [:]
+    }
 }

@@ -145,12 +145,7 @@ final class BreakpointTests: XCTestCase {
         _ = try s.run(.continue)
         s.breakpoints.source = [:]
         s.debugger.placeBreakpoints()
-        let r = try DebugExpression.evaluate("counter", in: s.debugger.callStack(s.tid).scope(0))
-        guard case .object(let v) = r.value, let address = v.address else { return XCTFail("counter is not in memory") }
-        let (id, error) = s.debugger.addDataBreakpoint(DataBreakpointRequest(
-            address: address, length: 4, kind: .write, name: "counter", typeName: "int",
-            condition: ExpressionCondition("counter > 10"), hitCondition: nil))
-        XCTAssertNil(error)
+        let (id, address) = try s.watchInt("counter", condition: "counter > 10")
         // Forward: the writes of 0, 1 and 5 go on; 14 stops, its old value the last write's.
         let stop = try s.run(.continue)
         XCTAssertEqual(stop, .dataBreakpoint(tid: s.tid, DataChange(id: id, address: address, name: "counter",

@@ -113,6 +113,19 @@ final class CoreSession {
         try DebugExpression.evaluate(expression, in: debugger.callStack(tid).scope(0)).text
     }
 
+    /// A write data breakpoint on the `int` `expression` (4 bytes, in memory), placed now.
+    func watchInt(_ expression: String, condition: String? = nil) throws -> (id: Int, address: UInt64) {
+        let r = try DebugExpression.evaluate(expression, in: debugger.callStack(tid).scope(0))
+        guard case .object(let v) = r.value, let address = v.address else {
+            throw RecordingFailed(description: "\(expression) is not in memory")
+        }
+        let (id, error) = debugger.addDataBreakpoint(DataBreakpointRequest(
+            address: address, length: 4, kind: .write, name: expression, typeName: "int",
+            condition: ExpressionCondition(condition), hitCondition: nil))
+        XCTAssertNil(error)
+        return (id, address)
+    }
+
     /// The goto target of the line of `marker` in `direction`.
     func gotoLine(_ marker: String, _ direction: GotoLine.Direction) throws -> GotoLine {
         let line = try CoreFixture.line(marker)

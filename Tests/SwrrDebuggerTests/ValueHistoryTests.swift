@@ -1,8 +1,10 @@
 // Value history on recordings of Tests/Fixtures/dap/history.c: `counter` written in a loop
 // (10, 20, ... 50), in a SIGUSR1 handler (100), twice in a forked child (7, 8) and last by the
-// parent (-1). The exact values, lines and functions; the user's position and breakpoints are
-// as they were after the pass; travel to an entry; the child's writes when debugging the
-// child; the limit, the time limit and a pause mark the history incomplete.
+// parent (-1); with "alarm", 1 on a stretch replay reaches by a point search and 1000 in a
+// SIGALRM handler delivered mid-loop. The exact values, lines and functions; the user's
+// position and breakpoints are as they were after the pass; travel to an entry; the child's
+// writes when debugging the child; the limit, the time limit and a pause mark the history
+// incomplete.
 import Foundation
 import SwrrDebugInfo
 import SwrrDebugger
@@ -169,31 +171,65 @@ final class ValueHistoryTests: XCTestCase {
 extension ValueHistoryTests {
     /// SIGALRM delivered in the middle of a computation (held back 200 ms with no syscall to
     /// deliver it at): the handler's write is a write like any other, named with the handler.
-    /// Replay reaches the delivery point by a search from setitimer's return (PointSearch), and
-    /// the engine's search owns the debug registers meanwhile (Watchpoints.swift), so the store
-    /// of 1 on that stretch is not seen: a known limitation, asserted so that the day the engine
-    /// keeps watchpoints armed through searches this test says so.
+    /// Replay reaches the delivery point by a search from setitimer's return (PointSearch), with
+    /// the debugger's watchpoint armed beside the search's breakpoint (Watchpoints.swift), so the
+    /// store of 1 on that stretch is in the history (it was missed while the search cleared DR7).
     func testWritesAroundASignalDeliveredMidComputation() throws {
         let s = try CoreSession("history", ["5", "alarm"])
         try s.breakAt("print")
         _ = try s.run(.continue)
         let h = try s.debugger.valueHistory(of: "counter")
         XCTAssertNil(h.incomplete)
-        XCTAssertEqual(h.entries.map(\.value), ["10", "20", "30", "40", "50", "100", "1000", "-1"],
-                       "the store of 1 before the mid-computation signal is missed (the search holds the debug registers)")
-        let handler = h.entries[6]
+        XCTAssertEqual(h.entries.map(\.value), ["10", "20", "30", "40", "50", "100", "1", "1000", "-1"])
+        let one = h.entries[6]
+        XCTAssertEqual(one.location?.line, try line("before-alarm"))
+        XCTAssertEqual(one.function, "main")
+        let handler = h.entries[7]
         XCTAssertEqual(handler.location?.line, try line("alarm"))
         XCTAssertEqual(handler.function, "on_alarm")
         XCTAssertEqual(try s.run(.gotoPosition(handler.position)),
-                       .goto(tid: s.tid, .atPosition("write 7 of counter (= 1000)", event: handler.event)))
+                       .goto(tid: s.tid, .atPosition("write 8 of counter (= 1000)", event: handler.event)))
         XCTAssertEqual(try s.value("counter"), "1000")
         XCTAssertEqual(try s.whereNow().function, "on_alarm")
-        // The missed store did happen: from the write before it, the loop's line shows 1.
-        XCTAssertEqual(try s.run(.gotoPosition(h.entries[5].position)),
-                       .goto(tid: s.tid, .atPosition("write 6 of counter (= 100)", event: h.entries[5].event)))
-        XCTAssertEqual(try s.value("counter"), "100")
-        let bp = try s.breakAt("spin")
-        XCTAssertEqual(try s.run(.continue), .breakpoint(tid: s.tid, ids: [bp.id], kind: .source))
+        // The store of 1 lies on the searched stretch: travel there.
+        XCTAssertEqual(try s.run(.gotoPosition(one.position)),
+                       .goto(tid: s.tid, .atPosition("write 7 of counter (= 1)", event: one.event)))
         XCTAssertEqual(try s.value("counter"), "1")
+        XCTAssertEqual(try s.whereNow().function, "main")
+    }
+
+    /// A data breakpoint on the same recording stops at the store of 1 on the searched stretch,
+    /// going forward and going backwards, with exact values and lines.
+    func testDataBreakpointStopsOnTheSearchedStretchBothWays() throws {
+        let s = try CoreSession("history", ["5", "alarm"])
+        try s.breakAt("handler")
+        _ = try s.run(.continue)
+        s.breakpoints.source = [:]
+        s.debugger.placeBreakpoints()
+        let (id, address) = try s.watchInt("counter")
+        func change(_ old: String, _ new: String, backward: Bool = false) -> Stop {
+            .dataBreakpoint(tid: s.tid, DataChange(id: id, address: address, name: "counter", old: old, new: new, backward: backward))
+        }
+        XCTAssertEqual(try s.run(.continue), change("50", "100"))
+        XCTAssertEqual(try s.whereNow().function, "on_usr1")
+        // The store of 1, between setitimer's return and SIGALRM's delivery in the spin loop.
+        XCTAssertEqual(try s.run(.continue), change("100", "1"))
+        let afterOne = try s.whereNow()
+        XCTAssertEqual(afterOne.function, "main")
+        XCTAssertEqual(afterOne.line, try line("spin"), "after the store")
+        XCTAssertEqual(try s.value("counter"), "1")
+        XCTAssertEqual(try s.run(.continue), change("1", "1000"))
+        XCTAssertEqual(try s.whereNow().function, "on_alarm")
+        // Backwards: just before the handler's write (counter is 1), then just before the store
+        // of 1 (counter is 100).
+        let back = try s.run(.reverseContinue)
+        XCTAssertEqual(back.description, "counter is 1 here, just before the write that changes it (found going backwards)")
+        XCTAssertEqual(try s.whereNow().line, try line("alarm"))
+        XCTAssertEqual(try s.value("counter"), "1")
+        let back2 = try s.run(.reverseContinue)
+        XCTAssertEqual(back2.description, "counter is 100 here, just before the write that changes it (found going backwards)")
+        XCTAssertEqual(try s.whereNow().line, try line("before-alarm"))
+        XCTAssertEqual(try s.whereNow().function, "main")
+        XCTAssertEqual(try s.value("counter"), "100")
     }
 }

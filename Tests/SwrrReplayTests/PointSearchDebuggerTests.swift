@@ -1,7 +1,9 @@
 // The register-matching trap (SwrrReplay/PointSearch.swift) under the debugger, on
 // Tests/Fixtures/busy_alarm.c: its SIGALRM is delivered in the middle of a 10^8-iteration loop,
 // which only the trap can find in reasonable time. With nothing armed the debugger's replay uses
-// it; a pause asked for during the search never shows the patch or the stub.
+// it; a pause asked for during the search never shows the patch or the stub. Watchpoints stay
+// armed during searches (with all four debug registers taken too), here and on threads.c spin,
+// whose main thread is preempted at a position after storing a flag.
 import Foundation
 import SwrrReplay
 import SwrrTestSupport
@@ -105,6 +107,64 @@ final class PointSearchDebuggerTests: DebuggerTestCase {
         XCTAssertEqual(try back.readMemory(main, count: 256), code)
     }
 
+    /// The debugger holds all four debug registers (the flag's watchpoint and three on main's
+    /// code, never written), so the search has no DR0 for its breakpoint: it starts with the
+    /// register-matching trap at once (supervised) and finds the recorded iteration, and the
+    /// flag's watchpoint still stops in the handler. Before, the search wrote DR0 and DR7 = 1
+    /// over the debugger's slots and the kernel refused it: "setting a hardware breakpoint in
+    /// task …: Invalid argument" ended the replay at the signal's event.
+    func testASignalInALongComputationIsFoundWithAllFourDebugRegistersTaken() throws {
+        let rec = try Self.recording()
+        let flag = try GDBFixture.symbol("flag", in: rec.executable)
+        let main = try GDBFixture.symbol("main", in: rec.executable)
+        let (atSignal, d, out) = try signalRegistersAndADebugger(rec)
+        let code = try d.readMemory(main, count: 256)
+        for offset: UInt64 in [0, 1, 2] { try d.setWatchpoint(address: main + offset, length: 1, kind: .write) }
+        try d.setWatchpoint(address: flag, length: 4, kind: .write)
+        XCTAssertThrowsError(try d.setWatchpoint(address: main + 3, length: 1, kind: .write), "all four slots are taken")
+        let started = Date()
+        XCTAssertEqual(try d.continueForward(stopAtTaskEvents: false).reason, .signal(SIGALRM))
+        print("busy_alarm with all four debug registers taken: the signal found in " +
+              String(format: "%.2f s", Date().timeIntervalSince(started)))
+        XCTAssertEqual(try d.registers(), atSignal, "the signal at the recorded iteration")
+        XCTAssertEqual(try d.readMemory(main, count: 256), code, "the loop's code is the program's own")
+        XCTAssertEqual(try d.continueForward(stopAtTaskEvents: false).reason, .watchpoint(address: flag, kind: .write))
+        XCTAssertEqual(try d.int32(at: flag), 1)
+        XCTAssertEqual(try d.continueForward(stopAtTaskEvents: false).reason, .end(.completed(waitStatus: WaitStatus.exited(0))))
+        XCTAssertEqual(out.text, rec.stdout)
+    }
+
+    /// threads.c spin: main stores go = 1 and spins until the spinner answers, so the recorder
+    /// preempts main at a position and replay reaches it by a search from main's last syscall;
+    /// the store of go lies on that stretch. Watchpoints on go and answer each stop once, in the
+    /// writing thread, after the write; before, the store of go was missed (the search cleared
+    /// DR7) and the first stop was answer's.
+    func testWatchpointsStopOnStretchesReachedByAPreemptionSearch() throws {
+        let exe = try FixtureCompiler.compile(FixtureCompiler.fixtures + "/threads.c", flags: ["-g", "-O0", "-no-pie", "-pthread"])
+        let trace = try TestDirectory.makeUnique(prefix: "threads_spin") + "/trace"
+        let rec = try GDBFixture.run([try GDBFixture.swrr(), "record", "-o", trace, "--", exe, "spin"])
+        XCTAssertEqual(rec.status, 0, rec.output)
+        let dump = try GDBFixture.run([try GDBFixture.swrr(), "dump", trace])
+        XCTAssertTrue(dump.output.contains("switched away at the end of a slice"), "no preemption at a position: \(dump.output.suffix(1000))")
+        let go = try GDBFixture.symbol("go", in: exe)
+        let answer = try GDBFixture.symbol("answer", in: exe)
+        let out = Output()
+        let d = try ReplayDebugger(traceDirectory: trace) { fd, bytes in if fd == 1 { out.append(bytes) } }
+        debugger = d
+        try d.setWatchpoint(address: go, length: 4, kind: .write)
+        try d.setWatchpoint(address: answer, length: 4, kind: .write)
+        let first = try d.continueForward(stopAtTaskEvents: false)
+        XCTAssertEqual(first.reason, .watchpoint(address: go, kind: .write))
+        XCTAssertEqual(try d.int32(at: go), 1)
+        XCTAssertEqual(try d.int32(at: answer), 0)
+        let second = try d.continueForward(stopAtTaskEvents: false)
+        XCTAssertEqual(second.reason, .watchpoint(address: answer, kind: .write))
+        XCTAssertNotEqual(second.tid, first.tid, "the spinner writes answer, main writes go")
+        XCTAssertEqual(try d.int32(at: answer), 1)
+        XCTAssertEqual(try d.continueForward(stopAtTaskEvents: false).reason, .end(.completed(waitStatus: WaitStatus.exited(0))))
+        XCTAssertEqual(out.text, "main: setting the flag\nmain: the spinner answered\njoined\n")
+    }
+
     /// A client breakpoint at the very instruction the search looks for (the signal's recorded
     /// rip): the stub cannot patch over it, so the search uses a hardware breakpoint there, which
     /// traps before the int3 at every arrival. Resuming from the int3's stop must carry the task
@@ -112,13 +172,7 @@ final class PointSearchDebuggerTests: DebuggerTestCase {
     /// after it, so every continue stopped at the same iteration (the same x in the registers).
     func testABreakpointAtTheSearchedInstructionStopsOncePerIteration() throws {
         let rec = try Self.recording()
-        let first = try ReplayDebugger(traceDirectory: rec.trace)
-        defer { first.kill() }
-        XCTAssertEqual(try first.continueForward(stopAtTaskEvents: false).reason, .signal(SIGALRM))
-        let atSignal = try first.registers()
-        let out = Output()
-        let d = try ReplayDebugger(traceDirectory: rec.trace) { fd, bytes in if fd == 1 { out.append(bytes) } }
-        debugger = d
+        let (atSignal, d, out) = try signalRegistersAndADebugger(rec)
         try d.setBreakpoint(atSignal.rip)
         var seen: [Registers] = []
         for _ in 0..<4 {
@@ -138,6 +192,19 @@ final class PointSearchDebuggerTests: DebuggerTestCase {
         XCTAssertEqual(try d.registers(), atSignal, "the signal at the recorded iteration")
         XCTAssertEqual(try d.continueForward(stopAtTaskEvents: false).reason, .end(.completed(waitStatus: WaitStatus.exited(0))))
         XCTAssertEqual(out.text, rec.stdout)
+    }
+
+    /// The registers at the signal, from a first replay with nothing armed, and a new debugger
+    /// (this test's) echoing the program's stdout.
+    private func signalRegistersAndADebugger(_ rec: Recording) throws -> (Registers, ReplayDebugger, Output) {
+        let first = try ReplayDebugger(traceDirectory: rec.trace)
+        defer { first.kill() }
+        XCTAssertEqual(try first.continueForward(stopAtTaskEvents: false).reason, .signal(SIGALRM))
+        let atSignal = try first.registers()
+        let out = Output()
+        let d = try ReplayDebugger(traceDirectory: rec.trace) { fd, bytes in if fd == 1 { out.append(bytes) } }
+        debugger = d
+        return (atSignal, d, out)
     }
 
     // MARK: the recording
