@@ -135,8 +135,23 @@ static int sockets(int rounds) {
     printf("epoll_ctl DEL of a descriptor not in the set: %d %s\n", r, strerror(errno));
     close(s);
     close(c);
-    /* accept4 that waits: a child connects after 50 ms */
+    /* epoll_wait that waits for a child's connection (50 ms), then accept4 that waits for another */
+    struct epoll_event lev = {.events = EPOLLIN, .data.u64 = 0x4C};
     pid_t child = fork();
+    if (child == 0) {
+        usleep(50000);
+        int k = socket(AF_INET, SOCK_STREAM, 0);
+        _exit(connect(k, (struct sockaddr *)&bound, sizeof bound) == 0 ? 0 : 1);
+    }
+    struct epoll_event got[2];
+    int n = epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &lev) == 0 ? epoll_wait(ep, got, 2, 5000) : -1;
+    int status = 0;
+    waitpid(child, &status, 0);
+    printf("epoll_wait that waits: %d ready, data 0x%llx, child %d\n", n, n > 0 ? (unsigned long long)got[0].data.u64 : 0ull,
+           WEXITSTATUS(status));
+    close(accept4(lfd, NULL, NULL, 0));
+    epoll_ctl(ep, EPOLL_CTL_DEL, lfd, NULL);
+    child = fork();
     if (child == 0) {
         usleep(50000);
         int k = socket(AF_INET, SOCK_STREAM, 0);
@@ -145,7 +160,6 @@ static int sockets(int rounds) {
     struct sockaddr_in peer;
     socklen_t plen = sizeof peer;
     s = accept4(lfd, (struct sockaddr *)&peer, &plen, 0);
-    int status = 0;
     waitpid(child, &status, 0);
     printf("accept4 that waits: %s, length %u, child %d\n", s >= 0 ? "a descriptor" : strerror(errno), plen,
            WEXITSTATUS(status));
