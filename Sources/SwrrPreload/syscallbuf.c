@@ -373,10 +373,6 @@ static const struct rule rules[] = {
     // poll and epoll_wait only with a zero timeout (they cannot wait then).
     {SYS_poll, 0, 0, OUT1(0, 1, ARG_UNITS(8)), KEY_ARG(2)},
     {SYS_epoll_wait, 0, 0, OUT1(1, 2, RESULT_UNITS(12)), KEY_ARG(3)},
-    // With a timeout, armed with the desched event: a server under load mostly finds events
-    // ready (redis under redis-benchmark: 17,863 of 17,956 calls buffered, the others blocked
-    // and were made again as ordinary syscalls).
-    {SYS_epoll_wait, ANY_KEY, FD0 | MAY_BLOCK, OUT1(1, 2, RESULT_UNITS(12))},
     {SYS_futex, 1 /* FUTEX_WAKE */, 0, NO_OUT},
     {SYS_futex, 129 /* FUTEX_WAKE_PRIVATE */, 0, NO_OUT},
     {SYS_socket, ANY_KEY, 0, NO_OUT},
