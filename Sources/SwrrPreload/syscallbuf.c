@@ -251,16 +251,25 @@ static void copy_bytes(uint8_t *to, const uint8_t *from, uint64_t n) {
 //   argument `max_arg` entries (readv);
 // - ARG_UNITS(n): argument `max_arg` times n bytes (poll's array of n-byte pollfds);
 // - RESULT_UNITS(n): the result times n bytes, at most argument `max_arg` times n (epoll_wait's
-//   ready events).
+//   ready events);
+// - SOCKLEN: a socket address whose socklen_t is at argument `max_arg` (value-result): the kernel
+//   writes the address's real length there and at most as many bytes of it as the length held
+//   before the call (and never more than a sockaddr_storage, 128). That length output comes
+//   first in the rule, so replay has put it back when the address's length is computed, from
+//   the length before (taken ahead of the call, and of replay's copies) and the length after.
 #define RESULT_SIZED 0
 #define IOVECS 0xFFFF
+#define SOCKLEN 0xC000
+#define SOCKADDR_MAX 128
 #define ARG_UNITS(n) (0x4000 | (n))
 #define RESULT_UNITS(n) (0x8000 | (n))
 #define SIZE_KIND(size) ((size) & 0xC000)
 #define SIZE_UNIT(size) ((size) & 0x3FFF)
 // Larger arrays than these are left to an ordinary syscall (the kernel checks them, not us).
+// 16384 units: redis's epoll_wait asks for maxclients + 128 = 10128 events (121,536 bytes of room
+// in the 1 MiB buffer, though it gets a few); with 4096 every one of its calls stopped.
 #define MAX_IOVECS 64
-#define MAX_UNITS 4096
+#define MAX_UNITS 16384
 struct output { int8_t arg; int8_t max_arg; uint16_t size; };
 
 #define ANY_KEY (-1)
@@ -370,6 +379,29 @@ static const struct rule rules[] = {
     {SYS_sendto, ANY_KEY, FD0 | MAY_BLOCK, NO_OUT},
     // recv and recvfrom without the sender's address (src_addr NULL).
     {SYS_recvfrom, 0, FD0 | MAY_BLOCK, OUT1(1, 2, RESULT_SIZED), KEY_ARG(4)},
+    // Extended attributes (cp -a: flistxattr twice, fgetxattr and fsetxattr per file). They read
+    // or write the inode's attributes, never open the file, and never wait for another task.
+    {SYS_getxattr, ANY_KEY, 0, OUT1(2, 3, RESULT_SIZED)},
+    {SYS_lgetxattr, ANY_KEY, 0, OUT1(2, 3, RESULT_SIZED)},
+    {SYS_fgetxattr, ANY_KEY, 0, OUT1(2, 3, RESULT_SIZED)},
+    {SYS_listxattr, ANY_KEY, 0, OUT1(1, 2, RESULT_SIZED)},
+    {SYS_llistxattr, ANY_KEY, 0, OUT1(1, 2, RESULT_SIZED)},
+    {SYS_flistxattr, ANY_KEY, 0, OUT1(1, 2, RESULT_SIZED)},
+    {SYS_setxattr, ANY_KEY, 0, NO_OUT},
+    {SYS_lsetxattr, ANY_KEY, 0, NO_OUT},
+    {SYS_fsetxattr, ANY_KEY, 0, NO_OUT},
+    {SYS_removexattr, ANY_KEY, 0, NO_OUT},
+    {SYS_lremovexattr, ANY_KEY, 0, NO_OUT},
+    {SYS_fremovexattr, ANY_KEY, 0, NO_OUT},
+    // A server's per-connection calls (redis: accept4, getpeername, setsockopt, epoll_ctl). The
+    // socket's addresses, its options and the epoll set are kernel state replay never consults:
+    // SyscallTable emulates all of them. accept4 waits for a connection on a blocking socket:
+    // with the desched event armed, as recvfrom.
+    {SYS_getsockname, ANY_KEY, 0, 2, {{2, 0, 4}, {1, 2, SOCKLEN}}},
+    {SYS_getpeername, ANY_KEY, 0, 2, {{2, 0, 4}, {1, 2, SOCKLEN}}},
+    {SYS_setsockopt, ANY_KEY, 0, NO_OUT},
+    {SYS_epoll_ctl, ANY_KEY, 0, NO_OUT},
+    {SYS_accept4, ANY_KEY, FD0 | MAY_BLOCK, 2, {{2, 0, 4}, {1, 2, SOCKLEN}}},
 };
 
 #define RULE_COUNT (sizeof rules / sizeof rules[0])
@@ -417,12 +449,30 @@ static uint64_t output_max(const struct output *o, const long *args) {
         for (uint64_t i = 0; i < count; i++) total += iov[i].length > SWRR_BUFFER_SIZE ? SWRR_BUFFER_SIZE : iov[i].length;
         return total;
     }
+    if (o->size == SOCKLEN) return SOCKADDR_MAX;
     if (SIZE_KIND(o->size)) return count > MAX_UNITS ? SWRR_BUFFER_SIZE : count * SIZE_UNIT(o->size);
     return o->size;
 }
 
-static uint64_t output_length(const struct output *o, const long *args, long result) {
+// A SOCKLEN output's length word (0 when its pointer is NULL).
+static inline uint32_t socklen_at(const struct output *o, const long *args) {
+    return args[o->max_arg] ? *(volatile const uint32_t *)args[o->max_arg] : 0;
+}
+
+// The lengths the SOCKLEN outputs of rule `r` held before the call (0 for other outputs).
+static void lengths_before(const struct rule *r, const long *args, uint32_t before[2]) {
+    for (int i = 0; i < 2; i++)
+        before[i] = r && i < r->outputs && r->out[i].size == SOCKLEN && args[r->out[i].arg] ? socklen_at(&r->out[i], args) : 0;
+}
+
+// `before`: for a SOCKLEN output, its length word before the call (lengths_before).
+static uint64_t output_length(const struct output *o, const long *args, long result, uint32_t before) {
     if (args[o->arg] == 0 || result < 0) return 0;
+    if (o->size == SOCKLEN) {
+        uint32_t after = socklen_at(o, args);
+        uint32_t n = before < after ? before : after;
+        return n < SOCKADDR_MAX ? n : SOCKADDR_MAX;
+    }
     uint64_t n = (uint64_t)result, max = (uint64_t)args[o->max_arg];
     switch (SIZE_KIND(o->size)) {
     case 0: break;
@@ -687,6 +737,8 @@ static long buffered_call(struct swrr_buffer_header *h, long nr, uint32_t record
     struct swrr_record *rec = (struct swrr_record *)(records(h) + h->used);
     uint8_t *payload = (uint8_t *)(rec + 1);
     long result;
+    uint32_t before[2];
+    lengths_before(r, args, before);
     if (replaying()) {
         if (rec->number != record_nr) {
             // Not what was recorded here: stop the replay with a clear message.
@@ -694,7 +746,7 @@ static long buffered_call(struct swrr_buffer_header *h, long nr, uint32_t record
         }
         result = rec->result;
         for (int i = 0; r && i < r->outputs; i++) {
-            uint64_t n = output_length(&r->out[i], args, result);
+            uint64_t n = output_length(&r->out[i], args, result, before[i]);
             copy_output(&r->out[i], args, payload, n, 0);
             payload += n;
         }
@@ -722,7 +774,7 @@ static long buffered_call(struct swrr_buffer_header *h, long nr, uint32_t record
         rec->args[1] = (uint64_t)args[1];
         rec->args[2] = (uint64_t)args[2];
         for (int i = 0; r && i < r->outputs; i++) {
-            uint64_t n = output_length(&r->out[i], args, result);
+            uint64_t n = output_length(&r->out[i], args, result, before[i]);
             copy_output(&r->out[i], args, payload, n, 1);
             payload += n;
         }
@@ -874,7 +926,8 @@ int swrr_try_buffered(long nr, const long *args, long *result) {
     if (value == SWRR_INTERRUPTED && !replaying()) goto out;
     // A closed descriptor's number, or an opened one's, may name another file from now on.
     if (nr == SYS_close) forget_class(args[0]);
-    else if ((nr == SYS_openat || nr == SYS_socket || (nr == SYS_fcntl && (args[1] == 0 || args[1] == 1030))) &&
+    else if ((nr == SYS_openat || nr == SYS_socket || nr == SYS_accept4 ||
+              (nr == SYS_fcntl && (args[1] == 0 || args[1] == 1030))) &&
              value >= 0)
         forget_class(value);
     *result = value;

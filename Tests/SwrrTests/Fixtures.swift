@@ -41,6 +41,7 @@ enum Fixture: String {
     case bufferedCalls = "buffered_calls"
     case bufferedSignals = "buffered_signals"
     case bufferedThreads = "buffered_threads"
+    case bufferedServerCalls = "buffered_server_calls"
     case stdioFiles = "stdio_files"
     // exec in multi-threaded processes, threads ending under the recorder (issue 12)
     case execThreads = "exec_threads"
