@@ -55,3 +55,22 @@ int swrr_is_zero(const void *data, size_t len) {
         if (p[i]) return 0;
     return 1;
 }
+
+size_t swrr_digest_pages(uint64_t state[4], void *src, size_t pages, uint64_t address, void *dst,
+                         uint64_t *addresses) {
+    unsigned char *from = src, *to = dst;
+    size_t kept = 0;
+    for (size_t i = 0; i < pages; i++, from += 4096, address += 4096) {
+        if (swrr_is_zero(from, 4096))
+            continue;
+        swrr_hash64_update(state, &address, 8);
+        swrr_hash64_update(state, from, 4096);
+        if (to) {
+            if (to + kept * 4096 != from)
+                memmove(to + kept * 4096, from, 4096);
+            addresses[kept] = address;
+        }
+        kept++;
+    }
+    return kept;
+}

@@ -83,7 +83,12 @@ public enum ProgressWordFinder {
             try task.resume(mode)
             guard let stop = try task.wait(timeoutMs: passTimeoutMs) else {
                 bp.clear()
-                if let other = try stopAfterTimeout(task, mode: mode) { return .interrupted(other) }
+                let other = try stopAfterTimeout(task, mode: mode)
+                // Again now that it is stopped: PTRACE_POKEUSER fails on a running task, and an
+                // armed DR7 left behind traps the program later (measured: node killed by
+                // SIGTRAP code 4 at the pass's pc in JIT code, recorded as its signal).
+                bp.clear()
+                if let other { return .interrupted(other) }
                 continue
             }
             bp.clear()

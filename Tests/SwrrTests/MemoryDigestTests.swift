@@ -127,6 +127,76 @@ final class MemoryDigestTests: XCTestCase {
                            ["-e", "console.log('ready'); setTimeout(() => {}, 60000)"])
     }
 
+    /// A node process computing over a heap of ~70 MB, stopped whole (SIGSTOP: every thread
+    /// stands still) twice a few ms apart: MemorySnapshot keeps exactly the pages, digest and
+    /// changed words of a page-by-page reference reading (SnapshotReference), with a dead stack
+    /// cut out. Prints the time of each snapshot, of the diff and of the reference.
+    func testSnapshotOfComputingNodeMatchesReference() throws {
+        let script = """
+            const keep = []; for (let i = 0; i < 400000; i++) keep.push({ i, s: 'item' + i, a: [i, i + 1] });
+            console.log('ready');
+            let n = 0; for (;;) { for (let i = 0; i < keep.length; i++) { keep[i].i += 1; n += keep[i].a[0]; } }
+            """
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/node")
+        p.arguments = ["-e", script]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        defer { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }
+        XCTAssertTrue(String(decoding: out.fileHandleForReading.availableData, as: UTF8.self).hasPrefix("ready"))
+        usleep(300_000)
+        let pid = p.processIdentifier, task = Task(tid: pid)
+        func ms(_ t: Date) -> Double { Date().timeIntervalSince(t) * 1000 }
+        func stopAll() throws {
+            XCTAssertEqual(kill(pid, SIGSTOP), 0)
+            // Every thread in state T (stopped) before memory is read: none may write meanwhile.
+            for _ in 0..<2000 {
+                let threads = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")
+                let stopped = threads.allSatisfy { tid in
+                    (readTextFile("/proc/\(pid)/task/\(tid)/stat") ?? "").split(separator: ")").last?.dropFirst().first == "T"
+                }
+                if stopped { return }
+                usleep(1000)
+            }
+            XCTFail("node did not stop")
+        }
+        let stack = try XCTUnwrap(try task.mappings().first { $0.name == "[stack]" })
+        let sp = stack.end - (stack.end - stack.start) / 4
+        func take() throws -> (MemorySnapshot, SnapshotReference) {
+            try stopAll()
+            defer { kill(pid, SIGCONT) }
+            let t0 = Date()
+            let fast = try MemorySnapshot.take(task, deadBelow: sp)
+            let tFast = ms(t0)
+            let t1 = Date()
+            let digest = try MemoryDigest.of(task, deadBelow: sp)
+            let tDigest = ms(t1)
+            let t2 = Date()
+            let reference = try SnapshotReference.take(task, deadBelow: sp)
+            print(String(format: "node snapshot: %.1f MiB kept of %.1f MiB writable, %.1f ms (digest alone %.1f ms, reference %.1f ms)",
+                         Double(fast.byteCount) / 1048576, Double(fast.digest.bytes) / 1048576, tFast, tDigest, ms(t2)))
+            XCTAssertEqual(fast.pageAddresses, reference.pages.keys.sorted())
+            XCTAssertEqual(fast.byteCount, reference.pages.count * 4096)
+            XCTAssertEqual(fast.digest, reference.digest)
+            XCTAssertEqual(digest, reference.digest)
+            return (fast, reference)
+        }
+        let (before, beforeReference) = try take()
+        usleep(5000)
+        let (after, afterReference) = try take()
+        for limit in [4096, 100_000] {
+            let t0 = Date()
+            let changes = after.changes(since: before, limit: limit)
+            let tDiff = ms(t0)
+            let expected = afterReference.changes(since: beforeReference, limit: limit)
+            print(String(format: "node diff: %d changed words (limit %d), %.1f ms", changes.count, limit, tDiff))
+            XCTAssertEqual(changes, expected)
+            XCTAssertGreaterThan(changes.count, 0, "node computed between the snapshots")
+        }
+        XCTAssertEqual(before.changes(since: before), [])
+    }
+
     private func measureRuntime(_ label: String, _ path: String, _ args: [String]) throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: path)

@@ -14,4 +14,12 @@ void swrr_hash64_update(uint64_t state[4], const void *data, size_t len);
 uint64_t swrr_hash64_finish(const uint64_t state[4]);
 /// Whether `len` bytes at `data` are all zero.
 int swrr_is_zero(const void *data, size_t len);
+/// The pages step of MemoryDigest/MemorySnapshot, one call per run of pages read: for each of the
+/// `pages` 4096-byte pages at `src` (the first at `address`, the next 4096 bytes up), an all-zero
+/// page is skipped; any other folds its address (8 bytes, as swrr_hash64_update pads them) and
+/// then its bytes into `state`, and, when `dst` is not NULL, is moved to the next page of `dst`
+/// (memmove: `dst` may be `src` or below it, compacting in place) with its address stored in the
+/// next entry of `addresses`. Returns the number of pages kept (non-zero).
+size_t swrr_digest_pages(uint64_t state[4], void *src, size_t pages, uint64_t address, void *dst,
+                         uint64_t *addresses);
 #endif
