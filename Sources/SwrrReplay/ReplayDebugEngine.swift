@@ -337,7 +337,7 @@ final class ReplayDebugEngine {
             timeline.stretchInterrupted(trap)
             return nil
         case .breakpoint(let a) where timeline.stretchBreakpoint?.addresses.contains(a) == true:
-            guard timeline.stretchPause, seek == nil else {
+            guard timeline.stretchPause else {
                 timeline.stretchBreakpointReached(trap)
                 return nil
             }
@@ -345,8 +345,16 @@ final class ReplayDebugEngine {
             timeline.stretchPause = false
             timeline.clearStretchBreakpoint()
             return try trapped(DebugTrap(task: trap.task, kind: .interrupted, registers: trap.registers))
-        case .interrupted where seek == nil && !timeline.stretchPause:
+        case .interrupted where !timeline.stretchPause:
+            // A seek's too (ReplayInterrupt.swift): its position is counted from its segments.
+            if seek != nil { timeline.dropSeekSearch() }
             if timeline.pauseAhead(trap) { return nil }
+            if seek != nil { return timeline.seekPaused(trap) }
+        case .interrupted:
+            // A pause is on its way to a patchable instruction already: this later interrupt
+            // (the client asked again) is a null stop, else it would stop the task where its
+            // state costs a breakpoint stop per pass to reach again.
+            return nil
         default:
             break
         }
