@@ -358,7 +358,13 @@ final class ReplayDebugEngine {
         default:
             break
         }
-        if seek != nil { return try timeline.seekTrap(trap) }
+        if let s = seek {
+            // A pause at a stop of the seek's own (a breakpoint hit a scan passes, every few ms
+            // in reverse_loop: the wait never sees a whole quiet slice), before it is counted:
+            // the position is this arrival, from the segments done.
+            if !s.stepping, trap.kind != .waypoint, interruption.take() { return timeline.seekPaused(trap) }
+            return try timeline.seekTrap(trap)
+        }
         let t = trap.task
         let tid = recordedTid(ofReplayTid: t.task.tid) ?? currentTid
         var p = position
