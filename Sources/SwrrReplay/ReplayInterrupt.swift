@@ -24,7 +24,7 @@
 //   event-free loop of ≈1.5 s), reverse-continue to a never-true condition, cancel after 1.5 s:
 //   the stop came 16.5 s later at the start of the recording (a silent replay never
 //   interrupted its task; the scan from a stretch checkpoint to the next has no boundary).
-//   After: 20-700 ms (debug build, load 5-6), at tick's entry inside the loop's event.
+//   After: 25-42 ms (debug build, load 5-6), at tick inside the loop's event (its breakpoint stops).
 //   Inside a supervised point search (a scan's end, a stretch checkpoint's state) the task may
 //   be in the register-matching stub when the interrupt lands: that stop is a null one, and the
 //   next wait interrupts again; the search is dropped (its trap removed) once the pause is
