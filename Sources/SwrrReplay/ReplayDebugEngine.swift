@@ -337,7 +337,7 @@ final class ReplayDebugEngine {
             timeline.stretchInterrupted(trap)
             return nil
         case .breakpoint(let a) where timeline.stretchBreakpoint?.addresses.contains(a) == true:
-            guard timeline.stretchPause, seek == nil else {
+            guard timeline.stretchPause else {
                 timeline.stretchBreakpointReached(trap)
                 return nil
             }
@@ -345,12 +345,26 @@ final class ReplayDebugEngine {
             timeline.stretchPause = false
             timeline.clearStretchBreakpoint()
             return try trapped(DebugTrap(task: trap.task, kind: .interrupted, registers: trap.registers))
-        case .interrupted where seek == nil && !timeline.stretchPause:
+        case .interrupted where !timeline.stretchPause:
+            // A seek's too (ReplayInterrupt.swift): its position is counted from its segments.
+            if seek != nil { timeline.dropSeekSearch() }
             if timeline.pauseAhead(trap) { return nil }
+            if seek != nil { return timeline.seekPaused(trap) }
+        case .interrupted:
+            // A pause is on its way to a patchable instruction already: this later interrupt
+            // (the client asked again) is a null stop, else it would stop the task where its
+            // state costs a breakpoint stop per pass to reach again.
+            return nil
         default:
             break
         }
-        if seek != nil { return try timeline.seekTrap(trap) }
+        if let s = seek {
+            // A pause at a stop of the seek's own (a breakpoint hit a scan passes, every few ms
+            // in reverse_loop: the wait never sees a whole quiet slice), before it is counted:
+            // the position is this arrival, from the segments done.
+            if !s.stepping, trap.kind != .waypoint, interruption.take() { return timeline.seekPaused(trap) }
+            return try timeline.seekTrap(trap)
+        }
         let t = trap.task
         let tid = recordedTid(ofReplayTid: t.task.tid) ?? currentTid
         var p = position

@@ -15,10 +15,20 @@
 //   bounded by PointSearch.searchLimit; after that the position is stored as the arrival count
 //   it is (`Seek.resolved`). A loop whose iterations leave every register identical at that
 //   instruction is found at its first such iteration.
-// - Going backwards (scans and seeks re-executing from the start, ReverseExecution.swift), at the
-//   next event boundary of that replay: where the search had got to, between the start of the
-//   recording and the position the operation started from. A seek does not stop inside an
-//   event: its position there is only known once the seek has counted its way along the path.
+// - Going backwards (scans, step-scans and seeks re-executing a stretch, ReverseExecution.swift),
+//   where that replay had got to, between the start of the recording and the position the
+//   operation started from: at its next event boundary, or inside an event the same way as
+//   going forward (PTRACE_INTERRUPT from the wait, then the first patchable instruction ahead),
+//   the position counted from the seek's segments done (`Seek.prefix`) with a `.state` segment;
+//   a step-scan's at its next step (`.steps`). Measured before: reverse_loop 200 10^7 (one
+//   event-free loop of ≈1.5 s), reverse-continue to a never-true condition, cancel after 1.5 s:
+//   the stop came 16.5 s later at the start of the recording (a silent replay never
+//   interrupted its task; the scan from a stretch checkpoint to the next has no boundary).
+//   After: 25-42 ms (debug build, load 5-6), at tick inside the loop's event (its breakpoint stops).
+//   Inside a supervised point search (a scan's end, a stretch checkpoint's state) the task may
+//   be in the register-matching stub when the interrupt lands: that stop is a null one, and the
+//   next wait interrupts again; the search is dropped (its trap removed) once the pause is
+//   taken, so the run ahead to a patchable instruction is the program's own.
 //
 // PTRACE_INTERRUPT races with the task's own stops: when the task stops for something else
 // (a syscall) just before the interrupt reaches it, the kernel keeps the trap pending and reports
@@ -84,12 +94,26 @@ extension TrapControl {
         var sent = false
         var watch = t.task.stuckAfter.map { StallWatch(task: t.task, limit: $0) }
         while true {
+            if !sent, silent, session?.pointSearch != nil, searchMayPause, interruption.isRequested {
+                // The point search for a seek's waypoint stops the task at every partial match
+                // of its stub, often more than once a slice (longrun's loop at -O0: a cancel
+                // 0.3 s into the scan was missed until event 1): no stop is expected there.
+                try? t.task.interrupt()
+                sent = true
+            }
             if let stop = try t.task.wait(timeoutMs: Interruption.sliceMs) {
                 if sent, stop != .event(.stop) { interruption.lateTraps.insert(t.task.tid) }
                 return stop
             }
             try watch?.check()
-            if !sent, !silent, session?.searchTrap == nil, interruption.isRequested {
+            // A silent replay is interrupted too, inside the point search for a seek's waypoint
+            // as well (the stub: `interruptStop`), but not inside one for where a signal or a
+            // preemption happened, which must not be stopped before it. Only after a slice
+            // without a stop: a stop expected at once (a signal's delivery) must come first
+            // (measured: an interrupt sent before every wait made PointSearchDebuggerTests'
+            // SIGALRM delivery diverge). A scan whose task stops every few ms is paused at
+            // those stops instead (ReplayDebugEngine.trapped).
+            if !sent, interruption.isRequested, silent ? searchMayPause : session?.searchTrap == nil {
                 try? t.task.interrupt()
                 sent = true
             } else if !sent, session?.searchTrap == nil, session?.pointSearch == nil, stretchDue?(t) == true {
@@ -101,6 +125,13 @@ extension TrapControl {
         }
     }
 
+    /// No point search is under way, or only the one for the seek's waypoint (a state it runs
+    /// to, which a pause may cut short: the seek ends there).
+    private var searchMayPause: Bool {
+        guard let search = session?.pointSearch else { return true }
+        return silent && session?.waypoint?.registers == search.target
+    }
+
     /// A PTRACE_EVENT_STOP of a task in ReplaySession.resume: a pause where the task is (the
     /// engine makes it the position, `trapped`), or a null stop to resume from.
     func interruptStop(of t: ReplayTask) throws -> HookVerdict {
@@ -109,10 +140,16 @@ extension TrapControl {
             return .resume
         }
         let stretch = stretchInterrupts.remove(t.task.tid) != nil
-        if !silent, interruption.take() {
-            return .stop(DebugTrap(task: t, kind: .interrupted, registers: try t.task.registers()))
+        let regs = try t.task.registers()
+        if let trap = session?.searchTrap, trap.stubRange.contains(regs.rip) {
+            // In the register-matching stub: no position of the program's; the next wait
+            // interrupts again (the request stays).
+            return .resume
         }
-        return stretch ? .stop(DebugTrap(task: t, kind: .stretch, registers: try t.task.registers())) : .resume
+        if interruption.take() {
+            return .stop(DebugTrap(task: t, kind: .interrupted, registers: regs))
+        }
+        return stretch ? .stop(DebugTrap(task: t, kind: .stretch, registers: regs)) : .resume
     }
 }
 
@@ -133,6 +170,36 @@ extension ReplayDebugEngine {
 }
 
 extension ReplayTimeline {
+    /// A pause inside an event reached a seek (a scan, a step-scan, a jump): the operation ends
+    /// where the task stands, counted from the seek's segments done (a step-scan: its steps).
+    func seekPaused(_ trap: DebugTrap) -> DriveEnd {
+        guard let s = seek else { return .done }
+        let t = trap.task
+        let tid = recordedTid(ofReplayTid: t.task.tid) ?? currentTid
+        let prefix = s.prefix(in: eventNumber)
+        var path = prefix + [.state(trap.registers)]
+        if case .signature(let sig)? = prefix.last, HardwareBreakpoint.sameState(trap.registers, sig.registers) {
+            // Still at the stretch checkpoint the seek started from (or reached): that state
+            // itself, which no later arrival has.
+            path = prefix
+        }
+        var p = s.stepping ? s.target.appending(.steps(s.steps)) : ReplayPosition(event: eventNumber, tid: tid, path: path)
+        p.tid = tid
+        p.registers = trap.registers
+        dropSeekSearch()
+        endSeek()
+        position = p
+        return stopped(t, .success(.interrupted))
+    }
+
+    /// The seek's point search under way (its waypoint) is dropped, its trap removed: a pause
+    /// runs the program on to a patchable instruction, where the search's jump must not be.
+    func dropSeekSearch() {
+        session?.waypoint = nil
+        session?.pointSearch?.abandon()
+        session?.pointSearch = nil
+    }
+
     /// `p` with its `.state` segments replaced by the arrival counts they are (one seek there).
     func resolve(_ p: ReplayPosition) throws -> Silent<ReplayPosition> {
         // From the nearest checkpoint along its path (a stretch checkpoint's state inside the

@@ -443,7 +443,10 @@ extension ReplayTimeline {
                     checkpointAtStopIfDue(t, p, force: true)
                 }
             }
-            return s.stepScanEnded(by: trap) ? .done : nil
+            if s.stepScanEnded(by: trap) { return .done }
+            // A pause: each step is a stop of its own, so the wait never interrupts one.
+            if trap.stepDone, engine.interruption.take() { return seekPaused(trap) }
+            return nil
         }
         let tid = recordedTid(ofReplayTid: t.task.tid) ?? currentTid
         func at(_ path: [ReplayPosition.Segment]) -> ReplayPosition {

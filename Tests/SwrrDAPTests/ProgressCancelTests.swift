@@ -157,6 +157,59 @@ final class ProgressCancelTests: XCTestCase {
         XCTAssertEqual(try c.schemaViolations(), [])
     }
 
+    /// One round of longrun: a single event-free loop of about 0.8 s (7 x 10^8 multiply-adds at
+    /// -O0), and a breakpoint on first()'s line whose condition never holds, so reverse-continue
+    /// scans the whole loop. Cancelled inside it, the search stops there (no event boundary to
+    /// wait for): reason pause, in main's loop, listed, and the run goes on from there.
+    func testCancelAReverseContinueInsideAnEventFreeLoop() throws {
+        let r = try DAPTestEnv.record(try DAPTestEnv.fixture("longrun"), ["1", "700000000"])
+        XCTAssertEqual(r.status, 0, r.stdout)
+        let source = DAPTestEnv.fixtureDirectory + "/longrun.c"
+        let lines = try String(contentsOfFile: source, encoding: .utf8).components(separatedBy: "\n")
+        let firstLine = try XCTUnwrap(lines.firstIndex { $0.hasSuffix("L:first") }) + 1
+        let loopLines = [try XCTUnwrap(lines.firstIndex { $0.contains("for (long i = 0; i < spin") }) + 1,
+                         try XCTUnwrap(lines.firstIndex { $0.contains("x = x * ") }) + 1]
+        let c = try DAPClient()
+        XCTAssertTrue(try c.request("initialize", ["adapterID": "swrr", "linesStartAt1": true, "columnsStartAt1": true]).success)
+        XCTAssertTrue(try c.request("launch", ["trace": r.trace]).success)
+        _ = try c.event("initialized")
+        XCTAssertTrue(try c.request("configurationDone").success)
+        let end = try c.event("stopped", timeout: 120)
+        XCTAssertEqual(end.body["reason"] as? String, "end of recording", "\(end)")
+        let endEvent = try XCTUnwrap(c.request("currentEvent").body["event"] as? Int)
+        let b = try c.request("setBreakpoints", ["source": ["path": source],
+                                                 "breakpoints": [["line": firstLine, "condition": "r == -5"]]])
+        XCTAssertTrue(b.success, b.message)
+        _ = c.takeEvents("stopped")
+
+        let seq = c.send("reverseContinue", ["threadId": 1])
+        XCTAssertTrue(try c.response(to: seq).success)
+        usleep(400_000)
+        let t0 = Date()
+        XCTAssertTrue(try c.request("cancel", ["requestId": seq]).success)
+        let stop = try c.event("stopped", timeout: 60)
+        print("cancel inside an event-free loop -> stopped \(Int(Date().timeIntervalSince(t0) * 1000)) ms")
+        XCTAssertEqual(stop.body["reason"] as? String, "pause", "\(stop)")
+        let description = stop.body["description"] as? String ?? ""
+        XCTAssertTrue(description.hasPrefix("Cancelled reverseContinue. Paused in the middle of a computation"), description)
+        try assertListed(c, stop.body)
+        let event = try XCTUnwrap(c.request("currentEvent").body["event"] as? Int)
+        XCTAssertLessThan(event, endEvent)
+        let tid = try XCTUnwrap(stop.body["threadId"] as? Int)
+        let frames = try c.request("stackTrace", ["threadId": tid]).body["stackFrames"] as? [[String: Any]] ?? []
+        XCTAssertEqual(frames.first?["name"] as? String, "main", "\(frames.first ?? [:])")
+        XCTAssertTrue(loopLines.contains(frames.first?["line"] as? Int ?? 0), "\(frames.first ?? [:]) not in \(loopLines)")
+
+        // On from there: forward to the end of the recording, which the loop's output precedes.
+        XCTAssertTrue(try c.request("continue", ["threadId": tid]).success)
+        let again = try c.event("stopped", timeout: 120)
+        XCTAssertEqual(again.body["reason"] as? String, "end of recording", "\(again)")
+        XCTAssertEqual(try c.request("currentEvent").body["event"] as? Int, endEvent)
+        let done = try c.disconnectAndExit()
+        XCTAssertEqual(done.status, 0)
+        XCTAssertEqual(try c.schemaViolations(), [])
+    }
+
     func testCancelDuringAValueHistoryPass() throws {
         // 100,000 writes: a pass of many seconds; the user stands at the first one.
         let s = try DebugSession("history", args: ["100000"], initialize: ["supportsProgressReporting": true])
