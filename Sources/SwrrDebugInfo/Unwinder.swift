@@ -73,14 +73,24 @@ public final class Unwinder {
         self.target = target
     }
 
+    /// The last `unwind` ended at the outermost frame: a call-frame rule said the return address
+    /// is undefined (glibc's _start and thread start say so), every caller found by CFI or a
+    /// signal frame (not guessed from frame pointers).
+    public private(set) var reachedOutermost = false
+
     public func unwind() throws -> [PhysicalFrame] {
+        reachedOutermost = false
         let regs = FrameRegisters(try target.registers())
         var frames = [PhysicalFrame(registers: regs, method: .initial, cfa: nil, interrupted: true, isSignalTrampoline: false)]
         frames[0].isSignalTrampoline = isSignalTrampoline(regs.pc)
         while frames.count < maxFrames {
             guard var next = step(frames[frames.count - 1]) else { break }
             let cur = frames[frames.count - 1]
-            if next.pc == 0 { break }
+            if next.pc == 0 {
+                reachedOutermost = next.method == .cfi
+                    && frames.dropFirst().allSatisfy { $0.method == .cfi || $0.method == .signalFrame }
+                break
+            }
             // The stack grows down: a caller's frame lies above its callee's, except across a
             // signal frame (the handler may run on an alternate stack).
             if next.method != .signalFrame && next.registers.sp <= cur.registers.sp && cur.method != .initial

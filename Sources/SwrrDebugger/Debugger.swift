@@ -48,6 +48,8 @@ public final class Debugger {
     var inserted: Set<UInt64> = []
     /// The debugger started the replay, so it ends it (a front end's replay is the front end's).
     private let ownsReplay: Bool
+    /// The executable's functions for the replay's stretch coverage (CoverageProvider.swift).
+    var coverageUnitsCache: [String: CoverageUnits] = [:]
 
     public var replay: ReplayDebugger { engine.replay }
 
@@ -75,6 +77,7 @@ public final class Debugger {
         outputHold = OutputHold(forward: output)
         engine = Engine(try ReplayDebugger(traceDirectory: traceDirectory, echo: outputHold.echo))
         focusThread = (try? engine.replay.currentTid()) ?? Int32(truncatingIfNeeded: tid)
+        installCoverage()
     }
 
     /// A debugger over a replay its front end started (the gdb server's, which echoes the
@@ -94,6 +97,7 @@ public final class Debugger {
         outputHold = OutputHold(forward: { _, _ in })
         engine = Engine(replay)
         focusThread = first
+        installCoverage()
     }
 
     deinit { if ownsReplay { kill() } }

@@ -13,6 +13,10 @@ final class SoftwareBreakpoints {
     private(set) var addresses: Set<UInt64> = []
     /// The original byte under each inserted int3, by address space (tgid) and address.
     private var saved: [Int32: [UInt64: UInt8]] = [:]
+    /// The replay's coverage int3s at function entries in memory now (StretchCoverage.swift),
+    /// with the byte under each, by address space: never where one of `addresses` is (that
+    /// int3's trap notes the entry), hidden like those, and erased from checkpoints alike.
+    private var coverage: [Int32: [UInt64: UInt8]] = [:]
 
     func contains(_ address: UInt64) -> Bool { addresses.contains(address) }
 
@@ -44,6 +48,11 @@ final class SoftwareBreakpoints {
             try task.writeMemory(address, [0xCC])
             return
         }
+        if let original = coverage[task.tgid]?.removeValue(forKey: address) {
+            // A coverage int3 stands there: it becomes this breakpoint's.
+            saved[task.tgid, default: [:]][address] = original
+            return
+        }
         let original = try task.readMemory(address, count: 1)[0]
         try task.writeMemory(address, [0xCC])
         saved[task.tgid, default: [:]][address] = original
@@ -63,35 +72,46 @@ final class SoftwareBreakpoints {
 
     /// `bytes` read at `address` in `tgid`'s memory, with the original code under every int3.
     func hide(in bytes: inout [UInt8], at address: UInt64, tgid: Int32) {
-        guard let map = saved[tgid] else { return }
         let end = address &+ UInt64(bytes.count)
-        for (a, original) in map where a >= address && a < end {
-            bytes[Int(a - address)] = original
+        for map in [saved[tgid], coverage[tgid]] {
+            for (a, original) in map ?? [:] where a >= address && a < end {
+                bytes[Int(a - address)] = original
+            }
         }
     }
 
     /// The original bytes under the int3s inserted in `tgid`'s memory (to erase them from a copy
     /// of it: checkpoints).
-    func originals(tgid: Int32) -> [UInt64: UInt8] { saved[tgid] ?? [:] }
+    func originals(tgid: Int32) -> [UInt64: UInt8] {
+        (saved[tgid] ?? [:]).merging(coverage[tgid] ?? [:]) { a, _ in a }
+    }
 
     /// A new process was forked from `parent`: it has the same int3s at the same places.
     func forked(parent: Int32, child: Int32) {
         if let map = saved[parent] { saved[child] = map }
+        if let map = coverage[parent] { coverage[child] = map }
     }
 
     /// The address space was replaced (exec): the int3s are gone with it; put them into the new
     /// image where the addresses are mapped.
     func execed(_ task: Task) {
         saved[task.tgid] = nil
+        coverage[task.tgid] = nil
         for a in addresses { try? insert(a, in: task) }
     }
 
     /// A process ended.
-    func forget(tgid: Int32) { saved[tgid] = nil }
+    func forget(tgid: Int32) {
+        saved[tgid] = nil
+        coverage[tgid] = nil
+    }
 
     /// A new replay of the same trace (reverse execution re-runs it): the addresses stay, the
     /// new address spaces get their int3s from `add`/`execed`.
-    func newReplay() { saved = [:] }
+    func newReplay() {
+        saved = [:]
+        coverage = [:]
+    }
 
     /// Inserts every breakpoint into these address spaces where the address is mapped and it
     /// is not in yet (after a replay starts, and after each mmap/mprotect: a breakpoint in a
@@ -101,10 +121,52 @@ final class SoftwareBreakpoints {
     func insertAll(in spaces: [Task]) {
         for t in spaces {
             for a in addresses {
+                if let original = coverage[t.tgid]?.removeValue(forKey: a) {
+                    saved[t.tgid, default: [:]][a] = original
+                    continue
+                }
                 guard let byte = try? t.readMemory(a, count: 1)[0] else { continue }
                 if byte == 0xCC && saved[t.tgid]?[a] != nil { continue }
                 if (try? t.writeMemory(a, [0xCC])) != nil { saved[t.tgid, default: [:]][a] = byte }
             }
         }
+    }
+
+    // MARK: coverage int3s (StretchCoverage.swift)
+
+    /// Puts a coverage int3 at `address` in `task`'s memory (or re-inserts one a trap took out).
+    /// True when the entry traps now: this int3, or a breakpoint's at the same address.
+    func armCoverage(_ address: UInt64, in task: Task) -> Bool {
+        if addresses.contains(address) && saved[task.tgid]?[address] != nil { return true }
+        if coverage[task.tgid]?[address] != nil {
+            // Recorded as armed; written again (a process sharing this memory, vfork's child,
+            // may have taken it out).
+            return (try? task.writeMemory(address, [0xCC])) != nil
+        }
+        guard let byte = try? task.readMemory(address, count: 1).first, byte != 0xCC,
+              (try? task.writeMemory(address, [0xCC])) != nil else { return false }
+        coverage[task.tgid, default: [:]][address] = byte
+        return true
+    }
+
+    /// Takes the coverage int3 at `address` out of `task`'s memory; false when there is none.
+    func disarmCoverage(_ address: UInt64, in task: Task) -> Bool {
+        guard let original = coverage[task.tgid]?.removeValue(forKey: address) else { return false }
+        try? task.writeMemory(address, [original])
+        return true
+    }
+
+    /// Takes every coverage int3 out of `task`'s process.
+    func disarmAllCoverage(in task: Task) {
+        for (a, original) in coverage[task.tgid] ?? [:] { try? task.writeMemory(a, [original]) }
+        coverage[task.tgid] = nil
+    }
+
+    /// Whether a coverage int3 is in memory in any address space.
+    var coverageArmed: Bool { coverage.values.contains { !$0.isEmpty } }
+
+    /// Whether a coverage int3 is in `range` in any address space.
+    func hasCoverage(in range: Range<UInt64>) -> Bool {
+        coverage.values.contains { $0.keys.contains(where: range.contains) }
     }
 }

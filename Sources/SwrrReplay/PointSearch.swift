@@ -362,8 +362,10 @@ final class PointSearch {
         }
         guard let hook = session.debugHook else { return .detached }
         guard let policy = hook as? CodePatchPolicy else { return nil }
-        if policy.allowsCodePatch(for: task) { return .detached }
-        return policy.hasCode(in: RegisterMatchTrap.patchedRange(at: p)) ? nil : .supervised(hook)
+        // An int3 under the patch (a coverage int3 may be there with no breakpoint set) would
+        // be copied into the stub.
+        if policy.hasCode(in: RegisterMatchTrap.patchedRange(at: p)) { return nil }
+        return policy.allowsCodePatch(for: task) ? .detached : .supervised(hook)
     }
 
     /// The task is at the point, with the registers `state` (the recorded flags, which may differ

@@ -193,6 +193,7 @@ final class ReplayDebugEngine {
         traps.attach(to: s)
         traps.stretchDue = { [unowned self] t in self.timeline.stretchDue(t) }
         traps.stretchInterrupts = []
+        traps.coverageTrap = { [unowned self] a, t in self.timeline.coverageTrap(at: a, in: t) }
         session = s
         timeline.stretchAnchor = (s.eventNumber, nil)
         outcome = nil
@@ -261,6 +262,7 @@ final class ReplayDebugEngine {
                 continue
             case .event:
                 timeline.clearStretchBreakpoint()
+                timeline.coverageEventDone()
                 timeline.stretchAnchor = (eventNumber, nil)
             }
             if let tid = session.lastEvent?.tid { timeline.eventTids[eventNumber - 1] = tid }
@@ -442,6 +444,7 @@ final class ReplayDebugEngine {
     func removeBreakpoint(_ address: UInt64) {
         // A task stopped on it no longer needs carrying over it (the byte is restored).
         breakpoints.remove(address, in: addressSpaces)
+        timeline.coverageReleased(address)
     }
 
     func setWatchpoint(_ w: Watchpoint) throws {

@@ -251,6 +251,18 @@ public final class ReplayDebugger {
         try perform { $0.timeline.search.scansRun }
     }
 
+    /// The functions of the program and the stacks of its threads, from the debugger's debug
+    /// information: reverse-continue then skips the stretches that ran none of a breakpoint's
+    /// functions (StretchCoverage.swift). nil: no coverage.
+    public func setCoverageSource(_ source: CoverageSource?) throws {
+        try perform { $0.traps.coverage.source = source }
+    }
+
+    /// Stretches reverse-continues skipped so far, by the functions they ran (StretchCoverage).
+    public func stretchesSkipped() throws -> Int {
+        try perform { $0.traps.coverage.skipped }
+    }
+
     /// The ids of the processes holding checkpoints (frozen copies), for tests and diagnostics.
     public func checkpointProcesses() throws -> [Int32] {
         try perform { e in e.checkpoints.all.flatMap(\.state.frozenPids) }

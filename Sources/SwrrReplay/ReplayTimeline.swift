@@ -31,6 +31,8 @@ final class ReplayTimeline {
     /// The CPU time of the process a stretch interval is measured in, when the last checkpoint
     /// was taken or restored (`mark`: CheckpointStore.lastTaken then), StretchCheckpoints.swift.
     var stretchClock: (tgid: Int32, mark: Double, cpu: Double)?
+    /// Which functions each stretch ran (StretchCoverage.swift).
+    var coverage: StretchCoverage { engine.traps.coverage }
     /// A replay under way towards a position, silent; nil: the replay runs for the client.
     var seek: Seek? {
         didSet { engine.traps.silent = seek != nil }

@@ -41,9 +41,18 @@ final class ReverseSearch {
             }
         }
         while !(end.isEventBoundary && end.event <= 1) {
+            let startAt = t.checkpoints.scanStart(before: end, keys: keys)
+            if let cp = startAt, t.coverageSkips(from: cp, to: end, keys: keys) {
+                // No function holding one of the breakpoints ran from there to `end`
+                // (StretchCoverage.swift): the stretch before is next, with no replay.
+                t.coverage.skipped += 1
+                ReplayProfile.count("stretches skipped")
+                end = cp.position
+                continue
+            }
             scansRun += 1
             ReplayProfile.count("scans")
-            let from = try t.restore(from: t.checkpoints.scanStart(before: end, keys: keys))
+            let from = try t.restore(from: startAt)
             let start = t.position
             let s = Seek(target: end, goal: .scan)
             s.statesByWaypoint = true

@@ -141,7 +141,10 @@ extension ReplayTimeline {
             stretchPause = false
             engine.interruption.request()
         }
-        for a in sb.addresses { breakpoints.remove(a, in: addressSpaces) }
+        for a in sb.addresses {
+            breakpoints.remove(a, in: addressSpaces)
+            coverageReleased(a)
+        }
         if case .software(let a)? = stepOver[sb.tid], sb.addresses.contains(a) { stepOver[sb.tid] = nil }
     }
 
@@ -181,6 +184,7 @@ extension ReplayTimeline {
             try takeCheckpoint(at: p, explicit: false)
             checkpoints.noteStretch(sig, event: eventNumber)
             stretchAnchor = (eventNumber, sig)
+            coverageStretchStarted(t, tid: tid, sig: sig)
             if seek == nil {
                 position = p
                 establishedPending = true

@@ -42,6 +42,10 @@ final class TrapControl: ReplayDebugHook {
     /// by `waitForStop`; the tasks (replay tids) with such an interrupt under way.
     var stretchDue: ((ReplayTask) -> Bool)?
     var stretchInterrupts: Set<Int32> = []
+    /// Which functions each stretch ran (StretchCoverage.swift); `coverageTrap` takes a coverage
+    /// int3's trap back and notes an int3's trap at an entry (true: the trap was a coverage int3).
+    let coverage = StretchCoverage()
+    var coverageTrap: ((UInt64, ReplayTask) -> Bool)?
     /// The replay served.
     private(set) weak var session: ReplaySession?
 
@@ -56,6 +60,7 @@ final class TrapControl: ReplayDebugHook {
         establishedPending = true
         breakpoints.newReplay()
         debugRegisters.newReplay()
+        coverage.newReplay()
     }
 
     /// No carry-over over the debug register `slot` any more (its watchpoint is gone).
@@ -122,6 +127,12 @@ final class TrapControl: ReplayDebugHook {
         let info = try? t.task.siginfo()
         var regs = try t.task.registers()
         let siKernel: Int32 = 0x80
+        if info?.code == siKernel, let noteEntry = coverageTrap, noteEntry(regs.rip &- 1, t) {
+            // A coverage int3, taken out: the program goes on with the instruction under it.
+            regs.rip -= 1
+            try t.task.setRegisters(regs)
+            return .resume
+        }
         if info?.code == siKernel, breakpoints.contains(regs.rip &- 1) {
             // An int3 of ours: take the hit back so the instruction runs on resume.
             regs.rip -= 1
@@ -154,13 +165,15 @@ final class TrapControl: ReplayDebugHook {
 extension TrapControl: CodePatchPolicy {
     /// No breakpoints, watchpoints or steps: nothing can stop the task before the point, so the
     /// client never sees the patch or the stub (PointSearch.swift).
+    /// Coverage int3s trap too (their traps are taken back here), so none may be armed.
     func allowsCodePatch(for task: ReplayTask) -> Bool {
         breakpoints.addresses.isEmpty && debugRegisters.isEmpty && stepState == .off && stepOver.isEmpty
+            && !breakpoints.coverageArmed
     }
 
-    /// One of the debugger's int3s is in `range`.
+    /// One of the debugger's int3s (or a coverage int3) is in `range`.
     func hasCode(in range: Range<UInt64>) -> Bool {
-        breakpoints.addresses.contains { range.contains($0) }
+        breakpoints.addresses.contains { range.contains($0) } || breakpoints.hasCoverage(in: range)
     }
 }
 
