@@ -2,7 +2,6 @@
 // StretchCoverage.swift): the executable's functions as DWARF has them, and a thread's stack
 // unwound to its outermost frame. Handed to the replay as closures (SwrrReplay reads no DWARF),
 // asked on the engine thread while the task is stopped.
-import Glibc
 import SwrrDebugInfo
 import SwrrReplay
 
@@ -15,20 +14,19 @@ extension Debugger {
         try? replay.setCoverageSource(source)
     }
 
-    /// The executable's subprograms (only the executable: a library's code is no unit, so a
-    /// breakpoint there never lets a stretch be skipped), kept by file and load address.
+    /// The subprograms of every module with DWARF (the executable built with -g; the C library
+    /// when its debug file is installed, so that a breakpoint on `_exit` still lets a stretch
+    /// be skipped), kept by file and load address. Code without DWARF is no unit: a breakpoint
+    /// there never lets a stretch be skipped.
     private func coverageUnits(_ tid: Int32) -> CoverageUnits? {
-        guard let task = tasks().first(where: { $0.tid == tid }), let space = try? space(for: tid) else { return nil }
-        var buf = [CChar](repeating: 0, count: 4096)
-        let n = readlink("/proc/\(task.replayTid)/exe", &buf, buf.count - 1)
-        guard n > 0 else { return nil }
-        let exe = String(cString: buf)
-        guard let m = space.modules.first(where: { $0.path == exe }), m.hasDWARF else { return nil }
-        let key = "\(m.path)@\(m.bias)"
-        if let u = coverageUnitsCache[key] { return u }
-        let u = CoverageUnits(units: m.functionUnits())
-        coverageUnitsCache[key] = u
-        return u
+        guard let space = try? space(for: tid) else { return nil }
+        var all: [(entry: UInt64, ranges: [Range<UInt64>])] = []
+        for m in space.modules where m.path.hasPrefix("/") && m.hasDWARF {
+            let key = "\(m.path)@\(m.bias)"
+            if coverageUnitsCache[key] == nil { coverageUnitsCache[key] = m.functionUnits() }
+            all += coverageUnitsCache[key] ?? []
+        }
+        return all.isEmpty ? nil : CoverageUnits(units: all)
     }
 
     /// Every frame's pc, when the stack unwinds to its outermost frame by call-frame information.

@@ -48,8 +48,8 @@ public final class Debugger {
     var inserted: Set<UInt64> = []
     /// The debugger started the replay, so it ends it (a front end's replay is the front end's).
     private let ownsReplay: Bool
-    /// The executable's functions for the replay's stretch coverage (CoverageProvider.swift).
-    var coverageUnitsCache: [String: CoverageUnits] = [:]
+    /// Each module's functions for the replay's stretch coverage (CoverageProvider.swift).
+    var coverageUnitsCache: [String: [(entry: UInt64, ranges: [Range<UInt64>])]] = [:]
 
     public var replay: ReplayDebugger { engine.replay }
 

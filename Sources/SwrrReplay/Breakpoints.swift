@@ -80,10 +80,23 @@ final class SoftwareBreakpoints {
         }
     }
 
-    /// The original bytes under the int3s inserted in `tgid`'s memory (to erase them from a copy
-    /// of it: checkpoints).
-    func originals(tgid: Int32) -> [UInt64: UInt8] {
-        (saved[tgid] ?? [:]).merging(coverage[tgid] ?? [:]) { a, _ in a }
+    /// Puts the original bytes back under every int3 in `copy`, a copy of `tgid`'s memory (a
+    /// checkpoint's). Coverage int3s, thousands with the C library's functions, a page at a
+    /// time: one read and one write per page instead of per int3 (benchmarks/reverse, 4234
+    /// entries in about 400 pages: 3 syscalls per int3 made each checkpoint 37 ms longer in a
+    /// debug build).
+    func erase(tgid: Int32, in copy: Task) throws {
+        for (address, byte) in saved[tgid] ?? [:] where (try? copy.readMemory(address, count: 1)) == [0xCC] {
+            try copy.writeMemory(address, [byte])
+        }
+        let page: UInt64 = 4096
+        var byPage: [UInt64: [(UInt64, UInt8)]] = [:]
+        for (a, byte) in coverage[tgid] ?? [:] { byPage[a & ~(page - 1), default: []].append((a, byte)) }
+        for (start, list) in byPage {
+            var bytes = try copy.readMemory(start, count: Int(page))
+            for (a, byte) in list where bytes[Int(a - start)] == 0xCC { bytes[Int(a - start)] = byte }
+            try copy.writeMemory(start, bytes)
+        }
     }
 
     /// A new process was forked from `parent`: it has the same int3s at the same places.

@@ -98,10 +98,7 @@ extension ReplayTimeline {
         let state: SessionCheckpoint
         do {
             state = try ReplayProfile.time("checkpoint takes") { try SessionCheckpoint.take(of: session) { tgid, copy in
-                for (address, byte) in breakpoints.originals(tgid: tgid)
-                where (try? copy.readMemory(address, count: 1)) == [0xCC] {
-                    try copy.writeMemory(address, [byte])
-                }
+                try breakpoints.erase(tgid: tgid, in: copy)
             } }
         } catch {
             throw DebuggerError.other("taking a checkpoint at \(p) failed: \(error)")

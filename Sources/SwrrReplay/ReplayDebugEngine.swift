@@ -304,6 +304,8 @@ final class ReplayDebugEngine {
         case .exec(let ev):
             if let t = session.tasks[ev.tid] {
                 breakpoints.execed(t.task)
+                // A new image: the covered functions' addresses mean nothing in it.
+                if traps.coverage.armed?.tgid == t.task.tgid { traps.coverage.newReplay() }
                 debugRegisters.forget(tid: t.task.tid)
             }
             guard stopAtTaskEvents else { return nil }
