@@ -262,8 +262,10 @@ extension ReplayTimeline {
     /// is nothing else's); the entry is noted whoever's int3 it was.
     func coverageTrap(at address: UInt64, in t: ReplayTask) -> Bool {
         let c = coverage
-        guard c.armed != nil else { return false }
+        // Taken out even when nothing is covered any more: another process (a fork's child, a
+        // process left behind by an exec or the budget) may still hold its int3s.
         let mine = breakpoints.disarmCoverage(address, in: t.task)
+        guard c.armed != nil else { return mine }
         if mine { c.disarmed.insert(address) }
         if !c.entered(address) {
             // Over budget: the stretch is unknown, and runs on without traps.
