@@ -20,12 +20,14 @@
 //
 // The socket lives in a directory made by mkdtemp (mode 0700: only this user can connect) in
 // $XDG_RUNTIME_DIR or /tmp, removed when the parent session ends, which also closes every child
-// connection (their proxies then exit).
+// connection (their proxies then exit); a parent killed first leaves it to the next one to remove
+// (OwnedScratchDirectory).
 import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
 import SwrrDebugger
+import SwrrTrace
 
 final class ProcessTree {
     /// Held by every adapter of the tree while it uses the core (recursive: a stop reported to
@@ -49,11 +51,10 @@ final class ProcessTree {
         let env = ProcessInfo.processInfo.environment["XDG_RUNTIME_DIR"] ?? ""
         // sun_path holds 108 bytes: a long runtime directory falls back to /tmp.
         let base = !env.isEmpty && env.utf8.count < 60 && access(env, W_OK) == 0 ? env : "/tmp"
-        var template = Array((base + "/swrr-dap-XXXXXX").utf8CString)
-        guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
+        guard let dir = OwnedScratchDirectory.make(prefix: "swrr-dap", in: base) else {
             throw RequestError("cannot make a directory for the process tree's socket in \(base): \(String(cString: strerror(errno)))")
         }
-        directory = String(cString: template)
+        directory = dir
         socketPath = directory + "/tree"
         listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard listener >= 0, Self.withAddress(socketPath, { bind(listener, $0, $1) }) == 0, listen(listener, 16) == 0 else {

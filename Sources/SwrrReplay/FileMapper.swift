@@ -121,14 +121,13 @@ final class FileMapper {
         return d
     }
 
-    /// A new directory in $TMPDIR (or /tmp) whose name starts with `prefix`.
+    /// A new directory in $TMPDIR (or /tmp) whose name starts with `prefix` and this process's
+    /// pid (OwnedScratchDirectory: the next replay removes it if this one is killed).
     private static func temporaryDirectory(_ prefix: String) throws -> String {
-        let base = (getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp") + "/\(prefix)-XXXXXX"
-        var template = Array(base.utf8CString)
-        guard let p = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
-            throw ReplayError.tracee("cannot create a scratch directory in \(base)")
+        guard let d = OwnedScratchDirectory.make(prefix: prefix) else {
+            throw ReplayError.tracee("cannot create a scratch directory in \(OwnedScratchDirectory.defaultBase): \(String(cString: strerror(errno)))")
         }
-        return String(cString: p)
+        return d
     }
 
     func removeScratch() {
