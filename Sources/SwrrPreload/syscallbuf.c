@@ -488,10 +488,29 @@ static inline uint32_t socklen_at(const struct output *o, const long *args) {
     return args[o->max_arg] ? *(volatile const uint32_t *)args[o->max_arg] : 0;
 }
 
-// The lengths the SOCKLEN outputs of rule `r` held before the call (0 for other outputs).
+// The lengths the SOCKLEN outputs of rule `r` held before the call (0 for other outputs), read
+// directly: replay only, and only for a call that succeeded when recorded (its lengths were
+// readable then, and memory is the same now).
 static void lengths_before(const struct rule *r, const long *args, uint32_t before[2]) {
     for (int i = 0; i < 2; i++)
         before[i] = r && i < r->outputs && r->out[i].size == SOCKLEN && args[r->out[i].arg] ? socklen_at(&r->out[i], args) : 0;
+}
+
+// The same, recording, read through the kernel (process_vm_readv of this process): a length
+// pointer into an unmapped page, read directly, crashed the program inside this library where the
+// kernel answers EFAULT (getpeername, getsockname, accept4). 0 when one is unreadable: the call is
+// then made as an ordinary syscall, and the kernel's EFAULT recorded as usual.
+static int lengths_before_checked(const struct rule *r, const long *args, uint32_t before[2]) {
+    long pid = 0;
+    for (int i = 0; i < 2; i++) {
+        before[i] = 0;
+        if (!r || i >= r->outputs || r->out[i].size != SOCKLEN || !args[r->out[i].arg] || !args[r->out[i].max_arg])
+            continue;
+        if (!pid) pid = swrr_own_untraced(SYS_getpid, 0, 0, 0, 0, 0, 0);
+        struct iovec_words local = {(uint64_t)(uintptr_t)&before[i], 4}, remote = {(uint64_t)args[r->out[i].max_arg], 4};
+        if (swrr_own_untraced(SYS_process_vm_readv, pid, (long)&local, 1, (long)&remote, 1, 0) != 4) return 0;
+    }
+    return 1;
 }
 
 // `before`: for a SOCKLEN output, its length word before the call (lengths_before).
@@ -764,26 +783,29 @@ static inline long desched_ioctl(unsigned long request) {
 // its outputs are copied into the record; replaying, the record's result is returned and its
 // outputs are copied back into the program's memory. The caller checked may_start(). `armed`:
 // the call may block, the desched event is enabled around it; SWRR_INTERRUPTED then means it was
-// interrupted (no record is made; the caller makes it as an ordinary syscall).
+// interrupted (no record is made; the caller makes it as an ordinary syscall), as it does for a
+// socket address length the library cannot read (lengths_before_checked).
 static long buffered_call(struct swrr_buffer_header *h, long nr, uint32_t record_nr, const long *args,
                           const struct rule *r, int armed) {
     struct swrr_record *rec = (struct swrr_record *)(records(h) + h->used);
     uint8_t *payload = (uint8_t *)(rec + 1);
     long result;
-    uint32_t before[2];
-    lengths_before(r, args, before);
+    uint32_t before[2] = {0, 0};
     if (replaying()) {
         if (rec->number != record_nr) {
             // Not what was recorded here: stop the replay with a clear message.
             swrr_call(SWRR_CALL_BUFFER_MISMATCH, rec->number, record_nr, 0, 0, 0, 0);
         }
         result = rec->result;
+        // (Before the copies: the first one puts the length after the call back.)
+        if (result >= 0) lengths_before(r, args, before);
         for (int i = 0; r && i < r->outputs; i++) {
             uint64_t n = output_length(&r->out[i], args, result, before[i]);
             copy_output(&r->out[i], args, payload, n, 0);
             payload += n;
         }
     } else {
+        if (!lengths_before_checked(r, args, before)) return SWRR_INTERRUPTED;
         if (armed) {
             *(volatile uint32_t *)&h->armed = 1;
             desched_ioctl(PERF_EVENT_IOC_RESET);
