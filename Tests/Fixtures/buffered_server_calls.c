@@ -1,7 +1,8 @@
 /* buffered_server_calls.c: the calls cp -a and a server make per file or per connection, which
  * swrr's preload library buffers (issue 18): the xattr family on a file of DIR (user.* attributes:
  * ext4 and tmpfs keep them), and accept4, getsockname, getpeername, setsockopt and epoll_ctl on
- * loopback TCP connections. It prints what it got (no port numbers: only whether they agree).
+ * loopback TCP connections, and those three with a length pointer into an unmapped page (EFAULT).
+ * It prints what it got (no port numbers: only whether they agree).
  * Usage: buffered_server_calls DIR ROUNDS */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
@@ -164,6 +166,21 @@ static int sockets(int rounds) {
     printf("accept4 that waits: %s, length %u, child %d\n", s >= 0 ? "a descriptor" : strerror(errno), plen,
            WEXITSTATUS(status));
     close(s);
+    /* A length pointer into an unmapped page: the kernel answers EFAULT (accept4 drops the
+       connection it took); the preload library must not read it itself. */
+    socklen_t *bad = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    munmap(bad, 4096);
+    c = socket(AF_INET, SOCK_STREAM, 0);
+    if (connect(c, (struct sockaddr *)&bound, sizeof bound) != 0) return 1;
+    errno = 0;
+    int rn = getsockname(c, (struct sockaddr *)&peer, bad), en = errno;
+    errno = 0;
+    int rp = getpeername(c, (struct sockaddr *)&peer, bad), ep2 = errno;
+    errno = 0;
+    int ra = accept4(lfd, (struct sockaddr *)&peer, bad, 0), ea = errno;
+    printf("a length in an unmapped page: getsockname %d %s, getpeername %d %s, accept4 %d %s\n", rn, strerror(en),
+           rp, strerror(ep2), ra, strerror(ea));
+    close(c);
     close(ep);
     close(lfd);
     return 0;
