@@ -273,6 +273,10 @@ static void copy_bytes(uint8_t *to, const uint8_t *from, uint64_t n) {
 struct output { int8_t arg; int8_t max_arg; uint16_t size; };
 
 #define ANY_KEY (-1)
+// The key argument must be NULL, all 64 bits of it (a pointer whose low half is 0 is no NULL): the
+// query forms of calls that otherwise change kernel state replay needs (rt_sigaction without a new
+// action, rt_sigprocmask without a new mask, prlimit64 without new limits).
+#define NULL_KEY (-2)
 #define FD0 1   // argument 0 is a descriptor a read or write could block on: classified first
 #define FD2 4   // argument 2 likewise (copy_file_range's destination)
 #define MAY_BLOCK 8 // on a descriptor that may block, buffered with the desched event armed
@@ -402,6 +406,15 @@ static const struct rule rules[] = {
     {SYS_setsockopt, ANY_KEY, 0, NO_OUT},
     {SYS_epoll_ctl, ANY_KEY, 0, NO_OUT},
     {SYS_accept4, ANY_KEY, FD0 | MAY_BLOCK, 2, {{2, 0, 4}, {1, 2, SOCKLEN}}},
+    // Queries of the task's own kernel state, which they leave as it is: replay runs the setting
+    // forms of these calls (it delivers signals through the kernel, with the real handlers and
+    // mask), but a query changes nothing there, so its answer can come from the record. python3
+    // asks for every signal's action at each interpreter start (62 of its 253 events were
+    // rt_sigaction(sig, NULL, &old)); glibc's posix_spawn child asks too, before resetting each.
+    {SYS_rt_sigaction, NULL_KEY, 0, OUT1(2, 0, 32)},
+    {SYS_rt_sigprocmask, NULL_KEY, 0, OUT1(2, 3, ARG_UNITS(1))},
+    {SYS_prlimit64, NULL_KEY, 0, OUT1(3, 0, 16), KEY_ARG(2)},
+    {SYS_getcwd, ANY_KEY, 0, OUT1(0, 1, RESULT_SIZED)},
 };
 
 #define RULE_COUNT (sizeof rules / sizeof rules[0])
@@ -426,7 +439,9 @@ static const struct rule *rule_for(long nr, const long *args) {
     if (!first) return 0;
     for (unsigned i = first - 1; i < RULE_COUNT && rules[i].number == nr; i++) {
         const struct rule *r = &rules[i];
-        if (r->key != ANY_KEY && (uint32_t)args[r->key_arg + 1] != (uint32_t)r->key) continue;
+        if (r->key == NULL_KEY) {
+            if (args[r->key_arg + 1] != 0) continue;
+        } else if (r->key != ANY_KEY && (uint32_t)args[r->key_arg + 1] != (uint32_t)r->key) continue;
         // Output to stdout and stderr stays recorded call by call: swrr replay echoes it from the
         // program's memory at each recorded write, and refuses copy_file_range into it.
         if ((nr == SYS_write || nr == SYS_pwrite64 || nr == SYS_writev) && (args[0] == 1 || args[0] == 2)) return 0;
@@ -833,6 +848,8 @@ static long classify(struct swrr_buffer_header *h, uint32_t kind, long a0, long 
         } else if (kind == SWRR_CALL_PATH_CLASS && r == -2 /* ENOENT */) {
             cls = SWRR_FD_NONBLOCKING;
         }
+        if (kind == SWRR_CALL_FD_CLASS && !(cls & SWRR_FD_NONBLOCKING) && *(volatile uint32_t *)&h->shared)
+            cls |= SWRR_FD_SHARED;
         rec->number = kind;
         rec->result = cls;
         rec->args[0] = (uint64_t)a0;
@@ -904,7 +921,7 @@ int swrr_try_buffered(long nr, const long *args, long *result) {
             (nr == SYS_write || nr == SYS_pwrite64 || nr == SYS_writev || nr == SYS_copy_file_range ||
              nr == SYS_ftruncate)) goto out;
         if (!(cls & SWRR_FD_NONBLOCKING)) {
-            if (!(r->fds & MAY_BLOCK) || thread_desched == -2) goto out;
+            if (!(r->fds & MAY_BLOCK) || thread_desched == -2 || (cls & SWRR_FD_SHARED)) goto out;
             armed = 1;
         }
     }

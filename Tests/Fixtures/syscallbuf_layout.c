@@ -16,9 +16,10 @@ int main(void) {
     printf("buffer_size %u\n", SWRR_BUFFER_SIZE);
     printf("patch_answer %d\n", SWRR_BUFFER_PATCH);
     printf("header_size %zu\n", sizeof(struct swrr_buffer_header));
-    printf("used %zu limit %zu locked %zu armed %zu classes %zu\n", offsetof(struct swrr_buffer_header, used),
+    printf("used %zu limit %zu locked %zu armed %zu classes %zu shared %zu\n", offsetof(struct swrr_buffer_header, used),
            offsetof(struct swrr_buffer_header, limit), offsetof(struct swrr_buffer_header, locked),
-           offsetof(struct swrr_buffer_header, armed), offsetof(struct swrr_buffer_header, classes));
+           offsetof(struct swrr_buffer_header, armed), offsetof(struct swrr_buffer_header, classes),
+           offsetof(struct swrr_buffer_header, shared));
     printf("record_size %zu\n", sizeof(struct swrr_record));
     printf("calls %d %d %d %d\n", SWRR_CALL_REGISTER_BUFFER, SWRR_CALL_BUFFER_MISMATCH, SWRR_CALL_FD_CLASS,
            SWRR_CALL_PATH_CLASS);

@@ -39,7 +39,8 @@ final class SyscallBufferLayoutTests: XCTestCase {
         XCTAssertEqual(values["patch_answer"], ["\(L.patchAnswer)"])
         XCTAssertEqual(values["header_size"], ["\(L.headerSize)"])
         XCTAssertEqual(values["used"], ["\(L.usedOffset)", "limit", "\(L.limitOffset)", "locked", "\(L.lockedOffset)",
-                                        "armed", "\(L.armedOffset)", "classes", "\(L.classesOffset)"])
+                                        "armed", "\(L.armedOffset)", "classes", "\(L.classesOffset)",
+                                        "shared", "\(L.sharedOffset)"])
         XCTAssertEqual(values["record_size"], ["\(L.recordHeaderSize)"])
         XCTAssertEqual(values["calls"], ["\(L.registerBufferCall)", "\(L.bufferMismatchCall)", "\(L.fdClassCall)",
                                          "\(L.pathClassCall)"])
@@ -55,8 +56,9 @@ final class SyscallBufferLayoutTests: XCTestCase {
         for rule in rules {
             let spec = try XCTUnwrap(SyscallTable.spec(rule.number), "no spec for \(rule.number)")
             var a = args
-            // The ioctl request, fcntl command, futex operation, or a zero timeout or address.
-            if rule.key >= 0 { a[rule.keyArg] = UInt64(rule.key) }
+            // The ioctl request, fcntl command, futex operation, or a zero timeout or address;
+            // -2 (NULL_KEY): a NULL pointer (the query forms of rt_sigaction, prlimit64...).
+            if rule.key >= 0 { a[rule.keyArg] = UInt64(rule.key) } else if rule.key == -2 { a[rule.keyArg] = 0 }
             if rule.outputs.contains(where: { $0.size == 0xFFFF }) {
                 // Scattered over iovecs: the same rule, not the same ranges (they need the array).
                 XCTAssertEqual(spec.outputs, rule.outputs.map { OutputRule.iovecs(arg: $0.arg, countArg: $0.maxArg) },
