@@ -44,6 +44,12 @@ final class SyscallBufferLayoutTests: XCTestCase {
         XCTAssertEqual(values["record_size"], ["\(L.recordHeaderSize)"])
         XCTAssertEqual(values["calls"], ["\(L.registerBufferCall)", "\(L.bufferMismatchCall)", "\(L.fdClassCall)",
                                          "\(L.pathClassCall)"])
+        // patch_libc's word-at-a-time search finds the sites a byte-by-byte one does (443 in
+        // glibc 2.36's text).
+        let sites = try XCTUnwrap(values["libc_sites"]).compactMap { Int($0) }
+        XCTAssertEqual(sites.count, 2)
+        XCTAssertEqual(sites.first, sites.last)
+        XCTAssertGreaterThan(sites.first ?? 0, 400)
         XCTAssertGreaterThan(rules.count, 15)
         // The library finds a number's rules from its first one on: they must be adjacent.
         var seen: Set<Int> = []
