@@ -366,6 +366,7 @@ public final class Recorder: RecordLoop {
             try execer.task.resume(.syscall)
         case .exit:
             t.state = .exiting
+            try buffers.borrowerExiting(t)
             // A thread's exit clears its CLONE_CHILD_CLEARTID word and wakes futex waiters
             // (pthread_join) from inside the kernel, after this stop. Nobody else may run user
             // code until that has happened, or the order of that write against theirs is

@@ -293,15 +293,30 @@ final class SyscallBuffers {
         if !vfork { parent.bufferOffForGood = true }
     }
 
+    /// A vfork child on its parent's buffer at its PTRACE_EVENT_EXIT stop: its last records go
+    /// into the trace now (one killed from outside made no exit_group whose entry flushed them),
+    /// while the parent still waits in vfork (the kernel releases it only after this stop, at the
+    /// child's exit_mm), so the parent finds the buffer empty and open.
+    func borrowerExiting(_ child: RecordTask) throws {
+        guard let b = child.buffer, b.borrowed else { return }
+        try flushBuffer(child)
+        // used, limit, locked, armed, classes (killed inside a call, the flush left them).
+        _ = try? child.task.writeMemory(b.address, le(0) + le(openLimit(b)) + le(0) + le(0) + le(0))
+        child.buffer?.flushed = 0
+    }
+
     /// The child that shared a parent's buffer is gone or has its own memory now (exec). A vfork
-    /// child's last records were flushed at its exec's or exit's entry; the parent gets its buffer
-    /// back empty, not shared, and open unless it is off for good.
+    /// child left it empty and open: flushed at its execve's entry, or at its exit stop
+    /// (borrowerExiting). Only the `shared` word is cleared here: the parent may be running
+    /// already (an exec releases it before its PTRACE_EVENT_EXEC, a death before the wait status
+    /// comes), and its records stay as they are; what it classified meanwhile carries
+    /// SWRR_FD_SHARED in its record, so replay decides alike.
     func releaseSharedBuffer(_ child: RecordTask) {
         guard let parent = child.sharesBufferOf else { return }
         child.sharesBufferOf = nil
         if !parent.bufferOffForGood { parent.buffer?.disabled = false }
-        guard child.buffer?.borrowed == true, let pb = parent.buffer else { return }
+        guard let b = child.buffer, b.borrowed else { return }
         child.buffer = nil
-        _ = try? parent.task.writeMemory(pb.address, le(0) + le(openLimit(pb)) + le(0) + le(0) + le(0) + le(0))
+        _ = try? parent.task.writeMemory(b.address + UInt64(SyscallBufferLayout.sharedOffset), le(0))
     }
 }
