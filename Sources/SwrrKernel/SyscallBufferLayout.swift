@@ -70,6 +70,10 @@ public enum SyscallBufferLayout {
     /// Nonzero while the library's remembered descriptor classes may be used; swrr clears it at
     /// every flush with records (recording) and every refill (replay).
     public static let classesOffset = 16
+    /// Recording only: nonzero while a vfork child runs on its parent's buffer; the library then
+    /// marks the descriptors it classifies as may-block with SWRR_FD_SHARED (never buffered: the
+    /// desched event in the shared TLS is the parent's).
+    public static let sharedOffset = 20
     /// Bytes available for records after the header.
     public static var recordSpace: UInt32 { bufferSize - UInt32(headerSize) }
 

@@ -350,21 +350,23 @@ public final class Recorder: RecordLoop {
                 tid: t.tid, number: number, args: t.entry.syscallArgs, registers: t.entry, result: result,
                 spawned: spawned)))
             t.syscallRecorded = true
+            if t.ptrace != nil { emulation.emulatedTraceeCreated(c, by: t, event: e, cloneFlags: isClone ? flags : nil) }
+            // (After the emulated tracer took it: a child the program traces never buffers.)
             buffers.inheritBuffer(parent: t, child: c, sharesMemory: e == .vfork || flags.contains(.vm), newTLS: flags.contains(.setTLS),
                           vfork: e == .vfork || flags.contains(.vfork))
-            if t.ptrace != nil { emulation.emulatedTraceeCreated(c, by: t, event: e, cloneFlags: isClone ? flags : nil) }
             if e == .vfork || flags.contains(.vfork) { scheduler.blocked(t) }
             try t.task.resume(.syscall)
         case .exec:
             let execer = try takeOverAfterExec(reportedBy: t,
                                                formerTid: Int32(truncatingIfNeeded: try t.task.eventMessage()))
             execer.task.addressSpaceChanged()
+            buffers.releaseSharedBuffer(execer)   // (before the buffer goes: it may be borrowed)
             execer.buffer = nil
             buffers.forgetDesched(execer)
-            buffers.releaseSharedBuffer(execer)
             try execer.task.resume(.syscall)
         case .exit:
             t.state = .exiting
+            try buffers.borrowerExiting(t)
             // A thread's exit clears its CLONE_CHILD_CLEARTID word and wakes futex waiters
             // (pthread_join) from inside the kernel, after this stop. Nobody else may run user
             // code until that has happened, or the order of that write against theirs is

@@ -16,12 +16,23 @@ int main(void) {
     printf("buffer_size %u\n", SWRR_BUFFER_SIZE);
     printf("patch_answer %d\n", SWRR_BUFFER_PATCH);
     printf("header_size %zu\n", sizeof(struct swrr_buffer_header));
-    printf("used %zu limit %zu locked %zu armed %zu classes %zu\n", offsetof(struct swrr_buffer_header, used),
+    printf("used %zu limit %zu locked %zu armed %zu classes %zu shared %zu\n", offsetof(struct swrr_buffer_header, used),
            offsetof(struct swrr_buffer_header, limit), offsetof(struct swrr_buffer_header, locked),
-           offsetof(struct swrr_buffer_header, armed), offsetof(struct swrr_buffer_header, classes));
+           offsetof(struct swrr_buffer_header, armed), offsetof(struct swrr_buffer_header, classes),
+           offsetof(struct swrr_buffer_header, shared));
     printf("record_size %zu\n", sizeof(struct swrr_record));
     printf("calls %d %d %d %d\n", SWRR_CALL_REGISTER_BUFFER, SWRR_CALL_BUFFER_MISMATCH, SWRR_CALL_FD_CLASS,
            SWRR_CALL_PATH_CLASS);
+    /* The syscall sites of this process's libc as patch_libc finds them (eight bytes at a time),
+     * and byte by byte. */
+    struct text_range text = {0, 0};
+    unsigned fast = 0, slow = 0;
+    if (dl_iterate_phdr(find_libc_text, &text)) {
+        const uint8_t *s = (const uint8_t *)text.start, *e = (const uint8_t *)text.end;
+        for (const uint8_t *p = next_site(s, e); p < e; p = next_site(p + 1, e)) fast++;
+        for (const uint8_t *p = s; p + 8 <= e; p++) slow += site_length(p) != 0;
+    }
+    printf("libc_sites %u %u\n", fast, slow);
     for (unsigned i = 0; i < sizeof rules / sizeof rules[0]; i++) {
         printf("rule %d %d %d", rules[i].number, rules[i].key, rules[i].key_arg + 1);
         for (int j = 0; j < rules[i].outputs; j++)

@@ -42,6 +42,7 @@ enum Fixture: String {
     case bufferedSignals = "buffered_signals"
     case bufferedThreads = "buffered_threads"
     case bufferedServerCalls = "buffered_server_calls"
+    case bufferedSpawn = "buffered_spawn"
     case stdioFiles = "stdio_files"
     // exec in multi-threaded processes, threads ending under the recorder (issue 12)
     case execThreads = "exec_threads"

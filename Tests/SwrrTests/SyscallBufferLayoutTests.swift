@@ -39,10 +39,17 @@ final class SyscallBufferLayoutTests: XCTestCase {
         XCTAssertEqual(values["patch_answer"], ["\(L.patchAnswer)"])
         XCTAssertEqual(values["header_size"], ["\(L.headerSize)"])
         XCTAssertEqual(values["used"], ["\(L.usedOffset)", "limit", "\(L.limitOffset)", "locked", "\(L.lockedOffset)",
-                                        "armed", "\(L.armedOffset)", "classes", "\(L.classesOffset)"])
+                                        "armed", "\(L.armedOffset)", "classes", "\(L.classesOffset)",
+                                        "shared", "\(L.sharedOffset)"])
         XCTAssertEqual(values["record_size"], ["\(L.recordHeaderSize)"])
         XCTAssertEqual(values["calls"], ["\(L.registerBufferCall)", "\(L.bufferMismatchCall)", "\(L.fdClassCall)",
                                          "\(L.pathClassCall)"])
+        // patch_libc's word-at-a-time search finds the sites a byte-by-byte one does (443 in
+        // glibc 2.36's text).
+        let sites = try XCTUnwrap(values["libc_sites"]).compactMap { Int($0) }
+        XCTAssertEqual(sites.count, 2)
+        XCTAssertEqual(sites.first, sites.last)
+        XCTAssertGreaterThan(sites.first ?? 0, 400)
         XCTAssertGreaterThan(rules.count, 15)
         // The library finds a number's rules from its first one on: they must be adjacent.
         var seen: Set<Int> = []
@@ -55,8 +62,9 @@ final class SyscallBufferLayoutTests: XCTestCase {
         for rule in rules {
             let spec = try XCTUnwrap(SyscallTable.spec(rule.number), "no spec for \(rule.number)")
             var a = args
-            // The ioctl request, fcntl command, futex operation, or a zero timeout or address.
-            if rule.key >= 0 { a[rule.keyArg] = UInt64(rule.key) }
+            // The ioctl request, fcntl command, futex operation, or a zero timeout or address;
+            // -2 (NULL_KEY): a NULL pointer (the query forms of rt_sigaction, prlimit64...).
+            if rule.key >= 0 { a[rule.keyArg] = UInt64(rule.key) } else if rule.key == -2 { a[rule.keyArg] = 0 }
             if rule.outputs.contains(where: { $0.size == 0xFFFF }) {
                 // Scattered over iovecs: the same rule, not the same ranges (they need the array).
                 XCTAssertEqual(spec.outputs, rule.outputs.map { OutputRule.iovecs(arg: $0.arg, countArg: $0.maxArg) },

@@ -229,6 +229,42 @@ final class SyscallBufferTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(without.events - with.events, 308, "\(without.events) events without, \(with.events) with")
     }
 
+    /// Queries of the process's own state (every signal's action, the mask, a limit, the working
+    /// directory) are buffered, in the program and in posix_spawn's child, which runs on its
+    /// parent's buffer; a vfork child's write to a pipe stays an event (its desched event would
+    /// be the parent's), its write to a file is buffered. Replayed exactly.
+    func testQueriesAndVforkChildrenAreBufferedAndReplayExactly() throws {
+        let exe = try Fixture.bufferedSpawn.executable(.o2Dynamic)
+        let rec = try assertRoundTrip([exe, try makeTemporaryDirectory("spawn")], expectedStatus: 0,
+                                      environment: Self.buffered)
+        XCTAssertEqual(rec.result.stdoutText, """
+            sigaction queries: 186 answered; SIGUSR1 caught 3, SA_RESTART 3; SIGUSR2 ignored 3
+            sigprocmask queries: SIGTERM blocked in 20 of 20
+            getrlimit queries: 20 of 20 agree
+            getcwd: 10 of 10 agree
+            posix_spawn of /bin/true: 5 of 5 exited 0
+            vfork child: status 0, pipe 12 'via the pipe', file 15 'from the child'
+
+            """)
+        let counts = try bufferedCounts(rec.trace)
+        func buffered(_ name: String) -> Int { counts[name] ?? 0 }
+        // The program's 186 and each posix_spawn child's (one per signal it may reset).
+        XCTAssertGreaterThanOrEqual(buffered("rt_sigaction"), 186 + 5 * 50)
+        XCTAssertEqual(buffered("prlimit64"), 21)   // (glibc's first, before the library is in, is an event)
+        XCTAssertEqual(buffered("getcwd"), 11)
+        let dump = try Swrr.run(["dump", rec.trace]).stdoutText.split(separator: "\n").map(String.init)
+        // No query of a signal's action is left as an event, in the program or its children.
+        let queries = dump.filter { $0.first?.isNumber == true && $0.contains("] rt_sigaction(") && $0.contains(", 0x0, 0x") }
+        XCTAssertEqual(queries, [])
+        let vfork = try XCTUnwrap(dump.first { $0.contains("] vfork() = ") })
+        let child = String(vfork[vfork.range(of: "] vfork() = ")!.upperBound...])
+        // The child's write to the pipe is its one write event; its write to the file a record.
+        let childWrites = dump.filter { $0.contains("[\(child)] write(") }
+        XCTAssertEqual(childWrites.count, 1, childWrites.joined(separator: "\n"))
+        XCTAssertTrue(childWrites.first?.hasSuffix(", 12) = 12") == true, childWrites.joined(separator: "\n"))
+        XCTAssertEqual(buffered("write"), 1)
+    }
+
     /// A thread polling a flag with buffered calls (no switch points) must let the thread that
     /// sets it run.
     func testAThreadWaitingInBufferedCallsLetsTheOtherRun() throws {

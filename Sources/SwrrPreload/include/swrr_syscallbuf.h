@@ -87,6 +87,11 @@ static inline uint64_t swrr_mapped_file_bit(uint64_t dev, uint64_t ino) {
                              // whose writes stay recorded syscalls: one into a task's memory must
                              // be repeated in the replayed task (SyscallEvent.memFileWrite), which
                              // the recorder sees only at the syscall
+#define SWRR_FD_SHARED 16    // added (recording, from the header's `shared` word) to the class of a
+                             // descriptor that may block, classified by a vfork child running on
+                             // its parent's buffer: no call on it may be buffered, since the desched
+                             // event in the shared TLS counts the parent's switches, not the
+                             // child's. Part of the record, so replay takes the same decision.
 
 // Descriptor classes are remembered by each thread (so a loop of writes to one file makes one
 // fstat, not one per write) only within a stretch of buffered calls between two flushes: swrr
@@ -105,7 +110,9 @@ struct swrr_buffer_header {
     uint32_t classes; // nonzero while the library's descriptor classes (see below) may be used;
                       // swrr sets it to 0 at every flush with records (recording) and every
                       // refill (replay)
-    uint32_t reserved[11];
+    uint32_t shared;  // recording only: nonzero while a vfork child runs on its parent's buffer
+                      // (set and cleared by swrr; see SWRR_FD_SHARED)
+    uint32_t reserved[10];
 };
 
 struct swrr_record {
