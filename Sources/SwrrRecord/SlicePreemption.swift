@@ -176,7 +176,7 @@ extension SignalRecorder {
         }
         let at = "swrr: position of task \(t.tid) (\(why)) at 0x\(String(signature.registers.rip, radix: 16))"
         let rip = signature.registers.rip
-        if let place = try slowToReplay(t, at: rip) {
+        if let place = try poorPlace(t, at: rip) {
             // Taken there after `writableCodeRetries` refusals (refusal).
             detail += ", \(place) after \(t.writableCodeRetries) retries (replay: breakpoint only)"
         }
@@ -192,13 +192,13 @@ extension SignalRecorder {
     private func refusal(_ t: RecordTask, at rip: UInt64) throws -> String? {
         if try inBufferingCode(t, rip) { return "in the syscall buffering code" }
         guard t.writableCodeRetries < Self.writableCodeRetries else { return nil }
-        return try slowToReplay(t, at: rip)
+        return try poorPlace(t, at: rip)
     }
 
-    /// Where a position at `rip` could be found on replay only by a hardware breakpoint, one stop
-    /// per arrival: writable code (the stub cannot patch it), a rep string instruction (the
-    /// breakpoint fires only before its first iteration). nil elsewhere.
-    private func slowToReplay(_ t: RecordTask, at rip: UInt64) throws -> String? {
+    /// Where replay would reach a position at `rip` slowly or not at all: writable code (searched
+    /// by hardware breakpoint only, one stop per arrival), a rep string instruction (interrupted
+    /// between two iterations; the breakpoint fires only before the first). nil elsewhere.
+    private func poorPlace(_ t: RecordTask, at rip: UInt64) throws -> String? {
         if try inWritableCode(t, rip) { return "in writable code" }
         if try atRepeatedStringInstruction(t, rip) { return "in a rep string instruction" }
         return nil
