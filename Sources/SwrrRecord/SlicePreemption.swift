@@ -17,6 +17,8 @@
 // breakpoint for at most `writableCodeReturnMs`; a position that still lands in writable code is
 // given up, the task resumed and interrupted again about 1 ms later, up to
 // `writableCodeRetries` times in a row; then it is taken there anyway (exact, slow to replay).
+// The pass analysis asks where the position would be before it copies memory (`refusal`): a
+// node position refused after the copies had cost 200-570 ms at load 8 (two 50 MB snapshots).
 import Glibc
 import SwrrKernel
 import SwrrTrace
@@ -152,9 +154,10 @@ extension SignalRecorder {
         // must stop (SWRR_SYSCALLBUF=0), so one the pass reaches is recorded, not run blindly.
         // Back from writable code, the caller's next arrival at its instruction is the JIT's next
         // call's return: the pass may last as long as a call.
+        // A pc where no position may be taken is refused before the analysis copies memory.
         let passMs = left.isEmpty ? ProgressWordFinder.passTimeoutMs : Self.writableCodeReturnMs
         let outcome = try ProgressWordFinder.analyze(t.task, excluding: buffers.positionExclusions, passTimeoutMs: passMs,
-                                                     mode: buffers.userMode(t))
+                                                     mode: buffers.userMode(t)) { try refusal(t, at: $0) }
         disarmBreakpoint(t)
         restoreMask()
         switch outcome {
@@ -168,18 +171,13 @@ extension SignalRecorder {
         case .interrupted(let stop):
             try loop.handle(stop, of: t)
             return nil
+        case .refused(let pc, let reason):
+            return try giveUp(t, at: pc, reason + left, note: " before the analysis copied memory (\(monotonicMs() &- started) ms)")
         }
         let at = "swrr: position of task \(t.tid) (\(why)) at 0x\(String(signature.registers.rip, radix: 16))"
         let rip = signature.registers.rip
-        if try inBufferingCode(t, rip) {
-            // Not even after many retries: no replay reaches such a position (inBufferingCode).
-            return try giveUp(t, at: rip, "in the syscall buffering code")
-        }
-        if let place = try inWritableCode(t, rip) ? "in writable code"
-            : try atRepeatedStringInstruction(t, rip) ? "in a rep string instruction" : nil {
-            if t.writableCodeRetries < Self.writableCodeRetries {
-                return try giveUp(t, at: rip, place)
-            }
+        if let place = try poorPlace(t, at: rip) {
+            // Taken there after `writableCodeRetries` refusals (refusal).
             detail += ", \(place) after \(t.writableCodeRetries) retries (replay: breakpoint only)"
         }
         t.writableCodeRetries = 0
@@ -188,12 +186,30 @@ extension SignalRecorder {
         return signature
     }
 
+    /// Why no position of `t` may be taken at `rip` now (nil: it may): never in the syscall
+    /// buffering code (no replay reaches a state there, inBufferingCode); in writable code or
+    /// inside a rep string instruction only after `writableCodeRetries` refusals in a row.
+    private func refusal(_ t: RecordTask, at rip: UInt64) throws -> String? {
+        if try inBufferingCode(t, rip) { return "in the syscall buffering code" }
+        guard t.writableCodeRetries < Self.writableCodeRetries else { return nil }
+        return try poorPlace(t, at: rip)
+    }
+
+    /// Where replay would reach a position at `rip` slowly or not at all: writable code (searched
+    /// by hardware breakpoint only, one stop per arrival), a rep string instruction (interrupted
+    /// between two iterations; the breakpoint fires only before the first). nil elsewhere.
+    private func poorPlace(_ t: RecordTask, at rip: UInt64) throws -> String? {
+        if try inWritableCode(t, rip) { return "in writable code" }
+        if try atRepeatedStringInstruction(t, rip) { return "in a rep string instruction" }
+        return nil
+    }
+
     /// No position where `t` stands (at `rip`, `place`): it runs on, to be interrupted again
     /// about 1 ms later.
-    private func giveUp(_ t: RecordTask, at rip: UInt64, _ place: String) throws -> StateSignature? {
+    private func giveUp(_ t: RecordTask, at rip: UInt64, _ place: String, note: String = "") throws -> StateSignature? {
         t.writableCodeRetries += 1
         report("swrr: position of task \(t.tid) at 0x\(String(rip, radix: 16)): \(place), given up " +
-               "(\(t.writableCodeRetries) in a row), again in \(Self.writableCodeRetryMs) ms")
+               "(\(t.writableCodeRetries) in a row)\(note), again in \(Self.writableCodeRetryMs) ms")
         try loop.resumeUser(t)
         scheduler.retrySoon(t, retryMs: Self.writableCodeRetryMs)
         return nil

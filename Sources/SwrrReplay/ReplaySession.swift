@@ -94,7 +94,7 @@ public final class ReplaySession {
         guard case .exec(let exec)? = try events.next() else {
             throw ReplayError.trace("the trace at \(traceDirectory) has no exec event: it is empty or damaged")
         }
-        try execs.start(exec)
+        try ReplayProfile.timeWithCPU({ "start (the first exec)" }) { try execs.start(exec) }
         eventNumber = 1
     }
 
@@ -136,6 +136,7 @@ public final class ReplaySession {
 
     /// Replays to the end. Returns how it ended; throws on divergence or failure.
     public func run() throws -> ReplayOutcome {
+        defer { ReplayProfile.report("replay", byTime: true) }
         while true {
             if case .end(let done) = try step() { return done }
         }
@@ -175,7 +176,10 @@ public final class ReplaySession {
                 return .end(end())
             }
             if let trap = try reachWaypoint(in: under.event) { return .trap(trap) }
-            guard try apply(under.event) else { return .trap(takeTrap()) }
+            let event = under.event
+            guard try ReplayProfile.timeWithCPU({ Self.profileKey(event) }, { try apply(event) }) else {
+                return .trap(takeTrap())
+            }
             current = nil
             lastEvent = under.event
         } catch let e as TaskStuck {
@@ -260,6 +264,23 @@ public final class ReplaySession {
     }
 
     func diverge(_ what: String) -> ReplayError { .divergence(event: eventNumber, what) }
+
+    /// The kind of `event` SWRR_PROFILE counts it under (ReplayProfile.swift): syscalls by name and
+    /// the way replay runs them.
+    private static func profileKey(_ event: Event) -> String {
+        switch event {
+        case .exec: return "exec"
+        case .syscall(let ev):
+            let action = ev.seccomp != .none ? .emulate : SyscallTable.spec(Int(ev.number))?.replayAction(args: ev.args)
+            return "syscall \(SyscallTable.name(Int(ev.number))) (\(action.map { "\($0)" } ?? "unknown"))"
+        case .syscallEntry: return "syscall entry"
+        case .rdtsc: return "rdtsc"
+        case .signal(let ev): return "signal (\(ev.point))"
+        case .preempt: return "preemption"
+        case .bufferFlush: return "buffer flush"
+        case .exit: return "task end"
+        }
+    }
 
     // MARK: events
 

@@ -134,8 +134,9 @@ final class PreemptionTests: XCTestCase {
 
     /// jit_loop rwx runs 40 × 20 rounds of code it rewrites in an RWX page beside a thread that sleeps
     /// 5 ms at a time: the computing thread is preempted, never at a position in the page (the
-    /// recorder gives those up and tries again 1 ms later: replay could only search the page by
-    /// breakpoint, one stop per pass), and the replay is identical.
+    /// recorder gives those up, before the pass analysis copies memory, and tries again 1 ms
+    /// later: replay could only search the page by breakpoint, one stop per pass), and the replay
+    /// is identical.
     func testJitCodeIsPreemptedOutsideItsWritablePage() throws {
         let exe = try ProgressFixture.executable("jit_loop", .o2Dynamic)
         for environment in [[:], Self.unbuffered] {
@@ -144,8 +145,12 @@ final class PreemptionTests: XCTestCase {
             let recording = try record([exe, "rwx", "ticker"], expectedStatus: 0, environment: env)
             XCTAssertEqual(recording.result.stdoutText, "jit total 42000000000\n", "40 × the 20 rounds")
             let reports = recording.result.stderrLines.filter { $0.hasPrefix("swrr: position of task") }
-            let givenUp = reports.filter { $0.contains("in writable code, given up") }.count
+            let givenUpLines = reports.filter { $0.contains("in writable code, given up") }
+            let givenUp = givenUpLines.count
             let taken = reports.filter { !$0.contains("given up") }
+            // Refused where the position would be, before the pass analysis copies memory.
+            XCTAssertEqual(givenUpLines.filter { !$0.contains("before the analysis copied memory") }, [],
+                           "positions in the page given up after the analysis")
             print("jit_loop rwx ticker \(environment.isEmpty ? "buffered" : "unbuffered"): \(taken.count) position(s) taken, "
                   + "\(givenUp) given up in the page, record \(String(format: "%.2f", recording.result.seconds)) s")
             XCTAssertGreaterThan(try preemptionsAtPositions(recording.trace), 0, "never preempted")

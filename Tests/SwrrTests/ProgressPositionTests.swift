@@ -246,6 +246,7 @@ final class ProgressPositionTests: XCTestCase {
                 last = a
             case .noLoop: continue
             case .interrupted(let stop): throw TraceeError("the pass analysis was interrupted by \(stop)")
+            case .refused(let pc, let reason): throw TraceeError("the pass analysis refused 0x\(String(pc, radix: 16)): \(reason)")
             }
         }
         return try XCTUnwrap(last, "no pass analysis succeeded")
