@@ -203,15 +203,24 @@ extension ReplayTimeline {
     /// `p` with its `.state` segments replaced by the arrival counts they are (one seek there).
     func resolve(_ p: ReplayPosition) throws -> Silent<ReplayPosition> {
         // From the nearest checkpoint along its path (a stretch checkpoint's state inside the
-        // event: at most one stretch of breakpoint stops, StretchCheckpoints.swift).
-        let s = Seek(target: p, goal: .scan)
-        defer { endSeek() }
-        _ = try begin(s)
-        if let paused = try runSilently() { return .paused(paused) }
-        guard s.resolved.count == p.path.count else {
-            throw DebuggerError.replay("cannot reach \(p) again")
+        // event: at most one stretch). The stub finds each state and counts the arrivals on the
+        // way at native speed where it can (CountedArrivals.swift); a state it could not count
+        // is resolved again by one breakpoint stop per arrival.
+        for counted in [true, false] {
+            let s = Seek(target: p, goal: .scan)
+            s.statesByWaypoint = counted
+            s.countStates = counted
+            s.quiet = true
+            defer { endSeek() }
+            _ = try begin(s)
+            if let paused = try runSilently() { return .paused(paused) }
+            guard s.resolved.count == p.path.count else {
+                throw DebuggerError.replay("cannot reach \(p) again")
+            }
+            if s.resolved.contains(where: { if case .state = $0 { return true }; return false }) { continue }
+            return .found(ReplayPosition(event: p.event, tid: p.tid, path: s.resolved, registers: p.registers))
         }
-        return .found(ReplayPosition(event: p.event, tid: p.tid, path: s.resolved, registers: p.registers))
+        throw DebuggerError.replay("cannot resolve \(p) into arrival counts")
     }
 
 }

@@ -42,6 +42,9 @@ final class TrapControl: ReplayDebugHook {
     /// by `waitForStop`; the tasks (replay tids) with such an interrupt under way.
     var stretchDue: ((ReplayTask) -> Bool)?
     var stretchInterrupts: Set<Int32> = []
+    /// Every int3 lifted (in memory; the set stays) while the stub counts the arrivals of a seek
+    /// that notes no hits (CountedArrivals.swift): no code of the debugger's meanwhile.
+    var liftedAll = false
     /// The replay served.
     private(set) weak var session: ReplaySession?
 
@@ -53,6 +56,7 @@ final class TrapControl: ReplayDebugHook {
         stepOver = [:]
         stepState = .off
         resumeRip = nil
+        liftedAll = false
         establishedPending = true
         breakpoints.newReplay()
         debugRegisters.newReplay()
@@ -155,12 +159,12 @@ extension TrapControl: CodePatchPolicy {
     /// No breakpoints, watchpoints or steps: nothing can stop the task before the point, so the
     /// client never sees the patch or the stub (PointSearch.swift).
     func allowsCodePatch(for task: ReplayTask) -> Bool {
-        breakpoints.addresses.isEmpty && debugRegisters.isEmpty && stepState == .off && stepOver.isEmpty
+        (breakpoints.addresses.isEmpty || liftedAll) && debugRegisters.isEmpty && stepState == .off && stepOver.isEmpty
     }
 
     /// One of the debugger's int3s is in `range`.
     func hasCode(in range: Range<UInt64>) -> Bool {
-        breakpoints.addresses.contains { range.contains($0) }
+        !liftedAll && breakpoints.addresses.contains { range.contains($0) }
     }
 }
 
