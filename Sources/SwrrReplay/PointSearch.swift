@@ -15,6 +15,9 @@
 //    (RegisterMatchTrap.canPatch): the in-tracee register-matching trap, which compares the
 //    registers inside the tracee at native speed and only stops on a match (measured with
 //    benchmarks/point-search: ≈1.8×10^8 passes/s against 16,000–22,000 breakpoint hits/s).
+// A counting search (`Counting`, for reverse execution: CountedArrivals.swift) installs the trap
+// at once and counts with it: to the n-th pass (its countdown), or to the state with the passes
+// it took.
 // Points at other instructions (short ones, jumps) stay with the breakpoint, bounded by
 // SWRR_SEARCH_LIMIT hits. SWRR_FAST_SEARCH=0 turns the trap off, leaving only the breakpoint.
 // So do points in writable code (a JIT's): measured with jit_loop rwx (docs/POSITIONS.md), the

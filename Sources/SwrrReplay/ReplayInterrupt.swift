@@ -11,9 +11,10 @@
 //   position gets a `.state(registers)` segment, "the first time since the previous segment
 //   that the task reaches this rip with exactly these registers", the identification format 1
 //   traces used for preemptions of spinning threads. Reaching it again (going backwards from
-//   there) costs one breakpoint stop per earlier execution of that instruction in the event,
-//   bounded by PointSearch.searchLimit; after that the position is stored as the arrival count
-//   it is (`Seek.resolved`). A loop whose iterations leave every register identical at that
+//   there) is one run of the stub, which counts the arrivals on the way when it can patch the
+//   instruction (CountedArrivals.swift; else one breakpoint stop per earlier execution of that
+//   instruction in the event, bounded by PointSearch.searchLimit); after that the position is
+//   stored as the arrival count it is (`Seek.resolved`, `resolve`). A loop whose iterations leave every register identical at that
 //   instruction is found at its first such iteration.
 // - Going backwards (scans, step-scans and seeks re-executing a stretch, ReverseExecution.swift),
 //   where that replay had got to, between the start of the recording and the position the
