@@ -74,7 +74,8 @@ extension ReplayTimeline {
         stepState = .off
         establishedPending = true
         currentTid = q.tid
-        if case .arrival(let a, _)? = q.path.last, breakpoints.contains(a) { stepOver[t.task.tid] = .software(a) }
+        armWaypoint(s)   // with the counts
+        if case .arrival(let a, _)? = q.path.last, breakpoints.contains(a), !s.lifting(a) { stepOver[t.task.tid] = .software(a) }
         if keys.contains(scan.hit) { s.lastHit = (q, scan.reason) }
     }
 
@@ -136,8 +137,8 @@ extension ReplayTimeline {
         establishedPending = true
         currentTid = q.tid
         // Standing on an int3 (a breakpoint's or this seek's), as after its trap: carried over
-        // on the next resume, not counted again.
-        if case .arrival(let a, _)? = q.path.last, breakpoints.contains(a) { stepOver[t.task.tid] = .software(a) }
+        // on the next resume, not counted again (not one lifted while the stub counts).
+        if case .arrival(let a, _)? = q.path.last, breakpoints.contains(a), !s.lifting(a) { stepOver[t.task.tid] = .software(a) }
         if segment < s.target.path.count {
             if case .steps = s.target.path[segment] { stepState = .stepping(t.task.tid) } else { stepState = .off }
             return nil

@@ -15,6 +15,9 @@
 //    (RegisterMatchTrap.canPatch): the in-tracee register-matching trap, which compares the
 //    registers inside the tracee at native speed and only stops on a match (measured with
 //    benchmarks/point-search: ≈1.8×10^8 passes/s against 16,000–22,000 breakpoint hits/s).
+// A counting search (`Counting`, for reverse execution: CountedArrivals.swift) installs the trap
+// at once and counts with it: to the n-th pass (its countdown), or to the state with the passes
+// it took.
 // Points at other instructions (short ones, jumps) stay with the breakpoint, bounded by
 // SWRR_SEARCH_LIMIT hits. SWRR_FAST_SEARCH=0 turns the trap off, leaving only the breakpoint.
 // So do points in writable code (a JIT's): measured with jit_loop rwx (docs/POSITIONS.md), the
@@ -82,12 +85,16 @@ extension ReplaySession {
     /// Runs the task to the first point where rip and all registers equal `target`, and leaves
     /// it stopped there. False when a stop of the debugger's came first (`trapped`): the search
     /// stays in `pointSearch`, and the next call for the same point goes on with it.
-    func runTo(_ t: ReplayTask, _ target: Registers, signature: StateSignature? = nil, what: String) throws -> Bool {
-        if let s = pointSearch, s.task !== t || s.target != target || s.signature != signature {
+    /// `counting`: see PointSearch.Counting (the search's `arrivals` then says how many it
+    /// passed, `lastSearchArrivals` after it ends).
+    func runTo(_ t: ReplayTask, _ target: Registers, signature: StateSignature? = nil, counting: PointSearch.Counting? = nil,
+               what: String) throws -> Bool {
+        if let s = pointSearch, s.task !== t || s.target != target || s.signature != signature || s.counting != counting {
             s.abandon()
             pointSearch = nil
         }
-        let search = pointSearch ?? PointSearch(session: self, task: t, target: target, signature: signature, what: what)
+        let search = pointSearch ?? PointSearch(session: self, task: t, target: target, signature: signature,
+                                                counting: counting, what: what)
         pointSearch = search
         let reached: Bool
         do {
@@ -97,7 +104,10 @@ extension ReplaySession {
             pointSearch = nil
             throw error
         }
-        if reached { pointSearch = nil }
+        if reached {
+            pointSearch = nil
+            lastSearchArrivals = search.arrivals
+        }
         return reached
     }
 }
@@ -128,9 +138,26 @@ final class PointSearch {
     /// SWRR_SEARCH_REPORT=1: replay says on stderr how it found each point (tests, benchmarks).
     static let reportSearch = getenv("SWRR_SEARCH_REPORT").map { String(cString: $0) == "1" } ?? false
 
+    /// A search that counts the passes through the instruction with the stub from the start
+    /// (no breakpoint hits first), for reverse execution from a point deep in a loop
+    /// (ReverseExecution.swift's counted segments): the position's arrival count is what it needs.
+    enum Counting: Equatable {
+        /// The n-th pass through target.rip (the stub's countdown; the other registers of
+        /// `target` are not compared).
+        case pass(UInt64)
+        /// The state `target`, and how many passes it took (`arrivals`).
+        case arrivals
+    }
+
     unowned let session: ReplaySession
     let task: ReplayTask
     let target: Registers
+    let counting: Counting?
+    /// With `counting`, once found: the arrivals at target.rip up to the point, the one the task
+    /// stood on when the search began not counted (ReplayPosition's counting rules).
+    private(set) var arrivals: Int?
+    /// The task stood at target.rip when the trap went in: the stub's first pass is that arrival.
+    private var stoodAtPoint = false
     /// The recorded state (target's registers, progress words, FP and memory digests), when the
     /// point was recorded as a position.
     let signature: StateSignature?
@@ -163,11 +190,13 @@ final class PointSearch {
     /// analysis the same way: SlicePreemption.swift).
     private var mask: UInt64?
 
-    init(session: ReplaySession, task: ReplayTask, target: Registers, signature: StateSignature? = nil, what: String) {
+    init(session: ReplaySession, task: ReplayTask, target: Registers, signature: StateSignature? = nil,
+         counting: Counting? = nil, what: String) {
         self.session = session
         self.task = task
         self.target = target
         self.signature = signature
+        self.counting = counting
         self.what = what
     }
 
@@ -238,6 +267,7 @@ final class PointSearch {
         let t = task
         if let trap = trap, let hook = session.debugHook { return try supervised(trap, by: hook) }
         if mask == nil { mask = try? t.task.signalMask() }
+        if counting != nil { return try withCountingTrap() }
         if hits == 0, signature != nil {
             // The task may stand on the point already: the recording took two positions in a
             // row with no instruction between (chaos mode's 1 ms slices: a task given the slot
@@ -332,10 +362,24 @@ final class PointSearch {
                               "delete a watchpoint or hardware breakpoint and start again")
     }
 
+    /// A counting search: the trap from the start, so that every arrival goes through the stub
+    /// (a breakpoint hit before it would be one the stub does not count).
+    private func withCountingTrap() throws -> Bool {
+        HardwareBreakpoint(task: task.task).clear()
+        stoodAtPoint = try task.task.registers().rip == target.rip
+        var budget = Self.trapBudget
+        if case .pass(let n) = counting { budget = n }
+        guard budget > 0, let mode = try trapMode(at: target.rip), let reached = try withTrap(mode, budget: budget) else {
+            throw DebuggerError.replay("cannot count the passes through 0x\(String(target.rip, radix: 16)) with the " +
+                                       "register-matching trap (\(what))")
+        }
+        return reached
+    }
+
     /// Installs the trap and searches with it in `mode`: whether the point was reached (false:
     /// a stop of the debugger's came first), nil when P cannot carry the trap.
-    private func withTrap(_ mode: TrapMode) throws -> Bool? {
-        guard let trap = try RegisterMatchTrap.install(in: task.task, target: target, budget: Self.trapBudget,
+    private func withTrap(_ mode: TrapMode, budget: UInt64 = trapBudget) throws -> Bool? {
+        guard let trap = try RegisterMatchTrap.install(in: task.task, target: target, budget: budget,
                                                        words: signature?.words ?? []) else { return nil }
         switch mode {
         case .detached:
@@ -368,11 +412,18 @@ final class PointSearch {
         return policy.allowsCodePatch(for: task) ? .detached : .supervised(hook)
     }
 
+    /// A counting search's arrivals when the stub has run `passes` times, the last at the point
+    /// (`outside`: one more arrival, at P, that did not go through the stub).
+    private func noteArrivals(_ passes: UInt64, outside: Bool = false) {
+        let n = Int(clamping: passes) + (outside ? 1 : 0) - (stoodAtPoint ? 1 : 0)
+        arrivals = max(n, 0)
+    }
+
     /// The task is at the point, with the registers `state` (the recorded flags, which may differ
-    /// in the resume and trap flags).
+    /// in the resume and trap flags; a pass count's are the program's own).
     private func settle(at state: Registers, how: String) throws {
         var r = state
-        r.eflags = target.eflags
+        if case .pass? = counting {} else { r.eflags = target.eflags }
         try task.task.setRegisters(r)
         if let mask { try task.task.setSignalMask(mask) }
         report(how)
@@ -405,12 +456,17 @@ final class PointSearch {
                     continue
                 }
                 let passes = (try? trap.passes()) ?? 0
+                noteArrivals(passes)
                 trap.remove()
                 return try settle(at: state, how: "after \(hits) breakpoint hits and \(passes) passes through the register-matching trap")
             case .partial:
                 try trap.continueAfterPartialMatch(regs)
             case .exhausted:
-                throw trapExhausted()
+                guard case .pass(let n)? = counting else { throw trapExhausted() }
+                let state = try trap.stateAtExhaustion(regs)
+                noteArrivals(n)
+                trap.remove()
+                return try settle(at: state, how: "at pass \(n) through the register-matching trap")
             case .foreign:
                 throw session.diverge("expected \(what), but task \(t.task.tid) stopped with SIGTRAP at 0x\(String(regs.rip, radix: 16)) " +
                                       "while searching for it")
@@ -430,7 +486,8 @@ final class PointSearch {
             if !interrupted { abandon() }
         }
         let policy = hook as? CodePatchPolicy
-        func found(_ state: Registers, _ how: String) throws -> Bool {
+        func found(_ state: Registers, _ how: String, outside: Bool = false) throws -> Bool {
+            if counting != nil { noteArrivals((try? trap.passes()) ?? 0, outside: outside) }
             trap.remove()
             try settle(at: state, how: "after \(hits) breakpoint hits and " + how)
             return true
@@ -439,9 +496,14 @@ final class PointSearch {
             // A step or a stop of the debugger's may have landed on the point itself.
             let now = try t.task.registers()
             if now.rip == target.rip && HardwareBreakpoint.sameState(now, target), try stateMatches(now, trap: trap) {
-                return try found(now, "a stop of the debugger's on it")
+                return try found(now, "a stop of the debugger's on it", outside: true)
             }
             let mode = try hook.resumeMode(for: t)
+            if mode != .sysemu, now.rip == target.rip, counting != nil, try trap.countPassOutside() {
+                // The debugger single-steps the program's own instruction at P: a pass the stub
+                // does not see, and the one counted to.
+                return try found(now, "a pass counted outside the stub", outside: true)
+            }
             if mode == .sysemu {
                 if policy?.hasCode(in: trap.patchedRange) == true {
                     throw session.diverge("a breakpoint was set inside the instruction at \(place), where \(what) is due: " +
@@ -470,7 +532,9 @@ final class PointSearch {
                     try trap.continueAfterPartialMatch(regs)
                     continue
                 case .exhausted:
-                    throw trapExhausted()
+                    guard case .pass(let n)? = counting else { throw trapExhausted() }
+                    let state = try trap.stateAtExhaustion(regs)
+                    return try found(state, "pass \(n) through the register-matching trap (supervised)")
                 case .foreign:
                     break
                 }

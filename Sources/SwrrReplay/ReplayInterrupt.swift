@@ -11,9 +11,10 @@
 //   position gets a `.state(registers)` segment, "the first time since the previous segment
 //   that the task reaches this rip with exactly these registers", the identification format 1
 //   traces used for preemptions of spinning threads. Reaching it again (going backwards from
-//   there) costs one breakpoint stop per earlier execution of that instruction in the event,
-//   bounded by PointSearch.searchLimit; after that the position is stored as the arrival count
-//   it is (`Seek.resolved`). A loop whose iterations leave every register identical at that
+//   there) is one run of the stub, which counts the arrivals on the way when it can patch the
+//   instruction (CountedArrivals.swift; else one breakpoint stop per earlier execution of that
+//   instruction in the event, bounded by PointSearch.searchLimit); after that the position is
+//   stored as the arrival count it is (`Seek.resolved`, `resolve`). A loop whose iterations leave every register identical at that
 //   instruction is found at its first such iteration.
 // - Going backwards (scans, step-scans and seeks re-executing a stretch, ReverseExecution.swift),
 //   where that replay had got to, between the start of the recording and the position the
@@ -203,15 +204,24 @@ extension ReplayTimeline {
     /// `p` with its `.state` segments replaced by the arrival counts they are (one seek there).
     func resolve(_ p: ReplayPosition) throws -> Silent<ReplayPosition> {
         // From the nearest checkpoint along its path (a stretch checkpoint's state inside the
-        // event: at most one stretch of breakpoint stops, StretchCheckpoints.swift).
-        let s = Seek(target: p, goal: .scan)
-        defer { endSeek() }
-        _ = try begin(s)
-        if let paused = try runSilently() { return .paused(paused) }
-        guard s.resolved.count == p.path.count else {
-            throw DebuggerError.replay("cannot reach \(p) again")
+        // event: at most one stretch). The stub finds each state and counts the arrivals on the
+        // way at native speed where it can (CountedArrivals.swift); a state it could not count
+        // is resolved again by one breakpoint stop per arrival.
+        for counted in [true, false] {
+            let s = Seek(target: p, goal: .scan)
+            s.statesByWaypoint = counted
+            s.countStates = counted
+            s.quiet = true
+            defer { endSeek() }
+            _ = try begin(s)
+            if let paused = try runSilently() { return .paused(paused) }
+            guard s.resolved.count == p.path.count else {
+                throw DebuggerError.replay("cannot reach \(p) again")
+            }
+            if s.resolved.contains(where: { if case .state = $0 { return true }; return false }) { continue }
+            return .found(ReplayPosition(event: p.event, tid: p.tid, path: s.resolved, registers: p.registers))
         }
-        return .found(ReplayPosition(event: p.event, tid: p.tid, path: s.resolved, registers: p.registers))
+        throw DebuggerError.replay("cannot resolve \(p) into arrival counts")
     }
 
 }

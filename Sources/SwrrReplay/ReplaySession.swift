@@ -53,6 +53,9 @@ public final class ReplaySession {
     /// (while that exists no checkpoint is taken and no pause interrupts the task, which may be
     /// inside the stub).
     var pointSearch: PointSearch?
+    /// The arrivals a counting point search passed up to its point (PointSearch.Counting), set
+    /// when it ends there.
+    var lastSearchArrivals: Int?
     /// A state a seek wants the event's task to reach before the event goes on (a `.signature`
     /// segment, StretchCheckpoints.swift): `step` returns a `.waypoint` trap there.
     var waypoint: Waypoint?

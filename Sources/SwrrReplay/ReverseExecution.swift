@@ -76,6 +76,22 @@ final class Seek {
     /// their instruction, and stay states in `resolved`: for a scan's end, whose arrival count
     /// nobody needs (ReverseSearch.lastHit).
     var statesByWaypoint = false
+    /// With `statesByWaypoint`: the stub counts the arrivals on the way to each state, which
+    /// is then resolved as the arrival count it is (ReplayTimeline.resolve, CountedArrivals.swift).
+    var countStates = false
+    /// The arrivals the last waypoint's counting search passed (ReplaySession.lastSearchArrivals).
+    var waypointArrivals: Int?
+    /// The segment under way is an arrival segment the stub counts (CountedArrivals.swift), up
+    /// to this count (the segment's, or fewer first for a checkpoint on the way).
+    var countedSegment: Int?
+    var countedTo = 0
+    /// While the stub counts: the seek's own int3 at the address, taken out (a scan), or every
+    /// int3 lifted in memory (a seek that notes no hits: `quiet`).
+    var liftedTemporary: UInt64?
+    var liftedAll = false
+    /// A scan whose hits nobody wants (ReplayTimeline.resolve): like a jump, it may run through
+    /// the client's breakpoints without stopping.
+    var quiet = false
 
     init(target: ReplayPosition, goal: Goal) {
         self.target = target
@@ -117,6 +133,11 @@ final class Seek {
         switch target.path[segment] {
         case .arrival(let a, let n):
             if case .breakpoint(let b) = trap.kind, a == b, !trap.sameArrival { count += 1; completed = count == n }
+            if trap.kind == .waypoint, countedSegment == segment, trap.registers.rip == a {
+                // The stub's countdown stopped the task at that arrival.
+                count = countedTo
+                completed = count == n
+            }
         case .watch(let w, let n):
             if trap.watchpoint == w { count += 1; completed = count == n }
         case .steps(let n):
@@ -142,6 +163,8 @@ final class Seek {
         guard completed else { return false }
         if case .state(let want) = target.path[segment], !statesByWaypoint {
             resolved.append(.arrival(want.rip, count))
+        } else if case .state(let want) = target.path[segment], countStates, let n = waypointArrivals, n >= 1 {
+            resolved.append(.arrival(want.rip, n))
         } else {
             resolved.append(target.path[segment])
         }
@@ -238,7 +261,14 @@ extension ReplayTimeline {
         if let stop = alreadyAtStart(here) { return .stop(stop) }
         return try reverse(from: here) {
             let found: (ReplayPosition, StopReason)?
-            switch try self.search.lastHit(before: here) {
+            // The loop's last pass before a point deep in it first (LastPassScan.swift).
+            var searched: Silent<(ReplayPosition, StopReason)?>
+            switch try self.search.lastHitInLastPass(before: here) {
+            case .answer(let a)?: searched = a
+            case .searchBefore(let q)?: searched = try self.search.lastHit(before: q)
+            case nil: searched = try self.search.lastHit(before: here)
+            }
+            switch searched {
             case .paused(let stop): return .paused(stop)
             case .found(let f): found = f
             }
@@ -321,7 +351,10 @@ extension ReplayTimeline {
     }
 
     private func jump(to p: ReplayPosition, result: Result<StopReason?, Error>) throws -> DriveEnd {
-        if let end = try begin(Seek(target: p, goal: .report(result))) { return end }
+        let s = Seek(target: p, goal: .report(result))
+        // A pause's state is found by the stub (its registers), not by a stop per pass.
+        s.statesByWaypoint = true
+        if let end = try begin(s) { return end }
         return try drive()
     }
 
@@ -459,14 +492,20 @@ extension ReplayTimeline {
             s.lastHit = (at(prefix + [.watch(w, s.bump(.watch(w)))]), reason)
             checkpointAtScanHit(t, s, key: .watch(w))
         }
+        s.waypointArrivals = trap.kind == .waypoint ? session.lastSearchArrivals : nil
         let completed = try s.count(waypointAtBreakpoint(trap, s) ?? trap)
         if completed {
             establishedPending = true
+            if let k = s.countedSegment, k == s.segment - 1 { countedArrivalReached(t, regs: regs, s) } else { restoreCountedBreakpoints(s) }
             prefix = s.prefix(in: eventNumber)
             if case .signature(let sig)? = s.resolved.last { stretchAnchor = (eventNumber, sig) }
             armWaypoint(s)
             if s.pathDone { return try reachMid(t, regs: regs, s) }
             stepState = s.segmentSteps ? .stepping(t.task.tid) : .off
+        } else if trap.kind == .waypoint, s.countedSegment == s.segment {
+            // A checkpoint on the way to a counted arrival (CountedArrivals.swift).
+            countedArrivalReached(t, regs: regs, s)
+            armWaypoint(s)
         }
         if s.isScan {
             switch reason {
@@ -519,6 +558,7 @@ extension ReplayTimeline {
         guard let s = seek else { return }
         seek = nil
         session?.waypoint = nil
+        endCounting(s)
         for a in s.tempBreakpoints { breakpoints.remove(a, in: addressSpaces) }
         for w in s.tempWatchpoints {
             if let slot = debugRegisters.slots.firstIndex(where: { $0 == w }) { engine.traps.forgetCarryOvers(slot: slot) }

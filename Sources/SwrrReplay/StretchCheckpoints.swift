@@ -41,6 +41,9 @@ struct Waypoint {
     let registers: Registers
     /// nil: the registers alone (a pause's `.state`, Seek.statesByWaypoint).
     let signature: StateSignature?
+    /// Counted by the stub (ReverseExecution.swift's counted segments): the n-th pass through
+    /// registers.rip, or the registers' state with the passes it took.
+    var counting: PointSearch.Counting? = nil
 }
 
 extension ReplaySession {
@@ -48,7 +51,8 @@ extension ReplaySession {
     /// and returns the `.waypoint` trap there (or the debugger's stop that came first).
     func reachWaypoint(in event: Event) throws -> DebugTrap? {
         guard let w = waypoint, w.event == eventNumber, event.tid == w.tid, let t = tasks[w.tid] else { return nil }
-        guard try runTo(t, w.registers, signature: w.signature,
+        lastSearchArrivals = nil
+        guard try runTo(t, w.registers, signature: w.signature, counting: w.counting,
                         what: "the state of a checkpoint or a pause inside event \(eventNumber)") else { return takeTrap() }
         waypoint = nil
         return DebugTrap(task: t, kind: .waypoint, registers: try t.task.registers())
@@ -221,14 +225,17 @@ extension ReplayTimeline {
             session?.waypoint = nil
             return
         }
+        if armCountedArrival(s) { return }
         // Where the client has an int3 at the state's instruction, its trap there is the check
         // (`waypointAtBreakpoint`): PointSearch's hardware breakpoint and the int3 at one
         // address would trap in turn for ever.
         switch s.target.path[s.segment] {
         case .signature(let sig) where !breakpoints.contains(sig.registers.rip):
             session?.waypoint = Waypoint(event: s.target.event, tid: s.target.tid, registers: sig.registers, signature: sig)
-        case .state(let r) where s.statesByWaypoint && !breakpoints.contains(r.rip):
-            session?.waypoint = Waypoint(event: s.target.event, tid: s.target.tid, registers: r, signature: nil)
+        case .state(let r) where s.statesByWaypoint && (!breakpoints.contains(r.rip) || (s.countStates && !s.notesHits)):
+            // (A counting seek that notes no hits lifts the client's int3 there: CountedArrivals.swift.)
+            session?.waypoint = s.countStates && stubCountable(r.rip, s) ? countedStateWaypoint(s, r)
+                : Waypoint(event: s.target.event, tid: s.target.tid, registers: r, signature: nil)
         default:
             session?.waypoint = nil
         }

@@ -46,6 +46,10 @@ final class TrapControl: ReplayDebugHook {
     /// int3's trap back and notes an int3's trap at an entry (true: the trap was a coverage int3).
     let coverage = StretchCoverage()
     var coverageTrap: ((UInt64, ReplayTask) -> Bool)?
+    /// Every int3 of the client's lifted (in memory; the set stays) while the stub counts the
+    /// arrivals of a seek that notes no hits (CountedArrivals.swift): no code of the debugger's
+    /// meanwhile. Coverage int3s are not lifted (`coverageArmed` below).
+    var liftedAll = false
     /// The replay served.
     private(set) weak var session: ReplaySession?
 
@@ -57,6 +61,7 @@ final class TrapControl: ReplayDebugHook {
         stepOver = [:]
         stepState = .off
         resumeRip = nil
+        liftedAll = false
         establishedPending = true
         breakpoints.newReplay()
         debugRegisters.newReplay()
@@ -167,13 +172,13 @@ extension TrapControl: CodePatchPolicy {
     /// client never sees the patch or the stub (PointSearch.swift).
     /// Coverage int3s trap too (their traps are taken back here), so none may be armed.
     func allowsCodePatch(for task: ReplayTask) -> Bool {
-        breakpoints.addresses.isEmpty && debugRegisters.isEmpty && stepState == .off && stepOver.isEmpty
+        (breakpoints.addresses.isEmpty || liftedAll) && debugRegisters.isEmpty && stepState == .off && stepOver.isEmpty
             && !breakpoints.coverageArmed
     }
 
     /// One of the debugger's int3s (or a coverage int3) is in `range`.
     func hasCode(in range: Range<UInt64>) -> Bool {
-        breakpoints.addresses.contains { range.contains($0) } || breakpoints.hasCoverage(in: range)
+        (!liftedAll && breakpoints.addresses.contains { range.contains($0) }) || breakpoints.hasCoverage(in: range)
     }
 }
 

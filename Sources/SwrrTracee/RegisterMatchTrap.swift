@@ -141,6 +141,31 @@ public final class RegisterMatchTrap {
         }
     }
 
+    /// The program's registers at P on the pass that used up the budget (the stub traps there
+    /// before it compares anything: rsp saved in the page, the flags pushed on its stack, no
+    /// other register touched). A budget of n thus stops the task at exactly its n-th pass
+    /// through P since `install`, at native speed: the counter reverse execution needs to reach
+    /// the n-th arrival at a patchable instruction (docs/POSITIONS.md, "Going back from a pause").
+    /// Only for a stub without progress words (their pre-filter counts down in rcx).
+    public func stateAtExhaustion(_ regs: Registers) throws -> Registers {
+        var r = regs
+        r.rsp = try word(at: stub.savedRsp)
+        r.eflags = try word(at: regs.rsp)
+        r.rip = target.rip
+        return r
+    }
+
+    /// One pass through P that did not go through the stub (the debugger single-stepped the
+    /// program's own instruction there), counted as the stub would: true when it was the last
+    /// one of the budget (the task, standing at P, is at that pass).
+    public func countPassOutside() throws -> Bool {
+        let left = try word(at: stub.budget)
+        if left <= 1 { return true }
+        let v = left - 1
+        try task.writeMemory(stub.budget, (0..<8).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) })
+        return false
+    }
+
     /// Resumes the search after a `.partial` hit: the task continues on the stub's mismatch path.
     public func continueAfterPartialMatch(_ regs: Registers) throws {
         var r = regs
