@@ -153,7 +153,8 @@ extension SignalRecorder {
         // Back from writable code, the caller's next arrival at its instruction is the JIT's next
         // call's return: the pass may last as long as a call.
         let passMs = left.isEmpty ? ProgressWordFinder.passTimeoutMs : Self.writableCodeReturnMs
-        let outcome = try ProgressWordFinder.analyze(t.task, excluding: buffers.positionExclusions, passTimeoutMs: passMs,
+        let outcome = try ProgressWordFinder.analyze(t.task, excluding: buffers.positionExclusions,
+                                                     otherStacks: otherStacks(of: t), passTimeoutMs: passMs,
                                                      mode: buffers.userMode(t))
         disarmBreakpoint(t)
         restoreMask()
@@ -186,6 +187,19 @@ extension SignalRecorder {
         let held = t.held.isEmpty ? "" : ", signal held \(monotonicMs() &- t.heldSince) ms"
         report(at + ": " + detail + left + ", \(monotonicMs() &- started) ms" + held)
         return signature
+    }
+
+    /// The stack pointers of the other threads of `t`'s process, whose dead stacks the position's
+    /// digest leaves out as `t`'s (MemoryDigest.swift): none of them runs user code while `t`
+    /// holds the slot. A thread blocked in a syscall is inside the kernel, not stopped: its rsp
+    /// is the one at the call's entry (a syscall does not move it), which replay, parked at that
+    /// entry, has too. One the tracer cannot read (not stopped yet after its clone) is left out.
+    func otherStacks(of t: RecordTask) -> [UInt64] {
+        scheduler.tasks.values.compactMap { o in
+            guard o !== t, o.task.tgid == t.task.tgid, o.state != .exiting else { return nil }
+            if o.state == .blocked { return o.entry.rsp }
+            return (try? o.task.registers())?.rsp
+        }
     }
 
     /// No position where `t` stands (at `rip`, `place`): it runs on, to be interrupted again
