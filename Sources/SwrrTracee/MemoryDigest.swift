@@ -97,20 +97,33 @@ public enum WritableMemory {
         return true
     }
 
-    /// The dead parts of the threads' stacks whose stack pointers are `sps` (each from the bottom
-    /// of its mapping to the red zone under it), for those in a mapping that `isThreadStack`
-    /// and holds no other of the stack pointers (a mapping two threads point into is not one
-    /// thread's stack: left whole). A stack pointer anywhere else leaves its memory in the digest:
-    /// a false difference there is a divergence the replay reports, a false equality would be a
-    /// wrong position reached silently.
-    public static func deadStacks(of maps: [MapsLine], stackPointers sps: [UInt64]) -> [Range<UInt64>] {
-        var out: [Range<UInt64>] = []
-        for sp in Set(sps) where sp > redZone {
-            guard let i = maps.firstIndex(where: { $0.start < sp && sp <= $0.end }) else { continue }
+    /// The dead part of the stack `sp` points into: from the bottom of its mapping to the red
+    /// zone under `sp`; nil when `sp` is in no writable mapping (a program may point rsp
+    /// anywhere) or the red zone reaches the mapping's bottom.
+    public static func deadStack(of maps: [MapsLine], stackPointer sp: UInt64) -> Range<UInt64>? {
+        guard sp > redZone, let m = maps.first(where: { $0.start < sp && sp <= $0.end }),
+              m.permissions.count >= 2, Array(m.permissions)[1] == "w", m.start < sp - redZone else { return nil }
+        return m.start..<(sp - redZone)
+    }
+
+    /// The dead stacks of a position: the positioned thread's (stack pointer `sp`, in whatever
+    /// writable mapping it points into, as signature version 2 had it: `deadStack`) and those
+    /// of the other threads (`otherStacks`), each from the bottom of its mapping to the red
+    /// zone under its stack pointer, only where that mapping `isThreadStack` and holds no other
+    /// of the stack pointers (a mapping two threads point into is not one thread's stack: left
+    /// whole). Another thread's stack pointer anywhere else leaves its memory in the digest: a
+    /// false difference there is a divergence the replay reports, a false equality would be a
+    /// wrong position reached silently. (The positioned thread keeps the wider rule: a Go
+    /// program's positions replay with it and not without, docs/POSITIONS.md.)
+    public static func deadStacks(of maps: [MapsLine], stackPointer sp: UInt64?, otherStacks: [UInt64]) -> [Range<UInt64>] {
+        var out: [Range<UInt64>] = sp.flatMap { deadStack(of: maps, stackPointer: $0) }.map { [$0] } ?? []
+        let all = (sp.map { [$0] } ?? []) + otherStacks
+        for o in Set(otherStacks) where o > redZone && o != sp {
+            guard let i = maps.firstIndex(where: { $0.start < o && o <= $0.end }) else { continue }
             let m = maps[i]
-            guard isThreadStack(m, below: i > 0 ? maps[i - 1] : nil), m.start < sp - redZone,
-                  !sps.contains(where: { $0 != sp && m.start < $0 && $0 <= m.end }) else { continue }
-            out.append(m.start..<(sp - redZone))
+            guard isThreadStack(m, below: i > 0 ? maps[i - 1] : nil), m.start < o - redZone,
+                  !all.contains(where: { $0 != o && m.start < $0 && $0 <= m.end }) else { continue }
+            out.append(m.start..<(o - redZone))
         }
         return out.sorted { $0.lowerBound < $1.lowerBound }
     }
@@ -138,16 +151,17 @@ public struct MemoryDigest: Equatable, Hashable, Sendable {
 
     /// Reads the writable memory of `task`'s process (process_vm_readv, up to `chunk` bytes at
     /// a time) and digests it.
-    /// `deadBelow`: the stack pointers of the process's threads (the positioned one's and the
-    /// others'): their stacks below them and their red zones digest as zeros
+    /// `deadBelow`: the stack pointer of the thread at the position, `otherStacks` those of the
+    /// process's other threads: their stacks below them and their red zones digest as zeros
     /// (`WritableMemory.deadStacks`).
-    public static func of(_ task: Task, excluding excluded: [Range<UInt64>] = [], deadBelow sps: [UInt64] = [],
+    public static func of(_ task: Task, excluding excluded: [Range<UInt64>] = [], deadBelow sp: UInt64? = nil,
+                          otherStacks: [UInt64] = [],
                           chunk: Int = 4 << 20) throws -> MemoryDigest {
         var builder = DigestBuilder()
         let size = max(4096, chunk & ~4095)
         let scratch = PageStore()   // a spare one: no page faults when the last digest left it
         let into = scratch.room(size)
-        try PageReader.read(task, excluding: excluded, deadBelow: sps, chunk: size, buffer: { _ in into }) { builder.add($0) }
+        try PageReader.read(task, excluding: excluded, deadBelow: sp, otherStacks: otherStacks, chunk: size, buffer: { _ in into }) { builder.add($0) }
         return builder.digest
     }
 
@@ -195,10 +209,11 @@ struct DigestBuilder {
 enum PageReader {
     /// `buffer(n)`: where to read the next `n` bytes (n <= `chunk`, a multiple of 4096); the
     /// pages read there are visited before the next call.
-    static func read(_ task: Task, excluding excluded: [Range<UInt64>], deadBelow sps: [UInt64] = [], chunk: Int,
+    static func read(_ task: Task, excluding excluded: [Range<UInt64>], deadBelow sp: UInt64? = nil,
+                     otherStacks: [UInt64] = [], chunk: Int,
                      buffer: (Int) -> UnsafeMutableRawPointer, _ visit: (PageEvent) -> Void) throws {
         let maps = try task.mappings()
-        let dead = WritableMemory.deadStacks(of: maps, stackPointers: sps)
+        let dead = WritableMemory.deadStacks(of: maps, stackPointer: sp, otherStacks: otherStacks)
         let anonymous = maps.filter { $0.inode == 0 && $0.permissions.hasSuffix("p") && $0.name != "[vsyscall]" }
         let pagemap = open("/proc/\(task.tgid)/pagemap", O_RDONLY | O_CLOEXEC)
         defer { if pagemap >= 0 { close(pagemap) } }
@@ -385,13 +400,15 @@ public struct MemorySnapshot: Sendable {
     /// How much is read at a time (and the most the store grows by before a read).
     static let chunk = 1 << 20
 
-    /// Reads the writable memory of `task`'s process; `deadBelow` as for `MemoryDigest.of`.
-    public static func take(_ task: Task, excluding excluded: [Range<UInt64>] = [], deadBelow sps: [UInt64] = []) throws -> MemorySnapshot {
+    /// Reads the writable memory of `task`'s process; `deadBelow` and `otherStacks` as for
+    /// `MemoryDigest.of`.
+    public static func take(_ task: Task, excluding excluded: [Range<UInt64>] = [], deadBelow sp: UInt64? = nil,
+                            otherStacks: [UInt64] = []) throws -> MemorySnapshot {
         var s = MemorySnapshot()
         let store = s.store
         var builder = DigestBuilder()
         var addresses = [UInt64](repeating: 0, count: chunk / 4096)
-        try PageReader.read(task, excluding: excluded, deadBelow: sps, chunk: chunk, buffer: { store.room($0) }) { e in
+        try PageReader.read(task, excluding: excluded, deadBelow: sp, otherStacks: otherStacks, chunk: chunk, buffer: { store.room($0) }) { e in
             guard case .pages = e else {
                 builder.add(e)
                 return

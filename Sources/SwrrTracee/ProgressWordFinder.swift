@@ -77,7 +77,7 @@ public enum ProgressWordFinder {
             case .interrupted(let stop): return .interrupted(stop)
             }
             let first = try task.registers()
-            let before = try MemorySnapshot.take(task, excluding: excluded, deadBelow: [first.rsp] + otherStacks)
+            let before = try MemorySnapshot.take(task, excluding: excluded, deadBelow: first.rsp, otherStacks: otherStacks)
             let bp = HardwareBreakpoint(task: task)
             try bp.set(first.rip)
             var resumed = first
@@ -98,14 +98,14 @@ public enum ProgressWordFinder {
             guard case .signal(SIGTRAP) = stop else { return .interrupted(stop) }
             guard try task.registers().rip == first.rip else { return .interrupted(stop) }
             let rsp = try task.registers().rsp
-            let after = try MemorySnapshot.take(task, excluding: excluded, deadBelow: [rsp] + otherStacks)
+            let after = try MemorySnapshot.take(task, excluding: excluded, deadBelow: rsp, otherStacks: otherStacks)
             // Never a word in the dead stack at the position: `after` reads it as zeros whatever
             // the memory holds (MemoryDigest.swift), so a word the pass left there (a callee's
             // frame, when the second arrival is shallower than the first) would be signed as 0
             // where the memory is not, and the stub would never match. Measured: `make -j2` with
             // --chaos, positions in cc1 with words such as [0x7fffffffdf80] = 0 in 4 of 4
             // diverging replays, the search passing its instruction 2,000-34,000 times unmatched.
-            let dead = WritableMemory.deadStacks(of: try task.mappings(), stackPointers: [rsp] + otherStacks)
+            let dead = WritableMemory.deadStacks(of: try task.mappings(), stackPointer: rsp, otherStacks: otherStacks)
             let changed = ranked(after.changes(since: before).filter { c in !dead.contains { $0.contains(c.address) } })
             let words = changed.prefix(StateSignature.maxWords).map { ProgressWord(address: $0.address, value: $0.new) }
             let signature = try StateSignature.of(task, words: Array(words), memory: MemoryDigest.of(after))

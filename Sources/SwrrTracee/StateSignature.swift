@@ -20,9 +20,8 @@ public struct ProgressWord: Equatable, Hashable, Sendable {
 
 public struct StateSignature: Equatable, Sendable {
     /// The encoding's version (the first byte); decoding refuses others. 2: the dead stack below
-    /// the thread's red zone digests as zeros (MemoryDigest.swift); 3: every thread's dead stack
-    /// in a mapping that is a thread's stack, the positioned one's only there too
-    /// (`WritableMemory.deadStacks`). An earlier version's digest cannot be compared with it.
+    /// the thread's red zone digests as zeros (MemoryDigest.swift); 3: the other threads' too,
+    /// where they are in a mapping that is a thread's stack (`WritableMemory.deadStacks`). An earlier version's digest cannot be compared with it.
     public static let version: UInt8 = 3
     /// At most this many progress words (the stub's table).
     public static let maxWords = RegisterMatchStub.maxWords
@@ -49,7 +48,8 @@ public struct StateSignature: Equatable, Sendable {
                           excluding excluded: [Range<UInt64>] = [], otherStacks: [UInt64] = []) throws -> StateSignature {
         let registers = try task.registers()
         return StateSignature(registers: registers, fpDigest: FloatingPointState.digest(try task.xstate()),
-                              memory: try memory ?? MemoryDigest.of(task, excluding: excluded, deadBelow: [registers.rsp] + otherStacks),
+                              memory: try memory ?? MemoryDigest.of(task, excluding: excluded, deadBelow: registers.rsp,
+                                                                           otherStacks: otherStacks),
                               words: words)
     }
 
@@ -78,7 +78,7 @@ public struct StateSignature: Equatable, Sendable {
         guard HardwareBreakpoint.sameState(now, registers), fp == fpDigest else {
             return Observed(registers: plain, fpDigest: fp, memory: nil)
         }
-        let m = try MemoryDigest.of(task, excluding: excluded, deadBelow: [now.rsp] + otherStacks)
+        let m = try MemoryDigest.of(task, excluding: excluded, deadBelow: now.rsp, otherStacks: otherStacks)
         return m == memory ? nil : Observed(registers: plain, fpDigest: fp, memory: m)
     }
 

@@ -53,22 +53,22 @@ final class MemoryDigestTests: XCTestCase {
         let (task, _, _) = try ProgressFixture.startSolo("spin", .o0Dynamic)
         defer { task.kill() }
         let sp = try task.registers().rsp
-        let digest = try MemoryDigest.of(task, deadBelow: [sp]), whole = try MemoryDigest.of(task)
+        let digest = try MemoryDigest.of(task, deadBelow: sp), whole = try MemoryDigest.of(task)
         let deep = (sp - 2048) & ~7, redZone = sp - 64, live = sp + 8
         for (address, counts) in [(deep, false), (redZone, true), (live, true)] {
             let old = try task.readMemory(address, count: 8)
             try task.writeMemory(address, old.map { $0 ^ 0x5a })
             XCTAssertNotEqual(try MemoryDigest.of(task), whole, "without deadBelow every word counts")
-            XCTAssertEqual(try MemoryDigest.of(task, deadBelow: [sp]) != digest, counts,
+            XCTAssertEqual(try MemoryDigest.of(task, deadBelow: sp) != digest, counts,
                            "a word at rsp\(Int64(bitPattern: address &- sp)) \(counts ? "counts" : "is dead")")
-            XCTAssertEqual(try MemorySnapshot.take(task, deadBelow: [sp]).digest, try MemoryDigest.of(task, deadBelow: [sp]))
+            XCTAssertEqual(try MemorySnapshot.take(task, deadBelow: sp).digest, try MemoryDigest.of(task, deadBelow: sp))
             try task.writeMemory(address, old)
         }
-        XCTAssertEqual(try MemoryDigest.of(task, deadBelow: [sp]), digest)
+        XCTAssertEqual(try MemoryDigest.of(task, deadBelow: sp), digest)
         let maps = try task.mappings()
         let stack = try XCTUnwrap(maps.first { $0.name == "[stack]" })
-        XCTAssertEqual(WritableMemory.deadStacks(of: maps, stackPointers: [sp]), [stack.start..<(sp - 128)])
-        XCTAssertEqual(WritableMemory.deadStacks(of: maps, stackPointers: [0x10]), [], "rsp outside any mapping: nothing is dead")
+        XCTAssertEqual(WritableMemory.deadStack(of: maps, stackPointer: sp), stack.start..<(sp - 128))
+        XCTAssertNil(WritableMemory.deadStack(of: maps, stackPointer: 0x10), "rsp outside any mapping: nothing is dead")
     }
 
     /// Another thread's dead stack is dead too (measured: thread_exits' sigkill test, a struct
@@ -93,21 +93,21 @@ final class MemoryDigestTests: XCTestCase {
         let sp = try task.registers().rsp, other = blockedIn.rsp
         let maps = try task.mappings()
         let mapping = try XCTUnwrap(maps.first { $0.start < other && other <= $0.end })
-        XCTAssertEqual(WritableMemory.deadStacks(of: maps, stackPointers: [sp, other]),
+        XCTAssertEqual(WritableMemory.deadStacks(of: maps, stackPointer: sp, otherStacks: [other]),
                        [mapping.start..<(other - 128), try XCTUnwrap(maps.first { $0.name == "[stack]" }).start..<(sp - 128)],
                        "the pthread stack (above its PROT_NONE guard) and main's [stack]")
-        let both = try MemoryDigest.of(task, deadBelow: [sp, other]), mainOnly = try MemoryDigest.of(task, deadBelow: [sp])
+        let both = try MemoryDigest.of(task, deadBelow: sp, otherStacks: [other]), mainOnly = try MemoryDigest.of(task, deadBelow: sp)
         for (address, deadThere) in [((other - 1024) & ~7, true), (other - 64, false), (other + 8, false)] {
             let old = try task.readMemory(address, count: 8)
             try task.writeMemory(address, old.map { $0 ^ 0xa5 })
             let at = "a word at the thread's rsp\(Int64(bitPattern: address &- other))"
-            XCTAssertNotEqual(try MemoryDigest.of(task, deadBelow: [sp]), mainOnly, "\(at) counts without its stack pointer")
-            XCTAssertEqual(try MemoryDigest.of(task, deadBelow: [sp, other]) == both, deadThere, "\(at)")
-            XCTAssertEqual(try MemorySnapshot.take(task, deadBelow: [sp, other]).digest, try MemoryDigest.of(task, deadBelow: [sp, other]))
-            XCTAssertEqual(try SnapshotReference.take(task, deadBelow: [sp, other]).digest, try MemoryDigest.of(task, deadBelow: [sp, other]))
+            XCTAssertNotEqual(try MemoryDigest.of(task, deadBelow: sp), mainOnly, "\(at) counts without its stack pointer")
+            XCTAssertEqual(try MemoryDigest.of(task, deadBelow: sp, otherStacks: [other]) == both, deadThere, "\(at)")
+            XCTAssertEqual(try MemorySnapshot.take(task, deadBelow: sp, otherStacks: [other]).digest, try MemoryDigest.of(task, deadBelow: sp, otherStacks: [other]))
+            XCTAssertEqual(try SnapshotReference.take(task, deadBelow: sp, otherStacks: [other]).digest, try MemoryDigest.of(task, deadBelow: sp, otherStacks: [other]))
             try task.writeMemory(address, old)
         }
-        XCTAssertEqual(try MemoryDigest.of(task, deadBelow: [sp, other]), both)
+        XCTAssertEqual(try MemoryDigest.of(task, deadBelow: sp, otherStacks: [other]), both)
         // Through the signature as the recorder and the replay take it.
         let signature = try StateSignature.of(task, words: [], otherStacks: [other])
         let dead = (other - 2048) & ~7
@@ -118,7 +118,7 @@ final class MemoryDigestTests: XCTestCase {
         try task.writeMemory(dead, old)
     }
 
-    /// Which stack pointers leave memory out: only those in a thread's stack, [stack] or an
+    /// Which other threads' stack pointers leave memory out: only those in a thread's stack, [stack] or an
     /// anonymous mapping right above a PROT_NONE guard (glibc's pthread stacks); not a Go heap
     /// arena (PROT_NONE above its mapped part), a file mapping, or a mapping two threads point into.
     func testDeadStacksOnlyInThreadStacks() {
@@ -129,14 +129,17 @@ final class MemoryDigestTests: XCTestCase {
                     "7ffff1002000-7ffff1003000 rw-p 00000000 00:00 0",
                     "7ffffffde000-7ffffffff000 rw-p 00000000 00:00 0 [stack]"].compactMap { MapsLine(parsing: Substring($0)) }
         XCTAssertEqual(maps.count, 9)
-        XCTAssertEqual(WritableMemory.deadStacks(of: maps, stackPointers: [0x7ffff0400000, 0x7ffffffef000]),
+        XCTAssertEqual(WritableMemory.deadStacks(of: maps, stackPointer: nil, otherStacks: [0x7ffff0400000, 0x7ffffffef000]),
                        [0x7ffff0001000..<0x7ffff03fff80, 0x7ffffffde000..<0x7ffffffeef80], "a pthread stack and [stack]")
-        XCTAssertEqual(WritableMemory.deadStacks(of: maps, stackPointers: [0xc000200000]), [], "a goroutine's stack in Go's heap")
-        XCTAssertEqual(WritableMemory.deadStacks(of: maps, stackPointers: [0x603000]), [], "a file's data")
-        XCTAssertEqual(WritableMemory.deadStacks(of: maps, stackPointers: [0x7ffff1002800]), [], "no guard below")
-        XCTAssertEqual(WritableMemory.deadStacks(of: maps, stackPointers: [0x7ffff0900000, 0x7ffff0a00000]), [],
+        XCTAssertEqual(WritableMemory.deadStacks(of: maps, stackPointer: nil, otherStacks: [0xc000200000]), [], "a goroutine's stack in Go's heap")
+        XCTAssertEqual(WritableMemory.deadStacks(of: maps, stackPointer: nil, otherStacks: [0x603000]), [], "a file's data")
+        XCTAssertEqual(WritableMemory.deadStacks(of: maps, stackPointer: nil, otherStacks: [0x7ffff1002800]), [], "no guard below")
+        XCTAssertEqual(WritableMemory.deadStacks(of: maps, stackPointer: nil, otherStacks: [0x7ffff0900000, 0x7ffff0a00000]), [],
                        "two threads in one mapping: not one thread's stack")
-        XCTAssertEqual(WritableMemory.deadStacks(of: maps, stackPointers: [0x7ffff0001040]), [], "the red zone reaches the bottom")
+        XCTAssertEqual(WritableMemory.deadStacks(of: maps, stackPointer: nil, otherStacks: [0x7ffff0001040]), [], "the red zone reaches the bottom")
+        XCTAssertEqual(WritableMemory.deadStacks(of: maps, stackPointer: 0xc000200000, otherStacks: [0x7ffff0400000, 0xc000300000]),
+                       [0xc000000000..<0xc0001fff80, 0x7ffff0001000..<0x7ffff03fff80],
+                       "the positioned thread's in any writable mapping (version 2's rule), not another's in the same mapping")
     }
 
     func testWritableRegionsCutExclusions() {
@@ -235,13 +238,13 @@ final class MemoryDigestTests: XCTestCase {
             try stopAll()
             defer { kill(pid, SIGCONT) }
             let t0 = Date()
-            let fast = try MemorySnapshot.take(task, deadBelow: [sp])
+            let fast = try MemorySnapshot.take(task, deadBelow: sp)
             let tFast = ms(t0)
             let t1 = Date()
-            let digest = try MemoryDigest.of(task, deadBelow: [sp])
+            let digest = try MemoryDigest.of(task, deadBelow: sp)
             let tDigest = ms(t1)
             let t2 = Date()
-            let reference = try SnapshotReference.take(task, deadBelow: [sp])
+            let reference = try SnapshotReference.take(task, deadBelow: sp)
             print(String(format: "node snapshot: %.1f MiB kept of %.1f MiB writable, %.1f ms (digest alone %.1f ms, reference %.1f ms)",
                          Double(fast.byteCount) / 1048576, Double(fast.digest.bytes) / 1048576, tFast, tDigest, ms(t2)))
             XCTAssertEqual(fast.pageAddresses, reference.pages.keys.sorted())

@@ -135,7 +135,7 @@ final class ProgressPositionTests: XCTestCase {
             let deepest = try ProgressFixture.runToBreakpoint(task, at: try ProgressFixture.word(task, returnAddress)) { _ in true }
             guard case .position(let a) = try ProgressWordFinder.analyze(task) else { return XCTFail("\(variant): expected a position") }
             let sig = a.signature
-            let dead = try XCTUnwrap(WritableMemory.deadStacks(of: try task.mappings(), stackPointers: [sig.registers.rsp]).first)
+            let dead = try XCTUnwrap(WritableMemory.deadStack(of: try task.mappings(), stackPointer: sig.registers.rsp))
             print("progress recurse \(variant.rawValue): position at 0x\(String(sig.registers.rip, radix: 16)), rsp " +
                   "0x\(String(sig.registers.rsp, radix: 16)) (first arrival 0x\(String(a.firstRegisters.rsp, radix: 16)), " +
                   "deepest return 0x\(String(deepest.rsp, radix: 16))), \(a.changed.count) words changed, words " +

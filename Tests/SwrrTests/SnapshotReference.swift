@@ -13,9 +13,10 @@ struct SnapshotReference {
     var pages: [UInt64: [UInt8]] = [:]
     var digest = MemoryDigest(value: 0, bytes: 0, unreadable: 0)
 
-    static func take(_ task: Task, excluding excluded: [Range<UInt64>] = [], deadBelow sps: [UInt64] = []) throws -> SnapshotReference {
+    static func take(_ task: Task, excluding excluded: [Range<UInt64>] = [], deadBelow sp: UInt64? = nil,
+                     otherStacks: [UInt64] = []) throws -> SnapshotReference {
         let maps = try task.mappings()
-        let dead = WritableMemory.deadStacks(of: maps, stackPointers: sps)
+        let dead = WritableMemory.deadStacks(of: maps, stackPointer: sp, otherStacks: otherStacks)
         let pagemap = open("/proc/\(task.tgid)/pagemap", O_RDONLY | O_CLOEXEC)
         defer { if pagemap >= 0 { close(pagemap) } }
         var out = SnapshotReference()
