@@ -156,7 +156,8 @@ extension SignalRecorder {
         // call's return: the pass may last as long as a call.
         // A pc where no position may be taken is refused before the analysis copies memory.
         let passMs = left.isEmpty ? ProgressWordFinder.passTimeoutMs : Self.writableCodeReturnMs
-        let outcome = try ProgressWordFinder.analyze(t.task, excluding: buffers.positionExclusions, passTimeoutMs: passMs,
+        let outcome = try ProgressWordFinder.analyze(t.task, excluding: buffers.positionExclusions,
+                                                     otherStacks: otherStacks(of: t), passTimeoutMs: passMs,
                                                      mode: buffers.userMode(t)) { try refusal(t, at: $0) }
         disarmBreakpoint(t)
         restoreMask()
@@ -202,6 +203,17 @@ extension SignalRecorder {
         if try inWritableCode(t, rip) { return "in writable code" }
         if try atRepeatedStringInstruction(t, rip) { return "in a rep string instruction" }
         return nil
+    /// The stack pointers of the other threads of `t`'s process, whose dead stacks the position's
+    /// digest leaves out as `t`'s (MemoryDigest.swift): none of them runs user code while `t`
+    /// holds the slot. A thread blocked in a syscall is inside the kernel, not stopped: its rsp
+    /// is the one at the call's entry (a syscall does not move it), which replay, parked at that
+    /// entry, has too. One the tracer cannot read (not stopped yet after its clone) is left out.
+    func otherStacks(of t: RecordTask) -> [UInt64] {
+        scheduler.tasks.values.compactMap { o in
+            guard o !== t, o.task.tgid == t.task.tgid, o.state != .exiting else { return nil }
+            if o.state == .blocked { return o.entry.rsp }
+            return (try? o.task.registers())?.rsp
+        }
     }
 
     /// No position where `t` stands (at `rip`, `place`): it runs on, to be interrupted again

@@ -225,7 +225,7 @@ final class PointSearch {
         try trap?.unpatch()
         defer { if wasPatched { try? trap?.patch() } }
         let compared = try ReplayProfile.time("point search state checks") {
-            try sig.compare(task.task, registers: regs, excluding: excluded(trap))
+            try sig.compare(task.task, registers: regs, excluding: excluded(trap), otherStacks: session.tasks.otherStacks(of: task))
         }
         guard let observed = compared else { return true }
         passedOver += 1

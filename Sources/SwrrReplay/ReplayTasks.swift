@@ -53,6 +53,17 @@ final class ReplayTasks: Sequence {
         get { byTid[tid] }
         set { byTid[tid] = newValue }
     }
+    /// The stack pointers of the other live threads of `t`'s process, stopped while `t` runs to
+    /// or stands at a position: their dead stacks digest as zeros as `t`'s (MemoryDigest.swift),
+    /// as the recorder's digest had them (SlicePreemption.otherStacks). A thread parked at a
+    /// syscall's entry has the entry's rsp.
+    func otherStacks(of t: ReplayTask) -> [UInt64] {
+        byTid.values.compactMap { o in
+            guard o !== t, o.ended == nil, o.task.tgid == t.task.tgid else { return nil }
+            return o.parkedAt?.rsp ?? (try? o.task.registers())?.rsp
+        }
+    }
+
     var keys: Dictionary<Int32, ReplayTask>.Keys { byTid.keys }
     var values: Dictionary<Int32, ReplayTask>.Values { byTid.values }
     var isEmpty: Bool { byTid.isEmpty }

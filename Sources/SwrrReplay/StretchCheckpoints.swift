@@ -182,7 +182,8 @@ extension ReplayTimeline {
               SessionCheckpoint.obstacle(in: session) == nil else { return }
         do {
             let sig = try ReplayProfile.time("stretch signatures") {
-                try StateSignature.of(t.task, words: [], excluding: SyscallBufferLayout.bufferRanges(session.registeredBuffers))
+                try StateSignature.of(t.task, words: [], excluding: SyscallBufferLayout.bufferRanges(session.registeredBuffers),
+                                      otherStacks: session.tasks.otherStacks(of: t))
             }
             let p = ReplayPosition(event: eventNumber, tid: tid, path: [.signature(sig)], registers: sig.registers)
             try takeCheckpoint(at: p, explicit: false)
@@ -249,7 +250,8 @@ extension ReplayTimeline {
         case .signature(let sig) where b == sig.registers.rip && HardwareBreakpoint.sameState(trap.registers, sig.registers):
             let excluded = SyscallBufferLayout.bufferRanges(session.registeredBuffers)
             let matches = ReplayProfile.time("waypoint checks at an int3") {
-                (try? sig.matches(trap.task.task, registers: trap.registers, excluding: excluded)) == true
+                (try? sig.matches(trap.task.task, registers: trap.registers, excluding: excluded,
+                                  otherStacks: session.tasks.otherStacks(of: trap.task))) == true
             }
             guard matches else { return nil }
         case .state(let r) where s.statesByWaypoint && b == r.rip && HardwareBreakpoint.sameState(trap.registers, r):

@@ -4,15 +4,21 @@
 // syscall, so everything it can change is in its registers and in the writable mappings of its
 // process; read-only and executable-only mappings cannot change without a syscall (mprotect).
 //
-// Not digested either: the dead part of the positioned thread's stack, below its stack pointer
-// and the 128-byte red zone (`deadBelow`), which digests as zeros. The ABI lets the kernel
-// overwrite it at any time (signal frames), so no correct program reads what is there, and it
-// does differ between recording and replay: _dl_runtime_resolve saves the vector registers there
-// with XSAVEC, whose header records which components the processor has in their initial state,
-// and that bookkeeping is not part of the program's state (measured: program_ptrace "held",
-// 0xa0 recorded and 0xa2 replayed at one word 2 KiB below rsp, the only difference in 56 pages,
-// so the replay searched forever for a position it stood on).
-//
+// Not digested either: the dead part of every thread's stack, below its stack pointer and the
+// 128-byte red zone (`deadBelow`: the positioned thread's and the other threads'), which digests
+// as zeros. The ABI lets the kernel overwrite it at any time (signal frames), so no correct
+// program reads what is there, and it does differ between recording and replay:
+// _dl_runtime_resolve saves the vector registers there with XSAVEC, whose header records which
+// components the processor has in their initial state, and that bookkeeping is not part of the
+// program's state (measured: program_ptrace "held", 0xa0 recorded and 0xa2 replayed at one word
+// 2 KiB below rsp, the only difference in 56 pages, so the replay searched forever for a position
+// it stood on). Another thread's dead stack differs the same way (measured: thread_exits'
+// sigkill test, a struct stat the preload library's fstat left 56 bytes below the epoll thread's
+// frame in the recording, zeros on replay, which answers from the trace: 5 of 5 replays missed
+// the spinning thread's position). Only a mapping that is a thread's stack counts
+// (`WritableMemory.deadStacks`): a Go goroutine's stack pointer is in a heap span, and the heap
+// below it is live.
+
 // Not digested: swrr's own pages, which differ between recording and replay or exist in only
 // one of them (the scratch page, the syscall stub page, the threads' syscall buffers, a
 // register-match stub page: the caller names the ones it mapped), and [vvar]/[vvar_vclock]/
@@ -74,6 +80,23 @@ public enum WritableMemory {
     /// without moving it (signal delivery skips them).
     public static let redZone: UInt64 = 128
 
+    /// Whether `m` is one thread's stack: the main thread's `[stack]`, or a pthread-style stack,
+    /// an anonymous private read-write mapping right above an anonymous PROT_NONE guard (glibc's
+    /// allocate_stack maps the whole stack PROT_NONE and opens all but the guard, at the low end
+    /// since the stack grows down; HotSpot's guard zones are PROT_NONE pages there too). The
+    /// guard's size is not bounded: it merges with an adjacent PROT_NONE mapping, such as the
+    /// reserved tail of a malloc arena mapped just below the stack. Heap that holds stack
+    /// pointers is not such a mapping: Go's heap arenas (goroutine stacks, Go's g0 and signal
+    /// stacks without cgo) are reserved PROT_NONE and mapped read-write from their low end up,
+    /// so their PROT_NONE part lies above; malloc's heaps likewise; below a stack pointer there
+    /// is live data.
+    static func isThreadStack(_ m: MapsLine, below: MapsLine?) -> Bool {
+        if m.name == "[stack]" { return true }
+        guard m.inode == 0, m.name.isEmpty, m.permissions.hasPrefix("rw"), m.permissions.hasSuffix("p"),
+              let g = below, g.end == m.start, g.inode == 0, g.name.isEmpty, g.permissions == "---p" else { return false }
+        return true
+    }
+
     /// The dead part of the stack `sp` points into: from the bottom of its mapping to the red
     /// zone under `sp`; nil when `sp` is in no writable mapping (a program may point rsp
     /// anywhere) or the red zone reaches the mapping's bottom.
@@ -81,6 +104,28 @@ public enum WritableMemory {
         guard sp > redZone, let m = maps.first(where: { $0.start < sp && sp <= $0.end }),
               m.permissions.count >= 2, Array(m.permissions)[1] == "w", m.start < sp - redZone else { return nil }
         return m.start..<(sp - redZone)
+    }
+
+    /// The dead stacks of a position: the positioned thread's (stack pointer `sp`, in whatever
+    /// writable mapping it points into, as signature version 2 had it: `deadStack`) and those
+    /// of the other threads (`otherStacks`), each from the bottom of its mapping to the red
+    /// zone under its stack pointer, only where that mapping `isThreadStack` and holds no other
+    /// of the stack pointers (a mapping two threads point into is not one thread's stack: left
+    /// whole). Another thread's stack pointer anywhere else leaves its memory in the digest: a
+    /// false difference there is a divergence the replay reports, a false equality would be a
+    /// wrong position reached silently. (The positioned thread keeps the wider rule: a Go
+    /// program's positions replay with it and not without, docs/POSITIONS.md.)
+    public static func deadStacks(of maps: [MapsLine], stackPointer sp: UInt64?, otherStacks: [UInt64]) -> [Range<UInt64>] {
+        var out: [Range<UInt64>] = sp.flatMap { deadStack(of: maps, stackPointer: $0) }.map { [$0] } ?? []
+        let all = (sp.map { [$0] } ?? []) + otherStacks
+        for o in Set(otherStacks) where o > redZone && o != sp {
+            guard let i = maps.firstIndex(where: { $0.start < o && o <= $0.end }) else { continue }
+            let m = maps[i]
+            guard isThreadStack(m, below: i > 0 ? maps[i - 1] : nil), m.start < o - redZone,
+                  !all.contains(where: { $0 != o && m.start < $0 && $0 <= m.end }) else { continue }
+            out.append(m.start..<(o - redZone))
+        }
+        return out.sorted { $0.lowerBound < $1.lowerBound }
     }
 
     /// The regions of `task`'s process now.
@@ -106,15 +151,17 @@ public struct MemoryDigest: Equatable, Hashable, Sendable {
 
     /// Reads the writable memory of `task`'s process (process_vm_readv, up to `chunk` bytes at
     /// a time) and digests it.
-    /// `deadBelow`: the stack pointer of the thread at the position (the stack below it and its
-    /// red zone digests as zeros).
+    /// `deadBelow`: the stack pointer of the thread at the position, `otherStacks` those of the
+    /// process's other threads: their stacks below them and their red zones digest as zeros
+    /// (`WritableMemory.deadStacks`).
     public static func of(_ task: Task, excluding excluded: [Range<UInt64>] = [], deadBelow sp: UInt64? = nil,
+                          otherStacks: [UInt64] = [],
                           chunk: Int = 4 << 20) throws -> MemoryDigest {
         var builder = DigestBuilder()
         let size = max(4096, chunk & ~4095)
         let scratch = PageStore()   // a spare one: no page faults when the last digest left it
         let into = scratch.room(size)
-        try PageReader.read(task, excluding: excluded, deadBelow: sp, chunk: size, buffer: { _ in into }) { builder.add($0) }
+        try PageReader.read(task, excluding: excluded, deadBelow: sp, otherStacks: otherStacks, chunk: size, buffer: { _ in into }) { builder.add($0) }
         return builder.digest
     }
 
@@ -162,10 +209,11 @@ struct DigestBuilder {
 enum PageReader {
     /// `buffer(n)`: where to read the next `n` bytes (n <= `chunk`, a multiple of 4096); the
     /// pages read there are visited before the next call.
-    static func read(_ task: Task, excluding excluded: [Range<UInt64>], deadBelow sp: UInt64? = nil, chunk: Int,
+    static func read(_ task: Task, excluding excluded: [Range<UInt64>], deadBelow sp: UInt64? = nil,
+                     otherStacks: [UInt64] = [], chunk: Int,
                      buffer: (Int) -> UnsafeMutableRawPointer, _ visit: (PageEvent) -> Void) throws {
         let maps = try task.mappings()
-        let dead = sp.flatMap { WritableMemory.deadStack(of: maps, stackPointer: $0) }
+        let dead = WritableMemory.deadStacks(of: maps, stackPointer: sp, otherStacks: otherStacks)
         let anonymous = maps.filter { $0.inode == 0 && $0.permissions.hasSuffix("p") && $0.name != "[vsyscall]" }
         let pagemap = open("/proc/\(task.tgid)/pagemap", O_RDONLY | O_CLOEXEC)
         defer { if pagemap >= 0 { close(pagemap) } }
@@ -182,7 +230,7 @@ enum PageReader {
                     if n > 0 {
                         let whole = n & ~4095
                         if whole > 0 {
-                            if let d = dead { zero(into, at: at, count: whole, where: d) }
+                            for d in dead { zero(into, at: at, count: whole, where: d) }
                             visit(.pages(address: at, UnsafeMutableRawBufferPointer(start: into, count: whole)))
                             at += UInt64(whole)
                             continue
@@ -352,13 +400,15 @@ public struct MemorySnapshot: Sendable {
     /// How much is read at a time (and the most the store grows by before a read).
     static let chunk = 1 << 20
 
-    /// Reads the writable memory of `task`'s process; `deadBelow` as for `MemoryDigest.of`.
-    public static func take(_ task: Task, excluding excluded: [Range<UInt64>] = [], deadBelow sp: UInt64? = nil) throws -> MemorySnapshot {
+    /// Reads the writable memory of `task`'s process; `deadBelow` and `otherStacks` as for
+    /// `MemoryDigest.of`.
+    public static func take(_ task: Task, excluding excluded: [Range<UInt64>] = [], deadBelow sp: UInt64? = nil,
+                            otherStacks: [UInt64] = []) throws -> MemorySnapshot {
         var s = MemorySnapshot()
         let store = s.store
         var builder = DigestBuilder()
         var addresses = [UInt64](repeating: 0, count: chunk / 4096)
-        try PageReader.read(task, excluding: excluded, deadBelow: sp, chunk: chunk, buffer: { store.room($0) }) { e in
+        try PageReader.read(task, excluding: excluded, deadBelow: sp, otherStacks: otherStacks, chunk: chunk, buffer: { store.room($0) }) { e in
             guard case .pages = e else {
                 builder.add(e)
                 return

@@ -56,18 +56,20 @@ public enum ProgressWordFinder {
     /// Analyses `task`, stopped by the tracer at an arbitrary instruction (PTRACE_INTERRUPT or a
     /// stop like it: nothing pending). `excluded`: swrr's own ranges besides its fixed pages.
     /// `mode`: how the pass runs, .cont or .syscall (a recorder that traces every syscall must
-    /// see one the pass reaches: its stop ends the analysis as `.interrupted`). `refusing`: the
-    /// caller's reason against a position at a pc (nil: none), asked where the position would be
-    /// before any memory is copied, since the copies are the cost (node: two of 50 MB, 200-570 ms
-    /// per analysis at load 8, where the check reads /proc/PID/maps once).
-    public static func analyze(_ task: Task, excluding excluded: [Range<UInt64>] = [], attempts: Int = 3,
-                               passTimeoutMs: Int32 = passTimeoutMs, mode: ResumeMode = .cont,
+    /// see one the pass reaches: its stop ends the analysis as `.interrupted`). `otherStacks`: the
+    /// stack pointers of the process's other threads, stopped for the whole analysis (their dead
+    /// stacks are zeros in the snapshots and the digest, as `task`'s). `refusing`: the caller's
+    /// reason against a position at a pc (nil: none), asked where the position would be before
+    /// any memory is copied, since the copies are the cost (node: two of 50 MB, 200-570 ms per
+    /// analysis at load 8, where the check reads /proc/PID/maps once).
+    public static func analyze(_ task: Task, excluding excluded: [Range<UInt64>] = [], otherStacks: [UInt64] = [],
+                               attempts: Int = 3, passTimeoutMs: Int32 = passTimeoutMs, mode: ResumeMode = .cont,
                                refusing: (UInt64) throws -> String? = { _ in nil }) throws -> Outcome {
         let started = monotonicMs()
         func signHere() throws -> Outcome {
             let pc = try task.registers().rip
             if let reason = try refusing(pc) { return .refused(pc: pc, reason: reason) }
-            return .noLoop(try signWhereItStands(task, excluding: excluded))
+            return .noLoop(try signWhereItStands(task, excluding: excluded, otherStacks: otherStacks))
         }
         for attempt in 1...max(1, attempts) {
             switch try stepToPatchable(task) {
@@ -88,7 +90,7 @@ public enum ProgressWordFinder {
             let first = try task.registers()
             // The position is the second arrival at this pc (or, with no pass, where it stands).
             if let reason = try refusing(first.rip) { return .refused(pc: first.rip, reason: reason) }
-            let before = try MemorySnapshot.take(task, excluding: excluded, deadBelow: first.rsp)
+            let before = try MemorySnapshot.take(task, excluding: excluded, deadBelow: first.rsp, otherStacks: otherStacks)
             let bp = HardwareBreakpoint(task: task)
             try bp.set(first.rip)
             var resumed = first
@@ -109,15 +111,15 @@ public enum ProgressWordFinder {
             guard case .signal(SIGTRAP) = stop else { return .interrupted(stop) }
             guard try task.registers().rip == first.rip else { return .interrupted(stop) }
             let rsp = try task.registers().rsp
-            let after = try MemorySnapshot.take(task, excluding: excluded, deadBelow: rsp)
+            let after = try MemorySnapshot.take(task, excluding: excluded, deadBelow: rsp, otherStacks: otherStacks)
             // Never a word in the dead stack at the position: `after` reads it as zeros whatever
             // the memory holds (MemoryDigest.swift), so a word the pass left there (a callee's
             // frame, when the second arrival is shallower than the first) would be signed as 0
             // where the memory is not, and the stub would never match. Measured: `make -j2` with
             // --chaos, positions in cc1 with words such as [0x7fffffffdf80] = 0 in 4 of 4
             // diverging replays, the search passing its instruction 2,000-34,000 times unmatched.
-            let dead = WritableMemory.deadStack(of: try task.mappings(), stackPointer: rsp)
-            let changed = ranked(after.changes(since: before).filter { dead?.contains($0.address) != true })
+            let dead = WritableMemory.deadStacks(of: try task.mappings(), stackPointer: rsp, otherStacks: otherStacks)
+            let changed = ranked(after.changes(since: before).filter { c in !dead.contains { $0.contains(c.address) } })
             let words = changed.prefix(StateSignature.maxWords).map { ProgressWord(address: $0.address, value: $0.new) }
             let signature = try StateSignature.of(task, words: Array(words), memory: MemoryDigest.of(after))
             return .position(Analysis(signature: signature, firstRegisters: first, changed: changed, attempts: attempt,
@@ -134,14 +136,14 @@ public enum ProgressWordFinder {
     /// the call (and rax holds its result, no restart code); every arrival replay stops at is a
     /// debug exception's, with -1. Measured: make -j2 -n --chaos, positions after read (0) and
     /// readlink (0x59) differing from replay's breakpoint hit in orig_rax alone, 2 of 5 replays.
-    static func signWhereItStands(_ task: Task, excluding excluded: [Range<UInt64>]) throws -> StateSignature {
+    static func signWhereItStands(_ task: Task, excluding excluded: [Range<UInt64>], otherStacks: [UInt64]) throws -> StateSignature {
         var regs = try task.registers()
         // (Not while a call waits to be restarted: the kernel restarts it from orig_rax.)
         if regs.origRax != UInt64.max, !regs.awaitsSyscallRestart {
             regs.origRax = UInt64.max
             try task.setRegisters(regs)
         }
-        return try StateSignature.of(task, words: [], excluding: excluded)
+        return try StateSignature.of(task, words: [], excluding: excluded, otherStacks: otherStacks)
     }
 
     /// At most this many instructions decoded ahead for `runToPatchable`.

@@ -20,9 +20,9 @@ public struct ProgressWord: Equatable, Hashable, Sendable {
 
 public struct StateSignature: Equatable, Sendable {
     /// The encoding's version (the first byte); decoding refuses others. 2: the dead stack below
-    /// the thread's red zone digests as zeros (MemoryDigest.swift); a version-1 digest cannot be
-    /// compared with it.
-    public static let version: UInt8 = 2
+    /// the thread's red zone digests as zeros (MemoryDigest.swift); 3: the other threads' too,
+    /// where they are in a mapping that is a thread's stack (`WritableMemory.deadStacks`). An earlier version's digest cannot be compared with it.
+    public static let version: UInt8 = 3
     /// At most this many progress words (the stub's table).
     public static let maxWords = RegisterMatchStub.maxWords
 
@@ -42,12 +42,14 @@ public struct StateSignature: Equatable, Sendable {
     }
 
     /// The signature of `task` where it stands, its memory digested (or given, when the caller
-    /// has just digested a snapshot of it).
+    /// has just digested a snapshot of it). `otherStacks`: the stack pointers of the process's
+    /// other threads, stopped (their dead stacks digest as zeros, as `task`'s).
     public static func of(_ task: Task, words: [ProgressWord], memory: MemoryDigest? = nil,
-                          excluding excluded: [Range<UInt64>] = []) throws -> StateSignature {
+                          excluding excluded: [Range<UInt64>] = [], otherStacks: [UInt64] = []) throws -> StateSignature {
         let registers = try task.registers()
         return StateSignature(registers: registers, fpDigest: FloatingPointState.digest(try task.xstate()),
-                              memory: try memory ?? MemoryDigest.of(task, excluding: excluded, deadBelow: registers.rsp),
+                              memory: try memory ?? MemoryDigest.of(task, excluding: excluded, deadBelow: registers.rsp,
+                                                                           otherStacks: otherStacks),
                               words: words)
     }
 
@@ -61,20 +63,22 @@ public struct StateSignature: Equatable, Sendable {
 
     /// Whether `task`, stopped at an arrival at the signature's instruction (its registers
     /// `registers`), is at the signed state: registers (resume and trap flags aside), FP state and
-    /// memory. The progress words are part of the memory.
-    public func matches(_ task: Task, registers now: Registers, excluding excluded: [Range<UInt64>] = []) throws -> Bool {
-        try compare(task, registers: now, excluding: excluded) == nil
+    /// memory. The progress words are part of the memory. `otherStacks` as for `of`.
+    public func matches(_ task: Task, registers now: Registers, excluding excluded: [Range<UInt64>] = [],
+                        otherStacks: [UInt64] = []) throws -> Bool {
+        try compare(task, registers: now, excluding: excluded, otherStacks: otherStacks) == nil
     }
 
     /// Nil when `task` is at the signed state (as `matches`), else what it has instead.
-    public func compare(_ task: Task, registers now: Registers, excluding excluded: [Range<UInt64>] = []) throws -> Observed? {
+    public func compare(_ task: Task, registers now: Registers, excluding excluded: [Range<UInt64>] = [],
+                        otherStacks: [UInt64] = []) throws -> Observed? {
         let fp = FloatingPointState.digest(try task.xstate())
         var plain = now
         plain.eflags &= ~(HardwareBreakpoint.resumeFlag | HardwareBreakpoint.trapFlag)
         guard HardwareBreakpoint.sameState(now, registers), fp == fpDigest else {
             return Observed(registers: plain, fpDigest: fp, memory: nil)
         }
-        let m = try MemoryDigest.of(task, excluding: excluded, deadBelow: now.rsp)
+        let m = try MemoryDigest.of(task, excluding: excluded, deadBelow: now.rsp, otherStacks: otherStacks)
         return m == memory ? nil : Observed(registers: plain, fpDigest: fp, memory: m)
     }
 

@@ -71,6 +71,77 @@ final class MemoryDigestTests: XCTestCase {
         XCTAssertNil(WritableMemory.deadStack(of: maps, stackPointer: 0x10), "rsp outside any mapping: nothing is dead")
     }
 
+    /// Another thread's dead stack is dead too (measured: thread_exits' sigkill test, a struct
+    /// stat the preload library left 56 bytes below the blocked epoll thread's frame in the
+    /// recording, zeros on replay: the spinning thread's position was missed 5 of 5 times).
+    /// dead_stacks: main at an int3, a second thread blocked in read(); a word 1 KiB below the
+    /// second thread's rsp counts only without its stack pointer, its live frame always.
+    func testAnotherThreadsDeadStackDigestsAsZeros() throws {
+        let (task, _, _) = try ProgressFixture.startAtTrap("dead_stacks", [], .o0Dynamic)
+        defer { task.kill() }
+        try task.resume(.cont)
+        XCTAssertEqual(try task.wait(), .event(.clone))
+        let thread = Task(tid: pid_t(truncatingIfNeeded: try task.eventMessage()), tgid: task.tgid)
+        try task.resume(.cont)
+        XCTAssertEqual(try thread.wait(), .event(.stop), "a seized clone's first stop")
+        try thread.resume(.cont)
+        XCTAssertEqual(try task.wait(), .signal(SIGTRAP), "main's second int3, the thread blocked by then")
+        try thread.interrupt()
+        XCTAssertEqual(try thread.wait(), .event(.stop))
+        let blockedIn = try thread.registers()
+        XCTAssertEqual(blockedIn.origRax, 0, "the thread is in read()")
+        let sp = try task.registers().rsp, other = blockedIn.rsp
+        let maps = try task.mappings()
+        let mapping = try XCTUnwrap(maps.first { $0.start < other && other <= $0.end })
+        XCTAssertEqual(WritableMemory.deadStacks(of: maps, stackPointer: sp, otherStacks: [other]),
+                       [mapping.start..<(other - 128), try XCTUnwrap(maps.first { $0.name == "[stack]" }).start..<(sp - 128)],
+                       "the pthread stack (above its PROT_NONE guard) and main's [stack]")
+        let both = try MemoryDigest.of(task, deadBelow: sp, otherStacks: [other]), mainOnly = try MemoryDigest.of(task, deadBelow: sp)
+        for (address, deadThere) in [((other - 1024) & ~7, true), (other - 64, false), (other + 8, false)] {
+            let old = try task.readMemory(address, count: 8)
+            try task.writeMemory(address, old.map { $0 ^ 0xa5 })
+            let at = "a word at the thread's rsp\(Int64(bitPattern: address &- other))"
+            XCTAssertNotEqual(try MemoryDigest.of(task, deadBelow: sp), mainOnly, "\(at) counts without its stack pointer")
+            XCTAssertEqual(try MemoryDigest.of(task, deadBelow: sp, otherStacks: [other]) == both, deadThere, "\(at)")
+            XCTAssertEqual(try MemorySnapshot.take(task, deadBelow: sp, otherStacks: [other]).digest, try MemoryDigest.of(task, deadBelow: sp, otherStacks: [other]))
+            XCTAssertEqual(try SnapshotReference.take(task, deadBelow: sp, otherStacks: [other]).digest, try MemoryDigest.of(task, deadBelow: sp, otherStacks: [other]))
+            try task.writeMemory(address, old)
+        }
+        XCTAssertEqual(try MemoryDigest.of(task, deadBelow: sp, otherStacks: [other]), both)
+        // Through the signature as the recorder and the replay take it.
+        let signature = try StateSignature.of(task, words: [], otherStacks: [other])
+        let dead = (other - 2048) & ~7
+        let old = try task.readMemory(dead, count: 8)
+        try task.writeMemory(dead, old.map { $0 ^ 0xff })
+        XCTAssertTrue(try signature.matches(task, registers: try task.registers(), otherStacks: [other]))
+        XCTAssertFalse(try signature.matches(task, registers: try task.registers()), "without the other thread's rsp it differs")
+        try task.writeMemory(dead, old)
+    }
+
+    /// Which other threads' stack pointers leave memory out: only those in a thread's stack, [stack] or an
+    /// anonymous mapping right above a PROT_NONE guard (glibc's pthread stacks); not a Go heap
+    /// arena (PROT_NONE above its mapped part), a file mapping, or a mapping two threads point into.
+    func testDeadStacksOnlyInThreadStacks() {
+        let maps = ["00600000-00604000 rw-p 00000000 08:01 1 /bin/x",
+                    "c000000000-c000400000 rw-p 00000000 00:00 0", "c000400000-c004000000 ---p 00000000 00:00 0",
+                    "7ffff0000000-7ffff0001000 ---p 00000000 00:00 0", "7ffff0001000-7ffff0801000 rw-p 00000000 00:00 0",
+                    "7ffff0801000-7ffff0802000 ---p 00000000 00:00 0", "7ffff0802000-7ffff1002000 rw-p 00000000 00:00 0",
+                    "7ffff1002000-7ffff1003000 rw-p 00000000 00:00 0",
+                    "7ffffffde000-7ffffffff000 rw-p 00000000 00:00 0 [stack]"].compactMap { MapsLine(parsing: Substring($0)) }
+        XCTAssertEqual(maps.count, 9)
+        XCTAssertEqual(WritableMemory.deadStacks(of: maps, stackPointer: nil, otherStacks: [0x7ffff0400000, 0x7ffffffef000]),
+                       [0x7ffff0001000..<0x7ffff03fff80, 0x7ffffffde000..<0x7ffffffeef80], "a pthread stack and [stack]")
+        XCTAssertEqual(WritableMemory.deadStacks(of: maps, stackPointer: nil, otherStacks: [0xc000200000]), [], "a goroutine's stack in Go's heap")
+        XCTAssertEqual(WritableMemory.deadStacks(of: maps, stackPointer: nil, otherStacks: [0x603000]), [], "a file's data")
+        XCTAssertEqual(WritableMemory.deadStacks(of: maps, stackPointer: nil, otherStacks: [0x7ffff1002800]), [], "no guard below")
+        XCTAssertEqual(WritableMemory.deadStacks(of: maps, stackPointer: nil, otherStacks: [0x7ffff0900000, 0x7ffff0a00000]), [],
+                       "two threads in one mapping: not one thread's stack")
+        XCTAssertEqual(WritableMemory.deadStacks(of: maps, stackPointer: nil, otherStacks: [0x7ffff0001040]), [], "the red zone reaches the bottom")
+        XCTAssertEqual(WritableMemory.deadStacks(of: maps, stackPointer: 0xc000200000, otherStacks: [0x7ffff0400000, 0xc000300000]),
+                       [0xc000000000..<0xc0001fff80, 0x7ffff0001000..<0x7ffff03fff80],
+                       "the positioned thread's in any writable mapping (version 2's rule), not another's in the same mapping")
+    }
+
     func testWritableRegionsCutExclusions() {
         let maps = ["00400000-00401000 r-xp 00000000 08:01 1 /bin/x", "00600000-00604000 rw-p 00000000 08:01 1 /bin/x",
                     "70000000-70002000 rw-p 00000000 00:00 0", "7ffff7fc0000-7ffff7fc4000 r--p 00000000 00:00 0 [vvar]",

@@ -161,6 +161,8 @@ final class ProgressPositionTests: XCTestCase {
         XCTAssertNil(StateSignature(encoded: badVersion))
         var oldVersion = e; oldVersion[0] = 1
         XCTAssertNil(StateSignature(encoded: oldVersion), "version 1 digested the dead stack")
+        oldVersion[0] = 2
+        XCTAssertNil(StateSignature(encoded: oldVersion), "version 2 digested the other threads' dead stacks")
         var tooMany = e; tooMany[1] = 5
         XCTAssertNil(StateSignature(encoded: tooMany))
         XCTAssertNil(StateSignature(encoded: Array(e.dropLast())))

@@ -2,7 +2,7 @@
 // check MemorySnapshot (MemoryDigest.swift) against: the same pages kept, the same digest, the
 // same changed words. Slow on purpose (one process_vm_readv and one pagemap entry per page, a
 // dictionary of pages, a word loop): nothing here shares code with the fast path but the public
-// region list (WritableMemory.regions/deadStack) and the hash function.
+// region list (WritableMemory.regions/deadStacks) and the hash function.
 import CSwrrShim
 import Glibc
 import SwrrKernel
@@ -13,9 +13,10 @@ struct SnapshotReference {
     var pages: [UInt64: [UInt8]] = [:]
     var digest = MemoryDigest(value: 0, bytes: 0, unreadable: 0)
 
-    static func take(_ task: Task, excluding excluded: [Range<UInt64>] = [], deadBelow sp: UInt64? = nil) throws -> SnapshotReference {
+    static func take(_ task: Task, excluding excluded: [Range<UInt64>] = [], deadBelow sp: UInt64? = nil,
+                     otherStacks: [UInt64] = []) throws -> SnapshotReference {
         let maps = try task.mappings()
-        let dead = sp.flatMap { WritableMemory.deadStack(of: maps, stackPointer: $0) }
+        let dead = WritableMemory.deadStacks(of: maps, stackPointer: sp, otherStacks: otherStacks)
         let pagemap = open("/proc/\(task.tgid)/pagemap", O_RDONLY | O_CLOEXEC)
         defer { if pagemap >= 0 { close(pagemap) } }
         var out = SnapshotReference()
@@ -40,7 +41,7 @@ struct SnapshotReference {
                     unreadable += 4096
                     continue
                 }
-                if let d = dead, d.overlaps(address..<address + 4096) {
+                for d in dead where d.overlaps(address..<address + 4096) {
                     for i in 0..<4096 where d.contains(address + UInt64(i)) { page[i] = 0 }
                 }
                 guard memcmp(page, zeros, 4096) != 0 else { continue }

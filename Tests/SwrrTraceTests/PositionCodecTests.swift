@@ -69,6 +69,9 @@ final class PositionCodecTests: XCTestCase {
         refused(bad, "signature version \(StateSignature.version &+ 1), this swrr reads \(StateSignature.version)", "a later version")
         bad[tail] = 1
         refused(bad, "an earlier swrr wrote it: record the program again", "version 1 (the dead stack digested)")
+        bad[tail] = 2
+        refused(bad, "signature version 2, this swrr reads 3 (an earlier swrr wrote it: record the program again)",
+                "version 2 (other threads' dead stacks digested)")
         bad = record
         bad[tail + 1 + 16 + 3 + 1] = UInt8(StateSignature.maxWords + 1)
         refused(bad, "progress words", "too many words")
