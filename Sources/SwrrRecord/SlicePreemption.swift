@@ -203,6 +203,8 @@ extension SignalRecorder {
         if try inWritableCode(t, rip) { return "in writable code" }
         if try atRepeatedStringInstruction(t, rip) { return "in a rep string instruction" }
         return nil
+    }
+
     /// The stack pointers of the other threads of `t`'s process, whose dead stacks the position's
     /// digest leaves out as `t`'s (MemoryDigest.swift): none of them runs user code while `t`
     /// holds the slot. A thread blocked in a syscall is inside the kernel, not stopped: its rsp
