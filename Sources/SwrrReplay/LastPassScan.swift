@@ -27,6 +27,13 @@ extension ReverseSearch {
         let t = timeline
         let keys = t.scanKeys(excluding: nil)
         guard !keys.isEmpty, !c.isEventBoundary, PointSearch.fastSearch else { return nil }
+        // What the client's forward runs already showed comes first (HitLedger.swift: the hit,
+        // or no hit back to some earlier point): no replay at all, which lastHit does.
+        switch t.ledger.lastHit(before: c, keys: keys, hit: { self.hit(at: $0, keys: keys) }) {
+        case .hit: return nil
+        case .noneAfter(let x) where !x.samePoint(c): return nil
+        case .noneAfter: break
+        }
         var here = c
         if here.path.contains(where: { if case .state = $0 { return true }; return false }) {
             switch try t.resolve(here) {

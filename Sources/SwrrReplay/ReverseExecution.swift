@@ -354,6 +354,8 @@ extension ReplayTimeline {
         let s = Seek(target: p, goal: .report(result))
         // A pause's state is found by the stub (its registers), not by a stop per pass.
         s.statesByWaypoint = true
+        // ... counted on the way, so the position is stored as the arrival count it is.
+        s.countStates = true
         if let end = try begin(s) { return end }
         return try drive()
     }

@@ -81,7 +81,7 @@ final class ReverseSearch {
 
     /// Whether a scan passing `p` (inside an event) would note a hit of `keys` there: the task
     /// stands on an inserted breakpoint, or a watchpoint's trap put it there.
-    private func hit(at p: ReplayPosition, keys: Set<Seek.Key>) -> (ReplayPosition, StopReason)? {
+    func hit(at p: ReplayPosition, keys: Set<Seek.Key>) -> (ReplayPosition, StopReason)? {
         if p.isEventBoundary {
             // The syscall before it wrote a watched range (known when a run started or ended
             // there): the hit is that syscall's entry, before the write.
