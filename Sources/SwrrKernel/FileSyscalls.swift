@@ -18,7 +18,8 @@ enum FileSyscalls {
         SyscallSpec(4, "stat", [.path, .ptr], out: [.fixed(arg: 1, size: statSize)]),
         SyscallSpec(5, "fstat", [.fd, .ptr], out: [.fixed(arg: 1, size: statSize)]),
         SyscallSpec(6, "lstat", [.path, .ptr], out: [.fixed(arg: 1, size: statSize)]),
-        SyscallSpec(7, "poll", [.ptr, .uint, .int], out: [.argSized(arg: 0, sizeArg: 1, unit: 8)],
+        // (nfds is an unsigned int: .int, the low 32 bits the kernel takes, sizes the pollfds.)
+        SyscallSpec(7, "poll", [.ptr, .int, .int], out: [.argSized(arg: 0, sizeArg: 1, unit: 8)],
                     blocking: .waitsUnlessZero(timeoutArg: 2)),
         SyscallSpec(8, "lseek", [.fd, .long, .int]),
         SyscallSpec(16, "ioctl", [.fd, .hex, .hex], out: [.dynamic]),
@@ -84,7 +85,7 @@ enum FileSyscalls {
         SyscallSpec(268, "fchmodat", [.fd, .path, .hex]),
         SyscallSpec(269, "faccessat", [.fd, .path, .hex]),
         SyscallSpec(270, "pselect6", [.int, .ptr, .ptr, .ptr, .ptr, .ptr], out: [.dynamic], mask: .indirect(arg: 5)),
-        SyscallSpec(271, "ppoll", [.ptr, .uint, .ptr, .ptr, .uint],
+        SyscallSpec(271, "ppoll", [.ptr, .int, .ptr, .ptr, .uint],
                     out: [.argSized(arg: 0, sizeArg: 1, unit: 8), .fixed(arg: 2, size: 16)],
                     blocking: .waits, mask: .direct(mask: 3, size: 4)),   // a NULL timeout waits forever
         SyscallSpec(280, "utimensat", [.fd, .path, .ptr, .hex]),

@@ -52,7 +52,10 @@ public enum SyscallOutputs {
             case .resultSized(let a):
                 if result > 0 { add(args[a], Int(result)) }
             case .argSized(let a, let sizeArg, let unit):
-                let n = Int(truncatingIfNeeded: args[sizeArg])
+                // A C int takes the low 32 bits (poll(fds, 1L << 32 | 1, 0) polls one descriptor
+                // and writes its revents).
+                let n = sizeArg < spec.args.count && spec.args[sizeArg] == .int
+                    ? Int(Int32(truncatingIfNeeded: args[sizeArg])) : Int(truncatingIfNeeded: args[sizeArg])
                 if n > 0 && n < (1 << 30) { add(args[a], n * unit) }
             case .iovecs(let a, let countArg):
                 out += iovecRanges(args[a], count: args[countArg], result: result, readMemory: readMemory)
@@ -66,6 +69,20 @@ public enum SyscallOutputs {
             }
         }
         return out
+    }
+
+    /// The iovec array of a call with an `.iovecs` output (readv, preadv...), read at its entry:
+    /// the kernel takes the array before it writes anything, and a buffer may point into the array
+    /// itself. nil for other calls, or an array `iovecRanges` would not read.
+    public static func iovecArray(for spec: SyscallSpec, args: [UInt64],
+                                  readMemory: ReadMemory) -> (address: UInt64, bytes: [UInt8])? {
+        for case .iovecs(let a, let countArg) in spec.outputs {
+            let address = args[a], count = args[countArg]
+            guard address != 0, count > 0, count <= 1024, let raw = readMemory(address, Int(count) * 16),
+                  raw.count == Int(count) * 16 else { return nil }
+            return (address, raw)
+        }
+        return nil
     }
 
     /// The result's byte count scattered over `count` iovecs (16 bytes each: base, length) at

@@ -305,10 +305,14 @@ struct output { int8_t arg; int8_t max_arg; uint16_t size; };
 #define FD2 4   // argument 2 likewise (copy_file_range's destination)
 #define MAY_BLOCK 8 // on a descriptor that may block, buffered with the desched event armed
 
+// A key's width is the rule's data: a number key is compared in its low 32 bits, because every
+// such argument is one the kernel itself takes as a 32-bit int and truncates (ioctl's request and
+// fcntl's command: unsigned int; futex's op, poll's and epoll_wait's timeout: int; so
+// poll(fds, 1, 1L << 32) does not wait); a pointer key is NULL_KEY, compared in all 64 bits.
 struct rule {
     int16_t number;
     int32_t key;          // the value the key argument must have (ioctl request, fcntl command,
-                          // poll's timeout...), or ANY_KEY
+                          // poll's timeout...), NULL_KEY, or ANY_KEY
     uint8_t fds;          // FD0 | FD2
     int8_t outputs;
     struct output out[2];
@@ -414,8 +418,10 @@ static const struct rule rules[] = {
     {SYS_futex, 129 /* FUTEX_WAKE_PRIVATE */, 0, NO_OUT},
     {SYS_socket, ANY_KEY, 0, NO_OUT},
     {SYS_sendto, ANY_KEY, FD0 | MAY_BLOCK, NO_OUT},
-    // recv and recvfrom without the sender's address (src_addr NULL).
-    {SYS_recvfrom, 0, FD0 | MAY_BLOCK, OUT1(1, 2, RESULT_SIZED), KEY_ARG(4)},
+    // recv and recvfrom without the sender's address (src_addr NULL: a pointer, all 64 bits of it;
+    // keyed on 0 in 32 bits, a src_addr of 0x7f1200000000 matched, and the address the kernel
+    // wrote there was neither recorded nor replayed).
+    {SYS_recvfrom, NULL_KEY, FD0 | MAY_BLOCK, OUT1(1, 2, RESULT_SIZED), KEY_ARG(4)},
     // Extended attributes (cp -a: flistxattr twice, fgetxattr and fsetxattr per file). They read
     // or write the inode's attributes, never open the file, and never wait for another task.
     {SYS_getxattr, ANY_KEY, 0, OUT1(2, 3, RESULT_SIZED)},
@@ -476,9 +482,11 @@ static const struct rule *rule_for(long nr, const long *args) {
             if (args[r->key_arg + 1] != 0) continue;
         } else if (r->key != ANY_KEY && (uint32_t)args[r->key_arg + 1] != (uint32_t)r->key) continue;
         // Output to stdout and stderr stays recorded call by call: swrr replay echoes it from the
-        // program's memory at each recorded write, and refuses copy_file_range into it.
-        if ((nr == SYS_write || nr == SYS_pwrite64 || nr == SYS_writev) && (args[0] == 1 || args[0] == 2)) return 0;
-        if (nr == SYS_copy_file_range && (args[2] == 1 || args[2] == 2)) return 0;
+        // program's memory at each recorded write, and refuses copy_file_range into it. (The
+        // kernel takes a descriptor as a 32-bit int: write(1L << 32 | 1, ...) writes to stdout.)
+        if ((nr == SYS_write || nr == SYS_pwrite64 || nr == SYS_writev) &&
+            ((uint32_t)args[0] == 1 || (uint32_t)args[0] == 2)) return 0;
+        if (nr == SYS_copy_file_range && ((uint32_t)args[2] == 1 || (uint32_t)args[2] == 2)) return 0;
         return r;
     }
     return 0;
@@ -486,16 +494,59 @@ static const struct rule *rule_for(long nr, const long *args) {
 
 struct iovec_words { uint64_t base, length; };
 
+// Reads `n` bytes at `from` (the program's memory) into `to` through the kernel, with
+// process_vm_readv of this process: recording only (replay makes no syscall here). Returns the
+// bytes read, fewer when part of the range is unmapped: read directly, a pointer the kernel
+// answers with EFAULT crashed the program inside this library instead (SIGSEGV).
+static long read_own(void *to, uint64_t from, uint64_t n) {
+    long pid = swrr_own_untraced(SYS_getpid, 0, 0, 0, 0, 0, 0);
+    struct iovec_words local = {(uint64_t)(uintptr_t)to, n}, remote = {from, n};
+    return swrr_own_untraced(SYS_process_vm_readv, pid, (long)&local, 1, (long)&remote, 1, 0);
+}
+
+// readv's iovec array as the kernel takes it, once, before the call (import_iovec): the output's
+// size comes from its lengths, and its bytes are copied to and from its bases as they were then.
+// Read again after the call, an iovec that the read itself overwrote (a base pointing into the
+// array) sent the copy to the bytes' new value. Thread-local, as the call is; all zeros outside
+// a call in both modes (cleared by swrr_try_buffered), so recording and replay leave the same
+// memory: recording reads it through the kernel (read_own), replay directly (the call has a record,
+// so the array was readable when recorded, and memory is the same now).
+static __thread __attribute__((tls_model("initial-exec"))) struct iovec_words iovecs_taken[MAX_IOVECS];
+static __thread __attribute__((tls_model("initial-exec"))) uint32_t iovecs_count;
+
+static inline void forget_iovecs(void) {
+    for (uint32_t i = 0; i < iovecs_count; i++) iovecs_taken[i].base = iovecs_taken[i].length = 0;
+    iovecs_count = 0;
+}
+
+// Takes the iovec array of IOVECS output `o` (NULL or no entries: nothing to take). 0 when it
+// cannot be buffered: more than MAX_IOVECS entries (the kernel's limit is UIO_MAXIOV, 1024, and
+// above it EINVAL), or an array the kernel cannot read (EFAULT): an ordinary syscall then, the
+// kernel's answer recorded as usual.
+static int take_iovecs(const struct output *o, const long *args) {
+    uint64_t count = (uint64_t)args[o->max_arg];
+    if (count > MAX_IOVECS) return 0;
+    if (args[o->arg] == 0 || count == 0) return 1;
+    uint64_t bytes = count * sizeof(struct iovec_words);
+    iovecs_count = (uint32_t)count;
+    if (replaying()) copy_bytes((uint8_t *)iovecs_taken, (const uint8_t *)args[o->arg], bytes);
+    else if (read_own(iovecs_taken, (uint64_t)args[o->arg], bytes) != (long)bytes) return 0;
+    return 1;
+}
+
+// The most bytes output `o` can take, at most SWRR_BUFFER_SIZE (more than any record may hold: a
+// call that could write more is never buffered). Bounded so that a record's size cannot wrap:
+// with getrandom(buf, -16, 0), which the kernel caps at INT_MAX bytes instead of refusing, the
+// unbounded sum came to 32 bytes and the record overran the buffer. IOVECS: of the array taken.
 static uint64_t output_max(const struct output *o, const long *args) {
     if (args[o->arg] == 0) return 0;
     uint64_t count = (uint64_t)args[o->max_arg];
-    if (o->size == RESULT_SIZED) return count;
+    if (o->size == RESULT_SIZED) return count < SWRR_BUFFER_SIZE ? count : SWRR_BUFFER_SIZE;
     if (o->size == IOVECS) {
-        if (count > MAX_IOVECS) return SWRR_BUFFER_SIZE;   // never fits: an ordinary syscall
-        const struct iovec_words *iov = (const struct iovec_words *)args[o->arg];
         uint64_t total = 0;
-        for (uint64_t i = 0; i < count; i++) total += iov[i].length > SWRR_BUFFER_SIZE ? SWRR_BUFFER_SIZE : iov[i].length;
-        return total;
+        for (uint32_t i = 0; i < iovecs_count && total < SWRR_BUFFER_SIZE; i++)
+            total += iovecs_taken[i].length > SWRR_BUFFER_SIZE ? SWRR_BUFFER_SIZE : iovecs_taken[i].length;
+        return total < SWRR_BUFFER_SIZE ? total : SWRR_BUFFER_SIZE;
     }
     if (o->size == SOCKLEN) return SOCKADDR_MAX;
     if (SIZE_KIND(o->size)) return count > MAX_UNITS ? SWRR_BUFFER_SIZE : count * SIZE_UNIT(o->size);
@@ -520,14 +571,11 @@ static void lengths_before(const struct rule *r, const long *args, uint32_t befo
 // kernel answers EFAULT (getpeername, getsockname, accept4). 0 when one is unreadable: the call is
 // then made as an ordinary syscall, and the kernel's EFAULT recorded as usual.
 static int lengths_before_checked(const struct rule *r, const long *args, uint32_t before[2]) {
-    long pid = 0;
     for (int i = 0; i < 2; i++) {
         before[i] = 0;
         if (!r || i >= r->outputs || r->out[i].size != SOCKLEN || !args[r->out[i].arg] || !args[r->out[i].max_arg])
             continue;
-        if (!pid) pid = swrr_own_untraced(SYS_getpid, 0, 0, 0, 0, 0, 0);
-        struct iovec_words local = {(uint64_t)(uintptr_t)&before[i], 4}, remote = {(uint64_t)args[r->out[i].max_arg], 4};
-        if (swrr_own_untraced(SYS_process_vm_readv, pid, (long)&local, 1, (long)&remote, 1, 0) != 4) return 0;
+        if (read_own(&before[i], (uint64_t)args[r->out[i].max_arg], 4) != 4) return 0;
     }
     return 1;
 }
@@ -558,8 +606,9 @@ static void copy_output(const struct output *o, const long *args, uint8_t *paylo
         else copy_bytes((uint8_t *)args[o->arg], payload, n);
         return;
     }
-    const struct iovec_words *iov = (const struct iovec_words *)args[o->arg];
-    for (uint64_t i = 0; n > 0 && i < (uint64_t)args[o->max_arg]; i++) {
+    // (Up to the call's result: the bytes the kernel wrote, so their pages are mapped.)
+    const struct iovec_words *iov = iovecs_taken;
+    for (uint32_t i = 0; n > 0 && i < iovecs_count; i++) {
         uint64_t part = iov[i].length < n ? iov[i].length : n;
         if (to_payload) copy_bytes(payload, (const uint8_t *)iov[i].base, part);
         else copy_bytes((uint8_t *)iov[i].base, payload, part);
@@ -946,26 +995,27 @@ static long classify(struct swrr_buffer_header *h, uint32_t kind, long a0, long 
 }
 
 // The classes of this thread's descriptors below CLASS_FDS, remembered within a stretch of
-// buffered calls (see swrr_syscallbuf.h): class + 1, 0 when not known.
+// buffered calls (see swrr_syscallbuf.h): class + 1, 0 when not known. Indexed by the low 32 bits
+// of the argument, the descriptor the kernel takes (close(1L << 32 | 3) closes 3).
 #define CLASS_FDS 256
 static __thread __attribute__((tls_model("initial-exec"))) uint8_t fd_classes[CLASS_FDS];
 
 static inline int known_class(struct swrr_buffer_header *h, long fd) {
-    if ((unsigned long)fd >= CLASS_FDS || !*(volatile uint32_t *)&h->classes) return -1;
-    return (int)fd_classes[fd] - 1;
+    if ((uint32_t)fd >= CLASS_FDS || !*(volatile uint32_t *)&h->classes) return -1;
+    return (int)fd_classes[(uint32_t)fd] - 1;
 }
 
 static void remember_class(struct swrr_buffer_header *h, long fd, long cls) {
-    if ((unsigned long)fd >= CLASS_FDS) return;
+    if ((uint32_t)fd >= CLASS_FDS) return;
     if (!*(volatile uint32_t *)&h->classes) {
         for (unsigned i = 0; i < CLASS_FDS; i++) fd_classes[i] = 0;
         *(volatile uint32_t *)&h->classes = 1;
     }
-    fd_classes[fd] = (uint8_t)(cls + 1);
+    fd_classes[(uint32_t)fd] = (uint8_t)(cls + 1);
 }
 
 static inline void forget_class(long fd) {
-    if ((unsigned long)fd < CLASS_FDS) fd_classes[fd] = 0;
+    if ((uint32_t)fd < CLASS_FDS) fd_classes[(uint32_t)fd] = 0;
 }
 
 // A descriptor's class: remembered, or classified (a record) and remembered.
@@ -991,8 +1041,15 @@ int swrr_try_buffered(long nr, const long *args, long *result) {
     if (h->locked) return 0;
     h->locked = 1;
     int buffered = 0;
+    // Replaying, a call the buffer has no record for was not buffered when recorded: it is made
+    // as an ordinary syscall before the program's memory is read (take_iovecs), which may be what
+    // the recording found unreadable. (Recording, no check below passes when this one fails.)
+    if (!may_start(h, 0)) goto out;
     uint64_t need = sizeof(struct swrr_record);
-    for (int i = 0; i < r->outputs; i++) need += output_max(&r->out[i], args) + 8;
+    for (int i = 0; i < r->outputs; i++) {
+        if (r->out[i].size == IOVECS && !take_iovecs(&r->out[i], args)) goto out;
+        need += output_max(&r->out[i], args) + 8;
+    }
     // Each classification takes a record of its own before the call's.
     int armed = 0;
     for (int i = 0; i < 3; i++) {
@@ -1030,12 +1087,13 @@ int swrr_try_buffered(long nr, const long *args, long *result) {
     // A closed descriptor's number, or an opened one's, may name another file from now on.
     if (nr == SYS_close) forget_class(args[0]);
     else if ((nr == SYS_openat || nr == SYS_socket || nr == SYS_accept4 ||
-              (nr == SYS_fcntl && (args[1] == 0 || args[1] == 1030))) &&
+              (nr == SYS_fcntl && ((uint32_t)args[1] == 0 || (uint32_t)args[1] == 1030))) &&
              value >= 0)
         forget_class(value);
     *result = value;
     buffered = 1;
 out:
+    if (iovecs_count) forget_iovecs();
     h->locked = 0;
     return buffered;
 }

@@ -53,6 +53,10 @@ final class RecordTask {
     var state: State
     /// Registers at the current syscall's entry.
     var entry = Registers(values: Array(repeating: 0, count: Registers.count))
+    /// The current call's iovec array as it was at its entry, as the kernel takes it (readv...):
+    /// read back at the exit, an array the read itself overwrote (a buffer pointing into it) gave
+    /// the new bytes as addresses, and the recording stopped ("cannot read the output of readv").
+    var entryIovecs: (address: UInt64, bytes: [UInt8])?
     var refusal: Int32?
     /// The program's seccomp filter skipped the current call (ProgramSeccompFilter.swift): what
     /// its event says and the result it returns.

@@ -23,6 +23,7 @@ final class SyscallRecorder {
         let task = t.task
         let regs = t.entry
         let writer = recorder.writerRef
+        t.entryIovecs = nil
         if t.ptrace != nil, try recorder.emulation.emulatedSyscallEntryStop(t) { return }
         t.refusal = nil
         try recorder.buffers.flushBuffer(t)
@@ -46,6 +47,9 @@ final class SyscallRecorder {
             _ = try SyscallOutputs.ranges(for: spec, args: regs.syscallArgs, result: 0) { _, _ in nil }
         } catch let u as Unsupported {
             throw RecordError.unsupported(u, event: writer.eventCount)
+        }
+        t.entryIovecs = SyscallOutputs.iovecArray(for: spec, args: regs.syscallArgs) { addr, n in
+            try? task.readMemory(addr, count: n)
         }
         if spec.replay == .exit {
             // No exit stop follows: the event is complete now.
@@ -149,8 +153,10 @@ final class SyscallRecorder {
         }
         let ranges: [MemoryRange]
         do {
+            let iovecs = t.entryIovecs
             ranges = try SyscallOutputs.ranges(for: spec, args: args, result: result, readMemory: { addr, n in
-                try? task.readMemory(addr, count: n)
+                if let iovecs, iovecs.address == addr, iovecs.bytes.count == n { return iovecs.bytes }
+                return try? task.readMemory(addr, count: n)
             }, semaphoreCount: SysVSemaphores.count(of:))
         } catch let u as Unsupported {
             throw RecordError.unsupported(u, event: writer.eventCount)

@@ -43,6 +43,7 @@ enum Fixture: String {
     case bufferedThreads = "buffered_threads"
     case bufferedServerCalls = "buffered_server_calls"
     case bufferedSpawn = "buffered_spawn"
+    case bufferedHostile = "buffered_hostile"
     case stdioFiles = "stdio_files"
     // exec in multi-threaded processes, threads ending under the recorder (issue 12)
     case execThreads = "exec_threads"
