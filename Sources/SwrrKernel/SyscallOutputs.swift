@@ -71,6 +71,20 @@ public enum SyscallOutputs {
         return out
     }
 
+    /// The fixed-size outputs of a call that failed with EFAULT: the kernel copies an output out
+    /// with copy_to_user, which stops at the fault without undoing what it wrote (measured:
+    /// newfstatat into a struct stat whose last 80 bytes are unmapped wrote its first 64 bytes and
+    /// returned EFAULT; gettimeofday with an unmapped timezone wrote the timeval first). The recorder
+    /// keeps the part of each range it can read, which is what the kernel could have written.
+    public static func faultedRanges(for spec: SyscallSpec, args: [UInt64], result: Int64) -> [MemoryRange] {
+        guard result == -14, spec.outputCondition == .onSuccess else { return [] }
+        var out: [MemoryRange] = []
+        for case .fixed(let a, let size) in spec.outputs where a < args.count && args[a] != 0 && size > 0 {
+            out.append(MemoryRange(address: args[a], length: size))
+        }
+        return out
+    }
+
     /// The iovec array of a call with an `.iovecs` output (readv, preadv...), read at its entry:
     /// the kernel takes the array before it writes anything, and a buffer may point into the array
     /// itself. nil for other calls, or an array `iovecRanges` would not read.

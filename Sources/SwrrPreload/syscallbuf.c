@@ -504,6 +504,14 @@ static long read_own(void *to, uint64_t from, uint64_t n) {
     return swrr_own_untraced(SYS_process_vm_readv, pid, (long)&local, 1, (long)&remote, 1, 0);
 }
 
+// The same the other way (process_vm_writev): returns the bytes written, fewer from the first one
+// the program cannot write (unmapped or read-only).
+static long write_own(uint64_t to, const void *from, uint64_t n) {
+    long pid = swrr_own_untraced(SYS_getpid, 0, 0, 0, 0, 0, 0);
+    struct iovec_words local = {(uint64_t)(uintptr_t)from, n}, remote = {to, n};
+    return swrr_own_untraced(SYS_process_vm_writev, pid, (long)&local, 1, (long)&remote, 1, 0);
+}
+
 // readv's iovec array as the kernel takes it, once, before the call (import_iovec): the output's
 // size comes from its lengths, and its bytes are copied to and from its bases as they were then.
 // Read again after the call, an iovec that the read itself overwrote (a base pointing into the
@@ -615,6 +623,37 @@ static void copy_output(const struct output *o, const long *args, uint8_t *paylo
         payload += part;
         n -= part;
     }
+}
+
+// A call that fails with EFAULT may have written part of an output before the fault (measured:
+// newfstatat into a struct stat whose last 80 bytes are unmapped wrote the first 64 and returned
+// EFAULT; gettimeofday with an unmapped timezone wrote the timeval first; copy_to_user stops at the
+// fault, it does not undo). Its record keeps, for each output, the bytes there after the call up
+// to the first one the program cannot write: a length word, then the bytes (recording: read and
+// written back through the kernel, the same bytes where the call wrote none); replay writes them
+// back, so memory is as it was after the recorded call. (readv's iovecs: a fault after some bytes
+// returns their count, not EFAULT.) Returns the payload's end.
+#define EFAULT_RESULT (-14L)
+static uint8_t *faulted_outputs(const struct rule *r, const long *args, const uint32_t before[2], uint8_t *payload,
+                                int to_payload) {
+    for (int i = 0; i < r->outputs; i++) {
+        const struct output *o = &r->out[i];
+        if (o->size == IOVECS || !args[o->arg]) continue;
+        uint64_t n = 0;
+        uint8_t *bytes = payload + 8;
+        if (to_payload) {
+            uint64_t max = o->size == SOCKLEN ? (before[i] < SOCKADDR_MAX ? before[i] : SOCKADDR_MAX) : output_max(o, args);
+            long got = max ? read_own(bytes, (uint64_t)args[o->arg], max) : 0;
+            long put = got > 0 ? write_own((uint64_t)args[o->arg], bytes, (uint64_t)got) : 0;
+            n = put > 0 ? (uint64_t)put : 0;
+            copy_bytes(payload, (const uint8_t *)&n, 8);
+        } else {
+            copy_bytes((uint8_t *)&n, payload, 8);
+            copy_bytes((uint8_t *)args[o->arg], bytes, n);
+        }
+        payload = bytes + n;
+    }
+    return payload;
 }
 
 // Whether an openat must be checked first: opening a FIFO (or a device) can wait for another
@@ -892,6 +931,7 @@ static long buffered_call(struct swrr_buffer_header *h, long nr, uint32_t record
         result = rec->result;
         // (Before the copies: the first one puts the length after the call back.)
         if (result >= 0) lengths_before(r, args, before);
+        if (r && result == EFAULT_RESULT) payload = faulted_outputs(r, args, before, payload, 0);
         for (int i = 0; r && i < r->outputs; i++) {
             uint64_t n = output_length(&r->out[i], args, result, before[i]);
             copy_output(&r->out[i], args, payload, n, 0);
@@ -921,6 +961,7 @@ static long buffered_call(struct swrr_buffer_header *h, long nr, uint32_t record
         rec->args[0] = (uint64_t)args[0];
         rec->args[1] = (uint64_t)args[1];
         rec->args[2] = (uint64_t)args[2];
+        if (r && result == EFAULT_RESULT) payload = faulted_outputs(r, args, before, payload, 1);
         for (int i = 0; r && i < r->outputs; i++) {
             uint64_t n = output_length(&r->out[i], args, result, before[i]);
             copy_output(&r->out[i], args, payload, n, 1);

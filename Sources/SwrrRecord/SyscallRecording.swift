@@ -169,6 +169,10 @@ final class SyscallRecorder {
             }
             writes.append(MemoryWrite(address: r.address, bytes: bytes))
         }
+        for r in SyscallOutputs.faultedRanges(for: spec, args: args, result: result) {
+            let bytes = readablePrefix(task, r)
+            if !bytes.isEmpty { writes.append(MemoryWrite(address: r.address, bytes: bytes)) }
+        }
         var echo: UInt8 = 0
         if let w = spec.writesToFd, result > 0 {
             switch w {
@@ -201,6 +205,19 @@ final class SyscallRecorder {
         // Threads that ended while this exec was under way, which then failed.
         if !t.execVictims.isEmpty { try recorder.writeExecVictims(of: t) }
         return regs
+    }
+
+    /// The bytes of `range` up to its first unreadable page.
+    private func readablePrefix(_ task: Task, _ range: MemoryRange) -> [UInt8] {
+        var out: [UInt8] = []
+        var address = range.address
+        while out.count < range.length {
+            let pageLeft = Int(4096 - (address & 4095))
+            guard let chunk = try? task.readMemory(address, count: min(pageLeft, range.length - out.count)) else { break }
+            out += chunk
+            address &+= UInt64(chunk.count)
+        }
+        return out
     }
 
     private func capturedStrings(task: Task, spec: SyscallSpec, args: [UInt64]) -> [String] {

@@ -8,7 +8,9 @@
  *   or -1, read with 2^40, poll and epoll_wait with 2^32 + 1 descriptors or events;
  * - keys: recvfrom's source address at a pointer whose low 32 bits are zero, and the 32-bit
  *   arguments the kernel truncates (ioctl request, fcntl command, poll timeout, descriptors) with
- *   bits above 32 set.
+ *   bits above 32 set;
+ * - calls that fail with EFAULT after writing part of an output: a struct stat or timespec
+ *   straddling into an unmapped page, gettimeofday's timezone unmapped, a read-only struct stat.
  * Usage: buffered_hostile DIR */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -24,7 +26,10 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
+#include <time.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -248,6 +253,36 @@ static void keys(const char *dir) {
     close(fd);
 }
 
+/* Calls that fail with EFAULT after writing part of an output (copy_to_user stops at the fault). */
+static void failed(void) {
+    char *page = page_before_hole(), *hole = page + 4096;
+    memset(page, 0xaa, 4096);
+    char *st = hole - 64;   /* a struct stat is 144 bytes: 64 of them mapped */
+    errno = 0;
+    long r = syscall(SYS_newfstatat, AT_FDCWD, "/", st, 0);
+    int changed = 0;
+    for (int i = 0; i < 64; i++) changed += (unsigned char)st[i] != 0xaa;
+    struct stat want;
+    stat("/", &want);
+    printf("newfstatat into a struct stat straddling into the hole: %ld %s, bytes changed %s, st_ino %s\n", r,
+           strerror(errno), changed ? "some" : "none", ((struct stat *)st)->st_ino == want.st_ino ? "right" : "not written");
+    memset(page, 0xaa, 4096);
+    struct timeval *tv = (struct timeval *)page;
+    errno = 0;
+    r = syscall(SYS_gettimeofday, tv, hole);
+    printf("gettimeofday with the timezone unmapped: %ld %s, the timeval %s\n", r, strerror(errno),
+           tv->tv_sec == (time_t)0xaaaaaaaaaaaaaaaa ? "untouched" : tv->tv_sec > 1000000000 ? "written" : "wrong");
+    memset(page, 0xaa, 4096);
+    errno = 0;
+    r = syscall(SYS_clock_gettime, CLOCK_REALTIME, hole - 8);
+    printf("clock_gettime into a timespec straddling into the hole: %ld %s, its seconds %s\n", r, strerror(errno),
+           *(time_t *)(hole - 8) == (time_t)0xaaaaaaaaaaaaaaaa ? "untouched" : "written");
+    mprotect(page, 4096, PROT_READ);
+    errno = 0;
+    r = syscall(SYS_newfstatat, AT_FDCWD, "/", page, 0);
+    printf("newfstatat into a read-only page: %ld %s, first byte %#x\n", r, strerror(errno), (unsigned char)page[0]);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) { fprintf(stderr, "usage: buffered_hostile DIR\n"); return 2; }
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -258,5 +293,6 @@ int main(int argc, char **argv) {
     iovecs(argv[1]);
     sizes(argv[1]);
     keys(argv[1]);
+    failed();
     return 0;
 }
