@@ -52,10 +52,7 @@ public enum SyscallOutputs {
             case .resultSized(let a):
                 if result > 0 { add(args[a], Int(result)) }
             case .argSized(let a, let sizeArg, let unit):
-                // A C int takes the low 32 bits (poll(fds, 1L << 32 | 1, 0) polls one descriptor
-                // and writes its revents).
-                let n = sizeArg < spec.args.count && spec.args[sizeArg] == .int
-                    ? Int(Int32(truncatingIfNeeded: args[sizeArg])) : Int(truncatingIfNeeded: args[sizeArg])
+                let n = argSize(spec, args, sizeArg)
                 if n > 0 && n < (1 << 30) { add(args[a], n * unit) }
             case .iovecs(let a, let countArg):
                 out += iovecRanges(args[a], count: args[countArg], result: result, readMemory: readMemory)
@@ -71,18 +68,35 @@ public enum SyscallOutputs {
         return out
     }
 
-    /// The fixed-size outputs of a call that failed with EFAULT: the kernel copies an output out
-    /// with copy_to_user, which stops at the fault without undoing what it wrote (measured:
-    /// newfstatat into a struct stat whose last 80 bytes are unmapped wrote its first 64 bytes and
-    /// returned EFAULT; gettimeofday with an unmapped timezone wrote the timeval first). The recorder
-    /// keeps the part of each range it can read, which is what the kernel could have written.
+    /// The outputs of a call that failed with EFAULT whose extent the arguments give (fixed sizes,
+    /// argument-sized arrays): the kernel copies an output out with copy_to_user, which stops at
+    /// the fault without undoing what it wrote (measured: newfstatat into a struct stat whose last
+    /// 80 bytes are unmapped wrote its first 64 bytes and returned EFAULT; gettimeofday with an
+    /// unmapped timezone wrote the timeval first; poll wrote the revents before the one in a
+    /// read-only page). The recorder keeps the part of each range it can read, which holds what
+    /// the kernel could have written. (A result-sized output's extent is not known: not kept.)
     public static func faultedRanges(for spec: SyscallSpec, args: [UInt64], result: Int64) -> [MemoryRange] {
         guard result == -14, spec.outputCondition == .onSuccess else { return [] }
         var out: [MemoryRange] = []
-        for case .fixed(let a, let size) in spec.outputs where a < args.count && args[a] != 0 && size > 0 {
-            out.append(MemoryRange(address: args[a], length: size))
+        for rule in spec.outputs {
+            switch rule {
+            case .fixed(let a, let size) where a < args.count && args[a] != 0 && size > 0:
+                out.append(MemoryRange(address: args[a], length: size))
+            case .argSized(let a, let sizeArg, let unit) where a < args.count && args[a] != 0:
+                let n = argSize(spec, args, sizeArg)
+                if n > 0 && n < (1 << 20) { out.append(MemoryRange(address: args[a], length: n * unit)) }
+            default:
+                break
+            }
         }
         return out
+    }
+
+    /// An `.argSized` output's count: a C int takes the low 32 bits (poll(fds, 1L << 32 | 1, 0)
+    /// polls one descriptor and writes its revents).
+    static func argSize(_ spec: SyscallSpec, _ args: [UInt64], _ sizeArg: Int) -> Int {
+        sizeArg < spec.args.count && spec.args[sizeArg] == .int
+            ? Int(Int32(truncatingIfNeeded: args[sizeArg])) : Int(truncatingIfNeeded: args[sizeArg])
     }
 
     /// The iovec array of a call with an `.iovecs` output (readv, preadv...), read at its entry:

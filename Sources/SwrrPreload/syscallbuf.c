@@ -22,6 +22,12 @@
 // - Symbols: only the replaced libc functions are exported (visibility hidden for the rest).
 // - Signals: a signal handler that makes a buffered call while the thread is inside one (the
 //   buffer is locked) makes it unbuffered.
+// - Bad arguments: the answer is the kernel's (EFAULT, EINVAL), recorded and replayed. Recording,
+//   the library reads what the program points to before a call only through the kernel
+//   (read_own: socket address lengths, readv's iovec array), and after it only the bytes the
+//   kernel wrote; a call that failed with EFAULT keeps what it wrote before the fault
+//   (faulted_outputs); sizes are bounded before they are added (output_max); keys and
+//   descriptors are compared in the width the kernel takes them (struct rule).
 //
 // Determinism rules for the buffer (swrr writes `used` and `limit` in the header):
 // - the library starts a record only if `used < limit` and the record's largest size fits;

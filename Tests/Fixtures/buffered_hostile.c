@@ -248,6 +248,9 @@ static void keys(const char *dir) {
     memset(buf, '.', sizeof buf);
     long rn = read(p[0], buf, sizeof buf);
     printf("write to the pipe + 2^32: %ld, read %ld '%.3s'\n", r, rn, buf);
+    /* Output to stdout through a descriptor with bits above 32: replay echoes it too. */
+    r = syscall(SYS_write, (1L << 32) | 1, "written to stdout + 2^32\n", 25);
+    printf("  that write: %ld\n", r);
     close(p[0]);
     close(p[1]);
     close(fd);
@@ -281,6 +284,20 @@ static void failed(void) {
     errno = 0;
     r = syscall(SYS_newfstatat, AT_FDCWD, "/", page, 0);
     printf("newfstatat into a read-only page: %ld %s, first byte %#x\n", r, strerror(errno), (unsigned char)page[0]);
+    /* poll writes each revents in turn: the first, in a writable page, before the second's fault. */
+    char *two = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    int p[2];
+    if (two == MAP_FAILED || pipe(p) != 0) exit(1);
+    struct pollfd *fds = (struct pollfd *)(two + 4096 - sizeof(struct pollfd));
+    fds[0] = (struct pollfd){p[1], POLLOUT, 0x77};
+    fds[1] = (struct pollfd){p[1], POLLOUT, 0x77};
+    mprotect(two + 4096, 4096, PROT_READ);
+    errno = 0;
+    r = poll(fds, 2, 0);
+    printf("poll of an array straddling into a read-only page: %ld %s, revents %#x %#x\n", r, strerror(errno),
+           fds[0].revents, fds[1].revents);
+    close(p[0]);
+    close(p[1]);
 }
 
 int main(int argc, char **argv) {
