@@ -115,8 +115,8 @@ __asm__(
 // epoll_wait buffered diverged at the spinning thread's preemption in 5 of 5 recordings, the
 // memory differing only by 56 bytes below the epoll thread's frame (the epoll descriptor's
 // struct stat, from the recording's classification) while that thread sat in the desched event's
-// fcntl. 1024 bytes: the deepest C path below a trampoline is swrr_try_buffered (304 bytes of
-// frame with -fstack-usage at -O2), classify (368) and swrr_own_untraced's (24), about 710.
+// fcntl. 1024 bytes: the deepest C path below a trampoline is swrr_try_buffered (352 bytes of
+// frame with -fstack-usage at -O2), classify (368) and swrr_own_untraced's (24), about 760.
 #define SWRR_DEAD_STACK 1024
 void swrr_clear_dead_stack(void);
 __asm__(
