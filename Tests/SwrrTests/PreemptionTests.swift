@@ -10,6 +10,8 @@
 //   preempted at positions and replayed at the exact pass (registers alone found pass 0);
 // - signal_delay: a signal sent to a computing thread by another thread (tgkill) or by a timer is
 //   delivered at a position within a slice (the recorder says how long it held it back).
+// - blocked_write: a read() blocked beside spinning threads finishes into a global while the
+//   recorder analyses a position: it is recorded before that position, as replay must write it.
 //
 // `make test` runs each memory_spin case `recordings` times (3); SWRR_POSITIONS_STRESS=N runs it N
 // times (benchmarks/positions-stress sets 20, the issue's count).
@@ -176,6 +178,33 @@ final class PreemptionTests: XCTestCase {
             XCTAssertFalse(taken.contains { $0.contains("in writable code") }, "a position in the page: \(taken)")
             let replay = try assertReplaysIdentically(recording, timeout: 300)
             print("jit_loop rwx ticker: replay \(String(format: "%.2f", replay.seconds)) s")
+        }
+    }
+
+    // MARK: memory the kernel writes for a blocked call
+
+    /// blocked_write: the main thread blocks in read() on a timerfd (into a global it zeroes first)
+    /// while two threads spin and are preempted at positions whose digests cover that global; a
+    /// read that finishes while the recorder analyses a position is recorded before it (the
+    /// recorder says "digest taken again"), so replay has written the bytes when it reaches the
+    /// position. Each recording replays identically: before, 5 of 5 replays diverged at a
+    /// position or were still searching after 120 s (load 8-10). Two recordings per mode.
+    func testABlockedCallFinishingDuringAnAnalysisIsRecordedBeforeThePosition() throws {
+        let exe = try ProgressFixture.executable("blocked_write", .o2Dynamic)
+        for environment in [[:], Self.unbuffered] {
+            for i in 1...2 {
+                var env = environment
+                env["SWRR_PREEMPT_REPORT"] = "1"
+                let recording = try record([exe], expectedStatus: 0, environment: env)
+                let what = "\(environment.isEmpty ? "buffered" : "unbuffered") #\(i)"
+                XCTAssertEqual(recording.result.stdoutText, "reads 8 fired 8 ballast 1\n", what)
+                let positions = try preemptionsAtPositions(recording.trace)
+                XCTAssertGreaterThan(positions, 0, "\(what): the spinning threads were never preempted at a position")
+                let again = recording.result.stderrLines.filter { $0.contains("digest taken again") }.count
+                let replay = try assertReplaysIdentically(recording, timeout: 120)
+                print("blocked_write \(what): \(positions) preemption(s), \(again) digest(s) taken again after a read "
+                      + String(format: "finished, record %.2f s, replay %.2f s", recording.result.seconds, replay.seconds))
+            }
         }
     }
 
