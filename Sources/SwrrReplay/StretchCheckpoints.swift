@@ -97,11 +97,7 @@ extension ReplayTimeline {
     /// The CPU time (user + system, all threads) process `pid` has used, in seconds; nil when it
     /// cannot be read.
     static func processCPU(_ pid: Int32) -> Double? {
-        var clock = clockid_t()
-        guard clock_getcpuclockid(pid, &clock) == 0 else { return nil }
-        var ts = timespec()
-        guard clock_gettime(clock, &ts) == 0 else { return nil }
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+        ProcessCPUTime.ms(pid).map { $0 / 1000 }
     }
 
     /// The interrupt's stop: a checkpoint here when the stub can patch this instruction, else an

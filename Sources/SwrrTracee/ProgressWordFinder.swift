@@ -4,7 +4,8 @@
 // words that changed in that one pass are the progress words: the stub then traps only where they
 // hold the values of that second arrival, which is the position recorded. No word changed and
 // equal registers: X is a fixed point (every arrival is equivalent). X not reached again within
-// `passTimeoutMs`: X is not in a short loop; the analysis starts again where the task stopped.
+// `passTimeoutMs` of its CPU time: X is not in a short loop; the analysis starts again where the
+// task stopped.
 // Before that the task is single-stepped to the next instruction the stub's jump can replace
 // (RegisterMatchTrap.canPatch): the pass analysis is about that instruction, and single steps are
 // as deterministic as the run, so the position stays exact.
@@ -12,9 +13,18 @@ import Glibc
 import SwrrKernel
 
 public enum ProgressWordFinder {
-    /// How long one pass may take, in ms of wall time (a tight loop's pass takes nanoseconds;
-    /// the bound is for a task stopped outside any loop, and for a loaded machine).
+    /// How long one pass may take, in ms of the task's CPU time (a tight loop's pass takes
+    /// nanoseconds; the bound is for a task stopped outside any loop). CPU time, not wall-clock
+    /// time: on a loaded machine a resumed task may wait longer than that for a CPU before it
+    /// runs at all, and a pass bounded by wall-clock time then timed out in every attempt, in a
+    /// loop of nanoseconds, leaving a position without progress words (`noLoop`) that replay can
+    /// only search with a digest at every pass with equal registers. Measured: memory_spin nested
+    /// -O2 under load 7-10, a replay that digested 24,000-55,000 arrivals in 60 s and timed out.
     public static let passTimeoutMs: Int32 = 2
+    /// A run bounded in CPU time still ends after this many times its bound in wall-clock time:
+    /// a task that sleeps in the kernel without a stop uses no CPU. At load 10 on these 2 cores a
+    /// runnable task gets about a fifth of a CPU: 2 ms of CPU in about 10 ms.
+    static let wallLimitFactor: Int32 = 50
 
     public struct Analysis: Sendable {
         /// The position: the task stands there when `analyze` returns.
@@ -97,7 +107,7 @@ public enum ProgressWordFinder {
             resumed.eflags |= HardwareBreakpoint.resumeFlag   // past the breakpoint where it stands
             try task.setRegisters(resumed)
             try task.resume(mode)
-            guard let stop = try task.wait(timeoutMs: passTimeoutMs) else {
+            guard let stop = try waitRunning(task, cpuMs: passTimeoutMs) else {
                 bp.clear()
                 let other = try stopAfterTimeout(task, mode: mode)
                 // Again now that it is stopped: PTRACE_POKEUSER fails on a running task, and an
@@ -231,7 +241,8 @@ public enum ProgressWordFinder {
     }
 
     /// Runs `task` to the next arrival at the first patchable instruction ahead of it
-    /// (`patchableAhead`), with a hardware breakpoint, bounded by `timeoutMs`. The run is the
+    /// (`patchableAhead`), with a hardware breakpoint, bounded by `timeoutMs` of CPU time
+    /// (`waitRunning`). The run is the
     /// program's own, as deterministic as single steps.
     static func runToPatchable(_ task: Task, mode: ResumeMode, timeoutMs: Int32) throws -> StepResult {
         let here = try task.registers()
@@ -240,7 +251,7 @@ public enum ProgressWordFinder {
         try bp.set(q)
         defer { bp.clear() }
         try task.resume(mode)
-        guard let stop = try task.wait(timeoutMs: timeoutMs) else {
+        guard let stop = try waitRunning(task, cpuMs: timeoutMs) else {
             bp.clear()
             if let other = try stopAfterTimeout(task, mode: mode) { return .interrupted(other) }
             return .timedOut
@@ -286,7 +297,8 @@ public enum ProgressWordFinder {
     /// Runs `task`, stopped in code its program may rewrite (a JIT's writable page), to the
     /// return address on top of its stack when `isFixedCode` says that address is code the
     /// program cannot rewrite without a syscall (a leaf JIT function returning to its compiled
-    /// caller), with a hardware breakpoint, bounded by `timeoutMs`. The run is the program's own.
+    /// caller), with a hardware breakpoint, bounded by `timeoutMs` of CPU time (`waitRunning`).
+    /// The run is the program's own.
     public static func runToReturnAddress(_ task: Task, mode: ResumeMode, timeoutMs: Int32,
                                           isFixedCode: (UInt64) -> Bool) throws -> Departure {
         let here = try task.registers()
@@ -297,7 +309,7 @@ public enum ProgressWordFinder {
         try bp.set(target)
         defer { bp.clear() }
         try task.resume(mode)
-        guard let stop = try task.wait(timeoutMs: timeoutMs) else {
+        guard let stop = try waitRunning(task, cpuMs: timeoutMs) else {
             bp.clear()
             if let other = try stopAfterTimeout(task, mode: mode) { return .interrupted(other) }
             return .stayed
@@ -347,6 +359,25 @@ public enum ProgressWordFinder {
             case .signal(SIGTRAP): try task.resume(mode)
             default: return stop
             }
+        }
+    }
+
+    /// The next stop of `task`, just resumed, or nil once its process has used `cpuMs` of CPU
+    /// time since the call (ProcessCPUTime) without one, or `wallLimitFactor` × `cpuMs` of
+    /// wall-clock time have passed; the task then still runs. Where the process's clock cannot
+    /// be read, `cpuMs` of wall-clock time. Each wait lasts the CPU time still missing, so on an
+    /// idle machine it is one wait of `cpuMs`, as a wall-clock bound was.
+    static func waitRunning(_ task: Task, cpuMs: Int32) throws -> Stop? {
+        let start = monotonicMs()
+        guard let cpu0 = ProcessCPUTime.ms(task.tgid) else { return try task.wait(timeoutMs: cpuMs) }
+        let wallLimit = Double(cpuMs) * Double(wallLimitFactor)
+        var slice = max(1, cpuMs)
+        while true {
+            if let stop = try task.wait(timeoutMs: slice) { return stop }
+            guard let cpu = ProcessCPUTime.ms(task.tgid) else { return nil }
+            let missing = Double(cpuMs) - (cpu - cpu0)
+            guard missing > 0, monotonicMs() - start < wallLimit else { return nil }
+            slice = Int32(min(Double(cpuMs), max(1, missing.rounded(.up))))
         }
     }
 

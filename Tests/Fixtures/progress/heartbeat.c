@@ -2,6 +2,9 @@
 // (issue 16's first "Done when"): natively the printer ticks about 20 times while the computer
 // runs; a recorder that never preempts the computing thread lets it tick once or twice.
 // The computing thread measures its 2 s with the vDSO's clock_gettime (no syscall).
+// Each tick prints the computing thread's progress (`work`, its outer rounds so far), so the
+// output shows the two threads interleaving: a tick whose work lies strictly between 0 and the
+// final count ran while the computation was under way. A replay prints the same interleaving.
 #include <pthread.h>
 #include <stdio.h>
 #include <time.h>
@@ -21,7 +24,7 @@ static void *ticker(void *arg) {
     struct timespec ts = {0, 100 * 1000 * 1000};
     while (!done) {
         nanosleep(&ts, NULL);
-        printf("tick %d\n", ++ticks);
+        printf("tick %d work %lu\n", ++ticks, work);
         fflush(stdout);
     }
     return (void *)(long)ticks;
@@ -39,6 +42,6 @@ int main(void) {
     done = 1;
     void *ticks;
     pthread_join(t, &ticks);
-    printf("ticks %ld work %s\n", (long)ticks, x ? "done" : "zero");
+    printf("ticks %ld work %lu %s\n", (long)ticks, work, x ? "done" : "zero");
     return 0;
 }
