@@ -33,7 +33,7 @@ let package = Package(
         // Tracee control: one traced task (registers, memory, stops, injected syscalls).
         .target(name: "SwrrTracee", dependencies: ["CSwrrShim", "SwrrKernel"]),
         // On-disk trace format.
-        .target(name: "SwrrTrace", dependencies: ["CZstd", "CZlib", "SwrrTracee"]),
+        .target(name: "SwrrTrace", dependencies: ["CSwrrShim", "CZstd", "CZlib", "SwrrTracee"]),
         // Recording.
         .target(name: "SwrrRecord", dependencies: ["CSwrrShim", "SwrrKernel", "SwrrTracee", "SwrrTrace"],
                 plugins: ["BuildPreloadLibrary"]),

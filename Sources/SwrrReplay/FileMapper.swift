@@ -42,7 +42,7 @@ final class FileMapper {
         let dir = try scratchDirectory()
         let dest = dir + "/" + String(scratch.count) + "-" + (file.traceName.split(separator: "/").last.map(String.init) ?? "file")
         do {
-            try FileCopy.copy(from: path, to: dest, mode: 0o600)
+            try FileCopy.copy(from: path, to: dest, mode: 0o600, durable: false)
         } catch {
             throw ReplayError.tracee("\(error)")
         }

@@ -162,11 +162,6 @@ final class ChunkAppender {
         size += UInt64(chunk.count)
     }
 
-    func sync() throws {
-        guard fd >= 0 else { return }
-        if fsync(fd) != 0 { throw TraceError.io("sync", path, errno: errno) }
-    }
-
     func close() {
         if fd >= 0 {
             _ = Glibc.close(fd)

@@ -43,7 +43,7 @@ public struct FileChecksum: Equatable, Sendable, CustomStringConvertible {
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw TraceError.io("examine", path, errno: errno) }
         let end = max(0, st.st_size)
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var buffer = [UInt8](repeating: 0, count: FileCopy.blockSize(end))
         var crc: UInt32 = 0
         var position: off_t = 0
         // Holes read as zeros: their CRC is computed from their length, not read.

@@ -10,13 +10,20 @@
 // `PREFIX-PID-XXXXXX`; making one first sweeps the directories of the same prefix whose PID no
 // longer runs (kill(pid, 0) fails with ESRCH) and that belong to this user. A PID the kernel has
 // given to another process keeps its directory until that process is gone too: harmless.
+//
+// Without a base named by the caller they are made in a directory of this user's own,
+// `$TMPDIR/swrr-UID` (or /tmp's), so the sweep reads that directory and not all of /tmp: on this
+// machine /tmp held 11,654 entries, and reading them took 4 ms of each replay's 26 ms of CPU
+// (perf, `swrr replay` of /bin/true, ten runs). A `swrr-UID` that is not a directory of this
+// user's closed to everyone else (a link, another owner, group or other access) is not used.
 import Glibc
 
 public enum OwnedScratchDirectory {
     /// Makes `BASE/PREFIX-PID-XXXXXX` (mode 0700) after removing the stale ones of `prefix` in
-    /// `base` (default: $TMPDIR or /tmp); returns its path, or nil with errno set by mkdtemp.
+    /// `base` (default: this user's directory in $TMPDIR or /tmp, else $TMPDIR or /tmp itself);
+    /// returns its path, or nil with errno set by mkdtemp.
     public static func make(prefix: String, in base: String? = nil) -> String? {
-        let dir = base ?? defaultBase
+        let dir = base ?? userDirectory(in: defaultBase) ?? defaultBase
         sweep(prefix: prefix, in: dir)
         var template = Array("\(dir)/\(prefix)-\(getpid())-XXXXXX".utf8CString)
         guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
@@ -29,6 +36,18 @@ public enum OwnedScratchDirectory {
     public static var defaultBase: String {
         if let t = getenv("TMPDIR"), t.pointee != 0 { return String(cString: t) }
         return "/tmp"
+    }
+
+    /// `base/swrr-UID`, made (mode 0700) if missing; nil when it cannot be made or is not a
+    /// directory (not a link) that this user owns and nobody else may enter.
+    static func userDirectory(in base: String) -> String? {
+        let uid = getuid()
+        let path = "\(base)/swrr-\(uid)"
+        if mkdir(path, 0o700) != 0 && errno != EEXIST { return nil }
+        var st = stat()
+        guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR, st.st_uid == uid,
+              st.st_mode & 0o077 == 0 else { return nil }
+        return path
     }
 
     /// Removes `path` and the files directly in it (scratch directories hold no subdirectories).

@@ -69,6 +69,7 @@ public enum TracePacker {
                                              flags: O_WRONLY | O_CREAT | O_EXCL) else {
             throw TraceError.io("create", filesPath + "/" + temporary, errno: ENOENT)
         }
-        try FileCopy.copy(src, source: filesPath + "/" + name, to: dst, destination: filesPath + "/" + temporary, mode: mode)
+        try FileCopy.copy(src, source: filesPath + "/" + name, to: dst, destination: filesPath + "/" + temporary, mode: mode,
+                          durable: true)
     }
 }

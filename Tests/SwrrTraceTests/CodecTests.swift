@@ -12,6 +12,38 @@ final class CodecTests: XCTestCase {
         XCTAssertEqual(CRC32.checksum(Array("The quick brown fox jumps over the lazy dog".utf8)), 0x414F_A339)
     }
 
+    /// The carry-less multiply's folding (swrr_crc32.h) against the definition, one bit at a time,
+    /// at every length around its block sizes, at odd addresses and from a running CRC; a run split
+    /// anywhere continues to the same value.
+    func testCRC32OfBulkDataMatchesTheDefinition() {
+        XCTAssertTrue(CRC32.carrylessMultiply, "this CPU lacks PCLMULQDQ or SSE4.1: only zlib's CRC is tested")
+        func definition(_ crc: UInt32, _ bytes: ArraySlice<UInt8>) -> UInt32 {
+            var c = ~crc
+            for b in bytes {
+                c ^= UInt32(b)
+                for _ in 0..<8 { c = (c >> 1) ^ (0xEDB8_8320 & (0 &- (c & 1))) }
+            }
+            return ~c
+        }
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<70_000).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let lengths = Array(0...200) + [255, 256, 257, 1023, 1024, 1039, 4096, 4111, 65_536 + 63]
+        for length in lengths {
+            for offset in [0, 1, 7] {
+                let slice = bytes[offset..<offset + length]
+                for start: UInt32 in [0, 0xDEAD_BEEF] {
+                    let got = slice.withUnsafeBytes { CRC32.update(start, $0) }
+                    XCTAssertEqual(got, definition(start, slice), "length \(length) at offset \(offset) from \(start)")
+                }
+            }
+        }
+        let whole = CRC32.checksum(bytes)
+        for cut in [1, 63, 64, 65, 1000, 69_999] {
+            let first = bytes[..<cut].withUnsafeBytes { CRC32.update(0, $0) }
+            XCTAssertEqual(bytes[cut...].withUnsafeBytes { CRC32.update(first, $0) }, whole, "cut at \(cut)")
+        }
+    }
+
     func testIntegersRoundTrip() throws {
         let unsigned: [UInt64] = [0, 1, 127, 128, 255, 16383, 16384, UInt64(UInt32.max), UInt64.max - 1, UInt64.max]
         let signed: [Int64] = [0, -1, 1, -64, 63, -65, Int64(Int32.min), Int64(Int32.max), Int64.min, Int64.max]

@@ -37,6 +37,29 @@ final class OwnedScratchDirectoryTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: made))
     }
 
+    /// Without a base, scratch directories go into the user's own directory of the base, which
+    /// is used only when it is a directory of this user's that nobody else may enter.
+    func testTheUserDirectoryIsTheUsersAlone() throws {
+        let base = try temporaryDirectory("owned-scratch")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let mine = base + "/swrr-\(getuid())"
+        XCTAssertEqual(OwnedScratchDirectory.userDirectory(in: base), mine)
+        var st = stat()
+        XCTAssertEqual(lstat(mine, &st), 0)
+        XCTAssertEqual(st.st_mode & 0o777, 0o700)
+        XCTAssertEqual(OwnedScratchDirectory.userDirectory(in: base), mine, "made once, then found")
+        XCTAssertEqual(chmod(mine, 0o755), 0)
+        XCTAssertNil(OwnedScratchDirectory.userDirectory(in: base), "readable by others")
+        XCTAssertEqual(rmdir(mine), 0)
+        XCTAssertEqual(symlink(base, mine), 0)
+        XCTAssertNil(OwnedScratchDirectory.userDirectory(in: base), "a link")
+        XCTAssertEqual(unlink(mine), 0)
+        let fd = creat(mine, 0o600)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        close(fd)
+        XCTAssertNil(OwnedScratchDirectory.userDirectory(in: base), "a file")
+    }
+
     func testOwnerPIDsAreParsedOnlyFromTheirForm() {
         XCTAssertEqual(OwnedScratchDirectory.ownerPID(of: "swrr-replay-4242-a1B2c3", prefix: "swrr-replay"), 4242)
         for name in ["swrr-replay-a1B2c3", "swrr-replay--a1B2c3", "swrr-replay-0-a1B2c3",

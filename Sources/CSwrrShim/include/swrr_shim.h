@@ -2,7 +2,8 @@
 //
 // glibc's ptrace() is variadic, so Swift cannot call it; the wait-status macros, rdtsc and cpuid
 // are macros or instructions. Everything here is a thin, policy-free wrapper: decisions live in
-// the Swift layers above.
+// the Swift layers above. Beside it in this module: swrr_hash.h (MemoryDigest's hash) and
+// swrr_crc32.h (the trace's CRC-32 by carry-less multiply).
 #ifndef SWRR_SHIM_H
 #define SWRR_SHIM_H
 
