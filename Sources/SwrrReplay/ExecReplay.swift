@@ -111,6 +111,7 @@ final class ExecReplay {
     /// stop of the debugger's came first.
     func replayExec(_ exec: ExecEvent) throws -> Bool {
         let t = try tasks.replayTask(exec.tid)
+        try session.signalActions.applyForExec(t)
         guard let regs = try session.toSyscallEntry(t, name: "execve") else { return false }
         let number = Int(Int64(bitPattern: regs.origRax))
         guard SyscallTable.spec(number)?.replay == .exec else {

@@ -37,6 +37,8 @@ public final class ReplaySession {
     lazy var execs = ExecReplay(session: self)
     lazy var syscalls = SyscallReplayer(session: self)
     lazy var mappings = MappingReplay(session: self)
+    /// The rt_sigaction sets held back until a signal delivery needs them (DeferredSignalActions.swift).
+    lazy var signalActions = DeferredSignalActions(session: self)
     var finished: ReplayOutcome?
     /// A debugger over this replay (DebugHook.swift): asked how to resume each task and shown
     /// every stop in `resume` first; a stop it claims ends `step` early (`ReplayStep.trap`).
@@ -438,6 +440,8 @@ public final class ReplaySession {
     /// False when a stop of the debugger's came first.
     private func replaySignal(_ ev: SignalEvent) throws -> Bool {
         let t = try tasks.replayTask(ev.tid)
+        // Its delivery acts on the disposition the recording had (DeferredSignalActions.swift).
+        try signalActions.apply(t)
         let name = SignalNames.name(ev.signal)
         switch ev.point {
         case .synchronous:

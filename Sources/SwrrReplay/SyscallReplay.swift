@@ -24,6 +24,7 @@ final class SyscallReplayer {
 
     var tasks: ReplayTasks { session.tasks }
     private var mappings: MappingReplay { session.mappings }
+    private var signalActions: DeferredSignalActions { session.signalActions }
     func diverge(_ what: String) -> ReplayError { session.diverge(what) }
 
     /// False when a stop of the debugger's came before the call (ReplaySession.step).
@@ -36,7 +37,11 @@ final class SyscallReplayer {
         // instead of a PTRACE_SYSEMU stop and an injection (4). A debugger resumes with SYSEMU.
         // So is an mmap, with its arguments changed at the entry (MappingReplay.replayMmapAtEntry).
         // A call the program's seccomp filter skipped or killed is never run (ProgramSeccompReplay.swift).
-        let action = ev.seccomp != .none ? .emulate : SyscallTable.spec(Int(ev.number))?.replayAction(args: ev.args)
+        var action = ev.seccomp != .none ? .emulate : SyscallTable.spec(Int(ev.number))?.replayAction(args: ev.args)
+        // A set of a signal's action: held back (emulated now, DeferredSignalActions.swift) or run.
+        let holdsAction = action?.setsSignalAction == true && signalActions.mayHold(ev, by: t)
+        if action?.setsSignalAction == true { action = holdsAction ? .emulate : .execute }
+        try applySignalActions(before: ev, by: t, action: action)
         let atEntryAllowed = session.debugHook == nil && t.parkedAt == nil
         let runsAtEntry = atEntryAllowed && (action == .execute || action == .executeKeepRecordedResult)
         let mmapAtEntry = atEntryAllowed && action == .mmap && ev.result >= 0
@@ -69,7 +74,8 @@ final class SyscallReplayer {
         let temporaryMask = handlerFollows ? spec.temporaryMask?.location(args: ev.args) {
             try? task.readMemory($0, count: $1)
         } : nil
-        let replay = spec.replayAction(args: ev.args)
+        let replay = action ?? spec.replayAction(args: ev.args)
+        if holdsAction { try signalActions.hold(ev, task: task) }
         switch replay {
         case .emulate where temporaryMask != nil:
             // rt_sigsuspend, pselect6, ppoll, epoll_pwait interrupted by a signal with a handler:
@@ -118,8 +124,8 @@ final class SyscallReplayer {
                 throw diverge("rt_sigreturn restored rax \(r) on replay but \(ev.result) when recorded")
             }
             return true   // keep every register the frame restored
-        case .executeWhen:
-            break   // resolved to execute or emulate by replayAction
+        case .executeWhen, .signalAction:
+            break   // resolved to execute or emulate above (replayAction, setsSignalAction)
         case .ptrace:
             for w in ev.writes { try task.writeMemory(w.address, w.bytes) }
             try replayPtraceEffect(ev, caller: task)
@@ -158,6 +164,21 @@ final class SyscallReplayer {
             echo(ev.echoFd, try writtenBytes(task: task, source: w, args: ev.args, count: Int(ev.result)))
         }
         return true
+    }
+
+    /// Where the call `ev` of `t` needs the kernel's signal dispositions to be the recorded ones,
+    /// the actions its process holds back are set first, before `t` runs to the call: a clone
+    /// sharing them, and a call a signal with a handler interrupts (its disposition is read from
+    /// /proc). A fork's or vfork's child gets a copy of them (replaySpawn).
+    private func applySignalActions(before ev: SyscallEvent, by t: ReplayTask, action: ReplayAction?) throws {
+        guard signalActions.holds(t.task.tgid) else { return }
+        if action == .spawn {
+            let flags = Int(ev.number) == Syscall.clone.number && !ev.args.isEmpty ? CloneFlags(rawValue: ev.args[0]) : []
+            try signalActions.beforeClone(t, flags: flags)
+        }
+        if case .signal(let s)? = try session.events.upcoming(for: ev.tid), s.point == .syscallBoundary {
+            try signalActions.apply(t)
+        }
     }
 
     /// From a real syscall entry stop (PTRACE_SYSCALL): lets the kernel run the call and returns
@@ -232,6 +253,7 @@ final class SyscallReplayer {
             // (a pid used again: nothing of an earlier process's)
             if flags.contains(.files) { mappings.forget(process: child) }
             else { mappings.inherit(process: child, from: parent.task.tgid) }
+            signalActions.newProcess(child, parent: parent.task.tgid, flags: flags)
         }
         let nc = try tasks.replayTask(recordedTid)
         // The child inherited the argument registers of the injected call; give it the ones the
