@@ -140,10 +140,19 @@ public final class ReplaySession {
     }
 
     /// Replays to the end. Returns how it ended; throws on divergence or failure.
+    ///
+    /// The loop runs on the program's CPU, as the recorder's does (CPUBinding.onCPU): each ptrace
+    /// stop then wakes swrr where the stopped task was, and resuming the task needs no wakeup of
+    /// another CPU. Measured at load average 6 (2 CPUs shared with other builds), 11 alternating
+    /// pairs of replays of one trace each, median wall-clock time bound / unbound: make -j2 of 16
+    /// files 1.61 / 1.70 s, octane 1.42 / 1.57 s (an earlier trial at load 7-10, docs/BENCHMARKS.md:
+    /// octane 4.35 / 4.99 s, with worse worst cases bound).
     public func run() throws -> ReplayOutcome {
         defer { ReplayProfile.report("replay", byTime: true) }
-        while true {
-            if case .end(let done) = try step() { return done }
+        return try CPUBinding.onCPU(execs.cpu) {
+            while true {
+                if case .end(let done) = try step() { return done }
+            }
         }
     }
 
