@@ -10,7 +10,7 @@
 enum ProcessSyscalls {
     static let specs: [SyscallSpec] = [
         SyscallSpec(13, "rt_sigaction", [.int, .ptr, .ptr, .uint], out: [.fixed(arg: 2, size: 32)],
-                    replay: .execute),
+                    replay: .signalAction(newActionArg: 1)),
         SyscallSpec(15, "rt_sigreturn", [], replay: .sigreturn),
         SyscallSpec(14, "rt_sigprocmask", [.int, .ptr, .ptr, .uint],
                     out: [.argSized(arg: 2, sizeArg: 3, unit: 1)], replay: .execute),

@@ -8,6 +8,7 @@ public enum Syscall: Int, CaseIterable, Sendable {
     case mmap = 9
     case mprotect = 10
     case munmap = 11
+    case rt_sigaction = 13
     case ioctl = 16
     case mremap = 25
     case clone = 56

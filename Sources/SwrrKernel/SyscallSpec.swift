@@ -73,6 +73,11 @@ public enum ReplayAction: Sendable, Equatable {
     /// process's RLIMIT_STACK: the kernel grows the stack up to it, so a program that lowers it
     /// overflows at the recorded depth only if replay lowers it too).
     case executeWhen(arg: Int, equals: UInt64, andArg: Int? = nil, andEquals: UInt64 = 0)
+    /// rt_sigaction: the signal dispositions are kernel state that replay's deliveries of the
+    /// recorded signals rely on. A query (argument `newActionArg` NULL) changes nothing and is
+    /// emulated (resolved by replayAction); a set is run for real, or without a debugger held back
+    /// until a disposition it sets can matter (SwrrReplay/DeferredSignalActions.swift).
+    case signalAction(newActionArg: Int)
     /// ptrace by the program (emulated when recorded): set the recorded result and output, then
     /// apply to the replayed tracee what the request changed in it (PtraceRequests' effect:
     /// POKE*, SETREGS, SETFPREGS).
@@ -161,11 +166,21 @@ public struct SyscallSpec: Sendable {
     }
 }
 
+extension ReplayAction {
+    /// A set of a signal's action (rt_sigaction with a new action).
+    public var setsSignalAction: Bool {
+        if case .signalAction = self { return true }
+        return false
+    }
+}
+
 extension SyscallSpec {
-    /// What replay does with a call of this spec with these arguments (`executeWhen` resolved).
+    /// What replay does with a call of this spec with these arguments (`executeWhen` resolved, and
+    /// a `signalAction` that only queries).
     public func replayAction(args: [UInt64]) -> ReplayAction {
-        guard case .executeWhen(let arg, let value, let andArg, let andValue) = replay else { return replay }
         func holds(_ i: Int, _ v: UInt64) -> Bool { i >= 0 && i < args.count && args[i] == v }
+        if case .signalAction(let arg) = replay { return holds(arg, 0) ? .emulate : replay }
+        guard case .executeWhen(let arg, let value, let andArg, let andValue) = replay else { return replay }
         return holds(arg, value) && (andArg.map { holds($0, andValue) } ?? true) ? .execute : .emulate
     }
 }

@@ -17,8 +17,9 @@
 //   parentage does not matter to the program.
 // - Pids: copies have new pids; the replay knows tasks by their recorded tids, and the program's
 //   memory only ever holds recorded ones (replay writes them), so nothing else changes.
-// - Files: the replay executes no fd-creating syscall for real except the transient opens of
-//   mmap (closed at once), so a copy's fd table holds nothing that matters.
+// - Files: the replay executes no fd-creating syscall for real except the opens of trace copies
+//   for mmap (MappingReplay keeps them open; a restored replay opens its own again), so a copy's
+//   fd table holds nothing that matters.
 // - Shared memory: a copy shares MAP_SHARED pages with the live process (later writes would show
 //   through). Writable shared mappings are saved by value and written back at restore; the
 //   scratch copies of trace files that MAP_SHARED maps (FileMapper) are copied with their holes

@@ -16,6 +16,8 @@ final class ExecReplay {
 
     var tasks: ReplayTasks { session.tasks }
     private var files: FileMapper { session.files }
+    /// The CPU the program runs on (CPUBinding.forReplay), nil when it is not bound.
+    private(set) var cpu: Int?
     func diverge(_ what: String) -> ReplayError { session.diverge(what) }
 
     /// Starts the program, stopped at its first instruction after the exec `exec`.
@@ -32,6 +34,7 @@ final class ExecReplay {
             // The recording's CPU, so CPUID's APIC ids are the recorded ones (CPUBinding.swift).
             let placement = CPUBinding.forReplay(recorded: header.boundCPU)
             if let note = placement.note { Self.warnOnce(note) }
+            cpu = placement.cpu
             pid = try Spawner.spawn(path: exe, argv: header.argv, env: env,
                                     cwd: header.workingDirectory, flags: Spawner.replayFlags,
                                     stackLimit: limit, signals: (header.ignoredSignals, header.blockedSignals),
@@ -111,6 +114,7 @@ final class ExecReplay {
     /// stop of the debugger's came first.
     func replayExec(_ exec: ExecEvent) throws -> Bool {
         let t = try tasks.replayTask(exec.tid)
+        try session.signalActions.applyForExec(t)
         guard let regs = try session.toSyscallEntry(t, name: "execve") else { return false }
         let number = Int(Int64(bitPattern: regs.origRax))
         guard SyscallTable.spec(number)?.replay == .exec else {

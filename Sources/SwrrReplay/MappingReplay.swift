@@ -1,7 +1,8 @@
 // Mapped files on replay: mmap, shmat and shmdt map the same thing at the recorded address, files
 // from the trace's copies (FileMapper), opened in the tracee through a path written to swrr's
-// scratch page. A process keeps the trace file it last opened to map from open for its next mmap
-// of the same file (ld.so maps a library in 4 or 5 mmaps of one file).
+// scratch page. A process keeps every trace file it opened to map from open for its later mmaps
+// of the same file (ld.so maps a library in 4 or 5 mmaps of one file; a make -j2 of 16 files
+// maps 534 files in 2,068 mmaps).
 import Glibc
 import SwrrKernel
 import SwrrTrace
@@ -16,9 +17,11 @@ struct MappingSource {
 
 final class MappingReplay {
     unowned let session: ReplaySession
-    /// The trace file each replayed process (by its real pid) last opened to map from, still
-    /// open in it (`map`).
-    private var sources: [pid_t: MappingSource] = [:]
+    /// The trace files each replayed process (by its real pid) opened to map from, all still open
+    /// in it (`map`). They are never closed (but at EMFILE): a close is two more ptrace stops per
+    /// library, and the program never sees these descriptors, since every call of its own that
+    /// takes a descriptor is emulated (none that replay runs for real takes one).
+    private var sources: [pid_t: [MappingSource]] = [:]
 
     init(session: ReplaySession) {
         self.session = session
@@ -27,12 +30,87 @@ final class MappingReplay {
     private var files: FileMapper { session.files }
     private func diverge(_ what: String) -> ReplayError { session.diverge(what) }
 
-    /// Forgets the file process `pid` kept open: it exec'd (the file was opened close-on-exec), or
+    /// Forgets the files process `pid` kept open: it exec'd (they were opened close-on-exec), or
     /// the pid is used again by a new process.
     func forget(process pid: pid_t) {
         sources[pid] = nil
     }
 
+    /// A process made by fork or vfork without CLONE_FILES has a copy of its parent's descriptor
+    /// table, so the parent's kept files are open in it at the same numbers.
+    func inherit(process child: pid_t, from parent: pid_t) {
+        sources[child] = sources[parent]
+    }
+
+    /// mmap from a real syscall entry stop (PTRACE_SYSCALL, no debugger): the kernel runs the call
+    /// with its arguments changed there (the recorded address with MAP_FIXED, the kept trace copy's
+    /// descriptor). A file the process does not keep open yet is opened by that same entry turned
+    /// into the openat (its exit the only stop), and then mapped by an injected mmap: 3 stops after
+    /// the entry where an injected close, openat and mmap from a PTRACE_SYSEMU stop took 7.
+    func replayMmapAtEntry(_ ev: SyscallEvent, task t: ReplayTask, regs: Registers) throws {
+        let task = t.task
+        let address = UInt64(bitPattern: ev.result)
+        let mapped: Int64
+        if let (flags, fd) = try keptMapping(ev.mappedFile, flags: ev.args[3], tgid: task.tgid) {
+            var r = regs
+            r.syscallArgs = [address, ev.args[1], ev.args[2], flags, UInt64(bitPattern: fd),
+                             ev.mappedFile == nil ? 0 : ev.args[5]]
+            try task.setRegisters(r)
+            mapped = try session.syscalls.runToSyscallExit(t)
+        } else {
+            let file = ev.mappedFile!   // keptMapping answers every anonymous mapping
+            let (flags, _) = try mappingArguments(file, flags: ev.args[3])
+            let (path, _) = try files.source(for: file)
+            let shared = flags & MmapFlags.typeMask == MmapFlags.shared
+            let open = try openArguments(path, shared: shared, task: task)
+            var r = regs
+            r.origRax = UInt64(Syscall.openat.number)
+            r.syscallArgs = open + [0, 0]
+            try task.setRegisters(r)
+            var fd = try session.syscalls.runToSyscallExit(t)
+            if fd == -Int64(EMFILE) {
+                try closeKept(task: task, regs: regs)
+                fd = try task.injectSyscall(Syscall.openat.number, open, syscallInstruction: regs.rip - 2, base: regs)
+            }
+            try keep(path, shared: shared, fd: fd, tgid: task.tgid)
+            mapped = try task.injectSyscall(Syscall.mmap.number,
+                                            [address, ev.args[1], ev.args[2], flags, UInt64(bitPattern: fd), ev.args[5]],
+                                            syscallInstruction: regs.rip - 2, base: regs)
+        }
+        if mapped != ev.result {
+            throw diverge("mmap at 0x\(String(address, radix: 16)) returned \(mapped) on replay")
+        }
+    }
+
+    /// openat's arguments for a trace copy, its path written to the task's scratch page: read-only,
+    /// or read-write for a MAP_SHARED mapping; close-on-exec.
+    private func openArguments(_ path: String, shared: Bool, task: Task) throws -> [UInt64] {
+        let bytes = Array(path.utf8) + [0]
+        guard UInt64(bytes.count) <= ScratchPage.size else {
+            throw ReplayError.tracee("the trace path \(path) is too long")
+        }
+        try task.writeMemory(ScratchPage.address, bytes)
+        return [UInt64(bitPattern: -100 /* AT_FDCWD */), ScratchPage.address,
+                (shared ? 2 /* O_RDWR */ : 0) | 0o2000000 /* O_CLOEXEC */, 0]
+    }
+
+    /// Notes a trace copy the process opened (`fd`, the openat's result) for its later mmaps.
+    private func keep(_ path: String, shared: Bool, fd: Int64, tgid: pid_t) throws {
+        guard fd >= 0 else {
+            throw ReplayError.tracee("the replayed program cannot open the trace's copy \(path) (error \(-fd))")
+        }
+        sources[tgid, default: []].append(MappingSource(path: path, writable: shared, fd: fd))
+    }
+
+    /// Closes every trace copy the process keeps open (its descriptors ran out: the program
+    /// lowered RLIMIT_NOFILE, which replay runs for real).
+    private func closeKept(task: Task, regs: Registers) throws {
+        for kept in sources[task.tgid] ?? [] {
+            _ = try task.injectSyscall(Syscall.close.number, [UInt64(bitPattern: kept.fd)],
+                                       syscallInstruction: regs.rip - 2, base: regs)
+        }
+        sources[task.tgid] = nil
+    }
 
     /// mmap: map the same thing at the recorded address. Files come from the trace's copies
     /// (FileMapper), opened in the tracee through a path written to swrr's scratch page.
@@ -53,33 +131,18 @@ final class MappingReplay {
         let insn = regs.rip - 2
         var (flags, fd) = try mappingArguments(file, flags: recorded)
         if let file = file {
-            // The descriptor stays open in the process for its next mmap of the same file (ld.so
-            // maps each library in 4 or 5): an open and a close are 6 of the 9 ptrace stops of a
-            // file mapping. The replayed program never sees it: its own descriptor calls are
-            // emulated.
             let (path, _) = try files.source(for: file)
             let shared = flags & MmapFlags.typeMask == MmapFlags.shared
             if let kept = try keptMapping(file, flags: recorded, tgid: task.tgid) {
                 fd = kept.fd
             } else {
-                if let kept = sources[task.tgid] {
-                    sources[task.tgid] = nil
-                    _ = try task.injectSyscall(Syscall.close.number, [UInt64(bitPattern: kept.fd)],
-                                               syscallInstruction: insn, base: regs)
+                let open = try openArguments(path, shared: shared, task: task)
+                fd = try task.injectSyscall(Syscall.openat.number, open, syscallInstruction: insn, base: regs)
+                if fd == -Int64(EMFILE) {
+                    try closeKept(task: task, regs: regs)
+                    fd = try task.injectSyscall(Syscall.openat.number, open, syscallInstruction: insn, base: regs)
                 }
-                let bytes = Array(path.utf8) + [0]
-                guard UInt64(bytes.count) <= ScratchPage.size else {
-                    throw ReplayError.tracee("the trace path \(path) is too long")
-                }
-                try task.writeMemory(ScratchPage.address, bytes)
-                let oflags: UInt64 = (shared ? 2 /* O_RDWR */ : 0) | 0o2000000 /* O_CLOEXEC */
-                fd = try task.injectSyscall(Syscall.openat.number,
-                                            [UInt64(bitPattern: -100 /* AT_FDCWD */), ScratchPage.address, oflags, 0],
-                                            syscallInstruction: insn, base: regs)
-                guard fd >= 0 else {
-                    throw ReplayError.tracee("the replayed program cannot open the trace's copy \(path) (error \(-fd))")
-                }
-                sources[task.tgid] = MappingSource(path: path, writable: shared, fd: fd)
+                try keep(path, shared: shared, fd: fd, tgid: task.tgid)
             }
         }
         return try task.injectSyscall(Syscall.mmap.number,
@@ -98,14 +161,14 @@ final class MappingReplay {
         return ((flags & ~typeMask) | (shared ? MmapFlags.shared : MmapFlags.private), -1)
     }
 
-    /// The mapping's flags and descriptor when it needs no open: anonymous memory, or the file the
-    /// process keeps open from its previous mmap (opened the same way). nil otherwise.
+    /// The mapping's flags and descriptor when it needs no open: anonymous memory, or a file the
+    /// process keeps open from an earlier mmap (opened the same way). nil otherwise.
     func keptMapping(_ file: MappedFile?, flags recorded: UInt64, tgid: pid_t) throws -> (flags: UInt64, fd: Int64)? {
         let (flags, fd) = try mappingArguments(file, flags: recorded)
         guard let file = file else { return (flags, fd) }
         let path = try files.source(for: file).path
-        guard let kept = sources[tgid], kept.path == path,
-              kept.writable == (flags & MmapFlags.typeMask == MmapFlags.shared) else { return nil }
+        let writable = flags & MmapFlags.typeMask == MmapFlags.shared
+        guard let kept = sources[tgid]?.first(where: { $0.path == path && $0.writable == writable }) else { return nil }
         return (flags, kept.fd)
     }
 

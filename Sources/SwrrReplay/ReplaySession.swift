@@ -37,6 +37,8 @@ public final class ReplaySession {
     lazy var execs = ExecReplay(session: self)
     lazy var syscalls = SyscallReplayer(session: self)
     lazy var mappings = MappingReplay(session: self)
+    /// The rt_sigaction sets held back until a signal delivery needs them (DeferredSignalActions.swift).
+    lazy var signalActions = DeferredSignalActions(session: self)
     var finished: ReplayOutcome?
     /// A debugger over this replay (DebugHook.swift): asked how to resume each task and shown
     /// every stop in `resume` first; a stop it claims ends `step` early (`ReplayStep.trap`).
@@ -138,10 +140,19 @@ public final class ReplaySession {
     }
 
     /// Replays to the end. Returns how it ended; throws on divergence or failure.
+    ///
+    /// The loop runs on the program's CPU, as the recorder's does (CPUBinding.onCPU): each ptrace
+    /// stop then wakes swrr where the stopped task was, and resuming the task needs no wakeup of
+    /// another CPU. Measured at load average 6 (2 CPUs shared with other builds), 11 alternating
+    /// pairs of replays of one trace each, median wall-clock time bound / unbound: make -j2 of 16
+    /// files 1.61 / 1.70 s, octane 1.42 / 1.57 s (an earlier trial at load 7-10, docs/BENCHMARKS.md:
+    /// octane 4.35 / 4.99 s, with worse worst cases bound).
     public func run() throws -> ReplayOutcome {
         defer { ReplayProfile.report("replay", byTime: true) }
-        while true {
-            if case .end(let done) = try step() { return done }
+        return try CPUBinding.onCPU(execs.cpu) {
+            while true {
+                if case .end(let done) = try step() { return done }
+            }
         }
     }
 
@@ -438,6 +449,8 @@ public final class ReplaySession {
     /// False when a stop of the debugger's came first.
     private func replaySignal(_ ev: SignalEvent) throws -> Bool {
         let t = try tasks.replayTask(ev.tid)
+        // Its delivery acts on the disposition the recording had (DeferredSignalActions.swift).
+        try signalActions.apply(t)
         let name = SignalNames.name(ev.signal)
         switch ev.point {
         case .synchronous:

@@ -24,6 +24,7 @@ final class SyscallReplayer {
 
     var tasks: ReplayTasks { session.tasks }
     private var mappings: MappingReplay { session.mappings }
+    private var signalActions: DeferredSignalActions { session.signalActions }
     func diverge(_ what: String) -> ReplayError { session.diverge(what) }
 
     /// False when a stop of the debugger's came before the call (ReplaySession.step).
@@ -34,15 +35,21 @@ final class SyscallReplayer {
         // A call replay runs as recorded (mprotect, brk, rt_sigaction...) is let through at its own
         // entry when no debugger is attached: PTRACE_SYSCALL, 2 stops (3 after an emulated call),
         // instead of a PTRACE_SYSEMU stop and an injection (4). A debugger resumes with SYSEMU.
-        // So is an mmap that needs no open first (anonymous memory, or a file the process keeps
-        // open, see map), with its arguments changed at the entry.
+        // So is an mmap, with its arguments changed at the entry (MappingReplay.replayMmapAtEntry).
         // A call the program's seccomp filter skipped or killed is never run (ProgramSeccompReplay.swift).
-        let action = ev.seccomp != .none ? .emulate : SyscallTable.spec(Int(ev.number))?.replayAction(args: ev.args)
+        var action = ev.seccomp != .none ? .emulate : SyscallTable.spec(Int(ev.number))?.replayAction(args: ev.args)
+        // A set of a signal's action: held back (emulated now, DeferredSignalActions.swift) or run.
+        let holdsAction = action?.setsSignalAction == true && signalActions.mayHold(ev, by: t)
+        if action?.setsSignalAction == true { action = holdsAction ? .emulate : .execute }
+        try applySignalActions(before: ev, by: t, action: action)
         let atEntryAllowed = session.debugHook == nil && t.parkedAt == nil
         let runsAtEntry = atEntryAllowed && (action == .execute || action == .executeKeepRecordedResult)
-        let mmapAtEntry = try atEntryAllowed && action == .mmap && ev.result >= 0
-            && mappings.keptMapping(ev.mappedFile, flags: ev.args[3], tgid: task.tgid) != nil
-        guard let regs = try session.toSyscallEntry(t, name: name, mode: runsAtEntry || mmapAtEntry ? .syscall : .sysemu) else {
+        let mmapAtEntry = atEntryAllowed && action == .mmap && ev.result >= 0
+        // exit and exit_group too: at a real entry the kernel runs them when the task is resumed
+        // (2 stops fewer than making them again from a PTRACE_SYSEMU stop).
+        let exitAtEntry = atEntryAllowed && action == .exit
+        let mode: ResumeMode = runsAtEntry || mmapAtEntry || exitAtEntry ? .syscall : .sysemu
+        guard let regs = try session.toSyscallEntry(t, name: name, mode: mode) else {
             return false
         }
         try checkEntry(regs, ev, name: name)
@@ -67,7 +74,8 @@ final class SyscallReplayer {
         let temporaryMask = handlerFollows ? spec.temporaryMask?.location(args: ev.args) {
             try? task.readMemory($0, count: $1)
         } : nil
-        let replay = spec.replayAction(args: ev.args)
+        let replay = action ?? spec.replayAction(args: ev.args)
+        if holdsAction { try signalActions.hold(ev, task: task) }
         switch replay {
         case .emulate where temporaryMask != nil:
             // rt_sigsuspend, pselect6, ppoll, epoll_pwait interrupted by a signal with a handler:
@@ -101,15 +109,7 @@ final class SyscallReplayer {
             _ = runsAtEntry ? try runToSyscallExit(t)
                 : try task.injectSyscall(spec.number, ev.args, syscallInstruction: insn, base: regs)
         case .mmap where mmapAtEntry:
-            let (flags, fd) = try mappings.keptMapping(ev.mappedFile, flags: ev.args[3], tgid: task.tgid)!
-            var r = regs
-            r.syscallArgs = [UInt64(bitPattern: ev.result), ev.args[1], ev.args[2], flags, UInt64(bitPattern: fd),
-                             ev.mappedFile == nil ? 0 : ev.args[5]]
-            try task.setRegisters(r)
-            let mapped = try runToSyscallExit(t)
-            if mapped != ev.result {
-                throw diverge("mmap at 0x\(String(UInt64(bitPattern: ev.result), radix: 16)) returned \(mapped) on replay")
-            }
+            try mappings.replayMmapAtEntry(ev, task: t, regs: regs)
         case .mmap:
             try mappings.replayMmap(ev, task: task, regs: regs)
         case .shmAttach:
@@ -124,8 +124,8 @@ final class SyscallReplayer {
                 throw diverge("rt_sigreturn restored rax \(r) on replay but \(ev.result) when recorded")
             }
             return true   // keep every register the frame restored
-        case .executeWhen:
-            break   // resolved to execute or emulate by replayAction
+        case .executeWhen, .signalAction:
+            break   // resolved to execute or emulate above (replayAction, setsSignalAction)
         case .ptrace:
             for w in ev.writes { try task.writeMemory(w.address, w.bytes) }
             try replayPtraceEffect(ev, caller: task)
@@ -134,6 +134,9 @@ final class SyscallReplayer {
             guard ev.result < 0 else {
                 throw ReplayError.trace("a successful execve is recorded as an exec event, not as a syscall")
             }
+        case .exit where exitAtEntry:
+            try tasks.awaitExit(t)
+            return true
         case .exit:
             var r = regs
             r.rip = insn
@@ -163,10 +166,25 @@ final class SyscallReplayer {
         return true
     }
 
+    /// Where the call `ev` of `t` needs the kernel's signal dispositions to be the recorded ones,
+    /// the actions its process holds back are set first, before `t` runs to the call: a clone
+    /// sharing them, and a call a signal with a handler interrupts (its disposition is read from
+    /// /proc). A fork's or vfork's child gets a copy of them (replaySpawn).
+    private func applySignalActions(before ev: SyscallEvent, by t: ReplayTask, action: ReplayAction?) throws {
+        guard signalActions.holds(t.task.tgid) else { return }
+        if action == .spawn {
+            let flags = Int(ev.number) == Syscall.clone.number && !ev.args.isEmpty ? CloneFlags(rawValue: ev.args[0]) : []
+            try signalActions.beforeClone(t, flags: flags)
+        }
+        if case .signal(let s)? = try session.events.upcoming(for: ev.tid), s.point == .syscallBoundary {
+            try signalActions.apply(t)
+        }
+    }
+
     /// From a real syscall entry stop (PTRACE_SYSCALL): lets the kernel run the call and returns
     /// its result at the exit stop. Signals meanwhile are not the program's (replay delivers the
     /// recorded ones itself): dropped, as during an injection.
-    private func runToSyscallExit(_ t: ReplayTask) throws -> Int64 {
+    func runToSyscallExit(_ t: ReplayTask) throws -> Int64 {
         while true {
             try t.task.resume(.syscall)
             let stop = try t.task.wait()
@@ -231,7 +249,12 @@ final class SyscallReplayer {
         // not the parent's result when the child is in another one (SpawnedTask).
         let recordedTid = ev.createdTid
         tasks[recordedTid] = ReplayTask(task: c, newborn: true)
-        if !isThread { mappings.forget(process: child) }   // (a pid used again)
+        if !isThread {
+            // (a pid used again: nothing of an earlier process's)
+            if flags.contains(.files) { mappings.forget(process: child) }
+            else { mappings.inherit(process: child, from: parent.task.tgid) }
+            signalActions.newProcess(child, parent: parent.task.tgid, flags: flags)
+        }
         let nc = try tasks.replayTask(recordedTid)
         // The child inherited the argument registers of the injected call; give it the ones the
         // program had (glibc's vfork keeps its return address in rdi across the call).

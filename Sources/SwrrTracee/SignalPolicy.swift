@@ -23,6 +23,12 @@ public enum SignalPolicy {
         return .fatal
     }
 
+    /// The signals the task's process ignores (SigIgn: bit n-1 for signal n): what survives an
+    /// execve of its dispositions.
+    public static func ignored(tid: Int32) -> UInt64 {
+        mask("SigIgn", in: readTextFile("/proc/\(tid)/status") ?? "")
+    }
+
     /// Whether the thread blocks `signal` (SigBlk); false for a number that is not a signal.
     public static func isBlocked(_ signal: Int32, tid: Int32) -> Bool {
         guard signal >= 1 && signal <= 64 else { return false }

@@ -164,6 +164,11 @@ public final class Task {
         }
     }
 
+    /// How many stops `wait()` has waited for in this process, every task together: what
+    /// SWRR_PROFILE counts per kind of replayed event (SwrrReplay/ReplayProfile.swift). Only the
+    /// one tracer thread waits, so a plain counter does.
+    public nonisolated(unsafe) static var stopsWaited = 0
+
     /// Seconds this task may make no progress (asleep in the kernel, a zombie: StallWatch.swift)
     /// while `wait()` waits for its stop, after which `wait()` throws TaskStuck; nil: no bound
     /// (a recorded program may block as long as it likes; a replayed one never blocks for long).
@@ -172,6 +177,7 @@ public final class Task {
     /// Waits for this task's next stop or its end (within `stuckAfter`, when set: WaitWatchdog
     /// ends the wait of a task that makes no progress for that long, and it throws TaskStuck).
     public func wait() throws -> Stop {
+        Task.stopsWaited &+= 1
         var status: Int32 = 0
         if let limit = stuckAfter {
             WaitWatchdog.shared.begin(tid: tid, tgid: tgid, limit: limit)

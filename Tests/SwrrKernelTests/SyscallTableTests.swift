@@ -76,6 +76,17 @@ final class SyscallTableTests: XCTestCase {
         XCTAssertEqual(setrlimit.replayAction(args: [7, 0x1000, 0, 0, 0, 0]), .emulate)
     }
 
+    /// rt_sigaction: a query (no new action) is emulated; a set stays `signalAction`, which replay
+    /// runs or holds back (SwrrReplay/DeferredSignalActions.swift).
+    func testSignalActionQueriesAreEmulated() throws {
+        let sigaction = try XCTUnwrap(SyscallTable.spec(Syscall.rt_sigaction.number))
+        XCTAssertEqual(sigaction.replayAction(args: [10, 0, 0x2000, 8, 0, 0]), .emulate)
+        XCTAssertEqual(sigaction.replayAction(args: [10, 0x1000, 0x2000, 8, 0, 0]), .signalAction(newActionArg: 1))
+        XCTAssertEqual(sigaction.replayAction(args: [10, 0x1000, 0, 8, 0, 0]), .signalAction(newActionArg: 1))
+        XCTAssertTrue(sigaction.replayAction(args: [10, 0x1000, 0, 8, 0, 0]).setsSignalAction)
+        XCTAssertFalse(sigaction.replayAction(args: [10, 0, 0x2000, 8, 0, 0]).setsSignalAction)
+    }
+
     func testUnknownIoctlIsRefusedByNumber() throws {
         let ioctl = try XCTUnwrap(SyscallTable.spec(16))
         XCTAssertThrowsError(try SyscallOutputs.ranges(for: ioctl, args: [1, 0x1234, 0, 0, 0, 0], result: 0) { _, _ in nil }) { e in

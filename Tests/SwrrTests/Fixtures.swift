@@ -73,6 +73,8 @@ enum Fixture: String {
     case programPtrace = "program_ptrace"
     // writes into another task's memory through /proc/PID/mem, as debuggers make them
     case procMem = "proc_mem"
+    // rt_sigaction sets replay holds back until a disposition matters (issue 18)
+    case heldSignalActions = "held_signal_actions"
 
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
