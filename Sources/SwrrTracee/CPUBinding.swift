@@ -84,6 +84,24 @@ public enum CPUBinding {
         }
     }
 
+    /// A thread's CPU affinity, as sched_getaffinity gives it.
+    public struct Affinity: Equatable, Sendable {
+        let mask: [UInt64]
+
+        /// The calling thread's; nil if it cannot be read.
+        public static func ofCallingThread() -> Affinity? {
+            var mask = [UInt64](repeating: 0, count: words)
+            guard swrr_get_affinity(0, &mask, Int32(words)) == 0 else { return nil }
+            return Affinity(mask: mask)
+        }
+
+        /// Gives the calling thread this affinity; false if the kernel refuses.
+        @discardableResult
+        public func applyToCallingThread() -> Bool {
+            swrr_set_affinity(0, mask, Int32(words)) == 0
+        }
+    }
+
     /// Runs `body` with the calling thread on `cpu` (nil: where it is), then gives the thread its
     /// affinity back. If the thread cannot be moved, `body` runs where it is. The CPUID snapshot
     /// of a trace header is taken this way, on the recording's CPU; and the recorder runs its loop
@@ -92,11 +110,10 @@ public enum CPUBinding {
     /// stopped task left.
     public static func onCPU<T>(_ cpu: Int?, _ body: () throws -> T) rethrows -> T {
         guard let cpu, cpu >= 0, cpu < maxCPUs else { return try body() }
-        var saved = [UInt64](repeating: 0, count: words)
-        guard swrr_get_affinity(0, &saved, Int32(words)) == 0 else { return try body() }
-        guard swrr_set_affinity(0, mask(of: [cpu]), Int32(words)) == 0 else { return try body() }
+        guard let saved = Affinity.ofCallingThread(),
+              Affinity(mask: mask(of: [cpu])).applyToCallingThread() else { return try body() }
         // sched_setaffinity moves the calling thread before it returns.
-        defer { _ = swrr_set_affinity(0, saved, Int32(words)) }
+        defer { saved.applyToCallingThread() }
         return try body()
     }
 
