@@ -238,7 +238,10 @@ public final class Recorder: RecordLoop {
     /// The wait for a stop timed out: do what the scheduler decides.
     private func onTimeout() throws {
         scheduler.pollHeldWaits()
-        for action in scheduler.timeout() {
+        let asleepInBufferedCall = { (t: RecordTask) in
+            TaskActivity.sleepingSyscall(tgid: t.task.tgid, tid: t.task.tid)?.pc == SyscallBufferLayout.untracedSyscallEnd
+        }
+        for action in scheduler.timeout(asleepInBufferedCall: asleepInBufferedCall) {
             switch action {
             case .blocked(let c, let marker):
                 if marker { try writerRef.append(.syscallEntry(SyscallEntryEvent(

@@ -214,8 +214,10 @@ final class Scheduler {
         case interrupt(RecordTask)
     }
 
-    /// The decisions at a timeout of the wait for stops.
-    func timeout() -> [TimeoutAction] {
+    /// The decisions at a timeout of the wait for stops. `asleepInBufferedCall` says whether a
+    /// task the scheduler counts as running user code is in fact asleep in the kernel inside a
+    /// buffered syscall (the recorder asks /proc).
+    func timeout(asleepInBufferedCall: (RecordTask) -> Bool = { _ in false }) -> [TimeoutAction] {
         let now = now()
         var actions: [TimeoutAction] = []
         if let c = current {
@@ -232,6 +234,17 @@ final class Scheduler {
                 // It blocked: mark where it entered (unless its tracer's entry stop did), and let
                 // another task run meanwhile.
                 return [.blocked(c, marker: !c.ptraceEntryRecorded)]
+            }
+            if c.state == .running && c.buffer != nil && !c.interruptPending && othersRunnable(than: c)
+                && elapsed(since: c.runningSince, now) >= Self.blockTimeoutMs && asleepInBufferedCall(c) {
+                // A buffered call that blocked without its desched signal: the thread blocks
+                // SIGPWR (libdispatch's worker threads block every signal but the faults, and
+                // read pipes so), so the perf event's signal stays pending and nothing stops the
+                // call. It would keep the slot until the call returns, which may need another
+                // task's turn (swift-driver's reader thread waited for swift-frontend's output
+                // this way). Interrupted, it is made again as an ordinary syscall
+                // (SignalRecorder.interrupted), which blocks as a recorded one does.
+                return [.interrupt(c)]
             }
             if c.state == .running && c.buffer != nil
                 && elapsed(since: c.runningSince, now) >= (chaos == nil ? Self.bufferedSliceMs : c.sliceMs),

@@ -47,14 +47,9 @@ final class SignalRecorder {
     func signalStop(_ t: RecordTask, signal: Int32) throws {
         let task = t.task
         var regs = try task.registers()
-        if buffers.syscallBuffering && regs.rip == SyscallBufferLayout.untracedSyscallEnd
-            && SyscallBufferLayout.wasInterrupted(regs.syscallResult) {
-            // A signal interrupted a buffered call (it blocked, or the program's signal came):
-            // instead of the kernel's restart, the library makes it as an ordinary syscall, where
-            // a signal of the program is then delivered (swrr_syscallbuf.h).
-            regs.rax = UInt64(bitPattern: SyscallBufferLayout.interrupted)
-            try task.setRegisters(regs)
-        }
+        // A signal interrupted a buffered call (it blocked, or the program's signal came): a
+        // signal of the program is then delivered at the ordinary syscall.
+        try buffers.makeInterruptedCallOrdinary(t, regs: &regs)
         if signal == SyscallBufferLayout.deschedSignal, try buffers.isDesched(t) {
             // The library's own signal: never the program's.
             try buffers.deschedStop(t, regs: regs)
@@ -165,6 +160,15 @@ final class SignalRecorder {
     /// Our PTRACE_INTERRUPT arrived: deliver signals held back too long here, or end the task's
     /// slice (it gives the slot to the runnable others at a recorded position).
     func interrupted(_ t: RecordTask) throws {
+        var regs = try t.task.registers()
+        if try buffers.makeInterruptedCallOrdinary(t, regs: &regs) {
+            // It was asleep in a buffered call (Scheduler.timeout): no position can be taken
+            // there (takePosition gives up at a syscall about to restart, and the task, resumed,
+            // went back to sleep in the call: recording stood still, interrupting it every 2 ms).
+            // Its ordinary syscall comes at once and is a switch point, where held signals are
+            // delivered too.
+            return try loop.resumeUser(t)
+        }
         switch scheduler.interrupted(t) {
         case .deliverHeld:
             return try deliverHeldHere(t)

@@ -163,6 +163,19 @@ final class SyscallBuffers {
         t.applyFdEffect(effect, args: args, result: Int64(bitPattern: bytes.loadU64(at: offset + 8))) { nil }
     }
 
+    /// When `t` (stopped, with registers `regs`) stands at the end of a buffered call that a
+    /// signal or our PTRACE_INTERRUPT cut short (an EINTR or a restart code): the call returns
+    /// SWRR_INTERRUPTED instead of the kernel's restart, and the library makes it as an ordinary
+    /// syscall (swrr_syscallbuf.h). Such a call did nothing, so making it again changes nothing.
+    @discardableResult
+    func makeInterruptedCallOrdinary(_ t: RecordTask, regs: inout Registers) throws -> Bool {
+        guard syscallBuffering, regs.rip == SyscallBufferLayout.untracedSyscallEnd,
+              SyscallBufferLayout.wasInterrupted(regs.syscallResult) else { return false }
+        regs.rax = UInt64(bitPattern: SyscallBufferLayout.interrupted)
+        try t.task.setRegisters(regs)
+        return true
+    }
+
     /// Makes the task's next buffered call an ordinary syscall (a signal waits for one).
     func interruptBuffering(_ t: RecordTask) {
         guard let b = t.buffer else { return }

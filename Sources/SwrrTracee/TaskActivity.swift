@@ -53,6 +53,23 @@ public struct TaskActivity: Equatable, Sendable {
         self.init(state: s, cpuTicks: overflow ? .max : sum)
     }
 
+    /// The syscall task `tid` sleeps in now and the address its `syscall` instruction returns to
+    /// (the PC field of /proc/PID/syscall); nil when it runs (the kernel answers "running" for a
+    /// task on a CPU or runnable), sleeps outside any syscall, or is gone. One read of /proc.
+    public static func sleepingSyscall(tgid: pid_t, tid: pid_t) -> (number: Int, pc: UInt64)? {
+        guard let text = readTextFile("/proc/\(tgid)/task/\(tid)/syscall") else { return nil }
+        return sleepingSyscall(text)
+    }
+
+    /// The number and PC of a /proc/PID/syscall line ("NR ARG1…ARG6 SP PC"); nil for "running",
+    /// "-1 SP PC" or anything else.
+    static func sleepingSyscall(_ text: String) -> (number: Int, pc: UInt64)? {
+        let fields = text.split(whereSeparator: { $0 == " " || $0 == "\n" })
+        guard fields.count == 9, let number = syscallNumber(text), let last = fields.last,
+              last.hasPrefix("0x"), let pc = UInt64(last.dropFirst(2), radix: 16) else { return nil }
+        return (number, pc)
+    }
+
     /// The syscall number of a /proc/PID/syscall line ("running" and "-1 …": none). A number
     /// outside the kernel's range is none too.
     static func syscallNumber(_ text: String) -> Int? {

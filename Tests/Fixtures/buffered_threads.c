@@ -4,7 +4,12 @@
  *     messages arrive in order and prints a checksum. Writes block when the pipe is full, reads
  *     when it is empty.
  *   wait: the main thread waits for a flag in a loop of clock_gettime calls (buffered, so no
- *     switch points) while a second thread has to run to set it. */
+ *     switch points) while a second thread has to run to set it.
+ *   masked ROUNDS: a thread that blocks every signal (as libdispatch's worker threads do) reads
+ *     a pipe the main thread writes after a sleep, ROUNDS times: each read is buffered and blocks
+ *     while the main thread waits for its turn, and the desched signal (SIGPWR) cannot interrupt
+ *     it. The reader answers each message on a second pipe. */
+#include <signal.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,12 +80,49 @@ static int wait_test(void) {
     return 0;
 }
 
+static int to_reader[2], to_main[2];
+
+static void *masked_reader(void *arg) {
+    long rounds = (long)arg;
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
+    for (long i = 0; i < rounds; i++) {
+        char c;
+        if (read(to_reader[0], &c, 1) != 1) { perror("read"); exit(3); }
+        c += 1;
+        if (write(to_main[1], &c, 1) != 1) { perror("write"); exit(3); }
+    }
+    return NULL;
+}
+
+static int masked_test(long rounds) {
+    if (pipe(to_reader) != 0 || pipe(to_main) != 0) return 2;
+    pthread_t t;
+    pthread_create(&t, NULL, masked_reader, (void *)rounds);
+    long sum = 0;
+    for (long i = 0; i < rounds; i++) {
+        // The reader gets the CPU while this sleeps, and blocks in its read; the sleep's end
+        // makes this thread runnable beside it. (Longer the first time: the reader starts, and
+        // opens its desched event with a dozen recorded syscalls, before its first read.)
+        struct timespec ts = {0, (i == 0 ? 200 : 20) * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        char c = (char)('a' + i % 20), back;
+        if (write(to_reader[1], &c, 1) != 1 || read(to_main[0], &back, 1) != 1) { perror("pipe"); return 4; }
+        sum += back;
+    }
+    pthread_join(t, NULL);
+    printf("%ld rounds with a reader that blocks every signal, answers sum %ld\n", rounds, sum);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc >= 4 && strcmp(argv[1], "pipe") == 0) {
         writes = atoi(argv[3]);
         return pipe_test(atoi(argv[2]));
     }
     if (argc >= 2 && strcmp(argv[1], "wait") == 0) return wait_test();
-    fprintf(stderr, "usage: buffered_threads pipe THREADS WRITES | wait\n");
+    if (argc >= 3 && strcmp(argv[1], "masked") == 0) return masked_test(atol(argv[2]));
+    fprintf(stderr, "usage: buffered_threads pipe THREADS WRITES | wait | masked ROUNDS\n");
     return 2;
 }

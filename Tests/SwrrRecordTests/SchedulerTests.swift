@@ -193,6 +193,30 @@ final class SchedulerTests: XCTestCase {
         XCTAssertEqual(describe(scheduler.timeout()), ["stopBuffering 10", "interrupt 10"])
     }
 
+    func testATaskAsleepInABufferedCallIsInterruptedAfterTheBlockTimeout() {
+        let a = task(10, .runnable)
+        let b = task(11, .runnable)
+        XCTAssertEqual(runNext(), 10)
+        a.buffer = TaskBuffer(address: 0x7000_0000)
+        var asked: [Int32] = []
+        let asleep = { (t: RecordTask) -> Bool in asked.append(t.tid); return true }
+        clock += UInt64(Scheduler.blockTimeoutMs) - 1
+        XCTAssertEqual(describe(scheduler.timeout(asleepInBufferedCall: asleep)), [], "not yet")
+        clock += 1
+        XCTAssertEqual(describe(scheduler.timeout(asleepInBufferedCall: { _ in false })), [], "running user code")
+        XCTAssertEqual(describe(scheduler.timeout(asleepInBufferedCall: asleep)), ["interrupt 10"])
+        XCTAssertEqual(asked, [10])
+        a.interruptPending = true
+        XCTAssertEqual(describe(scheduler.timeout(asleepInBufferedCall: asleep)), [], "one interrupt at a time")
+        a.interruptPending = false
+        b.state = .blocked
+        XCTAssertEqual(describe(scheduler.timeout(asleepInBufferedCall: asleep)), [], "nobody waits for the slot")
+        b.state = .runnable
+        a.buffer = nil
+        XCTAssertEqual(describe(scheduler.timeout(asleepInBufferedCall: asleep)), [], "no buffer: no buffered call")
+        XCTAssertEqual(asked, [10], "/proc is read only when the answer decides")
+    }
+
     func testHeldSignalDeadlines() {
         let a = task(10, .runnable)
         let b = task(11, .runnable)

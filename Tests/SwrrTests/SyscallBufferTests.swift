@@ -265,6 +265,23 @@ final class SyscallBufferTests: XCTestCase {
         XCTAssertEqual(buffered("write"), 1)
     }
 
+    /// A thread that blocks every signal (libdispatch's worker threads do; swiftc's driver reads
+    /// swift-frontend's output in one) makes a buffered read of an empty pipe: the read blocks
+    /// and its desched signal stays pending. The main thread, runnable beside it, must still get
+    /// its turn to write the byte (the recording stood still, interrupting the reader every 2 ms,
+    /// before the recorder made such a read an ordinary syscall). Each round's read is an event.
+    func testABufferedReadInAThreadBlockingEverySignalLetsTheOthersRun() throws {
+        let exe = try Fixture.bufferedThreads.executable(.o2Dynamic)
+        let recording = try record([exe, "masked", "10"], expectedStatus: 0, environment: Self.buffered, timeout: 60)
+        XCTAssertFalse(recording.result.timedOut, "\(recording.result)")
+        XCTAssertEqual(recording.result.stdoutText, "10 rounds with a reader that blocks every signal, answers sum 1025\n")
+        for _ in 0..<2 { try assertReplaysIdentically(recording) }
+        let dump = try Swrr.run(["dump", recording.trace]).stdoutText.split(separator: "\n")
+        // The reader's reads of its pipe (descriptor 3), made again as ordinary syscalls.
+        let reads = dump.filter { $0.first?.isNumber == true && $0.contains("] read(3, ") && $0.hasSuffix(", 1) = 1 [wrote 1 bytes]") }
+        XCTAssertEqual(reads.count, 10, dump.joined(separator: "\n"))
+    }
+
     /// A thread polling a flag with buffered calls (no switch points) must let the thread that
     /// sets it run.
     func testAThreadWaitingInBufferedCallsLetsTheOtherRun() throws {

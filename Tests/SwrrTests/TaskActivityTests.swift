@@ -33,6 +33,13 @@ final class TaskActivityTests: XCTestCase {
         XCTAssertFalse(a.wchan.isEmpty, "\(a)")
         XCTAssertTrue(a.description.hasPrefix("asleep in the kernel in clock_nanosleep (state S, wchan "), a.description)
         XCTAssertFalse(a.isRunning)
+        // The PC of /proc/PID/syscall: where clock_nanosleep's `syscall` instruction returns to,
+        // the rip the task shows once stopped.
+        let sleeping = try XCTUnwrap(TaskActivity.sleepingSyscall(tgid: task.tgid, tid: task.tid))
+        XCTAssertEqual(sleeping.number, 230)
+        try task.interrupt()
+        guard case .event(.stop) = try task.wait() else { return XCTFail("no PTRACE_EVENT_STOP") }
+        XCTAssertEqual(sleeping.pc, try task.registers().rip)
     }
 
     func testStatFieldsAreCountedAfterTheCommandName() {
@@ -46,6 +53,12 @@ final class TaskActivityTests: XCTestCase {
         XCTAssertNil(TaskActivity.syscallNumber("running\n"))
         XCTAssertNil(TaskActivity.syscallNumber("-1 0x7ffe 0x401000\n"))
         XCTAssertNil(TaskActivity.syscallNumber("99999999999999999999 0x0\n"))
+        XCTAssertTrue(TaskActivity.sleepingSyscall("0 0x8 0x7fffd4000d40 0x1 0x0 0x0 0x0 0x7fffd4000c00 0x70001002\n")
+                      .map { $0 == (0, 0x7000_1002) } ?? false)
+        XCTAssertNil(TaskActivity.sleepingSyscall("running\n"))
+        XCTAssertNil(TaskActivity.sleepingSyscall("-1 0x7ffe 0x401000\n"), "asleep outside any syscall")
+        XCTAssertNil(TaskActivity.sleepingSyscall("0 0x8 0x0 0x0 0x0 0x0 0x0 0x7ffe 0xzz\n"), "a PC that is no number")
+        XCTAssertNil(TaskActivity.sleepingSyscall("0 0x8 0x0 0x0 0x0 0x0 0x0 0x7ffe 0x10000000000000000\n"), "past 64 bits")
     }
 
     func testOnlyATaskWithoutProgressForTheWholeBoundIsStuck() {
