@@ -7,12 +7,31 @@ public struct IoctlSpec: Sendable {
     public let name: String
     /// Bytes the kernel writes at argument 2 on success (0: none).
     public let outputSize: Int
+    /// What the kernel also writes through a pointer inside the struct at argument 2.
+    public let pointed: IoctlPointedOutput?
+
+    public init(request: UInt32, name: String, outputSize: Int, pointed: IoctlPointedOutput? = nil) {
+        self.request = request
+        self.name = name
+        self.outputSize = outputSize
+        self.pointed = pointed
+    }
+}
+
+/// Memory an ioctl writes through a pointer its argument's struct holds, found after the call
+/// from the struct as the kernel left it (SyscallOutputs).
+public enum IoctlPointedOutput: Sendable, Equatable {
+    /// struct ifconf (16 bytes: int ifc_len at 0, padding, char *ifc_buf at 8): the kernel
+    /// (dev_ifconf) writes one struct ifreq (40 bytes) per interface address at ifc_buf, within
+    /// the ifc_len given, and sets ifc_len to the bytes written; with ifc_buf NULL it writes no
+    /// ifreq and sets ifc_len to the bytes needed.
+    case ifconf
 }
 
 public enum IoctlTable {
     // Sizes (gcc's sizeof on x86-64): the kernel's struct termios (for TCGETS) 36 bytes, struct
     // termios2 44, struct winsize 8, int 4, loff_t 8, struct fsxattr 28, struct rtc_time 36,
-    // struct rtc_wkalrm 40, unsigned long 8.
+    // struct rtc_wkalrm 40, unsigned long 8, struct ifreq 40, struct ifconf 16.
     //
     // All are emulated on replay (ioctl is): the terminal, file and clock they act on are the
     // recording's. Requests that change kernel state (TIOCSCTTY, TIOCSPGRP, TIOCSTI, FIOASYNC,
@@ -66,6 +85,20 @@ public enum IoctlTable {
         IoctlSpec(request: 0x4008_7602, name: "FS_IOC_SETVERSION", outputSize: 0),
         IoctlSpec(request: 0x801C_581F, name: "FS_IOC_FSGETXATTR", outputSize: 28),
         IoctlSpec(request: 0x401C_5820, name: "FS_IOC_FSSETXATTR", outputSize: 0),
+
+        // ---- network interfaces (any socket; numbers from before the _IOC encoding) ----
+        // Each query copies the whole struct ifreq (40 bytes) back (put_user_ifreq, or
+        // inet_ioctl's copy_to_user for the addresses). libuuid's time-based UUIDs (swift-frontend
+        // makes one per compile) read the list and each interface's hardware address.
+        IoctlSpec(request: 0x8910, name: "SIOCGIFNAME", outputSize: 40),
+        IoctlSpec(request: 0x8912, name: "SIOCGIFCONF", outputSize: 4, pointed: .ifconf),
+        IoctlSpec(request: 0x8913, name: "SIOCGIFFLAGS", outputSize: 40),
+        IoctlSpec(request: 0x8915, name: "SIOCGIFADDR", outputSize: 40),
+        IoctlSpec(request: 0x8919, name: "SIOCGIFBRDADDR", outputSize: 40),
+        IoctlSpec(request: 0x891B, name: "SIOCGIFNETMASK", outputSize: 40),
+        IoctlSpec(request: 0x8921, name: "SIOCGIFMTU", outputSize: 40),
+        IoctlSpec(request: 0x8927, name: "SIOCGIFHWADDR", outputSize: 40),
+        IoctlSpec(request: 0x8933, name: "SIOCGIFINDEX", outputSize: 40),
 
         // ---- real-time clocks (/dev/rtcN) ----
         IoctlSpec(request: 0x7001, name: "RTC_AIE_ON", outputSize: 0),

@@ -179,6 +179,17 @@ public enum SyscallOutputs {
         return out
     }
 
+    /// SIOCGIFCONF's ifreqs (IoctlPointedOutput.ifconf): ifc_len bytes at ifc_buf, read from the
+    /// struct ifconf at `address` after the call. A length the kernel cannot have written (negative,
+    /// or beyond 1 MiB: 26,000 interface addresses) is none.
+    static func ifconfRanges(_ address: UInt64, readMemory: ReadMemory) -> [MemoryRange] {
+        guard address != 0, let s = readMemory(address, 16), s.count == 16 else { return [] }
+        let length = Int32(bitPattern: s.loadU32(at: 0))
+        let buffer = s.loadU64(at: 8)
+        guard buffer != 0, length > 0, length <= 1 << 20 else { return [] }
+        return [MemoryRange(address: buffer, length: Int(length))]
+    }
+
     static func dynamicRanges(spec: SyscallSpec, args: [UInt64], result: Int64,
                               readMemory: ReadMemory, semaphoreCount: SemaphoreCount? = nil) throws -> [MemoryRange] {
         func r(_ a: UInt64, _ n: Int) -> [MemoryRange] {
@@ -189,7 +200,10 @@ public enum SyscallOutputs {
             guard let io = IoctlTable.spec(args[1]) else {
                 throw Unsupported.ioctl(request: args[1], fd: Int64(bitPattern: args[0]))
             }
-            return r(args[2], io.outputSize)
+            switch io.pointed {
+            case nil: return r(args[2], io.outputSize)
+            case .ifconf: return r(args[2], io.outputSize) + ifconfRanges(args[2], readMemory: readMemory)
+            }
         case "fcntl":
             switch args[1] {
             case 5, 36: return r(args[2], 32)      // F_GETLK, F_OFD_GETLK: struct flock

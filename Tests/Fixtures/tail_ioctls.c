@@ -1,4 +1,5 @@
-/* tail_ioctls.c: terminal, file, descriptor and real-time clock ioctls (issue 14), each printed
+/* tail_ioctls.c: terminal, file, descriptor, network interface and real-time clock ioctls
+ * (issue 14; the interface queries are libuuid's, which swift-frontend makes), each printed
  * as "NAME: result=R errno=E" (R is -1 on failure) with what it wrote. A new pseudo-terminal
  * (its number depends on the others open), a random window size and a random pushed character,
  * file generation numbers and a random file size change from run to run.
@@ -9,11 +10,15 @@
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <linux/rtc.h>
+#include <net/if.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -119,6 +124,55 @@ static void files(const char *dir) {
     unlink(path);
 }
 
+/* The interfaces (libuuid's get_node_id asks for the list and each one's hardware address);
+ * the loopback interface is described on a line of its own, the same on every machine. */
+static void network(void) {
+    int s = socket(AF_INET, SOCK_DGRAM, 0);
+    if (report("socket(AF_INET)", s) < 0) return;
+    struct ifconf ifc = {.ifc_len = 0, .ifc_buf = NULL};
+    report("SIOCGIFCONF(length)", ioctl(s, SIOCGIFCONF, &ifc));
+    int needed = ifc.ifc_len;
+    struct ifreq reqs[32];
+    memset(reqs, 0xee, sizeof reqs);
+    ifc.ifc_len = sizeof reqs;
+    ifc.ifc_req = reqs;
+    report("SIOCGIFCONF", ioctl(s, SIOCGIFCONF, &ifc));
+    int count = ifc.ifc_len / (int)sizeof(struct ifreq);
+    unsigned long sum = 0;   /* the whole array: what the kernel wrote, and the 0xee it did not */
+    for (size_t i = 0; i < sizeof reqs; i++) sum = sum * 131 + ((unsigned char *)reqs)[i];
+    printf("  interfaces=%d same_as_needed=%d checksum=%lu\n", count, ifc.ifc_len == needed, sum);
+    for (int i = 0; i < count && i < 32; i++) {
+        struct ifreq r;
+        memset(&r, 0, sizeof r);
+        memcpy(r.ifr_name, reqs[i].ifr_name, IFNAMSIZ);
+        char addr[INET_ADDRSTRLEN] = "?";
+        inet_ntop(AF_INET, &((struct sockaddr_in *)&reqs[i].ifr_addr)->sin_addr, addr, sizeof addr);
+        int hw = ioctl(s, SIOCGIFHWADDR, &r);
+        unsigned char mac[6];   /* (the union is overwritten by the next requests) */
+        memcpy(mac, r.ifr_hwaddr.sa_data, sizeof mac);
+        int family = r.ifr_hwaddr.sa_family;
+        int flags = ioctl(s, SIOCGIFFLAGS, &r) == 0 ? r.ifr_flags : -1;
+        int mtu = ioctl(s, SIOCGIFMTU, &r) == 0 ? r.ifr_mtu : -1;
+        int index = ioctl(s, SIOCGIFINDEX, &r) == 0 ? r.ifr_ifindex : -1;
+        struct ifreq byindex;
+        memset(&byindex, 0, sizeof byindex);
+        byindex.ifr_ifindex = index;
+        int named = ioctl(s, SIOCGIFNAME, &byindex);
+        char mask[INET_ADDRSTRLEN] = "?";
+        if (ioctl(s, SIOCGIFNETMASK, &r) == 0)
+            inet_ntop(AF_INET, &((struct sockaddr_in *)&r.ifr_netmask)->sin_addr, mask, sizeof mask);
+        char direct[INET_ADDRSTRLEN] = "?";
+        if (ioctl(s, SIOCGIFADDR, &r) == 0)
+            inet_ntop(AF_INET, &((struct sockaddr_in *)&r.ifr_addr)->sin_addr, direct, sizeof direct);
+        printf("  %s: addr=%s same_addr=%d netmask=%s hw=%d family=%d mac=%02x:%02x:%02x:%02x:%02x:%02x up=%d "
+               "loopback=%d mtu=%d index=%d name_by_index=%s\n",
+               reqs[i].ifr_name, addr, strcmp(addr, direct) == 0, mask, hw, family, mac[0], mac[1], mac[2], mac[3],
+               mac[4], mac[5], (flags & IFF_UP) != 0, (flags & IFF_LOOPBACK) != 0, mtu, index,
+               named == 0 ? byindex.ifr_name : "?");
+    }
+    close(s);
+}
+
 static void clock_device(void) {
     /* No RTC on these VMs: the requests reach /dev/null, which answers ENOTTY. */
     int rtc = open("/dev/rtc0", O_RDONLY);
@@ -142,6 +196,7 @@ int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOFBF, 1 << 16);
     terminal();
     files(dir);
+    network();
     clock_device();
     printf("done\n");
     return 0;

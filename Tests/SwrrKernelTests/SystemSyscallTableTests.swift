@@ -121,4 +121,26 @@ final class IoctlTableTests: XCTestCase {
         XCTAssertEqual(IoctlTable.spec(0x802C_542A)?.outputSize, 44)
         XCTAssertEqual(Set(IoctlTable.all.map(\.request)).count, IoctlTable.all.count, "a request twice")
     }
+
+    /// SIOCGIFCONF writes ifc_len and, through ifc_buf, the ifreqs: both found from the struct
+    /// ifconf after the call; a NULL ifc_buf (the length query) and a length the
+    /// kernel cannot have written give ifc_len alone, a failed call nothing.
+    func testInterfaceListIsFoundThroughItsPointer() throws {
+        let spec = try XCTUnwrap(SyscallTable.all.first { $0.name == "ioctl" })
+        func ranges(ifcLen: Int32, buffer: UInt64, result: Int64 = 0) throws -> [MemoryRange] {
+            let ifconf = withUnsafeBytes(of: ifcLen.littleEndian) { Array($0) } + [0, 0, 0, 0]
+                + withUnsafeBytes(of: buffer.littleEndian) { Array($0) }
+            return try SyscallOutputs.ranges(for: spec, args: [5, 0x8912, 0x1000, 0, 0, 0], result: result,
+                                             readMemory: { address, count in
+                address == 0x1000 && count == 16 ? ifconf : nil
+            })
+        }
+        let header = MemoryRange(address: 0x1000, length: 4)
+        XCTAssertEqual(try ranges(ifcLen: 80, buffer: 0x2000), [header, MemoryRange(address: 0x2000, length: 80)])
+        XCTAssertEqual(try ranges(ifcLen: 80, buffer: 0), [header], "the length query")
+        XCTAssertEqual(try ranges(ifcLen: 80, buffer: 0x2000, result: -14), [], "a failed ioctl wrote nothing")
+        XCTAssertEqual(try ranges(ifcLen: -40, buffer: 0x2000), [header])
+        XCTAssertEqual(try ranges(ifcLen: 1 << 30, buffer: 0x2000), [header])
+        XCTAssertEqual(IoctlTable.spec(0x8927)?.outputSize, 40, "SIOCGIFHWADDR: a struct ifreq")
+    }
 }
