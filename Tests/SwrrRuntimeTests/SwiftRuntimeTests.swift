@@ -1,6 +1,7 @@
 // Swift (issue 12): `swift --version` (the driver starts threads, then execs the frontend from
-// one of them) and a program using async/await tasks compiled with swiftc at test time (the
-// concurrency runtime's cooperative thread pool).
+// one of them), a program using async/await tasks compiled with swiftc at test time (the
+// concurrency runtime's cooperative thread pool), and `swiftc -O` itself compiling and running
+// a one-line program (libdispatch threads that block every signal, libuuid's interface queries).
 import Foundation
 import SwrrTestSupport
 import XCTest
@@ -38,5 +39,20 @@ final class SwiftRuntimeTests: XCTestCase {
                                     "-o", exe, RuntimeProgram.source("tasks.swift")], directory: dir)
         let recording = try assertRuntimeRoundTrip([exe], label: "swift async/await tasks", directory: dir)
         assertContains(recording.result.stdoutText, ["total: 16799993 order: ["])
+    }
+
+    /// The compiler under the recorder: swift-driver runs swift-frontend and reads its output in a
+    /// libdispatch thread that blocks every signal (a buffered read no desched signal can cut
+    /// short: the recording stood still for good), swift-frontend asks for the network interfaces
+    /// (SIOCGIFCONF, SIOCGIFHWADDR: a time-based UUID), then the program runs. The compile and
+    /// the run replay with the recorded output.
+    func testSwiftcOptimizedCompileAndRun() throws {
+        let swiftc = try Tool.find("swiftc", in: Self.toolchainBin, missing: Self.missing)
+        let dir = try makeTemporaryDirectory("swiftc")
+        let compile = [swiftc.path, "-O", "-module-cache-path", dir + "/module-cache", "-o", dir + "/reduce",
+                       RuntimeProgram.source("reduce.swift")]
+        let recording = try assertRuntimeRoundTrip(["/bin/sh", "-c", compile.map { "'\($0)'" }.joined(separator: " ") + " && ./reduce"],
+                                                   label: "swiftc -O and its program", directory: dir)
+        XCTAssertEqual(recording.result.stdoutText, "5000050000\n")
     }
 }
