@@ -235,9 +235,20 @@ public final class Recorder: RecordLoop {
         try t.task.resume(emulation.ptraceResumeMode(t) ?? buffers.userMode(t), signal: sig)
     }
 
+    /// The holder of the slot whose stall has been told (Scheduler.stalledHolder): once per turn.
+    private var stallTold: (tid: Int32, since: UInt64)?
+
     /// The wait for a stop timed out: do what the scheduler decides.
     private func onTimeout() throws {
         scheduler.pollHeldWaits()
+        if let (holder, waiting) = scheduler.stalledHolder(), stallTold.map({ $0 != (holder.tid, holder.slotSince) }) ?? true {
+            // Never a silent hang: what the holder does, as /proc says.
+            stallTold = (holder.tid, holder.slotSince)
+            let doing = TaskActivity.read(tgid: holder.task.tgid, tid: holder.tid)?.description ?? "gone from /proc"
+            options.status("task \(holder.tid) has held the recording's turn for \(Scheduler.stallNoteMs / 1000) s while "
+                           + "\(waiting) other task(s) wait for it: it is \(doing) (swrr \(holder.state), "
+                           + "\(holder.writableCodeRetries) position(s) given up in a row)")
+        }
         let asleepInBufferedCall = { (t: RecordTask) in
             TaskActivity.sleepingSyscall(tgid: t.task.tgid, tid: t.task.tid)?.pc == SyscallBufferLayout.untracedSyscallEnd
         }

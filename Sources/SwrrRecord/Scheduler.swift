@@ -33,6 +33,11 @@ final class Scheduler {
     /// of the printer's calls (7 for its first printf) cost it a buffered slice of the computer's
     /// (10 ms), and it ticked 12-16 times in 2 s instead of 20.
     static let syscallSliceMs: UInt64 = 10
+    /// How long a task may hold the slot while another waits for it before the recorder says so
+    /// on stderr. Slices, the block timeout and the interrupt of a blocked buffered call end a
+    /// turn within tens of milliseconds; a turn this long is a stall (a recording of swiftc -O
+    /// once stood still for good with no word, the slot's holder interrupted every 2 ms).
+    static let stallNoteMs: UInt64 = 10_000
     /// How often a held wait of an emulated tracer looks again for what the kernel alone knows
     /// (a real child's stop; EmulatedWaits.swift).
     static let heldWaitPollMs: UInt64 = 5
@@ -158,6 +163,14 @@ final class Scheduler {
     /// Whether a task other than `t` waits for the slot.
     func othersRunnable(than t: RecordTask) -> Bool {
         tasks.values.contains { $0 !== t && $0.state == .runnable }
+    }
+
+    /// The task that has held the slot for stallNoteMs or more while another waits for it, and
+    /// how many wait (nil: none does).
+    func stalledHolder() -> (task: RecordTask, waiting: Int)? {
+        guard let c = current, elapsed(since: c.slotSince, now()) >= Self.stallNoteMs else { return nil }
+        let waiting = tasks.values.filter { $0 !== c && $0.state == .runnable }.count
+        return waiting > 0 ? (c, waiting) : nil
     }
 
     /// At the exit stop of `t`'s syscall (recorded): true when `t` goes on running now; else it

@@ -217,6 +217,22 @@ final class SchedulerTests: XCTestCase {
         XCTAssertEqual(asked, [10], "/proc is read only when the answer decides")
     }
 
+    func testAStalledTurnIsNamed() {
+        let a = task(10, .runnable)
+        let b = task(11, .blocked)
+        XCTAssertEqual(runNext(), 10)
+        clock += Scheduler.stallNoteMs
+        XCTAssertNil(scheduler.stalledHolder(), "nobody waits for the turn")
+        b.state = .runnable
+        task(12, .runnable)
+        XCTAssertTrue(scheduler.stalledHolder().map { $0.task === a && $0.waiting == 2 } ?? false)
+        scheduler.yielded(a)
+        XCTAssertEqual(runNext(), 11)
+        XCTAssertNil(scheduler.stalledHolder(), "a new turn")
+        clock += Scheduler.stallNoteMs - 1
+        XCTAssertNil(scheduler.stalledHolder())
+    }
+
     func testHeldSignalDeadlines() {
         let a = task(10, .runnable)
         let b = task(11, .runnable)
