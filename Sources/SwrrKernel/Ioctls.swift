@@ -31,7 +31,8 @@ public enum IoctlPointedOutput: Sendable, Equatable {
 public enum IoctlTable {
     // Sizes (gcc's sizeof on x86-64): the kernel's struct termios (for TCGETS) 36 bytes, struct
     // termios2 44, struct winsize 8, int 4, loff_t 8, struct fsxattr 28, struct rtc_time 36,
-    // struct rtc_wkalrm 40, unsigned long 8, struct ifreq 40, struct ifconf 16.
+    // struct rtc_wkalrm 40, unsigned long 8, struct ifreq 40, struct ifconf 16, struct timeval and
+    // struct timespec 16.
     //
     // All are emulated on replay (ioctl is): the terminal, file and clock they act on are the
     // recording's. Requests that change kernel state (TIOCSCTTY, TIOCSPGRP, TIOCSTI, FIOASYNC,
@@ -99,6 +100,21 @@ public enum IoctlTable {
         IoctlSpec(request: 0x8921, name: "SIOCGIFMTU", outputSize: 40),
         IoctlSpec(request: 0x8927, name: "SIOCGIFHWADDR", outputSize: 40),
         IoctlSpec(request: 0x8933, name: "SIOCGIFINDEX", outputSize: 40),
+        IoctlSpec(request: 0x8917, name: "SIOCGIFDSTADDR", outputSize: 40),
+        IoctlSpec(request: 0x891D, name: "SIOCGIFMETRIC", outputSize: 40),
+        IoctlSpec(request: 0x8942, name: "SIOCGIFTXQLEN", outputSize: 40),
+
+        // ---- sockets (net/socket.c, sock_ioctl) ----
+        // A packet's receive time (struct timeval / struct timespec, 16 bytes; ENOENT before
+        // any packet), whether TCP's read position is at urgent data, unsent bytes (int).
+        IoctlSpec(request: 0x8905, name: "SIOCATMARK", outputSize: 4),
+        IoctlSpec(request: 0x8906, name: "SIOCGSTAMP", outputSize: 16),
+        IoctlSpec(request: 0x8907, name: "SIOCGSTAMPNS", outputSize: 16),
+        IoctlSpec(request: 0x894B, name: "SIOCOUTQNSD", outputSize: 4),
+        // /dev/vsock's IOCTL_VM_SOCKETS_GET_LOCAL_CID: the virtual machine's context id, an
+        // unsigned int (Python's test_socket asks it when it probes for vsock; the recording
+        // stopped there).
+        IoctlSpec(request: 0x07B9, name: "IOCTL_VM_SOCKETS_GET_LOCAL_CID", outputSize: 4),
 
         // ---- real-time clocks (/dev/rtcN) ----
         IoctlSpec(request: 0x7001, name: "RTC_AIE_ON", outputSize: 0),

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <linux/sockios.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -170,7 +171,18 @@ static void network(void) {
                mac[4], mac[5], (flags & IFF_UP) != 0, (flags & IFF_LOOPBACK) != 0, mtu, index,
                named == 0 ? byindex.ifr_name : "?");
     }
+    struct timeval stamp;
+    memset(&stamp, 0xee, sizeof stamp);
+    report("SIOCGSTAMP(no packet)", ioctl(s, SIOCGSTAMP, &stamp));
     close(s);
+    /* The VM's vsock context id (a number of the machine), where there is a /dev/vsock. */
+    int v = open("/dev/vsock", O_RDONLY | O_CLOEXEC);
+    if (v >= 0) {
+        unsigned int cid = 0xeeeeeeee;
+        report("IOCTL_VM_SOCKETS_GET_LOCAL_CID", ioctl(v, 0x7b9, &cid));
+        printf("  cid=%u\n", cid);
+        close(v);
+    }
 }
 
 static void clock_device(void) {
