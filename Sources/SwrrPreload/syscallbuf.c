@@ -19,6 +19,8 @@
 //   is made from the trampoline with the program's own callee-saved registers, so its registers
 //   at the recorded stop are the same in recording and replay.
 // - errno: set only as libc would (-1 and errno for a failed call).
+// - valgrind: its guest inherits LD_PRELOAD but not swrr's stub page, so the library stays off
+//   there (on_valgrind) and leaves the dead stack alone, which memcheck would report.
 // - Symbols: only the replaced libc functions are exported (visibility hidden for the rest).
 // - Signals: a signal handler that makes a buffered call while the thread is inside one (the
 //   buffer is locked) makes it unbuffered.
@@ -117,16 +119,23 @@ __asm__(
 // struct stat, from the recording's classification) while that thread sat in the desched event's
 // fcntl. 1024 bytes: the deepest C path below a trampoline is swrr_try_buffered (352 bytes of
 // frame with -fstack-usage at -O2), classify (368) and swrr_own_untraced's (24), about 760.
+// Only in a process with the stub page (swrr_stub_present, below; before the library's
+// constructor has asked, the C part has buffered nothing, so there is nothing to clear): under
+// valgrind memcheck reports each such write as "Invalid write of size 1 ... 1024 bytes below stack
+// pointer", an error of the program that the program does not have natively.
 #define SWRR_DEAD_STACK 1024
 void swrr_clear_dead_stack(void);
 __asm__(
     ".text\n"
     ".globl swrr_clear_dead_stack\n.hidden swrr_clear_dead_stack\n.type swrr_clear_dead_stack,@function\n"
     "swrr_clear_dead_stack:\n"
+    "  cmpl $1, swrr_stub_present(%rip)\n"
+    "  jne 1f\n"
     "  lea -" SWRR_STR(SWRR_DEAD_STACK) "(%rsp), %rdi\n"
     "  mov $" SWRR_STR(SWRR_DEAD_STACK) ", %ecx\n"
     "  xor %eax, %eax\n"
     "  rep stosb\n"
+    "1:\n"
     "  ret\n"
     ".size swrr_clear_dead_stack, .-swrr_clear_dead_stack\n");
 
@@ -210,16 +219,37 @@ static void start_desched(void) {
 static void patch_libc(void);
 static void patch_vdso(void);
 
+// Whether this code runs on valgrind's synthetic CPU: valgrind's client-request ABI (its manual,
+// "The Client Request mechanism"; valgrind.h describes the amd64 sequence). Natively the four
+// rotations of rdi add up to 128 bits (no change) and `xchg %rbx,%rbx` does nothing, so rdx keeps
+// its default 0; valgrind's JIT recognises the sequence and puts the request's answer in rdx
+// instead (RUNNING_ON_VALGRIND, request 0x1001: how many valgrinds run the code). The answer is
+// the same in recording and replay, which both run the same program (valgrind or not).
+static unsigned long on_valgrind(void) {
+    volatile unsigned long request[6] = {0x1001 /* VG_USERREQ__RUNNING_ON_VALGRIND */, 0, 0, 0, 0, 0};
+    unsigned long answer = 0;
+    __asm__ volatile("rolq $3, %%rdi\n  rolq $13, %%rdi\n  rolq $61, %%rdi\n  rolq $51, %%rdi\n"
+                     "xchgq %%rbx, %%rbx\n"
+                     : "+d"(answer) : "a"(request) : "cc", "memory");
+    return answer;
+}
+
 // Whether swrr mapped its stub page in this process (swrr_call jumps there): asked once per
 // process with a recorded madvise of the page (0 there, ENOMEM where nothing is mapped: the library
-// loaded without swrr, as by SyscallBufferLayoutTests, then makes no call of swrr's).
-static int stub_present = -1;
+// loaded without swrr, as by SyscallBufferLayoutTests, then makes no call of swrr's). Under
+// valgrind (its guest inherits LD_PRELOAD) the madvise reaches the kernel, where valgrind's own
+// process does have the page, but the guest's address space, which valgrind keeps apart, does
+// not: a jump there is valgrind's "Bad permissions for mapped region at address 0x70001010". So
+// the library stays off there and every syscall of the guest is recorded the ordinary way.
+// Also read by the trampolines: only where the stub is present do they clear the dead stack.
+int swrr_stub_present = -1;
 
 static void start_thread(void) {
     thread_state = THREAD_OFF;
-    if (stub_present < 0)
-        stub_present = swrr_traced(SYS_madvise, (long)SWRR_STUB_PAGE, 4096, 0 /* MADV_NORMAL */, 0, 0, 0) == 0;
-    if (!stub_present) return;
+    if (swrr_stub_present < 0)
+        swrr_stub_present = !on_valgrind() &&
+            swrr_traced(SYS_madvise, (long)SWRR_STUB_PAGE, 4096, 0 /* MADV_NORMAL */, 0, 0, 0) == 0;
+    if (!swrr_stub_present) return;
     long b = swrr_traced(SYS_mmap, 0, SWRR_BUFFER_SIZE, 0x3 /* PROT_READ|PROT_WRITE */,
                          0x22 /* MAP_PRIVATE|MAP_ANONYMOUS */, -1, 0);
     if (b < 0 && b > -4096) return;
@@ -1212,10 +1242,13 @@ __asm__(
     "3:\n"
     "  leave\n"
     "  mov %rax, %r11\n"
+    "  cmpl $1, swrr_stub_present(%rip)\n"   // as in swrr_clear_dead_stack
+    "  jne 5f\n"
     "  lea -1024(%rsp), %rdi\n"
     "  mov $1024, %ecx\n"
     "  xor %eax, %eax\n"
     "  rep stosb\n"
+    "5:\n"
     "  mov %r11, %rax\n"
     "  xor %ecx, %ecx\n  xor %edx, %edx\n  xor %esi, %esi\n  xor %edi, %edi\n"
     "  xor %r8d, %r8d\n  xor %r9d, %r9d\n  xor %r10d, %r10d\n  xor %r11d, %r11d\n"

@@ -238,9 +238,12 @@ final class PointSearch {
         // loop repeats forever and the recorded state is never reached (a pure spin whose memory
         // differs from the recording's in one word would otherwise search without end). The
         // digest leaves the syscall buffers out; their headers count here, since a buffered call
-        // in the loop moves them and takes its next recorded result from there.
-        let buffers = try session.registeredBuffers.sorted().flatMap {
-            try task.task.readMemory($0, count: SyscallBufferLayout.headerSize)
+        // in the loop moves them and takes its next recorded result from there. The set holds
+        // every process's buffers since the start, so some are not in this address space (one
+        // registered before an exec: valgrind's launcher's, read in the tool's process after its
+        // exec ended the replay with "cannot read 64 bytes"); what cannot be read counts as empty.
+        let buffers = session.registeredBuffers.sorted().flatMap {
+            (try? task.task.readMemory($0, count: SyscallBufferLayout.headerSize)) ?? []
         }
         if let memory = observed.memory, let last = lastMismatch, last.state == observed, last.buffers == buffers {
             let digests = "memory digest \(hex(memory.value)) (recorded \(hex(sig.memory.value))), " +

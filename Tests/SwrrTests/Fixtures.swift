@@ -75,6 +75,8 @@ enum Fixture: String {
     case procMem = "proc_mem"
     // rt_sigaction sets replay holds back until a disposition matters (issue 18)
     case heldSignalActions = "held_signal_actions"
+    // a program run by valgrind, recorded with the valgrind
+    case underValgrind = "under_valgrind"
 
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
