@@ -31,7 +31,7 @@ SWIFT_BUILD_FLAGS := --scratch-path $(BUILD_DIR)
 # own test suite.
 DEB_PACKAGES := libelf-dev libdw-dev libzstd-dev zlib1g-dev gcc libc6-dev pkg-config gdb strace python3 \
                 python3-jsonschema emacs-nox elpa-dap-mode golang-go openjdk-17-jdk-headless luajit \
-                make binutils nodejs redis-server redis-tools libpython3.11-testsuite libc6-dbg
+                make binutils nodejs redis-server redis-tools libpython3.11-testsuite libc6-dbg openssl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps build debug demo test bench fuzz vsix clean

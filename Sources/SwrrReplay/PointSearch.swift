@@ -131,6 +131,14 @@ final class PointSearch {
         return true
     }()
 
+    /// Arrivals with the recorded registers and progress words but another state (each costs a
+    /// digest of the process's memory) before the search is given up as a divergence. The
+    /// registers and words are there to make such arrivals rare; where they are not (a position
+    /// whose words repeat at every round of an outer loop), each costs 0.3-1 ms for a small
+    /// process and up to 40 ms for a JVM, and a search through 5 million rounds of `openssl speed
+    /// md5` ran for hours. At most `searchLimit` / 200 (10,000 by default): seconds to minutes.
+    static var passedOverLimit: Int { max(100, searchLimit / 200) }
+
     /// Breakpoint hits before the trap is installed: installing costs two injected syscalls
     /// (≈0.5 ms), so points found within a few hits (spin points: at the first) skip it.
     static let breakpointHitsBeforeTrap = 16
@@ -248,6 +256,13 @@ final class PointSearch {
             throw session.diverge("\(what) at \(place) is never reached: the task comes back to the same state at every pass, \(digests)")
         }
         lastMismatch = (observed, buffers)
+        if passedOver >= Self.passedOverLimit {
+            throw session.diverge("cannot find \(what) at \(place): \(passedOver) arrivals had its registers and progress words " +
+                                  "but another state (the last: memory digest \(observed.memory.map { hex($0.value) } ?? "not taken") " +
+                                  "(recorded \(hex(sig.memory.value))), FP digest \(hex(observed.fpDigest)) (recorded \(hex(sig.fpDigest)))): " +
+                                  "the recorded words do not tell its pass from the others, or this replay has left the recorded path " +
+                                  "(set SWRR_SEARCH_LIMIT to search longer)")
+        }
         return false
     }
 
@@ -336,7 +351,13 @@ final class PointSearch {
             let hitsBeforeTrap = signature?.words.isEmpty == false ? 1 : Self.breakpointHitsBeforeTrap
             if hits == hitsBeforeTrap, let mode = try trapMode(at: target.rip) {
                 // The task stands at the instruction (this pass did not match): from here on
-                // the tracee compares by itself.
+                // the tracee compares by itself. The stub's first pass is this same arrival,
+                // whose state is then compared again: not a repetition of the loop. Taken for
+                // one, it ended searches for a position whose first checked hit matched the
+                // registers and words but not the digest at once ("comes back to the same
+                // state at every pass": `openssl speed sha256`, a position in `free` whose
+                // words repeated at every round of the timed loop).
+                lastMismatch = nil
                 bp.clear()
                 if let reached = try withTrap(mode) { return reached }
                 _ = try bp.set(target.rip)
