@@ -134,9 +134,11 @@ final class PointSearch {
     /// Arrivals with the recorded registers and progress words but another state (each costs a
     /// digest of the process's memory) before the search is given up as a divergence. The
     /// registers and words are there to make such arrivals rare; where they are not (a position
-    /// whose words repeat at every round of an outer loop), each costs 0.3-1 ms for a small
-    /// process and up to 40 ms for a JVM, and a search through 5 million rounds of `openssl speed
-    /// md5` ran for hours. At most `searchLimit` / 200 (10,000 by default): seconds to minutes.
+    /// whose words repeat at every round of an outer loop, ProgressWordFinder.outerPass), a
+    /// search went on for every round before the position: `openssl speed md5` recordings of
+    /// millions of rounds replayed for more than 300 s without an end. At most `searchLimit` /
+    /// 200 (10,000 by default): measured, 10,000 digests of openssl's 580 KB took 8.6-12.4 s
+    /// (debug build, load average 5); a JVM's take 38-42 ms each (docs/POSITIONS.md).
     static var passedOverLimit: Int { max(100, searchLimit / 200) }
 
     /// Breakpoint hits before the trap is installed: installing costs two injected syscalls
@@ -352,11 +354,11 @@ final class PointSearch {
             if hits == hitsBeforeTrap, let mode = try trapMode(at: target.rip) {
                 // The task stands at the instruction (this pass did not match): from here on
                 // the tracee compares by itself. The stub's first pass is this same arrival,
-                // whose state is then compared again: not a repetition of the loop. Taken for
-                // one, it ended searches for a position whose first checked hit matched the
-                // registers and words but not the digest at once ("comes back to the same
-                // state at every pass": `openssl speed sha256`, a position in `free` whose
-                // words repeated at every round of the timed loop).
+                // whose state is then compared again: no repetition of the loop. Taken for one,
+                // a search whose checked hit matched the registers and words but not the digest
+                // ended there as "comes back to the same state at every pass", a false
+                // divergence (the one `openssl speed sha256` reported at a position in `free`
+                // whose words repeated at every round of its timed loop has that shape).
                 lastMismatch = nil
                 bp.clear()
                 if let reached = try withTrap(mode) { return reached }

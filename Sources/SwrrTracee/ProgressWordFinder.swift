@@ -211,7 +211,7 @@ public enum ProgressWordFinder {
     /// words at the same arrival of every call, only `count` (on the stack of the caller) tells
     /// the calls apart. Replay's stub then matched once per call, and each match cost a digest of
     /// the whole memory: measured, `openssl speed -seconds 1 -bytes 64 md5`, 2 of 6 replays still
-    /// searching after 60 s (3-5 million calls before the position, a digest each), 4 found their
+    /// searching after 60 s (millions of calls before the position, a digest each), 4 found their
     /// position in 0.4-2.8 s (those whose pass crossed a call). So the task runs on for a
     /// stretch of `stretchMs` of its CPU time (as long as a copy of its memory takes: an outer
     /// round longer than that costs replay at most one digest per round), then to its next
@@ -301,9 +301,10 @@ public enum ProgressWordFinder {
     /// the first word alone: a counter of the innermost loop differs at nearly every pass), then
     /// up to two words only the stretch changed (outer counters), then the rest in that order,
     /// then the pass's other words. Measured on `openssl speed -bytes 64 md5` (the block function
-    /// called twice per round): a pass from one call to the next changed eight words, four of
-    /// them by small steps up, `count` the last of those by address; ranked by their pass alone
-    /// the four words left `count` out in 2 of 8 recordings.
+    /// called twice per round): a pass from one call to the next across a round changed eight
+    /// words, four by small steps up, `count` (+1) the last of those by address after a pointer
+    /// and two lengths that alternate from call to call; the pass's order alone then took it
+    /// fourth, or left it out for two words of a deeper frame.
     static func chosenWords(counting: [ProgressWord], outer: [ProgressWord], others: [ProgressWord]) -> [ProgressWord] {
         let words = counting.prefix(1) + outer.prefix(2) + counting.dropFirst() + outer.dropFirst(2).prefix(1) + others
         return Array(words.prefix(StateSignature.maxWords))
