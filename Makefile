@@ -28,10 +28,11 @@ SWIFT_BUILD_FLAGS := --scratch-path $(BUILD_DIR)
 # missing otherwise), LuaJIT, Neovim's Lua (NvimDapSnippetTests run adapter-manifest/nvim-dap.lua),
 # and the rr paper's workloads (PaperWorkloadTests, benchmarks/paper-workloads): make, binutils (ar),
 # Node.js (nodejs: the octane workload fails without it), Redis's server and tools, and Python's
-# own test suite, and valgrind (ValgrindTests record it running a fixture).
+# own test suite, valgrind (ValgrindTests record it running a fixture) and openssl (OuterLoopPositionTests
+# record `openssl speed`).
 DEB_PACKAGES := libelf-dev libdw-dev libzstd-dev zlib1g-dev gcc libc6-dev pkg-config gdb strace python3 \
                 python3-jsonschema emacs-nox elpa-dap-mode golang-go openjdk-17-jdk-headless luajit \
-                make binutils nodejs redis-server redis-tools libpython3.11-testsuite libc6-dbg valgrind
+                make binutils nodejs redis-server redis-tools libpython3.11-testsuite libc6-dbg valgrind openssl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps build debug demo test bench fuzz vsix clean

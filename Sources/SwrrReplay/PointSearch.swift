@@ -131,6 +131,16 @@ final class PointSearch {
         return true
     }()
 
+    /// Arrivals with the recorded registers and progress words but another state (each costs a
+    /// digest of the process's memory) before the search is given up as a divergence. The
+    /// registers and words are there to make such arrivals rare; where they are not (a position
+    /// whose words repeat at every round of an outer loop, ProgressWordFinder.outerPass), a
+    /// search went on for every round before the position: `openssl speed md5` recordings of
+    /// millions of rounds replayed for more than 300 s without an end. At most `searchLimit` /
+    /// 200 (10,000 by default): measured, 10,000 digests of openssl's 580 KB took 8.6-12.4 s
+    /// (debug build, load average 5); a JVM's take 38-42 ms each (docs/POSITIONS.md).
+    static var passedOverLimit: Int { max(100, searchLimit / 200) }
+
     /// Breakpoint hits before the trap is installed: installing costs two injected syscalls
     /// (≈0.5 ms), so points found within a few hits (spin points: at the first) skip it.
     static let breakpointHitsBeforeTrap = 16
@@ -251,6 +261,13 @@ final class PointSearch {
             throw session.diverge("\(what) at \(place) is never reached: the task comes back to the same state at every pass, \(digests)")
         }
         lastMismatch = (observed, buffers)
+        if passedOver >= Self.passedOverLimit {
+            throw session.diverge("cannot find \(what) at \(place): \(passedOver) arrivals had its registers and progress words " +
+                                  "but another state (the last: memory digest \(observed.memory.map { hex($0.value) } ?? "not taken") " +
+                                  "(recorded \(hex(sig.memory.value))), FP digest \(hex(observed.fpDigest)) (recorded \(hex(sig.fpDigest)))): " +
+                                  "the recorded words do not tell its pass from the others, or this replay has left the recorded path " +
+                                  "(set SWRR_SEARCH_LIMIT to search longer)")
+        }
         return false
     }
 
@@ -339,7 +356,13 @@ final class PointSearch {
             let hitsBeforeTrap = signature?.words.isEmpty == false ? 1 : Self.breakpointHitsBeforeTrap
             if hits == hitsBeforeTrap, let mode = try trapMode(at: target.rip) {
                 // The task stands at the instruction (this pass did not match): from here on
-                // the tracee compares by itself.
+                // the tracee compares by itself. The stub's first pass is this same arrival,
+                // whose state is then compared again: no repetition of the loop. Taken for one,
+                // a search whose checked hit matched the registers and words but not the digest
+                // ended there as "comes back to the same state at every pass", a false
+                // divergence (the one `openssl speed sha256` reported at a position in `free`
+                // whose words repeated at every round of its timed loop has that shape).
+                lastMismatch = nil
                 bp.clear()
                 if let reached = try withTrap(mode) { return reached }
                 _ = try bp.set(target.rip)

@@ -29,24 +29,40 @@ public enum ProgressWordFinder {
     public struct Analysis: Sendable {
         /// The position: the task stands there when `analyze` returns.
         public var signature: StateSignature
-        /// The registers at the first arrival (the interruption): equal to the signature's
-        /// when the loop keeps its progress only in memory (or nowhere).
+        /// The registers at the first arrival (the interruption), and at the second, one pass
+        /// later: equal when the loop keeps its progress only in memory (or nowhere).
         public var firstRegisters: Registers
-        /// Every changed word (up to the snapshot diff's limit), the chosen ones first.
+        public var secondRegisters: Registers
+        /// Every word the pass changed (up to the snapshot diff's limit), the best first.
         public var changed: [MemorySnapshot.Change]
+        /// The words the outer stretch changed besides those (`outerPass`), the best first.
+        public var outerChanged: [MemorySnapshot.Change]
         /// Attempts made (1 when the first pc was in a loop).
         public var attempts: Int
         /// Bytes copied per snapshot, and the wall time of the whole analysis.
         public var snapshotBytes: Int
         public var elapsedMs: Double
 
+        public init(signature: StateSignature, firstRegisters: Registers, secondRegisters: Registers,
+                    changed: [MemorySnapshot.Change], outerChanged: [MemorySnapshot.Change] = [], attempts: Int,
+                    snapshotBytes: Int, elapsedMs: Double) {
+            self.signature = signature
+            self.firstRegisters = firstRegisters
+            self.secondRegisters = secondRegisters
+            self.changed = changed
+            self.outerChanged = outerChanged
+            self.attempts = attempts
+            self.snapshotBytes = snapshotBytes
+            self.elapsedMs = elapsedMs
+        }
+
         /// No word changed and the registers are equal: the thread's state repeats.
         public var isFixedPoint: Bool {
-            changed.isEmpty && HardwareBreakpoint.sameState(firstRegisters, signature.registers)
+            changed.isEmpty && HardwareBreakpoint.sameState(firstRegisters, secondRegisters)
         }
-        /// The registers alone would find the position at the first pass.
+        /// The registers of the pass's two arrivals are equal: its progress is in memory only.
         public var registersCarryNoProgress: Bool {
-            HardwareBreakpoint.sameState(firstRegisters, signature.registers)
+            HardwareBreakpoint.sameState(firstRegisters, secondRegisters)
         }
     }
 
@@ -103,25 +119,16 @@ public enum ProgressWordFinder {
             let before = try MemorySnapshot.take(task, excluding: excluded, deadBelow: first.rsp, otherStacks: otherStacks)
             let bp = HardwareBreakpoint(task: task)
             try bp.set(first.rip)
-            var resumed = first
-            resumed.eflags |= HardwareBreakpoint.resumeFlag   // past the breakpoint where it stands
-            try task.setRegisters(resumed)
-            try task.resume(mode)
-            guard let stop = try waitRunning(task, cpuMs: passTimeoutMs) else {
-                bp.clear()
-                let other = try stopAfterTimeout(task, mode: mode)
-                // Again now that it is stopped: PTRACE_POKEUSER fails on a running task, and an
-                // armed DR7 left behind traps the program later (measured: node killed by
-                // SIGTRAP code 4 at the pass's pc in JIT code, recorded as its signal).
-                bp.clear()
-                if let other { return .interrupted(other) }
+            let arrival = try nextArrival(task, at: first.rip, bp, from: first, mode: mode, cpuMs: passTimeoutMs)
+            bp.clear()
+            guard case .arrived(let second) = arrival else {
+                if case .interrupted(let stop) = arrival { return .interrupted(stop) }
                 continue
             }
-            bp.clear()
-            guard case .signal(SIGTRAP) = stop else { return .interrupted(stop) }
-            guard try task.registers().rip == first.rip else { return .interrupted(stop) }
-            let rsp = try task.registers().rsp
+            let rsp = second.rsp
+            let copied = monotonicMs()
             let after = try MemorySnapshot.take(task, excluding: excluded, deadBelow: rsp, otherStacks: otherStacks)
+            let copyMs = monotonicMs() - copied
             // Never a word in the dead stack at the position: `after` reads it as zeros whatever
             // the memory holds (MemoryDigest.swift), so a word the pass left there (a callee's
             // frame, when the second arrival is shallower than the first) would be signed as 0
@@ -130,15 +137,210 @@ public enum ProgressWordFinder {
             // diverging replays, the search passing its instruction 2,000-34,000 times unmatched.
             let dead = WritableMemory.deadStacks(of: try task.mappings(), stackPointer: rsp, otherStacks: otherStacks)
             let changed = ranked(after.changes(since: before).filter { c in !dead.contains { $0.contains(c.address) } })
-            let words = changed.prefix(StateSignature.maxWords).map { ProgressWord(address: $0.address, value: $0.new) }
-            let signature = try StateSignature.of(task, words: Array(words), memory: MemoryDigest.of(after))
-            return .position(Analysis(signature: signature, firstRegisters: first, changed: changed, attempts: attempt,
-                                      snapshotBytes: after.byteCount, elapsedMs: monotonicMs() - started))
+            if changed.isEmpty && HardwareBreakpoint.sameState(first, second) {
+                // A fixed point: every arrival is equivalent, the one where the task stands will do.
+                let signature = try StateSignature.of(task, words: [], memory: MemoryDigest.of(after))
+                return .position(Analysis(signature: signature, firstRegisters: first, secondRegisters: second, changed: [],
+                                          attempts: attempt, snapshotBytes: after.byteCount, elapsedMs: monotonicMs() - started))
+            }
+            // As long as a copy of the memory takes, and at least the pass's bound: a search
+            // that passes over one arrival per stretch on replay then digests at most about as
+            // long as the program runs.
+            let stretchMs = Int32(min(Double(outerStretchMaxMs), max(Double(passTimeoutMs), copyMs)))
+            switch try outerPass(task, at: second, pass: changed, after: after, excluding: excluded, otherStacks: otherStacks,
+                                 stretchMs: stretchMs, passTimeoutMs: passTimeoutMs, mode: mode) {
+            case .reached(let signature, let outer, let bytes):
+                return .position(Analysis(signature: signature, firstRegisters: first, secondRegisters: second, changed: changed,
+                                          outerChanged: outer, attempts: attempt, snapshotBytes: bytes,
+                                          elapsedMs: monotonicMs() - started))
+            case .timedOut: continue
+            case .interrupted(let stop): return .interrupted(stop)
+            }
         }
         return try signHere()
     }
 
     enum StepResult { case reached, notFound, timedOut, interrupted(Stop) }
+
+    enum Arrival { case arrived(Registers), timedOut, interrupted(Stop) }
+
+    /// Resumes `task` (from `from`, past the breakpoint there, when given) to its next arrival at
+    /// `pc`, where `bp` is set, bounded by `cpuMs` of its CPU time (`waitRunning`); the breakpoint
+    /// stays set, but for a timeout, after which the task is stopped where it ran to.
+    static func nextArrival(_ task: Task, at pc: UInt64, _ bp: HardwareBreakpoint, from: Registers?, mode: ResumeMode,
+                            cpuMs: Int32) throws -> Arrival {
+        if let from {
+            var resumed = from
+            resumed.eflags |= HardwareBreakpoint.resumeFlag   // past the breakpoint where it stands
+            try task.setRegisters(resumed)
+        }
+        try task.resume(mode)
+        guard let stop = try waitRunning(task, cpuMs: cpuMs) else {
+            bp.clear()
+            let other = try stopAfterTimeout(task, mode: mode)
+            // Again now that it is stopped: PTRACE_POKEUSER fails on a running task, and an
+            // armed DR7 left behind traps the program later (measured: node killed by
+            // SIGTRAP code 4 at the pass's pc in JIT code, recorded as its signal).
+            bp.clear()
+            if let other { return .interrupted(other) }
+            return .timedOut
+        }
+        guard case .signal(SIGTRAP) = stop else { return .interrupted(stop) }
+        let regs = try task.registers()
+        guard regs.rip == pc else { return .interrupted(stop) }
+        return .arrived(regs)
+    }
+
+    /// The longest outer stretch, in ms of the task's CPU time.
+    public static let outerStretchMaxMs: Int32 = 20
+
+    enum OuterPass {
+        /// The position (the task stands there), the words the stretch changed besides the
+        /// pass's, best first, and the bytes of its copy of memory.
+        case reached(StateSignature, [MemorySnapshot.Change], Int)
+        /// The instruction was not reached again after the stretch; the task stands where it ran to.
+        case timedOut
+        case interrupted(Stop)
+    }
+
+    /// The outer pass: the task stands at its pass's second arrival at its pc X, where `pass`
+    /// are the words that pass changed and `after` the copy of memory there. The words of one
+    /// pass are those of the innermost loop, and they may come back to the same values at every
+    /// round of an outer loop whose own counter stays in memory: openssl speed's `for (count = 0;
+    /// run; count++) MD5(buf, 64, md)` interrupted inside MD5 has the same registers and pass
+    /// words at the same arrival of every call, only `count` (on the stack of the caller) tells
+    /// the calls apart. Replay's stub then matched once per call, and each match cost a digest of
+    /// the whole memory: measured, `openssl speed -seconds 1 -bytes 64 md5`, 2 of 6 replays still
+    /// searching after 60 s (millions of calls before the position, a digest each), 4 found their
+    /// position in 0.4-2.8 s (those whose pass crossed a call). So the task runs on for a
+    /// stretch of `stretchMs` of its CPU time (as long as a copy of its memory takes: an outer
+    /// round longer than that costs replay at most one digest per round), then to its next
+    /// arrival at X, which is the position; the words the stretch changed besides the pass's are
+    /// the outer loops' progress, and the signature carries both kinds.
+    static func outerPass(_ task: Task, at second: Registers, pass: [MemorySnapshot.Change], after: MemorySnapshot,
+                          excluding excluded: [Range<UInt64>], otherStacks: [UInt64], stretchMs: Int32,
+                          passTimeoutMs: Int32, mode: ResumeMode) throws -> OuterPass {
+        var resumed = second
+        resumed.eflags |= HardwareBreakpoint.resumeFlag   // no breakpoint, but not a second stop at X either
+        try task.setRegisters(resumed)
+        try task.resume(mode)
+        // Whatever stops the task before the stretch ends (a syscall under PTRACE_SYSCALL, a
+        // signal, its end) is the caller's, as a stop during the pass is.
+        if let stop = try waitRunning(task, cpuMs: stretchMs) { return .interrupted(stop) }
+        if let other = try stopAfterTimeout(task, mode: mode) { return .interrupted(other) }
+        let bp = HardwareBreakpoint(task: task)
+        try bp.set(second.rip)
+        defer { bp.clear() }
+        // Standing at X after the interrupt, the breakpoint traps before X runs: that arrival counts.
+        var here = second
+        var roundPhase: [MemorySnapshot.Change] = []
+        for arrival in 0..<phaseArrivals {
+            switch try nextArrival(task, at: second.rip, bp, from: arrival > 0 ? here : nil, mode: mode, cpuMs: passTimeoutMs) {
+            case .arrived(let r): here = r
+            case .timedOut: return .timedOut
+            case .interrupted(let stop): return .interrupted(stop)
+            }
+            // The same phase of a round as the pass's end: the registers, and the pass's words
+            // that do not count (which the first arrival tells), as they were there.
+            if arrival == 0 {
+                roundPhase = pass.prefix(phaseWordLimit).filter { c in
+                    guard let v = try? word(task, c.address) else { return false }
+                    return !keptCounting(pass: c, stretch: MemorySnapshot.Change(address: c.address, old: c.new, new: v))
+                }
+            }
+            if HardwareBreakpoint.sameState(here, second), roundPhase.allSatisfy({ (try? word(task, $0.address)) == $0.new }) { break }
+        }
+        bp.clear()
+        let now = try MemorySnapshot.take(task, excluding: excluded, deadBelow: here.rsp, otherStacks: otherStacks)
+        // No word in the dead stack here (the digest reads it as zeros), and no change of the
+        // stretch in the dead stack at X's earlier arrival (`after` read zeros there: a deeper
+        // frame here is no progress).
+        let maps = try task.mappings()
+        let dead = WritableMemory.deadStacks(of: maps, stackPointer: here.rsp, otherStacks: otherStacks)
+            + WritableMemory.deadStacks(of: maps, stackPointer: second.rsp, otherStacks: otherStacks)
+        let live = { (a: UInt64) in !dead.contains { $0.contains(a) } }
+        let stretch = now.changes(since: after, limit: outerChangeLimit).filter { live($0.address) }
+        let moved = Dictionary(stretch.map { ($0.address, $0) }, uniquingKeysWith: { a, _ in a })
+        let inner = Set(pass.map(\.address))
+        let outer = rankedOuter(stretch.filter { !inner.contains($0.address) }, stack: liveStack(of: maps, stackPointer: here.rsp))
+        // The pass's words with their values here: those that kept counting through the stretch
+        // (the same way, further: `count` when the pass crossed a round), those the stretch
+        // changed otherwise, and those it left as they were (which phase of the round).
+        var counting: [ProgressWord] = [], changed: [ProgressWord] = [], phase: [ProgressWord] = []
+        for c in pass where live(c.address) {
+            guard let m = moved[c.address] else {
+                phase.append(ProgressWord(address: c.address, value: c.new))
+                continue
+            }
+            let word = ProgressWord(address: c.address, value: m.new)
+            if Self.keptCounting(pass: c, stretch: m) { counting.append(word) } else { changed.append(word) }
+        }
+        let words = chosenWords(counting: counting, outer: outer.map { ProgressWord(address: $0.address, value: $0.new) },
+                                others: changed + phase)
+        let signature = try StateSignature.of(task, words: words, memory: MemoryDigest.of(now))
+        return .reached(signature, outer, now.byteCount)
+    }
+
+    /// Arrivals at X after the stretch, at most, until one at the same phase of its round as the
+    /// pass's end: the stretch's changes are then the outer loops' progress alone. At another
+    /// phase they hold the phase too (a return address, a byte count within the round), which
+    /// ranked before `count` in digest_alarm.c (2 of 6 recordings). Each is a ptrace stop
+    /// (about 50 µs); a round with more arrivals than that ends the search where it stands.
+    static let phaseArrivals = 64
+    /// The pass's words compared for the phase, at most.
+    static let phaseWordLimit = 8
+
+    static func word(_ task: Task, _ address: UInt64) throws -> UInt64 {
+        try task.readMemory(address, count: 8).reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+    }
+
+    /// At most this many words the outer stretch changed are ranked (address order before).
+    static let outerChangeLimit = 1 << 16
+
+    /// The signature's words: the best counter of the pass first (the stub's pre-filter compares
+    /// the first word alone: a counter of the innermost loop differs at nearly every pass), then
+    /// up to two words only the stretch changed (outer counters), then the rest in that order,
+    /// then the pass's other words. Measured on `openssl speed -bytes 64 md5` (the block function
+    /// called twice per round): a pass from one call to the next across a round changed eight
+    /// words, four by small steps up, `count` (+1) the last of those by address after a pointer
+    /// and two lengths that alternate from call to call; the pass's order alone then took it
+    /// fourth, or left it out for two words of a deeper frame.
+    static func chosenWords(counting: [ProgressWord], outer: [ProgressWord], others: [ProgressWord]) -> [ProgressWord] {
+        let words = counting.prefix(1) + outer.prefix(2) + counting.dropFirst() + outer.dropFirst(2).prefix(1) + others
+        return Array(words.prefix(StateSignature.maxWords))
+    }
+
+    /// Whether a word the pass changed by `pass` went on the same way through the stretch
+    /// (`stretch`, from the pass's end), further than one pass: a counter, where a word that
+    /// alternates or is set anew each round (a pointer to one of two buffers, a byte count
+    /// within the round) moves back or as far as in the pass.
+    static func keptCounting(pass: MemorySnapshot.Change, stretch: MemorySnapshot.Change) -> Bool {
+        let step = pass.new &- pass.old, further = stretch.new &- stretch.old
+        let up = Int64(bitPattern: step) > 0
+        guard up == (Int64(bitPattern: further) > 0) else { return false }
+        return up ? further > step : (0 &- further) > (0 &- step)
+    }
+
+    /// The stack mapping `sp` points into, from `sp` up: where the callers' locals are.
+    static func liveStack(of maps: [MapsLine], stackPointer sp: UInt64) -> Range<UInt64>? {
+        maps.first { $0.start <= sp && sp < $0.end }.map { sp..<$0.end }
+    }
+
+    /// The outer stretch's changes, the best outer counters first: a small step up, then a
+    /// small step down (as `ranked`), each in the live stack first (a caller's loop counter,
+    /// or a callee-saved register holding it that a callee saved there), then by address. In the
+    /// heap and the globals, what a stretch changes besides the pass is often the state of the
+    /// computation at another phase of the same round (a digest context's byte count).
+    static func rankedOuter(_ changes: [MemorySnapshot.Change], stack: Range<UInt64>?) -> [MemorySnapshot.Change] {
+        func rank(_ c: MemorySnapshot.Change) -> Int {
+            let up = c.new &- c.old, down = c.old &- c.new
+            let onStack = stack?.contains(c.address) == true ? 0 : 1
+            if up > 0 && up <= 1 << 16 { return onStack }
+            if down > 0 && down <= 1 << 16 { return 2 + onStack }
+            return 4 + onStack
+        }
+        return changes.enumerated().sorted { (rank($0.element), $0.offset) < (rank($1.element), $1.offset) }.map(\.element)
+    }
 
     /// The signature of `task` where it stands, without words. orig_rax is made -1 first: a
     /// task interrupted before it ran an instruction after a syscall (its slice ended at the

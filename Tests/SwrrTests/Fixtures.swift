@@ -36,6 +36,7 @@ enum Fixture: String {
     case threads
     case signalDelivery = "signal_delivery"
     case busyAlarm = "busy_alarm"
+    case digestAlarm = "digest_alarm"
     // syscall buffering (issue 7)
     case bufferedIO = "buffered_io"
     case bufferedCalls = "buffered_calls"
