@@ -7,7 +7,8 @@
 // information) by a temporary breakpoint at its return address, reached with the stack pointer
 // back where it was before the call (so recursion does not stop it early); stepIn stops after
 // the callee's prologue. Returning into the middle of the caller's line keeps stepping to the
-// start of the next line, as gdb does. stepOut runs to the return address of frame 0 (from the
+// start of the next line, as gdb does; so does landing in line-0 code (compiler-generated, no
+// source line). stepOut runs to the return address of frame 0 (from the
 // unwinder) with the stack pointer at that frame's CFA.
 import SwrrDebugInfo
 import SwrrReplay
@@ -95,7 +96,7 @@ struct LineStepper {
                 // nothing more to step through in source terms.
                 return try continueForward(from: tid)
             }
-            if (here.line != start.line || here.file != start.file),
+            if here.hasSourceLine, here.line != start.line || here.file != start.file,
                lines.lineRange(containing: regs.rip)?.lowerBound == regs.rip {
                 return .step(tid: tid, note: nil)
             }

@@ -66,6 +66,8 @@ struct ReverseStepper {
             guard let lines = space.module(containing: regs.rip)?.lines, let here = lines.location(of: regs.rip) else {
                 return .step(tid: tid, note: nil)
             }
+            // Line-0 code (compiler-generated) is passed through, as forward steps do.
+            guard here.hasSourceLine else { continue }
             if here.line != start.line || here.file != start.file { left = true }
             if left, lines.lineRange(containing: regs.rip)?.lowerBound == regs.rip { return .step(tid: tid, note: nil) }
         }
