@@ -442,10 +442,11 @@ enum RustV0Demangler {
                 try print("*")
                 try stringLiteral()
             case UInt8(ascii: "R"), UInt8(ascii: "Q"):
-                try openBrace(&self)
                 if tag == UInt8(ascii: "R") && eat("e") {
+                    // `&str` constants print as the literal itself, unbraced.
                     try stringLiteral()
                 } else {
+                    try openBrace(&self)
                     try print(tag == UInt8(ascii: "R") ? "&" : "&mut ")
                     try constant(inValue: true)
                 }
