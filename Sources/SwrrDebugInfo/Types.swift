@@ -157,6 +157,9 @@ public struct DWType {
     /// The C declaration of `inner` with this type: `int *p`, `int (*)(int)`, `char [8]`.
     func declaration(_ inner: String) -> String {
         guard let d = die else { return join("void", inner) }
+        if [.structure, .classType, .union, .enumeration, .pointer, .reference].contains(kind), let n = nativeName {
+            return join(n, inner)
+        }
         switch kind {
         case .base, .unknown: return join(d.name ?? "?", inner)
         case .typedef: return join((d.cu.map(\.isCPlusPlus) == true ? d.qualifiedName : nil) ?? d.name ?? "?", inner)

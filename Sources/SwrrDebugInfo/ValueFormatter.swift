@@ -30,6 +30,7 @@ public struct ValueFormatter {
         switch t.kind {
         case .structure, .union, .classType:
             if depth >= maxDepth { return "{...}" }
+            if let text = languageText(v, depth: depth) { return text }
             let parts = t.members.map { m -> String in
                 let mv = member(v, m)
                 let name = m.isBase ? "<\(m.type.name)>" : (m.name ?? "")
@@ -204,6 +205,7 @@ public struct ValueFormatter {
         let t = v.type.resolved
         switch t.kind {
         case .structure, .union, .classType:
+            if let lv = LanguageValue(v), let elements = languageElements(lv) { return elements }
             return t.members.enumerated().map { (i, m) in
                 (m.isBase ? m.type.name : (m.name ?? "<anon \(i)>"), member(v, m))
             }

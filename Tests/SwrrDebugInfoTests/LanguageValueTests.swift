@@ -1,0 +1,52 @@
+import SwrrDebugInfo
+import SwrrTestSupport
+import XCTest
+
+/// Frames and locals of Go and Rust programs (Tests/Fixtures/languages) stopped under ptrace:
+/// the values their users read (strings, slices, Vec), not the structs DWARF describes.
+final class LanguageValueTests: XCTestCase {
+    /// Go at -N -l: DW_FORM_block1 locations (Go's DWARF 4), main.main's locals with values.
+    func testGoLocals() throws {
+        let p = try LiveProcess(try LanguageFixtures.go())
+        try p.runToLine("points.go", try LanguageFixtures.line("go-print", in: "points.go"))
+        let stack = try p.space.callStack(p.task)
+        XCTAssertEqual(stack.frames.prefix(2).map { $0.function ?? "??" }, ["main.main", "runtime.main"])
+        let f = stack.formatter
+        let vars = Self.assertLocals(stack, [("s", "len: 3, cap: 3, [1, 2, 3]", "[]int"), ("name", "\"swrr\"", "string"),
+                                             ("p", "{X = 6, Y = 8}", "main.Point")])
+        XCTAssertEqual(vars["m"]?.type.name, "map[string]int")
+        XCTAssertEqual(f.children(try XCTUnwrap(vars["s"])).map { "\($0.name)=\(f.format($0.value))" }, ["[0]=1", "[1]=2", "[2]=3"])
+    }
+
+    /// Rust: frame names from the demangled linkage names, Vec, String and &str as values.
+    func testRustFramesAndLocals() throws {
+        let exe = try LanguageFixtures.rust()
+        let p = try LiveProcess(exe)
+        try p.runToLine("points.rs", try LanguageFixtures.line("rust-scale", in: "points.rs"))
+        var stack = try p.space.callStack(p.task)
+        XCTAssertEqual(stack.frames.prefix(2).map { $0.function ?? "??" }, ["points::scale", "points::main"])
+        XCTAssertEqual(stack.scope(0).parameters().map { "\($0.name)=\(stack.formatter.format($0.value))" }.last, "k=2")
+
+        try p.runToLine("points.rs", try LanguageFixtures.line("rust-print", in: "points.rs"))
+        stack = try p.space.callStack(p.task)
+        XCTAssertEqual(stack.frames.first?.function, "points::main")
+        let f = stack.formatter
+        let vars = Self.assertLocals(stack, [("v", "vec![1, 2, 3, 4]", "Vec<i64, alloc::alloc::Global>"),
+                                             ("name", "\"swrr\"", "String"), ("word", "\"wr\"", "&str"),
+                                             ("s", "{x = 6, y = 8}", "Point"), ("total", "60", "i64")])
+        XCTAssertEqual(f.children(try XCTUnwrap(vars["v"])).map { "\($0.name)=\(f.format($0.value))" },
+                       ["[0]=1", "[1]=2", "[2]=3", "[3]=4"])
+    }
+
+    /// Frame 0's variables by name, after checking the text and type name of each of `expected`.
+    @discardableResult
+    static func assertLocals(_ stack: CallStack, _ expected: [(name: String, text: String, type: String)],
+                             file: StaticString = #filePath, line: UInt = #line) -> [String: Value] {
+        let vars = Dictionary(stack.scope(0).variables().map { ($0.name, $0.value) }) { a, _ in a }
+        for e in expected {
+            XCTAssertEqual(vars[e.name].map(stack.formatter.format), e.text, e.name, file: file, line: line)
+            XCTAssertEqual(vars[e.name]?.type.name, e.type, e.name, file: file, line: line)
+        }
+        return vars
+    }
+}
