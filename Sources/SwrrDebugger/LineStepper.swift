@@ -87,7 +87,7 @@ struct LineStepper {
                     // Into the callee, past its prologue.
                     let body = lines!.breakpointAddress(functionEntry: regs.rip)
                     if body != regs.rip, let stop = try runTo(body, tid: tid) { return stop }
-                    return .step(tid: tid, note: nil)
+                    return try onSourceLine(tid)
                 }
             }
             guard let lines = (space.module(containing: regs.rip) ?? (try? debugger.space(for: tid))?.module(containing: regs.rip))?.lines,
@@ -130,7 +130,16 @@ struct LineStepper {
         }
         let body = lines.breakpointAddress(functionEntry: regs.rip)
         if body != regs.rip, let stop = try runTo(body, tid: tid) { return stop }
-        return .step(tid: tid, note: nil)
+        return try onSourceLine(tid)
+    }
+
+    /// The end of a step into a callee: here if it has a source line, else on to the first
+    /// statement that has one (Swift's memberwise `Point.init` starts with line-0 code).
+    private func onSourceLine(_ tid: Int32) throws -> Stop {
+        let pc = try debugger.replay.registers(tid: tid).rip
+        guard let here = try debugger.space(for: tid).module(containing: pc)?.lines.location(of: pc), !here.hasSourceLine
+        else { return .step(tid: tid, note: nil) }
+        return try step(tid, .line, over: false)
     }
 
     func stepOut(_ tid: Int32) throws -> Stop {
