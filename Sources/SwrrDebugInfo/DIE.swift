@@ -118,7 +118,7 @@ extension Dwarf_Die {
         guard var c = cu else { return nil }
         var files: OpaquePointer?
         var n = 0
-        guard dwarf_getsrcfiles(&c, &files, &n) == 0, Int(index) < n,
+        guard dwarf_getsrcfiles(&c, &files, &n) == 0, index < UInt64(n),
               let p = dwarf_filesrc(files, Int(index), nil, nil) else { return nil }
         return String(cString: p)
     }

@@ -142,7 +142,10 @@ public final class FrameScope {
         guard var a = die.attr(Int32(DW_AT_location)) else { return .optimizedOut(type) }
         // A variable-length array: its bounds are expressions or variables of this frame.
         if let counts = dynamicCounts(type) {
-            let size = counts.reduce(type.resolved.element.size) { $0 * max($1 ?? 0, 0) }
+            let size = counts.reduce(type.resolved.element.size) {
+                let (p, o) = $0.multipliedReportingOverflow(by: max($1 ?? 0, 0))
+                return o ? Int.max : p
+            }
             guard let ops = try? locationOps(&a), case .memory(let addr)? = try? DWARFExpression.evaluate(ops, context(attribute: a)),
                   let bytes = try? target.readMemory(addr, count: min(size, 1 << 20)) else { return .optimizedOut(type) }
             var v = Value(type: type, bytes: bytes, address: addr)
@@ -178,7 +181,7 @@ public final class FrameScope {
         for sub in d.children where sub.tag == DW_TAG_subrange_type {
             let lower = sub.signed(Int32(DW_AT_lower_bound)) ?? 0
             if let c = bound(sub, Int32(DW_AT_count)) { counts.append(Int(c)); continue }
-            if let u = bound(sub, Int32(DW_AT_upper_bound)) { counts.append(Int(u - lower + 1)); continue }
+            if let u = bound(sub, Int32(DW_AT_upper_bound)) { counts.append(DWType.count(lower: lower, upper: u)); continue }
             counts.append(nil)
         }
         return counts.contains { $0 == nil } ? nil : counts
