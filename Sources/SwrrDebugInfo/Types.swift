@@ -181,6 +181,9 @@ public struct DWType {
             let keyword = [.structure: "struct", .classType: "class", .union: "union", .enumeration: "enum"][kind]!
             let n = d.name.map { d.cu.map(\.isCPlusPlus) == true ? d.qualifiedName ?? $0 : "\(keyword) \($0)" } ?? "\(keyword) {...}"
             return join(n, inner)
+        case .qualified where language == .swift:
+            // Swift has no const types: swiftc marks `let` bindings so.
+            return target.declaration(inner)
         case .qualified:
             let q = [DW_TAG_const_type: "const", DW_TAG_volatile_type: "volatile", DW_TAG_restrict_type: "restrict",
                      DW_TAG_atomic_type: "_Atomic"][d.tag] ?? ""

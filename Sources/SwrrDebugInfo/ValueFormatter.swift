@@ -205,7 +205,10 @@ public struct ValueFormatter {
         let t = v.type.resolved
         switch t.kind {
         case .structure, .union, .classType:
-            if let lv = LanguageValue(v), let elements = languageElements(lv) { return elements }
+            if let lv = LanguageValue(v, target: target) {
+                if case .wrapped(let inner) = lv { return children(inner) }
+                if let elements = languageElements(lv) { return elements }
+            }
             return t.members.enumerated().map { (i, m) in
                 (m.isBase ? m.type.name : (m.name ?? "<anon \(i)>"), member(v, m))
             }

@@ -104,10 +104,13 @@ public final class FrameScope {
         return global(name)
     }
 
-    /// The globals (and file-scope statics) of this frame's compilation unit.
+    /// The globals (and file-scope statics) of this frame's compilation unit. Swift puts a
+    /// module's globals (top-level `let arr = ...` of main.swift) in a DW_TAG_module child of
+    /// the unit, not in the unit itself.
     public func globals() -> [Variable] {
         guard let m = module, let sp = subprogram ?? frame.scopes.last, let cu = sp.cu else { return [] }
-        return cu.children.compactMap { c in
+        let entries = cu.children.flatMap { $0.tag == DW_TAG_module ? $0.children : [$0] }
+        return entries.compactMap { c in
             guard c.tag == DW_TAG_variable, let name = c.name, !c.flag(Int32(DW_AT_declaration)),
                   c.attr(Int32(DW_AT_location)) != nil || c.attr(Int32(DW_AT_const_value)) != nil else { return nil }
             return Variable(name: name, isParameter: false, value: read(c, module: m), declLine: c.declLine)

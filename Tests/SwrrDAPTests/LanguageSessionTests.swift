@@ -52,13 +52,12 @@ final class LanguageSessionTests: XCTestCase {
     /// in the memberwise Point.init's line-0 code.
     func testSwiftStepsSkipLineZero() throws {
         let call = try LanguageFixtures.line("swift-call", in: "points.swift")
-        let print = try LanguageFixtures.line("swift-print", in: "points.swift")
         let scale = try LanguageFixtures.line("swift-scale", in: "points.swift")
         let s = try DebugSession(program: try LanguageFixtures.swift(), source: LanguageFixtures.directory + "/points.swift")
         try s.setBreakpoints([["line": call]])
         XCTAssertEqual(try s.whereStopped(try s.start()).line, call)
         var stop = try s.resume("next")
-        XCTAssertEqual(try s.whereStopped(stop).line, print)
+        XCTAssertEqual(try s.whereStopped(stop).line, call + 1)
         XCTAssertEqual(try s.whereStopped(stop).name, "main")
         stop = try s.resume("stepBack")
         XCTAssertEqual(try s.whereStopped(stop).line, call)
@@ -69,8 +68,10 @@ final class LanguageSessionTests: XCTestCase {
         stop = try s.resume("next")
         XCTAssertEqual(try s.whereStopped(stop).line, scale + 1)
         stop = try s.resume("next")
-        XCTAssertEqual(try s.whereStopped(stop).line, print)
-        XCTAssertEqual(try s.whereStopped(stop).name, "main")
+        XCTAssertEqual(try s.whereStopped(stop).line, scale + 2)
+        XCTAssertEqual(s.value(try s.scope("Locals"), "label"), "\"k is 2\"")
+        XCTAssertEqual(s.value(try s.scope("Arguments"), "k"), "2")
+        XCTAssertEqual(s.value(try s.scope("Globals"), "arr"), "[1, 2, 3]")
         try s.finish()
     }
 

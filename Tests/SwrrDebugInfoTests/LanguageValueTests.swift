@@ -38,6 +38,27 @@ final class LanguageValueTests: XCTestCase {
                        ["[0]=1", "[1]=2", "[2]=3", "[3]=4"])
     }
 
+    /// Swift: the standard library's member-less structs (Int, String small and large,
+    /// Array, Double) from their bytes; top-level variables are globals of a DW_TAG_module.
+    func testSwiftValues() throws {
+        let p = try LiveProcess(try LanguageFixtures.swift())
+        try p.runToLine("points.swift", try LanguageFixtures.line("swift-label", in: "points.swift"))
+        var stack = try p.space.callStack(p.task)
+        XCTAssertEqual(stack.frames.prefix(2).map { $0.function ?? "??" }, ["points.scale", "main"])
+        Self.assertLocals(stack, [("label", "\"k is 2\"", "String"), ("k", "2", "Int")])
+        try p.runToLine("points.swift", try LanguageFixtures.line("swift-print", in: "points.swift"))
+        stack = try p.space.callStack(p.task)
+        let globals = Dictionary(stack.scope(0).globals().map { ($0.name, $0.value) }) { a, _ in a }
+        let f = stack.formatter
+        XCTAssertEqual(globals["arr"].map(f.format), "[1, 2, 3]")
+        XCTAssertEqual(globals["arr"]?.type.name, "Swift.Array<Swift.Int>")
+        XCTAssertEqual(globals["name"].map(f.format), "\"swrr\"")
+        XCTAssertEqual(globals["greeting"].map(f.format), "\"a string longer than fifteen bytes\"")
+        XCTAssertEqual(globals["ratio"].map(f.format), "2.5")
+        XCTAssertEqual(globals["ratio"]?.type.name, "Double")
+        XCTAssertEqual(f.children(try XCTUnwrap(globals["arr"])).map { "\($0.name)=\(f.format($0.value))" }, ["[0]=1", "[1]=2", "[2]=3"])
+    }
+
     /// Frame 0's variables by name, after checking the text and type name of each of `expected`.
     @discardableResult
     static func assertLocals(_ stack: CallStack, _ expected: [(name: String, text: String, type: String)],
