@@ -27,6 +27,7 @@ public struct ValueFormatter {
         // An aggregate assembled from pieces lists its members, each possibly optimized out
         // (gdb does the same); one with no location at all is optimized out as a whole.
         if v.isOptimizedOut && (v.hasNoLocation || !v.type.isAggregate) { return "<optimized out>" }
+        if t.kind == .pointer, depth < maxDepth, let text = goMapText(v, depth: depth) { return text }
         switch t.kind {
         case .structure, .union, .classType:
             if depth >= maxDepth { return "{...}" }
@@ -217,6 +218,7 @@ public struct ValueFormatter {
         case .pointer:
             let pointee = t.target
             if let target = v.syntheticTarget?.value { return [("*", target)] }
+            if let entries = goMapChildren(v) { return entries }
             guard v.raw != 0, pointee.kind != .void, pointee.resolved.kind != .function, let tgt = target,
                   let bytes = try? tgt.readMemory(v.raw, count: max(pointee.size, 1)) else { return [] }
             return [("*", Value(type: pointee, bytes: bytes, address: v.raw))]

@@ -87,6 +87,8 @@ final class LanguageSessionTests: XCTestCase {
         XCTAssertEqual(s.value(locals, "s"), "len: 3, cap: 3, [1, 2, 3]")
         XCTAssertEqual(s.value(locals, "name"), "\"swrr\"")
         XCTAssertEqual(s.value(locals, "p"), "{X = 6, Y = 8}")
+        XCTAssertEqual(s.value(locals, "m"), "map[\"a\": 1]")
+        XCTAssertEqual(try s.child(locals, "m").map { "\($0["name"]!)=\($0["value"]!)" }, ["[\"a\"]=1"])
         XCTAssertEqual(locals.first { $0["name"] as? String == "s" }?["type"] as? String, "[]int")
         XCTAssertEqual(try s.child(locals, "p").map { "\($0["name"]!)=\($0["value"]!)" }, ["X=6", "Y=8"])
         try s.finish()

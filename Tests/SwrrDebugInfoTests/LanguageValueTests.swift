@@ -15,6 +15,12 @@ final class LanguageValueTests: XCTestCase {
         let vars = Self.assertLocals(stack, [("s", "len: 3, cap: 3, [1, 2, 3]", "[]int"), ("name", "\"swrr\"", "string"),
                                              ("p", "{X = 6, Y = 8}", "main.Point")])
         XCTAssertEqual(vars["m"]?.type.name, "map[string]int")
+        XCTAssertEqual(vars["m"].map(f.format), "map[\"a\": 1]")
+        XCTAssertEqual(vars["none"].map(f.format), "map[] (nil)")
+        // 20 entries over 4 buckets: every key once, in bucket order.
+        let squares = f.children(try XCTUnwrap(vars["squares"])).map { "\($0.name)=\(f.format($0.value))" }
+        XCTAssertEqual(squares.count, 20)
+        XCTAssertEqual(Set(squares), Set((0..<20).map { "[\($0)]=\($0 * $0)" }))
         XCTAssertEqual(f.children(try XCTUnwrap(vars["s"])).map { "\($0.name)=\(f.format($0.value))" }, ["[0]=1", "[1]=2", "[2]=3"])
     }
 

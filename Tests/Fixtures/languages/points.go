@@ -14,7 +14,12 @@ func scale(p Point, k int) Point {
 func main() {
 	s := []int{1, 2, 3}
 	m := map[string]int{"a": 1}
+	var none map[int]bool
+	squares := map[int]int{}
+	for i := 0; i < 20; i++ {
+		squares[i] = i * i
+	}
 	name := "swrr"
 	p := scale(Point{3, 4}, 2) // MARK:go-scale
-	fmt.Println(s, m, name, p) // MARK:go-print
+	fmt.Println(s, m, name, p, none, len(squares)) // MARK:go-print
 }
