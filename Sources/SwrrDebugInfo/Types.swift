@@ -198,6 +198,9 @@ public struct DWType {
             let spaced = inner.first.map { $0.isLetter || $0 == "_" } == true ? star + " " + inner : star + inner
             let wrapped = (t.kind == .array || t.kind == .function) ? "(\(spaced))" : spaced
             return t.declaration(wrapped)
+        case .array where language == .rust:
+            // Rust's spelling, innermost dimension last: `[[u8; 4]; 2]`.
+            return join(arrayCounts.reversed().reduce(element.name) { "[\($0); \($1.map(String.init) ?? "_")]" }, inner)
         case .array:
             let dims = arrayCounts.map { "[\($0.map(String.init) ?? "")]" }.joined()
             return element.declaration(inner + dims)

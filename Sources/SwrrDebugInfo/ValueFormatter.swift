@@ -31,7 +31,7 @@ public struct ValueFormatter {
         switch t.kind {
         case .structure, .union, .classType:
             if depth >= maxDepth { return "{...}" }
-            if let text = languageText(v, depth: depth) { return text }
+            if let text = languageText(v, depth: depth) ?? rustText(v, depth: depth) { return text }
             let parts = t.members.map { m -> String in
                 let mv = member(v, m)
                 let name = m.isBase ? "<\(m.type.name)>" : (m.name ?? "")
@@ -94,7 +94,8 @@ public struct ValueFormatter {
             i = j
         }
         if let n = counts.first ?? nil, n > maxElements { items.append("...") }
-        return "{" + items.joined(separator: ", ") + "}"
+        // Rust writes array values in brackets.
+        return v.type.resolved.language == .rust ? "[" + items.joined(separator: ", ") + "]" : "{" + items.joined(separator: ", ") + "}"
     }
 
     private func scalar(_ v: Value) -> String {
@@ -210,6 +211,7 @@ public struct ValueFormatter {
                 if case .wrapped(let inner) = lv { return children(inner) }
                 if let elements = languageElements(lv) { return elements }
             }
+            if let e = RustEnumValue(v) { return e.fields }
             return t.members.enumerated().map { (i, m) in
                 (m.isBase ? m.type.name : (m.name ?? "<anon \(i)>"), member(v, m))
             }

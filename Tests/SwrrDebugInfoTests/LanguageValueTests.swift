@@ -39,7 +39,12 @@ final class LanguageValueTests: XCTestCase {
         let f = stack.formatter
         let vars = Self.assertLocals(stack, [("v", "vec![1, 2, 3, 4]", "Vec<i64, alloc::alloc::Global>"),
                                              ("name", "\"swrr\"", "String"), ("word", "\"wr\"", "&str"),
-                                             ("s", "{x = 6, y = 8}", "Point"), ("total", "60", "i64")])
+                                             ("s", "{x = 6, y = 8}", "Point"), ("total", "60", "i64"),
+                                             ("some", "Some(1)", "Option<i64>"), ("nothing", "None", "Option<&str>"),
+                                             ("outcome", "Err(\"bad\")", "Result<u8, alloc::string::String>"),
+                                             ("pair", "(1, \"wr\", 2.5)", "(u8, &str, f32)"),
+                                             ("grid", "[[1, 2], [3, 4]]", "[[u16; 2]; 2]")])
+        XCTAssertEqual(f.children(try XCTUnwrap(vars["outcome"])).map { "\($0.name)=\(f.format($0.value))" }, ["__0=\"bad\""])
         XCTAssertEqual(f.children(try XCTUnwrap(vars["v"])).map { "\($0.name)=\(f.format($0.value))" },
                        ["[0]=1", "[1]=2", "[2]=3", "[3]=4"])
     }

@@ -13,5 +13,10 @@ fn main() {
     let name = String::from("swrr");
     let word: &str = &name[1..3];
     let total = v.iter().map(|e| e * s.x).sum::<i64>(); // MARK:rust-total
-    println!("{:?} {:?} {} {} {}", v, s, name, word, total); // MARK:rust-print
+    let some: Option<i64> = v.first().copied();
+    let nothing: Option<&str> = None;
+    let outcome: Result<u8, String> = Err(String::from("bad"));
+    let pair = (1u8, word, 2.5f32);
+    let grid = [[1u16, 2], [3, 4]];
+    println!("{:?} {:?} {} {} {} {:?} {:?} {:?} {:?} {:?}", v, s, name, word, total, some, nothing, outcome, pair, grid); // MARK:rust-print
 }
