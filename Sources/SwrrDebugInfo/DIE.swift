@@ -11,14 +11,14 @@ extension Dwarf_Die {
     func attr(_ name: Int32) -> Dwarf_Attribute? {
         var d = self
         var a = Dwarf_Attribute()
-        return dwarf_attr_integrate(&d, UInt32(name), &a) != nil ? a : nil
+        return dwarf_attr_integrate(&d, UInt32(name), &a) != nil ? a.asExpressionLocation() : nil
     }
 
     /// The attribute of this DIE only.
     func ownAttr(_ name: Int32) -> Dwarf_Attribute? {
         var d = self
         var a = Dwarf_Attribute()
-        return dwarf_attr(&d, UInt32(name), &a) != nil ? a : nil
+        return dwarf_attr(&d, UInt32(name), &a) != nil ? a.asExpressionLocation() : nil
     }
 
     func hasOwnAttr(_ name: Int32) -> Bool { var d = self; return dwarf_hasattr(&d, UInt32(name)) != 0 }
@@ -118,7 +118,7 @@ extension Dwarf_Die {
         guard var c = cu else { return nil }
         var files: OpaquePointer?
         var n = 0
-        guard dwarf_getsrcfiles(&c, &files, &n) == 0, Int(index) < n,
+        guard dwarf_getsrcfiles(&c, &files, &n) == 0, index < UInt64(n),
               let p = dwarf_filesrc(files, Int(index), nil, nil) else { return nil }
         return String(cString: p)
     }

@@ -1,7 +1,7 @@
 // Symbol demangling without linking another library: the C++ ABI demangler is libstdc++'s
 // __cxa_demangle and the Swift one is the runtime's swift_demangle, both found with dlsym so
-// the package needs no C helper target. Rust legacy symbols are Itanium-mangled with a hash
-// suffix and `$..$` escapes; Rust v0 (_R...) is handled by RustV0Demangler.
+// the package needs no C helper target. Rust legacy symbols (Itanium-shaped with a hash element
+// and `$..$` escapes) are RustLegacyDemangler's, Rust v0 (_R...) RustV0Demangler's.
 import Foundation
 import Glibc
 
@@ -40,14 +40,14 @@ public enum Demangler {
     }
 
     private static func compute(_ name: String) -> String? {
-        if name.hasPrefix("_R") { return RustV0Demangler.demangle(name) }
+        if name.hasPrefix("_R") { return RustV0Demangler.demangle(withoutLLVMSuffix(name)) }
         if name.hasPrefix("_Z") {
+            if let r = RustLegacyDemangler.demangle(withoutLLVMSuffix(name)) { return r }
             guard let f = cxa else { return nil }
             var status: Int32 = 0
             guard let p = f(name, nil, nil, &status), status == 0 else { return nil }
             defer { free(p) }
-            let s = String(cString: p)
-            return isRustLegacy(name, demangled: s) ? rustLegacyCleanup(s) : s
+            return String(cString: p)
         }
         guard let f = swift else { return nil }
         guard let p = name.withCString({ f($0, strlen($0), nil, nil, 0) }) else { return nil }
@@ -55,20 +55,18 @@ public enum Demangler {
         return String(cString: p)
     }
 
-    /// Rust legacy mangling ends with a path component "h" + 16 hex digits (the crate hash).
-    private static func isRustLegacy(_ raw: String, demangled: String) -> Bool {
-        guard raw.hasPrefix("_ZN"), let last = demangled.split(separator: ":").last else { return false }
-        return last.count == 17 && last.first == "h" && last.dropFirst().allSatisfy(\.isHexDigit)
+    /// A Rust symbol (v0, or legacy with its hash element).
+    public static func isRust(_ name: String) -> Bool {
+        name.hasPrefix("_R") || (name.hasPrefix("_ZN") && RustLegacyDemangler.demangle(withoutLLVMSuffix(name)) != nil)
     }
 
-    private static func rustLegacyCleanup(_ s: String) -> String {
-        var s = s
-        if let r = s.range(of: "::h", options: .backwards) { s = String(s[..<r.lowerBound]) }
-        let escapes = ["$LT$": "<", "$GT$": ">", "$RF$": "&", "$BP$": "*", "$C$": ",", "$SP$": "@",
-                       "$u20$": " ", "$u27$": "'", "$u5b$": "[", "$u5d$": "]", "$u7b$": "{", "$u7d$": "}",
-                       "$u7e$": "~", "$u3b$": ";", "$u2b$": "+", "$u22$": "\""]
-        for (k, v) in escapes { s = s.replacingOccurrences(of: k, with: v) }
-        return s.replacingOccurrences(of: "..", with: "::")
+    /// LLVM's ThinLTO renames local symbols `NAME.llvm.DIGITS`; rustc-demangle drops that
+    /// suffix (uppercase hex digits and `@`) and so does swrr for Rust names.
+    static func withoutLLVMSuffix(_ name: String) -> String {
+        guard let r = name.range(of: ".llvm.") else { return name }
+        let tail = name[r.upperBound...]
+        guard tail.allSatisfy({ ("0"..."9").contains($0) || ("A"..."F").contains($0) || $0 == "@" }) else { return name }
+        return String(name[..<r.lowerBound])
     }
 }
 

@@ -38,11 +38,13 @@ public struct Frame: CustomStringConvertible {
 
 extension Dwarf_Die {
     /// The name a backtrace shows: the demangled linkage name without its parameter list
-    /// (qualified, unlike DW_AT_name), else DW_AT_name.
+    /// (qualified, unlike DW_AT_name), else DW_AT_name. Rust names have no parameter list but
+    /// may hold parentheses anywhere (`<&dyn core::ops::function::Fn<()>>::call`).
     var functionName: String? {
         if let l = linkageName {
             let d = Demangler.demangle(l)
             if d != l {
+                if Demangler.isRust(l) { return d }
                 if let p = d.firstIndex(of: "("), !d.hasPrefix("(") { return String(d[..<p]) }
                 return d
             }

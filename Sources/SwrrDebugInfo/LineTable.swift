@@ -18,6 +18,10 @@ public struct SourceLocation: Equatable, Hashable, Sendable, CustomStringConvert
     public var column: Int
     public init(file: String, line: Int, column: Int = 0) { self.file = file; self.line = line; self.column = column }
     public var fileName: String { file.split(separator: "/").last.map(String.init) ?? file }
+    /// DWARF's line 0 means "no source line": code the compiler made up (Swift's top-level
+    /// code between statements, rustc's drop glue and moves). Never a place a line step stops,
+    /// as in gdb and lldb.
+    public var hasSourceLine: Bool { line > 0 }
     public var description: String { "\(fileName):\(line)" }
 }
 

@@ -51,11 +51,18 @@ public struct DWType {
     public var size: Int {
         guard var d = die else { return max(blobSize, 1) }
         let r = resolved
-        if r.kind == .pointer || r.kind == .reference { return Int(r.die?.unsigned(Int32(DW_AT_byte_size)) ?? 8) }
-        if r.kind == .array { return arrayCounts.reduce(r.element.size) { $0 * ($1 ?? 0) } }
+        // Sizes and counts are the compiler's (a file swrr did not write): clamped, and a
+        // product that overflows is Int.max, which readers cap (Variables.maxObjectRead).
+        if r.kind == .pointer || r.kind == .reference { return Int(clamping: r.die?.unsigned(Int32(DW_AT_byte_size)) ?? 8) }
+        if r.kind == .array {
+            return arrayCounts.reduce(r.element.size) {
+                let (p, o) = $0.multipliedReportingOverflow(by: max($1 ?? 0, 0))
+                return o ? Int.max : p
+            }
+        }
         var s: Dwarf_Word = 0
-        if dwarf_aggregate_size(&d, &s) == 0 { return Int(s) }
-        return Int(r.die?.unsigned(Int32(DW_AT_byte_size)) ?? 0)
+        if dwarf_aggregate_size(&d, &s) == 0 { return Int(clamping: s) }
+        return Int(clamping: r.die?.unsigned(Int32(DW_AT_byte_size)) ?? 0)
     }
 
     var encoding: Int32 { Int32(resolved.die?.unsigned(Int32(DW_AT_encoding)) ?? 0) }
@@ -88,15 +95,21 @@ public struct DWType {
     var arrayCounts: [Int?] {
         guard let d = resolved.die, resolved.kind == .array else { return [] }
         return d.children.filter { $0.tag == DW_TAG_subrange_type || $0.tag == DW_TAG_enumeration_type }.map { s in
-            if let c = s.unsigned(Int32(DW_AT_count)), s.attrForm(Int32(DW_AT_count)).isConstant { return Int(c) }
+            if let c = s.unsigned(Int32(DW_AT_count)), s.attrForm(Int32(DW_AT_count)).isConstant { return Int(clamping: c) }
             if s.attrForm(Int32(DW_AT_upper_bound)).isConstant {
                 if let u = s.signed(Int32(DW_AT_upper_bound)) {
-                    let lower = s.signed(Int32(DW_AT_lower_bound)) ?? 0
-                    return Int(u - lower + 1)
+                    return DWType.count(lower: s.signed(Int32(DW_AT_lower_bound)) ?? 0, upper: u)
                 }
             }
             return nil
         }
+    }
+
+    /// Elements from `lower` to `upper` inclusive; nil when that overflows.
+    static func count(lower: Int64, upper: Int64) -> Int? {
+        let (d, o1) = upper.subtractingReportingOverflow(lower)
+        let (n, o2) = d.addingReportingOverflow(1)
+        return o1 || o2 ? nil : Int(n)
     }
 
     /// The array type with its first dimension removed (for indexing multidimensional arrays).
@@ -120,19 +133,20 @@ public struct DWType {
         for c in d.children where c.tag == DW_TAG_member || c.tag == DW_TAG_inheritance {
             // Static members (DW_AT_external or C++ DW_TAG_variable) have no storage here.
             if c.tag == DW_TAG_member && c.hasOwnAttr(Int32(DW_AT_external)) { continue }
-            let offset = Int(c.unsigned(Int32(DW_AT_data_member_location)) ?? 0)
+            let offset = Int(clamping: c.unsigned(Int32(DW_AT_data_member_location)) ?? 0)
             var m = Member(name: c.name, type: DWType(c.type), byteOffset: offset, bitSize: nil, bitOffset: nil,
                            isBase: c.tag == DW_TAG_inheritance)
-            if let bits = c.unsigned(Int32(DW_AT_bit_size)) {
+            // Bit sizes and offsets beyond any object (2^32 bits) are not a bit-field swrr reads.
+            if let bits = c.unsigned(Int32(DW_AT_bit_size)), bits <= 1 << 32 {
                 m.bitSize = Int(bits)
-                if let dbo = c.unsigned(Int32(DW_AT_data_bit_offset)) {
+                if let dbo = c.unsigned(Int32(DW_AT_data_bit_offset)), dbo <= 1 << 40 {
                     m.bitOffset = Int(dbo)
-                } else if let bo = c.unsigned(Int32(DW_AT_bit_offset)) {
+                } else if let bo = c.unsigned(Int32(DW_AT_bit_offset)), bo <= 1 << 32, offset <= 1 << 40 {
                     // DWARF 2-3 big-endian-style offset from the top of the storage unit.
-                    let storage = Int(c.unsigned(Int32(DW_AT_byte_size)) ?? UInt64(m.type.size))
-                    m.bitOffset = offset * 8 + storage * 8 - Int(bo) - Int(bits)
+                    let storage = min(Int(clamping: c.unsigned(Int32(DW_AT_byte_size)) ?? UInt64(m.type.size)), 1 << 32)
+                    m.bitOffset = max(0, offset * 8 + storage * 8 - Int(bo) - Int(bits))
                 } else {
-                    m.bitOffset = offset * 8
+                    m.bitOffset = min(offset, 1 << 40) * 8
                 }
                 m.byteOffset = m.bitOffset! / 8
             }
@@ -157,6 +171,9 @@ public struct DWType {
     /// The C declaration of `inner` with this type: `int *p`, `int (*)(int)`, `char [8]`.
     func declaration(_ inner: String) -> String {
         guard let d = die else { return join("void", inner) }
+        if [.structure, .classType, .union, .enumeration, .pointer, .reference].contains(kind), let n = nativeName {
+            return join(n, inner)
+        }
         switch kind {
         case .base, .unknown: return join(d.name ?? "?", inner)
         case .typedef: return join((d.cu.map(\.isCPlusPlus) == true ? d.qualifiedName : nil) ?? d.name ?? "?", inner)
@@ -164,6 +181,9 @@ public struct DWType {
             let keyword = [.structure: "struct", .classType: "class", .union: "union", .enumeration: "enum"][kind]!
             let n = d.name.map { d.cu.map(\.isCPlusPlus) == true ? d.qualifiedName ?? $0 : "\(keyword) \($0)" } ?? "\(keyword) {...}"
             return join(n, inner)
+        case .qualified where language == .swift:
+            // Swift has no const types: swiftc marks `let` bindings so.
+            return target.declaration(inner)
         case .qualified:
             let q = [DW_TAG_const_type: "const", DW_TAG_volatile_type: "volatile", DW_TAG_restrict_type: "restrict",
                      DW_TAG_atomic_type: "_Atomic"][d.tag] ?? ""
@@ -178,6 +198,9 @@ public struct DWType {
             let spaced = inner.first.map { $0.isLetter || $0 == "_" } == true ? star + " " + inner : star + inner
             let wrapped = (t.kind == .array || t.kind == .function) ? "(\(spaced))" : spaced
             return t.declaration(wrapped)
+        case .array where language == .rust:
+            // Rust's spelling, innermost dimension last: `[[u8; 4]; 2]`.
+            return join(arrayCounts.reversed().reduce(element.name) { "[\($0); \($1.map(String.init) ?? "_")]" }, inner)
         case .array:
             let dims = arrayCounts.map { "[\($0.map(String.init) ?? "")]" }.joined()
             return element.declaration(inner + dims)

@@ -31,14 +31,14 @@ public struct Value {
     }
 
     static func optimizedOut(_ type: DWType) -> Value {
-        let n = max(type.size, 1)
+        let n = min(max(type.size, 1), FrameScope.maxObjectRead)
         var v = Value(type: type, bytes: [UInt8](repeating: 0, count: n), valid: [Bool](repeating: false, count: n))
         v.hasNoLocation = true
         return v
     }
 
     static func integer(_ v: UInt64, type: DWType) -> Value {
-        let n = max(type.size, 1)
+        let n = min(max(type.size, 1), FrameScope.maxObjectRead)
         var b = [UInt8](repeating: 0, count: n)
         for i in 0..<min(n, 8) { b[i] = UInt8(truncatingIfNeeded: v >> (8 * UInt64(i))) }
         return Value(type: type, bytes: b)
@@ -77,12 +77,15 @@ public struct Value {
     }
 
     /// A slice of this value as another type (a member or array element).
+    /// Offsets and sizes come from DWARF: a slice is at most FrameScope.maxObjectRead bytes,
+    /// and offsets past the value read as zero bytes (unavailable when the value has a mask).
     func slice(offset: Int, type: DWType, size explicitSize: Int? = nil) -> Value {
-        let size = explicitSize ?? type.size
-        let end = min(offset + size, bytes.count)
+        let size = min(max(explicitSize ?? type.size, 0), FrameScope.maxObjectRead)
+        let offset = max(offset, 0)
+        let end = offset < bytes.count ? min(bytes.count - offset, size) + offset : offset
         let b = offset < end ? Array(bytes[offset..<end]) + [UInt8](repeating: 0, count: size - (end - offset)) : [UInt8](repeating: 0, count: size)
-        let v = valid.map { vs in (offset..<(offset + size)).map { $0 < vs.count ? vs[$0] : false } }
-        return Value(type: type, bytes: b, valid: v, address: address.map { $0 + UInt64(offset) })
+        let v = valid.map { vs in (0..<size).map { offset < vs.count && $0 < vs.count - offset ? vs[offset + $0] : false } }
+        return Value(type: type, bytes: b, valid: v, address: address.map { $0 &+ UInt64(offset) })
     }
 
     /// A bit-field member: `bitSize` bits starting `bitOffset` bits into this value.
@@ -93,7 +96,7 @@ public struct Value {
             guard bit / 8 < bytes.count else { break }
             if (bytes[bit / 8] >> UInt8(bit % 8)) & 1 == 1 { v |= 1 << UInt64(i) }
         }
-        if type.isSigned && bitSize < 64 && (v >> UInt64(bitSize - 1)) & 1 == 1 {
+        if type.isSigned && bitSize > 0 && bitSize < 64 && (v >> UInt64(bitSize - 1)) & 1 == 1 {
             v |= ~0 << UInt64(bitSize)
         }
         let avail = isAvailable((bitOffset / 8)..<((bitOffset + bitSize + 7) / 8))

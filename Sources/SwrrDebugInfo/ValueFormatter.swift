@@ -27,9 +27,11 @@ public struct ValueFormatter {
         // An aggregate assembled from pieces lists its members, each possibly optimized out
         // (gdb does the same); one with no location at all is optimized out as a whole.
         if v.isOptimizedOut && (v.hasNoLocation || !v.type.isAggregate) { return "<optimized out>" }
+        if t.kind == .pointer, depth < maxDepth, let text = goMapText(v, depth: depth) { return text }
         switch t.kind {
         case .structure, .union, .classType:
             if depth >= maxDepth { return "{...}" }
+            if let text = languageText(v, depth: depth) ?? rustText(v, depth: depth) { return text }
             let parts = t.members.map { m -> String in
                 let mv = member(v, m)
                 let name = m.isBase ? "<\(m.type.name)>" : (m.name ?? "")
@@ -92,7 +94,8 @@ public struct ValueFormatter {
             i = j
         }
         if let n = counts.first ?? nil, n > maxElements { items.append("...") }
-        return "{" + items.joined(separator: ", ") + "}"
+        // Rust writes array values in brackets.
+        return v.type.resolved.language == .rust ? "[" + items.joined(separator: ", ") + "]" : "{" + items.joined(separator: ", ") + "}"
     }
 
     private func scalar(_ v: Value) -> String {
@@ -204,6 +207,11 @@ public struct ValueFormatter {
         let t = v.type.resolved
         switch t.kind {
         case .structure, .union, .classType:
+            if let lv = LanguageValue(v, target: target) {
+                if case .wrapped(let inner) = lv { return children(inner) }
+                if let elements = languageElements(lv) { return elements }
+            }
+            if let e = RustEnumValue(v) { return e.fields }
             return t.members.enumerated().map { (i, m) in
                 (m.isBase ? m.type.name : (m.name ?? "<anon \(i)>"), member(v, m))
             }
@@ -212,6 +220,7 @@ public struct ValueFormatter {
         case .pointer:
             let pointee = t.target
             if let target = v.syntheticTarget?.value { return [("*", target)] }
+            if let entries = goMapChildren(v) { return entries }
             guard v.raw != 0, pointee.kind != .void, pointee.resolved.kind != .function, let tgt = target,
                   let bytes = try? tgt.readMemory(v.raw, count: max(pointee.size, 1)) else { return [] }
             return [("*", Value(type: pointee, bytes: bytes, address: v.raw))]

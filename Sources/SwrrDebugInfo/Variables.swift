@@ -104,10 +104,13 @@ public final class FrameScope {
         return global(name)
     }
 
-    /// The globals (and file-scope statics) of this frame's compilation unit.
+    /// The globals (and file-scope statics) of this frame's compilation unit. Swift puts a
+    /// module's globals (top-level `let arr = ...` of main.swift) in a DW_TAG_module child of
+    /// the unit, not in the unit itself.
     public func globals() -> [Variable] {
         guard let m = module, let sp = subprogram ?? frame.scopes.last, let cu = sp.cu else { return [] }
-        return cu.children.compactMap { c in
+        let entries = cu.children.flatMap { $0.tag == DW_TAG_module ? $0.children : [$0] }
+        return entries.compactMap { c in
             guard c.tag == DW_TAG_variable, let name = c.name, !c.flag(Int32(DW_AT_declaration)),
                   c.attr(Int32(DW_AT_location)) != nil || c.attr(Int32(DW_AT_const_value)) != nil else { return nil }
             return Variable(name: name, isParameter: false, value: read(c, module: m), declLine: c.declLine)
@@ -142,7 +145,10 @@ public final class FrameScope {
         guard var a = die.attr(Int32(DW_AT_location)) else { return .optimizedOut(type) }
         // A variable-length array: its bounds are expressions or variables of this frame.
         if let counts = dynamicCounts(type) {
-            let size = counts.reduce(type.resolved.element.size) { $0 * max($1 ?? 0, 0) }
+            let size = counts.reduce(type.resolved.element.size) {
+                let (p, o) = $0.multipliedReportingOverflow(by: max($1 ?? 0, 0))
+                return o ? Int.max : p
+            }
             guard let ops = try? locationOps(&a), case .memory(let addr)? = try? DWARFExpression.evaluate(ops, context(attribute: a)),
                   let bytes = try? target.readMemory(addr, count: min(size, 1 << 20)) else { return .optimizedOut(type) }
             var v = Value(type: type, bytes: bytes, address: addr)
@@ -178,7 +184,7 @@ public final class FrameScope {
         for sub in d.children where sub.tag == DW_TAG_subrange_type {
             let lower = sub.signed(Int32(DW_AT_lower_bound)) ?? 0
             if let c = bound(sub, Int32(DW_AT_count)) { counts.append(Int(c)); continue }
-            if let u = bound(sub, Int32(DW_AT_upper_bound)) { counts.append(Int(u - lower + 1)); continue }
+            if let u = bound(sub, Int32(DW_AT_upper_bound)) { counts.append(DWType.count(lower: lower, upper: u)); continue }
             counts.append(nil)
         }
         return counts.contains { $0 == nil } ? nil : counts

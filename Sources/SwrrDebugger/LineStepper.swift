@@ -7,7 +7,8 @@
 // information) by a temporary breakpoint at its return address, reached with the stack pointer
 // back where it was before the call (so recursion does not stop it early); stepIn stops after
 // the callee's prologue. Returning into the middle of the caller's line keeps stepping to the
-// start of the next line, as gdb does. stepOut runs to the return address of frame 0 (from the
+// start of the next line, as gdb does; so does landing in line-0 code (compiler-generated, no
+// source line). stepOut runs to the return address of frame 0 (from the
 // unwinder) with the stack pointer at that frame's CFA.
 import SwrrDebugInfo
 import SwrrReplay
@@ -86,7 +87,7 @@ struct LineStepper {
                     // Into the callee, past its prologue.
                     let body = lines!.breakpointAddress(functionEntry: regs.rip)
                     if body != regs.rip, let stop = try runTo(body, tid: tid) { return stop }
-                    return .step(tid: tid, note: nil)
+                    return try onSourceLine(tid)
                 }
             }
             guard let lines = (space.module(containing: regs.rip) ?? (try? debugger.space(for: tid))?.module(containing: regs.rip))?.lines,
@@ -95,7 +96,7 @@ struct LineStepper {
                 // nothing more to step through in source terms.
                 return try continueForward(from: tid)
             }
-            if (here.line != start.line || here.file != start.file),
+            if here.hasSourceLine, here.line != start.line || here.file != start.file,
                lines.lineRange(containing: regs.rip)?.lowerBound == regs.rip {
                 return .step(tid: tid, note: nil)
             }
@@ -129,7 +130,16 @@ struct LineStepper {
         }
         let body = lines.breakpointAddress(functionEntry: regs.rip)
         if body != regs.rip, let stop = try runTo(body, tid: tid) { return stop }
-        return .step(tid: tid, note: nil)
+        return try onSourceLine(tid)
+    }
+
+    /// The end of a step into a callee: here if it has a source line, else on to the first
+    /// statement that has one (Swift's memberwise `Point.init` starts with line-0 code).
+    private func onSourceLine(_ tid: Int32) throws -> Stop {
+        let pc = try debugger.replay.registers(tid: tid).rip
+        guard let here = try debugger.space(for: tid).module(containing: pc)?.lines.location(of: pc), !here.hasSourceLine
+        else { return .step(tid: tid, note: nil) }
+        return try step(tid, .line, over: false)
     }
 
     func stepOut(_ tid: Int32) throws -> Stop {

@@ -66,10 +66,25 @@ struct ReverseStepper {
             guard let lines = space.module(containing: regs.rip)?.lines, let here = lines.location(of: regs.rip) else {
                 return .step(tid: tid, note: nil)
             }
+            // Line-0 code (compiler-generated) is passed through, as forward steps do.
+            guard here.hasSourceLine else { continue }
             if here.line != start.line || here.file != start.file { left = true }
-            if left, lines.lineRange(containing: regs.rip)?.lowerBound == regs.rip { return .step(tid: tid, note: nil) }
+            if left, lines.lineRange(containing: regs.rip)?.lowerBound == regs.rip, !inPrologue(regs.rip, space: space) {
+                return .step(tid: tid, note: nil)
+            }
         }
         return .step(tid: tid, note: "Stopped after 100000 instructions backwards without reaching another line")
+    }
+
+    /// Between a function's entry and the end of its prologue (where stepIn and breakpoints
+    /// stop): its line is the function's opening line, and its locals are not set up yet. A
+    /// step back from the first line of the body goes on through it to the caller's line, as
+    /// gdb's reverse-step does (rustc emits the opening line `fn scale(...) {` as its own row:
+    /// the step back stopped there with garbage arguments).
+    private func inPrologue(_ pc: UInt64, space: AddressSpace) -> Bool {
+        guard let m = space.module(containing: pc), let s = m.symbols.lookup(pc), s.symbol.isFunction else { return false }
+        let entry = pc &- s.offset
+        return pc < m.lines.breakpointAddress(functionEntry: entry)
     }
 
     /// Back to the call of the current function (frame 0), in its caller: the last execution

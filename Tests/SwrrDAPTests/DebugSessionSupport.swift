@@ -14,10 +14,17 @@ final class DebugSession {
     /// more initialize arguments `initialize`); stops at configurationDone's first stop after
     /// `configure` has set breakpoints. `environment`: swrr-dap's (SWRR_SYSCALLBUF=0 records
     /// without syscall buffering).
-    init(_ name: String, args: [String] = [], launch more: [String: Any] = [:], initialize: [String: Any] = [:],
-         environment: [String: String] = [:]) throws {
-        program = try DAPTestEnv.fixture(name)
-        source = DAPTestEnv.fixtureDirectory + "/" + name + ".c"
+    convenience init(_ name: String, args: [String] = [], launch more: [String: Any] = [:], initialize: [String: Any] = [:],
+                     environment: [String: String] = [:]) throws {
+        try self.init(program: try DAPTestEnv.fixture(name), source: DAPTestEnv.fixtureDirectory + "/" + name + ".c",
+                      args: args, launch: more, initialize: initialize, environment: environment)
+    }
+
+    /// Records and launches `program` built from `source` (a program of another language).
+    init(program: String, source: String, args: [String] = [], launch more: [String: Any] = [:],
+         initialize: [String: Any] = [:], environment: [String: String] = [:]) throws {
+        self.program = program
+        self.source = source
         sourceLines = try String(contentsOfFile: source, encoding: .utf8).components(separatedBy: "\n")
         client = try DAPClient(environment: environment)
         let r = try client.request("initialize", ["adapterID": "swrr", "linesStartAt1": true, "columnsStartAt1": true]
