@@ -104,6 +104,13 @@ final class SyscallRecorder {
             r.origRax = UInt64(bitPattern: -1)  // the kernel skips syscall -1
             try task.setRegisters(r)
             t.refusal = e
+        } else if let c = spec.clearedAtEntry, let value = c.kernelValue(of: regs.syscallArgs) {
+            var r = regs
+            var args = r.syscallArgs
+            args[c.arg] = value
+            r.syscallArgs = args
+            try task.setRegisters(r)
+            t.clearedArg = (c.arg, regs.syscallArgs[c.arg])
         }
         t.state = .inSyscall
         try task.resume(.syscall)
@@ -116,6 +123,20 @@ final class SyscallRecorder {
             }
             scheduler.blocked(t)
         }
+    }
+
+    /// At a syscall's exit stop, or a new task's first stop: the flags argument cleared at the
+    /// entry (SyscallSpec.clearedAtEntry) holds the program's value again. The kernel leaves the
+    /// argument registers as it found them, so natively the program finds its own flags there,
+    /// and replay, which gives the program the recorded registers, does too.
+    func restoreClearedFlags(_ t: RecordTask) throws {
+        guard let c = t.clearedArg else { return }
+        t.clearedArg = nil
+        var r = try t.task.registers()
+        var args = r.syscallArgs
+        args[c.arg] = c.value
+        r.syscallArgs = args
+        try t.task.setRegisters(r)
     }
 
     /// At a syscall exit: records the call. Returns the task's registers as it will resume

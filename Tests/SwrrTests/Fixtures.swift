@@ -75,6 +75,9 @@ enum Fixture: String {
     case procMem = "proc_mem"
     // rt_sigaction sets replay holds back until a disposition matters (issue 18)
     case heldSignalActions = "held_signal_actions"
+    // sanitizer programs and the untraced clone of LeakSanitizer's StopTheWorld
+    case asanOverflow = "asan_overflow"
+    case cloneUntraced = "clone_untraced"
 
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
