@@ -121,51 +121,51 @@ final class SanitizerTests: XCTestCase {
                                 "SUMMARY: AddressSanitizer: heap-buffer-overflow "], "ASan's report")
     }
 
-    /// A leak under AddressSanitizer: LeakSanitizer's report, exit status 1 (ASan's exitcode).
-    func testLeakReportUnderAddressSanitizer() throws {
-        let exe = try sanitized("address")
-        let (recording, stderr) = try roundTrip([exe, "leak"], status: 1)
-        XCTAssertEqual(recording.result.stdoutText, "sum of squares: 14\n")
+    /// `mode` of asan_overflow built with `-fsanitize=SANITIZER` leaks 33 bytes: LeakSanitizer's
+    /// report (its summary names `reporter`), exit status `status`, stdout `stdout`, and the world
+    /// stopped with `threads` threads, recorded and replayed identically.
+    func checkLeak(_ sanitizer: String, _ mode: String, status: Int32, reporter: String, threads: Int = 1,
+                   stdout: String = "sum of squares: 14\n", environment: [String: String?] = [:],
+                   file: StaticString = #filePath, line: UInt = #line) throws {
+        let exe = try sanitized(sanitizer)
+        let (recording, stderr) = try roundTrip([exe, mode], status: status, environment: environment,
+                                                file: file, line: line)
+        XCTAssertEqual(recording.result.stdoutText, stdout, file: file, line: line)
         assertContains(stderr, ["ERROR: LeakSanitizer: detected memory leaks",
                                 "Direct leak of 33 byte(s) in 1 object(s) allocated from:", " in leak ",
-                                "SUMMARY: AddressSanitizer: 33 byte(s) leaked in 1 allocation(s)."], "LSan's report")
-        try assertStoppedTheWorld(recording.trace, threads: 1)
+                                "SUMMARY: \(reporter): 33 byte(s) leaked in 1 allocation(s)."], "LSan's report",
+                       file: file, line: line)
+        try assertStoppedTheWorld(recording.trace, threads: threads, file: file, line: line)
+    }
+
+    /// A leak under AddressSanitizer: exit status 1 (ASan's exitcode).
+    func testLeakReportUnderAddressSanitizer() throws {
+        try checkLeak("address", "leak", status: 1, reporter: "AddressSanitizer")
     }
 
     /// The same without syscall buffering (no preload library, so no ASAN_OPTIONS added).
     func testLeakReportUnbuffered() throws {
-        let exe = try sanitized("address")
-        let (recording, stderr) = try roundTrip([exe, "leak"], status: 1, environment: ["SWRR_SYSCALLBUF": "0"])
-        assertContains(stderr, ["ERROR: LeakSanitizer: detected memory leaks",
-                                "SUMMARY: AddressSanitizer: 33 byte(s) leaked in 1 allocation(s)."], "LSan's report")
-        try assertStoppedTheWorld(recording.trace, threads: 1)
+        try checkLeak("address", "leak", status: 1, reporter: "AddressSanitizer", environment: ["SWRR_SYSCALLBUF": "0"])
     }
 
     /// Three threads (two blocked, in a read and a futex wait): each attached, its registers
     /// read, and detached; the leak reported as with one.
     func testLeakReportWithBlockedThreads() throws {
-        let exe = try sanitized("address")
-        let (recording, stderr) = try roundTrip([exe, "threads"], status: 1)
-        XCTAssertEqual(recording.result.stdoutText, "sum of squares: 14\ntwo threads blocked\n")
-        assertContains(stderr, ["ERROR: LeakSanitizer: detected memory leaks",
-                                "SUMMARY: AddressSanitizer: 33 byte(s) leaked in 1 allocation(s)."], "LSan's report")
-        try assertStoppedTheWorld(recording.trace, threads: 3)
+        try checkLeak("address", "threads", status: 1, reporter: "AddressSanitizer", threads: 3,
+                      stdout: "sum of squares: 14\ntwo threads blocked\n")
     }
 
     // MARK: LeakSanitizer alone
 
-    /// -fsanitize=leak: LeakSanitizer's own exit status for a leak, 23.
+    /// -fsanitize=leak: LeakSanitizer's own exit status for a leak, 23; 0 without one.
     func testStandaloneLeakSanitizer() throws {
-        let exe = try sanitized("leak")
-        let (recording, stderr) = try roundTrip([exe, "leak"], status: 23)
-        XCTAssertEqual(recording.result.stdoutText, "sum of squares: 14\n")
-        assertContains(stderr, ["ERROR: LeakSanitizer: detected memory leaks",
-                                "Direct leak of 33 byte(s) in 1 object(s) allocated from:",
-                                "SUMMARY: LeakSanitizer: 33 byte(s) leaked in 1 allocation(s)."], "LSan's report")
-        try assertStoppedTheWorld(recording.trace, threads: 1)
-        let (clean, cleanErr) = try roundTrip([exe], status: 0)
+        try checkLeak("leak", "leak", status: 23, reporter: "LeakSanitizer")
+        try checkLeak("leak", "threads", status: 23, reporter: "LeakSanitizer", threads: 3,
+                      stdout: "sum of squares: 14\ntwo threads blocked\n")
+        let (clean, cleanErr) = try roundTrip([try sanitized("leak")], status: 0)
         XCTAssertEqual(clean.result.stdoutText, "sum of squares: 14\n")
         XCTAssertEqual(cleanErr, "")
+        try assertStoppedTheWorld(clean.trace, threads: 1)
     }
 
     // MARK: CLONE_UNTRACED
