@@ -77,9 +77,7 @@ final class SyscallRecorder {
         case .answer(let r): refusal = Int32(truncatingIfNeeded: -r)
         case .noHang(let arg, let original):
             var r = regs
-            var args = r.syscallArgs
-            args[arg] = original | 1   // WNOHANG
-            r.syscallArgs = args
+            r.setSyscallArg(arg, original | 1)   // WNOHANG
             try task.setRegisters(r)
             t.waitNoHang = (arg, original)
         }
@@ -106,9 +104,7 @@ final class SyscallRecorder {
             t.refusal = e
         } else if let c = spec.clearedAtEntry, let value = c.kernelValue(of: regs.syscallArgs) {
             var r = regs
-            var args = r.syscallArgs
-            args[c.arg] = value
-            r.syscallArgs = args
+            r.setSyscallArg(c.arg, value)
             try task.setRegisters(r)
             t.clearedArg = (c.arg, regs.syscallArgs[c.arg])
         }
@@ -133,9 +129,7 @@ final class SyscallRecorder {
         guard let c = t.clearedArg else { return }
         t.clearedArg = nil
         var r = try t.task.registers()
-        var args = r.syscallArgs
-        args[c.arg] = c.value
-        r.syscallArgs = args
+        r.setSyscallArg(c.arg, c.value)
         try t.task.setRegisters(r)
     }
 
