@@ -12,6 +12,9 @@
 //                         AddressSanitizer (its exitcode), 23 built with -fsanitize=leak alone.
 //   asan_overflow threads the same leak with two more threads, blocked in a read and a futex wait,
 //                         which StopTheWorld attaches and whose registers it reads too.
+//   asan_overflow wait    prints "waiting", then reads stdin to its end (PopulatedPagesTests digest
+//                         its memory, AddressSanitizer's 14 TiB shadow mapping included, meanwhile);
+//                         exit status 0.
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +64,14 @@ int main(int argc, char **argv) {
     for (int i = 0; i < 10; i++) p[i] = i * i;
     printf("sum of squares: %d\n", p[1] + p[2] + p[3]);
     fflush(stdout);
+    if (argc > 1 && strcmp(argv[1], "wait") == 0) {
+        char c;
+        printf("waiting\n");
+        fflush(stdout);
+        while (read(0, &c, 1) > 0) {}
+        free(p);
+        return 0;
+    }
     if (argc > 1 && strcmp(argv[1], "threads") == 0) start_threads();
     if (argc > 1 && (strcmp(argv[1], "leak") == 0 || strcmp(argv[1], "threads") == 0)) leak();
     else if (argc > 1) p[argc + 8] = 1;   // one past the end with one argument
