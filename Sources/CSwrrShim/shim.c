@@ -93,6 +93,18 @@ long swrr_pagemap_scan(int fd, uint64_t start, uint64_t end, uint64_t anyof, uin
     return n;
 }
 
+size_t swrr_find_masked(const uint64_t *words, size_t from, size_t n, uint64_t mask, int set) {
+    size_t i = from;
+    if (!set) {
+        for (; i < n && (words[i] & mask); i++) {}
+        return i;
+    }
+    // Mostly none set (a sparse mapping's holes): four words per test.
+    for (; i + 4 <= n && !((words[i] | words[i + 1] | words[i + 2] | words[i + 3]) & mask); i += 4) {}
+    for (; i < n && !(words[i] & mask); i++) {}
+    return i;
+}
+
 int swrr_getsiginfo_raw(pid_t pid, void *buf128) {
     return (int)ptrace(PTRACE_GETSIGINFO, pid, NULL, buf128);
 }

@@ -27,7 +27,8 @@
 // The digest is of pages: every region's bounds, then each page that is not all zeros with its
 // address (an all-zero page counts as absent). That makes it cheap where memory is mostly
 // reserved: a page of a private anonymous mapping that /proc/PID/pagemap shows neither present
-// nor swapped reads as zeros, so it is not read at all. Measured (debug build, 2 cores shared
+// nor swapped reads as zeros, so it is not read at all (PopulatedPages finds the others, in
+// bounded memory: ASan's shadow is a 14 TiB mapping). Measured (debug build, 2 cores shared
 // with other builds): a JVM sleeping after `println` has 482 MiB of writable mappings of which
 // 37 MiB are resident; reading every byte took 1.1 s, the pages pagemap shows 38-42 ms
 // (docs/POSITIONS.md has the table, MemoryDigestTests prints it). Hashing: swrr_hash64 in C at

@@ -104,13 +104,14 @@ struct PopulatedPages {
         let n = entries.withUnsafeMutableBytes { pread(pagemap, $0.baseAddress, pages * 8, offset) }
         guard n >= 8 else { return nil }
         let read = min(n / 8, pages)
-        var runStart: Int?
-        for i in 0...read {
-            let populated = i < read && entries[i] & Self.entryPopulated != 0
-            if populated, runStart == nil { runStart = i }
-            if !populated, let s = runStart {
-                add((start + UInt64(s) * Self.pageSize)..<(start + UInt64(i) * Self.pageSize))
-                runStart = nil
+        entries.withUnsafeBufferPointer { e in
+            var i = 0
+            while i < read {
+                let first = swrr_find_masked(e.baseAddress, i, read, Self.entryPopulated, 1)
+                guard first < read else { break }
+                let past = swrr_find_masked(e.baseAddress, first, read, Self.entryPopulated, 0)
+                add((start + UInt64(first) * Self.pageSize)..<(start + UInt64(past) * Self.pageSize))
+                i = past
             }
         }
         return start + UInt64(read) * Self.pageSize

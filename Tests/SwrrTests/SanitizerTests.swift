@@ -159,8 +159,9 @@ final class SanitizerTests: XCTestCase {
     /// threads are preempted at positions, whose memory digest covers ASan's 14 TiB shadow
     /// mapping (before PopulatedPages, one pagemap word per page of it: "failed to allocate
     /// 30064246824 bytes", swrr aborted and the recording did not replay). Each recording
-    /// reports the leak, exits 1 and replays identically twice; measured: 1-2 preemptions at
-    /// positions in 10 of 11 recordings (seeds 1-6, 11-15).
+    /// reports the leak, exits 1 and replays identically twice; measured (debug build, load
+    /// 10-16): 1-2 preemptions at positions in 11 of 14 recordings (seeds 1-6, 11-18), every one
+    /// replayed with the recorded stdout.
     func testThreadsPreemptedUnderChaos() throws {
         let exe = try Self.sanitized("address")
         var positions: [Int] = []
