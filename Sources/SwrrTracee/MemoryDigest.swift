@@ -245,7 +245,7 @@ enum PageReader {
                 }
             }
             if isAnonymous && pagemap >= 0 {
-                populated.forEachRun(in: r.start..<r.end, readRun)
+                try populated.forEachRun(in: r.start..<r.end, readRun)
             } else {
                 readRun(r.start..<r.end)
             }

@@ -47,9 +47,9 @@ struct PopulatedPages {
     }
 
     /// Calls `visit` with each maximal run of populated pages of `range` (page-aligned), in
-    /// address order. Where pagemap cannot be read (the process is gone), the rest of `range`
-    /// is one run: read, not assumed.
-    mutating func forEachRun(in range: Range<UInt64>, _ visit: (Range<UInt64>) -> Void) {
+    /// address order. Throws when neither method can read pagemap (the process is gone): taking
+    /// the rest of the range as populated would read terabytes page by page.
+    mutating func forEachRun(in range: Range<UInt64>, _ visit: (Range<UInt64>) -> Void) throws {
         var pending: Range<UInt64>?
         // Runs arrive in address order, possibly cut where one call ended: joined here.
         func add(_ run: Range<UInt64>) {
@@ -65,12 +65,12 @@ struct PopulatedPages {
         while at < range.upperBound {
             let next = method == .scan ? scan(from: at, to: range.upperBound, add) : windows(from: at, to: range.upperBound, add)
             guard let next, next > at, next <= range.upperBound else {
-                if method == .scan, next == nil {
+                let error = errno
+                if method == .scan {
                     method = .windows   // an older kernel (ENOTTY), or an argument it refuses
                     continue
                 }
-                add(at..<range.upperBound)
-                break
+                throw TraceeError("cannot read the tracee's pagemap at 0x\(String(at, radix: 16)): errno \(error)")
             }
             at = next
         }

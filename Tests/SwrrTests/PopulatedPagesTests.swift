@@ -23,7 +23,7 @@ final class PopulatedPagesTests: XCTestCase {
         var reader = PopulatedPages(pagemap: fd, method: method)
         var out: [Range<UInt64>] = []
         let t = Date()
-        reader.forEachRun(in: range) { out.append($0) }
+        try reader.forEachRun(in: range) { out.append($0) }
         return (out, Date().timeIntervalSince(t))
     }
 
