@@ -2,6 +2,7 @@
 #define _GNU_SOURCE 1
 #include "swrr_shim.h"
 
+#include <sys/ioctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -69,6 +70,39 @@ long swrr_write_memory(pid_t pid, uint64_t addr, const void *buf, size_t len) {
     struct iovec local = {(void *)buf, len};
     struct iovec remote = {(void *)(uintptr_t)addr, len};
     return (long)process_vm_writev(pid, &local, 1, &remote, 1, 0);
+}
+
+// struct pm_scan_arg and PAGEMAP_SCAN of the kernel's uapi linux/fs.h (6.7); Debian 12's
+// headers predate them, so they are spelled out here: twelve __u64 fields, 96 bytes.
+struct swrr_pm_scan_arg {
+    uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages;
+    uint64_t category_inverted, category_mask, category_anyof_mask, return_mask;
+};
+_Static_assert(sizeof(struct swrr_pm_scan_arg) == 96, "struct pm_scan_arg is twelve __u64");
+#define SWRR_PAGEMAP_SCAN _IOWR('f', 16, struct swrr_pm_scan_arg)
+
+long swrr_pagemap_scan(int fd, uint64_t start, uint64_t end, uint64_t anyof, uint64_t *regions, size_t count,
+                       uint64_t *walk_end) {
+    struct swrr_pm_scan_arg arg = {
+        .size = sizeof arg, .start = start, .end = end, .walk_end = start,
+        .vec = (uint64_t)(uintptr_t)regions, .vec_len = count,
+        .category_anyof_mask = anyof, .return_mask = anyof,
+    };
+    long n = ioctl(fd, SWRR_PAGEMAP_SCAN, &arg);
+    *walk_end = arg.walk_end;
+    return n;
+}
+
+size_t swrr_find_masked(const uint64_t *words, size_t from, size_t n, uint64_t mask, int set) {
+    size_t i = from;
+    if (!set) {
+        for (; i < n && (words[i] & mask); i++) {}
+        return i;
+    }
+    // Mostly none set (a sparse mapping's holes): four words per test.
+    for (; i + 4 <= n && !((words[i] | words[i + 1] | words[i + 2] | words[i + 3]) & mask); i += 4) {}
+    for (; i < n && !(words[i] & mask); i++) {}
+    return i;
 }
 
 int swrr_getsiginfo_raw(pid_t pid, void *buf128) {

@@ -38,6 +38,16 @@ public struct CloneFlags: OptionSet, Sendable, Hashable {
     /// CSIGNAL: the low byte, the signal the child's exit sends to its parent.
     public static let exitSignalMask: UInt64 = 0xff
 
+    /// The bits the kernel must never see from a recorded or replayed program: CLONE_UNTRACED
+    /// makes a child no tracer follows (no PTRACE_EVENT_CLONE, so PTRACE_O_EXITKILL never reaches
+    /// it either). LeakSanitizer's StopTheWorld makes its tracer "thread" with it; recorded
+    /// as it was, that child ran unrecorded and outlived a killed swrr (PPID 1, spinning). So the
+    /// recorder clears them at clone's entry and gives the program its flags back at the exit, in
+    /// the parent and in the child (SyscallSpec.clearedAtEntry); replay clears them likewise
+    /// before it runs the call. (clone3, whose flags are in a struct in memory, never reaches the
+    /// kernel: the recorder answers it ENOSYS and glibc falls back to clone.)
+    public static let hiddenFromKernel: CloneFlags = [.untraced]
+
     /// The namespace bits clone accepts (CLONE_NEWTIME is not one of them: see `newTime`).
     public static let cloneNamespaces: CloneFlags = [.newNS, .newCgroup, .newUTS, .newIPC, .newUser, .newPID, .newNet]
 

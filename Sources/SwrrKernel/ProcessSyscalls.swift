@@ -19,8 +19,10 @@ enum ProcessSyscalls {
                     blocking: .waits),
         SyscallSpec(37, "alarm", [.uint]),
         SyscallSpec(39, "getpid", []),
-        // Its CLONE_NEW* bits are cleared on replay (NamespaceFlags.swift).
-        SyscallSpec(56, "clone", [.flags(.clone), .ptr, .ptr, .ptr, .hex], replay: .spawn),
+        // Its CLONE_NEW* bits are cleared on replay (NamespaceFlags.swift), and CLONE_UNTRACED
+        // always: the new task must be traced like any other (CloneFlags.hiddenFromKernel).
+        SyscallSpec(56, "clone", [.flags(.clone), .ptr, .ptr, .ptr, .hex], replay: .spawn,
+                    clears: ClearedFlags(arg: 0, bits: CloneFlags.hiddenFromKernel.rawValue)),
         SyscallSpec(57, "fork", [], replay: .spawn),
         SyscallSpec(58, "vfork", [], replay: .spawn),
         SyscallSpec(59, "execve", [.path, .ptr, .ptr], replay: .exec, blocking: .keepsTheCPU),

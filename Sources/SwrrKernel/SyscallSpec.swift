@@ -144,12 +144,16 @@ public struct SyscallSpec: Sendable {
     /// Where the signal mask the call waits with is, for the calls that have one
     /// (TemporarySignalMask.swift).
     public let temporaryMask: TemporarySignalMask?
+    /// Bits of a flags argument the kernel must not see (clone's CLONE_UNTRACED), cleared at the
+    /// entry and given back at the exit (ClearedFlags.swift).
+    public let clearedAtEntry: ClearedFlags?
 
     public init(_ number: Int, _ name: String, _ args: [ArgKind], out: [OutputRule] = [],
                 when: OutputCondition = .onSuccess, replay: ReplayAction = .emulate,
                 record: RecordAction = .run, fd: FdEffect = .none, writes: WriteSource? = nil,
                 file: FileChange? = nil, writesTask: RemoteWrite? = nil,
-                blocking: BlockingRule = .mayBlock, mask: TemporarySignalMask? = nil) {
+                blocking: BlockingRule = .mayBlock, mask: TemporarySignalMask? = nil,
+                clears: ClearedFlags? = nil) {
         self.number = number
         self.name = name
         self.args = args
@@ -163,6 +167,7 @@ public struct SyscallSpec: Sendable {
         self.writesTask = writesTask
         self.blocking = blocking
         self.temporaryMask = mask
+        self.clearedAtEntry = clears
     }
 }
 

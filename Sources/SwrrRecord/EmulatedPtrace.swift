@@ -388,8 +388,10 @@ final class PtraceEmulation {
     /// A task a tracee created (fork, vfork, clone at their PTRACE_EVENT): traced by the same
     /// tracer when its options say so (TRACEVFORK for vfork and CLONE_VFORK, TRACEFORK for fork and
     /// a clone whose exit signal is SIGCHLD, TRACECLONE for the others, as the kernel decides).
+    /// A clone with CLONE_UNTRACED (the program's flags: the recorder hid the bit from the kernel)
+    /// makes no event and no tracee, as natively.
     func emulatedTraceeCreated(_ c: RecordTask, by parent: RecordTask, event: PtraceEvent, cloneFlags: CloneFlags?) {
-        guard let p = parent.ptrace else { return }
+        guard let p = parent.ptrace, cloneFlags?.contains(.untraced) != true else { return }
         let (option, number): (UInt64, Int32)
         if event == .vfork || cloneFlags?.contains(.vfork) == true {
             (option, number) = (PtraceRequests.traceVfork, PtraceRequests.eventVfork)

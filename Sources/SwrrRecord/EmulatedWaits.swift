@@ -126,9 +126,7 @@ final class EmulatedWaits {
         guard let w = t.waitNoHang else { return false }
         t.waitNoHang = nil
         var regs = try t.task.registers()
-        var args = regs.syscallArgs
-        args[w.arg] = w.original
-        regs.syscallArgs = args
+        regs.setSyscallArg(w.arg, w.original)
         let result = regs.syscallResult
         guard result == 0 || result == -10 /* ECHILD */ else {
             try t.task.setRegisters(regs)

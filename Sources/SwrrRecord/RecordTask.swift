@@ -144,6 +144,10 @@ final class RecordTask {
     var ptraceEntryRecorded = false
     /// A signal its tracer passed on, recorded and delivered when it is next resumed.
     var ptraceDelivery: (signal: Int32, info: [UInt8], point: SignalDeliveryPoint)?
+    /// Flags of its current call the kernel was not to see were cleared at the entry (clone's
+    /// CLONE_UNTRACED, SyscallSpec.clearedAtEntry): the argument and the program's value, put back
+    /// at the exit; in a task the call created, at its first stop.
+    var clearedArg: (arg: Int, value: UInt64)?
     /// Its wait runs with WNOHANG added (argument index, original options).
     var waitNoHang: (arg: Int, original: UInt64)?
     /// Its wait, sleeping in the kernel, was interrupted for an emulated stop (EmulatedPtrace.swift).

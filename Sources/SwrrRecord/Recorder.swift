@@ -300,6 +300,7 @@ public final class Recorder: RecordLoop {
                 t.awaitingArmedCall = false
                 try syscalls.entry(t)
             case .inSyscall, .blocked:
+                try syscalls.restoreClearedFlags(t)
                 if try waits.heldWaitExit(t) { return }
                 let wasBlocked = t.state == .blocked
                 var exitRegisters: Registers?
@@ -355,6 +356,10 @@ public final class Recorder: RecordLoop {
                                state: earlyStops.remove(child) != nil ? .runnable : .newborn)
             c.filters = t.filters   // seccomp filters and no_new_privs are inherited by every new task
             c.noNewPrivs = t.noNewPrivs
+            // It started with the caller's registers, flags cleared at the entry included: given
+            // back now if it is stopped already, else at its first stop.
+            c.clearedArg = t.clearedArg
+            if c.state == .runnable { try syscalls.restoreClearedFlags(c) }
             scheduler.add(c)
             // The event is complete now (its result is the child), and the child's events must
             // come after it: with CLONE_VFORK the parent only returns once the child has exec'd.
@@ -392,6 +397,7 @@ public final class Recorder: RecordLoop {
         case .stop:
             if t.state == .newborn {
                 t.state = .runnable
+                try syscalls.restoreClearedFlags(t)
                 return
             }
             if try signals.jobControlStop(t) { return }

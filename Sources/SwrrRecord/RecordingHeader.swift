@@ -16,7 +16,9 @@ extension TraceHeader {
         return TraceHeader(
             formatVersion: TraceFormat.version, swrrVersion: TraceFormat.swrrVersion,
             createdAt: Double(t.tv_sec) + Double(t.tv_nsec) / 1e9, program: program,
-            argv: [options.program] + options.arguments, environment: options.environment,
+            argv: [options.program] + options.arguments,
+            environment: preloadLibrary == nil ? options.environment
+                : PreloadEnvironment.allowingSanitizerLinkOrder(options.environment),
             workingDirectory: options.workingDirectory, tickSource: "none",
             cpu: CPUDescription(vendor: CPUProbe.vendor, brand: CPUProbe.brand, family: sig.family,
                                 model: sig.model, stepping: sig.stepping,

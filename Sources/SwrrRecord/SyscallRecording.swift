@@ -77,9 +77,7 @@ final class SyscallRecorder {
         case .answer(let r): refusal = Int32(truncatingIfNeeded: -r)
         case .noHang(let arg, let original):
             var r = regs
-            var args = r.syscallArgs
-            args[arg] = original | 1   // WNOHANG
-            r.syscallArgs = args
+            r.setSyscallArg(arg, original | 1)   // WNOHANG
             try task.setRegisters(r)
             t.waitNoHang = (arg, original)
         }
@@ -104,6 +102,11 @@ final class SyscallRecorder {
             r.origRax = UInt64(bitPattern: -1)  // the kernel skips syscall -1
             try task.setRegisters(r)
             t.refusal = e
+        } else if let c = spec.clearedAtEntry, let value = c.kernelValue(of: regs.syscallArgs) {
+            var r = regs
+            r.setSyscallArg(c.arg, value)
+            try task.setRegisters(r)
+            t.clearedArg = (c.arg, regs.syscallArgs[c.arg])
         }
         t.state = .inSyscall
         try task.resume(.syscall)
@@ -116,6 +119,18 @@ final class SyscallRecorder {
             }
             scheduler.blocked(t)
         }
+    }
+
+    /// At a syscall's exit stop, or a new task's first stop: the flags argument cleared at the
+    /// entry (SyscallSpec.clearedAtEntry) holds the program's value again. The kernel leaves the
+    /// argument registers as it found them, so natively the program finds its own flags there,
+    /// and replay, which gives the program the recorded registers, does too.
+    func restoreClearedFlags(_ t: RecordTask) throws {
+        guard let c = t.clearedArg else { return }
+        t.clearedArg = nil
+        var r = try t.task.registers()
+        r.setSyscallArg(c.arg, c.value)
+        try t.task.setRegisters(r)
     }
 
     /// At a syscall exit: records the call. Returns the task's registers as it will resume

@@ -232,6 +232,8 @@ final class SyscallReplayer {
         case .clone?:
             // No namespaces on replay (NamespaceFlags.swift says why); without CLONE_NEWPID the
             // child can be made swrr's child like any other.
+            // Nor CLONE_UNTRACED: replay traces every task too (SyscallSpec.clearedAtEntry).
+            if let c = SyscallTable.spec(number)?.clearedAtEntry, let v = c.kernelValue(of: args) { args[c.arg] = v }
             args[0] = NamespaceFlags.replayedCloneFlags(args[0]) & ~CloneFlags.vfork.rawValue
             if !CloneFlags(rawValue: args[0]).contains(.thread) { args[0] |= CloneFlags.parent.rawValue }
         default:

@@ -27,7 +27,8 @@
 // The digest is of pages: every region's bounds, then each page that is not all zeros with its
 // address (an all-zero page counts as absent). That makes it cheap where memory is mostly
 // reserved: a page of a private anonymous mapping that /proc/PID/pagemap shows neither present
-// nor swapped reads as zeros, so it is not read at all. Measured (debug build, 2 cores shared
+// nor swapped reads as zeros, so it is not read at all (PopulatedPages finds the others, in
+// bounded memory: ASan's shadow is a 14 TiB mapping). Measured (debug build, 2 cores shared
 // with other builds): a JVM sleeping after `println` has 482 MiB of writable mappings of which
 // 37 MiB are resident; reading every byte took 1.1 s, the pages pagemap shows 38-42 ms
 // (docs/POSITIONS.md has the table, MemoryDigestTests prints it). Hashing: swrr_hash64 in C at
@@ -209,8 +210,10 @@ struct DigestBuilder {
 enum PageReader {
     /// `buffer(n)`: where to read the next `n` bytes (n <= `chunk`, a multiple of 4096); the
     /// pages read there are visited before the next call.
+    /// `method`: how the populated pages of anonymous mappings are found (PopulatedPages; the
+    /// digest does not depend on it).
     static func read(_ task: Task, excluding excluded: [Range<UInt64>], deadBelow sp: UInt64? = nil,
-                     otherStacks: [UInt64] = [], chunk: Int,
+                     otherStacks: [UInt64] = [], chunk: Int, method: PopulatedPages.Method = .scan,
                      buffer: (Int) -> UnsafeMutableRawPointer, _ visit: (PageEvent) -> Void) throws {
         let maps = try task.mappings()
         let dead = WritableMemory.deadStacks(of: maps, stackPointer: sp, otherStacks: otherStacks)
@@ -218,10 +221,11 @@ enum PageReader {
         let pagemap = open("/proc/\(task.tgid)/pagemap", O_RDONLY | O_CLOEXEC)
         defer { if pagemap >= 0 { close(pagemap) } }
         let chunk = max(4096, chunk & ~4095)
+        var populated = PopulatedPages(pagemap: pagemap, method: method)
         for r in WritableMemory.regions(of: maps, excluding: excluded) {
             visit(.region(r))
             let isAnonymous = anonymous.contains { $0.start <= r.start && r.end <= $0.end }
-            for run in (isAnonymous && pagemap >= 0 ? populatedRuns(of: r, pagemap: pagemap) : [r.start..<r.end]) {
+            func readRun(_ run: Range<UInt64>) {
                 var at = run.lowerBound
                 while at < run.upperBound {
                     let want = Int(min(UInt64(chunk), run.upperBound - at))
@@ -240,6 +244,11 @@ enum PageReader {
                     at += 4096
                 }
             }
+            if isAnonymous && pagemap >= 0 {
+                try populated.forEachRun(in: r.start..<r.end, readRun)
+            } else {
+                readRun(r.start..<r.end)
+            }
         }
     }
 
@@ -248,28 +257,6 @@ enum PageReader {
         let lo = max(address, dead.lowerBound), hi = min(address + UInt64(count), dead.upperBound)
         guard lo < hi else { return }
         _ = memset(buffer + Int(lo - address), 0, Int(hi - lo))
-    }
-
-    /// The runs of pages of `r` that pagemap shows present (bit 63) or swapped (bit 62); all of
-    /// `r` when pagemap cannot be read.
-    static func populatedRuns(of r: WritableRegion, pagemap: Int32) -> [Range<UInt64>] {
-        let pages = r.count / 4096
-        var entries = [UInt64](repeating: 0, count: pages)
-        let want = pages * 8
-        let n = entries.withUnsafeMutableBytes { pread(pagemap, $0.baseAddress, want, off_t(Int64(bitPattern: (r.start / 4096) * 8))) }
-        guard n == want else { return [r.start..<r.end] }
-        var runs: [Range<UInt64>] = []
-        var runStart: UInt64?
-        for i in 0...pages {
-            let populated = i < pages && entries[i] & (3 << 62) != 0
-            let address = r.start + UInt64(i) * 4096
-            if populated, runStart == nil { runStart = address }
-            if !populated, let s = runStart {
-                runs.append(s..<address)
-                runStart = nil
-            }
-        }
-        return runs
     }
 }
 

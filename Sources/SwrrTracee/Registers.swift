@@ -88,6 +88,14 @@ public struct Registers: Equatable, Sendable {
         }
     }
 
+    /// Sets syscall argument `index` (0-5: rdi, rsi, rdx, r10, r8, r9); another index changes nothing.
+    public mutating func setSyscallArg(_ index: Int, _ value: UInt64) {
+        guard index >= 0 && index < 6 else { return }
+        var args = syscallArgs
+        args[index] = value
+        syscallArgs = args
+    }
+
     /// The syscall result as a signed value (negative: -errno).
     public var syscallResult: Int64 { Int64(bitPattern: rax) }
 

@@ -95,4 +95,25 @@ public enum PreloadEnvironment {
         }
         return out
     }
+
+    /// `env` with `verify_asan_link_order=0` added to ASAN_OPTIONS, unless the user set that
+    /// option. AddressSanitizer's runtime (gcc's libasan, clang's libclang_rt.asan) checks at start
+    /// that it is the first library after the executable, and aborts the program otherwise ("ASan
+    /// runtime does not come first in initial library list"): a preloaded library always comes
+    /// before the executable's own DT_NEEDED libraries, so every ASan program died at once under
+    /// `swrr record`. The check guards only against an interposer taking malloc before ASan; the
+    /// preload library interposes no libc symbol (it patches libc's syscall sites), so turning it
+    /// off is safe. The option sits in the recorded environment (the trace header's), so replay
+    /// starts the program with the same environment bytes.
+    public static func allowingSanitizerLinkOrder(_ env: [String]) -> [String] {
+        let option = "verify_asan_link_order=0"
+        var out = env
+        guard let i = out.firstIndex(where: { $0.hasPrefix("ASAN_OPTIONS=") }) else {
+            return out + ["ASAN_OPTIONS=" + option]
+        }
+        let current = out[i].dropFirst("ASAN_OPTIONS=".count)
+        if current.contains("verify_asan_link_order") { return out }
+        out[i] = "ASAN_OPTIONS=" + (current.isEmpty ? option : current + ":" + option)
+        return out
+    }
 }

@@ -87,6 +87,21 @@ final class SyscallTableTests: XCTestCase {
         XCTAssertFalse(sigaction.replayAction(args: [10, 0, 0x2000, 8, 0, 0]).setsSignalAction)
     }
 
+    /// clone's CLONE_UNTRACED (0x800000) is the one bit the kernel is not given (the child must be
+    /// traced: CloneFlags.hiddenFromKernel); flags without it run as they are, and no other call
+    /// clears anything. clone3 never runs (ENOSYS), so it has nothing to clear.
+    func testCloneUntracedIsClearedAtEntry() throws {
+        let clone = try XCTUnwrap(SyscallTable.spec(Syscall.clone.number)?.clearedAtEntry)
+        XCTAssertEqual(clone.arg, 0)
+        // LeakSanitizer's tracer: CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_UNTRACED.
+        XCTAssertEqual(clone.kernelValue(of: [0x800700, 0x7000, 0, 0, 0, 0]), 0x700)
+        XCTAssertEqual(clone.kernelValue(of: [0x800011, 0, 0, 0, 0, 0]), 0x11)
+        XCTAssertNil(clone.kernelValue(of: [0x3d0f00, 0x7000, 0x8000, 0x9000, 0xa000, 0]))   // pthread_create's
+        XCTAssertNil(clone.kernelValue(of: []))
+        XCTAssertEqual(SyscallTable.all.filter { $0.clearedAtEntry != nil }.map(\.name), ["clone"])
+        XCTAssertEqual(SyscallTable.spec(Syscall.clone3.number)?.record, .refuse(errno: 38))
+    }
+
     func testUnknownIoctlIsRefusedByNumber() throws {
         let ioctl = try XCTUnwrap(SyscallTable.spec(16))
         XCTAssertThrowsError(try SyscallOutputs.ranges(for: ioctl, args: [1, 0x1234, 0, 0, 0, 0], result: 0) { _, _ in nil }) { e in

@@ -78,6 +78,9 @@ enum Fixture: String {
     case heldSignalActions = "held_signal_actions"
     // a program run by valgrind, recorded with the valgrind
     case underValgrind = "under_valgrind"
+    // sanitizer programs and the untraced clone of LeakSanitizer's StopTheWorld
+    case asanOverflow = "asan_overflow"
+    case cloneUntraced = "clone_untraced"
 
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()

@@ -35,6 +35,17 @@ uint64_t swrr_siginfo_addr(const siginfo_t *info);
 long swrr_read_memory(pid_t pid, uint64_t addr, void *buf, size_t len);
 /// process_vm_writev of one range (fails on read-only pages; see swrr_poke_memory).
 long swrr_write_memory(pid_t pid, uint64_t addr, const void *buf, size_t len);
+/// The PAGEMAP_SCAN ioctl (Linux 6.7+) on an open /proc/PID/pagemap: the page ranges of
+/// [start, end) with any of the PAGE_IS_* bits `anyof` (PRESENT 1 << 3, SWAPPED 1 << 4), as up to
+/// `count` (start, end, categories) triples in `regions`, adjacent pages of equal categories
+/// merged; `*walk_end` is where the kernel stopped (end when it scanned everything). Returns the triples written,
+/// or -1 with errno (ENOTTY on older kernels).
+long swrr_pagemap_scan(int fd, uint64_t start, uint64_t end, uint64_t anyof, uint64_t *regions, size_t count,
+                       uint64_t *walk_end);
+/// The first index in [from, n) whose word has a bit of `mask` set (`set` nonzero) or none of
+/// them (`set` zero); n when there is none. Pagemap entries in bulk: a Swift loop over 2^28
+/// entries (1 TiB of addresses) takes seconds in a debug build.
+size_t swrr_find_masked(const uint64_t *words, size_t from, size_t n, uint64_t mask, int set);
 
 // ---- spawning -----------------------------------------------------------------------------
 enum {
