@@ -208,6 +208,37 @@ final class PreemptionTests: XCTestCase {
         }
     }
 
+    // MARK: buffers registered before an exec
+
+    /// ended_buffers: three threads register syscall buffers, the process execs itself, and the
+    /// new image's loop is preempted at a position whose registers and progress words repeat
+    /// every 65,536 passes: replay passes over those arrivals by the digest, and at each compares
+    /// the registered buffers' headers with the previous arrival's. The old image's threads'
+    /// buffers are not mapped any more: before, 2 of 2 replays failed ("cannot read 64 bytes at
+    /// 0x7ffff71c9000"), as `go build` then the built program did with the go tool's buffers.
+    /// Two recordings, each replayed identically, with arrivals passed over (SWRR_SEARCH_REPORT).
+    func testBuffersFromBeforeAnExecAtAPositionPassedOver() throws {
+        let exe = try ProgressFixture.executable("ended_buffers", .o2Dynamic)
+        for i in 1...2 {
+            let recording = try record([exe], expectedStatus: 0)
+            let out = recording.result.stdoutText
+            XCTAssertTrue(out.hasPrefix("passes "), "#\(i): \(out)")
+            let dump = try Swrr.run(["dump", recording.trace]).stdoutText
+            let registered = dump.split(separator: "\n").filter { $0.contains("swrr_register_buffer(") }
+            XCTAssertGreaterThanOrEqual(registered.count, 5, "#\(i): main's and the three threads' buffers, then the new image's: \(registered)")
+            XCTAssertGreaterThan(try preemptionsAtPositions(recording.trace), 0, "#\(i): never preempted at a position")
+            let replay = try Swrr.run(["replay", recording.trace], environment: ["SWRR_SEARCH_REPORT": "1"], timeout: 120)
+            XCTAssertTrue(recording.isReplayedIdentically(by: replay), "#\(i): \(replay)")
+            // "swrr: found ... (a position, 4 progress word(s), N arrival(s) passed over by the digest), in M ms"
+            let passedOver = replay.stderrLines.filter { $0.hasPrefix("swrr: found ") }.compactMap { line in
+                line.components(separatedBy: " arrival(s) passed over").first?.split(separator: " ").last.flatMap { Int($0) }
+            }
+            print("ended_buffers #\(i): \(out.trimmingCharacters(in: .newlines)), arrivals passed over \(passedOver), "
+                  + String(format: "record %.2f s, replay %.2f s", recording.result.seconds, replay.seconds))
+            XCTAssertGreaterThan(passedOver.max() ?? 0, 0, "#\(i): no arrival passed over: \(replay.stderrText)")
+        }
+    }
+
     // MARK: a position that is not reached
 
     /// A trace whose first preemption's memory digest is changed (one bit): replay reaches the
