@@ -91,8 +91,29 @@ final class ExecReplay {
         }
         try VDSO.patch(task: task)
         try checkLayout(task: task, recorded: exec.mappings)
+        try clearBelowRecordedStack(task: task, exec)
         try task.writeMemory(exec.stack.address, exec.stack.bytes)
         try task.setRegisters(exec.registers)
+    }
+
+    /// A later exec runs the trace's copy of the executable, whose path (the string the kernel
+    /// puts at the top of the stack, for AT_EXECFN) is longer than the recorded one: the
+    /// kernel's initial stack then reaches lower than the recorded stack written over it, and
+    /// its lowest words (argc, argv and envp pointers) stay below the recorded rsp, where the
+    /// recording's fresh stack had zeros. A program that never overwrites them (the Go runtime's
+    /// rt0_go frame leaves slots unwritten) keeps them in its live stack, which a state
+    /// signature digests. Measured: `go build` then the built program, 4 of 15 recordings
+    /// diverged at a position of its main thread (on a goroutine's stack); in the two examined
+    /// the memory differed in one page, [stack]'s last, at 0x7fffffffe730-0x7fffffffe74e (argc 1
+    /// and a pointer into the argument strings; zeros when recorded). All 4 replay identically
+    /// now; progress/exec_stack.c diverged 2 of 2 before.
+    private func clearBelowRecordedStack(task: Task, _ exec: ExecEvent) throws {
+        let kernelRsp = try task.registers().rsp
+        let below = exec.stack.address &- kernelRsp
+        // Only the kernel's initial stack (argument and environment strings, at most a few MiB
+        // under the usual limits) below the recorded one; anything else is not ours to clear.
+        guard kernelRsp < exec.stack.address, below <= 64 << 20 else { return }
+        try task.writeMemory(kernelRsp, [UInt8](repeating: 0, count: Int(below)))
     }
 
     /// The address space after exec must be the recorded one, or nothing after it can match.

@@ -248,10 +248,17 @@ final class PointSearch {
         // loop repeats forever and the recorded state is never reached (a pure spin whose memory
         // differs from the recording's in one word would otherwise search without end). The
         // digest leaves the syscall buffers out; their headers count here, since a buffered call
-        // in the loop moves them and takes its next recorded result from there. The set holds
-        // every process's buffers since the start, so some are not in this address space (one
-        // registered before an exec: valgrind's launcher's, read in the tool's process after its
-        // exec ended the replay with "cannot read 64 bytes"); what cannot be read counts as empty.
+        // in the loop moves them and takes its next recorded result from there.
+        // registeredBuffers holds every buffer the recording registered, in any process and
+        // since (what the digest leaves out must be the recorder's set); here only the ones
+        // mapped in this process count. Another process's buffer, one from before an exec, or
+        // one a thread's end unmapped (libswrrpreload's end_thread) is not there to read:
+        // measured, `go build` then the built static program failed 2 of 3 replays at a
+        // position of the program reading a buffer of a go tool thread ("cannot read 64
+        // bytes"), progress/ended_buffers.c (threads' buffers, then an exec) 2 of 2, valgrind's
+        // launcher's buffer read in the tool's process after its exec. Whether an address is
+        // mapped cannot change between two arrivals (no syscall between them), so an unmapped
+        // buffer reads as nothing at every arrival alike.
         let buffers = session.registeredBuffers.sorted().flatMap {
             (try? task.task.readMemory($0, count: SyscallBufferLayout.headerSize)) ?? []
         }

@@ -201,9 +201,16 @@ public final class ReplaySession {
             kill()
             throw error
         } catch let e as TraceeError {
-            // ptrace failing underneath (a task vanished): say where, in swrr's own words.
+            // ptrace failing underneath (a task vanished): say where, in swrr's own words. The
+            // message names tasks by their tids in this replay; the trace (`swrr dump`) knows
+            // them by their recorded ones: say which recorded task the event is of (before the
+            // kill forgets the table).
+            let whose = current.map { under -> String in
+                let tid = under.event.tid
+                return ", of recorded task \(tid)" + (tasks[tid].map { " (task \($0.task.tid) in this replay)" } ?? "")
+            } ?? ""
             kill()
-            throw ReplayError.tracee("at event \(eventNumber): \(e)")
+            throw ReplayError.tracee("at event \(eventNumber)\(whose): \(e)")
         } catch {
             // Divergences pass as they are.
             kill()

@@ -208,6 +208,61 @@ final class PreemptionTests: XCTestCase {
         }
     }
 
+    // MARK: exec'd programs
+
+    /// ended_buffers: three threads register syscall buffers, the process execs itself, and the
+    /// new image's loop is preempted at a position whose registers and progress words repeat
+    /// every 65,536 passes: replay passes over those arrivals by the digest, and at each compares
+    /// the registered buffers' headers with the previous arrival's. The old image's threads'
+    /// buffers are not mapped any more: before, 2 of 2 replays failed ("cannot read 64 bytes at
+    /// 0x7ffff71c9000"), as `go build` then the built program did with the go tool's buffers.
+    /// Two recordings, each replayed identically, with arrivals passed over (SWRR_SEARCH_REPORT).
+    func testBuffersFromBeforeAnExecAtAPositionPassedOver() throws {
+        let exe = try ProgressFixture.executable("ended_buffers", .o2Dynamic)
+        for i in 1...2 {
+            let recording = try record([exe], expectedStatus: 0)
+            let out = recording.result.stdoutText
+            XCTAssertTrue(out.hasPrefix("passes "), "#\(i): \(out)")
+            let dump = try Swrr.run(["dump", recording.trace]).stdoutText
+            let registered = dump.split(separator: "\n").filter { $0.contains("swrr_register_buffer(") }
+            XCTAssertGreaterThanOrEqual(registered.count, 5, "#\(i): main's and the three threads' buffers, then the new image's: \(registered)")
+            XCTAssertGreaterThan(try preemptionsAtPositions(recording.trace), 0, "#\(i): never preempted at a position")
+            let replay = try Swrr.run(["replay", recording.trace], environment: ["SWRR_SEARCH_REPORT": "1"], timeout: 120)
+            XCTAssertTrue(recording.isReplayedIdentically(by: replay), "#\(i): \(replay)")
+            // "swrr: found ... (a position, 4 progress word(s), N arrival(s) passed over by the digest), in M ms"
+            let passedOver = replay.stderrLines.filter { $0.hasPrefix("swrr: found ") }.compactMap { line in
+                line.components(separatedBy: " arrival(s) passed over").first?.split(separator: " ").last.flatMap { Int($0) }
+            }
+            print("ended_buffers #\(i): \(out.trimmingCharacters(in: .newlines)), arrivals passed over \(passedOver), "
+                  + String(format: "record %.2f s, replay %.2f s", recording.result.seconds, replay.seconds))
+            XCTAssertGreaterThan(passedOver.max() ?? 0, 0, "#\(i): no arrival passed over: \(replay.stderrText)")
+        }
+    }
+
+    /// exec_stack: a child execs "/proc/self/exe" (no libc, a stack it maps itself: nothing writes
+    /// below the kernel's initial stack) and spins beside its parent waking every 20 ms, so it is
+    /// preempted at positions whose digest covers the whole [stack]. Replay execs the trace's copy
+    /// (a longer path: the kernel's stack reaches lower than the recorded one written over it);
+    /// before, the replay's leftovers below the recorded rsp made every such position
+    /// unreachable (2 of 2 diverged), as with `go build` then the built program. Two recordings.
+    func testAnExecdProgramsStackBelowTheRecordedOneIsAsRecorded() throws {
+        let exe = try FixtureCompiler.compile(FixtureCompiler.fixtures + "/progress/exec_stack.c",
+                                              flags: ["-g", "-O2", "-static", "-nostdlib", "-fno-stack-protector", "-Wall"])
+        XCTAssertEqual(try Subprocess.check([exe]).stdoutText, "child status 62\n", "natively")
+        for i in 1...2 {
+            let recording = try record([exe], expectedStatus: 0)
+            XCTAssertEqual(recording.result.stdoutText, "child status 62\n", "#\(i)")
+            let dump = try Swrr.run(["dump", recording.trace]).stdoutText
+            XCTAssertEqual(dump.split(separator: "\n").filter { $0.contains("] exec \"") }.count, 2,
+                           "#\(i): the program's start and the child's exec: \(dump.prefix(2000))")
+            let positions = try preemptionsAtPositions(recording.trace)
+            XCTAssertGreaterThan(positions, 0, "#\(i): the spinning child was never preempted at a position")
+            let replay = try assertReplaysIdentically(recording, timeout: 120)
+            print("exec_stack #\(i): \(positions) preemption(s), "
+                  + String(format: "record %.2f s, replay %.2f s", recording.result.seconds, replay.seconds))
+        }
+    }
+
     // MARK: a position that is not reached
 
     /// A trace whose first preemption's memory digest is changed (one bit): replay reaches the
